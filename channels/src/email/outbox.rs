@@ -1,0 +1,62 @@
+//! Sandbox email: the fully formatted message written to `{dir}/email/{key}.eml` instead of sent.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+
+use super::{build_email, expect_email};
+use crate::{Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt};
+
+/// Writes each email as an `.eml` file that any mail client opens. The file is named after the
+/// idempotency key, so a resend overwrites its own file instead of adding a second one.
+#[derive(Debug, Clone)]
+pub struct SandboxEmail {
+    dir: PathBuf,
+}
+
+impl SandboxEmail {
+    /// `dir` is the outbox root; files go to its `email/` folder, created on first send.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        SandboxEmail { dir: dir.into() }
+    }
+
+    /// The folder the `.eml` files are written to.
+    pub fn email_dir(&self) -> PathBuf {
+        self.dir.join("email")
+    }
+}
+
+#[async_trait]
+impl Channel for SandboxEmail {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Email
+    }
+
+    /// The receipt's `provider_id` is the file name, `{idempotency_key}.eml`.
+    #[tracing::instrument(skip_all, fields(channel = "email", transport = "sandbox"))]
+    async fn send(&self, idempotency_key: &str, message: &OutgoingMessage) -> Result<SendReceipt, SendError> {
+        let built = build_email(idempotency_key, expect_email(message)?)?;
+        let file_name = format!("{idempotency_key}.eml");
+        let dir = self.email_dir();
+        write_atomically(&dir, &file_name, &built.message.formatted())
+            .await
+            .map_err(|e| SendError::transient(format!("could not write {}: {e}", dir.display())))?;
+        Ok(SendReceipt { provider_id: file_name })
+    }
+}
+
+/// Writes to a hidden temporary file and renames it into place, so a reader (or a crash) never
+/// sees half an email, and two sends of the same key each replace the file whole.
+async fn write_atomically(dir: &Path, file_name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    tokio::fs::create_dir_all(dir).await?;
+    let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+    let temp = dir.join(format!(".{file_name}.{}-{unique}.tmp", std::process::id()));
+    tokio::fs::write(&temp, bytes).await?;
+    if let Err(e) = tokio::fs::rename(&temp, dir.join(file_name)).await {
+        let _ = tokio::fs::remove_file(&temp).await;
+        return Err(e);
+    }
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! Deliver a rendered message over one medium: email, SMS, WhatsApp, Messenger or postal letter.
+//!
+//! This crate knows nothing of invoices or dunning. It receives an [`OutgoingMessage`] that the
+//! service has already rendered, sends it through a [`Channel`] with an idempotency key, and answers
+//! with the provider's id ([`SendReceipt`]) or a [`SendError`] that says whether to retry.
+//!
+//! # Layout
+//! - [`kind`]: the five media and their names on the wire.
+//! - [`message`]: what a rendered message looks like per medium.
+//! - [`error`]: failures classified as transient, permanent or retry-after.
+//! - [`email`]: email over SMTP with lettre, or written as `.eml` files in sandbox mode.
+//! - [`sandbox`]: the sandbox transports of the other media, JSON lines in an outbox folder.
+
+pub mod email;
+pub mod error;
+pub mod kind;
+pub mod message;
+pub mod sandbox;
+
+pub use error::SendError;
+pub use kind::ChannelKind;
+pub use message::{
+    EmailMessage, LetterMessage, MessengerMessage, OutgoingMessage, SmsMessage, WhatsappMessage,
+};
+
+use async_trait::async_trait;
+
+/// What a provider said when it accepted a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendReceipt {
+    /// The provider's id for the message (SMTP `Message-ID`, API message id, outbox file name).
+    pub provider_id: String,
+}
+
+/// One medium's transport. Implementations must be safe to call again with the same idempotency
+/// key: a repeated call must not produce a second message where the provider allows preventing it.
+#[async_trait]
+pub trait Channel: Send + Sync {
+    /// The medium this transport serves.
+    fn kind(&self) -> ChannelKind;
+
+    /// Sends one message. `idempotency_key` is stable across retries of the same reminder.
+    async fn send(&self, idempotency_key: &str, message: &OutgoingMessage) -> Result<SendReceipt, SendError>;
+}

@@ -1,0 +1,163 @@
+//! Email over SMTP to a real SMTP server on localhost: what arrives, how refusals are classified.
+
+#[path = "support/mime.rs"]
+mod mime;
+#[path = "support/smtp_sink.rs"]
+mod smtp_sink;
+
+use std::time::Duration;
+
+use mahnwerk_channels::email::{SmtpEmail, SmtpSecurity, SmtpSettings};
+use mahnwerk_channels::{Channel, ChannelKind, EmailMessage, OutgoingMessage, SendError, SmsMessage};
+use smtp_sink::SmtpSink;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn plaintext_to(port: u16) -> SmtpEmail {
+    let mut settings = SmtpSettings::new("127.0.0.1");
+    settings.port = port;
+    settings.security = SmtpSecurity::None;
+    settings.timeout = Duration::from_secs(10);
+    SmtpEmail::new(&settings).expect("valid settings")
+}
+
+fn reminder() -> EmailMessage {
+    EmailMessage {
+        from_name: "Müller Wartung GmbH".into(),
+        from_address: "buchhaltung@mueller-wartung.example".into(),
+        reply_to: Some("hilfe@mueller-wartung.example".into()),
+        to_name: Some("Erika Mustermann".into()),
+        to_address: "erika@example.org".into(),
+        subject: "Zahlungserinnerung für Rechnung RE-2026-0042".into(),
+        // The lone dot line checks dot-stuffing on the way through SMTP.
+        text_body: "Guten Tag,\n\nbitte überweisen Sie 1.234,50 €.\n.\nEine Zeile mit Punkt.\n".into(),
+        html_body: Some("<p>Guten Tag,</p><p>bitte überweisen Sie <b>1.234,50 €</b>.</p>".into()),
+    }
+}
+
+#[tokio::test]
+async fn the_debtor_receives_the_reminder_in_the_creditors_name() {
+    let sink = SmtpSink::start().await;
+    let email = plaintext_to(sink.port());
+
+    let receipt = email.send("r-42", &OutgoingMessage::Email(reminder())).await.expect("sent");
+
+    let received = sink.wait_for(1, WAIT).await;
+    assert_eq!(received.len(), 1);
+    let mail = &received[0];
+    assert_eq!(mail.mail_from, "buchhaltung@mueller-wartung.example");
+    assert_eq!(mail.rcpt_to, ["erika@example.org"]);
+
+    let message = mime::parse(&mail.data);
+    assert_eq!(message.display_name("From").as_deref(), Some("Müller Wartung GmbH"));
+    assert_eq!(message.address("From").as_deref(), Some("buchhaltung@mueller-wartung.example"));
+    assert_eq!(message.display_name("To").as_deref(), Some("Erika Mustermann"));
+    assert_eq!(message.address("To").as_deref(), Some("erika@example.org"));
+    assert!(message.header("Reply-To").unwrap().contains("hilfe@mueller-wartung.example"));
+    assert_eq!(
+        message.decoded_header("Subject").as_deref(),
+        Some("Zahlungserinnerung für Rechnung RE-2026-0042")
+    );
+    assert_eq!(message.header("Message-ID"), Some("<r-42@mueller-wartung.example>"));
+    assert_eq!(receipt.provider_id, "<r-42@mueller-wartung.example>");
+    assert!(!mail.data.to_lowercase().contains("mahnwerk"));
+    // The sink strips the terminating dot, so this is the body's own lone dot line, unstuffed.
+    assert!(mail.data.contains("\r\n.\r\n"), "{:?}", mail.data);
+
+    assert_eq!(message.mime_type(), "multipart/alternative");
+    let parts = message.parts();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[0].mime_type(), "text/plain");
+    assert_eq!(parts[0].text(), reminder().text_body, "dot-stuffing and encoding round-trip");
+    assert_eq!(parts[1].mime_type(), "text/html");
+    assert_eq!(parts[1].text(), reminder().html_body.unwrap());
+}
+
+#[tokio::test]
+async fn without_html_the_email_is_plain_text_only() {
+    let sink = SmtpSink::start().await;
+    let mut plain = reminder();
+    plain.html_body = None;
+
+    plaintext_to(sink.port()).send("r-plain", &OutgoingMessage::Email(plain.clone())).await.expect("sent");
+
+    let received = sink.wait_for(1, WAIT).await;
+    let message = mime::parse(&received[0].data);
+    assert_eq!(message.mime_type(), "text/plain");
+    // lettre ends DATA with CRLF . CRLF even after a final line break, so one blank line more.
+    assert_eq!(message.text(), format!("{}\n", plain.text_body));
+}
+
+#[tokio::test]
+async fn a_resend_with_the_same_key_carries_the_same_message_id() {
+    let sink = SmtpSink::start().await;
+    let email = plaintext_to(sink.port());
+    let message = OutgoingMessage::Email(reminder());
+
+    let first = email.send("r-7", &message).await.expect("first send");
+    let second = email.send("r-7", &message).await.expect("resend");
+
+    assert_eq!(first, second);
+    let received = sink.wait_for(2, WAIT).await;
+    let ids: Vec<_> =
+        received.iter().map(|mail| mime::parse(&mail.data).header("Message-ID").map(str::to_owned)).collect();
+    assert_eq!(ids, [Some(first.provider_id.clone()), Some(first.provider_id)]);
+}
+
+#[tokio::test]
+async fn a_5xx_refusal_is_permanent() {
+    let sink = SmtpSink::start_rejecting(550).await;
+    let err = plaintext_to(sink.port()).send("r-1", &OutgoingMessage::Email(reminder())).await.unwrap_err();
+    assert!(matches!(err, SendError::Permanent { .. }), "{err:?}");
+    assert!(err.reason().contains("550"), "{err}");
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_4xx_refusal_is_transient() {
+    let sink = SmtpSink::start_rejecting(451).await;
+    let err = plaintext_to(sink.port()).send("r-1", &OutgoingMessage::Email(reminder())).await.unwrap_err();
+    assert!(matches!(err, SendError::Transient { .. }), "{err:?}");
+    assert!(err.reason().contains("451"), "{err}");
+}
+
+#[tokio::test]
+async fn a_server_that_is_not_there_is_transient() {
+    // Bind and release a port so that, in all likelihood, nothing listens on it.
+    let port = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let err = plaintext_to(port).send("r-1", &OutgoingMessage::Email(reminder())).await.unwrap_err();
+    assert!(matches!(err, SendError::Transient { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_invalid_recipient_is_permanent_and_named_without_contacting_the_server() {
+    let sink = SmtpSink::start().await;
+    let mut bad = reminder();
+    bad.to_address = "erika.example.org".into();
+
+    let err = plaintext_to(sink.port()).send("r-1", &OutgoingMessage::Email(bad)).await.unwrap_err();
+
+    assert!(matches!(err, SendError::Permanent { .. }), "{err:?}");
+    assert!(err.reason().contains("to_address"), "{err}");
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_message_for_another_medium_is_refused_as_permanent() {
+    let sink = SmtpSink::start().await;
+    let email = plaintext_to(sink.port());
+    assert_eq!(email.kind(), ChannelKind::Email);
+
+    let sms = OutgoingMessage::Sms(SmsMessage {
+        to: "+4915112345678".into(),
+        sender_id: None,
+        body: "Bitte zahlen".into(),
+    });
+    let err = email.send("r-1", &sms).await.unwrap_err();
+    assert!(matches!(err, SendError::Permanent { .. }), "{err:?}");
+    assert!(err.reason().contains("wrong medium"), "{err}");
+    assert!(sink.messages().is_empty());
+}

@@ -1,0 +1,134 @@
+//! An overdue invoice and the debtor who owes it, as the service holds them after intake.
+
+use super::{
+    ChannelKind, CountryCode, Currency, DebtorId, Email, InvoiceNumber, Language, Money, PhoneE164,
+    PostalAddress, TenantId, Timezone,
+};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Whether the debtor is a person or a company; dunning plans differ by segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DebtorKind {
+    Consumer,
+    Business,
+}
+
+impl DebtorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Consumer => "consumer",
+            Self::Business => "business",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, super::Invalid> {
+        match raw {
+            "consumer" => Ok(Self::Consumer),
+            "business" => Ok(Self::Business),
+            _ => Err(super::Invalid::new(format!("'{raw}' is neither \"consumer\" nor \"business\""))),
+        }
+    }
+}
+
+/// A debtor with every way the creditor gave us to reach them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Debtor {
+    pub id: DebtorId,
+    pub kind: DebtorKind,
+    pub name: String,
+    pub language: Language,
+    pub timezone: Timezone,
+    pub email: Option<Email>,
+    pub phone: Option<PhoneE164>,
+    pub whatsapp: Option<PhoneE164>,
+    pub whatsapp_opt_in: bool,
+    pub messenger_psid: Option<String>,
+    pub address: Option<PostalAddress>,
+}
+
+impl Debtor {
+    /// The channels this debtor can be reached on at all: an address for the medium, and for
+    /// WhatsApp a recorded opt-in. Consent withdrawn later is checked at scheduling time.
+    pub fn reachable_channels(&self) -> Vec<ChannelKind> {
+        ChannelKind::ALL
+            .into_iter()
+            .filter(|kind| match kind {
+                ChannelKind::Email => self.email.is_some(),
+                ChannelKind::Sms => self.phone.is_some(),
+                ChannelKind::Whatsapp => self.whatsapp.is_some() && self.whatsapp_opt_in,
+                ChannelKind::Messenger => self.messenger_psid.is_some(),
+                ChannelKind::Letter => self.address.is_some(),
+            })
+            .collect()
+    }
+
+    /// The country whose calendar applies: the postal address's, else none known.
+    pub fn country(&self) -> Option<&CountryCode> {
+        self.address.as_ref().map(|a| &a.country)
+    }
+}
+
+/// One line of an invoice; kept for letters and for post-payment recommendations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    pub sku: Option<String>,
+    pub description: String,
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+}
+
+/// An overdue invoice as handed over by the creditor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Invoice {
+    pub tenant: TenantId,
+    pub number: InvoiceNumber,
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub amount_due: Money,
+    pub lines: Vec<InvoiceLine>,
+    pub debtor: Debtor,
+    /// The dunning plan the creditor asked for; `None` lets the tenant's default for the
+    /// debtor's segment apply.
+    pub plan: Option<String>,
+}
+
+impl Invoice {
+    pub fn currency(&self) -> Currency {
+        self.amount_due.currency()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn debtor() -> Debtor {
+        Debtor {
+            id: DebtorId::parse("C-1").unwrap(),
+            kind: DebtorKind::Consumer,
+            name: "Erika Mustermann".into(),
+            language: Language::parse("de").unwrap(),
+            timezone: Timezone::parse("Europe/Berlin").unwrap(),
+            email: None,
+            phone: None,
+            whatsapp: None,
+            whatsapp_opt_in: false,
+            messenger_psid: None,
+            address: None,
+        }
+    }
+
+    #[test]
+    fn reachable_channels_follow_contacts_and_opt_in() {
+        let mut d = debtor();
+        assert!(d.reachable_channels().is_empty());
+        d.email = Some(Email::parse("erika@example.org").unwrap());
+        d.whatsapp = Some(PhoneE164::parse("+4915112345678").unwrap());
+        assert_eq!(d.reachable_channels(), vec![ChannelKind::Email]);
+        d.whatsapp_opt_in = true;
+        assert_eq!(d.reachable_channels(), vec![ChannelKind::Email, ChannelKind::Whatsapp]);
+    }
+}

@@ -1,0 +1,21 @@
+//! Pure types of a dunning case: parsed values, invoices and debtors, the case state machine and
+//! dunning plans. Nothing here does IO; everything is built through `parse`/`TryFrom` once, at the
+//! edge, so the rest of the service can trust what it holds.
+
+mod case;
+mod contact;
+mod error;
+mod ids;
+mod invoice;
+mod money;
+mod plan;
+
+pub use case::{CaseEvent, CaseState, IllegalTransition};
+pub use contact::{CountryCode, Email, Language, PhoneE164, PostalAddress, Timezone};
+pub use error::{FieldError, Invalid};
+pub use ids::{DebtorId, InvoiceNumber, TenantId};
+pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine};
+pub use money::{Currency, Money};
+pub use plan::{DunningPlan, PlanBook, Stage, Tone};
+
+pub use mahnwerk_channels::ChannelKind;

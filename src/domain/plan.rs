@@ -1,0 +1,220 @@
+//! Dunning plans: the stages a case goes through (name, waiting time, tone, fee, allowed
+//! channels), and the book that picks a plan per tenant and debtor segment.
+
+use super::{ChannelKind, DebtorKind, Invalid, TenantId};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How a stage's message speaks to the debtor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tone {
+    Friendly,
+    Neutral,
+    Firm,
+}
+
+impl Tone {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Friendly => "friendly",
+            Self::Neutral => "neutral",
+            Self::Firm => "firm",
+        }
+    }
+}
+
+/// One step of a plan, e.g. "1. Mahnung".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    pub name: String,
+    /// Days to wait after the previous stage's reminder (for the first stage: after intake).
+    pub wait_days: u32,
+    pub tone: Tone,
+    /// Dunning fee added from this stage on, in the invoice's currency.
+    #[serde(default)]
+    pub fee: Decimal,
+    /// Channels this stage may use, in the creditor's order of preference.
+    pub channels: Vec<ChannelKind>,
+}
+
+/// A named sequence of stages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DunningPlan {
+    pub name: String,
+    pub stages: Vec<Stage>,
+}
+
+impl DunningPlan {
+    /// Checks what serde cannot: at least one stage, each with at least one channel and no
+    /// negative fee.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        if self.stages.is_empty() {
+            return Err(Invalid::new(format!("plan '{}' has no stages", self.name)));
+        }
+        for (i, stage) in self.stages.iter().enumerate() {
+            if stage.channels.is_empty() {
+                return Err(Invalid::new(format!("plan '{}' stage {} allows no channel", self.name, i + 1)));
+            }
+            if stage.fee < Decimal::ZERO {
+                return Err(Invalid::new(format!("plan '{}' stage {} has a negative fee", self.name, i + 1)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The stage at `index` (0-based), if the plan has that many.
+    pub fn stage(&self, index: usize) -> Option<&Stage> {
+        self.stages.get(index)
+    }
+
+    /// The built-in plan for consumers: a friendly reminder on any channel, then two letters'
+    /// worth of escalation with the statutory-looking fees German creditors commonly charge.
+    pub fn standard_b2c() -> Self {
+        use ChannelKind::*;
+        Self {
+            name: "standard-b2c".into(),
+            stages: vec![
+                stage(
+                    "Zahlungserinnerung",
+                    0,
+                    Tone::Friendly,
+                    Decimal::ZERO,
+                    &[Email, Sms, Whatsapp, Messenger],
+                ),
+                stage(
+                    "1. Mahnung",
+                    7,
+                    Tone::Neutral,
+                    Decimal::new(250, 2),
+                    &[Email, Sms, Whatsapp, Messenger, Letter],
+                ),
+                stage("2. Mahnung", 10, Tone::Neutral, Decimal::new(250, 2), &[Email, Letter, Sms, Whatsapp]),
+                stage("Letzte Mahnung", 14, Tone::Firm, Decimal::new(500, 2), &[Letter, Email]),
+            ],
+        }
+    }
+
+    /// The built-in plan for businesses: email first, letters later, flat fee (§ 288 (5) BGB).
+    pub fn standard_b2b() -> Self {
+        use ChannelKind::*;
+        Self {
+            name: "standard-b2b".into(),
+            stages: vec![
+                stage("Zahlungserinnerung", 0, Tone::Neutral, Decimal::ZERO, &[Email]),
+                stage("1. Mahnung", 10, Tone::Neutral, Decimal::ZERO, &[Email, Letter]),
+                stage("Letzte Mahnung", 14, Tone::Firm, Decimal::new(4000, 2), &[Letter, Email]),
+            ],
+        }
+    }
+}
+
+fn stage(name: &str, wait_days: u32, tone: Tone, fee: Decimal, channels: &[ChannelKind]) -> Stage {
+    Stage { name: name.into(), wait_days, tone, fee, channels: channels.to_vec() }
+}
+
+/// Which plan applies to whom: named plans, each segment's default, and tenant overrides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanBook {
+    plans: BTreeMap<String, DunningPlan>,
+    /// Default plan name per segment, for every tenant without its own default.
+    defaults: BTreeMap<DebtorKind, String>,
+    /// Per-tenant default plan names per segment.
+    tenants: BTreeMap<TenantId, BTreeMap<DebtorKind, String>>,
+}
+
+impl Default for PlanBook {
+    fn default() -> Self {
+        let mut book = Self { plans: BTreeMap::new(), defaults: BTreeMap::new(), tenants: BTreeMap::new() };
+        book.insert(DunningPlan::standard_b2c());
+        book.insert(DunningPlan::standard_b2b());
+        book.defaults.insert(DebtorKind::Consumer, "standard-b2c".into());
+        book.defaults.insert(DebtorKind::Business, "standard-b2b".into());
+        book
+    }
+}
+
+impl PlanBook {
+    /// Adds or replaces a plan by name.
+    pub fn insert(&mut self, plan: DunningPlan) {
+        self.plans.insert(plan.name.clone(), plan);
+    }
+
+    /// Makes `plan` the default for `tenant`'s debtors of `kind`.
+    pub fn set_tenant_default(
+        &mut self,
+        tenant: TenantId,
+        kind: DebtorKind,
+        plan: &str,
+    ) -> Result<(), Invalid> {
+        self.get(plan)?;
+        self.tenants.entry(tenant).or_default().insert(kind, plan.to_owned());
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Result<&DunningPlan, Invalid> {
+        self.plans.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.plans.keys().map(String::as_str).collect();
+            Invalid::new(format!("unknown plan '{name}' (known: {})", known.join(", ")))
+        })
+    }
+
+    /// The plan for an invoice: the one it names, else the tenant's default for the segment,
+    /// else the global default for the segment.
+    pub fn resolve(
+        &self,
+        tenant: &TenantId,
+        kind: DebtorKind,
+        requested: Option<&str>,
+    ) -> Result<&DunningPlan, Invalid> {
+        if let Some(name) = requested {
+            return self.get(name);
+        }
+        let name = self
+            .tenants
+            .get(tenant)
+            .and_then(|t| t.get(&kind))
+            .or_else(|| self.defaults.get(&kind))
+            .ok_or_else(|| Invalid::new(format!("no default plan for {} debtors", kind.as_str())))?;
+        self.get(name)
+    }
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        self.plans.values().try_for_each(DunningPlan::validate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_plans_are_valid() {
+        PlanBook::default().validate().unwrap();
+    }
+
+    #[test]
+    fn resolution_order() {
+        let mut book = PlanBook::default();
+        let acme = TenantId::parse("acme").unwrap();
+        let other = TenantId::parse("other").unwrap();
+        assert_eq!(book.resolve(&acme, DebtorKind::Consumer, None).unwrap().name, "standard-b2c");
+        book.set_tenant_default(acme.clone(), DebtorKind::Consumer, "standard-b2b").unwrap();
+        assert_eq!(book.resolve(&acme, DebtorKind::Consumer, None).unwrap().name, "standard-b2b");
+        assert_eq!(book.resolve(&other, DebtorKind::Consumer, None).unwrap().name, "standard-b2c");
+        assert_eq!(
+            book.resolve(&other, DebtorKind::Consumer, Some("standard-b2b")).unwrap().name,
+            "standard-b2b"
+        );
+        assert!(book.resolve(&other, DebtorKind::Consumer, Some("nope")).is_err());
+        assert!(book.set_tenant_default(other, DebtorKind::Business, "nope").is_err());
+    }
+
+    #[test]
+    fn a_plan_without_channels_is_rejected() {
+        let mut plan = DunningPlan::standard_b2c();
+        plan.stages[0].channels.clear();
+        assert!(plan.validate().is_err());
+    }
+}

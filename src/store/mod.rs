@@ -1,0 +1,116 @@
+//! Persistence: one [`Store`] trait with a PostgreSQL and a SQLite implementation.
+//!
+//! The database holds time and truth: cases due for their next stage, the reminders outbox,
+//! payments. Every method is one transaction, so a crash leaves either all of a step or none of
+//! it. PostgreSQL claims rows with `FOR UPDATE SKIP LOCKED`, so any number of schedulers and
+//! dispatchers can run against one database; SQLite (the embedded default) serialises writers.
+
+mod postgres;
+mod records;
+mod rows;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use records::*;
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a store call failed. Every variant is worth retrying except `Corrupt`, which means a row
+/// no longer parses and an operator must look.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data does not parse: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL '{0}': use postgres://… or sqlite://…")]
+    UnsupportedUrl(String),
+}
+
+/// The scheduler's decision function, called inside the claiming transaction.
+pub type Decide<'a> = &'a (dyn Fn(&DueCase) -> CaseDecision + Send + Sync);
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies the backend's migrations. Idempotent.
+    async fn migrate(&self) -> Result<(), StoreError>;
+
+    /// Applies intake commands in order, in one transaction, and reports each one's outcome.
+    /// Replaying the same commands changes nothing.
+    async fn apply_intake(&self, commands: &[IntakeCommand]) -> Result<Vec<IntakeOutcome>, StoreError>;
+
+    /// Stores messages intake rejected.
+    async fn record_rejections(&self, rejections: &[Rejection]) -> Result<(), StoreError>;
+
+    /// Records a payment: closes the case when paid in full, cancels pending reminders and
+    /// credits the reminder that preceded it within `attribution_window` — one transaction.
+    async fn record_payment(
+        &self,
+        payment: &PaymentRecord,
+        attribution_window: Duration,
+    ) -> Result<IntakeOutcome, StoreError>;
+
+    /// Claims up to `limit` cases due at `now`, asks `decide` for each, and writes the resulting
+    /// reminders and case updates in the same transaction. Returns how many cases were decided.
+    async fn plan_due_cases(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        decide: Decide<'_>,
+    ) -> Result<usize, StoreError>;
+
+    /// Leases up to `limit` reminders whose send time has come (or whose earlier lease ran out)
+    /// for publishing.
+    async fn claim_due_reminders(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedReminder>, StoreError>;
+
+    /// Marks leased reminders as published to their channel's queue.
+    async fn mark_queued(&self, reminder_ids: &[i64]) -> Result<(), StoreError>;
+
+    /// Loads what channel workers need for these reminders; unknown ids are left out.
+    async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError>;
+
+    /// Records what channel workers did, in one transaction.
+    async fn record_deliveries(
+        &self,
+        reports: &[DeliveryReport],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The earliest time any case or reminder becomes due; lets simulated time jump ahead.
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    async fn case_by_invoice(
+        &self,
+        tenant: &str,
+        invoice_number: &str,
+    ) -> Result<Option<CaseView>, StoreError>;
+
+    async fn reminders_of(&self, tenant: &str, invoice_number: &str)
+        -> Result<Vec<ReminderView>, StoreError>;
+
+    async fn stats(&self) -> Result<Stats, StoreError>;
+}
+
+/// Opens the store a database URL names and applies its migrations.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let store: Arc<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Arc::new(PostgresStore::connect(url).await?)
+    } else if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::connect(url).await?)
+    } else {
+        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+    };
+    store.migrate().await?;
+    Ok(store)
+}

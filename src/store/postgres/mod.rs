@@ -1,0 +1,156 @@
+//! The PostgreSQL store: for production and for several workers. Claims use `FOR UPDATE SKIP LOCKED`;
+//! intake, planning and delivery reports are written in batches (`UNNEST`) to keep round trips few.
+
+mod intake;
+mod outbox;
+mod views;
+
+use super::records::*;
+use super::{Decide, Store, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/postgres");
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for tests and tools that need raw access.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn apply_intake(&self, commands: &[IntakeCommand]) -> Result<Vec<IntakeOutcome>, StoreError> {
+        let mut tx = self.write().await?;
+        let outcomes = intake::apply_all(&mut tx, commands).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn record_rejections(&self, rejections: &[Rejection]) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        for r in rejections {
+            sqlx::query(
+                "INSERT INTO intake_rejections (received_at, routing_key, field, reason, tenant, invoice_number, payload) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(r.received_at)
+            .bind(&r.routing_key)
+            .bind(&r.field)
+            .bind(&r.reason)
+            .bind(&r.tenant)
+            .bind(&r.invoice_number)
+            .bind(&r.payload)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_payment(
+        &self,
+        payment: &PaymentRecord,
+        attribution_window: Duration,
+    ) -> Result<IntakeOutcome, StoreError> {
+        let mut tx = self.write().await?;
+        let outcome = intake::record_payment(&mut tx, payment, attribution_window).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn plan_due_cases(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        decide: Decide<'_>,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.write().await?;
+        let n = outbox::plan_due_cases(&mut tx, now, limit, decide).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn claim_due_reminders(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedReminder>, StoreError> {
+        outbox::claim_due_reminders(&self.pool, now, limit, lease).await
+    }
+
+    async fn mark_queued(&self, reminder_ids: &[i64]) -> Result<(), StoreError> {
+        sqlx::query("UPDATE reminders SET status = 'queued', lease_until = NULL WHERE id = ANY($1) AND status = 'dispatching'")
+            .bind(reminder_ids)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError> {
+        views::delivery_jobs(&self.pool, reminder_ids).await
+    }
+
+    async fn record_deliveries(
+        &self,
+        reports: &[DeliveryReport],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        outbox::record_deliveries(&mut tx, reports, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        views::next_due_at(&self.pool).await
+    }
+
+    async fn case_by_invoice(
+        &self,
+        tenant: &str,
+        invoice_number: &str,
+    ) -> Result<Option<CaseView>, StoreError> {
+        views::case_by_invoice(&self.pool, tenant, invoice_number).await
+    }
+
+    async fn reminders_of(
+        &self,
+        tenant: &str,
+        invoice_number: &str,
+    ) -> Result<Vec<ReminderView>, StoreError> {
+        views::reminders_of(&self.pool, tenant, invoice_number).await
+    }
+
+    async fn stats(&self) -> Result<Stats, StoreError> {
+        views::stats(&self.pool).await
+    }
+}

@@ -1,0 +1,243 @@
+//! The reminders outbox on PostgreSQL: due cases and due reminders are claimed with
+//! `FOR UPDATE SKIP LOCKED`, so several schedulers and dispatchers share the work without
+//! taking the same row twice; the resulting writes go out as batched `UNNEST` statements.
+
+use super::intake::event;
+use crate::domain::CaseEvent;
+use crate::store::records::*;
+use crate::store::rows::{DueCaseRow, DEBTOR_COLUMNS};
+use crate::store::{Decide, StoreError};
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::time::Duration;
+
+type Tx = Transaction<'static, Postgres>;
+
+pub(super) async fn plan_due_cases(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    limit: u32,
+    decide: Decide<'_>,
+) -> Result<usize, StoreError> {
+    let sql = format!(
+        "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
+         i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS} \
+         FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+         JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
+         WHERE c.state IN ('open', 'reminding') AND c.next_action_at <= $1 \
+         ORDER BY c.next_action_at LIMIT $2 FOR UPDATE OF c SKIP LOCKED"
+    );
+    let rows: Vec<DueCaseRow> =
+        sqlx::query_as(&sql).bind(now).bind(limit as i64).fetch_all(&mut **tx).await?;
+    let count = rows.len();
+
+    let mut reminders = ReminderColumns::default();
+    let (mut case_ids, mut states, mut stages, mut next_actions) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut escalated = Vec::new();
+    for row in rows {
+        let case = row.into_due_case()?;
+        let (state, stages_planned, next_action) = match decide(&case) {
+            CaseDecision::Remind(reminder) => {
+                let state = case.state.apply(CaseEvent::ReminderPlanned).unwrap_or(case.state);
+                let next = reminder.next_action_at;
+                let stage = reminder.stage as i32 + 1;
+                reminders.push(case.case_id, reminder);
+                (state, stage, Some(next))
+            }
+            CaseDecision::Escalate => {
+                escalated.push(case.case_id);
+                (
+                    case.state.apply(CaseEvent::PlanExhausted).unwrap_or(case.state),
+                    case.stages_planned as i32,
+                    None,
+                )
+            }
+            CaseDecision::Wait { until } => (case.state, case.stages_planned as i32, Some(until)),
+        };
+        case_ids.push(case.case_id);
+        states.push(state.as_str());
+        stages.push(stages_planned);
+        next_actions.push(next_action);
+    }
+    reminders.insert(tx, now).await?;
+    if !case_ids.is_empty() {
+        sqlx::query(
+            "UPDATE cases SET state = u.state, stages_planned = u.stages, next_action_at = u.next_action, updated_at = $5 \
+             FROM UNNEST($1::int8[], $2::text[], $3::int4[], $4::timestamptz[]) AS u(id, state, stages, next_action) \
+             WHERE cases.id = u.id",
+        )
+        .bind(&case_ids)
+        .bind(&states)
+        .bind(&stages)
+        .bind(&next_actions)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for case_id in escalated {
+        event(tx, now, "case.escalated", case_id, serde_json::json!({})).await?;
+    }
+    Ok(count)
+}
+
+/// New reminders as columns, for one `INSERT … SELECT FROM UNNEST`.
+#[derive(Default)]
+struct ReminderColumns {
+    case_id: Vec<i64>,
+    stage: Vec<i32>,
+    stage_name: Vec<String>,
+    tone: Vec<&'static str>,
+    fee: Vec<rust_decimal::Decimal>,
+    channel: Vec<&'static str>,
+    send_at: Vec<DateTime<Utc>>,
+    local_hour: Vec<i16>,
+    context: Vec<serde_json::Value>,
+    propensity: Vec<f64>,
+    policy_version: Vec<String>,
+    idempotency_key: Vec<String>,
+}
+
+impl ReminderColumns {
+    fn push(&mut self, case_id: i64, r: NewReminder) {
+        self.case_id.push(case_id);
+        self.stage.push(r.stage as i32);
+        self.stage_name.push(r.stage_name);
+        self.tone.push(r.tone.as_str());
+        self.fee.push(r.fee);
+        self.channel.push(r.channel.as_str());
+        self.send_at.push(r.send_at);
+        self.local_hour.push(r.local_hour as i16);
+        self.context.push(r.context);
+        self.propensity.push(r.propensity);
+        self.policy_version.push(r.policy_version);
+        self.idempotency_key.push(idempotency_key(case_id, r.stage));
+    }
+
+    async fn insert(self, tx: &mut Tx, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if self.case_id.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
+             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at) \
+             SELECT u.case_id, u.stage, u.stage_name, u.tone, u.fee, u.channel, u.send_at, u.local_hour, u.context, \
+             u.propensity, u.policy_version, 'scheduled', 0, u.idempotency_key, $13, $13 \
+             FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::numeric[], $6::text[], \
+               $7::timestamptz[], $8::int2[], $9::jsonb[], $10::float8[], $11::text[], $12::text[]) \
+               AS u(case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, propensity, \
+                    policy_version, idempotency_key) \
+             ON CONFLICT (case_id, stage) DO NOTHING",
+        )
+        .bind(&self.case_id)
+        .bind(&self.stage)
+        .bind(&self.stage_name)
+        .bind(&self.tone)
+        .bind(&self.fee)
+        .bind(&self.channel)
+        .bind(&self.send_at)
+        .bind(&self.local_hour)
+        .bind(&self.context)
+        .bind(&self.propensity)
+        .bind(&self.policy_version)
+        .bind(&self.idempotency_key)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+pub(super) async fn claim_due_reminders(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    limit: u32,
+    lease: Duration,
+) -> Result<Vec<ClaimedReminder>, StoreError> {
+    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "UPDATE reminders SET status = 'dispatching', lease_until = $1, updated_at = $2 WHERE id IN (\
+           SELECT id FROM reminders WHERE (status = 'scheduled' AND send_at <= $2) \
+           OR (status = 'dispatching' AND lease_until < $2) ORDER BY send_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, channel",
+    )
+    .bind(lease_until)
+    .bind(now)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(id, channel)| Ok(ClaimedReminder { id, channel: crate::store::rows::channel(&channel)? }))
+        .collect()
+}
+
+pub(super) async fn record_deliveries(
+    tx: &mut Tx,
+    reports: &[DeliveryReport],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (mut sent_ids, mut provider_ids) = (Vec::new(), Vec::new());
+    for report in reports {
+        let id = report.reminder_id;
+        match &report.result {
+            DeliveryResult::Sent { provider_id } => {
+                sent_ids.push(id);
+                provider_ids.push(provider_id.as_str());
+            }
+            DeliveryResult::Skipped { reason } => {
+                sqlx::query(
+                    "UPDATE reminders SET status = 'skipped', last_error = $1, lease_until = NULL, updated_at = $2 \
+                     WHERE id = $3 AND status IN ('scheduled', 'dispatching', 'queued')",
+                )
+                .bind(reason)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            }
+            DeliveryResult::Retry { error, retry_at } => {
+                sqlx::query(
+                    "UPDATE reminders SET status = 'scheduled', send_at = $1, attempts = attempts + 1, \
+                     last_error = $2, lease_until = NULL, updated_at = $3 \
+                     WHERE id = $4 AND status IN ('scheduled', 'dispatching', 'queued')",
+                )
+                .bind(retry_at)
+                .bind(error)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            }
+            DeliveryResult::Failed { error } => {
+                sqlx::query(
+                    "UPDATE reminders SET status = 'failed', attempts = attempts + 1, last_error = $1, \
+                     lease_until = NULL, updated_at = $2 WHERE id = $3 AND status IN ('scheduled', 'dispatching', 'queued')",
+                )
+                .bind(error)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    if sent_ids.is_empty() {
+        return Ok(());
+    }
+    // Recorded as sent even if a payment cancelled it meanwhile: it did go out.
+    sqlx::query(
+        "WITH sent AS ( \
+           UPDATE reminders SET status = 'sent', provider_id = u.provider_id, sent_at = $3, attempts = attempts + 1, \
+             lease_until = NULL, last_error = NULL, updated_at = $3 \
+           FROM UNNEST($1::int8[], $2::text[]) AS u(id, provider_id) \
+           WHERE reminders.id = u.id AND reminders.status <> 'sent' RETURNING reminders.id, reminders.case_id) \
+         INSERT INTO events (at, kind, case_id, data) \
+         SELECT $3, 'reminder.sent', sent.case_id, jsonb_build_object('reminder_id', sent.id) FROM sent",
+    )
+    .bind(&sent_ids)
+    .bind(&provider_ids)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! Reads on PostgreSQL: delivery jobs, the next due time, case and reminder views, stats.
+
+use crate::store::records::*;
+use crate::store::rows::{stats_from, CaseViewRow, DeliveryJobRow, ReminderViewRow, DEBTOR_COLUMNS};
+use crate::store::StoreError;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+pub(super) async fn delivery_jobs(pool: &PgPool, ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError> {
+    let sql = format!(
+        "SELECT r.id AS reminder_id, r.idempotency_key, r.status, r.attempts, r.channel, r.stage, r.stage_name, \
+         r.tone, r.fee::text AS fee, c.state AS case_state, i.tenant, i.number, i.due_on, i.currency, \
+         i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, {DEBTOR_COLUMNS} \
+         FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
+         JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE r.id = ANY($1)"
+    );
+    let query = sqlx::query_as::<_, DeliveryJobRow>(&sql).bind(ids);
+    query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect()
+}
+
+pub(super) async fn next_due_at(pool: &PgPool) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let cases: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT next_action_at FROM cases WHERE state IN ('open', 'reminding') AND next_action_at IS NOT NULL \
+         ORDER BY next_action_at LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    let reminders: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT CASE status WHEN 'dispatching' THEN lease_until ELSE send_at END AS due FROM reminders \
+         WHERE status IN ('scheduled', 'dispatching') ORDER BY due LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(cases.into_iter().chain(reminders).min())
+}
+
+pub(super) async fn case_by_invoice(
+    pool: &PgPool,
+    tenant: &str,
+    number: &str,
+) -> Result<Option<CaseView>, StoreError> {
+    let row: Option<CaseViewRow> = sqlx::query_as(
+        "SELECT c.id AS case_id, c.state, c.stages_planned, i.amount_paid::text AS amount_paid, c.next_action_at \
+         FROM cases c JOIN invoices i ON i.id = c.invoice_id WHERE i.tenant = $1 AND i.number = $2",
+    )
+    .bind(tenant)
+    .bind(number)
+    .fetch_optional(pool)
+    .await?;
+    row.map(CaseViewRow::into_view).transpose()
+}
+
+pub(super) async fn reminders_of(
+    pool: &PgPool,
+    tenant: &str,
+    number: &str,
+) -> Result<Vec<ReminderView>, StoreError> {
+    let rows: Vec<ReminderViewRow> = sqlx::query_as(
+        "SELECT r.id, r.stage, r.channel, r.status, r.send_at, r.sent_at, r.provider_id, r.reward \
+         FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
+         WHERE i.tenant = $1 AND i.number = $2 ORDER BY r.stage",
+    )
+    .bind(tenant)
+    .bind(number)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(ReminderViewRow::into_view).collect()
+}
+
+pub(super) async fn stats(pool: &PgPool) -> Result<Stats, StoreError> {
+    let grouped = |sql: &'static str| sqlx::query_as::<_, (String, i64)>(sql).fetch_all(pool);
+    let cases = grouped("SELECT state, COUNT(*) FROM cases GROUP BY state").await?;
+    let statuses = grouped("SELECT status, COUNT(*) FROM reminders GROUP BY status").await?;
+    let channels = grouped("SELECT channel, COUNT(*) FROM reminders GROUP BY channel").await?;
+    let stages = grouped("SELECT (stage + 1)::text, COUNT(*) FROM reminders GROUP BY stage").await?;
+    let payments: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments").fetch_one(pool).await?;
+    let rejections: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM intake_rejections").fetch_one(pool).await?;
+    Ok(stats_from(cases, statuses, channels, stages, payments, rejections))
+}

@@ -1,0 +1,273 @@
+//! The plain records that cross the [`Store`](super::Store) boundary: what intake writes, what the
+//! scheduler reads and decides, what delivery reads and reports, and the counts of `stats`.
+
+use crate::domain::{CaseState, ChannelKind, Debtor, Invoice, InvoiceNumber, Money, TenantId, Tone};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A parsed intake message, ready to be applied.
+#[derive(Debug, Clone)]
+pub enum IntakeCommand {
+    /// An overdue invoice; `plan` is already resolved against the plan book.
+    Overdue {
+        invoice: Invoice,
+        plan: String,
+        received_at: DateTime<Utc>,
+    },
+    Paid(PaymentRecord),
+    Cancelled {
+        tenant: TenantId,
+        invoice_number: InvoiceNumber,
+        at: DateTime<Utc>,
+    },
+}
+
+/// A payment from any source (`invoice.paid` message, pay-page, bank statement).
+#[derive(Debug, Clone)]
+pub struct PaymentRecord {
+    pub tenant: TenantId,
+    pub invoice_number: InvoiceNumber,
+    /// `None` means "paid in full": whatever was still open.
+    pub amount: Option<Money>,
+    pub paid_at: DateTime<Utc>,
+    /// Where the payment came from, e.g. `amqp`, `paypage`, `camt053`.
+    pub source: String,
+    /// Unique per (tenant, source): a replay with the same reference is recorded once.
+    pub reference: String,
+}
+
+/// What applying one intake command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntakeOutcome {
+    Created,
+    /// The invoice was already known; nothing changed.
+    Duplicate,
+    PaymentRecorded {
+        case_closed: bool,
+    },
+    PaymentDuplicate,
+    CaseCancelled,
+    /// Cancelling a case that is already paid or cancelled.
+    AlreadyClosed,
+    UnknownInvoice,
+    CurrencyMismatch {
+        expected: String,
+    },
+}
+
+/// A message intake could not accept, as stored in `intake_rejections`.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    pub received_at: DateTime<Utc>,
+    pub routing_key: String,
+    pub field: String,
+    pub reason: String,
+    pub tenant: Option<String>,
+    pub invoice_number: Option<String>,
+    /// The raw message, cut to 64 KiB so a hostile payload cannot fill the disk.
+    pub payload: Vec<u8>,
+}
+
+/// A case whose next action is due, with everything the scheduler needs to decide it.
+#[derive(Debug, Clone)]
+pub struct DueCase {
+    pub case_id: i64,
+    pub state: CaseState,
+    /// How many stages were planned so far; the next stage has this 0-based index.
+    pub stages_planned: u32,
+    pub tenant: TenantId,
+    pub invoice_number: InvoiceNumber,
+    pub due_on: NaiveDate,
+    pub amount_due: Money,
+    pub amount_paid: Decimal,
+    pub plan: String,
+    pub debtor: Debtor,
+}
+
+/// The scheduler's verdict on a due case.
+#[derive(Debug, Clone)]
+pub enum CaseDecision {
+    Remind(NewReminder),
+    /// Every stage was sent without payment.
+    Escalate,
+    /// Nothing to do before this time (e.g. no channel allowed right now).
+    Wait {
+        until: DateTime<Utc>,
+    },
+}
+
+/// A reminder to write into the outbox, with the decision's log.
+#[derive(Debug, Clone)]
+pub struct NewReminder {
+    pub stage: u32,
+    pub stage_name: String,
+    pub tone: Tone,
+    pub fee: Decimal,
+    pub channel: ChannelKind,
+    pub send_at: DateTime<Utc>,
+    pub local_hour: u8,
+    pub context: serde_json::Value,
+    pub propensity: f64,
+    pub policy_version: String,
+    /// When the case is due for its next stage.
+    pub next_action_at: DateTime<Utc>,
+}
+
+/// A reminder claimed for dispatch (leased until published and marked queued).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedReminder {
+    pub id: i64,
+    pub channel: ChannelKind,
+}
+
+/// Everything a channel worker needs to render and send one reminder.
+#[derive(Debug, Clone)]
+pub struct DeliveryJob {
+    pub reminder_id: i64,
+    pub idempotency_key: String,
+    pub status: ReminderStatus,
+    pub attempts: u32,
+    pub channel: ChannelKind,
+    pub stage: u32,
+    pub stage_name: String,
+    pub tone: Tone,
+    pub fee: Decimal,
+    pub case_state: CaseState,
+    pub tenant: TenantId,
+    pub invoice_number: InvoiceNumber,
+    pub due_on: NaiveDate,
+    pub amount_due: Money,
+    pub amount_paid: Decimal,
+    pub debtor: Debtor,
+}
+
+/// Where a reminder stands in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReminderStatus {
+    /// Written by the scheduler, waiting for its send time.
+    Scheduled,
+    /// Claimed by a dispatcher, being published.
+    Dispatching,
+    /// Published to the channel's queue.
+    Queued,
+    Sent,
+    Failed,
+    /// The case closed (paid, cancelled, paused) before it went out.
+    Cancelled,
+    /// A channel worker saw the case closed and did not send.
+    Skipped,
+}
+
+impl ReminderStatus {
+    pub const ALL: [ReminderStatus; 7] = [
+        Self::Scheduled,
+        Self::Dispatching,
+        Self::Queued,
+        Self::Sent,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Skipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Dispatching => "dispatching",
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Not yet sent and still meant to be.
+    pub fn is_pending(self) -> bool {
+        matches!(self, Self::Scheduled | Self::Dispatching | Self::Queued)
+    }
+}
+
+/// What a channel worker did with a job.
+#[derive(Debug, Clone)]
+pub struct DeliveryReport {
+    pub reminder_id: i64,
+    pub result: DeliveryResult,
+}
+
+#[derive(Debug, Clone)]
+pub enum DeliveryResult {
+    Sent {
+        provider_id: String,
+    },
+    Skipped {
+        reason: String,
+    },
+    /// A transient failure: back into the outbox for another try at `retry_at`.
+    Retry {
+        error: String,
+        retry_at: DateTime<Utc>,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// One reminder as seen from outside (tests, operator views).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReminderView {
+    pub id: i64,
+    pub stage: u32,
+    pub channel: ChannelKind,
+    pub status: ReminderStatus,
+    pub send_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub provider_id: Option<String>,
+    pub reward: Option<f64>,
+}
+
+/// One case as seen from outside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseView {
+    pub case_id: i64,
+    pub state: CaseState,
+    pub stages_planned: u32,
+    pub amount_paid: Decimal,
+    pub next_action_at: Option<DateTime<Utc>>,
+}
+
+/// Counts for `mahnwerk stats --json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Stats {
+    pub cases: CaseCounts,
+    pub reminders: ReminderCounts,
+    pub payments: u64,
+    pub intake_rejections: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CaseCounts {
+    pub total: u64,
+    #[serde(flatten)]
+    pub by_state: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ReminderCounts {
+    pub total: u64,
+    pub by_status: BTreeMap<String, u64>,
+    pub by_channel: BTreeMap<String, u64>,
+    pub by_stage: BTreeMap<String, u64>,
+}
+
+/// The idempotency key of a reminder: stable across retries and redeliveries, unique per case
+/// and stage, and acceptable to every channel's key rules.
+pub fn idempotency_key(case_id: i64, stage: u32) -> String {
+    format!("rem-{case_id}-{stage}")
+}

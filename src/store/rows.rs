@@ -1,0 +1,260 @@
+//! Rows as both backends return them, and their conversion back into domain values. Both
+//! backends select money as text (`::text` on PostgreSQL, TEXT columns on SQLite) so that one row
+//! type serves both; a value that no longer parses is [`StoreError::Corrupt`].
+
+use super::records::*;
+use super::StoreError;
+use crate::domain::*;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+pub(super) fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {err}"))
+}
+
+pub(super) fn decimal(what: &str, raw: &str) -> Result<Decimal, StoreError> {
+    Decimal::from_str(raw).map_err(|e| corrupt(what, e))
+}
+
+pub(super) fn money(raw: &str, currency: &str) -> Result<Money, StoreError> {
+    let currency = Currency::parse(currency).map_err(|e| corrupt("currency", e))?;
+    Ok(Money::new(decimal("amount", raw)?, currency))
+}
+
+pub(super) fn channel(raw: &str) -> Result<ChannelKind, StoreError> {
+    raw.parse().map_err(|e| corrupt("channel", e))
+}
+
+pub(super) fn tone(raw: &str) -> Result<Tone, StoreError> {
+    match raw {
+        "friendly" => Ok(Tone::Friendly),
+        "neutral" => Ok(Tone::Neutral),
+        "firm" => Ok(Tone::Firm),
+        other => Err(corrupt("tone", other)),
+    }
+}
+
+pub(super) fn case_state(raw: &str) -> Result<CaseState, StoreError> {
+    CaseState::parse(raw).ok_or_else(|| corrupt("case state", raw))
+}
+
+pub(super) fn reminder_status(raw: &str) -> Result<ReminderStatus, StoreError> {
+    ReminderStatus::parse(raw).ok_or_else(|| corrupt("reminder status", raw))
+}
+
+/// The debtor columns, selected with these names by both backends.
+#[derive(sqlx::FromRow)]
+pub(super) struct DebtorRow {
+    pub debtor_id: String,
+    pub kind: String,
+    pub name: String,
+    pub language: String,
+    pub timezone: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub whatsapp: Option<String>,
+    pub whatsapp_opt_in: bool,
+    pub messenger_psid: Option<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+}
+
+impl DebtorRow {
+    pub fn into_debtor(self) -> Result<Debtor, StoreError> {
+        let address = match (self.address_line1, self.postal_code, self.city, self.country) {
+            (Some(line1), Some(postal_code), Some(city), Some(country)) => {
+                let country = CountryCode::parse(&country).map_err(|e| corrupt("country", e))?;
+                Some(
+                    PostalAddress::parse(&line1, self.address_line2.as_deref(), &postal_code, &city, country)
+                        .map_err(|(field, e)| corrupt(field, e))?,
+                )
+            }
+            _ => None,
+        };
+        Ok(Debtor {
+            id: DebtorId::parse(&self.debtor_id).map_err(|e| corrupt("debtor id", e))?,
+            kind: DebtorKind::parse(&self.kind).map_err(|e| corrupt("debtor kind", e))?,
+            name: self.name,
+            language: Language::parse(&self.language).map_err(|e| corrupt("language", e))?,
+            timezone: Timezone::parse(&self.timezone).map_err(|e| corrupt("timezone", e))?,
+            email: self.email.map(|e| Email::parse(&e)).transpose().map_err(|e| corrupt("email", e))?,
+            phone: self.phone.map(|p| PhoneE164::parse(&p)).transpose().map_err(|e| corrupt("phone", e))?,
+            whatsapp: self
+                .whatsapp
+                .map(|p| PhoneE164::parse(&p))
+                .transpose()
+                .map_err(|e| corrupt("whatsapp", e))?,
+            whatsapp_opt_in: self.whatsapp_opt_in,
+            messenger_psid: self.messenger_psid,
+            address,
+        })
+    }
+}
+
+/// The columns of a due case joined with its invoice and debtor.
+#[derive(sqlx::FromRow)]
+pub(super) struct DueCaseRow {
+    pub case_id: i64,
+    pub state: String,
+    pub stages_planned: i32,
+    pub tenant: String,
+    pub number: String,
+    pub due_on: NaiveDate,
+    pub currency: String,
+    pub amount_due: String,
+    pub amount_paid: String,
+    pub plan: String,
+    #[sqlx(flatten)]
+    pub debtor: DebtorRow,
+}
+
+impl DueCaseRow {
+    pub fn into_due_case(self) -> Result<DueCase, StoreError> {
+        Ok(DueCase {
+            case_id: self.case_id,
+            state: case_state(&self.state)?,
+            stages_planned: self.stages_planned as u32,
+            tenant: TenantId::parse(&self.tenant).map_err(|e| corrupt("tenant", e))?,
+            invoice_number: InvoiceNumber::parse(&self.number).map_err(|e| corrupt("invoice number", e))?,
+            due_on: self.due_on,
+            amount_due: money(&self.amount_due, &self.currency)?,
+            amount_paid: decimal("amount paid", &self.amount_paid)?,
+            plan: self.plan,
+            debtor: self.debtor.into_debtor()?,
+        })
+    }
+}
+
+/// The columns of a reminder joined with its case, invoice and debtor.
+#[derive(sqlx::FromRow)]
+pub(super) struct DeliveryJobRow {
+    pub reminder_id: i64,
+    pub idempotency_key: String,
+    pub status: String,
+    pub attempts: i32,
+    pub channel: String,
+    pub stage: i32,
+    pub stage_name: String,
+    pub tone: String,
+    pub fee: String,
+    pub case_state: String,
+    pub tenant: String,
+    pub number: String,
+    pub due_on: NaiveDate,
+    pub currency: String,
+    pub amount_due: String,
+    pub amount_paid: String,
+    #[sqlx(flatten)]
+    pub debtor: DebtorRow,
+}
+
+impl DeliveryJobRow {
+    pub fn into_job(self) -> Result<DeliveryJob, StoreError> {
+        Ok(DeliveryJob {
+            reminder_id: self.reminder_id,
+            idempotency_key: self.idempotency_key,
+            status: reminder_status(&self.status)?,
+            attempts: self.attempts as u32,
+            channel: channel(&self.channel)?,
+            stage: self.stage as u32,
+            stage_name: self.stage_name,
+            tone: tone(&self.tone)?,
+            fee: decimal("fee", &self.fee)?,
+            case_state: case_state(&self.case_state)?,
+            tenant: TenantId::parse(&self.tenant).map_err(|e| corrupt("tenant", e))?,
+            invoice_number: InvoiceNumber::parse(&self.number).map_err(|e| corrupt("invoice number", e))?,
+            due_on: self.due_on,
+            amount_due: money(&self.amount_due, &self.currency)?,
+            amount_paid: decimal("amount paid", &self.amount_paid)?,
+            debtor: self.debtor.into_debtor()?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ReminderViewRow {
+    pub id: i64,
+    pub stage: i32,
+    pub channel: String,
+    pub status: String,
+    pub send_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub provider_id: Option<String>,
+    pub reward: Option<f64>,
+}
+
+impl ReminderViewRow {
+    pub fn into_view(self) -> Result<ReminderView, StoreError> {
+        Ok(ReminderView {
+            id: self.id,
+            stage: self.stage as u32,
+            channel: channel(&self.channel)?,
+            status: reminder_status(&self.status)?,
+            send_at: self.send_at,
+            sent_at: self.sent_at,
+            provider_id: self.provider_id,
+            reward: self.reward,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CaseViewRow {
+    pub case_id: i64,
+    pub state: String,
+    pub stages_planned: i32,
+    pub amount_paid: String,
+    pub next_action_at: Option<DateTime<Utc>>,
+}
+
+impl CaseViewRow {
+    pub fn into_view(self) -> Result<CaseView, StoreError> {
+        Ok(CaseView {
+            case_id: self.case_id,
+            state: case_state(&self.state)?,
+            stages_planned: self.stages_planned as u32,
+            amount_paid: decimal("amount paid", &self.amount_paid)?,
+            next_action_at: self.next_action_at,
+        })
+    }
+}
+
+/// The columns both backends select for a debtor, prefixed by the `debtors` alias `d`.
+pub(super) const DEBTOR_COLUMNS: &str =
+    "d.id AS debtor_id, d.kind, d.name, d.language, d.timezone, d.email, \
+     d.phone, d.whatsapp, d.whatsapp_opt_in, d.messenger_psid, d.address_line1, d.address_line2, \
+     d.postal_code, d.city, d.country";
+
+/// Builds the stats from `(key, count)` rows.
+pub(super) fn stats_from(
+    cases: Vec<(String, i64)>,
+    statuses: Vec<(String, i64)>,
+    channels: Vec<(String, i64)>,
+    stages: Vec<(String, i64)>,
+    payments: i64,
+    rejections: i64,
+) -> Stats {
+    let mut stats =
+        Stats { payments: payments as u64, intake_rejections: rejections as u64, ..Stats::default() };
+    for state in CaseState::ALL {
+        stats.cases.by_state.insert(state.as_str().to_owned(), 0);
+    }
+    for (state, n) in cases {
+        stats.cases.total += n as u64;
+        stats.cases.by_state.insert(state, n as u64);
+    }
+    for status in ReminderStatus::ALL {
+        stats.reminders.by_status.insert(status.as_str().to_owned(), 0);
+    }
+    for (status, n) in statuses {
+        stats.reminders.total += n as u64;
+        stats.reminders.by_status.insert(status, n as u64);
+    }
+    stats.reminders.by_channel = channels.into_iter().map(|(k, n)| (k, n as u64)).collect();
+    stats.reminders.by_stage = stages.into_iter().map(|(k, n)| (k, n as u64)).collect();
+    stats
+}

@@ -1,0 +1,170 @@
+//! The SQLite store: the embedded default. One connection, so writers never contend; write
+//! transactions start with `BEGIN IMMEDIATE` so a read never has to be upgraded mid-way.
+
+mod intake;
+mod outbox;
+mod views;
+
+use super::records::*;
+use super::{Decide, Store, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file a `sqlite://path` URL names.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        }
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        Ok(Self { pool })
+    }
+
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn apply_intake(&self, commands: &[IntakeCommand]) -> Result<Vec<IntakeOutcome>, StoreError> {
+        let mut tx = self.write().await?;
+        let mut outcomes = Vec::with_capacity(commands.len());
+        for command in commands {
+            outcomes.push(intake::apply(&mut tx, command).await?);
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn record_rejections(&self, rejections: &[Rejection]) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        for r in rejections {
+            sqlx::query(
+                "INSERT INTO intake_rejections (received_at, routing_key, field, reason, tenant, invoice_number, payload) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(r.received_at)
+            .bind(&r.routing_key)
+            .bind(&r.field)
+            .bind(&r.reason)
+            .bind(&r.tenant)
+            .bind(&r.invoice_number)
+            .bind(&r.payload)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_payment(
+        &self,
+        payment: &PaymentRecord,
+        attribution_window: Duration,
+    ) -> Result<IntakeOutcome, StoreError> {
+        let mut tx = self.write().await?;
+        let outcome = intake::record_payment(&mut tx, payment, attribution_window).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn plan_due_cases(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        decide: Decide<'_>,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.write().await?;
+        let n = outbox::plan_due_cases(&mut tx, now, limit, decide).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn claim_due_reminders(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedReminder>, StoreError> {
+        let mut tx = self.write().await?;
+        let claimed = outbox::claim_due_reminders(&mut tx, now, limit, lease).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn mark_queued(&self, reminder_ids: &[i64]) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        for id in reminder_ids {
+            sqlx::query("UPDATE reminders SET status = 'queued', lease_until = NULL WHERE id = $1 AND status = 'dispatching'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError> {
+        views::delivery_jobs(&self.pool, reminder_ids).await
+    }
+
+    async fn record_deliveries(
+        &self,
+        reports: &[DeliveryReport],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        outbox::record_deliveries(&mut tx, reports, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        views::next_due_at(&self.pool).await
+    }
+
+    async fn case_by_invoice(
+        &self,
+        tenant: &str,
+        invoice_number: &str,
+    ) -> Result<Option<CaseView>, StoreError> {
+        views::case_by_invoice(&self.pool, tenant, invoice_number).await
+    }
+
+    async fn reminders_of(
+        &self,
+        tenant: &str,
+        invoice_number: &str,
+    ) -> Result<Vec<ReminderView>, StoreError> {
+        views::reminders_of(&self.pool, tenant, invoice_number).await
+    }
+
+    async fn stats(&self) -> Result<Stats, StoreError> {
+        views::stats(&self.pool).await
+    }
+}

@@ -1,0 +1,187 @@
+//! The reminders outbox on SQLite: planning due cases, leasing due reminders for dispatch, and
+//! recording what channel workers did.
+
+use super::intake::event;
+use crate::domain::CaseEvent;
+use crate::store::records::*;
+use crate::store::rows::{DueCaseRow, DEBTOR_COLUMNS};
+use crate::store::{Decide, StoreError};
+use chrono::{DateTime, Utc};
+use sqlx::{Sqlite, Transaction};
+use std::time::Duration;
+
+type Tx = Transaction<'static, Sqlite>;
+
+pub(super) async fn plan_due_cases(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    limit: u32,
+    decide: Decide<'_>,
+) -> Result<usize, StoreError> {
+    let sql = format!(
+        "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
+         i.amount_due, i.amount_paid, i.plan, {DEBTOR_COLUMNS} \
+         FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+         JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
+         WHERE c.state IN ('open', 'reminding') AND c.next_action_at <= $1 \
+         ORDER BY c.next_action_at LIMIT $2"
+    );
+    let rows: Vec<DueCaseRow> =
+        sqlx::query_as(&sql).bind(now).bind(limit as i64).fetch_all(&mut **tx).await?;
+    let count = rows.len();
+    for row in rows {
+        let case = row.into_due_case()?;
+        match decide(&case) {
+            CaseDecision::Remind(reminder) => insert_reminder(tx, &case, &reminder, now).await?,
+            CaseDecision::Escalate => {
+                let state = case.state.apply(CaseEvent::PlanExhausted).unwrap_or(case.state);
+                sqlx::query(
+                    "UPDATE cases SET state = $1, next_action_at = NULL, updated_at = $2 WHERE id = $3",
+                )
+                .bind(state.as_str())
+                .bind(now)
+                .bind(case.case_id)
+                .execute(&mut **tx)
+                .await?;
+                event(tx, now, "case.escalated", case.case_id, serde_json::json!({})).await?;
+            }
+            CaseDecision::Wait { until } => {
+                sqlx::query("UPDATE cases SET next_action_at = $1, updated_at = $2 WHERE id = $3")
+                    .bind(until)
+                    .bind(now)
+                    .bind(case.case_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+    }
+    Ok(count)
+}
+
+async fn insert_reminder(
+    tx: &mut Tx,
+    case: &DueCase,
+    r: &NewReminder,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let state = case.state.apply(CaseEvent::ReminderPlanned).unwrap_or(case.state);
+    sqlx::query(
+        "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
+         propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13) \
+         ON CONFLICT (case_id, stage) DO NOTHING",
+    )
+    .bind(case.case_id)
+    .bind(r.stage as i64)
+    .bind(&r.stage_name)
+    .bind(r.tone.as_str())
+    .bind(r.fee.to_string())
+    .bind(r.channel.as_str())
+    .bind(r.send_at)
+    .bind(r.local_hour as i64)
+    .bind(r.context.to_string())
+    .bind(r.propensity)
+    .bind(&r.policy_version)
+    .bind(idempotency_key(case.case_id, r.stage))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE cases SET state = $1, stages_planned = $2, next_action_at = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(state.as_str())
+    .bind(r.stage as i64 + 1)
+    .bind(r.next_action_at)
+    .bind(now)
+    .bind(case.case_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn claim_due_reminders(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    limit: u32,
+    lease: Duration,
+) -> Result<Vec<ClaimedReminder>, StoreError> {
+    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "UPDATE reminders SET status = 'dispatching', lease_until = $1, updated_at = $2 WHERE id IN (\
+           SELECT id FROM reminders WHERE (status = 'scheduled' AND send_at <= $2) \
+           OR (status = 'dispatching' AND lease_until < $2) ORDER BY send_at LIMIT $3) \
+         RETURNING id, channel",
+    )
+    .bind(lease_until)
+    .bind(now)
+    .bind(limit as i64)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter()
+        .map(|(id, channel)| Ok(ClaimedReminder { id, channel: crate::store::rows::channel(&channel)? }))
+        .collect()
+}
+
+pub(super) async fn record_deliveries(
+    tx: &mut Tx,
+    reports: &[DeliveryReport],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for report in reports {
+        let id = report.reminder_id;
+        match &report.result {
+            DeliveryResult::Sent { provider_id } => {
+                // Recorded as sent even if a payment cancelled it meanwhile: it did go out.
+                let case_id: Option<i64> = sqlx::query_scalar(
+                    "UPDATE reminders SET status = 'sent', provider_id = $1, sent_at = $2, attempts = attempts + 1, \
+                     lease_until = NULL, last_error = NULL, updated_at = $2 WHERE id = $3 AND status <> 'sent' \
+                     RETURNING case_id",
+                )
+                .bind(provider_id)
+                .bind(now)
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                if let Some(case_id) = case_id {
+                    event(tx, now, "reminder.sent", case_id, serde_json::json!({"reminder_id": id})).await?;
+                }
+            }
+            DeliveryResult::Skipped { reason } => {
+                sqlx::query(
+                    "UPDATE reminders SET status = 'skipped', last_error = $1, lease_until = NULL, updated_at = $2 \
+                     WHERE id = $3 AND status IN ('scheduled', 'dispatching', 'queued')",
+                )
+                .bind(reason)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            }
+            DeliveryResult::Retry { error, retry_at } => {
+                sqlx::query(
+                    "UPDATE reminders SET status = 'scheduled', send_at = $1, attempts = attempts + 1, \
+                     last_error = $2, lease_until = NULL, updated_at = $3 \
+                     WHERE id = $4 AND status IN ('scheduled', 'dispatching', 'queued')",
+                )
+                .bind(retry_at)
+                .bind(error)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            }
+            DeliveryResult::Failed { error } => {
+                sqlx::query(
+                    "UPDATE reminders SET status = 'failed', attempts = attempts + 1, last_error = $1, \
+                     lease_until = NULL, updated_at = $2 WHERE id = $3 AND status IN ('scheduled', 'dispatching', 'queued')",
+                )
+                .bind(error)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
