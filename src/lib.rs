@@ -1,10 +1,30 @@
-//! mahnwerk: an omnichannel dunning worker.
+//! mahnwerk: an omnichannel dunning worker. Overdue invoices come in over AMQP; reminders go out
+//! by email, SMS, WhatsApp, Messenger or letter, at the hour and on the channel a policy picks;
+//! a payment stops the dunning at once.
 //!
 //! # Layout
 //! One module per stage of an invoice's path, in the order the data travels:
 //! - [`domain`]: pure types (parsed values, invoices, the case state machine, dunning plans).
+//! - [`intake`]: `mahnwerk.invoice.v1` messages in, validated, stored, or dead-lettered.
+//! - [`schedule`]: due cases planned (policy, quiet hours, outbox), due reminders dispatched.
+//! - [`deliver`]: per-channel workers that render and send reminders.
+//! - [`store`] and [`queue`]: the edges — PostgreSQL/SQLite and RabbitMQ/in-process.
+//! - [`app`] wires the roles together from a [`config::Config`]; [`shutdown`] stops them.
+//! - [`demo`], [`enqueue`] and [`bench`] are the commands built on top.
+
+pub mod app;
+pub mod bench;
+pub mod config;
+pub mod deliver;
+pub mod demo;
 pub mod domain;
+pub mod enqueue;
+pub mod intake;
+pub mod progress;
+pub mod queue;
+pub mod schedule;
+pub mod shutdown;
 pub mod store;
 
-/// How long after a reminder a payment still counts as its success (the bandit's reward window).
+/// How long after a reminder a payment still counts as its success (the learner's reward window).
 pub const ATTRIBUTION_WINDOW_SECS: u64 = 72 * 3600;

@@ -1,1 +1,151 @@
-fn main() {}
+//! The `mahnwerk` command: parse the command line, load the configuration, start what was asked
+//! for, and report how it ended.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use mahnwerk::app::{Role, Service};
+use mahnwerk::config::Config;
+use mahnwerk::schedule::SystemClock;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "mahnwerk", version, about = "Omnichannel dunning worker")]
+struct Cli {
+    /// TOML configuration file (defaults: embedded mode; MAHNWERK_* variables override).
+    #[arg(long, global = true, env = "MAHNWERK_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service (all roles, or one of them).
+    Run {
+        #[arg(long, value_enum, default_value = "all")]
+        role: Role,
+    },
+    /// Run a simulated population through the real pipeline on the embedded default.
+    Demo {
+        #[arg(long, default_value_t = 1000)]
+        debtors: usize,
+        #[arg(long, default_value_t = 120)]
+        days: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Where the outbox and the demo's database go.
+        #[arg(long, default_value = "outbox")]
+        out: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish invoice messages, one JSON object per line, to the intake.
+    Enqueue {
+        file: PathBuf,
+        /// Routing key for every line: invoice.overdue, invoice.paid or invoice.cancelled.
+        #[arg(long, default_value = "invoice.overdue")]
+        routing_key: String,
+    },
+    /// Counts of cases, reminders, payments and rejections in the configured database.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Raw RabbitMQ vs mahnwerk intake vs the whole path, on the configured PostgreSQL + RabbitMQ.
+    Pipeline {
+        #[arg(long, default_value_t = 20_000)]
+        messages: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,lapin=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Run { role } => run(&config, role).await,
+        Command::Demo { debtors, days, seed, out, json } => {
+            let options = mahnwerk::demo::DemoOptions { debtors, days, seed, out, progress: !json };
+            let report = mahnwerk::demo::run(options).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+            Ok(())
+        }
+        Command::Enqueue { file, routing_key } => {
+            let summary = mahnwerk::enqueue::enqueue_file(&config, &file, &routing_key).await?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Stats { json } => {
+            let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
+            let stats = store.stats().await?;
+            if json {
+                println!("{}", serde_json::to_string(&stats)?);
+            } else {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            }
+            Ok(())
+        }
+        Command::Migrate => {
+            mahnwerk::store::open(&config.database_url).await.context("migrating the database")?;
+            println!("migrations applied to {}", mahnwerk::config::redact_url(&config.database_url));
+            Ok(())
+        }
+        Command::Bench { which: Bench::Pipeline { messages, json } } => {
+            let figures = mahnwerk::bench::pipeline(&config, messages, !json).await?;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                println!("{figures}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
+    tracing::info!(config = %config.describe().replace('\n', "; "), ?role, "starting");
+    let service = Service::start(config, Arc::new(SystemClock)).await?;
+    let (trigger, shutdown) = mahnwerk::shutdown::channel();
+    let mut tasks = service.spawn(role, &shutdown);
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+        Some(ended) = tasks.join_next() => {
+            let (name, result) = ended.context("a role panicked")?;
+            tracing::error!(role = %name, ?result, "a role ended unexpectedly; shutting down");
+        }
+    }
+    trigger.trigger();
+    while let Some(ended) = tasks.join_next().await {
+        match ended {
+            Ok((name, Ok(()))) => tracing::info!(role = %name, "stopped"),
+            Ok((name, Err(error))) => tracing::error!(role = %name, error = format!("{error:#}"), "stopped with an error"),
+            Err(error) => tracing::error!(%error, "a role panicked"),
+        }
+    }
+    Ok(())
+}

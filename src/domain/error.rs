@@ -34,14 +34,3 @@ impl fmt::Display for FieldError {
 }
 
 impl std::error::Error for FieldError {}
-
-/// Attaches a field name to a parse result.
-pub(crate) trait AtField<T> {
-    fn at(self, field: &str) -> Result<T, FieldError>;
-}
-
-impl<T> AtField<T> for Result<T, Invalid> {
-    fn at(self, field: &str) -> Result<T, FieldError> {
-        self.map_err(|e| FieldError::new(field, e))
-    }
-}

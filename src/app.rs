@@ -1,0 +1,155 @@
+//! Wiring: from a [`Config`] to a running set of roles (intake, scheduler, one delivery worker
+//! per channel) sharing one store and one queue.
+
+use crate::config::Config;
+use crate::deliver::{ChannelWorker, Creditors, RetryPolicy, Transports};
+use crate::domain::PlanBook;
+use crate::intake::Intake;
+use crate::queue::{AmqpQueue, MemoryQueue, Queue, Topology};
+use crate::schedule::{Clock, FixedPolicy, Planner, Policy, Scheduler};
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+
+/// Which roles a process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    All,
+    Intake,
+    Scheduler,
+    Delivery,
+}
+
+/// Everything the roles share.
+#[derive(Clone)]
+pub struct Service {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn Queue>,
+    pub topology: Topology,
+    pub plans: Arc<PlanBook>,
+    pub planner: Arc<Planner>,
+    pub transports: Transports,
+    pub creditors: Arc<Creditors>,
+    pub clock: Arc<dyn Clock>,
+    pub idle_poll: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Service {
+    /// Opens the store (running migrations), connects the queue and declares its topology.
+    pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let store = crate::store::open(&config.database_url).await.context("opening the database")?;
+        let topology = Topology::new(config.namespace.clone());
+        let queue: Arc<dyn Queue> = match &config.amqp_url {
+            Some(url) => Arc::new(
+                AmqpQueue::connect(url.expose_secret(), topology.clone()).await.context("connecting to RabbitMQ")?,
+            ),
+            None => Arc::new(MemoryQueue::new(topology.clone())),
+        };
+        queue.declare_topology().await.context("declaring the queue topology")?;
+        Self::assemble(config, store, queue, clock)
+    }
+
+    /// Builds the service around an already opened store and queue (tests, demo).
+    pub fn assemble(
+        config: &Config,
+        store: Arc<dyn Store>,
+        queue: Arc<dyn Queue>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        Self::assemble_with_policy(config, store, queue, clock, Arc::new(FixedPolicy))
+    }
+
+    pub fn assemble_with_policy(
+        config: &Config,
+        store: Arc<dyn Store>,
+        queue: Arc<dyn Queue>,
+        clock: Arc<dyn Clock>,
+        policy: Arc<dyn Policy>,
+    ) -> anyhow::Result<Self> {
+        let plans = config.plan_book()?;
+        let mut transports = Transports::sandbox(&config.outbox_dir);
+        if let Some(settings) = config.smtp_settings()? {
+            let smtp = mahnwerk_channels::email::SmtpEmail::new(&settings).context("configuring SMTP")?;
+            transports = transports.with(Arc::new(smtp));
+        }
+        Ok(Self {
+            store,
+            topology: Topology::new(config.namespace.clone()),
+            queue,
+            planner: Arc::new(Planner::new(plans.clone(), policy)),
+            plans: Arc::new(plans),
+            transports,
+            creditors: Arc::new(Creditors {
+                by_tenant: config.creditors.clone(),
+                default_email: config.default_sender.clone(),
+            }),
+            clock,
+            idle_poll: Duration::from_millis(config.poll_interval_ms),
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    pub fn intake(&self) -> Intake {
+        Intake {
+            store: Arc::clone(&self.store),
+            queue: Arc::clone(&self.queue),
+            topology: self.topology.clone(),
+            plans: Arc::clone(&self.plans),
+            clock: Arc::clone(&self.clock),
+        }
+    }
+
+    pub fn scheduler(&self) -> Scheduler {
+        Scheduler {
+            store: Arc::clone(&self.store),
+            queue: Arc::clone(&self.queue),
+            topology: self.topology.clone(),
+            planner: Arc::clone(&self.planner),
+            clock: Arc::clone(&self.clock),
+            idle_poll: self.idle_poll,
+        }
+    }
+
+    pub fn channel_workers(&self) -> Vec<ChannelWorker> {
+        self.transports
+            .iter()
+            .map(|(_, transport)| ChannelWorker {
+                store: Arc::clone(&self.store),
+                queue: Arc::clone(&self.queue),
+                topology: self.topology.clone(),
+                transport: Arc::clone(transport),
+                creditors: Arc::clone(&self.creditors),
+                clock: Arc::clone(&self.clock),
+                retry: self.retry,
+            })
+            .collect()
+    }
+
+    /// Spawns the roles; each task ends with its role's name and result.
+    pub fn spawn(&self, role: Role, shutdown: &Shutdown) -> JoinSet<(String, anyhow::Result<()>)> {
+        let mut tasks = JoinSet::new();
+        if matches!(role, Role::All | Role::Intake) {
+            let intake = self.intake();
+            let stop = shutdown.clone();
+            tasks.spawn(async move { ("intake".to_owned(), intake.run(stop).await) });
+        }
+        if matches!(role, Role::All | Role::Scheduler) {
+            let scheduler = self.scheduler();
+            let stop = shutdown.clone();
+            tasks.spawn(async move { ("scheduler".to_owned(), scheduler.run(stop).await) });
+        }
+        if matches!(role, Role::All | Role::Delivery) {
+            for worker in self.channel_workers() {
+                let stop = shutdown.clone();
+                let name = format!("delivery/{}", worker.transport.kind());
+                tasks.spawn(async move { (name, worker.run(stop).await) });
+            }
+        }
+        tasks
+    }
+}

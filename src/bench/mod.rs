@@ -1,0 +1,250 @@
+//! `mahnwerk bench pipeline`: three throughputs measured side by side in one run on the
+//! configured PostgreSQL and RabbitMQ, so that the ratios mean something on any machine:
+//!
+//! - (a) **raw**: lapin alone, publish → consume → ack, persistent, confirmed ([`raw`]);
+//! - (b) **intake**: the same number of invoice messages published to mahnwerk's intake exchange
+//!   and stored (committed, then acked) by two intake workers;
+//! - (c) **whole path**: messages published, stored, planned, dispatched, delivered through the
+//!   sandbox email transport and recorded as sent, with every role running.
+//!
+//! Each measurement gets its own fresh PostgreSQL database (created next to the configured one
+//! and dropped afterwards) and its own queue namespace, so nothing of the operator's is touched.
+
+mod raw;
+
+use crate::app::Service;
+use crate::config::Config;
+use crate::demo::world;
+use crate::domain::{ChannelKind, DunningPlan, Stage, Tone};
+use crate::queue::{AmqpQueue, Message, Queue, Topology};
+use crate::schedule::ManualClock;
+use anyhow::{bail, Context};
+use mahnwerk_models::sim::{Population, SimConfig};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use sqlx::Connection;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PUBLISH_BATCH: usize = 500;
+const INTAKE_WORKERS: usize = 2;
+const BENCH_PLAN: &str = "bench-one-stage";
+
+#[derive(Debug, Serialize)]
+pub struct Figures {
+    pub raw_msgs_per_s: f64,
+    pub intake_msgs_per_s: f64,
+    pub delivered_per_s: f64,
+    pub messages: usize,
+}
+
+impl fmt::Display for Figures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        writeln!(f, "pipeline benchmark: {} messages, {cores} cores, PostgreSQL + RabbitMQ on this host", self.messages)?;
+        writeln!(f, "  (a) raw lapin publish/consume/ack  {:>9.0} msg/s   1.00 x (a)", self.raw_msgs_per_s)?;
+        writeln!(
+            f,
+            "  (b) mahnwerk intake (stored+acked)  {:>9.0} msg/s   {:.2} x (a)   target >= 0.50",
+            self.intake_msgs_per_s,
+            self.intake_msgs_per_s / self.raw_msgs_per_s
+        )?;
+        write!(
+            f,
+            "  (c) whole path to sandbox delivery  {:>9.0} rem/s   {:.2} x (a)   target >= 0.30",
+            self.delivered_per_s,
+            self.delivered_per_s / self.raw_msgs_per_s
+        )
+    }
+}
+
+pub async fn pipeline(config: &Config, messages: usize, progress: bool) -> anyhow::Result<Figures> {
+    let Some(amqp_url) = config.amqp_url.as_ref().map(|u| u.expose_secret().to_owned()) else {
+        bail!("the pipeline benchmark needs RabbitMQ: set MAHNWERK_AMQP_URL");
+    };
+    if !config.database_url.starts_with("postgres") {
+        bail!("the pipeline benchmark needs PostgreSQL: set MAHNWERK_DATABASE_URL=postgres://…");
+    }
+    let bodies = invoice_bodies(messages);
+    let run_id = format!("bench{}", std::process::id());
+    let say = |what: &str| {
+        if progress {
+            eprintln!("{what}");
+        }
+    };
+
+    say("(a) raw lapin …");
+    let raw = raw::publish_consume_ack(&amqp_url, &format!("{run_id}.raw"), &bodies).await?;
+
+    say("(b) intake …");
+    let intake = {
+        let db = ScratchDatabase::create(&config.database_url, &format!("{run_id}_intake")).await?;
+        let result = measure(config, &db.url, &amqp_url, &format!("{run_id}.intake"), &bodies, false).await;
+        db.drop().await;
+        result?
+    };
+
+    say("(c) whole path …");
+    let whole = {
+        let db = ScratchDatabase::create(&config.database_url, &format!("{run_id}_whole")).await?;
+        let result = measure(config, &db.url, &amqp_url, &format!("{run_id}.whole"), &bodies, true).await;
+        db.drop().await;
+        result?
+    };
+
+    let rate = |d: Duration| messages as f64 / d.as_secs_f64();
+    Ok(Figures { raw_msgs_per_s: rate(raw), intake_msgs_per_s: rate(intake), delivered_per_s: rate(whole), messages })
+}
+
+/// `n` distinct invoice messages from the simulator, all on the one-stage benchmark plan.
+fn invoice_bodies(n: usize) -> Vec<Vec<u8>> {
+    let population = Population::generate(7, &SimConfig { debtors: n.max(1), invoices_per_debtor: (1, 1), ..SimConfig::default() })
+        .expect("the benchmark population is valid");
+    let invoices = population.invoices(7);
+    invoices
+        .iter()
+        .cycle()
+        .take(n)
+        .enumerate()
+        .map(|(i, invoice)| {
+            let debtor = &population.debtors()[invoice.debtor_index];
+            let mut message = world::invoice_message("bench", debtor, invoice);
+            message["invoice_number"] = serde_json::json!(format!("B-{i:08}"));
+            message["plan"] = serde_json::json!(BENCH_PLAN);
+            message["debtor"]["email"] = serde_json::json!(format!("debtor{i}@example.org"));
+            message.to_string().into_bytes()
+        })
+        .collect()
+}
+
+/// Publishes `bodies` to a running service and waits until all are stored (`whole == false`)
+/// or delivered (`whole == true`); returns the time from the first publish.
+async fn measure(
+    base: &Config,
+    database_url: &str,
+    amqp_url: &str,
+    namespace: &str,
+    bodies: &[Vec<u8>],
+    whole: bool,
+) -> anyhow::Result<Duration> {
+    let outbox = tempfile::tempdir().context("creating a scratch outbox")?;
+    let mut config = base.clone();
+    config.database_url = database_url.to_owned();
+    config.namespace = namespace.to_owned();
+    config.outbox_dir = outbox.path().to_owned();
+    config.email_transport = crate::config::EmailTransport::Sandbox;
+    config.poll_interval_ms = 20;
+    config.plans.push(DunningPlan {
+        name: BENCH_PLAN.to_owned(),
+        stages: vec![Stage {
+            name: "Zahlungserinnerung".into(),
+            wait_days: 0,
+            tone: Tone::Friendly,
+            fee: Default::default(),
+            channels: vec![ChannelKind::Email],
+        }],
+    });
+    let store = crate::store::open(database_url).await?;
+    let topology = Topology::new(namespace);
+    let queue: Arc<dyn Queue> = Arc::new(AmqpQueue::connect(amqp_url, topology.clone()).await?);
+    queue.declare_topology().await?;
+    let clock = Arc::new(ManualClock::new(world::epoch()));
+    let service = Service::assemble(&config, Arc::clone(&store), Arc::clone(&queue), clock.clone())?;
+    let (trigger, shutdown) = crate::shutdown::channel();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..INTAKE_WORKERS {
+        let intake = service.intake();
+        let stop = shutdown.clone();
+        tasks.spawn(async move { intake.run(stop).await });
+    }
+    if whole {
+        let scheduler = service.scheduler();
+        let stop = shutdown.clone();
+        tasks.spawn(async move { scheduler.run(stop).await });
+        for worker in service.channel_workers() {
+            let stop = shutdown.clone();
+            tasks.spawn(async move { worker.run(stop).await });
+        }
+        // Simulated time races ahead (a day per 20 ms) so every reminder's send time comes at once.
+        let clock = clock.clone();
+        let mut stop = shutdown.clone();
+        tasks.spawn(async move {
+            while !stop.sleep(Duration::from_millis(20)).await {
+                clock.advance(chrono::Duration::days(1));
+            }
+            Ok(())
+        });
+    }
+
+    let started = Instant::now();
+    for chunk in bodies.chunks(PUBLISH_BATCH) {
+        let messages = chunk
+            .iter()
+            .map(|body| Message {
+                routing_key: "invoice.overdue".into(),
+                body: body.clone(),
+                headers: Vec::new(),
+                content_type: Some("application/json".into()),
+            })
+            .collect();
+        queue.publish(&topology.intake_exchange(), messages).await?;
+    }
+    let target = bodies.len() as u64;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let stats = store.stats().await?;
+        let done = if whole { stats.reminders.by_status.get("sent").copied().unwrap_or(0) } else { stats.cases.total };
+        if done >= target {
+            break;
+        }
+        if stats.intake_rejections > 0 {
+            bail!("the intake rejected {} benchmark messages", stats.intake_rejections);
+        }
+        if Instant::now() > deadline {
+            bail!("gave up after 10 minutes with {done} of {target} done");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed();
+    trigger.trigger();
+    while tasks.join_next().await.is_some() {}
+    queue.delete_topology().await?;
+    Ok(elapsed)
+}
+
+/// A database created for one measurement and dropped afterwards.
+struct ScratchDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    async fn create(admin_url: &str, name: &str) -> anyhow::Result<Self> {
+        let name = name.replace(['.', '-'], "_");
+        let mut admin = sqlx::PgConnection::connect(admin_url).await.context("connecting to PostgreSQL")?;
+        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await?;
+        let url = database_url_with_name(admin_url, &name);
+        Ok(Self { admin_url: admin_url.to_owned(), name, url })
+    }
+
+    async fn drop(self) {
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name)).execute(&mut admin).await;
+        }
+    }
+}
+
+/// `postgres://user@host:port/db?opts` with `db` replaced by `name`.
+pub fn database_url_with_name(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}

@@ -1,0 +1,71 @@
+//! The baseline: RabbitMQ alone, through lapin with no mahnwerk code in the path. Persistent
+//! messages into a durable quorum queue with publisher confirms, consumed with manual acks —
+//! the ceiling any intake on this broker can reach.
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
+};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use std::time::{Duration, Instant};
+
+/// Confirms awaited per window while publishing.
+const CONFIRM_WINDOW: usize = 500;
+const PREFETCH: u16 = 1000;
+/// Acks go out every this many deliveries (`multiple`), as the intake does per batch.
+const ACK_EVERY: usize = 100;
+
+/// Publishes `bodies` and consumes them concurrently; returns the time from the first publish
+/// to the last ack.
+pub async fn publish_consume_ack(url: &str, queue: &str, bodies: &[Vec<u8>]) -> anyhow::Result<Duration> {
+    let connection = Connection::connect(url, ConnectionProperties::default()).await.context("connecting")?;
+    let publisher = connection.create_channel().await?;
+    let consumer_channel = connection.create_channel().await?;
+    let mut arguments = FieldTable::default();
+    arguments.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    publisher
+        .queue_declare(queue.into(), QueueDeclareOptions { durable: true, ..Default::default() }, arguments)
+        .await
+        .context("declaring the benchmark queue")?;
+    publisher.confirm_select(ConfirmSelectOptions::default()).await?;
+    consumer_channel.basic_qos(PREFETCH, BasicQosOptions::default()).await?;
+    let mut consumer = consumer_channel
+        .basic_consume(queue.into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
+        .await?;
+
+    let total = bodies.len();
+    let started = Instant::now();
+    let consume = tokio::spawn(async move {
+        let mut seen = 0;
+        while seen < total {
+            let delivery = consumer.next().await.context("consumer ended early")??;
+            seen += 1;
+            if seen % ACK_EVERY == 0 || seen == total {
+                delivery.acker.ack(BasicAckOptions { multiple: true }).await?;
+            }
+        }
+        anyhow::Ok(())
+    });
+    let properties = BasicProperties::default().with_delivery_mode(2).with_content_type("application/json".into());
+    for window in bodies.chunks(CONFIRM_WINDOW) {
+        let mut confirms = Vec::with_capacity(window.len());
+        for body in window {
+            confirms.push(
+                publisher
+                    .basic_publish("".into(), queue.into(), BasicPublishOptions::default(), body, properties.clone())
+                    .await?,
+            );
+        }
+        for confirm in confirms {
+            anyhow::ensure!(confirm.await?.is_ack(), "the broker refused a message");
+        }
+    }
+    consume.await.context("consumer task")??;
+    let elapsed = started.elapsed();
+    publisher.queue_delete(queue.into(), QueueDeleteOptions::default()).await?;
+    connection.close(200, "benchmark done".into()).await?;
+    Ok(elapsed)
+}

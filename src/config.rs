@@ -1,0 +1,272 @@
+//! Configuration in three layers: built-in defaults (the embedded mode: SQLite under
+//! `./mahnwerk-data/`, in-process queue, sandbox transports writing to `./outbox/`), then a TOML
+//! file (`--config`), then `MAHNWERK_*` environment variables. Secrets are `SecretString` and
+//! never printed; [`Config::describe`] shows what is safe to show.
+
+use crate::deliver::Creditor;
+use crate::domain::{DebtorKind, DunningPlan, PlanBook, TenantId};
+use anyhow::{bail, Context};
+use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `amqp://…`; unset means the in-process queue (one process does everything).
+    pub amqp_url: Option<SecretString>,
+    /// Prefix of every exchange and queue name.
+    pub namespace: String,
+    /// Where sandbox transports write what would have been sent.
+    pub outbox_dir: PathBuf,
+    /// Email transport: "sandbox" (default) or "smtp".
+    pub email_transport: EmailTransport,
+    pub smtp: Option<SmtpConfig>,
+    /// Sender address for tenants without a `[creditors.<tenant>]` entry.
+    pub default_sender: String,
+    /// Pause between scheduler steps when idle, in milliseconds.
+    pub poll_interval_ms: u64,
+    pub creditors: BTreeMap<String, Creditor>,
+    /// Extra dunning plans beside the built-in `standard-b2c` and `standard-b2b`.
+    pub plans: Vec<DunningPlan>,
+    /// Per-tenant default plans: `[tenant_plans.acme] consumer = "…"`, `business = "…"`.
+    pub tenant_plans: BTreeMap<String, BTreeMap<DebtorKind, String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTransport {
+    Sandbox,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: Option<u16>,
+    /// "none", "starttls" (default) or "tls".
+    pub security: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub timeout_secs: Option<u64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://mahnwerk-data/mahnwerk.sqlite".to_owned(),
+            amqp_url: None,
+            namespace: "mahnwerk".to_owned(),
+            outbox_dir: PathBuf::from("outbox"),
+            email_transport: EmailTransport::Sandbox,
+            smtp: None,
+            default_sender: "billing@example.org".to_owned(),
+            poll_interval_ms: 1000,
+            creditors: BTreeMap::new(),
+            plans: Vec::new(),
+            tenant_plans: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Overrides from `MAHNWERK_*` variables, read through `var` so tests need not touch the
+    /// process environment.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(url) = var("MAHNWERK_DATABASE_URL") {
+            self.database_url = url;
+        }
+        if let Some(url) = var("MAHNWERK_AMQP_URL") {
+            self.amqp_url = Some(SecretString::from(url));
+        }
+        if let Some(ns) = var("MAHNWERK_NAMESPACE") {
+            self.namespace = ns;
+        }
+        if let Some(dir) = var("MAHNWERK_OUTBOX_DIR") {
+            self.outbox_dir = PathBuf::from(dir);
+        }
+        if let Some(host) = var("MAHNWERK_SMTP_HOST") {
+            self.email_transport = EmailTransport::Smtp;
+            let smtp = self.smtp.get_or_insert(SmtpConfig {
+                host: host.clone(),
+                port: None,
+                security: None,
+                username: None,
+                password: None,
+                timeout_secs: None,
+            });
+            smtp.host = host;
+        }
+        if let Some(smtp) = self.smtp.as_mut() {
+            if let Some(port) = var("MAHNWERK_SMTP_PORT") {
+                smtp.port = Some(port.parse().context("MAHNWERK_SMTP_PORT must be a port number")?);
+            }
+            if let Some(security) = var("MAHNWERK_SMTP_SECURITY") {
+                smtp.security = Some(security);
+            }
+            if let Some(user) = var("MAHNWERK_SMTP_USERNAME") {
+                smtp.username = Some(user);
+            }
+            if let Some(password) = var("MAHNWERK_SMTP_PASSWORD") {
+                smtp.password = Some(SecretString::from(password));
+            }
+        }
+        if let Some(sender) = var("MAHNWERK_DEFAULT_SENDER") {
+            self.default_sender = sender;
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.email_transport == EmailTransport::Smtp && self.smtp.is_none() {
+            bail!("email_transport = \"smtp\" needs an [smtp] section or MAHNWERK_SMTP_HOST");
+        }
+        if let Some(smtp) = &self.smtp {
+            self.smtp_settings_of(smtp)?;
+        }
+        self.plan_book()?;
+        Ok(())
+    }
+
+    /// The plan book: built-in plans, the configured ones, and tenant defaults.
+    pub fn plan_book(&self) -> anyhow::Result<PlanBook> {
+        let mut book = PlanBook::default();
+        for plan in &self.plans {
+            plan.validate().context("in [[plans]]")?;
+            book.insert(plan.clone());
+        }
+        for (tenant, defaults) in &self.tenant_plans {
+            let tenant_id = TenantId::parse(tenant).with_context(|| format!("tenant_plans.{tenant}"))?;
+            for (kind, plan) in defaults {
+                book.set_tenant_default(tenant_id.clone(), *kind, plan)
+                    .with_context(|| format!("tenant_plans.{tenant}.{}", kind.as_str()))?;
+            }
+        }
+        Ok(book)
+    }
+
+    /// SMTP settings for the email transport, when it is SMTP.
+    pub fn smtp_settings(&self) -> anyhow::Result<Option<SmtpSettings>> {
+        match (&self.email_transport, &self.smtp) {
+            (EmailTransport::Smtp, Some(smtp)) => self.smtp_settings_of(smtp).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    fn smtp_settings_of(&self, smtp: &SmtpConfig) -> anyhow::Result<SmtpSettings> {
+        let mut settings = SmtpSettings::new(smtp.host.clone());
+        settings.security = match smtp.security.as_deref().unwrap_or("starttls") {
+            "none" => SmtpSecurity::None,
+            "starttls" => SmtpSecurity::StartTls,
+            "tls" => SmtpSecurity::Tls,
+            other => bail!("smtp.security: '{other}' is not one of none, starttls, tls"),
+        };
+        if let Some(port) = smtp.port {
+            settings.port = port;
+        }
+        settings.username = smtp.username.clone();
+        settings.password = smtp.password.clone();
+        if let Some(secs) = smtp.timeout_secs {
+            settings.timeout = Duration::from_secs(secs);
+        }
+        Ok(settings)
+    }
+
+    /// A human-readable summary without secrets (passwords and the AMQP URL's credentials).
+    pub fn describe(&self) -> String {
+        format!(
+            "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\noutbox: {}",
+            redact_url(&self.database_url),
+            match &self.amqp_url {
+                Some(url) => redact_url(secrecy::ExposeSecret::expose_secret(url)),
+                None => "in-process".to_owned(),
+            },
+            self.namespace,
+            match &self.smtp {
+                Some(s) if self.email_transport == EmailTransport::Smtp => format!("smtp {}:{}", s.host, s.port.unwrap_or(587)),
+                _ => "sandbox".to_owned(),
+            },
+            self.outbox_dir.display()
+        )
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// `scheme://user:password@host/…` without the password.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_embedded_mode() {
+        let config = Config::default();
+        assert!(config.database_url.starts_with("sqlite://"));
+        assert!(config.amqp_url.is_none());
+        assert_eq!(config.email_transport, EmailTransport::Sandbox);
+        config.validate().unwrap();
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let mut config: Config = toml::from_str(
+            "database_url = \"sqlite://x.sqlite\"\nnamespace = \"acme\"\n[smtp]\nhost = \"mail.example.org\"\npassword = \"hunter2\"\n",
+        )
+        .unwrap();
+        config
+            .apply_env(|name| match name {
+                "MAHNWERK_DATABASE_URL" => Some("postgres://u:pw@db/x".to_owned()),
+                "MAHNWERK_SMTP_PORT" => Some("2525".to_owned()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.database_url, "postgres://u:pw@db/x");
+        assert_eq!(config.namespace, "acme");
+        assert_eq!(config.smtp.as_ref().unwrap().port, Some(2525));
+        let shown = config.describe() + &format!("{config:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains(":pw@"), "{shown}");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        assert!(toml::from_str::<Config>("databse_url = \"x\"").is_err());
+        let mut config = Config::default();
+        config.tenant_plans.insert("acme".into(), [(DebtorKind::Consumer, "nope".to_owned())].into());
+        assert!(config.validate().is_err());
+    }
+}

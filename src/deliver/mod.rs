@@ -1,0 +1,43 @@
+//! Delivery: one worker per channel consumes its `mahnwerk.delivery` queue, re-checks each
+//! reminder against the database (a paid, paused or cancelled case is skipped), renders it,
+//! sends it through `mahnwerk-channels` with the reminder's idempotency key, and records the
+//! result before acking. Transient failures go back into the outbox with exponential backoff.
+
+pub mod render;
+mod worker;
+
+pub use render::{Creditor, Creditors};
+pub use worker::{ChannelWorker, RetryPolicy};
+
+use crate::domain::ChannelKind;
+use mahnwerk_channels::Channel;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The transport of each channel.
+#[derive(Clone)]
+pub struct Transports(BTreeMap<ChannelKind, Arc<dyn Channel>>);
+
+impl Transports {
+    /// Sandbox transports for every channel, writing into `outbox` (`.eml` files for email,
+    /// JSON lines for the others).
+    pub fn sandbox(outbox: &Path) -> Self {
+        let mut map: BTreeMap<ChannelKind, Arc<dyn Channel>> = BTreeMap::new();
+        map.insert(ChannelKind::Email, Arc::new(mahnwerk_channels::email::SandboxEmail::new(outbox)));
+        for kind in [ChannelKind::Sms, ChannelKind::Whatsapp, ChannelKind::Messenger, ChannelKind::Letter] {
+            map.insert(kind, Arc::new(mahnwerk_channels::sandbox::SandboxChannel::new(kind, outbox)));
+        }
+        Self(map)
+    }
+
+    /// Replaces one channel's transport (e.g. real SMTP for email).
+    pub fn with(mut self, transport: Arc<dyn Channel>) -> Self {
+        self.0.insert(transport.kind(), transport);
+        self
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (ChannelKind, &Arc<dyn Channel>)> {
+        self.0.iter().map(|(k, v)| (*k, v))
+    }
+}

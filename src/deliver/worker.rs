@@ -1,0 +1,168 @@
+//! One channel's worker: a step that handles one batch of deliveries ([`ChannelWorker::process_batch`])
+//! and the loop around it.
+
+use super::render::{render, Creditors};
+use crate::queue::{Delivery, Queue, Topology};
+use crate::schedule::{Clock, DeliveryMessage};
+use crate::shutdown::Shutdown;
+use crate::store::{DeliveryJob, DeliveryReport, DeliveryResult, Store};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use mahnwerk_channels::{Channel, SendError};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Most deliveries handled per batch, and sends in flight at once.
+const BATCH: usize = 200;
+const CONCURRENT_SENDS: usize = 16;
+const BATCH_LINGER: Duration = Duration::from_millis(5);
+
+/// How transient failures are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+    /// Attempts after which a reminder is given up as failed.
+    pub max_attempts: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { first_delay: Duration::from_secs(60), max_delay: Duration::from_secs(6 * 3600), max_attempts: 8 }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before attempt `attempts + 1`: doubling from `first_delay`, capped.
+    pub fn delay(&self, attempts: u32) -> Duration {
+        self.first_delay.saturating_mul(2u32.saturating_pow(attempts.min(20))).min(self.max_delay)
+    }
+}
+
+pub struct ChannelWorker {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn Queue>,
+    pub topology: Topology,
+    pub transport: Arc<dyn Channel>,
+    pub creditors: Arc<Creditors>,
+    pub clock: Arc<dyn Clock>,
+    pub retry: RetryPolicy,
+}
+
+impl ChannelWorker {
+    /// Handles one batch: load, send, record, ack. Returns how many reminders were sent.
+    pub async fn process_batch(&self, deliveries: &[Delivery]) -> anyhow::Result<usize> {
+        let Some(last) = deliveries.last() else { return Ok(0) };
+        let mut ids = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            match serde_json::from_slice::<DeliveryMessage>(&delivery.message.body) {
+                Ok(m) => ids.push(m.reminder_id),
+                // Only the dispatcher publishes here; a foreign message is dropped loudly.
+                Err(error) => tracing::error!(%error, "unreadable message on a delivery queue; dropped"),
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let jobs = self.store.delivery_jobs(&ids).await.context("loading delivery jobs")?;
+        let now = self.clock.now();
+        let reports: Vec<DeliveryReport> = stream::iter(jobs)
+            .map(|job| self.deliver(job, now))
+            .buffer_unordered(CONCURRENT_SENDS)
+            .filter_map(|report| async move { report })
+            .collect()
+            .await;
+        let sent = reports.iter().filter(|r| matches!(r.result, DeliveryResult::Sent { .. })).count();
+        self.store.record_deliveries(&reports, self.clock.now()).await.context("recording deliveries")?;
+        last.ack(true).await.context("acking deliveries")?;
+        Ok(sent)
+    }
+
+    /// Sends one job, or says why not. `None`: the reminder was already handled (a redelivery).
+    async fn deliver(&self, job: DeliveryJob, now: DateTime<Utc>) -> Option<DeliveryReport> {
+        let reminder_id = job.reminder_id;
+        if !job.status.is_pending() {
+            return None;
+        }
+        let result = if !job.case_state.accepts_reminders() {
+            DeliveryResult::Skipped { reason: format!("case is {}", job.case_state) }
+        } else {
+            let creditor = self.creditors.get(job.tenant.as_str());
+            match render(&job, &creditor) {
+                Err(missing) => DeliveryResult::Failed { error: missing.to_string() },
+                Ok(message) => match self.transport.send(&job.idempotency_key, &message).await {
+                    Ok(receipt) => DeliveryResult::Sent { provider_id: receipt.provider_id },
+                    Err(error) => self.on_error(&job, error, now),
+                },
+            }
+        };
+        Some(DeliveryReport { reminder_id, result })
+    }
+
+    fn on_error(&self, job: &DeliveryJob, error: SendError, now: DateTime<Utc>) -> DeliveryResult {
+        tracing::warn!(reminder_id = job.reminder_id, class = error.class(), reason = error.reason(), "send failed");
+        if !error.is_retryable() || job.attempts + 1 >= self.retry.max_attempts {
+            return DeliveryResult::Failed { error: format!("{}: {}", error.class(), error.reason()) };
+        }
+        let delay = error.retry_after().unwrap_or_else(|| self.retry.delay(job.attempts));
+        let retry_at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
+        DeliveryResult::Retry { error: format!("{}: {}", error.class(), error.reason()), retry_at }
+    }
+
+    /// Consumes until shutdown; re-subscribes with backoff when the broker goes away.
+    pub async fn run(self, mut shutdown: Shutdown) -> anyhow::Result<()> {
+        let queue_name = self.topology.delivery_queue(self.transport.kind().as_str());
+        let mut backoff = Duration::from_millis(100);
+        while !shutdown.is_triggered() {
+            match self.consume_until_lost(&queue_name, &mut shutdown).await {
+                Ok(()) => backoff = Duration::from_millis(100),
+                Err(error) => {
+                    tracing::warn!(error = format!("{error:#}"), queue = %queue_name, "delivery interrupted");
+                    if shutdown.sleep(backoff).await {
+                        break;
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn consume_until_lost(&self, queue_name: &str, shutdown: &mut Shutdown) -> anyhow::Result<()> {
+        let mut consumer =
+            self.queue.consume(queue_name, (BATCH * 2) as u16).await.context("subscribing to a delivery queue")?;
+        loop {
+            let first = tokio::select! {
+                next = consumer.next() => next,
+                _ = shutdown.wait() => return Ok(()),
+            };
+            let Some(first) = first else { return Ok(()) };
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match tokio::time::timeout(BATCH_LINGER, consumer.next()).await {
+                    Ok(Some(delivery)) => batch.push(delivery),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            if let Err(error) = self.process_batch(&batch).await {
+                for delivery in &batch {
+                    let _ = delivery.requeue().await;
+                }
+                return Err(error);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_double_and_cap() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.delay(0), Duration::from_secs(60));
+        assert_eq!(policy.delay(3), Duration::from_secs(480));
+        assert_eq!(policy.delay(30), Duration::from_secs(6 * 3600));
+    }
+}

@@ -1,0 +1,238 @@
+//! The demo's event loop: publish what the simulated creditor and debtors do, let the service's
+//! roles work through it step by step, jump the clock to the next event.
+
+use super::recording::{parse_key, Recording, SendLog};
+use super::report::{Report, Tally};
+use super::{world, DemoOptions};
+use crate::app::Service;
+use crate::config::Config;
+use crate::queue::{Consumer, Delivery, MemoryQueue, Message, Queue, Topology};
+use crate::schedule::ManualClock;
+use anyhow::Context;
+use chrono::{DateTime, Duration, Timelike, Utc};
+use mahnwerk_models::sim::{self, Population, Response, SimChannel, SimConfig};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+const TENANT: &str = "demo-stadtwerke";
+
+/// A simulated event, ordered by time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    Overdue { invoice: usize },
+    Pays { invoice: usize },
+}
+
+pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
+    let started = std::time::Instant::now();
+    prepare_out_dir(&options.out)?;
+    let config = Config {
+        database_url: format!("sqlite://{}", options.out.join("demo.sqlite").display()),
+        outbox_dir: options.out.clone(),
+        ..Config::default()
+    };
+    let store = crate::store::open(&config.database_url).await?;
+    let topology = Topology::new(config.namespace.clone());
+    let memory = Arc::new(MemoryQueue::new(topology.clone()));
+    memory.declare_topology().await?;
+    let clock = Arc::new(ManualClock::new(world::epoch()));
+    let mut service = Service::assemble(&config, Arc::clone(&store), memory.clone(), clock.clone())?;
+    let log = SendLog::default();
+    for (_, transport) in service.transports.clone().iter() {
+        service.transports = service
+            .transports
+            .clone()
+            .with(Arc::new(Recording { inner: Arc::clone(transport), log: log.clone() }));
+    }
+
+    let population = Population::generate(options.seed, &SimConfig { debtors: options.debtors, ..SimConfig::default() })
+        .context("generating the population")?;
+    let invoices = population.invoices(options.seed);
+    let mut rng = sim::rng(options.seed ^ 0x5eed);
+    let end = world::epoch() + Duration::days(i64::from(options.days));
+
+    // The creditor's calendar: invoices not paid by their due day become overdue the next morning.
+    let mut events: BTreeMap<(DateTime<Utc>, Event), ()> = BTreeMap::new();
+    let mut tally = Tally::default();
+    for (index, invoice) in invoices.iter().enumerate() {
+        let debtor = &population.debtors()[invoice.debtor_index];
+        let overdue_at = at_day(invoice.due_day + 1, 5);
+        if overdue_at >= end {
+            continue;
+        }
+        tally.invoices += 1;
+        match population.model().unprompted_payment_day(debtor, invoice, &mut rng) {
+            Some(0) => tally.paid_on_time += 1,
+            unprompted => {
+                events.insert((overdue_at, Event::Overdue { invoice: index }), ());
+                if let Some(day) = unprompted {
+                    events.insert((at_day(invoice.due_day + day, 12), Event::Pays { invoice: index }), ());
+                }
+            }
+        }
+    }
+
+    let progress = options.progress.then(|| crate::progress::bar(u64::from(options.days), "simulated days"));
+    let mut consumers = Consumers::open(memory.as_ref(), &topology).await?;
+    let mut case_of: HashMap<i64, usize> = HashMap::new();
+    let mut paid: HashMap<usize, DateTime<Utc>> = HashMap::new();
+    let mut now = world::epoch();
+    loop {
+        // Everything due by now, in time order.
+        let due: Vec<(DateTime<Utc>, Event)> = events.range(..=(now, Event::Pays { invoice: usize::MAX })).map(|(k, _)| *k).collect();
+        let mut messages = Vec::new();
+        let mut arrived = Vec::new();
+        for key in due {
+            events.remove(&key);
+            match key.1 {
+                Event::Overdue { invoice } => {
+                    let sim_invoice = &invoices[invoice];
+                    let debtor = &population.debtors()[sim_invoice.debtor_index];
+                    messages.push(json_message("invoice.overdue", &world::invoice_message(TENANT, debtor, sim_invoice)));
+                    arrived.push(invoice);
+                }
+                Event::Pays { invoice } => {
+                    if paid.contains_key(&invoice) {
+                        continue;
+                    }
+                    paid.insert(invoice, key.0);
+                    let number = &invoices[invoice].invoice_number;
+                    messages.push(json_message("invoice.paid", &world::paid_message(TENANT, number, key.0)));
+                }
+            }
+        }
+        if !messages.is_empty() {
+            memory.publish(&topology.intake_exchange(), messages).await?;
+        }
+        consumers.drain_intake(memory.as_ref(), &service, &topology).await?;
+        for invoice in arrived {
+            let number = &invoices[invoice].invoice_number;
+            if let Some(case) = store.case_by_invoice(TENANT, number).await? {
+                case_of.insert(case.case_id, invoice);
+            }
+        }
+        loop {
+            let outcome = service.scheduler().step().await?;
+            consumers.drain_delivery(memory.as_ref(), &service, &topology).await?;
+            if outcome.is_idle() {
+                break;
+            }
+        }
+        // The debtors read what was sent to them.
+        for sent in log.take() {
+            let Some((case_id, stage)) = parse_key(&sent.key) else { continue };
+            let Some(&invoice) = case_of.get(&case_id) else { continue };
+            let debtor = &population.debtors()[invoices[invoice].debtor_index];
+            let local_hour = local_hour(now, &debtor.timezone);
+            let channel: SimChannel = sent.channel.as_str().parse().context("channel names agree")?;
+            let stage = (stage + 1).min(u32::from(sim::LAST_STAGE)) as u8;
+            if let Response::Pays { after_hours } = population.model().respond(debtor, channel, local_hour, stage, &mut rng) {
+                events.insert((now + Duration::seconds((after_hours * 3600.0) as i64), Event::Pays { invoice }), ());
+            }
+        }
+        if let Some(bar) = &progress {
+            bar.set_position(((now - world::epoch()).num_days().max(0) as u64).min(u64::from(options.days)));
+        }
+        if now >= end {
+            break;
+        }
+        let next_event = events.keys().next().map(|(t, _)| *t);
+        let next_due = store.next_due_at().await?;
+        let next = [next_event, next_due, Some(end)].into_iter().flatten().min().unwrap_or(end);
+        now = next.max(now + Duration::minutes(1)).min(end);
+        clock.set(now);
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    tally.paid = paid.len();
+    let invoice_due: HashMap<usize, chrono::NaiveDate> =
+        paid.keys().map(|&i| (i, world::date_of(invoices[i].due_day))).collect();
+    tally.days_to_pay = paid.iter().map(|(i, at)| (at.date_naive() - invoice_due[i]).num_days()).collect();
+    let stats = store.stats().await?;
+    Ok(Report::new(&options, tally, stats, started.elapsed()))
+}
+
+/// Deletes what an earlier demo left in `out` (its database and outbox files), nothing else.
+fn prepare_out_dir(out: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    for name in ["demo.sqlite", "demo.sqlite-wal", "demo.sqlite-shm", "sms.jsonl", "whatsapp.jsonl", "messenger.jsonl", "letter.jsonl"] {
+        let _ = std::fs::remove_file(out.join(name));
+    }
+    let _ = std::fs::remove_dir_all(out.join("email"));
+    Ok(())
+}
+
+fn at_day(day: u32, hour_utc: i64) -> DateTime<Utc> {
+    world::epoch() + Duration::days(i64::from(day)) + Duration::hours(hour_utc)
+}
+
+fn local_hour(now: DateTime<Utc>, timezone: &str) -> u8 {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    now.with_timezone(&tz).hour() as u8
+}
+
+fn json_message(routing_key: &str, body: &serde_json::Value) -> Message {
+    Message {
+        routing_key: routing_key.to_owned(),
+        body: body.to_string().into_bytes(),
+        headers: Vec::new(),
+        content_type: Some("application/json".to_owned()),
+    }
+}
+
+/// The demo's consumers of the in-process queues, drained step by step.
+struct Consumers {
+    intake: Box<dyn Consumer>,
+    delivery: Vec<(String, Box<dyn Consumer>)>,
+}
+
+impl Consumers {
+    async fn open(queue: &MemoryQueue, topology: &Topology) -> anyhow::Result<Self> {
+        let intake = queue.consume(&topology.intake_queue(), 1000).await?;
+        let mut delivery = Vec::new();
+        for channel in crate::queue::CHANNELS {
+            let name = topology.delivery_queue(channel);
+            delivery.push((channel.to_owned(), queue.consume(&name, 1000).await?));
+        }
+        Ok(Self { intake, delivery })
+    }
+
+    async fn drain_intake(&mut self, queue: &MemoryQueue, service: &Service, topology: &Topology) -> anyhow::Result<()> {
+        let intake = service.intake();
+        loop {
+            let batch = take_ready(queue, &topology.intake_queue(), self.intake.as_mut(), 500).await;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            intake.process_batch(&batch).await?;
+        }
+    }
+
+    async fn drain_delivery(&mut self, queue: &MemoryQueue, service: &Service, topology: &Topology) -> anyhow::Result<()> {
+        let workers = service.channel_workers();
+        for (channel, consumer) in &mut self.delivery {
+            let Some(worker) = workers.iter().find(|w| w.transport.kind().as_str() == channel) else { continue };
+            loop {
+                let batch = take_ready(queue, &topology.delivery_queue(channel), consumer.as_mut(), 200).await;
+                if batch.is_empty() {
+                    break;
+                }
+                worker.process_batch(&batch).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The deliveries ready right now, without waiting for more.
+async fn take_ready(queue: &MemoryQueue, name: &str, consumer: &mut dyn Consumer, max: usize) -> Vec<Delivery> {
+    let mut batch = Vec::new();
+    while batch.len() < max && queue.depth(name) > 0 {
+        match consumer.next().await {
+            Some(delivery) => batch.push(delivery),
+            None => break,
+        }
+    }
+    batch
+}

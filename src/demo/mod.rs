@@ -1,0 +1,36 @@
+//! `mahnwerk demo`: a simulated population of debtors through the real pipeline on the embedded
+//! default (SQLite, in-process queue, sandbox transports), in simulated time.
+//!
+//! The creditor's side is the simulator: invoices become overdue and are published as
+//! `invoice.overdue` messages; every reminder that goes out is shown to the simulated debtor,
+//! who may pay some hours later (or on their own, unprompted), and payments come back as
+//! `invoice.paid` messages. In between, everything is the service itself: intake, scheduler,
+//! dispatcher, channel workers, store. Time jumps from one event to the next.
+
+mod driver;
+mod recording;
+mod report;
+pub mod world;
+
+pub use report::Report;
+
+use std::path::PathBuf;
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub debtors: usize,
+    pub days: u32,
+    pub seed: u64,
+    /// The outbox (what would have been sent) and the demo's database go here.
+    pub out: PathBuf,
+    pub progress: bool,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self { debtors: 1000, days: 120, seed: 42, out: PathBuf::from("outbox"), progress: true }
+    }
+}
+
+pub use driver::run;

@@ -1,0 +1,212 @@
+//! The `mahnwerk.invoice.v1` contract: parsing one intake message into an [`IntakeCommand`], or a
+//! [`FieldError`] naming the first field that is wrong.
+//!
+//! Routing key `invoice.overdue` carries the whole invoice. `invoice.paid` and
+//! `invoice.cancelled` need only `schema`, `tenant` and `invoice_number`, plus `paid_at` (RFC
+//! 3339) for a payment and optionally `amount_paid` (default: the whole open amount),
+//! `currency` and `payment_reference` (default: derived from `paid_at` and the amount, so a
+//! replayed message is recorded once).
+
+use super::fields::Fields;
+use crate::domain::*;
+use crate::store::{IntakeCommand, PaymentRecord};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+
+pub const SCHEMA: &str = "mahnwerk.invoice.v1";
+/// Larger messages are refused before parsing.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+pub const OVERDUE: &str = "invoice.overdue";
+pub const PAID: &str = "invoice.paid";
+pub const CANCELLED: &str = "invoice.cancelled";
+
+/// What the intake knows of a message even when it is rejected, for the rejections table.
+#[derive(Debug, Default, Clone)]
+pub struct Identity {
+    pub tenant: Option<String>,
+    pub invoice_number: Option<String>,
+}
+
+/// Parses one message. `now` stamps the receipt; `plans` resolves the dunning plan.
+pub fn parse(
+    routing_key: &str,
+    body: &[u8],
+    plans: &PlanBook,
+    now: DateTime<Utc>,
+) -> Result<IntakeCommand, (FieldError, Identity)> {
+    let mut identity = Identity::default();
+    parse_inner(routing_key, body, plans, now, &mut identity).map_err(|e| (e, identity))
+}
+
+fn parse_inner(
+    routing_key: &str,
+    body: &[u8],
+    plans: &PlanBook,
+    now: DateTime<Utc>,
+    identity: &mut Identity,
+) -> Result<IntakeCommand, FieldError> {
+    if body.len() > MAX_MESSAGE_BYTES {
+        return Err(FieldError::new("$", format!("message of {} bytes exceeds the limit of 1 MiB", body.len())));
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| FieldError::new("$", format!("not valid JSON: {e}")))?;
+    let root = Fields::root(&value)?;
+    let schema = root.str("schema")?;
+    if schema != SCHEMA {
+        return Err(root.error_at("schema", format!("'{schema}' is not supported; expected \"{SCHEMA}\"")));
+    }
+    identity.tenant = root.opt_str("tenant").ok().flatten().map(str::to_owned);
+    identity.invoice_number = root.opt_str("invoice_number").ok().flatten().map(str::to_owned);
+    let tenant = root.parse("tenant", TenantId::parse)?;
+    let invoice_number = root.parse("invoice_number", InvoiceNumber::parse)?;
+    match routing_key {
+        OVERDUE => overdue(&root, tenant, invoice_number, plans, now),
+        PAID => paid(&root, tenant, invoice_number),
+        CANCELLED => {
+            let at = root.opt_parse("cancelled_at", rfc3339)?.unwrap_or(now);
+            Ok(IntakeCommand::Cancelled { tenant, invoice_number, at })
+        }
+        other => Err(FieldError::new(
+            "routing_key",
+            format!("'{other}' is not one of {OVERDUE}, {PAID}, {CANCELLED}"),
+        )),
+    }
+}
+
+fn overdue(
+    root: &Fields<'_>,
+    tenant: TenantId,
+    number: InvoiceNumber,
+    plans: &PlanBook,
+    now: DateTime<Utc>,
+) -> Result<IntakeCommand, FieldError> {
+    let issued_on = root.parse("issued_on", date)?;
+    let due_on = root.parse("due_on", date)?;
+    if due_on < issued_on {
+        return Err(root.error_at("due_on", format!("{due_on} is before issued_on {issued_on}")));
+    }
+    let currency = root.parse("currency", Currency::parse)?;
+    let amount_due = Money::parse(root.amount_str("amount_due")?, currency).map_err(|e| root.error_at("amount_due", e))?;
+    if !amount_due.is_positive() {
+        return Err(root.error_at("amount_due", "must be greater than zero"));
+    }
+    let lines = root.opt_objects("lines")?.iter().map(line).collect::<Result<Vec<_>, _>>()?;
+    let debtor = debtor(&root.object("debtor")?)?;
+    let requested_plan = root.opt_str("plan")?;
+    let plan = plans
+        .resolve(&tenant, debtor.kind, requested_plan)
+        .map_err(|e| root.error_at("plan", e))?
+        .name
+        .clone();
+    let invoice = Invoice { tenant, number, issued_on, due_on, amount_due, lines, debtor, plan: requested_plan.map(str::to_owned) };
+    Ok(IntakeCommand::Overdue { invoice, plan, received_at: now })
+}
+
+fn line(fields: &Fields<'_>) -> Result<InvoiceLine, FieldError> {
+    let description = fields.str("description")?;
+    if description.trim().is_empty() || description.chars().count() > 500 {
+        return Err(fields.error_at("description", "must be 1 to 500 characters"));
+    }
+    let quantity = fields.decimal("quantity")?;
+    if quantity <= rust_decimal::Decimal::ZERO {
+        return Err(fields.error_at("quantity", "must be greater than zero"));
+    }
+    Ok(InvoiceLine {
+        sku: fields.opt_str("sku")?.map(str::to_owned),
+        description: description.to_owned(),
+        quantity,
+        unit_price: fields.decimal("unit_price")?,
+    })
+}
+
+fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
+    let name = fields.str("name")?;
+    if name.trim().is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(fields.error_at("name", "must be 1 to 200 printable characters"));
+    }
+    let address = match fields.opt_object("address")? {
+        None => None,
+        Some(a) => {
+            let country = a.parse("country", CountryCode::parse)?;
+            let line2 = a.opt_str("line2")?;
+            Some(
+                PostalAddress::parse(a.str("line1")?, line2, a.str("postal_code")?, a.str("city")?, country)
+                    .map_err(|(part, e)| a.error_at(part, e))?,
+            )
+        }
+    };
+    let messenger_psid = fields.opt_str("messenger_psid")?.map(str::to_owned);
+    if let Some(psid) = &messenger_psid {
+        let ok_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if psid.is_empty() || psid.len() > 64 || !psid.chars().all(ok_char) {
+            return Err(fields.error_at("messenger_psid", "must be a page-scoped id (1-64 of A-Z, a-z, 0-9, - and _)"));
+        }
+    }
+    let debtor = Debtor {
+        id: fields.parse("id", DebtorId::parse)?,
+        kind: fields.opt_parse("kind", DebtorKind::parse)?.unwrap_or(DebtorKind::Consumer),
+        name: name.to_owned(),
+        language: fields.parse("language", Language::parse)?,
+        timezone: fields.parse("timezone", Timezone::parse)?,
+        email: fields.opt_parse("email", Email::parse)?,
+        phone: fields.opt_parse("phone", PhoneE164::parse)?,
+        whatsapp: fields.opt_parse("whatsapp", PhoneE164::parse)?,
+        whatsapp_opt_in: fields.opt_bool("whatsapp_opt_in")?.unwrap_or(false),
+        messenger_psid,
+        address,
+    };
+    if debtor.reachable_channels().is_empty() {
+        return Err(FieldError::new(
+            fields.own_path(),
+            "no usable channel: give at least one of email, phone, whatsapp (with whatsapp_opt_in), \
+             messenger_psid or address",
+        ));
+    }
+    Ok(debtor)
+}
+
+fn paid(root: &Fields<'_>, tenant: TenantId, invoice_number: InvoiceNumber) -> Result<IntakeCommand, FieldError> {
+    let paid_at = root.parse("paid_at", rfc3339)?;
+    let amount = match root.opt_str("amount_paid").map_err(|_| {
+        root.error_at("amount_paid", "must be a decimal string like \"1234.50\"")
+    })? {
+        None => None,
+        Some(raw) => {
+            let currency = root.parse("currency", Currency::parse)?;
+            let money = Money::parse(raw, currency).map_err(|e| root.error_at("amount_paid", e))?;
+            if !money.is_positive() {
+                return Err(root.error_at("amount_paid", "must be greater than zero"));
+            }
+            Some(money)
+        }
+    };
+    let reference = match root.opt_str("payment_reference")? {
+        Some(r) if !r.is_empty() && r.len() <= 140 => r.to_owned(),
+        Some(_) => return Err(root.error_at("payment_reference", "must be 1 to 140 characters")),
+        None => format!(
+            "{}:{}:{}",
+            invoice_number,
+            paid_at.to_rfc3339(),
+            amount.map_or("full".to_owned(), |m| m.amount().to_string())
+        ),
+    };
+    Ok(IntakeCommand::Paid(PaymentRecord {
+        tenant,
+        invoice_number,
+        amount,
+        paid_at,
+        source: "amqp".to_owned(),
+        reference,
+    }))
+}
+
+fn date(raw: &str) -> Result<NaiveDate, Invalid> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| Invalid::new(format!("'{raw}' is not a date like 2026-10-15")))
+}
+
+fn rfc3339(raw: &str) -> Result<DateTime<Utc>, Invalid> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| Invalid::new(format!("'{raw}' is not an RFC 3339 time like 2026-10-20T09:30:00Z")))
+}

@@ -1,0 +1,217 @@
+//! Intake: consumes `mahnwerk.invoice.v1` messages from the intake queue, applies them to the
+//! store in batches, and acks only after the commit. A message that does not parse (or names an
+//! invoice that does not exist) is published to the dead-letter exchange with an
+//! `x-mahnwerk-error` header naming the field, and recorded in `intake_rejections`; nothing is
+//! dropped silently and a bad message never stops the batch it came with.
+
+mod fields;
+pub mod message;
+
+use crate::domain::{FieldError, PlanBook};
+use crate::queue::{Delivery, Message, Queue, Topology, ERROR_HEADER};
+use crate::schedule::Clock;
+use crate::shutdown::Shutdown;
+use crate::store::{IntakeCommand, IntakeOutcome, Rejection, Store, StoreError};
+use anyhow::Context;
+use message::Identity;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Most messages applied in one transaction.
+pub const BATCH: usize = 500;
+/// How long to wait for more messages before applying a partial batch.
+const BATCH_LINGER: Duration = Duration::from_millis(5);
+/// Stored rejections keep at most this much of the message.
+const MAX_STORED_PAYLOAD: usize = 64 * 1024;
+
+/// What one batch did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub applied: usize,
+    pub rejected: usize,
+}
+
+pub struct Intake {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn Queue>,
+    pub topology: Topology,
+    pub plans: Arc<PlanBook>,
+    pub clock: Arc<dyn Clock>,
+}
+
+struct Pending<'a> {
+    delivery: &'a Delivery,
+    command: IntakeCommand,
+    identity: Identity,
+}
+
+impl Intake {
+    /// Applies one batch of deliveries and acks them. On a store or broker failure nothing is
+    /// acked; the caller requeues the batch.
+    pub async fn process_batch(&self, deliveries: &[Delivery]) -> anyhow::Result<BatchOutcome> {
+        let Some(last) = deliveries.last() else { return Ok(BatchOutcome::default()) };
+        let now = self.clock.now();
+        let mut rejections: Vec<(&Delivery, FieldError, Identity)> = Vec::new();
+        let mut pending = Vec::new();
+        for delivery in deliveries {
+            let m = &delivery.message;
+            match message::parse(&m.routing_key, &m.body, &self.plans, now) {
+                Ok(command) => pending.push(Pending {
+                    delivery,
+                    command,
+                    identity: Identity::default(),
+                }),
+                Err((error, identity)) => rejections.push((delivery, error, identity)),
+            }
+        }
+        let applied = self.apply(&mut pending, &mut rejections).await?;
+        let rejected = rejections.len();
+        if !rejections.is_empty() {
+            self.reject(&rejections, now).await?;
+        }
+        last.ack(true).await.context("acking the batch")?;
+        Ok(BatchOutcome { applied, rejected })
+    }
+
+    /// Applies the parsed commands; outcomes that refer to unknown invoices become rejections.
+    /// If the batch as a whole fails with a data error, each message is retried alone so that
+    /// one poison message is rejected and the others are applied.
+    async fn apply<'a>(
+        &self,
+        pending: &mut Vec<Pending<'a>>,
+        rejections: &mut Vec<(&'a Delivery, FieldError, Identity)>,
+    ) -> anyhow::Result<usize> {
+        let commands: Vec<IntakeCommand> = pending.iter().map(|p| p.command.clone()).collect();
+        let results: Vec<Result<IntakeOutcome, FieldError>> = match self.store.apply_intake(&commands).await {
+            Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+            Err(StoreError::Database(sqlx::Error::Database(batch_error))) => {
+                tracing::warn!(error = %batch_error, "batch refused by the database; applying messages one by one");
+                let mut results = Vec::with_capacity(commands.len());
+                for command in &commands {
+                    results.push(match self.store.apply_intake(std::slice::from_ref(command)).await {
+                        Ok(mut one) => Ok(one.pop().unwrap_or(IntakeOutcome::Duplicate)),
+                        Err(StoreError::Database(sqlx::Error::Database(e))) => {
+                            Err(FieldError::new("$", format!("refused by the database: {e}")))
+                        }
+                        Err(e) => return Err(e).context("applying intake message"),
+                    });
+                }
+                results
+            }
+            Err(e) => return Err(e).context("applying intake batch"),
+        };
+        let mut applied = 0;
+        for (p, result) in pending.drain(..).zip(results) {
+            let error = match result {
+                Err(error) => Some(error),
+                Ok(IntakeOutcome::UnknownInvoice) => {
+                    Some(FieldError::new("invoice_number", "no overdue invoice with this number for this tenant"))
+                }
+                Ok(IntakeOutcome::CurrencyMismatch { expected }) => {
+                    Some(FieldError::new("currency", format!("the invoice is in {expected}")))
+                }
+                Ok(_) => None,
+            };
+            match error {
+                Some(error) => {
+                    let identity = identity_of(&p.command, p.identity);
+                    rejections.push((p.delivery, error, identity));
+                }
+                None => applied += 1,
+            }
+        }
+        Ok(applied)
+    }
+
+    /// Publishes rejected messages to the dead-letter exchange and records them.
+    async fn reject(&self, rejections: &[(&Delivery, FieldError, Identity)], now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+        let dead_letters = rejections
+            .iter()
+            .map(|(delivery, error, _)| {
+                let mut headers = delivery.message.headers.clone();
+                headers.retain(|(k, _)| k != ERROR_HEADER);
+                headers.push((ERROR_HEADER.to_owned(), error.to_string()));
+                Message { headers, ..delivery.message.clone() }
+            })
+            .collect();
+        self.queue
+            .publish(&self.topology.dead_letter_exchange(), dead_letters)
+            .await
+            .context("publishing rejected messages to the dead-letter exchange")?;
+        let rows: Vec<Rejection> = rejections
+            .iter()
+            .map(|(delivery, error, identity)| Rejection {
+                received_at: now,
+                routing_key: delivery.message.routing_key.clone(),
+                field: error.field.clone(),
+                reason: error.reason.clone(),
+                tenant: identity.tenant.clone(),
+                invoice_number: identity.invoice_number.clone(),
+                payload: delivery.message.body[..delivery.message.body.len().min(MAX_STORED_PAYLOAD)].to_vec(),
+            })
+            .collect();
+        self.store.record_rejections(&rows).await.context("recording rejections")?;
+        for (_, error, _) in rejections {
+            tracing::info!(field = %error.field, "intake message rejected");
+        }
+        Ok(())
+    }
+
+    /// Consumes until shutdown; re-subscribes with backoff when the broker goes away.
+    pub async fn run(self, mut shutdown: Shutdown) -> anyhow::Result<()> {
+        let mut backoff = Duration::from_millis(100);
+        while !shutdown.is_triggered() {
+            match self.consume_until_lost(&mut shutdown).await {
+                Ok(()) => backoff = Duration::from_millis(100),
+                Err(error) => {
+                    tracing::warn!(error = format!("{error:#}"), retry_in_ms = backoff.as_millis() as u64, "intake interrupted");
+                    if shutdown.sleep(backoff).await {
+                        break;
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn consume_until_lost(&self, shutdown: &mut Shutdown) -> anyhow::Result<()> {
+        let mut consumer = self
+            .queue
+            .consume(&self.topology.intake_queue(), (BATCH * 2) as u16)
+            .await
+            .context("subscribing to the intake queue")?;
+        loop {
+            let first = tokio::select! {
+                next = consumer.next() => next,
+                _ = shutdown.wait() => return Ok(()),
+            };
+            let Some(first) = first else { return Ok(()) };
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match tokio::time::timeout(BATCH_LINGER, consumer.next()).await {
+                    Ok(Some(delivery)) => batch.push(delivery),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            if let Err(error) = self.process_batch(&batch).await {
+                for delivery in &batch {
+                    let _ = delivery.requeue().await;
+                }
+                return Err(error);
+            }
+        }
+    }
+}
+
+fn identity_of(command: &IntakeCommand, fallback: Identity) -> Identity {
+    let (tenant, number) = match command {
+        IntakeCommand::Overdue { invoice, .. } => (&invoice.tenant, &invoice.number),
+        IntakeCommand::Paid(p) => (&p.tenant, &p.invoice_number),
+        IntakeCommand::Cancelled { tenant, invoice_number, .. } => (tenant, invoice_number),
+    };
+    Identity {
+        tenant: Some(tenant.to_string()).or(fallback.tenant),
+        invoice_number: Some(number.to_string()).or(fallback.invoice_number),
+    }
+}

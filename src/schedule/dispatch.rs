@@ -1,0 +1,47 @@
+//! The dispatcher: moves reminders whose send time has come from the outbox table to their
+//! channel's queue. Lease, publish with confirms, then mark queued — a crash in between leaves a
+//! lease that runs out and the reminder is published again; channel workers skip what was sent.
+
+use crate::queue::{Message, Queue, Topology};
+use crate::store::Store;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How long a dispatcher may hold reminders before another one takes them over.
+pub const LEASE: Duration = Duration::from_secs(60);
+
+/// The body of a message on `mahnwerk.delivery`: only the reminder's id. Everything else is
+/// read from the database when it is delivered, so a stale message cannot send stale content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryMessage {
+    pub reminder_id: i64,
+}
+
+/// Publishes up to `limit` due reminders; returns how many.
+pub async fn dispatch_due(
+    store: &dyn Store,
+    queue: &dyn Queue,
+    topology: &Topology,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> anyhow::Result<usize> {
+    let claimed = store.claim_due_reminders(now, limit, LEASE).await.context("claiming due reminders")?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let messages = claimed
+        .iter()
+        .map(|r| Message {
+            routing_key: r.channel.as_str().to_owned(),
+            body: serde_json::to_vec(&DeliveryMessage { reminder_id: r.id }).expect("a struct of one integer serialises"),
+            headers: Vec::new(),
+            content_type: Some("application/json".to_owned()),
+        })
+        .collect();
+    queue.publish(&topology.delivery_exchange(), messages).await.context("publishing reminders")?;
+    let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
+    store.mark_queued(&ids).await.context("marking reminders queued")?;
+    Ok(ids.len())
+}

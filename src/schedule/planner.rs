@@ -1,0 +1,117 @@
+//! The decision for one due case: which stage comes next, which channels and hours are allowed,
+//! what the policy picks among them, and when the case is due again. Pure: the store calls it
+//! inside the transaction that claimed the case.
+
+use super::calendar;
+use super::policy::{DecisionRequest, Policy};
+use crate::domain::{ChannelKind, DebtorKind, PlanBook};
+use crate::store::{CaseDecision, DueCase, NewReminder};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// Days after the last stage's reminder before an unpaid case is escalated.
+pub const FINAL_GRACE_DAYS: i64 = 14;
+
+pub struct Planner {
+    plans: PlanBook,
+    policy: Arc<dyn Policy>,
+}
+
+impl Planner {
+    pub fn new(plans: PlanBook, policy: Arc<dyn Policy>) -> Self {
+        Self { plans, policy }
+    }
+
+    pub fn decide(&self, case: &DueCase, now: DateTime<Utc>) -> CaseDecision {
+        let plan = match self.plans.get(&case.plan) {
+            Ok(plan) => plan,
+            // The plan was removed from the configuration after intake: use the segment default.
+            Err(_) => match self.plans.resolve(&case.tenant, case.debtor.kind, None) {
+                Ok(plan) => plan,
+                Err(error) => {
+                    tracing::error!(case_id = case.case_id, %error, "no plan applies; retrying in a day");
+                    return CaseDecision::Wait { until: now + Duration::days(1) };
+                }
+            },
+        };
+        let index = case.stages_planned as usize;
+        let Some(stage) = plan.stage(index) else {
+            return CaseDecision::Escalate;
+        };
+        let channels = allowed_channels(&stage.channels, &case.debtor.reachable_channels());
+        if channels.is_empty() {
+            return CaseDecision::Escalate;
+        }
+        let hours = calendar::allowed_hours();
+        let context = context(case, index, now);
+        let decision = self.policy.decide(&DecisionRequest {
+            debtor: case.debtor.id.as_str(),
+            context: &context,
+            channels: &channels,
+            hours: &hours,
+        });
+        let country = case.debtor.country().map(|c| c.as_str());
+        let send_at = calendar::next_send_time(now, case.debtor.timezone.tz(), country, decision.hour);
+        let wait_days = plan.stage(index + 1).map_or(FINAL_GRACE_DAYS, |next| i64::from(next.wait_days));
+        CaseDecision::Remind(NewReminder {
+            stage: index as u32,
+            stage_name: stage.name.clone(),
+            tone: stage.tone,
+            fee: stage.fee,
+            channel: decision.channel,
+            send_at,
+            local_hour: decision.hour,
+            context: Value::Object(context),
+            propensity: decision.propensity,
+            policy_version: self.policy.version(),
+            next_action_at: send_at + Duration::days(wait_days),
+        })
+    }
+}
+
+/// The stage's channels the debtor can be reached on, in the stage's order. When none of them
+/// is reachable, any reachable channel is better than no reminder at all.
+fn allowed_channels(stage: &[ChannelKind], reachable: &[ChannelKind]) -> Vec<ChannelKind> {
+    let both: Vec<ChannelKind> = stage.iter().copied().filter(|c| reachable.contains(c)).collect();
+    if both.is_empty() {
+        reachable.to_vec()
+    } else {
+        both
+    }
+}
+
+/// The features logged with a decision and offered to the policy.
+fn context(case: &DueCase, stage: usize, now: DateTime<Utc>) -> Map<String, Value> {
+    let open = case.amount_due.amount() - case.amount_paid;
+    let amount: f64 = open.try_into().unwrap_or(0.0);
+    let days_overdue = (now.date_naive() - case.due_on).num_days().max(0);
+    let segment = match case.debtor.kind {
+        DebtorKind::Consumer => "b2c",
+        DebtorKind::Business => "b2b",
+    };
+    let mut context = Map::new();
+    context.insert("stage".into(), json!(stage + 1));
+    context.insert("amount".into(), json!(amount));
+    context.insert("days_overdue".into(), json!(days_overdue));
+    context.insert("segment".into(), json!(segment));
+    context.insert("language".into(), json!(case.debtor.language.primary()));
+    context.insert("currency".into(), json!(case.amount_due.currency().code()));
+    if let Some(country) = case.debtor.country() {
+        context.insert("country".into(), json!(country.as_str()));
+    }
+    context
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_keep_stage_order_and_fall_back_to_reachable() {
+        use ChannelKind::*;
+        assert_eq!(allowed_channels(&[Letter, Email], &[Email, Sms, Letter]), vec![Letter, Email]);
+        assert_eq!(allowed_channels(&[Email], &[Sms]), vec![Sms]);
+        assert!(allowed_channels(&[Email], &[]).is_empty());
+    }
+}

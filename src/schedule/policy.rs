@@ -1,0 +1,82 @@
+//! The choice of channel and local hour for one reminder. A [`Policy`] only ever sees the
+//! channels and hours that are allowed for this debtor right now (reachable, consented, within
+//! the plan's stage, outside quiet hours), and must answer with one of them and the probability
+//! with which it chose it (the logged propensity the learner needs later).
+
+use crate::domain::ChannelKind;
+use serde_json::{Map, Value};
+
+/// What the policy is asked.
+#[derive(Debug, Clone)]
+pub struct DecisionRequest<'a> {
+    pub debtor: &'a str,
+    /// Numeric and categorical features: stage, amount, days overdue, segment, language, …
+    pub context: &'a Map<String, Value>,
+    /// Allowed channels, in the plan's order of preference. Never empty.
+    pub channels: &'a [ChannelKind],
+    /// Allowed local hours (0-23). Never empty.
+    pub hours: &'a [u8],
+}
+
+/// The policy's answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decision {
+    pub channel: ChannelKind,
+    pub hour: u8,
+    /// Probability with which this (channel, hour) was chosen.
+    pub propensity: f64,
+}
+
+pub trait Policy: Send + Sync + 'static {
+    /// Recorded with every decision, so outcomes can be traced to the model that made them.
+    fn version(&self) -> String;
+
+    fn decide(&self, request: &DecisionRequest<'_>) -> Decision;
+}
+
+/// The plan's first allowed channel at 10:00 local time (or the first allowed hour after it):
+/// what a fixed dunning schedule does, and the baseline the adaptive policy is measured against.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FixedPolicy;
+
+impl FixedPolicy {
+    pub const HOUR: u8 = 10;
+}
+
+impl Policy for FixedPolicy {
+    fn version(&self) -> String {
+        "fixed-v1".to_owned()
+    }
+
+    fn decide(&self, request: &DecisionRequest<'_>) -> Decision {
+        let hour = request
+            .hours
+            .iter()
+            .copied()
+            .find(|&h| h >= Self::HOUR)
+            .or_else(|| request.hours.first().copied())
+            .unwrap_or(Self::HOUR);
+        let channel = request.channels.first().copied().unwrap_or(ChannelKind::Email);
+        Decision { channel, hour, propensity: 1.0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_policy_takes_first_channel_at_ten() {
+        let context = Map::new();
+        let request = DecisionRequest {
+            debtor: "C-1",
+            context: &context,
+            channels: &[ChannelKind::Sms, ChannelKind::Email],
+            hours: &[8, 9, 10, 11, 18],
+        };
+        let d = FixedPolicy.decide(&request);
+        assert_eq!((d.channel, d.hour, d.propensity), (ChannelKind::Sms, 10, 1.0));
+        let late = DecisionRequest { hours: &[18, 19], ..request };
+        assert_eq!(FixedPolicy.decide(&late).hour, 18);
+    }
+}
