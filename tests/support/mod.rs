@@ -1,0 +1,3 @@
+//! Shared harness of the integration tests: real servers, fresh databases, unique namespaces.
+
+pub mod servers;

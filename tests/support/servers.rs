@@ -1,0 +1,69 @@
+//! The real servers integration tests run against. URLs come from `MAHNWERK_TEST_DATABASE_URL`
+//! and `MAHNWERK_TEST_AMQP_URL`; when one is missing a test skips, except under CI
+//! (`CI=true`), where a missing server is a failure.
+
+#![allow(dead_code)]
+
+use sqlx::Connection;
+
+/// The URL in `var`, or `None` (skip) — panics instead when running under CI.
+pub fn server_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{var} is not set, and CI=true: this test needs the real server")
+        }
+        _ => {
+            eprintln!("skipping: {var} is not set");
+            None
+        }
+    }
+}
+
+pub fn amqp_url() -> Option<String> {
+    server_url("MAHNWERK_TEST_AMQP_URL")
+}
+
+/// A PostgreSQL database of its own for one test, dropped when the guard is dropped.
+pub struct TestDatabase {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// Creates a fresh database next to `MAHNWERK_TEST_DATABASE_URL`; `None` to skip.
+    pub async fn create() -> Option<Self> {
+        let admin_url = server_url("MAHNWERK_TEST_DATABASE_URL")?;
+        let name = format!("mahnwerk_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connecting to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await.expect("creating a test database");
+        let url = mahnwerk::bench::database_url_with_name(&admin_url, &name);
+        Some(Self { url, admin_url, name })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Dropping needs async IO; do it on a thread of its own so any runtime state is fine.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async {
+                    if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(&mut admin)
+                            .await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// A unique queue namespace for one test.
+pub fn namespace() -> String {
+    format!("test-{}", uuid::Uuid::new_v4().simple())
+}
