@@ -1,3 +1,4 @@
 //! Shared harness of the integration tests: real servers, fresh databases, unique namespaces.
 
+pub mod malformed;
 pub mod servers;
