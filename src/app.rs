@@ -46,7 +46,9 @@ impl Service {
         let topology = Topology::new(config.namespace.clone());
         let queue: Arc<dyn Queue> = match &config.amqp_url {
             Some(url) => Arc::new(
-                AmqpQueue::connect(url.expose_secret(), topology.clone()).await.context("connecting to RabbitMQ")?,
+                AmqpQueue::connect(url.expose_secret(), topology.clone())
+                    .await
+                    .context("connecting to RabbitMQ")?,
             ),
             None => Arc::new(MemoryQueue::new(topology.clone())),
         };

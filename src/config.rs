@@ -80,7 +80,8 @@ impl Config {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
                 toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
             }
             None => Config::default(),
@@ -203,7 +204,8 @@ impl Config {
             },
             self.namespace,
             match &self.smtp {
-                Some(s) if self.email_transport == EmailTransport::Smtp => format!("smtp {}:{}", s.host, s.port.unwrap_or(587)),
+                Some(s) if self.email_transport == EmailTransport::Smtp =>
+                    format!("smtp {}:{}", s.host, s.port.unwrap_or(587)),
                 _ => "sandbox".to_owned(),
             },
             self.outbox_dir.display()

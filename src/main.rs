@@ -77,7 +77,8 @@ enum Bench {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,lapin=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,lapin=warn,lapin::returned_messages=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -143,7 +144,9 @@ async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
     while let Some(ended) = tasks.join_next().await {
         match ended {
             Ok((name, Ok(()))) => tracing::info!(role = %name, "stopped"),
-            Ok((name, Err(error))) => tracing::error!(role = %name, error = format!("{error:#}"), "stopped with an error"),
+            Ok((name, Err(error))) => {
+                tracing::error!(role = %name, error = format!("{error:#}"), "stopped with an error")
+            }
             Err(error) => tracing::error!(%error, "a role panicked"),
         }
     }

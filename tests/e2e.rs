@@ -3,9 +3,9 @@
 //! the paid ones never hear from us again while the others go on through the plan. Once on the
 //! embedded default (SQLite + in-process queue), once on PostgreSQL + RabbitMQ.
 
-mod support;
 #[path = "../channels/tests/support/smtp_sink.rs"]
 mod smtp_sink;
+mod support;
 
 use chrono::Duration as Days;
 use mahnwerk::app::{Role, Service};
@@ -27,8 +27,11 @@ const PATIENCE: Duration = Duration::from_secs(120);
 
 /// 200 invoice messages whose debtors each have an email address of their own.
 fn invoice_messages() -> Vec<(String, String, Message)> {
-    let population = Population::generate(11, &SimConfig { debtors: INVOICES, invoices_per_debtor: (1, 1), ..SimConfig::default() })
-        .expect("valid simulation");
+    let population = Population::generate(
+        11,
+        &SimConfig { debtors: INVOICES, invoices_per_debtor: (1, 1), ..SimConfig::default() },
+    )
+    .expect("valid simulation");
     population
         .invoices(11)
         .iter()
@@ -104,8 +107,14 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     let mut roles = service.spawn(Role::All, &shutdown);
 
     let invoices = invoice_messages();
-    queue.publish(&topology.intake_exchange(), invoices.iter().map(|(_, _, m)| m.clone()).collect()).await.unwrap();
-    eventually("all invoices stored", || async { store.stats().await.unwrap().cases.total == INVOICES as u64 }).await;
+    queue
+        .publish(&topology.intake_exchange(), invoices.iter().map(|(_, _, m)| m.clone()).collect())
+        .await
+        .unwrap();
+    eventually("all invoices stored", || async {
+        store.stats().await.unwrap().cases.total == INVOICES as u64
+    })
+    .await;
 
     // The first reminders: one email per debtor at 10:00 local time.
     clock.advance(Days::days(1));
@@ -121,8 +130,10 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
         .map(|(number, _, _)| json("invoice.paid", &world::paid_message(TENANT, number, paid_at)))
         .collect();
     queue.publish(&topology.intake_exchange(), payments).await.unwrap();
-    eventually("payments recorded", || async { store.stats().await.unwrap().cases.by_state["paid"] == paid.len() as u64 })
-        .await;
+    eventually("payments recorded", || async {
+        store.stats().await.unwrap().cases.by_state["paid"] == paid.len() as u64
+    })
+    .await;
     let mails_before = sink.messages().len();
 
     // Two months pass, a day at a time.

@@ -20,7 +20,11 @@ const VALID: usize = 100;
 
 async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topology) {
     let outbox = tempfile::tempdir().unwrap();
-    let config = Config { namespace: topology.namespace.clone(), outbox_dir: outbox.path().to_owned(), ..Config::default() };
+    let config = Config {
+        namespace: topology.namespace.clone(),
+        outbox_dir: outbox.path().to_owned(),
+        ..Config::default()
+    };
     let clock = Arc::new(ManualClock::new(mahnwerk::demo::world::epoch()));
     let service = Service::assemble(&config, Arc::clone(&store), Arc::clone(&queue), clock).unwrap();
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
@@ -71,7 +75,10 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     }
     for (id, field) in &expected_field {
         let error = &seen[id];
-        assert!(error.starts_with(&format!("{field}: ")), "{id}: expected the error to name '{field}', got '{error}'");
+        assert!(
+            error.starts_with(&format!("{field}: ")),
+            "{id}: expected the error to name '{field}', got '{error}'"
+        );
     }
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.intake_rejections, MALFORMED as u64);

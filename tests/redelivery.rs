@@ -34,7 +34,11 @@ async fn wait_for_cases(store: &dyn Store, n: u64) {
 /// Runs the intake role until `n` cases exist, then stops it.
 async fn run_intake_until(store: &Arc<dyn Store>, queue: &Arc<dyn Queue>, topology: &Topology, n: u64) {
     let outbox = tempfile::tempdir().unwrap();
-    let config = Config { namespace: topology.namespace.clone(), outbox_dir: outbox.path().to_owned(), ..Config::default() };
+    let config = Config {
+        namespace: topology.namespace.clone(),
+        outbox_dir: outbox.path().to_owned(),
+        ..Config::default()
+    };
     let clock = Arc::new(ManualClock::new(mahnwerk::demo::world::epoch()));
     let service = Service::assemble(&config, Arc::clone(store), Arc::clone(queue), clock).unwrap();
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
@@ -117,7 +121,7 @@ async fn unacked_deliveries_of_a_dropped_connection_are_not_lost_on_rabbitmq() {
             assert!(delivery.is_some());
         }
         drop(doomed);
-        drop(doomed_queue);
+        doomed_queue.close().await;
     }
     run_intake_until(&store, &queue, &topology, 50).await;
     queue.delete_topology().await.unwrap();

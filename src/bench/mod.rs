@@ -42,7 +42,11 @@ pub struct Figures {
 impl fmt::Display for Figures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        writeln!(f, "pipeline benchmark: {} messages, {cores} cores, PostgreSQL + RabbitMQ on this host", self.messages)?;
+        writeln!(
+            f,
+            "pipeline benchmark: {} messages, {cores} cores, PostgreSQL + RabbitMQ on this host",
+            self.messages
+        )?;
         writeln!(f, "  (a) raw lapin publish/consume/ack  {:>9.0} msg/s   1.00 x (a)", self.raw_msgs_per_s)?;
         writeln!(
             f,
@@ -94,13 +98,21 @@ pub async fn pipeline(config: &Config, messages: usize, progress: bool) -> anyho
     };
 
     let rate = |d: Duration| messages as f64 / d.as_secs_f64();
-    Ok(Figures { raw_msgs_per_s: rate(raw), intake_msgs_per_s: rate(intake), delivered_per_s: rate(whole), messages })
+    Ok(Figures {
+        raw_msgs_per_s: rate(raw),
+        intake_msgs_per_s: rate(intake),
+        delivered_per_s: rate(whole),
+        messages,
+    })
 }
 
 /// `n` distinct invoice messages from the simulator, all on the one-stage benchmark plan.
 fn invoice_bodies(n: usize) -> Vec<Vec<u8>> {
-    let population = Population::generate(7, &SimConfig { debtors: n.max(1), invoices_per_debtor: (1, 1), ..SimConfig::default() })
-        .expect("the benchmark population is valid");
+    let population = Population::generate(
+        7,
+        &SimConfig { debtors: n.max(1), invoices_per_debtor: (1, 1), ..SimConfig::default() },
+    )
+    .expect("the benchmark population is valid");
     let invoices = population.invoices(7);
     invoices
         .iter()
@@ -194,7 +206,11 @@ async fn measure(
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let stats = store.stats().await?;
-        let done = if whole { stats.reminders.by_status.get("sent").copied().unwrap_or(0) } else { stats.cases.total };
+        let done = if whole {
+            stats.reminders.by_status.get("sent").copied().unwrap_or(0)
+        } else {
+            stats.cases.total
+        };
         if done >= target {
             break;
         }
@@ -231,7 +247,9 @@ impl ScratchDatabase {
 
     async fn drop(self) {
         if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name)).execute(&mut admin).await;
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name))
+                .execute(&mut admin)
+                .await;
         }
     }
 }

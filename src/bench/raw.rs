@@ -49,13 +49,20 @@ pub async fn publish_consume_ack(url: &str, queue: &str, bodies: &[Vec<u8>]) -> 
         }
         anyhow::Ok(())
     });
-    let properties = BasicProperties::default().with_delivery_mode(2).with_content_type("application/json".into());
+    let properties =
+        BasicProperties::default().with_delivery_mode(2).with_content_type("application/json".into());
     for window in bodies.chunks(CONFIRM_WINDOW) {
         let mut confirms = Vec::with_capacity(window.len());
         for body in window {
             confirms.push(
                 publisher
-                    .basic_publish("".into(), queue.into(), BasicPublishOptions::default(), body, properties.clone())
+                    .basic_publish(
+                        "".into(),
+                        queue.into(),
+                        BasicPublishOptions::default(),
+                        body,
+                        properties.clone(),
+                    )
                     .await?,
             );
         }

@@ -178,6 +178,9 @@ mod tests {
         let eur = Currency::parse("EUR").unwrap();
         assert_eq!(german_amount(&Money::new(Decimal::new(123456, 2), eur)), "1.234,56 €");
         assert_eq!(german_amount(&Money::new(Decimal::new(5, 0), eur)), "5,00 €");
-        assert_eq!(german_amount(&Money::new(Decimal::new(1234567, 0), Currency::parse("JPY").unwrap())), "1.234.567 JPY");
+        assert_eq!(
+            german_amount(&Money::new(Decimal::new(1234567, 0), Currency::parse("JPY").unwrap())),
+            "1.234.567 JPY"
+        );
     }
 }

@@ -29,7 +29,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { first_delay: Duration::from_secs(60), max_delay: Duration::from_secs(6 * 3600), max_attempts: 8 }
+        Self {
+            first_delay: Duration::from_secs(60),
+            max_delay: Duration::from_secs(6 * 3600),
+            max_attempts: 8,
+        }
     }
 }
 
@@ -100,7 +104,12 @@ impl ChannelWorker {
     }
 
     fn on_error(&self, job: &DeliveryJob, error: SendError, now: DateTime<Utc>) -> DeliveryResult {
-        tracing::warn!(reminder_id = job.reminder_id, class = error.class(), reason = error.reason(), "send failed");
+        tracing::warn!(
+            reminder_id = job.reminder_id,
+            class = error.class(),
+            reason = error.reason(),
+            "send failed"
+        );
         if !error.is_retryable() || job.attempts + 1 >= self.retry.max_attempts {
             return DeliveryResult::Failed { error: format!("{}: {}", error.class(), error.reason()) };
         }
@@ -129,8 +138,11 @@ impl ChannelWorker {
     }
 
     async fn consume_until_lost(&self, queue_name: &str, shutdown: &mut Shutdown) -> anyhow::Result<()> {
-        let mut consumer =
-            self.queue.consume(queue_name, (BATCH * 2) as u16).await.context("subscribing to a delivery queue")?;
+        let mut consumer = self
+            .queue
+            .consume(queue_name, (BATCH * 2) as u16)
+            .await
+            .context("subscribing to a delivery queue")?;
         loop {
             let first = tokio::select! {
                 next = consumer.next() => next,

@@ -6,6 +6,7 @@ use super::report::{Report, Tally};
 use super::{world, DemoOptions};
 use crate::app::Service;
 use crate::config::Config;
+use crate::deliver::Creditor;
 use crate::queue::{Consumer, Delivery, MemoryQueue, Message, Queue, Topology};
 use crate::schedule::ManualClock;
 use anyhow::Context;
@@ -26,9 +27,16 @@ enum Event {
 pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
     let started = std::time::Instant::now();
     prepare_out_dir(&options.out)?;
+    let creditor = Creditor {
+        name: "Stadtwerke Musterstadt GmbH".into(),
+        email: "forderungen@stadtwerke-musterstadt.example".into(),
+        phone: Some("+49 30 1234567".into()),
+        address_lines: vec!["Am Markt 1".into(), "10115 Berlin".into()],
+    };
     let config = Config {
         database_url: format!("sqlite://{}", options.out.join("demo.sqlite").display()),
         outbox_dir: options.out.clone(),
+        creditors: [(TENANT.to_owned(), creditor)].into(),
         ..Config::default()
     };
     let store = crate::store::open(&config.database_url).await?;
@@ -45,8 +53,9 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
             .with(Arc::new(Recording { inner: Arc::clone(transport), log: log.clone() }));
     }
 
-    let population = Population::generate(options.seed, &SimConfig { debtors: options.debtors, ..SimConfig::default() })
-        .context("generating the population")?;
+    let population =
+        Population::generate(options.seed, &SimConfig { debtors: options.debtors, ..SimConfig::default() })
+            .context("generating the population")?;
     let invoices = population.invoices(options.seed);
     let mut rng = sim::rng(options.seed ^ 0x5eed);
     let end = world::epoch() + Duration::days(i64::from(options.days));
@@ -79,7 +88,8 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
     let mut now = world::epoch();
     loop {
         // Everything due by now, in time order.
-        let due: Vec<(DateTime<Utc>, Event)> = events.range(..=(now, Event::Pays { invoice: usize::MAX })).map(|(k, _)| *k).collect();
+        let due: Vec<(DateTime<Utc>, Event)> =
+            events.range(..=(now, Event::Pays { invoice: usize::MAX })).map(|(k, _)| *k).collect();
         let mut messages = Vec::new();
         let mut arrived = Vec::new();
         for key in due {
@@ -88,7 +98,10 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
                 Event::Overdue { invoice } => {
                     let sim_invoice = &invoices[invoice];
                     let debtor = &population.debtors()[sim_invoice.debtor_index];
-                    messages.push(json_message("invoice.overdue", &world::invoice_message(TENANT, debtor, sim_invoice)));
+                    messages.push(json_message(
+                        "invoice.overdue",
+                        &world::invoice_message(TENANT, debtor, sim_invoice),
+                    ));
                     arrived.push(invoice);
                 }
                 Event::Pays { invoice } => {
@@ -126,8 +139,13 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
             let local_hour = local_hour(now, &debtor.timezone);
             let channel: SimChannel = sent.channel.as_str().parse().context("channel names agree")?;
             let stage = (stage + 1).min(u32::from(sim::LAST_STAGE)) as u8;
-            if let Response::Pays { after_hours } = population.model().respond(debtor, channel, local_hour, stage, &mut rng) {
-                events.insert((now + Duration::seconds((after_hours * 3600.0) as i64), Event::Pays { invoice }), ());
+            if let Response::Pays { after_hours } =
+                population.model().respond(debtor, channel, local_hour, stage, &mut rng)
+            {
+                events.insert(
+                    (now + Duration::seconds((after_hours * 3600.0) as i64), Event::Pays { invoice }),
+                    (),
+                );
             }
         }
         if let Some(bar) = &progress {
@@ -156,7 +174,15 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
 /// Deletes what an earlier demo left in `out` (its database and outbox files), nothing else.
 fn prepare_out_dir(out: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    for name in ["demo.sqlite", "demo.sqlite-wal", "demo.sqlite-shm", "sms.jsonl", "whatsapp.jsonl", "messenger.jsonl", "letter.jsonl"] {
+    for name in [
+        "demo.sqlite",
+        "demo.sqlite-wal",
+        "demo.sqlite-shm",
+        "sms.jsonl",
+        "whatsapp.jsonl",
+        "messenger.jsonl",
+        "letter.jsonl",
+    ] {
         let _ = std::fs::remove_file(out.join(name));
     }
     let _ = std::fs::remove_dir_all(out.join("email"));
@@ -198,7 +224,12 @@ impl Consumers {
         Ok(Self { intake, delivery })
     }
 
-    async fn drain_intake(&mut self, queue: &MemoryQueue, service: &Service, topology: &Topology) -> anyhow::Result<()> {
+    async fn drain_intake(
+        &mut self,
+        queue: &MemoryQueue,
+        service: &Service,
+        topology: &Topology,
+    ) -> anyhow::Result<()> {
         let intake = service.intake();
         loop {
             let batch = take_ready(queue, &topology.intake_queue(), self.intake.as_mut(), 500).await;
@@ -209,12 +240,20 @@ impl Consumers {
         }
     }
 
-    async fn drain_delivery(&mut self, queue: &MemoryQueue, service: &Service, topology: &Topology) -> anyhow::Result<()> {
+    async fn drain_delivery(
+        &mut self,
+        queue: &MemoryQueue,
+        service: &Service,
+        topology: &Topology,
+    ) -> anyhow::Result<()> {
         let workers = service.channel_workers();
         for (channel, consumer) in &mut self.delivery {
-            let Some(worker) = workers.iter().find(|w| w.transport.kind().as_str() == channel) else { continue };
+            let Some(worker) = workers.iter().find(|w| w.transport.kind().as_str() == channel) else {
+                continue;
+            };
             loop {
-                let batch = take_ready(queue, &topology.delivery_queue(channel), consumer.as_mut(), 200).await;
+                let batch =
+                    take_ready(queue, &topology.delivery_queue(channel), consumer.as_mut(), 200).await;
                 if batch.is_empty() {
                     break;
                 }
@@ -226,7 +265,12 @@ impl Consumers {
 }
 
 /// The deliveries ready right now, without waiting for more.
-async fn take_ready(queue: &MemoryQueue, name: &str, consumer: &mut dyn Consumer, max: usize) -> Vec<Delivery> {
+async fn take_ready(
+    queue: &MemoryQueue,
+    name: &str,
+    consumer: &mut dyn Consumer,
+    max: usize,
+) -> Vec<Delivery> {
     let mut batch = Vec::new();
     while batch.len() < max && queue.depth(name) > 0 {
         match consumer.next().await {

@@ -65,7 +65,11 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "mahnwerk demo: {} debtors, {} simulated days, seed {}", self.debtors, self.days, self.seed)?;
+        writeln!(
+            f,
+            "mahnwerk demo: {} debtors, {} simulated days, seed {}",
+            self.debtors, self.days, self.seed
+        )?;
         writeln!(f, "  invoices due            {:>7}", self.invoices)?;
         writeln!(f, "  paid on time            {:>7}", self.paid_on_time)?;
         writeln!(f, "  overdue (dunning cases) {:>7}", self.overdue)?;

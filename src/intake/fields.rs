@@ -67,7 +67,11 @@ impl<'a> Fields<'a> {
     }
 
     /// A required string parsed by `parse`.
-    pub fn parse<T>(&self, name: &str, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Result<T, FieldError> {
+    pub fn parse<T>(
+        &self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, Invalid>,
+    ) -> Result<T, FieldError> {
         let raw = self.str(name)?;
         parse(raw).map_err(|e| self.error(name, e))
     }
@@ -104,7 +108,9 @@ impl<'a> Fields<'a> {
                     let path = format!("{}[{i}]", self.path(name));
                     match item {
                         Value::Object(object) => Ok(Fields { object, path }),
-                        other => Err(FieldError::new(path, format!("must be an object, not {}", kind(other)))),
+                        other => {
+                            Err(FieldError::new(path, format!("must be an object, not {}", kind(other))))
+                        }
                     }
                 })
                 .collect(),

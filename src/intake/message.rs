@@ -47,7 +47,10 @@ fn parse_inner(
     identity: &mut Identity,
 ) -> Result<IntakeCommand, FieldError> {
     if body.len() > MAX_MESSAGE_BYTES {
-        return Err(FieldError::new("$", format!("message of {} bytes exceeds the limit of 1 MiB", body.len())));
+        return Err(FieldError::new(
+            "$",
+            format!("message of {} bytes exceeds the limit of 1 MiB", body.len()),
+        ));
     }
     let value: Value =
         serde_json::from_slice(body).map_err(|e| FieldError::new("$", format!("not valid JSON: {e}")))?;
@@ -87,7 +90,8 @@ fn overdue(
         return Err(root.error_at("due_on", format!("{due_on} is before issued_on {issued_on}")));
     }
     let currency = root.parse("currency", Currency::parse)?;
-    let amount_due = Money::parse(root.amount_str("amount_due")?, currency).map_err(|e| root.error_at("amount_due", e))?;
+    let amount_due =
+        Money::parse(root.amount_str("amount_due")?, currency).map_err(|e| root.error_at("amount_due", e))?;
     if !amount_due.is_positive() {
         return Err(root.error_at("amount_due", "must be greater than zero"));
     }
@@ -99,7 +103,16 @@ fn overdue(
         .map_err(|e| root.error_at("plan", e))?
         .name
         .clone();
-    let invoice = Invoice { tenant, number, issued_on, due_on, amount_due, lines, debtor, plan: requested_plan.map(str::to_owned) };
+    let invoice = Invoice {
+        tenant,
+        number,
+        issued_on,
+        due_on,
+        amount_due,
+        lines,
+        debtor,
+        plan: requested_plan.map(str::to_owned),
+    };
     Ok(IntakeCommand::Overdue { invoice, plan, received_at: now })
 }
 
@@ -140,7 +153,8 @@ fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
     if let Some(psid) = &messenger_psid {
         let ok_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
         if psid.is_empty() || psid.len() > 64 || !psid.chars().all(ok_char) {
-            return Err(fields.error_at("messenger_psid", "must be a page-scoped id (1-64 of A-Z, a-z, 0-9, - and _)"));
+            return Err(fields
+                .error_at("messenger_psid", "must be a page-scoped id (1-64 of A-Z, a-z, 0-9, - and _)"));
         }
     }
     let debtor = Debtor {
@@ -166,11 +180,16 @@ fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
     Ok(debtor)
 }
 
-fn paid(root: &Fields<'_>, tenant: TenantId, invoice_number: InvoiceNumber) -> Result<IntakeCommand, FieldError> {
+fn paid(
+    root: &Fields<'_>,
+    tenant: TenantId,
+    invoice_number: InvoiceNumber,
+) -> Result<IntakeCommand, FieldError> {
     let paid_at = root.parse("paid_at", rfc3339)?;
-    let amount = match root.opt_str("amount_paid").map_err(|_| {
-        root.error_at("amount_paid", "must be a decimal string like \"1234.50\"")
-    })? {
+    let amount = match root
+        .opt_str("amount_paid")
+        .map_err(|_| root.error_at("amount_paid", "must be a decimal string like \"1234.50\""))?
+    {
         None => None,
         Some(raw) => {
             let currency = root.parse("currency", Currency::parse)?;
@@ -202,7 +221,8 @@ fn paid(root: &Fields<'_>, tenant: TenantId, invoice_number: InvoiceNumber) -> R
 }
 
 fn date(raw: &str) -> Result<NaiveDate, Invalid> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| Invalid::new(format!("'{raw}' is not a date like 2026-10-15")))
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| Invalid::new(format!("'{raw}' is not a date like 2026-10-15")))
 }
 
 fn rfc3339(raw: &str) -> Result<DateTime<Utc>, Invalid> {

@@ -56,11 +56,7 @@ impl Intake {
         for delivery in deliveries {
             let m = &delivery.message;
             match message::parse(&m.routing_key, &m.body, &self.plans, now) {
-                Ok(command) => pending.push(Pending {
-                    delivery,
-                    command,
-                    identity: Identity::default(),
-                }),
+                Ok(command) => pending.push(Pending { delivery, command, identity: Identity::default() }),
                 Err((error, identity)) => rejections.push((delivery, error, identity)),
             }
         }
@@ -104,9 +100,10 @@ impl Intake {
         for (p, result) in pending.drain(..).zip(results) {
             let error = match result {
                 Err(error) => Some(error),
-                Ok(IntakeOutcome::UnknownInvoice) => {
-                    Some(FieldError::new("invoice_number", "no overdue invoice with this number for this tenant"))
-                }
+                Ok(IntakeOutcome::UnknownInvoice) => Some(FieldError::new(
+                    "invoice_number",
+                    "no overdue invoice with this number for this tenant",
+                )),
                 Ok(IntakeOutcome::CurrencyMismatch { expected }) => {
                     Some(FieldError::new("currency", format!("the invoice is in {expected}")))
                 }
@@ -124,7 +121,11 @@ impl Intake {
     }
 
     /// Publishes rejected messages to the dead-letter exchange and records them.
-    async fn reject(&self, rejections: &[(&Delivery, FieldError, Identity)], now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    async fn reject(
+        &self,
+        rejections: &[(&Delivery, FieldError, Identity)],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<()> {
         let dead_letters = rejections
             .iter()
             .map(|(delivery, error, _)| {
@@ -147,7 +148,8 @@ impl Intake {
                 reason: error.reason.clone(),
                 tenant: identity.tenant.clone(),
                 invoice_number: identity.invoice_number.clone(),
-                payload: delivery.message.body[..delivery.message.body.len().min(MAX_STORED_PAYLOAD)].to_vec(),
+                payload: delivery.message.body[..delivery.message.body.len().min(MAX_STORED_PAYLOAD)]
+                    .to_vec(),
             })
             .collect();
         self.store.record_rejections(&rows).await.context("recording rejections")?;
@@ -164,7 +166,11 @@ impl Intake {
             match self.consume_until_lost(&mut shutdown).await {
                 Ok(()) => backoff = Duration::from_millis(100),
                 Err(error) => {
-                    tracing::warn!(error = format!("{error:#}"), retry_in_ms = backoff.as_millis() as u64, "intake interrupted");
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        retry_in_ms = backoff.as_millis() as u64,
+                        "intake interrupted"
+                    );
                     if shutdown.sleep(backoff).await {
                         break;
                     }

@@ -35,7 +35,8 @@ pub async fn dispatch_due(
         .iter()
         .map(|r| Message {
             routing_key: r.channel.as_str().to_owned(),
-            body: serde_json::to_vec(&DeliveryMessage { reminder_id: r.id }).expect("a struct of one integer serialises"),
+            body: serde_json::to_vec(&DeliveryMessage { reminder_id: r.id })
+                .expect("a struct of one integer serialises"),
             headers: Vec::new(),
             content_type: Some("application/json".to_owned()),
         })

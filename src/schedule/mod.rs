@@ -74,7 +74,11 @@ impl Scheduler {
                     }
                 }
                 Err(error) => {
-                    tracing::warn!(error = format!("{error:#}"), retry_in_ms = backoff.as_millis() as u64, "scheduler step failed");
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        retry_in_ms = backoff.as_millis() as u64,
+                        "scheduler step failed"
+                    );
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                     backoff
                 }

@@ -49,8 +49,18 @@ fn remove(value: &mut Value, path: &str) {
 }
 
 const REQUIRED: &[&str] = &[
-    "schema", "tenant", "invoice_number", "issued_on", "due_on", "currency", "amount_due", "debtor",
-    "debtor.id", "debtor.name", "debtor.language", "debtor.timezone",
+    "schema",
+    "tenant",
+    "invoice_number",
+    "issued_on",
+    "due_on",
+    "currency",
+    "amount_due",
+    "debtor",
+    "debtor.id",
+    "debtor.name",
+    "debtor.language",
+    "debtor.timezone",
 ];
 
 /// Wrong values per field, each surely invalid.
@@ -109,7 +119,7 @@ pub fn generate(seed: u64, n: usize) -> Vec<Malformed> {
                     remove(&mut message, path);
                     (message.to_string().into_bytes(), path.to_owned(), "invoice.overdue")
                 }
-                1 | 2 | 3 => {
+                1..=3 => {
                     let (path, value) = &wrong[rng.gen_range(0..wrong.len())];
                     set(&mut message, path, value.clone());
                     let field = match *path {

@@ -1,4 +1,5 @@
 //! Shared harness of the integration tests: real servers, fresh databases, unique namespaces.
 
+pub mod amqp;
 pub mod malformed;
 pub mod servers;

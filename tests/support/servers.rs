@@ -37,7 +37,10 @@ impl TestDatabase {
         let admin_url = server_url("MAHNWERK_TEST_DATABASE_URL")?;
         let name = format!("mahnwerk_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connecting to PostgreSQL");
-        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await.expect("creating a test database");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut admin)
+            .await
+            .expect("creating a test database");
         let url = mahnwerk::bench::database_url_with_name(&admin_url, &name);
         Some(Self { url, admin_url, name })
     }

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 type Tx = Transaction<'static, Postgres>;
+/// An overdue invoice of a run, its resolved plan and its receipt time.
+type Arrival<'a> = (&'a Invoice, &'a str, DateTime<Utc>);
 
 pub(super) async fn apply_all(
     tx: &mut Tx,
@@ -47,7 +49,7 @@ pub(super) async fn apply_all(
 
 /// Inserts a run of `Overdue` commands; the first of several commands for one invoice wins.
 async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<IntakeOutcome>, StoreError> {
-    let invoices: Vec<(&Invoice, &str, DateTime<Utc>)> = run
+    let invoices: Vec<Arrival<'_>> = run
         .iter()
         .filter_map(|c| match c {
             IntakeCommand::Overdue { invoice, plan, received_at } => {
@@ -77,7 +79,7 @@ async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<Intak
         firsts.entry((invoice.tenant.as_str(), invoice.number.as_str())).or_insert(idx);
     }
     let order: Vec<usize> = firsts.values().copied().collect();
-    let pick = |f: &dyn Fn(&(&Invoice, &str, DateTime<Utc>)) -> String| -> Vec<String> {
+    let pick = |f: &dyn Fn(&Arrival<'_>) -> String| -> Vec<String> {
         order.iter().map(|&i| f(&invoices[i])).collect()
     };
     let inserted: Vec<(i64, String, String)> = sqlx::query_as(
@@ -119,7 +121,7 @@ async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<Intak
 
 async fn insert_lines_and_cases(
     tx: &mut Tx,
-    invoices: &[(&Invoice, &str, DateTime<Utc>)],
+    invoices: &[Arrival<'_>],
     order: &[usize],
     ids: &HashMap<(&str, &str), i64>,
 ) -> Result<(), StoreError> {
@@ -168,11 +170,7 @@ async fn insert_lines_and_cases(
 }
 
 /// Upserts the run's debtors; the last message's data for a debtor wins.
-async fn upsert_debtors(
-    tx: &mut Tx,
-    invoices: &[(&Invoice, &str, DateTime<Utc>)],
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+async fn upsert_debtors(tx: &mut Tx, invoices: &[Arrival<'_>], now: DateTime<Utc>) -> Result<(), StoreError> {
     let mut latest = BTreeMap::new();
     for (invoice, _, _) in invoices {
         latest.insert((invoice.tenant.as_str(), invoice.debtor.id.as_str()), &invoice.debtor);
