@@ -5,6 +5,7 @@
 use mahnwerk::queue::{AmqpOptions, AmqpQueue, Message, Topology};
 use std::time::Duration;
 
+#[allow(unused_imports)] // not every test binary uses it
 pub use super::servers::amqp_url;
 
 /// A queue on a fresh namespace, topology declared. The connection is named after the namespace
