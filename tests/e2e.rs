@@ -83,6 +83,7 @@ async fn quiet(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> bool {
 }
 
 async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topology) {
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn,mahnwerk=info").try_init();
     let sink = SmtpSink::start().await;
     let outbox = tempfile::tempdir().unwrap();
     let config = Config {
@@ -115,6 +116,8 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
         store.stats().await.unwrap().cases.total == INVOICES as u64
     })
     .await;
+
+    eventually("first reminders planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
 
     // The first reminders: one email per debtor at 10:00 local time.
     clock.advance(Days::days(1));

@@ -44,12 +44,17 @@ async fn run_intake_until(store: &Arc<dyn Store>, queue: &Arc<dyn Queue>, topolo
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
     let mut roles = service.spawn(Role::Intake, &shutdown);
     wait_for_cases(store.as_ref(), n).await;
-    // Let any duplicate still in flight be processed before counting again.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Nothing left to consume: any duplicate has been through the intake too.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while queue.ready_count(&topology.intake_queue()).await.unwrap() > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the intake queue never drained");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     trigger.trigger();
     while let Some(ended) = roles.join_next().await {
         ended.unwrap().1.unwrap();
     }
+    assert_eq!(store.stats().await.unwrap().cases.total, n, "no more cases than invoices");
 }
 
 async fn duplicates_make_one_case(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topology) {

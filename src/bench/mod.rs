@@ -156,6 +156,8 @@ async fn measure(
             fee: Default::default(),
             channels: vec![ChannelKind::Email],
         }],
+        // Simulated time races ahead; escalations would only add work that is not measured.
+        escalate_after_days: 3650,
     });
     let store = crate::store::open(database_url).await?;
     let topology = Topology::new(namespace);
@@ -214,6 +216,12 @@ async fn measure(
         if done >= target {
             break;
         }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            done,
+            cases = stats.cases.total,
+            "progress"
+        );
         if stats.intake_rejections > 0 {
             bail!("the intake rejected {} benchmark messages", stats.intake_rejections);
         }

@@ -5,8 +5,8 @@
 use anyhow::Context;
 use futures_util::StreamExt;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
-    QueueDeclareOptions, QueueDeleteOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
@@ -47,7 +47,7 @@ pub async fn publish_consume_ack(url: &str, queue: &str, bodies: &[Vec<u8>]) -> 
                 delivery.acker.ack(BasicAckOptions { multiple: true }).await?;
             }
         }
-        anyhow::Ok(())
+        anyhow::Ok(consumer)
     });
     let properties =
         BasicProperties::default().with_delivery_mode(2).with_content_type("application/json".into());
@@ -70,9 +70,18 @@ pub async fn publish_consume_ack(url: &str, queue: &str, bodies: &[Vec<u8>]) -> 
             anyhow::ensure!(confirm.await?.is_ack(), "the broker refused a message");
         }
     }
-    consume.await.context("consumer task")??;
+    let consumer = consume.await.context("consumer task")??;
     let elapsed = started.elapsed();
-    publisher.queue_delete(queue.into(), QueueDeleteOptions::default()).await?;
-    connection.close(200, "benchmark done".into()).await?;
+    // Clean-up after the measurement: cancel, then delete; a failure here costs no figure.
+    let cleanup = async {
+        consumer_channel.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await?;
+        consumer_channel.close(200, "benchmark done".into()).await?;
+        publisher.queue_delete(queue.into(), QueueDeleteOptions::default()).await?;
+        connection.close(200, "benchmark done".into()).await?;
+        anyhow::Ok(())
+    };
+    if let Err(error) = cleanup.await {
+        tracing::warn!(%error, queue, "could not clean up the raw benchmark queue");
+    }
     Ok(elapsed)
 }

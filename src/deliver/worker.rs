@@ -2,7 +2,7 @@
 //! and the loop around it.
 
 use super::render::{render, Creditors};
-use crate::queue::{Delivery, Queue, Topology};
+use crate::queue::{next_batch, Delivery, Queue, Topology};
 use crate::schedule::{Clock, DeliveryMessage};
 use crate::shutdown::Shutdown;
 use crate::store::{DeliveryJob, DeliveryReport, DeliveryResult, Store};
@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Most deliveries handled per batch, and sends in flight at once.
-const BATCH: usize = 200;
-const CONCURRENT_SENDS: usize = 16;
+const BATCH: usize = 500;
+const CONCURRENT_SENDS: usize = 64;
 const BATCH_LINGER: Duration = Duration::from_millis(5);
 
 /// How transient failures are retried.
@@ -68,7 +68,9 @@ impl ChannelWorker {
         }
         ids.sort_unstable();
         ids.dedup();
+        let started = std::time::Instant::now();
         let jobs = self.store.delivery_jobs(&ids).await.context("loading delivery jobs")?;
+        let loaded_in = started.elapsed();
         let now = self.clock.now();
         let reports: Vec<DeliveryReport> = stream::iter(jobs)
             .map(|job| self.deliver(job, now))
@@ -77,8 +79,18 @@ impl ChannelWorker {
             .collect()
             .await;
         let sent = reports.iter().filter(|r| matches!(r.result, DeliveryResult::Sent { .. })).count();
+        let sent_in = started.elapsed();
         self.store.record_deliveries(&reports, self.clock.now()).await.context("recording deliveries")?;
         last.ack(true).await.context("acking deliveries")?;
+        tracing::debug!(
+            channel = %self.transport.kind(),
+            batch = deliveries.len(),
+            sent,
+            load_ms = loaded_in.as_millis() as u64,
+            send_ms = (sent_in - loaded_in).as_millis() as u64,
+            record_ms = (started.elapsed() - sent_in).as_millis() as u64,
+            "delivery batch"
+        );
         Ok(sent)
     }
 
@@ -143,19 +155,7 @@ impl ChannelWorker {
             .consume(queue_name, (BATCH * 2) as u16)
             .await
             .context("subscribing to a delivery queue")?;
-        loop {
-            let first = tokio::select! {
-                next = consumer.next() => next,
-                _ = shutdown.wait() => return Ok(()),
-            };
-            let Some(first) = first else { return Ok(()) };
-            let mut batch = vec![first];
-            while batch.len() < BATCH {
-                match tokio::time::timeout(BATCH_LINGER, consumer.next()).await {
-                    Ok(Some(delivery)) => batch.push(delivery),
-                    Ok(None) | Err(_) => break,
-                }
-            }
+        while let Some(batch) = next_batch(consumer.as_mut(), BATCH, BATCH_LINGER, shutdown).await {
             if let Err(error) = self.process_batch(&batch).await {
                 for delivery in &batch {
                     let _ = delivery.requeue().await;
@@ -163,6 +163,7 @@ impl ChannelWorker {
                 return Err(error);
             }
         }
+        Ok(())
     }
 }
 

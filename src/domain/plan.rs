@@ -44,6 +44,13 @@ pub struct Stage {
 pub struct DunningPlan {
     pub name: String,
     pub stages: Vec<Stage>,
+    /// Days after the last stage's reminder before an unpaid case is escalated (default 14).
+    #[serde(default = "default_escalation_days")]
+    pub escalate_after_days: u32,
+}
+
+fn default_escalation_days() -> u32 {
+    14
 }
 
 impl DunningPlan {
@@ -75,6 +82,7 @@ impl DunningPlan {
         use ChannelKind::*;
         Self {
             name: "standard-b2c".into(),
+            escalate_after_days: default_escalation_days(),
             stages: vec![
                 stage(
                     "Zahlungserinnerung",
@@ -101,6 +109,7 @@ impl DunningPlan {
         use ChannelKind::*;
         Self {
             name: "standard-b2b".into(),
+            escalate_after_days: default_escalation_days(),
             stages: vec![
                 stage("Zahlungserinnerung", 0, Tone::Neutral, Decimal::ZERO, &[Email]),
                 stage("1. Mahnung", 10, Tone::Neutral, Decimal::ZERO, &[Email, Letter]),

@@ -8,7 +8,7 @@ mod fields;
 pub mod message;
 
 use crate::domain::{FieldError, PlanBook};
-use crate::queue::{Delivery, Message, Queue, Topology, ERROR_HEADER};
+use crate::queue::{next_batch, Delivery, Message, Queue, Topology, ERROR_HEADER};
 use crate::schedule::Clock;
 use crate::shutdown::Shutdown;
 use crate::store::{IntakeCommand, IntakeOutcome, Rejection, Store, StoreError};
@@ -42,7 +42,6 @@ pub struct Intake {
 struct Pending<'a> {
     delivery: &'a Delivery,
     command: IntakeCommand,
-    identity: Identity,
 }
 
 impl Intake {
@@ -56,11 +55,18 @@ impl Intake {
         for delivery in deliveries {
             let m = &delivery.message;
             match message::parse(&m.routing_key, &m.body, &self.plans, now) {
-                Ok(command) => pending.push(Pending { delivery, command, identity: Identity::default() }),
+                Ok(command) => pending.push(Pending { delivery, command }),
                 Err((error, identity)) => rejections.push((delivery, error, identity)),
             }
         }
+        let started = std::time::Instant::now();
         let applied = self.apply(&mut pending, &mut rejections).await?;
+        tracing::debug!(
+            batch = deliveries.len(),
+            applied,
+            apply_ms = started.elapsed().as_millis() as u64,
+            "intake batch"
+        );
         let rejected = rejections.len();
         if !rejections.is_empty() {
             self.reject(&rejections, now).await?;
@@ -80,13 +86,15 @@ impl Intake {
         let commands: Vec<IntakeCommand> = pending.iter().map(|p| p.command.clone()).collect();
         let results: Vec<Result<IntakeOutcome, FieldError>> = match self.store.apply_intake(&commands).await {
             Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-            Err(StoreError::Database(sqlx::Error::Database(batch_error))) => {
+            Err(StoreError::Database(sqlx::Error::Database(batch_error)))
+                if is_data_error(batch_error.as_ref()) =>
+            {
                 tracing::warn!(error = %batch_error, "batch refused by the database; applying messages one by one");
                 let mut results = Vec::with_capacity(commands.len());
                 for command in &commands {
                     results.push(match self.store.apply_intake(std::slice::from_ref(command)).await {
                         Ok(mut one) => Ok(one.pop().unwrap_or(IntakeOutcome::Duplicate)),
-                        Err(StoreError::Database(sqlx::Error::Database(e))) => {
+                        Err(StoreError::Database(sqlx::Error::Database(e))) if is_data_error(e.as_ref()) => {
                             Err(FieldError::new("$", format!("refused by the database: {e}")))
                         }
                         Err(e) => return Err(e).context("applying intake message"),
@@ -111,7 +119,7 @@ impl Intake {
             };
             match error {
                 Some(error) => {
-                    let identity = identity_of(&p.command, p.identity);
+                    let identity = identity_of(&p.command);
                     rejections.push((p.delivery, error, identity));
                 }
                 None => applied += 1,
@@ -187,19 +195,7 @@ impl Intake {
             .consume(&self.topology.intake_queue(), (BATCH * 2) as u16)
             .await
             .context("subscribing to the intake queue")?;
-        loop {
-            let first = tokio::select! {
-                next = consumer.next() => next,
-                _ = shutdown.wait() => return Ok(()),
-            };
-            let Some(first) = first else { return Ok(()) };
-            let mut batch = vec![first];
-            while batch.len() < BATCH {
-                match tokio::time::timeout(BATCH_LINGER, consumer.next()).await {
-                    Ok(Some(delivery)) => batch.push(delivery),
-                    Ok(None) | Err(_) => break,
-                }
-            }
+        while let Some(batch) = next_batch(consumer.as_mut(), BATCH, BATCH_LINGER, shutdown).await {
             if let Err(error) = self.process_batch(&batch).await {
                 for delivery in &batch {
                     let _ = delivery.requeue().await;
@@ -207,17 +203,31 @@ impl Intake {
                 return Err(error);
             }
         }
+        Ok(())
     }
 }
 
-fn identity_of(command: &IntakeCommand, fallback: Identity) -> Identity {
+/// Whether the database refused the data itself (a constraint, a value out of range) rather than
+/// failing for a reason that passes (deadlock, serialization failure, lost connection): only the
+/// former makes a message a rejection; the latter is retried.
+fn is_data_error(error: &dyn sqlx::error::DatabaseError) -> bool {
+    use sqlx::error::ErrorKind;
+    let constraint = matches!(
+        error.kind(),
+        ErrorKind::UniqueViolation
+            | ErrorKind::ForeignKeyViolation
+            | ErrorKind::NotNullViolation
+            | ErrorKind::CheckViolation
+    );
+    // SQLSTATE class 22: data exception (numeric overflow, invalid text, …).
+    constraint || error.code().is_some_and(|code| code.starts_with("22"))
+}
+
+fn identity_of(command: &IntakeCommand) -> Identity {
     let (tenant, number) = match command {
         IntakeCommand::Overdue { invoice, .. } => (&invoice.tenant, &invoice.number),
         IntakeCommand::Paid(p) => (&p.tenant, &p.invoice_number),
         IntakeCommand::Cancelled { tenant, invoice_number, .. } => (tenant, invoice_number),
     };
-    Identity {
-        tenant: Some(tenant.to_string()).or(fallback.tenant),
-        invoice_number: Some(number.to_string()).or(fallback.invoice_number),
-    }
+    Identity { tenant: Some(tenant.to_string()), invoice_number: Some(number.to_string()) }
 }

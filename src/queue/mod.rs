@@ -4,10 +4,12 @@
 //! them, consumers ack manually, and whatever was not acked comes back with `redelivered` set.
 
 mod amqp;
+mod batch;
 mod memory;
 mod topology;
 
 pub use amqp::{AmqpOptions, AmqpQueue};
+pub use batch::next_batch;
 pub use memory::MemoryQueue;
 pub use topology::{topic_matches, Binding, ExchangeType, Topology, CHANNELS, DEFAULT_NAMESPACE};
 

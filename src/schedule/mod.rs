@@ -53,40 +53,81 @@ impl Scheduler {
         let now = self.clock.now();
         let planner = Arc::clone(&self.planner);
         let decide = move |case: &crate::store::DueCase| planner.decide(case, now);
+        let started = std::time::Instant::now();
         let cases_planned = self.store.plan_due_cases(now, BATCH, &decide).await?;
+        let planned_in = started.elapsed();
         let reminders_dispatched =
             dispatch_due(self.store.as_ref(), self.queue.as_ref(), &self.topology, now, BATCH).await?;
+        if cases_planned + reminders_dispatched > 0 {
+            tracing::debug!(
+                cases_planned,
+                reminders_dispatched,
+                plan_ms = planned_in.as_millis() as u64,
+                dispatch_ms = (started.elapsed() - planned_in).as_millis() as u64,
+                "scheduler step"
+            );
+        }
         Ok(StepOutcome { cases_planned, reminders_dispatched })
     }
 
-    /// Steps until shutdown. Errors (database or broker away) are logged and retried with
-    /// backoff; the role only ends on shutdown.
-    pub async fn run(self, mut shutdown: Shutdown) -> anyhow::Result<()> {
-        let mut backoff = Duration::from_millis(100);
-        while !shutdown.is_triggered() {
-            let pause = match self.step().await {
-                Ok(outcome) => {
-                    backoff = Duration::from_millis(100);
-                    if outcome.is_idle() {
-                        self.idle_poll
-                    } else {
-                        Duration::ZERO
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        retry_in_ms = backoff.as_millis() as u64,
-                        "scheduler step failed"
-                    );
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                    backoff
-                }
-            };
-            if !pause.is_zero() && shutdown.sleep(pause).await {
-                break;
-            }
-        }
+    /// Plans up to one batch of due cases; returns how many.
+    pub async fn plan_step(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let planner = Arc::clone(&self.planner);
+        let decide = move |case: &crate::store::DueCase| planner.decide(case, now);
+        Ok(self.store.plan_due_cases(now, BATCH, &decide).await?)
+    }
+
+    /// Dispatches up to one batch of due reminders; returns how many.
+    pub async fn dispatch_step(&self) -> anyhow::Result<usize> {
+        dispatch_due(self.store.as_ref(), self.queue.as_ref(), &self.topology, self.clock.now(), BATCH).await
+    }
+
+    /// Plans and dispatches concurrently until shutdown. Errors (database or broker away) are
+    /// logged and retried with backoff; the role only ends on shutdown.
+    pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
+        let this = Arc::new(self);
+        let (planner, dispatcher) = (Arc::clone(&this), Arc::clone(&this));
+        let planning = repeat("planning", shutdown.clone(), this.idle_poll, move || {
+            let planner = Arc::clone(&planner);
+            async move { planner.plan_step().await }
+        });
+        let dispatching = repeat("dispatching", shutdown, this.idle_poll, move || {
+            let dispatcher = Arc::clone(&dispatcher);
+            async move { dispatcher.dispatch_step().await }
+        });
+        tokio::join!(planning, dispatching);
         Ok(())
+    }
+}
+
+/// Runs `step` until shutdown: again at once after work, after `idle_poll` when there was none,
+/// with growing backoff after errors.
+async fn repeat<F, Fut>(what: &'static str, mut shutdown: Shutdown, idle_poll: Duration, step: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<usize>>,
+{
+    let mut backoff = Duration::from_millis(100);
+    while !shutdown.is_triggered() {
+        let pause = match step().await {
+            Ok(0) => idle_poll,
+            Ok(_) => {
+                backoff = Duration::from_millis(100);
+                Duration::ZERO
+            }
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    retry_in_ms = backoff.as_millis() as u64,
+                    "{what} failed"
+                );
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+                backoff
+            }
+        };
+        if !pause.is_zero() && shutdown.sleep(pause).await {
+            break;
+        }
     }
 }

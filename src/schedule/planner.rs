@@ -10,9 +10,6 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
-/// Days after the last stage's reminder before an unpaid case is escalated.
-pub const FINAL_GRACE_DAYS: i64 = 14;
-
 pub struct Planner {
     plans: PlanBook,
     policy: Arc<dyn Policy>,
@@ -53,7 +50,7 @@ impl Planner {
         });
         let country = case.debtor.country().map(|c| c.as_str());
         let send_at = calendar::next_send_time(now, case.debtor.timezone.tz(), country, decision.hour);
-        let wait_days = plan.stage(index + 1).map_or(FINAL_GRACE_DAYS, |next| i64::from(next.wait_days));
+        let wait_days = plan.stage(index + 1).map_or(plan.escalate_after_days, |next| next.wait_days);
         CaseDecision::Remind(NewReminder {
             stage: index as u32,
             stage_name: stage.name.clone(),
@@ -65,7 +62,7 @@ impl Planner {
             context: Value::Object(context),
             propensity: decision.propensity,
             policy_version: self.policy.version(),
-            next_action_at: send_at + Duration::days(wait_days),
+            next_action_at: send_at + Duration::days(i64::from(wait_days)),
         })
     }
 }

@@ -19,8 +19,9 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Why a store call failed. Every variant is worth retrying except `Corrupt`, which means a row
-/// no longer parses and an operator must look.
+/// Why a store call failed. A lost connection, a deadlock or a serialization failure (inside
+/// `Database`) is worth retrying; `Corrupt` means a row no longer parses and an operator must
+/// look; `Migrate` and `UnsupportedUrl` are configuration errors.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]

@@ -1,5 +1,6 @@
 //! Shared harness of the integration tests: real servers, fresh databases, unique namespaces.
 
 pub mod amqp;
+pub mod db;
 pub mod malformed;
 pub mod servers;

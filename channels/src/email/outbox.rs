@@ -47,16 +47,20 @@ impl Channel for SandboxEmail {
 }
 
 /// Writes to a hidden temporary file and renames it into place, so a reader (or a crash) never
-/// sees half an email, and two sends of the same key each replace the file whole.
+/// sees half an email, and two sends of the same key each replace the file whole. The three file
+/// operations run in one blocking task rather than three.
 async fn write_atomically(dir: &Path, file_name: &str, bytes: &[u8]) -> std::io::Result<()> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    tokio::fs::create_dir_all(dir).await?;
     let unique = NEXT.fetch_add(1, Ordering::Relaxed);
     let temp = dir.join(format!(".{file_name}.{}-{unique}.tmp", std::process::id()));
-    tokio::fs::write(&temp, bytes).await?;
-    if let Err(e) = tokio::fs::rename(&temp, dir.join(file_name)).await {
-        let _ = tokio::fs::remove_file(&temp).await;
-        return Err(e);
-    }
-    Ok(())
+    let (dir, target, bytes) = (dir.to_owned(), dir.join(file_name), bytes.to_vec());
+    tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(&temp, bytes)?;
+        std::fs::rename(&temp, target).inspect_err(|_| {
+            let _ = std::fs::remove_file(&temp);
+        })
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }

@@ -71,7 +71,9 @@ async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<Intak
         .bind(now)
         .execute(&mut **tx)
         .await?;
-    upsert_debtors(tx, &invoices, now).await?;
+    // Debtors must exist before their invoices, but their data are only taken from new invoices
+    // (below), so a replayed (duplicate) message changes nothing.
+    upsert_debtors(tx, invoices.iter().copied(), now, false).await?;
 
     // First occurrence of each (tenant, number) in the run, in key order.
     let mut firsts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
@@ -104,6 +106,12 @@ async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<Intak
     let ids: HashMap<(&str, &str), i64> =
         inserted.iter().map(|(id, tenant, number)| ((tenant.as_str(), number.as_str()), *id)).collect();
     insert_lines_and_cases(tx, &invoices, &order, &ids).await?;
+    // In the order of the commands, as on SQLite: the last new invoice's debtor data win.
+    let created = invoices.iter().enumerate().filter_map(|(idx, arrival)| {
+        let key = (arrival.0.tenant.as_str(), arrival.0.number.as_str());
+        (firsts.get(&key) == Some(&idx) && ids.contains_key(&key)).then_some(*arrival)
+    });
+    upsert_debtors(tx, created, now, true).await?;
 
     Ok(invoices
         .iter()
@@ -169,11 +177,20 @@ async fn insert_lines_and_cases(
     Ok(())
 }
 
-/// Upserts the run's debtors; the last message's data for a debtor wins.
-async fn upsert_debtors(tx: &mut Tx, invoices: &[Arrival<'_>], now: DateTime<Utc>) -> Result<(), StoreError> {
+/// Inserts the debtors of these invoices that are new, in key order; with `overwrite`, existing
+/// debtors take these data, the last invoice's for a debtor winning.
+async fn upsert_debtors<'a>(
+    tx: &mut Tx,
+    invoices: impl Iterator<Item = Arrival<'a>>,
+    now: DateTime<Utc>,
+    overwrite: bool,
+) -> Result<(), StoreError> {
     let mut latest = BTreeMap::new();
     for (invoice, _, _) in invoices {
         latest.insert((invoice.tenant.as_str(), invoice.debtor.id.as_str()), &invoice.debtor);
+    }
+    if latest.is_empty() {
+        return Ok(());
     }
     let col = |f: &dyn Fn(&crate::domain::Debtor) -> Option<String>| -> Vec<Option<String>> {
         latest.values().map(|d| f(d)).collect()
@@ -181,38 +198,44 @@ async fn upsert_debtors(tx: &mut Tx, invoices: &[Arrival<'_>], now: DateTime<Utc
     let address = |f: &dyn Fn(&crate::domain::PostalAddress) -> Option<String>| {
         col(&|d| d.address.as_ref().and_then(f))
     };
-    sqlx::query(
+    let on_conflict = if overwrite {
+        "DO UPDATE SET kind = excluded.kind, name = excluded.name, \
+         language = excluded.language, timezone = excluded.timezone, email = excluded.email, \
+         phone = excluded.phone, whatsapp = excluded.whatsapp, whatsapp_opt_in = excluded.whatsapp_opt_in, \
+         messenger_psid = excluded.messenger_psid, address_line1 = excluded.address_line1, \
+         address_line2 = excluded.address_line2, postal_code = excluded.postal_code, city = excluded.city, \
+         country = excluded.country, updated_at = excluded.updated_at"
+    } else {
+        "DO NOTHING"
+    };
+    let sql = format!(
         "INSERT INTO debtors (tenant, id, kind, name, language, timezone, email, phone, whatsapp, whatsapp_opt_in, \
          messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at) \
          SELECT t.*, $17 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
            $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::text[], \
            $15::text[], $16::text[]) AS t \
-         ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, name = excluded.name, \
-         language = excluded.language, timezone = excluded.timezone, email = excluded.email, \
-         phone = excluded.phone, whatsapp = excluded.whatsapp, whatsapp_opt_in = excluded.whatsapp_opt_in, \
-         messenger_psid = excluded.messenger_psid, address_line1 = excluded.address_line1, \
-         address_line2 = excluded.address_line2, postal_code = excluded.postal_code, city = excluded.city, \
-         country = excluded.country, updated_at = excluded.updated_at",
-    )
-    .bind(latest.keys().map(|(t, _)| t.to_string()).collect::<Vec<_>>())
-    .bind(latest.keys().map(|(_, id)| id.to_string()).collect::<Vec<_>>())
-    .bind(col(&|d| Some(d.kind.as_str().to_owned())))
-    .bind(col(&|d| Some(d.name.clone())))
-    .bind(col(&|d| Some(d.language.to_string())))
-    .bind(col(&|d| Some(d.timezone.name().to_owned())))
-    .bind(col(&|d| d.email.as_ref().map(|e| e.to_string())))
-    .bind(col(&|d| d.phone.as_ref().map(|p| p.to_string())))
-    .bind(col(&|d| d.whatsapp.as_ref().map(|p| p.to_string())))
-    .bind(latest.values().map(|d| d.whatsapp_opt_in).collect::<Vec<_>>())
-    .bind(col(&|d| d.messenger_psid.clone()))
-    .bind(address(&|a| Some(a.line1.clone())))
-    .bind(address(&|a| a.line2.clone()))
-    .bind(address(&|a| Some(a.postal_code.clone())))
-    .bind(address(&|a| Some(a.city.clone())))
-    .bind(address(&|a| Some(a.country.to_string())))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+         ON CONFLICT (tenant, id) {on_conflict}"
+    );
+    sqlx::query(&sql)
+        .bind(latest.keys().map(|(t, _)| t.to_string()).collect::<Vec<_>>())
+        .bind(latest.keys().map(|(_, id)| id.to_string()).collect::<Vec<_>>())
+        .bind(col(&|d| Some(d.kind.as_str().to_owned())))
+        .bind(col(&|d| Some(d.name.clone())))
+        .bind(col(&|d| Some(d.language.to_string())))
+        .bind(col(&|d| Some(d.timezone.name().to_owned())))
+        .bind(col(&|d| d.email.as_ref().map(|e| e.to_string())))
+        .bind(col(&|d| d.phone.as_ref().map(|p| p.to_string())))
+        .bind(col(&|d| d.whatsapp.as_ref().map(|p| p.to_string())))
+        .bind(latest.values().map(|d| d.whatsapp_opt_in).collect::<Vec<_>>())
+        .bind(col(&|d| d.messenger_psid.clone()))
+        .bind(address(&|a| Some(a.line1.clone())))
+        .bind(address(&|a| a.line2.clone()))
+        .bind(address(&|a| Some(a.postal_code.clone())))
+        .bind(address(&|a| Some(a.city.clone())))
+        .bind(address(&|a| Some(a.country.to_string())))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -37,7 +37,9 @@ async fn insert_invoice(
         .bind(received_at)
         .execute(&mut **tx)
         .await?;
-    upsert_debtor(tx, tenant, &invoice.debtor, received_at).await?;
+    // The debtor must exist before its invoice; its data is only taken from a new invoice, so a
+    // replayed (duplicate) message changes nothing.
+    upsert_debtor(tx, tenant, &invoice.debtor, received_at, false).await?;
     let invoice_id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO invoices (tenant, number, debtor_id, issued_on, due_on, currency, amount_due, amount_paid, plan, received_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, '0', $8, $9) ON CONFLICT (tenant, number) DO NOTHING RETURNING id",
@@ -56,6 +58,7 @@ async fn insert_invoice(
     let Some(invoice_id) = invoice_id else {
         return Ok(IntakeOutcome::Duplicate);
     };
+    upsert_debtor(tx, tenant, &invoice.debtor, received_at, true).await?;
     for (position, line) in invoice.lines.iter().enumerate() {
         sqlx::query(
             "INSERT INTO invoice_lines (invoice_id, position, sku, description, quantity, unit_price) \
@@ -81,38 +84,51 @@ async fn insert_invoice(
     Ok(IntakeOutcome::Created)
 }
 
-async fn upsert_debtor(tx: &mut Tx, tenant: &str, d: &Debtor, now: DateTime<Utc>) -> Result<(), StoreError> {
+/// Inserts the debtor if it is new; with `overwrite`, an existing debtor takes these data.
+async fn upsert_debtor(
+    tx: &mut Tx,
+    tenant: &str,
+    d: &Debtor,
+    now: DateTime<Utc>,
+    overwrite: bool,
+) -> Result<(), StoreError> {
     let address = d.address.as_ref();
-    sqlx::query(
-        "INSERT INTO debtors (tenant, id, kind, name, language, timezone, email, phone, whatsapp, whatsapp_opt_in, \
-         messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-         ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, name = excluded.name, \
+    let on_conflict = if overwrite {
+        "DO UPDATE SET kind = excluded.kind, name = excluded.name, \
          language = excluded.language, timezone = excluded.timezone, email = excluded.email, \
          phone = excluded.phone, whatsapp = excluded.whatsapp, whatsapp_opt_in = excluded.whatsapp_opt_in, \
          messenger_psid = excluded.messenger_psid, address_line1 = excluded.address_line1, \
          address_line2 = excluded.address_line2, postal_code = excluded.postal_code, city = excluded.city, \
-         country = excluded.country, updated_at = excluded.updated_at",
-    )
-    .bind(tenant)
-    .bind(d.id.as_str())
-    .bind(d.kind.as_str())
-    .bind(&d.name)
-    .bind(d.language.as_str())
-    .bind(d.timezone.name())
-    .bind(d.email.as_ref().map(|e| e.as_str()))
-    .bind(d.phone.as_ref().map(|p| p.as_str()))
-    .bind(d.whatsapp.as_ref().map(|p| p.as_str()))
-    .bind(d.whatsapp_opt_in)
-    .bind(&d.messenger_psid)
-    .bind(address.map(|a| a.line1.as_str()))
-    .bind(address.and_then(|a| a.line2.as_deref()))
-    .bind(address.map(|a| a.postal_code.as_str()))
-    .bind(address.map(|a| a.city.as_str()))
-    .bind(address.map(|a| a.country.as_str()))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+         country = excluded.country, updated_at = excluded.updated_at"
+    } else {
+        "DO NOTHING"
+    };
+    let sql = format!(
+        "INSERT INTO debtors (tenant, id, kind, name, language, timezone, email, phone, whatsapp, whatsapp_opt_in, \
+         messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         ON CONFLICT (tenant, id) {on_conflict}"
+    );
+    sqlx::query(&sql)
+        .bind(tenant)
+        .bind(d.id.as_str())
+        .bind(d.kind.as_str())
+        .bind(&d.name)
+        .bind(d.language.as_str())
+        .bind(d.timezone.name())
+        .bind(d.email.as_ref().map(|e| e.as_str()))
+        .bind(d.phone.as_ref().map(|p| p.as_str()))
+        .bind(d.whatsapp.as_ref().map(|p| p.as_str()))
+        .bind(d.whatsapp_opt_in)
+        .bind(&d.messenger_psid)
+        .bind(address.map(|a| a.line1.as_str()))
+        .bind(address.and_then(|a| a.line2.as_deref()))
+        .bind(address.map(|a| a.postal_code.as_str()))
+        .bind(address.map(|a| a.city.as_str()))
+        .bind(address.map(|a| a.country.as_str()))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
