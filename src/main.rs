@@ -68,6 +68,12 @@ enum Bench {
     Pipeline {
         #[arg(long, default_value_t = 20_000)]
         messages: usize,
+        /// Rounds of (a), (b), (c); the medians are reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Folder for the sandbox outbox of (c) (default: the system's temporary folder).
+        #[arg(long)]
+        outbox: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -116,8 +122,14 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied to {}", mahnwerk::config::redact_url(&config.database_url));
             Ok(())
         }
-        Command::Bench { which: Bench::Pipeline { messages, json } } => {
-            let figures = mahnwerk::bench::pipeline(&config, messages, !json).await?;
+        Command::Bench { which: Bench::Pipeline { messages, rounds, outbox, json } } => {
+            let options = mahnwerk::bench::PipelineOptions {
+                messages,
+                rounds,
+                outbox: outbox.unwrap_or_else(std::env::temp_dir),
+                progress: !json,
+            };
+            let figures = mahnwerk::bench::pipeline(&config, &options).await?;
             if json {
                 println!("{}", serde_json::to_string(&figures)?);
             } else {

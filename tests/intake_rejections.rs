@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use support::malformed;
-use support::servers::{amqp_url, namespace, TestDatabase};
+use support::servers::{amqp_url, namespace, BrokerCleanup, TestDatabase};
 
 const MALFORMED: usize = 1000;
 const VALID: usize = 100;
@@ -104,8 +104,8 @@ async fn malformed_messages_on_postgres_and_rabbitmq() {
     let (Some(db), Some(amqp)) = (TestDatabase::create().await, amqp_url()) else { return };
     let store = mahnwerk::store::open(&db.url).await.unwrap();
     let topology = Topology::new(namespace());
+    let _cleanup = BrokerCleanup::new(&amqp, &topology);
     let queue = Arc::new(AmqpQueue::connect(&amqp, topology.clone()).await.unwrap());
     queue.declare_topology().await.unwrap();
     scenario(store, queue.clone(), topology).await;
-    queue.delete_topology().await.unwrap();
 }

@@ -12,7 +12,7 @@ use mahnwerk::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 use support::malformed::valid;
-use support::servers::{amqp_url, namespace, TestDatabase};
+use support::servers::{amqp_url, namespace, BrokerCleanup, TestDatabase};
 
 fn overdue(i: usize) -> Message {
     Message::new("invoice.overdue", valid(i).to_string().into_bytes())
@@ -84,10 +84,10 @@ async fn duplicates_on_postgres_and_rabbitmq() {
     let (Some(db), Some(amqp)) = (TestDatabase::create().await, amqp_url()) else { return };
     let store = mahnwerk::store::open(&db.url).await.unwrap();
     let topology = Topology::new(namespace());
+    let _cleanup = BrokerCleanup::new(&amqp, &topology);
     let queue: Arc<dyn Queue> = Arc::new(AmqpQueue::connect(&amqp, topology.clone()).await.unwrap());
     queue.declare_topology().await.unwrap();
     duplicates_make_one_case(store, queue.clone(), topology).await;
-    queue.delete_topology().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,6 +114,7 @@ async fn unacked_deliveries_of_a_dropped_connection_are_not_lost_on_rabbitmq() {
     let (Some(db), Some(amqp)) = (TestDatabase::create().await, amqp_url()) else { return };
     let store = mahnwerk::store::open(&db.url).await.unwrap();
     let topology = Topology::new(namespace());
+    let _cleanup = BrokerCleanup::new(&amqp, &topology);
     let queue: Arc<dyn Queue> = Arc::new(AmqpQueue::connect(&amqp, topology.clone()).await.unwrap());
     queue.declare_topology().await.unwrap();
     queue.publish(&topology.intake_exchange(), (0..50).map(overdue).collect()).await.unwrap();
@@ -129,5 +130,4 @@ async fn unacked_deliveries_of_a_dropped_connection_are_not_lost_on_rabbitmq() {
         doomed_queue.close().await;
     }
     run_intake_until(&store, &queue, &topology, 50).await;
-    queue.delete_topology().await.unwrap();
 }

@@ -546,7 +546,7 @@ async fn suite_claim(store: Arc<dyn Store>, _raw: Raw) {
     assert!(claim(&store, t0(), 10).await.is_empty(), "nothing is due before its send time");
     let now = t0() + hours(2);
     assert_eq!(claim(&store, now, 10).await, [ClaimedReminder { id: r1, channel: ChannelKind::Email }]);
-    assert_eq!(status_of(&store, "RE-1", 0).await, ReminderStatus::Dispatching);
+    assert_eq!(status_of(&store, "RE-1", 0).await, ReminderStatus::Scheduled, "leased, still scheduled");
     assert_eq!(status_of(&store, "RE-2", 0).await, ReminderStatus::Scheduled);
     assert_eq!(store.next_due_at().await.unwrap(), Some(now + Span::seconds(60)), "the lease's end is due");
 
@@ -559,7 +559,7 @@ async fn suite_claim(store: Arc<dyn Store>, _raw: Raw) {
         [ClaimedReminder { id: r1, channel: ChannelKind::Email }]
     );
 
-    // Queued reminders are not claimed again; only dispatching ones are marked queued.
+    // Queued reminders are not claimed again; only leased ones are marked queued.
     store.mark_queued(&[r1, r2]).await.unwrap();
     assert_eq!(status_of(&store, "RE-1", 0).await, ReminderStatus::Queued);
     assert_eq!(status_of(&store, "RE-2", 0).await, ReminderStatus::Scheduled, "not claimed, not queued");
@@ -580,7 +580,7 @@ async fn suite_claim(store: Arc<dyn Store>, _raw: Raw) {
     let all: BTreeSet<i64> = first.iter().chain(&second).map(|c| c.id).collect();
     assert_eq!(all, ids[2..].iter().copied().collect(), "each due reminder exactly once");
     let stats = store.stats().await.unwrap();
-    assert_eq!(stats.reminders.by_status["dispatching"], 3);
+    assert_eq!(stats.reminders.by_status["scheduled"], 3);
     assert_eq!(stats.reminders.by_status["queued"], 2);
 }
 
@@ -691,11 +691,11 @@ async fn suite_delivery(store: Arc<dyn Store>, _raw: Raw) {
     );
     let again = store.delivery_jobs(&[ids[1]]).await.unwrap().remove(0);
     assert_eq!(again.idempotency_key, idempotency_key(case(&store, "RE-2").await.case_id, 0));
-    assert_eq!(again.status, ReminderStatus::Dispatching);
+    assert_eq!(again.status, ReminderStatus::Scheduled);
 
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.reminders.by_status["sent"], 2);
-    assert_eq!(stats.reminders.by_status["dispatching"], 1);
+    assert_eq!(stats.reminders.by_status["scheduled"], 1);
     assert_eq!(stats.reminders.by_status["failed"], 1);
     assert_eq!(stats.reminders.by_channel.get("email"), Some(&4));
 }
@@ -1107,7 +1107,7 @@ async fn suite_concurrent_claim(store: Arc<dyn Store>, _raw: Raw) {
     all.dedup();
     assert_eq!(total, all.len(), "{} reminders were claimed twice", total - all.len());
     assert_eq!(all.len(), CONCURRENT_CASES, "every due reminder is claimed ({} and {})", a.len(), b.len());
-    assert_eq!(store.stats().await.unwrap().reminders.by_status["dispatching"], CONCURRENT_CASES as u64);
+    assert_eq!(store.stats().await.unwrap().reminders.by_status["scheduled"], CONCURRENT_CASES as u64);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,12 +15,16 @@ use std::time::{Duration, Instant};
 /// Confirms awaited per window while publishing.
 const CONFIRM_WINDOW: usize = 500;
 const PREFETCH: u16 = 1000;
-/// Acks go out every this many deliveries (`multiple`), as the intake does per batch.
-const ACK_EVERY: usize = 100;
-
-/// Publishes `bodies` and consumes them concurrently; returns the time from the first publish
-/// to the last ack.
-pub async fn publish_consume_ack(url: &str, queue: &str, bodies: &[Vec<u8>]) -> anyhow::Result<Duration> {
+/// Publishes `bodies` and consumes them concurrently, acking every delivery (`ack_every == 1`,
+/// the plain loop) or every `ack_every` deliveries with `multiple` (batched acks, the ceiling);
+/// returns the time from the first publish to the last ack.
+pub async fn publish_consume_ack(
+    url: &str,
+    queue: &str,
+    bodies: &[Vec<u8>],
+    ack_every: usize,
+) -> anyhow::Result<Duration> {
+    let ack_every = ack_every.max(1);
     let connection = Connection::connect(url, ConnectionProperties::default()).await.context("connecting")?;
     let publisher = connection.create_channel().await?;
     let consumer_channel = connection.create_channel().await?;
@@ -43,8 +47,8 @@ pub async fn publish_consume_ack(url: &str, queue: &str, bodies: &[Vec<u8>]) -> 
         while seen < total {
             let delivery = consumer.next().await.context("consumer ended early")??;
             seen += 1;
-            if seen % ACK_EVERY == 0 || seen == total {
-                delivery.acker.ack(BasicAckOptions { multiple: true }).await?;
+            if seen % ack_every == 0 || seen == total {
+                delivery.acker.ack(BasicAckOptions { multiple: ack_every > 1 }).await?;
             }
         }
         anyhow::Ok(consumer)

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Most deliveries handled per batch, and sends in flight at once.
-const BATCH: usize = 500;
+const BATCH: usize = 1000;
 const CONCURRENT_SENDS: usize = 64;
 const BATCH_LINGER: Duration = Duration::from_millis(5);
 

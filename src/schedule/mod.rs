@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How many cases or reminders one step handles in one transaction.
-pub const BATCH: u32 = 500;
+pub const BATCH: u32 = 1000;
 
 /// What one scheduler step did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

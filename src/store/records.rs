@@ -149,10 +149,9 @@ pub struct DeliveryJob {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReminderStatus {
-    /// Written by the scheduler, waiting for its send time.
+    /// Written by the scheduler, waiting for its send time (or, with a running lease, being
+    /// published by a dispatcher).
     Scheduled,
-    /// Claimed by a dispatcher, being published.
-    Dispatching,
     /// Published to the channel's queue.
     Queued,
     Sent,
@@ -164,20 +163,12 @@ pub enum ReminderStatus {
 }
 
 impl ReminderStatus {
-    pub const ALL: [ReminderStatus; 7] = [
-        Self::Scheduled,
-        Self::Dispatching,
-        Self::Queued,
-        Self::Sent,
-        Self::Failed,
-        Self::Cancelled,
-        Self::Skipped,
-    ];
+    pub const ALL: [ReminderStatus; 6] =
+        [Self::Scheduled, Self::Queued, Self::Sent, Self::Failed, Self::Cancelled, Self::Skipped];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Scheduled => "scheduled",
-            Self::Dispatching => "dispatching",
             Self::Queued => "queued",
             Self::Sent => "sent",
             Self::Failed => "failed",
@@ -192,7 +183,7 @@ impl ReminderStatus {
 
     /// Not yet sent and still meant to be.
     pub fn is_pending(self) -> bool {
-        matches!(self, Self::Scheduled | Self::Dispatching | Self::Queued)
+        matches!(self, Self::Scheduled | Self::Queued)
     }
 }
 

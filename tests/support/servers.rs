@@ -70,3 +70,35 @@ impl Drop for TestDatabase {
 pub fn namespace() -> String {
     format!("test-{}", uuid::Uuid::new_v4().simple())
 }
+
+/// Deletes a test's queues and exchanges when dropped — also when the test panicked, so a
+/// failed run leaves nothing behind on the shared broker.
+pub struct BrokerCleanup {
+    url: String,
+    topology: mahnwerk::queue::Topology,
+}
+
+impl BrokerCleanup {
+    pub fn new(url: &str, topology: &mahnwerk::queue::Topology) -> Self {
+        Self { url: url.to_owned(), topology: topology.clone() }
+    }
+}
+
+impl Drop for BrokerCleanup {
+    fn drop(&mut self) {
+        use mahnwerk::queue::Queue;
+        let (url, topology) = (self.url.clone(), self.topology.clone());
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async {
+                    if let Ok(queue) = mahnwerk::queue::AmqpQueue::connect(&url, topology).await {
+                        let _ = queue.delete_topology().await;
+                        queue.close().await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}

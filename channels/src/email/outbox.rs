@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -13,12 +14,15 @@ use crate::{Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt};
 #[derive(Debug, Clone)]
 pub struct SandboxEmail {
     dir: PathBuf,
+    /// One file write at a time: concurrent creates and renames in one folder only fight over
+    /// its lock (measured: more time in the kernel's directory lock than in writing).
+    writing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SandboxEmail {
     /// `dir` is the outbox root; files go to its `email/` folder, created on first send.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        SandboxEmail { dir: dir.into() }
+        SandboxEmail { dir: dir.into(), writing: Arc::default() }
     }
 
     /// The folder the `.eml` files are written to.
@@ -39,6 +43,7 @@ impl Channel for SandboxEmail {
         let built = build_email(idempotency_key, expect_email(message)?)?;
         let file_name = format!("{idempotency_key}.eml");
         let dir = self.email_dir();
+        let _one_at_a_time = self.writing.lock().await;
         write_atomically(&dir, &file_name, &built.message.formatted())
             .await
             .map_err(|e| SendError::transient(format!("could not write {}: {e}", dir.display())))?;

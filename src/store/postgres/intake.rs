@@ -276,7 +276,7 @@ async fn close_case(
         .await?;
     sqlx::query(
         "UPDATE reminders SET status = 'cancelled', lease_until = NULL, updated_at = $1 \
-         WHERE case_id = $2 AND status IN ('scheduled', 'dispatching', 'queued')",
+         WHERE case_id = $2 AND status IN ('scheduled', 'queued')",
     )
     .bind(now)
     .bind(case_id)

@@ -108,7 +108,7 @@ impl Store for PostgresStore {
     }
 
     async fn mark_queued(&self, reminder_ids: &[i64]) -> Result<(), StoreError> {
-        sqlx::query("UPDATE reminders SET status = 'queued', lease_until = NULL WHERE id = ANY($1) AND status = 'dispatching'")
+        sqlx::query("UPDATE reminders SET status = 'queued', lease_until = NULL WHERE id = ANY($1) AND status = 'scheduled' AND lease_until IS NOT NULL")
             .bind(reminder_ids)
             .execute(&self.pool)
             .await?;

@@ -156,9 +156,9 @@ pub(super) async fn claim_due_reminders(
 ) -> Result<Vec<ClaimedReminder>, StoreError> {
     let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
     let rows: Vec<(i64, String)> = sqlx::query_as(
-        "UPDATE reminders SET status = 'dispatching', lease_until = $1, updated_at = $2 WHERE id IN (\
-           SELECT id FROM reminders WHERE (status = 'scheduled' AND send_at <= $2) \
-           OR (status = 'dispatching' AND lease_until < $2) ORDER BY send_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+        "UPDATE reminders SET lease_until = $1, updated_at = $2 WHERE id IN (\
+           SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $2 \
+           AND (lease_until IS NULL OR lease_until < $2) ORDER BY send_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
          RETURNING id, channel",
     )
     .bind(lease_until)
@@ -187,7 +187,7 @@ pub(super) async fn record_deliveries(
             DeliveryResult::Skipped { reason } => {
                 sqlx::query(
                     "UPDATE reminders SET status = 'skipped', last_error = $1, lease_until = NULL, updated_at = $2 \
-                     WHERE id = $3 AND status IN ('scheduled', 'dispatching', 'queued')",
+                     WHERE id = $3 AND status IN ('scheduled', 'queued')",
                 )
                 .bind(reason)
                 .bind(now)
@@ -199,7 +199,7 @@ pub(super) async fn record_deliveries(
                 sqlx::query(
                     "UPDATE reminders SET status = 'scheduled', send_at = $1, attempts = attempts + 1, \
                      last_error = $2, lease_until = NULL, updated_at = $3 \
-                     WHERE id = $4 AND status IN ('scheduled', 'dispatching', 'queued')",
+                     WHERE id = $4 AND status IN ('scheduled', 'queued')",
                 )
                 .bind(retry_at)
                 .bind(error)
@@ -211,7 +211,7 @@ pub(super) async fn record_deliveries(
             DeliveryResult::Failed { error } => {
                 sqlx::query(
                     "UPDATE reminders SET status = 'failed', attempts = attempts + 1, last_error = $1, \
-                     lease_until = NULL, updated_at = $2 WHERE id = $3 AND status IN ('scheduled', 'dispatching', 'queued')",
+                     lease_until = NULL, updated_at = $2 WHERE id = $3 AND status IN ('scheduled', 'queued')",
                 )
                 .bind(error)
                 .bind(now)

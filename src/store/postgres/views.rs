@@ -26,8 +26,8 @@ pub(super) async fn next_due_at(pool: &PgPool) -> Result<Option<DateTime<Utc>>, 
     .fetch_optional(pool)
     .await?;
     let reminders: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT CASE status WHEN 'dispatching' THEN lease_until ELSE send_at END AS due FROM reminders \
-         WHERE status IN ('scheduled', 'dispatching') ORDER BY due LIMIT 1",
+        "SELECT GREATEST(send_at, lease_until) AS due FROM reminders \
+         WHERE status = 'scheduled' ORDER BY due LIMIT 1",
     )
     .fetch_optional(pool)
     .await?;

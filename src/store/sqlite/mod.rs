@@ -120,7 +120,7 @@ impl Store for SqliteStore {
     async fn mark_queued(&self, reminder_ids: &[i64]) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         for id in reminder_ids {
-            sqlx::query("UPDATE reminders SET status = 'queued', lease_until = NULL WHERE id = $1 AND status = 'dispatching'")
+            sqlx::query("UPDATE reminders SET status = 'queued', lease_until = NULL WHERE id = $1 AND status = 'scheduled' AND lease_until IS NOT NULL")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;

@@ -33,8 +33,8 @@ pub(super) async fn next_due_at(pool: &SqlitePool) -> Result<Option<DateTime<Utc
     .fetch_optional(pool)
     .await?;
     let reminders: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT CASE status WHEN 'dispatching' THEN lease_until ELSE send_at END AS due FROM reminders \
-         WHERE status IN ('scheduled', 'dispatching') ORDER BY due LIMIT 1",
+        "SELECT MAX(send_at, COALESCE(lease_until, send_at)) AS due FROM reminders \
+         WHERE status = 'scheduled' ORDER BY due LIMIT 1",
     )
     .fetch_optional(pool)
     .await?;

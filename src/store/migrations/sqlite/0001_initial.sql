@@ -81,14 +81,14 @@ CREATE TABLE reminders (
     attempts        INTEGER NOT NULL,
     last_error      TEXT,
     provider_id     TEXT,
-    idempotency_key TEXT NOT NULL UNIQUE,
+    idempotency_key TEXT NOT NULL,  -- rem-<case>-<stage>: unique through UNIQUE (case_id, stage)
     reward          REAL,
     created_at      TEXT NOT NULL,
     sent_at         TEXT,
     updated_at      TEXT NOT NULL,
     UNIQUE (case_id, stage)
 );
-CREATE INDEX reminders_due ON reminders (send_at) WHERE status IN ('scheduled', 'dispatching');
+CREATE INDEX reminders_due ON reminders (send_at) WHERE status = 'scheduled';
 
 CREATE TABLE payments (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
