@@ -223,11 +223,11 @@ impl std::fmt::Debug for Config {
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
     match rest.split_once('@') {
-        Some((credentials, host)) => {
+        Some((credentials, host)) if credentials.contains(':') => {
             let user = credentials.split(':').next().unwrap_or("");
             format!("{scheme}://{user}:***@{host}")
         }
-        None => url.to_owned(),
+        _ => url.to_owned(),
     }
 }
 
@@ -262,6 +262,13 @@ mod tests {
         assert_eq!(config.smtp.as_ref().unwrap().port, Some(2525));
         let shown = config.describe() + &format!("{config:?}");
         assert!(!shown.contains("hunter2") && !shown.contains(":pw@"), "{shown}");
+    }
+
+    #[test]
+    fn urls_lose_only_their_password() {
+        assert_eq!(redact_url("amqp://guest:guest@host:5672/%2f"), "amqp://guest:***@host:5672/%2f");
+        assert_eq!(redact_url("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(redact_url("sqlite://data/m.sqlite"), "sqlite://data/m.sqlite");
     }
 
     #[test]

@@ -28,9 +28,9 @@ enum Command {
     },
     /// Run a simulated population through the real pipeline on the embedded default.
     Demo {
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 2000)]
         debtors: usize,
-        #[arg(long, default_value_t = 120)]
+        #[arg(long, default_value_t = 180)]
         days: u32,
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -141,6 +141,12 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
+    if config.amqp_url.is_none() && role != Role::All {
+        anyhow::bail!(
+            "--role {role:?} needs RabbitMQ (MAHNWERK_AMQP_URL): with the in-process queue all roles must run \
+             in one process (--role all)"
+        );
+    }
     tracing::info!(config = %config.describe().replace('\n', "; "), ?role, "starting");
     let service = Service::start(config, Arc::new(SystemClock)).await?;
     let (trigger, shutdown) = mahnwerk::shutdown::channel();

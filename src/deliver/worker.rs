@@ -2,7 +2,7 @@
 //! and the loop around it.
 
 use super::render::{render, Creditors};
-use crate::queue::{next_batch, Delivery, Queue, Topology};
+use crate::queue::{consume_in_batches, Delivery, ProcessBatch, Queue, Topology};
 use crate::schedule::{Clock, DeliveryMessage};
 use crate::shutdown::Shutdown;
 use crate::store::{DeliveryJob, DeliveryReport, DeliveryResult, Store};
@@ -131,39 +131,16 @@ impl ChannelWorker {
     }
 
     /// Consumes until shutdown; re-subscribes with backoff when the broker goes away.
-    pub async fn run(self, mut shutdown: Shutdown) -> anyhow::Result<()> {
+    pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let queue_name = self.topology.delivery_queue(self.transport.kind().as_str());
-        let mut backoff = Duration::from_millis(100);
-        while !shutdown.is_triggered() {
-            match self.consume_until_lost(&queue_name, &mut shutdown).await {
-                Ok(()) => backoff = Duration::from_millis(100),
-                Err(error) => {
-                    tracing::warn!(error = format!("{error:#}"), queue = %queue_name, "delivery interrupted");
-                    if shutdown.sleep(backoff).await {
-                        break;
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                }
-            }
-        }
+        consume_in_batches(self.queue.as_ref(), &queue_name, BATCH, BATCH_LINGER, shutdown, &self).await;
         Ok(())
     }
+}
 
-    async fn consume_until_lost(&self, queue_name: &str, shutdown: &mut Shutdown) -> anyhow::Result<()> {
-        let mut consumer = self
-            .queue
-            .consume(queue_name, (BATCH * 2) as u16)
-            .await
-            .context("subscribing to a delivery queue")?;
-        while let Some(batch) = next_batch(consumer.as_mut(), BATCH, BATCH_LINGER, shutdown).await {
-            if let Err(error) = self.process_batch(&batch).await {
-                for delivery in &batch {
-                    let _ = delivery.requeue().await;
-                }
-                return Err(error);
-            }
-        }
-        Ok(())
+impl ProcessBatch for ChannelWorker {
+    async fn process(&self, batch: &[Delivery]) -> anyhow::Result<()> {
+        self.process_batch(batch).await.map(drop)
     }
 }
 

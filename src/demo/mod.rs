@@ -29,7 +29,7 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        Self { debtors: 1000, days: 120, seed: 42, out: PathBuf::from("outbox"), progress: true }
+        Self { debtors: 2000, days: 180, seed: 42, out: PathBuf::from("outbox"), progress: true }
     }
 }
 

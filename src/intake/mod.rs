@@ -8,7 +8,7 @@ mod fields;
 pub mod message;
 
 use crate::domain::{FieldError, PlanBook};
-use crate::queue::{next_batch, Delivery, Message, Queue, Topology, ERROR_HEADER};
+use crate::queue::{consume_in_batches, Delivery, Message, ProcessBatch, Queue, Topology, ERROR_HEADER};
 use crate::schedule::Clock;
 use crate::shutdown::Shutdown;
 use crate::store::{IntakeCommand, IntakeOutcome, Rejection, Store, StoreError};
@@ -168,42 +168,16 @@ impl Intake {
     }
 
     /// Consumes until shutdown; re-subscribes with backoff when the broker goes away.
-    pub async fn run(self, mut shutdown: Shutdown) -> anyhow::Result<()> {
-        let mut backoff = Duration::from_millis(100);
-        while !shutdown.is_triggered() {
-            match self.consume_until_lost(&mut shutdown).await {
-                Ok(()) => backoff = Duration::from_millis(100),
-                Err(error) => {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        retry_in_ms = backoff.as_millis() as u64,
-                        "intake interrupted"
-                    );
-                    if shutdown.sleep(backoff).await {
-                        break;
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                }
-            }
-        }
+    pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
+        let queue_name = self.topology.intake_queue();
+        consume_in_batches(self.queue.as_ref(), &queue_name, BATCH, BATCH_LINGER, shutdown, &self).await;
         Ok(())
     }
+}
 
-    async fn consume_until_lost(&self, shutdown: &mut Shutdown) -> anyhow::Result<()> {
-        let mut consumer = self
-            .queue
-            .consume(&self.topology.intake_queue(), (BATCH * 2) as u16)
-            .await
-            .context("subscribing to the intake queue")?;
-        while let Some(batch) = next_batch(consumer.as_mut(), BATCH, BATCH_LINGER, shutdown).await {
-            if let Err(error) = self.process_batch(&batch).await {
-                for delivery in &batch {
-                    let _ = delivery.requeue().await;
-                }
-                return Err(error);
-            }
-        }
-        Ok(())
+impl ProcessBatch for Intake {
+    async fn process(&self, batch: &[Delivery]) -> anyhow::Result<()> {
+        self.process_batch(batch).await.map(drop)
     }
 }
 

@@ -9,7 +9,7 @@ mod memory;
 mod topology;
 
 pub use amqp::{AmqpOptions, AmqpQueue};
-pub use batch::next_batch;
+pub use batch::{consume_in_batches, next_batch, ProcessBatch};
 pub use memory::MemoryQueue;
 pub use topology::{topic_matches, Binding, ExchangeType, Topology, CHANNELS, DEFAULT_NAMESPACE};
 

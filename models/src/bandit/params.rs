@@ -1,0 +1,250 @@
+//! The bandit's hyper-parameters, checked once (`BanditParams` -> `ValidBanditParams`, as in linfa).
+
+use linfa::ParamGuard;
+use serde::{Deserialize, Serialize};
+
+use super::BanditError;
+
+/// Hyper-parameters as the caller sets them; [`ParamGuard::check`] turns them into
+/// [`ValidBanditParams`], the only form the bandit accepts. Every setter states its default and
+/// range; [`BanditParams::default`] is a sensible start for dunning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct BanditParams(ValidBanditParams);
+
+/// Checked hyper-parameters. See [`BanditParams`] for what each one means.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidBanditParams {
+    pub(crate) hash_bits: u8,
+    pub(crate) hour_bucket: u8,
+    pub(crate) prior_variance: f64,
+    pub(crate) debtor_prior_variance: f64,
+    pub(crate) epsilon: f64,
+    pub(crate) propensity_draws: u32,
+    pub(crate) lambda: f64,
+    pub(crate) pending_ttl_secs: u64,
+    pub(crate) max_pending: usize,
+}
+
+impl Default for ValidBanditParams {
+    fn default() -> Self {
+        ValidBanditParams {
+            hash_bits: 20,
+            hour_bucket: 3,
+            prior_variance: 1.0,
+            debtor_prior_variance: 0.25,
+            epsilon: 0.05,
+            propensity_draws: 32,
+            lambda: 0.0,
+            pending_ttl_secs: 7 * 24 * 3600,
+            max_pending: 100_000,
+        }
+    }
+}
+
+impl BanditParams {
+    /// The defaults listed on each setter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of bits of the hashed weight space: `2^bits` slots, 8 bytes each.
+    ///
+    /// Default `20` (1 Mi slots, 8 MiB). Range `12..=26`. Raise it when debtors x (channels +
+    /// hour buckets) approaches the slot count, so that debtors rarely share a slot.
+    pub fn hash_bits(mut self, bits: u8) -> Self {
+        self.0.hash_bits = bits;
+        self
+    }
+
+    /// Width in hours of the hour buckets that carry the context x hour crosses and the per-debtor
+    /// hour features (bucket = `hour / width`).
+    ///
+    /// Default `3`. Range `1..=24`. Wider buckets pool more evidence per debtor, narrower ones
+    /// resolve the daily rhythm more finely.
+    pub fn hour_bucket(mut self, width: u8) -> Self {
+        self.0.hour_bucket = width;
+        self
+    }
+
+    /// Prior variance of every population weight (in logit units squared): how far one feature may
+    /// move the log-odds before any data.
+    ///
+    /// Default `1.0`. Range `(0, 100]`.
+    pub fn prior_variance(mut self, variance: f64) -> Self {
+        self.0.prior_variance = variance;
+        self
+    }
+
+    /// Prior variance of the per-debtor weights (debtor x channel, debtor x hour bucket, debtor
+    /// intercept). Smaller means stronger shrinkage of a debtor with little history toward the
+    /// population.
+    ///
+    /// Default `0.25`. Range `(0, 100]`.
+    pub fn debtor_prior_variance(mut self, variance: f64) -> Self {
+        self.0.debtor_prior_variance = variance;
+        self
+    }
+
+    /// Share of decisions taken uniformly at random among the allowed arms, so that every allowed
+    /// arm has propensity at least `epsilon / arms`. `1.0` is the uniform random policy.
+    ///
+    /// Default `0.05`. Range `[0, 1]`.
+    pub fn epsilon(mut self, epsilon: f64) -> Self {
+        self.0.epsilon = epsilon;
+        self
+    }
+
+    /// Number of posterior draws `M` per decision. The policy acts on one of them picked uniformly
+    /// at random, so the logged propensity `(1 - epsilon) * wins / M + epsilon / arms` is exact for
+    /// the policy as run; as an estimate of plain Thompson sampling's probability it has standard
+    /// error at most `0.5 / sqrt(M)`. Cost grows linearly in `M`.
+    ///
+    /// Default `32`. Range `1..=4096`.
+    pub fn propensity_draws(mut self, draws: u32) -> Self {
+        self.0.propensity_draws = draws;
+        self
+    }
+
+    /// Weight of channel cost in the objective `P(pay) * amount_weight - lambda * cost_eur`.
+    /// `0` maximises the probability of payment.
+    ///
+    /// Default `0.0`. Range `[0, 1e6]`.
+    pub fn lambda(mut self, lambda: f64) -> Self {
+        self.0.lambda = lambda;
+        self
+    }
+
+    /// Age in seconds (of the caller's clock, see [`Request::at`](super::Request::at)) after which
+    /// a pending decision may be dropped by [`Bandit::expire`](super::Bandit::expire) without an
+    /// update. Should exceed the attribution window plus the outcome pipeline's delay.
+    ///
+    /// Default `604800` (7 days; the attribution window is 72 h). Range `>= 1`.
+    pub fn pending_ttl_secs(mut self, secs: u64) -> Self {
+        self.0.pending_ttl_secs = secs;
+        self
+    }
+
+    /// Most pending decisions held; beyond it the oldest is dropped (counted in
+    /// [`BanditStats::evicted`](super::BanditStats)). Bounds memory at roughly 100 bytes plus 12
+    /// per context feature per decision.
+    ///
+    /// Default `100000`. Range `>= 1`.
+    pub fn max_pending(mut self, max: usize) -> Self {
+        self.0.max_pending = max;
+        self
+    }
+}
+
+impl ValidBanditParams {
+    pub fn hash_bits(&self) -> u8 {
+        self.hash_bits
+    }
+    pub fn hour_bucket(&self) -> u8 {
+        self.hour_bucket
+    }
+    pub fn prior_variance(&self) -> f64 {
+        self.prior_variance
+    }
+    pub fn debtor_prior_variance(&self) -> f64 {
+        self.debtor_prior_variance
+    }
+    pub fn epsilon(&self) -> f64 {
+        self.epsilon
+    }
+    pub fn propensity_draws(&self) -> u32 {
+        self.propensity_draws
+    }
+    pub fn lambda(&self) -> f64 {
+        self.lambda
+    }
+    pub fn pending_ttl_secs(&self) -> u64 {
+        self.pending_ttl_secs
+    }
+    pub fn max_pending(&self) -> usize {
+        self.max_pending
+    }
+}
+
+impl ParamGuard for BanditParams {
+    type Checked = ValidBanditParams;
+    type Error = BanditError;
+
+    fn check_ref(&self) -> Result<&ValidBanditParams, BanditError> {
+        let p = &self.0;
+        if !(12..=26).contains(&p.hash_bits) {
+            return Err(BanditError::param("hash_bits", format!("must be in 12..=26, got {}", p.hash_bits)));
+        }
+        if !(1..=24).contains(&p.hour_bucket) {
+            return Err(BanditError::param("hour_bucket", format!("must be in 1..=24, got {}", p.hour_bucket)));
+        }
+        variance("prior_variance", p.prior_variance)?;
+        variance("debtor_prior_variance", p.debtor_prior_variance)?;
+        // Written so that NaN fails too.
+        if !(0.0..=1.0).contains(&p.epsilon) {
+            return Err(BanditError::param("epsilon", format!("must be in [0, 1], got {}", p.epsilon)));
+        }
+        if !(1..=4096).contains(&p.propensity_draws) {
+            return Err(BanditError::param(
+                "propensity_draws",
+                format!("must be in 1..=4096, got {}", p.propensity_draws),
+            ));
+        }
+        if !(0.0..=1e6).contains(&p.lambda) {
+            return Err(BanditError::param("lambda", format!("must be in [0, 1e6], got {}", p.lambda)));
+        }
+        if p.pending_ttl_secs == 0 {
+            return Err(BanditError::param("pending_ttl_secs", "must be at least 1"));
+        }
+        if p.max_pending == 0 {
+            return Err(BanditError::param("max_pending", "must be at least 1"));
+        }
+        Ok(p)
+    }
+
+    fn check(self) -> Result<ValidBanditParams, BanditError> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+impl From<ValidBanditParams> for BanditParams {
+    /// Back to the unchecked form, e.g. to change one setting of a snapshot's parameters.
+    fn from(valid: ValidBanditParams) -> Self {
+        BanditParams(valid)
+    }
+}
+
+fn variance(name: &'static str, v: f64) -> Result<(), BanditError> {
+    if v > 0.0 && v <= 100.0 {
+        Ok(())
+    } else {
+        Err(BanditError::param(name, format!("must be in (0, 100], got {v}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name_of(params: BanditParams) -> &'static str {
+        match params.check() {
+            Err(BanditError::InvalidParam { name, .. }) => name,
+            other => panic!("expected InvalidParam, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid_and_each_bad_value_is_named() {
+        assert!(BanditParams::new().check().is_ok());
+        let p = BanditParams::new;
+        assert_eq!(name_of(p().hash_bits(30)), "hash_bits");
+        assert_eq!(name_of(p().hour_bucket(0)), "hour_bucket");
+        assert_eq!(name_of(p().prior_variance(0.0)), "prior_variance");
+        assert_eq!(name_of(p().debtor_prior_variance(f64::NAN)), "debtor_prior_variance");
+        assert_eq!(name_of(p().epsilon(1.5)), "epsilon");
+        assert_eq!(name_of(p().propensity_draws(0)), "propensity_draws");
+        assert_eq!(name_of(p().lambda(-1.0)), "lambda");
+        assert_eq!(name_of(p().pending_ttl_secs(0)), "pending_ttl_secs");
+        assert_eq!(name_of(p().max_pending(0)), "max_pending");
+    }
+}

@@ -1,0 +1,89 @@
+//! The `mahnwerk` binary as a user runs it: `enqueue` a file in the embedded mode, read the
+//! result back with `stats --json`, run a small `demo`, `migrate`.
+
+mod support;
+
+use std::process::Command;
+use support::malformed::valid;
+
+fn mahnwerk(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mahnwerk"));
+    command
+        .current_dir(dir)
+        .env_remove("MAHNWERK_AMQP_URL")
+        .env("MAHNWERK_DATABASE_URL", format!("sqlite://{}/cli.sqlite", dir.display()))
+        .env("RUST_LOG", "warn");
+    command
+}
+
+fn run(command: &mut Command) -> String {
+    let output = command.output().expect("the binary runs");
+    assert!(output.status.success(), "{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+#[test]
+fn enqueue_then_stats_in_the_embedded_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines: Vec<String> = (0..20).map(|i| valid(i).to_string()).collect();
+    lines.push("{not json".into());
+    lines.push(valid(3).to_string()); // a duplicate: changes nothing
+    let file = dir.path().join("invoices.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+
+    let summary = run(mahnwerk(dir.path()).arg("enqueue").arg(&file));
+    assert!(summary.contains("published 22 messages"), "{summary}");
+    assert!(summary.contains("rejected 1"), "{summary}");
+
+    let stats: serde_json::Value =
+        serde_json::from_str(&run(mahnwerk(dir.path()).args(["stats", "--json"]))).unwrap();
+    assert_eq!(stats["cases"]["total"], 20);
+    assert_eq!(stats["cases"]["open"], 20);
+    assert_eq!(stats["intake_rejections"], 1);
+    assert_eq!(stats["payments"], 0);
+    assert!(stats["reminders"]["by_status"].is_object() && stats["reminders"]["by_channel"].is_object());
+}
+
+#[test]
+fn a_bad_routing_key_is_refused_before_anything_is_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.jsonl");
+    std::fs::write(&file, valid(1).to_string()).unwrap();
+    let output = mahnwerk(dir.path())
+        .arg("enqueue")
+        .arg(&file)
+        .args(["--routing-key", "invoice.lost"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--routing-key"));
+}
+
+#[test]
+fn a_small_demo_reports_and_fills_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("outbox");
+    let report = run(mahnwerk(dir.path())
+        .args(["demo", "--debtors", "60", "--days", "40", "--json", "--out"])
+        .arg(&out));
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let reminders = report["stats"]["reminders"]["total"].as_u64().unwrap();
+    assert!(reminders > 0, "{report}");
+    assert!(report["overdue"].as_u64().unwrap() > 0);
+    let emails = std::fs::read_dir(out.join("email")).map(|d| d.count()).unwrap_or(0);
+    let other: usize = ["sms", "whatsapp", "messenger", "letter"]
+        .iter()
+        .map(|k| {
+            std::fs::read_to_string(out.join(format!("{k}.jsonl"))).map(|s| s.lines().count()).unwrap_or(0)
+        })
+        .sum();
+    assert_eq!((emails + other) as u64, report["stats"]["reminders"]["by_status"]["sent"].as_u64().unwrap());
+}
+
+#[test]
+fn migrate_creates_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let printed = run(mahnwerk(dir.path()).arg("migrate"));
+    assert!(printed.contains("migrations applied"), "{printed}");
+    assert!(dir.path().join("cli.sqlite").exists());
+}
