@@ -1,0 +1,130 @@
+//! What the channel workers do when the provider says no: a transient refusal (SMTP 451) puts
+//! the reminder back into the outbox with a later send time; a permanent one (SMTP 550) records
+//! it as failed; a case paid in between is skipped, not sent.
+
+#[path = "../channels/tests/support/smtp_sink.rs"]
+mod smtp_sink;
+mod support;
+
+use chrono::Duration as Days;
+use mahnwerk::app::Service;
+use mahnwerk::config::{Config, EmailTransport, SmtpConfig};
+use mahnwerk::demo::world;
+use mahnwerk::queue::{MemoryQueue, Message, Queue, Topology};
+use mahnwerk::schedule::{Clock, ManualClock};
+use mahnwerk::store::{ReminderStatus, Store};
+use smtp_sink::SmtpSink;
+use std::sync::Arc;
+use support::malformed::valid;
+
+struct World {
+    store: Arc<dyn Store>,
+    queue: Arc<MemoryQueue>,
+    topology: Topology,
+    clock: Arc<ManualClock>,
+    service: Service,
+    _dir: tempfile::TempDir,
+}
+
+async fn world(sink: &SmtpSink) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = mahnwerk::store::open(&format!("sqlite://{}/m.sqlite", dir.path().display())).await.unwrap();
+    let topology = Topology::new("mahnwerk");
+    let queue = Arc::new(MemoryQueue::new(topology.clone()));
+    let config = Config {
+        outbox_dir: dir.path().join("outbox"),
+        email_transport: EmailTransport::Smtp,
+        smtp: Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: Some(sink.port()),
+            security: Some("none".into()),
+            username: None,
+            password: None,
+            timeout_secs: Some(5),
+        }),
+        ..Config::default()
+    };
+    let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));
+    let service = Service::assemble(&config, Arc::clone(&store), queue.clone(), clock.clone()).unwrap();
+    World { store, queue, topology, clock, service, _dir: dir }
+}
+
+impl World {
+    /// Everything the roles would do by now: intake, plan, dispatch, deliver.
+    async fn settle(&self) {
+        let intake = self.service.intake();
+        let mut consumer = self.queue.consume(&self.topology.intake_queue(), 100).await.unwrap();
+        let mut batch = Vec::new();
+        while self.queue.depth(&self.topology.intake_queue()) > 0 {
+            batch.push(consumer.next().await.unwrap());
+        }
+        intake.process_batch(&batch).await.unwrap();
+        drop(consumer);
+        let scheduler = self.service.scheduler();
+        scheduler.plan_step().await.unwrap();
+        scheduler.dispatch_step().await.unwrap();
+        let email = self
+            .service
+            .channel_workers()
+            .into_iter()
+            .find(|w| w.transport.kind().as_str() == "email")
+            .unwrap();
+        let queue_name = self.topology.delivery_queue("email");
+        let mut consumer = self.queue.consume(&queue_name, 100).await.unwrap();
+        let mut batch = Vec::new();
+        while self.queue.depth(&queue_name) > 0 {
+            batch.push(consumer.next().await.unwrap());
+        }
+        email.process_batch(&batch).await.unwrap();
+    }
+
+    async fn publish(&self, routing_key: &str, body: serde_json::Value) {
+        let message = Message::new(routing_key, body.to_string().into_bytes());
+        self.queue.publish(&self.topology.intake_exchange(), vec![message]).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_transient_refusal_goes_back_into_the_outbox_with_backoff() {
+    let sink = SmtpSink::start_rejecting(451).await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.settle().await;
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0].status, ReminderStatus::Scheduled, "{reminders:?}");
+    assert_eq!(reminders[0].send_at, w.clock.now() + Days::minutes(1), "the first retry waits a minute");
+    assert_eq!(reminders[0].sent_at, None);
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_is_recorded_as_failed() {
+    let sink = SmtpSink::start_rejecting(550).await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.settle().await;
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders[0].status, ReminderStatus::Failed, "{reminders:?}");
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_reminder_of_a_case_paid_after_dispatch_is_not_sent() {
+    let sink = SmtpSink::start().await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    // Dispatched to the delivery queue, but the payment comes in before the worker runs.
+    w.service.scheduler().dispatch_step().await.unwrap();
+    w.publish("invoice.paid", world::paid_message("acme", "RE-000001", w.clock.now())).await;
+    w.settle().await;
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders[0].status, ReminderStatus::Cancelled, "{reminders:?}");
+    assert!(sink.messages().is_empty(), "nothing was sent after the payment");
+    assert_eq!(w.store.case_by_invoice("acme", "RE-000001").await.unwrap().unwrap().state.as_str(), "paid");
+}
