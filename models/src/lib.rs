@@ -1,4 +1,6 @@
-//! Pure learning code for mahnwerk: the debtor simulator today; the bandit, the regression and the
-//! recommender as they arrive. No IO and no async: everything here is a function over plain data.
+//! Pure learning code for mahnwerk: the debtor simulator, the channel and send-time bandit (with its
+//! warm-start regression); the recommender as it arrives. No IO and no async: everything here is a
+//! function over plain data.
 
+pub mod bandit;
 pub mod sim;

@@ -10,6 +10,12 @@
 //!   evidence (amounts from 1 to 10^6 map into about [0, 2.5]);
 //! - a non-finite number is an indicator "`key` is not a number".
 //!
+//! The context vector is then scaled to unit length when it is longer. Each context weight has
+//! the same prior variance, so without this the prior variance of a block's context part, and
+//! with it the width of every sampled score, would grow with the number of keys the caller
+//! sends: 50 keys made scores sway by ten logits before any data. Scaled, the whole context
+//! part of a block has prior variance at most `prior_variance`, as the block's own bias has.
+//!
 //! # Blocks
 //! The score (log-odds of payment) of arm `(c, h)` is the sum of five blocks, each a dot product
 //! of its own weights with its own features:
@@ -29,7 +35,7 @@
 //! diagonal posterior (see [`thompson`](super::thompson)).
 
 use super::context::{Context, FeatureValue};
-use super::hashing::{cross, fnv1a, namespace};
+use super::hashing::{cross, finalize, fnv1a, namespace};
 
 /// Which prior a weight has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +44,8 @@ pub(crate) enum Class {
     Debtor,
 }
 
-const BIAS: u64 = namespace("bias");
+// Feature hashes are finalized (or crossed, which finalizes) so that their top bits pick a slot.
+const BIAS: u64 = finalize(namespace("bias"));
 const CAT: u64 = namespace("cat");
 const BIN: u64 = namespace("bin");
 const NUM: u64 = namespace("num");
@@ -64,23 +71,31 @@ impl Encoded {
             match value {
                 FeatureValue::Cat(v) => {
                     let k = fnv1a(fnv1a(CAT, key.as_bytes()), &[0xff]);
-                    self.ctx.push((fnv1a(k, v.as_bytes()), 1.0));
+                    self.ctx.push((finalize(fnv1a(k, v.as_bytes())), 1.0));
                 }
                 FeatureValue::Num(x) if x.is_finite() => {
                     let magnitude = x.abs().ln_1p() / std::f64::consts::LN_2;
                     let bin = (4.0 * magnitude).round() as i64 * if *x < 0.0 { -1 } else { 1 };
                     self.ctx.push((cross(fnv1a(BIN, key.as_bytes()), bin as u64), 1.0));
-                    self.ctx.push((fnv1a(NUM, key.as_bytes()), (x.signum() * magnitude / 8.0) as f32));
+                    let value = (x.signum() * magnitude / 8.0) as f32;
+                    self.ctx.push((finalize(fnv1a(NUM, key.as_bytes())), value));
                 }
-                FeatureValue::Num(_) => self.ctx.push((fnv1a(NAN, key.as_bytes()), 1.0)),
+                FeatureValue::Num(_) => self.ctx.push((finalize(fnv1a(NAN, key.as_bytes())), 1.0)),
             }
         }
-        self.debtor = debtor.map(|d| fnv1a(DEBTOR, d.as_bytes()));
+        let norm2: f64 = self.ctx.iter().map(|&(_, v)| f64::from(v) * f64::from(v)).sum();
+        if norm2 > 1.0 {
+            let scale = (1.0 / norm2).sqrt() as f32;
+            for (_, v) in &mut self.ctx {
+                *v *= scale;
+            }
+        }
+        self.debtor = debtor.map(|d| finalize(fnv1a(DEBTOR, d.as_bytes())));
     }
 }
 
 pub(crate) fn channel_hash(name: &str) -> u64 {
-    fnv1a(CHANNEL, name.as_bytes())
+    finalize(fnv1a(CHANNEL, name.as_bytes()))
 }
 
 pub(crate) fn bucket_of(hour: u8, width: u8) -> u8 {

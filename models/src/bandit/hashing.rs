@@ -36,10 +36,11 @@ pub(crate) const fn cross(a: u64, b: u64) -> u64 {
     finalize(a.rotate_left(5) ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
-/// The weight slot of a feature hash in a table of `2^bits` slots.
+/// The weight slot of a feature hash in a table of `2^bits` slots: its top bits. Every feature
+/// hash is a [`finalize`]d or [`cross`]ed value, so the top bits are as good as any.
 #[inline]
 pub(crate) const fn slot(hash: u64, bits: u8) -> usize {
-    (finalize(hash) >> (64 - bits as u32)) as usize
+    (hash >> (64 - bits as u32)) as usize
 }
 
 #[cfg(test)]

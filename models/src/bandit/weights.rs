@@ -25,12 +25,23 @@ pub(crate) struct Gauss {
     pub(crate) var: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub(crate) struct Weights {
     bits: u8,
     /// `[mean, data precision]` per slot, side by side so one read is one cache line.
     slots: Vec<[f32; 2]>,
     prior_precision: [f64; 2],
+}
+
+impl std::fmt::Debug for Weights {
+    /// A summary: the table has a million slots.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Weights")
+            .field("bits", &self.bits)
+            .field("touched", &self.touched().count())
+            .field("prior_precision", &self.prior_precision)
+            .finish()
+    }
 }
 
 impl Weights {
@@ -81,7 +92,12 @@ impl Weights {
 
     /// One observation: `features` are `(hash, value, class)` of the chosen arm, `reward` in
     /// `[0, 1]`. `scratch` is reused between calls.
-    pub(crate) fn update(&mut self, features: &[(u64, f32, Class)], reward: f64, scratch: &mut Vec<(usize, f64, f64)>) {
+    pub(crate) fn update(
+        &mut self,
+        features: &[(u64, f32, Class)],
+        reward: f64,
+        scratch: &mut Vec<(usize, f64, f64)>,
+    ) {
         scratch.clear();
         let mut g = Gauss::default();
         for &(hash, x, class) in features {
@@ -116,10 +132,10 @@ pub(crate) fn sigmoid(z: f64) -> f64 {
 fn mode_step(mu: f64, v: f64, y: f64) -> f64 {
     let (mut lo, mut hi) = (y - 1.0, y);
     let mut a = y - sigmoid(mu);
-    for _ in 0..30 {
+    for _ in 0..100 {
         let p = sigmoid(mu + a * v);
         let g = a - y + p;
-        if g.abs() < 1e-12 {
+        if g.abs() < 1e-12 || hi - lo < 1e-15 {
             break;
         }
         if g > 0.0 {
@@ -136,6 +152,7 @@ fn mode_step(mu: f64, v: f64, y: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bandit::hashing::finalize;
     use crate::bandit::BanditParams;
     use linfa::ParamGuard;
 
@@ -151,7 +168,8 @@ mod tests {
     fn rewards_pull_the_mean_their_way_and_precision_only_grows() {
         let params = BanditParams::new().hash_bits(12).check().unwrap();
         let mut w = Weights::new(&params);
-        let features = [(7u64, 1.0f32, Class::Population), (9, 1.0, Class::Debtor)];
+        let (population, debtor) = (finalize(7), finalize(9));
+        let features = [(population, 1.0f32, Class::Population), (debtor, 1.0, Class::Debtor)];
         let mut scratch = Vec::new();
         let mean = |w: &Weights| {
             let mut g = Gauss::default();
@@ -171,6 +189,6 @@ mod tests {
         assert!(after_misses.mean < after_pay.mean && after_misses.var < after_pay.var);
         // The debtor weight has the stronger prior, so it moved less than the population weight.
         let m = |h: u64| w.slots[w.slot_of(h)][0];
-        assert!(m(9).abs() < m(7).abs());
+        assert!(m(debtor).abs() < m(population).abs());
     }
 }

@@ -1,0 +1,235 @@
+//! The learner: decides among allowed arms, holds pending decisions, learns from outcomes that
+//! arrive late and in any order.
+
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+
+use super::features::{self, channel_hash, Class, Encoded};
+use super::pending::{Pending, PendingDecision};
+use super::thompson::{Blocks, Objective};
+use super::weights::{sigmoid, Weights};
+use super::{BanditError, Decision, DecisionId, LoggedDecision, Request, ValidBanditParams};
+
+/// The bandit's random number generator: seedable and the same stream on every platform.
+pub type BanditRng = rand_chacha::ChaCha8Rng;
+
+/// Counters since the model was created (carried through snapshots).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanditStats {
+    pub decisions: u64,
+    /// Outcomes and logged decisions learned from. Grows by one per update, so it also serves as
+    /// the model's version number.
+    pub updates: u64,
+    /// Pending decisions dropped by [`Bandit::expire`].
+    pub expired: u64,
+    /// Pending decisions dropped because [`max_pending`](super::BanditParams::max_pending) was reached.
+    pub evicted: u64,
+}
+
+/// What the posterior believes about one arm, for inspection and reports.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ArmEstimate {
+    pub channel_index: usize,
+    pub hour: u8,
+    /// Posterior mean and standard deviation of the log-odds of payment.
+    pub mean_logit: f64,
+    pub sd_logit: f64,
+    /// Posterior mean of the probability of payment (probit approximation of the logistic-normal
+    /// integral).
+    pub p_pay: f64,
+}
+
+/// A contextual Thompson-sampling bandit over (channel, hour) arms. See the [module
+/// docs](super) for the model.
+#[derive(Debug, Clone)]
+pub struct Bandit {
+    pub(super) params: ValidBanditParams,
+    pub(super) weights: Weights,
+    pub(super) pending: Pending,
+    pub(super) next_id: u64,
+    pub(super) stats: BanditStats,
+    rng: BanditRng,
+    // Buffers reused between calls: a decision allocates only the pending entry it keeps.
+    enc: Encoded,
+    blocks: Blocks,
+    features: Vec<(u64, f32, Class)>,
+    update_scratch: Vec<(usize, f64, f64)>,
+}
+
+impl Bandit {
+    /// A bandit with no data: every weight at its prior.
+    pub fn new(params: ValidBanditParams, seed: u64) -> Self {
+        let weights = Weights::new(&params);
+        Self::from_parts(params, weights, Pending::default(), 1, BanditStats::default(), seed)
+    }
+
+    pub(super) fn from_parts(
+        params: ValidBanditParams,
+        weights: Weights,
+        pending: Pending,
+        next_id: u64,
+        stats: BanditStats,
+        seed: u64,
+    ) -> Self {
+        Bandit {
+            params,
+            weights,
+            pending,
+            next_id,
+            stats,
+            rng: BanditRng::seed_from_u64(seed),
+            enc: Encoded::default(),
+            blocks: Blocks::default(),
+            features: Vec::new(),
+            update_scratch: Vec::new(),
+        }
+    }
+
+    pub fn params(&self) -> &ValidBanditParams {
+        &self.params
+    }
+
+    pub fn stats(&self) -> BanditStats {
+        self.stats
+    }
+
+    /// Number of decisions waiting for their outcome.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Restarts the random stream: the same state and seed give the same decisions.
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = BanditRng::seed_from_u64(seed);
+    }
+
+    /// Chooses one allowed arm by Thompson sampling (see [`thompson`](super::thompson)) and holds
+    /// the decision until [`outcome`](Self::outcome) reports its reward.
+    pub fn decide(&mut self, request: &Request<'_>) -> Result<Decision, BanditError> {
+        request.validate()?;
+        self.enc.encode(request.context, request.debtor);
+        self.blocks.compute(
+            &self.weights,
+            &self.enc,
+            request,
+            self.params.hour_bucket,
+            self.params.sample_scale,
+        );
+        let objective = Objective { lambda: self.params.lambda, amount_weight: request.amount_weight };
+        let (arm, propensity) =
+            self.blocks.choose(&mut self.rng, objective, self.params.propensity_draws, self.params.epsilon);
+
+        let n_hours = request.hours.len();
+        let (channel_index, hour) = (arm / n_hours, request.hours[arm % n_hours]);
+        let id = DecisionId(self.next_id);
+        self.next_id += 1;
+        self.stats.decisions += 1;
+        let kept =
+            PendingDecision::new(request.at, &self.enc, self.blocks.channel_hashes[channel_index], hour);
+        self.stats.evicted += self.pending.insert(id, kept, self.params.max_pending);
+        Ok(Decision { id, channel_index, hour, propensity })
+    }
+
+    /// Learns from the outcome of decision `id`: `reward` 1 if the invoice was paid within the
+    /// attribution window, 0 if the window closed without payment (values in between are read as
+    /// a soft label). Outcomes may come in any order; each id counts once.
+    pub fn outcome(&mut self, id: DecisionId, reward: f64) -> Result<(), BanditError> {
+        check_reward(reward)?;
+        let decision = self.pending.take(id).ok_or(BanditError::UnknownDecision(id))?;
+        let (enc, channel, hour) = decision.encoded();
+        self.learn(&enc, channel, hour, reward);
+        Ok(())
+    }
+
+    /// Learns from a decision made elsewhere (another scheduler, a replayed decision log). A line
+    /// whose reward is still `None` teaches nothing and is skipped.
+    pub fn observe(&mut self, logged: &LoggedDecision) -> Result<(), BanditError> {
+        let Some(reward) = logged.reward else { return Ok(()) };
+        check_reward(reward)?;
+        logged.validate()?;
+        let mut enc = std::mem::take(&mut self.enc);
+        enc.encode(&logged.context, logged.debtor.as_deref());
+        self.learn(&enc, channel_hash(&logged.channel), logged.hour, reward);
+        self.enc = enc;
+        Ok(())
+    }
+
+    fn learn(&mut self, enc: &Encoded, channel: u64, hour: u8, reward: f64) {
+        self.features.clear();
+        features::chosen(enc, channel, hour, self.params.hour_bucket, |h, x, c| {
+            self.features.push((h, x, c))
+        });
+        self.weights.update(&self.features, reward, &mut self.update_scratch);
+        self.stats.updates += 1;
+    }
+
+    /// Drops the pending decisions made at or before `now - pending_ttl_secs` (same clock as
+    /// [`Request::at`]); their outcomes, should they come, are then unknown ids. Returns how many.
+    pub fn expire(&mut self, now: u64) -> usize {
+        let dropped = self.pending.expire(now, self.params.pending_ttl_secs);
+        self.stats.expired += dropped as u64;
+        dropped
+    }
+
+    /// The policy's probability of each arm (channel-major, see [`Request::arm`]) for this
+    /// request, estimated from `draws` posterior samples: standard error at most `0.5 /
+    /// sqrt(draws)` on the Thompson part. Uses the bandit's random stream but changes no state.
+    pub fn probabilities(&mut self, request: &Request<'_>, draws: u32) -> Result<Vec<f64>, BanditError> {
+        request.validate()?;
+        if draws == 0 {
+            return Err(BanditError::request("draws", "must be at least 1"));
+        }
+        self.enc.encode(request.context, request.debtor);
+        self.blocks.compute(
+            &self.weights,
+            &self.enc,
+            request,
+            self.params.hour_bucket,
+            self.params.sample_scale,
+        );
+        let objective = Objective { lambda: self.params.lambda, amount_weight: request.amount_weight };
+        self.blocks.ensemble(&mut self.rng, objective, draws, None);
+        let eps = self.params.epsilon;
+        let floor = eps / request.arms() as f64;
+        Ok(self
+            .blocks
+            .counts
+            .iter()
+            .map(|&n| (1.0 - eps) * f64::from(n) / f64::from(draws) + floor)
+            .collect())
+    }
+
+    /// The posterior of every arm's probability of payment (channel-major), without sampling.
+    pub fn estimates(&mut self, request: &Request<'_>) -> Result<Vec<ArmEstimate>, BanditError> {
+        request.validate()?;
+        self.enc.encode(request.context, request.debtor);
+        self.blocks.compute(
+            &self.weights,
+            &self.enc,
+            request,
+            self.params.hour_bucket,
+            self.params.sample_scale,
+        );
+        let n_hours = request.hours.len();
+        Ok((0..self.blocks.arm_count())
+            .map(|i| {
+                let g = self.blocks.arm_score(i);
+                ArmEstimate {
+                    channel_index: i / n_hours,
+                    hour: request.hours[i % n_hours],
+                    mean_logit: g.mean,
+                    sd_logit: g.var.sqrt(),
+                    p_pay: sigmoid(g.mean / (1.0 + std::f64::consts::PI * g.var / 8.0).sqrt()),
+                }
+            })
+            .collect())
+    }
+}
+
+fn check_reward(reward: f64) -> Result<(), BanditError> {
+    if (0.0..=1.0).contains(&reward) {
+        Ok(())
+    } else {
+        Err(BanditError::InvalidReward(reward))
+    }
+}
