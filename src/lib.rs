@@ -8,6 +8,7 @@
 //! - [`intake`]: `mahnwerk.invoice.v1` messages in, validated, stored, or dead-lettered.
 //! - [`schedule`]: due cases planned (policy, quiet hours, outbox), due reminders dispatched.
 //! - [`deliver`]: per-channel workers that render and send reminders.
+//! - [`learn`]: the adaptive policy made reachable (`policy serve --stdio`).
 //! - [`store`] and [`queue`]: the edges — PostgreSQL/SQLite and RabbitMQ/in-process.
 //! - [`app`] wires the roles together from a [`config::Config`]; [`shutdown`] stops them.
 //! - [`demo`], [`enqueue`] and [`bench`] are the commands built on top.
@@ -20,6 +21,7 @@ pub mod demo;
 pub mod domain;
 pub mod enqueue;
 pub mod intake;
+pub mod learn;
 pub mod progress;
 pub mod queue;
 pub mod schedule;

@@ -55,10 +55,30 @@ enum Command {
     },
     /// Apply database migrations.
     Migrate,
+    /// The adaptive channel and send-time policy.
+    Policy {
+        #[command(subcommand)]
+        which: PolicyCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Answer the policy protocol (DESIGN.md) on stdin/stdout, one JSON object per line.
+    Serve {
+        /// Read requests from stdin, answer on stdout (the only transport so far).
+        #[arg(long)]
+        stdio: bool,
+        /// Start from a model snapshot (JSON) instead of an empty model.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -122,6 +142,9 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied to {}", mahnwerk::config::redact_url(&config.database_url));
             Ok(())
         }
+        Command::Policy { which: PolicyCommand::Serve { stdio, model, seed } } => {
+            policy_serve(stdio, model, seed)
+        }
         Command::Bench { which: Bench::Pipeline { messages, rounds, outbox, json } } => {
             let options = mahnwerk::bench::PipelineOptions {
                 messages,
@@ -138,6 +161,26 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn policy_serve(stdio: bool, model: Option<PathBuf>, seed: u64) -> anyhow::Result<()> {
+    use linfa::ParamGuard;
+    use mahnwerk_models::bandit::{Bandit, BanditParams, Snapshot};
+    anyhow::ensure!(stdio, "only --stdio is supported: `mahnwerk policy serve --stdio`");
+    let bandit = match model {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let snapshot: Snapshot = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a model snapshot", path.display()))?;
+            Bandit::from_snapshot(snapshot, seed)?
+        }
+        None => Bandit::new(BanditParams::default().check()?, seed),
+    };
+    let mut server = mahnwerk::learn::stdio::Server::new(bandit);
+    let output = std::io::BufWriter::new(std::io::stdout().lock());
+    mahnwerk::learn::stdio::serve(&mut server, std::io::stdin().lock(), output)?;
+    Ok(())
 }
 
 async fn run(config: &Config, role: Role) -> anyhow::Result<()> {

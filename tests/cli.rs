@@ -87,3 +87,53 @@ fn migrate_creates_the_schema() {
     assert!(printed.contains("migrations applied"), "{printed}");
     assert!(dir.path().join("cli.sqlite").exists());
 }
+
+#[test]
+fn policy_serve_answers_thousands_of_interleaved_decides_and_late_outcomes() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mahnwerk"))
+        .args(["policy", "serve", "--stdio", "--seed", "3"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut input = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    let mut answer = String::new();
+    let mut read = |answer: &mut String| -> serde_json::Value {
+        answer.clear();
+        output.read_line(answer).unwrap();
+        serde_json::from_str(answer).unwrap_or_else(|e| panic!("{answer}: {e}"))
+    };
+    let mut waiting = Vec::new();
+    for i in 0..2000 {
+        let channels = if i % 3 == 0 { r#"["email","sms","letter"]"# } else { r#"["whatsapp","email"]"# };
+        writeln!(
+            input,
+            r#"{{"op":"decide","id":"d{i}","debtor":"C-{}","context":{{"amount":{},"segment":"b2c","stage":{}}},"channels":{channels},"hours":[9,12,18]}}"#,
+            i % 97,
+            10 + i % 300,
+            1 + i % 4
+        )
+        .unwrap();
+        let v = read(&mut answer);
+        assert_eq!(v["id"], format!("d{i}"));
+        assert!(channels.contains(v["channel"].as_str().unwrap()), "{v}");
+        assert!([9, 12, 18].contains(&v["hour"].as_u64().unwrap()), "{v}");
+        waiting.push(i);
+        // Outcomes arrive late and out of order: settle a decision from a while ago.
+        if i % 7 == 3 && waiting.len() > 20 {
+            let j = waiting.swap_remove(i % 13);
+            writeln!(input, r#"{{"op":"outcome","id":"d{j}","reward":{}}}"#, j % 2).unwrap();
+        }
+        if i % 500 == 0 {
+            writeln!(input, "this is not json").unwrap();
+            assert!(read(&mut answer)["error"].is_string());
+        }
+    }
+    writeln!(input, r#"{{"op":"flush"}}"#).unwrap();
+    assert_eq!(read(&mut answer), serde_json::json!({"ok": true}));
+    drop(input);
+    assert!(child.wait().unwrap().success());
+}
