@@ -787,6 +787,12 @@ async fn suite_payment(store: Arc<dyn Store>, _raw: Raw) {
     );
     let view = case(&store, "RE-3").await;
     assert_eq!((view.state, view.amount_paid, view.next_action_at), (CaseState::Paid, dec("100.00"), None));
+    // Money arriving after the case closed is recorded, but it closed nothing.
+    assert_eq!(
+        store.record_payment(&partial(Some("5.00"), "p-4"), WINDOW).await.unwrap(),
+        IntakeOutcome::PaymentRecorded { case_closed: false }
+    );
+    assert_eq!(case(&store, "RE-3").await.state, CaseState::Paid);
     let written = reminders(&store, "RE-3").await;
     assert_eq!(
         written.iter().map(|r| (r.status, r.reward)).collect::<Vec<_>>(),
@@ -806,7 +812,7 @@ async fn suite_payment(store: Arc<dyn Store>, _raw: Raw) {
     );
     let view = case(&store, "RE-4").await;
     assert_eq!((view.state, view.amount_paid), (CaseState::Open, Decimal::ZERO));
-    let payments_so_far = 5;
+    let payments_so_far = 6;
     assert_eq!(store.stats().await.unwrap().payments, payments_so_far);
 
     // The same through intake (`invoice.paid`), replay in the same batch included.

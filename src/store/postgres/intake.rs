@@ -350,14 +350,16 @@ pub(super) async fn record_payment(
         serde_json::json!({"amount": amount.to_string()}),
     )
     .await?;
-    let closes = paid >= due;
-    if closes {
+    // Closed by this payment: it covers what is due and the case was not closed before.
+    let mut case_closed = false;
+    if paid >= due {
         if let Ok(next) = case_state(&target.state)?.apply(CaseEvent::PaidInFull) {
             close_case(tx, target.case_id, next, payment.paid_at).await?;
             credit_reminders(tx, target.case_id, payment.paid_at, attribution_window).await?;
+            case_closed = true;
         }
     }
-    Ok(IntakeOutcome::PaymentRecorded { case_closed: closes })
+    Ok(IntakeOutcome::PaymentRecorded { case_closed })
 }
 
 /// The last reminder sent within the attribution window before the payment earned it (reward 1);
