@@ -69,13 +69,11 @@ pub async fn enqueue_file(config: &Config, file: &Path, routing_key: &str) -> an
             let intake = service.intake();
             let mut consumer = queue.consume(&topology.intake_queue(), 1000).await?;
             let (mut applied, mut rejected) = (0, 0);
-            while queue.depth(&topology.intake_queue()) > 0 {
-                let mut batch = Vec::new();
-                while batch.len() < crate::intake::BATCH && queue.depth(&topology.intake_queue()) > 0 {
-                    match consumer.next().await {
-                        Some(delivery) => batch.push(delivery),
-                        None => break,
-                    }
+            loop {
+                let batch =
+                    queue.take_ready(&topology.intake_queue(), consumer.as_mut(), crate::intake::BATCH).await;
+                if batch.is_empty() {
+                    break;
                 }
                 let outcome = intake.process_batch(&batch).await?;
                 applied += outcome.applied;

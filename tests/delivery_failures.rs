@@ -54,10 +54,7 @@ impl World {
     async fn settle(&self) {
         let intake = self.service.intake();
         let mut consumer = self.queue.consume(&self.topology.intake_queue(), 100).await.unwrap();
-        let mut batch = Vec::new();
-        while self.queue.depth(&self.topology.intake_queue()) > 0 {
-            batch.push(consumer.next().await.unwrap());
-        }
+        let batch = self.queue.take_ready(&self.topology.intake_queue(), consumer.as_mut(), 100).await;
         intake.process_batch(&batch).await.unwrap();
         drop(consumer);
         let scheduler = self.service.scheduler();
@@ -71,10 +68,7 @@ impl World {
             .unwrap();
         let queue_name = self.topology.delivery_queue("email");
         let mut consumer = self.queue.consume(&queue_name, 100).await.unwrap();
-        let mut batch = Vec::new();
-        while self.queue.depth(&queue_name) > 0 {
-            batch.push(consumer.next().await.unwrap());
-        }
+        let batch = self.queue.take_ready(&queue_name, consumer.as_mut(), 100).await;
         email.process_batch(&batch).await.unwrap();
     }
 

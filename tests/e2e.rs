@@ -11,7 +11,7 @@ use chrono::Duration as Days;
 use mahnwerk::app::{Role, Service};
 use mahnwerk::config::{Config, EmailTransport, SmtpConfig};
 use mahnwerk::demo::world;
-use mahnwerk::queue::{AmqpQueue, MemoryQueue, Message, Queue, Topology};
+use mahnwerk::queue::{Message, Queue, Topology};
 use mahnwerk::schedule::{Clock, ManualClock};
 use mahnwerk::store::{ReminderStatus, Store};
 use mahnwerk_models::sim::{Population, SimConfig};
@@ -19,7 +19,7 @@ use smtp_sink::SmtpSink;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use support::servers::{amqp_url, namespace, BrokerCleanup, TestDatabase};
+use support::servers::Backend;
 
 const INVOICES: usize = 200;
 const TENANT: &str = "e2e";
@@ -180,21 +180,12 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_default_sqlite_and_in_process_queue() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = mahnwerk::store::open(&format!("sqlite://{}/m.sqlite", dir.path().display())).await.unwrap();
-    let topology = Topology::new("mahnwerk");
-    let queue = Arc::new(MemoryQueue::new(topology.clone()));
-    queue.declare_topology().await.unwrap();
-    scenario(store, queue, topology).await;
+    let b = Backend::embedded().await;
+    scenario(b.store.clone(), b.queue.clone(), b.topology.clone()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_and_rabbitmq() {
-    let (Some(db), Some(amqp)) = (TestDatabase::create().await, amqp_url()) else { return };
-    let store = mahnwerk::store::open(&db.url).await.unwrap();
-    let topology = Topology::new(namespace());
-    let _cleanup = BrokerCleanup::new(&amqp, &topology);
-    let queue = Arc::new(AmqpQueue::connect(&amqp, topology.clone()).await.unwrap());
-    queue.declare_topology().await.unwrap();
-    scenario(store, queue.clone(), topology).await;
+    let Some(b) = Backend::postgres_rabbitmq().await else { return };
+    scenario(b.store.clone(), b.queue.clone(), b.topology.clone()).await;
 }

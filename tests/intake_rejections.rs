@@ -6,14 +6,14 @@ mod support;
 
 use mahnwerk::app::{Role, Service};
 use mahnwerk::config::Config;
-use mahnwerk::queue::{AmqpQueue, MemoryQueue, Message, Queue, Topology, ERROR_HEADER};
+use mahnwerk::queue::{Message, Queue, Topology, ERROR_HEADER};
 use mahnwerk::schedule::ManualClock;
 use mahnwerk::store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use support::malformed;
-use support::servers::{amqp_url, namespace, BrokerCleanup, TestDatabase};
+use support::servers::Backend;
 
 const MALFORMED: usize = 1000;
 const VALID: usize = 100;
@@ -91,21 +91,12 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_messages_on_the_embedded_default() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = mahnwerk::store::open(&format!("sqlite://{}/m.sqlite", dir.path().display())).await.unwrap();
-    let topology = Topology::new("mahnwerk");
-    let queue = Arc::new(MemoryQueue::new(topology.clone()));
-    queue.declare_topology().await.unwrap();
-    scenario(store, queue, topology).await;
+    let b = Backend::embedded().await;
+    scenario(b.store.clone(), b.queue.clone(), b.topology.clone()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_messages_on_postgres_and_rabbitmq() {
-    let (Some(db), Some(amqp)) = (TestDatabase::create().await, amqp_url()) else { return };
-    let store = mahnwerk::store::open(&db.url).await.unwrap();
-    let topology = Topology::new(namespace());
-    let _cleanup = BrokerCleanup::new(&amqp, &topology);
-    let queue = Arc::new(AmqpQueue::connect(&amqp, topology.clone()).await.unwrap());
-    queue.declare_topology().await.unwrap();
-    scenario(store, queue.clone(), topology).await;
+    let Some(b) = Backend::postgres_rabbitmq().await else { return };
+    scenario(b.store.clone(), b.queue.clone(), b.topology.clone()).await;
 }

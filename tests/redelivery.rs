@@ -12,7 +12,7 @@ use mahnwerk::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 use support::malformed::valid;
-use support::servers::{amqp_url, namespace, BrokerCleanup, TestDatabase};
+use support::servers::{amqp_url, namespace, Backend, BrokerCleanup, TestDatabase};
 
 fn overdue(i: usize) -> Message {
     Message::new("invoice.overdue", valid(i).to_string().into_bytes())
@@ -71,23 +71,14 @@ async fn duplicates_make_one_case(store: Arc<dyn Store>, queue: Arc<dyn Queue>, 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_on_the_embedded_default() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = mahnwerk::store::open(&format!("sqlite://{}/m.sqlite", dir.path().display())).await.unwrap();
-    let topology = Topology::new("mahnwerk");
-    let queue: Arc<dyn Queue> = Arc::new(MemoryQueue::new(topology.clone()));
-    queue.declare_topology().await.unwrap();
-    duplicates_make_one_case(store, queue, topology).await;
+    let b = Backend::embedded().await;
+    duplicates_make_one_case(b.store.clone(), b.queue.clone(), b.topology.clone()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_on_postgres_and_rabbitmq() {
-    let (Some(db), Some(amqp)) = (TestDatabase::create().await, amqp_url()) else { return };
-    let store = mahnwerk::store::open(&db.url).await.unwrap();
-    let topology = Topology::new(namespace());
-    let _cleanup = BrokerCleanup::new(&amqp, &topology);
-    let queue: Arc<dyn Queue> = Arc::new(AmqpQueue::connect(&amqp, topology.clone()).await.unwrap());
-    queue.declare_topology().await.unwrap();
-    duplicates_make_one_case(store, queue.clone(), topology).await;
+    let Some(b) = Backend::postgres_rabbitmq().await else { return };
+    duplicates_make_one_case(b.store.clone(), b.queue.clone(), b.topology.clone()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@ use super::{world, DemoOptions};
 use crate::app::Service;
 use crate::config::Config;
 use crate::deliver::Creditor;
-use crate::queue::{Consumer, Delivery, MemoryQueue, Message, Queue, Topology};
+use crate::queue::{Consumer, MemoryQueue, Message, Queue, Topology};
 use crate::schedule::ManualClock;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Timelike, Utc};
@@ -232,7 +232,7 @@ impl Consumers {
     ) -> anyhow::Result<()> {
         let intake = service.intake();
         loop {
-            let batch = take_ready(queue, &topology.intake_queue(), self.intake.as_mut(), 500).await;
+            let batch = queue.take_ready(&topology.intake_queue(), self.intake.as_mut(), 500).await;
             if batch.is_empty() {
                 return Ok(());
             }
@@ -252,8 +252,7 @@ impl Consumers {
                 continue;
             };
             loop {
-                let batch =
-                    take_ready(queue, &topology.delivery_queue(channel), consumer.as_mut(), 200).await;
+                let batch = queue.take_ready(&topology.delivery_queue(channel), consumer.as_mut(), 200).await;
                 if batch.is_empty() {
                     break;
                 }
@@ -262,21 +261,4 @@ impl Consumers {
         }
         Ok(())
     }
-}
-
-/// The deliveries ready right now, without waiting for more.
-async fn take_ready(
-    queue: &MemoryQueue,
-    name: &str,
-    consumer: &mut dyn Consumer,
-    max: usize,
-) -> Vec<Delivery> {
-    let mut batch = Vec::new();
-    while batch.len() < max && queue.depth(name) > 0 {
-        match consumer.next().await {
-            Some(delivery) => batch.push(delivery),
-            None => break,
-        }
-    }
-    batch
 }

@@ -65,6 +65,19 @@ impl MemoryQueue {
     }
 
     /// Messages ready for delivery in `queue` (0 for an unknown queue).
+    /// The deliveries of `queue` ready right now (at most `max`), taken through `consumer`
+    /// without waiting for more: how the demo and the embedded `enqueue` drive a role step by step.
+    pub async fn take_ready(&self, queue: &str, consumer: &mut dyn Consumer, max: usize) -> Vec<Delivery> {
+        let mut batch = Vec::new();
+        while batch.len() < max && self.depth(queue) > 0 {
+            match consumer.next().await {
+                Some(delivery) => batch.push(delivery),
+                None => break,
+            }
+        }
+        batch
+    }
+
     pub fn depth(&self, queue: &str) -> usize {
         self.shared.lock().queues.get(queue).map_or(0, VecDeque::len)
     }

@@ -50,23 +50,8 @@ pub struct Scheduler {
 impl Scheduler {
     /// One step: plans and dispatches at most one batch each.
     pub async fn step(&self) -> anyhow::Result<StepOutcome> {
-        let now = self.clock.now();
-        let planner = Arc::clone(&self.planner);
-        let decide = move |case: &crate::store::DueCase| planner.decide(case, now);
-        let started = std::time::Instant::now();
-        let cases_planned = self.store.plan_due_cases(now, BATCH, &decide).await?;
-        let planned_in = started.elapsed();
-        let reminders_dispatched =
-            dispatch_due(self.store.as_ref(), self.queue.as_ref(), &self.topology, now, BATCH).await?;
-        if cases_planned + reminders_dispatched > 0 {
-            tracing::debug!(
-                cases_planned,
-                reminders_dispatched,
-                plan_ms = planned_in.as_millis() as u64,
-                dispatch_ms = (started.elapsed() - planned_in).as_millis() as u64,
-                "scheduler step"
-            );
-        }
+        let cases_planned = self.plan_step().await?;
+        let reminders_dispatched = self.dispatch_step().await?;
         Ok(StepOutcome { cases_planned, reminders_dispatched })
     }
 

@@ -102,3 +102,56 @@ impl Drop for BrokerCleanup {
         .join();
     }
 }
+
+/// A store and a queue to run a scenario on, with what keeps them alive and cleans them up.
+pub struct Backend {
+    pub store: std::sync::Arc<dyn mahnwerk::store::Store>,
+    pub queue: std::sync::Arc<dyn mahnwerk::queue::Queue>,
+    pub topology: mahnwerk::queue::Topology,
+    _dir: Option<tempfile::TempDir>,
+    _database: Option<TestDatabase>,
+    _broker: Option<BrokerCleanup>,
+}
+
+impl Backend {
+    /// The embedded default: SQLite in a fresh folder and the in-process queue.
+    pub async fn embedded() -> Self {
+        use mahnwerk::queue::Queue;
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let store = mahnwerk::store::open(&format!("sqlite://{}/m.sqlite", dir.path().display()))
+            .await
+            .expect("opening SQLite");
+        let topology = mahnwerk::queue::Topology::new("mahnwerk");
+        let queue = mahnwerk::queue::MemoryQueue::new(topology.clone());
+        queue.declare_topology().await.expect("declaring the in-process topology");
+        Self {
+            store,
+            queue: std::sync::Arc::new(queue),
+            topology,
+            _dir: Some(dir),
+            _database: None,
+            _broker: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database and a fresh RabbitMQ namespace; `None` to skip (not on CI).
+    pub async fn postgres_rabbitmq() -> Option<Self> {
+        use mahnwerk::queue::Queue;
+        let (Some(database), Some(amqp)) = (TestDatabase::create().await, amqp_url()) else { return None };
+        let store = mahnwerk::store::open(&database.url).await.expect("opening PostgreSQL");
+        let topology = mahnwerk::queue::Topology::new(namespace());
+        let broker = BrokerCleanup::new(&amqp, &topology);
+        let queue = mahnwerk::queue::AmqpQueue::connect(&amqp, topology.clone())
+            .await
+            .expect("connecting to RabbitMQ");
+        queue.declare_topology().await.expect("declaring the topology");
+        Some(Self {
+            store,
+            queue: std::sync::Arc::new(queue),
+            topology,
+            _dir: None,
+            _database: Some(database),
+            _broker: Some(broker),
+        })
+    }
+}
