@@ -6,6 +6,7 @@
 //!
 //! # Layout
 //! - [`kind`]: the five media and their names on the wire.
+//! - [`capabilities`]: what each medium can carry and what a message on it costs.
 //! - [`message`]: what a rendered message looks like per medium.
 //! - [`error`]: failures classified as transient, permanent or retry-after.
 //! - [`email`]: email over SMTP with lettre, or written as `.eml` files in sandbox mode.
@@ -15,6 +16,7 @@
 //! - [`sms_segments`]: GSM-7 / UCS-2 detection and SMS segment counting.
 //! - [`signature`]: webhook signature checks for Meta and Twilio.
 
+pub mod capabilities;
 pub mod creditor_reference;
 pub mod email;
 pub mod epc_qr;
@@ -26,6 +28,7 @@ pub mod sandbox;
 pub mod signature;
 pub mod sms_segments;
 
+pub use capabilities::{Capabilities, CapabilityTable, MaxLength};
 pub use error::SendError;
 pub use kind::ChannelKind;
 pub use message::{
