@@ -11,6 +11,7 @@
 //! - [`error`]: failures classified as transient, permanent or retry-after.
 //! - [`email`]: email over SMTP with lettre, or written as `.eml` files in sandbox mode.
 //! - [`sandbox`]: the sandbox transports of the other media, JSON lines in an outbox folder.
+//! - [`sms`]: SMS through Twilio, and the STOP/START keywords of inbound replies.
 //! - [`iban`] and [`creditor_reference`]: bank details and ISO 11649 RF references for letters.
 //! - [`epc_qr`]: the EPC069-12 ("GiroCode") QR payload, built and parsed.
 //! - [`sms_segments`]: GSM-7 / UCS-2 detection and SMS segment counting.
@@ -21,11 +22,13 @@ pub mod creditor_reference;
 pub mod email;
 pub mod epc_qr;
 pub mod error;
+mod http;
 pub mod iban;
 pub mod kind;
 pub mod message;
 pub mod sandbox;
 pub mod signature;
+pub mod sms;
 pub mod sms_segments;
 
 pub use capabilities::{Capabilities, CapabilityTable, MaxLength};
