@@ -278,8 +278,11 @@ mod tests {
         assert_eq!(caps.cost_of(&sms("a".repeat(161))), eur("0.150"));
         // One emoji turns the text into UCS-2: 70 units a segment, 67 when concatenated.
         assert_eq!(caps.cost_of(&sms(format!("{}🙂", "a".repeat(69)))), eur("0.150"));
-        let messenger =
-            OutgoingMessage::Messenger(MessengerMessage { psid: "1".into(), text: "x".repeat(500) });
+        let messenger = OutgoingMessage::Messenger(MessengerMessage {
+            psid: "1".into(),
+            text: "x".repeat(500),
+            last_inbound_at: None,
+        });
         assert_eq!(ChannelKind::Messenger.capabilities().cost_of(&messenger), Decimal::ZERO);
     }
 
@@ -289,8 +292,13 @@ mod tests {
         let sms = |body: String| OutgoingMessage::Sms(SmsMessage { to: "+1".into(), sender_id: None, body });
         assert!(caps.fits(&sms("a".repeat(459))));
         assert!(!caps.fits(&sms("a".repeat(460))));
-        let messenger =
-            |n| OutgoingMessage::Messenger(MessengerMessage { psid: "1".into(), text: "ü".repeat(n) });
+        let messenger = |n| {
+            OutgoingMessage::Messenger(MessengerMessage {
+                psid: "1".into(),
+                text: "ü".repeat(n),
+                last_inbound_at: None,
+            })
+        };
         let caps = ChannelKind::Messenger.capabilities();
         assert!(caps.fits(&messenger(1999)));
         assert!(!caps.fits(&messenger(2000)));

@@ -12,6 +12,7 @@
 //! - [`email`]: email over SMTP with lettre, or written as `.eml` files in sandbox mode.
 //! - [`sandbox`]: the sandbox transports of the other media, JSON lines in an outbox folder.
 //! - [`sms`]: SMS through Twilio, and the STOP/START keywords of inbound replies.
+//! - [`whatsapp`] and [`messenger`]: Meta's WhatsApp Cloud API and Messenger Send API.
 //! - [`iban`] and [`creditor_reference`]: bank details and ISO 11649 RF references for letters.
 //! - [`epc_qr`]: the EPC069-12 ("GiroCode") QR payload, built and parsed.
 //! - [`sms_segments`]: GSM-7 / UCS-2 detection and SMS segment counting.
@@ -22,20 +23,24 @@ pub mod creditor_reference;
 pub mod email;
 pub mod epc_qr;
 pub mod error;
+mod graph;
 mod http;
 pub mod iban;
 pub mod kind;
 pub mod message;
+pub mod messenger;
 pub mod sandbox;
 pub mod signature;
 pub mod sms;
 pub mod sms_segments;
+pub mod whatsapp;
 
 pub use capabilities::{Capabilities, CapabilityTable, MaxLength};
 pub use error::SendError;
 pub use kind::ChannelKind;
 pub use message::{
     EmailMessage, LetterMessage, MessengerMessage, OutgoingMessage, SmsMessage, WhatsappMessage,
+    WhatsappTemplate,
 };
 
 use async_trait::async_trait;

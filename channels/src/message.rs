@@ -1,5 +1,6 @@
 //! What a rendered message looks like per medium: plain data, filled in by the service's templates.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ChannelKind;
@@ -29,20 +30,64 @@ pub struct SmsMessage {
     pub body: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A WhatsApp message. Outside the 24-hour customer service window WhatsApp only delivers
+/// templates the business had approved beforehand, so a reminder normally names one; free text is
+/// sent only while the window is open (see [`within_service_window`]).
+///
+/// `template` and `last_inbound_at` were added later; they default to `None`, so JSON written
+/// before them still reads, and they are left out of JSON when `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhatsappMessage {
     /// The recipient in E.164 form.
     pub to: String,
-    /// BCP 47 language tag of the rendered text, e.g. `de`.
+    /// BCP 47 language tag of the rendered text, e.g. `de` or `pt-BR`; also picks the template's
+    /// translation.
     pub language: String,
+    /// The rendered text: sent as is when there is no template, otherwise what the template says
+    /// once filled in, kept for the sandbox and for operators.
     pub body: String,
+    /// The approved template to send, with its body parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<WhatsappTemplate>,
+    /// When the debtor last wrote to the creditor on WhatsApp, if ever: the service window runs
+    /// 24 hours from then. Checked when sending, not when rendering, because a reminder may wait in
+    /// a queue while the window closes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A message template approved in the WhatsApp Business Manager, named as it was registered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatsappTemplate {
+    pub name: String,
+    /// The values of `{{1}}`, `{{2}}`, … in the template's body, in order. WhatsApp refuses values
+    /// with line breaks, tabs or more than four spaces in a row.
+    #[serde(default)]
+    pub body_parameters: Vec<String>,
+}
+
+/// A Messenger message. Messenger lets a page write to a person only within 24 hours of that
+/// person's last message; no message tag covers a payment reminder outside that window (see
+/// [`crate::messenger`]).
+///
+/// `last_inbound_at` was added later; it defaults to `None`, so JSON written before it still reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessengerMessage {
     /// The page-scoped id Facebook gave the debtor for the creditor's page.
     pub psid: String,
     pub text: String,
+    /// When the debtor last wrote to the page, if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_inbound_at: Option<DateTime<Utc>>,
+}
+
+/// How long after a person's last message WhatsApp and Messenger let a business write freely.
+pub const SERVICE_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Whether a person who last wrote at `last_inbound_at` can still be written to freely at `now`.
+/// Never having written means the window is closed.
+pub fn within_service_window(last_inbound_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_inbound_at.is_some_and(|at| at <= now && now - at < SERVICE_WINDOW)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +98,19 @@ pub struct LetterMessage {
     pub recipient_lines: Vec<String>,
     pub subject: String,
     pub body: String,
+}
+
+/// Checks that `to` is written in E.164 (`+`, then 2 to 15 digits), as SMS and WhatsApp providers
+/// want it. A caller bug if not, hence permanent, naming the field.
+pub(crate) fn check_e164(to: &str) -> Result<(), crate::SendError> {
+    let ok = to
+        .strip_prefix('+')
+        .is_some_and(|digits| (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::SendError::permanent("invalid to: expected an E.164 number such as +4915112345678"))
+    }
 }
 
 /// One rendered message for exactly one medium.
@@ -148,8 +206,14 @@ mod tests {
             }
             .into(),
             SmsMessage { to: "+1".into(), sender_id: None, body: "b".into() }.into(),
-            WhatsappMessage { to: "+1".into(), language: "de".into(), body: "b".into() }.into(),
-            MessengerMessage { psid: "p".into(), text: "t".into() }.into(),
+            WhatsappMessage {
+                to: "+1".into(),
+                language: "de".into(),
+                body: "b".into(),
+                ..Default::default()
+            }
+            .into(),
+            MessengerMessage { psid: "p".into(), text: "t".into(), last_inbound_at: None }.into(),
             LetterMessage {
                 sender_lines: vec![],
                 recipient_lines: vec![],
@@ -163,5 +227,51 @@ mod tests {
             let json = serde_json::to_value(message).unwrap();
             assert_eq!(json["kind"], kind.as_str());
         }
+    }
+
+    #[test]
+    fn whatsapp_and_messenger_json_from_before_templates_still_reads() {
+        let old: OutgoingMessage = serde_json::from_str(
+            r#"{"kind":"whatsapp","message":{"to":"+4915112345678","language":"de","body":"Hallo"}}"#,
+        )
+        .unwrap();
+        let OutgoingMessage::Whatsapp(whatsapp) = &old else { panic!("{old:?}") };
+        assert_eq!((&whatsapp.template, whatsapp.last_inbound_at), (&None, None));
+        // And what is absent stays absent when written again, so old readers keep working.
+        let json = serde_json::to_value(&old).unwrap();
+        assert_eq!(json["message"].as_object().unwrap().len(), 3, "{json}");
+        let messenger: MessengerMessage = serde_json::from_str(r#"{"psid":"1","text":"t"}"#).unwrap();
+        assert_eq!(messenger.last_inbound_at, None);
+    }
+
+    #[test]
+    fn templates_and_the_last_inbound_time_round_trip() {
+        let at = "2026-10-20T08:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let message = OutgoingMessage::Whatsapp(WhatsappMessage {
+            to: "+4915112345678".into(),
+            language: "de".into(),
+            body: "Erinnerung: RE-1 über 12,00 €".into(),
+            template: Some(WhatsappTemplate {
+                name: "payment_reminder_1".into(),
+                body_parameters: vec!["RE-1".into(), "12,00 €".into()],
+            }),
+            last_inbound_at: Some(at),
+        });
+        let json = serde_json::to_value(&message).unwrap();
+        assert_eq!(json["message"]["template"]["body_parameters"][1], "12,00 €");
+        assert_eq!(json["message"]["last_inbound_at"], "2026-10-20T08:00:00Z");
+        assert_eq!(serde_json::from_value::<OutgoingMessage>(json).unwrap(), message);
+    }
+
+    #[test]
+    fn the_service_window_is_24_hours_from_the_last_inbound_message() {
+        let now = "2026-10-21T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let ago = |minutes| Some(now - chrono::TimeDelta::minutes(minutes));
+        assert!(within_service_window(ago(0), now));
+        assert!(within_service_window(ago(24 * 60 - 1), now));
+        assert!(!within_service_window(ago(24 * 60), now));
+        assert!(!within_service_window(None, now));
+        // A time in the future is a clock or data error, not an open window.
+        assert!(!within_service_window(ago(-5), now));
     }
 }

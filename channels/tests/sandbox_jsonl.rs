@@ -5,7 +5,7 @@ use std::sync::Arc;
 use mahnwerk_channels::sandbox::SandboxChannel;
 use mahnwerk_channels::{
     Channel, ChannelKind, EmailMessage, LetterMessage, MessengerMessage, OutgoingMessage, SendError,
-    SmsMessage, WhatsappMessage,
+    SmsMessage, WhatsappMessage, WhatsappTemplate,
 };
 use serde_json::Value;
 
@@ -50,12 +50,22 @@ async fn each_message_is_one_json_line_with_key_time_kind_and_message() {
 async fn every_other_medium_writes_its_own_file() {
     let outbox = tempfile::tempdir().unwrap();
     let messages = [
+        // With the fields added for the Cloud API, which the sandbox writes like any other.
         OutgoingMessage::Whatsapp(WhatsappMessage {
             to: "+4915112345678".into(),
             language: "de".into(),
-            body: "Hallo".into(),
+            body: "Hallo Erika".into(),
+            template: Some(WhatsappTemplate {
+                name: "reminder".into(),
+                body_parameters: vec!["Erika".into()],
+            }),
+            last_inbound_at: None,
         }),
-        OutgoingMessage::Messenger(MessengerMessage { psid: "1234567890".into(), text: "Hallo".into() }),
+        OutgoingMessage::Messenger(MessengerMessage {
+            psid: "1234567890".into(),
+            text: "Hallo".into(),
+            last_inbound_at: None,
+        }),
         OutgoingMessage::Letter(LetterMessage {
             sender_lines: vec!["Acme GmbH".into(), "Hauptstr. 1".into()],
             recipient_lines: vec!["Erika Mustermann".into(), "Musterstr. 1".into(), "10115 Berlin".into()],

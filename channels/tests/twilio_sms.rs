@@ -1,5 +1,8 @@
 //! SMS through Twilio against a wiremock double: the exact request, and each kind of failure.
 
+#[path = "support/http.rs"]
+mod support;
+
 use std::time::Duration;
 
 use mahnwerk_channels::sms::{TwilioSettings, TwilioSms};
@@ -178,10 +181,8 @@ async fn server_errors_are_transient() {
 
 #[tokio::test]
 async fn a_refused_connection_is_transient() {
-    // Bind a port, then free it: nothing listens there any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut settings = TwilioSettings::new("AC0123", SecretString::from("t"), "+15005550006");
-    settings.base_url = format!("http://127.0.0.1:{port}");
+    settings.base_url = support::refused_base_url();
 
     let err = TwilioSms::new(&settings).unwrap().send("r-1", &sms("x")).await.unwrap_err();
 

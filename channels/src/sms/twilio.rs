@@ -20,6 +20,7 @@ use serde::Deserialize;
 use crate::capabilities::DEFAULT_SMS_MAX_SEGMENTS;
 use crate::error::check_idempotency_key;
 use crate::http;
+use crate::message::check_e164;
 use crate::sms_segments::SmsCount;
 use crate::{Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt, SmsMessage};
 
@@ -187,12 +188,7 @@ impl TwilioSms {
 
     /// Refuses before any request what Twilio would refuse or what would cost more than allowed.
     fn check(&self, sms: &SmsMessage) -> Result<(), SendError> {
-        let e164 = sms.to.strip_prefix('+').is_some_and(|digits| {
-            (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
-        });
-        if !e164 {
-            return Err(SendError::permanent("invalid to: expected an E.164 number such as +4915112345678"));
-        }
+        check_e164(&sms.to)?;
         let count = SmsCount::of(&sms.body);
         if count.segments == 0 {
             return Err(SendError::permanent("invalid body: empty"));
