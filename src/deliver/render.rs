@@ -144,10 +144,12 @@ pub fn render(job: &DeliveryJob, creditor: &Creditor) -> Result<OutgoingMessage,
             to: debtor.whatsapp.as_ref().ok_or(MissingAddress("whatsapp"))?.to_string(),
             language: debtor.language.to_string(),
             body: short,
+            ..WhatsappMessage::default()
         }),
         ChannelKind::Messenger => OutgoingMessage::Messenger(MessengerMessage {
             psid: debtor.messenger_psid.clone().ok_or(MissingAddress("messenger"))?,
             text: short,
+            ..MessengerMessage::default()
         }),
         ChannelKind::Letter => {
             let address = debtor.address.as_ref().ok_or(MissingAddress("postal"))?;
