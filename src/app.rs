@@ -1,10 +1,11 @@
 //! Wiring: from a [`Config`] to a running set of roles (intake, scheduler, one delivery worker
-//! per channel) sharing one store and one queue.
+//! per channel, learner) sharing one store and one queue.
 
-use crate::config::Config;
+use crate::config::{Config, LearnConfig, PolicyKind};
 use crate::deliver::{ChannelWorker, Creditors, RetryPolicy, Transports};
 use crate::domain::PlanBook;
 use crate::intake::Intake;
+use crate::learn::{AdaptivePolicy, Learner};
 use crate::queue::{AmqpQueue, MemoryQueue, Queue, Topology};
 use crate::schedule::{Clock, FixedPolicy, Planner, Policy, Scheduler};
 use crate::shutdown::Shutdown;
@@ -22,6 +23,8 @@ pub enum Role {
     Intake,
     Scheduler,
     Delivery,
+    /// The one process that learns from outcomes and writes policy snapshots.
+    Learner,
 }
 
 /// Everything the roles share.
@@ -37,6 +40,9 @@ pub struct Service {
     pub clock: Arc<dyn Clock>,
     pub idle_poll: Duration,
     pub retry: RetryPolicy,
+    /// The adaptive policy the planner uses, to be kept up to date; `None` with the fixed policy.
+    pub adaptive: Option<Arc<AdaptivePolicy>>,
+    pub learn: LearnConfig,
 }
 
 impl Service {
@@ -56,14 +62,33 @@ impl Service {
         Self::assemble(config, store, queue, clock)
     }
 
-    /// Builds the service around an already opened store and queue (tests, demo).
+    /// Builds the service around an already opened store and queue (tests, demo), with the
+    /// policy the configuration names.
     pub fn assemble(
         config: &Config,
         store: Arc<dyn Store>,
         queue: Arc<dyn Queue>,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        Self::assemble_with_policy(config, store, queue, clock, Arc::new(FixedPolicy))
+        match config.policy {
+            PolicyKind::Fixed => {
+                Self::assemble_with_policy(config, store, queue, clock, Arc::new(FixedPolicy))
+            }
+            PolicyKind::Adaptive => {
+                let learn = &config.learn;
+                let seed = learn.seed.unwrap_or_else(rand::random);
+                let adaptive = Arc::new(AdaptivePolicy::new(seed, learn.lambda, learn.costs_eur.clone()));
+                let mut service = Self::assemble_with_policy(
+                    config,
+                    store,
+                    queue,
+                    clock,
+                    adaptive.clone() as Arc<dyn Policy>,
+                )?;
+                service.adaptive = Some(adaptive);
+                Ok(service)
+            }
+        }
     }
 
     pub fn assemble_with_policy(
@@ -93,6 +118,8 @@ impl Service {
             clock,
             idle_poll: Duration::from_millis(config.poll_interval_ms),
             retry: RetryPolicy::default(),
+            adaptive: None,
+            learn: config.learn.clone(),
         })
     }
 
@@ -132,6 +159,16 @@ impl Service {
             .collect()
     }
 
+    pub fn learner(&self) -> Learner {
+        Learner {
+            store: Arc::clone(&self.store),
+            queue: Arc::clone(&self.queue),
+            topology: self.topology.clone(),
+            clock: Arc::clone(&self.clock),
+            settings: self.learn.clone(),
+        }
+    }
+
     /// Spawns the roles; each task ends with its role's name and result.
     pub fn spawn(&self, role: Role, shutdown: &Shutdown) -> JoinSet<(String, anyhow::Result<()>)> {
         let mut tasks = JoinSet::new();
@@ -144,6 +181,19 @@ impl Service {
             let scheduler = self.scheduler();
             let stop = shutdown.clone();
             tasks.spawn(async move { ("scheduler".to_owned(), scheduler.run(stop).await) });
+            if let Some(policy) = &self.adaptive {
+                let (policy, store, stop) = (Arc::clone(policy), Arc::clone(&self.store), shutdown.clone());
+                let every = Duration::from_secs(self.learn.reload_secs);
+                tasks.spawn(async move {
+                    crate::learn::policy::keep_reloading(policy, store, every, stop).await;
+                    ("policy reload".to_owned(), Ok(()))
+                });
+            }
+        }
+        if matches!(role, Role::All | Role::Learner) {
+            let learner = self.learner();
+            let stop = shutdown.clone();
+            tasks.spawn(async move { ("learner".to_owned(), learner.run(stop).await) });
         }
         if matches!(role, Role::All | Role::Delivery) {
             for worker in self.channel_workers() {

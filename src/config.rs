@@ -4,7 +4,7 @@
 //! never printed; [`Config::describe`] shows what is safe to show.
 
 use crate::deliver::Creditor;
-use crate::domain::{DebtorKind, DunningPlan, PlanBook, TenantId};
+use crate::domain::{ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
 use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
 use secrecy::SecretString;
@@ -36,6 +36,98 @@ pub struct Config {
     pub plans: Vec<DunningPlan>,
     /// Per-tenant default plans: `[tenant_plans.acme] consumer = "…"`, `business = "…"`.
     pub tenant_plans: BTreeMap<String, BTreeMap<DebtorKind, String>>,
+    /// Who picks channel and hour: "adaptive" (default, the learning policy) or "fixed" (the
+    /// plan's first allowed channel at 10:00, the baseline).
+    pub policy: PolicyKind,
+    /// The learning loop: snapshots, reloads, objective.
+    pub learn: LearnConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyKind {
+    Adaptive,
+    Fixed,
+}
+
+impl std::str::FromStr for PolicyKind {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        match s {
+            "adaptive" => Ok(PolicyKind::Adaptive),
+            "fixed" => Ok(PolicyKind::Fixed),
+            other => bail!("policy: '{other}' is not one of adaptive, fixed"),
+        }
+    }
+}
+
+/// `[learn]`: how the learner role writes snapshots and how schedulers pick them up.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LearnConfig {
+    /// The learner writes a snapshot after this many outcomes… Default 1000, 1 to 65535 (it is
+    /// also the learner's prefetch: outcomes are acked once a snapshot holds them).
+    pub snapshot_every: u32,
+    /// …or this many seconds after the first outcome not yet in a snapshot. Default 60.
+    pub snapshot_secs: u64,
+    /// How often a scheduler checks for a newer snapshot, in seconds. Default 30.
+    pub reload_secs: u64,
+    /// Seed of the scheduler's sampling; unset draws one per process.
+    pub seed: Option<u64>,
+    /// Weight of channel cost against the chance of payment (0 = maximise payments only). With
+    /// `lambda > 0` the objective is `P(pay) x open amount - lambda x cost in EUR`.
+    pub lambda: f64,
+    /// Cost of one message per channel in EUR, for the objective.
+    pub costs_eur: BTreeMap<ChannelKind, f64>,
+    /// A snapshot file (e.g. from `mahnwerk-train fit`) the learner starts from when the database
+    /// holds none yet: the warm start for a new installation or tenant.
+    pub initial_model: Option<PathBuf>,
+}
+
+impl Default for LearnConfig {
+    fn default() -> Self {
+        Self {
+            snapshot_every: 1000,
+            snapshot_secs: 60,
+            reload_secs: 30,
+            seed: None,
+            lambda: 0.0,
+            costs_eur: default_costs_eur(),
+            initial_model: None,
+        }
+    }
+}
+
+/// What one message costs, roughly, at list prices in 2026: an email next to nothing, an SMS
+/// segment and a WhatsApp utility template a few cents, Messenger free, a printed and posted
+/// letter about 1.20 EUR.
+pub fn default_costs_eur() -> BTreeMap<ChannelKind, f64> {
+    use ChannelKind::*;
+    [(Email, 0.001), (Sms, 0.075), (Whatsapp, 0.06), (Messenger, 0.0), (Letter, 1.20)].into()
+}
+
+impl LearnConfig {
+    fn validate(&self) -> anyhow::Result<()> {
+        if !(1..=u32::from(u16::MAX)).contains(&self.snapshot_every) {
+            bail!("learn.snapshot_every must be between 1 and 65535, got {}", self.snapshot_every);
+        }
+        if self.snapshot_secs == 0 {
+            bail!("learn.snapshot_secs must be at least 1");
+        }
+        if self.reload_secs == 0 {
+            bail!("learn.reload_secs must be at least 1");
+        }
+        if !(self.lambda.is_finite() && self.lambda >= 0.0) {
+            bail!("learn.lambda must be a finite number >= 0, got {}", self.lambda);
+        }
+        for (channel, cost) in &self.costs_eur {
+            if !(cost.is_finite() && *cost >= 0.0) {
+                bail!("learn.costs_eur.{channel} must be a finite number >= 0, got {cost}");
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -71,6 +163,8 @@ impl Default for Config {
             creditors: BTreeMap::new(),
             plans: Vec::new(),
             tenant_plans: BTreeMap::new(),
+            policy: PolicyKind::Adaptive,
+            learn: LearnConfig::default(),
         }
     }
 }
@@ -135,6 +229,12 @@ impl Config {
         if let Some(sender) = var("MAHNWERK_DEFAULT_SENDER") {
             self.default_sender = sender;
         }
+        if let Some(policy) = var("MAHNWERK_POLICY") {
+            self.policy = policy.parse().context("MAHNWERK_POLICY")?;
+        }
+        if let Some(seed) = var("MAHNWERK_LEARN_SEED") {
+            self.learn.seed = Some(seed.parse().context("MAHNWERK_LEARN_SEED must be an integer")?);
+        }
         Ok(())
     }
 
@@ -146,6 +246,7 @@ impl Config {
             self.smtp_settings_of(smtp)?;
         }
         self.plan_book()?;
+        self.learn.validate()?;
         Ok(())
     }
 
@@ -196,7 +297,7 @@ impl Config {
     /// A human-readable summary without secrets (passwords and the AMQP URL's credentials).
     pub fn describe(&self) -> String {
         format!(
-            "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\noutbox: {}",
+            "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\noutbox: {}\npolicy: {:?}",
             redact_url(&self.database_url),
             match &self.amqp_url {
                 Some(url) => redact_url(secrecy::ExposeSecret::expose_secret(url)),
@@ -208,7 +309,8 @@ impl Config {
                     format!("smtp {}:{}", s.host, s.port.unwrap_or(587)),
                 _ => "sandbox".to_owned(),
             },
-            self.outbox_dir.display()
+            self.outbox_dir.display(),
+            self.policy
         )
     }
 }
@@ -277,5 +379,26 @@ mod tests {
         let mut config = Config::default();
         config.tenant_plans.insert("acme".into(), [(DebtorKind::Consumer, "nope".to_owned())].into());
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn learning_settings_are_checked_and_named() {
+        let config: Config = toml::from_str(
+            "policy = \"fixed\"\n[learn]\nsnapshot_every = 10\ncosts_eur = { letter = 0.95 }\n",
+        )
+        .unwrap();
+        assert_eq!(config.policy, PolicyKind::Fixed);
+        assert_eq!(config.learn.snapshot_every, 10);
+        assert_eq!(config.learn.costs_eur[&ChannelKind::Letter], 0.95);
+        config.validate().unwrap();
+        assert!(toml::from_str::<Config>("policy = \"clever\"").is_err());
+        assert!(toml::from_str::<Config>("[learn]\ncosts_eur = { pigeon = 1.0 }").is_err());
+        let bad =
+            Config { learn: LearnConfig { lambda: -1.0, ..LearnConfig::default() }, ..Config::default() };
+        assert!(bad.validate().unwrap_err().to_string().contains("learn.lambda"));
+        let mut env = Config::default();
+        env.apply_env(|name| (name == "MAHNWERK_POLICY").then(|| "fixed".to_owned())).unwrap();
+        assert_eq!(env.policy, PolicyKind::Fixed);
+        assert!(env.apply_env(|name| (name == "MAHNWERK_POLICY").then(|| "x".to_owned())).is_err());
     }
 }

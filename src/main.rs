@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mahnwerk::app::{Role, Service};
-use mahnwerk::config::Config;
+use mahnwerk::config::{Config, PolicyKind};
 use mahnwerk::schedule::SystemClock;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,9 +34,12 @@ enum Command {
         days: u32,
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// Where the outbox and the demo's database go.
+        /// Where the outbox and the demo's database go (one folder per policy).
         #[arg(long, default_value = "outbox")]
         out: PathBuf,
+        /// Which policies to run on the same population: both (and report the lift), or one.
+        #[arg(long, value_enum, default_value = "both")]
+        policy: DemoPolicies,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -65,6 +68,23 @@ enum Command {
         #[command(subcommand)]
         which: Bench,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DemoPolicies {
+    Both,
+    Adaptive,
+    Fixed,
+}
+
+impl DemoPolicies {
+    fn kinds(self) -> Vec<PolicyKind> {
+        match self {
+            DemoPolicies::Both => vec![PolicyKind::Fixed, PolicyKind::Adaptive],
+            DemoPolicies::Adaptive => vec![PolicyKind::Adaptive],
+            DemoPolicies::Fixed => vec![PolicyKind::Fixed],
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -112,8 +132,15 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Run { role } => run(&config, role).await,
-        Command::Demo { debtors, days, seed, out, json } => {
-            let options = mahnwerk::demo::DemoOptions { debtors, days, seed, out, progress: !json };
+        Command::Demo { debtors, days, seed, out, policy, json } => {
+            let options = mahnwerk::demo::DemoOptions {
+                debtors,
+                days,
+                seed,
+                out,
+                progress: !json,
+                policies: policy.kinds(),
+            };
             let report = mahnwerk::demo::run(options).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);

@@ -60,24 +60,40 @@ fn a_bad_routing_key_is_refused_before_anything_is_published() {
 }
 
 #[test]
-fn a_small_demo_reports_and_fills_the_outbox() {
+fn a_small_demo_compares_both_policies_and_fills_their_outboxes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("outbox");
     let report = run(mahnwerk(dir.path())
         .args(["demo", "--debtors", "60", "--days", "40", "--json", "--out"])
         .arg(&out));
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
-    let reminders = report["stats"]["reminders"]["total"].as_u64().unwrap();
-    assert!(reminders > 0, "{report}");
-    assert!(report["overdue"].as_u64().unwrap() > 0);
-    let emails = std::fs::read_dir(out.join("email")).map(|d| d.count()).unwrap_or(0);
-    let other: usize = ["sms", "whatsapp", "messenger", "letter"]
-        .iter()
-        .map(|k| {
-            std::fs::read_to_string(out.join(format!("{k}.jsonl"))).map(|s| s.lines().count()).unwrap_or(0)
-        })
-        .sum();
-    assert_eq!((emails + other) as u64, report["stats"]["reminders"]["by_status"]["sent"].as_u64().unwrap());
+    let runs = report["runs"].as_array().unwrap();
+    assert_eq!(runs.iter().map(|r| r["policy"].as_str().unwrap()).collect::<Vec<_>>(), ["fixed", "adaptive"]);
+    for run in runs {
+        let policy = run["policy"].as_str().unwrap();
+        let reminders = run["stats"]["reminders"]["total"].as_u64().unwrap();
+        assert!(reminders > 0, "{run}");
+        assert!(run["overdue"].as_u64().unwrap() > 0);
+        let out = out.join(policy);
+        let emails = std::fs::read_dir(out.join("email")).map(|d| d.count()).unwrap_or(0);
+        let other: usize = ["sms", "whatsapp", "messenger", "letter"]
+            .iter()
+            .map(|k| {
+                std::fs::read_to_string(out.join(format!("{k}.jsonl")))
+                    .map(|s| s.lines().count())
+                    .unwrap_or(0)
+            })
+            .sum();
+        assert_eq!((emails + other) as u64, run["stats"]["reminders"]["by_status"]["sent"].as_u64().unwrap());
+    }
+    assert_eq!(runs[0]["policy_version"], "fixed-v1");
+    let adaptive_version = runs[1]["policy_version"].as_str().unwrap();
+    assert!(
+        adaptive_version.starts_with("bandit-v") && adaptive_version != "bandit-v0",
+        "{adaptive_version}"
+    );
+    // Same population and invoices for both.
+    assert_eq!(runs[0]["invoices"], runs[1]["invoices"]);
 }
 
 #[test]

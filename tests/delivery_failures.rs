@@ -8,7 +8,7 @@ mod support;
 
 use chrono::Duration as Days;
 use mahnwerk::app::Service;
-use mahnwerk::config::{Config, EmailTransport, SmtpConfig};
+use mahnwerk::config::{Config, EmailTransport, PolicyKind, SmtpConfig};
 use mahnwerk::demo::world;
 use mahnwerk::queue::{MemoryQueue, Message, Queue, Topology};
 use mahnwerk::schedule::{Clock, ManualClock};
@@ -42,6 +42,8 @@ async fn world(sink: &SmtpSink) -> World {
             password: None,
             timeout_secs: Some(5),
         }),
+        // The fixed schedule, so that every reminder takes the channel these checks expect.
+        policy: PolicyKind::Fixed,
         ..Config::default()
     };
     let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));

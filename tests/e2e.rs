@@ -9,7 +9,7 @@ mod support;
 
 use chrono::Duration as Days;
 use mahnwerk::app::{Role, Service};
-use mahnwerk::config::{Config, EmailTransport, SmtpConfig};
+use mahnwerk::config::{Config, EmailTransport, PolicyKind, SmtpConfig};
 use mahnwerk::demo::world;
 use mahnwerk::queue::{Message, Queue, Topology};
 use mahnwerk::schedule::{Clock, ManualClock};
@@ -99,6 +99,8 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
             timeout_secs: Some(10),
         }),
         poll_interval_ms: 20,
+        // The fixed schedule, so that every reminder takes the channel these checks expect.
+        policy: PolicyKind::Fixed,
         ..Config::default()
     };
     // Monday 2026-01-05, 06:00 UTC: before the 10:00 local send slot in every simulated timezone.

@@ -5,7 +5,7 @@
 mod support;
 
 use mahnwerk::app::{Role, Service};
-use mahnwerk::config::Config;
+use mahnwerk::config::{Config, PolicyKind};
 use mahnwerk::queue::{Message, Queue, Topology, ERROR_HEADER};
 use mahnwerk::schedule::ManualClock;
 use mahnwerk::store::Store;
@@ -23,6 +23,8 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     let config = Config {
         namespace: topology.namespace.clone(),
         outbox_dir: outbox.path().to_owned(),
+        // The fixed schedule, so that every reminder takes the channel these checks expect.
+        policy: PolicyKind::Fixed,
         ..Config::default()
     };
     let clock = Arc::new(ManualClock::new(mahnwerk::demo::world::epoch()));

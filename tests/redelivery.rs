@@ -5,7 +5,7 @@
 mod support;
 
 use mahnwerk::app::{Role, Service};
-use mahnwerk::config::Config;
+use mahnwerk::config::{Config, PolicyKind};
 use mahnwerk::queue::{AmqpQueue, MemoryQueue, Message, Queue, Topology};
 use mahnwerk::schedule::ManualClock;
 use mahnwerk::store::Store;
@@ -37,6 +37,8 @@ async fn run_intake_until(store: &Arc<dyn Store>, queue: &Arc<dyn Queue>, topolo
     let config = Config {
         namespace: topology.namespace.clone(),
         outbox_dir: outbox.path().to_owned(),
+        // The fixed schedule, so that every reminder takes the channel these checks expect.
+        policy: PolicyKind::Fixed,
         ..Config::default()
     };
     let clock = Arc::new(ManualClock::new(mahnwerk::demo::world::epoch()));

@@ -45,6 +45,7 @@ on_every_backend! {
     claiming_leases_due_reminders => suite_claim,
     delivery_jobs_and_reports => suite_delivery,
     payments_close_cancel_and_credit => suite_payment,
+    outcomes_become_events_and_snapshots_are_kept => suite_learning,
     cancellation_closes_cases => suite_cancel,
     rejections_and_stats => suite_stats,
     money_round_trips_exactly => suite_money,
@@ -459,6 +460,7 @@ async fn suite_plan(store: Arc<dyn Store>, _raw: Raw) {
             sent_at: None,
             provider_id: None,
             reward: None,
+            policy_version: "test-1".into(),
         }
     );
     let view = case(&store, "RE-1").await;
@@ -889,6 +891,74 @@ async fn suite_payment(store: Arc<dyn Store>, _raw: Raw) {
 
 // ---------------------------------------------------------------------------------------------
 // 6. Cancellation.
+
+// ---------------------------------------------------------------------------------------------
+// 5b. The learning loop: outcomes as events, the events outbox, policy snapshots.
+
+async fn suite_learning(store: Arc<dyn Store>, raw: Raw) {
+    let ids = dunned(&store, &["RE-1", "RE-2", "RE-3"]).await;
+    let sent_at = t0() + hours(1);
+
+    // A payment inside the window: reward 1 and its event, in the payment's transaction.
+    let paid = payment("RE-1", None, t0() + hours(25), "ref-1");
+    store.record_payment(&paid, WINDOW).await.unwrap();
+
+    // Windows still open settle nothing; once closed, the unpaid reminders get reward 0, once.
+    assert_eq!(store.settle_outcomes(sent_at + hours(71), WINDOW, 100).await.unwrap(), 0);
+    let closed = sent_at + hours(73);
+    assert_eq!(store.settle_outcomes(closed, WINDOW, 1).await.unwrap(), 1, "the limit holds");
+    assert_eq!(store.settle_outcomes(closed, WINDOW, 100).await.unwrap(), 1);
+    assert_eq!(store.settle_outcomes(closed + hours(100), WINDOW, 100).await.unwrap(), 0);
+    for (number, reward) in [("RE-1", 1.0), ("RE-2", 0.0), ("RE-3", 0.0)] {
+        let first = reminders(&store, number).await.into_iter().find(|r| r.stage == 0).unwrap();
+        assert_eq!(first.reward, Some(reward), "{number}");
+    }
+
+    // Every outcome is one event, a decision-log line, claimed oldest first under a lease.
+    let events = store.claim_events(closed, 100, LEASE).await.unwrap();
+    let outcomes: Vec<&mahnwerk::store::EventRecord> =
+        events.iter().filter(|e| e.kind == "reminder.outcome").collect();
+    assert_eq!(outcomes.len(), 3, "{events:?}");
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+    let lines: Vec<serde_json::Value> =
+        outcomes.iter().map(|e| serde_json::from_str(&e.data).unwrap()).collect();
+    let first = &lines[0];
+    assert_eq!(first["reminder_id"], serde_json::json!(ids[0].0));
+    assert_eq!(first["debtor"], "acme/D-RE-1");
+    assert_eq!((first["channel"].as_str(), first["hour"].as_i64()), (Some("email"), Some(9)));
+    assert_eq!((first["reward"].as_f64(), first["propensity"].as_f64()), (Some(1.0), Some(0.25)));
+    assert_eq!(first["policy_version"], "test-1");
+    assert_eq!(first["context"]["segment"], "b2c");
+    let rewards: Vec<f64> = lines.iter().map(|l| l["reward"].as_f64().unwrap()).collect();
+    assert_eq!(rewards, [1.0, 0.0, 0.0]);
+    let logged: mahnwerk_models::bandit::LoggedDecision = serde_json::from_value(first.clone()).unwrap();
+    assert_eq!((logged.channel.as_str(), logged.hour, logged.reward), ("email", 9, Some(1.0)));
+
+    // Leased events are not claimed again until the lease runs out; published ones never.
+    assert!(store.claim_events(closed, 100, LEASE).await.unwrap().is_empty());
+    let again = store.claim_events(closed + hours(1), 100, LEASE).await.unwrap();
+    assert_eq!(
+        again.iter().map(|e| e.id).collect::<Vec<_>>(),
+        events.iter().map(|e| e.id).collect::<Vec<_>>()
+    );
+    let event_ids: Vec<i64> = again.iter().map(|e| e.id).collect();
+    store.mark_events_published(&event_ids, closed + hours(1)).await.unwrap();
+    assert!(store.claim_events(closed + hours(5), 100, LEASE).await.unwrap().is_empty());
+
+    // Snapshots: versions grow, the newest is served, only the last few are kept.
+    assert_eq!(store.latest_policy_version().await.unwrap(), None);
+    assert!(store.latest_policy_snapshot().await.unwrap().is_none());
+    let mut versions = Vec::new();
+    for n in 0..(mahnwerk::store::SNAPSHOTS_KEPT + 2) {
+        versions.push(store.save_policy_snapshot(closed, n * 10, &format!("{{\"n\":{n}}}")).await.unwrap());
+    }
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    let latest = store.latest_policy_snapshot().await.unwrap().unwrap();
+    assert_eq!(Some(latest.version), store.latest_policy_version().await.unwrap());
+    assert_eq!(latest.version, *versions.last().unwrap());
+    assert_eq!((latest.updates, latest.body.as_str(), latest.created_at), (110, "{\"n\":11}", closed));
+    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM policy_snapshots").await, mahnwerk::store::SNAPSHOTS_KEPT);
+}
 
 async fn suite_cancel(store: Arc<dyn Store>, _raw: Raw) {
     intake(&store, &["RE-1", "RE-2", "RE-3"].map(|n| overdue(&invoice(n), t0()))).await;

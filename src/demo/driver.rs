@@ -5,14 +5,16 @@ use super::recording::{parse_key, Recording, SendLog};
 use super::report::{Report, Tally};
 use super::{world, DemoOptions};
 use crate::app::Service;
-use crate::config::Config;
+use crate::config::{Config, LearnConfig, PolicyKind};
 use crate::deliver::Creditor;
+use crate::learn::{Learner, LearnerState};
 use crate::queue::{Consumer, MemoryQueue, Message, Queue, Topology};
 use crate::schedule::ManualClock;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use mahnwerk_models::sim::{self, Population, Response, SimChannel, SimConfig};
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::Arc;
 
 const TENANT: &str = "demo-stadtwerke";
@@ -24,9 +26,14 @@ enum Event {
     Pays { invoice: usize },
 }
 
-pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
+/// The learner writes a snapshot (and the scheduler reloads it) after this many outcomes, or
+/// after a simulated day, whichever comes first.
+const SNAPSHOT_EVERY: u64 = 100;
+
+/// Runs the simulated population through the service with `policy`, writing into `out`.
+pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyhow::Result<Report> {
     let started = std::time::Instant::now();
-    prepare_out_dir(&options.out)?;
+    prepare_out_dir(out)?;
     let creditor = Creditor {
         name: "Stadtwerke Musterstadt GmbH".into(),
         email: "forderungen@stadtwerke-musterstadt.example".into(),
@@ -34,9 +41,11 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
         address_lines: vec!["Am Markt 1".into(), "10115 Berlin".into()],
     };
     let config = Config {
-        database_url: format!("sqlite://{}", options.out.join("demo.sqlite").display()),
-        outbox_dir: options.out.clone(),
+        database_url: format!("sqlite://{}", out.join("demo.sqlite").display()),
+        outbox_dir: out.to_owned(),
         creditors: [(TENANT.to_owned(), creditor)].into(),
+        policy,
+        learn: LearnConfig { seed: Some(options.seed), ..LearnConfig::default() },
         ..Config::default()
     };
     let store = crate::store::open(&config.database_url).await?;
@@ -83,6 +92,10 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
 
     let progress = options.progress.then(|| crate::progress::bar(u64::from(options.days), "simulated days"));
     let mut consumers = Consumers::open(memory.as_ref(), &topology).await?;
+    let mut learning = match &service.adaptive {
+        Some(_) => Some(Learning::start(&service, memory.as_ref(), &topology).await?),
+        None => None,
+    };
     let mut case_of: HashMap<i64, usize> = HashMap::new();
     let mut paid: HashMap<usize, DateTime<Utc>> = HashMap::new();
     let mut now = world::epoch();
@@ -131,6 +144,9 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
                 break;
             }
         }
+        if let Some(learning) = &mut learning {
+            learning.step(&service, memory.as_ref(), &topology, now).await?;
+        }
         // The debtors read what was sent to them.
         for sent in log.take() {
             let Some((case_id, stage)) = parse_key(&sent.key) else { continue };
@@ -168,7 +184,8 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Report> {
         paid.keys().map(|&i| (i, world::date_of(invoices[i].due_day))).collect();
     tally.days_to_pay = paid.iter().map(|(i, at)| (at.date_naive() - invoice_due[i]).num_days()).collect();
     let stats = store.stats().await?;
-    Ok(Report::new(&options, tally, stats, started.elapsed()))
+    let version = service.planner.policy_version();
+    Ok(Report::new(options, policy, version, out, tally, stats, started.elapsed()))
 }
 
 /// Deletes what an earlier demo left in `out` (its database and outbox files), nothing else.
@@ -204,6 +221,59 @@ fn json_message(routing_key: &str, body: &serde_json::Value) -> Message {
         body: body.to_string().into_bytes(),
         headers: Vec::new(),
         content_type: Some("application/json".to_owned()),
+    }
+}
+
+/// The learner role, stepped in simulated time: learns from every outcome event as it arrives,
+/// writes a snapshot every [`SNAPSHOT_EVERY`] outcomes or simulated day, acks what the snapshot
+/// holds, and has the scheduler's policy reload it — what the separate roles do in production.
+struct Learning {
+    learner: Learner,
+    state: LearnerState,
+    consumer: Box<dyn Consumer>,
+    held: Vec<crate::queue::Delivery>,
+    last_save: DateTime<Utc>,
+}
+
+impl Learning {
+    async fn start(service: &Service, queue: &MemoryQueue, topology: &Topology) -> anyhow::Result<Self> {
+        let learner = service.learner();
+        let state = learner.load_state().await?;
+        let consumer = queue.consume(&topology.learner_queue(), 0).await?;
+        Ok(Self { learner, state, consumer, held: Vec::new(), last_save: world::epoch() })
+    }
+
+    async fn step(
+        &mut self,
+        service: &Service,
+        queue: &MemoryQueue,
+        topology: &Topology,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        loop {
+            let batch = queue.take_ready(&topology.learner_queue(), self.consumer.as_mut(), 1000).await;
+            if batch.is_empty() {
+                break;
+            }
+            for delivery in batch {
+                self.state.learn(&delivery);
+                self.held.push(delivery);
+            }
+        }
+        let due = self.state.unsaved >= SNAPSHOT_EVERY
+            || (self.state.unsaved > 0 && now - self.last_save >= Duration::days(1));
+        if due {
+            self.learner.save(&mut self.state).await?;
+            if let Some(last) = self.held.last() {
+                last.ack(true).await?;
+            }
+            self.held.clear();
+            self.last_save = now;
+            if let Some(policy) = &service.adaptive {
+                policy.reload_from(service.store.as_ref()).await?;
+            }
+        }
+        Ok(())
     }
 }
 

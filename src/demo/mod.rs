@@ -5,15 +5,19 @@
 //! `invoice.overdue` messages; every reminder that goes out is shown to the simulated debtor,
 //! who may pay some hours later (or on their own, unprompted), and payments come back as
 //! `invoice.paid` messages. In between, everything is the service itself: intake, scheduler,
-//! dispatcher, channel workers, store. Time jumps from one event to the next.
+//! dispatcher, channel workers, learner, store. Time jumps from one event to the next.
+//!
+//! It runs twice on the same population and invoices, once with the fixed schedule and once
+//! with the adaptive policy learning as it goes, and reports the lift.
 
 mod driver;
 mod recording;
 mod report;
 pub mod world;
 
-pub use report::Report;
+pub use report::{Comparison, Report};
 
+use crate::config::PolicyKind;
 use std::path::PathBuf;
 
 /// What to simulate.
@@ -25,12 +29,32 @@ pub struct DemoOptions {
     /// The outbox (what would have been sent) and the demo's database go here.
     pub out: PathBuf,
     pub progress: bool,
+    /// The policies to run, each on the same population, into `out/<policy>/`.
+    pub policies: Vec<PolicyKind>,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        Self { debtors: 2000, days: 180, seed: 42, out: PathBuf::from("outbox"), progress: true }
+        Self {
+            debtors: 2000,
+            days: 180,
+            seed: 42,
+            out: PathBuf::from("outbox"),
+            progress: true,
+            policies: vec![PolicyKind::Fixed, PolicyKind::Adaptive],
+        }
     }
 }
 
-pub use driver::run;
+/// Runs the demo once per policy and compares the runs.
+pub async fn run(options: DemoOptions) -> anyhow::Result<Comparison> {
+    let mut runs = Vec::new();
+    for &policy in &options.policies {
+        let name = match policy {
+            PolicyKind::Adaptive => "adaptive",
+            PolicyKind::Fixed => "fixed",
+        };
+        runs.push(driver::run(&options, policy, &options.out.join(name)).await?);
+    }
+    Ok(Comparison { debtors: options.debtors, days: options.days, seed: options.seed, runs })
+}

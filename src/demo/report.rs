@@ -2,6 +2,8 @@
 //! paid and how fast.
 
 use super::DemoOptions;
+use crate::config::{default_costs_eur, PolicyKind};
+use crate::domain::ChannelKind;
 use crate::store::Stats;
 use serde::Serialize;
 use std::fmt;
@@ -21,8 +23,13 @@ pub struct Tally {
     pub days_to_pay: Vec<i64>,
 }
 
+/// One run of the demo with one policy.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// "adaptive" or "fixed".
+    pub policy: String,
+    /// The policy version at the end of the run (`bandit-v{snapshot}` or `fixed-v1`).
+    pub policy_version: String,
     pub debtors: usize,
     pub days: u32,
     pub seed: u64,
@@ -32,13 +39,26 @@ pub struct Report {
     pub paid_overdue: usize,
     pub payment_rate: f64,
     pub median_days_to_pay: Option<f64>,
+    /// What the reminders cost at the default prices of `[learn] costs_eur` (all reminders the
+    /// scheduler planned, sent or not).
+    pub channel_cost_eur: f64,
+    /// `channel_cost_eur` per overdue invoice paid.
+    pub cost_per_payment_eur: Option<f64>,
     pub stats: Stats,
     pub outbox: PathBuf,
     pub elapsed_s: f64,
 }
 
 impl Report {
-    pub fn new(options: &DemoOptions, mut tally: Tally, stats: Stats, elapsed: Duration) -> Self {
+    pub fn new(
+        options: &DemoOptions,
+        policy: PolicyKind,
+        policy_version: String,
+        out: &std::path::Path,
+        mut tally: Tally,
+        stats: Stats,
+        elapsed: Duration,
+    ) -> Self {
         tally.days_to_pay.sort_unstable();
         let median = match tally.days_to_pay.len() {
             0 => None,
@@ -46,7 +66,22 @@ impl Report {
             n => Some((tally.days_to_pay[n / 2 - 1] + tally.days_to_pay[n / 2]) as f64 / 2.0),
         };
         let overdue = stats.cases.total;
+        let costs = default_costs_eur();
+        let channel_cost_eur: f64 = stats
+            .reminders
+            .by_channel
+            .iter()
+            .map(|(channel, n)| {
+                let kind: Option<ChannelKind> = channel.parse().ok();
+                kind.and_then(|k| costs.get(&k)).copied().unwrap_or(0.0) * *n as f64
+            })
+            .sum();
         Self {
+            policy: match policy {
+                PolicyKind::Adaptive => "adaptive".to_owned(),
+                PolicyKind::Fixed => "fixed".to_owned(),
+            },
+            policy_version,
             debtors: options.debtors,
             days: options.days,
             seed: options.seed,
@@ -56,7 +91,9 @@ impl Report {
             paid_overdue: tally.paid,
             payment_rate: if overdue == 0 { 0.0 } else { tally.paid as f64 / overdue as f64 },
             median_days_to_pay: median,
-            outbox: std::path::absolute(&options.out).unwrap_or_else(|_| options.out.clone()),
+            channel_cost_eur,
+            cost_per_payment_eur: (tally.paid > 0).then(|| channel_cost_eur / tally.paid as f64),
+            outbox: std::path::absolute(out).unwrap_or_else(|_| out.to_owned()),
             stats,
             elapsed_s: elapsed.as_secs_f64(),
         }
@@ -65,11 +102,7 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "mahnwerk demo: {} debtors, {} simulated days, seed {}",
-            self.debtors, self.days, self.seed
-        )?;
+        writeln!(f, "{} policy ({})", self.policy, self.policy_version)?;
         writeln!(f, "  invoices due            {:>7}", self.invoices)?;
         writeln!(f, "  paid on time            {:>7}", self.paid_on_time)?;
         writeln!(f, "  overdue (dunning cases) {:>7}", self.overdue)?;
@@ -88,6 +121,10 @@ impl fmt::Display for Report {
         writeln!(f, "    by channel            {}", join(&self.stats.reminders.by_channel))?;
         writeln!(f, "    by stage              {}", join(&self.stats.reminders.by_stage))?;
         writeln!(f, "    by status             {}", join(&self.stats.reminders.by_status))?;
+        writeln!(f, "  channel cost            {:>9.2} EUR", self.channel_cost_eur)?;
+        if let Some(per) = self.cost_per_payment_eur {
+            writeln!(f, "    per payment           {per:>9.3} EUR")?;
+        }
         writeln!(f, "  outbox                  {}", self.outbox.display())?;
         write!(f, "  wall time               {:.1} s", self.elapsed_s)
     }
@@ -95,4 +132,58 @@ impl fmt::Display for Report {
 
 fn join(counts: &std::collections::BTreeMap<String, u64>) -> String {
     counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The demo's answer: the same population under each policy, and what adapting earned.
+#[derive(Debug, Serialize)]
+pub struct Comparison {
+    pub debtors: usize,
+    pub days: u32,
+    pub seed: u64,
+    pub runs: Vec<Report>,
+}
+
+impl Comparison {
+    fn run(&self, policy: &str) -> Option<&Report> {
+        self.runs.iter().find(|r| r.policy == policy)
+    }
+
+    /// Payment rate of the adaptive run minus the fixed run's, in percentage points.
+    pub fn lift_points(&self) -> Option<f64> {
+        Some(100.0 * (self.run("adaptive")?.payment_rate - self.run("fixed")?.payment_rate))
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "mahnwerk demo: {} debtors, {} simulated days, seed {}",
+            self.debtors, self.days, self.seed
+        )?;
+        for run in &self.runs {
+            writeln!(f)?;
+            writeln!(f, "{run}")?;
+        }
+        if let (Some(fixed), Some(adaptive), Some(lift)) =
+            (self.run("fixed"), self.run("adaptive"), self.lift_points())
+        {
+            writeln!(f)?;
+            writeln!(f, "adaptive against fixed, same population and invoices:")?;
+            writeln!(
+                f,
+                "  paid after due date     {:.1} % vs {:.1} % of cases: {lift:+.1} points ({:+.1} %)",
+                100.0 * adaptive.payment_rate,
+                100.0 * fixed.payment_rate,
+                100.0 * (adaptive.payment_rate / fixed.payment_rate.max(f64::MIN_POSITIVE) - 1.0)
+            )?;
+            if let (Some(a), Some(b)) = (adaptive.median_days_to_pay, fixed.median_days_to_pay) {
+                writeln!(f, "  median days to pay      {a:.1} vs {b:.1}")?;
+            }
+            if let (Some(a), Some(b)) = (adaptive.cost_per_payment_eur, fixed.cost_per_payment_eur) {
+                write!(f, "  channel cost / payment  {a:.3} vs {b:.3} EUR")?;
+            }
+        }
+        Ok(())
+    }
 }

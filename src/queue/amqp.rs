@@ -328,11 +328,15 @@ async fn declare(channel: Channel, topology: Topology) -> Result<(), lapin::Erro
         let options = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
         channel.exchange_declare(exchange.into(), kind, options, FieldTable::default()).await?;
     }
-    let mut arguments = FieldTable::default();
-    arguments.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
     for queue in topology.queues() {
+        let mut arguments = FieldTable::default();
+        arguments.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+        if let Some(max) = topology.max_length(&queue) {
+            arguments.insert("x-max-length".into(), AMQPValue::LongLongInt(i64::from(max)));
+            arguments.insert("x-overflow".into(), AMQPValue::LongString("drop-head".into()));
+        }
         let options = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
-        channel.queue_declare(queue.into(), options, arguments.clone()).await?;
+        channel.queue_declare(queue.into(), options, arguments).await?;
     }
     for binding in topology.bindings() {
         let (queue, exchange, key) = (binding.queue.into(), binding.exchange.into(), binding.key.into());

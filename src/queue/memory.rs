@@ -153,11 +153,13 @@ impl Queue for MemoryQueue {
             targets.sort();
             targets.dedup();
             for queue in targets {
-                state
-                    .queues
-                    .entry(queue)
-                    .or_default()
-                    .push_back(Ready { message: message.clone(), redelivered: false });
+                let cap = self.topology.max_length(&queue).map(|max| max as usize);
+                let ready = state.queues.entry(queue).or_default();
+                ready.push_back(Ready { message: message.clone(), redelivered: false });
+                // x-overflow: drop-head, as RabbitMQ does with x-max-length.
+                while cap.is_some_and(|max| ready.len() > max) {
+                    ready.pop_front();
+                }
             }
         }
         drop(state);

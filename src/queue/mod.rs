@@ -11,7 +11,10 @@ mod topology;
 pub use amqp::{AmqpOptions, AmqpQueue};
 pub use batch::{consume_in_batches, next_batch, ProcessBatch};
 pub use memory::MemoryQueue;
-pub use topology::{topic_matches, Binding, ExchangeType, Topology, CHANNELS, DEFAULT_NAMESPACE};
+pub use topology::{
+    topic_matches, Binding, ExchangeType, Topology, CHANNELS, DEFAULT_NAMESPACE, EVENTS_LOG_MAX_LENGTH,
+    OUTCOME_EVENT,
+};
 
 use async_trait::async_trait;
 use std::fmt;

@@ -7,6 +7,12 @@ pub const DEFAULT_NAMESPACE: &str = "mahnwerk";
 /// The delivery channels; each gets its own delivery queue, bound with its name as routing key.
 pub const CHANNELS: [&str; 5] = ["email", "sms", "whatsapp", "messenger", "letter"];
 
+/// The routing key (and `events.kind`) of a reminder's outcome: a decision-log line.
+pub const OUTCOME_EVENT: &str = "reminder.outcome";
+
+/// How many messages `{ns}.events.log` keeps.
+pub const EVENTS_LOG_MAX_LENGTH: u32 = 100_000;
+
 /// How an exchange routes: by topic pattern (`*` one word, `#` zero or more words) or by equal key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExchangeType {
@@ -85,9 +91,22 @@ impl Topology {
         format!("{}.delivery.{channel}", self.namespace)
     }
 
-    /// `{ns}.events.log`, bound to the events exchange with `#`.
+    /// `{ns}.events.log`, bound to the events exchange with `#`: the recent history of every
+    /// event, for operators and analysts to read. Capped at [`EVENTS_LOG_MAX_LENGTH`] messages
+    /// (the oldest are dropped), so it never grows without bound when nobody reads it.
     pub fn events_queue(&self) -> String {
         format!("{}.events.log", self.namespace)
+    }
+
+    /// `{ns}.learn.outcomes`, bound to the events exchange with `reminder.outcome`: what the
+    /// learner role consumes.
+    pub fn learner_queue(&self) -> String {
+        format!("{}.learn.outcomes", self.namespace)
+    }
+
+    /// The length cap of `queue` (`x-max-length` with `x-overflow: drop-head` on RabbitMQ), if any.
+    pub fn max_length(&self, queue: &str) -> Option<u32> {
+        (queue == self.events_queue()).then_some(EVENTS_LOG_MAX_LENGTH)
     }
 
     /// Every exchange with its type.
@@ -102,7 +121,8 @@ impl Topology {
 
     /// Every queue.
     pub fn queues(&self) -> Vec<String> {
-        let mut queues = vec![self.intake_queue(), self.rejected_queue(), self.events_queue()];
+        let mut queues =
+            vec![self.intake_queue(), self.rejected_queue(), self.events_queue(), self.learner_queue()];
         queues.extend(CHANNELS.iter().map(|channel| self.delivery_queue(channel)));
         queues
     }
@@ -115,6 +135,7 @@ impl Topology {
             bind(self.intake_exchange(), self.intake_queue(), "invoice.*"),
             bind(self.dead_letter_exchange(), self.rejected_queue(), "#"),
             bind(self.events_exchange(), self.events_queue(), "#"),
+            bind(self.events_exchange(), self.learner_queue(), OUTCOME_EVENT),
         ];
         bindings.extend(
             CHANNELS
@@ -160,8 +181,11 @@ mod tests {
         assert_eq!(t.delivery_queue("sms"), "ns.delivery.sms");
         assert_eq!(t.events_queue(), "ns.events.log");
         assert_eq!(Topology::default().namespace, "mahnwerk");
-        assert_eq!(t.queues().len(), 8);
-        assert_eq!(t.bindings().len(), 8);
+        assert_eq!(t.learner_queue(), "ns.learn.outcomes");
+        assert_eq!(t.max_length("ns.events.log"), Some(EVENTS_LOG_MAX_LENGTH));
+        assert_eq!(t.max_length("ns.learn.outcomes"), None);
+        assert_eq!(t.queues().len(), 9);
+        assert_eq!(t.bindings().len(), 9);
     }
 
     #[test]

@@ -46,3 +46,36 @@ pub async fn dispatch_due(
     store.mark_queued(&ids).await.context("marking reminders queued")?;
     Ok(ids.len())
 }
+
+/// The header carrying an event's row id, so consumers can drop the rare duplicate (an event is
+/// published again when its publisher died between the broker's confirm and marking it).
+pub const EVENT_ID_HEADER: &str = "x-mahnwerk-event-id";
+
+/// Publishes up to `limit` stored events to the events exchange (routing key = the event's kind,
+/// body = its JSON) and marks them published; returns how many. The same lease, publish, mark
+/// order as reminders.
+pub async fn relay_events(
+    store: &dyn Store,
+    queue: &dyn Queue,
+    topology: &Topology,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> anyhow::Result<usize> {
+    let events = store.claim_events(now, limit, LEASE).await.context("claiming events")?;
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let messages = events
+        .iter()
+        .map(|event| Message {
+            routing_key: event.kind.clone(),
+            body: event.data.clone().into_bytes(),
+            headers: vec![(EVENT_ID_HEADER.to_owned(), event.id.to_string())],
+            content_type: Some("application/json".to_owned()),
+        })
+        .collect();
+    queue.publish(&topology.events_exchange(), messages).await.context("publishing events")?;
+    let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    store.mark_events_published(&ids, now).await.context("marking events published")?;
+    Ok(ids.len())
+}

@@ -10,7 +10,7 @@ pub mod planner;
 pub mod policy;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use dispatch::{dispatch_due, DeliveryMessage};
+pub use dispatch::{dispatch_due, relay_events, DeliveryMessage, EVENT_ID_HEADER};
 pub use planner::Planner;
 pub use policy::{Decision, DecisionRequest, FixedPolicy, Policy};
 
@@ -27,12 +27,19 @@ pub const BATCH: u32 = 1000;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct StepOutcome {
     pub cases_planned: usize,
+    /// Reminders whose attribution window closed without a payment (reward 0).
+    pub outcomes_settled: usize,
     pub reminders_dispatched: usize,
+    pub events_published: usize,
 }
 
 impl StepOutcome {
     pub fn is_idle(&self) -> bool {
-        self.cases_planned == 0 && self.reminders_dispatched == 0
+        self.work() == 0
+    }
+
+    fn work(&self) -> usize {
+        self.cases_planned + self.outcomes_settled + self.reminders_dispatched + self.events_published
     }
 }
 
@@ -48,24 +55,38 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// One step: plans and dispatches at most one batch each.
+    /// One step: plans, settles, dispatches and publishes at most one batch each.
     pub async fn step(&self) -> anyhow::Result<StepOutcome> {
-        let cases_planned = self.plan_step().await?;
-        let reminders_dispatched = self.dispatch_step().await?;
-        Ok(StepOutcome { cases_planned, reminders_dispatched })
+        let planned = self.plan_step().await?;
+        let dispatched = self.dispatch_step().await?;
+        Ok(StepOutcome {
+            cases_planned: planned.cases_planned,
+            outcomes_settled: planned.outcomes_settled,
+            reminders_dispatched: dispatched.reminders_dispatched,
+            events_published: dispatched.events_published,
+        })
     }
 
-    /// Plans up to one batch of due cases; returns how many.
-    pub async fn plan_step(&self) -> anyhow::Result<usize> {
+    /// Plans up to one batch of due cases, and settles up to one batch of reminders whose
+    /// attribution window closed without a payment (reward 0, with its outcome event).
+    pub async fn plan_step(&self) -> anyhow::Result<StepOutcome> {
         let now = self.clock.now();
         let planner = Arc::clone(&self.planner);
         let decide = move |case: &crate::store::DueCase| planner.decide(case, now);
-        Ok(self.store.plan_due_cases(now, BATCH, &decide).await?)
+        let cases_planned = self.store.plan_due_cases(now, BATCH, &decide).await?;
+        let window = Duration::from_secs(crate::ATTRIBUTION_WINDOW_SECS);
+        let outcomes_settled = self.store.settle_outcomes(now, window, BATCH).await?;
+        Ok(StepOutcome { cases_planned, outcomes_settled, ..StepOutcome::default() })
     }
 
-    /// Dispatches up to one batch of due reminders; returns how many.
-    pub async fn dispatch_step(&self) -> anyhow::Result<usize> {
-        dispatch_due(self.store.as_ref(), self.queue.as_ref(), &self.topology, self.clock.now(), BATCH).await
+    /// Dispatches up to one batch of due reminders and publishes up to one batch of stored
+    /// events (outcomes, escalations) to the events exchange.
+    pub async fn dispatch_step(&self) -> anyhow::Result<StepOutcome> {
+        let now = self.clock.now();
+        let (store, queue) = (self.store.as_ref(), self.queue.as_ref());
+        let reminders_dispatched = dispatch_due(store, queue, &self.topology, now, BATCH).await?;
+        let events_published = relay_events(store, queue, &self.topology, now, BATCH).await?;
+        Ok(StepOutcome { reminders_dispatched, events_published, ..StepOutcome::default() })
     }
 
     /// Plans and dispatches concurrently until shutdown. Errors (database or broker away) are
@@ -75,11 +96,11 @@ impl Scheduler {
         let (planner, dispatcher) = (Arc::clone(&this), Arc::clone(&this));
         let planning = repeat("planning", shutdown.clone(), this.idle_poll, move || {
             let planner = Arc::clone(&planner);
-            async move { planner.plan_step().await }
+            async move { planner.plan_step().await.map(|outcome| outcome.work()) }
         });
         let dispatching = repeat("dispatching", shutdown, this.idle_poll, move || {
             let dispatcher = Arc::clone(&dispatcher);
-            async move { dispatcher.dispatch_step().await }
+            async move { dispatcher.dispatch_step().await.map(|outcome| outcome.work()) }
         });
         tokio::join!(planning, dispatching);
         Ok(())

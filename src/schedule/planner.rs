@@ -20,6 +20,11 @@ impl Planner {
         Self { plans, policy }
     }
 
+    /// The version of the policy decisions are made with right now.
+    pub fn policy_version(&self) -> String {
+        self.policy.version()
+    }
+
     pub fn decide(&self, case: &DueCase, now: DateTime<Utc>) -> CaseDecision {
         let plan = match self.plans.get(&case.plan) {
             Ok(plan) => plan,
@@ -42,11 +47,13 @@ impl Planner {
         }
         let hours = calendar::allowed_hours();
         let context = context(case, index, now);
+        let debtor = format!("{}/{}", case.tenant, case.debtor.id);
         let decision = self.policy.decide(&DecisionRequest {
-            debtor: case.debtor.id.as_str(),
+            debtor: &debtor,
             context: &context,
             channels: &channels,
             hours: &hours,
+            amount: open_amount(case),
         });
         let country = case.debtor.country().map(|c| c.as_str());
         let send_at = calendar::next_send_time(now, case.debtor.timezone.tz(), country, decision.hour);
@@ -61,7 +68,7 @@ impl Planner {
             local_hour: decision.hour,
             context: Value::Object(context),
             propensity: decision.propensity,
-            policy_version: self.policy.version(),
+            policy_version: decision.policy_version,
             next_action_at: send_at + Duration::days(i64::from(wait_days)),
         })
     }
@@ -78,16 +85,21 @@ fn allowed_channels(stage: &[ChannelKind], reachable: &[ChannelKind]) -> Vec<Cha
     }
 }
 
-/// The features logged with a decision and offered to the policy.
+fn open_amount(case: &DueCase) -> f64 {
+    (case.amount_due.amount() - case.amount_paid).try_into().unwrap_or(0.0)
+}
+
+/// The features logged with a decision and offered to the policy: what the creditor knows about
+/// this case and debtor, never anything learned.
 fn context(case: &DueCase, stage: usize, now: DateTime<Utc>) -> Map<String, Value> {
-    let open = case.amount_due.amount() - case.amount_paid;
-    let amount: f64 = open.try_into().unwrap_or(0.0);
+    let amount = open_amount(case);
     let days_overdue = (now.date_naive() - case.due_on).num_days().max(0);
     let segment = match case.debtor.kind {
         DebtorKind::Consumer => "b2c",
         DebtorKind::Business => "b2b",
     };
     let mut context = Map::new();
+    context.insert("tenant".into(), json!(case.tenant.as_str()));
     context.insert("stage".into(), json!(stage + 1));
     context.insert("amount".into(), json!(amount));
     context.insert("days_overdue".into(), json!(days_overdue));

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 /// What the policy is asked.
 #[derive(Debug, Clone)]
 pub struct DecisionRequest<'a> {
+    /// The debtor's key across tenants, `tenant/debtor-id`: what personal learning is keyed by.
     pub debtor: &'a str,
     /// Numeric and categorical features: stage, amount, days overdue, segment, language, …
     pub context: &'a Map<String, Value>,
@@ -16,19 +17,25 @@ pub struct DecisionRequest<'a> {
     pub channels: &'a [ChannelKind],
     /// Allowed local hours (0-23). Never empty.
     pub hours: &'a [u8],
+    /// The open amount, for a cost-aware objective (`P(pay) x amount - lambda x cost`).
+    pub amount: f64,
 }
 
 /// The policy's answer.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub channel: ChannelKind,
     pub hour: u8,
     /// Probability with which this (channel, hour) was chosen.
     pub propensity: f64,
+    /// The model that decided, recorded with the reminder so its outcome can be traced to it.
+    /// Part of the answer, not a separate call: a policy that reloads between two calls must not
+    /// log one version for another's decision.
+    pub policy_version: String,
 }
 
 pub trait Policy: Send + Sync + 'static {
-    /// Recorded with every decision, so outcomes can be traced to the model that made them.
+    /// The version decisions are made with right now (for reports and logs).
     fn version(&self) -> String;
 
     fn decide(&self, request: &DecisionRequest<'_>) -> Decision;
@@ -57,7 +64,7 @@ impl Policy for FixedPolicy {
             .or_else(|| request.hours.first().copied())
             .unwrap_or(Self::HOUR);
         let channel = request.channels.first().copied().unwrap_or(ChannelKind::Email);
-        Decision { channel, hour, propensity: 1.0 }
+        Decision { channel, hour, propensity: 1.0, policy_version: self.version() }
     }
 }
 
@@ -73,6 +80,7 @@ mod tests {
             context: &context,
             channels: &[ChannelKind::Sms, ChannelKind::Email],
             hours: &[8, 9, 10, 11, 18],
+            amount: 10.0,
         };
         let d = FixedPolicy.decide(&request);
         assert_eq!((d.channel, d.hour, d.propensity), (ChannelKind::Sms, 10, 1.0));

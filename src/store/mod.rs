@@ -101,6 +101,40 @@ pub trait Store: Send + Sync + 'static {
         -> Result<Vec<ReminderView>, StoreError>;
 
     async fn stats(&self) -> Result<Stats, StoreError>;
+
+    /// Gives reward 0 to up to `limit` sent reminders whose attribution `window` closed before
+    /// `now` without a payment, writing their `reminder.outcome` events. Returns how many.
+    async fn settle_outcomes(
+        &self,
+        now: DateTime<Utc>,
+        window: Duration,
+        limit: u32,
+    ) -> Result<usize, StoreError>;
+
+    /// Leases up to `limit` events not yet published, oldest first; a lease that runs out (the
+    /// publisher died) makes them claimable again.
+    async fn claim_events(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<EventRecord>, StoreError>;
+
+    /// Marks events as published to the events exchange.
+    async fn mark_events_published(&self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Stores a policy snapshot (JSON) and returns its version; keeps the last [`SNAPSHOTS_KEPT`].
+    async fn save_policy_snapshot(
+        &self,
+        created_at: DateTime<Utc>,
+        updates: i64,
+        body: &str,
+    ) -> Result<i64, StoreError>;
+
+    /// The newest snapshot's version: a cheap poll for schedulers that hot-reload.
+    async fn latest_policy_version(&self) -> Result<Option<i64>, StoreError>;
+
+    async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError>;
 }
 
 /// Opens the store a database URL names and applies its migrations.

@@ -223,6 +223,8 @@ pub struct ReminderView {
     pub sent_at: Option<DateTime<Utc>>,
     pub provider_id: Option<String>,
     pub reward: Option<f64>,
+    /// The policy (and model snapshot) that chose channel and hour.
+    pub policy_version: String,
 }
 
 /// One case as seen from outside.
@@ -264,3 +266,30 @@ pub struct ReminderCounts {
 pub fn idempotency_key(case_id: i64, stage: u32) -> String {
     format!("rem-{case_id}-{stage}")
 }
+
+/// One row of the events outbox, claimed for publishing to `{ns}.events`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// The routing key on the events exchange, e.g. `reminder.outcome`.
+    pub kind: String,
+    /// The event's JSON body as stored.
+    pub data: String,
+}
+
+/// A model snapshot the learner wrote, as the schedulers load it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicySnapshotRecord {
+    /// Grows by one with every snapshot written; recorded on reminders as `bandit-v{version}`.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    /// Outcomes the model had learned from when it was written.
+    pub updates: i64,
+    /// `mahnwerk_models::bandit::Snapshot` as JSON.
+    pub body: String,
+}
+
+/// How many snapshots the store keeps (older ones are deleted when a new one is written), so an
+/// operator can roll back a few versions.
+pub const SNAPSHOTS_KEPT: i64 = 10;

@@ -185,6 +185,7 @@ pub(super) struct ReminderViewRow {
     pub sent_at: Option<DateTime<Utc>>,
     pub provider_id: Option<String>,
     pub reward: Option<f64>,
+    pub policy_version: String,
 }
 
 impl ReminderViewRow {
@@ -198,6 +199,7 @@ impl ReminderViewRow {
             sent_at: self.sent_at,
             provider_id: self.provider_id,
             reward: self.reward,
+            policy_version: self.policy_version,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! intake, planning and delivery reports are written in batches (`UNNEST`) to keep round trips few.
 
 mod intake;
+mod learning;
 mod outbox;
 mod views;
 
@@ -152,5 +153,50 @@ impl Store for PostgresStore {
 
     async fn stats(&self) -> Result<Stats, StoreError> {
         views::stats(&self.pool).await
+    }
+
+    async fn settle_outcomes(
+        &self,
+        now: DateTime<Utc>,
+        window: Duration,
+        limit: u32,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.write().await?;
+        let n = learning::settle_outcomes(&mut tx, now, window, limit).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn claim_events(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        learning::claim_events(&self.pool, now, limit, lease).await
+    }
+
+    async fn mark_events_published(&self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+        learning::mark_events_published(&self.pool, ids, now).await
+    }
+
+    async fn save_policy_snapshot(
+        &self,
+        created_at: DateTime<Utc>,
+        updates: i64,
+        body: &str,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.write().await?;
+        let version = learning::save_policy_snapshot(&mut tx, created_at, updates, body).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    async fn latest_policy_version(&self) -> Result<Option<i64>, StoreError> {
+        learning::latest_policy_version(&self.pool).await
+    }
+
+    async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError> {
+        learning::latest_policy_snapshot(&self.pool).await
     }
 }

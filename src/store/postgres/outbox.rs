@@ -156,10 +156,13 @@ pub(super) async fn claim_due_reminders(
 ) -> Result<Vec<ClaimedReminder>, StoreError> {
     let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
     let rows: Vec<(i64, String)> = sqlx::query_as(
-        "UPDATE reminders SET lease_until = $1, updated_at = $2 WHERE id IN (\
+        // A CTE, not `id IN (subquery)`: an IN-subquery may run more than once, and with SKIP
+        // LOCKED each run can pick other rows, so the limit would not hold.
+        "WITH due AS (\
            SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $2 \
            AND (lease_until IS NULL OR lease_until < $2) ORDER BY send_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, channel",
+         UPDATE reminders r SET lease_until = $1, updated_at = $2 FROM due WHERE r.id = due.id \
+         RETURNING r.id, r.channel",
     )
     .bind(lease_until)
     .bind(now)

@@ -272,23 +272,25 @@ async fn credit_reminders(
     .bind(window_start)
     .fetch_optional(&mut **tx)
     .await?;
+    let mut settled = Vec::new();
     if let Some(id) = earner {
-        sqlx::query("UPDATE reminders SET reward = 1.0 WHERE id = $1").bind(id).execute(&mut **tx).await?;
-        event(
-            tx,
-            paid_at,
-            "reminder.outcome",
-            case_id,
-            serde_json::json!({"reminder_id": id, "reward": 1.0}),
+        // `reward IS NULL` again: a scheduler settling expired windows may have got there first.
+        let credited: Option<i64> = sqlx::query_scalar(
+            "UPDATE reminders SET reward = 1.0 WHERE id = $1 AND reward IS NULL RETURNING id",
         )
+        .bind(id)
+        .fetch_optional(&mut **tx)
         .await?;
+        settled.extend(credited);
     }
-    sqlx::query(
-        "UPDATE reminders SET reward = 0.0 WHERE case_id = $1 AND status = 'sent' AND reward IS NULL",
+    let zeroed: Vec<i64> = sqlx::query_scalar(
+        "UPDATE reminders SET reward = 0.0 WHERE case_id = $1 AND status = 'sent' AND reward IS NULL RETURNING id",
     )
     .bind(case_id)
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
+    settled.extend(zeroed);
+    super::learning::outcome_events(tx, &settled, paid_at).await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! transactions start with `BEGIN IMMEDIATE` so a read never has to be upgraded mid-way.
 
 mod intake;
+mod learning;
 mod outbox;
 mod views;
 
@@ -166,5 +167,56 @@ impl Store for SqliteStore {
 
     async fn stats(&self) -> Result<Stats, StoreError> {
         views::stats(&self.pool).await
+    }
+
+    async fn settle_outcomes(
+        &self,
+        now: DateTime<Utc>,
+        window: Duration,
+        limit: u32,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.write().await?;
+        let n = learning::settle_outcomes(&mut tx, now, window, limit).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn claim_events(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let mut tx = self.write().await?;
+        let events = learning::claim_events(&mut tx, now, limit, lease).await?;
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    async fn mark_events_published(&self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        learning::mark_events_published(&mut tx, ids, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn save_policy_snapshot(
+        &self,
+        created_at: DateTime<Utc>,
+        updates: i64,
+        body: &str,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.write().await?;
+        let version = learning::save_policy_snapshot(&mut tx, created_at, updates, body).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    async fn latest_policy_version(&self) -> Result<Option<i64>, StoreError> {
+        learning::latest_policy_version(&self.pool).await
+    }
+
+    async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError> {
+        learning::latest_policy_snapshot(&self.pool).await
     }
 }

@@ -1,0 +1,219 @@
+//! The scheduler's adaptive [`Policy`]: Thompson sampling over the allowed (channel, hour) arms
+//! with the newest model snapshot the learner wrote, hot-reloaded while the scheduler runs.
+//!
+//! The scheduler's copy of the model only decides; it never learns. Learning happens in one
+//! place, the learner role, from the outcome events of every scheduler's decisions, so that any
+//! number of schedulers stay consistent: each one reloads the snapshot when its version changes
+//! ([`AdaptivePolicy::reload_from`], polled by [`keep_reloading`]). A decision is logged with the
+//! version it was made by (`bandit-v{version}`, `bandit-v0` before the first snapshot).
+
+use crate::domain::ChannelKind;
+use crate::schedule::{Decision, DecisionRequest, FixedPolicy, Policy};
+use crate::shutdown::Shutdown;
+use crate::store::{PolicySnapshotRecord, Store};
+use anyhow::Context as _;
+use mahnwerk_models::bandit::{Bandit, BanditParams, Context, FeatureValue, Request, Snapshot};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The model in use and the snapshot version it came from (0: no snapshot yet).
+struct Loaded {
+    bandit: Bandit,
+    version: i64,
+}
+
+/// The adaptive policy. Cheap to share: the scheduler and its reload task hold the same `Arc`.
+pub struct AdaptivePolicy {
+    loaded: Mutex<Loaded>,
+    seed: u64,
+    lambda: f64,
+    costs_eur: BTreeMap<ChannelKind, f64>,
+}
+
+impl AdaptivePolicy {
+    /// A policy with no data yet (every arm at the prior), sampling from `seed`. `lambda` and
+    /// `costs_eur` set the cost-aware objective (see `[learn]` in the configuration).
+    pub fn new(seed: u64, lambda: f64, costs_eur: BTreeMap<ChannelKind, f64>) -> Self {
+        Self {
+            loaded: Mutex::new(Loaded { bandit: fresh_bandit(seed, lambda), version: 0 }),
+            seed,
+            lambda,
+            costs_eur,
+        }
+    }
+
+    /// The snapshot version decisions are made with (0 before the first snapshot).
+    pub fn snapshot_version(&self) -> i64 {
+        self.lock().version
+    }
+
+    /// Replaces the model with `record`'s. A snapshot that does not parse is an error and the
+    /// current model stays.
+    pub fn install(&self, record: &PolicySnapshotRecord) -> anyhow::Result<()> {
+        let snapshot: Snapshot = serde_json::from_str(&record.body)
+            .with_context(|| format!("policy snapshot v{} does not parse", record.version))?;
+        // A different stream per version, so that reloading never replays the same draws.
+        let seed = self.seed ^ (record.version as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let bandit = Bandit::from_snapshot(snapshot, seed)
+            .with_context(|| format!("policy snapshot v{} was refused", record.version))?;
+        *self.lock() = Loaded { bandit, version: record.version };
+        Ok(())
+    }
+
+    /// Loads the store's newest snapshot if it is newer than the one in use; returns whether it did.
+    pub async fn reload_from(&self, store: &dyn Store) -> anyhow::Result<bool> {
+        let Some(latest) = store.latest_policy_version().await? else { return Ok(false) };
+        if latest <= self.snapshot_version() {
+            return Ok(false);
+        }
+        let Some(record) = store.latest_policy_snapshot().await? else { return Ok(false) };
+        self.install(&record)?;
+        tracing::info!(version = record.version, updates = record.updates, "policy snapshot loaded");
+        Ok(true)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Loaded> {
+        // A panic while holding the lock cannot leave a half-written model (the swap is one
+        // assignment), so a poisoned lock is safe to use.
+        self.loaded.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn fresh_bandit(seed: u64, lambda: f64) -> Bandit {
+    use linfa::ParamGuard;
+    let params = BanditParams::new().lambda(lambda).check().expect("lambda was validated with the config");
+    Bandit::new(params, seed)
+}
+
+impl Policy for AdaptivePolicy {
+    fn version(&self) -> String {
+        format!("bandit-v{}", self.snapshot_version())
+    }
+
+    fn decide(&self, request: &DecisionRequest<'_>) -> Decision {
+        let context = to_context(request.context);
+        let names: Vec<&str> = request.channels.iter().map(|c| c.as_str()).collect();
+        let costs: Vec<f64> = if self.lambda > 0.0 {
+            request.channels.iter().map(|c| self.costs_eur.get(c).copied().unwrap_or(0.0)).collect()
+        } else {
+            Vec::new()
+        };
+        let amount = if request.amount.is_finite() && request.amount > 0.0 { request.amount } else { 1.0 };
+        let bandit_request = Request::new(&context, &names, request.hours)
+            .debtor(request.debtor)
+            .costs(&costs)
+            .amount_weight(amount);
+        let mut loaded = self.lock();
+        let version = format!("bandit-v{}", loaded.version);
+        match loaded.bandit.decide(&bandit_request) {
+            Ok(decision) => {
+                // This copy never learns (the learner role does, from outcome events), so it
+                // need not hold the decision for an outcome.
+                loaded.bandit.expire(u64::MAX);
+                Decision {
+                    channel: request.channels[decision.channel_index],
+                    hour: decision.hour,
+                    propensity: decision.propensity,
+                    policy_version: version,
+                }
+            }
+            Err(error) => {
+                // Only a malformed request gets here (the planner never sends one); the fixed
+                // schedule is a safe answer and says so in the logged version.
+                tracing::error!(%error, debtor = request.debtor, "adaptive policy refused a request; fixed schedule used");
+                FixedPolicy.decide(request)
+            }
+        }
+    }
+}
+
+/// The planner's JSON context as the learner's features: numbers stay numbers, strings and
+/// booleans are categories, anything else (null, arrays, objects) is left out.
+pub fn to_context(map: &Map<String, Value>) -> Context {
+    let mut context = Context::new();
+    for (key, value) in map {
+        match value {
+            Value::Number(n) => {
+                if let Some(x) = n.as_f64() {
+                    context.push(key.as_str(), FeatureValue::Num(x));
+                }
+            }
+            Value::String(s) => context.push(key.as_str(), FeatureValue::Cat(s.clone())),
+            Value::Bool(b) => context.push(key.as_str(), FeatureValue::Cat(b.to_string())),
+            Value::Null | Value::Array(_) | Value::Object(_) => {}
+        }
+    }
+    context
+}
+
+/// Polls the store for a newer snapshot every `every` until shutdown. A failed poll is logged and
+/// the current model stays in use.
+pub async fn keep_reloading(
+    policy: Arc<AdaptivePolicy>,
+    store: Arc<dyn Store>,
+    every: Duration,
+    mut shutdown: Shutdown,
+) {
+    loop {
+        if let Err(error) = policy.reload_from(store.as_ref()).await {
+            tracing::warn!(error = format!("{error:#}"), "policy reload failed; keeping the current model");
+        }
+        if shutdown.sleep(every).await {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn request<'a>(
+        context: &'a Map<String, Value>,
+        channels: &'a [ChannelKind],
+        hours: &'a [u8],
+    ) -> DecisionRequest<'a> {
+        DecisionRequest { debtor: "acme/C-1", context, channels, hours, amount: 120.0 }
+    }
+
+    #[test]
+    fn answers_only_allowed_arms_with_a_probability() {
+        let policy = AdaptivePolicy::new(7, 0.0, crate::config::default_costs_eur());
+        let context = json!({"stage": 1, "segment": "b2c", "vip": true}).as_object().unwrap().clone();
+        let channels = [ChannelKind::Sms, ChannelKind::Letter];
+        let hours = [9, 18];
+        for _ in 0..200 {
+            let d = policy.decide(&request(&context, &channels, &hours));
+            assert!(channels.contains(&d.channel) && hours.contains(&d.hour), "{d:?}");
+            assert!(d.propensity > 0.0 && d.propensity <= 1.0, "{d:?}");
+            assert_eq!(d.policy_version, "bandit-v0");
+        }
+        assert_eq!(policy.lock().bandit.pending(), 0, "the scheduler's copy holds no decisions");
+    }
+
+    #[test]
+    fn installs_a_snapshot_and_reports_its_version() {
+        let policy = AdaptivePolicy::new(7, 0.0, crate::config::default_costs_eur());
+        let body = serde_json::to_string(&fresh_bandit(1, 0.0).snapshot()).unwrap();
+        let record = PolicySnapshotRecord { version: 4, created_at: chrono::Utc::now(), updates: 0, body };
+        policy.install(&record).unwrap();
+        assert_eq!(policy.version(), "bandit-v4");
+        let broken = PolicySnapshotRecord { version: 5, body: "{".into(), ..record };
+        assert!(policy.install(&broken).unwrap_err().to_string().contains("v5"));
+        assert_eq!(policy.snapshot_version(), 4, "a broken snapshot leaves the model in use");
+    }
+
+    #[test]
+    fn json_context_becomes_features() {
+        let map = json!({"amount": 12.5, "segment": "b2b", "flag": false, "none": null, "list": [1]});
+        let context = to_context(map.as_object().unwrap());
+        let entries: Vec<(&str, &FeatureValue)> = context.iter().collect();
+        assert_eq!(entries.len(), 3);
+        assert!(entries.contains(&("amount", &FeatureValue::Num(12.5))));
+        assert!(entries.contains(&("segment", &FeatureValue::Cat("b2b".into()))));
+        assert!(entries.contains(&("flag", &FeatureValue::Cat("false".into()))));
+    }
+}

@@ -1,0 +1,141 @@
+//! The learning loop on PostgreSQL: reminder outcomes written as `reminder.outcome` events (one
+//! decision-log line each), the events outbox the dispatchers publish from, and the policy
+//! snapshots the learner writes and the schedulers reload.
+
+use crate::store::records::{EventRecord, PolicySnapshotRecord, SNAPSHOTS_KEPT};
+use crate::store::StoreError;
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::time::Duration;
+
+type Tx = Transaction<'static, Postgres>;
+
+/// Writes one `reminder.outcome` event per reminder in `ids`, from the reminder rows as they are
+/// now (so after their reward was set). The body is a decision-log line (DESIGN.md): what was
+/// decided, in which context, with which propensity, by which policy version, and the reward.
+pub(super) async fn outcome_events(tx: &mut Tx, ids: &[i64], at: DateTime<Utc>) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO events (at, kind, case_id, data) \
+         SELECT $2, 'reminder.outcome', r.case_id, jsonb_build_object(\
+           'id', r.id::text, 'reminder_id', r.id, 'tenant', i.tenant, \
+           'debtor', i.tenant || '/' || i.debtor_id, 'context', r.context, 'at', r.created_at, \
+           'sent_at', r.sent_at, 'channel', r.channel, 'hour', r.local_hour, 'stage', r.stage + 1, \
+           'propensity', r.propensity, 'reward', r.reward, 'policy_version', r.policy_version) \
+         FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
+         WHERE r.id = ANY($1) ORDER BY r.id",
+    )
+    .bind(ids)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Gives reward 0 to up to `limit` sent reminders whose attribution window closed before `now`
+/// without a payment, with their outcome events. Rows another scheduler holds are skipped.
+pub(super) async fn settle_outcomes(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    window: Duration,
+    limit: u32,
+) -> Result<usize, StoreError> {
+    let cutoff = now - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::days(3));
+    let ids: Vec<i64> = sqlx::query_scalar(
+        // A CTE, not `id IN (subquery)`: the planner may run an IN-subquery more than once
+        // (a semi-join), and with SKIP LOCKED each run can pick other rows, past the limit.
+        "WITH due AS (\
+           SELECT id FROM reminders WHERE status = 'sent' AND reward IS NULL AND sent_at < $1 \
+           ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         UPDATE reminders r SET reward = 0.0 FROM due WHERE r.id = due.id RETURNING r.id",
+    )
+    .bind(cutoff)
+    .bind(limit as i64)
+    .fetch_all(&mut **tx)
+    .await?;
+    outcome_events(tx, &ids, now).await?;
+    Ok(ids.len())
+}
+
+/// Leases up to `limit` unpublished events, oldest first.
+pub(super) async fn claim_events(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    limit: u32,
+    lease: Duration,
+) -> Result<Vec<EventRecord>, StoreError> {
+    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
+    let mut rows: Vec<(i64, DateTime<Utc>, String, String)> = sqlx::query_as(
+        "WITH due AS (\
+           SELECT id FROM events WHERE published_at IS NULL AND (lease_until IS NULL OR lease_until < $2) \
+           ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         UPDATE events e SET lease_until = $1 FROM due WHERE e.id = due.id \
+         RETURNING e.id, e.at, e.kind, e.data::text",
+    )
+    .bind(lease_until)
+    .bind(now)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await?;
+    rows.sort_by_key(|row| row.0);
+    Ok(rows.into_iter().map(|(id, at, kind, data)| EventRecord { id, at, kind, data }).collect())
+}
+
+pub(super) async fn mark_events_published(
+    pool: &PgPool,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE events SET published_at = $2, lease_until = NULL WHERE id = ANY($1) AND published_at IS NULL",
+    )
+    .bind(ids)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Stores a new snapshot and deletes all but the last [`SNAPSHOTS_KEPT`]; returns its version.
+pub(super) async fn save_policy_snapshot(
+    tx: &mut Tx,
+    created_at: DateTime<Utc>,
+    updates: i64,
+    body: &str,
+) -> Result<i64, StoreError> {
+    let version: i64 = sqlx::query_scalar(
+        "INSERT INTO policy_snapshots (created_at, updates, body) VALUES ($1, $2, $3) RETURNING version",
+    )
+    .bind(created_at)
+    .bind(updates)
+    .bind(body)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM policy_snapshots WHERE version <= $1")
+        .bind(version - SNAPSHOTS_KEPT)
+        .execute(&mut **tx)
+        .await?;
+    Ok(version)
+}
+
+pub(super) async fn latest_policy_version(pool: &PgPool) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT max(version) FROM policy_snapshots").fetch_one(pool).await?)
+}
+
+pub(super) async fn latest_policy_snapshot(
+    pool: &PgPool,
+) -> Result<Option<PolicySnapshotRecord>, StoreError> {
+    let row: Option<(i64, DateTime<Utc>, i64, String)> = sqlx::query_as(
+        "SELECT version, created_at, updates, body FROM policy_snapshots ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(version, created_at, updates, body)| PolicySnapshotRecord {
+        version,
+        created_at,
+        updates,
+        body,
+    }))
+}
