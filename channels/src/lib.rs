@@ -10,7 +10,9 @@
 //! - [`message`]: what a rendered message looks like per medium.
 //! - [`error`]: failures classified as transient, permanent or retry-after.
 //! - [`email`]: email over SMTP with lettre, or written as `.eml` files in sandbox mode.
-//! - [`sandbox`]: the sandbox transports of the other media, JSON lines in an outbox folder.
+//! - [`sandbox`]: the sandbox transports of the other media, JSON lines in an outbox folder, and
+//!   letters also as PDF files.
+//! - [`letter`]: the postal letter printed as an A4 PDF in DIN 5008 form B, with its QR codes.
 //! - [`sms`]: SMS through Twilio, and the STOP/START keywords of inbound replies.
 //! - [`whatsapp`] and [`messenger`]: Meta's WhatsApp Cloud API and Messenger Send API.
 //! - [`iban`] and [`creditor_reference`]: bank details and ISO 11649 RF references for letters.
@@ -27,6 +29,7 @@ mod graph;
 mod http;
 pub mod iban;
 pub mod kind;
+pub mod letter;
 pub mod message;
 pub mod messenger;
 pub mod sandbox;
@@ -39,8 +42,8 @@ pub use capabilities::{Capabilities, CapabilityTable, MaxLength};
 pub use error::SendError;
 pub use kind::ChannelKind;
 pub use message::{
-    EmailMessage, LetterMessage, MessengerMessage, OutgoingMessage, SmsMessage, WhatsappMessage,
-    WhatsappTemplate,
+    AmountRow, BankDetails, EmailMessage, LetterCaptions, LetterDocument, LetterMessage, MessengerMessage,
+    OutgoingMessage, PayLink, SmsMessage, Transfer, WhatsappMessage, WhatsappTemplate,
 };
 
 use async_trait::async_trait;

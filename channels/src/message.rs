@@ -1,8 +1,11 @@
 //! What a rendered message looks like per medium: plain data, filled in by the service's templates.
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::creditor_reference::RfReference;
+use crate::iban::{Bic, Iban};
 use crate::ChannelKind;
 
 /// An email in the creditor's name. Addresses are checked when the message is built for sending,
@@ -90,14 +93,114 @@ pub fn within_service_window(last_inbound_at: Option<DateTime<Utc>>, now: DateTi
     last_inbound_at.is_some_and(|at| at <= now && now - at < SERVICE_WINDOW)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A postal letter, printed as an A4 PDF in DIN 5008 form B (see [`crate::letter`]).
+///
+/// `document` was added with the PDF; it defaults to `None`, so JSON written before it still reads,
+/// and a letter without it prints as letterhead, address, subject and body only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LetterMessage {
-    /// The return address block, one line each.
+    /// The creditor: its name first (the letterhead and the return line), then its address lines.
     pub sender_lines: Vec<String>,
-    /// The address window, one line each.
+    /// The address window, one line each, at most six.
     pub recipient_lines: Vec<String>,
+    /// Printed bold; the service puts the stage and the invoice number in it.
     pub subject: String,
+    /// Paragraphs separated by blank lines; single line breaks are kept.
     pub body: String,
+    /// What the printed letter needs beyond the text; boxed because it is large and most messages
+    /// are not letters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<Box<LetterDocument>>,
+}
+
+/// The printed letter's date, amounts, bank details, QR codes and footer. Texts arrive rendered
+/// in the debtor's language; amounts are printed exactly as given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LetterDocument {
+    /// The date line as printed, e.g. `Berlin, 21. Oktober 2026`.
+    pub date: String,
+    /// Principal, fees, interest: one row each, in order.
+    pub amounts: Vec<AmountRow>,
+    /// The sum, printed bold below a rule.
+    pub total: Option<AmountRow>,
+    /// Where to pay by transfer; printed, and the account of the EPC QR code.
+    pub bank: Option<BankDetails>,
+    /// The transfer the EPC QR code pre-fills; needs `bank`.
+    pub transfer: Option<Transfer>,
+    /// The signed pay-page, printed as a second QR code.
+    pub pay_link: Option<PayLink>,
+    /// The creditor's contact (phone, email, web, register), small at the foot of every page.
+    pub footer_lines: Vec<String>,
+    /// Captions and labels in the debtor's language; German when not given.
+    pub captions: LetterCaptions,
+}
+
+/// One line of the amounts table, e.g. `Hauptforderung` and `1.234,56 €`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AmountRow {
+    pub label: String,
+    /// Printed right-aligned as given: formatting money is the service's job.
+    pub amount: String,
+}
+
+/// The creditor's account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankDetails {
+    /// The beneficiary name, also the EPC QR code's (at most 70 characters there).
+    pub account_holder: String,
+    pub iban: Iban,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bic: Option<Bic>,
+}
+
+/// The SEPA credit transfer the EPC QR code ("GiroCode") pre-fills.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// The amount due in EUR.
+    pub amount: Decimal,
+    /// The structured remittance: the ISO 11649 creditor reference of the invoice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<RfReference>,
+    /// Unstructured remittance text, only when there is no `reference` (EPC allows one of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// The pay-page link, printed as a QR code with a caption.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayLink {
+    pub url: String,
+    /// Under the QR code, e.g. `Online bezahlen`.
+    pub caption: String,
+}
+
+/// Fixed texts of the letter. Each one not given is the German default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LetterCaptions {
+    /// Under the EPC QR code. Default `Zahlen mit Code`.
+    pub epc_qr: String,
+    /// Above the bank details. Default `Bankverbindung`.
+    pub bank_details: String,
+    /// Default `Kontoinhaber`.
+    pub account_holder: String,
+    /// Default `Verwendungszweck`, before the creditor reference.
+    pub reference: String,
+    /// `{page}` and `{pages}` are replaced. Default `Seite {page} von {pages}`.
+    pub page: String,
+}
+
+impl Default for LetterCaptions {
+    fn default() -> Self {
+        LetterCaptions {
+            epc_qr: "Zahlen mit Code".into(),
+            bank_details: "Bankverbindung".into(),
+            account_holder: "Kontoinhaber".into(),
+            reference: "Verwendungszweck".into(),
+            page: "Seite {page} von {pages}".into(),
+        }
+    }
 }
 
 /// Checks that `to` is written in E.164 (`+`, then 2 to 15 digits), as SMS and WhatsApp providers
@@ -219,6 +322,7 @@ mod tests {
                 recipient_lines: vec![],
                 subject: "s".into(),
                 body: "b".into(),
+                ..Default::default()
             }
             .into(),
         ];

@@ -1,5 +1,6 @@
 //! Sandbox transports for SMS, WhatsApp, Messenger and letters: one JSON line per message in
 //! `{dir}/{kind}.jsonl`, so the embedded mode and tests can see what would have been sent.
+//! Letters are also printed, as `{dir}/letters/{idempotency_key}.pdf` (see [`crate::letter`]).
 
 use std::collections::HashSet;
 use std::io::ErrorKind;
@@ -24,6 +25,8 @@ use crate::{Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt};
 pub struct SandboxChannel {
     kind: ChannelKind,
     path: PathBuf,
+    /// Where letters are printed to; `None` for the other media.
+    letters: Option<PathBuf>,
     // One lock over the file and the sent keys: checking for a key and appending its line must be
     // a single step, or two concurrent retries of one key would both append. The lock also keeps
     // lines from interleaving, and it is a tokio lock because it is held across the write.
@@ -53,14 +56,23 @@ struct SentKey {
 impl SandboxChannel {
     /// A sandbox for `kind` writing under `dir`. Meant for SMS, WhatsApp, Messenger and letters;
     /// email has [`SandboxEmail`](crate::email::SandboxEmail), which writes real `.eml` files.
+    /// A letter sandbox also writes each letter as a PDF, see [`SandboxChannel::letter_path`].
     pub fn new(kind: ChannelKind, dir: impl Into<PathBuf>) -> Self {
-        let path = dir.into().join(format!("{kind}.jsonl"));
-        SandboxChannel { kind, path, outbox: Mutex::new(Outbox::default()) }
+        let dir = dir.into();
+        let path = dir.join(format!("{kind}.jsonl"));
+        let letters = (kind == ChannelKind::Letter).then(|| dir.join("letters"));
+        SandboxChannel { kind, path, letters, outbox: Mutex::new(Outbox::default()) }
     }
 
     /// The file this sandbox appends to.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Where a letter sandbox prints the letter sent with `idempotency_key`:
+    /// `{dir}/letters/{idempotency_key}.pdf`. `None` for the other media.
+    pub fn letter_path(&self, idempotency_key: &str) -> Option<PathBuf> {
+        self.letters.as_ref().map(|dir| dir.join(format!("{idempotency_key}.pdf")))
     }
 
     fn receipt(&self, idempotency_key: &str) -> SendReceipt {
@@ -95,6 +107,14 @@ impl Channel for SandboxChannel {
         if outbox.sent.contains(idempotency_key) {
             return Ok(self.receipt(idempotency_key));
         }
+        // The PDF first: a letter that cannot be printed fails before its line is written, and a
+        // crash between the two leaves a PDF that the retry overwrites, never a line without one.
+        if let (OutgoingMessage::Letter(letter), Some(path)) = (message, self.letter_path(idempotency_key)) {
+            let pdf = crate::letter::render_pdf(letter)?;
+            write_whole(&path, &pdf)
+                .await
+                .map_err(|e| SendError::transient(format!("could not write {}: {e}", path.display())))?;
+        }
 
         let line =
             Line { idempotency_key, at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true), message };
@@ -117,6 +137,17 @@ impl Channel for SandboxChannel {
         outbox.sent.insert(idempotency_key.to_owned());
         Ok(self.receipt(idempotency_key))
     }
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it, so that a reader never sees
+/// half a PDF.
+async fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let partial = path.with_extension("pdf.partial");
+    tokio::fs::write(&partial, bytes).await?;
+    tokio::fs::rename(&partial, path).await
 }
 
 /// Opens `path` for appending and reads back the keys it already holds, so that a restarted

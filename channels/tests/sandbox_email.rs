@@ -78,6 +78,7 @@ async fn a_letter_is_refused_as_permanent() {
         recipient_lines: vec!["Erika Mustermann".into()],
         subject: "Mahnung".into(),
         body: "Bitte zahlen".into(),
+        ..Default::default()
     });
 
     let err = SandboxEmail::new(outbox.path()).send("r-1", &letter).await.unwrap_err();

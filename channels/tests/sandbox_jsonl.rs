@@ -71,6 +71,7 @@ async fn every_other_medium_writes_its_own_file() {
             recipient_lines: vec!["Erika Mustermann".into(), "Musterstr. 1".into(), "10115 Berlin".into()],
             subject: "Mahnung".into(),
             body: "Sehr geehrte Frau Mustermann".into(),
+            ..Default::default()
         }),
     ];
     for message in messages {

@@ -214,6 +214,7 @@ async fn other_media_and_bad_keys_are_refused_without_a_request() {
         recipient_lines: vec![],
         subject: "s".into(),
         body: "b".into(),
+        ..Default::default()
     });
     assert!(!channel.send("r-1", &letter).await.unwrap_err().is_retryable());
     assert!(channel.send("../x", &sms("x")).await.unwrap_err().reason().contains("idempotency_key"));
