@@ -349,6 +349,31 @@ mod tests {
     }
 
     #[test]
+    fn letters_from_before_the_document_still_read_and_partial_captions_default_to_german() {
+        let old: LetterMessage = serde_json::from_str(
+            r#"{"sender_lines":["Acme"],"recipient_lines":["Erika"],"subject":"s","body":"b"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.document, None);
+        assert_eq!(serde_json::to_value(&old).unwrap().as_object().unwrap().len(), 4);
+
+        let document: LetterDocument = serde_json::from_value(serde_json::json!({
+            "date": "21.10.2026",
+            "transfer": {"amount": "12.50", "reference": "RF18539007547034"},
+            "captions": {"epc_qr": "Pay with code"}
+        }))
+        .unwrap();
+        let transfer = document.transfer.as_ref().unwrap();
+        assert_eq!(transfer.amount, Decimal::new(1250, 2));
+        assert_eq!(transfer.reference.as_ref().unwrap().as_str(), "RF18539007547034");
+        assert_eq!(document.captions.epc_qr, "Pay with code");
+        assert_eq!(document.captions.bank_details, "Bankverbindung");
+        // A bad IBAN is refused when the message is read, not when the letter is printed.
+        let bad = serde_json::json!({"bank": {"account_holder": "A", "iban": "DE00 0000"}});
+        assert!(serde_json::from_value::<LetterDocument>(bad).is_err());
+    }
+
+    #[test]
     fn templates_and_the_last_inbound_time_round_trip() {
         let at = "2026-10-20T08:00:00Z".parse::<DateTime<Utc>>().unwrap();
         let message = OutgoingMessage::Whatsapp(WhatsappMessage {

@@ -117,3 +117,32 @@ fn bank_lines(document: &crate::message::LetterDocument, captions: &LetterCaptio
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letter(recipients: usize) -> LetterMessage {
+        LetterMessage {
+            sender_lines: vec!["Acme GmbH".into()],
+            recipient_lines: (0..recipients).map(|i| format!("Zeile {i}")).collect(),
+            subject: "Mahnung".into(),
+            body: "Bitte zahlen Sie.".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_address_field_holds_six_lines_and_needs_one() {
+        assert!(render_pdf(&letter(6)).unwrap().starts_with(b"%PDF-"));
+        assert_eq!(render_pdf(&letter(7)), Err(LetterError::TooManyRecipientLines(7)));
+        assert_eq!(render_pdf(&letter(0)), Err(LetterError::NoRecipient));
+    }
+
+    #[test]
+    fn a_bad_letter_is_a_permanent_send_error_naming_the_field() {
+        let error = crate::SendError::from(LetterError::TooManyRecipientLines(7));
+        assert!(!error.is_retryable());
+        assert!(error.reason().contains("recipient_lines"), "{error}");
+    }
+}
