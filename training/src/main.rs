@@ -1,7 +1,9 @@
 //! `mahnwerk-train`: the analysts' CLI. `fit` turns a decision log (the JSON-lines exchange
 //! format of DESIGN.md) into a model snapshot that `mahnwerk policy serve --model` and, later,
-//! the schedulers load. Evaluation, reports and publishing come with the rest of the policy work.
+//! the schedulers load. `bench-policies` runs the learner against baselines and the oracle on the
+//! simulator. Evaluation on logs, reports and publishing come with the rest of the policy work.
 
+mod bench;
 mod fit;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +34,22 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run uniform, fixed, epsilon-greedy, LinUCB, the mahnwerk learner and the oracle on the
+    /// simulator; print a table per seed and the mean, write learning-curve plots (SVG).
+    BenchPolicies {
+        /// Simulator seeds, comma-separated; each is a new population and script.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+        seeds: Vec<u64>,
+        /// Reminders per seed.
+        #[arg(long, default_value_t = 20_000)]
+        rounds: usize,
+        /// Debtors in the population (1 to 999999).
+        #[arg(long, default_value_t = 1000)]
+        debtors: usize,
+        /// Directory for the plots.
+        #[arg(long, default_value = "target/bench-policies")]
+        out: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -40,6 +58,9 @@ fn main() -> anyhow::Result<()> {
             let summary = fit::fit(&log, &out, warm_start, seed)?;
             println!("{summary}");
             Ok(())
+        }
+        Command::BenchPolicies { seeds, rounds, debtors, out } => {
+            bench::bench(&bench::BenchArgs { seeds, rounds, debtors, out })
         }
     }
 }
