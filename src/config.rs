@@ -99,12 +99,13 @@ impl Default for LearnConfig {
     }
 }
 
-/// What one message costs, roughly, at list prices in 2026: an email next to nothing, an SMS
-/// segment and a WhatsApp utility template a few cents, Messenger free, a printed and posted
-/// letter about 1.20 EUR.
+/// What one message costs by default: the channel capabilities' list prices (an email next to
+/// nothing, an SMS segment and a WhatsApp template a few cents, Messenger free, a letter 1.20 EUR).
 pub fn default_costs_eur() -> BTreeMap<ChannelKind, f64> {
-    use ChannelKind::*;
-    [(Email, 0.001), (Sms, 0.075), (Whatsapp, 0.06), (Messenger, 0.0), (Letter, 1.20)].into()
+    ChannelKind::ALL
+        .into_iter()
+        .map(|kind| (kind, kind.capabilities().cost_eur.try_into().unwrap_or(0.0)))
+        .collect()
 }
 
 impl LearnConfig {

@@ -30,7 +30,7 @@ enum Command {
     Demo {
         #[arg(long, default_value_t = 2000)]
         debtors: usize,
-        #[arg(long, default_value_t = 180)]
+        #[arg(long, default_value_t = 365)]
         days: u32,
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -121,14 +121,19 @@ enum Bench {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // The demo prints a report; its roles' routine logs (a snapshot every few simulated hours)
+    // would bury it, so only warnings show unless RUST_LOG asks for more.
+    let default_filter = match cli.command {
+        Command::Demo { .. } => "warn",
+        _ => "info,sqlx=warn,lapin=warn,lapin::returned_messages=error",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,lapin=warn,lapin::returned_messages=error".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Run { role } => run(&config, role).await,

@@ -164,6 +164,7 @@ pub fn render(job: &DeliveryJob, creditor: &Creditor) -> Result<OutgoingMessage,
                 recipient_lines,
                 subject: t.subject,
                 body: format!("{}\n\n{}\n\n{}", t.greeting, t.body, t.closing),
+                ..LetterMessage::default()
             })
         }
     })

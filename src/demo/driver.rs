@@ -72,6 +72,7 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
     // The creditor's calendar: invoices not paid by their due day become overdue the next morning.
     let mut events: BTreeMap<(DateTime<Utc>, Event), ()> = BTreeMap::new();
     let mut tally = Tally::default();
+    let mut overdue_quarter: HashMap<usize, usize> = HashMap::new();
     for (index, invoice) in invoices.iter().enumerate() {
         let debtor = &population.debtors()[invoice.debtor_index];
         let overdue_at = at_day(invoice.due_day + 1, 5);
@@ -82,6 +83,9 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
         match population.model().unprompted_payment_day(debtor, invoice, &mut rng) {
             Some(0) => tally.paid_on_time += 1,
             unprompted => {
+                let quarter = (4 * invoice.due_day as usize / options.days.max(1) as usize).min(3);
+                tally.by_quarter[quarter].0 += 1;
+                overdue_quarter.insert(index, quarter);
                 events.insert((overdue_at, Event::Overdue { invoice: index }), ());
                 if let Some(day) = unprompted {
                     events.insert((at_day(invoice.due_day + day, 12), Event::Pays { invoice: index }), ());
@@ -180,6 +184,11 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
         bar.finish_and_clear();
     }
     tally.paid = paid.len();
+    for invoice in paid.keys() {
+        if let Some(&quarter) = overdue_quarter.get(invoice) {
+            tally.by_quarter[quarter].1 += 1;
+        }
+    }
     let invoice_due: HashMap<usize, chrono::NaiveDate> =
         paid.keys().map(|&i| (i, world::date_of(invoices[i].due_day))).collect();
     tally.days_to_pay = paid.iter().map(|(i, at)| (at.date_naive() - invoice_due[i]).num_days()).collect();

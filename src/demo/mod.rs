@@ -37,7 +37,7 @@ impl Default for DemoOptions {
     fn default() -> Self {
         Self {
             debtors: 2000,
-            days: 180,
+            days: 365,
             seed: 42,
             out: PathBuf::from("outbox"),
             progress: true,

@@ -21,6 +21,9 @@ pub struct Tally {
     pub paid: usize,
     /// Days from due date to payment, per paid overdue invoice.
     pub days_to_pay: Vec<i64>,
+    /// (overdue invoices, of those paid) by the quarter of the period they fell due in: how the
+    /// payment rate develops while the adaptive policy learns.
+    pub by_quarter: [(usize, usize); 4],
 }
 
 /// One run of the demo with one policy.
@@ -38,6 +41,8 @@ pub struct Report {
     pub overdue: u64,
     pub paid_overdue: usize,
     pub payment_rate: f64,
+    /// `payment_rate` of the cases that fell due in each quarter of the period.
+    pub payment_rate_by_quarter: [f64; 4],
     pub median_days_to_pay: Option<f64>,
     /// What the reminders cost at the default prices of `[learn] costs_eur` (all reminders the
     /// scheduler planned, sent or not).
@@ -90,6 +95,7 @@ impl Report {
             overdue,
             paid_overdue: tally.paid,
             payment_rate: if overdue == 0 { 0.0 } else { tally.paid as f64 / overdue as f64 },
+            payment_rate_by_quarter: tally.by_quarter.map(|(cases, paid)| paid as f64 / cases.max(1) as f64),
             median_days_to_pay: median,
             channel_cost_eur,
             cost_per_payment_eur: (tally.paid > 0).then(|| channel_cost_eur / tally.paid as f64),
@@ -112,6 +118,9 @@ impl fmt::Display for Report {
             self.paid_overdue,
             100.0 * self.payment_rate
         )?;
+        let quarters: Vec<String> =
+            self.payment_rate_by_quarter.iter().map(|r| format!("{:.1} %", 100.0 * r)).collect();
+        writeln!(f, "    by quarter due        {}", quarters.join(", "))?;
         match self.median_days_to_pay {
             Some(days) => writeln!(f, "  median days to pay      {days:>7.1}  (from due date)")?,
             None => writeln!(f, "  median days to pay            -")?,
@@ -176,6 +185,14 @@ impl fmt::Display for Comparison {
                 100.0 * adaptive.payment_rate,
                 100.0 * fixed.payment_rate,
                 100.0 * (adaptive.payment_rate / fixed.payment_rate.max(f64::MIN_POSITIVE) - 1.0)
+            )?;
+            let last = |r: &Report| 100.0 * r.payment_rate_by_quarter[3];
+            writeln!(
+                f,
+                "  last quarter            {:.1} % vs {:.1} %: {:+.1} points (after learning)",
+                last(adaptive),
+                last(fixed),
+                last(adaptive) - last(fixed)
             )?;
             if let (Some(a), Some(b)) = (adaptive.median_days_to_pay, fixed.median_days_to_pay) {
                 writeln!(f, "  median days to pay      {a:.1} vs {b:.1}")?;
