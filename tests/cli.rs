@@ -85,6 +85,17 @@ fn a_small_demo_compares_both_policies_and_fills_their_outboxes() {
             })
             .sum();
         assert_eq!((emails + other) as u64, run["stats"]["reminders"]["by_status"]["sent"].as_u64().unwrap());
+        // Every letter is also a printable PDF, with the creditor's bank details and an EPC
+        // transfer referencing the invoice (the PDF itself is checked in mahnwerk-channels).
+        let letters = std::fs::read_to_string(out.join("letter.jsonl")).unwrap_or_default();
+        let pdfs = std::fs::read_dir(out.join("letters")).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(pdfs, letters.lines().count(), "{policy}");
+        for line in letters.lines() {
+            let line: serde_json::Value = serde_json::from_str(line).unwrap();
+            let document = &line["message"]["document"];
+            assert_eq!(document["bank"]["iban"], "DE89370400440532013000", "{line}");
+            assert!(document["transfer"]["reference"].as_str().unwrap().starts_with("RF"), "{line}");
+        }
     }
     assert_eq!(runs[0]["policy_version"], "fixed-v1");
     let adaptive_version = runs[1]["policy_version"].as_str().unwrap();

@@ -3,9 +3,11 @@
 //! sends it through `mahnwerk-channels` with the reminder's idempotency key, and records the
 //! result before acking. Transient failures go back into the outbox with exponential backoff.
 
+pub mod letter;
 pub mod render;
 mod worker;
 
+pub use letter::CreditorBank;
 pub use render::{Creditor, Creditors};
 pub use worker::{ChannelWorker, RetryPolicy};
 

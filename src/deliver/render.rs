@@ -2,6 +2,7 @@
 //! debtor's language (German or English for now; the templates issue brings the rest). The
 //! debtor sees the creditor, never mahnwerk.
 
+use super::letter::{self, CreditorBank};
 use crate::domain::{ChannelKind, Money, Tone};
 use crate::store::DeliveryJob;
 use mahnwerk_channels::{
@@ -23,6 +24,9 @@ pub struct Creditor {
     /// Letterhead lines under the name (street, postal code and city).
     #[serde(default)]
     pub address_lines: Vec<String>,
+    /// Where debtors transfer to: printed on letters with an EPC QR code.
+    #[serde(default)]
+    pub bank: Option<CreditorBank>,
 }
 
 /// Creditors by tenant, with a fallback for tenants not configured.
@@ -40,6 +44,7 @@ impl Creditors {
             email: self.default_email.clone(),
             phone: None,
             address_lines: Vec::new(),
+            bank: None,
         })
     }
 }
@@ -118,8 +123,12 @@ pub fn german_amount(money: &Money) -> String {
     }
 }
 
-/// Renders `job` for its channel.
-pub fn render(job: &DeliveryJob, creditor: &Creditor) -> Result<OutgoingMessage, MissingAddress> {
+/// Renders `job` for its channel; a letter is dated `today`.
+pub fn render(
+    job: &DeliveryJob,
+    creditor: &Creditor,
+    today: chrono::NaiveDate,
+) -> Result<OutgoingMessage, MissingAddress> {
     let open = Money::new(job.amount_due.amount() - job.amount_paid + job.fee, job.amount_due.currency());
     let t = texts(job, creditor, &open);
     let short = format!("{}: {} {}", creditor.name, t.subject, t.body);
@@ -164,7 +173,7 @@ pub fn render(job: &DeliveryJob, creditor: &Creditor) -> Result<OutgoingMessage,
                 recipient_lines,
                 subject: t.subject,
                 body: format!("{}\n\n{}\n\n{}", t.greeting, t.body, t.closing),
-                ..LetterMessage::default()
+                document: Some(Box::new(letter::document(job, creditor, today))),
             })
         }
     })

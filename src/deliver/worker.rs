@@ -104,7 +104,7 @@ impl ChannelWorker {
             DeliveryResult::Skipped { reason: format!("case is {}", job.case_state) }
         } else {
             let creditor = self.creditors.get(job.tenant.as_str());
-            match render(&job, &creditor) {
+            match render(&job, &creditor, now.date_naive()) {
                 Err(missing) => DeliveryResult::Failed { error: missing.to_string() },
                 Ok(message) => match self.transport.send(&job.idempotency_key, &message).await {
                     Ok(receipt) => DeliveryResult::Sent { provider_id: receipt.provider_id },

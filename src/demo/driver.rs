@@ -39,6 +39,12 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
         email: "forderungen@stadtwerke-musterstadt.example".into(),
         phone: Some("+49 30 1234567".into()),
         address_lines: vec!["Am Markt 1".into(), "10115 Berlin".into()],
+        bank: Some(crate::deliver::CreditorBank {
+            // The IBAN of the German banks' own examples: valid, and nobody's account.
+            iban: "DE89370400440532013000".parse().context("the demo IBAN")?,
+            bic: Some("COBADEFFXXX".parse().context("the demo BIC")?),
+            account_holder: None,
+        }),
     };
     let config = Config {
         database_url: format!("sqlite://{}", out.join("demo.sqlite").display()),
@@ -212,6 +218,7 @@ fn prepare_out_dir(out: &std::path::Path) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(out.join(name));
     }
     let _ = std::fs::remove_dir_all(out.join("email"));
+    let _ = std::fs::remove_dir_all(out.join("letters"));
     Ok(())
 }
 
