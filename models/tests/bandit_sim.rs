@@ -1,8 +1,8 @@
 //! The learner on the simulator: over a few thousand reminders to the default population, with
 //! outcomes arriving up to 200 decisions late and out of order, its payment rate over the last
 //! quarter beats uniform random choice and the fixed schedule (email at 10:00, a letter where no
-//! email is held). The full comparison (more seeds, more baselines, the oracle) is the
-//! evaluation harness's job; this keeps the learner honest in `cargo test`.
+//! email is held). The full comparison (more seeds, more baselines, the oracle and the bounds
+//! below it) is `mahnwerk-train bench-policies`; this keeps the learner honest in `cargo test`.
 
 use linfa::ParamGuard;
 use mahnwerk_models::bandit::{Bandit, BanditParams, Context, DecisionId, Request};

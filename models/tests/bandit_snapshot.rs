@@ -2,7 +2,9 @@
 //! decisions survive it, and other format versions or inconsistent content are refused.
 
 use linfa::ParamGuard;
-use mahnwerk_models::bandit::{Bandit, BanditError, BanditParams, Context, Decision, Request, Snapshot};
+use mahnwerk_models::bandit::{
+    Bandit, BanditError, BanditParams, Context, Decision, Request, Snapshot, SNAPSHOT_VERSION,
+};
 
 const CHANNELS: [&str; 3] = ["email", "sms", "letter"];
 const HOURS: [u8; 4] = [9, 12, 18, 20];
@@ -91,14 +93,23 @@ fn a_young_model_makes_a_small_snapshot() {
 fn other_versions_and_inconsistent_content_are_refused() {
     let (bandit, _) = trained();
     let mut value = serde_json::to_value(bandit.snapshot()).expect("serialises");
-    value["version"] = 2.into();
+    value["version"] = (SNAPSHOT_VERSION + 1).into();
     let snapshot: Snapshot = serde_json::from_value(value.clone()).expect("same shape");
     assert_eq!(
         Bandit::from_snapshot(snapshot, 1).err(),
-        Some(BanditError::SnapshotVersion { found: 2, supported: 1 })
+        Some(BanditError::SnapshotVersion { found: SNAPSHOT_VERSION + 1, supported: SNAPSHOT_VERSION })
     );
 
-    value["version"] = 1.into();
+    value["version"] = SNAPSHOT_VERSION.into();
+    let mut broken = value.clone();
+    broken["debtors"][0][1]["mean"][0] = serde_json::Value::String("NaN".into());
+    assert!(serde_json::from_value::<Snapshot>(broken).is_err(), "a debtor's mean is a number");
+    let mut broken = value.clone();
+    let cov = broken["debtors"][0][1]["cov"].as_array_mut().expect("a debtor's covariance");
+    cov.pop();
+    let snapshot: Snapshot = serde_json::from_value(broken).expect("same shape");
+    assert!(matches!(Bandit::from_snapshot(snapshot, 1), Err(BanditError::InvalidSnapshot(_))));
+
     value["slots"][0] = (1u32 << 20).into();
     let snapshot: Snapshot = serde_json::from_value(value.clone()).expect("same shape");
     assert!(matches!(Bandit::from_snapshot(snapshot, 1), Err(BanditError::InvalidSnapshot(_))));

@@ -17,32 +17,25 @@
 //! part of a block has prior variance at most `prior_variance`, as the block's own bias has.
 //!
 //! # Blocks
-//! The score (log-odds of payment) of arm `(c, h)` is the sum of five blocks, each a dot product
-//! of its own weights with its own features:
+//! The population part of the score (log-odds of payment) of arm `(c, h)` is the sum of five
+//! blocks, each a dot product of its own weights with its own features:
 //!
 //! | block | one per | features |
 //! | --- | --- | --- |
-//! | shared | decision | bias, every context feature `f`, the debtor |
-//! | channel | channel `c` | `c`, `c x f`, `c x debtor` |
-//! | bucket | hour bucket `b = h / width` | `b`, `b x f`, `b x debtor` |
+//! | shared | decision | bias, every context feature `f` |
+//! | channel | channel `c` | `c`, `c x f` |
+//! | bucket | hour bucket `b = h / width` | `b`, `b x f` |
 //! | hour | hour `h` | `h` |
 //! | arm | pair `(c, h)` | `c x h` |
 //!
 //! `c x segment`, `c x stage`, `b x segment`, ... are all `c x f` and `b x f` for whatever keys
-//! the caller sends. The debtor features (`debtor`, `c x debtor`, `b x debtor`) have their own,
-//! smaller prior variance. No weight belongs to two blocks of different channels, buckets or
-//! hours (up to hash collisions), which is what makes the block sums independent under the
-//! diagonal posterior (see [`thompson`](super::thompson)).
+//! the caller sends. No weight belongs to two blocks of different channels, buckets or hours (up
+//! to hash collisions), which is what makes the block sums independent under the diagonal
+//! posterior (see [`thompson`](super::thompson)). The debtor's own effects are not hashed
+//! features: they live in the [`debtors`](super::debtors) book, with a full covariance.
 
 use super::context::{Context, FeatureValue};
 use super::hashing::{cross, finalize, fnv1a, namespace};
-
-/// Which prior a weight has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Class {
-    Population,
-    Debtor,
-}
 
 // Feature hashes are finalized (or crossed, which finalizes) so that their top bits pick a slot.
 const BIAS: u64 = finalize(namespace("bias"));
@@ -55,8 +48,8 @@ const CHANNEL: u64 = namespace("channel");
 const BUCKET: u64 = namespace("bucket");
 const HOUR: u64 = namespace("hour");
 
-/// A context as hashed features, plus the debtor; built once per decision and kept with a pending
-/// decision.
+/// A context as hashed features, plus the debtor's hash (the key of its entry in the debtor
+/// book); built once per decision and kept with a pending decision.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Encoded {
     pub(crate) ctx: Vec<(u64, f32)>,
@@ -112,54 +105,48 @@ fn hour_hash(hour: u8) -> u64 {
 
 /// The shared block's features.
 #[inline]
-pub(crate) fn shared(enc: &Encoded, mut f: impl FnMut(u64, f32, Class)) {
-    f(BIAS, 1.0, Class::Population);
+pub(crate) fn shared(enc: &Encoded, mut f: impl FnMut(u64, f32)) {
+    f(BIAS, 1.0);
     for &(h, v) in &enc.ctx {
-        f(h, v, Class::Population);
-    }
-    if let Some(d) = enc.debtor {
-        f(d, 1.0, Class::Debtor);
+        f(h, v);
     }
 }
 
 /// The features of a block keyed by `key` (a channel's or a bucket's hash).
 #[inline]
-fn keyed(enc: &Encoded, key: u64, mut f: impl FnMut(u64, f32, Class)) {
-    f(key, 1.0, Class::Population);
+fn keyed(enc: &Encoded, key: u64, mut f: impl FnMut(u64, f32)) {
+    f(key, 1.0);
     for &(h, v) in &enc.ctx {
-        f(cross(key, h), v, Class::Population);
-    }
-    if let Some(d) = enc.debtor {
-        f(cross(key, d), 1.0, Class::Debtor);
+        f(cross(key, h), v);
     }
 }
 
 /// The channel block of the channel with hash `channel` (see [`channel_hash`]).
 #[inline]
-pub(crate) fn channel(enc: &Encoded, channel: u64, f: impl FnMut(u64, f32, Class)) {
+pub(crate) fn channel(enc: &Encoded, channel: u64, f: impl FnMut(u64, f32)) {
     keyed(enc, channel, f);
 }
 
 /// The bucket block of hour bucket `bucket`.
 #[inline]
-pub(crate) fn bucket(enc: &Encoded, bucket: u8, f: impl FnMut(u64, f32, Class)) {
+pub(crate) fn bucket(enc: &Encoded, bucket: u8, f: impl FnMut(u64, f32)) {
     keyed(enc, bucket_hash(bucket), f);
 }
 
 /// The hour block: the hour's own weight.
 #[inline]
-pub(crate) fn hour(hour: u8, mut f: impl FnMut(u64, f32, Class)) {
-    f(hour_hash(hour), 1.0, Class::Population);
+pub(crate) fn hour(hour: u8, mut f: impl FnMut(u64, f32)) {
+    f(hour_hash(hour), 1.0);
 }
 
 /// The arm block: the weight of the exact (channel, hour) pair.
 #[inline]
-pub(crate) fn arm(channel: u64, hour: u8, mut f: impl FnMut(u64, f32, Class)) {
-    f(cross(channel, hour_hash(hour)), 1.0, Class::Population);
+pub(crate) fn arm(channel: u64, hour: u8, mut f: impl FnMut(u64, f32)) {
+    f(cross(channel, hour_hash(hour)), 1.0);
 }
 
-/// Every feature of one arm: the five blocks together, as an update sees them.
-pub(crate) fn chosen(enc: &Encoded, ch: u64, h: u8, width: u8, mut f: impl FnMut(u64, f32, Class)) {
+/// Every population feature of one arm: the five blocks together, as an update sees them.
+pub(crate) fn chosen(enc: &Encoded, ch: u64, h: u8, width: u8, mut f: impl FnMut(u64, f32)) {
     shared(enc, &mut f);
     channel(enc, ch, &mut f);
     bucket(enc, bucket_of(h, width), &mut f);
@@ -206,12 +193,8 @@ mod tests {
     fn an_arm_has_every_block() {
         let enc = encode(&Context::new().cat("segment", "b2c").num("stage", 2.0));
         let mut n = 0;
-        let mut debtor = 0;
-        chosen(&enc, channel_hash("sms"), 18, 3, |_, _, class| {
-            n += 1;
-            debtor += usize::from(class == Class::Debtor);
-        });
-        // shared 1 + 3 + 1, channel 1 + 3 + 1, bucket 1 + 3 + 1, hour 1, arm 1
-        assert_eq!((n, debtor), (17, 3));
+        chosen(&enc, channel_hash("sms"), 18, 3, |_, _| n += 1);
+        // shared 1 + 3, channel 1 + 3, bucket 1 + 3, hour 1, arm 1
+        assert_eq!(n, 14);
     }
 }

@@ -4,10 +4,11 @@
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-use super::features::{self, channel_hash, Class, Encoded};
+use super::debtors::{self, Debtors};
+use super::features::{self, channel_hash, Encoded};
 use super::pending::{Pending, PendingDecision};
 use super::thompson::{Blocks, Objective};
-use super::weights::{sigmoid, Weights};
+use super::weights::{laplace_step, sigmoid, Gauss, Weights};
 use super::{BanditError, Decision, DecisionId, LoggedDecision, Request, ValidBanditParams};
 
 /// The bandit's random number generator: seedable and the same stream on every platform.
@@ -45,6 +46,7 @@ pub struct ArmEstimate {
 pub struct Bandit {
     pub(super) params: ValidBanditParams,
     pub(super) weights: Weights,
+    pub(super) debtors: Debtors,
     pub(super) pending: Pending,
     pub(super) next_id: u64,
     pub(super) stats: BanditStats,
@@ -52,8 +54,9 @@ pub struct Bandit {
     // Buffers reused between calls: a decision allocates only the pending entry it keeps.
     enc: Encoded,
     blocks: Blocks,
-    features: Vec<(u64, f32, Class)>,
+    features: Vec<(u64, f32)>,
     update_scratch: Vec<(usize, f64, f64)>,
+    debtor_scratch: debtors::Pending,
 }
 
 impl Bandit {
@@ -72,6 +75,7 @@ impl Bandit {
         seed: u64,
     ) -> Self {
         Bandit {
+            debtors: Debtors::new(&params),
             params,
             weights,
             pending,
@@ -82,6 +86,7 @@ impl Bandit {
             blocks: Blocks::default(),
             features: Vec::new(),
             update_scratch: Vec::new(),
+            debtor_scratch: debtors::Pending::default(),
         }
     }
 
@@ -110,6 +115,7 @@ impl Bandit {
         self.enc.encode(request.context, request.debtor);
         self.blocks.compute(
             &self.weights,
+            &self.debtors,
             &self.enc,
             request,
             self.params.hour_bucket,
@@ -154,13 +160,22 @@ impl Bandit {
         Ok(())
     }
 
+    /// One joint Laplace step on the population weights and the debtor's own effects.
     fn learn(&mut self, enc: &Encoded, channel: u64, hour: u8, reward: f64) {
         self.features.clear();
-        features::chosen(enc, channel, hour, self.params.hour_bucket, |h, x, c| {
-            self.features.push((h, x, c))
-        });
-        self.weights.update(&self.features, reward, &mut self.update_scratch);
+        features::chosen(enc, channel, hour, self.params.hour_bucket, |h, x| self.features.push((h, x)));
+        let population = self.weights.prepare(&self.features, &mut self.update_scratch);
+        let own = self.debtors.prepare(enc.debtor, channel, hour, &mut self.debtor_scratch);
+        let step =
+            laplace_step(Gauss { mean: population.mean + own.mean, var: population.var + own.var }, reward);
+        self.weights.apply(step, &self.update_scratch);
+        self.debtors.apply(step, &self.debtor_scratch);
         self.stats.updates += 1;
+    }
+
+    /// Number of debtors whose own effects are held.
+    pub fn debtors(&self) -> usize {
+        self.debtors.len()
     }
 
     /// Drops the pending decisions made at or before `now - pending_ttl_secs` (same clock as
@@ -182,6 +197,7 @@ impl Bandit {
         self.enc.encode(request.context, request.debtor);
         self.blocks.compute(
             &self.weights,
+            &self.debtors,
             &self.enc,
             request,
             self.params.hour_bucket,
@@ -205,6 +221,7 @@ impl Bandit {
         self.enc.encode(request.context, request.debtor);
         self.blocks.compute(
             &self.weights,
+            &self.debtors,
             &self.enc,
             request,
             self.params.hour_bucket,

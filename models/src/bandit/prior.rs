@@ -19,7 +19,7 @@ use linfa_logistic::LogisticRegression;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
-use super::features::{self, channel_hash, Class, Encoded};
+use super::features::{self, channel_hash, Encoded};
 use super::hashing::slot;
 use super::learner::BanditStats;
 use super::pending::Pending;
@@ -62,8 +62,8 @@ pub fn fit_prior(log: &[LoggedDecision], params: &ValidBanditParams) -> Result<P
         enc.encode(&logged.context, None);
         let mut row = Vec::new();
         let ch = channel_hash(&logged.channel);
-        features::chosen(&enc, ch, logged.hour, params.hour_bucket, |h, x, class| {
-            if class == Class::Population && x != 0.0 {
+        features::chosen(&enc, ch, logged.hour, params.hour_bucket, |h, x| {
+            if x != 0.0 {
                 let s = slot(h, params.hash_bits) as u32;
                 let next = columns.len();
                 row.push((*columns.entry(s).or_insert(next), f64::from(x)));

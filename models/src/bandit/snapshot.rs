@@ -1,20 +1,22 @@
 //! Versioned, serialisable model state: what a learner writes and every scheduler reloads.
 //!
 //! A snapshot holds the checked parameters, the posterior slots that differ from the prior (a
-//! sparse list, so a young model is small), the pending decisions, the next decision id and the
-//! counters. It holds no random state: each process that loads it chooses its seed, and the same
+//! sparse list, so a young model is small), each debtor's own effects, the pending decisions, the
+//! next decision id and the counters. It holds no random state: each process that loads it chooses its seed, and the same
 //! snapshot and seed give the same decisions.
 
 use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 
+use super::debtors::DebtorState;
 use super::learner::{Bandit, BanditStats};
 use super::pending::{Pending, PendingDecision};
 use super::weights::Weights;
 use super::{BanditError, BanditParams, DecisionId, ValidBanditParams};
 
-/// The snapshot format this build writes and reads.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// The snapshot format this build writes and reads. Version 2 moved the debtors' effects out of
+/// the hashed slots into their own list.
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -27,6 +29,9 @@ pub struct Snapshot {
     slots: Vec<u32>,
     means: Vec<f32>,
     precisions: Vec<f32>,
+    /// Per debtor (hash of the id): its effects' mean and covariance.
+    #[serde(default)]
+    debtors: Vec<(u64, DebtorState)>,
     pending: Vec<(DecisionId, PendingDecision)>,
 }
 
@@ -57,6 +62,13 @@ impl Bandit {
             slots,
             means,
             precisions,
+            debtors: {
+                let mut debtors: Vec<(u64, DebtorState)> =
+                    self.debtors.states().map(|(d, s)| (*d, s.clone())).collect();
+                // Oldest first, so a snapshot of the same state is the same text.
+                debtors.sort_by_key(|(_, s)| s.touched);
+                debtors
+            },
             pending: self.pending.iter().map(|(id, d)| (*id, d.clone())).collect(),
         }
     }
@@ -91,6 +103,16 @@ impl Bandit {
             return Err(BanditError::InvalidSnapshot(format!("pending decision {id} is not below next_id")));
         }
         let pending: Pending = snapshot.pending.into_iter().collect();
-        Ok(Bandit::from_parts(params, weights, pending, snapshot.next_id, snapshot.stats, seed))
+        let mut bandit = Bandit::from_parts(params, weights, pending, snapshot.next_id, snapshot.stats, seed);
+        let base = bandit.debtors.base();
+        for (debtor, state) in snapshot.debtors {
+            if !state.is_consistent(base) {
+                return Err(BanditError::InvalidSnapshot(format!(
+                    "debtor {debtor:#x} has an inconsistent state"
+                )));
+            }
+            bandit.debtors.restore(debtor, state);
+        }
+        Ok(bandit)
     }
 }

@@ -2,11 +2,13 @@
 //!
 //! # Sampling
 //! Under the diagonal Gaussian posterior each block sum of [`features`] is an independent
-//! Gaussian (its mean is `x.m`, its variance `sum x_i^2 / q_i`), and an arm's score is the sum of
-//! its five blocks. Drawing one value per block (one shared, one per channel, per bucket, per
-//! hour and per arm: 89 normal draws for 5 channels x 13 hours) therefore draws the arms' scores
-//! jointly from the posterior, correlations included, exactly as drawing all the weights would
-//! (up to hash collisions), at a fraction of the cost. Each draw's deviation from the mean is multiplied
+//! Gaussian (its mean is `x.m`, its variance `sum x_i^2 / q_i`), and an arm's population score is
+//! the sum of its five blocks. Drawing one value per block (one shared, one per channel, per
+//! bucket, per hour and per arm: 89 normal draws for 5 channels x 13 hours) therefore draws the
+//! arms' scores jointly from the posterior, correlations included, exactly as drawing all the
+//! weights would (up to hash collisions), at a fraction of the cost. The debtor's own effects
+//! (intercept, daily curve, channels; see [`debtors`](super::debtors)) are drawn jointly from their
+//! full covariance through its Cholesky factor, 12 more normal draws for 5 channels. Each draw's deviation from the mean is multiplied
 //! by `sample_scale` (default 0.25, see [`BanditParams::sample_scale`](super::BanditParams)):
 //! the diagonal posterior is too wide along the arms it has seen, and plain sampling (scale 1)
 //! over-explores. The drawn arm values are `sigmoid(score) * amount_weight - lambda * cost`;
@@ -31,9 +33,12 @@
 //! # Arms that cannot win
 //! An arm whose sampled score's upper bound `mean + 4 sd` (sd already scaled) lies below some
 //! other arm's lower bound `mean - 4 sd` (compared as values) is not sampled: it would win a
-//! draw with probability below `2 * P(Z > 4) = 6.4e-5`. That saves most of the draws once the
-//! posterior is sure, and the propensity stays exact for the policy as run (such an arm has
-//! propensity `epsilon / arms`).
+//! draw with probability below `2 * P(Z > 4) = 6.4e-5`. The same test is applied within each
+//! channel to the parts that differ between its hours (the channel's own parts are one draw for
+//! all of them), which rules out the hours a debtor plainly does not read that channel at, even
+//! while the channel itself is uncertain. That saves most of the draws once the posterior is
+//! sure (with one arm left, none is drawn), and the propensity stays exact for the policy as
+//! run (such an arm has propensity `epsilon / arms`).
 //!
 //! # Exploration floor
 //! With probability `epsilon` (default 0.05) the arm is drawn uniformly from the allowed ones
@@ -44,6 +49,7 @@
 use rand::{Rng, RngCore};
 use rand_distr::StandardNormal;
 
+use super::debtors::{Debtors, View};
 use super::features::{self, bucket_of, channel_hash, Encoded};
 use super::weights::{sigmoid, Gauss, Weights};
 use super::Request;
@@ -59,9 +65,10 @@ impl Normal {
         Normal { mean: g.mean, sd: scale * g.var.sqrt() }
     }
 
+    /// The value at standard normal `z`.
     #[inline]
-    fn draw<R: Rng>(&self, rng: &mut R) -> f64 {
-        self.mean + self.sd * rng.sample::<f64, _>(StandardNormal)
+    fn at(&self, z: f64) -> f64 {
+        self.mean + self.sd * z
     }
 }
 
@@ -85,6 +92,8 @@ pub(crate) struct Blocks {
     hour_bucket: Vec<usize>,
     hours: Vec<Gauss>,
     arms: Vec<Gauss>,
+    /// The debtor's own effects for this request.
+    debtor: View,
     /// Per arm: can it win a draw (see "Arms that cannot win")?
     live: Vec<bool>,
     /// Multiplier of the standard deviations when sampling (`sample_scale`).
@@ -93,6 +102,7 @@ pub(crate) struct Blocks {
     sampled: Vec<Normal>,
     z_bucket: Vec<f64>,
     z_hour: Vec<f64>,
+    normals: Vec<f64>,
     pub(crate) counts: Vec<u32>,
 }
 
@@ -102,13 +112,14 @@ impl Blocks {
     pub(crate) fn compute(
         &mut self,
         w: &Weights,
+        debtors: &Debtors,
         enc: &Encoded,
         request: &Request<'_>,
         width: u8,
         scale: f64,
     ) {
         let mut g = Gauss::default();
-        features::shared(enc, |h, x, c| w.add(&mut g, h, x, c));
+        features::shared(enc, |h, x| w.add(&mut g, h, x));
         self.shared = g;
 
         self.channel_hashes.clear();
@@ -117,7 +128,7 @@ impl Blocks {
         for (i, name) in request.channels.iter().enumerate() {
             let ch = channel_hash(name);
             let mut g = Gauss::default();
-            features::channel(enc, ch, |h, x, c| w.add(&mut g, h, x, c));
+            features::channel(enc, ch, |h, x| w.add(&mut g, h, x));
             self.channel_hashes.push(ch);
             self.channels.push(g);
             self.costs.push(request.cost(i));
@@ -137,13 +148,13 @@ impl Blocks {
             };
             self.hour_bucket.push(index);
             let mut g = Gauss::default();
-            features::hour(hour, |h, x, c| w.add(&mut g, h, x, c));
+            features::hour(hour, |h, x| w.add(&mut g, h, x));
             self.hours.push(g);
         }
         self.buckets.clear();
         for &b in &self.bucket_ids {
             let mut g = Gauss::default();
-            features::bucket(enc, b, |h, x, c| w.add(&mut g, h, x, c));
+            features::bucket(enc, b, |h, x| w.add(&mut g, h, x));
             self.buckets.push(g);
         }
 
@@ -151,10 +162,12 @@ impl Blocks {
         for &ch in &self.channel_hashes {
             for &hour in request.hours {
                 let mut g = Gauss::default();
-                features::arm(ch, hour, |h, x, c| w.add(&mut g, h, x, c));
+                features::arm(ch, hour, |h, x| w.add(&mut g, h, x));
                 self.arms.push(g);
             }
         }
+
+        self.debtor.fill(debtors, enc.debtor, &self.channel_hashes, request.hours);
 
         // One contiguous sampling table: shared, channels, buckets, hours, arms.
         self.sampled.clear();
@@ -164,7 +177,12 @@ impl Blocks {
         self.sampled.extend(blocks.into_iter().flatten().map(|&g| Normal::of(g, scale)));
     }
 
-    /// Marks the arms that can win a draw under `objective`.
+    /// Marks the arms that can win a draw under `objective`: those whose upper bound reaches the
+    /// best lower bound over all arms, and, within their channel, the best lower bound of the
+    /// parts that differ between the channel's hours (hour, bucket, pair, the debtor's curve). The
+    /// channel's own parts are one draw for all its hours, so an hour beaten on the rest by
+    /// another hour of the same channel cannot be the channel's best, whatever the channel's
+    /// draw; and the objective is monotone in the score within a channel (one cost).
     pub(crate) fn prune(&mut self, objective: Objective) {
         const Z: f64 = 4.0;
         let n_hours = self.hours.len();
@@ -184,6 +202,34 @@ impl Blocks {
             let live = bound(self, a, Z).partial_cmp(&floor) != Some(std::cmp::Ordering::Less);
             self.live.push(live);
         }
+        for c in 0..self.channels.len() {
+            let hourly = |blocks: &Self, h: usize, z: f64| {
+                let g = blocks.hourly(c, h);
+                g.mean + z * blocks.scale * g.var.sqrt()
+            };
+            let floor = (0..n_hours).map(|h| hourly(self, h, -Z)).fold(f64::NEG_INFINITY, f64::max);
+            for h in 0..n_hours {
+                if hourly(self, h, Z) < floor {
+                    self.live[c * n_hours + h] = false;
+                }
+            }
+        }
+        // The two rules bound different sums; should they together rule out everything, sample
+        // everything rather than pick blindly.
+        if !self.live.contains(&true) {
+            self.live.iter_mut().for_each(|l| *l = true);
+        }
+    }
+
+    /// The parts of arm `(c, h)`'s score that differ between the hours of channel `c`.
+    fn hourly(&self, c: usize, h: usize) -> Gauss {
+        let parts = [
+            self.buckets[self.hour_bucket[h]],
+            self.hours[h],
+            self.arms[c * self.hours.len() + h],
+            self.debtor.hour_curve(h),
+        ];
+        parts.iter().fold(Gauss::default(), |acc, g| Gauss { mean: acc.mean + g.mean, var: acc.var + g.var })
     }
 
     pub(crate) fn arm_count(&self) -> usize {
@@ -200,25 +246,64 @@ impl Blocks {
             self.buckets[self.hour_bucket[h]],
             self.hours[h],
             self.arms[index],
+            self.debtor.arm(c, h),
         ];
         parts.iter().fold(Gauss::default(), |acc, g| Gauss { mean: acc.mean + g.mean, var: acc.var + g.var })
     }
 
+    /// How many standard normals one sample takes, given which arms are live.
+    fn normals_per_sample(&self, objective: Objective) -> usize {
+        let n_hours = self.hours.len();
+        let mut need = self.buckets.len() + n_hours + self.debtor.len();
+        need += usize::from(objective.lambda > 0.0);
+        for row in self.live.chunks(n_hours.max(1)) {
+            let live = row.iter().filter(|&&l| l).count();
+            if live > 0 {
+                need += 1 + live;
+            }
+        }
+        need
+    }
+
     /// One posterior sample of every arm's value; returns the best arm (the first on ties).
-    fn draw_best<R: Rng>(&mut self, rng: &mut R, objective: Objective) -> usize {
+    fn draw_best<R: Rng>(&mut self, rng: &mut R, objective: Objective, need: usize) -> usize {
         let (n_channels, n_buckets, n_hours) = (self.channels.len(), self.buckets.len(), self.hours.len());
         let (shared, rest) = self.sampled.split_first().expect("compute ran");
         let (channels, rest) = rest.split_at(n_channels);
         let (buckets, rest) = rest.split_at(n_buckets);
         let (hours, arms) = rest.split_at(n_hours);
 
-        self.z_bucket.clear();
-        self.z_bucket.extend(buckets.iter().map(|n| n.draw(rng)));
-        self.z_hour.clear();
-        for (n, &b) in hours.iter().zip(&self.hour_bucket) {
-            self.z_hour.push(n.draw(rng) + self.z_bucket[b]);
+        // All of the sample's standard normals in one tight loop (where the sampler inlines),
+        // then handed out in a fixed order.
+        self.normals.clear();
+        self.normals.extend((0..need).map(|_| rng.sample::<f64, _>(StandardNormal)));
+        let z = &self.normals;
+        let mut next = 0;
+        let debtor = self.debtor.active;
+        if debtor {
+            let n = self.debtor.len();
+            self.debtor.draw(self.scale, &z[..n]);
+            next = n;
         }
-        let z_shared = if objective.lambda > 0.0 { shared.draw(rng) } else { 0.0 };
+        self.z_bucket.clear();
+        for n in buckets {
+            self.z_bucket.push(n.at(z[next]));
+            next += 1;
+        }
+        self.z_hour.clear();
+        for (h, (n, &b)) in hours.iter().zip(&self.hour_bucket).enumerate() {
+            let own = if debtor { self.debtor.hour(h) } else { 0.0 };
+            self.z_hour.push(n.at(z[next]) + self.z_bucket[b] + own);
+            next += 1;
+        }
+        // The shared block and the debtor's intercept add the same to every arm; they matter only
+        // through the sigmoid of the cost-aware objective.
+        let z_shared = if objective.lambda > 0.0 {
+            next += 1;
+            shared.at(z[next - 1]) + if debtor { self.debtor.intercept() } else { 0.0 }
+        } else {
+            0.0
+        };
 
         let mut best = (f64::NEG_INFINITY, 0);
         for (c, channel) in channels.iter().enumerate() {
@@ -226,7 +311,8 @@ impl Blocks {
             if !self.live[row.clone()].contains(&true) {
                 continue;
             }
-            let z_channel = channel.draw(rng);
+            let z_channel = channel.at(z[next]) + if debtor { self.debtor.channel(c) } else { 0.0 };
+            next += 1;
             let mut top = (f64::NEG_INFINITY, 0);
             for (h, ((arm, z_hour), live)) in
                 arms[row.clone()].iter().zip(&self.z_hour).zip(&self.live[row]).enumerate()
@@ -234,7 +320,8 @@ impl Blocks {
                 if !live {
                     continue;
                 }
-                let score = z_hour + arm.draw(rng);
+                let score = z_hour + arm.at(z[next]);
+                next += 1;
                 if score > top.0 {
                     top = (score, h);
                 }
@@ -251,6 +338,7 @@ impl Blocks {
                 best = (value, c * n_hours + top.1);
             }
         }
+        debug_assert_eq!(next, need);
         best.1
     }
 
@@ -269,9 +357,17 @@ impl Blocks {
         // The thousands of normal draws come from a fast generator seeded from the caller's
         // stream, so a decision is still a function of the seed.
         let mut fast = WyRand(rng.next_u64());
+        // A sure posterior leaves one arm that can win: every draw would pick it.
+        let mut live = self.live.iter().enumerate().filter(|(_, &l)| l).map(|(a, _)| a);
+        if let (Some(only), None) = (live.next(), live.next()) {
+            self.counts[only] = draws;
+            return only;
+        }
+        self.debtor.prepare_draws();
+        let need = self.normals_per_sample(objective);
         let mut picked = 0;
         for j in 0..draws {
-            let best = self.draw_best(&mut fast, objective);
+            let best = self.draw_best(&mut fast, objective, need);
             self.counts[best] += 1;
             if pick == Some(j) {
                 picked = best;

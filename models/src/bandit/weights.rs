@@ -1,9 +1,8 @@
 //! The diagonal Gaussian posterior over the hashed weights, and its one-observation Laplace update.
 //!
 //! Each slot holds a mean `m` and the precision `q_data` that data has added; the prior precision
-//! (`1 / prior_variance`, or `1 / debtor_prior_variance` for debtor features) is added when a
-//! slot is read, so the prior strength stays a parameter and an untouched slot costs nothing in a
-//! snapshot.
+//! `1 / prior_variance` is added when a slot is read, so the prior strength stays a parameter and
+//! an untouched slot costs nothing in a snapshot.
 //!
 //! # The update (Chapelle & Li 2011, Algorithm 3, one observation at a time)
 //! With features `x` of the chosen arm, prior `N(m_i, 1/q_i)` per weight and reward `y` in
@@ -13,8 +12,11 @@
 //! safeguarded Newton (the root lies in `(y - 1, y)`), move the means there, and add the diagonal
 //! of the Hessian at the mode, `x_i^2 p (1 - p)`, to each precision. That is the Laplace
 //! approximation of the exact one-observation posterior, restricted to a diagonal.
+//!
+//! The debtor's own effects ([`debtors`](super::debtors)) join the same step: their mean and
+//! variance are added to `mu` and `v`, the one scalar `a` moves both parts, and each part adds
+//! its own share of the curvature (see [`laplace_step`]).
 
-use super::features::Class;
 use super::hashing::slot;
 use super::ValidBanditParams;
 
@@ -30,7 +32,7 @@ pub(crate) struct Weights {
     bits: u8,
     /// `[mean, data precision]` per slot, side by side so one read is one cache line.
     slots: Vec<[f32; 2]>,
-    prior_precision: [f64; 2],
+    prior_precision: f64,
 }
 
 impl std::fmt::Debug for Weights {
@@ -49,7 +51,7 @@ impl Weights {
         Weights {
             bits: params.hash_bits,
             slots: vec![[0.0; 2]; 1 << params.hash_bits],
-            prior_precision: [1.0 / params.prior_variance, 1.0 / params.debtor_prior_variance],
+            prior_precision: 1.0 / params.prior_variance,
         }
     }
 
@@ -62,18 +64,13 @@ impl Weights {
         slot(hash, self.bits)
     }
 
-    #[inline]
-    fn prior(&self, class: Class) -> f64 {
-        self.prior_precision[class as usize]
-    }
-
     /// Adds feature `hash` with value `x` to the Gaussian `g` of a block's sum.
     #[inline]
-    pub(crate) fn add(&self, g: &mut Gauss, hash: u64, x: f32, class: Class) {
+    pub(crate) fn add(&self, g: &mut Gauss, hash: u64, x: f32) {
         let [mean, data] = self.slots[self.slot_of(hash)];
         let x = f64::from(x);
         g.mean += x * f64::from(mean);
-        g.var += x * x / (self.prior(class) + f64::from(data));
+        g.var += x * x / (self.prior_precision + f64::from(data));
     }
 
     /// The slots that differ from the prior, as `(slot, mean, data precision)`.
@@ -90,37 +87,58 @@ impl Weights {
         self.slots[slot] = [mean, data_precision];
     }
 
-    /// One observation: `features` are `(hash, value, class)` of the chosen arm, `reward` in
-    /// `[0, 1]`. `scratch` is reused between calls.
-    pub(crate) fn update(
-        &mut self,
-        features: &[(u64, f32, Class)],
-        reward: f64,
-        scratch: &mut Vec<(usize, f64, f64)>,
-    ) {
+    /// The first half of an update: the Gaussian of the chosen arm's population score, and in
+    /// `scratch` what [`apply`](Self::apply) needs. `features` are `(hash, value)`.
+    pub(crate) fn prepare(&self, features: &[(u64, f32)], scratch: &mut Vec<(usize, f64, f64)>) -> Gauss {
         scratch.clear();
         let mut g = Gauss::default();
-        for &(hash, x, class) in features {
+        for &(hash, x) in features {
             if x == 0.0 {
                 continue;
             }
             let s = self.slot_of(hash);
             let [mean, data] = self.slots[s];
-            let q = self.prior(class) + f64::from(data);
+            let q = self.prior_precision + f64::from(data);
             let x = f64::from(x);
             g.mean += x * f64::from(mean);
             g.var += x * x / q;
             scratch.push((s, x, q));
         }
-        let a = mode_step(g.mean, g.var, reward);
-        let p = sigmoid(g.mean + a * g.var);
-        let curvature = p * (1.0 - p);
-        for &(s, x, q) in scratch.iter() {
+        g
+    }
+
+    /// The second half: moves the means by the mode step `a` and adds `curvature * x^2` to each
+    /// precision.
+    pub(crate) fn apply(&mut self, step: Step, scratch: &[(usize, f64, f64)]) {
+        for &(s, x, q) in scratch {
             let [mean, data] = &mut self.slots[s];
-            *mean = (f64::from(*mean) + a * x / q) as f32;
-            *data = (f64::from(*data) + x * x * curvature) as f32;
+            *mean = (f64::from(*mean) + step.a * x / q) as f32;
+            *data = (f64::from(*data) + x * x * step.curvature) as f32;
         }
     }
+
+    /// One observation on the population weights alone.
+    #[cfg(test)]
+    fn update(&mut self, features: &[(u64, f32)], reward: f64, scratch: &mut Vec<(usize, f64, f64)>) {
+        let g = self.prepare(features, scratch);
+        let step = laplace_step(g, reward);
+        self.apply(step, scratch);
+    }
+}
+
+/// The Laplace step of one observation: the scalar `a` of the mode (`w = m + a * Cov x`) and the
+/// curvature `p (1 - p)` at the mode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Step {
+    pub(crate) a: f64,
+    pub(crate) curvature: f64,
+}
+
+/// The step for a score with prior `g` (mean `x.m`, variance `x' Cov x`) and reward `y`.
+pub(crate) fn laplace_step(g: Gauss, y: f64) -> Step {
+    let a = mode_step(g.mean, g.var, y);
+    let p = sigmoid(g.mean + a * g.var);
+    Step { a, curvature: p * (1.0 - p) }
 }
 
 pub(crate) fn sigmoid(z: f64) -> f64 {
@@ -168,13 +186,13 @@ mod tests {
     fn rewards_pull_the_mean_their_way_and_precision_only_grows() {
         let params = BanditParams::new().hash_bits(12).check().unwrap();
         let mut w = Weights::new(&params);
-        let (population, debtor) = (finalize(7), finalize(9));
-        let features = [(population, 1.0f32, Class::Population), (debtor, 1.0, Class::Debtor)];
+        let (a, b) = (finalize(7), finalize(9));
+        let features = [(a, 1.0f32), (b, 0.5)];
         let mut scratch = Vec::new();
         let mean = |w: &Weights| {
             let mut g = Gauss::default();
-            for &(h, x, c) in &features {
-                w.add(&mut g, h, x, c);
+            for &(h, x) in &features {
+                w.add(&mut g, h, x);
             }
             g
         };
@@ -187,8 +205,8 @@ mod tests {
         }
         let after_misses = mean(&w);
         assert!(after_misses.mean < after_pay.mean && after_misses.var < after_pay.var);
-        // The debtor weight has the stronger prior, so it moved less than the population weight.
+        // The feature with the smaller value moved less.
         let m = |h: u64| w.slots[w.slot_of(h)][0];
-        assert!(m(debtor).abs() < m(population).abs());
+        assert!(m(b).abs() < m(a).abs());
     }
 }
