@@ -90,6 +90,26 @@ fn a_young_model_makes_a_small_snapshot() {
 }
 
 #[test]
+fn a_version_1_snapshot_still_loads_with_its_population_weights_and_no_debtors() {
+    let (mut bandit, open) = trained();
+    let mut value = serde_json::to_value(bandit.snapshot()).expect("serialises");
+    value["version"] = 1.into();
+    value.as_object_mut().expect("an object").remove("debtors");
+    let params = value["params"].as_object_mut().expect("an object");
+    params.remove("debtor_harmonics");
+    params.remove("max_debtors");
+    let snapshot: Snapshot = serde_json::from_value(value).expect("a version 1 snapshot reads");
+    let mut old = Bandit::from_snapshot(snapshot, 3).expect("version 1 is still read");
+    assert_eq!((old.debtors(), old.pending()), (0, 40));
+    assert!(bandit.debtors() > 0);
+    // Without a debtor, both score from the same population weights.
+    let ctx = context(1);
+    let request = Request::new(&ctx, &CHANNELS, &HOURS);
+    assert_eq!(old.estimates(&request).expect("valid"), bandit.estimates(&request).expect("valid"));
+    assert_eq!(old.outcome(open[0].id, 1.0), Ok(()));
+}
+
+#[test]
 fn other_versions_and_inconsistent_content_are_refused() {
     let (bandit, _) = trained();
     let mut value = serde_json::to_value(bandit.snapshot()).expect("serialises");
@@ -99,6 +119,10 @@ fn other_versions_and_inconsistent_content_are_refused() {
         Bandit::from_snapshot(snapshot, 1).err(),
         Some(BanditError::SnapshotVersion { found: SNAPSHOT_VERSION + 1, supported: SNAPSHOT_VERSION })
     );
+
+    value["version"] = 0.into();
+    let snapshot: Snapshot = serde_json::from_value(value.clone()).expect("same shape");
+    assert!(matches!(Bandit::from_snapshot(snapshot, 1), Err(BanditError::SnapshotVersion { found: 0, .. })));
 
     value["version"] = SNAPSHOT_VERSION.into();
     let mut broken = value.clone();

@@ -18,8 +18,8 @@ pub enum BanditError {
     /// A reward that is not a finite number in `[0, 1]`.
     #[error("invalid reward {0}: must be a finite number between 0 and 1")]
     InvalidReward(f64),
-    /// A snapshot written by a format this build does not read.
-    #[error("snapshot version {found} is not supported (this build reads version {supported})")]
+    /// A snapshot written by a format this build does not read; `supported` is the newest it reads.
+    #[error("snapshot version {found} is not supported (this build reads versions 1 to {supported})")]
     SnapshotVersion { found: u32, supported: u32 },
     /// A snapshot of the right version whose content is inconsistent (a slot out of range, ...).
     #[error("invalid snapshot: {0}")]

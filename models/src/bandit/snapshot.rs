@@ -14,13 +14,19 @@ use super::pending::{Pending, PendingDecision};
 use super::weights::Weights;
 use super::{BanditError, BanditParams, DecisionId, ValidBanditParams};
 
-/// The snapshot format this build writes and reads. Version 2 moved the debtors' effects out of
-/// the hashed slots into their own list.
+/// The snapshot format this build writes. Version 2 moved the debtors' effects out of the hashed
+/// slots into their own list. Version 1 is still read: its population weights and pending
+/// decisions carry over, its per-debtor weights are left in slots nothing reads any more, and
+/// every debtor starts again from the population.
 pub const SNAPSHOT_VERSION: u32 = 2;
+
+/// The oldest snapshot format this build reads.
+const OLDEST_READABLE: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
-    /// Format version; [`Bandit::from_snapshot`] refuses any other than [`SNAPSHOT_VERSION`].
+    /// Format version; [`Bandit::from_snapshot`] refuses one newer than [`SNAPSHOT_VERSION`] or
+    /// older than version 1.
     pub version: u32,
     params: ValidBanditParams,
     stats: BanditStats,
@@ -76,7 +82,7 @@ impl Bandit {
     /// Restores a bandit from `snapshot`, drawing from `seed`. The parameters are checked again,
     /// so a hand-edited snapshot cannot smuggle in a bad value.
     pub fn from_snapshot(snapshot: Snapshot, seed: u64) -> Result<Bandit, BanditError> {
-        if snapshot.version != SNAPSHOT_VERSION {
+        if !(OLDEST_READABLE..=SNAPSHOT_VERSION).contains(&snapshot.version) {
             return Err(BanditError::SnapshotVersion {
                 found: snapshot.version,
                 supported: SNAPSHOT_VERSION,
