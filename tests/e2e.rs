@@ -18,12 +18,11 @@ use mahnwerk_models::sim::{Population, SimConfig};
 use smtp_sink::SmtpSink;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use support::scenario::{eventually, json, quiet, PATIENCE};
 use support::servers::Backend;
 
 const INVOICES: usize = 200;
 const TENANT: &str = "e2e";
-const PATIENCE: Duration = Duration::from_secs(120);
 
 /// 200 invoice messages whose debtors each have an email address of their own.
 fn invoice_messages() -> Vec<(String, String, Message)> {
@@ -50,36 +49,6 @@ fn invoice_messages() -> Vec<(String, String, Message)> {
             (number, email, json("invoice.overdue", &body))
         })
         .collect()
-}
-
-fn json(routing_key: &str, body: &serde_json::Value) -> Message {
-    Message {
-        routing_key: routing_key.into(),
-        body: body.to_string().into_bytes(),
-        headers: Vec::new(),
-        content_type: Some("application/json".into()),
-    }
-}
-
-/// Polls `check` until it holds, failing the test after [`PATIENCE`].
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// Nothing due and nothing in flight: the roles have done all there is to do until `now`.
-async fn quiet(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> bool {
-    let stats = store.stats().await.expect("stats");
-    let in_flight = stats.reminders.by_status["queued"];
-    let next_due = store.next_due_at().await.expect("next due");
-    in_flight == 0 && next_due.is_none_or(|due| due > now)
 }
 
 async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topology) {

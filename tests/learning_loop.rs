@@ -17,12 +17,11 @@ use mahnwerk::store::Store;
 use mahnwerk_models::bandit::Snapshot;
 use mahnwerk_models::sim::{Population, SimConfig};
 use std::sync::Arc;
-use std::time::Duration;
+use support::scenario::{eventually, json, quiet};
 use support::servers::Backend;
 
 const INVOICES: usize = 40;
 const TENANT: &str = "learn";
-const PATIENCE: Duration = Duration::from_secs(120);
 
 fn invoice_messages() -> Vec<(String, Message)> {
     let population = Population::generate(
@@ -45,34 +44,6 @@ fn invoice_messages() -> Vec<(String, Message)> {
             (number.clone(), json("invoice.overdue", &body))
         })
         .collect()
-}
-
-fn json(routing_key: &str, body: &serde_json::Value) -> Message {
-    Message {
-        routing_key: routing_key.into(),
-        body: body.to_string().into_bytes(),
-        headers: Vec::new(),
-        content_type: Some("application/json".into()),
-    }
-}
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-async fn quiet(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> bool {
-    let stats = store.stats().await.expect("stats");
-    let in_flight = stats.reminders.by_status.get("queued").copied().unwrap_or(0);
-    let next_due = store.next_due_at().await.expect("next due");
-    in_flight == 0 && next_due.is_none_or(|due| due > now)
 }
 
 /// Outcomes the newest stored snapshot has learned from.

@@ -3,4 +3,5 @@
 pub mod amqp;
 pub mod db;
 pub mod malformed;
+pub mod scenario;
 pub mod servers;

@@ -1,0 +1,42 @@
+//! Helpers of the scenario tests that run every role in-process on a manual clock: waiting for
+//! a condition, recognising that the roles are done for now, building JSON messages.
+
+#![allow(dead_code)]
+
+use mahnwerk::queue::Message;
+use mahnwerk::store::Store;
+use std::time::Duration;
+
+/// How long a scenario waits for the roles before it fails.
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
+/// Polls `check` until it holds, failing the test after [`PATIENCE`].
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Nothing due and nothing in flight: the roles have done all there is to do until `now`.
+pub async fn quiet(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> bool {
+    let stats = store.stats().await.expect("stats");
+    let in_flight = stats.reminders.by_status.get("queued").copied().unwrap_or(0);
+    let next_due = store.next_due_at().await.expect("next due");
+    in_flight == 0 && next_due.is_none_or(|due| due > now)
+}
+
+/// A JSON message with `routing_key`, as producers publish them.
+pub fn json(routing_key: &str, body: &serde_json::Value) -> Message {
+    Message {
+        routing_key: routing_key.into(),
+        body: body.to_string().into_bytes(),
+        headers: Vec::new(),
+        content_type: Some("application/json".into()),
+    }
+}
