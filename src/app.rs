@@ -104,6 +104,10 @@ impl Service {
             let smtp = mahnwerk_channels::email::SmtpEmail::new(&settings).context("configuring SMTP")?;
             transports = transports.with(Arc::new(smtp));
         }
+        if let Some(twilio) = &config.twilio {
+            let sms = mahnwerk_channels::sms::TwilioSms::new(twilio).context("configuring Twilio SMS")?;
+            transports = transports.with(Arc::new(sms));
+        }
         Ok(Self {
             store,
             topology: Topology::new(config.namespace.clone()),

@@ -7,6 +7,7 @@ use crate::deliver::Creditor;
 use crate::domain::{ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
 use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
+use mahnwerk_channels::sms::{TwilioSettings, TwilioSms};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -27,6 +28,10 @@ pub struct Config {
     /// Email transport: "sandbox" (default) or "smtp".
     pub email_transport: EmailTransport,
     pub smtp: Option<SmtpConfig>,
+    /// SMS through Twilio's Messages API (`[twilio] account_sid, auth_token, from` or
+    /// `messaging_service_sid`, optional `status_callback`, `base_url`, `max_segments`,
+    /// `timeout`); unset: SMS go to the sandbox.
+    pub twilio: Option<TwilioSettings>,
     /// Sender address for tenants without a `[creditors.<tenant>]` entry.
     pub default_sender: String,
     /// Pause between scheduler steps when idle, in milliseconds.
@@ -159,6 +164,7 @@ impl Default for Config {
             outbox_dir: PathBuf::from("outbox"),
             email_transport: EmailTransport::Sandbox,
             smtp: None,
+            twilio: None,
             default_sender: "billing@example.org".to_owned(),
             poll_interval_ms: 1000,
             creditors: BTreeMap::new(),
@@ -230,6 +236,14 @@ impl Config {
         if let Some(sender) = var("MAHNWERK_DEFAULT_SENDER") {
             self.default_sender = sender;
         }
+        if let Some(sid) = var("MAHNWERK_TWILIO_ACCOUNT_SID") {
+            let token = var("MAHNWERK_TWILIO_AUTH_TOKEN")
+                .context("MAHNWERK_TWILIO_ACCOUNT_SID needs MAHNWERK_TWILIO_AUTH_TOKEN")?;
+            let mut twilio = TwilioSettings::new(sid, SecretString::from(token), "");
+            twilio.from = var("MAHNWERK_TWILIO_FROM");
+            twilio.messaging_service_sid = var("MAHNWERK_TWILIO_MESSAGING_SERVICE_SID");
+            self.twilio = Some(twilio);
+        }
         if let Some(policy) = var("MAHNWERK_POLICY") {
             self.policy = policy.parse().context("MAHNWERK_POLICY")?;
         }
@@ -248,6 +262,9 @@ impl Config {
         }
         self.plan_book()?;
         self.learn.validate()?;
+        if let Some(twilio) = &self.twilio {
+            TwilioSms::new(twilio).context("in [twilio]")?;
+        }
         Ok(())
     }
 
@@ -298,7 +315,7 @@ impl Config {
     /// A human-readable summary without secrets (passwords and the AMQP URL's credentials).
     pub fn describe(&self) -> String {
         format!(
-            "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\noutbox: {}\npolicy: {:?}",
+            "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\nsms: {}\noutbox: {}\npolicy: {:?}",
             redact_url(&self.database_url),
             match &self.amqp_url {
                 Some(url) => redact_url(secrecy::ExposeSecret::expose_secret(url)),
@@ -309,6 +326,10 @@ impl Config {
                 Some(s) if self.email_transport == EmailTransport::Smtp =>
                     format!("smtp {}:{}", s.host, s.port.unwrap_or(587)),
                 _ => "sandbox".to_owned(),
+            },
+            match &self.twilio {
+                Some(t) => format!("twilio {} ({})", t.account_sid, t.base_url),
+                None => "sandbox".to_owned(),
             },
             self.outbox_dir.display(),
             self.policy
@@ -380,6 +401,31 @@ mod tests {
         let mut config = Config::default();
         config.tenant_plans.insert("acme".into(), [(DebtorKind::Consumer, "nope".to_owned())].into());
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn twilio_from_the_environment() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        };
+        let mut config = Config::default();
+        let missing_token = config.apply_env(env(&[("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1")]));
+        assert!(missing_token.unwrap_err().to_string().contains("MAHNWERK_TWILIO_AUTH_TOKEN"));
+        config
+            .apply_env(env(&[
+                ("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1"),
+                ("MAHNWERK_TWILIO_AUTH_TOKEN", "sekrit"),
+                ("MAHNWERK_TWILIO_FROM", "+15005550006"),
+            ]))
+            .unwrap();
+        config.validate().unwrap();
+        let shown = format!("{config:?}");
+        assert!(shown.contains("twilio AC1") && !shown.contains("sekrit"), "{shown}");
+        let mut no_sender = Config::default();
+        no_sender
+            .apply_env(env(&[("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1"), ("MAHNWERK_TWILIO_AUTH_TOKEN", "t")]))
+            .unwrap();
+        assert!(format!("{:#}", no_sender.validate().unwrap_err()).contains("[twilio]"));
     }
 
     #[test]
