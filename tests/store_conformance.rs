@@ -184,6 +184,7 @@ fn new_reminder(
         send_at,
         local_hour: 9,
         context: serde_json::json!({"stage": case.stages_planned, "segment": "b2c"}),
+        allowed: serde_json::json!({"channels": [channel.as_str(), "letter"], "hours": [9, 18]}),
         propensity: 0.25,
         policy_version: "test-1".into(),
         next_action_at,
@@ -929,6 +930,8 @@ async fn suite_learning(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!((first["reward"].as_f64(), first["propensity"].as_f64()), (Some(1.0), Some(0.25)));
     assert_eq!(first["policy_version"], "test-1");
     assert_eq!(first["context"]["segment"], "b2c");
+    assert_eq!(first["channels"], serde_json::json!(["email", "letter"]), "the arms it chose among");
+    assert_eq!(first["hours"], serde_json::json!([9, 18]));
     let rewards: Vec<f64> = lines.iter().map(|l| l["reward"].as_f64().unwrap()).collect();
     assert_eq!(rewards, [1.0, 0.0, 0.0]);
     let logged: mahnwerk_models::bandit::LoggedDecision = serde_json::from_value(first.clone()).unwrap();

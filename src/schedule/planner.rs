@@ -67,6 +67,10 @@ impl Planner {
             send_at,
             local_hour: decision.hour,
             context: Value::Object(context),
+            allowed: json!({
+                "channels": channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "hours": hours,
+            }),
             propensity: decision.propensity,
             policy_version: decision.policy_version,
             next_action_at: send_at + Duration::days(i64::from(wait_days)),

@@ -111,6 +111,8 @@ pub struct NewReminder {
     pub send_at: DateTime<Utc>,
     pub local_hour: u8,
     pub context: serde_json::Value,
+    /// The arms the policy chose among: `{"channels": [...], "hours": [...]}`.
+    pub allowed: serde_json::Value,
     pub propensity: f64,
     pub policy_version: String,
     /// When the case is due for its next stage.

@@ -22,6 +22,7 @@ pub(super) async fn outcome_events(tx: &mut Tx, ids: &[i64], at: DateTime<Utc>) 
          SELECT $2, 'reminder.outcome', r.case_id, jsonb_build_object(\
            'id', r.id::text, 'reminder_id', r.id, 'tenant', i.tenant, \
            'debtor', i.tenant || '/' || i.debtor_id, 'context', r.context, 'at', r.created_at, \
+           'channels', r.allowed -> 'channels', 'hours', r.allowed -> 'hours', \
            'sent_at', r.sent_at, 'channel', r.channel, 'hour', r.local_hour, 'stage', r.stage + 1, \
            'propensity', r.propensity, 'reward', r.reward, 'policy_version', r.policy_version) \
          FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \

@@ -93,6 +93,7 @@ struct ReminderColumns {
     send_at: Vec<DateTime<Utc>>,
     local_hour: Vec<i16>,
     context: Vec<serde_json::Value>,
+    allowed: Vec<serde_json::Value>,
     propensity: Vec<f64>,
     policy_version: Vec<String>,
     idempotency_key: Vec<String>,
@@ -109,6 +110,7 @@ impl ReminderColumns {
         self.send_at.push(r.send_at);
         self.local_hour.push(r.local_hour as i16);
         self.context.push(r.context);
+        self.allowed.push(r.allowed);
         self.propensity.push(r.propensity);
         self.policy_version.push(r.policy_version);
         self.idempotency_key.push(idempotency_key(case_id, r.stage));
@@ -120,13 +122,13 @@ impl ReminderColumns {
         }
         sqlx::query(
             "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
-             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at) \
+             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed) \
              SELECT u.case_id, u.stage, u.stage_name, u.tone, u.fee, u.channel, u.send_at, u.local_hour, u.context, \
-             u.propensity, u.policy_version, 'scheduled', 0, u.idempotency_key, $13, $13 \
+             u.propensity, u.policy_version, 'scheduled', 0, u.idempotency_key, $13, $13, u.allowed \
              FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::numeric[], $6::text[], \
-               $7::timestamptz[], $8::int2[], $9::jsonb[], $10::float8[], $11::text[], $12::text[]) \
+               $7::timestamptz[], $8::int2[], $9::jsonb[], $10::float8[], $11::text[], $12::text[], $14::jsonb[]) \
                AS u(case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, propensity, \
-                    policy_version, idempotency_key) \
+                    policy_version, idempotency_key, allowed) \
              ON CONFLICT (case_id, stage) DO NOTHING",
         )
         .bind(&self.case_id)
@@ -142,6 +144,7 @@ impl ReminderColumns {
         .bind(&self.policy_version)
         .bind(&self.idempotency_key)
         .bind(now)
+        .bind(&self.allowed)
         .execute(&mut **tx)
         .await?;
         Ok(())

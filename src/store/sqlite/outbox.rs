@@ -67,8 +67,8 @@ async fn insert_reminder(
     let state = case.state.apply(CaseEvent::ReminderPlanned).unwrap_or(case.state);
     sqlx::query(
         "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
-         propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13) \
+         propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13, $14) \
          ON CONFLICT (case_id, stage) DO NOTHING",
     )
     .bind(case.case_id)
@@ -84,6 +84,7 @@ async fn insert_reminder(
     .bind(&r.policy_version)
     .bind(idempotency_key(case.case_id, r.stage))
     .bind(now)
+    .bind(r.allowed.to_string())
     .execute(&mut **tx)
     .await?;
     sqlx::query(
