@@ -124,8 +124,8 @@ impl LearnConfig {
         if self.reload_secs == 0 {
             bail!("learn.reload_secs must be at least 1");
         }
-        if !(self.lambda.is_finite() && self.lambda >= 0.0) {
-            bail!("learn.lambda must be a finite number >= 0, got {}", self.lambda);
+        if !(0.0..=1e6).contains(&self.lambda) {
+            bail!("learn.lambda must be between 0 and 1000000, got {}", self.lambda);
         }
         for (channel, cost) in &self.costs_eur {
             if !(cost.is_finite() && *cost >= 0.0) {
@@ -440,9 +440,10 @@ mod tests {
         config.validate().unwrap();
         assert!(toml::from_str::<Config>("policy = \"clever\"").is_err());
         assert!(toml::from_str::<Config>("[learn]\ncosts_eur = { pigeon = 1.0 }").is_err());
-        let bad =
-            Config { learn: LearnConfig { lambda: -1.0, ..LearnConfig::default() }, ..Config::default() };
-        assert!(bad.validate().unwrap_err().to_string().contains("learn.lambda"));
+        for lambda in [-1.0, f64::NAN, 2e6] {
+            let bad = Config { learn: LearnConfig { lambda, ..LearnConfig::default() }, ..Config::default() };
+            assert!(bad.validate().unwrap_err().to_string().contains("learn.lambda"), "{lambda}");
+        }
         let mut env = Config::default();
         env.apply_env(|name| (name == "MAHNWERK_POLICY").then(|| "fixed".to_owned())).unwrap();
         assert_eq!(env.policy, PolicyKind::Fixed);
