@@ -18,7 +18,7 @@ use mahnwerk_models::sim::{Population, SimConfig};
 use smtp_sink::SmtpSink;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use support::scenario::{eventually, json, quiet, PATIENCE};
+use support::scenario::{eventually, json, quiet, stop_roles, PATIENCE};
 use support::servers::Backend;
 
 const INVOICES: usize = 200;
@@ -76,7 +76,7 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));
     let service = Service::assemble(&config, Arc::clone(&store), Arc::clone(&queue), clock.clone()).unwrap();
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
-    let mut roles = service.spawn(Role::All, &shutdown);
+    let roles = service.spawn(Role::All, &shutdown);
 
     let invoices = invoice_messages();
     queue
@@ -115,11 +115,7 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
         clock.advance(Days::days(1));
         eventually("the day's work done", || async { quiet(store.as_ref(), clock.now()).await }).await;
     }
-    trigger.trigger();
-    while let Some(ended) = roles.join_next().await {
-        let (name, result) = ended.expect("no role panicked");
-        result.unwrap_or_else(|e| panic!("role {name} failed: {e:#}"));
-    }
+    stop_roles(trigger, roles).await;
 
     // Who received what after the payments.
     let mut later: BTreeMap<String, usize> = BTreeMap::new();

@@ -17,7 +17,7 @@ use mahnwerk::store::Store;
 use mahnwerk_models::bandit::Snapshot;
 use mahnwerk_models::sim::{Population, SimConfig};
 use std::sync::Arc;
-use support::scenario::{eventually, json, quiet};
+use support::scenario::{eventually, json, quiet, stop_roles};
 use support::servers::Backend;
 
 const INVOICES: usize = 40;
@@ -88,7 +88,7 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     let service = Service::assemble(&config, Arc::clone(&store), Arc::clone(&queue), clock.clone()).unwrap();
     let policy = service.adaptive.clone().expect("the adaptive policy");
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
-    let mut roles = service.spawn(Role::All, &shutdown);
+    let roles = service.spawn(Role::All, &shutdown);
 
     let invoices = invoice_messages();
     queue
@@ -156,11 +156,7 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     let outcomes = rewarded(store.as_ref(), &invoices).await;
     assert!(outcomes > INVOICES, "later stages had outcomes too: {outcomes}");
     eventually("all outcomes learned", || async { learned(store.as_ref()).await == outcomes as u64 }).await;
-    trigger.trigger();
-    while let Some(ended) = roles.join_next().await {
-        let (name, result) = ended.expect("no role panicked");
-        result.unwrap_or_else(|e| panic!("role {name} failed: {e:#}"));
-    }
+    stop_roles(trigger, roles).await;
     for (number, _) in &unpaid {
         let reminders = store.reminders_of(TENANT, number).await.unwrap();
         assert!(reminders.len() >= 2, "{number}: the plan went on: {reminders:?}");

@@ -13,7 +13,7 @@ use mahnwerk::schedule::{Clock, ManualClock};
 use mahnwerk::store::ReminderStatus;
 use serde_json::json;
 use std::sync::Arc;
-use support::scenario::{eventually, json as message, quiet};
+use support::scenario::{eventually, json as message, quiet, stop_roles};
 use support::servers::Backend;
 use wiremock::matchers::{basic_auth, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -102,7 +102,7 @@ async fn sms_reminders_go_through_twilio() {
     let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));
     let service = Service::assemble(&config, store.clone(), queue.clone(), clock.clone()).unwrap();
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
-    let mut roles = service.spawn(Role::All, &shutdown);
+    let roles = service.spawn(Role::All, &shutdown);
 
     let phones = ["+4915100000001", "+4915100000002", REFUSED];
     let invoices =
@@ -112,11 +112,7 @@ async fn sms_reminders_go_through_twilio() {
     eventually("reminders planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
     clock.advance(Days::days(1));
     eventually("reminders sent", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    trigger.trigger();
-    while let Some(ended) = roles.join_next().await {
-        let (name, result) = ended.expect("no role panicked");
-        result.unwrap_or_else(|e| panic!("role {name} failed: {e:#}"));
-    }
+    stop_roles(trigger, roles).await;
 
     let requests = twilio.received_requests().await.expect("recording is on");
     assert_eq!(requests.len(), 3, "one request per reminder");

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::{http, SendError};
@@ -39,6 +40,71 @@ pub enum GraphSettingsError {
     BaseUrl(String),
     #[error("could not build the HTTP client: {0}")]
     Client(#[from] reqwest::Error),
+}
+
+/// A Graph API `{base}/{version}/{node}/messages` endpoint with its bearer token: what the
+/// WhatsApp and Messenger channels post to.
+#[derive(Clone)]
+pub(crate) struct MessagesEndpoint {
+    client: reqwest::Client,
+    url: reqwest::Url,
+    token: SecretString,
+}
+
+impl MessagesEndpoint {
+    /// Checks the settings (`node_field` names the node's config field in errors) and builds the
+    /// client, so that a bad setting fails at start-up.
+    pub(crate) fn new(
+        node_field: &'static str,
+        node: &str,
+        base_url: &str,
+        api_version: &str,
+        timeout: Duration,
+        token: &SecretString,
+    ) -> Result<Self, GraphSettingsError> {
+        if node.trim().is_empty() {
+            return Err(GraphSettingsError::Empty(node_field));
+        }
+        if !valid_api_version(api_version) {
+            return Err(GraphSettingsError::ApiVersion(api_version.to_owned()));
+        }
+        let base = http::base_url(base_url).map_err(GraphSettingsError::BaseUrl)?;
+        Ok(MessagesEndpoint {
+            client: http::client(timeout)?,
+            url: http::endpoint(&base, &[api_version, node, "messages"]),
+            token: token.clone(),
+        })
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        self.url.as_str()
+    }
+
+    /// Posts `body` as JSON; the reply's status and bytes when it succeeded, else the failure
+    /// classified with `specific` (see [`classify`]). `provider` names the medium in reasons.
+    pub(crate) async fn post(
+        &self,
+        provider: &str,
+        body: &serde_json::Value,
+        specific: Specific,
+    ) -> Result<(StatusCode, Vec<u8>), SendError> {
+        let response = self
+            .client
+            .post(self.url.clone())
+            .bearer_auth(self.token.expose_secret())
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| http::unreachable(provider, e))?;
+        let status = response.status();
+        let retry_after = http::retry_after(response.headers());
+        let reply = response.bytes().await.unwrap_or_default().to_vec();
+        if status.is_success() {
+            Ok((status, reply))
+        } else {
+            Err(classify(provider, status, retry_after, &reply, specific))
+        }
+    }
 }
 
 /// Whether `version` looks like `v25.0`, so a typo fails at start-up rather than as 404s.

@@ -28,15 +28,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use reqwest::{Client, Url};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::capabilities::MESSENGER_MAX_CHARS;
 use crate::error::check_idempotency_key;
 pub use crate::graph::GraphSettingsError;
-use crate::graph::{self, Verdict};
+use crate::graph::{self, MessagesEndpoint, Verdict};
 use crate::message::within_service_window;
 use crate::{http, Channel, ChannelKind, MessengerMessage, OutgoingMessage, SendError, SendReceipt};
 
@@ -92,31 +91,26 @@ impl fmt::Debug for MessengerSettings {
 /// Sends Messenger messages through the Send API.
 #[derive(Clone)]
 pub struct MessengerSend {
-    client: Client,
-    endpoint: Url,
-    page_access_token: SecretString,
+    endpoint: MessagesEndpoint,
 }
 
 impl fmt::Debug for MessengerSend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MessengerSend").field("endpoint", &self.endpoint.as_str()).finish_non_exhaustive()
+        f.debug_struct("MessengerSend").field("endpoint", &self.endpoint.url()).finish_non_exhaustive()
     }
 }
 
 impl MessengerSend {
     pub fn new(settings: &MessengerSettings) -> Result<Self, GraphSettingsError> {
-        if settings.page_id.trim().is_empty() {
-            return Err(GraphSettingsError::Empty("messenger.page_id"));
-        }
-        if !graph::valid_api_version(&settings.api_version) {
-            return Err(GraphSettingsError::ApiVersion(settings.api_version.clone()));
-        }
-        let base = http::base_url(&settings.base_url).map_err(GraphSettingsError::BaseUrl)?;
-        Ok(MessengerSend {
-            client: http::client(settings.timeout)?,
-            endpoint: http::endpoint(&base, &[&settings.api_version, &settings.page_id, "messages"]),
-            page_access_token: settings.page_access_token.clone(),
-        })
+        let endpoint = MessagesEndpoint::new(
+            "messenger.page_id",
+            &settings.page_id,
+            &settings.base_url,
+            &settings.api_version,
+            settings.timeout,
+            &settings.page_access_token,
+        )?;
+        Ok(MessengerSend { endpoint })
     }
 }
 
@@ -165,32 +159,18 @@ impl Channel for MessengerSend {
             "message": {"text": messenger.text, "metadata": idempotency_key},
         });
 
-        let response = self
-            .client
-            .post(self.endpoint.clone())
-            .bearer_auth(self.page_access_token.expose_secret())
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| http::unreachable("messenger", e))?;
-        let status = response.status();
-        let retry_after = http::retry_after(response.headers());
-        let reply = response.bytes().await.unwrap_or_default();
-
-        if status.is_success() {
-            return Ok(match serde_json::from_slice::<Sent>(&reply) {
-                Ok(Sent { message_id }) => {
-                    tracing::debug!(provider_id = %message_id, "messenger message accepted");
-                    SendReceipt { provider_id: message_id }
-                }
-                // Accepted without a readable id: a retry would deliver twice, so do not fail.
-                Err(e) => {
-                    tracing::warn!(%status, error = %e, "messenger accepted a message without a readable id");
-                    SendReceipt { provider_id: format!("messenger-unknown-{idempotency_key}") }
-                }
-            });
-        }
-        Err(graph::classify("messenger", status, retry_after, &reply, messenger_codes))
+        let (status, reply) = self.endpoint.post("messenger", &body, messenger_codes).await?;
+        Ok(match serde_json::from_slice::<Sent>(&reply) {
+            Ok(Sent { message_id }) => {
+                tracing::debug!(provider_id = %message_id, "messenger message accepted");
+                SendReceipt { provider_id: message_id }
+            }
+            // Accepted without a readable id: a retry would deliver twice, so do not fail.
+            Err(e) => {
+                tracing::warn!(%status, error = %e, "messenger accepted a message without a readable id");
+                SendReceipt { provider_id: format!("messenger-unknown-{idempotency_key}") }
+            }
+        })
     }
 }
 

@@ -16,14 +16,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use reqwest::{Client, Url};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::check_idempotency_key;
 pub use crate::graph::GraphSettingsError;
-use crate::graph::{self, Verdict};
+use crate::graph::{self, MessagesEndpoint, Verdict};
 use crate::message::{check_e164, within_service_window};
 use crate::{http, Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt, WhatsappMessage};
 
@@ -77,31 +76,26 @@ impl fmt::Debug for WhatsappSettings {
 /// Sends WhatsApp messages through the Cloud API.
 #[derive(Clone)]
 pub struct WhatsappCloud {
-    client: Client,
-    endpoint: Url,
-    access_token: SecretString,
+    endpoint: MessagesEndpoint,
 }
 
 impl fmt::Debug for WhatsappCloud {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WhatsappCloud").field("endpoint", &self.endpoint.as_str()).finish_non_exhaustive()
+        f.debug_struct("WhatsappCloud").field("endpoint", &self.endpoint.url()).finish_non_exhaustive()
     }
 }
 
 impl WhatsappCloud {
     pub fn new(settings: &WhatsappSettings) -> Result<Self, GraphSettingsError> {
-        if settings.phone_number_id.trim().is_empty() {
-            return Err(GraphSettingsError::Empty("whatsapp.phone_number_id"));
-        }
-        if !graph::valid_api_version(&settings.api_version) {
-            return Err(GraphSettingsError::ApiVersion(settings.api_version.clone()));
-        }
-        let base = http::base_url(&settings.base_url).map_err(GraphSettingsError::BaseUrl)?;
-        Ok(WhatsappCloud {
-            client: http::client(settings.timeout)?,
-            endpoint: http::endpoint(&base, &[&settings.api_version, &settings.phone_number_id, "messages"]),
-            access_token: settings.access_token.clone(),
-        })
+        let endpoint = MessagesEndpoint::new(
+            "whatsapp.phone_number_id",
+            &settings.phone_number_id,
+            &settings.base_url,
+            &settings.api_version,
+            settings.timeout,
+            &settings.access_token,
+        )?;
+        Ok(WhatsappCloud { endpoint })
     }
 }
 
@@ -199,34 +193,19 @@ impl Channel for WhatsappCloud {
         check_idempotency_key(idempotency_key)?;
         let body = payload(idempotency_key, whatsapp)?;
 
-        let response = self
-            .client
-            .post(self.endpoint.clone())
-            .bearer_auth(self.access_token.expose_secret())
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| http::unreachable("whatsapp", e))?;
-        let status = response.status();
-        let retry_after = http::retry_after(response.headers());
-        let reply = response.bytes().await.unwrap_or_default();
-
-        if status.is_success() {
-            let id =
-                serde_json::from_slice::<Accepted>(&reply).ok().and_then(|a| a.messages.into_iter().next());
-            return Ok(match id {
-                Some(AcceptedMessage { id }) => {
-                    tracing::debug!(provider_id = %id, "whatsapp message accepted");
-                    SendReceipt { provider_id: id }
-                }
-                // Accepted without a readable id: a retry would deliver twice, so do not fail.
-                None => {
-                    tracing::warn!(%status, "whatsapp accepted a message without a readable id");
-                    SendReceipt { provider_id: format!("whatsapp-unknown-{idempotency_key}") }
-                }
-            });
-        }
-        Err(graph::classify("whatsapp", status, retry_after, &reply, whatsapp_codes))
+        let (status, reply) = self.endpoint.post("whatsapp", &body, whatsapp_codes).await?;
+        let id = serde_json::from_slice::<Accepted>(&reply).ok().and_then(|a| a.messages.into_iter().next());
+        Ok(match id {
+            Some(AcceptedMessage { id }) => {
+                tracing::debug!(provider_id = %id, "whatsapp message accepted");
+                SendReceipt { provider_id: id }
+            }
+            // Accepted without a readable id: a retry would deliver twice, so do not fail.
+            None => {
+                tracing::warn!(%status, "whatsapp accepted a message without a readable id");
+                SendReceipt { provider_id: format!("whatsapp-unknown-{idempotency_key}") }
+            }
+        })
     }
 }
 

@@ -107,18 +107,14 @@ impl Policy for AdaptivePolicy {
             .amount_weight(amount);
         let mut loaded = self.lock();
         let version = format!("bandit-v{}", loaded.version);
-        match loaded.bandit.decide(&bandit_request) {
-            Ok(decision) => {
-                // This copy never learns (the learner role does, from outcome events), so it
-                // need not hold the decision for an outcome.
-                loaded.bandit.expire(u64::MAX);
-                Decision {
-                    channel: request.channels[decision.channel_index],
-                    hour: decision.hour,
-                    propensity: decision.propensity,
-                    policy_version: version,
-                }
-            }
+        // This copy never learns (the learner role does, from outcome events): it only chooses.
+        match loaded.bandit.choose(&bandit_request) {
+            Ok(decision) => Decision {
+                channel: request.channels[decision.channel_index],
+                hour: decision.hour,
+                propensity: decision.propensity,
+                policy_version: version,
+            },
             Err(error) => {
                 // Only a malformed request gets here (the planner never sends one); the fixed
                 // schedule is a safe answer and says so in the logged version.

@@ -40,3 +40,15 @@ pub fn json(routing_key: &str, body: &serde_json::Value) -> Message {
         content_type: Some("application/json".into()),
     }
 }
+
+/// Stops the roles and fails the test if any of them failed or panicked.
+pub async fn stop_roles(
+    trigger: mahnwerk::shutdown::ShutdownTrigger,
+    mut roles: tokio::task::JoinSet<(String, anyhow::Result<()>)>,
+) {
+    trigger.trigger();
+    while let Some(ended) = roles.join_next().await {
+        let (name, result) = ended.expect("no role panicked");
+        result.unwrap_or_else(|e| panic!("role {name} failed: {e:#}"));
+    }
+}

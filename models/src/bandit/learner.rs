@@ -111,6 +111,17 @@ impl Bandit {
     /// Chooses one allowed arm by Thompson sampling (see [`thompson`](super::thompson)) and holds
     /// the decision until [`outcome`](Self::outcome) reports its reward.
     pub fn decide(&mut self, request: &Request<'_>) -> Result<Decision, BanditError> {
+        let decision = self.choose(request)?;
+        let channel = self.blocks.channel_hashes[decision.channel_index];
+        let kept = PendingDecision::new(request.at, &self.enc, channel, decision.hour);
+        self.stats.evicted += self.pending.insert(decision.id, kept, self.params.max_pending);
+        Ok(decision)
+    }
+
+    /// Chooses as [`decide`](Self::decide) does, but keeps nothing for an outcome: for a copy of
+    /// the model that only decides while the learning happens elsewhere, from logged decisions
+    /// ([`observe`](Self::observe)). Reporting an outcome for its id is an unknown-id error.
+    pub fn choose(&mut self, request: &Request<'_>) -> Result<Decision, BanditError> {
         request.validate()?;
         self.enc.encode(request.context, request.debtor);
         self.blocks.compute(
@@ -130,9 +141,6 @@ impl Bandit {
         let id = DecisionId(self.next_id);
         self.next_id += 1;
         self.stats.decisions += 1;
-        let kept =
-            PendingDecision::new(request.at, &self.enc, self.blocks.channel_hashes[channel_index], hour);
-        self.stats.evicted += self.pending.insert(id, kept, self.params.max_pending);
         Ok(Decision { id, channel_index, hour, propensity })
     }
 
