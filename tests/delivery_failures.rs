@@ -62,16 +62,12 @@ impl World {
         let scheduler = self.service.scheduler();
         scheduler.plan_step().await.unwrap();
         scheduler.dispatch_step().await.unwrap();
-        let email = self
-            .service
-            .channel_workers()
-            .into_iter()
-            .find(|w| w.transport.kind().as_str() == "email")
-            .unwrap();
-        let queue_name = self.topology.delivery_queue("email");
-        let mut consumer = self.queue.consume(&queue_name, 100).await.unwrap();
-        let batch = self.queue.take_ready(&queue_name, consumer.as_mut(), 100).await;
-        email.process_batch(&batch).await.unwrap();
+        for worker in self.service.channel_workers() {
+            let queue_name = self.topology.delivery_queue(worker.transport.kind().as_str());
+            let mut consumer = self.queue.consume(&queue_name, 100).await.unwrap();
+            let batch = self.queue.take_ready(&queue_name, consumer.as_mut(), 100).await;
+            worker.process_batch(&batch).await.unwrap();
+        }
     }
 
     async fn publish(&self, routing_key: &str, body: serde_json::Value) {
@@ -91,7 +87,11 @@ async fn a_transient_refusal_goes_back_into_the_outbox_with_backoff() {
     let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
     assert_eq!(reminders.len(), 1);
     assert_eq!(reminders[0].status, ReminderStatus::Scheduled, "{reminders:?}");
-    assert_eq!(reminders[0].send_at, w.clock.now() + Days::minutes(1), "the first retry waits a minute");
+    let wait = reminders[0].send_at - w.clock.now();
+    assert!(
+        wait >= Days::seconds(30) && wait <= Days::minutes(1),
+        "the first retry waits half a minute to a minute (jittered): {wait}"
+    );
     assert_eq!(reminders[0].sent_at, None);
 }
 
@@ -106,6 +106,55 @@ async fn a_permanent_refusal_is_recorded_as_failed() {
     let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
     assert_eq!(reminders[0].status, ReminderStatus::Failed, "{reminders:?}");
     assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_hard_bounce_marks_the_address_dead_and_the_stage_goes_out_on_another_channel() {
+    let sink = SmtpSink::start_rejecting_with(550, "5.1.1 user unknown").await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.settle().await; // email bounces; the stage is planned again for the next allowed hour
+    for _ in 0..3 {
+        w.clock.advance(Days::days(1));
+        w.settle().await; // …and sent on the next channel
+    }
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders.len(), 2, "{reminders:?}");
+    assert_eq!((reminders[0].stage, reminders[0].channel.as_str()), (0, "email"));
+    assert_eq!(reminders[0].status, ReminderStatus::Failed);
+    assert_eq!(reminders[1].stage, 0, "the same stage again");
+    assert_ne!(reminders[1].channel.as_str(), "email");
+    assert_eq!(reminders[1].status, ReminderStatus::Sent, "{reminders:?}");
+    // Every later stage avoids the dead address too.
+    for _ in 0..40 {
+        w.clock.advance(Days::days(1));
+        w.settle().await;
+    }
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert!(reminders.len() > 2, "later stages were planned: {reminders:?}");
+    assert!(reminders[1..].iter().all(|r| r.channel.as_str() != "email"), "{reminders:?}");
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_corrected_address_from_a_newer_invoice_is_used_again() {
+    let sink = SmtpSink::start_rejecting_with(550, "5.1.1 user unknown").await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.settle().await;
+    let mut newer = valid(2);
+    newer["debtor"]["id"] = serde_json::json!("C-1");
+    newer["debtor"]["email"] = serde_json::json!("erika.neu@example.org");
+    w.publish("invoice.overdue", newer).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.settle().await;
+    let reminders = w.store.reminders_of("acme", "RE-000002").await.unwrap();
+    assert_eq!(reminders[0].channel.as_str(), "email", "the new address is tried: {reminders:?}");
 }
 
 #[tokio::test]

@@ -126,6 +126,9 @@ async fn sms_reminders_go_through_twilio() {
         assert_eq!(reminders.len(), 1);
         if *phone == REFUSED {
             assert_eq!(reminders[0].status, ReminderStatus::Failed, "{reminders:?}");
+            // The number is dead and the debtor has no other channel: the case escalates.
+            let case = store.case_by_invoice("sms-test", &format!("SMS-{i}")).await.unwrap().unwrap();
+            assert_eq!(case.state.as_str(), "escalated");
         } else {
             assert_eq!(reminders[0].status, ReminderStatus::Sent);
             assert_eq!(reminders[0].provider_id.as_deref(), Some(format!("SM{}", &phone[1..]).as_str()));

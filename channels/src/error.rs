@@ -19,6 +19,12 @@ pub enum SendError {
     /// provider refused it, or the message is malformed. Fall back to another channel.
     #[error("permanent send failure: {reason}")]
     Permanent { reason: String },
+    /// The recipient's address cannot receive this medium at all: a hard bounce, a number that
+    /// does not exist or is not a mobile, a number not on WhatsApp, a person who blocked the
+    /// page. Final like [`SendError::Permanent`], and it also says the address is dead, so the
+    /// caller stops using it for this debtor and re-plans the reminder on another channel.
+    #[error("recipient unreachable: {reason}")]
+    Unreachable { reason: String },
     /// The provider asked us to wait at least `after` (rate limit, `Retry-After`).
     #[error("send rate limited, retry after {after:?}: {reason}")]
     RetryAfter { after: Duration, reason: String },
@@ -31,6 +37,10 @@ impl SendError {
 
     pub fn permanent(reason: impl Into<String>) -> Self {
         SendError::Permanent { reason: reason.into() }
+    }
+
+    pub fn unreachable(reason: impl Into<String>) -> Self {
+        SendError::Unreachable { reason: reason.into() }
     }
 
     /// The provider asked for a pause (rate limit); named apart from [`SendError::retry_after`],
@@ -49,7 +59,12 @@ impl SendError {
 
     /// Whether sending the same message on the same channel again may succeed.
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, SendError::Permanent { .. })
+        !matches!(self, SendError::Permanent { .. } | SendError::Unreachable { .. })
+    }
+
+    /// Whether the failure says the recipient's address is dead on this medium.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, SendError::Unreachable { .. })
     }
 
     /// The wait the provider asked for, if it asked for one.
@@ -65,6 +80,7 @@ impl SendError {
         match self {
             SendError::Transient { reason }
             | SendError::Permanent { reason }
+            | SendError::Unreachable { reason }
             | SendError::RetryAfter { reason, .. } => reason,
         }
     }
@@ -74,6 +90,7 @@ impl SendError {
         match self {
             SendError::Transient { .. } => "transient",
             SendError::Permanent { .. } => "permanent",
+            SendError::Unreachable { .. } => "unreachable",
             SendError::RetryAfter { .. } => "retry_after",
         }
     }
@@ -112,6 +129,15 @@ mod tests {
         assert!(SendError::transient("x").is_retryable());
         assert!(SendError::rate_limited(Duration::from_secs(3), "x").is_retryable());
         assert!(!SendError::permanent("x").is_retryable());
+        assert!(!SendError::unreachable("x").is_retryable());
+    }
+
+    #[test]
+    fn only_unreachable_says_the_address_is_dead() {
+        assert!(SendError::unreachable("550 5.1.1").is_unreachable());
+        assert!(!SendError::permanent("bad token").is_unreachable());
+        assert!(!SendError::transient("timeout").is_unreachable());
+        assert_eq!(SendError::unreachable("x").class(), "unreachable");
     }
 
     #[test]

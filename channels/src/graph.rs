@@ -143,6 +143,8 @@ pub(crate) enum Verdict {
     Retry,
     /// This message will not pass on this channel; the reason is the `&str`.
     GiveUp,
+    /// The recipient cannot be reached on this medium at all (not on WhatsApp, blocked the page).
+    Unreachable,
 }
 
 /// A code a medium knows better than the common table, with words for operators.
@@ -200,6 +202,7 @@ pub(crate) fn classify(
         }
         Some((Verdict::Retry, _)) => SendError::transient(reason),
         Some((Verdict::GiveUp, _)) => SendError::permanent(reason),
+        Some((Verdict::Unreachable, _)) => SendError::unreachable(reason),
         None => by_status(status, retry_after, reason),
     }
 }

@@ -179,9 +179,9 @@ fn messenger_codes(code: i64, subcode: Option<i64>) -> Option<(Verdict, &'static
     Some(match (code, subcode) {
         (10, Some(2018278)) => (Verdict::GiveUp, "outside the 24-hour messaging window"),
         (551, _) | (200, Some(1545041)) => {
-            (Verdict::GiveUp, "the person is not available: blocked the page or turned messages off")
+            (Verdict::Unreachable, "the person is not available: blocked the page or turned messages off")
         }
-        (100, Some(2018001)) => (Verdict::GiveUp, "no such person for this page: check the psid"),
+        (100, Some(2018001)) => (Verdict::Unreachable, "no such person for this page: check the psid"),
         (100, _) => (Verdict::GiveUp, "invalid parameter"),
         _ => return None,
     })

@@ -212,7 +212,7 @@ impl Channel for WhatsappCloud {
 /// The Cloud API's own codes (developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
 fn whatsapp_codes(code: i64, _subcode: Option<i64>) -> Option<(Verdict, &'static str)> {
     Some(match code {
-        131026 => (Verdict::GiveUp, "undeliverable: not on WhatsApp, or cannot receive this message"),
+        131026 => (Verdict::Unreachable, "undeliverable: not on WhatsApp, or cannot receive this message"),
         131047 => (Verdict::GiveUp, "more than 24 hours since the debtor wrote: send an approved template"),
         131049 => (Verdict::GiveUp, "Meta held the message back to limit how many a person gets"),
         131050 => (Verdict::GiveUp, "the debtor stopped marketing messages from this business"),

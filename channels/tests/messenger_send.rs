@@ -102,12 +102,13 @@ async fn a_window_meta_saw_closed_is_permanent() {
 }
 
 #[tokio::test]
-async fn unavailable_and_unknown_people_are_permanent() {
+async fn unavailable_and_unknown_people_are_unreachable() {
     for (code, subcode) in [(551, None), (200, Some(1545041)), (100, Some(2018001))] {
         let server =
             answering(graph_error(400, code, subcode, "This person isn't available right now.")).await;
         let err = send_to(&server, reminder(Some(5))).await.unwrap_err();
-        assert_eq!(err.class(), "permanent", "{code}: {err}");
+        assert_eq!(err.class(), "unreachable", "{code}: {err}");
+        assert!(!err.is_retryable());
     }
 }
 

@@ -105,12 +105,26 @@ async fn a_resend_with_the_same_key_carries_the_same_message_id() {
 }
 
 #[tokio::test]
-async fn a_5xx_refusal_is_permanent() {
-    let sink = SmtpSink::start_rejecting(550).await;
+async fn a_5xx_policy_refusal_is_permanent() {
+    let sink = SmtpSink::start_rejecting_with(550, "5.7.1 relaying denied").await;
     let err = plaintext_to(sink.port()).send("r-1", &OutgoingMessage::Email(reminder())).await.unwrap_err();
     assert!(matches!(err, SendError::Permanent { .. }), "{err:?}");
     assert!(err.reason().contains("550"), "{err}");
     assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_hard_bounce_is_unreachable() {
+    for (code, text) in
+        [(550, "5.1.1 user unknown"), (550, "no such user here"), (553, "mailbox name not allowed")]
+    {
+        let sink = SmtpSink::start_rejecting_with(code, text).await;
+        let err =
+            plaintext_to(sink.port()).send("r-1", &OutgoingMessage::Email(reminder())).await.unwrap_err();
+        assert!(matches!(err, SendError::Unreachable { .. }), "{code} {text}: {err:?}");
+        assert!(!err.is_retryable());
+        assert!(sink.messages().is_empty());
+    }
 }
 
 #[tokio::test]

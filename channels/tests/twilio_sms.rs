@@ -114,7 +114,7 @@ async fn a_body_over_the_segment_limit_is_refused_before_any_request() {
 }
 
 #[tokio::test]
-async fn a_rejected_number_is_permanent_and_keeps_twilios_code() {
+async fn a_rejected_number_is_unreachable_and_keeps_twilios_code() {
     let server = answering(ResponseTemplate::new(400).set_body_json(json!({
         "code": 21211,
         "message": "The 'To' number +4915112345678 is not a valid phone number.",
@@ -125,7 +125,8 @@ async fn a_rejected_number_is_permanent_and_keeps_twilios_code() {
 
     let err = send_to(&server, &sms("x")).await.unwrap_err();
 
-    assert_eq!(err.class(), "permanent");
+    assert_eq!(err.class(), "unreachable");
+    assert!(!err.is_retryable());
     assert!(err.reason().contains("HTTP 400"), "{err}");
     assert!(err.reason().contains("error 21211"), "{err}");
     assert!(!err.reason().contains("4915112345678"), "no phone number in logs: {err}");

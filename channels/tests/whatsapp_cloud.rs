@@ -139,11 +139,13 @@ async fn a_template_is_used_even_inside_the_window() {
 }
 
 #[tokio::test]
-async fn undeliverable_and_closed_window_replies_are_permanent() {
-    for (code, meaning) in [(131026, "undeliverable"), (131047, "more than 24 hours")] {
+async fn undeliverable_is_unreachable_and_a_closed_window_permanent() {
+    for (code, meaning, class) in
+        [(131026, "undeliverable", "unreachable"), (131047, "more than 24 hours", "permanent")]
+    {
         let server = answering(graph_error(400, code, "Message Undeliverable.")).await;
         let err = send_to(&server, reminder()).await.unwrap_err();
-        assert_eq!(err.class(), "permanent", "{code}: {err}");
+        assert_eq!(err.class(), class, "{code}: {err}");
         assert!(err.reason().contains(&format!("code {code} ({meaning}")), "{err}");
     }
 }

@@ -42,6 +42,14 @@ impl RetryPolicy {
     pub fn delay(&self, attempts: u32) -> Duration {
         self.first_delay.saturating_mul(2u32.saturating_pow(attempts.min(20))).min(self.max_delay)
     }
+
+    /// [`RetryPolicy::delay`] with "equal jitter": half of it fixed, the other half drawn at
+    /// random, so reminders that failed together (a provider outage) do not retry in lockstep.
+    pub fn jittered_delay(&self, attempts: u32, rng: &mut impl rand::Rng) -> Duration {
+        let full = self.delay(attempts);
+        let half = full / 2;
+        half + half.mul_f64(rng.gen::<f64>())
+    }
 }
 
 pub struct ChannelWorker {
@@ -122,10 +130,21 @@ impl ChannelWorker {
             reason = error.reason(),
             "send failed"
         );
+        if error.is_unreachable() {
+            // The address is dead: remember it, and let the planner choose another channel.
+            if let Some(address) = job.debtor.address_on(job.channel) {
+                return DeliveryResult::Unreachable {
+                    error: format!("{}: {}", error.class(), error.reason()),
+                    address,
+                };
+            }
+        }
         if !error.is_retryable() || job.attempts + 1 >= self.retry.max_attempts {
             return DeliveryResult::Failed { error: format!("{}: {}", error.class(), error.reason()) };
         }
-        let delay = error.retry_after().unwrap_or_else(|| self.retry.delay(job.attempts));
+        let delay = error
+            .retry_after()
+            .unwrap_or_else(|| self.retry.jittered_delay(job.attempts, &mut rand::thread_rng()));
         let retry_at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
         DeliveryResult::Retry { error: format!("{}: {}", error.class(), error.reason()), retry_at }
     }
@@ -154,5 +173,17 @@ mod tests {
         assert_eq!(policy.delay(0), Duration::from_secs(60));
         assert_eq!(policy.delay(3), Duration::from_secs(480));
         assert_eq!(policy.delay(30), Duration::from_secs(6 * 3600));
+    }
+
+    #[test]
+    fn jitter_stays_between_half_and_the_whole_delay() {
+        use rand::SeedableRng;
+        let policy = RetryPolicy::default();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let draws: Vec<Duration> = (0..200).map(|_| policy.jittered_delay(2, &mut rng)).collect();
+        let full = policy.delay(2);
+        assert!(draws.iter().all(|d| *d >= full / 2 && *d <= full), "{draws:?}");
+        let distinct: std::collections::BTreeSet<_> = draws.iter().collect();
+        assert!(distinct.len() > 100, "the delays are spread, not one value");
     }
 }

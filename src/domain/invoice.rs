@@ -7,6 +7,7 @@ use super::{
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Whether the debtor is a person or a company; dunning plans differ by segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -47,6 +48,11 @@ pub struct Debtor {
     pub whatsapp_opt_in: bool,
     pub messenger_psid: Option<String>,
     pub address: Option<PostalAddress>,
+    /// Addresses that proved dead, by channel (a hard bounce, a number that does not exist):
+    /// the channel is unreachable for as long as the debtor's address on it is still this one,
+    /// so a corrected address from a newer invoice makes it usable again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unreachable: BTreeMap<ChannelKind, String>,
 }
 
 impl Debtor {
@@ -55,14 +61,29 @@ impl Debtor {
     pub fn reachable_channels(&self) -> Vec<ChannelKind> {
         ChannelKind::ALL
             .into_iter()
-            .filter(|kind| match kind {
-                ChannelKind::Email => self.email.is_some(),
-                ChannelKind::Sms => self.phone.is_some(),
-                ChannelKind::Whatsapp => self.whatsapp.is_some() && self.whatsapp_opt_in,
-                ChannelKind::Messenger => self.messenger_psid.is_some(),
-                ChannelKind::Letter => self.address.is_some(),
+            .filter(|&kind| kind != ChannelKind::Whatsapp || self.whatsapp_opt_in)
+            .filter(|&kind| match self.address_on(kind) {
+                Some(address) => self.unreachable.get(&kind) != Some(&address),
+                None => false,
             })
             .collect()
+    }
+
+    /// The debtor's address on one medium as one string (the postal address on one line), the
+    /// form in which a dead address is remembered in [`Debtor::unreachable`].
+    pub fn address_on(&self, kind: ChannelKind) -> Option<String> {
+        match kind {
+            ChannelKind::Email => self.email.as_ref().map(|e| e.to_string()),
+            ChannelKind::Sms => self.phone.as_ref().map(|p| p.to_string()),
+            ChannelKind::Whatsapp => self.whatsapp.as_ref().map(|p| p.to_string()),
+            ChannelKind::Messenger => self.messenger_psid.clone(),
+            ChannelKind::Letter => self.address.as_ref().map(|a| {
+                let mut parts = vec![a.line1.as_str()];
+                parts.extend(a.line2.as_deref());
+                parts.extend([a.postal_code.as_str(), a.city.as_str(), a.country.as_str()]);
+                parts.join(", ")
+            }),
+        }
     }
 
     /// The country whose calendar applies: the postal address's, else none known.
@@ -118,6 +139,7 @@ mod tests {
             whatsapp_opt_in: false,
             messenger_psid: None,
             address: None,
+            unreachable: Default::default(),
         }
     }
 
@@ -130,5 +152,16 @@ mod tests {
         assert_eq!(d.reachable_channels(), vec![ChannelKind::Email]);
         d.whatsapp_opt_in = true;
         assert_eq!(d.reachable_channels(), vec![ChannelKind::Email, ChannelKind::Whatsapp]);
+    }
+
+    #[test]
+    fn a_dead_address_is_unreachable_until_it_changes() {
+        let mut d = debtor();
+        d.email = Some(Email::parse("erika@example.org").unwrap());
+        d.phone = Some(PhoneE164::parse("+4915112345678").unwrap());
+        d.unreachable.insert(ChannelKind::Email, "erika@example.org".into());
+        assert_eq!(d.reachable_channels(), vec![ChannelKind::Sms]);
+        d.email = Some(Email::parse("erika.m@example.org").unwrap());
+        assert_eq!(d.reachable_channels(), vec![ChannelKind::Email, ChannelKind::Sms]);
     }
 }

@@ -169,6 +169,7 @@ fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
         whatsapp_opt_in: fields.opt_bool("whatsapp_opt_in")?.unwrap_or(false),
         messenger_psid,
         address,
+        unreachable: Default::default(),
     };
     if debtor.reachable_channels().is_empty() {
         return Err(FieldError::new(

@@ -212,6 +212,13 @@ pub enum DeliveryResult {
     Failed {
         error: String,
     },
+    /// The debtor's address on this channel is dead (hard bounce, no such number, not on
+    /// WhatsApp): the reminder failed, `address` is remembered as unreachable for the debtor,
+    /// and the case's stage is planned again on another channel.
+    Unreachable {
+        error: String,
+        address: String,
+    },
 }
 
 /// One reminder as seen from outside (tests, operator views).

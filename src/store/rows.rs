@@ -52,6 +52,8 @@ pub(super) struct DebtorRow {
     pub language: String,
     pub timezone: String,
     pub email: Option<String>,
+    /// JSON object channel -> dead address, or NULL.
+    pub unreachable: Option<String>,
     pub phone: Option<String>,
     pub whatsapp: Option<String>,
     pub whatsapp_opt_in: bool,
@@ -91,6 +93,10 @@ impl DebtorRow {
             whatsapp_opt_in: self.whatsapp_opt_in,
             messenger_psid: self.messenger_psid,
             address,
+            unreachable: match self.unreachable {
+                Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("debtors.unreachable", e))?,
+                None => Default::default(),
+            },
         })
     }
 }
@@ -227,7 +233,7 @@ impl CaseViewRow {
 
 /// The columns both backends select for a debtor, prefixed by the `debtors` alias `d`.
 pub(super) const DEBTOR_COLUMNS: &str =
-    "d.id AS debtor_id, d.kind, d.name, d.language, d.timezone, d.email, \
+    "d.id AS debtor_id, d.kind, d.name, d.language, d.timezone, d.email, d.unreachable, \
      d.phone, d.whatsapp, d.whatsapp_opt_in, d.messenger_psid, d.address_line1, d.address_line2, \
      d.postal_code, d.city, d.country";
 

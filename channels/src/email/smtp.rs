@@ -161,7 +161,9 @@ impl Channel for SmtpEmail {
 /// refused connections, timeouts, broken TLS) may pass on a later attempt.
 fn classify(err: lettre::transport::smtp::Error) -> SendError {
     let detail = redact_addresses(&err.to_string());
-    if err.is_permanent() {
+    if err.is_permanent() && names_a_dead_mailbox(err.status().map(u16::from), &detail) {
+        SendError::unreachable(format!("smtp server refused the recipient: {detail}"))
+    } else if err.is_permanent() {
         SendError::permanent(format!("smtp server refused the message: {detail}"))
     } else if err.is_transient() {
         SendError::transient(format!("smtp server deferred the message: {detail}"))
@@ -169,6 +171,28 @@ fn classify(err: lettre::transport::smtp::Error) -> SendError {
         SendError::transient(format!("smtp server timed out: {detail}"))
     } else {
         SendError::transient(format!("smtp delivery failed: {detail}"))
+    }
+}
+
+/// Whether a permanent reply says the recipient's mailbox does not exist or cannot receive mail
+/// (a hard bounce), rather than refusing us (relaying, policy, spam, size). RFC 3463 enhanced
+/// codes decide where the server gives one: `5.1.x` is a bad destination address, `5.2.1` a
+/// disabled mailbox; every `5.7.x` (policy) or other class is about the message or sender.
+/// Without an enhanced code, the basic replies 550, 551 and 553 are mailbox answers (RFC 5321).
+fn names_a_dead_mailbox(code: Option<u16>, reply: &str) -> bool {
+    let enhanced = reply
+        .split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')')
+        .find(|word| {
+            let mut parts = word.split('.');
+            matches!(
+                (parts.next(), parts.next(), parts.next(), parts.next()),
+                (Some("5"), Some(b), Some(c), None)
+                    if !b.is_empty() && !c.is_empty() && b.bytes().chain(c.bytes()).all(|x| x.is_ascii_digit())
+            )
+        });
+    match enhanced {
+        Some(status) => status.starts_with("5.1.") || status == "5.2.1",
+        None => matches!(code, Some(550 | 551 | 553)),
     }
 }
 
@@ -183,6 +207,27 @@ fn redact_addresses(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hard_bounces_are_told_apart_from_refusals_of_us() {
+        for (code, reply) in [
+            (550, "permanent error (550): 5.1.1 <[address]> user unknown"),
+            (550, "permanent error (550): 5.2.1 mailbox disabled"),
+            (550, "permanent error (550): no such user here"),
+            (553, "permanent error (553): mailbox name not allowed"),
+            (551, "permanent error (551): user not local"),
+        ] {
+            assert!(names_a_dead_mailbox(Some(code), reply), "{reply}");
+        }
+        for (code, reply) in [
+            (550, "permanent error (550): 5.7.1 relaying denied"),
+            (554, "permanent error (554): transaction failed"),
+            (552, "permanent error (552): 5.3.4 message too big"),
+            (550, "permanent error (550): 5.7.26 unauthenticated sender"),
+        ] {
+            assert!(!names_a_dead_mailbox(Some(code), reply), "{reply}");
+        }
+    }
 
     #[test]
     fn config_defaults_are_submission_port_starttls_and_thirty_seconds() {

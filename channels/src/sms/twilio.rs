@@ -266,7 +266,9 @@ impl Channel for TwilioSms {
 
 /// Maps a failed reply to a retry class: 429 waits, 5xx retries, every other status is final.
 fn classify(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> SendError {
-    let detail = match serde_json::from_slice::<TwilioError>(body) {
+    let parsed = serde_json::from_slice::<TwilioError>(body);
+    let code = parsed.as_ref().ok().and_then(|e| e.code);
+    let detail = match parsed {
         Ok(TwilioError { code, message }) => {
             let message = http::redact(message.as_deref().unwrap_or("no message"));
             match code {
@@ -284,9 +286,17 @@ fn classify(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> S
         SendError::rate_limited(retry_after.unwrap_or(http::DEFAULT_RATE_LIMIT_WAIT), reason)
     } else if status.is_server_error() {
         SendError::transient(reason)
+    } else if code.is_some_and(names_a_dead_number) {
+        SendError::unreachable(reason)
     } else {
         SendError::permanent(reason)
     }
+}
+
+/// The refusals that say the number itself cannot get SMS (not our account or message):
+/// invalid, not a mobile, unsubscribed by STOP.
+fn names_a_dead_number(code: u32) -> bool {
+    matches!(code, 21211 | 21610 | 21614)
 }
 
 /// Plain words for the errors a dunning sender meets; the codes are Twilio's (twilio.com/docs/api/errors).
@@ -364,5 +374,17 @@ mod tests {
         assert_eq!(html.class(), "transient");
         let limited = classify(StatusCode::TOO_MANY_REQUESTS, None, br#"{"code":20429}"#);
         assert_eq!(limited.retry_after(), Some(http::DEFAULT_RATE_LIMIT_WAIT));
+    }
+
+    #[test]
+    fn a_dead_number_is_unreachable_and_an_account_problem_is_not() {
+        let invalid = classify(StatusCode::BAD_REQUEST, None, br#"{"code":21211,"message":"invalid"}"#);
+        assert!(invalid.is_unreachable(), "{invalid}");
+        let landline = classify(StatusCode::BAD_REQUEST, None, br#"{"code":21614,"message":"landline"}"#);
+        assert!(landline.is_unreachable(), "{landline}");
+        let auth = classify(StatusCode::UNAUTHORIZED, None, br#"{"code":20003,"message":"auth"}"#);
+        assert_eq!(auth.class(), "permanent");
+        let region = classify(StatusCode::BAD_REQUEST, None, br#"{"code":21408,"message":"region"}"#);
+        assert_eq!(region.class(), "permanent");
     }
 }

@@ -39,10 +39,16 @@ impl SmtpSink {
     /// Starts a sink that answers every `RCPT TO` with `code` (e.g. 550 permanent, 451 transient),
     /// to test how a client classifies refusals.
     pub async fn start_rejecting(code: u16) -> SmtpSink {
-        Self::start_with(Some(code)).await
+        Self::start_rejecting_with(code, "recipient refused by test sink").await
     }
 
-    async fn start_with(reject_rcpt: Option<u16>) -> SmtpSink {
+    /// Like [`SmtpSink::start_rejecting`] with the reply text after the code, e.g.
+    /// `"5.1.1 user unknown"` (a hard bounce) or `"5.7.1 relaying denied"` (a policy refusal).
+    pub async fn start_rejecting_with(code: u16, text: &str) -> SmtpSink {
+        Self::start_with(Some((code, text.to_owned()))).await
+    }
+
+    async fn start_with(reject_rcpt: Option<(u16, String)>) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp sink");
         let port = listener.local_addr().expect("sink address").port();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -50,6 +56,7 @@ impl SmtpSink {
         let server = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let store = Arc::clone(&store);
+                let reject_rcpt = reject_rcpt.clone();
                 tokio::spawn(async move {
                     // A client hanging up mid-session is normal in failure tests; nothing to do.
                     let _ = serve(stream, store, reject_rcpt).await;
@@ -91,7 +98,7 @@ impl Drop for SmtpSink {
 async fn serve(
     stream: TcpStream,
     store: Arc<Mutex<Vec<ReceivedMail>>>,
-    reject_rcpt: Option<u16>,
+    reject_rcpt: Option<(u16, String)>,
 ) -> std::io::Result<()> {
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
@@ -113,8 +120,8 @@ async fn serve(
                 rcpt_to.clear();
                 "250 OK\r\n".into()
             }
-            "RCPT" if upper.starts_with("RCPT TO:") => match (reject_rcpt, &mail_from) {
-                (Some(code), _) => format!("{code} recipient refused by test sink\r\n"),
+            "RCPT" if upper.starts_with("RCPT TO:") => match (&reject_rcpt, &mail_from) {
+                (Some((code, text)), _) => format!("{code} {text}\r\n"),
                 (None, None) => "503 MAIL first\r\n".into(),
                 (None, Some(_)) => {
                     rcpt_to.push(path_of(&line["RCPT TO:".len()..]));

@@ -1,6 +1,7 @@
 //! The PostgreSQL store: for production and for several workers. Claims use `FOR UPDATE SKIP LOCKED`;
 //! intake, planning and delivery reports are written in batches (`UNNEST`) to keep round trips few.
 
+mod fallback;
 mod intake;
 mod learning;
 mod outbox;

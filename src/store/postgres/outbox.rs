@@ -129,7 +129,7 @@ impl ReminderColumns {
                $7::timestamptz[], $8::int2[], $9::jsonb[], $10::float8[], $11::text[], $12::text[], $14::jsonb[]) \
                AS u(case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, propensity, \
                     policy_version, idempotency_key, allowed) \
-             ON CONFLICT (case_id, stage) DO NOTHING",
+             ON CONFLICT (case_id, stage, channel) DO NOTHING",
         )
         .bind(&self.case_id)
         .bind(&self.stage)
@@ -224,6 +224,9 @@ pub(super) async fn record_deliveries(
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
+            }
+            DeliveryResult::Unreachable { error, address } => {
+                super::fallback::fall_back(tx, id, error, address, now).await?;
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The SQLite store: the embedded default. One connection, so writers never contend; write
 //! transactions start with `BEGIN IMMEDIATE` so a read never has to be upgraded mid-way.
 
+mod fallback;
 mod intake;
 mod learning;
 mod outbox;

@@ -69,7 +69,7 @@ async fn insert_reminder(
         "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
          propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13, $14) \
-         ON CONFLICT (case_id, stage) DO NOTHING",
+         ON CONFLICT (case_id, stage, channel) DO NOTHING",
     )
     .bind(case.case_id)
     .bind(r.stage as i64)
@@ -181,6 +181,9 @@ pub(super) async fn record_deliveries(
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
+            }
+            DeliveryResult::Unreachable { error, address } => {
+                super::fallback::fall_back(tx, id, error, address, now).await?;
             }
         }
     }
