@@ -108,6 +108,16 @@ impl Service {
             let sms = mahnwerk_channels::sms::TwilioSms::new(twilio).context("configuring Twilio SMS")?;
             transports = transports.with(Arc::new(sms));
         }
+        if let Some(whatsapp) = &config.whatsapp {
+            let cloud = mahnwerk_channels::whatsapp::WhatsappCloud::new(whatsapp)
+                .context("configuring the WhatsApp Cloud API")?;
+            transports = transports.with(Arc::new(cloud));
+        }
+        if let Some(messenger) = &config.messenger {
+            let send = mahnwerk_channels::messenger::MessengerSend::new(messenger)
+                .context("configuring the Messenger Send API")?;
+            transports = transports.with(Arc::new(send));
+        }
         Ok(Self {
             store,
             topology: Topology::new(config.namespace.clone()),

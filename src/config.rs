@@ -7,7 +7,9 @@ use crate::deliver::Creditor;
 use crate::domain::{ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
 use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
+use mahnwerk_channels::messenger::{MessengerSend, MessengerSettings};
 use mahnwerk_channels::sms::{TwilioSettings, TwilioSms};
+use mahnwerk_channels::whatsapp::{WhatsappCloud, WhatsappSettings};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -32,6 +34,12 @@ pub struct Config {
     /// `messaging_service_sid`, optional `status_callback`, `base_url`, `max_segments`,
     /// `timeout`); unset: SMS go to the sandbox.
     pub twilio: Option<TwilioSettings>,
+    /// WhatsApp through Meta's Cloud API (`[whatsapp] phone_number_id, access_token`, optional
+    /// `base_url`, `api_version`, `timeout`); unset: WhatsApp messages go to the sandbox.
+    pub whatsapp: Option<WhatsappSettings>,
+    /// Messenger through the Send API (`[messenger] page_access_token`, optional `page_id`,
+    /// `base_url`, `api_version`, `timeout`); unset: Messenger messages go to the sandbox.
+    pub messenger: Option<MessengerSettings>,
     /// Sender address for tenants without a `[creditors.<tenant>]` entry.
     pub default_sender: String,
     /// Pause between scheduler steps when idle, in milliseconds.
@@ -165,6 +173,8 @@ impl Default for Config {
             email_transport: EmailTransport::Sandbox,
             smtp: None,
             twilio: None,
+            whatsapp: None,
+            messenger: None,
             default_sender: "billing@example.org".to_owned(),
             poll_interval_ms: 1000,
             creditors: BTreeMap::new(),
@@ -244,6 +254,18 @@ impl Config {
             twilio.messaging_service_sid = var("MAHNWERK_TWILIO_MESSAGING_SERVICE_SID");
             self.twilio = Some(twilio);
         }
+        if let Some(id) = var("MAHNWERK_WHATSAPP_PHONE_NUMBER_ID") {
+            let token = var("MAHNWERK_WHATSAPP_ACCESS_TOKEN")
+                .context("MAHNWERK_WHATSAPP_PHONE_NUMBER_ID needs MAHNWERK_WHATSAPP_ACCESS_TOKEN")?;
+            self.whatsapp = Some(WhatsappSettings::new(id, SecretString::from(token)));
+        }
+        if let Some(token) = var("MAHNWERK_MESSENGER_PAGE_ACCESS_TOKEN") {
+            let mut messenger = MessengerSettings::new(SecretString::from(token));
+            if let Some(page_id) = var("MAHNWERK_MESSENGER_PAGE_ID") {
+                messenger.page_id = page_id;
+            }
+            self.messenger = Some(messenger);
+        }
         if let Some(policy) = var("MAHNWERK_POLICY") {
             self.policy = policy.parse().context("MAHNWERK_POLICY")?;
         }
@@ -264,6 +286,12 @@ impl Config {
         self.learn.validate()?;
         if let Some(twilio) = &self.twilio {
             TwilioSms::new(twilio).context("in [twilio]")?;
+        }
+        if let Some(whatsapp) = &self.whatsapp {
+            WhatsappCloud::new(whatsapp).context("in [whatsapp]")?;
+        }
+        if let Some(messenger) = &self.messenger {
+            MessengerSend::new(messenger).context("in [messenger]")?;
         }
         Ok(())
     }
@@ -315,7 +343,8 @@ impl Config {
     /// A human-readable summary without secrets (passwords and the AMQP URL's credentials).
     pub fn describe(&self) -> String {
         format!(
-            "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\nsms: {}\noutbox: {}\npolicy: {:?}",
+            "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\nsms: {}\nwhatsapp: {}\nmessenger: {}\n\
+             outbox: {}\npolicy: {:?}",
             redact_url(&self.database_url),
             match &self.amqp_url {
                 Some(url) => redact_url(secrecy::ExposeSecret::expose_secret(url)),
@@ -329,6 +358,14 @@ impl Config {
             },
             match &self.twilio {
                 Some(t) => format!("twilio {} ({})", t.account_sid, t.base_url),
+                None => "sandbox".to_owned(),
+            },
+            match &self.whatsapp {
+                Some(w) => format!("cloud api, phone number id {} ({})", w.phone_number_id, w.base_url),
+                None => "sandbox".to_owned(),
+            },
+            match &self.messenger {
+                Some(m) => format!("send api, page {} ({})", m.page_id, m.base_url),
                 None => "sandbox".to_owned(),
             },
             self.outbox_dir.display(),
@@ -426,6 +463,28 @@ mod tests {
             .apply_env(env(&[("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1"), ("MAHNWERK_TWILIO_AUTH_TOKEN", "t")]))
             .unwrap();
         assert!(format!("{:#}", no_sender.validate().unwrap_err()).contains("[twilio]"));
+    }
+
+    #[test]
+    fn whatsapp_and_messenger_from_file_and_environment() {
+        let config: Config = toml::from_str(
+            "[whatsapp]\nphone_number_id = \"1065\"\naccess_token = \"wa-sekrit\"\n\
+             [messenger]\npage_access_token = \"page-sekrit\"\npage_id = \"42\"\n",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        let shown = format!("{config:?}");
+        assert!(shown.contains("phone number id 1065") && shown.contains("page 42"), "{shown}");
+        assert!(!shown.contains("sekrit"), "{shown}");
+        let mut env = Config::default();
+        let missing = env.apply_env(|n| (n == "MAHNWERK_WHATSAPP_PHONE_NUMBER_ID").then(|| "1".to_owned()));
+        assert!(missing.unwrap_err().to_string().contains("MAHNWERK_WHATSAPP_ACCESS_TOKEN"));
+        let bad: Config = toml::from_str(
+            "[whatsapp]\nphone_number_id = \"1\"\naccess_token = \"t\"\napi_version = \"25\"\n",
+        )
+        .unwrap();
+        assert!(format!("{:#}", bad.validate().unwrap_err()).contains("[whatsapp]"));
+        assert!(toml::from_str::<Config>("[messenger]\npage_token = \"x\"\n").is_err(), "unknown keys fail");
     }
 
     #[test]
