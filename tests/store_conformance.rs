@@ -3,7 +3,10 @@
 //! `support::db`). Each `suite_*` function is generic over `Arc<dyn Store>`; the test functions
 //! run it on a fresh database per backend, and failures name the backend.
 
+#[path = "store_conformance/consents.rs"]
+mod consents;
 mod support;
+use consents::{suite_consents, suite_receipts};
 
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use mahnwerk::domain::{
@@ -52,6 +55,8 @@ on_every_backend! {
     times_compare_to_the_microsecond => suite_times,
     concurrent_intake_creates_each_invoice_once => suite_concurrent_intake,
     a_dead_address_replans_the_stage => suite_fallback,
+    the_consent_ledger_decides_and_only_grows => suite_consents,
+    receipts_match_provider_ids_and_only_move_forward => suite_receipts,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -464,6 +469,8 @@ async fn suite_plan(store: Arc<dyn Store>, _raw: Raw) {
             provider_id: None,
             reward: None,
             policy_version: "test-1".into(),
+            receipt_status: None,
+            receipt_at: None,
         }
     );
     let view = case(&store, "RE-1").await;

@@ -110,6 +110,9 @@ impl ChannelWorker {
         }
         let result = if !job.case_state.accepts_reminders() {
             DeliveryResult::Skipped { reason: format!("case is {}", job.case_state) }
+        } else if let Some(reason) = job.consents.refusal(job.channel) {
+            // Consent changed after planning (a STOP in between): never send against the ledger.
+            DeliveryResult::Skipped { reason }
         } else {
             let creditor = self.creditors.get(job.tenant.as_str());
             match render(&job, &creditor, now.date_naive()) {

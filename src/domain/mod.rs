@@ -3,6 +3,7 @@
 //! edge, so the rest of the service can trust what it holds.
 
 mod case;
+mod consent;
 mod contact;
 mod error;
 mod ids;
@@ -11,6 +12,7 @@ mod money;
 mod plan;
 
 pub use case::{CaseEvent, CaseState, IllegalTransition};
+pub use consent::{ConsentKind, ConsentSource, Consents};
 pub use contact::{CountryCode, Email, Language, PhoneE164, PostalAddress, Timezone};
 pub use error::{FieldError, Invalid};
 pub use ids::{DebtorId, InvoiceNumber, TenantId};

@@ -41,7 +41,11 @@ impl Planner {
         let Some(stage) = plan.stage(index) else {
             return CaseDecision::Escalate;
         };
-        let channels = allowed_channels(&stage.channels, &case.debtor.reachable_channels());
+        // Consent first: a channel the debtor opted out of is never offered, not even as the
+        // fallback when none of the stage's channels is reachable.
+        let reachable: Vec<ChannelKind> =
+            case.debtor.reachable_channels().into_iter().filter(|c| case.consents.permits(*c)).collect();
+        let channels = allowed_channels(&stage.channels, &reachable);
         if channels.is_empty() {
             return CaseDecision::Escalate;
         }

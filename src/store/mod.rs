@@ -7,11 +7,13 @@
 
 mod postgres;
 mod records;
+mod reports;
 mod rows;
 mod sqlite;
 
 pub use postgres::PostgresStore;
 pub use records::*;
+pub use reports::*;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -135,6 +137,17 @@ pub trait Store: Send + Sync + 'static {
     async fn latest_policy_version(&self) -> Result<Option<i64>, StoreError>;
 
     async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError>;
+
+    /// Records what one provider webhook reported, in one transaction: receipts on the reminders
+    /// they match (only ever forward), the debtors' inbound times, and consent events appended to
+    /// the ledger for every debtor they name. Unknown message ids and contacts change nothing.
+    async fn record_provider_report(&self, report: &ProviderReport) -> Result<ReportOutcome, StoreError>;
+
+    /// Appends one consent event to the ledger; returns how many debtors it was recorded for.
+    async fn record_consent(&self, event: &ConsentEvent) -> Result<u64, StoreError> {
+        let report = ProviderReport { consents: vec![event.clone()], ..ProviderReport::default() };
+        Ok(self.record_provider_report(&report).await?.consents)
+    }
 }
 
 /// Opens the store a database URL names and applies its migrations.

@@ -1,7 +1,10 @@
 //! The plain records that cross the [`Store`](super::Store) boundary: what intake writes, what the
 //! scheduler reads and decides, what delivery reads and reports, and the counts of `stats`.
 
-use crate::domain::{CaseState, ChannelKind, Debtor, Invoice, InvoiceNumber, Money, TenantId, Tone};
+use super::reports::ReceiptStatus;
+use crate::domain::{
+    CaseState, ChannelKind, Consents, Debtor, Invoice, InvoiceNumber, Money, TenantId, Tone,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -86,6 +89,8 @@ pub struct DueCase {
     pub amount_paid: Decimal,
     pub plan: String,
     pub debtor: Debtor,
+    /// The debtor's consent per channel, from the ledger.
+    pub consents: Consents,
 }
 
 /// The scheduler's verdict on a due case.
@@ -145,6 +150,11 @@ pub struct DeliveryJob {
     pub amount_due: Money,
     pub amount_paid: Decimal,
     pub debtor: Debtor,
+    /// The debtor's consent per channel as it is now, re-checked before sending.
+    pub consents: Consents,
+    /// When the debtor last wrote to us on this reminder's channel (WhatsApp's and Messenger's
+    /// 24-hour window), if ever.
+    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
 /// Where a reminder stands in the outbox.
@@ -234,6 +244,9 @@ pub struct ReminderView {
     pub reward: Option<f64>,
     /// The policy (and model snapshot) that chose channel and hour.
     pub policy_version: String,
+    /// The furthest delivery receipt the provider sent, and when.
+    pub receipt_status: Option<ReceiptStatus>,
+    pub receipt_at: Option<DateTime<Utc>>,
 }
 
 /// One case as seen from outside.
@@ -253,6 +266,8 @@ pub struct Stats {
     pub reminders: ReminderCounts,
     pub payments: u64,
     pub intake_rejections: u64,
+    /// Debtors per channel and consent in force (`{"sms": {"opt_in": 0, "opt_out": 3}}`).
+    pub consents: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -268,6 +283,8 @@ pub struct ReminderCounts {
     pub by_status: BTreeMap<String, u64>,
     pub by_channel: BTreeMap<String, u64>,
     pub by_stage: BTreeMap<String, u64>,
+    /// Reminders by their furthest delivery receipt (`sent`, `delivered`, `read`, `failed`).
+    pub by_receipt: BTreeMap<String, u64>,
 }
 
 /// The idempotency key of a reminder: stable across retries and redeliveries, unique per case

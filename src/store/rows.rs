@@ -3,6 +3,7 @@
 //! type serves both; a value that no longer parses is [`StoreError::Corrupt`].
 
 use super::records::*;
+use super::reports::ReceiptStatus;
 use super::StoreError;
 use crate::domain::*;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -116,6 +117,8 @@ pub(super) struct DueCaseRow {
     pub plan: String,
     #[sqlx(flatten)]
     pub debtor: DebtorRow,
+    /// The ledger's latest event per channel as `channel=kind,…` (see `CONSENTS` per backend).
+    pub consents: Option<String>,
 }
 
 impl DueCaseRow {
@@ -131,6 +134,7 @@ impl DueCaseRow {
             amount_paid: decimal("amount paid", &self.amount_paid)?,
             plan: self.plan,
             debtor: self.debtor.into_debtor()?,
+            consents: consents(self.consents.as_deref())?,
         })
     }
 }
@@ -156,6 +160,8 @@ pub(super) struct DeliveryJobRow {
     pub amount_paid: String,
     #[sqlx(flatten)]
     pub debtor: DebtorRow,
+    pub consents: Option<String>,
+    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
 impl DeliveryJobRow {
@@ -177,8 +183,14 @@ impl DeliveryJobRow {
             amount_due: money(&self.amount_due, &self.currency)?,
             amount_paid: decimal("amount paid", &self.amount_paid)?,
             debtor: self.debtor.into_debtor()?,
+            consents: consents(self.consents.as_deref())?,
+            last_inbound_at: self.last_inbound_at,
         })
     }
+}
+
+fn consents(raw: Option<&str>) -> Result<Consents, StoreError> {
+    Consents::parse_summary(raw.unwrap_or("")).map_err(|e| corrupt("consents", e))
 }
 
 #[derive(sqlx::FromRow)]
@@ -192,6 +204,8 @@ pub(super) struct ReminderViewRow {
     pub provider_id: Option<String>,
     pub reward: Option<f64>,
     pub policy_version: String,
+    pub receipt_status: Option<String>,
+    pub receipt_at: Option<DateTime<Utc>>,
 }
 
 impl ReminderViewRow {
@@ -206,6 +220,11 @@ impl ReminderViewRow {
             provider_id: self.provider_id,
             reward: self.reward,
             policy_version: self.policy_version,
+            receipt_status: self
+                .receipt_status
+                .map(|raw| ReceiptStatus::parse(&raw).ok_or_else(|| corrupt("receipt status", raw)))
+                .transpose()?,
+            receipt_at: self.receipt_at,
         })
     }
 }
@@ -237,15 +256,29 @@ pub(super) const DEBTOR_COLUMNS: &str =
      d.phone, d.whatsapp, d.whatsapp_opt_in, d.messenger_psid, d.address_line1, d.address_line2, \
      d.postal_code, d.city, d.country";
 
+/// The `(key, count)` rows `stats` is built from.
+pub(super) struct StatsRows {
+    pub cases: Vec<(String, i64)>,
+    pub statuses: Vec<(String, i64)>,
+    pub channels: Vec<(String, i64)>,
+    pub stages: Vec<(String, i64)>,
+    pub receipts: Vec<(String, i64)>,
+    /// `(channel, kind, debtors)` of the consent in force.
+    pub consents: Vec<(String, String, i64)>,
+    pub payments: i64,
+    pub rejections: i64,
+}
+
+/// The SQL both backends count receipts and consents in force with.
+pub(super) const RECEIPT_COUNTS: &str =
+    "SELECT receipt_status, COUNT(*) FROM reminders WHERE receipt_status IS NOT NULL GROUP BY receipt_status";
+pub(super) const CONSENT_COUNTS: &str = "SELECT x.channel, x.kind, COUNT(*) FROM consents x \
+     WHERE x.id = (SELECT y.id FROM consents y WHERE y.tenant = x.tenant AND y.debtor_id = x.debtor_id \
+     AND y.channel = x.channel ORDER BY y.at DESC, y.id DESC LIMIT 1) GROUP BY x.channel, x.kind";
+
 /// Builds the stats from `(key, count)` rows.
-pub(super) fn stats_from(
-    cases: Vec<(String, i64)>,
-    statuses: Vec<(String, i64)>,
-    channels: Vec<(String, i64)>,
-    stages: Vec<(String, i64)>,
-    payments: i64,
-    rejections: i64,
-) -> Stats {
+pub(super) fn stats_from(rows: StatsRows) -> Stats {
+    let StatsRows { cases, statuses, channels, stages, receipts, consents, payments, rejections } = rows;
     let mut stats =
         Stats { payments: payments as u64, intake_rejections: rejections as u64, ..Stats::default() };
     for state in CaseState::ALL {
@@ -264,5 +297,17 @@ pub(super) fn stats_from(
     }
     stats.reminders.by_channel = channels.into_iter().map(|(k, n)| (k, n as u64)).collect();
     stats.reminders.by_stage = stages.into_iter().map(|(k, n)| (k, n as u64)).collect();
+    for status in ReceiptStatus::ALL {
+        stats.reminders.by_receipt.insert(status.as_str().to_owned(), 0);
+    }
+    for (status, n) in receipts {
+        stats.reminders.by_receipt.insert(status, n as u64);
+    }
+    for (channel, kind, n) in consents {
+        let by_kind = stats.consents.entry(channel).or_insert_with(|| {
+            [ConsentKind::OptIn, ConsentKind::OptOut].map(|k| (k.as_str().to_owned(), 0)).into()
+        });
+        by_kind.insert(kind, n as u64);
+    }
     stats
 }

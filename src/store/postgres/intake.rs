@@ -111,7 +111,8 @@ async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<Intak
         let key = (arrival.0.tenant.as_str(), arrival.0.number.as_str());
         (firsts.get(&key) == Some(&idx) && ids.contains_key(&key)).then_some(*arrival)
     });
-    upsert_debtors(tx, created, now, true).await?;
+    upsert_debtors(tx, created.clone(), now, true).await?;
+    super::reports::intake_opt_ins(tx, created.map(|(invoice, _, at)| (invoice, at))).await?;
 
     Ok(invoices
         .iter()

@@ -3,6 +3,7 @@
 //! taking the same row twice; the resulting writes go out as batched `UNNEST` statements.
 
 use super::intake::event;
+use super::reports::CONSENTS;
 use crate::domain::CaseEvent;
 use crate::store::records::*;
 use crate::store::rows::{DueCaseRow, DEBTOR_COLUMNS};
@@ -21,7 +22,7 @@ pub(super) async fn plan_due_cases(
 ) -> Result<usize, StoreError> {
     let sql = format!(
         "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
-         i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS} \
+         i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS} \
          FROM cases c JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
          WHERE c.state IN ('open', 'reminding') AND c.next_action_at <= $1 \

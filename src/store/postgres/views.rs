@@ -1,8 +1,15 @@
 //! Reads on PostgreSQL: delivery jobs, the next due time, case and reminder views, stats.
 
+use super::reports::CONSENTS;
 use crate::store::records::*;
-use crate::store::rows::{stats_from, CaseViewRow, DeliveryJobRow, ReminderViewRow, DEBTOR_COLUMNS};
+use crate::store::rows::{
+    stats_from, CaseViewRow, DeliveryJobRow, ReminderViewRow, StatsRows, CONSENT_COUNTS, DEBTOR_COLUMNS,
+    RECEIPT_COUNTS,
+};
 use crate::store::StoreError;
+
+/// When the debtor `d` last wrote on the channel of reminder `r`.
+const LAST_INBOUND: &str = "(SELECT ib.last_at FROM inbound_contacts ib WHERE ib.tenant = d.tenant AND ib.debtor_id = d.id AND ib.channel = r.channel) AS last_inbound_at";
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -10,7 +17,7 @@ pub(super) async fn delivery_jobs(pool: &PgPool, ids: &[i64]) -> Result<Vec<Deli
     let sql = format!(
         "SELECT r.id AS reminder_id, r.idempotency_key, r.status, r.attempts, r.channel, r.stage, r.stage_name, \
          r.tone, r.fee::text AS fee, c.state AS case_state, i.tenant, i.number, i.due_on, i.currency, \
-         i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, {DEBTOR_COLUMNS} \
+         i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, {DEBTOR_COLUMNS}, {CONSENTS}, {LAST_INBOUND} \
          FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE r.id = ANY($1)"
     );
@@ -56,7 +63,8 @@ pub(super) async fn reminders_of(
     number: &str,
 ) -> Result<Vec<ReminderView>, StoreError> {
     let rows: Vec<ReminderViewRow> = sqlx::query_as(
-        "SELECT r.id, r.stage, r.channel, r.status, r.send_at, r.sent_at, r.provider_id, r.reward, r.policy_version \
+        "SELECT r.id, r.stage, r.channel, r.status, r.send_at, r.sent_at, r.provider_id, r.reward, r.policy_version, \
+         r.receipt_status, r.receipt_at \
          FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
          WHERE i.tenant = $1 AND i.number = $2 ORDER BY r.stage",
     )
@@ -76,5 +84,7 @@ pub(super) async fn stats(pool: &PgPool) -> Result<Stats, StoreError> {
     let payments: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments").fetch_one(pool).await?;
     let rejections: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM intake_rejections").fetch_one(pool).await?;
-    Ok(stats_from(cases, statuses, channels, stages, payments, rejections))
+    let receipts = sqlx::query_as(RECEIPT_COUNTS).fetch_all(pool).await?;
+    let consents = sqlx::query_as(CONSENT_COUNTS).fetch_all(pool).await?;
+    Ok(stats_from(StatsRows { cases, statuses, channels, stages, receipts, consents, payments, rejections }))
 }

@@ -59,6 +59,7 @@ async fn insert_invoice(
         return Ok(IntakeOutcome::Duplicate);
     };
     upsert_debtor(tx, tenant, &invoice.debtor, received_at, true).await?;
+    super::reports::intake_opt_in(tx, invoice, received_at).await?;
     for (position, line) in invoice.lines.iter().enumerate() {
         sqlx::query(
             "INSERT INTO invoice_lines (invoice_id, position, sku, description, quantity, unit_price) \

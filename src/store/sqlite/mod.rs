@@ -5,10 +5,11 @@ mod fallback;
 mod intake;
 mod learning;
 mod outbox;
+mod reports;
 mod views;
 
 use super::records::*;
-use super::{Decide, Store, StoreError};
+use super::{Decide, ProviderReport, ReportOutcome, Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
@@ -219,5 +220,12 @@ impl Store for SqliteStore {
 
     async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError> {
         learning::latest_policy_snapshot(&self.pool).await
+    }
+
+    async fn record_provider_report(&self, report: &ProviderReport) -> Result<ReportOutcome, StoreError> {
+        let mut tx = self.write().await?;
+        let outcome = reports::record(&mut tx, report, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(outcome)
     }
 }

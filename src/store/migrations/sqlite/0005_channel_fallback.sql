@@ -32,16 +32,20 @@ CREATE TABLE reminders_new (
     sent_at         TEXT,
     updated_at      TEXT NOT NULL,
     allowed         TEXT,
+    receipt_status  TEXT,
+    receipt_at      TEXT,
+    receipt_error   TEXT,
     UNIQUE (case_id, stage, channel)
 );
 INSERT INTO reminders_new (id, case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context,
     propensity, policy_version, status, lease_until, attempts, last_error, provider_id, idempotency_key,
-    reward, created_at, sent_at, updated_at, allowed)
+    reward, created_at, sent_at, updated_at, allowed, receipt_status, receipt_at, receipt_error)
 SELECT id, case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context,
     propensity, policy_version, status, lease_until, attempts, last_error, provider_id, idempotency_key,
-    reward, created_at, sent_at, updated_at, allowed
+    reward, created_at, sent_at, updated_at, allowed, receipt_status, receipt_at, receipt_error
 FROM reminders;
 DROP TABLE reminders;
 ALTER TABLE reminders_new RENAME TO reminders;
 CREATE INDEX reminders_due ON reminders (send_at) WHERE status = 'scheduled';
 CREATE INDEX reminders_awaiting_outcome ON reminders (sent_at) WHERE status = 'sent' AND reward IS NULL;
+CREATE INDEX reminders_provider_id ON reminders (provider_id) WHERE provider_id IS NOT NULL;

@@ -1,0 +1,137 @@
+//! Provider reports on PostgreSQL: receipts on reminders, inbound times, consent events; and the
+//! intake's WhatsApp opt-in claims, batched like the rest of intake.
+
+use crate::domain::{ChannelKind, ConsentKind, ConsentSource, Invoice};
+use crate::store::reports::*;
+use crate::store::StoreError;
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Transaction};
+use std::collections::BTreeMap;
+
+type Tx = Transaction<'static, Postgres>;
+
+/// The consent in force per channel of the debtor `d`, as `channel=kind,…`.
+pub(super) const CONSENTS: &str = "(SELECT string_agg(x.channel || '=' || x.kind, ',') FROM consents x \
+     WHERE x.tenant = d.tenant AND x.debtor_id = d.id AND x.id = (SELECT y.id FROM consents y \
+     WHERE y.tenant = x.tenant AND y.debtor_id = x.debtor_id AND y.channel = x.channel \
+     ORDER BY y.at DESC, y.id DESC LIMIT 1)) AS consents";
+
+pub(super) async fn record(
+    tx: &mut Tx,
+    report: &ProviderReport,
+    now: DateTime<Utc>,
+) -> Result<ReportOutcome, StoreError> {
+    let mut outcome = ReportOutcome::default();
+    for receipt in &report.receipts {
+        outcome.receipts += record_receipt(tx, receipt).await?;
+    }
+    for inbound in &report.inbound {
+        let Some(column) = contact_column(inbound.channel) else { continue };
+        let sql = format!(
+            "INSERT INTO inbound_contacts (tenant, debtor_id, channel, last_at) \
+             SELECT d.tenant, d.id, $1, $2 FROM debtors d WHERE d.{column} = $3 \
+             ON CONFLICT (tenant, debtor_id, channel) DO UPDATE SET last_at = GREATEST(inbound_contacts.last_at, excluded.last_at)"
+        );
+        outcome.inbound += sqlx::query(&sql)
+            .bind(inbound.channel.as_str())
+            .bind(inbound.at)
+            .bind(&inbound.contact)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    }
+    for event in &report.consents {
+        outcome.consents += record_consent(tx, event, now).await?;
+    }
+    Ok(outcome)
+}
+
+async fn record_receipt(tx: &mut Tx, receipt: &Receipt) -> Result<u64, StoreError> {
+    let set = format!(
+        "UPDATE reminders SET receipt_status = $2, receipt_at = $3, receipt_error = $4 \
+         WHERE channel = $5 AND ({STORED_RECEIPT_RANK}) < $1"
+    );
+    let sql = match &receipt.target {
+        ReceiptTarget::ProviderId(_) => format!("{set} AND provider_id = $6 RETURNING id"),
+        ReceiptTarget::UpTo { .. } => {
+            let Some(column) = contact_column(receipt.channel) else { return Ok(0) };
+            format!(
+                "{set} AND status = 'sent' AND sent_at <= $7 AND case_id IN ( \
+                   SELECT c.id FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+                   JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE d.{column} = $6) \
+                 RETURNING id"
+            )
+        }
+    };
+    let query = sqlx::query_scalar::<_, i64>(&sql)
+        .bind(receipt.status.rank())
+        .bind(receipt.status.as_str())
+        .bind(receipt.at)
+        .bind(&receipt.error)
+        .bind(receipt.channel.as_str());
+    let query = match &receipt.target {
+        ReceiptTarget::ProviderId(id) => query.bind(id),
+        ReceiptTarget::UpTo { contact, watermark } => query.bind(contact).bind(*watermark),
+    };
+    Ok(query.fetch_all(&mut **tx).await?.len() as u64)
+}
+
+async fn record_consent(tx: &mut Tx, event: &ConsentEvent, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let insert = "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
+                  SELECT d.tenant, d.id, $1, $2, $3, $4, $5, $6 FROM debtors d";
+    let sql = match &event.subject {
+        ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $7 AND d.id = $8"),
+        ConsentSubject::Contact(_) => {
+            let Some(column) = contact_column(event.channel) else { return Ok(0) };
+            format!("{insert} WHERE d.{column} = $7")
+        }
+    };
+    let query = sqlx::query(&sql)
+        .bind(event.channel.as_str())
+        .bind(event.kind.as_str())
+        .bind(event.at)
+        .bind(event.source.as_str())
+        .bind(&event.detail)
+        .bind(now);
+    let query = match &event.subject {
+        ConsentSubject::Debtor { tenant, debtor } => query.bind(tenant.as_str()).bind(debtor.as_str()),
+        ConsentSubject::Contact(contact) => query.bind(contact),
+    };
+    Ok(query.execute(&mut **tx).await?.rows_affected())
+}
+
+/// Records the creditor's `whatsapp_opt_in` of new invoices as ledger events, but only where it
+/// differs from the creditor's own previous claim for the debtor (the last invoice of a debtor
+/// in the run counts). A claim repeated on every invoice is one consent given once, not a new
+/// one: it must not undo a STOP the debtor sent after it. Turning the flag off and on again is a
+/// new claim, and a new event.
+pub(super) async fn intake_opt_ins<'a>(
+    tx: &mut Tx,
+    invoices: impl Iterator<Item = (&'a Invoice, DateTime<Utc>)>,
+) -> Result<(), StoreError> {
+    let mut latest = BTreeMap::new();
+    for (invoice, at) in invoices {
+        latest.insert((invoice.tenant.as_str(), invoice.debtor.id.as_str()), (invoice, at));
+    }
+    if latest.is_empty() {
+        return Ok(());
+    }
+    let kind = |i: &Invoice| if i.debtor.whatsapp_opt_in { ConsentKind::OptIn } else { ConsentKind::OptOut };
+    sqlx::query(
+        "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
+         SELECT t.tenant, t.debtor_id, $5, t.kind, t.at, $6, t.detail, t.at \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $7::text[]) AS t(tenant, debtor_id, kind, at, detail) \
+         WHERE COALESCE((SELECT c.kind FROM consents c WHERE c.tenant = t.tenant AND c.debtor_id = t.debtor_id \
+           AND c.channel = $5 AND c.source = $6 ORDER BY c.at DESC, c.id DESC LIMIT 1), 'opt_out') <> t.kind",
+    )
+    .bind(latest.keys().map(|(t, _)| t.to_string()).collect::<Vec<_>>())
+    .bind(latest.keys().map(|(_, d)| d.to_string()).collect::<Vec<_>>())
+    .bind(latest.values().map(|(i, _)| kind(i).as_str()).collect::<Vec<_>>())
+    .bind(latest.values().map(|(_, at)| *at).collect::<Vec<_>>())
+    .bind(ChannelKind::Whatsapp.as_str())
+    .bind(ConsentSource::Intake.as_str())
+    .bind(latest.values().map(|(i, _)| format!("invoice {}", i.number)).collect::<Vec<_>>())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
