@@ -3,7 +3,7 @@
 //! file (`--config`), then `MAHNWERK_*` environment variables. Secrets are `SecretString` and
 //! never printed; [`Config::describe`] shows what is safe to show.
 
-use crate::deliver::Creditor;
+use crate::deliver::{Creditor, LinksConfig};
 use crate::domain::{ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
 use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
@@ -46,6 +46,8 @@ pub struct Config {
     pub policy: PolicyKind,
     /// The learning loop: snapshots, reloads, objective.
     pub learn: LearnConfig,
+    /// `[links]`: base URL and secret of the signed pay and unsubscribe links.
+    pub links: LinksConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -172,6 +174,7 @@ impl Default for Config {
             tenant_plans: BTreeMap::new(),
             policy: PolicyKind::Adaptive,
             learn: LearnConfig::default(),
+            links: LinksConfig::default(),
         }
     }
 }
@@ -247,6 +250,12 @@ impl Config {
         if let Some(policy) = var("MAHNWERK_POLICY") {
             self.policy = policy.parse().context("MAHNWERK_POLICY")?;
         }
+        if let Some(secret) = var("MAHNWERK_LINKS_SECRET") {
+            self.links.secret = Some(SecretString::from(secret));
+        }
+        if let Some(url) = var("MAHNWERK_LINKS_BASE_URL") {
+            self.links.base_url = url;
+        }
         if let Some(seed) = var("MAHNWERK_LEARN_SEED") {
             self.learn.seed = Some(seed.parse().context("MAHNWERK_LEARN_SEED must be an integer")?);
         }
@@ -262,10 +271,17 @@ impl Config {
         }
         self.plan_book()?;
         self.learn.validate()?;
+        self.links.validate(self.is_distributed())?;
         if let Some(twilio) = &self.twilio {
             TwilioSms::new(twilio).context("in [twilio]")?;
         }
         Ok(())
+    }
+
+    /// Whether this configuration leaves the embedded mode (PostgreSQL or RabbitMQ), where
+    /// development defaults such as the links' secret are refused.
+    pub fn is_distributed(&self) -> bool {
+        self.amqp_url.is_some() || self.database_url.starts_with("postgres")
     }
 
     /// The plan book: built-in plans, the configured ones, and tenant defaults.
@@ -426,6 +442,21 @@ mod tests {
             .apply_env(env(&[("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1"), ("MAHNWERK_TWILIO_AUTH_TOKEN", "t")]))
             .unwrap();
         assert!(format!("{:#}", no_sender.validate().unwrap_err()).contains("[twilio]"));
+    }
+
+    #[test]
+    fn distributed_mode_needs_a_links_secret() {
+        for env in [("MAHNWERK_DATABASE_URL", "postgres://db/x"), ("MAHNWERK_AMQP_URL", "amqp://rabbit")] {
+            let mut config = Config::default();
+            config.apply_env(|name| (name == env.0).then(|| env.1.to_owned())).unwrap();
+            let error = format!("{:#}", config.validate().unwrap_err());
+            assert!(error.contains("links.secret"), "{error}");
+            config
+                .apply_env(|name| (name == "MAHNWERK_LINKS_SECRET").then(|| "sixteen characters+".to_owned()))
+                .unwrap();
+            config.validate().unwrap();
+            assert!(!format!("{config:?}").contains("sixteen characters+"));
+        }
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! result before acking. Transient failures go back into the outbox with exponential backoff.
 
 pub mod letter;
+pub mod links;
 pub mod render;
 mod worker;
 
 pub use letter::CreditorBank;
+pub use links::{LinkClaims, LinkError, LinkPurpose, Links, LinksConfig};
 pub use render::{Creditor, Creditors};
 pub use worker::{ChannelWorker, RetryPolicy};
 
