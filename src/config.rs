@@ -3,7 +3,7 @@
 //! file (`--config`), then `MAHNWERK_*` environment variables. Secrets are `SecretString` and
 //! never printed; [`Config::describe`] shows what is safe to show.
 
-use crate::deliver::{Creditor, LinksConfig};
+use crate::deliver::{Creditor, LinksConfig, Templates};
 use crate::domain::{ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
 use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
@@ -48,6 +48,12 @@ pub struct Config {
     pub learn: LearnConfig,
     /// `[links]`: base URL and secret of the signed pay and unsubscribe links.
     pub links: LinksConfig,
+    /// Tenants' own templates, `<dir>/<tenant>/<language>/<name>[.<tone>].j2`, over the shipped
+    /// ones; unset: the shipped templates only.
+    pub templates_dir: Option<PathBuf>,
+    /// Approved WhatsApp template names: `[whatsapp_templates.<tenant>] "<stage name>" = "…"`,
+    /// `"*"` for any stage; default `payment_reminder_<tone>`.
+    pub whatsapp_templates: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -175,6 +181,8 @@ impl Default for Config {
             policy: PolicyKind::Adaptive,
             learn: LearnConfig::default(),
             links: LinksConfig::default(),
+            templates_dir: None,
+            whatsapp_templates: BTreeMap::new(),
         }
     }
 }
@@ -253,6 +261,9 @@ impl Config {
         if let Some(secret) = var("MAHNWERK_LINKS_SECRET") {
             self.links.secret = Some(SecretString::from(secret));
         }
+        if let Some(dir) = var("MAHNWERK_TEMPLATES_DIR") {
+            self.templates_dir = Some(PathBuf::from(dir));
+        }
         if let Some(url) = var("MAHNWERK_LINKS_BASE_URL") {
             self.links.base_url = url;
         }
@@ -276,6 +287,12 @@ impl Config {
             TwilioSms::new(twilio).context("in [twilio]")?;
         }
         Ok(())
+    }
+
+    /// The shipped templates with `templates_dir` over them, each checked against a sample.
+    pub fn templates(&self) -> anyhow::Result<Templates> {
+        Templates::load(self.templates_dir.as_deref(), self.whatsapp_templates.clone())
+            .context("loading the reminder templates")
     }
 
     /// Whether this configuration leaves the embedded mode (PostgreSQL or RabbitMQ), where
