@@ -2,7 +2,7 @@
 //! per channel, learner) sharing one store and one queue.
 
 use crate::config::{Config, LearnConfig, PolicyKind};
-use crate::deliver::{ChannelWorker, Creditors, RetryPolicy, Transports};
+use crate::deliver::{ChannelWorker, Creditors, Links, RetryPolicy, Templates, Transports};
 use crate::domain::PlanBook;
 use crate::intake::Intake;
 use crate::learn::{AdaptivePolicy, Learner};
@@ -37,6 +37,10 @@ pub struct Service {
     pub planner: Arc<Planner>,
     pub transports: Transports,
     pub creditors: Arc<Creditors>,
+    /// Signs the pay and unsubscribe links of reminders (and verifies them on the pay-page).
+    pub links: Arc<Links>,
+    /// The shipped templates with the tenants' own over them, checked when loaded.
+    pub templates: Arc<Templates>,
     pub clock: Arc<dyn Clock>,
     pub idle_poll: Duration,
     pub retry: RetryPolicy,
@@ -129,6 +133,8 @@ impl Service {
                 by_tenant: config.creditors.clone(),
                 default_email: config.default_sender.clone(),
             }),
+            links: Arc::new(Links::new(&config.links)),
+            templates: Arc::new(config.templates()?),
             clock,
             idle_poll: Duration::from_millis(config.poll_interval_ms),
             retry: RetryPolicy::default(),
@@ -167,6 +173,8 @@ impl Service {
                 topology: self.topology.clone(),
                 transport: Arc::clone(transport),
                 creditors: Arc::clone(&self.creditors),
+                templates: Arc::clone(&self.templates),
+                links: Arc::clone(&self.links),
                 clock: Arc::clone(&self.clock),
                 retry: self.retry,
             })

@@ -3,7 +3,7 @@
 //! file (`--config`), then `MAHNWERK_*` environment variables. Secrets are `SecretString` and
 //! never printed; [`Config::describe`] shows what is safe to show.
 
-use crate::deliver::Creditor;
+use crate::deliver::{Creditor, LinksConfig, Templates};
 use crate::domain::{ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
 use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
@@ -54,6 +54,14 @@ pub struct Config {
     pub policy: PolicyKind,
     /// The learning loop: snapshots, reloads, objective.
     pub learn: LearnConfig,
+    /// `[links]`: base URL and secret of the signed pay and unsubscribe links.
+    pub links: LinksConfig,
+    /// Tenants' own templates, `<dir>/<tenant>/<language>/<name>[.<tone>].j2`, over the shipped
+    /// ones; unset: the shipped templates only.
+    pub templates_dir: Option<PathBuf>,
+    /// Approved WhatsApp template names: `[whatsapp_templates.<tenant>] "<stage name>" = "…"`,
+    /// `"*"` for any stage; default `payment_reminder_<tone>`.
+    pub whatsapp_templates: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -182,6 +190,9 @@ impl Default for Config {
             tenant_plans: BTreeMap::new(),
             policy: PolicyKind::Adaptive,
             learn: LearnConfig::default(),
+            links: LinksConfig::default(),
+            templates_dir: None,
+            whatsapp_templates: BTreeMap::new(),
         }
     }
 }
@@ -269,6 +280,15 @@ impl Config {
         if let Some(policy) = var("MAHNWERK_POLICY") {
             self.policy = policy.parse().context("MAHNWERK_POLICY")?;
         }
+        if let Some(secret) = var("MAHNWERK_LINKS_SECRET") {
+            self.links.secret = Some(SecretString::from(secret));
+        }
+        if let Some(dir) = var("MAHNWERK_TEMPLATES_DIR") {
+            self.templates_dir = Some(PathBuf::from(dir));
+        }
+        if let Some(url) = var("MAHNWERK_LINKS_BASE_URL") {
+            self.links.base_url = url;
+        }
         if let Some(seed) = var("MAHNWERK_LEARN_SEED") {
             self.learn.seed = Some(seed.parse().context("MAHNWERK_LEARN_SEED must be an integer")?);
         }
@@ -284,6 +304,7 @@ impl Config {
         }
         self.plan_book()?;
         self.learn.validate()?;
+        self.links.validate(self.is_distributed())?;
         if let Some(twilio) = &self.twilio {
             TwilioSms::new(twilio).context("in [twilio]")?;
         }
@@ -294,6 +315,18 @@ impl Config {
             MessengerSend::new(messenger).context("in [messenger]")?;
         }
         Ok(())
+    }
+
+    /// The shipped templates with `templates_dir` over them, each checked against a sample.
+    pub fn templates(&self) -> anyhow::Result<Templates> {
+        Templates::load(self.templates_dir.as_deref(), self.whatsapp_templates.clone())
+            .context("loading the reminder templates")
+    }
+
+    /// Whether this configuration leaves the embedded mode (PostgreSQL or RabbitMQ), where
+    /// development defaults such as the links' secret are refused.
+    pub fn is_distributed(&self) -> bool {
+        self.amqp_url.is_some() || self.database_url.starts_with("postgres")
     }
 
     /// The plan book: built-in plans, the configured ones, and tenant defaults.
@@ -485,6 +518,21 @@ mod tests {
         .unwrap();
         assert!(format!("{:#}", bad.validate().unwrap_err()).contains("[whatsapp]"));
         assert!(toml::from_str::<Config>("[messenger]\npage_token = \"x\"\n").is_err(), "unknown keys fail");
+    }
+
+    #[test]
+    fn distributed_mode_needs_a_links_secret() {
+        for env in [("MAHNWERK_DATABASE_URL", "postgres://db/x"), ("MAHNWERK_AMQP_URL", "amqp://rabbit")] {
+            let mut config = Config::default();
+            config.apply_env(|name| (name == env.0).then(|| env.1.to_owned())).unwrap();
+            let error = format!("{:#}", config.validate().unwrap_err());
+            assert!(error.contains("links.secret"), "{error}");
+            config
+                .apply_env(|name| (name == "MAHNWERK_LINKS_SECRET").then(|| "sixteen characters+".to_owned()))
+                .unwrap();
+            config.validate().unwrap();
+            assert!(!format!("{config:?}").contains("sixteen characters+"));
+        }
     }
 
     #[test]

@@ -63,6 +63,30 @@ enum Command {
         #[command(subcommand)]
         which: PolicyCommand,
     },
+    /// Render one reminder for a sample case with the configured templates, creditor and plan,
+    /// exactly as it would be sent: email as .eml, SMS/WhatsApp/Messenger as the outbox JSON
+    /// line, a letter as PDF.
+    Preview {
+        #[arg(long, value_enum)]
+        channel: PreviewChannel,
+        /// The plan's stage, from 1.
+        #[arg(long, default_value_t = 1)]
+        stage: u32,
+        /// The debtor's language, e.g. de, en, fr, de-AT (default de).
+        #[arg(long)]
+        language: Option<String>,
+        /// Overrides the stage's tone.
+        #[arg(long, value_enum)]
+        tone: Option<PreviewTone>,
+        /// The tenant whose creditor and templates to use (default: the first configured creditor).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// The dunning plan (default: the tenant's plan for consumers).
+        #[arg(long)]
+        plan: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -83,6 +107,46 @@ impl DemoPolicies {
             DemoPolicies::Both => vec![PolicyKind::Fixed, PolicyKind::Adaptive],
             DemoPolicies::Adaptive => vec![PolicyKind::Adaptive],
             DemoPolicies::Fixed => vec![PolicyKind::Fixed],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PreviewChannel {
+    Email,
+    Sms,
+    Whatsapp,
+    Messenger,
+    Letter,
+}
+
+impl From<PreviewChannel> for mahnwerk::domain::ChannelKind {
+    fn from(channel: PreviewChannel) -> Self {
+        use mahnwerk::domain::ChannelKind;
+        match channel {
+            PreviewChannel::Email => ChannelKind::Email,
+            PreviewChannel::Sms => ChannelKind::Sms,
+            PreviewChannel::Whatsapp => ChannelKind::Whatsapp,
+            PreviewChannel::Messenger => ChannelKind::Messenger,
+            PreviewChannel::Letter => ChannelKind::Letter,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PreviewTone {
+    Friendly,
+    Neutral,
+    Firm,
+}
+
+impl From<PreviewTone> for mahnwerk::domain::Tone {
+    fn from(tone: PreviewTone) -> Self {
+        use mahnwerk::domain::Tone;
+        match tone {
+            PreviewTone::Friendly => Tone::Friendly,
+            PreviewTone::Neutral => Tone::Neutral,
+            PreviewTone::Firm => Tone::Firm,
         }
     }
 }
@@ -176,6 +240,20 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Policy { which: PolicyCommand::Serve { stdio, model, seed } } => {
             policy_serve(stdio, model, seed)
+        }
+        Command::Preview { channel, stage, language, tone, tenant, plan, out } => {
+            let options = mahnwerk::deliver::preview::PreviewOptions {
+                channel: channel.into(),
+                stage,
+                language,
+                tone: tone.map(Into::into),
+                tenant,
+                plan,
+                out,
+            };
+            let summary = mahnwerk::deliver::preview::preview(&config, &options, chrono::Utc::now()).await?;
+            println!("{summary}");
+            Ok(())
         }
         Command::Bench { which: Bench::Pipeline { messages, rounds, outbox, json } } => {
             let options = mahnwerk::bench::PipelineOptions {

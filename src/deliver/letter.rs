@@ -12,10 +12,11 @@ use crate::store::DeliveryJob;
 use chrono::NaiveDate;
 use mahnwerk_channels::creditor_reference::RfReference;
 use mahnwerk_channels::iban::{Bic, Iban};
-use mahnwerk_channels::{AmountRow, BankDetails, LetterCaptions, LetterDocument, Transfer};
+use mahnwerk_channels::{AmountRow, BankDetails, LetterCaptions, LetterDocument, PayLink, Transfer};
 use serde::Deserialize;
 
-use super::render::{german_amount, Creditor};
+use super::locale::Locale;
+use super::render::Creditor;
 
 /// The creditor's account for transfers (`[creditors.<tenant>.bank]`). IBAN and BIC are checked
 /// when the configuration is read.
@@ -30,14 +31,22 @@ pub struct CreditorBank {
     pub account_holder: Option<String>,
 }
 
-/// The document part of a letter for `job`, dated `today`.
-pub fn document(job: &DeliveryJob, creditor: &Creditor, today: NaiveDate) -> LetterDocument {
-    let german = job.debtor.language.primary() == "de";
+/// The document part of a letter for `job`, dated `today`, in `language` (the letter body's:
+/// German captions for `de`, English otherwise), with the signed `pay_link` as a second QR code.
+pub fn document(
+    job: &DeliveryJob,
+    creditor: &Creditor,
+    today: NaiveDate,
+    language: &str,
+    pay_link: String,
+) -> LetterDocument {
+    let german = language.split('-').next() == Some("de");
+    let locale = Locale::of(if german { "de" } else { "en" });
     let currency = job.amount_due.currency();
     let principal = Money::new(job.amount_due.amount() - job.amount_paid, currency);
     let fee = Money::new(job.fee, currency);
     let total = Money::new(principal.amount() + job.fee, currency);
-    let show = |money: &Money| if german { german_amount(money) } else { money.to_string() };
+    let show = |money: &Money| locale.money(money);
     let row = |label: &str, money: &Money| AmountRow { label: label.to_owned(), amount: show(money) };
     let (open_label, fee_label, total_label) = if german {
         ("Offener Betrag", "Mahngebühr", "Gesamt")
@@ -59,16 +68,15 @@ pub fn document(job: &DeliveryJob, creditor: &Creditor, today: NaiveDate) -> Let
     let mut footer_lines = vec![creditor.email.clone()];
     footer_lines.extend(creditor.phone.clone());
     LetterDocument {
-        date: if german {
-            today.format("%d.%m.%Y").to_string()
-        } else {
-            today.format("%-d %B %Y").to_string()
-        },
+        date: locale.date(today),
         amounts,
         total: Some(row(total_label, &total)),
         bank,
         transfer,
-        pay_link: None,
+        pay_link: Some(PayLink {
+            url: pay_link,
+            caption: if german { "Online bezahlen" } else { "Pay online" }.to_owned(),
+        }),
         footer_lines,
         captions: if german { LetterCaptions::default() } else { english_captions() },
     }

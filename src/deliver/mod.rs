@@ -4,11 +4,20 @@
 //! result before acking. Transient failures go back into the outbox with exponential backoff.
 
 pub mod letter;
+pub mod links;
+pub mod locale;
+pub mod preview;
 pub mod render;
+pub mod templates;
 mod worker;
 
+#[cfg(test)]
+mod render_tests;
+
 pub use letter::CreditorBank;
-pub use render::{Creditor, Creditors};
+pub use links::{LinkClaims, LinkError, LinkPurpose, Links, LinksConfig};
+pub use render::{Creditor, Creditors, RenderError, Vars};
+pub use templates::{TemplateError, Templates};
 pub use worker::{ChannelWorker, RetryPolicy};
 
 use crate::domain::ChannelKind;

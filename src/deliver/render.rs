@@ -1,14 +1,20 @@
-//! Turning a delivery job into the message one channel sends, in the creditor's name and the
-//! debtor's language (German or English for now; the templates issue brings the rest). The
-//! debtor sees the creditor, never mahnwerk.
+//! Turning a delivery job into the message one channel sends: the job's values formatted for
+//! the debtor's language ([`Vars`]), poured into the creditor's templates ([`Templates`]), with
+//! the reminder's signed pay and unsubscribe links. The debtor sees the creditor, never mahnwerk.
 
 use super::letter::{self, CreditorBank};
+use super::links::Links;
+use super::locale::Locale;
+use super::templates::{TemplateError, Templates};
 use crate::domain::{ChannelKind, Money, Tone};
 use crate::store::DeliveryJob;
+use chrono::{DateTime, NaiveDate, Utc};
 use mahnwerk_channels::{
     EmailMessage, LetterMessage, MessengerMessage, OutgoingMessage, SmsMessage, WhatsappMessage,
+    WhatsappTemplate,
 };
-use serde::Deserialize;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The creditor as its debtors know it.
@@ -49,150 +55,219 @@ impl Creditors {
     }
 }
 
-/// Why a job cannot be rendered: the debtor lacks the address for the chosen channel.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("debtor has no {0} address")]
-pub struct MissingAddress(pub &'static str);
-
-struct Texts {
-    subject: String,
-    greeting: String,
-    body: String,
-    closing: String,
+/// Why a job cannot be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The debtor lacks the address for the chosen channel.
+    #[error("debtor has no {0} address")]
+    MissingAddress(&'static str),
+    /// No template for the channel (a tenant directory cannot remove shipped ones, so only
+    /// when a required template is missing in every language tried).
+    #[error("no {0} template")]
+    MissingTemplate(&'static str),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
 }
 
-fn texts(job: &DeliveryJob, creditor: &Creditor, open: &Money) -> Texts {
-    let number = job.invoice_number.as_str();
-    let due = job.due_on.format("%d.%m.%Y");
-    let contact = creditor.phone.as_deref().unwrap_or(&creditor.email);
-    let name = &job.debtor.name;
-    if job.debtor.language.primary() == "de" {
-        let ask = match job.tone {
-            Tone::Friendly => "sicher ist es Ihnen nur entgangen:",
-            Tone::Neutral => "leider konnten wir noch keinen Zahlungseingang feststellen:",
-            Tone::Firm => "trotz unserer Erinnerungen ist folgende Forderung weiterhin offen:",
+/// What a template can read: the names of [`super::templates::VARIABLES`], every value already
+/// written the way the template's language writes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Vars {
+    pub debtor_name: String,
+    pub creditor_name: String,
+    pub creditor_email: String,
+    /// Empty when the creditor gave no phone number.
+    pub creditor_phone: String,
+    /// The phone number if there is one, else the email address: where to talk to the creditor.
+    pub contact: String,
+    pub invoice_number: String,
+    /// What is open now, fees included.
+    pub amount: String,
+    /// The open part of the invoice itself.
+    pub principal: String,
+    pub fee: String,
+    pub has_fee: bool,
+    pub due_date: String,
+    pub today: String,
+    pub pay_link: String,
+    pub unsubscribe_link: String,
+    /// The plan's stage, counted from 1.
+    pub stage: u32,
+    pub stage_name: String,
+    /// `friendly`, `neutral` or `firm`.
+    pub tone: &'static str,
+}
+
+impl Vars {
+    /// The values of `job` for a template written in `language`.
+    pub fn of(
+        job: &DeliveryJob,
+        creditor: &Creditor,
+        language: &str,
+        links: &Links,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let locale = Locale::of(language);
+        let currency = job.amount_due.currency();
+        let principal = Money::new(job.amount_due.amount() - job.amount_paid, currency);
+        let open = Money::new(principal.amount() + job.fee, currency);
+        let phone = creditor.phone.clone().unwrap_or_default();
+        Self {
+            debtor_name: job.debtor.name.clone(),
+            creditor_name: creditor.name.clone(),
+            creditor_email: creditor.email.clone(),
+            contact: if phone.is_empty() { creditor.email.clone() } else { phone.clone() },
+            creditor_phone: phone,
+            invoice_number: job.invoice_number.to_string(),
+            amount: locale.money(&open),
+            principal: locale.money(&principal),
+            fee: locale.money(&Money::new(job.fee, currency)),
+            has_fee: !job.fee.is_zero(),
+            due_date: locale.date(job.due_on),
+            today: locale.date(now.date_naive()),
+            pay_link: links.pay_url(&job.tenant, job.reminder_id, now),
+            unsubscribe_link: links.unsubscribe_url(&job.tenant, job.reminder_id, job.channel, now),
+            stage: job.stage + 1,
+            stage_name: job.stage_name.clone(),
+            tone: job.tone.as_str(),
+        }
+    }
+
+    /// A complete sample (every variable set, a fee, a phone number) for checking templates.
+    pub fn sample(language: &str, tone: Tone, stage: u32) -> Self {
+        let locale = Locale::of(language);
+        let eur = crate::domain::Currency::parse("EUR").expect("EUR is a currency");
+        let money = |cents| locale.money(&Money::new(Decimal::new(cents, 2), eur));
+        let due = NaiveDate::from_ymd_opt(2026, 10, 15).expect("a date");
+        let token = "cDpzdGFkdHdlcmtlLW11c3RlcnN0YWR0OjEyMzQ1Njc4OToxNzk1MTg0MDAw.dm-x2_O_dStolQKmcmYNkOuNFhUTVAy5WnYq-27TnEc";
+        Self {
+            debtor_name: "Erika Mustermann".into(),
+            creditor_name: "Stadtwerke Musterstadt GmbH".into(),
+            creditor_email: "forderungen@stadtwerke-musterstadt.example".into(),
+            creditor_phone: "+49 30 1234567".into(),
+            contact: "+49 30 1234567".into(),
+            invoice_number: "RE-2026-0042".into(),
+            amount: money(123_706),
+            principal: money(123_456),
+            fee: money(250),
+            has_fee: true,
+            due_date: locale.date(due),
+            today: locale.date(due + chrono::Days::new(21)),
+            pay_link: format!("https://pay.example.org/pay/{token}"),
+            unsubscribe_link: format!("https://pay.example.org/unsubscribe/{token}"),
+            stage,
+            stage_name: "Zahlungserinnerung".into(),
+            tone: tone.as_str(),
+        }
+    }
+
+    /// The sample without the optional parts (no fee, no phone), for the other branches.
+    pub fn sample_without_extras(language: &str, tone: Tone, stage: u32) -> Self {
+        let mut vars = Self::sample(language, tone, stage);
+        vars.creditor_phone.clear();
+        vars.contact = vars.creditor_email.clone();
+        vars.has_fee = false;
+        vars.amount = vars.principal.clone();
+        vars
+    }
+}
+
+/// Lines joined by spaces: a subject is one line whatever the template's layout.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Templates {
+    /// Renders `job` for its channel as it is sent at `now`, with `links` signed for it.
+    pub fn render_job(
+        &self,
+        job: &DeliveryJob,
+        creditor: &Creditor,
+        links: &Links,
+        now: DateTime<Utc>,
+    ) -> Result<OutgoingMessage, RenderError> {
+        let (tenant, language, tone) = (&job.tenant, &job.debtor.language, job.tone);
+        let text = |name: &'static str| -> Result<(String, String), RenderError> {
+            let found = self.find(tenant, language, name, tone).ok_or(RenderError::MissingTemplate(name))?;
+            let vars = Vars::of(job, creditor, &found.language, links, now);
+            Ok((self.render(&found, &vars)?.trim().to_owned(), found.language))
         };
-        Texts {
-            subject: format!("{}: Rechnung {number}", job.stage_name),
-            greeting: format!("Guten Tag {name},"),
-            body: format!(
-                "{ask} Die Rechnung {number}, fällig am {due}, ist mit {} noch offen. Bitte überweisen Sie \
-                 den Betrag unter Angabe der Rechnungsnummer. Haben Sie Fragen oder brauchen Sie eine \
-                 Ratenzahlung? Sprechen Sie uns an: {contact}.",
-                german_amount(open)
-            ),
-            closing: format!("Mit freundlichen Grüßen\n{}", creditor.name),
-        }
-    } else {
-        let (title, ask) = match job.tone {
-            Tone::Friendly => ("Payment reminder", "perhaps this slipped your attention:"),
-            Tone::Neutral => ("Reminder", "we have not yet received your payment:"),
-            Tone::Firm => ("Final reminder", "despite our reminders the following amount is still unpaid:"),
-        };
-        Texts {
-            subject: format!("{title}: invoice {number}"),
-            greeting: format!("Dear {name},"),
-            body: format!(
-                "{ask} invoice {number}, due on {}, has {open} outstanding. Please transfer the amount \
-                 quoting the invoice number. Questions, or would instalments help? Talk to us: {contact}.",
-                job.due_on.format("%Y-%m-%d")
-            ),
-            closing: format!("Kind regards\n{}", creditor.name),
-        }
-    }
-}
-
-/// `1234.5 EUR` as Germans write it: `1.234,50 €`.
-pub fn german_amount(money: &Money) -> String {
-    let digits = money.currency().minor_units() as usize;
-    let plain = format!("{:.*}", digits, money.amount().abs());
-    let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    let sign = if money.amount().is_sign_negative() { "-" } else { "" };
-    let symbol = if money.currency().code() == "EUR" { "€" } else { money.currency().code() };
-    if frac.is_empty() {
-        format!("{sign}{grouped} {symbol}")
-    } else {
-        format!("{sign}{grouped},{frac} {symbol}")
-    }
-}
-
-/// Renders `job` for its channel; a letter is dated `today`.
-pub fn render(
-    job: &DeliveryJob,
-    creditor: &Creditor,
-    today: chrono::NaiveDate,
-) -> Result<OutgoingMessage, MissingAddress> {
-    let open = Money::new(job.amount_due.amount() - job.amount_paid + job.fee, job.amount_due.currency());
-    let t = texts(job, creditor, &open);
-    let short = format!("{}: {} {}", creditor.name, t.subject, t.body);
-    let debtor = &job.debtor;
-    Ok(match job.channel {
-        ChannelKind::Email => OutgoingMessage::Email(EmailMessage {
-            from_name: creditor.name.clone(),
-            from_address: creditor.email.clone(),
-            reply_to: None,
-            to_name: Some(debtor.name.clone()),
-            to_address: debtor.email.as_ref().ok_or(MissingAddress("email"))?.to_string(),
-            subject: t.subject,
-            text_body: format!("{}\n\n{}\n\n{}\n", t.greeting, t.body, t.closing),
-            html_body: None,
-        }),
-        ChannelKind::Sms => OutgoingMessage::Sms(SmsMessage {
-            to: debtor.phone.as_ref().ok_or(MissingAddress("phone"))?.to_string(),
-            sender_id: None,
-            body: short,
-        }),
-        ChannelKind::Whatsapp => OutgoingMessage::Whatsapp(WhatsappMessage {
-            to: debtor.whatsapp.as_ref().ok_or(MissingAddress("whatsapp"))?.to_string(),
-            language: debtor.language.to_string(),
-            body: short,
-            ..WhatsappMessage::default()
-        }),
-        ChannelKind::Messenger => OutgoingMessage::Messenger(MessengerMessage {
-            psid: debtor.messenger_psid.clone().ok_or(MissingAddress("messenger"))?,
-            text: short,
-            ..MessengerMessage::default()
-        }),
-        ChannelKind::Letter => {
-            let address = debtor.address.as_ref().ok_or(MissingAddress("postal"))?;
-            let mut recipient_lines = vec![debtor.name.clone(), address.line1.clone()];
-            recipient_lines.extend(address.line2.clone());
-            recipient_lines.push(format!("{} {}", address.postal_code, address.city));
-            recipient_lines.push(address.country.to_string());
-            let mut sender_lines = vec![creditor.name.clone()];
-            sender_lines.extend(creditor.address_lines.iter().cloned());
-            OutgoingMessage::Letter(LetterMessage {
-                sender_lines,
-                recipient_lines,
-                subject: t.subject,
-                body: format!("{}\n\n{}\n\n{}", t.greeting, t.body, t.closing),
-                document: Some(Box::new(letter::document(job, creditor, today))),
-            })
-        }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Currency;
-    use rust_decimal::Decimal;
-
-    #[test]
-    fn german_amounts() {
-        let eur = Currency::parse("EUR").unwrap();
-        assert_eq!(german_amount(&Money::new(Decimal::new(123456, 2), eur)), "1.234,56 €");
-        assert_eq!(german_amount(&Money::new(Decimal::new(5, 0), eur)), "5,00 €");
-        assert_eq!(
-            german_amount(&Money::new(Decimal::new(1234567, 0), Currency::parse("JPY").unwrap())),
-            "1.234.567 JPY"
-        );
+        let debtor = &job.debtor;
+        Ok(match job.channel {
+            ChannelKind::Email => {
+                let to_address =
+                    debtor.email.as_ref().ok_or(RenderError::MissingAddress("email"))?.to_string();
+                let found = self
+                    .find(tenant, language, "email_text", tone)
+                    .ok_or(RenderError::MissingTemplate("email_text"))?;
+                let vars = Vars::of(job, creditor, &found.language, links, now);
+                let html = match self.beside(&found, "email_html", tone) {
+                    Some(html) => Some(self.render(&html, &vars)?),
+                    None => None,
+                };
+                OutgoingMessage::Email(EmailMessage {
+                    from_name: creditor.name.clone(),
+                    from_address: creditor.email.clone(),
+                    reply_to: None,
+                    to_name: Some(debtor.name.clone()),
+                    to_address,
+                    subject: one_line(&text("email_subject")?.0),
+                    text_body: format!("{}\n", self.render(&found, &vars)?.trim()),
+                    html_body: html,
+                })
+            }
+            ChannelKind::Sms => OutgoingMessage::Sms(SmsMessage {
+                to: debtor.phone.as_ref().ok_or(RenderError::MissingAddress("phone"))?.to_string(),
+                sender_id: None,
+                body: text("sms")?.0,
+            }),
+            ChannelKind::Whatsapp => {
+                let to = debtor.whatsapp.as_ref().ok_or(RenderError::MissingAddress("whatsapp"))?.to_string();
+                let (body, _) = text("chat")?;
+                // The approved template is in the debtor's language; its parameters are too.
+                let vars = Vars::of(job, creditor, language.as_str(), links, now);
+                let parameters =
+                    [vars.debtor_name, vars.amount, vars.invoice_number, vars.due_date, vars.pay_link];
+                OutgoingMessage::Whatsapp(WhatsappMessage {
+                    to,
+                    language: debtor.language.to_string(),
+                    body,
+                    template: Some(WhatsappTemplate {
+                        name: self.whatsapp_template(tenant, &job.stage_name, tone),
+                        body_parameters: parameters.into_iter().map(|p| one_line(&p)).collect(),
+                    }),
+                    ..WhatsappMessage::default()
+                })
+            }
+            ChannelKind::Messenger => OutgoingMessage::Messenger(MessengerMessage {
+                psid: debtor.messenger_psid.clone().ok_or(RenderError::MissingAddress("messenger"))?,
+                text: text("chat")?.0,
+                ..MessengerMessage::default()
+            }),
+            ChannelKind::Letter => {
+                let address = debtor.address.as_ref().ok_or(RenderError::MissingAddress("postal"))?;
+                let mut recipient_lines = vec![debtor.name.clone(), address.line1.clone()];
+                recipient_lines.extend(address.line2.clone());
+                recipient_lines.push(format!("{} {}", address.postal_code, address.city));
+                recipient_lines.push(address.country.to_string());
+                let mut sender_lines = vec![creditor.name.clone()];
+                sender_lines.extend(creditor.address_lines.iter().cloned());
+                let (body, body_language) = text("letter_body")?;
+                let pay_link = links.pay_url(&job.tenant, job.reminder_id, now);
+                OutgoingMessage::Letter(LetterMessage {
+                    sender_lines,
+                    recipient_lines,
+                    subject: one_line(&text("letter_subject")?.0),
+                    body,
+                    document: Some(Box::new(letter::document(
+                        job,
+                        creditor,
+                        now.date_naive(),
+                        &body_language,
+                        pay_link,
+                    ))),
+                })
+            }
+        })
     }
 }

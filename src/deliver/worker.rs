@@ -1,7 +1,9 @@
 //! One channel's worker: a step that handles one batch of deliveries ([`ChannelWorker::process_batch`])
 //! and the loop around it.
 
-use super::render::{render, Creditors};
+use super::links::Links;
+use super::render::Creditors;
+use super::templates::Templates;
 use crate::queue::{consume_in_batches, Delivery, ProcessBatch, Queue, Topology};
 use crate::schedule::{Clock, DeliveryMessage};
 use crate::shutdown::Shutdown;
@@ -58,6 +60,8 @@ pub struct ChannelWorker {
     pub topology: Topology,
     pub transport: Arc<dyn Channel>,
     pub creditors: Arc<Creditors>,
+    pub templates: Arc<Templates>,
+    pub links: Arc<Links>,
     pub clock: Arc<dyn Clock>,
     pub retry: RetryPolicy,
 }
@@ -115,8 +119,8 @@ impl ChannelWorker {
             DeliveryResult::Skipped { reason }
         } else {
             let creditor = self.creditors.get(job.tenant.as_str());
-            match render(&job, &creditor, now.date_naive()) {
-                Err(missing) => DeliveryResult::Failed { error: missing.to_string() },
+            match self.templates.render_job(&job, &creditor, &self.links, now) {
+                Err(error) => DeliveryResult::Failed { error: error.to_string() },
                 Ok(message) => match self.transport.send(&job.idempotency_key, &message).await {
                     Ok(receipt) => DeliveryResult::Sent { provider_id: receipt.provider_id },
                     Err(error) => self.on_error(&job, error, now),

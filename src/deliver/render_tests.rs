@@ -1,0 +1,294 @@
+//! Tests of the shipped templates and tenant overrides, through [`Templates::render_job`] on the
+//! preview's sample case: what the debtor would read.
+
+use super::links::{Links, LinksConfig};
+use super::locale::LANGUAGES;
+use super::preview::{sample_job, PreviewOptions};
+use super::render::{Creditor, Vars};
+use super::templates::{Templates, VARIABLES};
+use crate::config::Config;
+use crate::domain::{ChannelKind, Language, Tone};
+use crate::store::DeliveryJob;
+use chrono::{DateTime, Utc};
+use mahnwerk_channels::capabilities::DEFAULT_SMS_MAX_SEGMENTS;
+use mahnwerk_channels::{sms_segments, OutgoingMessage};
+use std::collections::BTreeMap;
+
+const TONES: [Tone; 3] = [Tone::Friendly, Tone::Neutral, Tone::Firm];
+
+fn now() -> DateTime<Utc> {
+    "2026-11-05T09:00:00Z".parse().unwrap()
+}
+
+fn creditor() -> Creditor {
+    Creditor {
+        name: "Stadtwerke Musterstadt GmbH".into(),
+        email: "forderungen@stadtwerke-musterstadt.example".into(),
+        phone: Some("+49 30 1234567".into()),
+        address_lines: vec!["Am Markt 1".into(), "10115 Berlin".into()],
+        bank: None,
+    }
+}
+
+fn links() -> Links {
+    Links::new(&LinksConfig { base_url: "https://pay.example.org".into(), ..LinksConfig::default() })
+}
+
+fn job(channel: ChannelKind, language: &str, tone: Tone, tenant: &str) -> DeliveryJob {
+    let options = PreviewOptions {
+        channel,
+        stage: 2,
+        language: Some(language.into()),
+        tone: Some(tone),
+        tenant: Some(tenant.into()),
+        plan: None,
+        out: "unused".into(),
+    };
+    let mut job = sample_job(&Config::default(), &options, now()).unwrap();
+    job.reminder_id = 123_456_789;
+    job
+}
+
+/// Every text the debtor reads in `message`.
+fn texts(message: &OutgoingMessage) -> Vec<String> {
+    match message {
+        OutgoingMessage::Email(m) => {
+            vec![m.subject.clone(), m.text_body.clone(), m.html_body.clone().unwrap_or_default()]
+        }
+        OutgoingMessage::Sms(m) => vec![m.body.clone()],
+        OutgoingMessage::Whatsapp(m) => vec![m.body.clone()],
+        OutgoingMessage::Messenger(m) => vec![m.text.clone()],
+        OutgoingMessage::Letter(m) => vec![m.subject.clone(), m.body.clone()],
+    }
+}
+
+#[test]
+fn every_shipped_template_renders_for_every_language_tone_and_channel() {
+    let templates = Templates::shipped().unwrap();
+    let links = links();
+    for language in LANGUAGES.iter().copied().chain(["de-AT", "pt"]) {
+        for tone in TONES {
+            for channel in ChannelKind::ALL {
+                let job = job(channel, language, tone, "acme");
+                let message = templates.render_job(&job, &creditor(), &links, now()).unwrap();
+                let pay_link = links.pay_url(&job.tenant, job.reminder_id, now());
+                let all = texts(&message).join("\n");
+                assert!(!all.contains("{{") && !all.contains("{%"), "{language} {tone:?} {channel}: {all}");
+                assert!(all.contains("RE-2026-0042"), "{language} {tone:?} {channel}: {all}");
+                match &message {
+                    OutgoingMessage::Letter(letter) => {
+                        let document = letter.document.as_ref().unwrap();
+                        assert_eq!(document.pay_link.as_ref().unwrap().url, pay_link);
+                    }
+                    OutgoingMessage::Email(email) => {
+                        assert!(
+                            email.text_body.contains(&pay_link)
+                                && email.html_body.as_ref().unwrap().contains(&pay_link)
+                        );
+                        let unsubscribe = links.unsubscribe_url(&job.tenant, job.reminder_id, channel, now());
+                        assert!(email.text_body.contains(&unsubscribe), "{language}: {}", email.text_body);
+                        assert!(!email.subject.contains('\n'));
+                    }
+                    _ => assert!(all.contains(&pay_link), "{language} {tone:?} {channel}: {all}"),
+                }
+                assert!(
+                    all.contains("+49 30 1234567"),
+                    "no offer to talk: {language} {tone:?} {channel}: {all}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_german_email_reads_as_a_german_creditor_writes_it() {
+    let templates = Templates::shipped().unwrap();
+    let mut job = job(ChannelKind::Email, "de", Tone::Friendly, "acme");
+    job.fee = rust_decimal::Decimal::ZERO;
+    let OutgoingMessage::Email(email) = templates.render_job(&job, &creditor(), &links(), now()).unwrap()
+    else {
+        panic!("not an email")
+    };
+    let pay_link = links().pay_url(&job.tenant, job.reminder_id, now());
+    assert_eq!(email.subject, "1. Mahnung: Rechnung RE-2026-0042");
+    assert_eq!(email.from_name, "Stadtwerke Musterstadt GmbH");
+    for text in [&email.text_body, email.html_body.as_ref().unwrap()] {
+        for expected in
+            ["Guten Tag Erika Mustermann", "1.234,56 €", "RE-2026-0042", "15.10.2026", "+49 30 1234567"]
+        {
+            assert!(text.contains(expected), "{expected:?} missing in {text}");
+        }
+        assert!(text.contains(&pay_link), "{text}");
+        assert!(!text.to_lowercase().contains("mahnwerk"), "white label: {text}");
+    }
+    assert!(
+        email.text_body.contains("Mit freundlichen Grüßen\nStadtwerke Musterstadt GmbH"),
+        "{}",
+        email.text_body
+    );
+}
+
+#[test]
+fn english_amounts_and_dates_in_an_english_sms() {
+    let templates = Templates::shipped().unwrap();
+    let job = job(ChannelKind::Sms, "en", Tone::Neutral, "acme");
+    let OutgoingMessage::Sms(sms) = templates.render_job(&job, &creditor(), &links(), now()).unwrap() else {
+        panic!("not an SMS")
+    };
+    assert!(sms.body.contains("€1,237.06") && sms.body.contains("15 October 2026"), "{}", sms.body);
+}
+
+#[test]
+fn shipped_sms_fit_the_segment_limit() {
+    let templates = Templates::shipped().unwrap();
+    for language in LANGUAGES {
+        for tone in TONES {
+            let job = job(ChannelKind::Sms, language, tone, "stadtwerke-musterstadt");
+            let OutgoingMessage::Sms(sms) = templates.render_job(&job, &creditor(), &links(), now()).unwrap()
+            else {
+                panic!("not an SMS")
+            };
+            let count = sms_segments::count(&sms.body);
+            eprintln!(
+                "{language} {tone:?}: {} characters, {:?}, {} segments",
+                count.characters, count.encoding, count.segments
+            );
+            assert!(
+                count.fits(DEFAULT_SMS_MAX_SEGMENTS),
+                "{language} {tone:?}: {count:?}, not GSM-7: {:?}\n{}",
+                sms_segments::non_gsm_characters(&sms.body),
+                sms.body
+            );
+        }
+    }
+}
+
+#[test]
+fn whatsapp_names_the_approved_template_and_its_parameters() {
+    let whatsapp =
+        BTreeMap::from([("acme".to_owned(), BTreeMap::from([("*".to_owned(), "acme_reminder".to_owned())]))]);
+    let templates = Templates::load(None, whatsapp).unwrap();
+    let links = links();
+    let render = |tenant: &str| {
+        let job = job(ChannelKind::Whatsapp, "de", Tone::Firm, tenant);
+        let OutgoingMessage::Whatsapp(message) =
+            templates.render_job(&job, &creditor(), &links, now()).unwrap()
+        else {
+            panic!("not WhatsApp")
+        };
+        (message, links.pay_url(&job.tenant, job.reminder_id, now()))
+    };
+    let (message, pay_link) = render("other");
+    let template = message.template.unwrap();
+    assert_eq!(template.name, "payment_reminder_firm");
+    assert_eq!(
+        template.body_parameters,
+        ["Erika Mustermann", "1.237,06 €", "RE-2026-0042", "15.10.2026", &pay_link]
+    );
+    assert_eq!(message.language, "de");
+    assert!(message.body.contains("Guten Tag Erika Mustermann"));
+    assert_eq!(render("acme").0.template.unwrap().name, "acme_reminder");
+}
+
+#[test]
+fn variables_are_exactly_what_the_context_holds() {
+    let json = serde_json::to_value(Vars::sample("de", Tone::Firm, 1)).unwrap();
+    let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut known = VARIABLES.to_vec();
+    keys.sort();
+    known.sort();
+    assert_eq!(keys, known);
+}
+
+fn write(dir: &std::path::Path, relative: &str, text: &str) {
+    let path = dir.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn a_misspelt_variable_in_an_override_fails_the_load_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "acme/de/email_text.j2", "Hallo {{ debtor_name }}, offen: {{ amout }}\n{{ pay_link }}");
+    let error = Templates::load(Some(dir.path()), BTreeMap::new()).unwrap_err().to_string();
+    assert!(error.contains("acme/de/email_text.j2") && error.contains("`amout`"), "{error}");
+
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "acme/de/sms.j2", "{{ amount.cents }}");
+    let error = Templates::load(Some(dir.path()), BTreeMap::new()).unwrap_err().to_string();
+    assert!(error.contains("acme/de/sms.j2"), "{error}");
+
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "acme/de/emial_text.j2", "{{ amount }}");
+    let error = Templates::load(Some(dir.path()), BTreeMap::new()).unwrap_err().to_string();
+    assert!(error.contains("emial_text.j2") && error.contains("email_text"), "{error}");
+}
+
+#[test]
+fn a_tenant_override_wins_in_its_language_and_tone() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "acme/de/sms.j2", "ACME: {{ invoice_number }} über {{ amount }}: {{ pay_link }}");
+    write(dir.path(), "acme/de/sms.firm.j2", "ACME, letzte Erinnerung: {{ amount }} {{ pay_link }}");
+    write(dir.path(), "acme/de/email_text.j2", "Hallo {{ debtor_name }}: {{ pay_link }}");
+    let templates = Templates::load(Some(dir.path()), BTreeMap::new()).unwrap();
+    let sms = |tenant: &str, language: &str, tone: Tone| match templates
+        .render_job(&job(ChannelKind::Sms, language, tone, tenant), &creditor(), &links(), now())
+        .unwrap()
+    {
+        OutgoingMessage::Sms(sms) => sms.body,
+        other => panic!("{other:?}"),
+    };
+    assert!(sms("acme", "de", Tone::Friendly).starts_with("ACME: RE-2026-0042 über 1.237,06 €: https://"));
+    assert!(sms("acme", "de-AT", Tone::Neutral).starts_with("ACME: RE-2026-0042"));
+    assert!(sms("acme", "de", Tone::Firm).starts_with("ACME, letzte Erinnerung: 1.237,06 €"));
+    assert!(
+        sms("other", "de", Tone::Friendly).starts_with("Stadtwerke Musterstadt GmbH: Freundliche Erinnerung")
+    );
+    // A French debtor of the same tenant reads the shipped French text, not the German override.
+    assert!(sms("acme", "fr", Tone::Friendly).contains("la facture RE-2026-0042"));
+    // The override has no HTML part beside it: the email goes out as the tenant's text alone.
+    let OutgoingMessage::Email(email) = templates
+        .render_job(&job(ChannelKind::Email, "de", Tone::Friendly, "acme"), &creditor(), &links(), now())
+        .unwrap()
+    else {
+        panic!("not an email")
+    };
+    assert!(email.text_body.starts_with("Hallo Erika Mustermann: https://") && email.html_body.is_none());
+    assert_eq!(email.subject, "1. Mahnung: Rechnung RE-2026-0042");
+}
+
+#[test]
+fn html_escapes_what_the_debtor_sent() {
+    let templates = Templates::shipped().unwrap();
+    let mut job = job(ChannelKind::Email, "en", Tone::Friendly, "acme");
+    job.debtor.name = "<b>Erika & Co</b>".into();
+    let OutgoingMessage::Email(email) = templates.render_job(&job, &creditor(), &links(), now()).unwrap()
+    else {
+        panic!("not an email")
+    };
+    let html = email.html_body.unwrap();
+    assert!(html.contains("&lt;b&gt;Erika &amp; Co&lt;/b&gt;") && !html.contains("<b>Erika"), "{html}");
+    assert!(email.text_body.contains("Dear <b>Erika & Co</b>,"));
+}
+
+#[test]
+fn letters_for_languages_without_a_letter_template_are_english() {
+    let templates = Templates::shipped().unwrap();
+    let found = templates.find(
+        &crate::domain::TenantId::parse("acme").unwrap(),
+        &Language::parse("fr").unwrap(),
+        "letter_body",
+        Tone::Firm,
+    );
+    assert_eq!(found.unwrap().language, "en");
+    let OutgoingMessage::Letter(letter) = templates
+        .render_job(&job(ChannelKind::Letter, "fr", Tone::Firm, "acme"), &creditor(), &links(), now())
+        .unwrap()
+    else {
+        panic!("not a letter")
+    };
+    let document = letter.document.unwrap();
+    assert_eq!(document.pay_link.unwrap().caption, "Pay online");
+    assert_eq!(document.total.unwrap().amount, "€1,237.06");
+    assert!(letter.body.starts_with("Dear Erika Mustermann,"), "{}", letter.body);
+}
