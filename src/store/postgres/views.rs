@@ -66,7 +66,7 @@ pub(super) async fn reminders_of(
         "SELECT r.id, r.stage, r.channel, r.status, r.send_at, r.sent_at, r.provider_id, r.reward, r.policy_version, \
          r.receipt_status, r.receipt_at \
          FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
-         WHERE i.tenant = $1 AND i.number = $2 ORDER BY r.stage",
+         WHERE i.tenant = $1 AND i.number = $2 ORDER BY r.stage, r.id",
     )
     .bind(tenant)
     .bind(number)
