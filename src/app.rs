@@ -114,12 +114,14 @@ impl Service {
         }
         if let Some(whatsapp) = &config.whatsapp {
             let cloud = mahnwerk_channels::whatsapp::WhatsappCloud::new(whatsapp)
-                .context("configuring the WhatsApp Cloud API")?;
+                .context("configuring the WhatsApp Cloud API")?
+                .with_clock(window_clock(&clock));
             transports = transports.with(Arc::new(cloud));
         }
         if let Some(messenger) = &config.messenger {
             let send = mahnwerk_channels::messenger::MessengerSend::new(messenger)
-                .context("configuring the Messenger Send API")?;
+                .context("configuring the Messenger Send API")?
+                .with_clock(window_clock(&clock));
             transports = transports.with(Arc::new(send));
         }
         Ok(Self {
@@ -226,4 +228,11 @@ impl Service {
         }
         tasks
     }
+}
+
+/// The service's clock as the chat transports read it for their 24-hour windows, so that a
+/// simulated clock and the inbound times recorded under it agree.
+fn window_clock(clock: &Arc<dyn Clock>) -> mahnwerk_channels::WindowClock {
+    let clock = Arc::clone(clock);
+    mahnwerk_channels::WindowClock::from_fn(move || clock.now())
 }

@@ -43,7 +43,7 @@ pub use error::SendError;
 pub use kind::ChannelKind;
 pub use message::{
     AmountRow, BankDetails, EmailMessage, LetterCaptions, LetterDocument, LetterMessage, MessengerMessage,
-    OutgoingMessage, PayLink, SmsMessage, Transfer, WhatsappMessage, WhatsappTemplate,
+    OutgoingMessage, PayLink, SmsMessage, Transfer, WhatsappMessage, WhatsappTemplate, WindowClock,
 };
 
 use async_trait::async_trait;

@@ -87,6 +87,32 @@ pub struct MessengerMessage {
 /// How long after a person's last message WhatsApp and Messenger let a business write freely.
 pub const SERVICE_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
+/// Where a chat transport reads the time it checks the service window against: the wall clock,
+/// unless the service hands in its own (simulated time in tests and the demo must agree with the
+/// times it recorded inbound messages at).
+#[derive(Clone)]
+pub struct WindowClock(std::sync::Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl WindowClock {
+    pub fn system() -> Self {
+        WindowClock(std::sync::Arc::new(Utc::now))
+    }
+
+    pub fn from_fn(now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        WindowClock(std::sync::Arc::new(now))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+}
+
+impl Default for WindowClock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
 /// Whether a person who last wrote at `last_inbound_at` can still be written to freely at `now`.
 /// Never having written means the window is closed.
 pub fn within_service_window(last_inbound_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {

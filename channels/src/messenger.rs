@@ -27,7 +27,7 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
@@ -36,7 +36,7 @@ use crate::capabilities::MESSENGER_MAX_CHARS;
 use crate::error::check_idempotency_key;
 pub use crate::graph::GraphSettingsError;
 use crate::graph::{self, MessagesEndpoint, Verdict};
-use crate::message::within_service_window;
+use crate::message::{within_service_window, WindowClock};
 use crate::{http, Channel, ChannelKind, MessengerMessage, OutgoingMessage, SendError, SendReceipt};
 
 /// How to reach the Send API. Deserialises from config with `page_id` `me` (the page the token
@@ -92,6 +92,7 @@ impl fmt::Debug for MessengerSettings {
 #[derive(Clone)]
 pub struct MessengerSend {
     endpoint: MessagesEndpoint,
+    clock: WindowClock,
 }
 
 impl fmt::Debug for MessengerSend {
@@ -110,12 +111,18 @@ impl MessengerSend {
             settings.timeout,
             &settings.page_access_token,
         )?;
-        Ok(MessengerSend { endpoint })
+        Ok(MessengerSend { endpoint, clock: WindowClock::system() })
+    }
+
+    /// Checks the 24-hour window against `clock` instead of the wall clock.
+    pub fn with_clock(mut self, clock: WindowClock) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
 /// Refuses before any request what Meta would refuse.
-fn check(message: &MessengerMessage) -> Result<(), SendError> {
+fn check(message: &MessengerMessage, now: DateTime<Utc>) -> Result<(), SendError> {
     if message.psid.is_empty() || !message.psid.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SendError::permanent("invalid psid: expected the page-scoped id, digits only"));
     }
@@ -125,7 +132,7 @@ fn check(message: &MessengerMessage) -> Result<(), SendError> {
             "invalid text: {chars} characters, Messenger takes 1 to {MESSENGER_MAX_CHARS}"
         )));
     }
-    if !within_service_window(message.last_inbound_at, Utc::now()) {
+    if !within_service_window(message.last_inbound_at, now) {
         return Err(SendError::permanent(
             "outside the messaging window: the debtor has not written to the page within 24 hours, and no \
              Messenger message tag permits a payment reminder",
@@ -152,7 +159,7 @@ impl Channel for MessengerSend {
             return Err(SendError::wrong_medium(ChannelKind::Messenger, message.kind()));
         };
         check_idempotency_key(idempotency_key)?;
-        check(messenger)?;
+        check(messenger, self.clock.now())?;
         let body = json!({
             "recipient": {"id": messenger.psid},
             "messaging_type": "UPDATE",
@@ -201,9 +208,9 @@ mod tests {
 
     #[test]
     fn inside_the_window_passes_and_outside_or_unknown_is_refused() {
-        assert!(check(&message(Some(60))).is_ok());
+        assert!(check(&message(Some(60)), Utc::now()).is_ok());
         for outside in [Some(24 * 60 + 1), None] {
-            let err = check(&message(outside)).unwrap_err();
+            let err = check(&message(outside), Utc::now()).unwrap_err();
             assert!(!err.is_retryable());
             assert!(err.reason().starts_with("outside the messaging window"), "{err}");
         }
@@ -213,10 +220,10 @@ mod tests {
     fn bad_psids_and_texts_are_named() {
         let mut bad = message(Some(1));
         bad.psid = "6254/../me".into();
-        assert!(check(&bad).unwrap_err().reason().starts_with("invalid psid"));
+        assert!(check(&bad, Utc::now()).unwrap_err().reason().starts_with("invalid psid"));
         let mut long = message(Some(1));
         long.text = "ä".repeat(MESSENGER_MAX_CHARS + 1);
-        assert!(check(&long).unwrap_err().reason().starts_with("invalid text: 2000 characters"));
+        assert!(check(&long, Utc::now()).unwrap_err().reason().starts_with("invalid text: 2000 characters"));
     }
 
     #[test]

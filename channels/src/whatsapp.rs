@@ -15,7 +15,7 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use crate::error::check_idempotency_key;
 pub use crate::graph::GraphSettingsError;
 use crate::graph::{self, MessagesEndpoint, Verdict};
-use crate::message::{check_e164, within_service_window};
+use crate::message::{check_e164, within_service_window, WindowClock};
 use crate::{http, Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt, WhatsappMessage};
 
 /// Characters in a free-text message.
@@ -77,6 +77,7 @@ impl fmt::Debug for WhatsappSettings {
 #[derive(Clone)]
 pub struct WhatsappCloud {
     endpoint: MessagesEndpoint,
+    clock: WindowClock,
 }
 
 impl fmt::Debug for WhatsappCloud {
@@ -95,12 +96,18 @@ impl WhatsappCloud {
             settings.timeout,
             &settings.access_token,
         )?;
-        Ok(WhatsappCloud { endpoint })
+        Ok(WhatsappCloud { endpoint, clock: WindowClock::system() })
+    }
+
+    /// Checks the 24-hour window against `clock` instead of the wall clock.
+    pub fn with_clock(mut self, clock: WindowClock) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
 /// The request body for `message`, or why it cannot be sent.
-fn payload(idempotency_key: &str, message: &WhatsappMessage) -> Result<Value, SendError> {
+fn payload(idempotency_key: &str, message: &WhatsappMessage, now: DateTime<Utc>) -> Result<Value, SendError> {
     check_e164(&message.to)?;
     let mut body = json!({
         "messaging_product": "whatsapp",
@@ -134,7 +141,7 @@ fn payload(idempotency_key: &str, message: &WhatsappMessage) -> Result<Value, Se
             body["type"] = json!("template");
             body["template"] = template_json;
         }
-        None if within_service_window(message.last_inbound_at, Utc::now()) => {
+        None if within_service_window(message.last_inbound_at, now) => {
             let chars = message.body.chars().count();
             if message.body.trim().is_empty() || chars > MAX_TEXT_CHARS {
                 return Err(SendError::permanent(format!(
@@ -191,7 +198,7 @@ impl Channel for WhatsappCloud {
             return Err(SendError::wrong_medium(ChannelKind::Whatsapp, message.kind()));
         };
         check_idempotency_key(idempotency_key)?;
-        let body = payload(idempotency_key, whatsapp)?;
+        let body = payload(idempotency_key, whatsapp, self.clock.now())?;
 
         let (status, reply) = self.endpoint.post("whatsapp", &body, whatsapp_codes).await?;
         let id = serde_json::from_slice::<Accepted>(&reply).ok().and_then(|a| a.messages.into_iter().next());
@@ -250,9 +257,12 @@ mod tests {
 
     #[test]
     fn templates_use_metas_language_codes_and_leave_out_empty_components() {
-        let body =
-            payload("r-1", &message(Some(WhatsappTemplate { name: "t".into(), body_parameters: vec![] })))
-                .unwrap();
+        let body = payload(
+            "r-1",
+            &message(Some(WhatsappTemplate { name: "t".into(), body_parameters: vec![] })),
+            Utc::now(),
+        )
+        .unwrap();
         assert_eq!(body["template"], json!({"name": "t", "language": {"code": "pt_BR"}}));
         assert_eq!(body["biz_opaque_callback_data"], "r-1");
     }
@@ -264,12 +274,12 @@ mod tests {
         {
             let template =
                 WhatsappTemplate { name: "t".into(), body_parameters: vec!["ok".into(), bad.into()] };
-            let err = payload("r-1", &message(Some(template))).unwrap_err();
+            let err = payload("r-1", &message(Some(template)), Utc::now()).unwrap_err();
             assert!(err.reason().starts_with("invalid template.body_parameters[1]:"), "{err}");
             assert!(err.reason().contains(why), "{err}");
         }
         let four = WhatsappTemplate { name: "t".into(), body_parameters: vec!["a    b".into()] };
-        assert!(payload("r-1", &message(Some(four))).is_ok());
+        assert!(payload("r-1", &message(Some(four)), Utc::now()).is_ok());
     }
 
     #[test]

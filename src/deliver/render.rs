@@ -236,13 +236,13 @@ impl Templates {
                         name: self.whatsapp_template(tenant, &job.stage_name, tone),
                         body_parameters: parameters.into_iter().map(|p| one_line(&p)).collect(),
                     }),
-                    ..WhatsappMessage::default()
+                    last_inbound_at: job.last_inbound_at,
                 })
             }
             ChannelKind::Messenger => OutgoingMessage::Messenger(MessengerMessage {
                 psid: debtor.messenger_psid.clone().ok_or(RenderError::MissingAddress("messenger"))?,
                 text: text("chat")?.0,
-                ..MessengerMessage::default()
+                last_inbound_at: job.last_inbound_at,
             }),
             ChannelKind::Letter => {
                 let address = debtor.address.as_ref().ok_or(RenderError::MissingAddress("postal"))?;

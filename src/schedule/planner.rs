@@ -43,8 +43,13 @@ impl Planner {
         };
         // Consent first: a channel the debtor opted out of is never offered, not even as the
         // fallback when none of the stage's channels is reachable.
-        let reachable: Vec<ChannelKind> =
-            case.debtor.reachable_channels().into_iter().filter(|c| case.consents.permits(*c)).collect();
+        let reachable: Vec<ChannelKind> = case
+            .debtor
+            .reachable_channels()
+            .into_iter()
+            .filter(|c| case.consents.permits(*c))
+            .filter(|c| *c != ChannelKind::Messenger || messenger_window_open(case, now))
+            .collect();
         let channels = allowed_channels(&stage.channels, &reachable);
         if channels.is_empty() {
             return CaseDecision::Escalate;
@@ -91,6 +96,19 @@ fn allowed_channels(stage: &[ChannelKind], reachable: &[ChannelKind]) -> Vec<Cha
     } else {
         both
     }
+}
+
+/// Messenger delivers a business's message only within 24 hours of the person's last message to
+/// the page, and no message tag covers a payment reminder. So Messenger is offered only when the
+/// reminder would go out inside that window whichever allowed hour the policy picks.
+fn messenger_window_open(case: &DueCase, now: DateTime<Utc>) -> bool {
+    let Some(wrote) = case.messenger_inbound_at else { return false };
+    let closes = wrote + Duration::hours(24);
+    let country = case.debtor.country().map(|c| c.as_str());
+    let tz = case.debtor.timezone.tz();
+    calendar::allowed_hours()
+        .into_iter()
+        .all(|hour| calendar::next_send_time(now, tz, country, hour) < closes)
 }
 
 fn open_amount(case: &DueCase) -> f64 {

@@ -91,6 +91,9 @@ pub struct DueCase {
     pub debtor: Debtor,
     /// The debtor's consent per channel, from the ledger.
     pub consents: Consents,
+    /// When the debtor last wrote to the creditor on Messenger, if ever: the Send API delivers a
+    /// reminder only inside 24 hours of that.
+    pub messenger_inbound_at: Option<DateTime<Utc>>,
 }
 
 /// The scheduler's verdict on a due case.

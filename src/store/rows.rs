@@ -119,7 +119,14 @@ pub(super) struct DueCaseRow {
     pub debtor: DebtorRow,
     /// The ledger's latest event per channel as `channel=kind,…` (see `CONSENTS` per backend).
     pub consents: Option<String>,
+    /// See [`MESSENGER_INBOUND`].
+    pub messenger_inbound_at: Option<DateTime<Utc>>,
 }
+
+/// When the debtor last wrote on Messenger, selected as `messenger_inbound_at` by both backends'
+/// planners (`d` is the debtor): the Send API only delivers inside 24 hours of that.
+pub(super) const MESSENGER_INBOUND: &str = "(SELECT ib.last_at FROM inbound_contacts ib \
+     WHERE ib.tenant = d.tenant AND ib.debtor_id = d.id AND ib.channel = 'messenger') AS messenger_inbound_at";
 
 impl DueCaseRow {
     pub fn into_due_case(self) -> Result<DueCase, StoreError> {
@@ -135,6 +142,7 @@ impl DueCaseRow {
             plan: self.plan,
             debtor: self.debtor.into_debtor()?,
             consents: consents(self.consents.as_deref())?,
+            messenger_inbound_at: self.messenger_inbound_at,
         })
     }
 }

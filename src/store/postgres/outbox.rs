@@ -6,7 +6,7 @@ use super::intake::event;
 use super::reports::CONSENTS;
 use crate::domain::CaseEvent;
 use crate::store::records::*;
-use crate::store::rows::{DueCaseRow, DEBTOR_COLUMNS};
+use crate::store::rows::{DueCaseRow, DEBTOR_COLUMNS, MESSENGER_INBOUND};
 use crate::store::{Decide, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -22,7 +22,7 @@ pub(super) async fn plan_due_cases(
 ) -> Result<usize, StoreError> {
     let sql = format!(
         "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
-         i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS} \
+         i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS}, {MESSENGER_INBOUND} \
          FROM cases c JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
          WHERE c.state IN ('open', 'reminding') AND c.next_action_at <= $1 \
