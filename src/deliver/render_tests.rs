@@ -276,13 +276,13 @@ fn letters_for_languages_without_a_letter_template_are_english() {
     let templates = Templates::shipped().unwrap();
     let found = templates.find(
         &crate::domain::TenantId::parse("acme").unwrap(),
-        &Language::parse("fr").unwrap(),
+        &Language::parse("pl").unwrap(),
         "letter_body",
         Tone::Firm,
     );
     assert_eq!(found.unwrap().language, "en");
     let OutgoingMessage::Letter(letter) = templates
-        .render_job(&job(ChannelKind::Letter, "fr", Tone::Firm, "acme"), &creditor(), &links(), now())
+        .render_job(&job(ChannelKind::Letter, "tr", Tone::Firm, "acme"), &creditor(), &links(), now())
         .unwrap()
     else {
         panic!("not a letter")
@@ -291,4 +291,22 @@ fn letters_for_languages_without_a_letter_template_are_english() {
     assert_eq!(document.pay_link.unwrap().caption, "Pay online");
     assert_eq!(document.total.unwrap().amount, "€1,237.06");
     assert!(letter.body.starts_with("Dear Erika Mustermann,"), "{}", letter.body);
+}
+
+#[test]
+fn a_french_letter_has_french_captions_and_amounts() {
+    let templates = Templates::shipped().unwrap();
+    let OutgoingMessage::Letter(letter) = templates
+        .render_job(&job(ChannelKind::Letter, "fr", Tone::Neutral, "acme"), &creditor(), &links(), now())
+        .unwrap()
+    else {
+        panic!("not a letter")
+    };
+    assert_eq!(letter.subject, "Relance : la facture RE-2026-0042 est toujours ouverte");
+    assert!(letter.body.starts_with("Bonjour Erika Mustermann,"), "{}", letter.body);
+    let document = letter.document.unwrap();
+    assert_eq!(document.total.unwrap().amount, "1 237,06 €");
+    assert_eq!(document.amounts[1].label, "Frais de relance");
+    assert_eq!(document.captions.page, "Page {page} sur {pages}");
+    assert_eq!(document.date, "05/11/2026");
 }
