@@ -310,3 +310,28 @@ fn a_french_letter_has_french_captions_and_amounts() {
     assert_eq!(document.captions.page, "Page {page} sur {pages}");
     assert_eq!(document.date, "05/11/2026");
 }
+
+#[test]
+fn templates_dir_and_whatsapp_names_come_from_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "acme/en/chat.j2", "{{ creditor_name }}: {{ amount }} {{ pay_link }}");
+    let mut config: Config = toml::from_str(
+        "[whatsapp_templates.acme]\n\"1. Mahnung\" = \"acme_dunning_1\"\n\"*\" = \"acme_reminder\"\n",
+    )
+    .unwrap();
+    let dir_name = dir.path().to_str().unwrap().to_owned();
+    config.apply_env(|name| (name == "MAHNWERK_TEMPLATES_DIR").then(|| dir_name.clone())).unwrap();
+    let templates = config.templates().unwrap();
+    let OutgoingMessage::Whatsapp(message) = templates
+        .render_job(&job(ChannelKind::Whatsapp, "en", Tone::Neutral, "acme"), &creditor(), &links(), now())
+        .unwrap()
+    else {
+        panic!("not WhatsApp")
+    };
+    assert_eq!(message.template.unwrap().name, "acme_dunning_1");
+    assert!(
+        message.body.starts_with("Stadtwerke Musterstadt GmbH: €1,237.06 https://pay.example.org/pay/"),
+        "{}",
+        message.body
+    );
+}
