@@ -31,8 +31,9 @@ pub struct CreditorBank {
     pub account_holder: Option<String>,
 }
 
-/// The document part of a letter for `job`, dated `today`, in `language` (the letter body's:
-/// German captions for `de`, English otherwise), with the signed `pay_link` as a second QR code.
+/// The document part of a letter for `job`, dated `today`, in `language` (the letter body's;
+/// captions in German, English, French, Spanish, Italian or Dutch, else English), with the signed
+/// `pay_link` as a second QR code.
 pub fn document(
     job: &DeliveryJob,
     creditor: &Creditor,
@@ -40,22 +41,17 @@ pub fn document(
     language: &str,
     pay_link: String,
 ) -> LetterDocument {
-    let german = language.split('-').next() == Some("de");
-    let locale = Locale::of(if german { "de" } else { "en" });
+    let words = Words::of(language);
+    let locale = Locale::of(words.language);
     let currency = job.amount_due.currency();
     let principal = Money::new(job.amount_due.amount() - job.amount_paid, currency);
     let fee = Money::new(job.fee, currency);
     let total = Money::new(principal.amount() + job.fee, currency);
     let show = |money: &Money| locale.money(money);
     let row = |label: &str, money: &Money| AmountRow { label: label.to_owned(), amount: show(money) };
-    let (open_label, fee_label, total_label) = if german {
-        ("Offener Betrag", "Mahngebühr", "Gesamt")
-    } else {
-        ("Amount outstanding", "Fee", "Total")
-    };
-    let mut amounts = vec![row(open_label, &principal)];
+    let mut amounts = vec![row(words.open, &principal)];
     if !job.fee.is_zero() {
-        amounts.push(row(fee_label, &fee));
+        amounts.push(row(words.fee, &fee));
     }
     let bank = creditor.bank.as_ref().map(|bank| BankDetails {
         account_holder: bank.account_holder.clone().unwrap_or_else(|| creditor.name.clone()),
@@ -70,15 +66,12 @@ pub fn document(
     LetterDocument {
         date: locale.date(today),
         amounts,
-        total: Some(row(total_label, &total)),
+        total: Some(row(words.total, &total)),
         bank,
         transfer,
-        pay_link: Some(PayLink {
-            url: pay_link,
-            caption: if german { "Online bezahlen" } else { "Pay online" }.to_owned(),
-        }),
+        pay_link: Some(PayLink { url: pay_link, caption: words.pay_online.to_owned() }),
         footer_lines,
-        captions: if german { LetterCaptions::default() } else { english_captions() },
+        captions: words.captions(),
     }
 }
 
@@ -92,13 +85,107 @@ fn transfer(invoice_number: &str, amount: rust_decimal::Decimal) -> Transfer {
     }
 }
 
-fn english_captions() -> LetterCaptions {
-    LetterCaptions {
-        epc_qr: "Pay with code".into(),
-        bank_details: "Bank details".into(),
-        account_holder: "Account holder".into(),
-        reference: "Reference".into(),
-        page: "Page {page} of {pages}".into(),
+/// The fixed words of a printed letter in one language.
+struct Words {
+    /// The language they are in (the letter's, or English).
+    language: &'static str,
+    open: &'static str,
+    fee: &'static str,
+    total: &'static str,
+    pay_online: &'static str,
+    /// EPC code, bank details, account holder, reference, page.
+    captions: [&'static str; 5],
+}
+
+impl Words {
+    fn of(language: &str) -> Self {
+        let primary = language.split('-').next().unwrap_or(language);
+        let (language, open, fee, total, pay_online, captions) = match primary {
+            "de" => (
+                "de",
+                "Offener Betrag",
+                "Mahngebühr",
+                "Gesamt",
+                "Online bezahlen",
+                [
+                    "Zahlen mit Code",
+                    "Bankverbindung",
+                    "Kontoinhaber",
+                    "Verwendungszweck",
+                    "Seite {page} von {pages}",
+                ],
+            ),
+            "fr" => (
+                "fr",
+                "Montant restant dû",
+                "Frais de relance",
+                "Total",
+                "Payer en ligne",
+                [
+                    "Payer avec le code",
+                    "Coordonnées bancaires",
+                    "Titulaire du compte",
+                    "Référence",
+                    "Page {page} sur {pages}",
+                ],
+            ),
+            "es" => (
+                "es",
+                "Importe pendiente",
+                "Recargo por reclamación",
+                "Total",
+                "Pagar en línea",
+                [
+                    "Pagar con el código",
+                    "Datos bancarios",
+                    "Titular de la cuenta",
+                    "Referencia",
+                    "Página {page} de {pages}",
+                ],
+            ),
+            "it" => (
+                "it",
+                "Importo residuo",
+                "Spese di sollecito",
+                "Totale",
+                "Paga online",
+                [
+                    "Paga con il codice",
+                    "Coordinate bancarie",
+                    "Intestatario del conto",
+                    "Causale",
+                    "Pagina {page} di {pages}",
+                ],
+            ),
+            "nl" => (
+                "nl",
+                "Openstaand bedrag",
+                "Aanmaningskosten",
+                "Totaal",
+                "Online betalen",
+                [
+                    "Betalen met code",
+                    "Bankgegevens",
+                    "Rekeninghouder",
+                    "Betalingskenmerk",
+                    "Pagina {page} van {pages}",
+                ],
+            ),
+            _ => (
+                "en",
+                "Amount outstanding",
+                "Fee",
+                "Total",
+                "Pay online",
+                ["Pay with code", "Bank details", "Account holder", "Reference", "Page {page} of {pages}"],
+            ),
+        };
+        Self { language, open, fee, total, pay_online, captions }
+    }
+
+    fn captions(&self) -> LetterCaptions {
+        let [epc_qr, bank_details, account_holder, reference, page] = self.captions.map(str::to_owned);
+        LetterCaptions { epc_qr, bank_details, account_holder, reference, page }
     }
 }
 

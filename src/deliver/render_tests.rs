@@ -276,13 +276,13 @@ fn letters_for_languages_without_a_letter_template_are_english() {
     let templates = Templates::shipped().unwrap();
     let found = templates.find(
         &crate::domain::TenantId::parse("acme").unwrap(),
-        &Language::parse("fr").unwrap(),
+        &Language::parse("pl").unwrap(),
         "letter_body",
         Tone::Firm,
     );
     assert_eq!(found.unwrap().language, "en");
     let OutgoingMessage::Letter(letter) = templates
-        .render_job(&job(ChannelKind::Letter, "fr", Tone::Firm, "acme"), &creditor(), &links(), now())
+        .render_job(&job(ChannelKind::Letter, "tr", Tone::Firm, "acme"), &creditor(), &links(), now())
         .unwrap()
     else {
         panic!("not a letter")
@@ -291,4 +291,47 @@ fn letters_for_languages_without_a_letter_template_are_english() {
     assert_eq!(document.pay_link.unwrap().caption, "Pay online");
     assert_eq!(document.total.unwrap().amount, "€1,237.06");
     assert!(letter.body.starts_with("Dear Erika Mustermann,"), "{}", letter.body);
+}
+
+#[test]
+fn a_french_letter_has_french_captions_and_amounts() {
+    let templates = Templates::shipped().unwrap();
+    let OutgoingMessage::Letter(letter) = templates
+        .render_job(&job(ChannelKind::Letter, "fr", Tone::Neutral, "acme"), &creditor(), &links(), now())
+        .unwrap()
+    else {
+        panic!("not a letter")
+    };
+    assert_eq!(letter.subject, "Relance : la facture RE-2026-0042 est toujours ouverte");
+    assert!(letter.body.starts_with("Bonjour Erika Mustermann,"), "{}", letter.body);
+    let document = letter.document.unwrap();
+    assert_eq!(document.total.unwrap().amount, "1 237,06 €");
+    assert_eq!(document.amounts[1].label, "Frais de relance");
+    assert_eq!(document.captions.page, "Page {page} sur {pages}");
+    assert_eq!(document.date, "05/11/2026");
+}
+
+#[test]
+fn templates_dir_and_whatsapp_names_come_from_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "acme/en/chat.j2", "{{ creditor_name }}: {{ amount }} {{ pay_link }}");
+    let mut config: Config = toml::from_str(
+        "[whatsapp_templates.acme]\n\"1. Mahnung\" = \"acme_dunning_1\"\n\"*\" = \"acme_reminder\"\n",
+    )
+    .unwrap();
+    let dir_name = dir.path().to_str().unwrap().to_owned();
+    config.apply_env(|name| (name == "MAHNWERK_TEMPLATES_DIR").then(|| dir_name.clone())).unwrap();
+    let templates = config.templates().unwrap();
+    let OutgoingMessage::Whatsapp(message) = templates
+        .render_job(&job(ChannelKind::Whatsapp, "en", Tone::Neutral, "acme"), &creditor(), &links(), now())
+        .unwrap()
+    else {
+        panic!("not WhatsApp")
+    };
+    assert_eq!(message.template.unwrap().name, "acme_dunning_1");
+    assert!(
+        message.body.starts_with("Stadtwerke Musterstadt GmbH: €1,237.06 https://pay.example.org/pay/"),
+        "{}",
+        message.body
+    );
 }

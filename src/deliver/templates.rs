@@ -53,15 +53,15 @@ macro_rules! shipped {
     };
 }
 
-/// (language, name, source) of every shipped template. Letters are German and English only; the
-/// other languages' letters fall back to English.
+/// (language, name, source) of every shipped template. Polish and Turkish letters fall back to
+/// English: the letter's PDF fonts are WinAnsi-encoded, which has no ł, ś, ş, ğ or ı.
 const SHIPPED: &[(&str, &str, &str)] = shipped! {
     "en": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
     "de": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "fr": ["email_subject", "email_text", "email_html", "sms", "chat"],
-    "es": ["email_subject", "email_text", "email_html", "sms", "chat"],
-    "it": ["email_subject", "email_text", "email_html", "sms", "chat"],
-    "nl": ["email_subject", "email_text", "email_html", "sms", "chat"],
+    "fr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
+    "es": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
+    "it": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
+    "nl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
     "pl": ["email_subject", "email_text", "email_html", "sms", "chat"],
     "tr": ["email_subject", "email_text", "email_html", "sms", "chat"],
 };
