@@ -3,6 +3,7 @@
 //! file (`--config`), then `MAHNWERK_*` environment variables. Secrets are `SecretString` and
 //! never printed; [`Config::describe`] shows what is safe to show.
 
+use crate::api::{HttpConfig, MetaConfig};
 use crate::deliver::Creditor;
 use crate::domain::{ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
@@ -46,6 +47,10 @@ pub struct Config {
     pub policy: PolicyKind,
     /// The learning loop: snapshots, reloads, objective.
     pub learn: LearnConfig,
+    /// The HTTP server of the API role (receipt webhooks).
+    pub http: HttpConfig,
+    /// Meta's webhook secrets (WhatsApp, Messenger); unset: Meta webhooks get 401.
+    pub meta: Option<MetaConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -172,6 +177,8 @@ impl Default for Config {
             tenant_plans: BTreeMap::new(),
             policy: PolicyKind::Adaptive,
             learn: LearnConfig::default(),
+            http: HttpConfig::default(),
+            meta: None,
         }
     }
 }
@@ -244,6 +251,18 @@ impl Config {
             twilio.messaging_service_sid = var("MAHNWERK_TWILIO_MESSAGING_SERVICE_SID");
             self.twilio = Some(twilio);
         }
+        if let Some(listen) = var("MAHNWERK_HTTP_LISTEN") {
+            self.http.listen =
+                listen.parse().context("MAHNWERK_HTTP_LISTEN must be an address like 127.0.0.1:8080")?;
+        }
+        if let Some(url) = var("MAHNWERK_HTTP_PUBLIC_URL") {
+            self.http.public_url = Some(url);
+        }
+        if let Some(secret) = var("MAHNWERK_META_APP_SECRET") {
+            let token = var("MAHNWERK_META_VERIFY_TOKEN")
+                .context("MAHNWERK_META_APP_SECRET needs MAHNWERK_META_VERIFY_TOKEN")?;
+            self.meta = Some(MetaConfig { app_secret: secret.into(), verify_token: token.into() });
+        }
         if let Some(policy) = var("MAHNWERK_POLICY") {
             self.policy = policy.parse().context("MAHNWERK_POLICY")?;
         }
@@ -262,6 +281,7 @@ impl Config {
         }
         self.plan_book()?;
         self.learn.validate()?;
+        self.http.validate()?;
         if let Some(twilio) = &self.twilio {
             TwilioSms::new(twilio).context("in [twilio]")?;
         }
@@ -315,7 +335,7 @@ impl Config {
     /// A human-readable summary without secrets (passwords and the AMQP URL's credentials).
     pub fn describe(&self) -> String {
         format!(
-            "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\nsms: {}\noutbox: {}\npolicy: {:?}",
+            "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\nsms: {}\noutbox: {}\npolicy: {:?}\nhttp: {}",
             redact_url(&self.database_url),
             match &self.amqp_url {
                 Some(url) => redact_url(secrecy::ExposeSecret::expose_secret(url)),
@@ -332,7 +352,8 @@ impl Config {
                 None => "sandbox".to_owned(),
             },
             self.outbox_dir.display(),
-            self.policy
+            self.policy,
+            self.http.listen
         )
     }
 }
@@ -426,6 +447,25 @@ mod tests {
             .apply_env(env(&[("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1"), ("MAHNWERK_TWILIO_AUTH_TOKEN", "t")]))
             .unwrap();
         assert!(format!("{:#}", no_sender.validate().unwrap_err()).contains("[twilio]"));
+    }
+
+    #[test]
+    fn http_and_meta_settings() {
+        let config: Config = toml::from_str(
+            "[http]\nlisten = \"0.0.0.0:9090\"\npublic_url = \"https://dunning.example.org\"\n\
+             [meta]\napp_secret = \"s3cret\"\nverify_token = \"tok3n\"\n",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.http.listen.port(), 9090);
+        let shown = format!("{config:?} {:?}", config.meta);
+        assert!(!shown.contains("s3cret") && !shown.contains("tok3n"), "{shown}");
+        assert_eq!(Config::default().http.listen.to_string(), "127.0.0.1:8080");
+        let bad: Config = toml::from_str("[http]\npublic_url = \"dunning.example.org\"").unwrap();
+        assert!(bad.validate().unwrap_err().to_string().contains("http.public_url"));
+        let mut env = Config::default();
+        let missing = env.apply_env(|n| (n == "MAHNWERK_META_APP_SECRET").then(|| "x".to_owned()));
+        assert!(missing.unwrap_err().to_string().contains("MAHNWERK_META_VERIFY_TOKEN"));
     }
 
     #[test]
