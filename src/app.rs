@@ -1,6 +1,7 @@
 //! Wiring: from a [`Config`] to a running set of roles (intake, scheduler, one delivery worker
-//! per channel, learner) sharing one store and one queue.
+//! per channel, learner, API) sharing one store and one queue.
 
+use crate::api::{ApiState, BoundApi, HttpConfig, MetaConfig};
 use crate::config::{Config, LearnConfig, PolicyKind};
 use crate::deliver::{ChannelWorker, Creditors, Links, RetryPolicy, Templates, Transports};
 use crate::domain::PlanBook;
@@ -11,8 +12,9 @@ use crate::schedule::{Clock, FixedPolicy, Planner, Policy, Scheduler};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
 use anyhow::Context;
-use secrecy::ExposeSecret;
-use std::sync::Arc;
+use secrecy::{ExposeSecret, SecretString};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinSet;
 
@@ -25,6 +27,8 @@ pub enum Role {
     Delivery,
     /// The one process that learns from outcomes and writes policy snapshots.
     Learner,
+    /// The HTTP server of receipt webhooks (`[http] listen`).
+    Api,
 }
 
 /// Everything the roles share.
@@ -47,6 +51,12 @@ pub struct Service {
     /// The adaptive policy the planner uses, to be kept up to date; `None` with the fixed policy.
     pub adaptive: Option<Arc<AdaptivePolicy>>,
     pub learn: LearnConfig,
+    pub http: HttpConfig,
+    /// Secrets the API checks webhooks with.
+    pub twilio_auth_token: Option<SecretString>,
+    pub meta: Option<MetaConfig>,
+    /// The API bound ahead by [`Service::bind_api`], taken by the first `spawn` that runs it.
+    bound_api: Arc<Mutex<Option<BoundApi>>>,
 }
 
 impl Service {
@@ -142,7 +152,30 @@ impl Service {
             retry: RetryPolicy::default(),
             adaptive: None,
             learn: config.learn.clone(),
+            http: config.http.clone(),
+            twilio_auth_token: config.twilio.as_ref().map(|t| t.auth_token.clone()),
+            meta: config.meta.clone(),
+            bound_api: Arc::default(),
         })
+    }
+
+    pub fn api_state(&self) -> ApiState {
+        ApiState {
+            store: Arc::clone(&self.store),
+            clock: Arc::clone(&self.clock),
+            twilio_auth_token: self.twilio_auth_token.clone(),
+            meta: self.meta.clone(),
+            public_url: self.http.public_url.clone(),
+        }
+    }
+
+    /// Binds the API's address now (a busy port fails here, not in a task) and returns the
+    /// address bound, e.g. the free port picked for `listen = "127.0.0.1:0"`.
+    pub async fn bind_api(&self) -> anyhow::Result<SocketAddr> {
+        let bound = BoundApi::bind(self.http.listen, self.api_state()).await?;
+        let addr = bound.local_addr();
+        *self.bound_api.lock().expect("not poisoned") = Some(bound);
+        Ok(addr)
     }
 
     pub fn intake(&self) -> Intake {
@@ -218,6 +251,17 @@ impl Service {
             let learner = self.learner();
             let stop = shutdown.clone();
             tasks.spawn(async move { ("learner".to_owned(), learner.run(stop).await) });
+        }
+        if matches!(role, Role::All | Role::Api) {
+            let prebound = self.bound_api.lock().expect("not poisoned").take();
+            let (listen, state, stop) = (self.http.listen, self.api_state(), shutdown.clone());
+            tasks.spawn(async move {
+                let api = match prebound {
+                    Some(api) => Ok(api),
+                    None => BoundApi::bind(listen, state).await,
+                };
+                ("api".to_owned(), async move { api?.run(stop).await }.await)
+            });
         }
         if matches!(role, Role::All | Role::Delivery) {
             for worker in self.channel_workers() {

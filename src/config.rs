@@ -3,7 +3,9 @@
 //! file (`--config`), then `MAHNWERK_*` environment variables. Secrets are `SecretString` and
 //! never printed; [`Config::describe`] shows what is safe to show.
 
+use crate::api::{HttpConfig, MetaConfig};
 use crate::deliver::{Creditor, LinksConfig, Templates};
+
 use crate::domain::{ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
 use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
@@ -62,6 +64,10 @@ pub struct Config {
     /// Approved WhatsApp template names: `[whatsapp_templates.<tenant>] "<stage name>" = "…"`,
     /// `"*"` for any stage; default `payment_reminder_<tone>`.
     pub whatsapp_templates: BTreeMap<String, BTreeMap<String, String>>,
+    /// The HTTP server of the API role (receipt webhooks).
+    pub http: HttpConfig,
+    /// Meta's webhook secrets (WhatsApp, Messenger); unset: Meta webhooks get 401.
+    pub meta: Option<MetaConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -193,6 +199,8 @@ impl Default for Config {
             links: LinksConfig::default(),
             templates_dir: None,
             whatsapp_templates: BTreeMap::new(),
+            http: HttpConfig::default(),
+            meta: None,
         }
     }
 }
@@ -277,6 +285,18 @@ impl Config {
             }
             self.messenger = Some(messenger);
         }
+        if let Some(listen) = var("MAHNWERK_HTTP_LISTEN") {
+            self.http.listen =
+                listen.parse().context("MAHNWERK_HTTP_LISTEN must be an address like 127.0.0.1:8080")?;
+        }
+        if let Some(url) = var("MAHNWERK_HTTP_PUBLIC_URL") {
+            self.http.public_url = Some(url);
+        }
+        if let Some(secret) = var("MAHNWERK_META_APP_SECRET") {
+            let token = var("MAHNWERK_META_VERIFY_TOKEN")
+                .context("MAHNWERK_META_APP_SECRET needs MAHNWERK_META_VERIFY_TOKEN")?;
+            self.meta = Some(MetaConfig { app_secret: secret.into(), verify_token: token.into() });
+        }
         if let Some(policy) = var("MAHNWERK_POLICY") {
             self.policy = policy.parse().context("MAHNWERK_POLICY")?;
         }
@@ -305,6 +325,7 @@ impl Config {
         self.plan_book()?;
         self.learn.validate()?;
         self.links.validate(self.is_distributed())?;
+        self.http.validate()?;
         if let Some(twilio) = &self.twilio {
             TwilioSms::new(twilio).context("in [twilio]")?;
         }
@@ -377,7 +398,7 @@ impl Config {
     pub fn describe(&self) -> String {
         format!(
             "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\nsms: {}\nwhatsapp: {}\nmessenger: {}\n\
-             outbox: {}\npolicy: {:?}",
+             outbox: {}\npolicy: {:?}\nhttp: {}",
             redact_url(&self.database_url),
             match &self.amqp_url {
                 Some(url) => redact_url(secrecy::ExposeSecret::expose_secret(url)),
@@ -402,7 +423,8 @@ impl Config {
                 None => "sandbox".to_owned(),
             },
             self.outbox_dir.display(),
-            self.policy
+            self.policy,
+            self.http.listen
         )
     }
 }
@@ -533,6 +555,25 @@ mod tests {
             config.validate().unwrap();
             assert!(!format!("{config:?}").contains("sixteen characters+"));
         }
+    }
+
+    #[test]
+    fn http_and_meta_settings() {
+        let config: Config = toml::from_str(
+            "[http]\nlisten = \"0.0.0.0:9090\"\npublic_url = \"https://dunning.example.org\"\n\
+             [meta]\napp_secret = \"s3cret\"\nverify_token = \"tok3n\"\n",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.http.listen.port(), 9090);
+        let shown = format!("{config:?} {:?}", config.meta);
+        assert!(!shown.contains("s3cret") && !shown.contains("tok3n"), "{shown}");
+        assert_eq!(Config::default().http.listen.to_string(), "127.0.0.1:8080");
+        let bad: Config = toml::from_str("[http]\npublic_url = \"dunning.example.org\"").unwrap();
+        assert!(bad.validate().unwrap_err().to_string().contains("http.public_url"));
+        let mut env = Config::default();
+        let missing = env.apply_env(|n| (n == "MAHNWERK_META_APP_SECRET").then(|| "x".to_owned()));
+        assert!(missing.unwrap_err().to_string().contains("MAHNWERK_META_VERIFY_TOKEN"));
     }
 
     #[test]

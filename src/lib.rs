@@ -9,10 +9,12 @@
 //! - [`schedule`]: due cases planned (policy, quiet hours, outbox), due reminders dispatched.
 //! - [`deliver`]: per-channel workers that render and send reminders.
 //! - [`learn`]: the adaptive policy made reachable (`policy serve --stdio`).
+//! - [`api`]: the HTTP server of receipt webhooks (Twilio, Meta): statuses, inbound, opt-outs.
 //! - [`store`] and [`queue`]: the edges — PostgreSQL/SQLite and RabbitMQ/in-process.
 //! - [`app`] wires the roles together from a [`config::Config`]; [`shutdown`] stops them.
 //! - [`demo`], [`enqueue`] and [`bench`] are the commands built on top.
 
+pub mod api;
 pub mod app;
 pub mod bench;
 pub mod config;

@@ -294,7 +294,7 @@ fn policy_serve(stdio: bool, model: Option<PathBuf>, seed: u64) -> anyhow::Resul
 }
 
 async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
-    if config.amqp_url.is_none() && role != Role::All {
+    if config.amqp_url.is_none() && !matches!(role, Role::All | Role::Api) {
         anyhow::bail!(
             "--role {role:?} needs RabbitMQ (MAHNWERK_AMQP_URL): with the in-process queue all roles must run \
              in one process (--role all)"
@@ -302,6 +302,9 @@ async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
     }
     tracing::info!(config = %config.describe().replace('\n', "; "), ?role, "starting");
     let service = Service::start(config, Arc::new(SystemClock)).await?;
+    if matches!(role, Role::All | Role::Api) {
+        service.bind_api().await?;
+    }
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
     let mut tasks = service.spawn(role, &shutdown);
     tokio::select! {

@@ -1,6 +1,7 @@
 //! What the channel workers do when the provider says no: a transient refusal (SMTP 451) puts
 //! the reminder back into the outbox with a later send time; a permanent one (SMTP 550) records
-//! it as failed; a case paid in between is skipped, not sent.
+//! it as failed; a case paid in between, or a channel opted out of in between, is skipped, not
+//! sent.
 
 #[path = "../channels/tests/support/smtp_sink.rs"]
 mod smtp_sink;
@@ -172,4 +173,33 @@ async fn a_reminder_of_a_case_paid_after_dispatch_is_not_sent() {
     assert_eq!(reminders[0].status, ReminderStatus::Cancelled, "{reminders:?}");
     assert!(sink.messages().is_empty(), "nothing was sent after the payment");
     assert_eq!(w.store.case_by_invoice("acme", "RE-000001").await.unwrap().unwrap().state.as_str(), "paid");
+}
+
+#[tokio::test]
+async fn a_reminder_whose_channel_was_opted_out_after_dispatch_is_skipped() {
+    use mahnwerk::domain::{ChannelKind, ConsentKind, ConsentSource, DebtorId, TenantId};
+    use mahnwerk::store::{ConsentEvent, ConsentSubject};
+    let sink = SmtpSink::start().await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    // Dispatched by email, but the debtor unsubscribes before the worker runs.
+    w.service.scheduler().dispatch_step().await.unwrap();
+    let unsubscribe = ConsentEvent {
+        subject: ConsentSubject::Debtor {
+            tenant: TenantId::parse("acme").unwrap(),
+            debtor: DebtorId::parse("C-1").unwrap(),
+        },
+        channel: ChannelKind::Email,
+        kind: ConsentKind::OptOut,
+        at: w.clock.now(),
+        source: ConsentSource::EmailUnsubscribe,
+        detail: None,
+    };
+    assert_eq!(w.store.record_consent(&unsubscribe).await.unwrap(), 1);
+    w.settle().await;
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!((reminders[0].channel, reminders[0].status), (ChannelKind::Email, ReminderStatus::Skipped));
+    assert!(sink.messages().is_empty(), "nothing was sent against the opt-out");
 }

@@ -68,6 +68,8 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
             timeout_secs: Some(10),
         }),
         poll_interval_ms: 20,
+        // Role::All runs the API too; a free port, so that tests side by side never collide.
+        http: mahnwerk::api::HttpConfig::any_port(),
         // The fixed schedule, so that every reminder takes the channel these checks expect.
         policy: PolicyKind::Fixed,
         ..Config::default()

@@ -74,6 +74,8 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
         namespace: topology.namespace.clone(),
         outbox_dir: outbox.path().to_owned(),
         poll_interval_ms: 20,
+        // Role::All runs the API too; a free port, so that tests side by side never collide.
+        http: mahnwerk::api::HttpConfig::any_port(),
         policy: PolicyKind::Adaptive,
         learn: LearnConfig {
             snapshot_every: 7,

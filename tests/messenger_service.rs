@@ -29,6 +29,9 @@ outbox_dir = "{outbox}"
 poll_interval_ms = 20
 policy = "fixed"
 
+[http]
+listen = "127.0.0.1:0"
+
 [messenger]
 page_access_token = "EAAP-token"
 base_url = "{base}"

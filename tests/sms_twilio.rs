@@ -29,6 +29,9 @@ outbox_dir = "{outbox}"
 poll_interval_ms = 20
 policy = "fixed"
 
+[http]
+listen = "127.0.0.1:0"
+
 [twilio]
 account_sid = "AC0123"
 auth_token = "auth-token-42"

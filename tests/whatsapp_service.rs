@@ -30,6 +30,9 @@ outbox_dir = "{outbox}"
 poll_interval_ms = 20
 policy = "fixed"
 
+[http]
+listen = "127.0.0.1:0"
+
 [whatsapp]
 phone_number_id = "106540352242922"
 access_token = "EAAG-token"

@@ -1,0 +1,87 @@
+//! The HTTP API (`mahnwerk run --role api`): the webhooks through which providers report back —
+//! Twilio's SMS status callbacks and inbound SMS, Meta's WhatsApp and Messenger notifications.
+//!
+//! Every handler is thin: it checks the provider's signature on the raw request, parses what the
+//! provider said into a [`ProviderReport`](crate::store::ProviderReport), and records it with one
+//! store call. A call whose signature is missing or wrong, or for a provider without configured
+//! secrets, gets 401 and changes nothing; a signed call about a message or contact we do not know
+//! gets 200 (providers retry anything else) and changes nothing.
+//!
+//! # Layout
+//! - [`settings`]: `[http]` and `[meta]` configuration.
+//! - `twilio`: `POST /webhooks/twilio/status` and `POST /webhooks/twilio/inbound` (STOP/START).
+//! - `meta` and `meta_events`: `GET`/`POST /webhooks/meta`, the subscription handshake and the
+//!   WhatsApp Cloud API and Messenger notifications.
+//! - `error`: how a refused call is answered.
+//!
+//! Adding a route is one line in [`router`] and a handler that ends in one store call.
+
+mod error;
+mod meta;
+mod meta_events;
+pub mod settings;
+mod twilio;
+
+pub use error::ApiError;
+pub use settings::{HttpConfig, MetaConfig};
+
+use crate::schedule::Clock;
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+use anyhow::Context;
+use axum::routing::{get, post};
+use axum::Router;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    /// Twilio's auth token, which signs its webhooks; `None`: Twilio calls get 401.
+    pub twilio_auth_token: Option<SecretString>,
+    pub meta: Option<MetaConfig>,
+    /// The base URL providers call us by (see [`HttpConfig::public_url`]).
+    pub public_url: Option<String>,
+}
+
+/// Every route of the API.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/webhooks/twilio/status", post(twilio::status))
+        .route("/webhooks/twilio/inbound", post(twilio::inbound))
+        .route("/webhooks/meta", get(meta::verify).post(meta::notify))
+        .with_state(state)
+}
+
+/// The API server, bound to its address and ready to serve.
+pub struct BoundApi {
+    listener: tokio::net::TcpListener,
+    router: Router,
+}
+
+impl BoundApi {
+    /// Binds `listen` (port 0 picks a free port; see [`BoundApi::local_addr`]).
+    pub async fn bind(listen: SocketAddr, state: ApiState) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("http.listen: cannot bind {listen}"))?;
+        Ok(Self { listener, router: router(state) })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until shutdown, then finishes the requests in flight.
+    pub async fn run(self, mut shutdown: Shutdown) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.local_addr(), "api listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move { shutdown.wait().await })
+            .await
+            .context("serving the API")
+    }
+}

@@ -1,0 +1,163 @@
+//! Twilio's webhooks: message status callbacks (`MessageStatus` of a `MessageSid`) and inbound
+//! SMS, whose STOP or START keyword is an opt-out or opt-in for every debtor with that number.
+//! Both are form-encoded POSTs signed with `X-Twilio-Signature` over the URL Twilio called.
+
+use super::{ApiError, ApiState};
+use crate::domain::{ChannelKind, ConsentKind, ConsentSource};
+use crate::store::{
+    ConsentEvent, ConsentSubject, Inbound, ProviderReport, Receipt, ReceiptStatus, ReceiptTarget,
+};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
+use mahnwerk_channels::signature::{verify_twilio, TWILIO_SIGNATURE_HEADER};
+use mahnwerk_channels::sms::keywords::{opt_out_keyword, OptOut};
+use secrecy::ExposeSecret;
+
+type Form = Vec<(String, String)>;
+
+/// `POST /webhooks/twilio/status`.
+pub(super) async fn status(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let form = verified(&state, &headers, &uri, &body)?;
+    let report = status_report(&form, state.clock.now())?;
+    if !report.is_empty() {
+        state.store.record_provider_report(&report).await?;
+    }
+    Ok(StatusCode::OK)
+}
+
+/// `POST /webhooks/twilio/inbound`: answers with empty TwiML (Twilio itself answers the
+/// standard keywords).
+pub(super) async fn inbound(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let form = verified(&state, &headers, &uri, &body)?;
+    let report = inbound_report(&form, state.clock.now())?;
+    state.store.record_provider_report(&report).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/xml")],
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>",
+    ))
+}
+
+/// The form fields, once the signature over the URL Twilio called and the fields holds.
+fn verified(state: &ApiState, headers: &HeaderMap, uri: &Uri, body: &[u8]) -> Result<Form, ApiError> {
+    let token = state.twilio_auth_token.as_ref().ok_or(ApiError::NotConfigured("twilio"))?;
+    let form: Form = serde_urlencoded::from_bytes(body)
+        .map_err(|e| ApiError::Malformed(format!("body: not a form: {e}")))?;
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = match &state.public_url {
+        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        None => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+            format!("http://{host}{path}")
+        }
+    };
+    let signature = headers.get(TWILIO_SIGNATURE_HEADER).and_then(|h| h.to_str().ok());
+    verify_twilio(token.expose_secret().as_bytes(), &url, &form, signature)?;
+    Ok(form)
+}
+
+fn field<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+}
+
+fn required<'a>(form: &'a Form, name: &str) -> Result<&'a str, ApiError> {
+    field(form, name).ok_or_else(|| ApiError::Malformed(format!("{name}: missing")))
+}
+
+/// A status callback as a receipt; statuses before `sent` (queued, accepted, sending…) and
+/// after-the-fact ones we do not track (canceled, received) report nothing.
+fn status_report(form: &Form, now: DateTime<Utc>) -> Result<ProviderReport, ApiError> {
+    let sid = required(form, "MessageSid")?;
+    let status = match required(form, "MessageStatus")? {
+        "sent" => ReceiptStatus::Sent,
+        "delivered" => ReceiptStatus::Delivered,
+        "read" => ReceiptStatus::Read,
+        "undelivered" | "failed" => ReceiptStatus::Failed,
+        _ => return Ok(ProviderReport::default()),
+    };
+    Ok(ProviderReport {
+        receipts: vec![Receipt {
+            channel: ChannelKind::Sms,
+            target: ReceiptTarget::ProviderId(sid.to_owned()),
+            status,
+            at: now,
+            error: field(form, "ErrorCode").map(str::to_owned),
+        }],
+        ..ProviderReport::default()
+    })
+}
+
+/// An inbound SMS: the sender's last inbound time, and a consent event for a keyword reply.
+fn inbound_report(form: &Form, now: DateTime<Utc>) -> Result<ProviderReport, ApiError> {
+    let from = required(form, "From")?;
+    let mut report = ProviderReport {
+        inbound: vec![Inbound { channel: ChannelKind::Sms, contact: from.to_owned(), at: now }],
+        ..ProviderReport::default()
+    };
+    let body = field(form, "Body").unwrap_or("");
+    if let Some(keyword) = opt_out_keyword(body) {
+        let kind = match keyword {
+            OptOut::Stop => ConsentKind::OptOut,
+            OptOut::Start => ConsentKind::OptIn,
+        };
+        report.consents.push(ConsentEvent {
+            subject: ConsentSubject::Contact(from.to_owned()),
+            channel: ChannelKind::Sms,
+            kind,
+            at: now,
+            source: ConsentSource::SmsKeyword,
+            detail: Some(body.trim().to_uppercase()),
+        });
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Form {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn statuses_map_to_receipts_and_early_ones_to_nothing() {
+        let now = Utc::now();
+        let report = status_report(
+            &form(&[("MessageSid", "SM1"), ("MessageStatus", "undelivered"), ("ErrorCode", "30003")]),
+            now,
+        )
+        .unwrap();
+        assert_eq!(report.receipts[0].status, ReceiptStatus::Failed);
+        assert_eq!(report.receipts[0].error.as_deref(), Some("30003"));
+        assert!(status_report(&form(&[("MessageSid", "SM1"), ("MessageStatus", "queued")]), now)
+            .unwrap()
+            .is_empty());
+        let missing = status_report(&form(&[("MessageStatus", "sent")]), now).unwrap_err();
+        assert_eq!(missing.to_string(), "MessageSid: missing");
+    }
+
+    #[test]
+    fn keywords_become_consent_events() {
+        let now = Utc::now();
+        let stop = inbound_report(&form(&[("From", "+4915100000001"), ("Body", " stopp! ")]), now).unwrap();
+        assert_eq!(stop.consents[0].kind, ConsentKind::OptOut);
+        assert_eq!(stop.consents[0].subject, ConsentSubject::Contact("+4915100000001".into()));
+        let start = inbound_report(&form(&[("From", "+4915100000001"), ("Body", "START")]), now).unwrap();
+        assert_eq!(start.consents[0].kind, ConsentKind::OptIn);
+        let chat = inbound_report(&form(&[("From", "+4915100000001"), ("Body", "stop it")]), now).unwrap();
+        assert!(chat.consents.is_empty() && chat.inbound.len() == 1);
+    }
+}
