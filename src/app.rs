@@ -166,6 +166,7 @@ impl Service {
             twilio_auth_token: self.twilio_auth_token.clone(),
             meta: self.meta.clone(),
             public_url: self.http.public_url.clone(),
+            links: Arc::clone(&self.links),
         }
     }
 

@@ -12,6 +12,8 @@
 //! - `twilio`: `POST /webhooks/twilio/status` and `POST /webhooks/twilio/inbound` (STOP/START).
 //! - `meta` and `meta_events`: `GET`/`POST /webhooks/meta`, the subscription handshake and the
 //!   WhatsApp Cloud API and Messenger notifications.
+//! - `unsubscribe`: `GET`/`POST /unsubscribe/{token}`, the signed unsubscribe link of every email
+//!   (RFC 8058 one-click) into the consent ledger.
 //! - `error`: how a refused call is answered.
 //!
 //! Adding a route is one line in [`router`] and a handler that ends in one store call.
@@ -21,6 +23,7 @@ mod meta;
 mod meta_events;
 pub mod settings;
 mod twilio;
+mod unsubscribe;
 
 pub use error::ApiError;
 pub use settings::{HttpConfig, MetaConfig};
@@ -45,6 +48,8 @@ pub struct ApiState {
     pub meta: Option<MetaConfig>,
     /// The base URL providers call us by (see [`HttpConfig::public_url`]).
     pub public_url: Option<String>,
+    /// Verifies the signed links debtors follow (unsubscribe).
+    pub links: Arc<crate::deliver::Links>,
 }
 
 /// Every route of the API.
@@ -54,6 +59,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/webhooks/twilio/status", post(twilio::status))
         .route("/webhooks/twilio/inbound", post(twilio::inbound))
         .route("/webhooks/meta", get(meta::verify).post(meta::notify))
+        .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::confirm))
         .with_state(state)
 }
 
