@@ -143,6 +143,7 @@ pub fn render(
             subject: t.subject,
             text_body: format!("{}\n\n{}\n\n{}\n", t.greeting, t.body, t.closing),
             html_body: None,
+            ..EmailMessage::default()
         }),
         ChannelKind::Sms => OutgoingMessage::Sms(SmsMessage {
             to: debtor.phone.as_ref().ok_or(MissingAddress("phone"))?.to_string(),
