@@ -66,6 +66,7 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
             username: None,
             password: None,
             timeout_secs: Some(10),
+            dkim: None,
         }),
         poll_interval_ms: 20,
         // The fixed schedule, so that every reminder takes the channel these checks expect.
