@@ -175,6 +175,21 @@ pub struct SmtpConfig {
     pub username: Option<String>,
     pub password: Option<SecretString>,
     pub timeout_secs: Option<u64>,
+    /// `[smtp.dkim]`: sign outgoing email.
+    #[serde(default)]
+    pub dkim: Option<SmtpDkimConfig>,
+}
+
+/// `[smtp.dkim]`: the key as `private_key` (inline, a secret) or `private_key_file` (a path).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpDkimConfig {
+    pub domain: String,
+    pub selector: String,
+    /// "rsa" (default; PKCS#1 PEM) or "ed25519" (base64 of the 32-byte key).
+    pub algorithm: Option<String>,
+    pub private_key: Option<SecretString>,
+    pub private_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -245,6 +260,7 @@ impl Config {
                 username: None,
                 password: None,
                 timeout_secs: None,
+                dkim: None,
             });
             smtp.host = host;
         }
@@ -391,6 +407,9 @@ impl Config {
         if let Some(secs) = smtp.timeout_secs {
             settings.timeout = Duration::from_secs(secs);
         }
+        if let Some(dkim) = &smtp.dkim {
+            settings.dkim = Some(dkim_settings_of(dkim)?);
+        }
         Ok(settings)
     }
 
@@ -447,9 +466,65 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Reads the key (inline or from its file) and checks that it signs, so a bad key is a startup
+/// error naming the key rather than a failure on the first email.
+fn dkim_settings_of(dkim: &SmtpDkimConfig) -> anyhow::Result<mahnwerk_channels::email::DkimSettings> {
+    use mahnwerk_channels::email::{DkimAlgorithm, DkimSettings, DkimSigner};
+    let algorithm = match dkim.algorithm.as_deref().unwrap_or("rsa") {
+        "rsa" => DkimAlgorithm::Rsa,
+        "ed25519" => DkimAlgorithm::Ed25519,
+        other => bail!("smtp.dkim.algorithm: '{other}' is not one of rsa, ed25519"),
+    };
+    let private_key = match (&dkim.private_key, &dkim.private_key_file) {
+        (Some(key), None) => key.clone(),
+        (None, Some(path)) => SecretString::from(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("smtp.dkim.private_key_file: reading {}", path.display()))?,
+        ),
+        _ => bail!("smtp.dkim: give exactly one of private_key and private_key_file"),
+    };
+    let settings =
+        DkimSettings { domain: dkim.domain.clone(), selector: dkim.selector.clone(), algorithm, private_key };
+    DkimSigner::new(&settings).map_err(|e| anyhow::anyhow!("smtp.{e}"))?;
+    Ok(settings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn smtp_dkim_reads_a_key_and_names_what_is_wrong() {
+        let section = |extra: &str| {
+            format!(
+                "email_transport = \"smtp\"\n[smtp]\nhost = \"smtp.example\"\n[smtp.dkim]\n\
+                 domain = \"acme.example\"\nselector = \"s1\"\n{extra}"
+            )
+        };
+        let key = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+        let inline = section(&format!("algorithm = \"ed25519\"\nprivate_key = \"{key}\"\n"));
+        let config: Config = toml::from_str(&inline).unwrap();
+        let settings = config.smtp_settings().unwrap().unwrap();
+        assert_eq!(settings.dkim.unwrap().selector, "s1");
+
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), key).unwrap();
+        let from_file =
+            section(&format!("algorithm = \"ed25519\"\nprivate_key_file = \"{}\"\n", file.path().display()));
+        let config: Config = toml::from_str(&from_file).unwrap();
+        assert!(config.smtp_settings().unwrap().unwrap().dkim.is_some());
+
+        for (extra, named) in [
+            ("private_key = \"not a key\"\n", "smtp.dkim private_key"),
+            ("algorithm = \"dsa\"\nprivate_key = \"k\"\n", "smtp.dkim.algorithm"),
+            ("", "private_key_file"),
+        ] {
+            let config: Config = toml::from_str(&section(extra)).unwrap();
+            let err = format!("{:#}", config.validate().unwrap_err());
+            assert!(err.contains(named), "{err}");
+            assert!(!err.contains("not a key"), "{err}");
+        }
+    }
 
     #[test]
     fn defaults_are_the_embedded_mode() {

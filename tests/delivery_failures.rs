@@ -42,6 +42,7 @@ async fn world(sink: &SmtpSink) -> World {
             username: None,
             password: None,
             timeout_secs: Some(5),
+            dkim: None,
         }),
         // The fixed schedule, so that every reminder takes the channel these checks expect.
         policy: PolicyKind::Fixed,

@@ -66,6 +66,7 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
             username: None,
             password: None,
             timeout_secs: Some(10),
+            dkim: None,
         }),
         poll_interval_ms: 20,
         // Role::All runs the API too; a free port, so that tests side by side never collide.

@@ -92,6 +92,8 @@ async fn the_one_click_unsubscribe_opts_the_debtor_out_of_email() {
     // The link is in the email the debtor got.
     let eml = std::fs::read_dir(outbox.path().join("email")).unwrap().next().unwrap().unwrap().path();
     let eml = std::fs::read_to_string(eml).unwrap().replace("=\r\n", "");
+    assert!(eml.contains("List-Unsubscribe: <https://pay.stadtwerke.example/unsubscribe/"), "{eml}");
+    assert!(eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{eml}");
     let start = eml.find("https://pay.stadtwerke.example/unsubscribe/").expect("an unsubscribe link");
     let link: String =
         eml[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(*c)).collect();

@@ -1,16 +1,20 @@
 //! Email in the creditor's name: sent over SMTP, or written as `.eml` files in sandbox mode.
 //!
 //! Both transports build the message with one builder function, so what lands in the sandbox
-//! outbox is byte for byte what would have gone to the SMTP server (apart from the `Date` header).
+//! outbox is byte for byte what would have gone to the SMTP server (apart from the `Date` header
+//! and the DKIM signature's time).
 
+mod dkim;
 mod outbox;
+mod parts;
 mod smtp;
 
+pub use dkim::{DkimAlgorithm, DkimSettings, DkimSettingsError, DkimSigner};
 pub use outbox::SandboxEmail;
 pub use smtp::{SmtpEmail, SmtpSecurity, SmtpSettings, SmtpSettingsError};
 
 use lettre::message::header::{ContentType, MIME_VERSION_1_0};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::Mailbox;
 use lettre::{Address, Message};
 
 use crate::error::check_idempotency_key;
@@ -31,16 +35,21 @@ pub(crate) fn expect_email(message: &OutgoingMessage) -> Result<&EmailMessage, S
     }
 }
 
-/// Builds the RFC 5322 message for `email`.
+/// Builds the RFC 5322 message for `email`, signed when `dkim` is given.
 ///
 /// The `Message-ID` is derived from the idempotency key rather than random, so a resend after a
 /// lost reply carries the same id and receiving systems can drop the duplicate. Its domain is the
 /// creditor's, and nothing in the headers names this software: debtors see only the creditor.
-pub(crate) fn build_email(idempotency_key: &str, email: &EmailMessage) -> Result<BuiltEmail, SendError> {
+pub(crate) fn build_email(
+    idempotency_key: &str,
+    email: &EmailMessage,
+    dkim: Option<&DkimSigner>,
+) -> Result<BuiltEmail, SendError> {
     check_idempotency_key(idempotency_key)?;
     let from_address = parse_address("from_address", &email.from_address)?;
     let to_address = parse_address("to_address", &email.to_address)?;
     let message_id = format!("<{idempotency_key}@{}>", from_address.domain());
+    let unsubscribe = email.list_unsubscribe.as_ref().map(parts::unsubscribe_headers).transpose()?;
 
     let mut builder = Message::builder()
         .from(mailbox(Some(&email.from_name), from_address))
@@ -51,17 +60,21 @@ pub(crate) fn build_email(idempotency_key: &str, email: &EmailMessage) -> Result
         builder = builder.reply_to(Mailbox::new(None, parse_address("reply_to", reply_to)?));
     }
 
-    let built = match &email.html_body {
-        Some(html) => {
-            builder.multipart(MultiPart::alternative_plain_html(email.text_body.clone(), html.clone()))
-        }
+    let built = match parts::multipart_body(email)? {
+        Some(body) => builder.multipart(body),
         // A plain body rather than a single MIME part: lettre ends parts with an extra line break,
         // which would add a blank line to every text-only email.
         None => {
             builder.header(MIME_VERSION_1_0).header(ContentType::TEXT_PLAIN).body(email.text_body.clone())
         }
     };
-    let message = built.map_err(|e| SendError::permanent(format!("could not build the email: {e}")))?;
+    let mut message = built.map_err(|e| SendError::permanent(format!("could not build the email: {e}")))?;
+    for header in unsubscribe.into_iter().flatten() {
+        message.headers_mut().insert_raw(header);
+    }
+    if let Some(dkim) = dkim {
+        dkim.sign(&mut message);
+    }
     Ok(BuiltEmail { message, message_id })
 }
 
@@ -95,18 +108,19 @@ mod tests {
             subject: "Zahlungserinnerung RE-2026-0042".into(),
             text_body: "Bitte zahlen Sie.\n".into(),
             html_body: None,
+            ..Default::default()
         }
     }
 
     fn formatted(email: &EmailMessage) -> String {
-        let built = build_email("r-1", email).unwrap();
+        let built = build_email("r-1", email, None).unwrap();
         String::from_utf8(built.message.formatted()).unwrap()
     }
 
     #[test]
     fn message_id_is_derived_from_key_and_sender_domain() {
-        let first = build_email("r-1", &email()).unwrap();
-        let again = build_email("r-1", &email()).unwrap();
+        let first = build_email("r-1", &email(), None).unwrap();
+        let again = build_email("r-1", &email(), None).unwrap();
         assert_eq!(first.message_id, "<r-1@acme.example>");
         assert_eq!(again.message_id, first.message_id);
         assert!(formatted(&email()).contains("Message-ID: <r-1@acme.example>\r\n"));
@@ -123,7 +137,7 @@ mod tests {
         for (name, field) in fields {
             let mut bad = email();
             *field(&mut bad) = "not-an-address".into();
-            let err = build_email("r-1", &bad).err().unwrap();
+            let err = build_email("r-1", &bad, None).err().unwrap();
             assert!(!err.is_retryable(), "{err}");
             assert!(err.reason().contains(name), "{err}");
             assert!(!err.reason().contains("not-an-address"), "{err}");
@@ -158,8 +172,23 @@ mod tests {
     }
 
     #[test]
+    fn one_click_unsubscribe_headers_follow_rfc_8058() {
+        let mut with = email();
+        with.list_unsubscribe = Some(crate::ListUnsubscribe {
+            url: "https://pay.example/u/tok".into(),
+            mailto: Some("mailto:stop@acme.example".into()),
+        });
+        let text = formatted(&with);
+        assert!(
+            text.contains("List-Unsubscribe: <https://pay.example/u/tok>, <mailto:stop@acme.example>\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"), "{text}");
+    }
+
+    #[test]
     fn an_invalid_key_is_refused_before_anything_is_built() {
-        let err = build_email("../escape", &email()).err().unwrap();
+        let err = build_email("../escape", &email(), None).err().unwrap();
         assert!(err.reason().contains("idempotency_key"), "{err}");
     }
 }

@@ -19,6 +19,7 @@
 //! - [`epc_qr`]: the EPC069-12 ("GiroCode") QR payload, built and parsed.
 //! - [`sms_segments`]: GSM-7 / UCS-2 detection and SMS segment counting.
 //! - [`signature`]: webhook signature checks for Meta and Twilio.
+//! - [`rate_limit`]: a token bucket that keeps any transport within its provider's rate limit.
 
 pub mod capabilities;
 pub mod creditor_reference;
@@ -32,6 +33,7 @@ pub mod kind;
 pub mod letter;
 pub mod message;
 pub mod messenger;
+pub mod rate_limit;
 pub mod sandbox;
 pub mod signature;
 pub mod sms;
@@ -42,9 +44,11 @@ pub use capabilities::{Capabilities, CapabilityTable, MaxLength};
 pub use error::SendError;
 pub use kind::ChannelKind;
 pub use message::{
-    AmountRow, BankDetails, EmailMessage, LetterCaptions, LetterDocument, LetterMessage, MessengerMessage,
-    OutgoingMessage, PayLink, SmsMessage, Transfer, WhatsappMessage, WhatsappTemplate, WindowClock,
+    AmountRow, Attachment, BankDetails, EmailMessage, LetterCaptions, LetterDocument, LetterMessage,
+    ListUnsubscribe, MessengerMessage, OutgoingMessage, PayLink, SmsMessage, Transfer, WhatsappMessage,
+    WhatsappTemplate, WindowClock,
 };
+pub use rate_limit::{RateLimit, RateLimitError, RateLimited};
 
 use async_trait::async_trait;
 

@@ -10,7 +10,10 @@ use crate::ChannelKind;
 
 /// An email in the creditor's name. Addresses are checked when the message is built for sending,
 /// so a bad one fails that send with an error naming the field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `list_unsubscribe` and `attachments` were added later; they default to none, so JSON written
+/// before them still reads, and they are left out of JSON when empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailMessage {
     /// The creditor's name as the debtor should see it (white label).
     pub from_name: String,
@@ -22,6 +25,54 @@ pub struct EmailMessage {
     pub text_body: String,
     /// When present the email is sent as multipart/alternative with `text_body` as the fallback.
     pub html_body: Option<String>,
+    /// Where the debtor unsubscribes with one click (RFC 8058); sent as `List-Unsubscribe` and
+    /// `List-Unsubscribe-Post` headers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_unsubscribe: Option<ListUnsubscribe>,
+    /// Files sent along, e.g. the letter as PDF; the email becomes multipart/mixed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// The unsubscribe targets of an email. Mail clients show an "unsubscribe" button that POSTs
+/// `List-Unsubscribe=One-Click` to `url` (RFC 8058), or writes to `mailto` where they cannot POST.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListUnsubscribe {
+    /// An `https://` URL that unsubscribes on a POST without further interaction; it must identify
+    /// the recipient by itself (a signed token), since the POST carries nothing else.
+    pub url: String,
+    /// A `mailto:` URI, for clients that only do email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailto: Option<String>,
+}
+
+/// A file attached to an email. In JSON `content` is standard base64 (with padding).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The file name the debtor sees, e.g. `Zahlungserinnerung RE-2026-0042.pdf`.
+    pub filename: String,
+    /// A MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    #[serde(with = "base64_bytes")]
+    pub content: Vec<u8>,
+}
+
+/// Bytes as a base64 string in JSON, so a PDF does not become an array of numbers.
+mod base64_bytes {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD
+            .decode(text.as_bytes())
+            .map_err(|e| serde::de::Error::custom(format!("content: invalid base64: {e}")))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -331,7 +382,7 @@ mod tests {
                 to_address: "erika@example.org".into(),
                 subject: "s".into(),
                 text_body: "t".into(),
-                html_body: None,
+                ..Default::default()
             }
             .into(),
             SmsMessage { to: "+1".into(), sender_id: None, body: "b".into() }.into(),
@@ -397,6 +448,34 @@ mod tests {
         // A bad IBAN is refused when the message is read, not when the letter is printed.
         let bad = serde_json::json!({"bank": {"account_holder": "A", "iban": "DE00 0000"}});
         assert!(serde_json::from_value::<LetterDocument>(bad).is_err());
+    }
+
+    #[test]
+    fn email_json_from_before_attachments_still_reads_and_content_is_base64() {
+        let old: EmailMessage = serde_json::from_str(
+            r#"{"from_name":"Acme","from_address":"a@acme.example","reply_to":null,"to_name":null,
+                "to_address":"e@example.org","subject":"s","text_body":"t","html_body":null}"#,
+        )
+        .unwrap();
+        assert_eq!((&old.list_unsubscribe, old.attachments.len()), (&None, 0));
+        assert_eq!(serde_json::to_value(&old).unwrap().as_object().unwrap().len(), 8);
+
+        let with = EmailMessage {
+            attachments: vec![Attachment {
+                filename: "Mahnung.pdf".into(),
+                content_type: "application/pdf".into(),
+                content: b"%PDF-1.7".to_vec(),
+            }],
+            list_unsubscribe: Some(ListUnsubscribe { url: "https://pay.example/u/t".into(), mailto: None }),
+            ..old
+        };
+        let json = serde_json::to_value(&with).unwrap();
+        assert_eq!(json["attachments"][0]["content"], "JVBERi0xLjc=");
+        assert_eq!(json["list_unsubscribe"], serde_json::json!({"url": "https://pay.example/u/t"}));
+        assert_eq!(serde_json::from_value::<EmailMessage>(json).unwrap(), with);
+        let bad = r#"{"filename":"a","content_type":"application/pdf","content":"%%%"}"#;
+        let err = serde_json::from_str::<Attachment>(bad).unwrap_err();
+        assert!(err.to_string().contains("content"), "{err}");
     }
 
     #[test]

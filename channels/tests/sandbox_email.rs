@@ -16,6 +16,7 @@ fn reminder(subject: &str) -> OutgoingMessage {
         subject: subject.into(),
         text_body: "Bitte zahlen Sie bis Freitag.\n".into(),
         html_body: Some("<p>Bitte zahlen Sie bis <b>Freitag</b>.</p>".into()),
+        ..Default::default()
     })
 }
 

@@ -189,6 +189,7 @@ async fn a_message_for_another_medium_is_refused_as_permanent() {
         subject: "s".into(),
         text_body: "t".into(),
         html_body: None,
+        ..Default::default()
     });
 
     for message in [email, sms("hi")] {

@@ -1,5 +1,7 @@
 //! Email over SMTP to a real SMTP server on localhost: what arrives, how refusals are classified.
 
+#[path = "support/dkim.rs"]
+mod dkim;
 #[path = "support/mime.rs"]
 mod mime;
 #[path = "support/smtp_sink.rs"]
@@ -7,8 +9,12 @@ mod smtp_sink;
 
 use std::time::Duration;
 
-use mahnwerk_channels::email::{SmtpEmail, SmtpSecurity, SmtpSettings};
-use mahnwerk_channels::{Channel, ChannelKind, EmailMessage, OutgoingMessage, SendError, SmsMessage};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use mahnwerk_channels::email::{DkimAlgorithm, DkimSettings, SmtpEmail, SmtpSecurity, SmtpSettings};
+use mahnwerk_channels::{
+    Attachment, Channel, ChannelKind, EmailMessage, ListUnsubscribe, OutgoingMessage, SendError, SmsMessage,
+};
 use smtp_sink::SmtpSink;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -32,6 +38,7 @@ fn reminder() -> EmailMessage {
         // The lone dot line checks dot-stuffing on the way through SMTP.
         text_body: "Guten Tag,\n\nbitte überweisen Sie 1.234,50 €.\n.\nEine Zeile mit Punkt.\n".into(),
         html_body: Some("<p>Guten Tag,</p><p>bitte überweisen Sie <b>1.234,50 €</b>.</p>".into()),
+        ..Default::default()
     }
 }
 
@@ -174,4 +181,73 @@ async fn a_message_for_another_medium_is_refused_as_permanent() {
     assert!(matches!(err, SendError::Permanent { .. }), "{err:?}");
     assert!(err.reason().contains("wrong medium"), "{err}");
     assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn the_letter_rides_along_with_one_click_unsubscribe_and_a_dkim_signature_that_verifies() {
+    let sink = SmtpSink::start().await;
+    let seed = [7u8; 32];
+    let mut settings = SmtpSettings::new("127.0.0.1");
+    settings.port = sink.port();
+    settings.security = SmtpSecurity::None;
+    settings.dkim = Some(DkimSettings {
+        domain: "mueller-wartung.example".into(),
+        selector: "mail2026".into(),
+        algorithm: DkimAlgorithm::Ed25519,
+        private_key: STANDARD.encode(seed).into(),
+    });
+    let mut email = reminder();
+    email.list_unsubscribe = Some(ListUnsubscribe {
+        url: "https://pay.mueller-wartung.example/unsubscribe/tok123".into(),
+        mailto: Some("mailto:abmelden@mueller-wartung.example".into()),
+    });
+    let pdf = b"%PDF-1.7\n\xe4\xf6\xfc binary \x00\x01 letter".to_vec();
+    email.attachments = vec![Attachment {
+        filename: "Zahlungserinnerung RE-2026-0042.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: pdf.clone(),
+    }];
+
+    let receipt =
+        SmtpEmail::new(&settings).unwrap().send("r-43", &OutgoingMessage::Email(email)).await.unwrap();
+
+    let received = sink.wait_for(1, WAIT).await;
+    let data = &received[0].data;
+    let message = mime::parse(data);
+    assert_eq!(message.display_name("From").as_deref(), Some("Müller Wartung GmbH"));
+    assert_eq!(message.header("Message-ID"), Some("<r-43@mueller-wartung.example>"));
+    assert_eq!(receipt.provider_id, "<r-43@mueller-wartung.example>");
+    assert_eq!(
+        message.header("List-Unsubscribe"),
+        Some("<https://pay.mueller-wartung.example/unsubscribe/tok123>, <mailto:abmelden@mueller-wartung.example>")
+    );
+    assert_eq!(message.header("List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"));
+    assert!(!data.to_lowercase().contains("mahnwerk"));
+
+    assert_eq!(message.mime_type(), "multipart/mixed");
+    let parts = message.parts();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[0].mime_type(), "multipart/alternative");
+    let alternative = parts[0].parts();
+    assert_eq!(alternative[0].text(), reminder().text_body);
+    assert_eq!(alternative[1].text(), reminder().html_body.unwrap());
+    assert_eq!(parts[1].mime_type(), "application/pdf");
+    assert!(parts[1]
+        .decoded_header("Content-Disposition")
+        .unwrap()
+        .contains("Zahlungserinnerung RE-2026-0042.pdf"));
+    assert_eq!(parts[1].bytes(), pdf);
+
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+    let tags = dkim::verify(data, &key).expect("DKIM-Signature verifies");
+    let tag = |name: &str| tags.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    assert_eq!(tag("d"), Some("mueller-wartung.example"));
+    assert_eq!(tag("s"), Some("mail2026"));
+    let signed = tag("h").unwrap().to_ascii_lowercase();
+    for header in ["from", "subject", "message-id", "list-unsubscribe", "list-unsubscribe-post"] {
+        assert!(signed.split(':').any(|h| h == header), "{header} not signed: {signed}");
+    }
+    // A changed body no longer verifies.
+    let tampered = data.replacen("1.234,50", "1.234,00", 1);
+    assert!(dkim::verify(&tampered, &key).is_err());
 }

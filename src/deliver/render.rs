@@ -10,8 +10,8 @@ use crate::domain::{ChannelKind, Money, Tone};
 use crate::store::DeliveryJob;
 use chrono::{DateTime, NaiveDate, Utc};
 use mahnwerk_channels::{
-    EmailMessage, LetterMessage, MessengerMessage, OutgoingMessage, SmsMessage, WhatsappMessage,
-    WhatsappTemplate,
+    EmailMessage, LetterMessage, ListUnsubscribe, MessengerMessage, OutgoingMessage, SmsMessage,
+    WhatsappMessage, WhatsappTemplate,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -214,6 +214,13 @@ impl Templates {
                     subject: one_line(&text("email_subject")?.0),
                     text_body: format!("{}\n", self.render(&found, &vars)?.trim()),
                     html_body: html,
+                    // RFC 8058 one-click needs HTTPS; a plain-HTTP base URL (the embedded default)
+                    // keeps the link in the footer only.
+                    list_unsubscribe: vars
+                        .unsubscribe_link
+                        .starts_with("https://")
+                        .then(|| ListUnsubscribe { url: vars.unsubscribe_link.clone(), mailto: None }),
+                    attachments: Vec::new(),
                 })
             }
             ChannelKind::Sms => OutgoingMessage::Sms(SmsMessage {

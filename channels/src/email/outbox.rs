@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{build_email, expect_email};
+use super::{build_email, expect_email, DkimSigner};
 use crate::{Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt};
 
 /// Writes each email as an `.eml` file that any mail client opens. The file is named after the
@@ -14,6 +14,7 @@ use crate::{Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt};
 #[derive(Debug, Clone)]
 pub struct SandboxEmail {
     dir: PathBuf,
+    dkim: Option<DkimSigner>,
     /// One file write at a time: concurrent creates and renames in one folder only fight over
     /// its lock (measured: more time in the kernel's directory lock than in writing).
     writing: Arc<tokio::sync::Mutex<()>>,
@@ -22,7 +23,13 @@ pub struct SandboxEmail {
 impl SandboxEmail {
     /// `dir` is the outbox root; files go to its `email/` folder, created on first send.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        SandboxEmail { dir: dir.into(), writing: Arc::default() }
+        SandboxEmail { dir: dir.into(), dkim: None, writing: Arc::default() }
+    }
+
+    /// Signs each `.eml` as the SMTP transport would, to check a DKIM setup before going live.
+    pub fn with_dkim(mut self, signer: DkimSigner) -> Self {
+        self.dkim = Some(signer);
+        self
     }
 
     /// The folder the `.eml` files are written to.
@@ -40,7 +47,7 @@ impl Channel for SandboxEmail {
     /// The receipt's `provider_id` is the file name, `{idempotency_key}.eml`.
     #[tracing::instrument(skip_all, fields(channel = "email", transport = "sandbox"))]
     async fn send(&self, idempotency_key: &str, message: &OutgoingMessage) -> Result<SendReceipt, SendError> {
-        let built = build_email(idempotency_key, expect_email(message)?)?;
+        let built = build_email(idempotency_key, expect_email(message)?, self.dkim.as_ref())?;
         let file_name = format!("{idempotency_key}.eml");
         let dir = self.email_dir();
         let _one_at_a_time = self.writing.lock().await;

@@ -10,7 +10,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
-use super::{build_email, expect_email};
+use super::{build_email, expect_email, DkimSettings, DkimSettingsError, DkimSigner};
 use crate::{Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt};
 
 /// How the connection to the SMTP server is protected.
@@ -28,7 +28,7 @@ pub enum SmtpSecurity {
 }
 
 /// Where and how to submit email. Deserialises from config with `port` 587, `security`
-/// `"starttls"` and `timeout` 30 seconds unless given.
+/// `"starttls"`, `timeout` 30 seconds and no DKIM signing unless given.
 #[derive(Clone, Deserialize)]
 pub struct SmtpSettings {
     pub host: String,
@@ -43,6 +43,9 @@ pub struct SmtpSettings {
     /// Limit on each SMTP command, in seconds in config (`timeout = 30`).
     #[serde(default = "default_timeout", deserialize_with = "seconds")]
     pub timeout: Duration,
+    /// Sign every message with this key (`[smtp.dkim]` in config).
+    #[serde(default)]
+    pub dkim: Option<DkimSettings>,
 }
 
 fn default_port() -> u16 {
@@ -71,6 +74,7 @@ impl SmtpSettings {
             username: None,
             password: None,
             timeout: default_timeout(),
+            dkim: None,
         }
     }
 }
@@ -85,6 +89,7 @@ impl fmt::Debug for SmtpSettings {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "[redacted]"))
             .field("timeout", &self.timeout)
+            .field("dkim", &self.dkim)
             .finish()
     }
 }
@@ -96,12 +101,15 @@ pub enum SmtpSettingsError {
     TlsHost { host: String, reason: String },
     #[error("smtp username and password must be given together")]
     IncompleteCredentials,
+    #[error(transparent)]
+    Dkim(#[from] DkimSettingsError),
 }
 
 /// Sends email through an SMTP server (the creditor's relay or an email provider).
 #[derive(Clone)]
 pub struct SmtpEmail {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    dkim: Option<DkimSigner>,
     /// `host:port`, kept for `Debug` because lettre's own `Debug` would print the credentials.
     server: String,
 }
@@ -131,7 +139,12 @@ impl SmtpEmail {
             (None, None) => {}
             _ => return Err(SmtpSettingsError::IncompleteCredentials),
         }
-        Ok(SmtpEmail { transport: builder.build(), server: format!("{}:{}", settings.host, settings.port) })
+        let dkim = settings.dkim.as_ref().map(DkimSigner::new).transpose()?;
+        Ok(SmtpEmail {
+            transport: builder.build(),
+            dkim,
+            server: format!("{}:{}", settings.host, settings.port),
+        })
     }
 }
 
@@ -150,7 +163,7 @@ impl Channel for SmtpEmail {
     /// included, which is what bounces and replies quote back.
     #[tracing::instrument(skip_all, fields(channel = "email", transport = "smtp"))]
     async fn send(&self, idempotency_key: &str, message: &OutgoingMessage) -> Result<SendReceipt, SendError> {
-        let built = build_email(idempotency_key, expect_email(message)?)?;
+        let built = build_email(idempotency_key, expect_email(message)?, self.dkim.as_ref())?;
         self.transport.send(built.message).await.map_err(classify)?;
         tracing::debug!(provider_id = %built.message_id, "email accepted by smtp server");
         Ok(SendReceipt { provider_id: built.message_id })

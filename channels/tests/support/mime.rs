@@ -82,6 +82,16 @@ impl Part {
         parts
     }
 
+    /// The body decoded from its transfer encoding, as bytes (for attachments).
+    pub fn bytes(&self) -> Vec<u8> {
+        let encoding = self.header("Content-Transfer-Encoding").unwrap_or("7bit").to_ascii_lowercase();
+        match encoding.as_str() {
+            "base64" => base64(&self.body),
+            "quoted-printable" => quoted_printable(&self.body),
+            _ => self.body.as_bytes().to_vec(),
+        }
+    }
+
     /// The body decoded from its transfer encoding, line endings as LF.
     pub fn text(&self) -> String {
         let encoding = self.header("Content-Transfer-Encoding").unwrap_or("7bit").to_ascii_lowercase();
