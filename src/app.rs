@@ -134,6 +134,9 @@ impl Service {
                 .with_clock(window_clock(&clock));
             transports = transports.with(Arc::new(send));
         }
+        for (kind, limit) in &config.rate_limits {
+            transports = transports.limit(*kind, *limit)?;
+        }
         Ok(Self {
             store,
             topology: Topology::new(config.namespace.clone()),

@@ -42,6 +42,9 @@ pub struct Config {
     /// Messenger through the Send API (`[messenger] page_access_token`, optional `page_id`,
     /// `base_url`, `api_version`, `timeout`); unset: Messenger messages go to the sandbox.
     pub messenger: Option<MessengerSettings>,
+    /// Token buckets per channel: `[rate_limits.sms] per_second = 10, burst = 20`; unset: no pacing
+    /// beyond the providers' own 429s.
+    pub rate_limits: BTreeMap<ChannelKind, mahnwerk_channels::RateLimit>,
     /// Sender address for tenants without a `[creditors.<tenant>]` entry.
     pub default_sender: String,
     /// Pause between scheduler steps when idle, in milliseconds.
@@ -204,6 +207,7 @@ impl Default for Config {
             twilio: None,
             whatsapp: None,
             messenger: None,
+            rate_limits: BTreeMap::new(),
             default_sender: "billing@example.org".to_owned(),
             poll_interval_ms: 1000,
             creditors: BTreeMap::new(),
@@ -350,6 +354,9 @@ impl Config {
         }
         if let Some(messenger) = &self.messenger {
             MessengerSend::new(messenger).context("in [messenger]")?;
+        }
+        for (kind, limit) in &self.rate_limits {
+            limit.check().map_err(|e| anyhow::anyhow!("rate_limits.{kind}.{e}"))?;
         }
         Ok(())
     }
@@ -630,6 +637,17 @@ mod tests {
             config.validate().unwrap();
             assert!(!format!("{config:?}").contains("sixteen characters+"));
         }
+    }
+
+    #[test]
+    fn rate_limits_per_channel_are_checked_and_named() {
+        let config: Config = toml::from_str("[rate_limits.sms]\nper_second = 5.0\nburst = 10\n").unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.rate_limits[&ChannelKind::Sms].burst, 10);
+        let bad: Config = toml::from_str("[rate_limits.email]\nper_second = 0.0\nburst = 1\n").unwrap();
+        let error = bad.validate().unwrap_err().to_string();
+        assert!(error.contains("rate_limits.email.per_second"), "{error}");
+        assert!(toml::from_str::<Config>("[rate_limits.pigeon]\nper_second = 1.0\nburst = 1\n").is_err());
     }
 
     #[test]

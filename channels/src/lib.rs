@@ -69,3 +69,16 @@ pub trait Channel: Send + Sync {
     /// Sends one message. `idempotency_key` is stable across retries of the same reminder.
     async fn send(&self, idempotency_key: &str, message: &OutgoingMessage) -> Result<SendReceipt, SendError>;
 }
+
+/// A shared transport is a transport, so decorators such as [`RateLimited`] can wrap one chosen
+/// at run time.
+#[async_trait]
+impl Channel for std::sync::Arc<dyn Channel> {
+    fn kind(&self) -> ChannelKind {
+        (**self).kind()
+    }
+
+    async fn send(&self, idempotency_key: &str, message: &OutgoingMessage) -> Result<SendReceipt, SendError> {
+        (**self).send(idempotency_key, message).await
+    }
+}

@@ -48,6 +48,16 @@ impl Transports {
         self
     }
 
+    /// Paces one channel's sends with a token bucket (a provider's rate limit).
+    pub fn limit(mut self, kind: ChannelKind, limit: mahnwerk_channels::RateLimit) -> anyhow::Result<Self> {
+        if let Some(transport) = self.0.remove(&kind) {
+            let limited = mahnwerk_channels::RateLimited::new(transport, limit)
+                .map_err(|e| anyhow::anyhow!("rate_limits.{kind}.{e}"))?;
+            self.0.insert(kind, Arc::new(limited));
+        }
+        Ok(self)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (ChannelKind, &Arc<dyn Channel>)> {
         self.0.iter().map(|(k, v)| (*k, v))
     }
