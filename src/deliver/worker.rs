@@ -137,23 +137,21 @@ impl ChannelWorker {
             reason = error.reason(),
             "send failed"
         );
+        let reason = format!("{}: {}", error.class(), error.reason());
         if error.is_unreachable() {
             // The address is dead: remember it, and let the planner choose another channel.
             if let Some(address) = job.debtor.address_on(job.channel) {
-                return DeliveryResult::Unreachable {
-                    error: format!("{}: {}", error.class(), error.reason()),
-                    address,
-                };
+                return DeliveryResult::Unreachable { error: reason, address };
             }
         }
         if !error.is_retryable() || job.attempts + 1 >= self.retry.max_attempts {
-            return DeliveryResult::Failed { error: format!("{}: {}", error.class(), error.reason()) };
+            return DeliveryResult::Failed { error: reason };
         }
         let delay = error
             .retry_after()
             .unwrap_or_else(|| self.retry.jittered_delay(job.attempts, &mut rand::thread_rng()));
         let retry_at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
-        DeliveryResult::Retry { error: format!("{}: {}", error.class(), error.reason()), retry_at }
+        DeliveryResult::Retry { error: reason, retry_at }
     }
 
     /// Consumes until shutdown; re-subscribes with backoff when the broker goes away.
