@@ -84,7 +84,7 @@
 //! `params` (checked hyper-parameters) · `context` (the caller's features) · `request` (what is
 //! asked and answered) · `hashing` and `features` (the population's feature space) · `weights`
 //! (its posterior and the update) · `debtors` (each debtor's own effects) · `thompson` (sampling
-//! and propensity) · `pending` · `learner` (the bandit itself) · `snapshot` · `prior` (warm
+//! and propensity) and `normals` (its standard normal draws) · `pending` · `learner` (the bandit itself) · `snapshot` · `prior` (warm
 //! start) · `error`.
 
 mod context;
@@ -93,6 +93,7 @@ mod error;
 pub mod features;
 mod hashing;
 mod learner;
+mod normals;
 mod params;
 mod pending;
 mod prior;

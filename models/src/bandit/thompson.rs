@@ -47,7 +47,6 @@
 //! written off still gets tried now and then.
 
 use rand::{Rng, RngCore};
-use rand_distr::StandardNormal;
 
 use super::debtors::{Debtors, View};
 use super::features::{self, bucket_of, channel_hash, Encoded};
@@ -273,10 +272,8 @@ impl Blocks {
         let (buckets, rest) = rest.split_at(n_buckets);
         let (hours, arms) = rest.split_at(n_hours);
 
-        // All of the sample's standard normals in one tight loop (where the sampler inlines),
-        // then handed out in a fixed order.
-        self.normals.clear();
-        self.normals.extend((0..need).map(|_| rng.sample::<f64, _>(StandardNormal)));
+        // All of the sample's standard normals at once, then handed out in a fixed order.
+        super::normals::fill(rng, &mut self.normals, need);
         let z = &self.normals;
         let mut next = 0;
         let debtor = self.debtor.active;
@@ -355,7 +352,7 @@ impl Blocks {
         self.counts.clear();
         self.counts.resize(self.arms.len(), 0);
         // The thousands of normal draws come from a fast generator seeded from the caller's
-        // stream, so a decision is still a function of the seed.
+        // stream, so a decision is still a function of the seed (see `normals`).
         let mut fast = WyRand(rng.next_u64());
         // A sure posterior leaves one arm that can win: every draw would pick it.
         let mut live = self.live.iter().enumerate().filter(|(_, &l)| l).map(|(a, _)| a);
