@@ -39,6 +39,10 @@ use policy::Policy;
 use report::Row;
 use world::{World, HOURS};
 
+/// The learner the targets are about, and the baselines it must beat at every seed.
+const LEARNER: &str = "mahnwerk";
+const BASELINES: &[&str] = &["uniform", "fixed", "epsilon-greedy", "LinUCB"];
+
 /// What to run.
 pub struct BenchArgs {
     pub seeds: Vec<u64>,
@@ -87,7 +91,7 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<()> {
         for mut policy in policies(seed, &world)? {
             traces.push(run::run(&world, policy.as_mut()));
         }
-        let rows = report::rows(&traces, "oracle");
+        let rows = report::rows(&traces, "oracle", "Bayes oracle");
         println!("{}", report::table(&conditions, &rows));
         let seed_curves: Vec<(&'static str, Vec<f64>)> = traces
             .iter()
@@ -110,6 +114,7 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<()> {
         args.debtors
     );
     println!("{}", report::table(&conditions, &report::mean_rows(&per_seed)));
+    println!("{}", report::targets(&args.seeds, &per_seed, LEARNER, BASELINES));
     let mean_curves: Vec<(&'static str, Vec<f64>)> = (0..curves[0].len())
         .map(|i| {
             let rate = (0..args.rounds)

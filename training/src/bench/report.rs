@@ -17,6 +17,9 @@ pub struct Row {
     pub expected_last_quarter: f64,
     /// `paid_last_quarter` over the oracle's.
     pub vs_oracle: f64,
+    /// `paid_last_quarter` over the Bayes oracle's: how much of what any policy could collect
+    /// without reading the hidden traits (see [`bayes`](super::bayes)).
+    pub vs_bayes: f64,
     /// Channel cost over payments collected; infinite with no payment.
     pub eur_per_payment: f64,
     pub decisions_per_sec: f64,
@@ -31,10 +34,11 @@ fn last_quarter<T>(xs: &[T]) -> &[T] {
     &xs[xs.len() * 3 / 4..]
 }
 
-/// The rows of one world; `oracle` names the trace the ratio is taken against.
-pub fn rows(traces: &[Trace], oracle: &str) -> Vec<Row> {
+/// The rows of one world; `oracle` and `bayes` name the traces the ratios are taken against.
+pub fn rows(traces: &[Trace], oracle: &str, bayes: &str) -> Vec<Row> {
     let rate = |t: &Trace| mean(last_quarter(&t.paid).iter().map(|&p| f64::from(u8::from(p))));
     let ceiling = traces.iter().find(|t| t.policy == oracle).map(rate).unwrap_or(f64::NAN);
+    let bound = traces.iter().find(|t| t.policy == bayes).map(rate).unwrap_or(f64::NAN);
     traces
         .iter()
         .map(|t| {
@@ -45,6 +49,7 @@ pub fn rows(traces: &[Trace], oracle: &str) -> Vec<Row> {
                 paid_last_quarter: rate(t),
                 expected_last_quarter: mean(last_quarter(&t.probability).iter().copied()),
                 vs_oracle: rate(t) / ceiling,
+                vs_bayes: rate(t) / bound,
                 eur_per_payment: t.cost_eur / payments as f64,
                 decisions_per_sec: t.paid.len() as f64 / t.busy.as_secs_f64().max(1e-9),
             }
@@ -64,6 +69,7 @@ pub fn mean_rows(per_seed: &[Vec<Row>]) -> Vec<Row> {
                 paid_last_quarter: col(|r| r.paid_last_quarter),
                 expected_last_quarter: col(|r| r.expected_last_quarter),
                 vs_oracle: col(|r| r.vs_oracle),
+                vs_bayes: col(|r| r.vs_bayes),
                 eur_per_payment: col(|r| r.eur_per_payment),
                 decisions_per_sec: col(|r| r.decisions_per_sec),
             }
@@ -75,20 +81,61 @@ pub fn table(title: &str, rows: &[Row]) -> String {
     let mut out = format!("{title}\n");
     let _ = writeln!(
         out,
-        "{:<18} {:>9} {:>12} {:>13} {:>11} {:>12} {:>12}",
-        "policy", "paid all", "paid last ¼", "E[paid] l. ¼", "vs oracle", "EUR/payment", "decisions/s"
+        "{:<18} {:>9} {:>12} {:>13} {:>11} {:>10} {:>12} {:>12}",
+        "policy",
+        "paid all",
+        "paid last ¼",
+        "E[paid] l. ¼",
+        "vs oracle",
+        "vs Bayes",
+        "EUR/payment",
+        "decisions/s"
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "{:<18} {:>8.1}% {:>11.1}% {:>12.1}% {:>10.1}% {:>12.3} {:>12.0}",
+            "{:<18} {:>8.1}% {:>11.1}% {:>12.1}% {:>10.1}% {:>9.1}% {:>12.3} {:>12.0}",
             r.policy,
             100.0 * r.paid_all,
             100.0 * r.paid_last_quarter,
             100.0 * r.expected_last_quarter,
             100.0 * r.vs_oracle,
+            100.0 * r.vs_bayes,
             r.eur_per_payment,
             r.decisions_per_sec
+        );
+    }
+    out
+}
+
+/// The issue's targets checked against the rows of each seed: the learner's last-quarter rate
+/// against 90 % of the oracle's and against every baseline's, with the Bayes oracle's share of
+/// the oracle beside it (what any policy that cannot read the hidden traits could hope for).
+pub fn targets(seeds: &[u64], per_seed: &[Vec<Row>], learner: &str, baselines: &[&str]) -> String {
+    let mut out = String::from("targets (last quarter)\n");
+    let find = |rows: &[Row], name: &str| rows.iter().find(|r| r.policy == name).cloned();
+    for (seed, rows) in seeds.iter().zip(per_seed) {
+        let Some(me) = find(rows, learner) else { continue };
+        let best = baselines
+            .iter()
+            .filter_map(|b| find(rows, b))
+            .max_by(|a, b| a.paid_last_quarter.total_cmp(&b.paid_last_quarter));
+        let bayes = find(rows, "Bayes oracle").map_or(f64::NAN, |r| r.vs_oracle);
+        let ahead = best.as_ref().map(|b| (b.policy, me.paid_last_quarter > b.paid_last_quarter));
+        let _ = writeln!(
+            out,
+            "  seed {seed}: {learner} {:.1}% of the oracle (target 90%: {}; Bayes oracle {:.1}%), \
+             {:.1}% of the Bayes oracle; the best baseline, {}, is {}",
+            100.0 * me.vs_oracle,
+            if me.vs_oracle >= 0.9 { "met" } else { "missed" },
+            100.0 * bayes,
+            100.0 * me.vs_bayes,
+            ahead.map_or("none", |(name, _)| name),
+            match ahead {
+                Some((_, true)) => "behind",
+                Some((_, false)) => "AHEAD (target missed)",
+                None => "-",
+            }
         );
     }
     out
