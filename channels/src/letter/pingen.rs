@@ -528,9 +528,12 @@ mod tests {
         .is_err());
     }
 
+    /// Breaks one field of the settings.
+    type Breakage = fn(&mut PingenSettings);
+
     #[test]
     fn bad_settings_name_their_field() {
-        let cases: [(fn(&mut PingenSettings), &str); 6] = [
+        let cases: [(Breakage, &str); 6] = [
             (|s| s.client_id = " ".into(), "pingen.client_id"),
             (|s| s.organisation_id = String::new(), "pingen.organisation_id"),
             (|s| s.delivery_product = "express".into(), "pingen.delivery_product"),
