@@ -55,6 +55,7 @@ pub struct Service {
     /// Secrets the API checks webhooks with.
     pub twilio_auth_token: Option<SecretString>,
     pub meta: Option<MetaConfig>,
+    pub pingen_webhook_secret: Option<SecretString>,
     /// The API bound ahead by [`Service::bind_api`], taken by the first `spawn` that runs it.
     bound_api: Arc<Mutex<Option<BoundApi>>>,
 }
@@ -134,6 +135,11 @@ impl Service {
                 .with_clock(window_clock(&clock));
             transports = transports.with(Arc::new(send));
         }
+        if let Some(pingen) = &config.pingen {
+            let letters = mahnwerk_channels::letter::PingenLetters::new(pingen)
+                .context("configuring Pingen letters")?;
+            transports = transports.with(Arc::new(letters));
+        }
         for (kind, limit) in &config.rate_limits {
             transports = transports.limit(*kind, *limit)?;
         }
@@ -158,6 +164,7 @@ impl Service {
             http: config.http.clone(),
             twilio_auth_token: config.twilio.as_ref().map(|t| t.auth_token.clone()),
             meta: config.meta.clone(),
+            pingen_webhook_secret: config.pingen.as_ref().and_then(|p| p.webhook_secret.clone()),
             bound_api: Arc::default(),
         })
     }
@@ -168,6 +175,7 @@ impl Service {
             clock: Arc::clone(&self.clock),
             twilio_auth_token: self.twilio_auth_token.clone(),
             meta: self.meta.clone(),
+            pingen_webhook_secret: self.pingen_webhook_secret.clone(),
             public_url: self.http.public_url.clone(),
             links: Arc::clone(&self.links),
         }

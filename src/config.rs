@@ -9,6 +9,7 @@ use crate::deliver::{Creditor, LinksConfig, Templates};
 use crate::domain::{ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
 use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
+use mahnwerk_channels::letter::{PingenLetters, PingenSettings};
 use mahnwerk_channels::messenger::{MessengerSend, MessengerSettings};
 use mahnwerk_channels::sms::{TwilioSettings, TwilioSms};
 use mahnwerk_channels::whatsapp::{WhatsappCloud, WhatsappSettings};
@@ -42,6 +43,11 @@ pub struct Config {
     /// Messenger through the Send API (`[messenger] page_access_token`, optional `page_id`,
     /// `base_url`, `api_version`, `timeout`); unset: Messenger messages go to the sandbox.
     pub messenger: Option<MessengerSettings>,
+    /// Letters printed and posted by Pingen (`[pingen] client_id, client_secret,
+    /// organisation_id`, optional `webhook_secret`, `identity_url`, `api_url`, `scope`,
+    /// `delivery_product`, `print_mode`, `print_spectrum`, `timeout`); unset: letters go to the
+    /// sandbox.
+    pub pingen: Option<PingenSettings>,
     /// Token buckets per channel: `[rate_limits.sms] per_second = 10, burst = 20`; unset: no pacing
     /// beyond the providers' own 429s.
     pub rate_limits: BTreeMap<ChannelKind, mahnwerk_channels::RateLimit>,
@@ -207,6 +213,7 @@ impl Default for Config {
             twilio: None,
             whatsapp: None,
             messenger: None,
+            pingen: None,
             rate_limits: BTreeMap::new(),
             default_sender: "billing@example.org".to_owned(),
             poll_interval_ms: 1000,
@@ -305,6 +312,22 @@ impl Config {
             }
             self.messenger = Some(messenger);
         }
+        if let Some(id) = var("MAHNWERK_PINGEN_CLIENT_ID") {
+            let secret = var("MAHNWERK_PINGEN_CLIENT_SECRET")
+                .context("MAHNWERK_PINGEN_CLIENT_ID needs MAHNWERK_PINGEN_CLIENT_SECRET")?;
+            let organisation = var("MAHNWERK_PINGEN_ORGANISATION_ID")
+                .context("MAHNWERK_PINGEN_CLIENT_ID needs MAHNWERK_PINGEN_ORGANISATION_ID")?;
+            let webhook_secret = self.pingen.take().and_then(|p| p.webhook_secret);
+            let mut pingen = PingenSettings::new(id, SecretString::from(secret), organisation);
+            pingen.webhook_secret = webhook_secret;
+            self.pingen = Some(pingen);
+        }
+        if let Some(secret) = var("MAHNWERK_PINGEN_WEBHOOK_SECRET") {
+            let pingen = self.pingen.as_mut().context(
+                "MAHNWERK_PINGEN_WEBHOOK_SECRET needs a [pingen] section or MAHNWERK_PINGEN_CLIENT_ID",
+            )?;
+            pingen.webhook_secret = Some(SecretString::from(secret));
+        }
         if let Some(listen) = var("MAHNWERK_HTTP_LISTEN") {
             self.http.listen =
                 listen.parse().context("MAHNWERK_HTTP_LISTEN must be an address like 127.0.0.1:8080")?;
@@ -354,6 +377,9 @@ impl Config {
         }
         if let Some(messenger) = &self.messenger {
             MessengerSend::new(messenger).context("in [messenger]")?;
+        }
+        if let Some(pingen) = &self.pingen {
+            PingenLetters::new(pingen).context("in [pingen]")?;
         }
         for (kind, limit) in &self.rate_limits {
             limit.check().map_err(|e| anyhow::anyhow!("rate_limits.{kind}.{e}"))?;
@@ -424,7 +450,7 @@ impl Config {
     pub fn describe(&self) -> String {
         format!(
             "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\nsms: {}\nwhatsapp: {}\nmessenger: {}\n\
-             outbox: {}\npolicy: {:?}\nhttp: {}",
+             letter: {}\noutbox: {}\npolicy: {:?}\nhttp: {}",
             redact_url(&self.database_url),
             match &self.amqp_url {
                 Some(url) => redact_url(secrecy::ExposeSecret::expose_secret(url)),
@@ -446,6 +472,18 @@ impl Config {
             },
             match &self.messenger {
                 Some(m) => format!("send api, page {} ({})", m.page_id, m.base_url),
+                None => "sandbox".to_owned(),
+            },
+            match &self.pingen {
+                Some(p) => format!(
+                    "pingen, organisation {} ({}, {} {} {}, webhooks {})",
+                    p.organisation_id,
+                    p.api_url,
+                    p.delivery_product,
+                    p.print_mode,
+                    p.print_spectrum,
+                    if p.webhook_secret.is_some() { "signed" } else { "refused" }
+                ),
                 None => "sandbox".to_owned(),
             },
             self.outbox_dir.display(),
@@ -622,6 +660,66 @@ mod tests {
         .unwrap();
         assert!(format!("{:#}", bad.validate().unwrap_err()).contains("[whatsapp]"));
         assert!(toml::from_str::<Config>("[messenger]\npage_token = \"x\"\n").is_err(), "unknown keys fail");
+    }
+
+    #[test]
+    fn pingen_from_file_and_environment() {
+        let config: Config = toml::from_str(
+            "[pingen]\nclient_id = \"cid\"\nclient_secret = \"pingen-sekrit\"\norganisation_id = \"org-9\"\n\
+             webhook_secret = \"hook-sekrit\"\ndelivery_product = \"fast\"\n",
+        )
+        .unwrap();
+        config.validate().unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            shown.contains("letter: pingen, organisation org-9 (https://api.pingen.com, fast"),
+            "{shown}"
+        );
+        assert!(!shown.contains("sekrit"), "{shown}");
+        assert!(format!("{:?}", Config::default()).contains("letter: sandbox"));
+
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        };
+        let mut config = Config::default();
+        let missing = config.apply_env(env(&[("MAHNWERK_PINGEN_CLIENT_ID", "cid")]));
+        assert!(missing.unwrap_err().to_string().contains("MAHNWERK_PINGEN_CLIENT_SECRET"));
+        let missing = config
+            .apply_env(env(&[("MAHNWERK_PINGEN_CLIENT_ID", "cid"), ("MAHNWERK_PINGEN_CLIENT_SECRET", "s")]));
+        assert!(missing.unwrap_err().to_string().contains("MAHNWERK_PINGEN_ORGANISATION_ID"));
+        let alone = config.apply_env(env(&[("MAHNWERK_PINGEN_WEBHOOK_SECRET", "w")]));
+        assert!(alone.unwrap_err().to_string().contains("[pingen]"));
+        config
+            .apply_env(env(&[
+                ("MAHNWERK_PINGEN_CLIENT_ID", "cid"),
+                ("MAHNWERK_PINGEN_CLIENT_SECRET", "pingen-sekrit"),
+                ("MAHNWERK_PINGEN_ORGANISATION_ID", "org-7"),
+                ("MAHNWERK_PINGEN_WEBHOOK_SECRET", "hook-sekrit"),
+            ]))
+            .unwrap();
+        config.validate().unwrap();
+        let pingen = config.pingen.as_ref().unwrap();
+        assert_eq!((pingen.organisation_id.as_str(), pingen.scope.as_str()), ("org-7", "letter"));
+        assert!(pingen.webhook_secret.is_some());
+        assert!(!format!("{config:?}").contains("sekrit"));
+
+        for (line, named) in [
+            ("print_spectrum = \"colour\"", "pingen.print_spectrum"),
+            ("organisation_id = \" \"", "pingen.organisation_id"),
+            ("api_url = \"api.pingen.com\"", "pingen.api_url"),
+        ] {
+            let mut text = format!("[pingen]\nclient_id = \"c\"\nclient_secret = \"s\"\n{line}\n");
+            if !line.starts_with("organisation_id") {
+                text.push_str("organisation_id = \"o\"\n");
+            }
+            let bad: Config = toml::from_str(&text).unwrap();
+            let error = format!("{:#}", bad.validate().unwrap_err());
+            assert!(error.contains("[pingen]") && error.contains(named), "{error}");
+        }
+        assert!(toml::from_str::<Config>(
+            "[pingen]\nclient_id = \"c\"\nclient_secret = \"s\"\norganisation_id = \"o\"\nsecret = \"x\"\n"
+        )
+        .is_err());
     }
 
     #[test]

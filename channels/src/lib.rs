@@ -12,13 +12,14 @@
 //! - [`email`]: email over SMTP with lettre, or written as `.eml` files in sandbox mode.
 //! - [`sandbox`]: the sandbox transports of the other media, JSON lines in an outbox folder, and
 //!   letters also as PDF files.
-//! - [`letter`]: the postal letter printed as an A4 PDF in DIN 5008 form B, with its QR codes.
+//! - [`letter`]: the postal letter printed as an A4 PDF in DIN 5008 form B, with its QR codes,
+//!   and posted through Pingen's print-and-mail API.
 //! - [`sms`]: SMS through Twilio, and the STOP/START keywords of inbound replies.
 //! - [`whatsapp`] and [`messenger`]: Meta's WhatsApp Cloud API and Messenger Send API.
 //! - [`iban`] and [`creditor_reference`]: bank details and ISO 11649 RF references for letters.
 //! - [`epc_qr`]: the EPC069-12 ("GiroCode") QR payload, built and parsed.
 //! - [`sms_segments`]: GSM-7 / UCS-2 detection and SMS segment counting.
-//! - [`signature`]: webhook signature checks for Meta and Twilio.
+//! - [`signature`]: webhook signature checks for Meta, Twilio and Pingen.
 //! - [`rate_limit`]: a token bucket that keeps any transport within its provider's rate limit.
 
 pub mod capabilities;

@@ -1,6 +1,7 @@
 //! Checks that a webhook really comes from the provider before any status or opt-out in it is
-//! believed: Meta's `X-Hub-Signature-256` (WhatsApp Cloud API, Messenger) and Twilio's
-//! `X-Twilio-Signature` (SMS status callbacks and inbound messages).
+//! believed: Meta's `X-Hub-Signature-256` (WhatsApp Cloud API, Messenger), Twilio's
+//! `X-Twilio-Signature` (SMS status callbacks and inbound messages) and Pingen's `Signature`
+//! (letter webhooks).
 //!
 //! - Meta: `sha256=` + lower-case hex of HMAC-SHA256 keyed with the app secret over the raw
 //!   request body, byte for byte as received. Meta signs the body as it sends it (non-ASCII
@@ -10,6 +11,10 @@
 //!   value with no separator. JSON callbacks instead carry `bodySHA256=<hex SHA-256 of the body>`
 //!   in the signed URL. Like Twilio's own validators, the URL is also tried with the default port
 //!   added or removed, since proxies differ in whether they report it.
+//! - Pingen: lower-case hex of HMAC-SHA256 keyed with the webhook's signing key over the raw
+//!   body, bare (no `sha256=` prefix), in the `Signature` header — as Pingen's SDKs check it
+//!   (pingencom/pingen2-sdk-js `src/webhook.ts`, -python `incoming_webhook.py`, -rust
+//!   `src/webhook.rs`).
 //!
 //! Comparisons are constant-time (`hmac`'s `verify_slice`, `subtle` for tokens) so response times
 //! do not leak how much of a forged signature was right. Secrets come in as bytes: keep them in a
@@ -40,6 +45,29 @@ pub enum SignatureError {
 pub const META_SIGNATURE_HEADER: &str = "X-Hub-Signature-256";
 /// The `X-Twilio-Signature` header name.
 pub const TWILIO_SIGNATURE_HEADER: &str = "X-Twilio-Signature";
+
+/// The header Pingen signs its webhooks in.
+pub const PINGEN_SIGNATURE_HEADER: &str = "Signature";
+
+/// The `Signature` value Pingen sends for `raw_body`; for tests and local stand-ins.
+pub fn pingen_signature(signing_key: &[u8], raw_body: &[u8]) -> String {
+    let mut mac = HmacSha256::new_from_slice(signing_key).expect("HMAC takes keys of any length");
+    mac.update(raw_body);
+    hex(&mac.finalize().into_bytes())
+}
+
+/// Verifies Pingen's `Signature` header (`None` if absent) against the raw body.
+pub fn verify_pingen(
+    signing_key: &[u8],
+    raw_body: &[u8],
+    header: Option<&str>,
+) -> Result<(), SignatureError> {
+    let header = present(header)?;
+    let claimed = unhex(header).ok_or(SignatureError::Malformed("expected the hex of an HMAC-SHA256"))?;
+    let mut mac = HmacSha256::new_from_slice(signing_key).expect("HMAC takes keys of any length");
+    mac.update(raw_body);
+    mac.verify_slice(&claimed).map_err(|_| SignatureError::Mismatch)
+}
 
 /// The `X-Hub-Signature-256` value Meta sends for `raw_body`; for tests and local stand-ins.
 pub fn meta_signature(app_secret: &[u8], raw_body: &[u8]) -> String {
@@ -333,6 +361,31 @@ mod tests {
     }
 
     #[test]
+    fn pingen_known_vector() {
+        // The payload and key of the signature test in Pingen's JavaScript SDK
+        // (tests/webhook.test.ts); the digest computed independently with
+        // `printf '%s' "$BODY" | openssl dgst -sha256 -hmac webhook_test_secret123`.
+        let body = br#"{"data":{"type":"webhook_issues","id":"309a31e0-1abe-4034-8e7e-1fd473a802fd"}}"#;
+        let digest = "a9430cd1f90b01383b32bc31948fa29ee521efa4eb4583a5f9a8cc081d9bd95c";
+        assert_eq!(pingen_signature(b"webhook_test_secret123", body), digest);
+        assert_eq!(verify_pingen(b"webhook_test_secret123", body, Some(digest)), Ok(()));
+    }
+
+    #[test]
+    fn pingen_forgeries_are_refused() {
+        let body = br#"{"data":{"type":"webhook_sent","id":"aaaaaaaa-1111-2222-3333-444444444444"}}"#;
+        let good = pingen_signature(b"key", body);
+        assert_eq!(verify_pingen(b"other", body, Some(&good)), Err(SignatureError::Mismatch));
+        assert_eq!(verify_pingen(b"key", b"{}", Some(&good)), Err(SignatureError::Mismatch));
+        assert_eq!(verify_pingen(b"key", body, None), Err(SignatureError::Missing));
+        assert_eq!(verify_pingen(b"key", body, Some("")), Err(SignatureError::Missing));
+        // Meta's prefixed form is not Pingen's.
+        let prefixed = format!("sha256={good}");
+        assert!(matches!(verify_pingen(b"key", body, Some(&prefixed)), Err(SignatureError::Malformed(_))));
+        assert_eq!(verify_pingen(b"key", body, Some(&good[..62])), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
     fn meta_subscription_handshake() {
         let ok = meta_subscription_challenge(Some("subscribe"), Some("tok"), Some("1158201444"), b"tok");
         assert_eq!(ok, Some("1158201444"));
@@ -380,6 +433,7 @@ mod tests {
         #[test]
         fn garbage_headers_never_pass(header in "\\PC{0,60}", body in "\\PC{0,60}") {
             prop_assert!(verify_meta(b"s", body.as_bytes(), Some(&header)).is_err());
+            prop_assert!(verify_pingen(b"s", body.as_bytes(), Some(&header)).is_err());
             prop_assert!(verify_twilio::<&str, &str>(b"s", "https://x.test/", &[], Some(&header)).is_err());
         }
     }

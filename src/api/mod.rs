@@ -1,5 +1,6 @@
 //! The HTTP API (`mahnwerk run --role api`): the webhooks through which providers report back —
-//! Twilio's SMS status callbacks and inbound SMS, Meta's WhatsApp and Messenger notifications.
+//! Twilio's SMS status callbacks and inbound SMS, Meta's WhatsApp and Messenger notifications,
+//! Pingen's letter events.
 //!
 //! Every handler is thin: it checks the provider's signature on the raw request, parses what the
 //! provider said into a [`ProviderReport`](crate::store::ProviderReport), and records it with one
@@ -12,6 +13,8 @@
 //! - `twilio`: `POST /webhooks/twilio/status` and `POST /webhooks/twilio/inbound` (STOP/START).
 //! - `meta` and `meta_events`: `GET`/`POST /webhooks/meta`, the subscription handshake and the
 //!   WhatsApp Cloud API and Messenger notifications.
+//! - `pingen`: `POST /webhooks/pingen`, Pingen's letter events (sent, delivered, undeliverable,
+//!   issues).
 //! - `unsubscribe`: `GET`/`POST /unsubscribe/{token}`, the signed unsubscribe link of every email
 //!   (RFC 8058 one-click) into the consent ledger.
 //! - `error`: how a refused call is answered.
@@ -21,6 +24,7 @@
 mod error;
 mod meta;
 mod meta_events;
+mod pingen;
 pub mod settings;
 mod twilio;
 mod unsubscribe;
@@ -46,6 +50,8 @@ pub struct ApiState {
     /// Twilio's auth token, which signs its webhooks; `None`: Twilio calls get 401.
     pub twilio_auth_token: Option<SecretString>,
     pub meta: Option<MetaConfig>,
+    /// The signing key of Pingen's webhooks (`[pingen] webhook_secret`); `None`: Pingen calls get 401.
+    pub pingen_webhook_secret: Option<SecretString>,
     /// The base URL providers call us by (see [`HttpConfig::public_url`]).
     pub public_url: Option<String>,
     /// Verifies the signed links debtors follow (unsubscribe).
@@ -59,6 +65,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/webhooks/twilio/status", post(twilio::status))
         .route("/webhooks/twilio/inbound", post(twilio::inbound))
         .route("/webhooks/meta", get(meta::verify).post(meta::notify))
+        .route("/webhooks/pingen", post(pingen::notify))
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::confirm))
         .with_state(state)
 }

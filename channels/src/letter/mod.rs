@@ -17,11 +17,15 @@
 //! - [`layout`]: positions and page breaks.
 //! - [`qr`]: QR symbols as rectangles.
 //! - [`pdf`]: the PDF file.
+//! - [`pingen`]: the printed letter posted by Pingen, the print-and-mail provider.
 
 pub mod fonts;
 pub mod layout;
 pub mod pdf;
+pub mod pingen;
 pub mod qr;
+
+pub use pingen::{PingenLetters, PingenSettings, PingenSettingsError};
 
 use crate::epc_qr::{EpcError, EpcPayment};
 use crate::message::{LetterCaptions, LetterMessage};
