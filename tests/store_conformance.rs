@@ -5,8 +5,11 @@
 
 #[path = "store_conformance/consents.rs"]
 mod consents;
+#[path = "store_conformance/late.rs"]
+mod late;
 mod support;
 use consents::{suite_consents, suite_receipts};
+use late::suite_late_opt_out;
 
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use mahnwerk::domain::{
@@ -57,6 +60,7 @@ on_every_backend! {
     a_dead_address_replans_the_stage => suite_fallback,
     the_consent_ledger_decides_and_only_grows => suite_consents,
     receipts_match_provider_ids_and_only_move_forward => suite_receipts,
+    an_opt_out_after_planning_replans_the_stage => suite_late_opt_out,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
