@@ -9,7 +9,7 @@ mod consents;
 mod late;
 mod support;
 use consents::{suite_consents, suite_receipts};
-use late::suite_late_opt_out;
+use late::{suite_late_failures, suite_late_opt_out};
 
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use mahnwerk::domain::{
@@ -61,6 +61,7 @@ on_every_backend! {
     the_consent_ledger_decides_and_only_grows => suite_consents,
     receipts_match_provider_ids_and_only_move_forward => suite_receipts,
     an_opt_out_after_planning_replans_the_stage => suite_late_opt_out,
+    a_late_dead_address_receipt_replans_the_stage => suite_late_failures,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -140,6 +140,7 @@ fn receipt(id: &str, status: ReceiptStatus, at: DateTime<Utc>) -> ProviderReport
             status,
             at,
             error: None,
+            unreachable: false,
         }],
         ..ProviderReport::default()
     }
@@ -210,6 +211,7 @@ pub(super) async fn suite_receipts(store: Arc<dyn Store>, raw: Raw) {
             status: Read,
             at: watermark,
             error: None,
+            unreachable: false,
         }],
         ..ProviderReport::default()
     };

@@ -3,6 +3,8 @@
 //! unreachable for the debtor), or the debtor opted out between planning and sending (skipped).
 
 use super::intake::event;
+use crate::domain::ChannelKind;
+use crate::store::reports::contact_column;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
@@ -57,6 +59,30 @@ pub(super) async fn dead_address(
     replan(tx, case_id, stage, now).await?;
     let data = serde_json::json!({"reminder_id": reminder_id, "channel": channel, "stage": stage + 1});
     event(tx, now, "channel.unreachable", case_id, data).await
+}
+
+/// A sent reminder's address turned out dead later: a failed delivery receipt whose code says
+/// so. The debtor's address on the channel as it is now is the one remembered (providers'
+/// receipts name the message, not reliably the address; a corrected address from a newer
+/// invoice in between would be marked too, and used again with the next correction). The stage
+/// is planned again only while the case is open and the stage is its newest (see [`replan`]).
+pub(super) async fn dead_after_sending(
+    tx: &mut Tx,
+    reminder_id: i64,
+    case_id: i64,
+    stage: i32,
+    channel: ChannelKind,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Some(column) = contact_column(channel) else { return Ok(()) };
+    let sql = format!(
+        "SELECT d.{column} FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+         JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE c.id = $1"
+    );
+    let address: Option<Option<String>> =
+        sqlx::query_scalar(&sql).bind(case_id).fetch_optional(&mut **tx).await?;
+    let Some(Some(address)) = address else { return Ok(()) };
+    dead_address(tx, case_id, stage, channel.as_str(), &address, reminder_id, now).await
 }
 
 /// The debtor opted out of the channel after planning: the reminder is skipped with `reason`
