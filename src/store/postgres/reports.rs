@@ -87,14 +87,19 @@ async fn record_receipt(tx: &mut Tx, receipt: &Receipt) -> Result<u64, StoreErro
     Ok(moved.len() as u64)
 }
 
+/// A consent event already in the ledger (a retried webhook: the same subject, channel, kind,
+/// time and source) is not written again; the unique index `consents_once` says which.
+const ONCE: &str = "ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING";
+
+/// Appends `event` for every debtor it names; returns how many rows were new.
 async fn record_consent(tx: &mut Tx, event: &ConsentEvent, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let insert = "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
                   SELECT d.tenant, d.id, $1, $2, $3, $4, $5, $6 FROM debtors d";
     let sql = match &event.subject {
-        ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $7 AND d.id = $8"),
+        ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $7 AND d.id = $8 {ONCE}"),
         ConsentSubject::Contact(_) => {
             let Some(column) = contact_column(event.channel) else { return Ok(0) };
-            format!("{insert} WHERE d.{column} = $7")
+            format!("{insert} WHERE d.{column} = $7 {ONCE}")
         }
     };
     let query = sqlx::query(&sql)
@@ -133,7 +138,8 @@ pub(super) async fn intake_opt_ins<'a>(
          SELECT t.tenant, t.debtor_id, $5, t.kind, t.at, $6, t.detail, t.at \
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $7::text[]) AS t(tenant, debtor_id, kind, at, detail) \
          WHERE COALESCE((SELECT c.kind FROM consents c WHERE c.tenant = t.tenant AND c.debtor_id = t.debtor_id \
-           AND c.channel = $5 AND c.source = $6 ORDER BY c.at DESC, c.id DESC LIMIT 1), 'opt_out') <> t.kind",
+           AND c.channel = $5 AND c.source = $6 ORDER BY c.at DESC, c.id DESC LIMIT 1), 'opt_out') <> t.kind \
+         ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING",
     )
     .bind(latest.keys().map(|(t, _)| t.to_string()).collect::<Vec<_>>())
     .bind(latest.keys().map(|(_, d)| d.to_string()).collect::<Vec<_>>())

@@ -86,14 +86,19 @@ async fn record_receipt(tx: &mut Tx, receipt: &Receipt) -> Result<u64, StoreErro
     Ok(moved.len() as u64)
 }
 
+/// A consent event already in the ledger (a retried webhook: the same subject, channel, kind,
+/// time and source) is not written again; the unique index `consents_once` says which.
+const ONCE: &str = "ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING";
+
+/// Appends `event` for every debtor it names; returns how many rows were new.
 async fn record_consent(tx: &mut Tx, event: &ConsentEvent, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let insert = "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
                   SELECT d.tenant, d.id, $1, $2, $3, $4, $5, $6 FROM debtors d";
     let sql = match &event.subject {
-        ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $7 AND d.id = $8"),
+        ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $7 AND d.id = $8 {ONCE}"),
         ConsentSubject::Contact(_) => {
             let Some(column) = contact_column(event.channel) else { return Ok(0) };
-            format!("{insert} WHERE d.{column} = $7")
+            format!("{insert} WHERE d.{column} = $7 {ONCE}")
         }
     };
     let query = sqlx::query(&sql)
@@ -124,7 +129,8 @@ pub(super) async fn intake_opt_in(
         "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
          SELECT $1, $2, $3, $4, $5, $6, $7, $5 \
          WHERE COALESCE((SELECT kind FROM consents WHERE tenant = $1 AND debtor_id = $2 AND channel = $3 \
-           AND source = $6 ORDER BY at DESC, id DESC LIMIT 1), 'opt_out') <> $4",
+           AND source = $6 ORDER BY at DESC, id DESC LIMIT 1), 'opt_out') <> $4 \
+         ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING",
     )
     .bind(invoice.tenant.as_str())
     .bind(invoice.debtor.id.as_str())
