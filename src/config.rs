@@ -32,6 +32,8 @@ pub struct Config {
     /// Email transport: "sandbox" (default) or "smtp".
     pub email_transport: EmailTransport,
     pub smtp: Option<SmtpConfig>,
+    /// `[email]`: what reminder emails carry, whichever transport sends them.
+    pub email: EmailConfig,
     /// SMS through Twilio's Messages API (`[twilio] account_sid, auth_token, from` or
     /// `messaging_service_sid`, optional `status_callback`, `base_url`, `max_segments`,
     /// `timeout`); unset: SMS go to the sandbox.
@@ -183,6 +185,17 @@ pub struct SmtpConfig {
     pub dkim: Option<SmtpDkimConfig>,
 }
 
+/// `[email]`: what reminder emails carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    /// Attach to every reminder email the DIN 5008 letter (PDF with amounts, bank details and
+    /// QR codes) the letter channel would print for the same reminder, named like
+    /// `Mahnung-RE-2026-0042.pdf`. Default false. One switch for all stages: plans choose the
+    /// channel per stage, and a stage that should be a formal letter can offer the letter channel.
+    pub attach_letter: bool,
+}
+
 /// `[smtp.dkim]`: the key as `private_key` (inline, a secret) or `private_key_file` (a path).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -204,6 +217,7 @@ impl Default for Config {
             outbox_dir: PathBuf::from("outbox"),
             email_transport: EmailTransport::Sandbox,
             smtp: None,
+            email: EmailConfig::default(),
             twilio: None,
             whatsapp: None,
             messenger: None,
@@ -363,8 +377,9 @@ impl Config {
 
     /// The shipped templates with `templates_dir` over them, each checked against a sample.
     pub fn templates(&self) -> anyhow::Result<Templates> {
-        Templates::load(self.templates_dir.as_deref(), self.whatsapp_templates.clone())
-            .context("loading the reminder templates")
+        Ok(Templates::load(self.templates_dir.as_deref(), self.whatsapp_templates.clone())
+            .context("loading the reminder templates")?
+            .with_letter_attachment(self.email.attach_letter))
     }
 
     /// Whether this configuration leaves the embedded mode (PostgreSQL or RabbitMQ), where
