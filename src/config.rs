@@ -413,6 +413,15 @@ impl Config {
         }
     }
 
+    /// `[smtp.dkim]` when the email transport is the sandbox: the `.eml` files are signed as
+    /// SMTP would sign them, to check a DKIM setup before going live.
+    pub fn sandbox_dkim(&self) -> anyhow::Result<Option<mahnwerk_channels::email::DkimSettings>> {
+        match (&self.email_transport, self.smtp.as_ref().and_then(|s| s.dkim.as_ref())) {
+            (EmailTransport::Sandbox, Some(dkim)) => dkim_settings_of(dkim).map(Some),
+            _ => Ok(None),
+        }
+    }
+
     fn smtp_settings_of(&self, smtp: &SmtpConfig) -> anyhow::Result<SmtpSettings> {
         let mut settings = SmtpSettings::new(smtp.host.clone());
         settings.security = match smtp.security.as_deref().unwrap_or("starttls") {

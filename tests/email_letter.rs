@@ -1,16 +1,21 @@
 //! What a reminder email carries beyond its text, through the whole service: with
 //! `[email] attach_letter` the DIN 5008 letter as a PDF (read back with pdftotext from what a
-//! real SMTP server received).
+//! real SMTP server received), and with `[smtp.dkim]` a DKIM signature on the sandbox's `.eml`
+//! files too, which verifies against the public key.
 
+#[path = "../channels/tests/support/dkim.rs"]
+mod dkim;
 #[path = "../channels/tests/support/mime.rs"]
 mod mime;
 #[path = "../channels/tests/support/smtp_sink.rs"]
 mod smtp_sink;
 mod support;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use chrono::Duration as Days;
 use mahnwerk::app::Service;
-use mahnwerk::config::{Config, EmailConfig, EmailTransport, PolicyKind, SmtpConfig};
+use mahnwerk::config::{Config, EmailConfig, EmailTransport, PolicyKind, SmtpConfig, SmtpDkimConfig};
 use mahnwerk::demo::world;
 use mahnwerk::queue::{MemoryQueue, Message, Queue, Topology};
 use mahnwerk::schedule::ManualClock;
@@ -27,7 +32,7 @@ struct World {
     topology: Topology,
     clock: Arc<ManualClock>,
     service: Service,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 async fn world(configure: impl FnOnce(&mut Config)) -> World {
@@ -41,7 +46,7 @@ async fn world(configure: impl FnOnce(&mut Config)) -> World {
     configure(&mut config);
     let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));
     let service = Service::assemble(&config, Arc::clone(&store), queue.clone(), clock.clone()).unwrap();
-    World { store, queue, topology, clock, service, _dir: dir }
+    World { store, queue, topology, clock, service, dir }
 }
 
 impl World {
@@ -70,6 +75,14 @@ impl World {
             let batch = self.queue.take_ready(&queue_name, consumer.as_mut(), 100).await;
             worker.process_batch(&batch).await.unwrap();
         }
+    }
+
+    /// The sandbox's one `.eml` file.
+    fn eml(&self) -> String {
+        let dir = self.dir.path().join("outbox/email");
+        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        std::fs::read_to_string(files.remove(0)).unwrap()
     }
 }
 
@@ -122,4 +135,40 @@ async fn the_letter_pdf_rides_along_with_the_email_when_configured() {
     for expected in ["RE-000001", "1.234,50 €", "Erika Mustermann", "Musterstr. 1"] {
         assert!(text.contains(expected), "{expected} missing from the letter:\n{text}");
     }
+}
+
+#[tokio::test]
+async fn sandbox_emails_are_dkim_signed_when_a_key_is_configured_and_carry_no_letter_by_default() {
+    let seed = [9u8; 32];
+    let w = world(|config| {
+        config.email_transport = EmailTransport::Sandbox;
+        config.smtp = Some(SmtpConfig {
+            host: "smtp.stadtwerke.example".into(),
+            port: None,
+            security: None,
+            username: None,
+            password: None,
+            timeout_secs: None,
+            dkim: Some(SmtpDkimConfig {
+                domain: "stadtwerke.example".into(),
+                selector: "mahn2026".into(),
+                algorithm: Some("ed25519".into()),
+                private_key: Some(STANDARD.encode(seed).into()),
+                private_key_file: None,
+            }),
+        });
+    })
+    .await;
+    w.first_reminder().await;
+
+    let eml = w.eml();
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+    let tags = dkim::verify(&eml, &key).expect("the sandbox's DKIM-Signature verifies");
+    let tag = |name: &str| tags.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    assert_eq!(tag("d").as_deref(), Some("stadtwerke.example"));
+    assert_eq!(tag("s").as_deref(), Some("mahn2026"));
+    assert!(!eml.contains("application/pdf"), "no letter unless [email] attach_letter");
+    let other = world(|_| {}).await;
+    other.first_reminder().await;
+    assert!(!other.eml().contains("DKIM-Signature"), "no key, no signature");
 }
