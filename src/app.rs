@@ -119,6 +119,11 @@ impl Service {
             let smtp = mahnwerk_channels::email::SmtpEmail::new(&settings).context("configuring SMTP")?;
             transports = transports.with(Arc::new(smtp));
         }
+        if let Some(dkim) = config.sandbox_dkim()? {
+            let signer = mahnwerk_channels::email::DkimSigner::new(&dkim).context("smtp.dkim")?;
+            let sandbox = mahnwerk_channels::email::SandboxEmail::new(&config.outbox_dir).with_dkim(signer);
+            transports = transports.with(Arc::new(sandbox));
+        }
         if let Some(twilio) = &config.twilio {
             let sms = mahnwerk_channels::sms::TwilioSms::new(twilio).context("configuring Twilio SMS")?;
             transports = transports.with(Arc::new(sms));

@@ -33,6 +33,8 @@ pub struct Config {
     /// Email transport: "sandbox" (default) or "smtp".
     pub email_transport: EmailTransport,
     pub smtp: Option<SmtpConfig>,
+    /// `[email]`: what reminder emails carry, whichever transport sends them.
+    pub email: EmailConfig,
     /// SMS through Twilio's Messages API (`[twilio] account_sid, auth_token, from` or
     /// `messaging_service_sid`, optional `status_callback`, `base_url`, `max_segments`,
     /// `timeout`); unset: SMS go to the sandbox.
@@ -189,6 +191,17 @@ pub struct SmtpConfig {
     pub dkim: Option<SmtpDkimConfig>,
 }
 
+/// `[email]`: what reminder emails carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    /// Attach to every reminder email the DIN 5008 letter (PDF with amounts, bank details and
+    /// QR codes) the letter channel would print for the same reminder, named like
+    /// `Mahnung-RE-2026-0042.pdf`. Default false. One switch for all stages: plans choose the
+    /// channel per stage, and a stage that should be a formal letter can offer the letter channel.
+    pub attach_letter: bool,
+}
+
 /// `[smtp.dkim]`: the key as `private_key` (inline, a secret) or `private_key_file` (a path).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -210,6 +223,7 @@ impl Default for Config {
             outbox_dir: PathBuf::from("outbox"),
             email_transport: EmailTransport::Sandbox,
             smtp: None,
+            email: EmailConfig::default(),
             twilio: None,
             whatsapp: None,
             messenger: None,
@@ -389,8 +403,9 @@ impl Config {
 
     /// The shipped templates with `templates_dir` over them, each checked against a sample.
     pub fn templates(&self) -> anyhow::Result<Templates> {
-        Templates::load(self.templates_dir.as_deref(), self.whatsapp_templates.clone())
-            .context("loading the reminder templates")
+        Ok(Templates::load(self.templates_dir.as_deref(), self.whatsapp_templates.clone())
+            .context("loading the reminder templates")?
+            .with_letter_attachment(self.email.attach_letter))
     }
 
     /// Whether this configuration leaves the embedded mode (PostgreSQL or RabbitMQ), where
@@ -420,6 +435,15 @@ impl Config {
     pub fn smtp_settings(&self) -> anyhow::Result<Option<SmtpSettings>> {
         match (&self.email_transport, &self.smtp) {
             (EmailTransport::Smtp, Some(smtp)) => self.smtp_settings_of(smtp).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// `[smtp.dkim]` when the email transport is the sandbox: the `.eml` files are signed as
+    /// SMTP would sign them, to check a DKIM setup before going live.
+    pub fn sandbox_dkim(&self) -> anyhow::Result<Option<mahnwerk_channels::email::DkimSettings>> {
+        match (&self.email_transport, self.smtp.as_ref().and_then(|s| s.dkim.as_ref())) {
+            (EmailTransport::Sandbox, Some(dkim)) => dkim_settings_of(dkim).map(Some),
             _ => Ok(None),
         }
     }

@@ -1,7 +1,7 @@
 //! What the channel workers do when the provider says no: a transient refusal (SMTP 451) puts
 //! the reminder back into the outbox with a later send time; a permanent one (SMTP 550) records
 //! it as failed; a case paid in between, or a channel opted out of in between, is skipped, not
-//! sent.
+//! sent — and a stage whose channel was opted out of goes out on another one.
 
 #[path = "../channels/tests/support/smtp_sink.rs"]
 mod smtp_sink;
@@ -177,7 +177,7 @@ async fn a_reminder_of_a_case_paid_after_dispatch_is_not_sent() {
 }
 
 #[tokio::test]
-async fn a_reminder_whose_channel_was_opted_out_after_dispatch_is_skipped() {
+async fn an_opt_out_after_dispatch_skips_the_reminder_and_the_stage_goes_by_another_channel() {
     use mahnwerk::domain::{ChannelKind, ConsentKind, ConsentSource, DebtorId, TenantId};
     use mahnwerk::store::{ConsentEvent, ConsentSubject};
     let sink = SmtpSink::start().await;
@@ -199,8 +199,16 @@ async fn a_reminder_whose_channel_was_opted_out_after_dispatch_is_skipped() {
         detail: None,
     };
     assert_eq!(w.store.record_consent(&unsubscribe).await.unwrap(), 1);
-    w.settle().await;
+    w.settle().await; // skipped; the stage is planned again for the next allowed hour
+    for _ in 0..3 {
+        w.clock.advance(Days::days(1));
+        w.settle().await; // …and sent on a channel the debtor still allows
+    }
     let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders.len(), 2, "{reminders:?}");
     assert_eq!((reminders[0].channel, reminders[0].status), (ChannelKind::Email, ReminderStatus::Skipped));
+    assert_eq!(reminders[1].stage, 0, "the same stage again: {reminders:?}");
+    assert_ne!(reminders[1].channel, ChannelKind::Email);
+    assert_eq!(reminders[1].status, ReminderStatus::Sent, "{reminders:?}");
     assert!(sink.messages().is_empty(), "nothing was sent against the opt-out");
 }

@@ -2,8 +2,9 @@
 //! wiremock stands in for Twilio's Messages API, and a real HTTP client plays Twilio and Meta
 //! calling back. Forged or unsigned calls get 401 and change nothing; signed statuses move the
 //! reminder's receipt forward only; an inbound STOP opts the number out, after which the next
-//! stage is not offered SMS and no request reaches Twilio. On the embedded default and on
-//! PostgreSQL + RabbitMQ.
+//! stage is not offered SMS and no request reaches Twilio; a late failure whose code says the
+//! number is dead sends the same stage by email. On the embedded default and on PostgreSQL +
+//! RabbitMQ.
 
 mod support;
 
@@ -21,7 +22,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use support::scenario::{eventually, json as message, quiet, stop_roles};
 use support::servers::Backend;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "twilio-token-7";
@@ -210,6 +211,105 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     assert_eq!(reminders.len(), 2, "{reminders:?}");
     assert_eq!((reminders[1].channel, reminders[1].status), (ChannelKind::Email, ReminderStatus::Sent));
     assert_eq!(twilio.received_requests().await.unwrap().len(), 1, "no SMS after the STOP");
+}
+
+/// A failed status for a sent SMS: a code that says the number is dead (30005) hands the stage
+/// back to the planner, which sends it by email; a code about anything else (30001, queue
+/// overflow) is recorded and nothing more happens.
+async fn late_failures(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topology) {
+    let twilio = MockServer::start().await;
+    for (digits, sid) in [("4915100000043", "SM0043"), ("4915100000044", "SM0044")] {
+        Mock::given(method("POST"))
+            .and(path("/2010-04-01/Accounts/AC0042/Messages.json"))
+            .and(body_string_contains(digits))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({"sid": sid, "status": "queued"})))
+            .mount(&twilio)
+            .await;
+    }
+    let outbox = tempfile::tempdir().unwrap();
+    let config = config(&twilio, &topology.namespace, outbox.path());
+    let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));
+    let service = Service::assemble(&config, store.clone(), queue.clone(), clock.clone()).unwrap();
+    let addr: SocketAddr = service.bind_api().await.unwrap();
+    let (trigger, shutdown) = mahnwerk::shutdown::channel();
+    let roles = service.spawn(Role::All, &shutdown);
+    let provider = Provider { http: reqwest::Client::new(), base: format!("http://{addr}") };
+
+    let invoices: Vec<_> = [("LATE-1", "D-43", "+4915100000043"), ("LATE-2", "D-44", "+4915100000044")]
+        .into_iter()
+        .map(|(number, debtor, phone)| {
+            message(
+                "invoice.overdue",
+                &json!({
+                    "schema": "mahnwerk.invoice.v1", "tenant": TENANT, "invoice_number": number,
+                    "issued_on": "2025-12-01", "due_on": "2026-01-02", "currency": "EUR", "amount_due": "80.00",
+                    "debtor": {"id": debtor, "name": "Debtor", "language": "de", "timezone": "Europe/Berlin",
+                               "phone": phone, "email": format!("{debtor}@example.org")}
+                }),
+            )
+        })
+        .collect();
+    queue.publish(&topology.intake_exchange(), invoices).await.unwrap();
+    eventually("the cases opened", || async { store.stats().await.unwrap().cases.total == 2 }).await;
+    eventually("the first stages planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
+    clock.advance(Days::days(1));
+    let sent = |number: &'static str| {
+        let store = store.clone();
+        async move {
+            let reminders = store.reminders_of(TENANT, number).await.unwrap();
+            reminders.len() == 1 && reminders[0].status == ReminderStatus::Sent
+        }
+    };
+    eventually("both SMS sent", || async { sent("LATE-1").await && sent("LATE-2").await }).await;
+    assert_eq!(twilio.received_requests().await.unwrap().len(), 2);
+
+    let undelivered = |sid: &'static str, code: &'static str| {
+        vec![
+            ("MessageSid", sid),
+            ("AccountSid", "AC0042"),
+            ("MessageStatus", "undelivered"),
+            ("ErrorCode", code),
+        ]
+    };
+    assert_eq!(
+        provider.twilio("/webhooks/twilio/status", &undelivered("SM0043", "30005"), Some(TOKEN)).await,
+        200
+    );
+    assert_eq!(
+        provider.twilio("/webhooks/twilio/status", &undelivered("SM0044", "30001"), Some(TOKEN)).await,
+        200
+    );
+    for _ in 0..2 {
+        eventually("the day's work done", || async { quiet(store.as_ref(), clock.now()).await }).await;
+        clock.advance(Days::days(1));
+    }
+    eventually("the day's work done", || async { quiet(store.as_ref(), clock.now()).await }).await;
+    stop_roles(trigger, roles).await;
+
+    let dead = store.reminders_of(TENANT, "LATE-1").await.unwrap();
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    assert_eq!((dead[0].channel, dead[0].receipt_status), (ChannelKind::Sms, Some(ReceiptStatus::Failed)));
+    assert_eq!(
+        (dead[1].stage, dead[1].channel, dead[1].status),
+        (0, ChannelKind::Email, ReminderStatus::Sent),
+        "the same stage by email: {dead:?}"
+    );
+    let other = store.reminders_of(TENANT, "LATE-2").await.unwrap();
+    assert_eq!(other.len(), 1, "a queue overflow is recorded only: {other:?}");
+    assert_eq!(other[0].receipt_status, Some(ReceiptStatus::Failed));
+    assert_eq!(twilio.received_requests().await.unwrap().len(), 2, "no SMS to the dead number again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_failures_on_the_embedded_default() {
+    let b = Backend::embedded().await;
+    late_failures(b.store.clone(), b.queue.clone(), b.topology.clone()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_failures_on_postgres_and_rabbitmq() {
+    let Some(b) = Backend::postgres_rabbitmq().await else { return };
+    late_failures(b.store.clone(), b.queue.clone(), b.topology.clone()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

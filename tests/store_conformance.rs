@@ -5,8 +5,11 @@
 
 #[path = "store_conformance/consents.rs"]
 mod consents;
+#[path = "store_conformance/late.rs"]
+mod late;
 mod support;
-use consents::{suite_consents, suite_receipts};
+use consents::{suite_consents, suite_consents_once, suite_receipts};
+use late::{suite_late_failures, suite_late_opt_out};
 
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use mahnwerk::domain::{
@@ -56,7 +59,10 @@ on_every_backend! {
     concurrent_intake_creates_each_invoice_once => suite_concurrent_intake,
     a_dead_address_replans_the_stage => suite_fallback,
     the_consent_ledger_decides_and_only_grows => suite_consents,
+    a_retried_consent_event_is_recorded_once => suite_consents_once,
     receipts_match_provider_ids_and_only_move_forward => suite_receipts,
+    an_opt_out_after_planning_replans_the_stage => suite_late_opt_out,
+    a_late_dead_address_receipt_replans_the_stage => suite_late_failures,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

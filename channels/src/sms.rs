@@ -5,4 +5,4 @@ pub mod keywords;
 pub mod twilio;
 
 pub use keywords::{opt_out_keyword, OptOut};
-pub use twilio::{TwilioSettings, TwilioSettingsError, TwilioSms};
+pub use twilio::{names_a_dead_number, TwilioSettings, TwilioSettingsError, TwilioSms};

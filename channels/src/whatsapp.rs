@@ -216,6 +216,13 @@ impl Channel for WhatsappCloud {
     }
 }
 
+/// Whether a Cloud API error code says the recipient cannot get WhatsApp messages at all (not on
+/// WhatsApp, or unable to receive this message: 131026), whether the send request was refused
+/// with it or a `failed` status webhook reports it later. The same table decides both.
+pub fn names_a_dead_recipient(code: i64) -> bool {
+    matches!(whatsapp_codes(code, None), Some((Verdict::Unreachable, _)))
+}
+
 /// The Cloud API's own codes (developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
 fn whatsapp_codes(code: i64, _subcode: Option<i64>) -> Option<(Verdict, &'static str)> {
     Some(match code {
@@ -244,6 +251,14 @@ fn whatsapp_codes(code: i64, _subcode: Option<i64>) -> Option<(Verdict, &'static
 mod tests {
     use super::*;
     use crate::WhatsappTemplate;
+
+    #[test]
+    fn only_undeliverable_names_a_dead_recipient() {
+        assert!(names_a_dead_recipient(131026));
+        for other in [131047, 131050, 131049, 130429, 131000, 0] {
+            assert!(!names_a_dead_recipient(other), "{other}");
+        }
+    }
 
     fn message(template: Option<WhatsappTemplate>) -> WhatsappMessage {
         WhatsappMessage {

@@ -251,3 +251,73 @@ async fn the_letter_rides_along_with_one_click_unsubscribe_and_a_dkim_signature_
     let tampered = data.replacen("1.234,50", "1.234,00", 1);
     assert!(dkim::verify(&tampered, &key).is_err());
 }
+
+/// A fresh 2048-bit RSA key as PKCS#1 PEM (what `[smtp.dkim]` takes) and its public key as PEM,
+/// made with the openssl command line; `None` (skip) when openssl is missing outside CI.
+fn rsa_test_key(dir: &std::path::Path) -> Option<(String, std::path::PathBuf)> {
+    let private = dir.join("dkim.pem");
+    let public = dir.join("dkim.pub.pem");
+    let made = std::process::Command::new("openssl")
+        .args(["genrsa", "-traditional", "-out", private.to_str().unwrap(), "2048"])
+        .output();
+    match made {
+        Ok(output) if output.status.success() => {}
+        other => {
+            assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI needs openssl: {other:?}");
+            eprintln!("skipped: openssl could not make a test key ({other:?})");
+            return None;
+        }
+    }
+    let exported = std::process::Command::new("openssl")
+        .args(["rsa", "-in", private.to_str().unwrap(), "-pubout", "-out", public.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(exported.status.success(), "{exported:?}");
+    Some((std::fs::read_to_string(&private).unwrap(), public))
+}
+
+/// Whether `openssl dgst -sha256 -verify` accepts `signature` over `data` (RSASSA-PKCS1-v1_5
+/// with SHA-256, DKIM's `rsa-sha256`).
+fn openssl_verifies(dir: &std::path::Path, public: &std::path::Path, data: &str, signature: &[u8]) -> bool {
+    let (data_file, signature_file) = (dir.join("signed.txt"), dir.join("signature.bin"));
+    std::fs::write(&data_file, data).unwrap();
+    std::fs::write(&signature_file, signature).unwrap();
+    let output = std::process::Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify", public.to_str().unwrap(), "-signature"])
+        .args([signature_file.to_str().unwrap(), data_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    output.status.success()
+}
+
+#[tokio::test]
+async fn an_rsa_dkim_signature_verifies_with_the_public_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((pem, public)) = rsa_test_key(dir.path()) else { return };
+    let sink = SmtpSink::start().await;
+    let mut settings = SmtpSettings::new("127.0.0.1");
+    settings.port = sink.port();
+    settings.security = SmtpSecurity::None;
+    settings.dkim = Some(DkimSettings {
+        domain: "mueller-wartung.example".into(),
+        selector: "rsa2026".into(),
+        algorithm: DkimAlgorithm::Rsa,
+        private_key: pem.into(),
+    });
+    SmtpEmail::new(&settings).unwrap().send("r-rsa", &OutgoingMessage::Email(reminder())).await.unwrap();
+
+    let data = sink.wait_for(1, WAIT).await.remove(0).data;
+    let signed =
+        dkim::canonical(&data, "rsa-sha256").expect("a relaxed rsa-sha256 signature, body hash right");
+    let tag = |name: &str| signed.tags.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    assert_eq!(
+        (tag("d").as_deref(), tag("s").as_deref()),
+        (Some("mueller-wartung.example"), Some("rsa2026"))
+    );
+    assert_eq!(signed.signature.len(), 256, "a 2048-bit signature");
+    assert!(openssl_verifies(dir.path(), &public, &signed.data, &signed.signature), "{}", signed.data);
+    // A changed recipient no longer verifies.
+    let forged = signed.data.replacen("erika@example.org", "mallory@example.org", 1);
+    assert_ne!(forged, signed.data);
+    assert!(!openssl_verifies(dir.path(), &public, &forged, &signed.signature));
+}

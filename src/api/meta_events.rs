@@ -11,6 +11,7 @@ use crate::store::{
 };
 use chrono::{DateTime, Utc};
 use mahnwerk_channels::sms::{opt_out_keyword, OptOut};
+use mahnwerk_channels::whatsapp::names_a_dead_recipient;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -200,6 +201,7 @@ fn whatsapp(value: WhatsappValue, report: &mut ProviderReport) -> Result<(), Api
             status: receipt,
             at,
             error: code.map(|c| c.to_string()),
+            unreachable: receipt == ReceiptStatus::Failed && code.is_some_and(names_a_dead_recipient),
         });
     }
     for message in value.messages {
@@ -247,6 +249,7 @@ fn messenger(event: Messaging, report: &mut ProviderReport) -> Result<(), ApiErr
                 status: ReceiptStatus::Delivered,
                 at,
                 error: None,
+                unreachable: false,
             });
         }
     }
@@ -259,6 +262,7 @@ fn messenger(event: Messaging, report: &mut ProviderReport) -> Result<(), ApiErr
             status: ReceiptStatus::Read,
             at: watermark,
             error: None,
+            unreachable: false,
         });
     }
     Ok(())
@@ -290,6 +294,7 @@ mod tests {
         assert_eq!(report.receipts[0].status, ReceiptStatus::Read);
         assert_eq!(report.receipts[0].at, DateTime::from_timestamp(1767600000, 0).unwrap());
         assert_eq!(report.receipts[1].error.as_deref(), Some("131050"));
+        assert!(!report.receipts[1].unreachable, "a stop is an opt-out, not a dead number");
         let opted_out: Vec<_> = report.consents.iter().map(|c| (&c.subject, c.kind, c.source)).collect();
         assert_eq!(
             opted_out,
@@ -319,6 +324,21 @@ mod tests {
                 at: DateTime::from_timestamp(1767600001, 0).unwrap()
             }]
         );
+    }
+
+    #[test]
+    fn an_undeliverable_failure_names_a_dead_number() {
+        let report = parse(
+            json!({"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages",
+            "value": {"statuses": [
+                {"id": "wamid.8", "status": "failed", "timestamp": "1767600000", "recipient_id": "4915100000008",
+                 "errors": [{"code": 131026, "title": "Message undeliverable"}]},
+                {"id": "wamid.9", "status": "failed", "timestamp": "1767600000", "recipient_id": "4915100000009",
+                 "errors": [{"code": 131000, "title": "Something went wrong"}]}]}}]}]}),
+        );
+        let dead: Vec<_> = report.receipts.iter().map(|r| (r.error.as_deref(), r.unreachable)).collect();
+        assert_eq!(dead, [(Some("131026"), true), (Some("131000"), false)]);
+        assert!(report.consents.is_empty(), "undeliverable is no opt-out");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use mahnwerk_channels::signature::{verify_twilio, TWILIO_SIGNATURE_HEADER};
 use mahnwerk_channels::sms::keywords::{opt_out_keyword, OptOut};
+use mahnwerk_channels::sms::names_a_dead_number;
 use secrecy::ExposeSecret;
 
 type Form = Vec<(String, String)>;
@@ -87,13 +88,16 @@ fn status_report(form: &Form, now: DateTime<Utc>) -> Result<ProviderReport, ApiE
         "undelivered" | "failed" => ReceiptStatus::Failed,
         _ => return Ok(ProviderReport::default()),
     };
+    let error = field(form, "ErrorCode");
     Ok(ProviderReport {
         receipts: vec![Receipt {
             channel: ChannelKind::Sms,
             target: ReceiptTarget::ProviderId(sid.to_owned()),
             status,
             at: now,
-            error: field(form, "ErrorCode").map(str::to_owned),
+            error: error.map(str::to_owned),
+            unreachable: status == ReceiptStatus::Failed
+                && error.and_then(|code| code.parse().ok()).is_some_and(names_a_dead_number),
         }],
         ..ProviderReport::default()
     })
@@ -142,6 +146,19 @@ mod tests {
         .unwrap();
         assert_eq!(report.receipts[0].status, ReceiptStatus::Failed);
         assert_eq!(report.receipts[0].error.as_deref(), Some("30003"));
+        assert!(!report.receipts[0].unreachable, "30003 passes (a handset switched off)");
+        let dead = |status, code| {
+            status_report(
+                &form(&[("MessageSid", "SM1"), ("MessageStatus", status), ("ErrorCode", code)]),
+                now,
+            )
+            .unwrap()
+            .receipts[0]
+                .unreachable
+        };
+        assert!(dead("undelivered", "30005") && dead("failed", "30006"));
+        assert!(!dead("undelivered", "30001"), "a queue overflow says nothing about the number");
+        assert!(!dead("delivered", "30005"), "only a failure marks a number dead");
         assert!(status_report(&form(&[("MessageSid", "SM1"), ("MessageStatus", "queued")]), now)
             .unwrap()
             .is_empty());

@@ -85,6 +85,26 @@ fn transfer(invoice_number: &str, amount: rust_decimal::Decimal) -> Transfer {
     }
 }
 
+/// The file name of a letter attached to an email, in the letter's language: `Mahnung-`,
+/// `Relance-`, `Recordatorio-`, `Sollecito-`, `Aanmaning-`, else `Reminder-`, then the invoice
+/// number with anything but letters, digits, `-` and `_` made a `-` (mail clients and file
+/// systems disagree about the rest).
+pub fn attachment_name(language: &str, invoice_number: &str) -> String {
+    let word = match language.split('-').next().unwrap_or(language) {
+        "de" => "Mahnung",
+        "fr" => "Relance",
+        "es" => "Recordatorio",
+        "it" => "Sollecito",
+        "nl" => "Aanmaning",
+        _ => "Reminder",
+    };
+    let number: String = invoice_number
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .collect();
+    format!("{word}-{number}.pdf")
+}
+
 /// The fixed words of a printed letter in one language.
 struct Words {
     /// The language they are in (the letter's, or English).
@@ -192,6 +212,13 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attachments_are_named_in_the_letters_language() {
+        assert_eq!(attachment_name("de", "RE-2026-0042"), "Mahnung-RE-2026-0042.pdf");
+        assert_eq!(attachment_name("fr-CH", "RE-2026-0042"), "Relance-RE-2026-0042.pdf");
+        assert_eq!(attachment_name("en", "2026/42 ä"), "Reminder-2026-42--.pdf");
+    }
 
     #[test]
     fn invoice_numbers_become_rf_references_when_they_fit() {

@@ -10,7 +10,7 @@ use crate::domain::{ChannelKind, Money, Tone};
 use crate::store::DeliveryJob;
 use chrono::{DateTime, NaiveDate, Utc};
 use mahnwerk_channels::{
-    EmailMessage, LetterMessage, ListUnsubscribe, MessengerMessage, OutgoingMessage, SmsMessage,
+    Attachment, EmailMessage, LetterMessage, ListUnsubscribe, MessengerMessage, OutgoingMessage, SmsMessage,
     WhatsappMessage, WhatsappTemplate,
 };
 use rust_decimal::Decimal;
@@ -67,6 +67,9 @@ pub enum RenderError {
     MissingTemplate(&'static str),
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// The letter attached to an email cannot be laid out.
+    #[error("attached letter: {0}")]
+    Letter(mahnwerk_channels::letter::LetterError),
 }
 
 /// What a template can read: the names of [`super::templates::VARIABLES`], every value already
@@ -220,7 +223,11 @@ impl Templates {
                         .unsubscribe_link
                         .starts_with("https://")
                         .then(|| ListUnsubscribe { url: vars.unsubscribe_link.clone(), mailto: None }),
-                    attachments: Vec::new(),
+                    attachments: if self.attach_letter {
+                        vec![self.letter_attachment(job, creditor, links, now)?]
+                    } else {
+                        Vec::new()
+                    },
                 })
             }
             ChannelKind::Sms => OutgoingMessage::Sms(SmsMessage {
@@ -252,29 +259,72 @@ impl Templates {
                 last_inbound_at: job.last_inbound_at,
             }),
             ChannelKind::Letter => {
-                let address = debtor.address.as_ref().ok_or(RenderError::MissingAddress("postal"))?;
-                let mut recipient_lines = vec![debtor.name.clone(), address.line1.clone()];
-                recipient_lines.extend(address.line2.clone());
-                recipient_lines.push(format!("{} {}", address.postal_code, address.city));
-                recipient_lines.push(address.country.to_string());
-                let mut sender_lines = vec![creditor.name.clone()];
-                sender_lines.extend(creditor.address_lines.iter().cloned());
-                let (body, body_language) = text("letter_body")?;
-                let pay_link = links.pay_url(&job.tenant, job.reminder_id, now);
-                OutgoingMessage::Letter(LetterMessage {
-                    sender_lines,
-                    recipient_lines,
-                    subject: one_line(&text("letter_subject")?.0),
-                    body,
-                    document: Some(Box::new(letter::document(
-                        job,
-                        creditor,
-                        now.date_naive(),
-                        &body_language,
-                        pay_link,
-                    ))),
-                })
+                if debtor.address.is_none() {
+                    return Err(RenderError::MissingAddress("postal"));
+                }
+                OutgoingMessage::Letter(self.letter(job, creditor, links, now)?.0)
             }
+        })
+    }
+
+    /// The letter for `job` and the language its body was written in. Without a postal address
+    /// (only when attached to an email) the address field holds the debtor's name alone.
+    fn letter(
+        &self,
+        job: &DeliveryJob,
+        creditor: &Creditor,
+        links: &Links,
+        now: DateTime<Utc>,
+    ) -> Result<(LetterMessage, String), RenderError> {
+        let (tenant, language, tone) = (&job.tenant, &job.debtor.language, job.tone);
+        let text = |name: &'static str| -> Result<(String, String), RenderError> {
+            let found = self.find(tenant, language, name, tone).ok_or(RenderError::MissingTemplate(name))?;
+            let vars = Vars::of(job, creditor, &found.language, links, now);
+            Ok((self.render(&found, &vars)?.trim().to_owned(), found.language))
+        };
+        let debtor = &job.debtor;
+        let mut recipient_lines = vec![debtor.name.clone()];
+        if let Some(address) = &debtor.address {
+            recipient_lines.push(address.line1.clone());
+            recipient_lines.extend(address.line2.clone());
+            recipient_lines.push(format!("{} {}", address.postal_code, address.city));
+            recipient_lines.push(address.country.to_string());
+        }
+        let mut sender_lines = vec![creditor.name.clone()];
+        sender_lines.extend(creditor.address_lines.iter().cloned());
+        let (body, body_language) = text("letter_body")?;
+        let pay_link = links.pay_url(&job.tenant, job.reminder_id, now);
+        let letter = LetterMessage {
+            sender_lines,
+            recipient_lines,
+            subject: one_line(&text("letter_subject")?.0),
+            body,
+            document: Some(Box::new(letter::document(
+                job,
+                creditor,
+                now.date_naive(),
+                &body_language,
+                pay_link,
+            ))),
+        };
+        Ok((letter, body_language))
+    }
+
+    /// The letter of `job` as a PDF attachment named like `Mahnung-RE-2026-0042.pdf` in the
+    /// language of the letter.
+    fn letter_attachment(
+        &self,
+        job: &DeliveryJob,
+        creditor: &Creditor,
+        links: &Links,
+        now: DateTime<Utc>,
+    ) -> Result<Attachment, RenderError> {
+        let (letter, language) = self.letter(job, creditor, links, now)?;
+        let content = mahnwerk_channels::letter::render_pdf(&letter).map_err(RenderError::Letter)?;
+        Ok(Attachment {
+            filename: letter::attachment_name(&language, job.invoice_number.as_str()),
+            content_type: "application/pdf".to_owned(),
+            content,
         })
     }
 }

@@ -94,6 +94,8 @@ pub struct Templates {
     env: Environment<'static>,
     keys: BTreeSet<String>,
     whatsapp: BTreeMap<String, BTreeMap<String, String>>,
+    /// Reminder emails carry the letter's PDF (`[email] attach_letter`).
+    pub(super) attach_letter: bool,
 }
 
 impl std::fmt::Debug for Templates {
@@ -127,7 +129,7 @@ impl Templates {
             }
         });
         env.set_formatter(html_formatter);
-        let mut templates = Self { env, keys: BTreeSet::new(), whatsapp };
+        let mut templates = Self { env, keys: BTreeSet::new(), whatsapp, attach_letter: false };
         for (language, name, source) in SHIPPED {
             templates.add(format!("shipped:{language}/{name}.j2"), (*source).to_owned(), language)?;
         }
@@ -138,6 +140,13 @@ impl Templates {
             }
         }
         Ok(templates)
+    }
+
+    /// Attaches to every reminder email the PDF letter the letter channel would print for the
+    /// same reminder (`[email] attach_letter`; default off).
+    pub fn with_letter_attachment(mut self, attach: bool) -> Self {
+        self.attach_letter = attach;
+        self
     }
 
     fn add(&mut self, key: String, source: String, language: &str) -> Result<(), TemplateError> {

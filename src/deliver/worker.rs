@@ -115,8 +115,9 @@ impl ChannelWorker {
         let result = if !job.case_state.accepts_reminders() {
             DeliveryResult::Skipped { reason: format!("case is {}", job.case_state) }
         } else if let Some(reason) = job.consents.refusal(job.channel) {
-            // Consent changed after planning (a STOP in between): never send against the ledger.
-            DeliveryResult::Skipped { reason }
+            // Consent changed after planning (a STOP in between): never send against the ledger,
+            // and let the planner choose among the channels still allowed.
+            DeliveryResult::OptedOut { reason }
         } else {
             let creditor = self.creditors.get(job.tenant.as_str());
             match self.templates.render_job(&job, &creditor, &self.links, now) {

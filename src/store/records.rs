@@ -232,6 +232,12 @@ pub enum DeliveryResult {
         error: String,
         address: String,
     },
+    /// The debtor opted out of this channel between planning and sending: the reminder is
+    /// skipped with `reason`, nothing is sent, and the case's stage is planned again on the
+    /// channels the debtor still allows (or the case escalates when none is left).
+    OptedOut {
+        reason: String,
+    },
 }
 
 /// One reminder as seen from outside (tests, operator views).

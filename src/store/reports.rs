@@ -70,6 +70,11 @@ pub struct Receipt {
     pub at: DateTime<Utc>,
     /// The provider's error code or title for a failure; no personal data.
     pub error: Option<String>,
+    /// A failure whose code says the address itself is dead (Twilio 30005, WhatsApp 131026…;
+    /// the channels crate keeps one list per provider): recording it also remembers the debtor's
+    /// address on the channel as unreachable, writes `channel.unreachable`, and hands the stage
+    /// back to the planner — as a synchronous dead-address refusal does.
+    pub unreachable: bool,
 }
 
 /// A message from a debtor to us, by its contact on `channel` (E.164 number, Messenger PSID).

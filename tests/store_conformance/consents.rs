@@ -132,6 +132,54 @@ pub(super) async fn suite_consents(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(json["consents"]["email"], serde_json::json!({"opt_in": 0, "opt_out": 1}), "{json}");
 }
 
+/// A retried webhook records its consent event once; the migration that made it so keeps the
+/// newest of each group of duplicates recorded before.
+pub(super) async fn suite_consents_once(store: Arc<dyn Store>, raw: Raw) {
+    use ChannelKind::{Email, Sms};
+    use ConsentKind::OptOut;
+    intake(&store, &[overdue(&invoice_for("RE-1", debtor("C-1"), eur("10.00")), t0())]).await;
+    intake(&store, &[overdue(&invoice_for("RE-2", debtor("C-2"), eur("10.00")), t0())]).await;
+    let stop = consent(ConsentSubject::Contact(PHONE.into()), Sms, OptOut, t0() + hours(1));
+    assert_eq!(store.record_consent(&stop).await.unwrap(), 2);
+    assert_eq!(store.record_consent(&stop).await.unwrap(), 0, "the same STOP again");
+    let unsubscribe = ConsentEvent {
+        source: ConsentSource::EmailUnsubscribe,
+        ..consent(of_debtor("C-2"), Email, OptOut, t0() + hours(1))
+    };
+    assert_eq!(store.record_consent(&unsubscribe).await.unwrap(), 1);
+    let retried = ProviderReport { consents: vec![unsubscribe.clone(), stop.clone()], ..Default::default() };
+    assert_eq!(store.record_provider_report(&retried).await.unwrap().consents, 0);
+    // Another time, or another source, is another event.
+    let again = consent(ConsentSubject::Contact(PHONE.into()), Sms, OptOut, t0() + hours(2));
+    assert_eq!(store.record_consent(&again).await.unwrap(), 2);
+    let count = "SELECT COUNT(*) FROM consents WHERE channel IN ('sms', 'email')";
+    assert_eq!(raw.raw_count(count).await, 5);
+
+    // Duplicates from before the unique index: the migration removes them, keeping the newest.
+    raw.raw_execute("DROP INDEX consents_once").await;
+    raw.raw_execute(
+        "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
+         SELECT tenant, debtor_id, channel, kind, at, source, 'the retry', recorded_at FROM consents \
+         WHERE channel IN ('sms', 'email')",
+    )
+    .await;
+    assert_eq!(raw.raw_count(count).await, 10);
+    raw.raw_execute(match raw.backend {
+        db::Backend::Postgres => include_str!("../../src/store/migrations/postgres/0007_consents_once.sql"),
+        db::Backend::Sqlite => include_str!("../../src/store/migrations/sqlite/0006_consents_once.sql"),
+    })
+    .await;
+    assert_eq!(raw.raw_count(count).await, 5);
+    assert_eq!(
+        raw.raw_strings("SELECT DISTINCT detail FROM consents WHERE channel IN ('sms', 'email')").await,
+        ["the retry"],
+        "the newest of each group is kept"
+    );
+    assert_eq!(store.record_consent(&stop).await.unwrap(), 0, "the index is back");
+    let seen = planned_consents(&store, t0() + hours(3)).await;
+    assert!(!seen["RE-1"].permits(Sms) && !seen["RE-2"].permits(Email), "{seen:?}");
+}
+
 fn receipt(id: &str, status: ReceiptStatus, at: DateTime<Utc>) -> ProviderReport {
     ProviderReport {
         receipts: vec![Receipt {
@@ -140,6 +188,7 @@ fn receipt(id: &str, status: ReceiptStatus, at: DateTime<Utc>) -> ProviderReport
             status,
             at,
             error: None,
+            unreachable: false,
         }],
         ..ProviderReport::default()
     }
@@ -210,6 +259,7 @@ pub(super) async fn suite_receipts(store: Arc<dyn Store>, raw: Raw) {
             status: Read,
             at: watermark,
             error: None,
+            unreachable: false,
         }],
         ..ProviderReport::default()
     };

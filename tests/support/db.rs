@@ -83,6 +83,26 @@ impl Raw {
         }
     }
 
+    /// Runs a script of one or more statements (e.g. a migration's SQL), one statement at a
+    /// time: `--` comment lines dropped, split at `;`.
+    pub async fn raw_execute(&self, sql: &str) {
+        let script: String =
+            sql.lines().filter(|line| !line.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+        for statement in script.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let what = format!("[{}] raw statement `{statement}`", self.name());
+            match self.backend {
+                Backend::Sqlite => {
+                    let mut conn = sqlx::SqliteConnection::connect(&self.url).await.expect(&what);
+                    sqlx::query(statement).execute(&mut conn).await.expect(&what);
+                }
+                Backend::Postgres => {
+                    let mut conn = sqlx::PgConnection::connect(&self.url).await.expect(&what);
+                    sqlx::query(statement).execute(&mut conn).await.expect(&what);
+                }
+            }
+        }
+    }
+
     /// Runs a query whose one row and column is an integer (`SELECT COUNT(*) …`).
     pub async fn raw_count(&self, sql: &str) -> i64 {
         let what = format!("[{}] raw query `{sql}`", self.name());

@@ -293,10 +293,14 @@ fn classify(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> S
     }
 }
 
-/// The refusals that say the number itself cannot get SMS (not our account or message):
-/// invalid, not a mobile, unsubscribed by STOP.
-fn names_a_dead_number(code: u32) -> bool {
-    matches!(code, 21211 | 21610 | 21614)
+/// The errors that say the number itself cannot get SMS (not our account, sender or message),
+/// whether Twilio refuses the request (21211 invalid, 21614 not a mobile, 21610 unsubscribed by
+/// STOP) or reports the failure later in a status callback's `ErrorCode` (30005 unknown, inactive
+/// or out of service; 30006 a landline, or a carrier this sender cannot reach). 30003
+/// (unreachable handset) is not among them: Twilio describes it as a handset switched off, out of
+/// coverage or roaming, which passes.
+pub fn names_a_dead_number(code: u32) -> bool {
+    matches!(code, 21211 | 21610 | 21614 | 30005 | 30006)
 }
 
 /// Plain words for the errors a dunning sender meets; the codes are Twilio's (twilio.com/docs/api/errors).
@@ -311,6 +315,9 @@ fn explain(code: u32) -> Option<&'static str> {
         21612 => "the recipient cannot be reached from this sender",
         21614 => "the 'To' number is not a mobile number",
         21617 => "the body is too long",
+        30003 => "the handset is unreachable right now (off, no signal, roaming)",
+        30005 => "unknown destination: the number is inactive or out of service",
+        30006 => "a landline, or a carrier this sender cannot reach",
         _ => return None,
     })
 }
@@ -374,6 +381,16 @@ mod tests {
         assert_eq!(html.class(), "transient");
         let limited = classify(StatusCode::TOO_MANY_REQUESTS, None, br#"{"code":20429}"#);
         assert_eq!(limited.retry_after(), Some(http::DEFAULT_RATE_LIMIT_WAIT));
+    }
+
+    #[test]
+    fn late_failure_codes_name_a_dead_number_only_when_the_number_is_gone() {
+        for dead in [30005, 30006, 21211] {
+            assert!(names_a_dead_number(dead), "{dead}");
+        }
+        for other in [30001, 30003, 30007, 30008, 21408] {
+            assert!(!names_a_dead_number(other), "{other}");
+        }
     }
 
     #[test]

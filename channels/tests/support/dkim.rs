@@ -1,5 +1,6 @@
 //! A DKIM verifier for tests (RFC 6376 relaxed/relaxed, RFC 8463 Ed25519), with the public key
-//! given instead of looked up in DNS.
+//! given instead of looked up in DNS; [`canonical`] gives what an RSA signature covers, for a
+//! verifier outside (the tests use `openssl dgst`).
 #![allow(dead_code)] // each including test binary uses a different part of it
 
 use base64::engine::general_purpose::STANDARD;
@@ -7,8 +8,28 @@ use base64::Engine;
 use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-/// The tags of the message's `DKIM-Signature`, after it verified against `key`.
+/// The tags of the message's `DKIM-Signature`, after it verified against the Ed25519 `key`.
 pub fn verify(data: &str, key: &VerifyingKey) -> Result<Vec<(String, String)>, String> {
+    let signed = canonical(data, "ed25519-sha256")?;
+    let hash = Sha256::digest(signed.data.as_bytes());
+    let signature = Signature::from_slice(&signed.signature).map_err(|e| e.to_string())?;
+    key.verify_strict(&hash, &signature).map_err(|e| format!("signature does not verify: {e}"))?;
+    Ok(signed.tags)
+}
+
+/// What a `DKIM-Signature` signs, once the body hash (`bh=`) checked out.
+pub struct Signed {
+    pub tags: Vec<(String, String)>,
+    /// The canonical (relaxed) signed headers, ending with the signature header without `b=`'s
+    /// value: the bytes the signer hashed.
+    pub data: String,
+    /// `b=`, decoded.
+    pub signature: Vec<u8>,
+}
+
+/// Checks `c=relaxed/relaxed`, the algorithm `a=` and the body hash, and returns what the
+/// signature covers (RFC 6376 3.7), for a verifier of the algorithm's signature.
+pub fn canonical(data: &str, algorithm: &str) -> Result<Signed, String> {
     let (head, body) = data.split_once("\r\n\r\n").ok_or("no header/body separator")?;
     let headers = unfold(head);
     let signature = headers
@@ -22,7 +43,7 @@ pub fn verify(data: &str, key: &VerifyingKey) -> Result<Vec<(String, String)>, S
         .map(|(name, value)| (name.trim().to_owned(), value.split_whitespace().collect::<String>()))
         .collect();
     let tag = |name: &str| tags.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-    if tag("c").as_deref() != Some("relaxed/relaxed") || tag("a").as_deref() != Some("ed25519-sha256") {
+    if tag("c").as_deref() != Some("relaxed/relaxed") || tag("a").as_deref() != Some(algorithm) {
         return Err(format!("unexpected c= or a= in {signature}"));
     }
     let body_hash = STANDARD.encode(Sha256::digest(relaxed_body(body)));
@@ -46,11 +67,8 @@ pub fn verify(data: &str, key: &VerifyingKey) -> Result<Vec<(String, String)>, S
         })
         .collect();
     signed.push_str(&format!("dkim-signature:{}", without_b.join(";")));
-    let hash = Sha256::digest(signed.as_bytes());
     let raw = STANDARD.decode(tag("b").ok_or("no b=")?).map_err(|e| e.to_string())?;
-    let signature = Signature::from_slice(&raw).map_err(|e| e.to_string())?;
-    key.verify_strict(&hash, &signature).map_err(|e| format!("signature does not verify: {e}"))?;
-    Ok(tags)
+    Ok(Signed { tags, data: signed, signature: raw })
 }
 
 fn unfold(head: &str) -> Vec<(String, String)> {

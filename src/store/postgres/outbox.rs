@@ -229,6 +229,9 @@ pub(super) async fn record_deliveries(
             DeliveryResult::Unreachable { error, address } => {
                 super::fallback::fall_back(tx, id, error, address, now).await?;
             }
+            DeliveryResult::OptedOut { reason } => {
+                super::fallback::opted_out(tx, id, reason, now).await?;
+            }
         }
     }
     if sent_ids.is_empty() {

@@ -46,24 +46,28 @@ pub(super) async fn record(
     Ok(outcome)
 }
 
+/// Moves the receipt of the matching reminders forward; a failure that names a dead address
+/// (the first receipt to say so: a repeated webhook does not move the receipt again) also does
+/// what a synchronous dead-address refusal does, as of the receipt's time (the service's clock
+/// for Twilio, the provider's for Meta: a stage handed back is due from then on).
 async fn record_receipt(tx: &mut Tx, receipt: &Receipt) -> Result<u64, StoreError> {
     let set = format!(
         "UPDATE reminders SET receipt_status = $2, receipt_at = $3, receipt_error = $4 \
          WHERE channel = $5 AND ({STORED_RECEIPT_RANK}) < $1"
     );
     let sql = match &receipt.target {
-        ReceiptTarget::ProviderId(_) => format!("{set} AND provider_id = $6 RETURNING id"),
+        ReceiptTarget::ProviderId(_) => format!("{set} AND provider_id = $6 RETURNING id, case_id, stage"),
         ReceiptTarget::UpTo { .. } => {
             let Some(column) = contact_column(receipt.channel) else { return Ok(0) };
             format!(
                 "{set} AND status = 'sent' AND sent_at <= $7 AND case_id IN ( \
                    SELECT c.id FROM cases c JOIN invoices i ON i.id = c.invoice_id \
                    JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE d.{column} = $6) \
-                 RETURNING id"
+                 RETURNING id, case_id, stage"
             )
         }
     };
-    let query = sqlx::query_scalar::<_, i64>(&sql)
+    let query = sqlx::query_as::<_, (i64, i64, i32)>(&sql)
         .bind(receipt.status.rank())
         .bind(receipt.status.as_str())
         .bind(receipt.at)
@@ -73,17 +77,29 @@ async fn record_receipt(tx: &mut Tx, receipt: &Receipt) -> Result<u64, StoreErro
         ReceiptTarget::ProviderId(id) => query.bind(id),
         ReceiptTarget::UpTo { contact, watermark } => query.bind(contact).bind(*watermark),
     };
-    Ok(query.fetch_all(&mut **tx).await?.len() as u64)
+    let moved = query.fetch_all(&mut **tx).await?;
+    if receipt.unreachable && receipt.status == ReceiptStatus::Failed {
+        for &(reminder_id, case_id, stage) in &moved {
+            super::fallback::dead_after_sending(tx, reminder_id, case_id, stage, receipt.channel, receipt.at)
+                .await?;
+        }
+    }
+    Ok(moved.len() as u64)
 }
 
+/// A consent event already in the ledger (a retried webhook: the same subject, channel, kind,
+/// time and source) is not written again; the unique index `consents_once` says which.
+const ONCE: &str = "ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING";
+
+/// Appends `event` for every debtor it names; returns how many rows were new.
 async fn record_consent(tx: &mut Tx, event: &ConsentEvent, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let insert = "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
                   SELECT d.tenant, d.id, $1, $2, $3, $4, $5, $6 FROM debtors d";
     let sql = match &event.subject {
-        ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $7 AND d.id = $8"),
+        ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $7 AND d.id = $8 {ONCE}"),
         ConsentSubject::Contact(_) => {
             let Some(column) = contact_column(event.channel) else { return Ok(0) };
-            format!("{insert} WHERE d.{column} = $7")
+            format!("{insert} WHERE d.{column} = $7 {ONCE}")
         }
     };
     let query = sqlx::query(&sql)
@@ -122,7 +138,8 @@ pub(super) async fn intake_opt_ins<'a>(
          SELECT t.tenant, t.debtor_id, $5, t.kind, t.at, $6, t.detail, t.at \
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $7::text[]) AS t(tenant, debtor_id, kind, at, detail) \
          WHERE COALESCE((SELECT c.kind FROM consents c WHERE c.tenant = t.tenant AND c.debtor_id = t.debtor_id \
-           AND c.channel = $5 AND c.source = $6 ORDER BY c.at DESC, c.id DESC LIMIT 1), 'opt_out') <> t.kind",
+           AND c.channel = $5 AND c.source = $6 ORDER BY c.at DESC, c.id DESC LIMIT 1), 'opt_out') <> t.kind \
+         ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING",
     )
     .bind(latest.keys().map(|(t, _)| t.to_string()).collect::<Vec<_>>())
     .bind(latest.keys().map(|(_, d)| d.to_string()).collect::<Vec<_>>())
