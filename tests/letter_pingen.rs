@@ -2,7 +2,8 @@
 //! identity host, API and presigned upload URL: every role runs in-process (the API on a free
 //! port), a plan sends its first stage by letter, each letter is uploaded as a PDF and created
 //! with `auto_send`, and the reminder records Pingen's letter id. Pingen's signed webhooks then
-//! move the receipt (`sent`, `undeliverable` → failed); forged or unsigned calls get 401 and
+//! move the receipt (`sent`, `undeliverable` → failed, and a returned letter's address counts as
+//! dead, so its case escalates with no other channel left); forged or unsigned calls get 401 and
 //! change nothing, and events about unknown letters get 200 and change nothing. On the embedded
 //! default and on PostgreSQL + RabbitMQ.
 
@@ -12,6 +13,7 @@ use chrono::Duration as Days;
 use mahnwerk::app::{Role, Service};
 use mahnwerk::config::Config;
 use mahnwerk::demo::world;
+use mahnwerk::domain::CaseState;
 use mahnwerk::queue::{Queue, Topology};
 use mahnwerk::schedule::{Clock, ManualClock};
 use mahnwerk::store::{ReceiptStatus, ReminderStatus, ReminderView, Store};
@@ -237,6 +239,22 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     // A late `sent` does not undo the return.
     assert_eq!(call(&http, &base, &event("webhook_sent", &ids[1], None), Some(HOOK_KEY)).await, 200);
     assert_eq!(visible(store.as_ref()).await.2[0].receipt_status, Some(ReceiptStatus::Failed));
+    // The returned letter's address is dead and the plan has no other channel for the stage: the
+    // case escalates; the delivered one goes on.
+    let state = |number: &'static str| {
+        let store = store.clone();
+        async move { store.case_by_invoice(TENANT, number).await.unwrap().expect("the case exists").state }
+    };
+    eventually("the returned letter's case escalates", || async {
+        state("LTR-1").await == CaseState::Escalated
+    })
+    .await;
+    assert_eq!(state("LTR-0").await, CaseState::Reminding);
+    assert_eq!(
+        store.reminders_of(TENANT, "LTR-1").await.unwrap().len(),
+        1,
+        "no second letter to a dead address"
+    );
 
     stop_roles(trigger, roles).await;
 }

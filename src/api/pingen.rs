@@ -85,11 +85,14 @@ fn report_of(body: &[u8], now: DateTime<Utc>) -> Result<ProviderReport, ApiError
     let event: Event = serde_json::from_slice(body)
         .map_err(|e| ApiError::Malformed(format!("body: not a Pingen event: {e}")))?;
     let data = event.data;
-    let (status, failure) = match data.kind.as_str() {
-        "webhook_sent" => (ReceiptStatus::Sent, None),
-        "webhook_delivered" => (ReceiptStatus::Delivered, None),
-        "webhook_undeliverable" => (ReceiptStatus::Failed, Some("undeliverable")),
-        "webhook_issues" => (ReceiptStatus::Failed, Some("issues")),
+    // An undeliverable letter came back from the post: the address is dead, and the stage goes
+    // out on another channel. `issues` are Pingen's own (a PDF it cannot print or read), not the
+    // address's, so they are recorded only.
+    let (status, failure, unreachable) = match data.kind.as_str() {
+        "webhook_sent" => (ReceiptStatus::Sent, None, false),
+        "webhook_delivered" => (ReceiptStatus::Delivered, None, false),
+        "webhook_undeliverable" => (ReceiptStatus::Failed, Some("undeliverable"), true),
+        "webhook_issues" => (ReceiptStatus::Failed, Some("issues"), false),
         _ => return Ok(ProviderReport::default()),
     };
     let letter = data
@@ -113,6 +116,7 @@ fn report_of(body: &[u8], now: DateTime<Utc>) -> Result<ProviderReport, ApiError
             status,
             at,
             error,
+            unreachable,
         }],
         ..ProviderReport::default()
     })
@@ -178,9 +182,11 @@ mod tests {
             receipt.error.as_deref(),
             Some("undeliverable: Recipient could not be determined at the specified address.")
         );
+        assert!(receipt.unreachable, "a letter the post returned names a dead address");
         let issues =
             report_of(&event("webhook_issues", json!({"reason": "Content failed inspection"})), now).unwrap();
         assert_eq!(issues.receipts[0].error.as_deref(), Some("issues: Content failed inspection"));
+        assert!(!issues.receipts[0].unreachable, "Pingen's own issues say nothing of the address");
         let bare = report_of(&event("webhook_issues", json!({})), now).unwrap();
         assert_eq!(bare.receipts[0].error.as_deref(), Some("issues"));
     }

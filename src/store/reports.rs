@@ -145,6 +145,19 @@ pub(super) fn contact_column(channel: ChannelKind) -> Option<&'static str> {
     }
 }
 
+/// The debtor's address on `channel` as SQL over the `debtors` row `d`, written as
+/// [`Debtor::address_on`](crate::domain::Debtor::address_on) writes it (the form
+/// `debtors.unreachable` remembers a dead address in): the contact column, or for letters the
+/// postal address joined by ", " (NULL when there is none). The same SQL on both backends.
+pub(super) fn address_expression(channel: ChannelKind) -> String {
+    match contact_column(channel) {
+        Some(column) => format!("d.{column}"),
+        None => "d.address_line1 || ', ' || COALESCE(d.address_line2 || ', ', '') || d.postal_code \
+                 || ', ' || d.city || ', ' || d.country"
+            .to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

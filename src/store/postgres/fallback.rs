@@ -4,7 +4,7 @@
 
 use super::intake::event;
 use crate::domain::ChannelKind;
-use crate::store::reports::contact_column;
+use crate::store::reports::address_expression;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
@@ -74,9 +74,10 @@ pub(super) async fn dead_after_sending(
     channel: ChannelKind,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let Some(column) = contact_column(channel) else { return Ok(()) };
+    // A returned letter names the postal address dead, as a bounce names the email address.
+    let address = address_expression(channel);
     let sql = format!(
-        "SELECT d.{column} FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+        "SELECT {address} FROM cases c JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE c.id = $1"
     );
     let address: Option<Option<String>> =
