@@ -38,10 +38,29 @@ fn mahnwerk(dir: &Path) -> Command {
     command
 }
 
+/// The providers of a company that went live: Twilio, the WhatsApp Cloud API, the Send API.
+const PROVIDERS: &str = r#"
+[twilio]
+account_sid = "AC0123456789abcdef0123456789abcdef"
+auth_token = "twilio-auth-token-never-shown"
+from = "+4915799912345"
+
+[whatsapp]
+phone_number_id = "106540352242922"
+access_token = "meta-access-token-never-shown"
+
+[messenger]
+page_access_token = "page-token-never-shown"
+"#;
+
 /// Runs `mahnwerk --config … preview --channel <channel> --stage 2 <extra> --out <file>` and
 /// returns the file.
 fn preview(dir: &Path, channel: &str, extra: &[&str]) -> std::path::PathBuf {
-    std::fs::write(dir.join("mahnwerk.toml"), CONFIG).unwrap();
+    preview_with(dir, CONFIG, channel, extra)
+}
+
+fn preview_with(dir: &Path, config: &str, channel: &str, extra: &[&str]) -> std::path::PathBuf {
+    std::fs::write(dir.join("mahnwerk.toml"), config).unwrap();
     let out = dir.join(format!("preview-{channel}"));
     let output = mahnwerk(dir)
         .args(["--config", "mahnwerk.toml", "preview", "--channel", channel, "--stage", "2"])
@@ -205,4 +224,60 @@ fn postgres_without_a_links_secret_stops_at_startup() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("links.secret"), "{stderr}");
+}
+
+/// The preview of a provider's request, checked to hold no credential.
+fn provider_request(channel: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let file = preview_with(dir.path(), &format!("{CONFIG}{PROVIDERS}"), channel, &[]);
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(!text.contains("never-shown"), "no credential in the preview: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn with_twilio_configured_the_sms_preview_is_twilios_form() {
+    let request = provider_request("sms");
+    assert_eq!(request["method"], "POST");
+    assert_eq!(
+        request["url"],
+        "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json"
+    );
+    assert_eq!(request["content_type"], "application/x-www-form-urlencoded");
+    assert_eq!(request["headers"]["I-Twilio-Idempotency-Token"], "preview-sms");
+    let form = &request["body"];
+    assert_eq!(
+        (form["To"].as_str(), form["From"].as_str()),
+        (Some("+4915112345678"), Some("+4915799912345"))
+    );
+    let body = form["Body"].as_str().unwrap();
+    assert!(body.contains("RE-2026-0042"), "{body}");
+    assert_signed_pay_link(pay_link_in(body));
+}
+
+#[test]
+fn with_the_cloud_api_configured_the_whatsapp_preview_is_metas_request() {
+    let request = provider_request("whatsapp");
+    assert_eq!(request["url"], "https://graph.facebook.com/v25.0/106540352242922/messages");
+    assert_eq!(request["content_type"], "application/json");
+    let body = &request["body"];
+    assert_eq!(
+        (body["messaging_product"].as_str(), body["type"].as_str()),
+        (Some("whatsapp"), Some("template"))
+    );
+    assert_eq!(body["template"]["name"], "acme_mahnung_1");
+    assert_eq!(body["template"]["language"]["code"], "de");
+    let parameters = body["template"]["components"][0]["parameters"].as_array().unwrap();
+    assert!(parameters.iter().any(|p| p["text"] == "RE-2026-0042"), "{parameters:?}");
+}
+
+#[test]
+fn with_the_send_api_configured_the_messenger_preview_is_the_send_api_request() {
+    let request = provider_request("messenger");
+    assert_eq!(request["url"], "https://graph.facebook.com/v25.0/me/messages");
+    let body = &request["body"];
+    assert_eq!(body["messaging_type"], "UPDATE");
+    let text = body["message"]["text"].as_str().unwrap();
+    assert!(text.contains("RE-2026-0042"), "{text}");
+    assert_eq!(body["message"]["metadata"], "preview-messenger");
 }

@@ -21,6 +21,7 @@
 //! - [`sms_segments`]: GSM-7 / UCS-2 detection and SMS segment counting.
 //! - [`signature`]: webhook signature checks for Meta, Twilio and Pingen.
 //! - [`rate_limit`]: a token bucket that keeps any transport within its provider's rate limit.
+//! - [`request`]: the request an HTTP provider transport would send, for previews.
 
 pub mod capabilities;
 pub mod creditor_reference;
@@ -35,6 +36,7 @@ pub mod letter;
 pub mod message;
 pub mod messenger;
 pub mod rate_limit;
+pub mod request;
 pub mod sandbox;
 pub mod signature;
 pub mod sms;
@@ -50,6 +52,7 @@ pub use message::{
     WhatsappTemplate, WindowClock,
 };
 pub use rate_limit::{RateLimit, RateLimitError, RateLimited};
+pub use request::ProviderRequest;
 
 use async_trait::async_trait;
 

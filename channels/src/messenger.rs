@@ -37,7 +37,9 @@ use crate::error::check_idempotency_key;
 pub use crate::graph::GraphSettingsError;
 use crate::graph::{self, MessagesEndpoint, Verdict};
 use crate::message::{within_service_window, WindowClock};
-use crate::{http, Channel, ChannelKind, MessengerMessage, OutgoingMessage, SendError, SendReceipt};
+use crate::{
+    http, Channel, ChannelKind, MessengerMessage, OutgoingMessage, ProviderRequest, SendError, SendReceipt,
+};
 
 /// How to reach the Send API. Deserialises from config with `page_id` `me` (the page the token
 /// belongs to), `base_url` `https://graph.facebook.com`, `api_version` `v25.0` and `timeout` 30
@@ -119,6 +121,29 @@ impl MessengerSend {
         self.clock = clock;
         self
     }
+
+    /// The request [`send`](Channel::send) would make for `message`, or why it would refuse it.
+    pub fn request(
+        &self,
+        idempotency_key: &str,
+        message: &OutgoingMessage,
+    ) -> Result<ProviderRequest, SendError> {
+        let OutgoingMessage::Messenger(messenger) = message else {
+            return Err(SendError::wrong_medium(ChannelKind::Messenger, message.kind()));
+        };
+        check_idempotency_key(idempotency_key)?;
+        check(messenger, self.clock.now())?;
+        Ok(ProviderRequest::post_json(self.endpoint.url(), payload(idempotency_key, messenger)))
+    }
+}
+
+/// The Send API body for `message` (already checked).
+fn payload(idempotency_key: &str, message: &MessengerMessage) -> serde_json::Value {
+    json!({
+        "recipient": {"id": message.psid},
+        "messaging_type": "UPDATE",
+        "message": {"text": message.text, "metadata": idempotency_key},
+    })
 }
 
 /// Refuses before any request what Meta would refuse.
@@ -160,11 +185,7 @@ impl Channel for MessengerSend {
         };
         check_idempotency_key(idempotency_key)?;
         check(messenger, self.clock.now())?;
-        let body = json!({
-            "recipient": {"id": messenger.psid},
-            "messaging_type": "UPDATE",
-            "message": {"text": messenger.text, "metadata": idempotency_key},
-        });
+        let body = payload(idempotency_key, messenger);
 
         let (status, reply) = self.endpoint.post("messenger", &body, messenger_codes).await?;
         Ok(match serde_json::from_slice::<Sent>(&reply) {

@@ -24,7 +24,9 @@ use crate::error::check_idempotency_key;
 pub use crate::graph::GraphSettingsError;
 use crate::graph::{self, MessagesEndpoint, Verdict};
 use crate::message::{check_e164, within_service_window, WindowClock};
-use crate::{http, Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt, WhatsappMessage};
+use crate::{
+    http, Channel, ChannelKind, OutgoingMessage, ProviderRequest, SendError, SendReceipt, WhatsappMessage,
+};
 
 /// Characters in a free-text message.
 const MAX_TEXT_CHARS: usize = 4096;
@@ -103,6 +105,20 @@ impl WhatsappCloud {
     pub fn with_clock(mut self, clock: WindowClock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// The request [`send`](Channel::send) would make for `message`, or why it would refuse it.
+    pub fn request(
+        &self,
+        idempotency_key: &str,
+        message: &OutgoingMessage,
+    ) -> Result<ProviderRequest, SendError> {
+        let OutgoingMessage::Whatsapp(whatsapp) = message else {
+            return Err(SendError::wrong_medium(ChannelKind::Whatsapp, message.kind()));
+        };
+        check_idempotency_key(idempotency_key)?;
+        let body = payload(idempotency_key, whatsapp, self.clock.now())?;
+        Ok(ProviderRequest::post_json(self.endpoint.url(), body))
     }
 }
 

@@ -2,7 +2,10 @@
 //! creditor, plan and links exactly as the channel worker renders it, and written by the same
 //! sandbox writer the embedded mode uses: the `.eml` file for email, the outbox JSON line for
 //! SMS, WhatsApp and Messenger (`{"idempotency_key", "at", "kind", "message"}`), the PDF for a
-//! letter. How a creditor checks its templates before going live.
+//! letter. Where Twilio, the WhatsApp Cloud API or the Messenger Send API is configured, the
+//! preview is instead the request that provider would receive (`{"method", "url",
+//! "content_type", "headers", "body"}`, without credentials). How a creditor checks its templates
+//! before going live.
 
 use super::links::Links;
 use crate::config::Config;
@@ -65,14 +68,22 @@ pub async fn preview(
             sandbox.send(key, &message).await.map_err(|e| anyhow::anyhow!("printing the letter: {e}"))?;
             sandbox.letter_path(key).context("a letter sandbox prints PDFs")?
         }
-        kind => {
-            let sandbox = SandboxChannel::new(kind, scratch.path());
-            sandbox
-                .send(key, &message)
-                .await
-                .map_err(|e| anyhow::anyhow!("writing the {kind} message: {e}"))?;
-            sandbox.path().to_owned()
-        }
+        kind => match provider_request(config, kind, key, &message)? {
+            Some(request) => {
+                let json = serde_json::to_string_pretty(&request).context("writing the request")?;
+                let path = scratch.path().join("request.json");
+                std::fs::write(&path, json + "\n").context("writing the request")?;
+                path
+            }
+            None => {
+                let sandbox = SandboxChannel::new(kind, scratch.path());
+                sandbox
+                    .send(key, &message)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("writing the {kind} message: {e}"))?;
+                sandbox.path().to_owned()
+            }
+        },
     };
     std::fs::copy(&written, &options.out).with_context(|| format!("writing {}", options.out.display()))?;
     Ok(format!(
@@ -84,6 +95,35 @@ pub async fn preview(
         job.tenant,
         options.out.display()
     ))
+}
+
+/// The request the configured provider of `kind` (Twilio, WhatsApp Cloud API, Messenger Send
+/// API) would receive for `message`; `None` when the channel goes to the sandbox.
+fn provider_request(
+    config: &Config,
+    kind: ChannelKind,
+    key: &str,
+    message: &mahnwerk_channels::OutgoingMessage,
+) -> anyhow::Result<Option<mahnwerk_channels::ProviderRequest>> {
+    use mahnwerk_channels::{messenger::MessengerSend, sms::TwilioSms, whatsapp::WhatsappCloud};
+    let request = match kind {
+        ChannelKind::Sms => match &config.twilio {
+            Some(settings) => TwilioSms::new(settings).context("in [twilio]")?.request(key, message),
+            None => return Ok(None),
+        },
+        ChannelKind::Whatsapp => match &config.whatsapp {
+            Some(settings) => WhatsappCloud::new(settings).context("in [whatsapp]")?.request(key, message),
+            None => return Ok(None),
+        },
+        ChannelKind::Messenger => match &config.messenger {
+            Some(settings) => MessengerSend::new(settings).context("in [messenger]")?.request(key, message),
+            None => return Ok(None),
+        },
+        ChannelKind::Email | ChannelKind::Letter => return Ok(None),
+    };
+    request
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("the {kind} provider would refuse this reminder: {}", e.reason()))
 }
 
 fn parse<T>(what: &str, result: Result<T, crate::domain::Invalid>) -> anyhow::Result<T> {

@@ -22,7 +22,7 @@ use crate::error::check_idempotency_key;
 use crate::http;
 use crate::message::check_e164;
 use crate::sms_segments::SmsCount;
-use crate::{Channel, ChannelKind, OutgoingMessage, SendError, SendReceipt, SmsMessage};
+use crate::{Channel, ChannelKind, OutgoingMessage, ProviderRequest, SendError, SendReceipt, SmsMessage};
 
 /// The header carrying the idempotency key; see the module documentation for what it does not do.
 pub const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
@@ -168,6 +168,23 @@ impl TwilioSms {
             status_callback: settings.status_callback.clone(),
             max_segments: settings.max_segments,
         })
+    }
+
+    /// The request [`send`](Channel::send) would make for `message` (without the basic-auth
+    /// credentials), or why it would refuse it.
+    pub fn request(
+        &self,
+        idempotency_key: &str,
+        message: &OutgoingMessage,
+    ) -> Result<ProviderRequest, SendError> {
+        let OutgoingMessage::Sms(sms) = message else {
+            return Err(SendError::wrong_medium(ChannelKind::Sms, message.kind()));
+        };
+        check_idempotency_key(idempotency_key)?;
+        self.check(sms)?;
+        let mut request = ProviderRequest::post_form(self.endpoint.as_str(), &self.form(sms));
+        request.headers.insert(IDEMPOTENCY_HEADER, idempotency_key.to_owned());
+        Ok(request)
     }
 
     /// The form fields of one message, in the order Twilio documents them.
