@@ -177,7 +177,7 @@ pub(crate) fn classify(
             status.as_u16(),
             http::redact(&http::excerpt(&String::from_utf8_lossy(body), 200))
         );
-        return by_status(status, retry_after, reason);
+        return http::by_status(status, retry_after, reason);
     };
     let known = error.code.and_then(|code| specific(code, error.error_subcode).or_else(|| common(code)));
     let mut reason = format!("{provider} answered HTTP {}", status.as_u16());
@@ -203,18 +203,7 @@ pub(crate) fn classify(
         Some((Verdict::Retry, _)) => SendError::transient(reason),
         Some((Verdict::GiveUp, _)) => SendError::permanent(reason),
         Some((Verdict::Unreachable, _)) => SendError::unreachable(reason),
-        None => by_status(status, retry_after, reason),
-    }
-}
-
-/// For replies whose code says nothing: 429 waits, 5xx retries, the rest is final.
-fn by_status(status: StatusCode, retry_after: Option<Duration>, reason: String) -> SendError {
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        SendError::rate_limited(retry_after.unwrap_or(http::DEFAULT_RATE_LIMIT_WAIT), reason)
-    } else if status.is_server_error() {
-        SendError::transient(reason)
-    } else {
-        SendError::permanent(reason)
+        None => http::by_status(status, retry_after, reason),
     }
 }
 

@@ -127,6 +127,22 @@ pub(crate) fn default_timeout() -> Duration {
     DEFAULT_TIMEOUT
 }
 
+/// For replies whose body says nothing more specific: 429 waits (`Retry-After`, else
+/// [`DEFAULT_RATE_LIMIT_WAIT`]), 5xx retries, the rest is final.
+pub(crate) fn by_status(
+    status: reqwest::StatusCode,
+    retry_after: Option<Duration>,
+    reason: String,
+) -> SendError {
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        SendError::rate_limited(retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT), reason)
+    } else if status.is_server_error() {
+        SendError::transient(reason)
+    } else {
+        SendError::permanent(reason)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use reqwest::header::HeaderValue;

@@ -190,11 +190,7 @@ impl Templates {
         now: DateTime<Utc>,
     ) -> Result<OutgoingMessage, RenderError> {
         let (tenant, language, tone) = (&job.tenant, &job.debtor.language, job.tone);
-        let text = |name: &'static str| -> Result<(String, String), RenderError> {
-            let found = self.find(tenant, language, name, tone).ok_or(RenderError::MissingTemplate(name))?;
-            let vars = Vars::of(job, creditor, &found.language, links, now);
-            Ok((self.render(&found, &vars)?.trim().to_owned(), found.language))
-        };
+        let text = |name: &'static str| self.text(name, job, creditor, links, now);
         let debtor = &job.debtor;
         Ok(match job.channel {
             ChannelKind::Email => {
@@ -267,6 +263,23 @@ impl Templates {
         })
     }
 
+    /// Template `name` rendered for `job` in the debtor's language (or the nearest there is),
+    /// trimmed, with the language it was written in.
+    fn text(
+        &self,
+        name: &'static str,
+        job: &DeliveryJob,
+        creditor: &Creditor,
+        links: &Links,
+        now: DateTime<Utc>,
+    ) -> Result<(String, String), RenderError> {
+        let found = self
+            .find(&job.tenant, &job.debtor.language, name, job.tone)
+            .ok_or(RenderError::MissingTemplate(name))?;
+        let vars = Vars::of(job, creditor, &found.language, links, now);
+        Ok((self.render(&found, &vars)?.trim().to_owned(), found.language))
+    }
+
     /// The letter for `job` and the language its body was written in. Without a postal address
     /// (only when attached to an email) the address field holds the debtor's name alone.
     fn letter(
@@ -276,12 +289,7 @@ impl Templates {
         links: &Links,
         now: DateTime<Utc>,
     ) -> Result<(LetterMessage, String), RenderError> {
-        let (tenant, language, tone) = (&job.tenant, &job.debtor.language, job.tone);
-        let text = |name: &'static str| -> Result<(String, String), RenderError> {
-            let found = self.find(tenant, language, name, tone).ok_or(RenderError::MissingTemplate(name))?;
-            let vars = Vars::of(job, creditor, &found.language, links, now);
-            Ok((self.render(&found, &vars)?.trim().to_owned(), found.language))
-        };
+        let text = |name: &'static str| self.text(name, job, creditor, links, now);
         let debtor = &job.debtor;
         let mut recipient_lines = vec![debtor.name.clone()];
         if let Some(address) = &debtor.address {

@@ -492,13 +492,7 @@ fn classify(what: &str, status: StatusCode, retry_after: Option<Duration>, body:
         _ => http::redact(&http::excerpt(&String::from_utf8_lossy(body), 200)),
     };
     let reason = format!("{what} answered HTTP {}: {detail}", status.as_u16());
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        SendError::rate_limited(retry_after.unwrap_or(http::DEFAULT_RATE_LIMIT_WAIT), reason)
-    } else if status.is_server_error() {
-        SendError::transient(reason)
-    } else {
-        SendError::permanent(reason)
-    }
+    http::by_status(status, retry_after, reason)
 }
 
 #[cfg(test)]
