@@ -43,14 +43,7 @@ fn form(request: &Request) -> Vec<(String, String)> {
 /// A token, an upload URL on the same server, an accepted upload; the create answer is given.
 async fn pingen(create: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/auth/access-tokens"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"token_type": "Bearer", "access_token": "tok-1", "expires_in": 43200})),
-        )
-        .mount(&server)
-        .await;
+    grant_tokens(&server, "tok-1").await;
     let upload = format!("{}/upload/abc123?X-Amz-Signature=presigned", server.uri());
     Mock::given(method("GET"))
         .and(path("/file-upload"))
@@ -66,6 +59,18 @@ async fn pingen(create: ResponseTemplate) -> MockServer {
         .await;
     Mock::given(method("POST")).and(path(LETTERS)).respond_with(create).mount(&server).await;
     server
+}
+
+/// Pingen's identity endpoint, granting `token` for twelve hours to every request.
+async fn grant_tokens(server: &MockServer, token: &str) {
+    Mock::given(method("POST"))
+        .and(path("/auth/access-tokens"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"token_type": "Bearer", "access_token": token, "expires_in": 43200})),
+        )
+        .mount(server)
+        .await;
 }
 
 fn created() -> ResponseTemplate {
@@ -203,15 +208,8 @@ async fn a_token_refused_mid_way_is_renewed_once() {
 
 #[tokio::test]
 async fn a_token_refused_twice_is_permanent() {
-    let server = pingen(created()).await;
-    server.reset().await;
-    Mock::given(method("POST"))
-        .and(path("/auth/access-tokens"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"access_token": "t", "expires_in": 43200})),
-        )
-        .mount(&server)
-        .await;
+    let server = MockServer::start().await;
+    grant_tokens(&server, "t").await;
     Mock::given(method("GET"))
         .and(path("/file-upload"))
         .respond_with(
@@ -284,15 +282,8 @@ async fn a_refused_letter_is_permanent_with_pingens_reason() {
 
 #[tokio::test]
 async fn a_refused_upload_is_retried_with_a_fresh_url() {
-    let server = pingen(created()).await;
-    server.reset().await;
-    Mock::given(method("POST"))
-        .and(path("/auth/access-tokens"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"access_token": "t", "expires_in": 43200})),
-        )
-        .mount(&server)
-        .await;
+    let server = MockServer::start().await;
+    grant_tokens(&server, "t").await;
     Mock::given(method("GET"))
         .and(path("/file-upload"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"attributes": {
