@@ -9,6 +9,12 @@ use mahnwerk::schedule::SystemClock;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// mimalloc instead of glibc's malloc: the service allocates many small buffers on one thread
+/// and frees them on another (frames, rows, rendered messages), where glibc's arenas spent a
+/// sixth of the service's CPU under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "mahnwerk", version, about = "Omnichannel dunning worker")]
 struct Cli {

@@ -99,3 +99,26 @@ async fn an_unwritable_outbox_is_transient() {
 
     assert!(matches!(err, SendError::Transient { .. }), "{err:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_sends_at_once_from_clones_each_leave_one_whole_file() {
+    let outbox = tempfile::tempdir().unwrap();
+    let email = SandboxEmail::new(outbox.path());
+
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let email = email.clone();
+        sends.spawn(async move { email.send(&format!("r-{i}"), &reminder(&format!("subject {i}"))).await });
+    }
+    while let Some(sent) = sends.join_next().await {
+        sent.unwrap().unwrap();
+    }
+
+    let names: Vec<String> = std::fs::read_dir(outbox.path().join("email"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names.len(), 200, "one file per key and no temporary files: {names:?}");
+    let data = std::fs::read_to_string(outbox.path().join("email/r-137.eml")).unwrap();
+    assert_eq!(mime::parse(&data).decoded_header("Subject").as_deref(), Some("subject 137"));
+}

@@ -1,5 +1,6 @@
-//! RabbitMQ implementation of [`Queue`] over lapin: one connection, one publisher channel in
-//! confirm mode (behind a mutex), one channel per consumer. A broken connection is replaced with
+//! RabbitMQ implementation of [`Queue`] over lapin: one connection, a few publisher channels in
+//! confirm mode (each behind a mutex, so that the dispatcher and the event relay publish side by
+//! side instead of one waiting out the other's confirms), one channel per consumer. A broken connection is replaced with
 //! exponential backoff (100 ms doubling to 5 s) for up to [`AmqpOptions::reconnect_timeout`];
 //! a publish that was cut off is sent again whole once reconnected (at-least-once).
 
@@ -19,7 +20,7 @@ use lapin::{
     ExchangeKind,
 };
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -28,6 +29,9 @@ use tokio::time::Instant;
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(100);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
 const PERSISTENT: u8 = 2;
+/// Publisher channels per connection: one each for the roles that publish at once (dispatcher,
+/// event relay, intake's dead-lettering, `enqueue`), so none waits for another's confirms.
+const PUBLISHER_CHANNELS: usize = 4;
 
 /// Tuning for [`AmqpQueue`].
 #[derive(Clone, Debug)]
@@ -52,7 +56,10 @@ pub struct AmqpQueue {
     topology: Topology,
     options: AmqpOptions,
     connection: Mutex<Option<Arc<Connection>>>,
-    publisher: Mutex<Option<Channel>>,
+    /// Opened on first use; a publish takes a free one. Messages of one publish go out on one
+    /// channel, in order.
+    publishers: Vec<Mutex<Option<Channel>>>,
+    next_publisher: AtomicUsize,
 }
 
 impl AmqpQueue {
@@ -70,8 +77,14 @@ impl AmqpQueue {
         let uri = url
             .parse::<AMQPUri>()
             .map_err(|error| QueueError::Other(format!("invalid AMQP URL: {error}")))?;
-        let queue =
-            Self { uri, topology, options, connection: Mutex::new(None), publisher: Mutex::new(None) };
+        let queue = Self {
+            uri,
+            topology,
+            options,
+            connection: Mutex::new(None),
+            publishers: (0..PUBLISHER_CHANNELS).map(|_| Mutex::new(None)).collect(),
+            next_publisher: AtomicUsize::new(0),
+        };
         queue.connection(&mut queue.backoff()).await?;
         Ok(queue)
     }
@@ -82,12 +95,27 @@ impl AmqpQueue {
 
     /// Closes the connection gracefully (consumers end with `None`). Later calls reconnect.
     pub async fn close(&self) {
-        self.publisher.lock().await.take();
+        for publisher in &self.publishers {
+            publisher.lock().await.take();
+        }
         if let Some(connection) = self.connection.lock().await.take() {
             if let Err(error) = connection.close(200, "bye".into()).await {
                 tracing::debug!(%error, "closing the RabbitMQ connection");
             }
         }
+    }
+
+    /// A publisher channel slot no other publish holds, or, when all are busy, the next one in
+    /// turn once it is free.
+    async fn publisher_slot(&self) -> tokio::sync::MutexGuard<'_, Option<Channel>> {
+        let start = self.next_publisher.fetch_add(1, Ordering::Relaxed);
+        let count = self.publishers.len();
+        for offset in 0..count {
+            if let Ok(slot) = self.publishers[(start + offset) % count].try_lock() {
+                return slot;
+            }
+        }
+        self.publishers[start % count].lock().await
     }
 
     fn backoff(&self) -> Backoff {
@@ -216,7 +244,7 @@ impl Queue for AmqpQueue {
         let exchange = short(exchange)?;
         let batch = messages.iter().map(Outgoing::new).collect::<Result<Vec<_>, _>>()?;
         let mut backoff = self.backoff();
-        let mut slot = self.publisher.lock().await;
+        let mut slot = self.publisher_slot().await;
         loop {
             let (connection, channel) = self.publisher_channel(&mut slot, &mut backoff).await?;
             let attempt = tokio::time::timeout(

@@ -82,27 +82,41 @@ impl Scheduler {
     /// Dispatches up to one batch of due reminders and publishes up to one batch of stored
     /// events (outcomes, escalations) to the events exchange.
     pub async fn dispatch_step(&self) -> anyhow::Result<StepOutcome> {
-        let now = self.clock.now();
-        let (store, queue) = (self.store.as_ref(), self.queue.as_ref());
-        let reminders_dispatched = dispatch_due(store, queue, &self.topology, now, BATCH).await?;
-        let events_published = relay_events(store, queue, &self.topology, now, BATCH).await?;
+        let reminders_dispatched = self.dispatch_reminders().await?;
+        let events_published = self.relay_events().await?;
         Ok(StepOutcome { reminders_dispatched, events_published, ..StepOutcome::default() })
     }
 
-    /// Plans and dispatches concurrently until shutdown. Errors (database or broker away) are
-    /// logged and retried with backoff; the role only ends on shutdown.
+    /// Dispatches up to one batch of due reminders to their channels' queues.
+    pub async fn dispatch_reminders(&self) -> anyhow::Result<usize> {
+        dispatch_due(self.store.as_ref(), self.queue.as_ref(), &self.topology, self.clock.now(), BATCH).await
+    }
+
+    /// Publishes up to one batch of stored events to the events exchange.
+    pub async fn relay_events(&self) -> anyhow::Result<usize> {
+        relay_events(self.store.as_ref(), self.queue.as_ref(), &self.topology, self.clock.now(), BATCH).await
+    }
+
+    /// Plans, dispatches and relays events concurrently until shutdown: three loops, so that a
+    /// backlog of events never holds up reminders whose send time has come (each loop waits for
+    /// its own broker confirms). Errors (database or broker away) are logged and retried with
+    /// backoff; the role only ends on shutdown.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let this = Arc::new(self);
-        let (planner, dispatcher) = (Arc::clone(&this), Arc::clone(&this));
+        let (planner, dispatcher, relay) = (Arc::clone(&this), Arc::clone(&this), Arc::clone(&this));
         let planning = repeat("planning", shutdown.clone(), this.idle_poll, move || {
             let planner = Arc::clone(&planner);
             async move { planner.plan_step().await.map(|outcome| outcome.work()) }
         });
-        let dispatching = repeat("dispatching", shutdown, this.idle_poll, move || {
+        let dispatching = repeat("dispatching", shutdown.clone(), this.idle_poll, move || {
             let dispatcher = Arc::clone(&dispatcher);
-            async move { dispatcher.dispatch_step().await.map(|outcome| outcome.work()) }
+            async move { dispatcher.dispatch_reminders().await }
         });
-        tokio::join!(planning, dispatching);
+        let relaying = repeat("relaying events", shutdown, this.idle_poll, move || {
+            let relay = Arc::clone(&relay);
+            async move { relay.relay_events().await }
+        });
+        tokio::join!(planning, dispatching, relaying);
         Ok(())
     }
 }

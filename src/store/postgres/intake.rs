@@ -9,7 +9,7 @@ use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Postgres, Transaction};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 type Tx = Transaction<'static, Postgres>;
@@ -73,7 +73,7 @@ async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<Intak
         .await?;
     // Debtors must exist before their invoices, but their data are only taken from new invoices
     // (below), so a replayed (duplicate) message changes nothing.
-    upsert_debtors(tx, invoices.iter().copied(), now, false).await?;
+    let fresh_debtors = upsert_debtors(tx, invoices.iter().copied(), now, false).await?;
 
     // First occurrence of each (tenant, number) in the run, in key order.
     let mut firsts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
@@ -107,11 +107,23 @@ async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<Intak
         inserted.iter().map(|(id, tenant, number)| ((tenant.as_str(), number.as_str()), *id)).collect();
     insert_lines_and_cases(tx, &invoices, &order, &ids).await?;
     // In the order of the commands, as on SQLite: the last new invoice's debtor data win.
-    let created = invoices.iter().enumerate().filter_map(|(idx, arrival)| {
-        let key = (arrival.0.tenant.as_str(), arrival.0.number.as_str());
-        (firsts.get(&key) == Some(&idx) && ids.contains_key(&key)).then_some(*arrival)
-    });
-    upsert_debtors(tx, created.clone(), now, true).await?;
+    let is_created = |idx: usize, (invoice, _, _): &Arrival<'_>| {
+        let key = (invoice.tenant.as_str(), invoice.number.as_str());
+        firsts.get(&key) == Some(&idx) && ids.contains_key(&key)
+    };
+    let created = invoices.iter().enumerate().filter(|(idx, a)| is_created(*idx, a)).map(|(_, a)| *a);
+    // A debtor inserted just now already holds its last invoice's data when that invoice is a new
+    // one: writing the same row again would only cost a second row version.
+    let mut last_of_debtor: HashMap<(&str, &str), usize> = HashMap::new();
+    for (idx, (invoice, _, _)) in invoices.iter().enumerate() {
+        last_of_debtor.insert((invoice.tenant.as_str(), invoice.debtor.id.as_str()), idx);
+    }
+    let up_to_date = |(invoice, _, _): &Arrival<'_>| {
+        let key = (invoice.tenant.as_str(), invoice.debtor.id.as_str());
+        fresh_debtors.contains(&(key.0.to_owned(), key.1.to_owned()))
+            && last_of_debtor.get(&key).is_some_and(|&last| is_created(last, &invoices[last]))
+    };
+    upsert_debtors(tx, created.clone().filter(|a| !up_to_date(a)), now, true).await?;
     super::reports::intake_opt_ins(tx, created.map(|(invoice, _, at)| (invoice, at))).await?;
 
     Ok(invoices
@@ -179,19 +191,20 @@ async fn insert_lines_and_cases(
 }
 
 /// Inserts the debtors of these invoices that are new, in key order; with `overwrite`, existing
-/// debtors take these data, the last invoice's for a debtor winning.
+/// debtors take these data, the last invoice's for a debtor winning. Returns the (tenant, id) of
+/// the debtors inserted (without `overwrite`; with it, of every debtor written).
 async fn upsert_debtors<'a>(
     tx: &mut Tx,
     invoices: impl Iterator<Item = Arrival<'a>>,
     now: DateTime<Utc>,
     overwrite: bool,
-) -> Result<(), StoreError> {
+) -> Result<HashSet<(String, String)>, StoreError> {
     let mut latest = BTreeMap::new();
     for (invoice, _, _) in invoices {
         latest.insert((invoice.tenant.as_str(), invoice.debtor.id.as_str()), &invoice.debtor);
     }
     if latest.is_empty() {
-        return Ok(());
+        return Ok(HashSet::new());
     }
     let col = |f: &dyn Fn(&crate::domain::Debtor) -> Option<String>| -> Vec<Option<String>> {
         latest.values().map(|d| f(d)).collect()
@@ -215,9 +228,9 @@ async fn upsert_debtors<'a>(
          SELECT t.*, $17 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
            $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::text[], \
            $15::text[], $16::text[]) AS t \
-         ON CONFLICT (tenant, id) {on_conflict}"
+         ON CONFLICT (tenant, id) {on_conflict} RETURNING tenant, id"
     );
-    sqlx::query(&sql)
+    let written: Vec<(String, String)> = sqlx::query_as(&sql)
         .bind(latest.keys().map(|(t, _)| t.to_string()).collect::<Vec<_>>())
         .bind(latest.keys().map(|(_, id)| id.to_string()).collect::<Vec<_>>())
         .bind(col(&|d| Some(d.kind.as_str().to_owned())))
@@ -235,9 +248,9 @@ async fn upsert_debtors<'a>(
         .bind(address(&|a| Some(a.city.clone())))
         .bind(address(&|a| Some(a.country.to_string())))
         .bind(now)
-        .execute(&mut **tx)
+        .fetch_all(&mut **tx)
         .await?;
-    Ok(())
+    Ok(written.into_iter().collect())
 }
 
 /// The invoice and case a payment or cancellation refers to, with the case row locked.
