@@ -16,9 +16,14 @@ pub struct Sent {
 pub struct SendLog(Arc<Mutex<Vec<Sent>>>);
 
 impl SendLog {
-    /// Everything sent since the last call.
+    /// Everything sent since the last call, in the order of the reminders' keys rather than the
+    /// order the sends finished in (concurrent sends finish in an order the threads decide): the
+    /// debtors answer in this order, each drawing from the seeded generator, so a seed gives the
+    /// same year every time.
     pub fn take(&self) -> Vec<Sent> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+        let mut sent = std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));
+        sent.sort_by(|a, b| (parse_key(&a.key), &a.key).cmp(&(parse_key(&b.key), &b.key)));
+        sent
     }
 }
 
