@@ -1,8 +1,9 @@
 //! RabbitMQ implementation of [`Queue`] over lapin: one connection, a few publisher channels in
 //! confirm mode (each behind a mutex, so that the dispatcher and the event relay publish side by
-//! side instead of one waiting out the other's confirms), one channel per consumer. A broken connection is replaced with
-//! exponential backoff (100 ms doubling to 5 s) for up to [`AmqpOptions::reconnect_timeout`];
-//! a publish that was cut off is sent again whole once reconnected (at-least-once).
+//! side instead of one waiting out the other's confirms), one channel per consumer. A broken
+//! connection is replaced with exponential backoff (100 ms doubling to 5 s) for up to
+//! [`AmqpOptions::reconnect_timeout`]; a publish that was cut off is sent again whole once
+//! reconnected (at-least-once).
 
 use crate::queue::{Ack, Consumer, Delivery, ExchangeType, Message, Queue, QueueError, Topology};
 use async_trait::async_trait;
