@@ -20,7 +20,7 @@ use mahnwerk::store::{ReceiptStatus, ReminderStatus, ReminderView, Store};
 use mahnwerk_channels::signature::pingen_signature;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use support::scenario::{eventually, json as message, quiet, stop_roles};
+use support::scenario::{eventually, json as message, quiet, service_config, stop_roles};
 use support::servers::Backend;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -31,16 +31,8 @@ const LETTERS: &str = "/organisations/0c9e3d2a-7b1f-4c8e-9d6a-5f4e3b2a1c0d/deliv
 const HOOK_KEY: &str = "pingen-hook-key";
 
 fn config(pingen: &MockServer, namespace: &str, outbox: &std::path::Path) -> Config {
-    let text = format!(
+    let rest = format!(
         r#"
-namespace = "{namespace}"
-outbox_dir = "{outbox}"
-poll_interval_ms = 20
-policy = "fixed"
-
-[http]
-listen = "127.0.0.1:0"
-
 [pingen]
 client_id = "client-9"
 client_secret = "client-secret-9"
@@ -66,12 +58,9 @@ wait_days = 0
 tone = "friendly"
 channels = ["letter"]
 "#,
-        outbox = outbox.display(),
         base = pingen.uri()
     );
-    let config: Config = toml::from_str(&text).expect("a valid config");
-    config.validate().expect("valid");
-    config
+    service_config(namespace, outbox, &rest)
 }
 
 fn invoice(i: usize) -> Value {

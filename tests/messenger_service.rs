@@ -15,23 +15,15 @@ use mahnwerk::schedule::{Clock, ManualClock};
 use mahnwerk::store::{Inbound, ProviderReport, ReminderStatus};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use support::scenario::{eventually, json as message, quiet, stop_roles};
+use support::scenario::{eventually, json as message, quiet, service_config, stop_roles};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const MESSAGES: &str = "/v25.0/me/messages";
 
 fn config(meta: &MockServer, namespace: &str, outbox: &std::path::Path) -> Config {
-    let text = format!(
+    let rest = format!(
         r#"
-namespace = "{namespace}"
-outbox_dir = "{outbox}"
-poll_interval_ms = 20
-policy = "fixed"
-
-[http]
-listen = "127.0.0.1:0"
-
 [messenger]
 page_access_token = "EAAP-token"
 base_url = "{base}"
@@ -52,12 +44,9 @@ wait_days = 0
 tone = "friendly"
 channels = ["messenger", "letter"]
 "#,
-        outbox = outbox.display(),
         base = meta.uri()
     );
-    let config: Config = toml::from_str(&text).expect("a valid config");
-    config.validate().expect("valid");
-    config
+    service_config(namespace, outbox, &rest)
 }
 
 fn invoice(i: usize, psid: &str) -> Value {

@@ -20,7 +20,7 @@ use mahnwerk_channels::signature::{meta_signature, twilio_signature};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use support::scenario::{eventually, json as message, quiet, stop_roles};
+use support::scenario::{eventually, json as message, quiet, service_config, stop_roles};
 use support::servers::Backend;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -32,16 +32,8 @@ const SID: &str = "SM0042";
 const TENANT: &str = "receipts";
 
 fn config(twilio: &MockServer, namespace: &str, outbox: &std::path::Path) -> Config {
-    let text = format!(
+    let rest = format!(
         r#"
-namespace = "{namespace}"
-outbox_dir = "{outbox}"
-poll_interval_ms = 20
-policy = "fixed"
-
-[http]
-listen = "127.0.0.1:0"
-
 [meta]
 app_secret = "{APP_SECRET}"
 verify_token = "verify-me"
@@ -68,10 +60,9 @@ wait_days = 7
 tone = "firm"
 channels = ["sms"]
 "#,
-        outbox = outbox.display(),
         base = twilio.uri()
     );
-    toml::from_str(&text).expect("a valid config")
+    service_config(namespace, outbox, &rest)
 }
 
 /// Plays Twilio and Meta calling the API.

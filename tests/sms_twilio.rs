@@ -13,7 +13,7 @@ use mahnwerk::schedule::{Clock, ManualClock};
 use mahnwerk::store::ReminderStatus;
 use serde_json::json;
 use std::sync::Arc;
-use support::scenario::{eventually, json as message, quiet, stop_roles};
+use support::scenario::{eventually, json as message, quiet, service_config, stop_roles};
 use support::servers::Backend;
 use wiremock::matchers::{basic_auth, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -22,16 +22,8 @@ const MESSAGES: &str = "/2010-04-01/Accounts/AC0123/Messages.json";
 const REFUSED: &str = "+4915100000003";
 
 fn config(twilio: &MockServer, namespace: &str, outbox: &std::path::Path) -> Config {
-    let text = format!(
+    let rest = format!(
         r#"
-namespace = "{namespace}"
-outbox_dir = "{outbox}"
-poll_interval_ms = 20
-policy = "fixed"
-
-[http]
-listen = "127.0.0.1:0"
-
 [twilio]
 account_sid = "AC0123"
 auth_token = "auth-token-42"
@@ -53,12 +45,9 @@ wait_days = 0
 tone = "friendly"
 channels = ["sms"]
 "#,
-        outbox = outbox.display(),
         base = twilio.uri()
     );
-    let config: Config = toml::from_str(&text).expect("a valid config");
-    config.validate().expect("valid");
-    config
+    service_config(namespace, outbox, &rest)
 }
 
 fn invoice(i: usize, phone: &str) -> serde_json::Value {

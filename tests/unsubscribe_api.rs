@@ -15,20 +15,11 @@ use mahnwerk::schedule::{Clock, ManualClock};
 use mahnwerk::store::ReminderStatus;
 use serde_json::json;
 use std::sync::Arc;
-use support::scenario::{eventually, json as message, quiet, stop_roles};
+use support::scenario::{eventually, json as message, quiet, service_config, stop_roles};
 use support::servers::Backend;
 
 fn config(namespace: &str, outbox: &std::path::Path) -> Config {
-    let text = format!(
-        r#"
-namespace = "{namespace}"
-outbox_dir = "{outbox}"
-poll_interval_ms = 20
-policy = "fixed"
-
-[http]
-listen = "127.0.0.1:0"
-
+    const REST: &str = r#"
 [links]
 base_url = "https://pay.stadtwerke.example"
 secret = "a secret of more than sixteen characters"
@@ -48,10 +39,8 @@ name = "1. Mahnung"
 wait_days = 7
 tone = "firm"
 channels = ["email", "letter"]
-"#,
-        outbox = outbox.display(),
-    );
-    toml::from_str(&text).expect("a valid config")
+"#;
+    service_config(namespace, outbox, REST)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,7 @@ use mahnwerk::schedule::{Clock, ManualClock};
 use mahnwerk::store::ReminderStatus;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use support::scenario::{eventually, json as message, quiet, stop_roles};
+use support::scenario::{eventually, json as message, quiet, service_config, stop_roles};
 use support::servers::Backend;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -23,16 +23,8 @@ const MESSAGES: &str = "/v25.0/106540352242922/messages";
 const NOT_ON_WHATSAPP: &str = "+4915100000003";
 
 fn config(meta: &MockServer, namespace: &str, outbox: &std::path::Path) -> Config {
-    let text = format!(
+    let rest = format!(
         r#"
-namespace = "{namespace}"
-outbox_dir = "{outbox}"
-poll_interval_ms = 20
-policy = "fixed"
-
-[http]
-listen = "127.0.0.1:0"
-
 [whatsapp]
 phone_number_id = "106540352242922"
 access_token = "EAAG-token"
@@ -54,12 +46,9 @@ wait_days = 0
 tone = "friendly"
 channels = ["whatsapp", "letter"]
 "#,
-        outbox = outbox.display(),
         base = meta.uri()
     );
-    let config: Config = toml::from_str(&text).expect("a valid config");
-    config.validate().expect("valid");
-    config
+    service_config(namespace, outbox, &rest)
 }
 
 fn invoice(i: usize, phone: &str) -> Value {

@@ -1,11 +1,27 @@
-//! Helpers of the scenario tests that run every role in-process on a manual clock: waiting for
-//! a condition, recognising that the roles are done for now, building JSON messages.
+//! Helpers of the scenario tests that run every role in-process on a manual clock: their
+//! configuration, waiting for a condition, recognising that the roles are done for now, building
+//! JSON messages.
 
 #![allow(dead_code)]
 
+use mahnwerk::config::Config;
 use mahnwerk::queue::Message;
 use mahnwerk::store::Store;
 use std::time::Duration;
+
+/// The configuration of a scenario that runs the roles: its namespace and outbox, a 20 ms poll,
+/// the fixed schedule and the `api` role on a free port, then `rest` (the test's providers,
+/// creditors and plans, as TOML), parsed and validated as `mahnwerk run` does.
+pub fn service_config(namespace: &str, outbox: &std::path::Path, rest: &str) -> Config {
+    let text = format!(
+        "namespace = \"{namespace}\"\noutbox_dir = \"{}\"\npoll_interval_ms = 20\npolicy = \"fixed\"\n\n\
+         [http]\nlisten = \"127.0.0.1:0\"\n{rest}",
+        outbox.display()
+    );
+    let config: Config = toml::from_str(&text).expect("a valid config");
+    config.validate().expect("valid");
+    config
+}
 
 /// How long a scenario waits for the roles before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(120);
