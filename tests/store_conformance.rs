@@ -18,7 +18,8 @@ use mahnwerk::domain::{
 };
 use mahnwerk::store::{
     idempotency_key, CaseDecision, CaseView, ClaimedReminder, DeliveryReport, DeliveryResult, DueCase,
-    IntakeCommand, IntakeOutcome, NewReminder, PaymentRecord, Rejection, ReminderStatus, ReminderView, Store,
+    EventBatch, IntakeCommand, IntakeOutcome, NewReminder, PaymentRecord, Rejection, ReminderStatus,
+    ReminderView, Store,
 };
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -236,6 +237,19 @@ async fn claim(store: &Arc<dyn Store>, now: DateTime<Utc>, limit: u32) -> Vec<Cl
     let mut claimed = store.claim_due_reminders(now, limit, LEASE).await.expect("claim_due_reminders");
     claimed.sort_by_key(|c| c.id);
     claimed
+}
+
+/// The relay's next batch, asked for again while none is ready: on PostgreSQL an event becomes
+/// readable once every older transaction in the cluster has ended (other tests' included), and a
+/// dropped batch's rollback runs when its connection is back in the pool.
+async fn next_events(store: &Arc<dyn Store>, limit: u32) -> EventBatch {
+    for _ in 0..400 {
+        if let Some(batch) = store.next_events(limit).await.expect("next_events") {
+            return batch;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no events were ready for the relay within 10 s");
 }
 
 async fn plan(
@@ -930,8 +944,19 @@ async fn suite_learning(store: Arc<dyn Store>, raw: Raw) {
         assert_eq!(first.reward, Some(reward), "{number}");
     }
 
-    // Every outcome is one event, a decision-log line, claimed oldest first under a lease.
-    let events = store.claim_events(closed, 100, LEASE).await.unwrap();
+    // Every outcome is one event, a decision-log line, handed to the relay oldest first (on
+    // PostgreSQL a batch may stop short while other transactions in the cluster are still
+    // running: it is asked for again until it holds all three outcomes).
+    let mut batch = next_events(&store, 100).await;
+    for _ in 0..400 {
+        if batch.events.iter().filter(|e| e.kind == "reminder.outcome").count() == 3 {
+            break;
+        }
+        drop(batch);
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        batch = next_events(&store, 100).await;
+    }
+    let events = batch.events.clone();
     let outcomes: Vec<&mahnwerk::store::EventRecord> =
         events.iter().filter(|e| e.kind == "reminder.outcome").collect();
     assert_eq!(outcomes.len(), 3, "{events:?}");
@@ -952,16 +977,21 @@ async fn suite_learning(store: Arc<dyn Store>, raw: Raw) {
     let logged: mahnwerk_models::bandit::LoggedDecision = serde_json::from_value(first.clone()).unwrap();
     assert_eq!((logged.channel.as_str(), logged.hour, logged.reward), ("email", 9, Some(1.0)));
 
-    // Leased events are not claimed again until the lease runs out; published ones never.
-    assert!(store.claim_events(closed, 100, LEASE).await.unwrap().is_empty());
-    let again = store.claim_events(closed + hours(1), 100, LEASE).await.unwrap();
-    assert_eq!(
-        again.iter().map(|e| e.id).collect::<Vec<_>>(),
-        events.iter().map(|e| e.id).collect::<Vec<_>>()
-    );
-    let event_ids: Vec<i64> = again.iter().map(|e| e.id).collect();
-    store.mark_events_published(&event_ids, closed + hours(1)).await.unwrap();
-    assert!(store.claim_events(closed + hours(5), 100, LEASE).await.unwrap().is_empty());
+    // While one relay holds a batch, no other gets events; a batch dropped unpublished (the
+    // publish failed) comes again whole; a published one never again, and what follows it does.
+    assert!(store.next_events(100).await.unwrap().is_none(), "one relay at a time");
+    drop(batch);
+    let again = next_events(&store, 100).await;
+    assert_eq!(again.events, events);
+    let (head, tail) = events.split_at(2);
+    drop(again);
+    let first_two = next_events(&store, 2).await;
+    assert_eq!(first_two.events, head);
+    first_two.published().await.unwrap();
+    let rest = next_events(&store, 100).await;
+    assert_eq!(rest.events, tail);
+    rest.published().await.unwrap();
+    assert!(store.next_events(100).await.unwrap().is_none(), "everything went out");
 
     // Snapshots: versions grow, the newest is served, only the last few are kept.
     assert_eq!(store.latest_policy_version().await.unwrap(), None);

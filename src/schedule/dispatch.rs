@@ -48,24 +48,24 @@ pub async fn dispatch_due(
 }
 
 /// The header carrying an event's row id, so consumers can drop the rare duplicate (an event is
-/// published again when its publisher died between the broker's confirm and marking it).
+/// published again when its relay died between the broker's confirm and moving its cursor).
 pub const EVENT_ID_HEADER: &str = "x-mahnwerk-event-id";
 
-/// Publishes up to `limit` stored events to the events exchange (routing key = the event's kind,
-/// body = its JSON) and marks them published; returns how many. The same lease, publish, mark
-/// order as reminders.
+/// Publishes the next batch of up to `limit` stored events to the events exchange (routing key
+/// = the event's kind, body = its JSON), in order, and moves the relay's cursor past them;
+/// returns how many. Nothing to publish, or another relay at work: 0. A failed publish leaves
+/// the cursor where it was, and the same events go out on the next try.
 pub async fn relay_events(
     store: &dyn Store,
     queue: &dyn Queue,
     topology: &Topology,
-    now: DateTime<Utc>,
     limit: u32,
 ) -> anyhow::Result<usize> {
-    let events = store.claim_events(now, limit, LEASE).await.context("claiming events")?;
-    if events.is_empty() {
+    let Some(batch) = store.next_events(limit).await.context("reading the next events")? else {
         return Ok(0);
-    }
-    let messages = events
+    };
+    let messages = batch
+        .events
         .iter()
         .map(|event| Message {
             routing_key: event.kind.clone(),
@@ -74,8 +74,8 @@ pub async fn relay_events(
             content_type: Some("application/json".to_owned()),
         })
         .collect();
+    let count = batch.events.len();
     queue.publish(&topology.events_exchange(), messages).await.context("publishing events")?;
-    let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
-    store.mark_events_published(&ids, now).await.context("marking events published")?;
-    Ok(ids.len())
+    batch.published().await.context("moving the event relay's cursor")?;
+    Ok(count)
 }

@@ -94,7 +94,7 @@ impl Scheduler {
 
     /// Publishes up to one batch of stored events to the events exchange.
     pub async fn relay_events(&self) -> anyhow::Result<usize> {
-        relay_events(self.store.as_ref(), self.queue.as_ref(), &self.topology, self.clock.now(), BATCH).await
+        relay_events(self.store.as_ref(), self.queue.as_ref(), &self.topology, BATCH).await
     }
 
     /// Plans, dispatches and relays events concurrently until shutdown: three loops, so that a

@@ -113,17 +113,12 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<usize, StoreError>;
 
-    /// Leases up to `limit` events not yet published, oldest first; a lease that runs out (the
-    /// publisher died) makes them claimable again.
-    async fn claim_events(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        lease: Duration,
-    ) -> Result<Vec<EventRecord>, StoreError>;
-
-    /// Marks events as published to the events exchange.
-    async fn mark_events_published(&self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Up to `limit` events not yet published, oldest first, reserved for the caller until it
+    /// calls [`EventBatch::published`] or drops the batch: one relay at a time, so no event is
+    /// handed out twice while its publishing is under way. `None` when nothing is ready or
+    /// another relay holds the events. A dropped batch (publishing failed, the relay died) is
+    /// handed out again, whole, to the next caller.
+    async fn next_events(&self, limit: u32) -> Result<Option<EventBatch>, StoreError>;
 
     /// Stores a policy snapshot (JSON) and returns its version; keeps the last [`SNAPSHOTS_KEPT`].
     async fn save_policy_snapshot(

@@ -302,7 +302,7 @@ pub fn idempotency_key(case_id: i64, stage: u32) -> String {
     format!("rem-{case_id}-{stage}")
 }
 
-/// One row of the events outbox, claimed for publishing to `{ns}.events`.
+/// One event of the log, handed to the relay for publishing to `{ns}.events`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRecord {
     pub id: i64,
@@ -328,3 +328,35 @@ pub struct PolicySnapshotRecord {
 /// How many snapshots the store keeps (older ones are deleted when a new one is written), so an
 /// operator can roll back a few versions.
 pub const SNAPSHOTS_KEPT: i64 = 10;
+
+/// Events handed to one relay, in the order to publish them (see
+/// [`Store::next_events`](super::Store::next_events)). Publish them, then call
+/// [`published`](Self::published); dropping the batch instead leaves them for the next relay.
+pub struct EventBatch {
+    pub events: Vec<EventRecord>,
+    cursor: Box<dyn RelayCursor>,
+}
+
+impl EventBatch {
+    pub(super) fn new(events: Vec<EventRecord>, cursor: Box<dyn RelayCursor>) -> Self {
+        Self { events, cursor }
+    }
+
+    /// Moves the relay's cursor past these events: they are never handed out again.
+    pub async fn published(self) -> Result<(), super::StoreError> {
+        self.cursor.advance().await
+    }
+}
+
+impl std::fmt::Debug for EventBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventBatch").field("events", &self.events).finish_non_exhaustive()
+    }
+}
+
+/// A backend's hold on the relay's position while a batch is being published.
+#[async_trait::async_trait]
+pub(super) trait RelayCursor: Send {
+    /// Records the batch as published and lets the next relay go on after it.
+    async fn advance(self: Box<Self>) -> Result<(), super::StoreError>;
+}

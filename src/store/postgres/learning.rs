@@ -2,7 +2,7 @@
 //! decision-log line each), the events outbox the dispatchers publish from, and the policy
 //! snapshots the learner writes and the schedulers reload.
 
-use crate::store::records::{EventRecord, PolicySnapshotRecord, SNAPSHOTS_KEPT};
+use crate::store::records::{EventBatch, EventRecord, PolicySnapshotRecord, RelayCursor, SNAPSHOTS_KEPT};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -19,7 +19,7 @@ pub(super) async fn outcome_events(tx: &mut Tx, ids: &[i64], at: DateTime<Utc>) 
     }
     sqlx::query(
         "INSERT INTO events (at, kind, case_id, data) \
-         SELECT $2, 'reminder.outcome', r.case_id, jsonb_build_object(\
+         SELECT $2, 'reminder.outcome', r.case_id, json_build_object(\
            'id', r.id::text, 'reminder_id', r.id, 'tenant', i.tenant, \
            'debtor', i.tenant || '/' || i.debtor_id, 'context', r.context, 'at', r.created_at, \
            'channels', r.allowed -> 'channels', 'hours', r.allowed -> 'hours', \
@@ -45,12 +45,11 @@ pub(super) async fn settle_outcomes(
 ) -> Result<usize, StoreError> {
     let cutoff = now - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::days(3));
     let ids: Vec<i64> = sqlx::query_scalar(
-        // A CTE, not `id IN (subquery)`: the planner may run an IN-subquery more than once
-        // (a semi-join), and with SKIP LOCKED each run can pick other rows, past the limit.
-        "WITH due AS (\
+        // See outbox::claim_due_reminders for why the ids are an ARRAY(…).
+        "UPDATE reminders SET reward = 0.0 WHERE id = ANY(ARRAY(\
            SELECT id FROM reminders WHERE status = 'sent' AND reward IS NULL AND sent_at < $1 \
-           ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-         UPDATE reminders r SET reward = 0.0 FROM due WHERE r.id = due.id RETURNING r.id",
+           ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED)) \
+         RETURNING id",
     )
     .bind(cutoff)
     .bind(limit as i64)
@@ -60,43 +59,55 @@ pub(super) async fn settle_outcomes(
     Ok(ids.len())
 }
 
-/// Leases up to `limit` unpublished events, oldest first.
-pub(super) async fn claim_events(
-    pool: &PgPool,
-    now: DateTime<Utc>,
-    limit: u32,
-    lease: Duration,
-) -> Result<Vec<EventRecord>, StoreError> {
-    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
-    let mut rows: Vec<(i64, DateTime<Utc>, String, String)> = sqlx::query_as(
-        "WITH due AS (\
-           SELECT id FROM events WHERE published_at IS NULL AND (lease_until IS NULL OR lease_until < $2) \
-           ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-         UPDATE events e SET lease_until = $1 FROM due WHERE e.id = due.id \
-         RETURNING e.id, e.at, e.kind, e.data::text",
+/// The next events for the relay: holds the relay's cursor row (another relay skips it, finds
+/// nothing and tries later) and reads, in (transaction, id) order after the cursor, the events of
+/// transactions older than every one still running — none can commit behind them any more.
+/// The transaction stays open while the events are published; [`PgRelay::advance`] moves the
+/// cursor and commits, a dropped batch rolls back and leaves the cursor where it was.
+pub(super) async fn next_events(pool: &PgPool, limit: u32) -> Result<Option<EventBatch>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let cursor: Option<(String, i64)> =
+        sqlx::query_as("SELECT tx::text, event_id FROM event_relay FOR UPDATE SKIP LOCKED")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((after_tx, after_id)) = cursor else { return Ok(None) };
+    let rows: Vec<(String, i64, DateTime<Utc>, String, String)> = sqlx::query_as(
+        "SELECT tx::text, id, at, kind, data::text FROM events \
+         WHERE (tx, id) > ($1::text::xid8, $2) AND tx < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY tx, id LIMIT $3",
     )
-    .bind(lease_until)
-    .bind(now)
+    .bind(&after_tx)
+    .bind(after_id)
     .bind(limit as i64)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
-    rows.sort_by_key(|row| row.0);
-    Ok(rows.into_iter().map(|(id, at, kind, data)| EventRecord { id, at, kind, data }).collect())
+    let Some((last_tx, last_id, ..)) = rows.last().cloned() else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let events = rows.into_iter().map(|(_, id, at, kind, data)| EventRecord { id, at, kind, data }).collect();
+    Ok(Some(EventBatch::new(events, Box::new(PgRelay { tx, last_tx, last_id }))))
 }
 
-pub(super) async fn mark_events_published(
-    pool: &PgPool,
-    ids: &[i64],
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE events SET published_at = $2, lease_until = NULL WHERE id = ANY($1) AND published_at IS NULL",
-    )
-    .bind(ids)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(())
+/// The relay's open transaction and the position of the last event it was handed.
+struct PgRelay {
+    tx: Tx,
+    last_tx: String,
+    last_id: i64,
+}
+
+#[async_trait::async_trait]
+impl RelayCursor for PgRelay {
+    async fn advance(self: Box<Self>) -> Result<(), StoreError> {
+        let PgRelay { mut tx, last_tx, last_id } = *self;
+        sqlx::query("UPDATE event_relay SET tx = $1::text::xid8, event_id = $2, updated_at = now()")
+            .bind(&last_tx)
+            .bind(last_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// Stores a new snapshot and deletes all but the last [`SNAPSHOTS_KEPT`]; returns its version.

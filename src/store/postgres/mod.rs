@@ -169,17 +169,8 @@ impl Store for PostgresStore {
         Ok(n)
     }
 
-    async fn claim_events(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        lease: Duration,
-    ) -> Result<Vec<EventRecord>, StoreError> {
-        learning::claim_events(&self.pool, now, limit, lease).await
-    }
-
-    async fn mark_events_published(&self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
-        learning::mark_events_published(&self.pool, ids, now).await
+    async fn next_events(&self, limit: u32) -> Result<Option<EventBatch>, StoreError> {
+        learning::next_events(&self.pool, limit).await
     }
 
     async fn save_policy_snapshot(

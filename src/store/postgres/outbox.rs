@@ -160,13 +160,14 @@ pub(super) async fn claim_due_reminders(
 ) -> Result<Vec<ClaimedReminder>, StoreError> {
     let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
     let rows: Vec<(i64, String)> = sqlx::query_as(
-        // A CTE, not `id IN (subquery)`: an IN-subquery may run more than once, and with SKIP
-        // LOCKED each run can pick other rows, so the limit would not hold.
-        "WITH due AS (\
+        // `id = ANY(ARRAY(…))`: the sub-select runs once (an init plan) and the update finds
+        // its rows through the primary key. `id IN (…)` may run the sub-select more than once,
+        // each run picking other rows past SKIP LOCKED, so the limit would not hold; a CTE
+        // joined back was planned as a hash join over a sequential scan of the whole table.
+        "UPDATE reminders SET lease_until = $1, updated_at = $2 WHERE id = ANY(ARRAY(\
            SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $2 \
-           AND (lease_until IS NULL OR lease_until < $2) ORDER BY send_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-         UPDATE reminders r SET lease_until = $1, updated_at = $2 FROM due WHERE r.id = due.id \
-         RETURNING r.id, r.channel",
+           AND (lease_until IS NULL OR lease_until < $2) ORDER BY send_at LIMIT $3 FOR UPDATE SKIP LOCKED)) \
+         RETURNING id, channel",
     )
     .bind(lease_until)
     .bind(now)
@@ -245,7 +246,7 @@ pub(super) async fn record_deliveries(
            FROM UNNEST($1::int8[], $2::text[]) AS u(id, provider_id) \
            WHERE reminders.id = u.id AND reminders.status <> 'sent' RETURNING reminders.id, reminders.case_id) \
          INSERT INTO events (at, kind, case_id, data) \
-         SELECT $3, 'reminder.sent', sent.case_id, jsonb_build_object('reminder_id', sent.id) FROM sent",
+         SELECT $3, 'reminder.sent', sent.case_id, json_build_object('reminder_id', sent.id) FROM sent",
     )
     .bind(&sent_ids)
     .bind(&provider_ids)

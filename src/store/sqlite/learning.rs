@@ -1,11 +1,13 @@
 //! The learning loop on SQLite: reminder outcomes as `reminder.outcome` events, the events
-//! outbox, and the policy snapshots (see the PostgreSQL twin for the why of each).
+//! log the relay publishes from, and the policy snapshots (see the PostgreSQL twin for the why of each).
 
-use crate::store::records::{EventRecord, PolicySnapshotRecord, SNAPSHOTS_KEPT};
+use crate::store::records::{EventBatch, EventRecord, PolicySnapshotRecord, RelayCursor, SNAPSHOTS_KEPT};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 type Tx = Transaction<'static, Sqlite>;
 
@@ -58,42 +60,51 @@ pub(super) async fn settle_outcomes(
     Ok(ids.len())
 }
 
-pub(super) async fn claim_events(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
+/// The next events for the relay: the store's relay lock is taken (another relay of this
+/// process finds it held and tries later), then the events after the cursor are read in id
+/// order. SQLite commits one writer at a time, so ids grow in commit order and nothing can
+/// appear behind the cursor. No transaction stays open while the events are published: the one
+/// connection would be blocked for every other writer.
+pub(super) async fn next_events(
+    pool: &SqlitePool,
+    relay: &Arc<Mutex<()>>,
     limit: u32,
-    lease: Duration,
-) -> Result<Vec<EventRecord>, StoreError> {
-    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
-    let mut rows: Vec<(i64, DateTime<Utc>, String, String)> = sqlx::query_as(
-        "UPDATE events SET lease_until = $1 WHERE id IN (\
-           SELECT id FROM events WHERE published_at IS NULL AND (lease_until IS NULL OR lease_until < $2) \
-           ORDER BY id LIMIT $3) \
-         RETURNING id, at, kind, data",
-    )
-    .bind(lease_until)
-    .bind(now)
-    .bind(limit as i64)
-    .fetch_all(&mut **tx)
-    .await?;
-    rows.sort_by_key(|row| row.0);
-    Ok(rows.into_iter().map(|(id, at, kind, data)| EventRecord { id, at, kind, data }).collect())
+) -> Result<Option<EventBatch>, StoreError> {
+    let Ok(guard) = Arc::clone(relay).try_lock_owned() else { return Ok(None) };
+    let after: i64 = sqlx::query_scalar("SELECT event_id FROM event_relay").fetch_one(pool).await?;
+    let rows: Vec<(i64, DateTime<Utc>, String, String)> =
+        sqlx::query_as("SELECT id, at, kind, data FROM events WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit as i64)
+            .fetch_all(pool)
+            .await?;
+    let Some(last) = rows.last().map(|row| row.0) else { return Ok(None) };
+    let events = rows.into_iter().map(|(id, at, kind, data)| EventRecord { id, at, kind, data }).collect();
+    let cursor = SqliteRelay { pool: pool.clone(), after, last, _guard: guard };
+    Ok(Some(EventBatch::new(events, Box::new(cursor))))
 }
 
-pub(super) async fn mark_events_published(
-    tx: &mut Tx,
-    ids: &[i64],
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE events SET published_at = $2, lease_until = NULL \
-         WHERE id IN (SELECT value FROM json_each($1)) AND published_at IS NULL",
-    )
-    .bind(id_list(ids))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// Where the batch started and ended, and the relay lock held until it is published or dropped.
+struct SqliteRelay {
+    pool: SqlitePool,
+    after: i64,
+    last: i64,
+    _guard: OwnedMutexGuard<()>,
+}
+
+#[async_trait::async_trait]
+impl RelayCursor for SqliteRelay {
+    async fn advance(self: Box<Self>) -> Result<(), StoreError> {
+        // Moved only from where this batch began: another process relaying from the same file
+        // cannot be moved backwards (at worst both publish a batch, and consumers drop repeats).
+        sqlx::query("UPDATE event_relay SET event_id = $1, updated_at = $2 WHERE event_id = $3")
+            .bind(self.last)
+            .bind(Utc::now())
+            .bind(self.after)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }
 
 pub(super) async fn save_policy_snapshot(

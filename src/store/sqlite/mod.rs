@@ -24,6 +24,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Held by the event relay while it publishes a batch (see [`learning::next_events`]).
+    relay: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -39,7 +41,7 @@ impl SqliteStore {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, relay: Default::default() })
     }
 
     async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
@@ -183,23 +185,8 @@ impl Store for SqliteStore {
         Ok(n)
     }
 
-    async fn claim_events(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        lease: Duration,
-    ) -> Result<Vec<EventRecord>, StoreError> {
-        let mut tx = self.write().await?;
-        let events = learning::claim_events(&mut tx, now, limit, lease).await?;
-        tx.commit().await?;
-        Ok(events)
-    }
-
-    async fn mark_events_published(&self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        learning::mark_events_published(&mut tx, ids, now).await?;
-        tx.commit().await?;
-        Ok(())
+    async fn next_events(&self, limit: u32) -> Result<Option<EventBatch>, StoreError> {
+        learning::next_events(&self.pool, &self.relay, limit).await
     }
 
     async fn save_policy_snapshot(
