@@ -6,7 +6,14 @@
 //! - (b) **intake**: the same number of invoice messages published to mahnwerk's intake exchange
 //!   and stored (committed, then acked) by two intake workers;
 //! - (c) **whole path**: messages published, stored, planned, dispatched, delivered through the
-//!   sandbox email transport and recorded as sent, with every role running.
+//!   sandbox email transport and recorded as sent, with every role running. The invoices arrive
+//!   at 10:00 on a business day in the debtors' time zone, the send time the fixed schedule
+//!   picks, so every reminder is due as soon as it is planned and the simulated clock stands
+//!   still: the 72 h attribution windows stay open, as they would for the rest of a real run;
+//! - (c') the same with simulated time racing ahead (a day per 20 ms), so that every reminder's
+//!   window also closes within the run: the learning loop's share per reminder (settling the
+//!   outcome, writing and relaying its event to two queues) on top of (c). No target; reported
+//!   so that what (c) leaves out is measured beside it.
 //!
 //! Each measurement gets its own fresh PostgreSQL database (created next to the configured one
 //! and dropped afterwards) and its own queue namespace, so nothing of the operator's is touched.
@@ -38,6 +45,7 @@ pub struct Figures {
     pub raw_msgs_per_s: f64,
     pub intake_msgs_per_s: f64,
     pub delivered_per_s: f64,
+    pub delivered_with_outcomes_per_s: f64,
     pub messages: usize,
     pub rounds: usize,
     #[serde(skip)]
@@ -60,11 +68,17 @@ impl fmt::Display for Figures {
             self.intake_msgs_per_s,
             self.intake_msgs_per_s / self.raw_msgs_per_s
         )?;
-        write!(
+        writeln!(
             f,
             "  (c) whole path to sandbox delivery  {:>9.0} rem/s   {:.2} x (a)   target >= 0.30",
             self.delivered_per_s,
             self.delivered_per_s / self.raw_msgs_per_s
+        )?;
+        write!(
+            f,
+            "  (c') (c) + outcome windows closing  {:>9.0} rem/s   {:.2} x (a)   (learning loop included)",
+            self.delivered_with_outcomes_per_s,
+            self.delivered_with_outcomes_per_s / self.raw_msgs_per_s
         )
     }
 }
@@ -91,7 +105,7 @@ pub async fn pipeline(config: &Config, options: &PipelineOptions) -> anyhow::Res
         bail!("--messages and --rounds must be at least 1");
     }
     let bodies = invoice_bodies(options.messages);
-    let (mut raw, mut intake, mut whole) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut raw, mut intake, mut whole, mut learning) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     // Scratch outboxes are removed only at the end: deleting thousands of files right before the
     // next round makes ext4 slow to allocate inodes for a few seconds, which is not mahnwerk's cost.
     let mut outboxes = Vec::new();
@@ -107,20 +121,27 @@ pub async fn pipeline(config: &Config, options: &PipelineOptions) -> anyhow::Res
 
         say("(b) intake");
         let db = ScratchDatabase::create(&config.database_url, &format!("{run_id}_intake")).await?;
-        let result = measure(config, &db.url, &amqp_url, &format!("{run_id}.intake"), &bodies, None).await;
+        let what = Measured::Intake;
+        let result = measure(config, &db.url, &amqp_url, &format!("{run_id}.intake"), &bodies, what).await;
         db.drop().await;
         intake.push(result?);
 
-        say("(c) whole path");
-        let db = ScratchDatabase::create(&config.database_url, &format!("{run_id}_whole")).await?;
-        let outbox = tempfile::tempdir_in(&options.outbox)
-            .with_context(|| format!("creating a scratch outbox in {}", options.outbox.display()))?;
-        let result =
-            measure(config, &db.url, &amqp_url, &format!("{run_id}.whole"), &bodies, Some(outbox.path()))
-                .await;
-        db.drop().await;
-        whole.push(result?);
-        outboxes.push(outbox);
+        for (label, time, figures) in [
+            ("(c) whole path", SimulatedTime::AtSendTime, &mut whole),
+            ("(c') whole path with outcome windows closing", SimulatedTime::Racing, &mut learning),
+        ] {
+            say(label);
+            let name = format!("{run_id}_{}", time.suffix());
+            let db = ScratchDatabase::create(&config.database_url, &name).await?;
+            let outbox = tempfile::tempdir_in(&options.outbox)
+                .with_context(|| format!("creating a scratch outbox in {}", options.outbox.display()))?;
+            let namespace = format!("{run_id}.{}", time.suffix());
+            let what = Measured::Delivery { outbox: outbox.path(), time };
+            let result = measure(config, &db.url, &amqp_url, &namespace, &bodies, what).await;
+            db.drop().await;
+            figures.push(result?);
+            outboxes.push(outbox);
+        }
     }
     drop(outboxes);
     let rate = |durations: &mut Vec<Duration>| {
@@ -131,6 +152,7 @@ pub async fn pipeline(config: &Config, options: &PipelineOptions) -> anyhow::Res
         raw_msgs_per_s: rate(&mut raw),
         intake_msgs_per_s: rate(&mut intake),
         delivered_per_s: rate(&mut whole),
+        delivered_with_outcomes_per_s: rate(&mut learning),
         messages: options.messages,
         rounds: options.rounds,
         outbox: options.outbox.clone(),
@@ -156,21 +178,67 @@ fn invoice_bodies(n: usize) -> Vec<Vec<u8>> {
             message["invoice_number"] = serde_json::json!(format!("B-{i:08}"));
             message["plan"] = serde_json::json!(BENCH_PLAN);
             message["debtor"]["email"] = serde_json::json!(format!("debtor{i}@example.org"));
+            // One zone, so that one instant is 10:00 for every debtor (see SimulatedTime).
+            message["debtor"]["timezone"] = serde_json::json!(BENCH_TIMEZONE);
             message.to_string().into_bytes()
         })
         .collect()
 }
 
-/// Publishes `bodies` to a running service and waits until all are stored (no `outbox`) or
-/// delivered into `outbox`; returns the time from the first publish.
+/// What one measurement runs and waits for.
+#[derive(Debug, Clone, Copy)]
+enum Measured<'a> {
+    /// (b): the intake workers alone, until every message is stored.
+    Intake,
+    /// (c) and (c'): every role, until every reminder is delivered into `outbox` and recorded.
+    Delivery { outbox: &'a Path, time: SimulatedTime },
+}
+
+/// How the simulated clock moves while the whole path is measured.
+#[derive(Debug, Clone, Copy)]
+enum SimulatedTime {
+    /// It stands at [`send_time`], 10:00 on a business day in [`BENCH_TIMEZONE`]: the fixed
+    /// schedule's send time, so every reminder is due as soon as it is planned, and no
+    /// attribution window closes (they are 72 hours long).
+    AtSendTime,
+    /// It races ahead, a day per 20 ms from [`world::epoch`]: every send time comes at once and
+    /// every window closes 60 ms after its reminder went out, so outcomes are settled, written
+    /// and relayed within the run.
+    Racing,
+}
+
+impl SimulatedTime {
+    fn suffix(self) -> &'static str {
+        match self {
+            SimulatedTime::AtSendTime => "whole",
+            SimulatedTime::Racing => "learn",
+        }
+    }
+}
+
+/// The benchmark debtors' time zone.
+const BENCH_TIMEZONE: &str = "Europe/Berlin";
+
+/// Wednesday 7 January 2026, 10:00 in Berlin: a business day in every country the simulated
+/// debtors live in (6 January is a holiday in Austria).
+fn send_time() -> chrono::DateTime<chrono::Utc> {
+    "2026-01-07T09:00:00Z".parse().expect("a valid constant")
+}
+
+/// Publishes `bodies` to a running service and waits until all are stored or delivered (see
+/// [`Measured`]); returns the time from the first publish.
 async fn measure(
     base: &Config,
     database_url: &str,
     amqp_url: &str,
     namespace: &str,
     bodies: &[Vec<u8>],
-    outbox: Option<&Path>,
+    what: Measured<'_>,
 ) -> anyhow::Result<Duration> {
+    let (outbox, time) = match what {
+        Measured::Intake => (None, None),
+        Measured::Delivery { outbox, time } => (Some(outbox), Some(time)),
+    };
     let whole = outbox.is_some();
     let scratch = tempfile::tempdir().context("creating a scratch outbox")?;
     let mut config = base.clone();
@@ -191,7 +259,7 @@ async fn measure(
             fee: Default::default(),
             channels: vec![ChannelKind::Email],
         }],
-        // Simulated time races ahead; escalations would only add work that is not measured.
+        // Simulated time may race ahead; escalations would only add work that is not measured.
         escalate_after_days: 3650,
     });
     let store = crate::store::open(database_url).await?;
@@ -199,7 +267,11 @@ async fn measure(
     let topology = Topology::new(namespace);
     let queue: Arc<dyn Queue> = Arc::new(AmqpQueue::connect(amqp_url, topology.clone()).await?);
     queue.declare_topology().await?;
-    let clock = Arc::new(ManualClock::new(world::epoch()));
+    let start = match time {
+        Some(SimulatedTime::Racing) => world::epoch(),
+        _ => send_time(),
+    };
+    let clock = Arc::new(ManualClock::new(start));
     let service = Service::assemble(&config, Arc::clone(&store), Arc::clone(&queue), clock.clone())?;
     let (trigger, shutdown) = crate::shutdown::channel();
     let mut tasks = tokio::task::JoinSet::new();
@@ -216,7 +288,8 @@ async fn measure(
             let stop = shutdown.clone();
             tasks.spawn(async move { worker.run(stop).await });
         }
-        // Simulated time races ahead (a day per 20 ms) so every reminder's send time comes at once.
+    }
+    if let Some(SimulatedTime::Racing) = time {
         let clock = clock.clone();
         let mut stop = shutdown.clone();
         tasks.spawn(async move {
