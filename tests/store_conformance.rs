@@ -1006,6 +1006,11 @@ async fn suite_learning(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(latest.version, *versions.last().unwrap());
     assert_eq!((latest.updates, latest.body.as_str(), latest.created_at), (110, "{\"n\":11}", closed));
     assert_eq!(raw.raw_count("SELECT COUNT(*) FROM policy_snapshots").await, mahnwerk::store::SNAPSHOTS_KEPT);
+
+    // A deleted relay cursor is an error that says so, not a relay that quietly finds nothing.
+    raw.raw_execute("DELETE FROM event_relay").await;
+    let error = store.next_events(100).await.expect_err("no cursor, no relay");
+    assert!(error.to_string().contains("event_relay has no row"), "{error}");
 }
 
 async fn suite_cancel(store: Arc<dyn Store>, _raw: Raw) {

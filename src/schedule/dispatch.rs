@@ -1,6 +1,7 @@
 //! The dispatcher: moves reminders whose send time has come from the outbox table to their
 //! channel's queue. Lease, publish with confirms, then mark queued — a crash in between leaves a
 //! lease that runs out and the reminder is published again; channel workers skip what was sent.
+//! The event relay publishes the event log in order behind a cursor (see `Store::next_events`).
 
 use crate::queue::{Message, Queue, Topology};
 use crate::store::Store;

@@ -1,6 +1,6 @@
 //! The learning loop on PostgreSQL: reminder outcomes written as `reminder.outcome` events (one
-//! decision-log line each), the events outbox the dispatchers publish from, and the policy
-//! snapshots the learner writes and the schedulers reload.
+//! decision-log line each), the event log the relay publishes from behind its cursor, and the
+//! policy snapshots the learner writes and the schedulers reload.
 
 use crate::store::records::{EventBatch, EventRecord, PolicySnapshotRecord, RelayCursor, SNAPSHOTS_KEPT};
 use crate::store::StoreError;
@@ -70,7 +70,19 @@ pub(super) async fn next_events(pool: &PgPool, limit: u32) -> Result<Option<Even
         sqlx::query_as("SELECT tx::text, event_id FROM event_relay FOR UPDATE SKIP LOCKED")
             .fetch_optional(&mut *tx)
             .await?;
-    let Some((after_tx, after_id)) = cursor else { return Ok(None) };
+    let Some((after_tx, after_id)) = cursor else {
+        // Held by another relay, or gone: the second would stop every event for good, silently.
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM event_relay").fetch_one(&mut *tx).await?;
+        if rows == 0 {
+            return Err(StoreError::Corrupt(
+                "event_relay has no row: the event relay's cursor was deleted, and no event is published \
+                 until it is back; INSERT INTO event_relay (tx, event_id) VALUES ('1', 0) publishes every \
+                 stored event again"
+                    .into(),
+            ));
+        }
+        return Ok(None);
+    };
     let rows: Vec<(String, i64, DateTime<Utc>, String, String)> = sqlx::query_as(
         "SELECT tx::text, id, at, kind, data::text FROM events \
          WHERE (tx, id) > ($1::text::xid8, $2) AND tx < pg_snapshot_xmin(pg_current_snapshot()) \

@@ -111,11 +111,7 @@ impl Store for PostgresStore {
     }
 
     async fn mark_queued(&self, reminder_ids: &[i64]) -> Result<(), StoreError> {
-        sqlx::query("UPDATE reminders SET status = 'queued', lease_until = NULL WHERE id = ANY($1) AND status = 'scheduled' AND lease_until IS NOT NULL")
-            .bind(reminder_ids)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        outbox::mark_queued(&self.pool, reminder_ids).await
     }
 
     async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError> {

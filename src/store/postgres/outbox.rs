@@ -179,11 +179,33 @@ pub(super) async fn claim_due_reminders(
         .collect()
 }
 
+/// Marks published reminders queued (those a channel worker has not recorded yet). Rows are
+/// locked in id order first, as [`record_deliveries`] locks them: a worker fast enough to record
+/// a batch while its dispatcher is still marking it would otherwise lock the same rows in
+/// another order, and one of the two would wait out PostgreSQL's deadlock timeout (1 s) and fail.
+pub(super) async fn mark_queued(pool: &PgPool, ids: &[i64]) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE reminders SET status = 'queued', lease_until = NULL WHERE id = ANY(ARRAY(\
+           SELECT id FROM reminders WHERE id = ANY($1) AND status = 'scheduled' AND lease_until IS NOT NULL \
+           ORDER BY id FOR UPDATE))",
+    )
+    .bind(ids)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn record_deliveries(
     tx: &mut Tx,
     reports: &[DeliveryReport],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    // Every row this transaction may write, locked in id order up front (see mark_queued).
+    let ids: Vec<i64> = reports.iter().map(|report| report.reminder_id).collect();
+    sqlx::query("SELECT id FROM reminders WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(&ids)
+        .execute(&mut **tx)
+        .await?;
     let (mut sent_ids, mut provider_ids) = (Vec::new(), Vec::new());
     for report in reports {
         let id = report.reminder_id;

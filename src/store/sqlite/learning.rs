@@ -71,7 +71,16 @@ pub(super) async fn next_events(
     limit: u32,
 ) -> Result<Option<EventBatch>, StoreError> {
     let Ok(guard) = Arc::clone(relay).try_lock_owned() else { return Ok(None) };
-    let after: i64 = sqlx::query_scalar("SELECT event_id FROM event_relay").fetch_one(pool).await?;
+    let after: Option<i64> =
+        sqlx::query_scalar("SELECT event_id FROM event_relay").fetch_optional(pool).await?;
+    let Some(after) = after else {
+        return Err(StoreError::Corrupt(
+            "event_relay has no row: the event relay's cursor was deleted, and no event is published until \
+             it is back; INSERT INTO event_relay (only_row, event_id) VALUES (1, 0) publishes every stored \
+             event again"
+                .into(),
+        ));
+    };
     let rows: Vec<(i64, DateTime<Utc>, String, String)> =
         sqlx::query_as("SELECT id, at, kind, data FROM events WHERE id > $1 ORDER BY id LIMIT $2")
             .bind(after)
