@@ -40,11 +40,25 @@ where
 }
 
 /// Nothing due and nothing in flight: the roles have done all there is to do until `now`.
+///
+/// Seen twice, 100 ms apart, with no reminder changing status in between: a dispatcher that has
+/// leased reminders but not yet marked them queued looks done for that moment (a lease reads as
+/// not due before it runs out), and a test that went on then would miss their delivery.
 pub async fn quiet(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> bool {
+    let Some(before) = nothing_to_do(store, now).await else { return false };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    nothing_to_do(store, now).await == Some(before)
+}
+
+/// The reminders by status when nothing is due or queued at `now`; `None` while something is.
+async fn nothing_to_do(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<std::collections::BTreeMap<String, u64>> {
     let stats = store.stats().await.expect("stats");
     let in_flight = stats.reminders.by_status.get("queued").copied().unwrap_or(0);
     let next_due = store.next_due_at().await.expect("next due");
-    in_flight == 0 && next_due.is_none_or(|due| due > now)
+    (in_flight == 0 && next_due.is_none_or(|due| due > now)).then_some(stats.reminders.by_status)
 }
 
 /// A JSON message with `routing_key`, as producers publish them.
