@@ -72,7 +72,6 @@ struct FileWriter {
 }
 
 struct WriteJob {
-    dir: PathBuf,
     temp: PathBuf,
     target: PathBuf,
     bytes: Vec<u8>,
@@ -87,7 +86,7 @@ impl FileWriter {
         let unique = NEXT.fetch_add(1, Ordering::Relaxed);
         let temp = dir.join(format!(".{file_name}.{}-{unique}.tmp", std::process::id()));
         let (done, outcome) = oneshot::channel();
-        let job = WriteJob { dir: dir.to_owned(), temp, target: dir.join(file_name), bytes, done };
+        let job = WriteJob { temp, target: dir.join(file_name), bytes, done };
         self.sender()?.send(job).map_err(|_| io::Error::other("the outbox writer thread ended"))?;
         outcome.await.map_err(|_| io::Error::other("the outbox writer thread ended"))?
     }
@@ -101,7 +100,7 @@ impl FileWriter {
         std::thread::Builder::new().name("outbox-writer".into()).spawn(move || {
             for job in receiver {
                 // The sender gave up waiting (its send was cancelled): the file is still written.
-                let _ = job.done.send(write_file(&job.dir, &job.temp, &job.target, &job.bytes));
+                let _ = job.done.send(write_file(&job.temp, &job.target, &job.bytes));
             }
         })?;
         *jobs = Some(sender.clone());
@@ -109,13 +108,14 @@ impl FileWriter {
     }
 }
 
-fn write_file(dir: &Path, temp: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> {
+/// `temp` and `target` are in the same folder, created here if it does not exist yet.
+fn write_file(temp: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> {
     if let Err(error) = std::fs::write(temp, bytes) {
         if error.kind() != io::ErrorKind::NotFound {
             return Err(error);
         }
         // The first file of the folder.
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(target.parent().unwrap_or(Path::new(".")))?;
         std::fs::write(temp, bytes)?;
     }
     std::fs::rename(temp, target).inspect_err(|_| {

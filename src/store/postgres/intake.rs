@@ -118,9 +118,11 @@ async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<Intak
     for (idx, (invoice, _, _)) in invoices.iter().enumerate() {
         last_of_debtor.insert((invoice.tenant.as_str(), invoice.debtor.id.as_str()), idx);
     }
+    let fresh: HashSet<(&str, &str)> =
+        fresh_debtors.iter().map(|(t, id)| (t.as_str(), id.as_str())).collect();
     let up_to_date = |(invoice, _, _): &Arrival<'_>| {
         let key = (invoice.tenant.as_str(), invoice.debtor.id.as_str());
-        fresh_debtors.contains(&(key.0.to_owned(), key.1.to_owned()))
+        fresh.contains(&key)
             && last_of_debtor.get(&key).is_some_and(|&last| is_created(last, &invoices[last]))
     };
     upsert_debtors(tx, created.clone().filter(|a| !up_to_date(a)), now, true).await?;
