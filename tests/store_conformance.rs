@@ -5,11 +5,17 @@
 
 #[path = "store_conformance/consents.rs"]
 mod consents;
+#[path = "store_conformance/dispatch.rs"]
+mod dispatch;
 #[path = "store_conformance/late.rs"]
 mod late;
+#[path = "store_conformance/sent_events.rs"]
+mod sent_events;
 mod support;
 use consents::{suite_consents, suite_consents_once, suite_receipts};
+use dispatch::suite_dispatch;
 use late::{suite_late_failures, suite_late_opt_out};
+use sent_events::suite_sent_events;
 
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use mahnwerk::domain::{
@@ -64,6 +70,8 @@ on_every_backend! {
     receipts_match_provider_ids_and_only_move_forward => suite_receipts,
     an_opt_out_after_planning_replans_the_stage => suite_late_opt_out,
     a_late_dead_address_receipt_replans_the_stage => suite_late_failures,
+    a_delivery_batch_is_one_sent_event_per_tenant_and_channel => suite_sent_events,
+    dispatching_publishes_then_queues => suite_dispatch,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -15,8 +15,9 @@ use mahnwerk_channels::{Channel, SendError};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Most deliveries handled per batch, and sends in flight at once.
-const BATCH: usize = 1000;
+/// Most messages handled per batch (each carries up to
+/// [`crate::schedule::dispatch::REMINDERS_PER_MESSAGE`] reminders), and sends in flight at once.
+const BATCH: usize = 10;
 const CONCURRENT_SENDS: usize = 64;
 const BATCH_LINGER: Duration = Duration::from_millis(5);
 
@@ -72,8 +73,8 @@ impl ChannelWorker {
         let Some(last) = deliveries.last() else { return Ok(0) };
         let mut ids = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
-            match serde_json::from_slice::<DeliveryMessage>(&delivery.message.body) {
-                Ok(m) => ids.push(m.reminder_id),
+            match DeliveryMessage::parse(&delivery.message.body) {
+                Ok(message) => ids.extend(message.reminder_ids),
                 // Only the dispatcher publishes here; a foreign message is dropped loudly.
                 Err(error) => tracing::error!(%error, "unreadable message on a delivery queue; dropped"),
             }

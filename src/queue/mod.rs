@@ -13,7 +13,7 @@ pub use batch::{consume_in_batches, next_batch, ProcessBatch};
 pub use memory::MemoryQueue;
 pub use topology::{
     topic_matches, Binding, ExchangeType, Topology, CHANNELS, DEFAULT_NAMESPACE, EVENTS_LOG_MAX_LENGTH,
-    OUTCOME_EVENT,
+    OUTCOME_EVENT, SENT_EVENT,
 };
 
 use async_trait::async_trait;

@@ -10,6 +10,12 @@ pub const CHANNELS: [&str; 5] = ["email", "sms", "whatsapp", "messenger", "lette
 /// The routing key (and `events.kind`) of a reminder's outcome: a decision-log line.
 pub const OUTCOME_EVENT: &str = "reminder.outcome";
 
+/// The routing key (and `events.kind`) of what one delivery batch sent: one event per tenant and
+/// channel, `{"tenant","channel","sent_at","reminders":[{"reminder_id","case_id","invoice_number","stage"}]}`.
+/// One event per batch rather than per reminder: an event per reminder cost about a sixth of the
+/// whole path's throughput (broker, relay and log), for information the batch carries as well.
+pub const SENT_EVENT: &str = "reminders.sent";
+
 /// How many messages `{ns}.events.log` keeps.
 pub const EVENTS_LOG_MAX_LENGTH: u32 = 100_000;
 

@@ -1,26 +1,97 @@
 //! The dispatcher: moves reminders whose send time has come from the outbox table to their
-//! channel's queue. Lease, publish with confirms, then mark queued — a crash in between leaves a
-//! lease that runs out and the reminder is published again; channel workers skip what was sent.
+//! channel's queue: claim, publish with confirms, mark queued (see [`Store::dispatch_due`]). A
+//! crash in between leaves them scheduled and they are published again; channel workers skip
+//! what was sent.
 //! The event relay publishes the event log in order behind a cursor (see `Store::next_events`).
 
+use crate::domain::ChannelKind;
 use crate::queue::{Message, Queue, Topology};
-use crate::store::Store;
+use crate::store::{ClaimedReminder, PublishReminders, Store};
 use anyhow::Context;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// How long a dispatcher may hold reminders before another one takes them over.
 pub const LEASE: Duration = Duration::from_secs(60);
 
-/// The body of a message on `mahnwerk.delivery`: only the reminder's id. Everything else is
-/// read from the database when it is delivered, so a stale message cannot send stale content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Most reminders one message on `mahnwerk.delivery` carries. A channel worker handles a
+/// message's reminders in one batch (one load, one recording transaction, one ack), and the
+/// broker's work is per message, not per reminder.
+pub const REMINDERS_PER_MESSAGE: usize = 100;
+
+/// The body of a message on `mahnwerk.delivery`: the ids of up to [`REMINDERS_PER_MESSAGE`]
+/// reminders of one channel, `{"reminder_ids":[…]}`. Everything else is read from the database
+/// when they are delivered, so a stale message cannot send stale content. The single-reminder
+/// form of earlier versions, `{"reminder_id":N}`, is still read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeliveryMessage {
-    pub reminder_id: i64,
+    pub reminder_ids: Vec<i64>,
 }
 
-/// Publishes up to `limit` due reminders; returns how many.
+impl DeliveryMessage {
+    /// Reads either form.
+    pub fn parse(body: &[u8]) -> Result<Self, serde_json::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Wire {
+            Batch { reminder_ids: Vec<i64> },
+            One { reminder_id: i64 },
+        }
+        Ok(match serde_json::from_slice(body)? {
+            Wire::Batch { reminder_ids } => Self { reminder_ids },
+            Wire::One { reminder_id } => Self { reminder_ids: vec![reminder_id] },
+        })
+    }
+}
+
+/// The messages for `claimed`: per channel, in claim order, [`REMINDERS_PER_MESSAGE`] at most each.
+fn delivery_messages(claimed: &[ClaimedReminder]) -> Vec<Message> {
+    let mut by_channel: BTreeMap<ChannelKind, Vec<i64>> = BTreeMap::new();
+    for reminder in claimed {
+        by_channel.entry(reminder.channel).or_default().push(reminder.id);
+    }
+    by_channel
+        .into_iter()
+        .flat_map(|(channel, ids)| {
+            ids.chunks(REMINDERS_PER_MESSAGE)
+                .map(|chunk| Message {
+                    routing_key: channel.as_str().to_owned(),
+                    body: serde_json::to_vec(&DeliveryMessage { reminder_ids: chunk.to_vec() })
+                        .expect("a list of integers serialises"),
+                    headers: Vec::new(),
+                    content_type: Some("application/json".to_owned()),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// How long a dispatcher may take to publish one batch. On PostgreSQL the batch's rows stay
+/// locked meanwhile (a payment cancelling one of them waits), so a broker that does not confirm
+/// within this time fails the batch instead, and it is dispatched again.
+pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Publishes claimed reminders to the delivery exchange.
+struct ToDeliveryQueues<'a> {
+    queue: &'a dyn Queue,
+    exchange: String,
+}
+
+#[async_trait]
+impl PublishReminders for ToDeliveryQueues<'_> {
+    async fn publish(&self, reminders: &[ClaimedReminder]) -> anyhow::Result<()> {
+        let publishing = self.queue.publish(&self.exchange, delivery_messages(reminders));
+        match tokio::time::timeout(PUBLISH_TIMEOUT, publishing).await {
+            Ok(published) => Ok(published?),
+            Err(_) => anyhow::bail!("the broker did not confirm within {} s", PUBLISH_TIMEOUT.as_secs()),
+        }
+    }
+}
+
+/// Publishes up to `limit` due reminders and marks them queued; returns how many.
 pub async fn dispatch_due(
     store: &dyn Store,
     queue: &dyn Queue,
@@ -28,24 +99,8 @@ pub async fn dispatch_due(
     now: DateTime<Utc>,
     limit: u32,
 ) -> anyhow::Result<usize> {
-    let claimed = store.claim_due_reminders(now, limit, LEASE).await.context("claiming due reminders")?;
-    if claimed.is_empty() {
-        return Ok(0);
-    }
-    let messages = claimed
-        .iter()
-        .map(|r| Message {
-            routing_key: r.channel.as_str().to_owned(),
-            body: serde_json::to_vec(&DeliveryMessage { reminder_id: r.id })
-                .expect("a struct of one integer serialises"),
-            headers: Vec::new(),
-            content_type: Some("application/json".to_owned()),
-        })
-        .collect();
-    queue.publish(&topology.delivery_exchange(), messages).await.context("publishing reminders")?;
-    let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
-    store.mark_queued(&ids).await.context("marking reminders queued")?;
-    Ok(ids.len())
+    let publish = ToDeliveryQueues { queue, exchange: topology.delivery_exchange() };
+    store.dispatch_due(now, limit, LEASE, &publish).await.context("dispatching due reminders")
 }
 
 /// The header carrying an event's row id, so consumers can drop the rare duplicate (an event is
@@ -79,4 +134,41 @@ pub async fn relay_events(
     queue.publish(&topology.events_exchange(), messages).await.context("publishing events")?;
     batch.published().await.context("moving the event relay's cursor")?;
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claimed(id: i64, channel: ChannelKind) -> ClaimedReminder {
+        ClaimedReminder { id, channel }
+    }
+
+    #[test]
+    fn reads_the_batch_and_the_single_reminder_form() {
+        let batch = DeliveryMessage::parse(br#"{"reminder_ids":[3,1,2]}"#).unwrap();
+        assert_eq!(batch.reminder_ids, vec![3, 1, 2]);
+        let one = DeliveryMessage::parse(br#"{"reminder_id":7}"#).unwrap();
+        assert_eq!(one.reminder_ids, vec![7]);
+        assert!(DeliveryMessage::parse(br#"{"reminder_ids":"7"}"#).is_err());
+        assert!(DeliveryMessage::parse(b"not json").is_err());
+    }
+
+    #[test]
+    fn one_message_per_channel_and_chunk_in_claim_order() {
+        let mut reminders: Vec<ClaimedReminder> =
+            (1..=250).map(|id| claimed(id, ChannelKind::Email)).collect();
+        reminders.insert(10, claimed(1000, ChannelKind::Sms));
+        let messages = delivery_messages(&reminders);
+        let decoded: Vec<(String, Vec<i64>)> = messages
+            .iter()
+            .map(|m| (m.routing_key.clone(), DeliveryMessage::parse(&m.body).unwrap().reminder_ids))
+            .collect();
+        assert_eq!(decoded.len(), 4, "{decoded:?}");
+        assert_eq!(decoded[0], ("email".to_owned(), (1..=100).collect::<Vec<i64>>()));
+        assert_eq!(decoded[1], ("email".to_owned(), (101..=200).collect::<Vec<i64>>()));
+        assert_eq!(decoded[2], ("email".to_owned(), (201..=250).collect::<Vec<i64>>()));
+        assert_eq!(decoded[3], ("sms".to_owned(), vec![1000]));
+        assert!(messages.iter().all(|m| m.content_type.as_deref() == Some("application/json")));
+    }
 }

@@ -36,6 +36,22 @@ pub enum StoreError {
     UnsupportedUrl(String),
 }
 
+/// Why [`Store::dispatch_due`] stopped: the database, or the publish it was handed.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("publishing reminders: {0:#}")]
+    Publish(anyhow::Error),
+}
+
+/// What [`Store::dispatch_due`] does with the reminders it claimed: publish them to their
+/// channels' queues, returning once the broker confirmed every one.
+#[async_trait]
+pub trait PublishReminders: Send + Sync {
+    async fn publish(&self, reminders: &[ClaimedReminder]) -> anyhow::Result<()>;
+}
+
 /// The scheduler's decision function, called inside the claiming transaction.
 pub type Decide<'a> = &'a (dyn Fn(&DueCase) -> CaseDecision + Send + Sync);
 
@@ -67,6 +83,32 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         decide: Decide<'_>,
     ) -> Result<usize, StoreError>;
+
+    /// Claims up to `limit` reminders whose send time has come, hands them to `publish`, and
+    /// marks them queued once it returned; returns how many. A failed publish leaves them
+    /// scheduled, to be dispatched again (on PostgreSQL at once, elsewhere once the lease of
+    /// [`Store::claim_due_reminders`] ran out); a publish that went out in part sends some
+    /// twice, which channel workers skip.
+    ///
+    /// The default leases, publishes, then marks queued: three steps, each its own transaction.
+    /// PostgreSQL instead holds the rows locked (`FOR UPDATE SKIP LOCKED`) while publishing and
+    /// marks them queued in the same transaction — one write per reminder instead of two.
+    async fn dispatch_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: Duration,
+        publish: &dyn PublishReminders,
+    ) -> Result<usize, DispatchError> {
+        let claimed = self.claim_due_reminders(now, limit, lease).await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        publish.publish(&claimed).await.map_err(DispatchError::Publish)?;
+        let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
+        self.mark_queued(&ids).await?;
+        Ok(ids.len())
+    }
 
     /// Leases up to `limit` reminders whose send time has come (or whose earlier lease ran out)
     /// for publishing.

@@ -127,7 +127,7 @@ pub struct NewReminder {
     pub next_action_at: DateTime<Utc>,
 }
 
-/// A reminder claimed for dispatch (leased until published and marked queued).
+/// A reminder claimed for dispatch (held until published and marked queued).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedReminder {
     pub id: i64,
@@ -300,6 +300,12 @@ pub struct ReminderCounts {
 /// and stage, and acceptable to every channel's key rules.
 pub fn idempotency_key(case_id: i64, stage: u32) -> String {
     format!("rem-{case_id}-{stage}")
+}
+
+/// A time in an event's body: RFC 3339 in UTC, `2026-10-17T06:00:00+00:00`, written the same
+/// way by both backends.
+pub fn event_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339()
 }
 
 /// One event of the log, handed to the relay for publishing to `{ns}.events`.

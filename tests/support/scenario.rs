@@ -41,9 +41,10 @@ where
 
 /// Nothing due and nothing in flight: the roles have done all there is to do until `now`.
 ///
-/// Seen twice, 100 ms apart, with no reminder changing status in between: a dispatcher that has
-/// leased reminders but not yet marked them queued looks done for that moment (a lease reads as
-/// not due before it runs out), and a test that went on then would miss their delivery.
+/// Seen twice, 100 ms apart, with no reminder changing status in between: on SQLite a dispatcher
+/// that has leased reminders but not yet marked them queued looks done for that moment (a lease
+/// reads as not due before it runs out), and a test that went on then would miss their delivery.
+/// (On PostgreSQL the claimed reminders stay due until the dispatcher's commit marks them queued.)
 pub async fn quiet(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> bool {
     let Some(before) = nothing_to_do(store, now).await else { return false };
     tokio::time::sleep(Duration::from_millis(100)).await;

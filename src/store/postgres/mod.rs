@@ -9,7 +9,7 @@ mod reports;
 mod views;
 
 use super::records::*;
-use super::{Decide, ProviderReport, ReportOutcome, Store, StoreError};
+use super::{Decide, DispatchError, ProviderReport, PublishReminders, ReportOutcome, Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -108,6 +108,16 @@ impl Store for PostgresStore {
         lease: Duration,
     ) -> Result<Vec<ClaimedReminder>, StoreError> {
         outbox::claim_due_reminders(&self.pool, now, limit, lease).await
+    }
+
+    async fn dispatch_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        _lease: Duration,
+        publish: &dyn PublishReminders,
+    ) -> Result<usize, DispatchError> {
+        outbox::dispatch_due(&self.pool, now, limit, publish).await
     }
 
     async fn mark_queued(&self, reminder_ids: &[i64]) -> Result<(), StoreError> {

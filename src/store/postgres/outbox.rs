@@ -7,7 +7,7 @@ use super::reports::CONSENTS;
 use crate::domain::CaseEvent;
 use crate::store::records::*;
 use crate::store::rows::{DueCaseRow, DEBTOR_COLUMNS, MESSENGER_INBOUND};
-use crate::store::{Decide, StoreError};
+use crate::store::{Decide, DispatchError, PublishReminders, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::time::Duration;
@@ -179,6 +179,48 @@ pub(super) async fn claim_due_reminders(
         .collect()
 }
 
+/// Claims due reminders, publishes them and marks them queued, all in one transaction: the rows
+/// stay locked while `publish` runs, so no other dispatcher takes them (`SKIP LOCKED`), and a
+/// failed publish rolls back to where they were. A channel worker fast enough to record one of
+/// them before the commit waits for it on the row lock, and then finds it queued. A lease an
+/// older version set is honoured.
+pub(super) async fn dispatch_due(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    limit: u32,
+    publish: &dyn PublishReminders,
+) -> Result<usize, DispatchError> {
+    let mut tx = pool.begin().await.map_err(StoreError::from)?;
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, channel FROM reminders WHERE status = 'scheduled' AND send_at <= $1 \
+         AND (lease_until IS NULL OR lease_until < $1) ORDER BY send_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(now)
+    .bind(limit as i64)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(StoreError::from)?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let claimed = rows
+        .into_iter()
+        .map(|(id, channel)| Ok(ClaimedReminder { id, channel: crate::store::rows::channel(&channel)? }))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    publish.publish(&claimed).await.map_err(DispatchError::Publish)?;
+    let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
+    sqlx::query(
+        "UPDATE reminders SET status = 'queued', lease_until = NULL, updated_at = $2 WHERE id = ANY($1)",
+    )
+    .bind(&ids)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(StoreError::from)?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(ids.len())
+}
+
 /// Marks published reminders queued (those a channel worker has not recorded yet). Rows are
 /// locked in id order first, as [`record_deliveries`] locks them: a worker fast enough to record
 /// a batch while its dispatcher is still marking it would otherwise lock the same rows in
@@ -260,19 +302,27 @@ pub(super) async fn record_deliveries(
     if sent_ids.is_empty() {
         return Ok(());
     }
-    // Recorded as sent even if a payment cancelled it meanwhile: it did go out.
+    // Recorded as sent even if a payment cancelled it meanwhile: it did go out. One
+    // `reminders.sent` event per tenant and channel lists what this batch sent (see
+    // `crate::queue::SENT_EVENT`); a replayed report finds the rows sent already and adds nothing.
     sqlx::query(
         "WITH sent AS ( \
            UPDATE reminders SET status = 'sent', provider_id = u.provider_id, sent_at = $3, attempts = attempts + 1, \
              lease_until = NULL, last_error = NULL, updated_at = $3 \
            FROM UNNEST($1::int8[], $2::text[]) AS u(id, provider_id) \
-           WHERE reminders.id = u.id AND reminders.status <> 'sent' RETURNING reminders.id, reminders.case_id) \
+           WHERE reminders.id = u.id AND reminders.status <> 'sent' \
+           RETURNING reminders.id, reminders.case_id, reminders.stage, reminders.channel) \
          INSERT INTO events (at, kind, case_id, data) \
-         SELECT $3, 'reminder.sent', sent.case_id, json_build_object('reminder_id', sent.id) FROM sent",
+         SELECT $3, 'reminders.sent', NULL, json_build_object('tenant', i.tenant, 'channel', sent.channel, \
+           'sent_at', $4::text, 'reminders', json_agg(json_build_object('reminder_id', sent.id, \
+           'case_id', sent.case_id, 'invoice_number', i.number, 'stage', sent.stage + 1) ORDER BY sent.id)) \
+         FROM sent JOIN cases c ON c.id = sent.case_id JOIN invoices i ON i.id = c.invoice_id \
+         GROUP BY i.tenant, sent.channel ORDER BY i.tenant, sent.channel",
     )
     .bind(&sent_ids)
     .bind(&provider_ids)
     .bind(now)
+    .bind(crate::store::records::event_time(now))
     .execute(&mut **tx)
     .await?;
     Ok(())

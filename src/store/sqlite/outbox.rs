@@ -129,23 +129,23 @@ pub(super) async fn record_deliveries(
     reports: &[DeliveryReport],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let mut sent = Vec::new();
     for report in reports {
         let id = report.reminder_id;
         match &report.result {
             DeliveryResult::Sent { provider_id } => {
                 // Recorded as sent even if a payment cancelled it meanwhile: it did go out.
-                let case_id: Option<i64> = sqlx::query_scalar(
+                let updated = sqlx::query(
                     "UPDATE reminders SET status = 'sent', provider_id = $1, sent_at = $2, attempts = attempts + 1, \
-                     lease_until = NULL, last_error = NULL, updated_at = $2 WHERE id = $3 AND status <> 'sent' \
-                     RETURNING case_id",
+                     lease_until = NULL, last_error = NULL, updated_at = $2 WHERE id = $3 AND status <> 'sent'",
                 )
                 .bind(provider_id)
                 .bind(now)
                 .bind(id)
-                .fetch_optional(&mut **tx)
+                .execute(&mut **tx)
                 .await?;
-                if let Some(case_id) = case_id {
-                    event(tx, now, "reminder.sent", case_id, serde_json::json!({"reminder_id": id})).await?;
+                if updated.rows_affected() > 0 {
+                    sent.push(id);
                 }
             }
             DeliveryResult::Skipped { reason } => {
@@ -191,5 +191,29 @@ pub(super) async fn record_deliveries(
             }
         }
     }
+    sent_events(tx, &sent, now).await
+}
+
+/// One `reminders.sent` event per tenant and channel for the reminders in `ids`, just recorded
+/// as sent (see [`crate::queue::SENT_EVENT`]).
+async fn sent_events(tx: &mut Tx, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO events (at, kind, case_id, data) \
+         SELECT $2, 'reminders.sent', NULL, json_object('tenant', tenant, 'channel', channel, 'sent_at', $3, \
+           'reminders', json_group_array(json(item))) \
+         FROM (SELECT i.tenant, r.channel, json_object('reminder_id', r.id, 'case_id', r.case_id, \
+                 'invoice_number', i.number, 'stage', r.stage + 1) AS item \
+               FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
+               WHERE r.id IN (SELECT value FROM json_each($1)) ORDER BY i.tenant, r.channel, r.id) \
+         GROUP BY tenant, channel ORDER BY tenant, channel",
+    )
+    .bind(serde_json::to_string(ids).expect("integers serialise"))
+    .bind(now)
+    .bind(crate::store::records::event_time(now))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
