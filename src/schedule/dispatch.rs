@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// How long a dispatcher may hold reminders before another one takes them over.
+/// How long a dispatcher may hold reminders before another one takes them over, where the store
+/// leases them (SQLite; PostgreSQL holds them locked while publishing, see [`Store::dispatch_due`]).
 pub const LEASE: Duration = Duration::from_secs(60);
 
 /// Most reminders one message on `mahnwerk.delivery` carries. A channel worker handles a
