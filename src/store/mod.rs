@@ -45,6 +45,12 @@ pub enum DispatchError {
     Publish(anyhow::Error),
 }
 
+impl From<sqlx::Error> for DispatchError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
 /// What [`Store::dispatch_due`] does with the reminders it claimed: publish them to their
 /// channels' queues, returning once the broker confirmed every one.
 #[async_trait]

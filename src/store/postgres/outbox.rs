@@ -190,7 +190,7 @@ pub(super) async fn dispatch_due(
     limit: u32,
     publish: &dyn PublishReminders,
 ) -> Result<usize, DispatchError> {
-    let mut tx = pool.begin().await.map_err(StoreError::from)?;
+    let mut tx = pool.begin().await?;
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, channel FROM reminders WHERE status = 'scheduled' AND send_at <= $1 \
          AND (lease_until IS NULL OR lease_until < $1) ORDER BY send_at LIMIT $2 FOR UPDATE SKIP LOCKED",
@@ -198,8 +198,7 @@ pub(super) async fn dispatch_due(
     .bind(now)
     .bind(limit as i64)
     .fetch_all(&mut *tx)
-    .await
-    .map_err(StoreError::from)?;
+    .await?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -215,9 +214,8 @@ pub(super) async fn dispatch_due(
     .bind(&ids)
     .bind(now)
     .execute(&mut *tx)
-    .await
-    .map_err(StoreError::from)?;
-    tx.commit().await.map_err(StoreError::from)?;
+    .await?;
+    tx.commit().await?;
     Ok(ids.len())
 }
 
