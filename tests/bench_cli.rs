@@ -35,6 +35,21 @@ fn a_small_pipeline_benchmark_measures_every_path_and_cleans_up() {
         let value = figures[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {figures}"));
         assert!(value.is_finite() && value > 0.0, "{key} = {value}");
     }
+    // The host's CPU time per item: read from /proc/stat on Linux (ticks of 10 ms, so a run of
+    // 60 messages may read zero), `null` elsewhere.
+    for key in [
+        "raw_host_cpu_us",
+        "intake_host_cpu_us",
+        "delivered_host_cpu_us",
+        "delivered_with_outcomes_host_cpu_us",
+    ] {
+        if cfg!(target_os = "linux") {
+            let value = figures[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {figures}"));
+            assert!(value.is_finite() && value >= 0.0, "{key} = {value}");
+        } else {
+            assert!(figures[key].is_null(), "{key} = {}", figures[key]);
+        }
+    }
     assert_eq!((figures["messages"].as_u64(), figures["rounds"].as_u64()), (Some(60), Some(1)));
     assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 0, "the scratch outboxes are removed");
 

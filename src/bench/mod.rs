@@ -18,6 +18,7 @@
 //! Each measurement gets its own fresh PostgreSQL database (created next to the configured one
 //! and dropped afterwards) and its own queue namespace, so nothing of the operator's is touched.
 
+mod host_cpu;
 mod raw;
 
 use crate::app::Service;
@@ -27,6 +28,7 @@ use crate::domain::{ChannelKind, DunningPlan, Stage, Tone};
 use crate::queue::{AmqpQueue, Message, Queue, Topology};
 use crate::schedule::ManualClock;
 use anyhow::{bail, Context};
+use host_cpu::HostCpu;
 use mahnwerk_models::sim::{Population, SimConfig};
 use secrecy::ExposeSecret;
 use serde::Serialize;
@@ -46,6 +48,12 @@ pub struct Figures {
     pub intake_msgs_per_s: f64,
     pub delivered_per_s: f64,
     pub delivered_with_outcomes_per_s: f64,
+    /// The host's busy CPU time per message or reminder (PostgreSQL, RabbitMQ and mahnwerk
+    /// together), in microseconds; `null` where the host does not tell (not Linux).
+    pub raw_host_cpu_us: Option<f64>,
+    pub intake_host_cpu_us: Option<f64>,
+    pub delivered_host_cpu_us: Option<f64>,
+    pub delivered_with_outcomes_host_cpu_us: Option<f64>,
     pub messages: usize,
     pub rounds: usize,
     #[serde(skip)]
@@ -61,26 +69,78 @@ impl fmt::Display for Figures {
             self.messages, self.rounds
         )?;
         writeln!(f, "  sandbox outbox of (c) in {}", self.outbox.display())?;
-        writeln!(f, "  (a) raw lapin publish/consume/ack  {:>9.0} msg/s   1.00 x (a)", self.raw_msgs_per_s)?;
         writeln!(
             f,
-            "  (b) mahnwerk intake (stored+acked)  {:>9.0} msg/s   {:.2} x (a)   target >= 0.50",
-            self.intake_msgs_per_s,
-            self.intake_msgs_per_s / self.raw_msgs_per_s
+            "                                          throughput   ratio        target    host CPU each"
+        )?;
+        let cpu = |us: Option<f64>| us.map_or_else(|| "n/a".to_owned(), |us| format!("{us:.0} µs"));
+        writeln!(
+            f,
+            "  (a) raw lapin publish/consume/ack  {:>9.0} msg/s   1.00 x (a)              {:>9}",
+            self.raw_msgs_per_s,
+            cpu(self.raw_host_cpu_us)
         )?;
         writeln!(
             f,
-            "  (c) whole path to sandbox delivery  {:>9.0} rem/s   {:.2} x (a)   target >= 0.30",
+            "  (b) mahnwerk intake (stored+acked)  {:>9.0} msg/s   {:.2} x (a)   >= 0.50    {:>9}",
+            self.intake_msgs_per_s,
+            self.intake_msgs_per_s / self.raw_msgs_per_s,
+            cpu(self.intake_host_cpu_us)
+        )?;
+        writeln!(
+            f,
+            "  (c) whole path to sandbox delivery  {:>9.0} rem/s   {:.2} x (a)   >= 0.30    {:>9}",
             self.delivered_per_s,
-            self.delivered_per_s / self.raw_msgs_per_s
+            self.delivered_per_s / self.raw_msgs_per_s,
+            cpu(self.delivered_host_cpu_us)
         )?;
         write!(
             f,
-            "  (c') (c) + outcome windows closing  {:>9.0} rem/s   {:.2} x (a)   (learning loop included)",
+            "  (c') (c) + outcome windows closing  {:>9.0} rem/s   {:.2} x (a)   (learning)  {:>9}",
             self.delivered_with_outcomes_per_s,
-            self.delivered_with_outcomes_per_s / self.raw_msgs_per_s
+            self.delivered_with_outcomes_per_s / self.raw_msgs_per_s,
+            cpu(self.delivered_with_outcomes_host_cpu_us)
         )
     }
+}
+
+/// One timed run: the time from the first publish to the finish, and the host's busy CPU time
+/// meanwhile (where the host tells it).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Measurement {
+    elapsed: Duration,
+    host_cpu: Option<Duration>,
+}
+
+/// Started right before the first publish of a measurement.
+struct Stopwatch {
+    started: Instant,
+    host_cpu: Option<HostCpu>,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Self { host_cpu: HostCpu::now(), started: Instant::now() }
+    }
+
+    fn stop(self) -> Measurement {
+        let elapsed = self.started.elapsed();
+        let host_cpu = self.host_cpu.zip(HostCpu::now()).map(|(before, after)| after.since(before));
+        Measurement { elapsed, host_cpu }
+    }
+}
+
+/// Medians over the rounds of one measurement of `items` messages or reminders each: (items per
+/// second, host CPU µs per item).
+fn medians(measurements: &[Measurement], items: usize) -> (f64, Option<f64>) {
+    let median = |mut values: Vec<f64>| {
+        values.sort_unstable_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let rate = median(measurements.iter().map(|m| items as f64 / m.elapsed.as_secs_f64()).collect());
+    let cpu: Option<Vec<f64>> =
+        measurements.iter().map(|m| m.host_cpu.map(|cpu| cpu.as_secs_f64() * 1e6 / items as f64)).collect();
+    (rate, cpu.map(median))
 }
 
 /// How to run the pipeline benchmark.
@@ -144,16 +204,21 @@ pub async fn pipeline(config: &Config, options: &PipelineOptions) -> anyhow::Res
         }
     }
     drop(outboxes);
-    let rate = |durations: &mut Vec<Duration>| {
-        durations.sort_unstable();
-        options.messages as f64 / durations[durations.len() / 2].as_secs_f64()
-    };
+    let n = options.messages;
+    let ((raw_msgs_per_s, raw_host_cpu_us), (intake_msgs_per_s, intake_host_cpu_us)) =
+        (medians(&raw, n), medians(&intake, n));
+    let (delivered_per_s, delivered_host_cpu_us) = medians(&whole, n);
+    let (delivered_with_outcomes_per_s, delivered_with_outcomes_host_cpu_us) = medians(&learning, n);
     Ok(Figures {
-        raw_msgs_per_s: rate(&mut raw),
-        intake_msgs_per_s: rate(&mut intake),
-        delivered_per_s: rate(&mut whole),
-        delivered_with_outcomes_per_s: rate(&mut learning),
-        messages: options.messages,
+        raw_msgs_per_s,
+        intake_msgs_per_s,
+        delivered_per_s,
+        delivered_with_outcomes_per_s,
+        raw_host_cpu_us,
+        intake_host_cpu_us,
+        delivered_host_cpu_us,
+        delivered_with_outcomes_host_cpu_us,
+        messages: n,
         rounds: options.rounds,
         outbox: options.outbox.clone(),
     })
@@ -226,7 +291,7 @@ fn send_time() -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Publishes `bodies` to a running service and waits until all are stored or delivered (see
-/// [`Measured`]); returns the time from the first publish.
+/// [`Measured`]); returns the time from the first publish and the host's CPU time meanwhile.
 async fn measure(
     base: &Config,
     database_url: &str,
@@ -234,7 +299,7 @@ async fn measure(
     namespace: &str,
     bodies: &[Vec<u8>],
     what: Measured<'_>,
-) -> anyhow::Result<Duration> {
+) -> anyhow::Result<Measurement> {
     let (outbox, time) = match what {
         Measured::Intake => (None, None),
         Measured::Delivery { outbox, time } => (Some(outbox), Some(time)),
@@ -300,7 +365,7 @@ async fn measure(
         });
     }
 
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     for chunk in bodies.chunks(PUBLISH_BATCH) {
         let messages = chunk
             .iter()
@@ -320,25 +385,40 @@ async fn measure(
         if done >= target {
             break;
         }
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, done, "progress");
+        tracing::debug!(elapsed_ms = stopwatch.started.elapsed().as_millis() as u64, done, "progress");
         if rejected > 0 {
             bail!("the intake rejected {rejected} benchmark messages");
         }
         if Instant::now() > deadline {
             bail!("gave up after 10 minutes with {done} of {target} done");
         }
-        tokio::time::sleep(PROGRESS_POLL).await;
+        tokio::time::sleep(next_look(done, target, stopwatch.started.elapsed())).await;
     }
-    let elapsed = started.elapsed();
+    let measured = stopwatch.stop();
     trigger.trigger();
     while tasks.join_next().await.is_some() {}
     queue.delete_topology().await?;
-    Ok(elapsed)
+    Ok(measured)
 }
 
-/// How often the benchmark looks at how far the service has got: often enough that the finish is
-/// seen within a few percent of a multi-second run.
+/// How often the benchmark looks at how far the service has got near the finish: often enough
+/// that the finish is seen within a few percent of a multi-second run.
 const PROGRESS_POLL: Duration = Duration::from_millis(50);
+/// The longest wait between two looks.
+const PROGRESS_POLL_MAX: Duration = Duration::from_secs(1);
+
+/// When to look again, `done` of `target` being done after `elapsed`: after half the time the
+/// rest takes at the rate so far, but at least [`PROGRESS_POLL`] and at most
+/// [`PROGRESS_POLL_MAX`]. Far from the finish the benchmark looks rarely, because a look lists
+/// the outbox folder, whose cost grows with every email written: twenty listings a second of
+/// up to 20,000 files cost about a percent of the host's CPU during (c).
+fn next_look(done: i64, target: i64, elapsed: Duration) -> Duration {
+    if done <= 0 {
+        return PROGRESS_POLL;
+    }
+    let rest = elapsed.as_secs_f64() * (target - done).max(0) as f64 / done as f64;
+    Duration::from_secs_f64(rest / 2.0).clamp(PROGRESS_POLL, PROGRESS_POLL_MAX)
+}
 
 /// The benchmark's own look at how far the service has got, as cheap as it can be made, because
 /// the harness is not what is measured and it shares the machine with the measured pipeline:
@@ -443,4 +523,21 @@ pub fn database_url_with_name(url: &str, name: &str) -> String {
         out.push_str(q);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_benchmark_looks_rarely_far_from_the_finish_and_often_near_it() {
+        let second = Duration::from_secs(1);
+        assert_eq!(next_look(0, 20_000, second), PROGRESS_POLL);
+        // A tenth done after one second: nine seconds to go, capped at the longest wait.
+        assert_eq!(next_look(2_000, 20_000, second), PROGRESS_POLL_MAX);
+        // Four fifths done after four seconds: one second to go, looked at after half of it.
+        assert_eq!(next_look(16_000, 20_000, 4 * second), second / 2);
+        assert_eq!(next_look(19_990, 20_000, 4 * second), PROGRESS_POLL);
+        assert_eq!(next_look(20_000, 20_000, 4 * second), PROGRESS_POLL);
+    }
 }

@@ -2,6 +2,7 @@
 //! messages into a durable quorum queue with publisher confirms, consumed with manual acks —
 //! the ceiling any intake on this broker can reach.
 
+use super::{Measurement, Stopwatch};
 use anyhow::Context;
 use futures_util::StreamExt;
 use lapin::options::{
@@ -10,20 +11,19 @@ use lapin::options::{
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use std::time::{Duration, Instant};
 
 /// Confirms awaited per window while publishing.
 const CONFIRM_WINDOW: usize = 500;
 const PREFETCH: u16 = 1000;
 /// Publishes `bodies` and consumes them concurrently, acking every delivery (`ack_every == 1`,
 /// the plain loop) or every `ack_every` deliveries with `multiple` (batched acks, the ceiling);
-/// returns the time from the first publish to the last ack.
+/// returns the time (and the host's CPU time) from the first publish to the last ack.
 pub async fn publish_consume_ack(
     url: &str,
     queue: &str,
     bodies: &[Vec<u8>],
     ack_every: usize,
-) -> anyhow::Result<Duration> {
+) -> anyhow::Result<Measurement> {
     let ack_every = ack_every.max(1);
     let connection = Connection::connect(url, ConnectionProperties::default()).await.context("connecting")?;
     let publisher = connection.create_channel().await?;
@@ -41,7 +41,7 @@ pub async fn publish_consume_ack(
         .await?;
 
     let total = bodies.len();
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     let consume = tokio::spawn(async move {
         let mut seen = 0;
         while seen < total {
@@ -75,7 +75,7 @@ pub async fn publish_consume_ack(
         }
     }
     let consumer = consume.await.context("consumer task")??;
-    let elapsed = started.elapsed();
+    let measured = stopwatch.stop();
     // Clean-up after the measurement: cancel, then delete; a failure here costs no figure.
     let cleanup = async {
         consumer_channel.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await?;
@@ -87,5 +87,5 @@ pub async fn publish_consume_ack(
     if let Err(error) = cleanup.await {
         tracing::warn!(%error, queue, "could not clean up the raw benchmark queue");
     }
-    Ok(elapsed)
+    Ok(measured)
 }
