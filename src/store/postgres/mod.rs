@@ -1,5 +1,12 @@
 //! The PostgreSQL store: for production and for several workers. Claims use `FOR UPDATE SKIP LOCKED`;
 //! intake, planning and delivery reports are written in batches (`UNNEST`) to keep round trips few.
+//!
+//! **Batch reads look each row up by key.** The reads of a batch's cases and reminders join
+//! their invoice and debtor in a `LATERAL (… OFFSET 0)` subquery per row, which the planner
+//! cannot flatten into one join. A flat join is planned from the tables' statistics, and those
+//! of a young, fast-growing table (a new deployment, the first hours after a large import) are
+//! analysed late by autovacuum: such plans hashed whole tables for every batch of 1,000, or
+//! joined every due case before the batch's limit applied, 6-10 times the cost of the lookups.
 
 mod fallback;
 mod intake;

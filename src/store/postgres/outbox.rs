@@ -20,13 +20,23 @@ pub(super) async fn plan_due_cases(
     limit: u32,
     decide: Decide<'_>,
 ) -> Result<usize, StoreError> {
+    // The due cases are chosen and locked on the cases table alone (the `cases_due` index in
+    // order, stopping at the limit), and only then is each one's invoice and debtor looked up
+    // by key (see [`super`]). With one join, the planner's statistics of a young,
+    // fast-growing table (autovacuum analyses it late) made it join every due case before the
+    // limit applied: during the pipeline benchmark, 4,000 debtor lookups and a sort of 4,000
+    // wide rows for a batch of 1,000, 120 ms instead of 8 (auto_explain, 2026-12-03).
     let sql = format!(
-        "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
-         i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS}, {MESSENGER_INBOUND} \
-         FROM cases c JOIN invoices i ON i.id = c.invoice_id \
-         JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
-         WHERE c.state IN ('open', 'reminding') AND c.next_action_at <= $1 \
-         ORDER BY c.next_action_at LIMIT $2 FOR UPDATE OF c SKIP LOCKED"
+        "WITH due AS MATERIALIZED ( \
+           SELECT id, invoice_id, state, stages_planned, next_action_at FROM cases \
+           WHERE state IN ('open', 'reminding') AND next_action_at <= $1 \
+           ORDER BY next_action_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         SELECT c.id AS case_id, c.state, c.stages_planned, j.* FROM due c CROSS JOIN LATERAL ( \
+           SELECT i.tenant, i.number, i.due_on, i.currency, i.amount_due::text AS amount_due, \
+           i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS}, {MESSENGER_INBOUND} \
+           FROM invoices i JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
+           WHERE i.id = c.invoice_id OFFSET 0) j \
+         ORDER BY c.next_action_at"
     );
     let rows: Vec<DueCaseRow> =
         sqlx::query_as(&sql).bind(now).bind(limit as i64).fetch_all(&mut **tx).await?;
@@ -303,6 +313,7 @@ pub(super) async fn record_deliveries(
     // Recorded as sent even if a payment cancelled it meanwhile: it did go out. One
     // `reminders.sent` event per tenant and channel lists what this batch sent (see
     // `crate::queue::SENT_EVENT`); a replayed report finds the rows sent already and adds nothing.
+    // Each sent reminder's invoice is looked up by key (see [`super`]).
     sqlx::query(
         "WITH sent AS ( \
            UPDATE reminders SET status = 'sent', provider_id = u.provider_id, sent_at = $3, attempts = attempts + 1, \
@@ -314,7 +325,8 @@ pub(super) async fn record_deliveries(
          SELECT $3, 'reminders.sent', NULL, json_build_object('tenant', i.tenant, 'channel', sent.channel, \
            'sent_at', $4::text, 'reminders', json_agg(json_build_object('reminder_id', sent.id, \
            'case_id', sent.case_id, 'invoice_number', i.number, 'stage', sent.stage + 1) ORDER BY sent.id)) \
-         FROM sent JOIN cases c ON c.id = sent.case_id JOIN invoices i ON i.id = c.invoice_id \
+         FROM sent CROSS JOIN LATERAL (SELECT i.tenant, i.number FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+           WHERE c.id = sent.case_id OFFSET 0) i \
          GROUP BY i.tenant, sent.channel ORDER BY i.tenant, sent.channel",
     )
     .bind(&sent_ids)

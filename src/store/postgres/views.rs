@@ -13,13 +13,17 @@ const LAST_INBOUND: &str = "(SELECT ib.last_at FROM inbound_contacts ib WHERE ib
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+/// The jobs of these reminders, each looked up by key (see [`super`]): one join
+/// over young tables was planned as hash joins over whole-table scans of reminders, invoices
+/// and debtors, 82 ms for a batch of 1,000 during the pipeline benchmark instead of 13.
 pub(super) async fn delivery_jobs(pool: &PgPool, ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError> {
     let sql = format!(
-        "SELECT r.id AS reminder_id, r.idempotency_key, r.status, r.attempts, r.channel, r.stage, r.stage_name, \
-         r.tone, r.fee::text AS fee, c.state AS case_state, i.tenant, i.number, i.due_on, i.currency, \
-         i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, {DEBTOR_COLUMNS}, {CONSENTS}, {LAST_INBOUND} \
-         FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
-         JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE r.id = ANY($1)"
+        "SELECT j.* FROM UNNEST($1::int8[]) AS q(id) CROSS JOIN LATERAL ( \
+           SELECT r.id AS reminder_id, r.idempotency_key, r.status, r.attempts, r.channel, r.stage, r.stage_name, \
+           r.tone, r.fee::text AS fee, c.state AS case_state, i.tenant, i.number, i.due_on, i.currency, \
+           i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, {DEBTOR_COLUMNS}, {CONSENTS}, {LAST_INBOUND} \
+           FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
+           JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE r.id = q.id OFFSET 0) j"
     );
     let query = sqlx::query_as::<_, DeliveryJobRow>(&sql).bind(ids);
     query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect()
