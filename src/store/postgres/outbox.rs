@@ -24,8 +24,9 @@ pub(super) async fn plan_due_cases(
     // order, stopping at the limit), and only then is each one's invoice and debtor looked up
     // by key (see [`super`]). With one join, the planner's statistics of a young,
     // fast-growing table (autovacuum analyses it late) made it join every due case before the
-    // limit applied: during the pipeline benchmark, 4,000 debtor lookups and a sort of 4,000
-    // wide rows for a batch of 1,000, 120 ms instead of 8 (auto_explain, 2026-12-03).
+    // limit applied: under the pipeline benchmark's load, 4,000 debtor lookups and a sort of
+    // 4,000 wide rows for a batch of 1,000, 120 ms (auto_explain, 2026-12-03); the keyed read of
+    // 1,000 takes 8 ms on a quiet copy of such a database.
     let sql = format!(
         "WITH due AS MATERIALIZED ( \
            SELECT id, invoice_id, state, stages_planned, next_action_at FROM cases \
