@@ -107,7 +107,7 @@ impl fmt::Display for Figures {
 /// One timed run: the time from the first publish to the finish, and the host's busy CPU time
 /// meanwhile (where the host tells it).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Measurement {
+struct Measurement {
     elapsed: Duration,
     host_cpu: Option<Duration>,
 }

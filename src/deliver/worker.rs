@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Most messages handled per batch (each carries up to
-/// [`crate::schedule::dispatch::REMINDERS_PER_MESSAGE`] reminders), and sends in flight at once.
+/// [`crate::schedule::dispatch::REMINDERS_PER_MESSAGE`] reminders).
 const BATCH: usize = 10;
+/// Most sends of a batch in flight at once.
 const CONCURRENT_SENDS: usize = 64;
 const BATCH_LINGER: Duration = Duration::from_millis(5);
 
