@@ -8,7 +8,8 @@ use crate::domain::PlanBook;
 use crate::intake::Intake;
 use crate::learn::{AdaptivePolicy, Learner};
 use crate::queue::{AmqpQueue, MemoryQueue, Queue, Topology};
-use crate::schedule::{Clock, FixedPolicy, Planner, Policy, Scheduler};
+use crate::runtime::Clock;
+use crate::schedule::{FixedPolicy, Planner, Policy, Scheduler};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
 use anyhow::Context;
@@ -202,6 +203,7 @@ impl Service {
             topology: self.topology.clone(),
             plans: Arc::clone(&self.plans),
             clock: Arc::clone(&self.clock),
+            attribution: self.learn.attribution(),
         }
     }
 
@@ -212,6 +214,7 @@ impl Service {
             topology: self.topology.clone(),
             planner: Arc::clone(&self.planner),
             clock: Arc::clone(&self.clock),
+            attribution: self.learn.attribution(),
             idle_poll: self.idle_poll,
         }
     }

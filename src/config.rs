@@ -6,7 +6,7 @@
 use crate::api::{HttpConfig, MetaConfig};
 use crate::deliver::{Creditor, LinksConfig, Templates};
 
-use crate::domain::{ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
+use crate::domain::{AttributionWindow, ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
 use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
 use mahnwerk_channels::letter::{PingenLetters, PingenSettings};
@@ -121,6 +121,9 @@ pub struct LearnConfig {
     /// A snapshot file (e.g. from `mahnwerk-train fit`) the learner starts from when the database
     /// holds none yet: the warm start for a new installation or tenant.
     pub initial_model: Option<PathBuf>,
+    /// How long after a reminder a payment still counts as its success (the learner's reward),
+    /// in hours. Default 72, 1 to 8760.
+    pub attribution_hours: u32,
 }
 
 impl Default for LearnConfig {
@@ -133,6 +136,7 @@ impl Default for LearnConfig {
             lambda: 0.0,
             costs_eur: default_costs_eur(),
             initial_model: None,
+            attribution_hours: AttributionWindow::DEFAULT_HOURS,
         }
     }
 }
@@ -147,6 +151,11 @@ pub fn default_costs_eur() -> BTreeMap<ChannelKind, f64> {
 }
 
 impl LearnConfig {
+    /// The attribution window this configuration sets.
+    pub fn attribution(&self) -> AttributionWindow {
+        AttributionWindow::hours(self.attribution_hours)
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
         if !(1..=u32::from(u16::MAX)).contains(&self.snapshot_every) {
             bail!("learn.snapshot_every must be between 1 and 65535, got {}", self.snapshot_every);
@@ -156,6 +165,9 @@ impl LearnConfig {
         }
         if self.reload_secs == 0 {
             bail!("learn.reload_secs must be at least 1");
+        }
+        if !(1..=8760).contains(&self.attribution_hours) {
+            bail!("learn.attribution_hours must be between 1 and 8760, got {}", self.attribution_hours);
         }
         if !(0.0..=1e6).contains(&self.lambda) {
             bail!("learn.lambda must be between 0 and 1000000, got {}", self.lambda);

@@ -7,7 +7,7 @@ use crate::app::Service;
 use crate::config::Config;
 use crate::intake::message::{CANCELLED, OVERDUE, PAID};
 use crate::queue::{AmqpQueue, MemoryQueue, Message, Queue, Topology};
-use crate::schedule::SystemClock;
+use crate::runtime::SystemClock;
 use anyhow::{bail, Context};
 use secrecy::ExposeSecret;
 use std::fmt;

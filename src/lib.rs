@@ -7,9 +7,11 @@
 //! - [`domain`]: pure types (parsed values, invoices, the case state machine, dunning plans).
 //! - [`intake`]: `mahnwerk.invoice.v1` messages in, validated, stored, or dead-lettered.
 //! - [`schedule`]: due cases planned (policy, quiet hours, outbox), due reminders dispatched.
-//! - [`deliver`]: per-channel workers that render and send reminders.
+//! - [`deliver`]: per-channel workers that render and send reminders, and what providers report.
+//! - [`pay`]: payments from every source, through one function.
 //! - [`learn`]: the adaptive policy made reachable (`policy serve --stdio`).
 //! - [`api`]: the HTTP server of receipt webhooks (Twilio, Meta): statuses, inbound, opt-outs.
+//! - [`runtime`]: what every stage may use: the clock, the events, the queue's message shapes.
 //! - [`store`] and [`queue`]: the edges — PostgreSQL/SQLite and RabbitMQ/in-process.
 //! - [`app`] wires the roles together from a [`config::Config`]; [`shutdown`] stops them.
 //! - [`demo`], [`enqueue`] and [`bench`] are the commands built on top.
@@ -24,11 +26,10 @@ pub mod domain;
 pub mod enqueue;
 pub mod intake;
 pub mod learn;
+pub mod pay;
 pub mod progress;
 pub mod queue;
+pub mod runtime;
 pub mod schedule;
 pub mod shutdown;
 pub mod store;
-
-/// How long after a reminder a payment still counts as its success (the learner's reward window).
-pub const ATTRIBUTION_WINDOW_SECS: u64 = 72 * 3600;

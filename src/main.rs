@@ -5,7 +5,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mahnwerk::app::{Role, Service};
 use mahnwerk::config::{Config, PolicyKind};
-use mahnwerk::schedule::SystemClock;
+use mahnwerk::runtime::{Clock, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -257,7 +257,7 @@ async fn main() -> anyhow::Result<()> {
                 plan,
                 out,
             };
-            let summary = mahnwerk::deliver::preview::preview(&config, &options, chrono::Utc::now()).await?;
+            let summary = mahnwerk::deliver::preview::preview(&config, &options, SystemClock.now()).await?;
             println!("{summary}");
             Ok(())
         }

@@ -39,7 +39,7 @@ pub(super) async fn notify(
     verify_meta(meta.app_secret.expose_secret().as_bytes(), &body, signature)?;
     let report = report_of(&body)?;
     if !report.is_empty() {
-        state.store.record_provider_report(&report).await?;
+        crate::deliver::record_provider_report(state.store.as_ref(), &report, state.clock.now()).await?;
     }
     Ok(StatusCode::OK)
 }

@@ -32,7 +32,7 @@ mod unsubscribe;
 pub use error::ApiError;
 pub use settings::{HttpConfig, MetaConfig};
 
-use crate::schedule::Clock;
+use crate::runtime::Clock;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
 use anyhow::Context;

@@ -39,7 +39,7 @@ pub(super) async fn notify(
     verify_pingen(secret.expose_secret().as_bytes(), &body, signature)?;
     let report = report_of(&body, state.clock.now())?;
     if !report.is_empty() {
-        state.store.record_provider_report(&report).await?;
+        crate::deliver::record_provider_report(state.store.as_ref(), &report, state.clock.now()).await?;
     }
     Ok(StatusCode::OK)
 }
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn letter_events_map_to_receipts_on_the_letter() {
-        let now = Utc::now();
+        let now = "2026-12-01T10:00:00Z".parse::<chrono::DateTime<Utc>>().unwrap();
         let sent = report_of(&event("webhook_sent", json!({"created_at": "2020-11-19T09:42:48+0100"})), now)
             .unwrap();
         let receipt = &sent.receipts[0];
@@ -165,7 +165,7 @@ mod tests {
 
     #[test]
     fn undeliverable_and_issues_fail_with_pingens_reason_and_no_corrected_address() {
-        let now = Utc::now();
+        let now = "2026-12-01T10:00:00Z".parse::<chrono::DateTime<Utc>>().unwrap();
         let returned = report_of(
             &event(
                 "webhook_undeliverable",
@@ -193,7 +193,7 @@ mod tests {
 
     #[test]
     fn other_events_report_nothing_and_bad_bodies_name_the_field() {
-        let now = Utc::now();
+        let now = "2026-12-01T10:00:00Z".parse::<chrono::DateTime<Utc>>().unwrap();
         assert!(report_of(&event("webhook_channel_subscriptions", json!({})), now).unwrap().is_empty());
         let no_letter = json!({"data": {"type": "webhook_sent", "attributes": {}}}).to_string();
         let err = report_of(no_letter.as_bytes(), now).unwrap_err();

@@ -29,7 +29,7 @@ pub(super) async fn status(
     let form = verified(&state, &headers, &uri, &body)?;
     let report = status_report(&form, state.clock.now())?;
     if !report.is_empty() {
-        state.store.record_provider_report(&report).await?;
+        crate::deliver::record_provider_report(state.store.as_ref(), &report, state.clock.now()).await?;
     }
     Ok(StatusCode::OK)
 }
@@ -44,7 +44,7 @@ pub(super) async fn inbound(
 ) -> Result<impl IntoResponse, ApiError> {
     let form = verified(&state, &headers, &uri, &body)?;
     let report = inbound_report(&form, state.clock.now())?;
-    state.store.record_provider_report(&report).await?;
+    crate::deliver::record_provider_report(state.store.as_ref(), &report, state.clock.now()).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/xml")],
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>",
@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn statuses_map_to_receipts_and_early_ones_to_nothing() {
-        let now = Utc::now();
+        let now = "2026-12-01T10:00:00Z".parse::<chrono::DateTime<Utc>>().unwrap();
         let report = status_report(
             &form(&[("MessageSid", "SM1"), ("MessageStatus", "undelivered"), ("ErrorCode", "30003")]),
             now,
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn keywords_become_consent_events() {
-        let now = Utc::now();
+        let now = "2026-12-01T10:00:00Z".parse::<chrono::DateTime<Utc>>().unwrap();
         let stop = inbound_report(&form(&[("From", "+4915100000001"), ("Body", " stopp! ")]), now).unwrap();
         assert_eq!(stop.consents[0].kind, ConsentKind::OptOut);
         assert_eq!(stop.consents[0].subject, ConsentSubject::Contact("+4915100000001".into()));

@@ -60,7 +60,7 @@ pub(super) async fn confirm(State(state): State<ApiState>, Path(token): Path<Str
         source: ConsentSource::EmailUnsubscribe,
         detail: Some(format!("reminder {}", claims.reminder_id)),
     };
-    if let Err(error) = state.store.record_consent(&event).await {
+    if let Err(error) = crate::deliver::record_consent(state.store.as_ref(), &event, now).await {
         tracing::warn!(%error, "unsubscribe not recorded");
         return (StatusCode::SERVICE_UNAVAILABLE, "try again in a moment").into_response();
     }

@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::demo::world;
 use crate::domain::{ChannelKind, DunningPlan, Stage, Tone};
 use crate::queue::{AmqpQueue, Message, Queue, Topology};
-use crate::schedule::ManualClock;
+use crate::runtime::ManualClock;
 use anyhow::{bail, Context};
 use host_cpu::HostCpu;
 use mahnwerk_models::sim::{Population, SimConfig};

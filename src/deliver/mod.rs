@@ -3,10 +3,13 @@
 //! sends it through `mahnwerk-channels` with the reminder's idempotency key, and records the
 //! result before acking. Transient failures go back into the outbox with exponential backoff.
 
+pub mod fallback;
 pub mod letter;
 pub mod links;
 pub mod locale;
 pub mod preview;
+pub mod receipts;
+mod record;
 pub mod render;
 pub mod templates;
 mod worker;
@@ -16,6 +19,8 @@ mod render_tests;
 
 pub use letter::CreditorBank;
 pub use links::{LinkClaims, LinkError, LinkPurpose, Links, LinksConfig};
+pub use receipts::{record_consent, record_provider_report};
+pub use record::record_deliveries;
 pub use render::{Creditor, Creditors, RenderError, Vars};
 pub use templates::{TemplateError, Templates};
 pub use worker::{ChannelWorker, RetryPolicy};

@@ -5,7 +5,7 @@ use super::links::Links;
 use super::render::Creditors;
 use super::templates::Templates;
 use crate::queue::{consume_in_batches, Delivery, ProcessBatch, Queue, Topology};
-use crate::schedule::{Clock, DeliveryMessage};
+use crate::runtime::{Clock, DeliveryMessage};
 use crate::shutdown::Shutdown;
 use crate::store::{DeliveryJob, DeliveryReport, DeliveryResult, Store};
 use anyhow::Context;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Most messages handled per batch (each carries up to
-/// [`crate::schedule::dispatch::REMINDERS_PER_MESSAGE`] reminders).
+/// [`crate::runtime::REMINDERS_PER_MESSAGE`] reminders).
 const BATCH: usize = 10;
 /// Most sends of a batch in flight at once.
 const CONCURRENT_SENDS: usize = 64;
@@ -94,7 +94,9 @@ impl ChannelWorker {
             .await;
         let sent = reports.iter().filter(|r| matches!(r.result, DeliveryResult::Sent { .. })).count();
         let sent_in = started.elapsed();
-        self.store.record_deliveries(&reports, self.clock.now()).await.context("recording deliveries")?;
+        super::record_deliveries(self.store.as_ref(), &reports, self.clock.now())
+            .await
+            .context("recording deliveries")?;
         last.ack(true).await.context("acking deliveries")?;
         tracing::debug!(
             channel = %self.transport.kind(),

@@ -9,7 +9,7 @@ use crate::config::{Config, LearnConfig, PolicyKind};
 use crate::deliver::Creditor;
 use crate::learn::{Learner, LearnerState};
 use crate::queue::{Consumer, MemoryQueue, Message, Queue, Topology};
-use crate::schedule::ManualClock;
+use crate::runtime::ManualClock;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use mahnwerk_models::sim::{self, Population, Response, SimChannel, SimConfig};

@@ -2,6 +2,7 @@
 //! dunning plans. Nothing here does IO; everything is built through `parse`/`TryFrom` once, at the
 //! edge, so the rest of the service can trust what it holds.
 
+mod attribution;
 mod case;
 mod consent;
 mod contact;
@@ -11,6 +12,7 @@ mod invoice;
 mod money;
 mod plan;
 
+pub use attribution::AttributionWindow;
 pub use case::{CaseEvent, CaseState, IllegalTransition};
 pub use consent::{ConsentKind, ConsentSource, Consents};
 pub use contact::{CountryCode, Email, Language, PhoneE164, PostalAddress, Timezone};

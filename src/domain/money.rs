@@ -166,8 +166,8 @@ const ISO_4217: &[(&str, u32)] = &[
 ];
 
 /// An ISO 4217 currency code that is in use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "String")]
 pub struct Currency {
     code: &'static str,
     minor_units: u32,
@@ -202,6 +202,15 @@ impl TryFrom<String> for Currency {
     type Error = Invalid;
     fn try_from(raw: String) -> Result<Self, Invalid> {
         Self::parse(&raw)
+    }
+}
+
+// By hand: derived with `try_from`, the `&'static str` field would tie the deserializer's
+// lifetime to `'static`, and no type holding a `Currency` could be deserialized from a buffer.
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
     }
 }
 

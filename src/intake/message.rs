@@ -8,8 +8,9 @@
 //! replayed message is recorded once).
 
 use super::fields::Fields;
+use super::IntakeCommand;
 use crate::domain::*;
-use crate::store::{IntakeCommand, PaymentRecord};
+use crate::pay::PaymentRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 

@@ -4,14 +4,19 @@
 //! `x-mahnwerk-error` header naming the field, and recorded in `intake_rejections`; nothing is
 //! dropped silently and a bad message never stops the batch it came with.
 
+mod apply;
+mod command;
 mod fields;
 pub mod message;
 
-use crate::domain::{FieldError, PlanBook};
+pub use apply::apply_commands;
+pub use command::{IntakeCommand, IntakeOutcome};
+
+use crate::domain::{AttributionWindow, FieldError, PlanBook};
 use crate::queue::{consume_in_batches, Delivery, Message, ProcessBatch, Queue, Topology, ERROR_HEADER};
-use crate::schedule::Clock;
+use crate::runtime::Clock;
 use crate::shutdown::Shutdown;
-use crate::store::{IntakeCommand, IntakeOutcome, Rejection, Store, StoreError};
+use crate::store::{Rejection, Store};
 use anyhow::Context;
 use message::Identity;
 use std::sync::Arc;
@@ -37,6 +42,8 @@ pub struct Intake {
     pub topology: Topology,
     pub plans: Arc<PlanBook>,
     pub clock: Arc<dyn Clock>,
+    /// How long after a reminder a payment still counts as its success.
+    pub attribution: AttributionWindow,
 }
 
 struct Pending<'a> {
@@ -60,7 +67,7 @@ impl Intake {
             }
         }
         let started = std::time::Instant::now();
-        let applied = self.apply(&mut pending, &mut rejections).await?;
+        let applied = self.apply(&mut pending, &mut rejections, now).await?;
         tracing::debug!(
             batch = deliveries.len(),
             applied,
@@ -82,19 +89,19 @@ impl Intake {
         &self,
         pending: &mut Vec<Pending<'a>>,
         rejections: &mut Vec<(&'a Delivery, FieldError, Identity)>,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<usize> {
         let commands: Vec<IntakeCommand> = pending.iter().map(|p| p.command.clone()).collect();
-        let results: Vec<Result<IntakeOutcome, FieldError>> = match self.store.apply_intake(&commands).await {
+        let apply = |commands| apply_commands(self.store.as_ref(), commands, self.attribution, now);
+        let results: Vec<Result<IntakeOutcome, FieldError>> = match apply(&commands).await {
             Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-            Err(StoreError::Database(sqlx::Error::Database(batch_error)))
-                if is_data_error(batch_error.as_ref()) =>
-            {
+            Err(batch_error) if batch_error.is_refused_data() => {
                 tracing::warn!(error = %batch_error, "batch refused by the database; applying messages one by one");
                 let mut results = Vec::with_capacity(commands.len());
                 for command in &commands {
-                    results.push(match self.store.apply_intake(std::slice::from_ref(command)).await {
+                    results.push(match apply(std::slice::from_ref(command)).await {
                         Ok(mut one) => Ok(one.pop().unwrap_or(IntakeOutcome::Duplicate)),
-                        Err(StoreError::Database(sqlx::Error::Database(e))) if is_data_error(e.as_ref()) => {
+                        Err(e) if e.is_refused_data() => {
                             Err(FieldError::new("$", format!("refused by the database: {e}")))
                         }
                         Err(e) => return Err(e).context("applying intake message"),
@@ -179,22 +186,6 @@ impl ProcessBatch for Intake {
     async fn process(&self, batch: &[Delivery]) -> anyhow::Result<()> {
         self.process_batch(batch).await.map(drop)
     }
-}
-
-/// Whether the database refused the data itself (a constraint, a value out of range) rather than
-/// failing for a reason that passes (deadlock, serialization failure, lost connection): only the
-/// former makes a message a rejection; the latter is retried.
-fn is_data_error(error: &dyn sqlx::error::DatabaseError) -> bool {
-    use sqlx::error::ErrorKind;
-    let constraint = matches!(
-        error.kind(),
-        ErrorKind::UniqueViolation
-            | ErrorKind::ForeignKeyViolation
-            | ErrorKind::NotNullViolation
-            | ErrorKind::CheckViolation
-    );
-    // SQLSTATE class 22: data exception (numeric overflow, invalid text, …).
-    constraint || error.code().is_some_and(|code| code.starts_with("22"))
 }
 
 fn identity_of(command: &IntakeCommand) -> Identity {

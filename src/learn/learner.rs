@@ -10,7 +10,7 @@
 
 use crate::config::LearnConfig;
 use crate::queue::{Consumer, Delivery, Queue, Topology};
-use crate::schedule::{Clock, EVENT_ID_HEADER};
+use crate::runtime::{Clock, EVENT_ID_HEADER};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
 use anyhow::Context as _;

@@ -194,7 +194,12 @@ mod tests {
     fn installs_a_snapshot_and_reports_its_version() {
         let policy = AdaptivePolicy::new(7, 0.0, crate::config::default_costs_eur());
         let body = serde_json::to_string(&fresh_bandit(1, 0.0).snapshot()).unwrap();
-        let record = PolicySnapshotRecord { version: 4, created_at: chrono::Utc::now(), updates: 0, body };
+        let record = PolicySnapshotRecord {
+            version: 4,
+            created_at: "2026-12-01T10:00:00Z".parse().unwrap(),
+            updates: 0,
+            body,
+        };
         policy.install(&record).unwrap();
         assert_eq!(policy.version(), "bandit-v4");
         let broken = PolicySnapshotRecord { version: 5, body: "{".into(), ..record };

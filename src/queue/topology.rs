@@ -11,7 +11,7 @@ pub const CHANNELS: [&str; 5] = ["email", "sms", "whatsapp", "messenger", "lette
 pub const OUTCOME_EVENT: &str = "reminder.outcome";
 
 /// The routing key (and `events.kind`) of what one delivery batch sent: one event per tenant and
-/// channel, `{"tenant","channel","sent_at","reminders":[{"reminder_id","case_id","invoice_number","stage"}]}`.
+/// channel, each listed reminder naming its case, invoice and debtor (`crate::runtime::RemindersSent`).
 /// One event per batch rather than per reminder: an event per reminder cost about a sixth of the
 /// whole path's throughput (broker, relay and log), for information the batch carries as well.
 pub const SENT_EVENT: &str = "reminders.sent";

@@ -6,47 +6,17 @@
 
 use crate::domain::ChannelKind;
 use crate::queue::{Message, Queue, Topology};
+use crate::runtime::{DeliveryMessage, EVENT_ID_HEADER, REMINDERS_PER_MESSAGE};
 use crate::store::{ClaimedReminder, PublishReminders, Store};
 use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// How long a dispatcher may hold reminders before another one takes them over, where the store
 /// leases them (SQLite; PostgreSQL holds them locked while publishing, see [`Store::dispatch_due`]).
 pub const LEASE: Duration = Duration::from_secs(60);
-
-/// Most reminders one message on `mahnwerk.delivery` carries. A channel worker handles a
-/// message's reminders in one batch (one load, one recording transaction, one ack), and the
-/// broker's work is per message, not per reminder.
-pub const REMINDERS_PER_MESSAGE: usize = 100;
-
-/// The body of a message on `mahnwerk.delivery`: the ids of up to [`REMINDERS_PER_MESSAGE`]
-/// reminders of one channel, `{"reminder_ids":[…]}`. Everything else is read from the database
-/// when they are delivered, so a stale message cannot send stale content. The single-reminder
-/// form of earlier versions, `{"reminder_id":N}`, is still read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeliveryMessage {
-    pub reminder_ids: Vec<i64>,
-}
-
-impl DeliveryMessage {
-    /// Reads either form.
-    pub fn parse(body: &[u8]) -> Result<Self, serde_json::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Wire {
-            Batch { reminder_ids: Vec<i64> },
-            One { reminder_id: i64 },
-        }
-        Ok(match serde_json::from_slice(body)? {
-            Wire::Batch { reminder_ids } => Self { reminder_ids },
-            Wire::One { reminder_id } => Self { reminder_ids: vec![reminder_id] },
-        })
-    }
-}
 
 /// The messages for `claimed`: per channel, in claim order, [`REMINDERS_PER_MESSAGE`] at most each.
 fn delivery_messages(claimed: &[ClaimedReminder]) -> Vec<Message> {
@@ -104,10 +74,6 @@ pub async fn dispatch_due(
     store.dispatch_due(now, limit, LEASE, &publish).await.context("dispatching due reminders")
 }
 
-/// The header carrying an event's row id, so consumers can drop the rare duplicate (an event is
-/// published again when its relay died between the broker's confirm and moving its cursor).
-pub const EVENT_ID_HEADER: &str = "x-mahnwerk-event-id";
-
 /// Publishes the next batch of up to `limit` stored events to the events exchange (routing key
 /// = the event's kind, body = its JSON), in order, and moves the relay's cursor past them;
 /// returns how many. Nothing to publish, or another relay at work: 0. A failed publish leaves
@@ -143,16 +109,6 @@ mod tests {
 
     fn claimed(id: i64, channel: ChannelKind) -> ClaimedReminder {
         ClaimedReminder { id, channel }
-    }
-
-    #[test]
-    fn reads_the_batch_and_the_single_reminder_form() {
-        let batch = DeliveryMessage::parse(br#"{"reminder_ids":[3,1,2]}"#).unwrap();
-        assert_eq!(batch.reminder_ids, vec![3, 1, 2]);
-        let one = DeliveryMessage::parse(br#"{"reminder_id":7}"#).unwrap();
-        assert_eq!(one.reminder_ids, vec![7]);
-        assert!(DeliveryMessage::parse(br#"{"reminder_ids":"7"}"#).is_err());
-        assert!(DeliveryMessage::parse(b"not json").is_err());
     }
 
     #[test]

@@ -4,17 +4,19 @@
 //! has come to their channel's queue.
 
 pub mod calendar;
-pub mod clock;
 pub mod dispatch;
+pub mod plan;
 pub mod planner;
 pub mod policy;
 
-pub use clock::{Clock, ManualClock, SystemClock};
-pub use dispatch::{dispatch_due, relay_events, DeliveryMessage, EVENT_ID_HEADER};
+pub use dispatch::{dispatch_due, relay_events};
+pub use plan::{plan_due_cases, settle_outcomes, Decide};
 pub use planner::Planner;
 pub use policy::{Decision, DecisionRequest, FixedPolicy, Policy};
 
+use crate::domain::AttributionWindow;
 use crate::queue::{Queue, Topology};
+use crate::runtime::Clock;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
 use std::sync::Arc;
@@ -50,6 +52,8 @@ pub struct Scheduler {
     pub topology: Topology,
     pub planner: Arc<Planner>,
     pub clock: Arc<dyn Clock>,
+    /// How long after a reminder a payment still counts as its success.
+    pub attribution: AttributionWindow,
     /// Pause between steps when there was nothing to do.
     pub idle_poll: Duration,
 }
@@ -71,11 +75,9 @@ impl Scheduler {
     /// attribution window closed without a payment (reward 0, with its outcome event).
     pub async fn plan_step(&self) -> anyhow::Result<StepOutcome> {
         let now = self.clock.now();
-        let planner = Arc::clone(&self.planner);
-        let decide = move |case: &crate::store::DueCase| planner.decide(case, now);
-        let cases_planned = self.store.plan_due_cases(now, BATCH, &decide).await?;
-        let window = Duration::from_secs(crate::ATTRIBUTION_WINDOW_SECS);
-        let outcomes_settled = self.store.settle_outcomes(now, window, BATCH).await?;
+        let decide = |case: &crate::store::DueCase| self.planner.decide(case, now);
+        let cases_planned = plan_due_cases(self.store.as_ref(), now, BATCH, &decide).await?;
+        let outcomes_settled = settle_outcomes(self.store.as_ref(), now, self.attribution, BATCH).await?;
         Ok(StepOutcome { cases_planned, outcomes_settled, ..StepOutcome::default() })
     }
 

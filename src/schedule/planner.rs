@@ -1,6 +1,6 @@
 //! The decision for one due case: which stage comes next, which channels and hours are allowed,
-//! what the policy picks among them, and when the case is due again. Pure: the store calls it
-//! inside the transaction that claimed the case.
+//! what the policy picks among them, and when the case is due again. Pure: [`super::plan`] calls
+//! it for each case it claimed, inside that transaction.
 
 use super::calendar;
 use super::policy::{DecisionRequest, Policy};
@@ -56,7 +56,7 @@ impl Planner {
         }
         let hours = calendar::allowed_hours();
         let context = context(case, index, now);
-        let debtor = format!("{}/{}", case.tenant, case.debtor.id);
+        let debtor = crate::runtime::events::learner_debtor_key(&case.tenant, &case.debtor.id);
         let decision = self.policy.decide(&DecisionRequest {
             debtor: &debtor,
             context: &context,

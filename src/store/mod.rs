@@ -1,8 +1,9 @@
 //! Persistence: one [`Store`] trait with a PostgreSQL and a SQLite implementation.
 //!
 //! The database holds time and truth: cases due for their next stage, the reminders outbox,
-//! payments. Every method is one transaction, so a crash leaves either all of a step or none of
-//! it. PostgreSQL claims rows with `FOR UPDATE SKIP LOCKED`, so any number of schedulers and
+//! payments. The store persists and never decides: a stage's rule opens a transaction
+//! ([`Store::begin`]) and runs the narrow steps of [`StoreTx`] in it, so a crash leaves either all
+//! of a step or none of it; the remaining methods are one transaction each. PostgreSQL claims rows with `FOR UPDATE SKIP LOCKED`, so any number of schedulers and
 //! dispatchers can run against one database; SQLite (the embedded default) serialises writers.
 
 mod postgres;
@@ -10,11 +11,14 @@ mod records;
 mod reports;
 mod rows;
 mod sqlite;
+pub mod tx;
+mod tx_rows;
 
 pub use postgres::PostgresStore;
 pub use records::*;
 pub use reports::*;
 pub use sqlite::SqliteStore;
+pub use tx::StoreTx;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -34,6 +38,33 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported database URL '{0}': use postgres://… or sqlite://…")]
     UnsupportedUrl(String),
+}
+
+impl StoreError {
+    /// Whether the database refused the data itself (a constraint, a value out of range): the
+    /// same data will be refused again, so it is a bad message, not a reason to retry.
+    pub fn is_refused_data(&self) -> bool {
+        use sqlx::error::ErrorKind;
+        let Self::Database(sqlx::Error::Database(error)) = self else { return false };
+        let constraint = matches!(
+            error.kind(),
+            ErrorKind::UniqueViolation
+                | ErrorKind::ForeignKeyViolation
+                | ErrorKind::NotNullViolation
+                | ErrorKind::CheckViolation
+        );
+        // SQLSTATE class 22: data exception (numeric overflow, invalid text, …).
+        constraint || error.code().is_some_and(|code| code.starts_with("22"))
+    }
+
+    /// Whether trying again later may succeed: a lost connection, a deadlock, a serialization
+    /// failure, a pool timeout. Refused data, corrupt rows and configuration errors are not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Database(_) => !self.is_refused_data(),
+            Self::Migrate(_) | Self::Corrupt(_) | Self::UnsupportedUrl(_) => false,
+        }
+    }
 }
 
 /// Why [`Store::dispatch_due`] stopped: the database, or the publish it was handed.
@@ -58,37 +89,16 @@ pub trait PublishReminders: Send + Sync {
     async fn publish(&self, reminders: &[ClaimedReminder]) -> anyhow::Result<()>;
 }
 
-/// The scheduler's decision function, called inside the claiming transaction.
-pub type Decide<'a> = &'a (dyn Fn(&DueCase) -> CaseDecision + Send + Sync);
-
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Applies the backend's migrations. Idempotent.
     async fn migrate(&self) -> Result<(), StoreError>;
 
-    /// Applies intake commands in order, in one transaction, and reports each one's outcome.
-    /// Replaying the same commands changes nothing.
-    async fn apply_intake(&self, commands: &[IntakeCommand]) -> Result<Vec<IntakeOutcome>, StoreError>;
+    /// A write transaction, for the stages' rules to run their narrow steps in (see [`tx`]).
+    async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError>;
 
     /// Stores messages intake rejected.
     async fn record_rejections(&self, rejections: &[Rejection]) -> Result<(), StoreError>;
-
-    /// Records a payment: closes the case when paid in full, cancels pending reminders and
-    /// credits the reminder that preceded it within `attribution_window` — one transaction.
-    async fn record_payment(
-        &self,
-        payment: &PaymentRecord,
-        attribution_window: Duration,
-    ) -> Result<IntakeOutcome, StoreError>;
-
-    /// Claims up to `limit` cases due at `now`, asks `decide` for each, and writes the resulting
-    /// reminders and case updates in the same transaction. Returns how many cases were decided.
-    async fn plan_due_cases(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        decide: Decide<'_>,
-    ) -> Result<usize, StoreError>;
 
     /// Claims up to `limit` reminders whose send time has come, hands them to `publish`, and
     /// marks them queued once it returned; returns how many. A failed publish leaves them
@@ -131,13 +141,6 @@ pub trait Store: Send + Sync + 'static {
     /// Loads what channel workers need for these reminders; unknown ids are left out.
     async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError>;
 
-    /// Records what channel workers did, in one transaction.
-    async fn record_deliveries(
-        &self,
-        reports: &[DeliveryReport],
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-
     /// The earliest time any case or reminder becomes due; lets simulated time jump ahead.
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
@@ -151,15 +154,6 @@ pub trait Store: Send + Sync + 'static {
         -> Result<Vec<ReminderView>, StoreError>;
 
     async fn stats(&self) -> Result<Stats, StoreError>;
-
-    /// Gives reward 0 to up to `limit` sent reminders whose attribution `window` closed before
-    /// `now` without a payment, writing their `reminder.outcome` events. Returns how many.
-    async fn settle_outcomes(
-        &self,
-        now: DateTime<Utc>,
-        window: Duration,
-        limit: u32,
-    ) -> Result<usize, StoreError>;
 
     /// Up to `limit` events not yet published, oldest first, reserved for the caller until it
     /// calls [`EventBatch::published`] or drops the batch: one relay at a time, so no event is
@@ -180,17 +174,6 @@ pub trait Store: Send + Sync + 'static {
     async fn latest_policy_version(&self) -> Result<Option<i64>, StoreError>;
 
     async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError>;
-
-    /// Records what one provider webhook reported, in one transaction: receipts on the reminders
-    /// they match (only ever forward), the debtors' inbound times, and consent events appended to
-    /// the ledger for every debtor they name. Unknown message ids and contacts change nothing.
-    async fn record_provider_report(&self, report: &ProviderReport) -> Result<ReportOutcome, StoreError>;
-
-    /// Appends one consent event to the ledger; returns how many debtors it was recorded for.
-    async fn record_consent(&self, event: &ConsentEvent) -> Result<u64, StoreError> {
-        let report = ProviderReport { consents: vec![event.clone()], ..ProviderReport::default() };
-        Ok(self.record_provider_report(&report).await?.consents)
-    }
 }
 
 /// Opens the store a database URL names and applies its migrations.

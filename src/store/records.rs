@@ -1,66 +1,12 @@
-//! The plain records that cross the [`Store`](super::Store) boundary: what intake writes, what the
+//! The plain records that cross the [`Store`](super::Store) boundary: what intake rejects, what the
 //! scheduler reads and decides, what delivery reads and reports, and the counts of `stats`.
 
 use super::reports::ReceiptStatus;
-use crate::domain::{
-    CaseState, ChannelKind, Consents, Debtor, Invoice, InvoiceNumber, Money, TenantId, Tone,
-};
+use crate::domain::{CaseState, ChannelKind, Consents, Debtor, InvoiceNumber, Money, TenantId, Tone};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// A parsed intake message, ready to be applied.
-#[derive(Debug, Clone)]
-// Commands live only for one batch; boxing the invoice would buy nothing.
-#[allow(clippy::large_enum_variant)]
-pub enum IntakeCommand {
-    /// An overdue invoice; `plan` is already resolved against the plan book.
-    Overdue {
-        invoice: Invoice,
-        plan: String,
-        received_at: DateTime<Utc>,
-    },
-    Paid(PaymentRecord),
-    Cancelled {
-        tenant: TenantId,
-        invoice_number: InvoiceNumber,
-        at: DateTime<Utc>,
-    },
-}
-
-/// A payment from any source (`invoice.paid` message, pay-page, bank statement).
-#[derive(Debug, Clone)]
-pub struct PaymentRecord {
-    pub tenant: TenantId,
-    pub invoice_number: InvoiceNumber,
-    /// `None` means "paid in full": whatever was still open.
-    pub amount: Option<Money>,
-    pub paid_at: DateTime<Utc>,
-    /// Where the payment came from, e.g. `amqp`, `paypage`, `camt053`.
-    pub source: String,
-    /// Unique per (tenant, source): a replay with the same reference is recorded once.
-    pub reference: String,
-}
-
-/// What applying one intake command did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IntakeOutcome {
-    Created,
-    /// The invoice was already known; nothing changed.
-    Duplicate,
-    PaymentRecorded {
-        case_closed: bool,
-    },
-    PaymentDuplicate,
-    CaseCancelled,
-    /// Cancelling a case that is already paid or cancelled.
-    AlreadyClosed,
-    UnknownInvoice,
-    CurrencyMismatch {
-        expected: String,
-    },
-}
 
 /// A message intake could not accept, as stored in `intake_rejections`.
 #[derive(Debug, Clone)]
@@ -300,12 +246,6 @@ pub struct ReminderCounts {
 /// and stage, and acceptable to every channel's key rules.
 pub fn idempotency_key(case_id: i64, stage: u32) -> String {
     format!("rem-{case_id}-{stage}")
-}
-
-/// A time in an event's body: RFC 3339 in UTC, `2026-10-17T06:00:00+00:00`, written the same
-/// way by both backends.
-pub fn event_time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339()
 }
 
 /// One event of the log, handed to the relay for publishing to `{ns}.events`.

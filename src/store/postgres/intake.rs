@@ -2,63 +2,23 @@
 //! statements however long the run, sorted by key so that concurrent intake workers take row
 //! locks in the same order and cannot deadlock.
 
-use crate::domain::{CaseEvent, CaseState, Invoice};
-use crate::store::records::*;
-use crate::store::rows::{case_state, decimal};
+use crate::domain::Invoice;
+use crate::store::tx::Arrival as NewInvoice;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Postgres, Transaction};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::Duration;
 
 type Tx = Transaction<'static, Postgres>;
 /// An overdue invoice of a run, its resolved plan and its receipt time.
 type Arrival<'a> = (&'a Invoice, &'a str, DateTime<Utc>);
 
-pub(super) async fn apply_all(
-    tx: &mut Tx,
-    commands: &[IntakeCommand],
-) -> Result<Vec<IntakeOutcome>, StoreError> {
-    let mut outcomes = Vec::with_capacity(commands.len());
-    let mut i = 0;
-    while i < commands.len() {
-        let run_end = commands[i..]
-            .iter()
-            .position(|c| !matches!(c, IntakeCommand::Overdue { .. }))
-            .map_or(commands.len(), |p| i + p);
-        if run_end > i {
-            outcomes.extend(insert_invoices(tx, &commands[i..run_end]).await?);
-            i = run_end;
-            continue;
-        }
-        let outcome = match &commands[i] {
-            IntakeCommand::Paid(payment) => {
-                record_payment(tx, payment, Duration::from_secs(crate::ATTRIBUTION_WINDOW_SECS)).await?
-            }
-            IntakeCommand::Cancelled { tenant, invoice_number, at } => {
-                cancel(tx, tenant.as_str(), invoice_number.as_str(), *at).await?
-            }
-            IntakeCommand::Overdue { .. } => unreachable!("overdue runs are handled above"),
-        };
-        outcomes.push(outcome);
-        i += 1;
-    }
-    Ok(outcomes)
-}
-
-/// Inserts a run of `Overdue` commands; the first of several commands for one invoice wins.
-async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<IntakeOutcome>, StoreError> {
-    let invoices: Vec<Arrival<'_>> = run
-        .iter()
-        .filter_map(|c| match c {
-            IntakeCommand::Overdue { invoice, plan, received_at } => {
-                Some((invoice, plan.as_str(), *received_at))
-            }
-            _ => None,
-        })
-        .collect();
-    let now = invoices.iter().map(|(_, _, at)| *at).max().unwrap_or_else(Utc::now);
+/// Inserts a run of overdue invoices; the first of several arrivals of one invoice wins. Returns,
+/// per arrival, whether it was new.
+pub(super) async fn insert_invoices(tx: &mut Tx, run: &[NewInvoice<'_>]) -> Result<Vec<bool>, StoreError> {
+    let invoices: Vec<Arrival<'_>> = run.iter().map(|a| (a.invoice, a.plan, a.received_at)).collect();
+    let Some(now) = invoices.iter().map(|(_, _, at)| *at).max() else { return Ok(Vec::new()) };
 
     let tenants: Vec<&str> = invoices
         .iter()
@@ -133,11 +93,7 @@ async fn insert_invoices(tx: &mut Tx, run: &[IntakeCommand]) -> Result<Vec<Intak
         .enumerate()
         .map(|(idx, (invoice, _, _))| {
             let key = (invoice.tenant.as_str(), invoice.number.as_str());
-            if firsts.get(&key) == Some(&idx) && ids.contains_key(&key) {
-                IntakeOutcome::Created
-            } else {
-                IntakeOutcome::Duplicate
-            }
+            firsts.get(&key) == Some(&idx) && ids.contains_key(&key)
         })
         .collect())
 }
@@ -253,184 +209,4 @@ async fn upsert_debtors<'a>(
         .fetch_all(&mut **tx)
         .await?;
     Ok(written.into_iter().collect())
-}
-
-/// The invoice and case a payment or cancellation refers to, with the case row locked.
-#[derive(sqlx::FromRow)]
-struct Target {
-    invoice_id: i64,
-    currency: String,
-    amount_due: String,
-    amount_paid: String,
-    case_id: i64,
-    state: String,
-}
-
-async fn target(tx: &mut Tx, tenant: &str, number: &str) -> Result<Option<Target>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT i.id AS invoice_id, i.currency, i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, \
-         c.id AS case_id, c.state FROM invoices i JOIN cases c ON c.invoice_id = i.id \
-         WHERE i.tenant = $1 AND i.number = $2 FOR UPDATE OF i, c",
-    )
-    .bind(tenant)
-    .bind(number)
-    .fetch_optional(&mut **tx)
-    .await?)
-}
-
-async fn close_case(
-    tx: &mut Tx,
-    case_id: i64,
-    state: CaseState,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE cases SET state = $1, next_action_at = NULL, updated_at = $2 WHERE id = $3")
-        .bind(state.as_str())
-        .bind(now)
-        .bind(case_id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(
-        "UPDATE reminders SET status = 'cancelled', lease_until = NULL, updated_at = $1 \
-         WHERE case_id = $2 AND status IN ('scheduled', 'queued')",
-    )
-    .bind(now)
-    .bind(case_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn cancel(
-    tx: &mut Tx,
-    tenant: &str,
-    number: &str,
-    at: DateTime<Utc>,
-) -> Result<IntakeOutcome, StoreError> {
-    let Some(target) = target(tx, tenant, number).await? else {
-        return Ok(IntakeOutcome::UnknownInvoice);
-    };
-    let Ok(next) = case_state(&target.state)?.apply(CaseEvent::Cancelled) else {
-        return Ok(IntakeOutcome::AlreadyClosed);
-    };
-    close_case(tx, target.case_id, next, at).await?;
-    event(tx, at, "case.cancelled", target.case_id, serde_json::json!({})).await?;
-    Ok(IntakeOutcome::CaseCancelled)
-}
-
-pub(super) async fn record_payment(
-    tx: &mut Tx,
-    payment: &PaymentRecord,
-    attribution_window: Duration,
-) -> Result<IntakeOutcome, StoreError> {
-    let Some(target) = target(tx, payment.tenant.as_str(), payment.invoice_number.as_str()).await? else {
-        return Ok(IntakeOutcome::UnknownInvoice);
-    };
-    if let Some(amount) = &payment.amount {
-        if amount.currency().code() != target.currency {
-            return Ok(IntakeOutcome::CurrencyMismatch { expected: target.currency });
-        }
-    }
-    let due = decimal("amount due", &target.amount_due)?;
-    let paid_before = decimal("amount paid", &target.amount_paid)?;
-    let amount = payment.amount.map(|m| m.amount()).unwrap_or((due - paid_before).max(Decimal::ZERO));
-    let inserted = sqlx::query(
-        "INSERT INTO payments (tenant, invoice_id, amount, currency, paid_at, source, reference, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant, source, reference) DO NOTHING",
-    )
-    .bind(payment.tenant.as_str())
-    .bind(target.invoice_id)
-    .bind(amount)
-    .bind(&target.currency)
-    .bind(payment.paid_at)
-    .bind(&payment.source)
-    .bind(&payment.reference)
-    .bind(Utc::now())
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        return Ok(IntakeOutcome::PaymentDuplicate);
-    }
-    let paid = paid_before + amount;
-    sqlx::query("UPDATE invoices SET amount_paid = $1 WHERE id = $2")
-        .bind(paid)
-        .bind(target.invoice_id)
-        .execute(&mut **tx)
-        .await?;
-    event(
-        tx,
-        payment.paid_at,
-        "payment.recorded",
-        target.case_id,
-        serde_json::json!({"amount": amount.to_string()}),
-    )
-    .await?;
-    // Closed by this payment: it covers what is due and the case was not closed before.
-    let mut case_closed = false;
-    if paid >= due {
-        if let Ok(next) = case_state(&target.state)?.apply(CaseEvent::PaidInFull) {
-            close_case(tx, target.case_id, next, payment.paid_at).await?;
-            credit_reminders(tx, target.case_id, payment.paid_at, attribution_window).await?;
-            case_closed = true;
-        }
-    }
-    Ok(IntakeOutcome::PaymentRecorded { case_closed })
-}
-
-/// The last reminder sent within the attribution window before the payment earned it (reward 1);
-/// earlier reminders of the case that are still without an outcome get 0.
-async fn credit_reminders(
-    tx: &mut Tx,
-    case_id: i64,
-    paid_at: DateTime<Utc>,
-    window: Duration,
-) -> Result<(), StoreError> {
-    let window_start = paid_at - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::days(3));
-    let earner: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM reminders WHERE case_id = $1 AND status = 'sent' AND reward IS NULL \
-         AND sent_at <= $2 AND sent_at >= $3 ORDER BY sent_at DESC LIMIT 1",
-    )
-    .bind(case_id)
-    .bind(paid_at)
-    .bind(window_start)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let mut settled = Vec::new();
-    if let Some(id) = earner {
-        // `reward IS NULL` again: a scheduler settling expired windows may have got there first.
-        let credited: Option<i64> = sqlx::query_scalar(
-            "UPDATE reminders SET reward = 1.0 WHERE id = $1 AND reward IS NULL RETURNING id",
-        )
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        settled.extend(credited);
-    }
-    let zeroed: Vec<i64> = sqlx::query_scalar(
-        "UPDATE reminders SET reward = 0.0 WHERE case_id = $1 AND status = 'sent' AND reward IS NULL RETURNING id",
-    )
-    .bind(case_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    settled.extend(zeroed);
-    super::learning::outcome_events(tx, &settled, paid_at).await?;
-    Ok(())
-}
-
-pub(super) async fn event(
-    tx: &mut Tx,
-    at: DateTime<Utc>,
-    kind: &str,
-    case_id: i64,
-    data: serde_json::Value,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO events (at, kind, case_id, data) VALUES ($1, $2, $3, $4)")
-        .bind(at)
-        .bind(kind)
-        .bind(case_id)
-        .bind(data)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }

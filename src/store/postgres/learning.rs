@@ -6,58 +6,8 @@ use crate::store::records::{EventBatch, EventRecord, PolicySnapshotRecord, Relay
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
-use std::time::Duration;
 
 type Tx = Transaction<'static, Postgres>;
-
-/// Writes one `reminder.outcome` event per reminder in `ids`, from the reminder rows as they are
-/// now (so after their reward was set). The body is a decision-log line (DESIGN.md): what was
-/// decided, in which context, with which propensity, by which policy version, and the reward.
-pub(super) async fn outcome_events(tx: &mut Tx, ids: &[i64], at: DateTime<Utc>) -> Result<(), StoreError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "INSERT INTO events (at, kind, case_id, data) \
-         SELECT $2, 'reminder.outcome', r.case_id, json_build_object(\
-           'id', r.id::text, 'reminder_id', r.id, 'tenant', i.tenant, \
-           'debtor', i.tenant || '/' || i.debtor_id, 'context', r.context, 'at', r.created_at, \
-           'channels', r.allowed -> 'channels', 'hours', r.allowed -> 'hours', \
-           'sent_at', r.sent_at, 'channel', r.channel, 'hour', r.local_hour, 'stage', r.stage + 1, \
-           'propensity', r.propensity, 'reward', r.reward, 'policy_version', r.policy_version) \
-         FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
-         WHERE r.id = ANY($1) ORDER BY r.id",
-    )
-    .bind(ids)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Gives reward 0 to up to `limit` sent reminders whose attribution window closed before `now`
-/// without a payment, with their outcome events. Rows another scheduler holds are skipped.
-pub(super) async fn settle_outcomes(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    window: Duration,
-    limit: u32,
-) -> Result<usize, StoreError> {
-    let cutoff = now - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::days(3));
-    let ids: Vec<i64> = sqlx::query_scalar(
-        // See outbox::claim_due_reminders for why the ids are an ARRAY(…).
-        "UPDATE reminders SET reward = 0.0 WHERE id = ANY(ARRAY(\
-           SELECT id FROM reminders WHERE status = 'sent' AND reward IS NULL AND sent_at < $1 \
-           ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED)) \
-         RETURNING id",
-    )
-    .bind(cutoff)
-    .bind(limit as i64)
-    .fetch_all(&mut **tx)
-    .await?;
-    outcome_events(tx, &ids, now).await?;
-    Ok(ids.len())
-}
 
 /// The next events for the relay: holds the relay's cursor row (another relay skips it, finds
 /// nothing and tries later) and reads, in (transaction, id) order after the cursor, the events of

@@ -9,15 +9,15 @@
 //! joined every due case before the batch's limit applied. Once the statistics are fresh, the
 //! keyed reads cost what the flat joins cost.
 
-mod fallback;
 mod intake;
 mod learning;
 mod outbox;
 mod reports;
+mod tx;
 mod views;
 
 use super::records::*;
-use super::{Decide, DispatchError, ProviderReport, PublishReminders, ReportOutcome, Store, StoreError};
+use super::{DispatchError, PublishReminders, Store, StoreError, StoreTx};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -58,11 +58,8 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn apply_intake(&self, commands: &[IntakeCommand]) -> Result<Vec<IntakeOutcome>, StoreError> {
-        let mut tx = self.write().await?;
-        let outcomes = intake::apply_all(&mut tx, commands).await?;
-        tx.commit().await?;
-        Ok(outcomes)
+    async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+        Ok(Box::new(tx::PgTx(self.write().await?)))
     }
 
     async fn record_rejections(&self, rejections: &[Rejection]) -> Result<(), StoreError> {
@@ -84,29 +81,6 @@ impl Store for PostgresStore {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn record_payment(
-        &self,
-        payment: &PaymentRecord,
-        attribution_window: Duration,
-    ) -> Result<IntakeOutcome, StoreError> {
-        let mut tx = self.write().await?;
-        let outcome = intake::record_payment(&mut tx, payment, attribution_window).await?;
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
-    async fn plan_due_cases(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        decide: Decide<'_>,
-    ) -> Result<usize, StoreError> {
-        let mut tx = self.write().await?;
-        let n = outbox::plan_due_cases(&mut tx, now, limit, decide).await?;
-        tx.commit().await?;
-        Ok(n)
     }
 
     async fn claim_due_reminders(
@@ -136,17 +110,6 @@ impl Store for PostgresStore {
         views::delivery_jobs(&self.pool, reminder_ids).await
     }
 
-    async fn record_deliveries(
-        &self,
-        reports: &[DeliveryReport],
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        outbox::record_deliveries(&mut tx, reports, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         views::next_due_at(&self.pool).await
     }
@@ -171,18 +134,6 @@ impl Store for PostgresStore {
         views::stats(&self.pool).await
     }
 
-    async fn settle_outcomes(
-        &self,
-        now: DateTime<Utc>,
-        window: Duration,
-        limit: u32,
-    ) -> Result<usize, StoreError> {
-        let mut tx = self.write().await?;
-        let n = learning::settle_outcomes(&mut tx, now, window, limit).await?;
-        tx.commit().await?;
-        Ok(n)
-    }
-
     async fn next_events(&self, limit: u32) -> Result<Option<EventBatch>, StoreError> {
         learning::next_events(&self.pool, limit).await
     }
@@ -205,12 +156,5 @@ impl Store for PostgresStore {
 
     async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError> {
         learning::latest_policy_snapshot(&self.pool).await
-    }
-
-    async fn record_provider_report(&self, report: &ProviderReport) -> Result<ReportOutcome, StoreError> {
-        let mut tx = self.write().await?;
-        let outcome = reports::record(&mut tx, report, Utc::now()).await?;
-        tx.commit().await?;
-        Ok(outcome)
     }
 }

@@ -2,24 +2,24 @@
 //! `FOR UPDATE SKIP LOCKED`, so several schedulers and dispatchers share the work without
 //! taking the same row twice; the resulting writes go out as batched `UNNEST` statements.
 
-use super::intake::event;
 use super::reports::CONSENTS;
-use crate::domain::CaseEvent;
 use crate::store::records::*;
 use crate::store::rows::{DueCaseRow, DEBTOR_COLUMNS, MESSENGER_INBOUND};
-use crate::store::{Decide, DispatchError, PublishReminders, StoreError};
+use crate::store::tx::CaseUpdate;
+use crate::store::{DispatchError, PublishReminders, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::time::Duration;
 
 type Tx = Transaction<'static, Postgres>;
 
-pub(super) async fn plan_due_cases(
+/// Claims up to `limit` cases due at `now`, locked (others skip them), with their invoice,
+/// debtor, consents and Messenger window.
+pub(super) async fn claim_due_cases(
     tx: &mut Tx,
     now: DateTime<Utc>,
     limit: u32,
-    decide: Decide<'_>,
-) -> Result<usize, StoreError> {
+) -> Result<Vec<DueCase>, StoreError> {
     // The due cases are chosen and locked on the cases table alone (the `cases_due` index in
     // order, stopping at the limit), and only then is each one's invoice and debtor looked up
     // by key (see [`super`]). With one join, the planner's statistics of a young,
@@ -41,56 +41,42 @@ pub(super) async fn plan_due_cases(
     );
     let rows: Vec<DueCaseRow> =
         sqlx::query_as(&sql).bind(now).bind(limit as i64).fetch_all(&mut **tx).await?;
-    let count = rows.len();
+    rows.into_iter().map(DueCaseRow::into_due_case).collect()
+}
 
-    let mut reminders = ReminderColumns::default();
-    let (mut case_ids, mut states, mut stages, mut next_actions) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut escalated = Vec::new();
-    for row in rows {
-        let case = row.into_due_case()?;
-        let (state, stages_planned, next_action) = match decide(&case) {
-            CaseDecision::Remind(reminder) => {
-                let state = case.state.apply(CaseEvent::ReminderPlanned).unwrap_or(case.state);
-                let next = reminder.next_action_at;
-                let stage = reminder.stage as i32 + 1;
-                reminders.push(case.case_id, reminder);
-                (state, stage, Some(next))
-            }
-            CaseDecision::Escalate => {
-                escalated.push(case.case_id);
-                (
-                    case.state.apply(CaseEvent::PlanExhausted).unwrap_or(case.state),
-                    case.stages_planned as i32,
-                    None,
-                )
-            }
-            CaseDecision::Wait { until } => (case.state, case.stages_planned as i32, Some(until)),
-        };
-        case_ids.push(case.case_id);
-        states.push(state.as_str());
-        stages.push(stages_planned);
-        next_actions.push(next_action);
+/// Writes the case rows back in one statement.
+pub(super) async fn save_cases(tx: &mut Tx, updates: &[CaseUpdate]) -> Result<(), StoreError> {
+    if updates.is_empty() {
+        return Ok(());
     }
-    reminders.insert(tx, now).await?;
-    if !case_ids.is_empty() {
-        sqlx::query(
-            "UPDATE cases SET state = u.state, stages_planned = u.stages, next_action_at = u.next_action, updated_at = $5 \
-             FROM UNNEST($1::int8[], $2::text[], $3::int4[], $4::timestamptz[]) AS u(id, state, stages, next_action) \
-             WHERE cases.id = u.id",
-        )
-        .bind(&case_ids)
-        .bind(&states)
-        .bind(&stages)
-        .bind(&next_actions)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE cases SET state = u.state, stages_planned = u.stages, next_action_at = u.next_action, \
+         updated_at = u.updated_at \
+         FROM UNNEST($1::int8[], $2::text[], $3::int4[], $4::timestamptz[], $5::timestamptz[]) \
+           AS u(id, state, stages, next_action, updated_at) \
+         WHERE cases.id = u.id",
+    )
+    .bind(updates.iter().map(|u| u.case_id).collect::<Vec<_>>())
+    .bind(updates.iter().map(|u| u.state.as_str()).collect::<Vec<_>>())
+    .bind(updates.iter().map(|u| u.stages_planned as i32).collect::<Vec<_>>())
+    .bind(updates.iter().map(|u| u.next_action_at).collect::<Vec<_>>())
+    .bind(updates.iter().map(|u| u.updated_at).collect::<Vec<_>>())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Inserts new reminders in one statement; a (case, stage, channel) already there is left alone.
+pub(super) async fn insert_reminders(
+    tx: &mut Tx,
+    reminders: &[(i64, NewReminder)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut columns = ReminderColumns::default();
+    for (case_id, reminder) in reminders {
+        columns.push(*case_id, reminder);
     }
-    for case_id in escalated {
-        event(tx, now, "case.escalated", case_id, serde_json::json!({})).await?;
-    }
-    Ok(count)
+    columns.insert(tx, now).await
 }
 
 /// New reminders as columns, for one `INSERT … SELECT FROM UNNEST`.
@@ -112,19 +98,19 @@ struct ReminderColumns {
 }
 
 impl ReminderColumns {
-    fn push(&mut self, case_id: i64, r: NewReminder) {
+    fn push(&mut self, case_id: i64, r: &NewReminder) {
         self.case_id.push(case_id);
         self.stage.push(r.stage as i32);
-        self.stage_name.push(r.stage_name);
+        self.stage_name.push(r.stage_name.clone());
         self.tone.push(r.tone.as_str());
         self.fee.push(r.fee);
         self.channel.push(r.channel.as_str());
         self.send_at.push(r.send_at);
         self.local_hour.push(r.local_hour as i16);
-        self.context.push(r.context);
-        self.allowed.push(r.allowed);
+        self.context.push(r.context.clone());
+        self.allowed.push(r.allowed.clone());
         self.propensity.push(r.propensity);
-        self.policy_version.push(r.policy_version);
+        self.policy_version.push(r.policy_version.clone());
         self.idempotency_key.push(idempotency_key(case_id, r.stage));
     }
 
@@ -242,99 +228,6 @@ pub(super) async fn mark_queued(pool: &PgPool, ids: &[i64]) -> Result<(), StoreE
     )
     .bind(ids)
     .execute(pool)
-    .await?;
-    Ok(())
-}
-
-pub(super) async fn record_deliveries(
-    tx: &mut Tx,
-    reports: &[DeliveryReport],
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    // Every row this transaction may write, locked in id order up front (see mark_queued).
-    let ids: Vec<i64> = reports.iter().map(|report| report.reminder_id).collect();
-    sqlx::query("SELECT id FROM reminders WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-        .bind(&ids)
-        .execute(&mut **tx)
-        .await?;
-    let (mut sent_ids, mut provider_ids) = (Vec::new(), Vec::new());
-    for report in reports {
-        let id = report.reminder_id;
-        match &report.result {
-            DeliveryResult::Sent { provider_id } => {
-                sent_ids.push(id);
-                provider_ids.push(provider_id.as_str());
-            }
-            DeliveryResult::Skipped { reason } => {
-                sqlx::query(
-                    "UPDATE reminders SET status = 'skipped', last_error = $1, lease_until = NULL, updated_at = $2 \
-                     WHERE id = $3 AND status IN ('scheduled', 'queued')",
-                )
-                .bind(reason)
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            }
-            DeliveryResult::Retry { error, retry_at } => {
-                sqlx::query(
-                    "UPDATE reminders SET status = 'scheduled', send_at = $1, attempts = attempts + 1, \
-                     last_error = $2, lease_until = NULL, updated_at = $3 \
-                     WHERE id = $4 AND status IN ('scheduled', 'queued')",
-                )
-                .bind(retry_at)
-                .bind(error)
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            }
-            DeliveryResult::Failed { error } => {
-                sqlx::query(
-                    "UPDATE reminders SET status = 'failed', attempts = attempts + 1, last_error = $1, \
-                     lease_until = NULL, updated_at = $2 WHERE id = $3 AND status IN ('scheduled', 'queued')",
-                )
-                .bind(error)
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            }
-            DeliveryResult::Unreachable { error, address } => {
-                super::fallback::fall_back(tx, id, error, address, now).await?;
-            }
-            DeliveryResult::OptedOut { reason } => {
-                super::fallback::opted_out(tx, id, reason, now).await?;
-            }
-        }
-    }
-    if sent_ids.is_empty() {
-        return Ok(());
-    }
-    // Recorded as sent even if a payment cancelled it meanwhile: it did go out. One
-    // `reminders.sent` event per tenant and channel lists what this batch sent (see
-    // `crate::queue::SENT_EVENT`); a replayed report finds the rows sent already and adds nothing.
-    // Each sent reminder's invoice is looked up by key (see [`super`]).
-    sqlx::query(
-        "WITH sent AS ( \
-           UPDATE reminders SET status = 'sent', provider_id = u.provider_id, sent_at = $3, attempts = attempts + 1, \
-             lease_until = NULL, last_error = NULL, updated_at = $3 \
-           FROM UNNEST($1::int8[], $2::text[]) AS u(id, provider_id) \
-           WHERE reminders.id = u.id AND reminders.status <> 'sent' \
-           RETURNING reminders.id, reminders.case_id, reminders.stage, reminders.channel) \
-         INSERT INTO events (at, kind, case_id, data) \
-         SELECT $3, 'reminders.sent', NULL, json_build_object('tenant', i.tenant, 'channel', sent.channel, \
-           'sent_at', $4::text, 'reminders', json_agg(json_build_object('reminder_id', sent.id, \
-           'case_id', sent.case_id, 'invoice_number', i.number, 'stage', sent.stage + 1) ORDER BY sent.id)) \
-         FROM sent CROSS JOIN LATERAL (SELECT i.tenant, i.number FROM cases c JOIN invoices i ON i.id = c.invoice_id \
-           WHERE c.id = sent.case_id OFFSET 0) i \
-         GROUP BY i.tenant, sent.channel ORDER BY i.tenant, sent.channel",
-    )
-    .bind(&sent_ids)
-    .bind(&provider_ids)
-    .bind(now)
-    .bind(crate::store::records::event_time(now))
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::domain::{ChannelKind, ConsentKind, ConsentSource, Invoice};
 use crate::store::reports::*;
+use crate::store::tx::FinishedReminder;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
@@ -20,10 +21,11 @@ pub(super) async fn record(
     tx: &mut Tx,
     report: &ProviderReport,
     now: DateTime<Utc>,
-) -> Result<ReportOutcome, StoreError> {
+) -> Result<(ReportOutcome, Vec<(FinishedReminder, DateTime<Utc>)>), StoreError> {
     let mut outcome = ReportOutcome::default();
+    let mut dead = Vec::new();
     for receipt in &report.receipts {
-        outcome.receipts += record_receipt(tx, receipt).await?;
+        outcome.receipts += record_receipt(tx, receipt, &mut dead).await?;
     }
     for inbound in &report.inbound {
         let Some(column) = contact_column(inbound.channel) else { continue };
@@ -43,14 +45,18 @@ pub(super) async fn record(
     for event in &report.consents {
         outcome.consents += record_consent(tx, event, now).await?;
     }
-    Ok(outcome)
+    Ok((outcome, dead))
 }
 
 /// Moves the receipt of the matching reminders forward; a failure that names a dead address
 /// (the first receipt to say so: a repeated webhook does not move the receipt again) also does
 /// what a synchronous dead-address refusal does, as of the receipt's time (the service's clock
 /// for Twilio, the provider's for Meta: a stage handed back is due from then on).
-async fn record_receipt(tx: &mut Tx, receipt: &Receipt) -> Result<u64, StoreError> {
+async fn record_receipt(
+    tx: &mut Tx,
+    receipt: &Receipt,
+    dead: &mut Vec<(FinishedReminder, DateTime<Utc>)>,
+) -> Result<u64, StoreError> {
     let set = format!(
         "UPDATE reminders SET receipt_status = $2, receipt_at = $3, receipt_error = $4 \
          WHERE channel = $5 AND ({STORED_RECEIPT_RANK}) < $1"
@@ -80,8 +86,9 @@ async fn record_receipt(tx: &mut Tx, receipt: &Receipt) -> Result<u64, StoreErro
     let moved = query.fetch_all(&mut **tx).await?;
     if receipt.unreachable && receipt.status == ReceiptStatus::Failed {
         for &(reminder_id, case_id, stage) in &moved {
-            super::fallback::dead_after_sending(tx, reminder_id, case_id, stage, receipt.channel, receipt.at)
-                .await?;
+            let reminder =
+                FinishedReminder { id: reminder_id, case_id, stage: stage as u32, channel: receipt.channel };
+            dead.push((reminder, receipt.at));
         }
     }
     Ok(moved.len() as u64)

@@ -1,28 +1,21 @@
-//! Intake writes on SQLite: idempotent invoice upserts, cancellations and payments.
+//! Intake writes on SQLite: idempotent invoice upserts, one invoice at a time.
 
-use crate::domain::{CaseEvent, CaseState, Debtor, Invoice};
-use crate::store::records::*;
-use crate::store::rows::{case_state, decimal};
+use crate::domain::{Debtor, Invoice};
+use crate::store::tx::Arrival;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use sqlx::{Sqlite, Transaction};
-use std::time::Duration;
 
 type Tx = Transaction<'static, Sqlite>;
 
-pub(super) async fn apply(tx: &mut Tx, command: &IntakeCommand) -> Result<IntakeOutcome, StoreError> {
-    match command {
-        IntakeCommand::Overdue { invoice, plan, received_at } => {
-            insert_invoice(tx, invoice, plan, *received_at).await
-        }
-        IntakeCommand::Paid(payment) => {
-            record_payment(tx, payment, Duration::from_secs(crate::ATTRIBUTION_WINDOW_SECS)).await
-        }
-        IntakeCommand::Cancelled { tenant, invoice_number, at } => {
-            cancel(tx, tenant.as_str(), invoice_number.as_str(), *at).await
-        }
+/// Inserts a run of overdue invoices one by one; an invoice already stored (also earlier in the
+/// run) changes nothing. Returns, per arrival, whether it was new.
+pub(super) async fn insert_invoices(tx: &mut Tx, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError> {
+    let mut created = Vec::with_capacity(run.len());
+    for arrival in run {
+        created.push(insert_invoice(tx, arrival.invoice, arrival.plan, arrival.received_at).await?);
     }
+    Ok(created)
 }
 
 async fn insert_invoice(
@@ -30,7 +23,7 @@ async fn insert_invoice(
     invoice: &Invoice,
     plan: &str,
     received_at: DateTime<Utc>,
-) -> Result<IntakeOutcome, StoreError> {
+) -> Result<bool, StoreError> {
     let tenant = invoice.tenant.as_str();
     sqlx::query("INSERT INTO tenants (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(tenant)
@@ -56,7 +49,7 @@ async fn insert_invoice(
     .fetch_optional(&mut **tx)
     .await?;
     let Some(invoice_id) = invoice_id else {
-        return Ok(IntakeOutcome::Duplicate);
+        return Ok(false);
     };
     upsert_debtor(tx, tenant, &invoice.debtor, received_at, true).await?;
     super::reports::intake_opt_in(tx, invoice, received_at).await?;
@@ -82,7 +75,7 @@ async fn insert_invoice(
     .bind(received_at)
     .execute(&mut **tx)
     .await?;
-    Ok(IntakeOutcome::Created)
+    Ok(true)
 }
 
 /// Inserts the debtor if it is new; with `overwrite`, an existing debtor takes these data.
@@ -128,185 +121,6 @@ async fn upsert_debtor(
         .bind(address.map(|a| a.city.as_str()))
         .bind(address.map(|a| a.country.as_str()))
         .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// The invoice and case a payment or cancellation refers to.
-#[derive(sqlx::FromRow)]
-struct Target {
-    invoice_id: i64,
-    currency: String,
-    amount_due: String,
-    amount_paid: String,
-    case_id: i64,
-    state: String,
-}
-
-async fn target(tx: &mut Tx, tenant: &str, number: &str) -> Result<Option<Target>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT i.id AS invoice_id, i.currency, i.amount_due, i.amount_paid, c.id AS case_id, c.state \
-         FROM invoices i JOIN cases c ON c.invoice_id = i.id WHERE i.tenant = $1 AND i.number = $2",
-    )
-    .bind(tenant)
-    .bind(number)
-    .fetch_optional(&mut **tx)
-    .await?)
-}
-
-async fn close_case(
-    tx: &mut Tx,
-    case_id: i64,
-    state: CaseState,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE cases SET state = $1, next_action_at = NULL, updated_at = $2 WHERE id = $3")
-        .bind(state.as_str())
-        .bind(now)
-        .bind(case_id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(
-        "UPDATE reminders SET status = 'cancelled', lease_until = NULL, updated_at = $1 \
-         WHERE case_id = $2 AND status IN ('scheduled', 'queued')",
-    )
-    .bind(now)
-    .bind(case_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn cancel(
-    tx: &mut Tx,
-    tenant: &str,
-    number: &str,
-    at: DateTime<Utc>,
-) -> Result<IntakeOutcome, StoreError> {
-    let Some(target) = target(tx, tenant, number).await? else {
-        return Ok(IntakeOutcome::UnknownInvoice);
-    };
-    let Ok(next) = case_state(&target.state)?.apply(CaseEvent::Cancelled) else {
-        return Ok(IntakeOutcome::AlreadyClosed);
-    };
-    close_case(tx, target.case_id, next, at).await?;
-    event(tx, at, "case.cancelled", target.case_id, serde_json::json!({})).await?;
-    Ok(IntakeOutcome::CaseCancelled)
-}
-
-pub(super) async fn record_payment(
-    tx: &mut Tx,
-    payment: &PaymentRecord,
-    attribution_window: Duration,
-) -> Result<IntakeOutcome, StoreError> {
-    let Some(target) = target(tx, payment.tenant.as_str(), payment.invoice_number.as_str()).await? else {
-        return Ok(IntakeOutcome::UnknownInvoice);
-    };
-    if let Some(amount) = &payment.amount {
-        if amount.currency().code() != target.currency {
-            return Ok(IntakeOutcome::CurrencyMismatch { expected: target.currency });
-        }
-    }
-    let due = decimal("amount due", &target.amount_due)?;
-    let paid_before = decimal("amount paid", &target.amount_paid)?;
-    let amount = payment.amount.map(|m| m.amount()).unwrap_or((due - paid_before).max(Decimal::ZERO));
-    let inserted = sqlx::query(
-        "INSERT INTO payments (tenant, invoice_id, amount, currency, paid_at, source, reference, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant, source, reference) DO NOTHING",
-    )
-    .bind(payment.tenant.as_str())
-    .bind(target.invoice_id)
-    .bind(amount.to_string())
-    .bind(&target.currency)
-    .bind(payment.paid_at)
-    .bind(&payment.source)
-    .bind(&payment.reference)
-    .bind(Utc::now())
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        return Ok(IntakeOutcome::PaymentDuplicate);
-    }
-    let paid = paid_before + amount;
-    sqlx::query("UPDATE invoices SET amount_paid = $1 WHERE id = $2")
-        .bind(paid.to_string())
-        .bind(target.invoice_id)
-        .execute(&mut **tx)
-        .await?;
-    event(
-        tx,
-        payment.paid_at,
-        "payment.recorded",
-        target.case_id,
-        serde_json::json!({"amount": amount.to_string()}),
-    )
-    .await?;
-    // Closed by this payment: it covers what is due and the case was not closed before.
-    let mut case_closed = false;
-    if paid >= due {
-        if let Ok(next) = case_state(&target.state)?.apply(CaseEvent::PaidInFull) {
-            close_case(tx, target.case_id, next, payment.paid_at).await?;
-            credit_reminders(tx, target.case_id, payment.paid_at, attribution_window).await?;
-            case_closed = true;
-        }
-    }
-    Ok(IntakeOutcome::PaymentRecorded { case_closed })
-}
-
-/// The last reminder sent within the attribution window before the payment earned it (reward 1);
-/// earlier reminders of the case that are still without an outcome get 0.
-async fn credit_reminders(
-    tx: &mut Tx,
-    case_id: i64,
-    paid_at: DateTime<Utc>,
-    window: Duration,
-) -> Result<(), StoreError> {
-    let window_start = paid_at - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::days(3));
-    let earner: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM reminders WHERE case_id = $1 AND status = 'sent' AND reward IS NULL \
-         AND sent_at <= $2 AND sent_at >= $3 ORDER BY sent_at DESC LIMIT 1",
-    )
-    .bind(case_id)
-    .bind(paid_at)
-    .bind(window_start)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let mut settled = Vec::new();
-    if let Some(id) = earner {
-        // `reward IS NULL` again: a scheduler settling expired windows may have got there first.
-        let credited: Option<i64> = sqlx::query_scalar(
-            "UPDATE reminders SET reward = 1.0 WHERE id = $1 AND reward IS NULL RETURNING id",
-        )
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        settled.extend(credited);
-    }
-    let zeroed: Vec<i64> = sqlx::query_scalar(
-        "UPDATE reminders SET reward = 0.0 WHERE case_id = $1 AND status = 'sent' AND reward IS NULL RETURNING id",
-    )
-    .bind(case_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    settled.extend(zeroed);
-    super::learning::outcome_events(tx, &settled, paid_at).await?;
-    Ok(())
-}
-
-pub(super) async fn event(
-    tx: &mut Tx,
-    at: DateTime<Utc>,
-    kind: &str,
-    case_id: i64,
-    data: serde_json::Value,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO events (at, kind, case_id, data) VALUES ($1, $2, $3, $4)")
-        .bind(at)
-        .bind(kind)
-        .bind(case_id)
-        .bind(data.to_string())
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -6,59 +6,10 @@ use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::sync::Arc;
-use std::time::Duration;
+
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 type Tx = Transaction<'static, Sqlite>;
-
-/// Ids as a JSON array, for `IN (SELECT value FROM json_each($n))`.
-fn id_list(ids: &[i64]) -> String {
-    serde_json::to_string(ids).expect("integers serialise")
-}
-
-/// Writes one `reminder.outcome` event (a decision-log line) per reminder in `ids`.
-pub(super) async fn outcome_events(tx: &mut Tx, ids: &[i64], at: DateTime<Utc>) -> Result<(), StoreError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "INSERT INTO events (at, kind, case_id, data) \
-         SELECT $2, 'reminder.outcome', r.case_id, json_object(\
-           'id', CAST(r.id AS TEXT), 'reminder_id', r.id, 'tenant', i.tenant, \
-           'debtor', i.tenant || '/' || i.debtor_id, 'context', json(r.context), 'at', r.created_at, \
-           'channels', json(json_extract(r.allowed, '$.channels')), 'hours', json(json_extract(r.allowed, '$.hours')), \
-           'sent_at', r.sent_at, 'channel', r.channel, 'hour', r.local_hour, 'stage', r.stage + 1, \
-           'propensity', r.propensity, 'reward', r.reward, 'policy_version', r.policy_version) \
-         FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
-         WHERE r.id IN (SELECT value FROM json_each($1)) ORDER BY r.id",
-    )
-    .bind(id_list(ids))
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-pub(super) async fn settle_outcomes(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    window: Duration,
-    limit: u32,
-) -> Result<usize, StoreError> {
-    let cutoff = now - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::days(3));
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "UPDATE reminders SET reward = 0.0 WHERE id IN (\
-           SELECT id FROM reminders WHERE status = 'sent' AND reward IS NULL AND sent_at < $1 \
-           ORDER BY sent_at LIMIT $2) \
-         RETURNING id",
-    )
-    .bind(cutoff)
-    .bind(limit as i64)
-    .fetch_all(&mut **tx)
-    .await?;
-    outcome_events(tx, &ids, now).await?;
-    Ok(ids.len())
-}
 
 /// The next events for the relay: the store's relay lock is taken (another relay of this
 /// process finds it held and tries later), then the events after the cursor are read in id
@@ -106,12 +57,15 @@ impl RelayCursor for SqliteRelay {
     async fn advance(self: Box<Self>) -> Result<(), StoreError> {
         // Moved only from where this batch began: another process relaying from the same file
         // cannot be moved backwards (at worst both publish a batch, and consumers drop repeats).
-        sqlx::query("UPDATE event_relay SET event_id = $1, updated_at = $2 WHERE event_id = $3")
-            .bind(self.last)
-            .bind(Utc::now())
-            .bind(self.after)
-            .execute(&self.pool)
-            .await?;
+        // `updated_at` is the database's wall clock, for operators, as on PostgreSQL.
+        sqlx::query(
+            "UPDATE event_relay SET event_id = $1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE event_id = $2",
+        )
+        .bind(self.last)
+        .bind(self.after)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }

@@ -1,15 +1,15 @@
 //! The SQLite store: the embedded default. One connection, so writers never contend; write
 //! transactions start with `BEGIN IMMEDIATE` so a read never has to be upgraded mid-way.
 
-mod fallback;
 mod intake;
 mod learning;
 mod outbox;
 mod reports;
+mod tx;
 mod views;
 
 use super::records::*;
-use super::{Decide, ProviderReport, ReportOutcome, Store, StoreError};
+use super::{Store, StoreError, StoreTx};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
@@ -56,14 +56,8 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn apply_intake(&self, commands: &[IntakeCommand]) -> Result<Vec<IntakeOutcome>, StoreError> {
-        let mut tx = self.write().await?;
-        let mut outcomes = Vec::with_capacity(commands.len());
-        for command in commands {
-            outcomes.push(intake::apply(&mut tx, command).await?);
-        }
-        tx.commit().await?;
-        Ok(outcomes)
+    async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+        Ok(Box::new(tx::SqliteTx(self.write().await?)))
     }
 
     async fn record_rejections(&self, rejections: &[Rejection]) -> Result<(), StoreError> {
@@ -85,29 +79,6 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn record_payment(
-        &self,
-        payment: &PaymentRecord,
-        attribution_window: Duration,
-    ) -> Result<IntakeOutcome, StoreError> {
-        let mut tx = self.write().await?;
-        let outcome = intake::record_payment(&mut tx, payment, attribution_window).await?;
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
-    async fn plan_due_cases(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        decide: Decide<'_>,
-    ) -> Result<usize, StoreError> {
-        let mut tx = self.write().await?;
-        let n = outbox::plan_due_cases(&mut tx, now, limit, decide).await?;
-        tx.commit().await?;
-        Ok(n)
     }
 
     async fn claim_due_reminders(
@@ -138,17 +109,6 @@ impl Store for SqliteStore {
         views::delivery_jobs(&self.pool, reminder_ids).await
     }
 
-    async fn record_deliveries(
-        &self,
-        reports: &[DeliveryReport],
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        outbox::record_deliveries(&mut tx, reports, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         views::next_due_at(&self.pool).await
     }
@@ -173,18 +133,6 @@ impl Store for SqliteStore {
         views::stats(&self.pool).await
     }
 
-    async fn settle_outcomes(
-        &self,
-        now: DateTime<Utc>,
-        window: Duration,
-        limit: u32,
-    ) -> Result<usize, StoreError> {
-        let mut tx = self.write().await?;
-        let n = learning::settle_outcomes(&mut tx, now, window, limit).await?;
-        tx.commit().await?;
-        Ok(n)
-    }
-
     async fn next_events(&self, limit: u32) -> Result<Option<EventBatch>, StoreError> {
         learning::next_events(&self.pool, &self.relay, limit).await
     }
@@ -207,12 +155,5 @@ impl Store for SqliteStore {
 
     async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError> {
         learning::latest_policy_snapshot(&self.pool).await
-    }
-
-    async fn record_provider_report(&self, report: &ProviderReport) -> Result<ReportOutcome, StoreError> {
-        let mut tx = self.write().await?;
-        let outcome = reports::record(&mut tx, report, Utc::now()).await?;
-        tx.commit().await?;
-        Ok(outcome)
     }
 }

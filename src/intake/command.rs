@@ -1,0 +1,43 @@
+//! The commands intake makes of the creditors' messages, and what applying each one did.
+
+use crate::domain::{Invoice, InvoiceNumber, TenantId};
+use crate::pay::PaymentRecord;
+use chrono::{DateTime, Utc};
+
+/// A parsed intake message, ready to be applied.
+#[derive(Debug, Clone)]
+// Commands live only for one batch; boxing the invoice would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum IntakeCommand {
+    /// An overdue invoice; `plan` is already resolved against the plan book.
+    Overdue {
+        invoice: Invoice,
+        plan: String,
+        received_at: DateTime<Utc>,
+    },
+    Paid(PaymentRecord),
+    Cancelled {
+        tenant: TenantId,
+        invoice_number: InvoiceNumber,
+        at: DateTime<Utc>,
+    },
+}
+
+/// What applying one intake command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntakeOutcome {
+    Created,
+    /// The invoice was already known; nothing changed.
+    Duplicate,
+    PaymentRecorded {
+        case_closed: bool,
+    },
+    PaymentDuplicate,
+    CaseCancelled,
+    /// Cancelling a case that is already paid or cancelled.
+    AlreadyClosed,
+    UnknownInvoice,
+    CurrencyMismatch {
+        expected: String,
+    },
+}

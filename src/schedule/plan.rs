@@ -1,0 +1,90 @@
+//! One planning step: claim the cases whose next action is due, let the planner decide each
+//! ([`super::Planner::decide`]),
+//! and write the reminders, the case updates and the escalations in the same transaction
+//! (transactional outbox). Also settles the outcomes of reminders whose attribution window
+//! closed without a payment.
+
+use crate::domain::{AttributionWindow, CaseEvent};
+use crate::runtime::events::record_outcomes;
+use crate::runtime::{EventBody, NewEvent, Subject};
+use crate::store::tx::CaseUpdate;
+use crate::store::{CaseDecision, DueCase, Store, StoreError};
+use chrono::{DateTime, Utc};
+
+/// The decision for one due case ([`Planner::decide`] in the service).
+pub type Decide<'a> = &'a (dyn Fn(&DueCase) -> CaseDecision + Send + Sync);
+
+/// Plans up to `limit` cases due at `now` with `decide`; returns how many were decided.
+pub async fn plan_due_cases(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    limit: u32,
+    decide: Decide<'_>,
+) -> Result<usize, StoreError> {
+    let mut tx = store.begin().await?;
+    let cases = tx.claim_due_cases(now, limit).await?;
+    let (mut reminders, mut updates, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    for case in &cases {
+        let update = |state, stages_planned, next_action_at| CaseUpdate {
+            case_id: case.case_id,
+            state,
+            stages_planned,
+            next_action_at,
+            updated_at: now,
+        };
+        match decide(case) {
+            CaseDecision::Remind(reminder) => {
+                let state = case.state.apply(CaseEvent::ReminderPlanned).unwrap_or(case.state);
+                updates.push(update(state, reminder.stage + 1, Some(reminder.next_action_at)));
+                reminders.push((case.case_id, reminder));
+            }
+            CaseDecision::Escalate => {
+                let state = case.state.apply(CaseEvent::PlanExhausted).unwrap_or(case.state);
+                updates.push(update(state, case.stages_planned, None));
+                events.push(NewEvent::from(&escalated(case, now)));
+            }
+            CaseDecision::Wait { until } => {
+                updates.push(update(case.state, case.stages_planned, Some(until)))
+            }
+        }
+    }
+    tx.insert_reminders(&reminders, now).await?;
+    tx.save_cases(&updates).await?;
+    tx.append_events(&events).await?;
+    tx.commit().await?;
+    Ok(cases.len())
+}
+
+/// `case.escalated`: every stage of the plan went out without payment.
+fn escalated(case: &DueCase, at: DateTime<Utc>) -> crate::runtime::Event {
+    let subject = Subject {
+        tenant: case.tenant.clone(),
+        case_id: case.case_id,
+        invoice_number: case.invoice_number.clone(),
+        debtor_id: case.debtor.id.clone(),
+    };
+    let body = EventBody::CaseEscalated {
+        open_amount: (case.amount_due.amount() - case.amount_paid).max(rust_decimal::Decimal::ZERO),
+        currency: case.amount_due.currency(),
+        stages_sent: case.stages_planned,
+        plan: case.plan.clone(),
+    };
+    subject.event(at, body)
+}
+
+/// Gives reward 0 to up to `limit` sent reminders whose attribution window closed before `now`
+/// without a payment, with their `reminder.outcome` events; returns how many. Rows another
+/// scheduler holds are left to it.
+pub async fn settle_outcomes(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    window: AttributionWindow,
+    limit: u32,
+) -> Result<usize, StoreError> {
+    let mut tx = store.begin().await?;
+    let expired = tx.unsettled_sent_before(window.closed_before(now), limit).await?;
+    let settled = tx.set_reward(&expired, 0.0).await?;
+    record_outcomes(tx.as_mut(), &settled, now).await?;
+    tx.commit().await?;
+    Ok(settled.len())
+}

@@ -1,0 +1,261 @@
+//! The store's narrow steps inside one transaction ([`StoreTx`], from [`Store::begin`]). The
+//! stages decide (what a payment does, which reminder earned it, what a dead address triggers,
+//! what an event says) and call these steps; each step only reads or writes rows, the same way on
+//! both backends, so a business rule is written once, in Rust, in the stage it belongs to.
+//!
+//! A transaction that is dropped without [`StoreTx::commit`] rolls back.
+//!
+//! [`Store::begin`]: super::Store::begin
+
+use super::{DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
+use crate::domain::{CaseState, ChannelKind, DebtorId, Invoice, InvoiceNumber, Money, TenantId};
+use crate::runtime::{DecisionLine, NewEvent, Subject};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+/// A case with its invoice, locked for the rest of the transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockedCase {
+    pub case_id: i64,
+    pub invoice_id: i64,
+    pub tenant: TenantId,
+    pub invoice_number: InvoiceNumber,
+    pub debtor_id: DebtorId,
+    pub state: CaseState,
+    /// How many stages were planned so far; the next stage has this 0-based index.
+    pub stages_planned: u32,
+    pub next_action_at: Option<DateTime<Utc>>,
+    pub amount_due: Money,
+    pub amount_paid: Decimal,
+}
+
+impl LockedCase {
+    /// Whom events about this case are about.
+    pub fn subject(&self) -> Subject {
+        Subject {
+            tenant: self.tenant.clone(),
+            case_id: self.case_id,
+            invoice_number: self.invoice_number.clone(),
+            debtor_id: self.debtor_id.clone(),
+        }
+    }
+
+    /// What is still open on the invoice (never negative).
+    pub fn open_amount(&self) -> Decimal {
+        (self.amount_due.amount() - self.amount_paid).max(Decimal::ZERO)
+    }
+}
+
+/// The case row as a stage wants it written back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CaseUpdate {
+    pub case_id: i64,
+    pub state: CaseState,
+    pub stages_planned: u32,
+    pub next_action_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A payment row to insert; `(tenant, source, reference)` is unique.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPayment<'a> {
+    pub tenant: &'a TenantId,
+    pub invoice_id: i64,
+    pub amount: Money,
+    pub paid_at: DateTime<Utc>,
+    pub source: &'a str,
+    pub reference: &'a str,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A sent reminder whose outcome is still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsettledReminder {
+    pub id: i64,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// A reminder that was still pending (scheduled or queued) when a step finished it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FinishedReminder {
+    pub id: i64,
+    pub case_id: i64,
+    /// 0-based stage.
+    pub stage: u32,
+    pub channel: ChannelKind,
+}
+
+/// How a pending reminder ends without being sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsent {
+    /// Nothing went out, by decision (case closed, opted out): no attempt counted.
+    Skipped,
+    /// The provider refused it for good: one attempt counted.
+    Failed,
+}
+
+/// An overdue invoice to store, with its resolved plan and its receipt time.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival<'a> {
+    pub invoice: &'a Invoice,
+    pub plan: &'a str,
+    pub received_at: DateTime<Utc>,
+}
+
+/// A reminder a delivery batch recorded as sent just now, with whom it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRow {
+    pub reminder_id: i64,
+    pub subject: Subject,
+    /// 0-based stage.
+    pub stage: u32,
+    pub channel: ChannelKind,
+}
+
+#[async_trait]
+pub trait StoreTx: Send {
+    /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
+    /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.
+    async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError>;
+
+    /// Claims up to `limit` cases whose next action is due at `now` (on PostgreSQL locked,
+    /// skipping those another scheduler holds), oldest first, with everything the planner needs.
+    async fn claim_due_cases(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueCase>, StoreError>;
+
+    /// Writes new reminders into the outbox (idempotency key per case and stage); a (case, stage,
+    /// channel) already there is left alone.
+    async fn insert_reminders(
+        &mut self,
+        reminders: &[(i64, NewReminder)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Writes several case rows back.
+    async fn save_cases(&mut self, updates: &[CaseUpdate]) -> Result<(), StoreError> {
+        for update in updates {
+            self.save_case(update).await?;
+        }
+        Ok(())
+    }
+
+    /// The case of `tenant`'s invoice `number`, locked; `None` when there is no such invoice.
+    async fn lock_case_by_invoice(
+        &mut self,
+        tenant: &TenantId,
+        number: &InvoiceNumber,
+    ) -> Result<Option<LockedCase>, StoreError>;
+
+    /// The case `case_id`, locked; `None` when there is no such case.
+    async fn lock_case(&mut self, case_id: i64) -> Result<Option<LockedCase>, StoreError>;
+
+    async fn save_case(&mut self, update: &CaseUpdate) -> Result<(), StoreError>;
+
+    /// Inserts a payment; `false` when one with its (tenant, source, reference) exists already.
+    async fn insert_payment(&mut self, payment: &NewPayment<'_>) -> Result<bool, StoreError>;
+
+    async fn set_amount_paid(&mut self, invoice_id: i64, amount_paid: Decimal) -> Result<(), StoreError>;
+
+    /// Cancels the case's scheduled and queued reminders; returns how many.
+    async fn cancel_pending_reminders(&mut self, case_id: i64, now: DateTime<Utc>)
+        -> Result<u64, StoreError>;
+
+    /// The case's sent reminders without an outcome yet, newest first.
+    async fn unsettled_reminders(&mut self, case_id: i64) -> Result<Vec<UnsettledReminder>, StoreError>;
+
+    /// Up to `limit` sent reminders without an outcome that were sent before `cutoff`, oldest
+    /// first; on PostgreSQL locked, skipping those another transaction holds.
+    async fn unsettled_sent_before(
+        &mut self,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// Sets `reward` on those of `ids` that have none yet; returns the ids it set.
+    async fn set_reward(&mut self, ids: &[i64], reward: f64) -> Result<Vec<i64>, StoreError>;
+
+    /// The decisions of these reminders as decision-log lines, with whom each is about, in id
+    /// order.
+    async fn decisions(&mut self, ids: &[i64]) -> Result<Vec<(Subject, DecisionLine)>, StoreError>;
+
+    /// Ends a pending reminder unsent with `error`; `None` when it was no longer pending.
+    async fn finish_unsent(
+        &mut self,
+        reminder_id: i64,
+        how: Unsent,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FinishedReminder>, StoreError>;
+
+    /// The address the case's debtor has on `channel` now (a postal address in the form
+    /// `Debtor::address_on` writes it), if any.
+    async fn debtor_address(
+        &mut self,
+        case_id: i64,
+        channel: ChannelKind,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// Remembers `address` as unreachable on `channel` for the case's debtor.
+    async fn mark_unreachable(
+        &mut self,
+        case_id: i64,
+        channel: ChannelKind,
+        address: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Locks these reminders, in id order (PostgreSQL; one writer needs no row locks): every
+    /// transaction that writes several reminders takes them in the same order, so none deadlock.
+    async fn lock_reminders(&mut self, ids: &[i64]) -> Result<(), StoreError>;
+
+    /// A pending reminder back to scheduled for another try at `retry_at`, one attempt counted.
+    async fn retry_later(
+        &mut self,
+        reminder_id: i64,
+        error: &str,
+        retry_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Records reminders as sent with their provider ids; returns those that were not sent
+    /// before, in id order.
+    async fn mark_sent(
+        &mut self,
+        sent: &[(i64, &str)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SentRow>, StoreError>;
+
+    /// Records what one provider webhook reported: receipts on the reminders they match (only
+    /// ever forward), the debtors' inbound times, consent events appended to the ledger for every
+    /// debtor they name. Returns the counts and the sent reminders whose receipt newly says their
+    /// address is dead.
+    async fn record_provider_report(
+        &mut self,
+        report: &ProviderReport,
+        now: DateTime<Utc>,
+    ) -> Result<(ReportOutcome, Vec<(FinishedReminder, DateTime<Utc>)>), StoreError>;
+
+    /// Closes a case: its final `state` written, nothing due any more, its pending reminders
+    /// cancelled.
+    async fn close_case(
+        &mut self,
+        case: &LockedCase,
+        state: CaseState,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let update = CaseUpdate {
+            case_id: case.case_id,
+            state,
+            stages_planned: case.stages_planned,
+            next_action_at: None,
+            updated_at: at,
+        };
+        self.save_case(&update).await?;
+        self.cancel_pending_reminders(case.case_id, at).await?;
+        Ok(())
+    }
+
+    /// Appends events to the log the relay publishes from.
+    async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError>;
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}

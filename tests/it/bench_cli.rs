@@ -1,0 +1,65 @@
+//! `mahnwerk bench pipeline` as a user runs it, small: every figure is measured on the real
+//! PostgreSQL and RabbitMQ and printed as the JSON object the README describes, and the scratch
+//! databases it made are gone afterwards. (How fast it is, is the benchmark's business, not a
+//! test's.)
+
+use crate::support;
+
+use std::process::{Command, Stdio};
+use support::servers::{amqp_url, server_url};
+
+#[test]
+fn a_small_pipeline_benchmark_measures_every_path_and_cleans_up() {
+    let (Some(database_url), Some(amqp_url)) = (server_url("MAHNWERK_TEST_DATABASE_URL"), amqp_url()) else {
+        return;
+    };
+    let outbox = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_mahnwerk"))
+        .args(["bench", "pipeline", "--messages", "60", "--rounds", "1", "--json", "--outbox"])
+        .arg(outbox.path())
+        .env("MAHNWERK_DATABASE_URL", &database_url)
+        .env("MAHNWERK_AMQP_URL", &amqp_url)
+        .env("MAHNWERK_LINKS_SECRET", "bench-test-secret-bench-test-secret")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // The scratch databases are named after the benchmark's process id.
+    let scratch_prefix = format!("bench{}r", child.id());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "bench failed: {stderr}");
+    let figures: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    for key in ["raw_msgs_per_s", "intake_msgs_per_s", "delivered_per_s", "delivered_with_outcomes_per_s"] {
+        let value = figures[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {figures}"));
+        assert!(value.is_finite() && value > 0.0, "{key} = {value}");
+    }
+    // The host's CPU time per item: read from /proc/stat on Linux (ticks of 10 ms, so a run of
+    // 60 messages may read zero), `null` elsewhere.
+    for key in [
+        "raw_host_cpu_us",
+        "intake_host_cpu_us",
+        "delivered_host_cpu_us",
+        "delivered_with_outcomes_host_cpu_us",
+    ] {
+        if cfg!(target_os = "linux") {
+            let value = figures[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {figures}"));
+            assert!(value.is_finite() && value >= 0.0, "{key} = {value}");
+        } else {
+            assert!(figures[key].is_null(), "{key} = {}", figures[key]);
+        }
+    }
+    assert_eq!((figures["messages"].as_u64(), figures["rounds"].as_u64()), (Some(60), Some(1)));
+    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 0, "the scratch outboxes are removed");
+
+    let leftovers = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut connection = sqlx::PgConnection::connect(&database_url).await.unwrap();
+        sqlx::query_scalar::<_, String>("SELECT datname FROM pg_database WHERE datname LIKE 'bench%'")
+            .fetch_all(&mut connection)
+            .await
+            .unwrap()
+    });
+    assert!(leftovers.iter().all(|name| !name.starts_with(&scratch_prefix)), "{leftovers:?}");
+}

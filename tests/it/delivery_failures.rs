@@ -1,0 +1,214 @@
+//! What the channel workers do when the provider says no: a transient refusal (SMTP 451) puts
+//! the reminder back into the outbox with a later send time; a permanent one (SMTP 550) records
+//! it as failed; a case paid in between, or a channel opted out of in between, is skipped, not
+//! sent — and a stage whose channel was opted out of goes out on another one.
+
+use crate::smtp_sink;
+use crate::support;
+use support::rules::Rules as _;
+
+use chrono::Duration as Days;
+use mahnwerk::app::Service;
+use mahnwerk::config::{Config, EmailTransport, PolicyKind, SmtpConfig};
+use mahnwerk::demo::world;
+use mahnwerk::queue::{MemoryQueue, Message, Queue, Topology};
+use mahnwerk::runtime::{Clock, ManualClock};
+use mahnwerk::store::{ReminderStatus, Store};
+use smtp_sink::SmtpSink;
+use std::sync::Arc;
+use support::malformed::valid;
+
+struct World {
+    store: Arc<dyn Store>,
+    queue: Arc<MemoryQueue>,
+    topology: Topology,
+    clock: Arc<ManualClock>,
+    service: Service,
+    _dir: tempfile::TempDir,
+}
+
+async fn world(sink: &SmtpSink) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = mahnwerk::store::open(&format!("sqlite://{}/m.sqlite", dir.path().display())).await.unwrap();
+    let topology = Topology::new("mahnwerk");
+    let queue = Arc::new(MemoryQueue::new(topology.clone()));
+    let config = Config {
+        outbox_dir: dir.path().join("outbox"),
+        email_transport: EmailTransport::Smtp,
+        smtp: Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: Some(sink.port()),
+            security: Some("none".into()),
+            username: None,
+            password: None,
+            timeout_secs: Some(5),
+            dkim: None,
+        }),
+        // The fixed schedule, so that every reminder takes the channel these checks expect.
+        policy: PolicyKind::Fixed,
+        ..Config::default()
+    };
+    let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));
+    let service = Service::assemble(&config, Arc::clone(&store), queue.clone(), clock.clone()).unwrap();
+    World { store, queue, topology, clock, service, _dir: dir }
+}
+
+impl World {
+    /// Everything the roles would do by now: intake, plan, dispatch, deliver.
+    async fn settle(&self) {
+        let intake = self.service.intake();
+        let mut consumer = self.queue.consume(&self.topology.intake_queue(), 100).await.unwrap();
+        let batch = self.queue.take_ready(&self.topology.intake_queue(), consumer.as_mut(), 100).await;
+        intake.process_batch(&batch).await.unwrap();
+        drop(consumer);
+        let scheduler = self.service.scheduler();
+        scheduler.plan_step().await.unwrap();
+        scheduler.dispatch_step().await.unwrap();
+        for worker in self.service.channel_workers() {
+            let queue_name = self.topology.delivery_queue(worker.transport.kind().as_str());
+            let mut consumer = self.queue.consume(&queue_name, 100).await.unwrap();
+            let batch = self.queue.take_ready(&queue_name, consumer.as_mut(), 100).await;
+            worker.process_batch(&batch).await.unwrap();
+        }
+    }
+
+    async fn publish(&self, routing_key: &str, body: serde_json::Value) {
+        let message = Message::new(routing_key, body.to_string().into_bytes());
+        self.queue.publish(&self.topology.intake_exchange(), vec![message]).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_transient_refusal_goes_back_into_the_outbox_with_backoff() {
+    let sink = SmtpSink::start_rejecting(451).await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.settle().await;
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0].status, ReminderStatus::Scheduled, "{reminders:?}");
+    let wait = reminders[0].send_at - w.clock.now();
+    assert!(
+        wait >= Days::seconds(30) && wait <= Days::minutes(1),
+        "the first retry waits half a minute to a minute (jittered): {wait}"
+    );
+    assert_eq!(reminders[0].sent_at, None);
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_is_recorded_as_failed() {
+    let sink = SmtpSink::start_rejecting(550).await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.settle().await;
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders[0].status, ReminderStatus::Failed, "{reminders:?}");
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_hard_bounce_marks_the_address_dead_and_the_stage_goes_out_on_another_channel() {
+    let sink = SmtpSink::start_rejecting_with(550, "5.1.1 user unknown").await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.settle().await; // email bounces; the stage is planned again for the next allowed hour
+    for _ in 0..3 {
+        w.clock.advance(Days::days(1));
+        w.settle().await; // …and sent on the next channel
+    }
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders.len(), 2, "{reminders:?}");
+    assert_eq!((reminders[0].stage, reminders[0].channel.as_str()), (0, "email"));
+    assert_eq!(reminders[0].status, ReminderStatus::Failed);
+    assert_eq!(reminders[1].stage, 0, "the same stage again");
+    assert_ne!(reminders[1].channel.as_str(), "email");
+    assert_eq!(reminders[1].status, ReminderStatus::Sent, "{reminders:?}");
+    // Every later stage avoids the dead address too.
+    for _ in 0..40 {
+        w.clock.advance(Days::days(1));
+        w.settle().await;
+    }
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert!(reminders.len() > 2, "later stages were planned: {reminders:?}");
+    assert!(reminders[1..].iter().all(|r| r.channel.as_str() != "email"), "{reminders:?}");
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_corrected_address_from_a_newer_invoice_is_used_again() {
+    let sink = SmtpSink::start_rejecting_with(550, "5.1.1 user unknown").await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.settle().await;
+    let mut newer = valid(2);
+    newer["debtor"]["id"] = serde_json::json!("C-1");
+    newer["debtor"]["email"] = serde_json::json!("erika.neu@example.org");
+    w.publish("invoice.overdue", newer).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.settle().await;
+    let reminders = w.store.reminders_of("acme", "RE-000002").await.unwrap();
+    assert_eq!(reminders[0].channel.as_str(), "email", "the new address is tried: {reminders:?}");
+}
+
+#[tokio::test]
+async fn a_reminder_of_a_case_paid_after_dispatch_is_not_sent() {
+    let sink = SmtpSink::start().await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    // Dispatched to the delivery queue, but the payment comes in before the worker runs.
+    w.service.scheduler().dispatch_step().await.unwrap();
+    w.publish("invoice.paid", world::paid_message("acme", "RE-000001", w.clock.now())).await;
+    w.settle().await;
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders[0].status, ReminderStatus::Cancelled, "{reminders:?}");
+    assert!(sink.messages().is_empty(), "nothing was sent after the payment");
+    assert_eq!(w.store.case_by_invoice("acme", "RE-000001").await.unwrap().unwrap().state.as_str(), "paid");
+}
+
+#[tokio::test]
+async fn an_opt_out_after_dispatch_skips_the_reminder_and_the_stage_goes_by_another_channel() {
+    use mahnwerk::domain::{ChannelKind, ConsentKind, ConsentSource, DebtorId, TenantId};
+    use mahnwerk::store::{ConsentEvent, ConsentSubject};
+    let sink = SmtpSink::start().await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    // Dispatched by email, but the debtor unsubscribes before the worker runs.
+    w.service.scheduler().dispatch_step().await.unwrap();
+    let unsubscribe = ConsentEvent {
+        subject: ConsentSubject::Debtor {
+            tenant: TenantId::parse("acme").unwrap(),
+            debtor: DebtorId::parse("C-1").unwrap(),
+        },
+        channel: ChannelKind::Email,
+        kind: ConsentKind::OptOut,
+        at: w.clock.now(),
+        source: ConsentSource::EmailUnsubscribe,
+        detail: None,
+    };
+    assert_eq!(w.store.record_consent(&unsubscribe).await.unwrap(), 1);
+    w.settle().await; // skipped; the stage is planned again for the next allowed hour
+    for _ in 0..3 {
+        w.clock.advance(Days::days(1));
+        w.settle().await; // …and sent on a channel the debtor still allows
+    }
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders.len(), 2, "{reminders:?}");
+    assert_eq!((reminders[0].channel, reminders[0].status), (ChannelKind::Email, ReminderStatus::Skipped));
+    assert_eq!(reminders[1].stage, 0, "the same stage again: {reminders:?}");
+    assert_ne!(reminders[1].channel, ChannelKind::Email);
+    assert_eq!(reminders[1].status, ReminderStatus::Sent, "{reminders:?}");
+    assert!(sink.messages().is_empty(), "nothing was sent against the opt-out");
+}

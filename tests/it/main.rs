@@ -1,0 +1,35 @@
+//! The service's integration tests, one binary with a module per subject: each extra test binary
+//! would link the whole library again (matklad, "Delete Cargo Integration Tests").
+//!
+//! Tests that need a server read `MAHNWERK_TEST_DATABASE_URL` and `MAHNWERK_TEST_AMQP_URL`
+//! (see [`support::servers`]); with `CI=true` a missing server fails the test instead of
+//! skipping it.
+
+// The channel crate's test doubles: a real SMTP server, a MIME reader, a DKIM verifier.
+#[path = "../../channels/tests/support/dkim.rs"]
+mod dkim;
+#[path = "../../channels/tests/support/mime.rs"]
+mod mime;
+#[path = "../../channels/tests/support/smtp_sink.rs"]
+mod smtp_sink;
+mod support;
+
+mod bench_cli;
+mod cli;
+mod delivery_failures;
+mod e2e;
+mod email_letter;
+mod intake_rejections;
+mod learning_loop;
+mod letter_pingen;
+mod messenger_service;
+mod preview_cli;
+mod queue_amqp;
+mod queue_amqp_reconnect;
+mod queue_memory;
+mod receipts_api;
+mod redelivery;
+mod sms_twilio;
+mod store_conformance;
+mod unsubscribe_api;
+mod whatsapp_service;

@@ -1,0 +1,137 @@
+//! Every kind of event, as a consumer of `mahnwerk.events` receives it from a real RabbitMQ
+//! queue bound to the exchange, on every backend: each says whom it is about (tenant, case,
+//! invoice, debtor, time) and carries its own fields; `reminders.sent` names them per reminder.
+
+use super::*;
+use crate::support::amqp::{amqp_url, fresh_queue};
+use mahnwerk::queue::Queue;
+use mahnwerk::runtime::{Event, EventBody, RemindersSent};
+use mahnwerk::schedule::relay_events;
+
+pub(super) async fn suite_events_on_the_broker(store: Arc<dyn Store>, _raw: Raw) {
+    let Some(url) = amqp_url() else { return };
+    let queue = fresh_queue(&url).await;
+    let topology = queue.topology().clone();
+    let numbers = ["RE-1", "RE-2", "RE-3", "RE-4", "RE-5"];
+    let arrivals: Vec<IntakeCommand> = numbers.iter().map(|n| overdue(&invoice(n), t0())).collect();
+    intake(&store, &arrivals).await;
+    let send_at = t0() + hours(1);
+    let decide = |case: &DueCase| match case.invoice_number.as_str() {
+        "RE-5" => CaseDecision::Escalate,
+        _ => CaseDecision::Remind(new_reminder(case, ChannelKind::Email, send_at, send_at + hours(240))),
+    };
+    assert_eq!(plan(&store, t0(), &decide).await, 5);
+    let now = t0() + hours(2);
+    assert_eq!(claim(&store, now, 10).await.len(), 4);
+    let mut ids = Vec::new();
+    for number in &numbers[..4] {
+        ids.push(reminders(&store, number).await[0].id);
+    }
+    store.mark_queued(&ids).await.unwrap();
+    let results = vec![
+        (ids[0], sent("p-1")),
+        (
+            ids[1],
+            DeliveryResult::Unreachable {
+                error: "550 no such user".into(),
+                address: "erika@example.org".into(),
+            },
+        ),
+        (ids[2], DeliveryResult::OptedOut { reason: "the debtor opted out of email".into() }),
+        (ids[3], sent("p-4")),
+    ];
+    report(&store, now, results).await;
+    let paid_at = now + hours(1);
+    store.record_payment(&payment("RE-1", None, paid_at, "pay-1"), WINDOW).await.unwrap();
+    let cancelled =
+        IntakeCommand::Cancelled { tenant: tenant(), invoice_number: number("RE-4"), at: paid_at };
+    assert_eq!(intake(&store, &[cancelled]).await, [IntakeOutcome::CaseCancelled]);
+
+    let mut published = 0;
+    for _ in 0..400 {
+        published += relay_events(store.as_ref(), &queue, &topology, 100).await.unwrap();
+        if published >= 7 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(published, 7, "one event of each kind");
+
+    let mut consumer = queue.consume(&topology.events_queue(), 100).await.unwrap();
+    let mut kinds = BTreeMap::new();
+    for _ in 0..7 {
+        let delivery = tokio::time::timeout(Duration::from_secs(10), consumer.next())
+            .await
+            .expect("an event in time")
+            .expect("the queue is open");
+        let message = &delivery.message;
+        assert_eq!(message.content_type.as_deref(), Some("application/json"));
+        let body: serde_json::Value = serde_json::from_slice(&message.body).unwrap();
+        assert_eq!(body["kind"], message.routing_key.as_str(), "{body}");
+        assert_eq!(
+            (&body["schema"], &body["tenant"]),
+            (&"mahnwerk.event.v1".into(), &TENANT.into()),
+            "{body}"
+        );
+        assert!(body["occurred_at"].as_str().unwrap().parse::<DateTime<Utc>>().is_ok(), "{body}");
+        if message.routing_key == "reminders.sent" {
+            let sent: RemindersSent = serde_json::from_value(body.clone()).unwrap();
+            let listed: Vec<(&str, &str)> =
+                sent.reminders.iter().map(|r| (r.invoice_number.as_str(), r.debtor_id.as_str())).collect();
+            assert_eq!(listed, [("RE-1", "D-RE-1"), ("RE-4", "D-RE-4")], "{body}");
+            assert_eq!(sent.occurred_at, now);
+        } else {
+            let event: Event = serde_json::from_value(body.clone()).unwrap();
+            assert_eq!(event.debtor_id.as_str(), format!("D-{}", event.invoice_number), "{body}");
+            assert_eq!(case(&store, event.invoice_number.as_str()).await.case_id, event.case_id, "{body}");
+            check_body(&event, &body, now, paid_at);
+        }
+        kinds.insert(message.routing_key.clone(), body["invoice_number"].clone());
+        delivery.ack(false).await.unwrap();
+    }
+    let expected: BTreeMap<String, serde_json::Value> = [
+        ("case.cancelled", "RE-4"),
+        ("case.escalated", "RE-5"),
+        ("channel.opted_out", "RE-3"),
+        ("channel.unreachable", "RE-2"),
+        ("payment.recorded", "RE-1"),
+        ("reminder.outcome", "RE-1"),
+    ]
+    .into_iter()
+    .map(|(kind, number)| (kind.to_owned(), number.into()))
+    .chain([("reminders.sent".to_owned(), serde_json::Value::Null)])
+    .collect();
+    assert_eq!(kinds, expected);
+    drop(consumer);
+    queue.delete_topology().await.unwrap();
+}
+
+/// Each kind's own fields, as the scenario above made them.
+fn check_body(event: &Event, body: &serde_json::Value, sent_at: DateTime<Utc>, paid_at: DateTime<Utc>) {
+    match &event.body {
+        EventBody::PaymentRecorded {
+            amount, currency, source, reference, remaining, case_closed, ..
+        } => {
+            assert_eq!((*amount, currency.code(), source.as_str()), (dec("100.00"), "EUR", "amqp"), "{body}");
+            assert_eq!(
+                (reference.as_str(), *remaining, *case_closed),
+                ("pay-1", Decimal::ZERO, true),
+                "{body}"
+            );
+            assert_eq!(event.occurred_at, paid_at);
+        }
+        EventBody::ReminderOutcome(line) => {
+            assert_eq!((line.reward, line.stage, line.channel), (Some(1.0), 1, ChannelKind::Email), "{body}");
+            assert_eq!(line.debtor, "acme/D-RE-1");
+            assert_eq!(line.sent_at, Some(sent_at));
+        }
+        EventBody::CaseCancelled { open_amount, .. } => assert_eq!(*open_amount, dec("100.00"), "{body}"),
+        EventBody::CaseEscalated { open_amount, stages_sent, plan, .. } => {
+            assert_eq!((*open_amount, *stages_sent, plan.as_str()), (dec("100.00"), 0, PLAN), "{body}")
+        }
+        EventBody::ChannelUnreachable { stage, channel, .. }
+        | EventBody::ChannelOptedOut { stage, channel, .. } => {
+            assert_eq!((*stage, *channel), (1, ChannelKind::Email), "{body}")
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Shared harness of the integration tests: real servers, fresh databases, unique namespaces.
+
+pub mod amqp;
+pub mod db;
+pub mod malformed;
+pub mod rules;
+pub mod scenario;
+pub mod servers;

@@ -1,7 +1,0 @@
-//! Shared harness of the integration tests: real servers, fresh databases, unique namespaces.
-
-pub mod amqp;
-pub mod db;
-pub mod malformed;
-pub mod scenario;
-pub mod servers;
