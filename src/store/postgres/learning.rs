@@ -11,7 +11,7 @@ use std::time::Duration;
 type Tx = Transaction<'static, Postgres>;
 
 /// Writes one `reminder.outcome` event per reminder in `ids`, from the reminder rows as they are
-/// now (so after their reward was set). The body is a decision-log line (DESIGN.md): what was
+/// now (so after their reward was set). The body is a decision-log line (docs/decision-log.md): what was
 /// decided, in which context, with which propensity, by which policy version, and the reward.
 pub(super) async fn outcome_events(tx: &mut Tx, ids: &[i64], at: DateTime<Utc>) -> Result<(), StoreError> {
     if ids.is_empty() {
