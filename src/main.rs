@@ -159,7 +159,7 @@ impl From<PreviewTone> for mahnwerk::domain::Tone {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
-    /// Answer the policy protocol (DESIGN.md) on stdin/stdout, one JSON object per line.
+    /// Answer the policy protocol (docs/policy-protocol.md) on stdin/stdout, one JSON object per line.
     Serve {
         /// Read requests from stdin, answer on stdout (the only transport so far).
         #[arg(long)]

@@ -1,4 +1,4 @@
-//! `mahnwerk policy serve --stdio`: the policy protocol of DESIGN.md over JSON lines, so that
+//! `mahnwerk policy serve --stdio`: the policy protocol of docs/policy-protocol.md over JSON lines, so that
 //! outside tools and evaluation harnesses can drive the learner.
 //!
 //! ```text

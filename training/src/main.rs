@@ -1,5 +1,5 @@
 //! `mahnwerk-train`: the analysts' CLI. `fit` turns a decision log (the JSON-lines exchange
-//! format of DESIGN.md) into a model snapshot that `mahnwerk policy serve --model` and, later,
+//! format of docs/decision-log.md) into a model snapshot that `mahnwerk policy serve --model` and, later,
 //! the schedulers load. `bench-policies` runs the learner against baselines and the oracle on the
 //! simulator. Evaluation on logs, reports and publishing come with the rest of the policy work.
 
