@@ -25,13 +25,7 @@ pub struct Percent(pub Decimal);
 impl Percent {
     /// `hundredths` of a percent: `Percent::hundredths(127)` is 1.27 %.
     pub const fn hundredths(hundredths: i64) -> Self {
-        Self(Decimal::from_parts(
-            hundredths.unsigned_abs() as u32,
-            0,
-            0,
-            hundredths < 0,
-            2,
-        ))
+        Self(Decimal::from_parts(hundredths.unsigned_abs() as u32, 0, 0, hundredths < 0, 2))
     }
 
     /// Whole percentage points: `Percent::points(5)` is 5 %.

@@ -149,8 +149,7 @@ impl BaseRateTable {
         let at = self.entries.partition_point(|&(d, _)| d <= day) - 1;
         let rate = self.entries[at].1;
         let first = self.entries[..at].iter().rposition(|&(_, r)| r != rate).map_or(0, |i| i + 1);
-        let until =
-            self.entries[at + 1..].iter().find(|&&(_, r)| r != rate).map(|&(d, _)| d).unwrap_or(end);
+        let until = self.entries[at + 1..].iter().find(|&&(_, r)| r != rate).map(|&(d, _)| d).unwrap_or(end);
         Ok(BaseRateSpan { rate, from: self.entries[first].0, until: Some(until), past_table_end: false })
     }
 }
@@ -196,13 +195,24 @@ mod tests {
         let span = BaseRateTable::bundesbank().on(day(2019, 3, 15)).unwrap();
         assert_eq!((span.from, span.until), (day(2016, 7, 1), Some(day(2023, 1, 1))));
         let span = BaseRateTable::bundesbank().on(day(2026, 3, 1)).unwrap();
-        assert_eq!((span.from, span.until, span.past_table_end), (day(2025, 7, 1), Some(day(2026, 7, 1)), false));
+        assert_eq!(
+            (span.from, span.until, span.past_table_end),
+            (day(2025, 7, 1), Some(day(2026, 7, 1)), false)
+        );
     }
 
     #[test]
     fn past_the_end_the_last_rate_is_assumed() {
         let span = BaseRateTable::bundesbank().on(day(2026, 12, 6)).unwrap();
-        assert_eq!(span, BaseRateSpan { rate: Percent::hundredths(127), from: day(2026, 7, 1), until: None, past_table_end: true });
+        assert_eq!(
+            span,
+            BaseRateSpan {
+                rate: Percent::hundredths(127),
+                from: day(2026, 7, 1),
+                until: None,
+                past_table_end: true
+            }
+        );
     }
 
     #[test]

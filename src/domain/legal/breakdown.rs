@@ -6,8 +6,8 @@ use super::allocation::{apply_367, order_366, Candidate};
 use super::fees::fee_lines;
 use super::interest::accrue;
 use super::{
-    Allocation, AllocationRule, Applied, DayCount, DefaultFacts, FeeLine, InDefault, InterestPeriod, Jurisdiction,
-    LegalError, Limitation, OpenItems, PaymentApplication, Percent, LIMITATION_WARNING_DAYS,
+    Allocation, AllocationRule, Applied, DayCount, DefaultFacts, FeeLine, InDefault, InterestPeriod,
+    Jurisdiction, LegalError, Limitation, OpenItems, PaymentApplication, Percent, LIMITATION_WARNING_DAYS,
 };
 use crate::domain::{Currency, DebtorKind, InvoiceNumber};
 use chrono::NaiveDate;
@@ -150,10 +150,15 @@ struct Running {
 
 /// What `account` owes under `law` on `as_of`. Events after `as_of` (reminders sent, costs,
 /// payments) are left out, so a breakdown of a past day is what was owed that day.
-pub fn breakdown(law: &impl Jurisdiction, account: &Account, as_of: NaiveDate) -> Result<Breakdown, LegalError> {
+pub fn breakdown(
+    law: &impl Jurisdiction,
+    account: &Account,
+    as_of: NaiveDate,
+) -> Result<Breakdown, LegalError> {
     law.check_currency(account.currency)?;
     validate(account)?;
-    let mut running: Vec<Running> = account.claims.iter().map(|c| start(law, account.debtor, c, as_of)).collect();
+    let mut running: Vec<Running> =
+        account.claims.iter().map(|c| start(law, account.debtor, c, as_of)).collect();
 
     let mut payments: Vec<&Payment> = account.payments.iter().filter(|p| p.received_on <= as_of).collect();
     payments.sort_by_key(|p| p.received_on); // stable: same-day payments in the order given
@@ -213,7 +218,8 @@ fn start(law: &impl Jurisdiction, debtor: DebtorKind, claim: &Claim, as_of: Naiv
         reminders_received_on: reminders.iter().map(|r| r.received_on).filter(|&d| d <= as_of).collect(),
     };
     let in_default = law.in_default_from(&facts).filter(|d| d.from <= as_of);
-    let costs: Vec<CollectionCost> = claim.collection_costs.iter().filter(|c| c.on <= as_of).cloned().collect();
+    let costs: Vec<CollectionCost> =
+        claim.collection_costs.iter().filter(|c| c.on <= as_of).cloned().collect();
     let fees = fee_lines(law.flat_fee(debtor), in_default, &reminders, &costs, law.reminder_fee_cap());
     Running {
         in_default,
@@ -311,7 +317,8 @@ fn totals(claims: &[ClaimBreakdown], payments: &[PaymentApplication]) -> Totals 
 
 fn notes(claims: &[ClaimBreakdown], payments: &[PaymentApplication], as_of: NaiveDate) -> Vec<Note> {
     let mut notes = Vec::new();
-    let past_end = claims.iter().flat_map(|c| &c.interest).filter(|p| p.rate_past_table_end).min_by_key(|p| p.from);
+    let past_end =
+        claims.iter().flat_map(|c| &c.interest).filter(|p| p.rate_past_table_end).min_by_key(|p| p.from);
     if let Some(p) = past_end {
         notes.push(Note::RatePastTableEnd { from: p.from, base_rate: p.base_rate });
     }
@@ -365,7 +372,10 @@ fn validate(account: &Account) -> Result<(), LegalError> {
         cents(format!("payments[{i}].amount"), p.amount)?;
         if let Some(invoice) = &p.for_invoice {
             if !seen.contains(invoice) {
-                return Err(LegalError::UnknownInvoice { invoice: invoice.to_string(), received_on: p.received_on });
+                return Err(LegalError::UnknownInvoice {
+                    invoice: invoice.to_string(),
+                    received_on: p.received_on,
+                });
             }
         }
     }

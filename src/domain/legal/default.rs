@@ -55,13 +55,17 @@ pub struct InDefault {
 /// creditor's to assert, not the engine's to guess.
 pub fn in_default_from(facts: &DefaultFacts) -> Option<InDefault> {
     let day_after = |day: NaiveDate| day.checked_add_days(Days::new(1));
-    let calendar = facts
-        .due_by_calendar
-        .then(|| day_after(facts.due_on))
-        .flatten()
-        .map(|from| InDefault { from, ground: DefaultGround::CalendarDate, reminder_received_on: None });
+    let calendar = facts.due_by_calendar.then(|| day_after(facts.due_on)).flatten().map(|from| InDefault {
+        from,
+        ground: DefaultGround::CalendarDate,
+        reminder_received_on: None,
+    });
     let reminder = facts.reminders_received_on.iter().filter(|&&r| r > facts.due_on).min().and_then(|&r| {
-        day_after(r).map(|from| InDefault { from, ground: DefaultGround::Reminder, reminder_received_on: Some(r) })
+        day_after(r).map(|from| InDefault {
+            from,
+            ground: DefaultGround::Reminder,
+            reminder_received_on: Some(r),
+        })
     });
     let thirty_days_apply = facts.debtor == DebtorKind::Business || facts.invoice_states_30_day_rule;
     // The 30 days start the day after the later of due date and receipt (§ 187 (1) BGB) and end
@@ -97,7 +101,10 @@ mod tests {
     #[test]
     fn calendar_date_puts_in_default_the_day_after() {
         let f = DefaultFacts { due_by_calendar: true, ..facts(DebtorKind::Consumer) };
-        assert_eq!(in_default_from(&f).map(|d| (d.from, d.ground)), Some((day(2025, 4, 1), DefaultGround::CalendarDate)));
+        assert_eq!(
+            in_default_from(&f).map(|d| (d.from, d.ground)),
+            Some((day(2025, 4, 1), DefaultGround::CalendarDate))
+        );
     }
 
     #[test]
@@ -107,7 +114,10 @@ mod tests {
         // A reminder before or on the due date is no Mahnung.
         f.reminders_received_on = vec![day(2025, 3, 31), day(2025, 4, 10), day(2025, 4, 8)];
         let d = in_default_from(&f).unwrap();
-        assert_eq!((d.from, d.ground, d.reminder_received_on), (day(2025, 4, 9), DefaultGround::Reminder, Some(day(2025, 4, 8))));
+        assert_eq!(
+            (d.from, d.ground, d.reminder_received_on),
+            (day(2025, 4, 9), DefaultGround::Reminder, Some(day(2025, 4, 8)))
+        );
     }
 
     #[test]
@@ -116,7 +126,8 @@ mod tests {
         let d = in_default_from(&facts(DebtorKind::Business)).unwrap();
         assert_eq!((d.from, d.ground), (day(2025, 5, 1), DefaultGround::ThirtyDays));
         // Received after the due date: counted from receipt (10 April -> 11 May).
-        let late = DefaultFacts { invoice_received_on: Some(day(2025, 4, 10)), ..facts(DebtorKind::Business) };
+        let late =
+            DefaultFacts { invoice_received_on: Some(day(2025, 4, 10)), ..facts(DebtorKind::Business) };
         assert_eq!(in_default_from(&late).unwrap().from, day(2025, 5, 11));
         // A consumer only when the invoice said so.
         let told = DefaultFacts { invoice_states_30_day_rule: true, ..facts(DebtorKind::Consumer) };

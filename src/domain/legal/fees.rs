@@ -74,7 +74,9 @@ pub fn fee_lines(
             let (allowed, note) = match default {
                 Some(d) if r.sent_on >= d.from && r.actual_cost > cap => (cap, Some(FeeNote::Capped { cap })),
                 Some(d) if r.sent_on >= d.from => (r.actual_cost, None),
-                Some(d) if d.reminder_received_on == Some(r.received_on) => (Decimal::ZERO, Some(FeeNote::PutInDefault)),
+                Some(d) if d.reminder_received_on == Some(r.received_on) => {
+                    (Decimal::ZERO, Some(FeeNote::PutInDefault))
+                }
                 _ => (Decimal::ZERO, Some(FeeNote::BeforeDefault)),
             };
             line(FeeKind::ReminderFee, r.sent_on, Some(r.stage), None, r.actual_cost, allowed, note)
@@ -103,5 +105,15 @@ fn line(
     allowed: Decimal,
     note: Option<FeeNote>,
 ) -> FeeLine {
-    FeeLine { kind, on, stage, label, stated, allowed, offset_by_flat_fee: Decimal::ZERO, owed: allowed, note }
+    FeeLine {
+        kind,
+        on,
+        stage,
+        label,
+        stated,
+        allowed,
+        offset_by_flat_fee: Decimal::ZERO,
+        owed: allowed,
+        note,
+    }
 }

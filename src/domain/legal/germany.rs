@@ -31,7 +31,11 @@ pub struct GermanyConfig {
 
 impl Default for GermanyConfig {
     fn default() -> Self {
-        Self { extra_base_rates: Vec::new(), day_count: DayCount::Act365, reminder_fee_cap: REMINDER_FEE_CAP_EUR }
+        Self {
+            extra_base_rates: Vec::new(),
+            day_count: DayCount::Act365,
+            reminder_fee_cap: REMINDER_FEE_CAP_EUR,
+        }
     }
 }
 
@@ -45,7 +49,11 @@ pub struct Germany {
 
 impl Default for Germany {
     fn default() -> Self {
-        Self { base_rates: BaseRateTable::bundesbank(), day_count: DayCount::Act365, reminder_fee_cap: REMINDER_FEE_CAP_EUR }
+        Self {
+            base_rates: BaseRateTable::bundesbank(),
+            day_count: DayCount::Act365,
+            reminder_fee_cap: REMINDER_FEE_CAP_EUR,
+        }
     }
 }
 

@@ -84,7 +84,8 @@ pub fn accrue(
         let span = rate_on(start)?;
         let mut end = span.until.map_or(until, |u| u.min(until));
         if day_count == DayCount::ActAct {
-            let new_year = NaiveDate::from_ymd_opt(start.year() + 1, 1, 1).expect("years far from chrono's limits");
+            let new_year =
+                NaiveDate::from_ymd_opt(start.year() + 1, 1, 1).expect("years far from chrono's limits");
             end = end.min(new_year);
         }
         let days = (end - start).num_days();
@@ -122,7 +123,12 @@ mod tests {
 
     /// 10 % a year throughout, changing nothing: isolates the day count.
     fn flat_ten(_: NaiveDate) -> Result<RateSpan, LegalError> {
-        Ok(RateSpan { base: Percent::points(1), rate: Percent::points(10), until: None, past_table_end: false })
+        Ok(RateSpan {
+            base: Percent::points(1),
+            rate: Percent::points(10),
+            until: None,
+            past_table_end: false,
+        })
     }
 
     #[test]
@@ -140,20 +146,25 @@ mod tests {
     #[test]
     fn act_act_splits_at_new_year() {
         // 31 days in 2023 (/365) and 31 in 2024 (/366).
-        let periods = accrue(dec("1000.00"), day(2023, 12, 1), day(2024, 2, 1), DayCount::ActAct, flat_ten).unwrap();
+        let periods =
+            accrue(dec("1000.00"), day(2023, 12, 1), day(2024, 2, 1), DayCount::ActAct, flat_ten).unwrap();
         let lines: Vec<_> = periods.iter().map(|p| (p.from, p.until, p.days, p.basis, p.amount)).collect();
         assert_eq!(
             lines,
             vec![
                 (day(2023, 12, 1), day(2023, 12, 31), 31, 365, dec("8.49")), // 8.4931...
-                (day(2024, 1, 1), day(2024, 1, 31), 31, 366, dec("8.47")),  // 8.4699...
+                (day(2024, 1, 1), day(2024, 1, 31), 31, 366, dec("8.47")),   // 8.4699...
             ]
         );
     }
 
     #[test]
     fn nothing_on_nothing() {
-        assert!(accrue(Decimal::ZERO, day(2024, 1, 1), day(2025, 1, 1), DayCount::Act365, flat_ten).unwrap().is_empty());
-        assert!(accrue(dec("5"), day(2024, 1, 1), day(2024, 1, 1), DayCount::Act365, flat_ten).unwrap().is_empty());
+        assert!(accrue(Decimal::ZERO, day(2024, 1, 1), day(2025, 1, 1), DayCount::Act365, flat_ten)
+            .unwrap()
+            .is_empty());
+        assert!(accrue(dec("5"), day(2024, 1, 1), day(2024, 1, 1), DayCount::Act365, flat_ten)
+            .unwrap()
+            .is_empty());
     }
 }

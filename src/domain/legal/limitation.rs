@@ -2,7 +2,7 @@
 //! enough that the creditor must act: reminders do not stop the clock, only e.g. a court dunning
 //! procedure does (§ 204 BGB).
 
-use chrono::{NaiveDate, Datelike};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// How many days before the limitation date a case is flagged by default.
@@ -22,7 +22,8 @@ impl Limitation {
     /// The regular period of §§ 195, 199 (1) BGB, assuming the creditor knew of the claim and the
     /// debtor when it arose (true of its own invoices). Suspension (§§ 203 ff.) is not modelled.
     pub fn regular(arose_on: NaiveDate) -> Self {
-        let last_day = NaiveDate::from_ymd_opt(arose_on.year() + 3, 12, 31).expect("years far from chrono's limits");
+        let last_day =
+            NaiveDate::from_ymd_opt(arose_on.year() + 3, 12, 31).expect("years far from chrono's limits");
         Self { arose_on, last_day }
     }
 

@@ -31,7 +31,9 @@ mod tests_props;
 pub use allocation::{Allocation, AllocationRule, Applied, OpenItems, PaymentApplication};
 pub use amount::{round_cents, Percent};
 pub use base_rate::{BaseRateSpan, BaseRateTable, BUNDESBANK_SOURCE};
-pub use breakdown::{breakdown, Account, Breakdown, Claim, ClaimBreakdown, CollectionCost, Note, Payment, Reminder, Totals};
+pub use breakdown::{
+    breakdown, Account, Breakdown, Claim, ClaimBreakdown, CollectionCost, Note, Payment, Reminder, Totals,
+};
 pub use default::{DefaultFacts, DefaultGround, InDefault};
 pub use error::LegalError;
 pub use fees::{FeeKind, FeeLine, FeeNote};

@@ -57,7 +57,10 @@ fn consumer_with_a_base_rate_change_inside_the_period() {
     let a = account(DebtorKind::Consumer, vec![calendar_claim("RE-1", "1000.00", day(2024, 5, 31))], vec![]);
     let b = breakdown(&Germany::default(), &a, day(2024, 8, 1)).unwrap();
     let c = &b.claims[0];
-    assert_eq!(c.in_default.map(|d| (d.from, d.ground)), Some((day(2024, 6, 1), DefaultGround::CalendarDate)));
+    assert_eq!(
+        c.in_default.map(|d| (d.from, d.ground)),
+        Some((day(2024, 6, 1), DefaultGround::CalendarDate))
+    );
     assert_eq!(
         lines(c),
         vec![
@@ -88,7 +91,8 @@ fn business_in_default_by_reminder_with_flat_fee_cap_and_set_off() {
     let b = breakdown(&Germany::default(), &a, day(2025, 4, 1)).unwrap();
     let c = &b.claims[0];
     assert_eq!(c.in_default.map(|d| (d.from, d.ground)), Some((day(2025, 1, 23), DefaultGround::Reminder)));
-    let fees: Vec<_> = c.fees.iter().map(|f| (f.kind, f.on, f.allowed, f.offset_by_flat_fee, f.owed)).collect();
+    let fees: Vec<_> =
+        c.fees.iter().map(|f| (f.kind, f.on, f.allowed, f.offset_by_flat_fee, f.owed)).collect();
     assert_eq!(
         fees,
         vec![
@@ -106,7 +110,10 @@ fn business_in_default_by_reminder_with_flat_fee_cap_and_set_off() {
     // 2500 x 11.27 % x 68 / 365 = 52.4904
     assert_eq!(lines(c), vec![(day(2025, 1, 23), day(2025, 3, 31), 68, dec("11.27"), dec("52.49"))]);
     // max(40, 2.50 + 2.00 + 59.00) = 63.50 in fees; 2500 + 63.50 + 52.49
-    assert_eq!((b.totals.fees, b.totals.interest, b.totals.total), (dec("63.50"), dec("52.49"), dec("2615.99")));
+    assert_eq!(
+        (b.totals.fees, b.totals.interest, b.totals.total),
+        (dec("63.50"), dec("52.49"), dec("2615.99"))
+    );
 }
 
 #[test]
@@ -114,8 +121,9 @@ fn flat_fee_once_per_claim_however_many_reminders() {
     let mut claim = calendar_claim("RE-9", "100.00", day(2025, 1, 31));
     claim.reminders =
         (1..=4).map(|s| reminder(s, day(2025, 2, 1 + 5 * s), day(2025, 2, 1 + 5 * s), "2.50")).collect();
-    let b = breakdown(&Germany::default(), &account(DebtorKind::Business, vec![claim], vec![]), day(2025, 3, 1))
-        .unwrap();
+    let b =
+        breakdown(&Germany::default(), &account(DebtorKind::Business, vec![claim], vec![]), day(2025, 3, 1))
+            .unwrap();
     let c = &b.claims[0];
     assert_eq!(c.fees.iter().filter(|f| f.kind == FeeKind::FlatFee).count(), 1);
     // 4 x 2.50 = 10.00 are set off against the 40.00: 40.00 in all, not 50.00.
@@ -135,7 +143,8 @@ fn reminder_fees_are_capped_by_configuration() {
     // Default cap 2.50: 2.50 + 1.20 (the actual cost, below the cap).
     let default: Vec<_> = fees(&Germany::default()).iter().map(|f| f.owed).collect();
     assert_eq!(default, vec![dec("2.50"), dec("1.20")]);
-    let strict = Germany::new(GermanyConfig { reminder_fee_cap: dec("1.00"), ..GermanyConfig::default() }).unwrap();
+    let strict =
+        Germany::new(GermanyConfig { reminder_fee_cap: dec("1.00"), ..GermanyConfig::default() }).unwrap();
     let capped: Vec<_> = fees(&strict).iter().map(|f| f.owed).collect();
     assert_eq!(capped, vec![dec("1.00"), dec("1.00")]);
 }
@@ -149,7 +158,10 @@ fn partial_payment_goes_to_costs_then_interest_then_principal() {
     // On 1 April: costs 2.50; interest 1 to 31 March, 1000 x 7.27 % x 31 / 365 = 6.1745 -> 6.17;
     // the rest, 300.00 - 2.50 - 6.17 = 291.33, to principal: 708.67 left.
     let applied = &b.payments[0].allocations[0].applied;
-    assert_eq!((applied.costs, applied.interest, applied.principal), (dec("2.50"), dec("6.17"), dec("291.33")));
+    assert_eq!(
+        (applied.costs, applied.interest, applied.principal),
+        (dec("2.50"), dec("6.17"), dec("291.33"))
+    );
     assert_eq!(b.payments[0].allocations[0].rule, AllocationRule::DueFirst);
     assert_eq!(
         lines(&b.claims[0]),
@@ -232,7 +244,10 @@ fn past_the_table_the_last_rate_is_used_and_said() {
         ]
     );
     assert!(b.claims[0].interest[1].rate_past_table_end);
-    assert_eq!(b.notes, vec![Note::RatePastTableEnd { from: day(2026, 7, 1), base_rate: Percent::hundredths(127) }]);
+    assert_eq!(
+        b.notes,
+        vec![Note::RatePastTableEnd { from: day(2026, 7, 1), base_rate: Percent::hundredths(127) }]
+    );
     // Configured with the next value, the note goes away.
     let law = Germany::new(GermanyConfig {
         extra_base_rates: vec![(day(2026, 7, 1), Percent::hundredths(127))],
@@ -259,7 +274,9 @@ fn limitation_is_flagged_on_open_claims() {
     let a = account(DebtorKind::Consumer, vec![calendar_claim("RE-O", "10.00", day(2023, 5, 10))], vec![]);
     let b = breakdown(&Germany::default(), &a, day(2026, 12, 6)).unwrap();
     assert_eq!(b.claims[0].limitation.last_day, day(2026, 12, 31));
-    assert!(b.notes.contains(&Note::LimitationNear { invoice: invoice("RE-O"), last_day: day(2026, 12, 31) }));
+    assert!(b
+        .notes
+        .contains(&Note::LimitationNear { invoice: invoice("RE-O"), last_day: day(2026, 12, 31) }));
 }
 
 #[test]
@@ -271,11 +288,18 @@ fn bad_input_is_refused_by_name() {
         "claims[0].principal: 10.005 is not a non-negative amount in cents"
     );
     claim.principal = dec("10.00");
-    let unknown = account(DebtorKind::Consumer, vec![claim.clone()], vec![pay(day(2025, 1, 5), "1.00", Some("RE-Z"))]);
-    assert!(matches!(breakdown(&Germany::default(), &unknown, day(2025, 2, 1)), Err(LegalError::UnknownInvoice { .. })));
+    let unknown =
+        account(DebtorKind::Consumer, vec![claim.clone()], vec![pay(day(2025, 1, 5), "1.00", Some("RE-Z"))]);
+    assert!(matches!(
+        breakdown(&Germany::default(), &unknown, day(2025, 2, 1)),
+        Err(LegalError::UnknownInvoice { .. })
+    ));
     let mut usd = account(DebtorKind::Consumer, vec![claim], vec![]);
     usd.currency = Currency::parse("USD").unwrap();
-    assert!(matches!(breakdown(&Germany::default(), &usd, day(2025, 2, 1)), Err(LegalError::Currency { .. })));
+    assert!(matches!(
+        breakdown(&Germany::default(), &usd, day(2025, 2, 1)),
+        Err(LegalError::Currency { .. })
+    ));
 }
 
 #[test]
