@@ -2,17 +2,24 @@
 //! due first; within an invoice to costs, then interest, then principal. A partial payment thus
 //! leaves principal open, on which interest keeps running.
 
+use super::ZERO_CENTS;
 use crate::domain::InvoiceNumber;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// What is open on one invoice on a given day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenItems {
     pub costs: Decimal,
     pub interest: Decimal,
     pub principal: Decimal,
+}
+
+impl Default for OpenItems {
+    fn default() -> Self {
+        Self { costs: ZERO_CENTS, interest: ZERO_CENTS, principal: ZERO_CENTS }
+    }
 }
 
 impl OpenItems {
@@ -22,11 +29,17 @@ impl OpenItems {
 }
 
 /// The parts of a payment applied to one invoice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {
     pub costs: Decimal,
     pub interest: Decimal,
     pub principal: Decimal,
+}
+
+impl Default for Applied {
+    fn default() -> Self {
+        Self { costs: ZERO_CENTS, interest: ZERO_CENTS, principal: ZERO_CENTS }
+    }
 }
 
 impl Applied {
@@ -45,9 +58,9 @@ impl Applied {
 /// more than `amount`. A debtor's other order (§ 367 (2)) lets the creditor refuse the payment,
 /// which is a decision for a person, not this function.
 pub fn apply_367(open: &OpenItems, amount: Decimal) -> Applied {
-    let mut left = amount.max(Decimal::ZERO);
+    let mut left = amount.max(ZERO_CENTS);
     let mut take = |open: Decimal| {
-        let part = open.max(Decimal::ZERO).min(left);
+        let part = open.max(ZERO_CENTS).min(left);
         left -= part;
         part
     };

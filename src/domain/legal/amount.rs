@@ -16,6 +16,9 @@ pub fn round_cents(amount: Decimal) -> Decimal {
     amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
+/// Zero with two decimal places, so every amount in a breakdown prints with cents ("0.00").
+pub const ZERO_CENTS: Decimal = Decimal::from_parts(0, 0, 0, false, 2);
+
 /// A rate in percent per year (`Percent(1.27)` is 1.27 %), kept exact as a decimal. May be
 /// negative: the German base rate was below zero from 2013 to 2022.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -8,6 +8,7 @@ use super::interest::accrue;
 use super::{
     Allocation, AllocationRule, Applied, DayCount, DefaultFacts, FeeLine, InDefault, InterestPeriod,
     Jurisdiction, LegalError, Limitation, OpenItems, PaymentApplication, Percent, LIMITATION_WARNING_DAYS,
+    ZERO_CENTS,
 };
 use crate::domain::{Currency, DebtorKind, InvoiceNumber};
 use chrono::NaiveDate;
@@ -288,18 +289,18 @@ fn apply(
         amount: payment.amount,
         for_invoice: payment.for_invoice.clone(),
         allocations,
-        unapplied: left.max(Decimal::ZERO),
+        unapplied: left.max(ZERO_CENTS),
     })
 }
 
 fn totals(claims: &[ClaimBreakdown], payments: &[PaymentApplication]) -> Totals {
     let mut t = Totals {
-        principal: Decimal::ZERO,
-        fees: Decimal::ZERO,
-        interest: Decimal::ZERO,
+        principal: ZERO_CENTS,
+        fees: ZERO_CENTS,
+        interest: ZERO_CENTS,
         paid: Applied::default(),
         open: OpenItems::default(),
-        total: Decimal::ZERO,
+        total: ZERO_CENTS,
         unapplied: payments.iter().map(|p| p.unapplied).sum(),
     };
     for c in claims {

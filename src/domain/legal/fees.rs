@@ -2,7 +2,7 @@
 //! reminder's actual cost up to a cap, with the flat fee set off against the other costs of
 //! collection as § 288 (5) sentence 3 requires.
 
-use super::{CollectionCost, InDefault, Reminder};
+use super::{CollectionCost, InDefault, Reminder, ZERO_CENTS};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -75,9 +75,9 @@ pub fn fee_lines(
                 Some(d) if r.sent_on >= d.from && r.actual_cost > cap => (cap, Some(FeeNote::Capped { cap })),
                 Some(d) if r.sent_on >= d.from => (r.actual_cost, None),
                 Some(d) if d.reminder_received_on == Some(r.received_on) => {
-                    (Decimal::ZERO, Some(FeeNote::PutInDefault))
+                    (ZERO_CENTS, Some(FeeNote::PutInDefault))
                 }
-                _ => (Decimal::ZERO, Some(FeeNote::BeforeDefault)),
+                _ => (ZERO_CENTS, Some(FeeNote::BeforeDefault)),
             };
             line(FeeKind::ReminderFee, r.sent_on, Some(r.stage), None, r.actual_cost, allowed, note)
         })
@@ -86,7 +86,7 @@ pub fn fee_lines(
         }))
         .collect();
     later.sort_by_key(|l| l.on); // stable: reminders before costs of the same day
-    let mut flat_left = if lines.is_empty() { Decimal::ZERO } else { lines[0].allowed };
+    let mut flat_left = if lines.is_empty() { ZERO_CENTS } else { lines[0].allowed };
     for l in &mut later {
         l.offset_by_flat_fee = l.allowed.min(flat_left);
         l.owed = l.allowed - l.offset_by_flat_fee;
@@ -105,15 +105,5 @@ fn line(
     allowed: Decimal,
     note: Option<FeeNote>,
 ) -> FeeLine {
-    FeeLine {
-        kind,
-        on,
-        stage,
-        label,
-        stated,
-        allowed,
-        offset_by_flat_fee: Decimal::ZERO,
-        owed: allowed,
-        note,
-    }
+    FeeLine { kind, on, stage, label, stated, allowed, offset_by_flat_fee: ZERO_CENTS, owed: allowed, note }
 }

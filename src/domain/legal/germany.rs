@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// § 288 (5) BGB: 40 EUR owed by a business debtor in default on a payment claim.
-pub const FLAT_FEE_EUR: Decimal = Decimal::from_parts(40, 0, 0, false, 0);
+pub const FLAT_FEE_EUR: Decimal = Decimal::from_parts(4000, 0, 0, false, 2);
 
 /// The default cap on one reminder's fee: courts accept about this as a letter's actual cost
 /// (paper, print, postage); staff time is not recoverable.
@@ -148,7 +148,7 @@ mod tests {
         let half_cent = GermanyConfig { reminder_fee_cap: Decimal::new(2505, 3), ..GermanyConfig::default() };
         assert!(Germany::new(half_cent).is_err());
         assert_eq!(Germany::new(GermanyConfig::default()).unwrap(), Germany::default());
-        assert_eq!(FLAT_FEE_EUR.to_string(), "40");
+        assert_eq!(FLAT_FEE_EUR.to_string(), "40.00");
         assert_eq!(REMINDER_FEE_CAP_EUR.to_string(), "2.50");
     }
 }

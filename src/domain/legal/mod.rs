@@ -29,7 +29,7 @@ mod tests_cases;
 mod tests_props;
 
 pub use allocation::{Allocation, AllocationRule, Applied, OpenItems, PaymentApplication};
-pub use amount::{round_cents, Percent};
+pub use amount::{round_cents, Percent, ZERO_CENTS};
 pub use base_rate::{BaseRateSpan, BaseRateTable, BUNDESBANK_SOURCE};
 pub use breakdown::{
     breakdown, Account, Breakdown, Claim, ClaimBreakdown, CollectionCost, Note, Payment, Reminder, Totals,
