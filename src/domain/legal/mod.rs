@@ -9,8 +9,9 @@
 //! # Layout
 //! - `jurisdiction`: the trait a country's rules implement; `germany`: the German one.
 //! - `default`, `base_rate`, `interest`, `fees`, `allocation`, `limitation`: one rule each.
-//! - `breakdown`: runs the rules over one debtor's open invoices and payments.
+//! - `account`: the input; `breakdown`: runs the rules over it and returns the result.
 
+mod account;
 mod allocation;
 mod amount;
 mod base_rate;
@@ -28,12 +29,11 @@ mod tests_cases;
 #[cfg(test)]
 mod tests_props;
 
+pub use account::{Account, Claim, CollectionCost, Payment, Reminder};
 pub use allocation::{Allocation, AllocationRule, Applied, OpenItems, PaymentApplication};
 pub use amount::{round_cents, Percent, ZERO_CENTS};
 pub use base_rate::{BaseRateSpan, BaseRateTable, BUNDESBANK_SOURCE};
-pub use breakdown::{
-    breakdown, Account, Breakdown, Claim, ClaimBreakdown, CollectionCost, Note, Payment, Reminder, Totals,
-};
+pub use breakdown::{breakdown, Breakdown, ClaimBreakdown, Note, Totals};
 pub use default::{DefaultFacts, DefaultGround, InDefault};
 pub use error::LegalError;
 pub use fees::{FeeKind, FeeLine, FeeNote};
