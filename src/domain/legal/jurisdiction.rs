@@ -6,9 +6,9 @@ use crate::domain::{Currency, DebtorKind};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-/// One country's law of late payment, as the breakdown needs it. The order in which a payment is
-/// applied (costs, interest, principal; the debt due first) is the EU-wide one of the Late
-/// Payment Directive and §§ 366, 367 BGB, and lives in the breakdown.
+/// One country's law of late payment, as the breakdown needs it. The order in which a payment
+/// is applied is German (§§ 366, 367 BGB) and lives in `allocation`; a country with another
+/// order would add a method here rather than the breakdown branching on the country.
 pub trait Jurisdiction {
     /// ISO 3166 code of the country, shown in the breakdown.
     fn code(&self) -> &'static str;
