@@ -9,6 +9,7 @@ mod contact;
 mod error;
 mod ids;
 mod invoice;
+pub mod legal;
 mod money;
 mod plan;
 
