@@ -146,7 +146,9 @@ impl Default for LearnConfig {
 pub fn default_costs_eur() -> BTreeMap<ChannelKind, f64> {
     ChannelKind::ALL
         .into_iter()
-        .map(|kind| (kind, kind.capabilities().cost_eur.try_into().unwrap_or(0.0)))
+        .map(|kind| {
+            (kind, mahnwerk_channels::KindCapabilities::capabilities(kind).cost_eur.try_into().unwrap_or(0.0))
+        })
         .collect()
 }
 

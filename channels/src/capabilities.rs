@@ -66,9 +66,15 @@ pub struct Capabilities {
     pub can_attach: bool,
 }
 
-impl ChannelKind {
+/// The built-in capabilities of a medium (`ChannelKind` lives in the shared
+/// `mahnwerk-channel-kind` crate, so they come as a trait of this one).
+pub trait KindCapabilities {
     /// The built-in capabilities of this medium, used where config overrides nothing.
-    pub fn capabilities(self) -> Capabilities {
+    fn capabilities(self) -> Capabilities;
+}
+
+impl KindCapabilities for ChannelKind {
+    fn capabilities(self) -> Capabilities {
         let (needs_opt_in, max_length, cost_eur, can_link, can_qr, can_attach) = match self {
             ChannelKind::Email => (false, MaxLength::Unlimited, Decimal::new(1, 3), true, true, true),
             ChannelKind::Sms => (

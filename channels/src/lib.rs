@@ -31,7 +31,11 @@ pub mod error;
 mod graph;
 mod http;
 pub mod iban;
-pub mod kind;
+/// The five media and their names on the wire (the `mahnwerk-channel-kind` crate, which the
+/// service's domain shares).
+pub mod kind {
+    pub use mahnwerk_channel_kind::{ChannelKind, ParseChannelKindError};
+}
 pub mod letter;
 pub mod message;
 pub mod messenger;
@@ -43,7 +47,7 @@ pub mod sms;
 pub mod sms_segments;
 pub mod whatsapp;
 
-pub use capabilities::{Capabilities, CapabilityTable, MaxLength};
+pub use capabilities::{Capabilities, CapabilityTable, KindCapabilities, MaxLength};
 pub use error::SendError;
 pub use kind::ChannelKind;
 pub use message::{

@@ -108,7 +108,7 @@ impl Consents {
                 pair.split_once('=').ok_or_else(|| Invalid::new(format!("'{pair}' is not channel=kind")))?;
             let channel = channel
                 .parse()
-                .map_err(|e: mahnwerk_channels::kind::ParseChannelKindError| Invalid::new(e.to_string()))?;
+                .map_err(|e: mahnwerk_channel_kind::ParseChannelKindError| Invalid::new(e.to_string()))?;
             consents.set(channel, ConsentKind::parse(kind)?);
         }
         Ok(consents)

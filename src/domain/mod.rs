@@ -23,4 +23,4 @@ pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine};
 pub use money::{Currency, Money};
 pub use plan::{DunningPlan, PlanBook, Stage, Tone};
 
-pub use mahnwerk_channels::ChannelKind;
+pub use mahnwerk_channel_kind::ChannelKind;

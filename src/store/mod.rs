@@ -10,6 +10,7 @@ mod postgres;
 mod records;
 mod reports;
 mod rows;
+mod same_sql;
 mod sqlite;
 pub mod tx;
 mod tx_rows;

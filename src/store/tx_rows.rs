@@ -132,11 +132,6 @@ pub(super) fn finished(
     Ok(FinishedReminder { id: reminder_id, case_id, stage: stage as u32, channel: channel(raw_channel)? })
 }
 
-/// A pending reminder back to scheduled: `$1` retry at, `$2` error, `$3` now, `$4` id.
-pub(super) const RETRY_LATER: &str = "UPDATE reminders SET status = 'scheduled', send_at = $1, \
-     attempts = attempts + 1, last_error = $2, lease_until = NULL, updated_at = $3 \
-     WHERE id = $4 AND status IN ('scheduled', 'queued')";
-
 /// A reminder just recorded as sent, with its case's identity.
 #[derive(sqlx::FromRow)]
 pub(super) struct SentRowRaw {

@@ -5,12 +5,12 @@
 use crate::domain::{ChannelKind, InvoiceNumber, TenantId};
 use crate::runtime::{DecisionLine, NewEvent, Subject};
 use crate::store::reports::address_expression;
+use crate::store::same_sql::impl_store_tx;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
-    finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw, RETRY_LATER,
+    finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
 };
 use crate::store::{DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Sqlite, Transaction};
@@ -23,48 +23,30 @@ pub(super) fn id_list(ids: &[i64]) -> String {
     serde_json::to_string(ids).expect("integers serialise")
 }
 
+/// The dialect's part of the steps in `crate::store::same_sql`: no row locks (the write
+/// transaction holds the database's only write lock), money as text, id lists as JSON arrays.
+const LOCK_CASE: &str = "";
+const SKIP_LOCKED: &str = "";
+const IN_IDS: &str = "IN (SELECT value FROM json_each($1))";
+
+impl SqliteTx {
+    fn money(amount: Decimal) -> String {
+        amount.to_string()
+    }
+
+    fn ids(ids: &[i64]) -> String {
+        id_list(ids)
+    }
+}
+
 const LOCKED_CASE: &str =
     "SELECT c.id AS case_id, i.id AS invoice_id, i.tenant, i.number, i.debtor_id, c.state, \
      c.stages_planned, c.next_action_at, i.currency, i.amount_due, i.amount_paid \
      FROM invoices i JOIN cases c ON c.invoice_id = i.id";
 
-#[async_trait]
-impl StoreTx for SqliteTx {
-    async fn claim_due_cases(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueCase>, StoreError> {
-        super::outbox::claim_due_cases(&mut self.0, now, limit).await
-    }
-
-    async fn insert_reminders(
-        &mut self,
-        reminders: &[(i64, NewReminder)],
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        super::outbox::insert_reminders(&mut self.0, reminders, now).await
-    }
-
-    async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError> {
-        super::intake::insert_invoices(&mut self.0, run).await
-    }
-
+impl_store_tx!(SqliteTx {
     async fn lock_reminders(&mut self, _ids: &[i64]) -> Result<(), StoreError> {
         Ok(()) // the write transaction holds the database's only write lock
-    }
-
-    async fn retry_later(
-        &mut self,
-        reminder_id: i64,
-        error: &str,
-        retry_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(RETRY_LATER)
-            .bind(retry_at)
-            .bind(error)
-            .bind(now)
-            .bind(reminder_id)
-            .execute(&mut *self.0)
-            .await?;
-        Ok(())
     }
 
     async fn mark_sent(
@@ -102,77 +84,6 @@ impl StoreTx for SqliteTx {
         rows.into_iter().map(SentRowRaw::into_row).collect()
     }
 
-    async fn record_provider_report(
-        &mut self,
-        report: &ProviderReport,
-        now: DateTime<Utc>,
-    ) -> Result<(ReportOutcome, Vec<(FinishedReminder, DateTime<Utc>)>), StoreError> {
-        super::reports::record(&mut self.0, report, now).await
-    }
-
-    async fn lock_case_by_invoice(
-        &mut self,
-        tenant: &TenantId,
-        number: &InvoiceNumber,
-    ) -> Result<Option<LockedCase>, StoreError> {
-        let sql = format!("{LOCKED_CASE} WHERE i.tenant = $1 AND i.number = $2");
-        let row: Option<LockedCaseRow> = sqlx::query_as(&sql)
-            .bind(tenant.as_str())
-            .bind(number.as_str())
-            .fetch_optional(&mut *self.0)
-            .await?;
-        row.map(LockedCaseRow::into_locked).transpose()
-    }
-
-    async fn lock_case(&mut self, case_id: i64) -> Result<Option<LockedCase>, StoreError> {
-        let sql = format!("{LOCKED_CASE} WHERE c.id = $1");
-        let row: Option<LockedCaseRow> =
-            sqlx::query_as(&sql).bind(case_id).fetch_optional(&mut *self.0).await?;
-        row.map(LockedCaseRow::into_locked).transpose()
-    }
-
-    async fn save_case(&mut self, update: &CaseUpdate) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE cases SET state = $1, stages_planned = $2, next_action_at = $3, updated_at = $4 WHERE id = $5",
-        )
-        .bind(update.state.as_str())
-        .bind(update.stages_planned as i64)
-        .bind(update.next_action_at)
-        .bind(update.updated_at)
-        .bind(update.case_id)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(())
-    }
-
-    async fn insert_payment(&mut self, payment: &NewPayment<'_>) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO payments (tenant, invoice_id, amount, currency, paid_at, source, reference, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant, source, reference) DO NOTHING",
-        )
-        .bind(payment.tenant.as_str())
-        .bind(payment.invoice_id)
-        .bind(payment.amount.amount().to_string())
-        .bind(payment.amount.currency().code())
-        .bind(payment.paid_at)
-        .bind(payment.source)
-        .bind(payment.reference)
-        .bind(payment.recorded_at)
-        .execute(&mut *self.0)
-        .await?
-        .rows_affected();
-        Ok(inserted > 0)
-    }
-
-    async fn set_amount_paid(&mut self, invoice_id: i64, amount_paid: Decimal) -> Result<(), StoreError> {
-        sqlx::query("UPDATE invoices SET amount_paid = $1 WHERE id = $2")
-            .bind(amount_paid.to_string())
-            .bind(invoice_id)
-            .execute(&mut *self.0)
-            .await?;
-        Ok(())
-    }
-
     async fn cancel_pending_reminders(
         &mut self,
         case_id: i64,
@@ -189,48 +100,6 @@ impl StoreTx for SqliteTx {
         Ok(cancelled.rows_affected())
     }
 
-    async fn unsettled_reminders(&mut self, case_id: i64) -> Result<Vec<UnsettledReminder>, StoreError> {
-        let rows: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT id, sent_at FROM reminders WHERE case_id = $1 AND status = 'sent' AND reward IS NULL \
-             AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC",
-        )
-        .bind(case_id)
-        .fetch_all(&mut *self.0)
-        .await?;
-        Ok(rows.into_iter().map(|(id, sent_at)| UnsettledReminder { id, sent_at }).collect())
-    }
-
-    async fn unsettled_sent_before(
-        &mut self,
-        cutoff: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<Vec<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM reminders WHERE status = 'sent' AND reward IS NULL AND sent_at < $1 \
-             ORDER BY sent_at LIMIT $2",
-        )
-        .bind(cutoff)
-        .bind(limit as i64)
-        .fetch_all(&mut *self.0)
-        .await?)
-    }
-
-    async fn set_reward(&mut self, ids: &[i64], reward: f64) -> Result<Vec<i64>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut set: Vec<i64> = sqlx::query_scalar(
-            "UPDATE reminders SET reward = $2 WHERE id IN (SELECT value FROM json_each($1)) AND reward IS NULL \
-             RETURNING id",
-        )
-        .bind(id_list(ids))
-        .bind(reward)
-        .fetch_all(&mut *self.0)
-        .await?;
-        set.sort_unstable();
-        Ok(set)
-    }
-
     async fn decisions(&mut self, ids: &[i64]) -> Result<Vec<(Subject, DecisionLine)>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -245,42 +114,6 @@ impl StoreTx for SqliteTx {
         .fetch_all(&mut *self.0)
         .await?;
         rows.into_iter().map(DecisionRow::into_line).collect()
-    }
-
-    async fn finish_unsent(
-        &mut self,
-        reminder_id: i64,
-        how: Unsent,
-        error: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<FinishedReminder>, StoreError> {
-        let row: Option<(i64, i32, String)> = sqlx::query_as(
-            "UPDATE reminders SET status = $1, attempts = attempts + $2, last_error = $3, lease_until = NULL, \
-             updated_at = $4 WHERE id = $5 AND status IN ('scheduled', 'queued') RETURNING case_id, stage, channel",
-        )
-        .bind(unsent_status(how))
-        .bind(unsent_attempts(how))
-        .bind(error)
-        .bind(now)
-        .bind(reminder_id)
-        .fetch_optional(&mut *self.0)
-        .await?;
-        row.map(|(case_id, stage, channel)| finished(reminder_id, case_id, stage, &channel)).transpose()
-    }
-
-    async fn debtor_address(
-        &mut self,
-        case_id: i64,
-        channel: ChannelKind,
-    ) -> Result<Option<String>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM cases c JOIN invoices i ON i.id = c.invoice_id \
-             JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE c.id = $1",
-            address_expression(channel)
-        );
-        let address: Option<Option<String>> =
-            sqlx::query_scalar(&sql).bind(case_id).fetch_optional(&mut *self.0).await?;
-        Ok(address.flatten())
     }
 
     async fn mark_unreachable(
@@ -315,8 +148,4 @@ impl StoreTx for SqliteTx {
         Ok(())
     }
 
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.0.commit().await?;
-        Ok(())
-    }
-}
+});

@@ -1,4 +1,6 @@
-//! The five media a reminder can travel on, and their names on the wire and in config.
+//! The five media a reminder can travel on, and their names on the wire and in config. A crate of
+//! its own so that the service's domain and the channels crate share the type without either
+//! depending on the other.
 
 use std::fmt;
 use std::str::FromStr;

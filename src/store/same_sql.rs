@@ -1,0 +1,196 @@
+//! The narrow steps whose SQL is the same on PostgreSQL and SQLite, written once:
+//! `impl_store_tx!(Backend { dialect steps })` writes a backend's `impl StoreTx` from these and
+//! the steps whose SQL differs by dialect, given in the braces (the macro writes the whole impl
+//! so that `async_trait` sees every method). Where the dialects differ within a step below, each
+//! backend's `tx.rs` supplies the difference by name, and only that:
+//! - `LOCKED_CASE`: the case-with-invoice select (PostgreSQL casts money to text);
+//! - `LOCK_CASE`: what locks the rows it read (`FOR UPDATE OF i, c`; nothing on SQLite, whose
+//!   write transaction already holds the only write lock);
+//! - `SKIP_LOCKED`: the same for claims that skip rows another transaction holds;
+//! - `IN_IDS`: a list of ids as `$1` (an array, or a JSON array on SQLite);
+//! - `Self::money` and `Self::ids`: the values bound for a decimal and for a list of ids.
+
+macro_rules! impl_store_tx {
+    ($tx:ty { $($dialect_steps:tt)* }) => {
+        #[async_trait::async_trait]
+        impl StoreTx for $tx {
+        $($dialect_steps)*
+
+        async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError> {
+            super::intake::insert_invoices(&mut self.0, run).await
+        }
+
+        async fn claim_due_cases(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueCase>, StoreError> {
+            super::outbox::claim_due_cases(&mut self.0, now, limit).await
+        }
+
+        async fn insert_reminders(
+            &mut self,
+            reminders: &[(i64, NewReminder)],
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            super::outbox::insert_reminders(&mut self.0, reminders, now).await
+        }
+
+        async fn lock_case_by_invoice(
+            &mut self,
+            tenant: &TenantId,
+            number: &InvoiceNumber,
+        ) -> Result<Option<LockedCase>, StoreError> {
+            let sql = format!("{LOCKED_CASE} WHERE i.tenant = $1 AND i.number = $2{LOCK_CASE}");
+            let row: Option<LockedCaseRow> = sqlx::query_as(&sql)
+                .bind(tenant.as_str())
+                .bind(number.as_str())
+                .fetch_optional(&mut *self.0)
+                .await?;
+            row.map(LockedCaseRow::into_locked).transpose()
+        }
+
+        async fn lock_case(&mut self, case_id: i64) -> Result<Option<LockedCase>, StoreError> {
+            let sql = format!("{LOCKED_CASE} WHERE c.id = $1{LOCK_CASE}");
+            let row: Option<LockedCaseRow> =
+                sqlx::query_as(&sql).bind(case_id).fetch_optional(&mut *self.0).await?;
+            row.map(LockedCaseRow::into_locked).transpose()
+        }
+
+        async fn save_case(&mut self, update: &CaseUpdate) -> Result<(), StoreError> {
+            sqlx::query(
+                "UPDATE cases SET state = $1, stages_planned = $2, next_action_at = $3, updated_at = $4 WHERE id = $5",
+            )
+            .bind(update.state.as_str())
+            .bind(i64::from(update.stages_planned))
+            .bind(update.next_action_at)
+            .bind(update.updated_at)
+            .bind(update.case_id)
+            .execute(&mut *self.0)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_payment(&mut self, payment: &NewPayment<'_>) -> Result<bool, StoreError> {
+            let inserted = sqlx::query(
+                "INSERT INTO payments (tenant, invoice_id, amount, currency, paid_at, source, reference, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant, source, reference) DO NOTHING",
+            )
+            .bind(payment.tenant.as_str())
+            .bind(payment.invoice_id)
+            .bind(Self::money(payment.amount.amount()))
+            .bind(payment.amount.currency().code())
+            .bind(payment.paid_at)
+            .bind(payment.source)
+            .bind(payment.reference)
+            .bind(payment.recorded_at)
+            .execute(&mut *self.0)
+            .await?
+            .rows_affected();
+            Ok(inserted > 0)
+        }
+
+        async fn set_amount_paid(&mut self, invoice_id: i64, amount_paid: Decimal) -> Result<(), StoreError> {
+            sqlx::query("UPDATE invoices SET amount_paid = $1 WHERE id = $2")
+                .bind(Self::money(amount_paid))
+                .bind(invoice_id)
+                .execute(&mut *self.0)
+                .await?;
+            Ok(())
+        }
+
+        async fn unsettled_reminders(&mut self, case_id: i64) -> Result<Vec<UnsettledReminder>, StoreError> {
+            let rows: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT id, sent_at FROM reminders WHERE case_id = $1 AND status = 'sent' AND reward IS NULL \
+                 AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC",
+            )
+            .bind(case_id)
+            .fetch_all(&mut *self.0)
+            .await?;
+            Ok(rows.into_iter().map(|(id, sent_at)| UnsettledReminder { id, sent_at }).collect())
+        }
+
+        async fn unsettled_sent_before(&mut self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<i64>, StoreError> {
+            let sql = format!(
+                "SELECT id FROM reminders WHERE status = 'sent' AND reward IS NULL AND sent_at < $1 \
+                 ORDER BY sent_at LIMIT $2{SKIP_LOCKED}"
+            );
+            Ok(sqlx::query_scalar(&sql).bind(cutoff).bind(i64::from(limit)).fetch_all(&mut *self.0).await?)
+        }
+
+        async fn set_reward(&mut self, ids: &[i64], reward: f64) -> Result<Vec<i64>, StoreError> {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let sql = format!("UPDATE reminders SET reward = $2 WHERE id {IN_IDS} AND reward IS NULL RETURNING id");
+            let mut set: Vec<i64> =
+                sqlx::query_scalar(&sql).bind(Self::ids(ids)).bind(reward).fetch_all(&mut *self.0).await?;
+            set.sort_unstable();
+            Ok(set)
+        }
+
+        async fn finish_unsent(
+            &mut self,
+            reminder_id: i64,
+            how: Unsent,
+            error: &str,
+            now: DateTime<Utc>,
+        ) -> Result<Option<FinishedReminder>, StoreError> {
+            let row: Option<(i64, i32, String)> = sqlx::query_as(
+                "UPDATE reminders SET status = $1, attempts = attempts + $2, last_error = $3, lease_until = NULL, \
+                 updated_at = $4 WHERE id = $5 AND status IN ('scheduled', 'queued') RETURNING case_id, stage, channel",
+            )
+            .bind(unsent_status(how))
+            .bind(unsent_attempts(how))
+            .bind(error)
+            .bind(now)
+            .bind(reminder_id)
+            .fetch_optional(&mut *self.0)
+            .await?;
+            row.map(|(case_id, stage, channel)| finished(reminder_id, case_id, stage, &channel)).transpose()
+        }
+
+        async fn retry_later(
+            &mut self,
+            reminder_id: i64,
+            error: &str,
+            retry_at: DateTime<Utc>,
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "UPDATE reminders SET status = 'scheduled', send_at = $1, attempts = attempts + 1, last_error = $2, \
+                 lease_until = NULL, updated_at = $3 WHERE id = $4 AND status IN ('scheduled', 'queued')",
+            )
+            .bind(retry_at)
+            .bind(error)
+            .bind(now)
+            .bind(reminder_id)
+            .execute(&mut *self.0)
+            .await?;
+            Ok(())
+        }
+
+        async fn debtor_address(&mut self, case_id: i64, channel: ChannelKind) -> Result<Option<String>, StoreError> {
+            let sql = format!(
+                "SELECT {} FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+                 JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE c.id = $1",
+                address_expression(channel)
+            );
+            let address: Option<Option<String>> =
+                sqlx::query_scalar(&sql).bind(case_id).fetch_optional(&mut *self.0).await?;
+            Ok(address.flatten())
+        }
+
+        async fn record_provider_report(
+            &mut self,
+            report: &ProviderReport,
+            now: DateTime<Utc>,
+        ) -> Result<(ReportOutcome, Vec<(FinishedReminder, DateTime<Utc>)>), StoreError> {
+            super::reports::record(&mut self.0, report, now).await
+        }
+
+        async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+            self.0.commit().await?;
+            Ok(())
+        }
+        }
+    };
+}
+
+pub(super) use impl_store_tx;

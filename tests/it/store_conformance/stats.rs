@@ -1,0 +1,70 @@
+//! Rejections and `stats` on every backend.
+
+use super::*;
+
+pub(super) async fn suite_stats(store: Arc<dyn Store>, raw: Raw) {
+    let rejection = |field: &str, payload: Vec<u8>, tenant: Option<&str>| Rejection {
+        received_at: t0(),
+        routing_key: "invoice.overdue".into(),
+        field: field.into(),
+        reason: format!("{field}: must be valid"),
+        tenant: tenant.map(str::to_owned),
+        invoice_number: tenant.map(|_| "RE-9".to_owned()),
+        payload,
+    };
+    store.record_rejections(&[]).await.unwrap();
+    store
+        .record_rejections(&[
+            rejection("amount_due", br#"{"amount_due":"1,5"}"#.to_vec(), Some(TENANT)),
+            rejection("body", vec![0xff, 0xfe, 0x00, 0x80], None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.stats().await.unwrap().intake_rejections, 2);
+    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM intake_rejections WHERE tenant IS NULL").await, 1);
+    assert_eq!(
+        raw.raw_strings("SELECT field FROM intake_rejections ORDER BY id").await,
+        ["amount_due", "body"]
+    );
+
+    intake(
+        &store,
+        &[
+            overdue(&invoice("RE-1"), t0()),
+            overdue(&invoice("RE-2"), t0()),
+            overdue(&invoice("RE-3"), t0() + hours(100)),
+        ],
+    )
+    .await;
+    let ids = plan_reminders(
+        &store,
+        t0(),
+        &[("RE-1", ChannelKind::Sms, t0() + hours(1)), ("RE-2", ChannelKind::Email, t0() + hours(1))],
+    )
+    .await;
+    send(&store, t0() + hours(1), &ids[..1]).await;
+    store.record_payment(&payment("RE-2", None, t0() + hours(2), "p-1"), WINDOW).await.unwrap();
+
+    let stats = store.stats().await.unwrap();
+    let json = serde_json::to_value(&stats).unwrap();
+    assert_eq!(json["cases"]["total"], 3, "{json}");
+    for state in CaseState::ALL {
+        assert!(json["cases"][state.as_str()].is_u64(), "cases.{state} in {json}");
+    }
+    assert_eq!(json["cases"]["open"], 1);
+    assert_eq!(json["cases"]["reminding"], 1);
+    assert_eq!(json["cases"]["paid"], 1);
+    assert_eq!(json["reminders"]["total"], 2);
+    let by_status = json["reminders"]["by_status"].as_object().expect("reminders.by_status");
+    assert_eq!(
+        by_status.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        ReminderStatus::ALL.iter().map(|s| s.as_str()).collect::<BTreeSet<_>>()
+    );
+    assert_eq!(by_status["sent"], 1);
+    assert_eq!(by_status["cancelled"], 1);
+    assert_eq!(by_status["scheduled"], 0);
+    assert_eq!(json["reminders"]["by_channel"], serde_json::json!({"sms": 1, "email": 1}));
+    assert_eq!(json["reminders"]["by_stage"], serde_json::json!({"1": 2}));
+    assert_eq!(json["payments"], 1);
+    assert_eq!(json["intake_rejections"], 2);
+}
