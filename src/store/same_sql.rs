@@ -194,3 +194,119 @@ macro_rules! impl_store_tx {
 }
 
 pub(super) use impl_store_tx;
+
+/// Recording a provider report (receipts only ever forward, inbound times, consent events once
+/// each): the same SQL on both backends but for `LATER_OF`, the later of two times (`GREATEST`
+/// on PostgreSQL, the two-argument `MAX` on SQLite). Expanded into each backend's `reports.rs`,
+/// where `Tx` is its transaction type.
+macro_rules! provider_reports {
+    () => {
+        pub(super) async fn record(
+            tx: &mut Tx,
+            report: &ProviderReport,
+            now: DateTime<Utc>,
+        ) -> Result<(ReportOutcome, Vec<(FinishedReminder, DateTime<Utc>)>), StoreError> {
+            let mut outcome = ReportOutcome::default();
+            let mut dead = Vec::new();
+            for receipt in &report.receipts {
+                outcome.receipts += record_receipt(tx, receipt, &mut dead).await?;
+            }
+            for inbound in &report.inbound {
+                let Some(column) = contact_column(inbound.channel) else { continue };
+                let sql = format!(
+                    "INSERT INTO inbound_contacts (tenant, debtor_id, channel, last_at) \
+                     SELECT d.tenant, d.id, $1, $2 FROM debtors d WHERE d.{column} = $3 \
+                     ON CONFLICT (tenant, debtor_id, channel) DO UPDATE SET last_at = {LATER_OF}(inbound_contacts.last_at, excluded.last_at)"
+                );
+                outcome.inbound += sqlx::query(&sql)
+                    .bind(inbound.channel.as_str())
+                    .bind(inbound.at)
+                    .bind(&inbound.contact)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+            }
+            for event in &report.consents {
+                outcome.consents += record_consent(tx, event, now).await?;
+            }
+            Ok((outcome, dead))
+        }
+
+        /// Moves the receipt of the matching reminders forward; a failure that names a dead address
+        /// (the first receipt to say so: a repeated webhook does not move the receipt again) also does
+        /// what a synchronous dead-address refusal does, as of the receipt's time (the service's clock
+        /// for Twilio, the provider's for Meta: a stage handed back is due from then on).
+        async fn record_receipt(
+            tx: &mut Tx,
+            receipt: &Receipt,
+            dead: &mut Vec<(FinishedReminder, DateTime<Utc>)>,
+        ) -> Result<u64, StoreError> {
+            let set = format!(
+                "UPDATE reminders SET receipt_status = $2, receipt_at = $3, receipt_error = $4 \
+                 WHERE channel = $5 AND ({STORED_RECEIPT_RANK}) < $1"
+            );
+            let sql = match &receipt.target {
+                ReceiptTarget::ProviderId(_) => format!("{set} AND provider_id = $6 RETURNING id, case_id, CAST(stage AS BIGINT)"),
+                ReceiptTarget::UpTo { .. } => {
+                    let Some(column) = contact_column(receipt.channel) else { return Ok(0) };
+                    format!(
+                        "{set} AND status = 'sent' AND sent_at <= $7 AND case_id IN ( \
+                           SELECT c.id FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+                           JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE d.{column} = $6) \
+                         RETURNING id, case_id, CAST(stage AS BIGINT)"
+                    )
+                }
+            };
+            let query = sqlx::query_as::<_, (i64, i64, i64)>(&sql)
+                .bind(receipt.status.rank())
+                .bind(receipt.status.as_str())
+                .bind(receipt.at)
+                .bind(&receipt.error)
+                .bind(receipt.channel.as_str());
+            let query = match &receipt.target {
+                ReceiptTarget::ProviderId(id) => query.bind(id),
+                ReceiptTarget::UpTo { contact, watermark } => query.bind(contact).bind(*watermark),
+            };
+            let moved = query.fetch_all(&mut **tx).await?;
+            if receipt.unreachable && receipt.status == ReceiptStatus::Failed {
+                for &(reminder_id, case_id, stage) in &moved {
+                    let reminder =
+                        FinishedReminder { id: reminder_id, case_id, stage: stage as u32, channel: receipt.channel };
+                    dead.push((reminder, receipt.at));
+                }
+            }
+            Ok(moved.len() as u64)
+        }
+
+        /// A consent event already in the ledger (a retried webhook: the same subject, channel, kind,
+        /// time and source) is not written again; the unique index `consents_once` says which.
+        const ONCE: &str = "ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING";
+
+        /// Appends `event` for every debtor it names; returns how many rows were new.
+        async fn record_consent(tx: &mut Tx, event: &ConsentEvent, now: DateTime<Utc>) -> Result<u64, StoreError> {
+            let insert = "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
+                          SELECT d.tenant, d.id, $1, $2, $3, $4, $5, $6 FROM debtors d";
+            let sql = match &event.subject {
+                ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $7 AND d.id = $8 {ONCE}"),
+                ConsentSubject::Contact(_) => {
+                    let Some(column) = contact_column(event.channel) else { return Ok(0) };
+                    format!("{insert} WHERE d.{column} = $7 {ONCE}")
+                }
+            };
+            let query = sqlx::query(&sql)
+                .bind(event.channel.as_str())
+                .bind(event.kind.as_str())
+                .bind(event.at)
+                .bind(event.source.as_str())
+                .bind(&event.detail)
+                .bind(now);
+            let query = match &event.subject {
+                ConsentSubject::Debtor { tenant, debtor } => query.bind(tenant.as_str()).bind(debtor.as_str()),
+                ConsentSubject::Contact(contact) => query.bind(contact),
+            };
+            Ok(query.execute(&mut **tx).await?.rows_affected())
+        }
+    };
+}
+
+pub(super) use provider_reports;
