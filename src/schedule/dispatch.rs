@@ -1,13 +1,13 @@
 //! The dispatcher: moves reminders whose send time has come from the outbox table to their
-//! channel's queue: claim, publish with confirms, mark queued (see [`Store::dispatch_due`]). A
-//! crash in between leaves them scheduled and they are published again; channel workers skip
-//! what was sent.
+//! channel's queue: claim, publish with confirms, mark queued ([`dispatch_with`]). A crash in
+//! between leaves them scheduled and they are published again; channel workers skip what was
+//! sent.
 //! The event relay publishes the event log in order behind a cursor (see `Store::next_events`).
 
 use crate::domain::ChannelKind;
 use crate::queue::{Message, Queue, Topology};
 use crate::runtime::{DeliveryMessage, EVENT_ID_HEADER, REMINDERS_PER_MESSAGE};
-use crate::store::{ClaimedReminder, PublishReminders, Store};
+use crate::store::{ClaimedReminder, Store, StoreError};
 use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// How long a dispatcher may hold reminders before another one takes them over, where the store
-/// leases them (SQLite; PostgreSQL holds them locked while publishing, see [`Store::dispatch_due`]).
+/// leases them (SQLite; PostgreSQL holds them locked while publishing, see [`dispatch_with`]).
 pub const LEASE: Duration = Duration::from_secs(60);
 
 /// The messages for `claimed`: per channel, in claim order, [`REMINDERS_PER_MESSAGE`] at most each.
@@ -45,6 +45,22 @@ fn delivery_messages(claimed: &[ClaimedReminder]) -> Vec<Message> {
 /// within this time fails the batch instead, and it is dispatched again.
 pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Why [`dispatch_with`] stopped: the database, or the publish.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("publishing reminders: {0:#}")]
+    Publish(anyhow::Error),
+}
+
+/// Where claimed reminders go: their channels' queues, returning once the broker confirmed every
+/// one.
+#[async_trait]
+pub trait PublishReminders: Send + Sync {
+    async fn publish(&self, reminders: &[ClaimedReminder]) -> anyhow::Result<()>;
+}
+
 /// Publishes claimed reminders to the delivery exchange.
 struct ToDeliveryQueues<'a> {
     queue: &'a dyn Queue,
@@ -71,7 +87,42 @@ pub async fn dispatch_due(
     limit: u32,
 ) -> anyhow::Result<usize> {
     let publish = ToDeliveryQueues { queue, exchange: topology.delivery_exchange() };
-    store.dispatch_due(now, limit, LEASE, &publish).await.context("dispatching due reminders")
+    dispatch_with(store, now, limit, &publish).await.context("dispatching due reminders")
+}
+
+/// Claims up to `limit` reminders whose send time has come, hands them to `publish`, and marks
+/// them queued once it returned; returns how many. Where the store can hold its claims while
+/// publishing (PostgreSQL: rows locked, `SKIP LOCKED` for everyone else), all of it is one
+/// transaction: a failed publish rolls back and the reminders are due again at once, and each
+/// reminder is written once. Elsewhere the claim is a lease of [`LEASE`], committed before
+/// publishing: a failed publish leaves them scheduled until the lease runs out. A publish that
+/// went out in part sends some twice, which channel workers skip.
+pub async fn dispatch_with(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    limit: u32,
+    publish: &dyn PublishReminders,
+) -> Result<usize, DispatchError> {
+    let mut tx = store.begin().await?;
+    if let Some(claimed) = tx.lock_due_reminders(now, limit).await? {
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        publish.publish(&claimed).await.map_err(DispatchError::Publish)?;
+        let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
+        tx.mark_queued(&ids, now).await?;
+        tx.commit().await?;
+        return Ok(ids.len());
+    }
+    let claimed = tx.lease_due_reminders(now, limit, LEASE).await?;
+    tx.commit().await?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    publish.publish(&claimed).await.map_err(DispatchError::Publish)?;
+    let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
+    store.mark_queued(&ids, now).await?;
+    Ok(ids.len())
 }
 
 /// Publishes the next batch of up to `limit` stored events to the events exchange (routing key

@@ -9,7 +9,7 @@ pub mod plan;
 pub mod planner;
 pub mod policy;
 
-pub use dispatch::{dispatch_due, relay_events};
+pub use dispatch::{dispatch_due, dispatch_with, relay_events, DispatchError, PublishReminders};
 pub use plan::{plan_due_cases, settle_outcomes, Decide};
 pub use planner::Planner;
 pub use policy::{Decision, DecisionRequest, FixedPolicy, Policy};

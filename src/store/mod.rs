@@ -68,28 +68,6 @@ impl StoreError {
     }
 }
 
-/// Why [`Store::dispatch_due`] stopped: the database, or the publish it was handed.
-#[derive(Debug, thiserror::Error)]
-pub enum DispatchError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("publishing reminders: {0:#}")]
-    Publish(anyhow::Error),
-}
-
-impl From<sqlx::Error> for DispatchError {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Store(error.into())
-    }
-}
-
-/// What [`Store::dispatch_due`] does with the reminders it claimed: publish them to their
-/// channels' queues, returning once the broker confirmed every one.
-#[async_trait]
-pub trait PublishReminders: Send + Sync {
-    async fn publish(&self, reminders: &[ClaimedReminder]) -> anyhow::Result<()>;
-}
-
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Applies the backend's migrations. Idempotent.
@@ -101,43 +79,26 @@ pub trait Store: Send + Sync + 'static {
     /// Stores messages intake rejected.
     async fn record_rejections(&self, rejections: &[Rejection]) -> Result<(), StoreError>;
 
-    /// Claims up to `limit` reminders whose send time has come, hands them to `publish`, and
-    /// marks them queued once it returned; returns how many. A failed publish leaves them
-    /// scheduled, to be dispatched again (on PostgreSQL at once, elsewhere once the lease of
-    /// [`Store::claim_due_reminders`] ran out); a publish that went out in part sends some
-    /// twice, which channel workers skip.
-    ///
-    /// The default leases, publishes, then marks queued: three steps, each its own transaction.
-    /// PostgreSQL instead holds the rows locked (`FOR UPDATE SKIP LOCKED`) while publishing and
-    /// marks them queued in the same transaction — one write per reminder instead of two.
-    async fn dispatch_due(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        lease: Duration,
-        publish: &dyn PublishReminders,
-    ) -> Result<usize, DispatchError> {
-        let claimed = self.claim_due_reminders(now, limit, lease).await?;
-        if claimed.is_empty() {
-            return Ok(0);
-        }
-        publish.publish(&claimed).await.map_err(DispatchError::Publish)?;
-        let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
-        self.mark_queued(&ids).await?;
-        Ok(ids.len())
-    }
-
-    /// Leases up to `limit` reminders whose send time has come (or whose earlier lease ran out)
-    /// for publishing.
+    /// Leases up to `limit` reminders whose send time has come (or whose earlier lease ran out),
+    /// in a transaction of its own (see [`StoreTx::lease_due_reminders`]).
     async fn claim_due_reminders(
         &self,
         now: DateTime<Utc>,
         limit: u32,
         lease: Duration,
-    ) -> Result<Vec<ClaimedReminder>, StoreError>;
+    ) -> Result<Vec<ClaimedReminder>, StoreError> {
+        let mut tx = self.begin().await?;
+        let claimed = tx.lease_due_reminders(now, limit, lease).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
 
-    /// Marks leased reminders as published to their channel's queue.
-    async fn mark_queued(&self, reminder_ids: &[i64]) -> Result<(), StoreError>;
+    /// Marks leased reminders as published to their channel's queue, in a transaction of its own.
+    async fn mark_queued(&self, reminder_ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.mark_queued(reminder_ids, now).await?;
+        tx.commit().await
+    }
 
     /// Loads what channel workers need for these reminders; unknown ids are left out.
     async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError>;

@@ -32,6 +32,15 @@ macro_rules! impl_store_tx {
             super::outbox::insert_reminders(&mut self.0, reminders, now).await
         }
 
+        async fn lease_due_reminders(
+            &mut self,
+            now: DateTime<Utc>,
+            limit: u32,
+            lease: std::time::Duration,
+        ) -> Result<Vec<ClaimedReminder>, StoreError> {
+            super::outbox::lease_due_reminders(&mut self.0, now, limit, lease).await
+        }
+
         async fn lock_case_by_invoice(
             &mut self,
             tenant: &TenantId,

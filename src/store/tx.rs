@@ -7,7 +7,7 @@
 //!
 //! [`Store::begin`]: super::Store::begin
 
-use super::{DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
+use super::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{CaseState, ChannelKind, DebtorId, Invoice, InvoiceNumber, Money, TenantId};
 use crate::runtime::{DecisionLine, NewEvent, Subject};
 use async_trait::async_trait;
@@ -202,6 +202,29 @@ pub trait StoreTx: Send {
         channel: ChannelKind,
         address: &str,
     ) -> Result<(), StoreError>;
+
+    /// Claims up to `limit` reminders whose send time has come (or whose earlier lease ran out),
+    /// oldest first, held until this transaction ends: locked on PostgreSQL, others skip them.
+    /// `None` where the backend cannot hold claims while the caller publishes (SQLite: its
+    /// write transaction would stop every other writer); lease them instead.
+    async fn lock_due_reminders(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Option<Vec<ClaimedReminder>>, StoreError>;
+
+    /// Leases up to `limit` reminders whose send time has come (or whose earlier lease ran out)
+    /// until `now + lease`, oldest first: no other claim takes them meanwhile, committed or not.
+    async fn lease_due_reminders(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: std::time::Duration,
+    ) -> Result<Vec<ClaimedReminder>, StoreError>;
+
+    /// Marks claimed reminders as published to their channel's queue (those still scheduled: a
+    /// channel worker may have recorded one already).
+    async fn mark_queued(&mut self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// Locks these reminders, in id order (PostgreSQL; one writer needs no row locks): every
     /// transaction that writes several reminders takes them in the same order, so none deadlock.

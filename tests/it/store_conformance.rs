@@ -331,6 +331,6 @@ async fn send(store: &Arc<dyn Store>, now: DateTime<Utc>, ids: &[i64]) {
     for id in ids {
         assert!(claimed.contains(id), "reminder {id} was not due at {now}");
     }
-    store.mark_queued(ids).await.expect("mark_queued");
+    store.mark_queued(ids, now).await.expect("mark_queued");
     report(store, now, ids.iter().map(|&id| (id, sent(&format!("provider-{id}")))).collect()).await;
 }

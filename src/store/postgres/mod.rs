@@ -17,7 +17,7 @@ mod tx;
 mod views;
 
 use super::records::*;
-use super::{DispatchError, PublishReminders, Store, StoreError, StoreTx};
+use super::{Store, StoreError, StoreTx};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -59,7 +59,7 @@ impl Store for PostgresStore {
     }
 
     async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError> {
-        Ok(Box::new(tx::PgTx(self.write().await?)))
+        Ok(Box::new(tx::PgTx::new(self.write().await?)))
     }
 
     async fn record_rejections(&self, rejections: &[Rejection]) -> Result<(), StoreError> {
@@ -81,29 +81,6 @@ impl Store for PostgresStore {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    async fn claim_due_reminders(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        lease: Duration,
-    ) -> Result<Vec<ClaimedReminder>, StoreError> {
-        outbox::claim_due_reminders(&self.pool, now, limit, lease).await
-    }
-
-    async fn dispatch_due(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        _lease: Duration,
-        publish: &dyn PublishReminders,
-    ) -> Result<usize, DispatchError> {
-        outbox::dispatch_due(&self.pool, now, limit, publish).await
-    }
-
-    async fn mark_queued(&self, reminder_ids: &[i64]) -> Result<(), StoreError> {
-        outbox::mark_queued(&self.pool, reminder_ids).await
     }
 
     async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError> {

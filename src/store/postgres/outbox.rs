@@ -6,9 +6,9 @@ use super::reports::CONSENTS;
 use crate::store::records::*;
 use crate::store::rows::{DueCaseRow, DEBTOR_COLUMNS, MESSENGER_INBOUND};
 use crate::store::tx::CaseUpdate;
-use crate::store::{DispatchError, PublishReminders, StoreError};
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 
 type Tx = Transaction<'static, Postgres>;
@@ -149,8 +149,10 @@ impl ReminderColumns {
     }
 }
 
-pub(super) async fn claim_due_reminders(
-    pool: &PgPool,
+/// Leases due reminders: the sub-select locks them (others skip them) and the update writes the
+/// lease, which outlives this transaction.
+pub(super) async fn lease_due_reminders(
+    tx: &mut Tx,
     now: DateTime<Utc>,
     limit: u32,
     lease: Duration,
@@ -169,65 +171,55 @@ pub(super) async fn claim_due_reminders(
     .bind(lease_until)
     .bind(now)
     .bind(limit as i64)
-    .fetch_all(pool)
+    .fetch_all(&mut **tx)
     .await?;
     rows.into_iter()
         .map(|(id, channel)| Ok(ClaimedReminder { id, channel: crate::store::rows::channel(&channel)? }))
         .collect()
 }
 
-/// Claims due reminders, publishes them and marks them queued, all in one transaction: the rows
-/// stay locked while `publish` runs, so no other dispatcher takes them (`SKIP LOCKED`), and a
-/// failed publish rolls back to where they were. A channel worker fast enough to record one of
-/// them before the commit waits for it on the row lock, and then finds it queued. A lease an
-/// older version set is honoured.
-pub(super) async fn dispatch_due(
-    pool: &PgPool,
+/// Locks due reminders until the transaction ends, without writing anything: the dispatcher
+/// publishes them meanwhile and marks them queued in the same transaction, one write per
+/// reminder. A channel worker fast enough to record one of them before the commit waits for it
+/// on the row lock, and then finds it queued. A lease an older version set is honoured.
+pub(super) async fn lock_due_reminders(
+    tx: &mut Tx,
     now: DateTime<Utc>,
     limit: u32,
-    publish: &dyn PublishReminders,
-) -> Result<usize, DispatchError> {
-    let mut tx = pool.begin().await?;
+) -> Result<Vec<ClaimedReminder>, StoreError> {
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, channel FROM reminders WHERE status = 'scheduled' AND send_at <= $1 \
          AND (lease_until IS NULL OR lease_until < $1) ORDER BY send_at LIMIT $2 FOR UPDATE SKIP LOCKED",
     )
     .bind(now)
     .bind(limit as i64)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let claimed = rows
-        .into_iter()
+    rows.into_iter()
         .map(|(id, channel)| Ok(ClaimedReminder { id, channel: crate::store::rows::channel(&channel)? }))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    publish.publish(&claimed).await.map_err(DispatchError::Publish)?;
-    let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
-    sqlx::query(
-        "UPDATE reminders SET status = 'queued', lease_until = NULL, updated_at = $2 WHERE id = ANY($1)",
-    )
-    .bind(&ids)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(ids.len())
+        .collect()
 }
 
-/// Marks published reminders queued (those a channel worker has not recorded yet). Rows are
-/// locked in id order first, as [`record_deliveries`] locks them: a worker fast enough to record
-/// a batch while its dispatcher is still marking it would otherwise lock the same rows in
-/// another order, and one of the two would wait out PostgreSQL's deadlock timeout (1 s) and fail.
-pub(super) async fn mark_queued(pool: &PgPool, ids: &[i64]) -> Result<(), StoreError> {
+/// Marks published reminders queued: those still scheduled (a channel worker may have recorded
+/// one already) that were claimed, by a lease or by this transaction's lock (`locked`). Rows are
+/// locked in id order first, as the channel workers' recording locks them: a worker fast enough
+/// to record a batch while its dispatcher is still marking it would otherwise lock the same rows
+/// in another order, and one of the two would wait out PostgreSQL's deadlock timeout (1 s).
+pub(super) async fn mark_queued(
+    tx: &mut Tx,
+    ids: &[i64],
+    locked: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE reminders SET status = 'queued', lease_until = NULL WHERE id = ANY(ARRAY(\
-           SELECT id FROM reminders WHERE id = ANY($1) AND status = 'scheduled' AND lease_until IS NOT NULL \
-           ORDER BY id FOR UPDATE))",
+        "UPDATE reminders SET status = 'queued', lease_until = NULL, updated_at = $2 WHERE id = ANY(ARRAY(\
+           SELECT id FROM reminders WHERE id = ANY($1) AND status = 'scheduled' \
+           AND (lease_until IS NOT NULL OR id = ANY($3)) ORDER BY id FOR UPDATE))",
     )
     .bind(ids)
-    .execute(pool)
+    .bind(now)
+    .bind(locked)
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }

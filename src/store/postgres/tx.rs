@@ -9,13 +9,19 @@ use crate::store::tx::*;
 use crate::store::tx_rows::{
     finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
 };
-use crate::store::{DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
+use crate::store::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Postgres, Transaction};
 
-/// A write transaction on PostgreSQL.
-pub struct PgTx(pub(super) Transaction<'static, Postgres>);
+/// A write transaction on PostgreSQL, and the due reminders it holds locked.
+pub struct PgTx(Transaction<'static, Postgres>, Vec<i64>);
+
+impl PgTx {
+    pub(super) fn new(tx: Transaction<'static, Postgres>) -> Self {
+        Self(tx, Vec::new())
+    }
+}
 
 /// The dialect's part of the steps in `crate::store::same_sql`.
 const LOCK_CASE: &str = " FOR UPDATE OF i, c";
@@ -41,6 +47,20 @@ const LOCKED_CASE: &str =
 impl_store_tx!(PgTx {
     async fn save_cases(&mut self, updates: &[CaseUpdate]) -> Result<(), StoreError> {
         super::outbox::save_cases(&mut self.0, updates).await
+    }
+
+    async fn lock_due_reminders(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Option<Vec<ClaimedReminder>>, StoreError> {
+        let claimed = super::outbox::lock_due_reminders(&mut self.0, now, limit).await?;
+        self.1.extend(claimed.iter().map(|r| r.id));
+        Ok(Some(claimed))
+    }
+
+    async fn mark_queued(&mut self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+        super::outbox::mark_queued(&mut self.0, ids, &self.1, now).await
     }
 
     async fn lock_reminders(&mut self, ids: &[i64]) -> Result<(), StoreError> {

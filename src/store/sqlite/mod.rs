@@ -81,30 +81,6 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn claim_due_reminders(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-        lease: Duration,
-    ) -> Result<Vec<ClaimedReminder>, StoreError> {
-        let mut tx = self.write().await?;
-        let claimed = outbox::claim_due_reminders(&mut tx, now, limit, lease).await?;
-        tx.commit().await?;
-        Ok(claimed)
-    }
-
-    async fn mark_queued(&self, reminder_ids: &[i64]) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        for id in reminder_ids {
-            sqlx::query("UPDATE reminders SET status = 'queued', lease_until = NULL WHERE id = $1 AND status = 'scheduled' AND lease_until IS NOT NULL")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError> {
         views::delivery_jobs(&self.pool, reminder_ids).await
     }

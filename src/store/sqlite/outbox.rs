@@ -63,7 +63,7 @@ pub(super) async fn insert_reminders(
     Ok(())
 }
 
-pub(super) async fn claim_due_reminders(
+pub(super) async fn lease_due_reminders(
     tx: &mut Tx,
     now: DateTime<Utc>,
     limit: u32,
@@ -84,4 +84,18 @@ pub(super) async fn claim_due_reminders(
     rows.into_iter()
         .map(|(id, channel)| Ok(ClaimedReminder { id, channel: crate::store::rows::channel(&channel)? }))
         .collect()
+}
+
+/// Marks leased reminders queued (those still scheduled and leased: a channel worker may have
+/// recorded one already, and one never claimed was never published).
+pub(super) async fn mark_queued(tx: &mut Tx, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE reminders SET status = 'queued', lease_until = NULL, updated_at = $2 \
+         WHERE id IN (SELECT value FROM json_each($1)) AND status = 'scheduled' AND lease_until IS NOT NULL",
+    )
+    .bind(super::tx::id_list(ids))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

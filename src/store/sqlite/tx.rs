@@ -10,7 +10,7 @@ use crate::store::tx::*;
 use crate::store::tx_rows::{
     finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
 };
-use crate::store::{DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
+use crate::store::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Sqlite, Transaction};
@@ -45,6 +45,18 @@ const LOCKED_CASE: &str =
      FROM invoices i JOIN cases c ON c.invoice_id = i.id";
 
 impl_store_tx!(SqliteTx {
+    async fn lock_due_reminders(
+        &mut self,
+        _now: DateTime<Utc>,
+        _limit: u32,
+    ) -> Result<Option<Vec<ClaimedReminder>>, StoreError> {
+        Ok(None) // a write transaction held while publishing would stop every other writer
+    }
+
+    async fn mark_queued(&mut self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+        super::outbox::mark_queued(&mut self.0, ids, now).await
+    }
+
     async fn lock_reminders(&mut self, _ids: &[i64]) -> Result<(), StoreError> {
         Ok(()) // the write transaction holds the database's only write lock
     }

@@ -37,17 +37,17 @@ pub(super) async fn suite_claim(store: Arc<dyn Store>, _raw: Raw) {
     );
 
     // Queued reminders are not claimed again; only leased ones are marked queued.
-    store.mark_queued(&[r1, r2]).await.unwrap();
+    store.mark_queued(&[r1, r2], t0()).await.unwrap();
     assert_eq!(status_of(&store, "RE-1", 0).await, ReminderStatus::Queued);
     assert_eq!(status_of(&store, "RE-2", 0).await, ReminderStatus::Scheduled, "not claimed, not queued");
-    store.mark_queued(&[]).await.unwrap();
+    store.mark_queued(&[], t0()).await.unwrap();
     assert!(claim(&store, after_lease + Span::seconds(3600 * 24), 0).await.is_empty(), "limit 0");
     assert!(claim(&store, now + Span::seconds(200), 10).await.is_empty());
     assert_eq!(
         claim(&store, t0() + hours(4), 10).await,
         [ClaimedReminder { id: r2, channel: ChannelKind::Sms }]
     );
-    store.mark_queued(&[r2]).await.unwrap();
+    store.mark_queued(&[r2], t0()).await.unwrap();
 
     // The limit caps one claim.
     let late = t0() + hours(11);

@@ -45,7 +45,7 @@ pub(super) async fn suite_delivery(store: Arc<dyn Store>, _raw: Raw) {
     // Through dispatch, then one report of each kind.
     let now = t0() + hours(2);
     assert_eq!(claim(&store, now, 10).await.len(), 4);
-    store.mark_queued(&ids).await.unwrap();
+    store.mark_queued(&ids, t0()).await.unwrap();
     let retry_at = now + hours(6);
     report(
         &store,

@@ -4,7 +4,7 @@
 
 use super::*;
 use async_trait::async_trait;
-use mahnwerk::store::{DispatchError, PublishReminders};
+use mahnwerk::schedule::{dispatch_with, DispatchError, PublishReminders};
 use tokio::sync::Notify;
 
 /// Remembers what it was asked to publish; fails instead when `fail` is set; waits for `hold`
@@ -43,7 +43,7 @@ async fn dispatch(
     limit: u32,
     publisher: &Publisher,
 ) -> Result<usize, DispatchError> {
-    store.dispatch_due(now, limit, LEASE, publisher).await
+    dispatch_with(store.as_ref(), now, limit, publisher).await
 }
 
 async fn statuses(store: &Arc<dyn Store>, numbers: &[&str]) -> Vec<ReminderStatus> {
@@ -112,7 +112,7 @@ pub(super) async fn suite_dispatch(store: Arc<dyn Store>, _raw: Raw) {
     });
     let first = {
         let (store, slow) = (Arc::clone(&store), Arc::clone(&slow));
-        tokio::spawn(async move { store.dispatch_due(now, 10, LEASE, slow.as_ref()).await })
+        tokio::spawn(async move { dispatch_with(store.as_ref(), now, 10, slow.as_ref()).await })
     };
     entered.notified().await;
     let second = Publisher::default();

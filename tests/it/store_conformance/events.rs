@@ -27,7 +27,7 @@ pub(super) async fn suite_events_on_the_broker(store: Arc<dyn Store>, _raw: Raw)
     for number in &numbers[..4] {
         ids.push(reminders(&store, number).await[0].id);
     }
-    store.mark_queued(&ids).await.unwrap();
+    store.mark_queued(&ids, t0()).await.unwrap();
     let results = vec![
         (ids[0], sent("p-1")),
         (

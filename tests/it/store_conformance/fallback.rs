@@ -19,7 +19,7 @@ pub(super) async fn suite_fallback(store: Arc<dyn Store>, _raw: Raw) {
     .await;
     let now = t0() + hours(2);
     assert_eq!(claim(&store, now, 10).await.len(), 2);
-    store.mark_queued(&ids).await.unwrap();
+    store.mark_queued(&ids, t0()).await.unwrap();
     let dead = DeliveryResult::Unreachable {
         error: "unreachable: 550 5.1.1 user unknown".into(),
         address: "erika@example.org".into(),

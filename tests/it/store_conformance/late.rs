@@ -13,7 +13,7 @@ pub(super) async fn suite_late_opt_out(store: Arc<dyn Store>, raw: Raw) {
     let ids = plan_reminders(&store, t0(), &[("RE-1", ChannelKind::Email, send_at)]).await;
     let now = t0() + hours(2);
     assert_eq!(claim(&store, now, 10).await.len(), 1);
-    store.mark_queued(&ids).await.unwrap();
+    store.mark_queued(&ids, t0()).await.unwrap();
     let refused = DeliveryResult::OptedOut { reason: "the debtor opted out of email".into() };
     report(&store, now, vec![(ids[0], refused.clone())]).await;
     // A redelivered report changes nothing more.

@@ -24,7 +24,7 @@ pub(super) async fn suite_sent_events(store: Arc<dyn Store>, raw: Raw) {
     let now = t0() + hours(2);
     let ids: Vec<i64> = claim(&store, now, 10).await.into_iter().map(|c| c.id).collect();
     assert_eq!(ids.len(), 3);
-    store.mark_queued(&ids).await.unwrap();
+    store.mark_queued(&ids, t0()).await.unwrap();
     let all_sent = || ids.iter().map(|&id| (id, sent(&format!("p-{id}")))).collect();
     report(&store, now, all_sent()).await;
     report(&store, now + hours(1), all_sent()).await;

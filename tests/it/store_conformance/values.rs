@@ -144,7 +144,7 @@ pub(super) async fn suite_times(store: Arc<dyn Store>, _raw: Raw) {
     let leased = t + micro + Span::from_std(LEASE).unwrap();
     assert!(claim(&store, leased, 10).await.is_empty(), "the lease runs to its end");
     assert_eq!(claim(&store, leased + micro, 10).await.len(), 1, "a microsecond after the lease");
-    store.mark_queued(&[id]).await.unwrap();
+    store.mark_queued(&[id], t0()).await.unwrap();
     report(&store, leased + micro * 2, vec![(id, sent("p-1"))]).await;
     assert_eq!(reminders(&store, "RE-1").await[0].sent_at, Some(leased + micro * 2));
 
