@@ -147,7 +147,8 @@ pub fn targets(
         let best_invoices = others.iter().max_by(|a, b| a.invoices.total_cmp(&b.invoices));
         let rate_ok = best_rate.is_none_or(|b| me.paid_last_quarter > b.paid_last_quarter);
         let invoices_ok = best_invoices.is_none_or(|b| me.invoices > b.invoices);
-        let bayes_ok = !(me.vs_bayes < 0.95);
+        // Without a Bayes oracle in the run there is nothing to compare with.
+        let bayes_ok = me.vs_bayes.is_nan() || me.vs_bayes >= 0.95;
         all_met &= rate_ok && invoices_ok && bayes_ok;
         let verdict = |ok: bool| if ok { "ahead" } else { "BEHIND" };
         let _ = writeln!(
