@@ -37,7 +37,7 @@ proptest! {
         if let Some(d) = &debtor {
             request = request.debtor(d);
         }
-        let floor = 0.05 / request.arms() as f64;
+        let floor = bandit.params().epsilon() / request.arms() as f64;
         // Learn a little first, so the posterior is not the prior.
         for &reward in &rewards {
             let d = bandit.decide(&request).expect("valid request");

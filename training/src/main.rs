@@ -43,9 +43,14 @@ enum Command {
         /// Reminders per seed.
         #[arg(long, default_value_t = 20_000)]
         rounds: usize,
-        /// Debtors in the population (1 to 999999).
-        #[arg(long, default_value_t = 1000)]
-        debtors: usize,
+        /// Debtors in the population (1 to 999999); default: the world's own (1000 in `default`).
+        #[arg(long)]
+        debtors: Option<usize>,
+        /// Which simulated world: a name from `mahnwerk_models::sim::World` (default,
+        /// sharp-hours, flat-hours, dead-channel, drift, few-large, many-small, b2b-heavy,
+        /// b2c-heavy), several comma-separated, or `all`.
+        #[arg(long, value_delimiter = ',', default_value = "default")]
+        world: Vec<String>,
         /// Directory for the plots.
         #[arg(long, default_value = "target/bench-policies")]
         out: PathBuf,
@@ -59,8 +64,28 @@ fn main() -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
-        Command::BenchPolicies { seeds, rounds, debtors, out } => {
-            bench::bench(&bench::BenchArgs { seeds, rounds, debtors, out })
+        Command::BenchPolicies { seeds, rounds, debtors, world, out } => {
+            let worlds = worlds(&world)?;
+            bench::bench(&bench::BenchArgs { seeds, rounds, debtors, worlds, out })
         }
     }
+}
+
+/// The worlds named on the command line, `all` for every one.
+fn worlds(names: &[String]) -> anyhow::Result<Vec<mahnwerk_models::sim::World>> {
+    use mahnwerk_models::sim::World;
+    if names.iter().any(|n| n == "all") {
+        return Ok(World::all());
+    }
+    names
+        .iter()
+        .map(|n| {
+            World::named(n).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--world: unknown world {n:?}, expected all or one of {}",
+                    World::names().join(", ")
+                )
+            })
+        })
+        .collect()
 }

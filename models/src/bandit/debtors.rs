@@ -75,6 +75,8 @@ impl DebtorState {
 pub(crate) struct Debtors {
     harmonics: usize,
     variance: f64,
+    /// Prior variance of each coefficient of the hour curve (so of the curve at any hour).
+    hour_variance: f64,
     max: usize,
     /// `basis[h]` is `phi(h)`, for h in 0..24.
     basis: Vec<Vec<f64>>,
@@ -110,6 +112,7 @@ impl Debtors {
         Debtors {
             harmonics: k,
             variance: params.debtor_prior_variance,
+            hour_variance: params.debtor_hour_variance,
             max: params.max_debtors,
             basis,
             states: HashMap::new(),
@@ -144,11 +147,21 @@ impl Debtors {
         }
     }
 
+    /// The prior variance of coordinate `i`: the hour curve's for its coefficients, the
+    /// intercept's and the channels' otherwise.
+    fn prior(&self, i: usize) -> f64 {
+        if (1..self.base()).contains(&i) {
+            self.hour_variance
+        } else {
+            self.variance
+        }
+    }
+
     fn fresh(&self) -> DebtorState {
         let n = self.base();
         let mut cov = vec![0.0; n * (n + 1) / 2];
         for i in 0..n {
-            cov[packed(i, i)] = self.variance as f32;
+            cov[packed(i, i)] = self.prior(i) as f32;
         }
         DebtorState { channels: Vec::new(), mean: vec![0.0; n], cov, touched: 0 }
     }
@@ -304,7 +317,7 @@ impl View {
                     }
                 }
                 (Some(_), None) if full => {}
-                _ => self.cov[i * n + i] = book.variance,
+                _ => self.cov[i * n + i] = book.prior(i),
             }
         }
         self.chol.clear();

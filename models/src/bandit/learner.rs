@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::debtors::{self, Debtors};
 use super::features::{self, channel_hash, Encoded};
-use super::pending::{Pending, PendingDecision};
+use super::pending::{Pending, PendingDecision, Resolved};
 use super::thompson::{Blocks, Objective};
 use super::weights::{laplace_step, sigmoid, Gauss, Weights};
 use super::{BanditError, Decision, DecisionId, LoggedDecision, Request, ValidBanditParams};
@@ -98,7 +98,8 @@ impl Bandit {
         self.stats
     }
 
-    /// Number of decisions waiting for their outcome.
+    /// Number of decisions not learned from yet: waiting for their outcome, or holding it until
+    /// older decisions have theirs (see [`outcome`](Self::outcome)).
     pub fn pending(&self) -> usize {
         self.pending.len()
     }
@@ -114,7 +115,9 @@ impl Bandit {
         let decision = self.choose(request)?;
         let channel = self.blocks.channel_hashes[decision.channel_index];
         let kept = PendingDecision::new(request.at, &self.enc, channel, decision.hour);
-        self.stats.evicted += self.pending.insert(decision.id, kept, self.params.max_pending);
+        if let Some(dropped) = self.pending.insert(decision.id, kept, self.params.max_pending) {
+            self.settle(dropped);
+        }
         Ok(decision)
     }
 
@@ -146,13 +149,36 @@ impl Bandit {
 
     /// Learns from the outcome of decision `id`: `reward` 1 if the invoice was paid within the
     /// attribution window, 0 if the window closed without payment (values in between are read as
-    /// a soft label). Outcomes may come in any order; each id counts once.
+    /// a soft label). Outcomes may come in any order; each id counts once. They are learned in
+    /// the order the decisions were made: an outcome is held until every older decision has its
+    /// own, or until the older one is more than
+    /// [`reorder_window`](super::BanditParams::reorder_window) decisions old (the argument is in
+    /// `pending`: payments are known days before misses, and learned as they come they made the
+    /// estimates swing).
     pub fn outcome(&mut self, id: DecisionId, reward: f64) -> Result<(), BanditError> {
         check_reward(reward)?;
-        let decision = self.pending.take(id).ok_or(BanditError::UnknownDecision(id))?;
-        let (enc, channel, hour) = decision.encoded();
-        self.learn(&enc, channel, hour, reward);
+        match self.pending.resolve(id, reward) {
+            Resolved::Unknown => return Err(BanditError::UnknownDecision(id)),
+            Resolved::Now(decision) => self.settle(decision),
+            Resolved::Held => {}
+        }
+        let next = DecisionId(self.next_id);
+        while let Some(decision) = self.pending.pop_ready(next, self.params.reorder_window) {
+            self.settle(decision);
+        }
         Ok(())
+    }
+
+    /// Learns from a decision leaving the pending store if it has an outcome; otherwise counts it
+    /// as evicted.
+    fn settle(&mut self, decision: PendingDecision) {
+        match decision.reward {
+            Some(reward) => {
+                let (enc, channel, hour) = decision.encoded();
+                self.learn(&enc, channel, hour, reward);
+            }
+            None => self.stats.evicted += 1,
+        }
     }
 
     /// Learns from a decision made elsewhere (another scheduler, a replayed decision log). A line
@@ -187,9 +213,23 @@ impl Bandit {
     }
 
     /// Drops the pending decisions made at or before `now - pending_ttl_secs` (same clock as
-    /// [`Request::at`]); their outcomes, should they come, are then unknown ids. Returns how many.
+    /// [`Request::at`]); their outcomes, should they come, are then unknown ids. Returns how many
+    /// had no outcome; those that held one are learned from.
     pub fn expire(&mut self, now: u64) -> usize {
-        let dropped = self.pending.expire(now, self.params.pending_ttl_secs);
+        let mut dropped = 0;
+        for decision in self.pending.expire(now, self.params.pending_ttl_secs) {
+            match decision.reward {
+                Some(reward) => {
+                    let (enc, channel, hour) = decision.encoded();
+                    self.learn(&enc, channel, hour, reward);
+                }
+                None => dropped += 1,
+            }
+        }
+        let next = DecisionId(self.next_id);
+        while let Some(decision) = self.pending.pop_ready(next, self.params.reorder_window) {
+            self.settle(decision);
+        }
         self.stats.expired += dropped as u64;
         dropped
     }

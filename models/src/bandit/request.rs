@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{BanditError, Context};
 
 /// Names one decision, so its outcome can be reported later, in any order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct DecisionId(pub u64);
 

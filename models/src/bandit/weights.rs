@@ -13,6 +13,11 @@
 //! of the Hessian at the mode, `x_i^2 p (1 - p)`, to each precision. That is the Laplace
 //! approximation of the exact one-observation posterior, restricted to a diagonal.
 //!
+//! Each slot's data precision is capped at `max_data_precision` (see
+//! [`BanditParams::max_data_precision`](super::BanditParams::max_data_precision)): past the cap a
+//! weight moves by a fixed share of each residual, an exponential forgetting of old outcomes, so
+//! that it follows a world that changes.
+//!
 //! The debtor's own effects ([`debtors`](super::debtors)) join the same step: their mean and
 //! variance are added to `mu` and `v`, the one scalar `a` moves both parts, and each part adds
 //! its own share of the curvature (see [`laplace_step`]).
@@ -33,6 +38,8 @@ pub(crate) struct Weights {
     /// `[mean, data precision]` per slot, side by side so one read is one cache line.
     slots: Vec<[f32; 2]>,
     prior_precision: f64,
+    /// Most precision data may add to one slot (see `max_data_precision`).
+    max_data: f64,
 }
 
 impl std::fmt::Debug for Weights {
@@ -52,6 +59,7 @@ impl Weights {
             bits: params.hash_bits,
             slots: vec![[0.0; 2]; 1 << params.hash_bits],
             prior_precision: 1.0 / params.prior_variance,
+            max_data: params.max_data_precision,
         }
     }
 
@@ -113,7 +121,9 @@ impl Weights {
         for &(s, x, q) in scratch {
             let [mean, data] = &mut self.slots[s];
             *mean = (f64::from(*mean) + step.a * x / q) as f32;
-            *data = (f64::from(*data) + x * x * step.curvature) as f32;
+            // Capped, so that a weight keeps learning at a bounded pace however long it has run:
+            // what it was told a year ago must not outvote a channel that stopped working today.
+            *data = (f64::from(*data) + x * x * step.curvature).min(self.max_data) as f32;
         }
     }
 

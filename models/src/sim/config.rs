@@ -92,6 +92,13 @@ pub struct SimConfig {
     pub consumer_payers: PayerMix,
     /// Payer types among businesses. Default [`PayerMix::BUSINESS`].
     pub business_payers: PayerMix,
+    /// Probability that one of a debtor's held contacts other than the letter (picked uniformly)
+    /// is dead on top of `dead_contact_rate`: the creditor offers it, nobody reads it. 0 to 1.
+    /// Default 0 (no extra draw, so default populations are unchanged).
+    pub one_dead_channel_share: f64,
+    /// Multiplier of every debtor's typical invoice amount, 0.05 to 20: few large invoices or
+    /// many small ones. Default 1.
+    pub amount_factor: f64,
 }
 
 impl Default for SimConfig {
@@ -104,6 +111,8 @@ impl Default for SimConfig {
             dead_contact_rate: 0.12,
             consumer_payers: PayerMix::CONSUMER,
             business_payers: PayerMix::BUSINESS,
+            one_dead_channel_share: 0.0,
+            amount_factor: 1.0,
         }
     }
 }
@@ -135,6 +144,13 @@ impl SimConfig {
         unit_interval("dead_contact_rate", self.dead_contact_rate)?;
         self.consumer_payers.validate("consumer_payers")?;
         self.business_payers.validate("business_payers")?;
+        unit_interval("one_dead_channel_share", self.one_dead_channel_share)?;
+        if !(0.05..=20.0).contains(&self.amount_factor) {
+            return Err(SimError::invalid(
+                "amount_factor",
+                format!("must be between 0.05 and 20, got {}", self.amount_factor),
+            ));
+        }
         Ok(())
     }
 }
@@ -172,6 +188,8 @@ mod tests {
         assert_eq!(field_of(SimConfig { invoices_per_debtor: (0, 2), ..base() }), "invoices_per_debtor");
         assert_eq!(field_of(SimConfig { invoices_per_debtor: (1, 60), ..base() }), "invoices_per_debtor");
         assert_eq!(field_of(SimConfig { dead_contact_rate: -0.1, ..base() }), "dead_contact_rate");
+        assert_eq!(field_of(SimConfig { one_dead_channel_share: 2.0, ..base() }), "one_dead_channel_share");
+        assert_eq!(field_of(SimConfig { amount_factor: 0.0, ..base() }), "amount_factor");
         let mut mix = PayerMix::CONSUMER;
         mix.never = -1.0;
         assert_eq!(field_of(SimConfig { consumer_payers: mix, ..base() }), "consumer_payers.never");

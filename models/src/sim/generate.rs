@@ -113,14 +113,27 @@ pub(crate) fn draw_debtor<R: Rng + ?Sized>(index: usize, config: &SimConfig, rng
     });
     let hour_profile = draw_hour_profile(rng, segment);
 
-    let amount_scale_cents = match segment {
+    let amount_scale_cents = (match segment {
         Segment::Consumer => log_normal(rng, 8_000.0, 0.6).clamp(2_000.0, 50_000.0),
         Segment::Business => log_normal(rng, 150_000.0, 0.9).clamp(20_000.0, 2_000_000.0),
-    }
-    .round() as i64;
+    } * config.amount_factor)
+        .round() as i64;
     let (min, max) = config.invoices_per_debtor;
     let invoice_count = rng.gen_range(min..=max);
     let product_taste = rng.gen_range(0..TASTES);
+    // Drawn last and only when asked for, so that every other draw, and the default world, stay
+    // as they were.
+    let mut attention = attention;
+    if config.one_dead_channel_share > 0.0 && rng.gen_bool(config.one_dead_channel_share) {
+        let live: Vec<SimChannel> = SimChannel::ALL
+            .into_iter()
+            .filter(|&c| c != SimChannel::Letter && contact.has_channel(c) && attention.get(c) > 0.0)
+            .collect();
+        if !live.is_empty() {
+            let dead = live[rng.gen_range(0..live.len())];
+            attention = PerChannel::from_fn(|c| if c == dead { 0.0 } else { attention.get(c) });
+        }
+    }
 
     SimDebtor {
         id: format!("SIM-{:06}", index + 1),

@@ -14,6 +14,9 @@
 //!
 //! The best channel and hour differ by segment and by person, some debtors never pay, some pay
 //! before any reminder: a learner that beats a fixed schedule here has learned something real.
+//! [`World::all`] names worlds of different structure (sharp or flat hours, dead channels, drift,
+//! few large or many small invoices, business- or consumer-heavy), so that a learner tuned on one
+//! is also judged on the others.
 //!
 //! # Reproducibility
 //! Everything random takes a seed or a caller's RNG ([`SimRng`], ChaCha8, stable across
@@ -23,7 +26,7 @@
 //! # Layout
 //! `channel` (the five media) · `config` (what to simulate) · `debtor` (the debtor type) ·
 //! `generate` and `hours` (drawing a debtor) · `population` · `invoice` · `response` (ground
-//! truth) · `oracle` · `sample` (helpers).
+//! truth) · `oracle` · `worlds` (named variations) · `sample` (helpers).
 
 mod channel;
 mod config;
@@ -35,6 +38,7 @@ mod oracle;
 mod population;
 mod response;
 mod sample;
+mod worlds;
 
 use rand::SeedableRng;
 
@@ -44,7 +48,10 @@ pub use debtor::{AgeGroup, Contact, PayerType, Segment, SimDebtor};
 pub use invoice::{SimInvoice, SimLine};
 pub use oracle::{arms, Arm};
 pub use population::Population;
-pub use response::{Response, ResponseModel, ATTRIBUTION_WINDOW_HOURS, LAST_STAGE, MAX_PAY_PROBABILITY};
+pub use response::{
+    Drift, HourEffect, Response, ResponseModel, ATTRIBUTION_WINDOW_HOURS, LAST_STAGE, MAX_PAY_PROBABILITY,
+};
+pub use worlds::{World, DRIFT_DAY};
 
 /// The simulator's random number generator: seedable, fast, and the same stream on every platform.
 pub type SimRng = rand_chacha::ChaCha8Rng;

@@ -13,9 +13,22 @@ impl ResponseModel {
     /// [`SimChannel::ALL`] order, then earliest hour), so the answer does not depend on the order
     /// of `allowed`.
     pub fn best_arm(&self, debtor: &SimDebtor, allowed: &[Arm], stage: u8) -> Option<(Arm, f64)> {
+        self.best_arm_on(debtor, allowed, stage, 0.0)
+    }
+
+    /// [`best_arm`](Self::best_arm) for a reminder sent on `day`, with the model's drifts by then.
+    pub fn best_arm_on(
+        &self,
+        debtor: &SimDebtor,
+        allowed: &[Arm],
+        stage: u8,
+        day: f64,
+    ) -> Option<(Arm, f64)> {
         allowed
             .iter()
-            .map(|&(channel, hour)| ((channel, hour), self.pay_probability(debtor, channel, hour, stage)))
+            .map(|&(channel, hour)| {
+                ((channel, hour), self.pay_probability_on(debtor, channel, hour, stage, day))
+            })
             .reduce(|best, candidate| {
                 let better = candidate.1.total_cmp(&best.1).then_with(|| best.0.cmp(&candidate.0));
                 if better.is_gt() {

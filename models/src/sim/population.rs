@@ -25,11 +25,20 @@ impl Population {
     /// population on every platform; debtor `i` depends only on the seed, the config and `i`, so
     /// growing `debtors` keeps the existing ones.
     pub fn generate(seed: u64, config: &SimConfig) -> Result<Population, SimError> {
+        Self::generate_with(seed, config, ResponseModel::default())
+    }
+
+    /// [`generate`](Self::generate) with another ground truth (see [`worlds`](super::worlds)).
+    pub fn generate_with(
+        seed: u64,
+        config: &SimConfig,
+        model: ResponseModel,
+    ) -> Result<Population, SimError> {
         config.validate()?;
         let debtors = (0..config.debtors)
             .map(|i| draw_debtor(i, config, &mut stream_rng(seed, Domain::Debtors, i)))
             .collect();
-        Ok(Population { seed, config: config.clone(), debtors, model: ResponseModel::default() })
+        Ok(Population { seed, config: config.clone(), debtors, model })
     }
 
     pub fn seed(&self) -> u64 {

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use mahnwerk_models::sim::{AgeGroup, Population, Segment, SimChannel, SimConfig, SimDebtor};
+use mahnwerk_models::sim::{self, AgeGroup, Population, Segment, SimChannel, SimConfig, SimDebtor};
 
 use super::policy::{Policy, Query};
 
@@ -32,9 +32,12 @@ pub struct Reference {
 }
 
 impl Reference {
-    pub fn new(seed: u64) -> anyhow::Result<Rc<Reference>> {
-        let config = SimConfig { debtors: REFERENCE_DEBTORS, ..SimConfig::default() };
-        let population = Population::generate(seed.wrapping_add(0x7e57_0000), &config)?;
+    /// Drawn from `world`'s config and answering by its model, so the references know the
+    /// generative model of the world they are run in.
+    pub fn new(seed: u64, world: &sim::World) -> anyhow::Result<Rc<Reference>> {
+        let config = SimConfig { debtors: REFERENCE_DEBTORS, ..world.config.clone() };
+        let population =
+            Population::generate_with(seed.wrapping_add(0x7e57_0000), &config, world.model.clone())?;
         let mut by_look: HashMap<Look, Vec<usize>> = HashMap::new();
         for (i, d) in population.debtors().iter().enumerate() {
             by_look.entry(look(d)).or_default().push(i);
@@ -72,7 +75,7 @@ pub struct Bayes {
     personal: bool,
     reference: Rc<Reference>,
     beliefs: HashMap<String, Belief>,
-    pending: HashMap<usize, (String, SimChannel, u8, u8)>,
+    pending: HashMap<usize, (String, SimChannel, u8, u8, f64)>,
 }
 
 impl Bayes {
@@ -108,7 +111,7 @@ impl Policy for Bayes {
                     .particles
                     .iter()
                     .zip(&weights)
-                    .map(|(&p, w)| w * model.pay_probability(&debtors[p], c, h, f.stage))
+                    .map(|(&p, w)| w * model.pay_probability_on(&debtors[p], c, h, f.stage, query.day))
                     .sum();
                 if value > best.0 {
                     best = (value, (c, h));
@@ -116,17 +119,17 @@ impl Policy for Bayes {
             }
         }
         if self.personal {
-            self.pending.insert(query.round, (f.debtor_id.clone(), best.1 .0, best.1 .1, f.stage));
+            self.pending.insert(query.round, (f.debtor_id.clone(), best.1 .0, best.1 .1, f.stage, query.day));
         }
         best.1
     }
 
     fn outcome(&mut self, round: usize, reward: f64) {
-        let Some((debtor, c, h, stage)) = self.pending.remove(&round) else { return };
+        let Some((debtor, c, h, stage, day)) = self.pending.remove(&round) else { return };
         let (model, debtors) = (self.reference.population.model(), self.reference.population.debtors());
         let Some(belief) = self.beliefs.get_mut(&debtor) else { return };
         for (&p, lw) in belief.particles.iter().zip(belief.log_weights.iter_mut()) {
-            let q = model.pay_probability(&debtors[p], c, h, stage);
+            let q = model.pay_probability_on(&debtors[p], c, h, stage, day);
             *lw += if reward >= 0.5 { q.max(1e-9).ln() } else { (1.0 - q).max(1e-9).ln() };
         }
     }

@@ -25,6 +25,7 @@ impl Policy for Oracle {
         let index: usize = query.facts.debtor_id["SIM-".len()..].parse().expect("a simulator id");
         let debtor = &self.population.debtors()[index - 1];
         let allowed = arms(query.channels, query.hours.iter().copied());
-        self.population.model().oracle_arm(debtor, &allowed, query.facts.stage)
+        let best = self.population.model().best_arm_on(debtor, &allowed, query.facts.stage, query.day);
+        best.expect("the benchmark allows at least one arm").0
     }
 }

@@ -13,6 +13,9 @@ pub struct Query<'a> {
     pub facts: &'a Facts,
     pub channels: &'a [SimChannel],
     pub hours: &'a [u8],
+    /// When the reminder is planned, in days since the start (for the references that know a
+    /// drifting world's calendar; a learner must not need it).
+    pub day: f64,
 }
 
 pub trait Policy {

@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
-use mahnwerk_models::sim::Response;
+use mahnwerk_models::sim::{Response, SimChannel};
 
 use super::policy::{Policy, Query};
 use super::world::{cost_eur, World, HOURS};
@@ -20,6 +20,10 @@ pub struct Trace {
     pub probability: Vec<f64>,
     /// Channel cost of all reminders sent.
     pub cost_eur: f64,
+    /// The open amounts of the reminders that got paid.
+    pub collected_eur: f64,
+    /// Reminders sent by letter.
+    pub letters: usize,
     /// Time spent inside the policy (decisions and updates).
     pub busy: Duration,
 }
@@ -31,6 +35,8 @@ pub fn run(world: &World, policy: &mut dyn Policy) -> Trace {
         paid: Vec::with_capacity(rounds),
         probability: Vec::with_capacity(rounds),
         cost_eur: 0.0,
+        collected_eur: 0.0,
+        letters: 0,
         busy: Duration::ZERO,
     };
     // (round the outcome becomes known, round of the decision, reward)
@@ -44,8 +50,13 @@ pub fn run(world: &World, policy: &mut dyn Policy) -> Trace {
             due.pop();
             policy.outcome(decided, f64::from(u8::from(paid)));
         }
-        let query =
-            Query { round, facts: &reminder.facts, channels: &reminder.facts.channels, hours: &HOURS };
+        let query = Query {
+            round,
+            facts: &reminder.facts,
+            channels: &reminder.facts.channels,
+            hours: &HOURS,
+            day: reminder.at_hours / 24.0,
+        };
         let (channel, hour) = policy.decide(&query);
         trace.busy += start.elapsed();
         assert!(
@@ -59,6 +70,10 @@ pub fn run(world: &World, policy: &mut dyn Policy) -> Trace {
         trace.paid.push(paid);
         trace.probability.push(world.pay_probability(round, channel, hour));
         trace.cost_eur += cost_eur(channel);
+        trace.letters += usize::from(channel == SimChannel::Letter);
+        if paid {
+            trace.collected_eur += reminder.facts.amount_eur;
+        }
     }
     trace
 }

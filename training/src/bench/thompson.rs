@@ -1,6 +1,6 @@
 //! The mahnwerk learner ([`mahnwerk_models::bandit::Bandit`], default parameters) asked exactly as
 //! the service asks it: the planner's context keys plus the age group, the debtor's id, the
-//! allowed channels and hours.
+//! allowed channels and hours, each channel's cost and the open amount.
 
 use std::collections::HashMap;
 
@@ -9,7 +9,7 @@ use mahnwerk_models::bandit::{Bandit, BanditParams, Context, DecisionId, Request
 use mahnwerk_models::sim::{AgeGroup, Segment, SimChannel};
 
 use super::policy::{Policy, Query};
-use super::world::Facts;
+use super::world::{cost_eur, Facts};
 
 pub struct Thompson {
     bandit: Bandit,
@@ -55,8 +55,14 @@ impl Policy for Thompson {
 
     fn decide(&mut self, query: &Query<'_>) -> (SimChannel, u8) {
         let names: Vec<&str> = query.channels.iter().map(|c| c.as_str()).collect();
+        let costs: Vec<f64> = query.channels.iter().map(|&c| cost_eur(c)).collect();
         let context = context(query.facts);
-        let request = Request::new(&context, &names, query.hours).debtor(&query.facts.debtor_id);
+        // As the service asks it: the open amount is what a payment is worth, the channel's
+        // price what the reminder costs (`src/learn/policy.rs`).
+        let request = Request::new(&context, &names, query.hours)
+            .debtor(&query.facts.debtor_id)
+            .costs(&costs)
+            .amount_weight(query.facts.amount_eur.max(1.0));
         let decision = self.bandit.decide(&request).expect("the benchmark sends valid requests");
         self.pending.insert(query.round, decision.id);
         (query.channels[decision.channel_index], decision.hour)

@@ -1,4 +1,4 @@
-//! The default simulation: which reminders are sent when (the script), what the creditor knows
+//! One benchmark world: which reminders are sent when (the script), what the creditor knows
 //! about each, and how the simulated debtor answers, with the same random numbers for every policy.
 //!
 //! # Why a fixed script of recurring debtors
@@ -36,7 +36,8 @@
 
 use anyhow::Context as _;
 use mahnwerk_models::sim::{
-    rng, AgeGroup, Population, Response, Segment, SimChannel, SimConfig, SimDebtor, ATTRIBUTION_WINDOW_HOURS,
+    self, rng, AgeGroup, Population, Response, Segment, SimChannel, SimConfig, SimDebtor,
+    ATTRIBUTION_WINDOW_HOURS,
 };
 
 use super::draw::Draw;
@@ -99,9 +100,18 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(seed: u64, rounds: usize, debtors: usize) -> anyhow::Result<World> {
-        let config = SimConfig { debtors, ..SimConfig::default() };
-        let population = Population::generate(seed, &config).context("generating the population")?;
+    /// The script of `rounds` reminders in the named world ([`sim::World`]), with its own number
+    /// of debtors unless `debtors` overrides it.
+    pub fn new(
+        seed: u64,
+        rounds: usize,
+        world: &sim::World,
+        debtors: Option<usize>,
+    ) -> anyhow::Result<World> {
+        let config = SimConfig { debtors: debtors.unwrap_or(world.config.debtors), ..world.config.clone() };
+        let debtors = config.debtors;
+        let population = Population::generate_with(seed, &config, world.model.clone())
+            .context("generating the population")?;
         let hours_per_round = 24.0 * REMINDER_INTERVAL_DAYS / debtors as f64;
         let mut draw = Draw::new(seed ^ 0x5c21_7000);
         let script = (0..rounds)
@@ -111,11 +121,23 @@ impl World {
                 Reminder {
                     debtor: index,
                     at_hours: r as f64 * hours_per_round,
-                    facts: facts(debtor, &mut draw),
+                    facts: facts(debtor, config.amount_factor, &mut draw),
                 }
             })
             .collect();
         Ok(World { seed, population, script, hours_per_round })
+    }
+
+    pub fn debtors(&self) -> usize {
+        self.population.debtors().len()
+    }
+
+    /// The day (since the start) on which round `round`'s reminder leaves at local `hour`: the
+    /// next occurrence of that hour, as the scheduler plans it.
+    pub fn send_day(&self, round: usize, hour: u8) -> f64 {
+        let at = self.script[round].at_hours;
+        let wait = (f64::from(hour) - at.rem_euclid(24.0)).rem_euclid(24.0);
+        (at + wait) / 24.0
     }
 
     pub fn population(&self) -> &Population {
@@ -137,7 +159,9 @@ impl World {
         let mut rng = rng(self.seed ^ 0x0a45_3e00);
         rng.set_stream(round as u64);
         let debtor = self.debtor(reminder);
-        let response = self.population.model().respond(debtor, channel, hour, reminder.facts.stage, &mut rng);
+        let day = self.send_day(round, hour);
+        let response =
+            self.population.model().respond_on(debtor, channel, hour, reminder.facts.stage, day, &mut rng);
         let hour_of_day = reminder.at_hours.rem_euclid(24.0);
         let wait = (f64::from(hour) - hour_of_day).rem_euclid(24.0);
         let known_after = match response {
@@ -151,11 +175,18 @@ impl World {
     /// The probability that round `round`'s reminder on this arm gets paid (for expected rates).
     pub fn pay_probability(&self, round: usize, channel: SimChannel, hour: u8) -> f64 {
         let reminder = &self.script[round];
-        self.population.model().pay_probability(self.debtor(reminder), channel, hour, reminder.facts.stage)
+        let day = self.send_day(round, hour);
+        self.population.model().pay_probability_on(
+            self.debtor(reminder),
+            channel,
+            hour,
+            reminder.facts.stage,
+            day,
+        )
     }
 }
 
-fn facts(debtor: &SimDebtor, draw: &mut Draw) -> Facts {
+fn facts(debtor: &SimDebtor, amount_factor: f64, draw: &mut Draw) -> Facts {
     let mut x = draw.unit();
     let mut stage = 4;
     for (s, w) in STAGE_WEIGHTS.iter().enumerate() {
@@ -168,8 +199,8 @@ fn facts(debtor: &SimDebtor, draw: &mut Draw) -> Facts {
     // A reminder every two weeks after the first, a week after the due day.
     let days_overdue = 7 + 14 * (u32::from(stage) - 1) + draw.below(7) as u32;
     let (low, high) = match debtor.segment {
-        Segment::Consumer => (20.0, 500.0),
-        Segment::Business => (200.0, 20_000.0),
+        Segment::Consumer => (20.0 * amount_factor, 500.0 * amount_factor),
+        Segment::Business => (200.0 * amount_factor, 20_000.0 * amount_factor),
     };
     // Invoices scatter log-normally around the debtor's usual amount (Box-Muller).
     let z = (-2.0 * (1.0 - draw.unit()).ln()).sqrt() * (std::f64::consts::TAU * draw.unit()).cos();
