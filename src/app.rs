@@ -161,7 +161,7 @@ impl Service {
                 default_email: config.default_sender.clone(),
             }),
             links: Arc::new(Links::new(&config.links)),
-            templates: Arc::new(config.templates()?),
+            templates: Arc::new(Templates::from_config(config)?),
             clock,
             idle_poll: Duration::from_millis(config.poll_interval_ms),
             retry: RetryPolicy::default(),

@@ -9,7 +9,6 @@
 //! gets 200 (providers retry anything else) and changes nothing.
 //!
 //! # Layout
-//! - [`settings`]: `[http]` and `[meta]` configuration.
 //! - `twilio`: `POST /webhooks/twilio/status` and `POST /webhooks/twilio/inbound` (STOP/START).
 //! - `meta` and `meta_events`: `GET`/`POST /webhooks/meta`, the subscription handshake and the
 //!   WhatsApp Cloud API and Messenger notifications.
@@ -25,12 +24,11 @@ mod error;
 mod meta;
 mod meta_events;
 mod pingen;
-pub mod settings;
-mod twilio;
+pub mod twilio;
 mod unsubscribe;
 
+pub use crate::config::http::{HttpConfig, MetaConfig};
 pub use error::ApiError;
-pub use settings::{HttpConfig, MetaConfig};
 
 use crate::runtime::Clock;
 use crate::shutdown::Shutdown;

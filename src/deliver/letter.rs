@@ -11,25 +11,10 @@ use crate::domain::Money;
 use crate::store::DeliveryJob;
 use chrono::NaiveDate;
 use mahnwerk_channels::creditor_reference::RfReference;
-use mahnwerk_channels::iban::{Bic, Iban};
 use mahnwerk_channels::{AmountRow, BankDetails, LetterCaptions, LetterDocument, PayLink, Transfer};
-use serde::Deserialize;
 
 use super::locale::Locale;
 use super::render::Creditor;
-
-/// The creditor's account for transfers (`[creditors.<tenant>.bank]`). IBAN and BIC are checked
-/// when the configuration is read.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreditorBank {
-    pub iban: Iban,
-    #[serde(default)]
-    pub bic: Option<Bic>,
-    /// The beneficiary's name; default the creditor's name.
-    #[serde(default)]
-    pub account_holder: Option<String>,
-}
 
 /// The document part of a letter for `job`, dated `today`, in `language` (the letter body's;
 /// captions in German, English, French, Spanish, Italian or Dutch, else English), with the signed

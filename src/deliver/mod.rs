@@ -17,11 +17,10 @@ mod worker;
 #[cfg(test)]
 mod render_tests;
 
-pub use letter::CreditorBank;
 pub use links::{LinkClaims, LinkError, LinkPurpose, Links, LinksConfig};
 pub use receipts::{record_consent, record_provider_report};
 pub use record::record_deliveries;
-pub use render::{Creditor, Creditors, RenderError, Vars};
+pub use render::{Creditor, CreditorBank, Creditors, RenderError, Vars};
 pub use templates::{TemplateError, Templates};
 pub use worker::{ChannelWorker, RetryPolicy};
 

@@ -47,7 +47,7 @@ pub async fn preview(
     now: DateTime<Utc>,
 ) -> anyhow::Result<String> {
     let job = sample_job(config, options, now)?;
-    let templates = config.templates()?;
+    let templates = super::Templates::from_config(config)?;
     let creditor = crate::deliver::Creditors {
         by_tenant: config.creditors.clone(),
         default_email: config.default_sender.clone(),

@@ -2,10 +2,11 @@
 //! the debtor's language ([`Vars`]), poured into the creditor's templates ([`Templates`]), with
 //! the reminder's signed pay and unsubscribe links. The debtor sees the creditor, never mahnwerk.
 
-use super::letter::{self, CreditorBank};
+use super::letter;
 use super::links::Links;
 use super::locale::Locale;
 use super::templates::{TemplateError, Templates};
+pub use crate::config::creditors::{Creditor, CreditorBank};
 use crate::domain::{ChannelKind, Money, Tone};
 use crate::store::DeliveryJob;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,26 +15,8 @@ use mahnwerk_channels::{
     WhatsappMessage, WhatsappTemplate,
 };
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// The creditor as its debtors know it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Creditor {
-    /// Display name, e.g. "ACME Stadtwerke GmbH".
-    pub name: String,
-    /// Sender address of reminder emails.
-    pub email: String,
-    /// Where debtors can call to talk about the claim.
-    #[serde(default)]
-    pub phone: Option<String>,
-    /// Letterhead lines under the name (street, postal code and city).
-    #[serde(default)]
-    pub address_lines: Vec<String>,
-    /// Where debtors transfer to: printed on letters with an EPC QR code.
-    #[serde(default)]
-    pub bank: Option<CreditorBank>,
-}
 
 /// Creditors by tenant, with a fallback for tenants not configured.
 #[derive(Debug, Clone, Default)]

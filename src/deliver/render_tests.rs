@@ -321,7 +321,7 @@ fn templates_dir_and_whatsapp_names_come_from_the_configuration() {
     .unwrap();
     let dir_name = dir.path().to_str().unwrap().to_owned();
     config.apply_env(|name| (name == "MAHNWERK_TEMPLATES_DIR").then(|| dir_name.clone())).unwrap();
-    let templates = config.templates().unwrap();
+    let templates = super::Templates::from_config(&config).unwrap();
     let OutgoingMessage::Whatsapp(message) = templates
         .render_job(&job(ChannelKind::Whatsapp, "en", Tone::Neutral, "acme"), &creditor(), &links(), now())
         .unwrap()

@@ -105,6 +105,15 @@ impl std::fmt::Debug for Templates {
 }
 
 impl Templates {
+    /// The shipped templates with the configuration's `templates_dir` over them, each checked
+    /// against a sample.
+    pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        Ok(Self::load(config.templates_dir.as_deref(), config.whatsapp_templates.clone())
+            .context("loading the reminder templates")?
+            .with_letter_attachment(config.email.attach_letter))
+    }
+
     /// The shipped templates only.
     pub fn shipped() -> Result<Self, TemplateError> {
         Self::load(None, BTreeMap::new())

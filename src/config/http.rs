@@ -1,4 +1,4 @@
-//! The configuration of the HTTP server (`[http]`) and of Meta's webhooks (`[meta]`).
+//! The configuration of the `api` role's HTTP server (`[http]`) and of Meta's webhooks (`[meta]`).
 
 use secrecy::SecretString;
 use serde::Deserialize;

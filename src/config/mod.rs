@@ -2,12 +2,19 @@
 //! `./mahnwerk-data/`, in-process queue, sandbox transports writing to `./outbox/`), then a TOML
 //! file (`--config`), then `MAHNWERK_*` environment variables. Secrets are `SecretString` and
 //! never printed; [`Config::describe`] shows what is safe to show.
+//!
+//! The settings of each part live beside it here ([`http`], [`links`], [`creditors`]), so that
+//! the stages import their configuration and the configuration imports no stage.
 
-use crate::api::{HttpConfig, MetaConfig};
-use crate::deliver::{Creditor, LinksConfig, Templates};
+pub mod creditors;
+pub mod http;
+pub mod links;
 
 use crate::domain::{AttributionWindow, ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
+use creditors::Creditor;
+use http::{HttpConfig, MetaConfig};
+use links::LinksConfig;
 use mahnwerk_channels::email::{SmtpSecurity, SmtpSettings};
 use mahnwerk_channels::letter::{PingenLetters, PingenSettings};
 use mahnwerk_channels::messenger::{MessengerSend, MessengerSettings};
@@ -413,13 +420,6 @@ impl Config {
             limit.check().map_err(|e| anyhow::anyhow!("rate_limits.{kind}.{e}"))?;
         }
         Ok(())
-    }
-
-    /// The shipped templates with `templates_dir` over them, each checked against a sample.
-    pub fn templates(&self) -> anyhow::Result<Templates> {
-        Ok(Templates::load(self.templates_dir.as_deref(), self.whatsapp_templates.clone())
-            .context("loading the reminder templates")?
-            .with_letter_attachment(self.email.attach_letter))
     }
 
     /// Whether this configuration leaves the embedded mode (PostgreSQL or RabbitMQ), where
