@@ -11,6 +11,7 @@ mod records;
 mod reports;
 mod rows;
 mod same_sql;
+mod same_sql_store;
 mod sqlite;
 pub mod tx;
 mod tx_rows;

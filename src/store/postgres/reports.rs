@@ -1,6 +1,7 @@
 //! Provider reports on PostgreSQL: receipts on reminders, inbound times, consent events; and the
 //! intake's WhatsApp opt-in claims, batched like the rest of intake.
 
+use super::LATER_OF;
 use crate::domain::{ChannelKind, ConsentKind, ConsentSource, Invoice};
 use crate::store::reports::*;
 use crate::store::same_sql::provider_reports;
@@ -17,9 +18,6 @@ pub(super) const CONSENTS: &str = "(SELECT string_agg(x.channel || '=' || x.kind
      WHERE x.tenant = d.tenant AND x.debtor_id = d.id AND x.id = (SELECT y.id FROM consents y \
      WHERE y.tenant = x.tenant AND y.debtor_id = x.debtor_id AND y.channel = x.channel \
      ORDER BY y.at DESC, y.id DESC LIMIT 1)) AS consents";
-
-/// The later of two times in this dialect, for [`provider_reports!`].
-const LATER_OF: &str = "GREATEST";
 
 provider_reports!();
 

@@ -1,15 +1,12 @@
-//! The learning loop on SQLite: reminder outcomes as `reminder.outcome` events, the events
-//! log the relay publishes from, and the policy snapshots (see the PostgreSQL twin for the why of each).
+//! The event relay on SQLite: the log of events published behind a cursor (see the PostgreSQL
+//! twin for the why).
 
-use crate::store::records::{EventBatch, EventRecord, PolicySnapshotRecord, RelayCursor, SNAPSHOTS_KEPT};
+use crate::store::records::{EventBatch, EventRecord, RelayCursor};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::SqlitePool;
 use std::sync::Arc;
-
 use tokio::sync::{Mutex, OwnedMutexGuard};
-
-type Tx = Transaction<'static, Sqlite>;
 
 /// The next events for the relay: the store's relay lock is taken (another relay of this
 /// process finds it held and tries later), then the events after the cursor are read in id
@@ -68,45 +65,4 @@ impl RelayCursor for SqliteRelay {
         .await?;
         Ok(())
     }
-}
-
-pub(super) async fn save_policy_snapshot(
-    tx: &mut Tx,
-    created_at: DateTime<Utc>,
-    updates: i64,
-    body: &str,
-) -> Result<i64, StoreError> {
-    let version: i64 = sqlx::query_scalar(
-        "INSERT INTO policy_snapshots (created_at, updates, body) VALUES ($1, $2, $3) RETURNING version",
-    )
-    .bind(created_at)
-    .bind(updates)
-    .bind(body)
-    .fetch_one(&mut **tx)
-    .await?;
-    sqlx::query("DELETE FROM policy_snapshots WHERE version <= $1")
-        .bind(version - SNAPSHOTS_KEPT)
-        .execute(&mut **tx)
-        .await?;
-    Ok(version)
-}
-
-pub(super) async fn latest_policy_version(pool: &SqlitePool) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT max(version) FROM policy_snapshots").fetch_one(pool).await?)
-}
-
-pub(super) async fn latest_policy_snapshot(
-    pool: &SqlitePool,
-) -> Result<Option<PolicySnapshotRecord>, StoreError> {
-    let row: Option<(i64, DateTime<Utc>, i64, String)> = sqlx::query_as(
-        "SELECT version, created_at, updates, body FROM policy_snapshots ORDER BY version DESC LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(version, created_at, updates, body)| PolicySnapshotRecord {
-        version,
-        created_at,
-        updates,
-        body,
-    }))
 }

@@ -1,8 +1,6 @@
-//! The learning loop on PostgreSQL: reminder outcomes written as `reminder.outcome` events (one
-//! decision-log line each), the event log the relay publishes from behind its cursor, and the
-//! policy snapshots the learner writes and the schedulers reload.
+//! The event relay on PostgreSQL: the log of events published in commit order behind a cursor.
 
-use crate::store::records::{EventBatch, EventRecord, PolicySnapshotRecord, RelayCursor, SNAPSHOTS_KEPT};
+use crate::store::records::{EventBatch, EventRecord, RelayCursor};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -70,46 +68,4 @@ impl RelayCursor for PgRelay {
         tx.commit().await?;
         Ok(())
     }
-}
-
-/// Stores a new snapshot and deletes all but the last [`SNAPSHOTS_KEPT`]; returns its version.
-pub(super) async fn save_policy_snapshot(
-    tx: &mut Tx,
-    created_at: DateTime<Utc>,
-    updates: i64,
-    body: &str,
-) -> Result<i64, StoreError> {
-    let version: i64 = sqlx::query_scalar(
-        "INSERT INTO policy_snapshots (created_at, updates, body) VALUES ($1, $2, $3) RETURNING version",
-    )
-    .bind(created_at)
-    .bind(updates)
-    .bind(body)
-    .fetch_one(&mut **tx)
-    .await?;
-    sqlx::query("DELETE FROM policy_snapshots WHERE version <= $1")
-        .bind(version - SNAPSHOTS_KEPT)
-        .execute(&mut **tx)
-        .await?;
-    Ok(version)
-}
-
-pub(super) async fn latest_policy_version(pool: &PgPool) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT max(version) FROM policy_snapshots").fetch_one(pool).await?)
-}
-
-pub(super) async fn latest_policy_snapshot(
-    pool: &PgPool,
-) -> Result<Option<PolicySnapshotRecord>, StoreError> {
-    let row: Option<(i64, DateTime<Utc>, i64, String)> = sqlx::query_as(
-        "SELECT version, created_at, updates, body FROM policy_snapshots ORDER BY version DESC LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(version, created_at, updates, body)| PolicySnapshotRecord {
-        version,
-        created_at,
-        updates,
-        body,
-    }))
 }

@@ -1,0 +1,136 @@
+//! The [`Store`](super::Store) methods whose SQL is the same on PostgreSQL and SQLite, written
+//! once: `impl_store!(Backend { dialect methods })` writes a backend's `impl Store` from these and
+//! the methods whose SQL differs by dialect, given in the braces. The backend module supplies
+//! `MIGRATOR`, `LATER_OF` (the later of two values: `GREATEST` or the two-argument `MAX`),
+//! `self.pool` and `self.write()` (a write transaction), and the `views` module its
+//! `delivery_jobs`.
+
+macro_rules! impl_store {
+    ($store:ty { $($dialect_methods:tt)* }) => {
+        #[async_trait::async_trait]
+        impl Store for $store {
+        $($dialect_methods)*
+
+        async fn migrate(&self) -> Result<(), StoreError> {
+            MIGRATOR.run(&self.pool).await?;
+            Ok(())
+        }
+
+        async fn record_rejections(&self, rejections: &[Rejection]) -> Result<(), StoreError> {
+            let mut tx = self.write().await?;
+            for r in rejections {
+                sqlx::query(
+                    "INSERT INTO intake_rejections (received_at, routing_key, field, reason, tenant, invoice_number, payload) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(r.received_at)
+                .bind(&r.routing_key)
+                .bind(&r.field)
+                .bind(&r.reason)
+                .bind(&r.tenant)
+                .bind(&r.invoice_number)
+                .bind(&r.payload)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError> {
+            views::delivery_jobs(&self.pool, reminder_ids).await
+        }
+
+        async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+            let cases: Option<DateTime<Utc>> = sqlx::query_scalar(
+                "SELECT next_action_at FROM cases WHERE state IN ('open', 'reminding') AND next_action_at IS NOT NULL \
+                 ORDER BY next_action_at LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await?;
+            let sql = format!(
+                "SELECT {LATER_OF}(send_at, COALESCE(lease_until, send_at)) AS due FROM reminders \
+                 WHERE status = 'scheduled' ORDER BY due LIMIT 1"
+            );
+            let reminders: Option<DateTime<Utc>> = sqlx::query_scalar(&sql).fetch_optional(&self.pool).await?;
+            Ok(cases.into_iter().chain(reminders).min())
+        }
+
+        async fn case_by_invoice(&self, tenant: &str, invoice_number: &str) -> Result<Option<CaseView>, StoreError> {
+            let row: Option<CaseViewRow> = sqlx::query_as(
+                "SELECT c.id AS case_id, c.state, c.stages_planned, CAST(i.amount_paid AS TEXT) AS amount_paid, \
+                 c.next_action_at FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+                 WHERE i.tenant = $1 AND i.number = $2",
+            )
+            .bind(tenant)
+            .bind(invoice_number)
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(CaseViewRow::into_view).transpose()
+        }
+
+        async fn reminders_of(&self, tenant: &str, invoice_number: &str) -> Result<Vec<ReminderView>, StoreError> {
+            let rows: Vec<ReminderViewRow> = sqlx::query_as(
+                "SELECT r.id, r.stage, r.channel, r.status, r.send_at, r.sent_at, r.provider_id, r.reward, \
+                 r.policy_version, r.receipt_status, r.receipt_at \
+                 FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
+                 WHERE i.tenant = $1 AND i.number = $2 ORDER BY r.stage, r.id",
+            )
+            .bind(tenant)
+            .bind(invoice_number)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.into_iter().map(ReminderViewRow::into_view).collect()
+        }
+
+        async fn stats(&self) -> Result<Stats, StoreError> {
+            let pool = &self.pool;
+            let grouped = |sql: &'static str| sqlx::query_as::<_, (String, i64)>(sql).fetch_all(pool);
+            let cases = grouped("SELECT state, COUNT(*) FROM cases GROUP BY state").await?;
+            let statuses = grouped("SELECT status, COUNT(*) FROM reminders GROUP BY status").await?;
+            let channels = grouped("SELECT channel, COUNT(*) FROM reminders GROUP BY channel").await?;
+            let stages = grouped("SELECT CAST(stage + 1 AS TEXT), COUNT(*) FROM reminders GROUP BY stage").await?;
+            let payments: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments").fetch_one(pool).await?;
+            let rejections: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM intake_rejections").fetch_one(pool).await?;
+            let receipts = sqlx::query_as(RECEIPT_COUNTS).fetch_all(pool).await?;
+            let consents = sqlx::query_as(CONSENT_COUNTS).fetch_all(pool).await?;
+            Ok(stats_from(StatsRows { cases, statuses, channels, stages, receipts, consents, payments, rejections }))
+        }
+
+        async fn save_policy_snapshot(&self, created_at: DateTime<Utc>, updates: i64, body: &str) -> Result<i64, StoreError> {
+            let mut tx = self.write().await?;
+            let version: i64 = sqlx::query_scalar(
+                "INSERT INTO policy_snapshots (created_at, updates, body) VALUES ($1, $2, $3) RETURNING version",
+            )
+            .bind(created_at)
+            .bind(updates)
+            .bind(body)
+            .fetch_one(&mut *tx)
+            .await?;
+            // All but the last SNAPSHOTS_KEPT go, so an operator can roll back a few versions.
+            sqlx::query("DELETE FROM policy_snapshots WHERE version <= $1")
+                .bind(version - SNAPSHOTS_KEPT)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(version)
+        }
+
+        async fn latest_policy_version(&self) -> Result<Option<i64>, StoreError> {
+            Ok(sqlx::query_scalar("SELECT max(version) FROM policy_snapshots").fetch_one(&self.pool).await?)
+        }
+
+        async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError> {
+            let row: Option<(i64, DateTime<Utc>, i64, String)> = sqlx::query_as(
+                "SELECT version, created_at, updates, body FROM policy_snapshots ORDER BY version DESC LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.map(|(version, created_at, updates, body)| PolicySnapshotRecord { version, created_at, updates, body }))
+        }
+        }
+    };
+}
+
+pub(super) use impl_store;
