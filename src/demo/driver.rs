@@ -199,7 +199,7 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
         paid.keys().map(|&i| (i, world::date_of(invoices[i].due_day))).collect();
     tally.days_to_pay = paid.iter().map(|(i, at)| (at.date_naive() - invoice_due[i]).num_days()).collect();
     let stats = store.stats().await?;
-    let version = service.planner.policy_version();
+    let version = service.planner.policy_version().to_string();
     Ok(Report::new(options, policy, version, out, tally, stats, started.elapsed()))
 }
 

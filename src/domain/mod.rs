@@ -11,7 +11,9 @@ mod ids;
 mod invoice;
 pub mod legal;
 mod money;
+mod payment;
 mod plan;
+mod policy_version;
 
 pub use attribution::AttributionWindow;
 pub use case::{CaseEvent, CaseState, IllegalTransition};
@@ -21,6 +23,8 @@ pub use error::{FieldError, Invalid};
 pub use ids::{DebtorId, InvoiceNumber, TenantId};
 pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine};
 pub use money::{Currency, Money};
+pub use payment::PaymentSource;
 pub use plan::{DunningPlan, PlanBook, Stage, Tone};
+pub use policy_version::PolicyVersion;
 
 pub use mahnwerk_channel_kind::ChannelKind;

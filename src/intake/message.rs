@@ -217,7 +217,7 @@ fn paid(
         invoice_number,
         amount,
         paid_at,
-        source: "amqp".to_owned(),
+        source: PaymentSource::Amqp,
         reference,
     }))
 }

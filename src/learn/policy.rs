@@ -7,7 +7,7 @@
 //! ([`AdaptivePolicy::reload_from`], polled by [`keep_reloading`]). A decision is logged with the
 //! version it was made by (`bandit-v{version}`, `bandit-v0` before the first snapshot).
 
-use crate::domain::ChannelKind;
+use crate::domain::{ChannelKind, PolicyVersion};
 use crate::schedule::{Decision, DecisionRequest, FixedPolicy, Policy};
 use crate::shutdown::Shutdown;
 use crate::store::{PolicySnapshotRecord, Store};
@@ -88,8 +88,8 @@ fn fresh_bandit(seed: u64, lambda: f64) -> Bandit {
 }
 
 impl Policy for AdaptivePolicy {
-    fn version(&self) -> String {
-        format!("bandit-v{}", self.snapshot_version())
+    fn version(&self) -> PolicyVersion {
+        PolicyVersion::bandit(self.snapshot_version())
     }
 
     fn decide(&self, request: &DecisionRequest<'_>) -> Decision {
@@ -106,7 +106,7 @@ impl Policy for AdaptivePolicy {
             .costs(&costs)
             .amount_weight(amount);
         let mut loaded = self.lock();
-        let version = format!("bandit-v{}", loaded.version);
+        let version = PolicyVersion::bandit(loaded.version);
         // This copy never learns (the learner role does, from outcome events): it only chooses.
         match loaded.bandit.choose(&bandit_request) {
             Ok(decision) => Decision {

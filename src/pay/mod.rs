@@ -7,7 +7,7 @@ mod record;
 
 pub use record::{record, record_payment, PaymentOutcome};
 
-use crate::domain::{InvoiceNumber, Money, TenantId};
+use crate::domain::{InvoiceNumber, Money, PaymentSource, TenantId};
 use chrono::{DateTime, Utc};
 
 /// A payment from any source (`invoice.paid` message, pay-page, bank statement).
@@ -18,8 +18,8 @@ pub struct PaymentRecord {
     /// `None` means "paid in full": whatever was still open.
     pub amount: Option<Money>,
     pub paid_at: DateTime<Utc>,
-    /// Where the payment came from, e.g. `amqp`, `paypage`, `camt053`.
-    pub source: String,
+    /// Where the payment came from.
+    pub source: PaymentSource,
     /// Unique per (tenant, source): a replay with the same reference is recorded once.
     pub reference: String,
 }

@@ -61,7 +61,7 @@ pub async fn record_payment(
         invoice_id: case.invoice_id,
         amount: Money::new(amount, currency),
         paid_at: payment.paid_at,
-        source: &payment.source,
+        source: payment.source,
         reference: &payment.reference,
         recorded_at: now,
     };
@@ -77,7 +77,7 @@ pub async fn record_payment(
         EventBody::PaymentRecorded {
             amount,
             currency,
-            source: payment.source.clone(),
+            source: payment.source,
             reference: payment.reference.clone(),
             paid_at: payment.paid_at,
             remaining: (case.amount_due.amount() - paid).max(rust_decimal::Decimal::ZERO),

@@ -60,6 +60,18 @@ pub enum QueueError {
     Other(String),
 }
 
+impl QueueError {
+    /// Whether trying again later may succeed: the broker away or a publish not confirmed (after
+    /// a reconnect the batch goes out again). An unroutable message stays unroutable until the
+    /// topology changes, which takes an operator.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Unavailable(_) | Self::NotConfirmed(_) => true,
+            Self::Unroutable(_) | Self::Other(_) => false,
+        }
+    }
+}
+
 #[async_trait]
 pub trait Queue: Send + Sync + 'static {
     /// Declares every exchange, queue and binding of the topology (durable; queues are quorum

@@ -3,7 +3,7 @@
 //! keeps them in its log (the transactional outbox) and the relay publishes them with the kind
 //! as routing key and [`Event::to_json`] as body. `docs/events.md` shows every kind's body.
 
-use crate::domain::{ChannelKind, Currency, DebtorId, InvoiceNumber, TenantId};
+use crate::domain::{ChannelKind, Currency, DebtorId, InvoiceNumber, PaymentSource, PolicyVersion, TenantId};
 use crate::store::{StoreError, StoreTx};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -68,8 +68,8 @@ pub enum EventBody {
     PaymentRecorded {
         amount: Decimal,
         currency: Currency,
-        /// Where it came from: `amqp` (an `invoice.paid` message), `paypage`, `camt053`, …
-        source: String,
+        /// Where it came from: `amqp` (an `invoice.paid` message).
+        source: PaymentSource,
         /// The source's reference: a replay with the same reference is recorded once.
         reference: String,
         paid_at: DateTime<Utc>,
@@ -130,7 +130,7 @@ pub struct DecisionLine {
     /// 1 when a payment followed within the attribution window, 0 when the window closed
     /// without one.
     pub reward: Option<f64>,
-    pub policy_version: String,
+    pub policy_version: PolicyVersion,
 }
 
 /// `reminders.sent`: the reminders of one tenant and channel that one delivery batch recorded
@@ -291,7 +291,7 @@ mod tests {
             stage: 1,
             propensity: 1.0,
             reward: Some(0.0),
-            policy_version: "fixed-v1".into(),
+            policy_version: PolicyVersion::fixed(),
         };
         let bodies = [
             EventBody::ReminderOutcome(line),

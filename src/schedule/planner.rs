@@ -4,7 +4,7 @@
 
 use super::calendar;
 use super::policy::{DecisionRequest, Policy};
-use crate::domain::{ChannelKind, DebtorKind, PlanBook};
+use crate::domain::{ChannelKind, DebtorKind, PlanBook, PolicyVersion};
 use crate::store::{CaseDecision, DueCase, NewReminder};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};
@@ -21,7 +21,7 @@ impl Planner {
     }
 
     /// The version of the policy decisions are made with right now.
-    pub fn policy_version(&self) -> String {
+    pub fn policy_version(&self) -> PolicyVersion {
         self.policy.version()
     }
 

@@ -3,7 +3,7 @@
 //! the plan's stage, outside quiet hours), and must answer with one of them and the probability
 //! with which it chose it (the logged propensity the learner needs later).
 
-use crate::domain::ChannelKind;
+use crate::domain::{ChannelKind, PolicyVersion};
 use serde_json::{Map, Value};
 
 /// What the policy is asked.
@@ -31,12 +31,12 @@ pub struct Decision {
     /// The model that decided, recorded with the reminder so its outcome can be traced to it.
     /// Part of the answer, not a separate call: a policy that reloads between two calls must not
     /// log one version for another's decision.
-    pub policy_version: String,
+    pub policy_version: PolicyVersion,
 }
 
 pub trait Policy: Send + Sync + 'static {
     /// The version decisions are made with right now (for reports and logs).
-    fn version(&self) -> String;
+    fn version(&self) -> PolicyVersion;
 
     fn decide(&self, request: &DecisionRequest<'_>) -> Decision;
 }
@@ -51,8 +51,8 @@ impl FixedPolicy {
 }
 
 impl Policy for FixedPolicy {
-    fn version(&self) -> String {
-        "fixed-v1".to_owned()
+    fn version(&self) -> PolicyVersion {
+        PolicyVersion::fixed()
     }
 
     fn decide(&self, request: &DecisionRequest<'_>) -> Decision {

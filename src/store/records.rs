@@ -2,7 +2,9 @@
 //! scheduler reads and decides, what delivery reads and reports, and the counts of `stats`.
 
 use super::reports::ReceiptStatus;
-use crate::domain::{CaseState, ChannelKind, Consents, Debtor, InvoiceNumber, Money, TenantId, Tone};
+use crate::domain::{
+    CaseState, ChannelKind, Consents, Debtor, InvoiceNumber, Money, PolicyVersion, TenantId, Tone,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -68,7 +70,7 @@ pub struct NewReminder {
     /// The arms the policy chose among: `{"channels": [...], "hours": [...]}`.
     pub allowed: serde_json::Value,
     pub propensity: f64,
-    pub policy_version: String,
+    pub policy_version: PolicyVersion,
     /// When the case is due for its next stage.
     pub next_action_at: DateTime<Utc>,
 }
@@ -198,7 +200,7 @@ pub struct ReminderView {
     pub provider_id: Option<String>,
     pub reward: Option<f64>,
     /// The policy (and model snapshot) that chose channel and hour.
-    pub policy_version: String,
+    pub policy_version: PolicyVersion,
     /// The furthest delivery receipt the provider sent, and when.
     pub receipt_status: Option<ReceiptStatus>,
     pub receipt_at: Option<DateTime<Utc>>,

@@ -227,7 +227,8 @@ impl ReminderViewRow {
             sent_at: self.sent_at,
             provider_id: self.provider_id,
             reward: self.reward,
-            policy_version: self.policy_version,
+            policy_version: PolicyVersion::parse(&self.policy_version)
+                .map_err(|e| corrupt("reminders.policy_version", e))?,
             receipt_status: self
                 .receipt_status
                 .map(|raw| ReceiptStatus::parse(&raw).ok_or_else(|| corrupt("receipt status", raw)))

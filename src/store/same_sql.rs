@@ -86,7 +86,7 @@ macro_rules! impl_store_tx {
             .bind(Self::money(payment.amount.amount()))
             .bind(payment.amount.currency().code())
             .bind(payment.paid_at)
-            .bind(payment.source)
+            .bind(payment.source.as_str())
             .bind(payment.reference)
             .bind(payment.recorded_at)
             .execute(&mut *self.0)

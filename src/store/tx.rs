@@ -8,7 +8,9 @@
 //! [`Store::begin`]: super::Store::begin
 
 use super::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
-use crate::domain::{CaseState, ChannelKind, DebtorId, Invoice, InvoiceNumber, Money, TenantId};
+use crate::domain::{
+    CaseState, ChannelKind, DebtorId, Invoice, InvoiceNumber, Money, PaymentSource, TenantId,
+};
 use crate::runtime::{DecisionLine, NewEvent, Subject};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -64,7 +66,7 @@ pub struct NewPayment<'a> {
     pub invoice_id: i64,
     pub amount: Money,
     pub paid_at: DateTime<Utc>,
-    pub source: &'a str,
+    pub source: PaymentSource,
     pub reference: &'a str,
     pub recorded_at: DateTime<Utc>,
 }

@@ -4,7 +4,7 @@
 use super::rows::{case_state, channel, corrupt, decimal, money};
 use super::tx::{FinishedReminder, LockedCase, SentRow, Unsent};
 use super::StoreError;
-use crate::domain::{DebtorId, InvoiceNumber, TenantId};
+use crate::domain::{DebtorId, InvoiceNumber, PolicyVersion, TenantId};
 use crate::runtime::events::learner_debtor_key;
 use crate::runtime::{DecisionLine, Subject};
 use chrono::{DateTime, Utc};
@@ -102,7 +102,8 @@ impl DecisionRow {
             stage: self.stage as u32 + 1,
             propensity: self.propensity,
             reward: self.reward,
-            policy_version: self.policy_version,
+            policy_version: PolicyVersion::parse(&self.policy_version)
+                .map_err(|e| corrupt("reminders.policy_version", e))?,
         };
         Ok((subject, line))
     }

@@ -165,7 +165,7 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
         let reminders = store.reminders_of(TENANT, number).await.unwrap();
         assert!(reminders.len() >= 2, "{number}: the plan went on: {reminders:?}");
         assert_eq!(reminders[0].reward, Some(0.0), "{number}");
-        let version: i64 = reminders[1].policy_version.strip_prefix("bandit-v").unwrap().parse().unwrap();
+        let version: i64 = reminders[1].policy_version.bandit_snapshot().unwrap();
         assert!(version >= 1, "{number}: the second stage was decided by a learned snapshot: {reminders:?}");
     }
     for (number, _) in &paid {

@@ -207,7 +207,7 @@ fn payment(
         invoice_number: number(invoice_number),
         amount,
         paid_at,
-        source: "amqp".into(),
+        source: mahnwerk::domain::PaymentSource::Amqp,
         reference: reference.into(),
     }
 }
@@ -229,7 +229,7 @@ fn new_reminder(
         context: serde_json::json!({"stage": case.stages_planned, "segment": "b2c"}),
         allowed: serde_json::json!({"channels": [channel.as_str(), "letter"], "hours": [9, 18]}),
         propensity: 0.25,
-        policy_version: "test-1".into(),
+        policy_version: mahnwerk::domain::PolicyVersion::parse("test-1").unwrap(),
         next_action_at,
     }
 }

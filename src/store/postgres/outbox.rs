@@ -110,7 +110,7 @@ impl ReminderColumns {
         self.context.push(r.context.clone());
         self.allowed.push(r.allowed.clone());
         self.propensity.push(r.propensity);
-        self.policy_version.push(r.policy_version.clone());
+        self.policy_version.push(r.policy_version.to_string());
         self.idempotency_key.push(idempotency_key(case_id, r.stage));
     }
 

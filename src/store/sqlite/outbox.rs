@@ -53,7 +53,7 @@ pub(super) async fn insert_reminders(
         .bind(r.local_hour as i64)
         .bind(r.context.to_string())
         .bind(r.propensity)
-        .bind(&r.policy_version)
+        .bind(r.policy_version.as_str())
         .bind(idempotency_key(*case_id, r.stage))
         .bind(now)
         .bind(r.allowed.to_string())

@@ -55,7 +55,7 @@ pub(super) async fn suite_plan(store: Arc<dyn Store>, _raw: Raw) {
             sent_at: None,
             provider_id: None,
             reward: None,
-            policy_version: "test-1".into(),
+            policy_version: mahnwerk::domain::PolicyVersion::parse("test-1").unwrap(),
             receipt_status: None,
             receipt_at: None,
         }

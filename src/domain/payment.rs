@@ -1,0 +1,42 @@
+//! Where a payment came from. Recorded with every payment and in `payment.recorded`; a payment's
+//! reference is unique per tenant and source, so a replay from one source is recorded once.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The source of a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentSource {
+    /// An `invoice.paid` message from the creditor (AMQP intake).
+    Amqp,
+}
+
+impl PaymentSource {
+    pub const ALL: [PaymentSource; 1] = [PaymentSource::Amqp];
+
+    /// The name stored with the payment and written in events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentSource::Amqp => "amqp",
+        }
+    }
+}
+
+impl fmt::Display for PaymentSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stored_name_is_the_serialised_one() {
+        for source in PaymentSource::ALL {
+            assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
+        }
+    }
+}
