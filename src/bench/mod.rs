@@ -316,7 +316,7 @@ async fn measure(
     // schedule. The adaptive decision adds 11-48 µs per reminder (criterion, models/benches).
     config.policy = crate::config::PolicyKind::Fixed;
     config.plans.push(DunningPlan {
-        name: BENCH_PLAN.to_owned(),
+        name: crate::domain::PlanName::parse(BENCH_PLAN).expect("a valid plan name"),
         stages: vec![Stage {
             name: "Zahlungserinnerung".into(),
             wait_days: 0,

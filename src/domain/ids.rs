@@ -24,7 +24,7 @@ impl TenantId {
 
 /// A creditor's own reference (invoice number, customer number): 1-64 printable characters, no
 /// leading or trailing space. Kept as given; it appears on letters and bank transfers.
-fn parse_reference(raw: &str) -> Result<String, Invalid> {
+pub(super) fn parse_reference(raw: &str) -> Result<String, Invalid> {
     if raw.is_empty() || raw.chars().count() > 64 {
         return Err(Invalid::new("must be 1 to 64 characters"));
     }

@@ -24,7 +24,7 @@ pub use ids::{DebtorId, InvoiceNumber, TenantId};
 pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine};
 pub use money::{Currency, Money};
 pub use payment::PaymentSource;
-pub use plan::{DunningPlan, PlanBook, Stage, Tone};
+pub use plan::{DunningPlan, PlanBook, PlanName, Stage, Tone};
 pub use policy_version::PolicyVersion;
 
 pub use mahnwerk_channel_kind::ChannelKind;

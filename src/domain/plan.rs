@@ -5,6 +5,7 @@ use super::{ChannelKind, DebtorKind, Invalid, TenantId};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// How a stage's message speaks to the debtor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,10 +40,30 @@ pub struct Stage {
     pub channels: Vec<ChannelKind>,
 }
 
+/// A dunning plan's name, e.g. `standard-b2c`: 1 to 64 printable characters, no leading or
+/// trailing space (the rule of the creditor's own references).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PlanName(String);
+
+impl PlanName {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        super::ids::parse_reference(raw).map(Self)
+    }
+}
+
+super::ids::string_newtype_impls!(PlanName);
+
+impl PartialEq<&str> for PlanName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// A named sequence of stages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DunningPlan {
-    pub name: String,
+    pub name: PlanName,
     pub stages: Vec<Stage>,
     /// Days after the last stage's reminder before an unpaid case is escalated (default 14).
     #[serde(default = "default_escalation_days")]
@@ -81,7 +102,7 @@ impl DunningPlan {
     pub fn standard_b2c() -> Self {
         use ChannelKind::*;
         Self {
-            name: "standard-b2c".into(),
+            name: PlanName("standard-b2c".into()),
             escalate_after_days: default_escalation_days(),
             stages: vec![
                 stage(
@@ -108,7 +129,7 @@ impl DunningPlan {
     pub fn standard_b2b() -> Self {
         use ChannelKind::*;
         Self {
-            name: "standard-b2b".into(),
+            name: PlanName("standard-b2b".into()),
             escalate_after_days: default_escalation_days(),
             stages: vec![
                 stage("Zahlungserinnerung", 0, Tone::Neutral, Decimal::ZERO, &[Email]),
@@ -147,7 +168,7 @@ impl Default for PlanBook {
 impl PlanBook {
     /// Adds or replaces a plan by name.
     pub fn insert(&mut self, plan: DunningPlan) {
-        self.plans.insert(plan.name.clone(), plan);
+        self.plans.insert(plan.name.to_string(), plan);
     }
 
     /// Makes `plan` the default for `tenant`'s debtors of `kind`.

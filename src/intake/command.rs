@@ -1,6 +1,6 @@
 //! The commands intake makes of the creditors' messages, and what applying each one did.
 
-use crate::domain::{Invoice, InvoiceNumber, TenantId};
+use crate::domain::{Invoice, InvoiceNumber, PlanName, TenantId};
 use crate::pay::PaymentRecord;
 use chrono::{DateTime, Utc};
 
@@ -12,7 +12,7 @@ pub enum IntakeCommand {
     /// An overdue invoice; `plan` is already resolved against the plan book.
     Overdue {
         invoice: Invoice,
-        plan: String,
+        plan: PlanName,
         received_at: DateTime<Utc>,
     },
     Paid(PaymentRecord),

@@ -3,7 +3,9 @@
 //! keeps them in its log (the transactional outbox) and the relay publishes them with the kind
 //! as routing key and [`Event::to_json`] as body. `docs/events.md` shows every kind's body.
 
-use crate::domain::{ChannelKind, Currency, DebtorId, InvoiceNumber, PaymentSource, PolicyVersion, TenantId};
+use crate::domain::{
+    ChannelKind, Currency, DebtorId, InvoiceNumber, PaymentSource, PlanName, PolicyVersion, TenantId,
+};
 use crate::store::{StoreError, StoreTx};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -92,7 +94,7 @@ pub enum EventBody {
         currency: Currency,
         /// How many of the plan's stages were planned before it ran out.
         stages_sent: u32,
-        plan: String,
+        plan: PlanName,
     },
     /// A reminder's address turned out dead (hard bounce, unknown number, returned letter): the
     /// address is remembered as unreachable and the stage is planned again on another channel.

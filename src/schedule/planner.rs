@@ -26,7 +26,7 @@ impl Planner {
     }
 
     pub fn decide(&self, case: &DueCase, now: DateTime<Utc>) -> CaseDecision {
-        let plan = match self.plans.get(&case.plan) {
+        let plan = match self.plans.get(case.plan.as_str()) {
             Ok(plan) => plan,
             // The plan was removed from the configuration after intake: use the segment default.
             Err(_) => match self.plans.resolve(&case.tenant, case.debtor.kind, None) {

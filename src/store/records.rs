@@ -3,7 +3,7 @@
 
 use super::reports::ReceiptStatus;
 use crate::domain::{
-    CaseState, ChannelKind, Consents, Debtor, InvoiceNumber, Money, PolicyVersion, TenantId, Tone,
+    CaseState, ChannelKind, Consents, Debtor, InvoiceNumber, Money, PlanName, PolicyVersion, TenantId, Tone,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -35,7 +35,7 @@ pub struct DueCase {
     pub due_on: NaiveDate,
     pub amount_due: Money,
     pub amount_paid: Decimal,
-    pub plan: String,
+    pub plan: PlanName,
     pub debtor: Debtor,
     /// The debtor's consent per channel, from the ledger.
     pub consents: Consents,

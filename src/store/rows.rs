@@ -139,7 +139,7 @@ impl DueCaseRow {
             due_on: self.due_on,
             amount_due: money(&self.amount_due, &self.currency)?,
             amount_paid: decimal("amount paid", &self.amount_paid)?,
-            plan: self.plan,
+            plan: PlanName::parse(&self.plan).map_err(|e| corrupt("invoices.plan", e))?,
             debtor: self.debtor.into_debtor()?,
             consents: consents(self.consents.as_deref())?,
             messenger_inbound_at: self.messenger_inbound_at,

@@ -9,7 +9,7 @@
 
 use super::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
-    CaseState, ChannelKind, DebtorId, Invoice, InvoiceNumber, Money, PaymentSource, TenantId,
+    CaseState, ChannelKind, DebtorId, Invoice, InvoiceNumber, Money, PaymentSource, PlanName, TenantId,
 };
 use crate::runtime::{DecisionLine, NewEvent, Subject};
 use async_trait::async_trait;
@@ -101,7 +101,7 @@ pub enum Unsent {
 #[derive(Debug, Clone, Copy)]
 pub struct Arrival<'a> {
     pub invoice: &'a Invoice,
-    pub plan: &'a str,
+    pub plan: &'a PlanName,
     pub received_at: DateTime<Utc>,
 }
 

@@ -193,7 +193,11 @@ fn invoice(invoice_number: &str) -> Invoice {
 }
 
 fn overdue(invoice: &Invoice, received_at: DateTime<Utc>) -> IntakeCommand {
-    IntakeCommand::Overdue { invoice: invoice.clone(), plan: PLAN.into(), received_at }
+    IntakeCommand::Overdue {
+        invoice: invoice.clone(),
+        plan: mahnwerk::domain::PlanName::parse(PLAN).unwrap(),
+        received_at,
+    }
 }
 
 fn payment(

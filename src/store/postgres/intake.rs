@@ -17,7 +17,8 @@ type Arrival<'a> = (&'a Invoice, &'a str, DateTime<Utc>);
 /// Inserts a run of overdue invoices; the first of several arrivals of one invoice wins. Returns,
 /// per arrival, whether it was new.
 pub(super) async fn insert_invoices(tx: &mut Tx, run: &[NewInvoice<'_>]) -> Result<Vec<bool>, StoreError> {
-    let invoices: Vec<Arrival<'_>> = run.iter().map(|a| (a.invoice, a.plan, a.received_at)).collect();
+    let invoices: Vec<Arrival<'_>> =
+        run.iter().map(|a| (a.invoice, a.plan.as_str(), a.received_at)).collect();
     let Some(now) = invoices.iter().map(|(_, _, at)| *at).max() else { return Ok(Vec::new()) };
 
     let tenants: Vec<&str> = invoices

@@ -13,7 +13,7 @@ type Tx = Transaction<'static, Sqlite>;
 pub(super) async fn insert_invoices(tx: &mut Tx, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError> {
     let mut created = Vec::with_capacity(run.len());
     for arrival in run {
-        created.push(insert_invoice(tx, arrival.invoice, arrival.plan, arrival.received_at).await?);
+        created.push(insert_invoice(tx, arrival.invoice, arrival.plan.as_str(), arrival.received_at).await?);
     }
     Ok(created)
 }
