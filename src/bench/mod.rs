@@ -323,6 +323,7 @@ async fn measure(
             tone: Tone::Friendly,
             fee: Default::default(),
             channels: vec![ChannelKind::Email],
+            fallback: Vec::new(),
         }],
         // Simulated time may race ahead; escalations would only add work that is not measured.
         escalate_after_days: 3650,

@@ -38,6 +38,11 @@ pub struct Stage {
     pub fee: Decimal,
     /// Channels this stage may use, in the creditor's order of preference.
     pub channels: Vec<ChannelKind>,
+    /// Channels to use, in order, when the debtor can be reached on none of `channels`; when none
+    /// of these reaches the debtor either, the case escalates. No other channel is ever used.
+    /// Default: none.
+    #[serde(default)]
+    pub fallback: Vec<ChannelKind>,
 }
 
 /// A dunning plan's name, e.g. `standard-b2c`: 1 to 64 printable characters, no leading or
@@ -140,8 +145,11 @@ impl DunningPlan {
     }
 }
 
+/// A built-in stage. Its fallback is every other channel, in the enum's order: a reminder on a
+/// channel the stage does not prefer beats none (a creditor's own plans choose their fallback).
 fn stage(name: &str, wait_days: u32, tone: Tone, fee: Decimal, channels: &[ChannelKind]) -> Stage {
-    Stage { name: name.into(), wait_days, tone, fee, channels: channels.to_vec() }
+    let fallback = ChannelKind::ALL.into_iter().filter(|c| !channels.contains(c)).collect();
+    Stage { name: name.into(), wait_days, tone, fee, channels: channels.to_vec(), fallback }
 }
 
 /// Which plan applies to whom: named plans, each segment's default, and tenant overrides.

@@ -50,7 +50,7 @@ impl Planner {
             .filter(|c| case.consents.permits(*c))
             .filter(|c| *c != ChannelKind::Messenger || messenger_window_open(case, now))
             .collect();
-        let channels = allowed_channels(&stage.channels, &reachable);
+        let channels = allowed_channels(&stage.channels, &stage.fallback, &reachable);
         if channels.is_empty() {
             return CaseDecision::Escalate;
         }
@@ -87,14 +87,22 @@ impl Planner {
     }
 }
 
-/// The stage's channels the debtor can be reached on, in the stage's order. When none of them
-/// is reachable, any reachable channel is better than no reminder at all.
-fn allowed_channels(stage: &[ChannelKind], reachable: &[ChannelKind]) -> Vec<ChannelKind> {
-    let both: Vec<ChannelKind> = stage.iter().copied().filter(|c| reachable.contains(c)).collect();
-    if both.is_empty() {
-        reachable.to_vec()
+/// The stage's channels the debtor can be reached on, in the stage's order; when none of them
+/// is reachable, the stage's fallback channels that are. The plan binds: no other channel is
+/// ever offered, and an empty answer escalates the case.
+fn allowed_channels(
+    stage: &[ChannelKind],
+    fallback: &[ChannelKind],
+    reachable: &[ChannelKind],
+) -> Vec<ChannelKind> {
+    let reachable_of = |list: &[ChannelKind]| -> Vec<ChannelKind> {
+        list.iter().copied().filter(|c| reachable.contains(c)).collect()
+    };
+    let preferred = reachable_of(stage);
+    if preferred.is_empty() {
+        reachable_of(fallback)
     } else {
-        both
+        preferred
     }
 }
 
@@ -142,11 +150,38 @@ fn context(case: &DueCase, stage: usize, now: DateTime<Utc>) -> Map<String, Valu
 mod tests {
     use super::*;
 
+    use proptest::prelude::*;
+
     #[test]
-    fn channels_keep_stage_order_and_fall_back_to_reachable() {
+    fn channels_keep_stage_order_and_fall_back_only_as_the_plan_says() {
         use ChannelKind::*;
-        assert_eq!(allowed_channels(&[Letter, Email], &[Email, Sms, Letter]), vec![Letter, Email]);
-        assert_eq!(allowed_channels(&[Email], &[Sms]), vec![Sms]);
-        assert!(allowed_channels(&[Email], &[]).is_empty());
+        assert_eq!(allowed_channels(&[Letter, Email], &[], &[Email, Sms, Letter]), vec![Letter, Email]);
+        assert_eq!(allowed_channels(&[Email], &[Letter, Sms], &[Sms]), vec![Sms]);
+        assert!(allowed_channels(&[Email], &[], &[Sms]).is_empty(), "no fallback: the case escalates");
+        assert!(allowed_channels(&[Email], &[Letter], &[]).is_empty());
+    }
+
+    fn channels() -> impl Strategy<Value = Vec<ChannelKind>> {
+        proptest::sample::subsequence(ChannelKind::ALL.to_vec(), 0..=5).prop_shuffle()
+    }
+
+    proptest! {
+        /// No reminder is ever offered on a channel its stage does not allow (in `channels`, or in
+        /// `fallback` when none of those reaches the debtor), nor on one that cannot reach them.
+        #[test]
+        fn only_the_stage_s_channels_are_offered(stage in channels(), fallback in channels(), reachable in channels()) {
+            let offered = allowed_channels(&stage, &fallback, &reachable);
+            let preferred_reachable = stage.iter().any(|c| reachable.contains(c));
+            for channel in &offered {
+                prop_assert!(reachable.contains(channel));
+                if preferred_reachable {
+                    prop_assert!(stage.contains(channel));
+                } else {
+                    prop_assert!(fallback.contains(channel));
+                }
+            }
+            let any_allowed = stage.iter().chain(&fallback).any(|c| reachable.contains(c));
+            prop_assert_eq!(offered.is_empty(), !any_allowed);
+        }
     }
 }

@@ -54,11 +54,13 @@ name = "Zahlungserinnerung"
 wait_days = 0
 tone = "friendly"
 channels = ["sms"]
+fallback = ["email"]
 [[plans.stages]]
 name = "1. Mahnung"
 wait_days = 7
 tone = "firm"
 channels = ["sms"]
+fallback = ["email"]
 "#,
         base = twilio.uri()
     );
@@ -192,7 +194,8 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     let stats = visible(store.as_ref()).await.0;
     assert_eq!(stats["consents"]["sms"]["opt_out"], 1, "{stats}");
 
-    // The next stage is not offered SMS: it goes by email, and Twilio hears nothing more.
+    // The next stage is not offered SMS: it goes by its fallback, email, and Twilio hears nothing
+    // more.
     for _ in 0..9 {
         clock.advance(Days::days(1));
         eventually("the day's work done", || async { quiet(store.as_ref(), clock.now()).await }).await;
