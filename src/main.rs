@@ -215,6 +215,11 @@ async fn main() -> anyhow::Result<()> {
                 out,
                 progress: !json,
                 policies: policy.kinds(),
+                configuration: cli
+                    .config
+                    .as_ref()
+                    .map_or_else(|| "built-in defaults".to_owned(), |file| file.display().to_string()),
+                base: config.clone(),
             };
             let report = mahnwerk::demo::run(options).await?;
             if json {

@@ -5,7 +5,7 @@ use super::recording::{parse_key, Recording, SendLog};
 use super::report::{Report, Tally};
 use super::{world, DemoOptions};
 use crate::app::Service;
-use crate::config::{Config, LearnConfig, PolicyKind};
+use crate::config::PolicyKind;
 use crate::deliver::Creditor;
 use crate::learn::{Learner, LearnerState};
 use crate::queue::{Consumer, MemoryQueue, Message, Queue, Topology};
@@ -46,14 +46,18 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
             account_holder: None,
         }),
     };
-    let config = Config {
-        database_url: format!("sqlite://{}", out.join("demo.sqlite").display()),
-        outbox_dir: out.to_owned(),
-        creditors: [(TENANT.to_owned(), creditor)].into(),
-        policy,
-        learn: LearnConfig { seed: Some(options.seed), ..LearnConfig::default() },
-        ..Config::default()
-    };
+    let mut config = options.base.clone();
+    // The demo's own world: its database and outbox, the in-process queue, and sandbox transports
+    // only, whatever the configuration names, so that nothing real is ever contacted.
+    config.database_url = format!("sqlite://{}", out.join("demo.sqlite").display());
+    config.outbox_dir = out.to_owned();
+    config.amqp_url = None;
+    config.email_transport = crate::config::EmailTransport::Sandbox;
+    (config.smtp, config.twilio, config.whatsapp, config.messenger, config.pingen) =
+        (None, None, None, None, None);
+    config.creditors.entry(TENANT.to_owned()).or_insert(creditor);
+    config.policy = policy;
+    config.learn.seed = config.learn.seed.or(Some(options.seed));
     let store = crate::store::open(&config.database_url).await?;
     let topology = Topology::new(config.namespace.clone());
     let memory = Arc::new(MemoryQueue::new(topology.clone()));

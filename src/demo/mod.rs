@@ -17,7 +17,7 @@ pub mod world;
 
 pub use report::{Comparison, Report};
 
-use crate::config::PolicyKind;
+use crate::config::{Config, PolicyKind};
 use std::path::PathBuf;
 
 /// What to simulate.
@@ -31,6 +31,12 @@ pub struct DemoOptions {
     pub progress: bool,
     /// The policies to run, each on the same population, into `out/<policy>/`.
     pub policies: Vec<PolicyKind>,
+    /// The configuration the user gave (`--config`, `MAHNWERK_*`): its plans, creditors,
+    /// templates and `[learn]` settings are used; the demo sets only its own database, outbox,
+    /// in-process queue and sandbox transports (nothing real is ever contacted) and the policy.
+    pub base: Config,
+    /// Where `base` came from, for the report: a file's path, or the built-in defaults.
+    pub configuration: String,
 }
 
 impl Default for DemoOptions {
@@ -42,6 +48,8 @@ impl Default for DemoOptions {
             out: PathBuf::from("outbox"),
             progress: true,
             policies: vec![PolicyKind::Fixed, PolicyKind::Adaptive],
+            base: Config::default(),
+            configuration: "built-in defaults".to_owned(),
         }
     }
 }
@@ -56,5 +64,12 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Comparison> {
         };
         runs.push(driver::run(&options, policy, &options.out.join(name)).await?);
     }
-    Ok(Comparison { debtors: options.debtors, days: options.days, seed: options.seed, runs })
+    Ok(Comparison {
+        debtors: options.debtors,
+        days: options.days,
+        seed: options.seed,
+        configuration: options.configuration.clone(),
+        lambda: options.base.learn.lambda,
+        runs,
+    })
 }

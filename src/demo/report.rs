@@ -149,6 +149,10 @@ pub struct Comparison {
     pub debtors: usize,
     pub days: u32,
     pub seed: u64,
+    /// Which configuration the demo ran with (a file, or the built-in defaults).
+    pub configuration: String,
+    /// The adaptive policy's cost weight (`[learn] lambda`) in that configuration.
+    pub lambda: f64,
     pub runs: Vec<Report>,
 }
 
@@ -170,6 +174,7 @@ impl fmt::Display for Comparison {
             "mahnwerk demo: {} debtors, {} simulated days, seed {}",
             self.debtors, self.days, self.seed
         )?;
+        writeln!(f, "configuration: {} (learn.lambda {})", self.configuration, self.lambda)?;
         for run in &self.runs {
             writeln!(f)?;
             writeln!(f, "{run}")?;

@@ -183,3 +183,51 @@ fn a_demo_seed_gives_the_same_year_every_time() {
     assert!(first.0.as_u64().unwrap() > 0, "{first:?}");
     assert_eq!(first, year("second"));
 }
+
+/// `demo --config FILE` runs with the file's plans and says so: a plan that allows email only,
+/// with no fallback, sends nothing else, and the report names the file.
+#[test]
+fn the_demo_runs_with_the_given_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("demo.toml");
+    std::fs::write(
+        &config,
+        r#"
+[tenant_plans.demo-stadtwerke]
+consumer = "email-only"
+business = "email-only"
+
+[[plans]]
+name = "email-only"
+[[plans.stages]]
+name = "Zahlungserinnerung"
+wait_days = 0
+tone = "friendly"
+channels = ["email"]
+[[plans.stages]]
+name = "Letzte Mahnung"
+wait_days = 10
+tone = "firm"
+channels = ["email"]
+
+[learn]
+lambda = 50
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("outbox");
+    let report = run(mahnwerk(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["demo", "--debtors", "60", "--days", "40", "--policy", "fixed", "--json", "--out"])
+        .arg(&out));
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["configuration"], config.display().to_string());
+    assert_eq!(report["lambda"], 50.0);
+    let run = &report["runs"][0];
+    let by_channel = run["stats"]["reminders"]["by_channel"].as_object().unwrap();
+    assert!(by_channel["email"].as_u64().unwrap() > 0, "{run}");
+    assert_eq!(by_channel.keys().collect::<Vec<_>>(), ["email"], "the plan allows email only: {run}");
+    let by_stage = run["stats"]["reminders"]["by_stage"].as_object().unwrap();
+    assert!(by_stage.keys().all(|stage| stage == "1" || stage == "2"), "two stages: {run}");
+}
