@@ -204,7 +204,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = Config::load(cli.config.as_deref())?;
+    let config = match cli.command {
+        // They sign nothing, so they need no links secret (nor anything else of the roles').
+        Command::Stats { .. } | Command::Migrate => Config::load_for_database_only(cli.config.as_deref())?,
+        _ => Config::load(cli.config.as_deref())?,
+    };
     match cli.command {
         Command::Run { role } => run(&config, role).await,
         Command::Demo { debtors, days, seed, out, policy, json } => {
@@ -317,12 +321,24 @@ async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
         service.bind_api().await?;
     }
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
+    // Listening before any role starts: a SIGTERM from then on is a graceful stop.
+    let stop = termination();
     let mut tasks = service.spawn(role, &shutdown);
+    // A role that ends by itself is a failure, whatever it returned: roles end only on shutdown.
+    // The process then exits non-zero naming it, so that a supervisor restarts it.
+    let mut died: Option<String> = None;
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+        signal = stop => tracing::info!(signal, "shutting down"),
         Some(ended) = tasks.join_next() => {
-            let (name, result) = ended.context("a role panicked")?;
+            let (name, result) = match ended {
+                Ok((name, result)) => (name, result.map_err(|e| format!("{e:#}"))),
+                Err(error) => ("a role".to_owned(), Err(format!("panicked: {error}"))),
+            };
             tracing::error!(role = %name, ?result, "a role ended unexpectedly; shutting down");
+            died = Some(match result {
+                Ok(()) => format!("the {name} role ended unexpectedly"),
+                Err(error) => format!("the {name} role failed: {error}"),
+            });
         }
     }
     trigger.trigger();
@@ -335,5 +351,27 @@ async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
             Err(error) => tracing::error!(%error, "a role panicked"),
         }
     }
-    Ok(())
+    match died {
+        Some(why) => anyhow::bail!(why),
+        None => Ok(()),
+    }
+}
+
+/// Listens for SIGTERM (docker, systemd, Kubernetes) from the moment it is called, and resolves
+/// on it or on SIGINT (Ctrl-C), naming the signal.
+fn termination() -> impl std::future::Future<Output = &'static str> {
+    #[cfg(unix)]
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    async move {
+        #[cfg(unix)]
+        match terminate {
+            Ok(mut terminate) => tokio::select! {
+                _ = terminate.recv() => return "SIGTERM",
+                _ = tokio::signal::ctrl_c() => return "SIGINT",
+            },
+            Err(error) => tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the service"),
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
 }

@@ -269,6 +269,22 @@ impl Default for Config {
 impl Config {
     /// Defaults, then `file` if given, then the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let config = Self::read(file)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The configuration for commands that only touch the database (`stats`, `migrate`): checked
+    /// like [`Config::load`], except that nothing here signs a link, so `links.secret` may be
+    /// missing even with PostgreSQL.
+    pub fn load_for_database_only(file: Option<&Path>) -> anyhow::Result<Self> {
+        let config = Self::read(file)?;
+        config.validate_with(false)?;
+        Ok(config)
+    }
+
+    /// The file (or the built-in defaults) with the environment's overrides, unchecked.
+    fn read(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut config = match file {
             Some(path) => {
                 let text =
@@ -278,7 +294,6 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
-        config.validate()?;
         Ok(config)
     }
 
@@ -394,6 +409,12 @@ impl Config {
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
+        self.validate_with(true)
+    }
+
+    /// Checks everything; `signs_links` is false for commands that sign no link, which then need
+    /// no `links.secret`.
+    fn validate_with(&self, signs_links: bool) -> anyhow::Result<()> {
         if self.email_transport == EmailTransport::Smtp && self.smtp.is_none() {
             bail!("email_transport = \"smtp\" needs an [smtp] section or MAHNWERK_SMTP_HOST");
         }
@@ -402,7 +423,7 @@ impl Config {
         }
         self.plan_book()?;
         self.learn.validate()?;
-        self.links.validate(self.is_distributed())?;
+        self.links.validate(signs_links && self.is_distributed())?;
         self.http.validate()?;
         if let Some(twilio) = &self.twilio {
             TwilioSms::new(twilio).context("in [twilio]")?;

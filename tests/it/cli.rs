@@ -231,3 +231,59 @@ lambda = 50
     let by_stage = run["stats"]["reminders"]["by_stage"].as_object().unwrap();
     assert!(by_stage.keys().all(|stage| stage == "1" || stage == "2"), "two stages: {run}");
 }
+
+/// `mahnwerk run` stops gracefully on SIGTERM (what docker, systemd and Kubernetes send), exiting
+/// 0 and saying so; it used to handle only Ctrl-C and be killed mid-batch.
+#[cfg(unix)]
+#[test]
+fn run_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("run.toml");
+    std::fs::write(&config, "[http]\nlisten = \"127.0.0.1:0\"\n").unwrap();
+    let mut child = mahnwerk(dir.path())
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--role", "all"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    // The API listens once every role was spawned, after the signal handlers are in place.
+    while !log.contains("api listening") {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "the service ended before listening: {log}");
+        log.push_str(&line);
+    }
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}: {log}{rest}");
+    assert!(rest.contains("SIGTERM"), "{rest}");
+}
+
+/// `migrate` and `stats` sign no link, so on PostgreSQL they need no `links.secret`; the roles,
+/// which do, still refuse to start without one.
+#[tokio::test]
+async fn migrate_and_stats_need_only_the_database() {
+    let Some(database) = support::servers::TestDatabase::create().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let with_postgres = |args: &[&str]| {
+        let mut command = mahnwerk(dir.path());
+        command.env("MAHNWERK_DATABASE_URL", &database.url).env_remove("MAHNWERK_LINKS_SECRET").args(args);
+        command
+    };
+    let printed = run(&mut with_postgres(&["migrate"]));
+    assert!(printed.contains("migrations applied"), "{printed}");
+    let stats: serde_json::Value = serde_json::from_str(&run(&mut with_postgres(&["stats", "--json"]))).unwrap();
+    assert_eq!(stats["cases"]["total"], 0, "{stats}");
+    let refused = with_postgres(&["run", "--role", "api"]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("links.secret"));
+}
