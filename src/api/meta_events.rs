@@ -170,6 +170,7 @@ fn keyword_event(channel: ChannelKind, contact: &str, text: &str, at: DateTime<U
         at,
         source: ConsentSource::ChatKeyword,
         detail: Some(text.trim().to_uppercase()),
+        provider_event_id: None,
     })
 }
 
@@ -193,6 +194,7 @@ fn whatsapp(value: WhatsappValue, report: &mut ProviderReport) -> Result<(), Api
                 at,
                 source: ConsentSource::WhatsappBlock,
                 detail: Some(format!("error {WHATSAPP_STOPPED}")),
+                provider_event_id: None,
             });
         }
         report.receipts.push(Receipt {
@@ -224,6 +226,7 @@ fn whatsapp(value: WhatsappValue, report: &mut ProviderReport) -> Result<(), Api
             at: seconds("user_preferences.timestamp", &preference.timestamp)?,
             source: ConsentSource::WhatsappBlock,
             detail: Some(format!("user_preferences {}", preference.value)),
+            provider_event_id: None,
         });
     }
     Ok(())

@@ -123,6 +123,8 @@ fn inbound_report(form: &Form, now: DateTime<Utc>) -> Result<ProviderReport, Api
             at: now,
             source: ConsentSource::SmsKeyword,
             detail: Some(body.trim().to_uppercase()),
+            // The message's id: a replayed signed request is the same message, recorded once.
+            provider_event_id: field(form, "MessageSid").map(str::to_owned),
         });
     }
     Ok(report)
@@ -174,6 +176,13 @@ mod tests {
         assert_eq!(stop.consents[0].subject, ConsentSubject::Contact("+4915100000001".into()));
         let start = inbound_report(&form(&[("From", "+4915100000001"), ("Body", "START")]), now).unwrap();
         assert_eq!(start.consents[0].kind, ConsentKind::OptIn);
+        let signed = form(&[("MessageSid", "SM42"), ("From", "+4915100000001"), ("Body", "START")]);
+        let start = inbound_report(&signed, now).unwrap();
+        assert_eq!(
+            start.consents[0].provider_event_id.as_deref(),
+            Some("SM42"),
+            "a replay is the same message"
+        );
         let chat = inbound_report(&form(&[("From", "+4915100000001"), ("Body", "stop it")]), now).unwrap();
         assert!(chat.consents.is_empty() && chat.inbound.len() == 1);
     }

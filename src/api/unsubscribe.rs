@@ -59,6 +59,7 @@ pub(super) async fn confirm(State(state): State<ApiState>, Path(token): Path<Str
         at: now,
         source: ConsentSource::EmailUnsubscribe,
         detail: Some(format!("reminder {}", claims.reminder_id)),
+        provider_event_id: None,
     };
     if let Err(error) = crate::deliver::record_consent(state.store.as_ref(), &event, now).await {
         tracing::warn!(%error, "unsubscribe not recorded");

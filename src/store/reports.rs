@@ -107,6 +107,9 @@ pub struct ConsentEvent {
     pub source: ConsentSource,
     /// What was received, e.g. the keyword; no personal data.
     pub detail: Option<String>,
+    /// The provider's id of the message that carried it (Twilio's `MessageSid`): the same
+    /// provider event is recorded once per debtor, however often it is replayed.
+    pub provider_event_id: Option<String>,
 }
 
 /// Everything one webhook call reported.

@@ -287,19 +287,20 @@ macro_rules! provider_reports {
             Ok(moved.len() as u64)
         }
 
-        /// A consent event already in the ledger (a retried webhook: the same subject, channel, kind,
-        /// time and source) is not written again; the unique index `consents_once` says which.
-        const ONCE: &str = "ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING";
+        /// A consent event already in the ledger is not written again. Either unique index says
+        /// which: `consents_once` (a retried webhook: the same subject, channel, kind, time and
+        /// source) or `consents_provider_event` (a replayed provider message, by its id).
+        const ONCE: &str = "ON CONFLICT DO NOTHING";
 
         /// Appends `event` for every debtor it names; returns how many rows were new.
         async fn record_consent(tx: &mut Tx, event: &ConsentEvent, now: DateTime<Utc>) -> Result<u64, StoreError> {
-            let insert = "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
-                          SELECT d.tenant, d.id, $1, $2, $3, $4, $5, $6 FROM debtors d";
+            let insert = "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at, \
+                          provider_event_id) SELECT d.tenant, d.id, $1, $2, $3, $4, $5, $6, $7 FROM debtors d";
             let sql = match &event.subject {
-                ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $7 AND d.id = $8 {ONCE}"),
+                ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $8 AND d.id = $9 {ONCE}"),
                 ConsentSubject::Contact(_) => {
                     let Some(column) = contact_column(event.channel) else { return Ok(0) };
-                    format!("{insert} WHERE d.{column} = $7 {ONCE}")
+                    format!("{insert} WHERE d.{column} = $8 {ONCE}")
                 }
             };
             let query = sqlx::query(&sql)
@@ -308,7 +309,8 @@ macro_rules! provider_reports {
                 .bind(event.at)
                 .bind(event.source.as_str())
                 .bind(&event.detail)
-                .bind(now);
+                .bind(now)
+                .bind(&event.provider_event_id);
             let query = match &event.subject {
                 ConsentSubject::Debtor { tenant, debtor } => query.bind(tenant.as_str()).bind(debtor.as_str()),
                 ConsentSubject::Contact(contact) => query.bind(contact),

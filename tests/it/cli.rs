@@ -281,7 +281,8 @@ async fn migrate_and_stats_need_only_the_database() {
     };
     let printed = run(&mut with_postgres(&["migrate"]));
     assert!(printed.contains("migrations applied"), "{printed}");
-    let stats: serde_json::Value = serde_json::from_str(&run(&mut with_postgres(&["stats", "--json"]))).unwrap();
+    let stats: serde_json::Value =
+        serde_json::from_str(&run(&mut with_postgres(&["stats", "--json"]))).unwrap();
     assert_eq!(stats["cases"]["total"], 0, "{stats}");
     let refused = with_postgres(&["run", "--role", "api"]).output().unwrap();
     assert!(!refused.status.success());

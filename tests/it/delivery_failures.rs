@@ -197,6 +197,7 @@ async fn an_opt_out_after_dispatch_skips_the_reminder_and_the_stage_goes_by_anot
         at: w.clock.now(),
         source: ConsentSource::EmailUnsubscribe,
         detail: None,
+        provider_event_id: None,
     };
     assert_eq!(w.store.record_consent(&unsubscribe).await.unwrap(), 1);
     w.settle().await; // skipped; the stage is planned again for the next allowed hour

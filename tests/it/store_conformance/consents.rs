@@ -24,6 +24,7 @@ fn consent(
         at,
         source: ConsentSource::SmsKeyword,
         detail: Some("STOP".into()),
+        provider_event_id: None,
     }
 }
 
@@ -180,6 +181,22 @@ pub(super) async fn suite_consents_once(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(store.record_consent(&stop).await.unwrap(), 0, "the index is back");
     let seen = planned_consents(&store, t0() + hours(3)).await;
     assert!(!seen["RE-1"].permits(Sms) && !seen["RE-2"].permits(Email), "{seen:?}");
+
+    // A provider message carries no time of its own (Twilio's inbound SMS): it is stamped on
+    // receipt, and a replayed START would otherwise be a new, later event that undoes the STOP
+    // after it. By the message's id it is the same event, recorded once.
+    let by_message = |kind, at, id: &str| ConsentEvent {
+        provider_event_id: Some(id.into()),
+        ..consent(ConsentSubject::Contact(PHONE.into()), Sms, kind, at)
+    };
+    let start = by_message(ConsentKind::OptIn, t0() + hours(4), "SM-start");
+    assert_eq!(store.record_consent(&start).await.unwrap(), 2);
+    let stop_later = by_message(OptOut, t0() + hours(5), "SM-stop");
+    assert_eq!(store.record_consent(&stop_later).await.unwrap(), 2);
+    let replayed = by_message(ConsentKind::OptIn, t0() + hours(6), "SM-start");
+    assert_eq!(store.record_consent(&replayed).await.unwrap(), 0, "a replayed START writes nothing");
+    let seen = planned_consents(&store, t0() + hours(7)).await;
+    assert!(!seen["RE-1"].permits(Sms), "the STOP after it is still in force: {seen:?}");
 }
 
 fn receipt(id: &str, status: ReceiptStatus, at: DateTime<Utc>) -> ProviderReport {
