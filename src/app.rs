@@ -64,9 +64,20 @@ pub struct Service {
 impl Service {
     /// Opens the store (running migrations), connects the queue and declares its topology.
     pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        Self::start_with_broker(config, clock, true).await
+    }
+
+    /// [`Service::start`] for the `api` role alone: it writes only to the database, so it does
+    /// not connect to RabbitMQ and keeps serving while the broker is down.
+    pub async fn start_without_broker(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        Self::start_with_broker(config, clock, false).await
+    }
+
+    async fn start_with_broker(config: &Config, clock: Arc<dyn Clock>, broker: bool) -> anyhow::Result<Self> {
         let store = crate::store::open(&config.database_url).await.context("opening the database")?;
         let topology = Topology::new(config.namespace.clone());
         let queue: Arc<dyn Queue> = match &config.amqp_url {
+            Some(_) if !broker => Arc::new(crate::queue::NoBroker),
             Some(url) => Arc::new(
                 AmqpQueue::connect(url.expose_secret(), topology.clone())
                     .await

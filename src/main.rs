@@ -316,7 +316,11 @@ async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
         );
     }
     tracing::info!(config = %config.describe().replace('\n', "; "), ?role, "starting");
-    let service = Service::start(config, Arc::new(SystemClock)).await?;
+    let service = if matches!(role, Role::Api) {
+        Service::start_without_broker(config, Arc::new(SystemClock)).await?
+    } else {
+        Service::start(config, Arc::new(SystemClock)).await?
+    };
     if matches!(role, Role::All | Role::Api) {
         service.bind_api().await?;
     }

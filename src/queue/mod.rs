@@ -6,11 +6,13 @@
 mod amqp;
 mod batch;
 mod memory;
+mod none;
 mod topology;
 
 pub use amqp::{AmqpOptions, AmqpQueue};
 pub use batch::{consume_in_batches, next_batch, ProcessBatch};
 pub use memory::MemoryQueue;
+pub use none::NoBroker;
 pub use topology::{
     topic_matches, Binding, ExchangeType, Topology, CHANNELS, DEFAULT_NAMESPACE, EVENTS_LOG_MAX_LENGTH,
     OUTCOME_EVENT, SENT_EVENT,

@@ -288,3 +288,48 @@ async fn migrate_and_stats_need_only_the_database() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("links.secret"));
 }
+
+/// The `api` role serves with RabbitMQ unreachable: it writes only to the database, so it does
+/// not connect to the broker at all (it used to retry forever and never answer `/healthz`).
+#[cfg(unix)]
+#[test]
+fn the_api_role_serves_without_rabbitmq() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("api.toml");
+    std::fs::write(&config, "[http]\nlisten = \"127.0.0.1:0\"\n").unwrap();
+    let mut child = mahnwerk(dir.path())
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        // Nothing listens on port 1: a broker that is down.
+        .env("MAHNWERK_AMQP_URL", "amqp://guest:guest@127.0.0.1:1/%2f")
+        .env("MAHNWERK_LINKS_SECRET", "a-test-secret-of-enough-length")
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--role", "api"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let addr = loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            let _ = child.kill();
+            panic!("the api role ended before listening: {log}");
+        }
+        log.push_str(&line);
+        if let Some(at) = line.find("addr=") {
+            break line[at + 5..].split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let status = child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(status.success(), "{status:?}: {log}");
+}
