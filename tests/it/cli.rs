@@ -232,40 +232,73 @@ lambda = 50
     assert!(by_stage.keys().all(|stage| stage == "1" || stage == "2"), "two stages: {run}");
 }
 
-/// `mahnwerk run` stops gracefully on SIGTERM (what docker, systemd and Kubernetes send), exiting
-/// 0 and saying so; it used to handle only Ctrl-C and be killed mid-batch.
+/// A running `mahnwerk run` on a free port: the process, its log so far, the API's address, and
+/// the rest of its log to read.
 #[cfg(unix)]
-#[test]
-fn run_stops_gracefully_on_sigterm() {
+struct Served {
+    child: std::process::Child,
+    log: String,
+    addr: String,
+    stderr: std::io::BufReader<std::process::ChildStderr>,
+}
+
+/// Starts `mahnwerk run` with `args` and `envs`, the API on a free port, and waits until the API
+/// listens (every role was spawned by then, after the signal handlers were in place).
+#[cfg(unix)]
+#[allow(clippy::zombie_processes)] // the child is waited for in `Served::terminate`
+fn serve(dir: &std::path::Path, envs: &[(&str, &str)], args: &[&str]) -> Served {
     use std::io::{BufRead, BufReader};
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("run.toml");
+    let config = dir.join("serve.toml");
     std::fs::write(&config, "[http]\nlisten = \"127.0.0.1:0\"\n").unwrap();
-    let mut child = mahnwerk(dir.path())
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
+    let mut command = mahnwerk(dir);
+    command.env("RUST_LOG", "info").env("NO_COLOR", "1").envs(envs.iter().copied());
+    let mut child = command
         .arg("--config")
         .arg(&config)
-        .args(["run", "--role", "all"])
+        .arg("run")
+        .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the binary starts");
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut log = String::new();
-    // The API listens once every role was spawned, after the signal handlers are in place.
-    while !log.contains("api listening") {
+    loop {
         let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "the service ended before listening: {log}");
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            let _ = child.kill();
+            let status = child.wait();
+            panic!("the service ended ({status:?}) before its API listened: {log}");
+        }
         log.push_str(&line);
+        if let (true, Some(at)) = (line.contains("api listening"), line.find("addr=")) {
+            let addr = line[at + 5..].split_whitespace().next().unwrap().to_owned();
+            return Served { child, log, addr, stderr };
+        }
     }
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}: {log}{rest}");
-    assert!(rest.contains("SIGTERM"), "{rest}");
+}
+
+#[cfg(unix)]
+impl Served {
+    /// Sends SIGTERM and waits for the process; returns its exit status and the rest of its log.
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let killed = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let mut rest = self.log;
+        std::io::Read::read_to_string(&mut self.stderr, &mut rest).unwrap();
+        (self.child.wait().unwrap(), rest)
+    }
+}
+
+/// `mahnwerk run` stops gracefully on SIGTERM (what docker, systemd and Kubernetes send), exiting
+/// 0 and saying so; it used to handle only Ctrl-C and be killed mid-batch.
+#[cfg(unix)]
+#[test]
+fn run_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (status, log) = serve(dir.path(), &[], &["--role", "all"]).terminate();
+    assert!(status.success(), "{status:?}: {log}");
+    assert!(log.contains("SIGTERM"), "{log}");
 }
 
 /// `migrate` and `stats` sign no link, so on PostgreSQL they need no `links.secret`; the roles,
@@ -294,42 +327,19 @@ async fn migrate_and_stats_need_only_the_database() {
 #[cfg(unix)]
 #[test]
 fn the_api_role_serves_without_rabbitmq() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("api.toml");
-    std::fs::write(&config, "[http]\nlisten = \"127.0.0.1:0\"\n").unwrap();
-    let mut child = mahnwerk(dir.path())
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
+    let envs = [
         // Nothing listens on port 1: a broker that is down.
-        .env("MAHNWERK_AMQP_URL", "amqp://guest:guest@127.0.0.1:1/%2f")
-        .env("MAHNWERK_LINKS_SECRET", "a-test-secret-of-enough-length")
-        .arg("--config")
-        .arg(&config)
-        .args(["run", "--role", "api"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut log = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap() == 0 {
-            let _ = child.kill();
-            panic!("the api role ended before listening: {log}");
-        }
-        log.push_str(&line);
-        if let Some(at) = line.find("addr=") {
-            break line[at + 5..].split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        ("MAHNWERK_AMQP_URL", "amqp://guest:guest@127.0.0.1:1/%2f"),
+        ("MAHNWERK_LINKS_SECRET", "a-test-secret-of-enough-length"),
+    ];
+    let served = serve(dir.path(), &envs, &["--role", "api"]);
+    let mut stream = std::net::TcpStream::connect(&served.addr).unwrap();
     stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let status = child.wait().unwrap();
+    let (status, log) = served.terminate();
     assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(status.success(), "{status:?}: {log}");
 }
