@@ -12,6 +12,7 @@ mod reports;
 mod rows;
 mod same_sql;
 mod same_sql_store;
+mod sql_words;
 mod sqlite;
 pub mod tx;
 mod tx_rows;
