@@ -8,8 +8,7 @@
 
 use super::ApiState;
 use crate::deliver::{LinkClaims, LinkError, LinkPurpose};
-use crate::domain::{ChannelKind, ConsentKind, ConsentSource};
-use crate::store::{ConsentEvent, ConsentSubject};
+use crate::domain::ChannelKind;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -52,18 +51,16 @@ pub(super) async fn confirm(State(state): State<ApiState>, Path(token): Path<Str
         // Signed by us, so the reminder existed; it may have been removed since. Nothing to do.
         return (StatusCode::NOT_FOUND, "unknown link").into_response();
     };
-    let event = ConsentEvent {
-        subject: ConsentSubject::Debtor { tenant: job.tenant.clone(), debtor: job.debtor.id.clone() },
-        channel,
-        kind: ConsentKind::OptOut,
-        at: now,
-        source: ConsentSource::EmailUnsubscribe,
-        detail: Some(format!("reminder {}", claims.reminder_id)),
-        provider_event_id: None,
-    };
-    if let Err(error) = crate::deliver::record_consent(state.store.as_ref(), &event, now).await {
-        tracing::warn!(%error, "unsubscribe not recorded");
-        return (StatusCode::SERVICE_UNAVAILABLE, "try again in a moment").into_response();
+    match crate::deliver::unsubscribe(state.store.as_ref(), &job, channel, now).await {
+        Ok(true) => {}
+        // Already unsubscribed there: the same answer, and nothing written.
+        Ok(false) => {
+            tracing::info!(reminder_id = claims.reminder_id, %channel, "unsubscribe already in force")
+        }
+        Err(error) => {
+            tracing::warn!(%error, "unsubscribe not recorded");
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again in a moment").into_response();
+        }
     }
     tracing::info!(reminder_id = claims.reminder_id, %channel, "debtor unsubscribed");
     Html(

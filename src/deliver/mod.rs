@@ -18,7 +18,7 @@ mod worker;
 mod render_tests;
 
 pub use links::{LinkClaims, LinkError, LinkPurpose, Links, LinksConfig};
-pub use receipts::{record_consent, record_provider_report};
+pub use receipts::{record_consent, record_provider_report, unsubscribe};
 pub use record::record_deliveries;
 pub use render::{Creditor, CreditorBank, Creditors, RenderError, Vars};
 pub use templates::{TemplateError, Templates};

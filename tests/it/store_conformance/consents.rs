@@ -310,3 +310,25 @@ pub(super) async fn suite_receipts(store: Arc<dyn Store>, raw: Raw) {
         "{json}"
     );
 }
+
+/// The unsubscribe link writes an opt-out only when none is in force: a repeated or replayed
+/// link records nothing more, and after an opt-in the link works again.
+pub(super) async fn suite_unsubscribe_once(store: Arc<dyn Store>, _raw: Raw) {
+    use mahnwerk::deliver::unsubscribe;
+    intake(&store, &[overdue(&invoice_for("RE-7", debtor("C-7"), eur("10.00")), t0())]).await;
+    let ids = plan_reminders(&store, t0(), &[("RE-7", ChannelKind::Email, t0() + hours(1))]).await;
+    let job = || async { store.delivery_jobs(&ids).await.unwrap().remove(0) };
+    assert!(unsubscribe(store.as_ref(), &job().await, ChannelKind::Email, t0() + hours(2)).await.unwrap());
+    for again in [hours(2), hours(3)] {
+        let recorded =
+            unsubscribe(store.as_ref(), &job().await, ChannelKind::Email, t0() + again).await.unwrap();
+        assert!(!recorded, "an opt-out in force: nothing more is written");
+    }
+    let opt_in = ConsentEvent {
+        source: ConsentSource::EmailUnsubscribe,
+        ..consent(of_debtor("C-7"), ChannelKind::Email, ConsentKind::OptIn, t0() + hours(4))
+    };
+    assert_eq!(store.record_consent(&opt_in).await.unwrap(), 1);
+    assert!(unsubscribe(store.as_ref(), &job().await, ChannelKind::Email, t0() + hours(5)).await.unwrap());
+    assert!(!job().await.consents.permits(ChannelKind::Email));
+}
