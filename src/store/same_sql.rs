@@ -8,7 +8,40 @@
 //!   write transaction already holds the only write lock);
 //! - `SKIP_LOCKED`: the same for claims that skip rows another transaction holds;
 //! - `IN_IDS`: a list of ids as `$1` (an array, or a JSON array on SQLite);
+//! - `LOCK_ROWS`: what locks rows a sub-select picks, in its order (`FOR UPDATE`, or nothing);
+//! - `REMINDER_INVOICE`: the join from a reminder `r` to its invoice `i` (by key on PostgreSQL);
+//! - `WITH_UNREACHABLE`: a debtor's `unreachable` JSON with one channel's address set;
 //! - `Self::money` and `Self::ids`: the values bound for a decimal and for a list of ids.
+
+/// The consent in force per channel of the debtor `d`, as `channel=kind,…`, with the dialect's
+/// string aggregate (`string_agg` or `group_concat`).
+macro_rules! latest_consents {
+    ($aggregate:literal) => {
+        concat!(
+            "(SELECT ",
+            $aggregate,
+            "(x.channel || '=' || x.kind, ',') FROM consents x \
+             WHERE x.tenant = d.tenant AND x.debtor_id = d.id AND x.id = (SELECT y.id FROM consents y \
+             WHERE y.tenant = x.tenant AND y.debtor_id = x.debtor_id AND y.channel = x.channel \
+             ORDER BY y.at DESC, y.id DESC LIMIT 1)) AS consents"
+        )
+    };
+}
+
+pub(super) use latest_consents;
+
+/// The columns of a debtor row as intake writes them, in the order both backends bind them.
+pub(super) const DEBTOR_INSERT_COLUMNS: &str = "tenant, id, kind, name, language, timezone, email, phone, \
+     whatsapp, whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at";
+
+/// What a new invoice's debtor data do to a debtor already stored: they replace it (a replayed
+/// message never gets here: only new invoices overwrite).
+pub(super) const DEBTOR_OVERWRITE: &str = "DO UPDATE SET kind = excluded.kind, name = excluded.name, \
+     language = excluded.language, timezone = excluded.timezone, email = excluded.email, \
+     phone = excluded.phone, whatsapp = excluded.whatsapp, whatsapp_opt_in = excluded.whatsapp_opt_in, \
+     messenger_psid = excluded.messenger_psid, address_line1 = excluded.address_line1, \
+     address_line2 = excluded.address_line2, postal_code = excluded.postal_code, city = excluded.city, \
+     country = excluded.country, updated_at = excluded.updated_at";
 
 macro_rules! impl_store_tx {
     ($tx:ty { $($dialect_steps:tt)* }) => {
@@ -21,7 +54,10 @@ macro_rules! impl_store_tx {
         }
 
         async fn claim_due_cases(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueCase>, StoreError> {
-            super::outbox::claim_due_cases(&mut self.0, now, limit).await
+            let sql = super::outbox::due_cases_sql();
+            let rows: Vec<DueCaseRow> =
+                sqlx::query_as(&sql).bind(now).bind(i64::from(limit)).fetch_all(&mut *self.0).await?;
+            rows.into_iter().map(DueCaseRow::into_due_case).collect()
         }
 
         async fn insert_reminders(
@@ -38,7 +74,14 @@ macro_rules! impl_store_tx {
             limit: u32,
             lease: std::time::Duration,
         ) -> Result<Vec<ClaimedReminder>, StoreError> {
-            super::outbox::lease_due_reminders(&mut self.0, now, limit, lease).await
+            let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
+            let rows: Vec<(i64, String)> = sqlx::query_as(super::outbox::LEASE_DUE_REMINDERS)
+                .bind(lease_until)
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *self.0)
+                .await?;
+            claimed_reminders(rows)
         }
 
         async fn lock_case_by_invoice(
@@ -172,6 +215,41 @@ macro_rules! impl_store_tx {
             .bind(reminder_id)
             .execute(&mut *self.0)
             .await?;
+            Ok(())
+        }
+
+        async fn cancel_pending_reminders(&mut self, case_id: i64, now: DateTime<Utc>) -> Result<u64, StoreError> {
+            // Locked in id order first, as the dispatcher and the channel workers lock them.
+            let sql = format!(
+                "UPDATE reminders SET status = 'cancelled', lease_until = NULL, updated_at = $1 WHERE id IN ( \
+                   SELECT id FROM reminders WHERE case_id = $2 AND status IN ('scheduled', 'queued') \
+                   ORDER BY id{LOCK_ROWS})"
+            );
+            let cancelled = sqlx::query(&sql).bind(now).bind(case_id).execute(&mut *self.0).await?;
+            Ok(cancelled.rows_affected())
+        }
+
+        async fn decisions(&mut self, ids: &[i64]) -> Result<Vec<(Subject, DecisionLine)>, StoreError> {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "SELECT r.id, r.case_id, i.tenant, i.number, i.debtor_id, CAST(r.context AS TEXT) AS context, \
+                 r.created_at, CAST(r.allowed AS TEXT) AS allowed, r.sent_at, r.channel, r.local_hour, r.stage, \
+                 r.propensity, r.reward, r.policy_version \
+                 FROM reminders r {REMINDER_INVOICE} WHERE r.id {IN_IDS} ORDER BY r.id"
+            );
+            let rows: Vec<DecisionRow> = sqlx::query_as(&sql).bind(Self::ids(ids)).fetch_all(&mut *self.0).await?;
+            rows.into_iter().map(DecisionRow::into_line).collect()
+        }
+
+        async fn mark_unreachable(&mut self, case_id: i64, channel: ChannelKind, address: &str) -> Result<(), StoreError> {
+            let sql = format!(
+                "UPDATE debtors SET unreachable = {WITH_UNREACHABLE} \
+                 WHERE (tenant, id) = (SELECT i.tenant, i.debtor_id FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+                                       WHERE c.id = $3)"
+            );
+            sqlx::query(&sql).bind(channel.as_str()).bind(address).bind(case_id).execute(&mut *self.0).await?;
             Ok(())
         }
 

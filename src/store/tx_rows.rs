@@ -3,7 +3,7 @@
 
 use super::rows::{case_state, channel, corrupt, decimal, money};
 use super::tx::{FinishedReminder, LockedCase, SentRow, Unsent};
-use super::StoreError;
+use super::{ClaimedReminder, StoreError};
 use crate::domain::{DebtorId, InvoiceNumber, PolicyVersion, TenantId};
 use crate::runtime::events::learner_debtor_key;
 use crate::runtime::{DecisionLine, Subject};
@@ -159,4 +159,9 @@ impl SentRowRaw {
             channel: channel(&self.channel)?,
         })
     }
+}
+
+/// Claimed reminders from `(id, channel)` rows.
+pub(super) fn claimed_reminders(rows: Vec<(i64, String)>) -> Result<Vec<ClaimedReminder>, StoreError> {
+    rows.into_iter().map(|(id, raw)| Ok(ClaimedReminder { id, channel: channel(&raw)? })).collect()
 }

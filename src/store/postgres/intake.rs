@@ -3,6 +3,7 @@
 //! locks in the same order and cannot deadlock.
 
 use crate::domain::Invoice;
+use crate::store::same_sql::{DEBTOR_INSERT_COLUMNS, DEBTOR_OVERWRITE};
 use crate::store::tx::Arrival as NewInvoice;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -171,20 +172,9 @@ async fn upsert_debtors<'a>(
     let address = |f: &dyn Fn(&crate::domain::PostalAddress) -> Option<String>| {
         col(&|d| d.address.as_ref().and_then(f))
     };
-    let on_conflict = if overwrite {
-        "DO UPDATE SET kind = excluded.kind, name = excluded.name, \
-         language = excluded.language, timezone = excluded.timezone, email = excluded.email, \
-         phone = excluded.phone, whatsapp = excluded.whatsapp, whatsapp_opt_in = excluded.whatsapp_opt_in, \
-         messenger_psid = excluded.messenger_psid, address_line1 = excluded.address_line1, \
-         address_line2 = excluded.address_line2, postal_code = excluded.postal_code, city = excluded.city, \
-         country = excluded.country, updated_at = excluded.updated_at"
-    } else {
-        "DO NOTHING"
-    };
+    let on_conflict = if overwrite { DEBTOR_OVERWRITE } else { "DO NOTHING" };
     let sql = format!(
-        "INSERT INTO debtors (tenant, id, kind, name, language, timezone, email, phone, whatsapp, whatsapp_opt_in, \
-         messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at) \
-         SELECT t.*, $17 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+        "INSERT INTO debtors ({DEBTOR_INSERT_COLUMNS}) SELECT t.*, $17 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
            $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::text[], \
            $15::text[], $16::text[]) AS t \
          ON CONFLICT (tenant, id) {on_conflict} RETURNING tenant, id"

@@ -4,22 +4,18 @@
 
 use super::reports::CONSENTS;
 use crate::store::records::*;
-use crate::store::rows::{DueCaseRow, DEBTOR_COLUMNS, MESSENGER_INBOUND};
+use crate::store::rows::{DEBTOR_COLUMNS, MESSENGER_INBOUND};
 use crate::store::tx::CaseUpdate;
+use crate::store::tx_rows::claimed_reminders;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
-use std::time::Duration;
 
 type Tx = Transaction<'static, Postgres>;
 
-/// Claims up to `limit` cases due at `now`, locked (others skip them), with their invoice,
+/// The read of up to `$2` cases due at `$1`, locked (others skip them), with their invoice,
 /// debtor, consents and Messenger window.
-pub(super) async fn claim_due_cases(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    limit: u32,
-) -> Result<Vec<DueCase>, StoreError> {
+pub(super) fn due_cases_sql() -> String {
     // The due cases are chosen and locked on the cases table alone (the `cases_due` index in
     // order, stopping at the limit), and only then is each one's invoice and debtor looked up
     // by key (see [`super`]). With one join, the planner's statistics of a young,
@@ -27,7 +23,7 @@ pub(super) async fn claim_due_cases(
     // limit applied: under the pipeline benchmark's load, 4,000 debtor lookups and a sort of
     // 4,000 wide rows for a batch of 1,000, 120 ms (auto_explain, 2026-12-03); the keyed read of
     // 1,000 takes 8 ms on a quiet copy of such a database.
-    let sql = format!(
+    format!(
         "WITH due AS MATERIALIZED ( \
            SELECT id, invoice_id, state, stages_planned, next_action_at FROM cases \
            WHERE state IN ('open', 'reminding') AND next_action_at <= $1 \
@@ -38,10 +34,7 @@ pub(super) async fn claim_due_cases(
            FROM invoices i JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
            WHERE i.id = c.invoice_id OFFSET 0) j \
          ORDER BY c.next_action_at"
-    );
-    let rows: Vec<DueCaseRow> =
-        sqlx::query_as(&sql).bind(now).bind(limit as i64).fetch_all(&mut **tx).await?;
-    rows.into_iter().map(DueCaseRow::into_due_case).collect()
+    )
 }
 
 /// Writes the case rows back in one statement.
@@ -151,32 +144,16 @@ impl ReminderColumns {
 
 /// Leases due reminders: the sub-select locks them (others skip them) and the update writes the
 /// lease, which outlives this transaction.
-pub(super) async fn lease_due_reminders(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    limit: u32,
-    lease: Duration,
-) -> Result<Vec<ClaimedReminder>, StoreError> {
-    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        // `id = ANY(ARRAY(…))`: the sub-select runs once (an init plan) and the update finds
-        // its rows through the primary key. `id IN (…)` may run the sub-select more than once,
-        // each run picking other rows past SKIP LOCKED, so the limit would not hold; a CTE
-        // joined back was planned as a hash join over a sequential scan of the whole table.
-        "UPDATE reminders SET lease_until = $1, updated_at = $2 WHERE id = ANY(ARRAY(\
-           SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $2 \
-           AND (lease_until IS NULL OR lease_until < $2) ORDER BY send_at LIMIT $3 FOR UPDATE SKIP LOCKED)) \
-         RETURNING id, channel",
-    )
-    .bind(lease_until)
-    .bind(now)
-    .bind(limit as i64)
-    .fetch_all(&mut **tx)
-    .await?;
-    rows.into_iter()
-        .map(|(id, channel)| Ok(ClaimedReminder { id, channel: crate::store::rows::channel(&channel)? }))
-        .collect()
-}
+/// Leases up to `$3` reminders due at `$2` until `$1`: the sub-select locks them (others skip
+/// them) and the update writes the lease, which outlives the transaction.
+// `id = ANY(ARRAY(…))`: the sub-select runs once (an init plan) and the update finds its rows
+// through the primary key. `id IN (…)` may run the sub-select more than once, each run picking
+// other rows past SKIP LOCKED, so the limit would not hold; a CTE joined back was planned as a
+// hash join over a sequential scan of the whole table.
+pub(super) const LEASE_DUE_REMINDERS: &str = "UPDATE reminders SET lease_until = $1, updated_at = $2 \
+     WHERE id = ANY(ARRAY(SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $2 \
+       AND (lease_until IS NULL OR lease_until < $2) ORDER BY send_at LIMIT $3 FOR UPDATE SKIP LOCKED)) \
+     RETURNING id, channel";
 
 /// Locks due reminders until the transaction ends, without writing anything: the dispatcher
 /// publishes them meanwhile and marks them queued in the same transaction, one write per
@@ -195,9 +172,7 @@ pub(super) async fn lock_due_reminders(
     .bind(limit as i64)
     .fetch_all(&mut **tx)
     .await?;
-    rows.into_iter()
-        .map(|(id, channel)| Ok(ClaimedReminder { id, channel: crate::store::rows::channel(&channel)? }))
-        .collect()
+    claimed_reminders(rows)
 }
 
 /// Marks published reminders queued: those still scheduled (a channel worker may have recorded

@@ -4,7 +4,7 @@
 use super::LATER_OF;
 use crate::domain::{ChannelKind, ConsentKind, ConsentSource, Invoice};
 use crate::store::reports::*;
-use crate::store::same_sql::provider_reports;
+use crate::store::same_sql::{latest_consents, provider_reports};
 use crate::store::tx::FinishedReminder;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -14,10 +14,7 @@ use std::collections::BTreeMap;
 type Tx = Transaction<'static, Postgres>;
 
 /// The consent in force per channel of the debtor `d`, as `channel=kind,…`.
-pub(super) const CONSENTS: &str = "(SELECT string_agg(x.channel || '=' || x.kind, ',') FROM consents x \
-     WHERE x.tenant = d.tenant AND x.debtor_id = d.id AND x.id = (SELECT y.id FROM consents y \
-     WHERE y.tenant = x.tenant AND y.debtor_id = x.debtor_id AND y.channel = x.channel \
-     ORDER BY y.at DESC, y.id DESC LIMIT 1)) AS consents";
+pub(super) const CONSENTS: &str = latest_consents!("string_agg");
 
 provider_reports!();
 

@@ -4,10 +4,11 @@
 use crate::domain::{ChannelKind, InvoiceNumber, TenantId};
 use crate::runtime::{DecisionLine, NewEvent, Subject};
 use crate::store::reports::address_expression;
+use crate::store::rows::DueCaseRow;
 use crate::store::same_sql::impl_store_tx;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
-    finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
+    claimed_reminders, finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
 };
 use crate::store::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use chrono::{DateTime, Utc};
@@ -27,6 +28,13 @@ impl PgTx {
 const LOCK_CASE: &str = " FOR UPDATE OF i, c";
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 const IN_IDS: &str = "= ANY($1)";
+const LOCK_ROWS: &str = " FOR UPDATE";
+/// A reminder `r`'s invoice `i`, looked up by key (see [`super`]).
+const REMINDER_INVOICE: &str = "CROSS JOIN LATERAL (SELECT i.tenant, i.number, i.debtor_id FROM cases c \
+     JOIN invoices i ON i.id = c.invoice_id WHERE c.id = r.case_id OFFSET 0) i";
+/// The debtor's `unreachable` object (JSON text) with `$1` (channel) set to `$2` (address).
+const WITH_UNREACHABLE: &str =
+    "(COALESCE(unreachable::jsonb, '{}'::jsonb) || jsonb_build_object($1::text, $2::text))::text";
 
 impl PgTx {
     fn money(amount: Decimal) -> Decimal {
@@ -99,62 +107,6 @@ impl_store_tx!(PgTx {
         .fetch_all(&mut *self.0)
         .await?;
         rows.into_iter().map(SentRowRaw::into_row).collect()
-    }
-
-    async fn cancel_pending_reminders(
-        &mut self,
-        case_id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<u64, StoreError> {
-        // Locked in id order first, as the dispatcher and the channel workers lock them.
-        let cancelled = sqlx::query(
-            "UPDATE reminders SET status = 'cancelled', lease_until = NULL, updated_at = $1 WHERE id = ANY(ARRAY(\
-               SELECT id FROM reminders WHERE case_id = $2 AND status IN ('scheduled', 'queued') ORDER BY id FOR UPDATE))",
-        )
-        .bind(now)
-        .bind(case_id)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(cancelled.rows_affected())
-    }
-
-    async fn decisions(&mut self, ids: &[i64]) -> Result<Vec<(Subject, DecisionLine)>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Each reminder's invoice looked up by key (see [`super`]).
-        let rows: Vec<DecisionRow> = sqlx::query_as(
-            "SELECT r.id, r.case_id, j.tenant, j.number, j.debtor_id, r.context::text AS context, r.created_at, \
-             r.allowed::text AS allowed, \
-             r.sent_at, r.channel, r.local_hour, r.stage, r.propensity, r.reward, r.policy_version \
-             FROM reminders r CROSS JOIN LATERAL (SELECT i.tenant, i.number, i.debtor_id FROM cases c \
-               JOIN invoices i ON i.id = c.invoice_id WHERE c.id = r.case_id OFFSET 0) j \
-             WHERE r.id = ANY($1) ORDER BY r.id",
-        )
-        .bind(ids)
-        .fetch_all(&mut *self.0)
-        .await?;
-        rows.into_iter().map(DecisionRow::into_line).collect()
-    }
-
-    async fn mark_unreachable(
-        &mut self,
-        case_id: i64,
-        channel: ChannelKind,
-        address: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE debtors \
-             SET unreachable = (COALESCE(unreachable::jsonb, '{}'::jsonb) || jsonb_build_object($1::text, $2::text))::text \
-             WHERE (tenant, id) = (SELECT i.tenant, i.debtor_id FROM cases c JOIN invoices i ON i.id = c.invoice_id \
-                                   WHERE c.id = $3)",
-        )
-        .bind(channel.as_str())
-        .bind(address)
-        .bind(case_id)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(())
     }
 
     async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {

@@ -1,6 +1,7 @@
 //! Intake writes on SQLite: idempotent invoice upserts, one invoice at a time.
 
 use crate::domain::{Debtor, Invoice};
+use crate::store::same_sql::{DEBTOR_INSERT_COLUMNS, DEBTOR_OVERWRITE};
 use crate::store::tx::Arrival;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -87,20 +88,9 @@ async fn upsert_debtor(
     overwrite: bool,
 ) -> Result<(), StoreError> {
     let address = d.address.as_ref();
-    let on_conflict = if overwrite {
-        "DO UPDATE SET kind = excluded.kind, name = excluded.name, \
-         language = excluded.language, timezone = excluded.timezone, email = excluded.email, \
-         phone = excluded.phone, whatsapp = excluded.whatsapp, whatsapp_opt_in = excluded.whatsapp_opt_in, \
-         messenger_psid = excluded.messenger_psid, address_line1 = excluded.address_line1, \
-         address_line2 = excluded.address_line2, postal_code = excluded.postal_code, city = excluded.city, \
-         country = excluded.country, updated_at = excluded.updated_at"
-    } else {
-        "DO NOTHING"
-    };
+    let on_conflict = if overwrite { DEBTOR_OVERWRITE } else { "DO NOTHING" };
     let sql = format!(
-        "INSERT INTO debtors (tenant, id, kind, name, language, timezone, email, phone, whatsapp, whatsapp_opt_in, \
-         messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+        "INSERT INTO debtors ({DEBTOR_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          ON CONFLICT (tenant, id) {on_conflict}"
     );
     sqlx::query(&sql)

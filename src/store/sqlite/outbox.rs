@@ -3,31 +3,24 @@
 
 use super::reports::CONSENTS;
 use crate::store::records::*;
-use crate::store::rows::{DueCaseRow, DEBTOR_COLUMNS, MESSENGER_INBOUND};
+use crate::store::rows::{DEBTOR_COLUMNS, MESSENGER_INBOUND};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
-use std::time::Duration;
 
 type Tx = Transaction<'static, Sqlite>;
 
-/// Up to `limit` cases due at `now`, with their invoice, debtor, consents and Messenger window.
-pub(super) async fn claim_due_cases(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    limit: u32,
-) -> Result<Vec<DueCase>, StoreError> {
-    let sql = format!(
+/// The read of up to `$2` cases due at `$1`, with their invoice, debtor, consents and Messenger
+/// window.
+pub(super) fn due_cases_sql() -> String {
+    format!(
         "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
          i.amount_due, i.amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS}, {MESSENGER_INBOUND} \
          FROM cases c JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
          WHERE c.state IN ('open', 'reminding') AND c.next_action_at <= $1 \
          ORDER BY c.next_action_at LIMIT $2"
-    );
-    let rows: Vec<DueCaseRow> =
-        sqlx::query_as(&sql).bind(now).bind(limit as i64).fetch_all(&mut **tx).await?;
-    rows.into_iter().map(DueCaseRow::into_due_case).collect()
+    )
 }
 
 /// Inserts new reminders one by one; a (case, stage, channel) already there is left alone.
@@ -63,28 +56,11 @@ pub(super) async fn insert_reminders(
     Ok(())
 }
 
-pub(super) async fn lease_due_reminders(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    limit: u32,
-    lease: Duration,
-) -> Result<Vec<ClaimedReminder>, StoreError> {
-    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "UPDATE reminders SET lease_until = $1, updated_at = $2 WHERE id IN (\
-           SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $2 \
-           AND (lease_until IS NULL OR lease_until < $2) ORDER BY send_at LIMIT $3) \
-         RETURNING id, channel",
-    )
-    .bind(lease_until)
-    .bind(now)
-    .bind(limit as i64)
-    .fetch_all(&mut **tx)
-    .await?;
-    rows.into_iter()
-        .map(|(id, channel)| Ok(ClaimedReminder { id, channel: crate::store::rows::channel(&channel)? }))
-        .collect()
-}
+/// Leases up to `$3` reminders due at `$2` until `$1`.
+pub(super) const LEASE_DUE_REMINDERS: &str = "UPDATE reminders SET lease_until = $1, updated_at = $2 \
+     WHERE id IN (SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $2 \
+       AND (lease_until IS NULL OR lease_until < $2) ORDER BY send_at LIMIT $3) \
+     RETURNING id, channel";
 
 /// Marks leased reminders queued (those still scheduled and leased: a channel worker may have
 /// recorded one already, and one never claimed was never published).

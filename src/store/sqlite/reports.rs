@@ -4,7 +4,7 @@
 use super::LATER_OF;
 use crate::domain::{ChannelKind, ConsentKind, ConsentSource, Invoice};
 use crate::store::reports::*;
-use crate::store::same_sql::provider_reports;
+use crate::store::same_sql::{latest_consents, provider_reports};
 use crate::store::tx::FinishedReminder;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -13,10 +13,7 @@ use sqlx::{Sqlite, Transaction};
 type Tx = Transaction<'static, Sqlite>;
 
 /// The consent in force per channel of the debtor `d`, as `channel=kind,…`.
-pub(super) const CONSENTS: &str = "(SELECT group_concat(x.channel || '=' || x.kind, ',') FROM consents x \
-     WHERE x.tenant = d.tenant AND x.debtor_id = d.id AND x.id = (SELECT y.id FROM consents y \
-     WHERE y.tenant = x.tenant AND y.debtor_id = x.debtor_id AND y.channel = x.channel \
-     ORDER BY y.at DESC, y.id DESC LIMIT 1)) AS consents";
+pub(super) const CONSENTS: &str = latest_consents!("group_concat");
 
 provider_reports!();
 

@@ -5,10 +5,11 @@
 use crate::domain::{ChannelKind, InvoiceNumber, TenantId};
 use crate::runtime::{DecisionLine, NewEvent, Subject};
 use crate::store::reports::address_expression;
+use crate::store::rows::DueCaseRow;
 use crate::store::same_sql::impl_store_tx;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
-    finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
+    claimed_reminders, finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
 };
 use crate::store::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use chrono::{DateTime, Utc};
@@ -28,6 +29,11 @@ pub(super) fn id_list(ids: &[i64]) -> String {
 const LOCK_CASE: &str = "";
 const SKIP_LOCKED: &str = "";
 const IN_IDS: &str = "IN (SELECT value FROM json_each($1))";
+const LOCK_ROWS: &str = "";
+/// A reminder `r`'s invoice `i`.
+const REMINDER_INVOICE: &str = "JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id";
+/// The debtor's `unreachable` object (JSON text) with `$1` (channel) set to `$2` (address).
+const WITH_UNREACHABLE: &str = "json_set(COALESCE(unreachable, '{}'), '$.' || $1, $2)";
 
 impl SqliteTx {
     fn money(amount: Decimal) -> String {
@@ -94,57 +100,6 @@ impl_store_tx!(SqliteTx {
         .fetch_all(&mut *self.0)
         .await?;
         rows.into_iter().map(SentRowRaw::into_row).collect()
-    }
-
-    async fn cancel_pending_reminders(
-        &mut self,
-        case_id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<u64, StoreError> {
-        let cancelled = sqlx::query(
-            "UPDATE reminders SET status = 'cancelled', lease_until = NULL, updated_at = $1 \
-             WHERE case_id = $2 AND status IN ('scheduled', 'queued')",
-        )
-        .bind(now)
-        .bind(case_id)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(cancelled.rows_affected())
-    }
-
-    async fn decisions(&mut self, ids: &[i64]) -> Result<Vec<(Subject, DecisionLine)>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows: Vec<DecisionRow> = sqlx::query_as(
-            "SELECT r.id, r.case_id, i.tenant, i.number, i.debtor_id, r.context, r.created_at, r.allowed, \
-             r.sent_at, r.channel, r.local_hour, r.stage, r.propensity, r.reward, r.policy_version \
-             FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
-             WHERE r.id IN (SELECT value FROM json_each($1)) ORDER BY r.id",
-        )
-        .bind(id_list(ids))
-        .fetch_all(&mut *self.0)
-        .await?;
-        rows.into_iter().map(DecisionRow::into_line).collect()
-    }
-
-    async fn mark_unreachable(
-        &mut self,
-        case_id: i64,
-        channel: ChannelKind,
-        address: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE debtors SET unreachable = json_set(COALESCE(unreachable, '{}'), '$.' || $1, $2) \
-             WHERE (tenant, id) = (SELECT i.tenant, i.debtor_id FROM cases c JOIN invoices i ON i.id = c.invoice_id \
-                                   WHERE c.id = $3)",
-        )
-        .bind(channel.as_str())
-        .bind(address)
-        .bind(case_id)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(())
     }
 
     async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
