@@ -6,7 +6,7 @@
 
 use crate::domain::{AttributionWindow, CaseEvent};
 use crate::runtime::events::record_outcomes;
-use crate::runtime::{EventBody, NewEvent, Subject};
+use crate::runtime::{EventBody, NewEvent};
 use crate::store::tx::CaseUpdate;
 use crate::store::{CaseDecision, DueCase, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -57,19 +57,13 @@ pub async fn plan_due_cases(
 
 /// `case.escalated`: every stage of the plan went out without payment.
 fn escalated(case: &DueCase, at: DateTime<Utc>) -> crate::runtime::Event {
-    let subject = Subject {
-        tenant: case.tenant.clone(),
-        case_id: case.case_id,
-        invoice_number: case.invoice_number.clone(),
-        debtor_id: case.debtor.id.clone(),
-    };
     let body = EventBody::CaseEscalated {
         open_amount: (case.amount_due.amount() - case.amount_paid).max(rust_decimal::Decimal::ZERO),
         currency: case.amount_due.currency(),
         stages_sent: case.stages_planned,
         plan: case.plan.clone(),
     };
-    subject.event(at, body)
+    case.subject().event(at, body)
 }
 
 /// Gives reward 0 to up to `limit` sent reminders whose attribution window closed before `now`

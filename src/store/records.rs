@@ -44,6 +44,18 @@ pub struct DueCase {
     pub messenger_inbound_at: Option<DateTime<Utc>>,
 }
 
+impl DueCase {
+    /// Whom events about this case are about.
+    pub fn subject(&self) -> crate::runtime::Subject {
+        crate::runtime::Subject {
+            tenant: self.tenant.clone(),
+            case_id: self.case_id,
+            invoice_number: self.invoice_number.clone(),
+            debtor_id: self.debtor.id.clone(),
+        }
+    }
+}
+
 /// The scheduler's verdict on a due case.
 #[derive(Debug, Clone)]
 pub enum CaseDecision {
