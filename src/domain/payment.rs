@@ -10,15 +10,21 @@ use std::fmt;
 pub enum PaymentSource {
     /// An `invoice.paid` message from the creditor (AMQP intake).
     Amqp,
+    /// A line of an imported bank statement (camt.053 or CSV).
+    Bank,
+    /// A card, wallet or direct-debit payment through Stripe Checkout on the pay-page.
+    Stripe,
 }
 
 impl PaymentSource {
-    pub const ALL: [PaymentSource; 1] = [PaymentSource::Amqp];
+    pub const ALL: [PaymentSource; 3] = [PaymentSource::Amqp, PaymentSource::Bank, PaymentSource::Stripe];
 
     /// The name stored with the payment and written in events.
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentSource::Amqp => "amqp",
+            PaymentSource::Bank => "bank",
+            PaymentSource::Stripe => "stripe",
         }
     }
 }
