@@ -5,7 +5,7 @@
 
 use crate::app::Service;
 use crate::config::Config;
-use crate::intake::message::{CANCELLED, OVERDUE, PAID};
+use crate::intake::message::ROUTING_KEYS;
 use crate::queue::{AmqpQueue, MemoryQueue, Message, Queue, Topology};
 use crate::runtime::SystemClock;
 use anyhow::{bail, Context};
@@ -35,8 +35,8 @@ impl fmt::Display for EnqueueSummary {
 }
 
 pub async fn enqueue_file(config: &Config, file: &Path, routing_key: &str) -> anyhow::Result<EnqueueSummary> {
-    if ![OVERDUE, PAID, CANCELLED].contains(&routing_key) {
-        bail!("--routing-key '{routing_key}' is not one of {OVERDUE}, {PAID}, {CANCELLED}");
+    if !ROUTING_KEYS.contains(&routing_key) {
+        bail!("--routing-key '{routing_key}' is not one of {}", ROUTING_KEYS.join(", "));
     }
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let messages: Vec<Message> = text

@@ -19,6 +19,15 @@ pub struct Creditor {
     /// Where debtors transfer to: printed on letters with an EPC QR code.
     #[serde(default)]
     pub bank: Option<CreditorBank>,
+    /// The logo shown on the pay-page (an `https://` URL, or a `data:image/...` URL).
+    #[serde(default)]
+    pub logo_url: Option<String>,
+    /// The pay-page's accent colour, `#rrggbb`.
+    #[serde(default)]
+    pub accent_colour: Option<String>,
+    /// Legal lines at the foot of the pay-page (registered office, register number, VAT id).
+    #[serde(default)]
+    pub legal_footer: Option<String>,
 }
 
 /// The creditor's account for transfers (`[creditors.<tenant>.bank]`). IBAN and BIC are checked
@@ -32,4 +41,26 @@ pub struct CreditorBank {
     /// The beneficiary's name; default the creditor's name.
     #[serde(default)]
     pub account_holder: Option<String>,
+}
+
+impl Creditor {
+    /// Checks what the pay-page puts into its HTML and CSS: the accent colour must be `#rrggbb`
+    /// and the logo an `https://` or `data:image/` URL. Errors name the field.
+    pub fn validate(&self, tenant: &str) -> Result<(), String> {
+        if let Some(colour) = &self.accent_colour {
+            let hex = colour.strip_prefix('#').unwrap_or("");
+            if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(format!("creditors.{tenant}.accent_colour must be #rrggbb, got {colour:?}"));
+            }
+        }
+        if let Some(logo) = &self.logo_url {
+            let allowed = logo.starts_with("https://") || logo.starts_with("data:image/");
+            if !allowed || logo.contains(['"', '<', '>', ' ']) {
+                return Err(format!(
+                    "creditors.{tenant}.logo_url must be an https:// or data:image/ URL, got {logo:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
 }

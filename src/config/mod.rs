@@ -9,6 +9,7 @@
 pub mod creditors;
 pub mod http;
 pub mod links;
+pub mod pay;
 
 use crate::domain::{AttributionWindow, ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
@@ -76,6 +77,8 @@ pub struct Config {
     pub learn: LearnConfig,
     /// `[links]`: base URL and secret of the signed pay and unsubscribe links.
     pub links: LinksConfig,
+    /// `[pay]`: what debtors may do on the pay-page (promise limits, request limits).
+    pub pay: pay::PayConfig,
     /// Tenants' own templates, `<dir>/<tenant>/<language>/<name>[.<tone>].j2`, over the shipped
     /// ones; unset: the shipped templates only.
     pub templates_dir: Option<PathBuf>,
@@ -258,6 +261,7 @@ impl Default for Config {
             policy: PolicyKind::Adaptive,
             learn: LearnConfig::default(),
             links: LinksConfig::default(),
+            pay: pay::PayConfig::default(),
             templates_dir: None,
             whatsapp_templates: BTreeMap::new(),
             http: HttpConfig::default(),
@@ -425,6 +429,10 @@ impl Config {
         self.learn.validate()?;
         self.links.validate(signs_links && self.is_distributed())?;
         self.http.validate()?;
+        self.pay.validate()?;
+        for (tenant, creditor) in &self.creditors {
+            creditor.validate(tenant).map_err(anyhow::Error::msg)?;
+        }
         if let Some(twilio) = &self.twilio {
             TwilioSms::new(twilio).context("in [twilio]")?;
         }

@@ -34,6 +34,9 @@ impl Creditors {
             phone: None,
             address_lines: Vec::new(),
             bank: None,
+            logo_url: None,
+            accent_colour: None,
+            legal_footer: None,
         })
     }
 }

@@ -45,6 +45,11 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
             bic: Some("COBADEFFXXX".parse().context("the demo BIC")?),
             account_holder: None,
         }),
+        accent_colour: Some("#0b5c8a".into()),
+        legal_footer: Some(
+            "Stadtwerke Musterstadt GmbH · Amtsgericht Berlin HRB 12345 · USt-IdNr. DE123456789".into(),
+        ),
+        logo_url: None,
     };
     let mut config = options.base.clone();
     // The demo's own world: its database and outbox, the in-process queue, and sandbox transports

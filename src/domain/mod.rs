@@ -6,6 +6,7 @@ mod attribution;
 mod case;
 mod consent;
 mod contact;
+mod dispute;
 mod error;
 mod ids;
 mod invoice;
@@ -14,11 +15,13 @@ mod money;
 mod payment;
 mod plan;
 mod policy_version;
+mod promise;
 
 pub use attribution::AttributionWindow;
 pub use case::{CaseEvent, CaseState, IllegalTransition};
 pub use consent::{ConsentKind, ConsentSource, Consents};
 pub use contact::{CountryCode, Email, Language, PhoneE164, PostalAddress, Timezone};
+pub use dispute::{DisputeReason, DisputeResolution};
 pub use error::{FieldError, Invalid};
 pub use ids::{DebtorId, InvoiceNumber, TenantId};
 pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine};
@@ -26,5 +29,6 @@ pub use money::{Currency, Money};
 pub use payment::PaymentSource;
 pub use plan::{DunningPlan, PlanBook, PlanName, Stage, Tone};
 pub use policy_version::PolicyVersion;
+pub use promise::{PromiseError, PromiseRules, PromiseState};
 
 pub use mahnwerk_channel_kind::ChannelKind;

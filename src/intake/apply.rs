@@ -4,6 +4,7 @@
 
 use super::command::{IntakeCommand, IntakeOutcome};
 use crate::domain::{AttributionWindow, CaseEvent, InvoiceNumber, TenantId};
+use crate::pay::dispute::{resolve_dispute, DisputeOutcome};
 use crate::pay::{record_payment, PaymentOutcome};
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::tx::Arrival;
@@ -53,6 +54,14 @@ pub async fn apply_commands(
             },
             IntakeCommand::Cancelled { tenant, invoice_number, at } => {
                 cancel(tx.as_mut(), tenant, invoice_number, *at).await?
+            }
+            IntakeCommand::DisputeResolved { tenant, invoice_number, resolution, note, at } => {
+                match resolve_dispute(tx.as_mut(), tenant, invoice_number, *resolution, note, *at).await? {
+                    DisputeOutcome::Done => IntakeOutcome::DisputeResolved,
+                    DisputeOutcome::Unknown => IntakeOutcome::UnknownInvoice,
+                    DisputeOutcome::Closed(_) => IntakeOutcome::AlreadyClosed,
+                    DisputeOutcome::Unchanged => IntakeOutcome::NoOpenDispute,
+                }
             }
             IntakeCommand::Overdue { .. } => unreachable!("runs of overdue invoices are applied above"),
         });

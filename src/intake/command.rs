@@ -1,6 +1,6 @@
 //! The commands intake makes of the creditors' messages, and what applying each one did.
 
-use crate::domain::{Invoice, InvoiceNumber, PlanName, TenantId};
+use crate::domain::{DisputeResolution, Invoice, InvoiceNumber, PlanName, TenantId};
 use crate::pay::PaymentRecord;
 use chrono::{DateTime, Utc};
 
@@ -21,6 +21,14 @@ pub enum IntakeCommand {
         invoice_number: InvoiceNumber,
         at: DateTime<Utc>,
     },
+    /// The creditor resolved the debtor's dispute (`case.dispute_resolved`).
+    DisputeResolved {
+        tenant: TenantId,
+        invoice_number: InvoiceNumber,
+        resolution: DisputeResolution,
+        note: String,
+        at: DateTime<Utc>,
+    },
 }
 
 /// What applying one intake command did.
@@ -34,6 +42,9 @@ pub enum IntakeOutcome {
     },
     PaymentDuplicate,
     CaseCancelled,
+    DisputeResolved,
+    /// A dispute resolution for a case without an open dispute; nothing changed.
+    NoOpenDispute,
     /// Cancelling a case that is already paid or cancelled.
     AlreadyClosed,
     UnknownInvoice,

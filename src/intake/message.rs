@@ -21,6 +21,11 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 pub const OVERDUE: &str = "invoice.overdue";
 pub const PAID: &str = "invoice.paid";
 pub const CANCELLED: &str = "invoice.cancelled";
+/// The creditor's answer to a dispute: `resolution` (`claim_stands` or `claim_withdrawn`),
+/// optional `note` and `resolved_at`.
+pub const DISPUTE_RESOLVED: &str = "case.dispute_resolved";
+/// Every routing key intake takes.
+pub const ROUTING_KEYS: [&str; 4] = [OVERDUE, PAID, CANCELLED, DISPUTE_RESOLVED];
 
 /// What the intake knows of a message even when it is rejected, for the rejections table.
 #[derive(Debug, Default, Clone)]
@@ -71,9 +76,28 @@ fn parse_inner(
             let at = root.opt_parse("cancelled_at", rfc3339)?.unwrap_or(now);
             Ok(IntakeCommand::Cancelled { tenant, invoice_number, at })
         }
+        DISPUTE_RESOLVED => {
+            let resolution = root.parse("resolution", |raw| {
+                DisputeResolution::parse(raw).ok_or_else(|| {
+                    Invalid::new(format!("'{raw}' is neither \"claim_stands\" nor \"claim_withdrawn\""))
+                })
+            })?;
+            let note = root.opt_str("note")?.unwrap_or_default();
+            if note.chars().count() > 2000 {
+                return Err(root.error_at("note", "must be at most 2000 characters"));
+            }
+            let at = root.opt_parse("resolved_at", rfc3339)?.unwrap_or(now);
+            Ok(IntakeCommand::DisputeResolved {
+                tenant,
+                invoice_number,
+                resolution,
+                note: note.to_owned(),
+                at,
+            })
+        }
         other => Err(FieldError::new(
             "routing_key",
-            format!("'{other}' is not one of {OVERDUE}, {PAID}, {CANCELLED}"),
+            format!("'{other}' is not one of {}", ROUTING_KEYS.join(", ")),
         )),
     }
 }

@@ -192,7 +192,8 @@ fn identity_of(command: &IntakeCommand) -> Identity {
     let (tenant, number) = match command {
         IntakeCommand::Overdue { invoice, .. } => (&invoice.tenant, &invoice.number),
         IntakeCommand::Paid(p) => (&p.tenant, &p.invoice_number),
-        IntakeCommand::Cancelled { tenant, invoice_number, .. } => (tenant, invoice_number),
+        IntakeCommand::Cancelled { tenant, invoice_number, .. }
+        | IntakeCommand::DisputeResolved { tenant, invoice_number, .. } => (tenant, invoice_number),
     };
     Identity { tenant: Some(tenant.to_string()), invoice_number: Some(number.to_string()) }
 }

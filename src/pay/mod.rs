@@ -3,6 +3,13 @@
 //! closes or reduces the case, cancels pending reminders, credits the reminder that earned it
 //! (the learner's reward) and emits `payment.recorded`.
 
+//!
+//! The debtor's other answers on the pay-page live here too: a promise to pay ([`promise`]), a
+//! dispute ([`dispute`]) and a request to be contacted ([`contact`]).
+
+pub mod contact;
+pub mod dispute;
+pub mod promise;
 mod record;
 
 pub use record::{record, record_payment, PaymentOutcome};

@@ -1,7 +1,7 @@
 //! Recording one payment: the rule every source of payments goes through.
 
 use super::PaymentRecord;
-use crate::domain::{AttributionWindow, CaseEvent, Money};
+use crate::domain::{AttributionWindow, CaseEvent, Money, PromiseState};
 use crate::runtime::events::record_outcomes;
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::tx::{LockedCase, NewPayment};
@@ -89,6 +89,10 @@ pub async fn record_payment(
         return Ok(PaymentOutcome::Recorded { case_closed: false });
     };
     tx.close_case(&case, paid_state, payment.paid_at).await?;
+    if let Some(promised_on) = tx.end_promise(case.case_id, PromiseState::Kept, now).await? {
+        let kept = case.subject().event(payment.paid_at, EventBody::PromiseKept { promised_on });
+        tx.append_events(&[NewEvent::from(&kept)]).await?;
+    }
     credit_reminders(tx, &case, payment.paid_at, window).await?;
     Ok(PaymentOutcome::Recorded { case_closed: true })
 }

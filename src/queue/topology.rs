@@ -139,6 +139,7 @@ impl Topology {
             |exchange: String, queue: String, key: &str| Binding { exchange, queue, key: key.to_string() };
         let mut bindings = vec![
             bind(self.intake_exchange(), self.intake_queue(), "invoice.*"),
+            bind(self.intake_exchange(), self.intake_queue(), "case.dispute_resolved"),
             bind(self.dead_letter_exchange(), self.rejected_queue(), "#"),
             bind(self.events_exchange(), self.events_queue(), "#"),
             bind(self.events_exchange(), self.learner_queue(), OUTCOME_EVENT),

@@ -4,10 +4,11 @@
 //! as routing key and [`Event::to_json`] as body. `docs/events.md` shows every kind's body.
 
 use crate::domain::{
-    ChannelKind, Currency, DebtorId, InvoiceNumber, PaymentSource, PlanName, PolicyVersion, TenantId,
+    ChannelKind, Currency, DebtorId, DisputeReason, DisputeResolution, InvoiceNumber, PaymentSource,
+    PlanName, PolicyVersion, TenantId,
 };
 use crate::store::{StoreError, StoreTx};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +108,24 @@ pub enum EventBody {
     /// A reminder's outcome is known: the decision-log line of `docs/decision-log.md`.
     #[serde(rename = "reminder.outcome")]
     ReminderOutcome(DecisionLine),
+    /// The debtor promised on the pay-page to pay by a date: dunning pauses until `resume_at`.
+    #[serde(rename = "promise.made")]
+    PromiseMade { promised_on: NaiveDate, resume_at: DateTime<Utc> },
+    /// A payment closed the case while a promise was open.
+    #[serde(rename = "promise.kept")]
+    PromiseKept { promised_on: NaiveDate },
+    /// The promise's grace ran out unpaid: dunning resumes with the next stage.
+    #[serde(rename = "promise.broken")]
+    PromiseBroken { promised_on: NaiveDate },
+    /// The debtor disputes the claim: the case is held until the creditor resolves it.
+    #[serde(rename = "case.disputed")]
+    CaseDisputed { reason: DisputeReason, details: String },
+    /// The creditor resolved the dispute: dunning resumes, or the case is cancelled.
+    #[serde(rename = "case.dispute_resolved")]
+    DisputeResolved { resolution: DisputeResolution, note: String },
+    /// The debtor asked to be contacted, by phone or email, within a time window.
+    #[serde(rename = "contact.requested")]
+    ContactRequested { phone: Option<String>, email: Option<String>, window: String, message: String },
 }
 
 /// One decision with its outcome, as the learner learns it and analysts export it.
@@ -231,6 +250,12 @@ impl Event {
             EventBody::ChannelUnreachable { .. } => "channel.unreachable",
             EventBody::ChannelOptedOut { .. } => "channel.opted_out",
             EventBody::ReminderOutcome(_) => crate::queue::OUTCOME_EVENT,
+            EventBody::PromiseMade { .. } => "promise.made",
+            EventBody::PromiseKept { .. } => "promise.kept",
+            EventBody::PromiseBroken { .. } => "promise.broken",
+            EventBody::CaseDisputed { .. } => "case.disputed",
+            EventBody::DisputeResolved { .. } => "case.dispute_resolved",
+            EventBody::ContactRequested { .. } => "contact.requested",
         }
     }
 

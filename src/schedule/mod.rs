@@ -8,11 +8,13 @@ pub mod dispatch;
 pub mod plan;
 pub mod planner;
 pub mod policy;
+pub mod resume;
 
 pub use dispatch::{dispatch_due, dispatch_with, relay_events, DispatchError, PublishReminders};
 pub use plan::{plan_due_cases, settle_outcomes, Decide};
 pub use planner::Planner;
 pub use policy::{Decision, DecisionRequest, FixedPolicy, Policy};
+pub use resume::resume_broken_promises;
 
 use crate::domain::AttributionWindow;
 use crate::queue::{Queue, Topology};
@@ -76,6 +78,7 @@ impl Scheduler {
     pub async fn plan_step(&self) -> anyhow::Result<StepOutcome> {
         let now = self.clock.now();
         let decide = |case: &crate::store::DueCase| self.planner.decide(case, now);
+        resume_broken_promises(self.store.as_ref(), now, BATCH).await?;
         let cases_planned = plan_due_cases(self.store.as_ref(), now, BATCH, &decide).await?;
         let outcomes_settled = settle_outcomes(self.store.as_ref(), now, self.attribution, BATCH).await?;
         Ok(StepOutcome { cases_planned, outcomes_settled, ..StepOutcome::default() })

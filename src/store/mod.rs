@@ -6,6 +6,7 @@
 //! of a step or none of it; the remaining methods are one transaction each. PostgreSQL claims rows with `FOR UPDATE SKIP LOCKED`, so any number of schedulers and
 //! dispatchers can run against one database; SQLite (the embedded default) serialises writers.
 
+mod pay_case;
 mod postgres;
 mod records;
 mod reports;
@@ -17,6 +18,7 @@ mod sqlite;
 pub mod tx;
 mod tx_rows;
 
+pub use pay_case::PayCase;
 pub use postgres::PostgresStore;
 pub use records::*;
 pub use reports::*;
@@ -116,6 +118,14 @@ pub trait Store: Send + Sync + 'static {
 
     async fn reminders_of(&self, tenant: &str, invoice_number: &str)
         -> Result<Vec<ReminderView>, StoreError>;
+
+    /// The case behind `tenant`'s pay-link for reminder `reminder_id`; `None` when there is no
+    /// such reminder of that tenant.
+    async fn pay_case(
+        &self,
+        tenant: &crate::domain::TenantId,
+        reminder_id: i64,
+    ) -> Result<Option<PayCase>, StoreError>;
 
     async fn stats(&self) -> Result<Stats, StoreError>;
 

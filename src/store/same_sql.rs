@@ -272,6 +272,91 @@ macro_rules! impl_store_tx {
             super::reports::record(&mut self.0, report, now).await
         }
 
+        async fn insert_promise(
+            &mut self,
+            case_id: i64,
+            promised_on: NaiveDate,
+            resume_at: DateTime<Utc>,
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO promises (case_id, promised_on, resume_at, state, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(case_id)
+            .bind(promised_on)
+            .bind(resume_at)
+            .bind(PromiseState::Open.as_str())
+            .bind(now)
+            .execute(&mut *self.0)
+            .await?;
+            Ok(())
+        }
+
+        async fn end_promise(
+            &mut self,
+            case_id: i64,
+            state: PromiseState,
+            now: DateTime<Utc>,
+        ) -> Result<Option<NaiveDate>, StoreError> {
+            let ended: Option<NaiveDate> = sqlx::query_scalar(
+                "UPDATE promises SET state = $1, ended_at = $2 WHERE case_id = $3 AND state = 'open' RETURNING promised_on",
+            )
+            .bind(state.as_str())
+            .bind(now)
+            .bind(case_id)
+            .fetch_optional(&mut *self.0)
+            .await?;
+            Ok(ended)
+        }
+
+        async fn insert_dispute(
+            &mut self,
+            case_id: i64,
+            reason: DisputeReason,
+            details: &str,
+            now: DateTime<Utc>,
+        ) -> Result<bool, StoreError> {
+            let inserted = sqlx::query(
+                "INSERT INTO disputes (case_id, reason, details, opened_at) VALUES ($1, $2, $3, $4)                  ON CONFLICT (case_id) WHERE resolved_at IS NULL DO NOTHING",
+            )
+            .bind(case_id)
+            .bind(reason.as_str())
+            .bind(details)
+            .bind(now)
+            .execute(&mut *self.0)
+            .await?
+            .rows_affected();
+            Ok(inserted > 0)
+        }
+
+        async fn resolve_dispute(
+            &mut self,
+            case_id: i64,
+            resolution: DisputeResolution,
+            now: DateTime<Utc>,
+        ) -> Result<bool, StoreError> {
+            let resolved = sqlx::query(
+                "UPDATE disputes SET resolution = $1, resolved_at = $2 WHERE case_id = $3 AND resolved_at IS NULL",
+            )
+            .bind(resolution.as_str())
+            .bind(now)
+            .bind(case_id)
+            .execute(&mut *self.0)
+            .await?
+            .rows_affected();
+            Ok(resolved > 0)
+        }
+
+        async fn claim_resumable(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<LockedCase>, StoreError> {
+            let sql = format!(
+                "{LOCKED_CASE} WHERE c.state = 'paused' AND c.next_action_at <= $1 \
+                 ORDER BY c.next_action_at LIMIT $2{SKIP_LOCKED}"
+            );
+            let rows: Vec<LockedCaseRow> =
+                sqlx::query_as(&sql).bind(now).bind(i64::from(limit)).fetch_all(&mut *self.0).await?;
+            rows.into_iter().map(LockedCaseRow::into_locked).collect()
+        }
+
         async fn commit(self: Box<Self>) -> Result<(), StoreError> {
             self.0.commit().await?;
             Ok(())

@@ -43,7 +43,7 @@ macro_rules! impl_store {
 
         async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
             let cases: Option<DateTime<Utc>> = sqlx::query_scalar(
-                "SELECT next_action_at FROM cases WHERE state IN ('open', 'reminding') AND next_action_at IS NOT NULL \
+                "SELECT next_action_at FROM cases WHERE state IN ('open', 'reminding', 'paused') AND next_action_at IS NOT NULL \
                  ORDER BY next_action_at LIMIT 1",
             )
             .fetch_optional(&self.pool)
@@ -67,6 +67,15 @@ macro_rules! impl_store {
             .fetch_optional(&self.pool)
             .await?;
             row.map(CaseViewRow::into_view).transpose()
+        }
+
+        async fn pay_case(&self, tenant: &crate::domain::TenantId, reminder_id: i64) -> Result<Option<crate::store::PayCase>, StoreError> {
+            let row: Option<crate::store::pay_case::PayCaseRow> = sqlx::query_as(crate::store::pay_case::PAY_CASE_SQL)
+                .bind(reminder_id)
+                .bind(tenant.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(|row| row.into_pay_case()).transpose()
         }
 
         async fn reminders_of(&self, tenant: &str, invoice_number: &str) -> Result<Vec<ReminderView>, StoreError> {

@@ -5,7 +5,7 @@
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::{CaseState, ChannelKind, ConsentKind};
+    use crate::domain::{CaseState, ChannelKind, ConsentKind, PromiseState};
     use crate::store::{ReceiptStatus, ReminderStatus};
     use std::collections::BTreeSet;
 
@@ -13,6 +13,7 @@ mod tests {
     const SOURCES: &[(&str, &str)] = &[
         ("same_sql.rs", include_str!("same_sql.rs")),
         ("same_sql_store.rs", include_str!("same_sql_store.rs")),
+        ("pay_case.rs", include_str!("pay_case.rs")),
         ("reports.rs", include_str!("reports.rs")),
         ("rows.rs", include_str!("rows.rs")),
         ("postgres/tx.rs", include_str!("postgres/tx.rs")),
@@ -39,6 +40,7 @@ mod tests {
         words.extend([ConsentKind::OptIn, ConsentKind::OptOut].map(ConsentKind::as_str));
         words.extend(ReceiptStatus::ALL.map(ReceiptStatus::as_str));
         words.extend(ChannelKind::ALL.map(ChannelKind::as_str));
+        words.extend(PromiseState::ALL.map(PromiseState::as_str));
         words
     }
 

@@ -9,11 +9,12 @@
 
 use super::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
-    CaseState, ChannelKind, DebtorId, Invoice, InvoiceNumber, Money, PaymentSource, PlanName, TenantId,
+    CaseState, ChannelKind, DebtorId, DisputeReason, DisputeResolution, Invoice, InvoiceNumber, Money,
+    PaymentSource, PlanName, PromiseState, TenantId,
 };
 use crate::runtime::{DecisionLine, NewEvent, Subject};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 /// A case with its invoice, locked for the rest of the transaction.
@@ -278,6 +279,49 @@ pub trait StoreTx: Send {
         self.cancel_pending_reminders(case.case_id, at).await?;
         Ok(())
     }
+
+    /// Records a promise to pay by `promised_on` on the case, open until `resume_at`. The case
+    /// must have no open promise (end it first with [`StoreTx::end_promise`]).
+    async fn insert_promise(
+        &mut self,
+        case_id: i64,
+        promised_on: NaiveDate,
+        resume_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Ends the case's open promise as `state`; returns its date, `None` when none was open.
+    async fn end_promise(
+        &mut self,
+        case_id: i64,
+        state: PromiseState,
+        now: DateTime<Utc>,
+    ) -> Result<Option<NaiveDate>, StoreError>;
+
+    /// Opens a dispute on the case; `false` (and nothing written) when one is open already.
+    async fn insert_dispute(
+        &mut self,
+        case_id: i64,
+        reason: DisputeReason,
+        details: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Resolves the case's open dispute; `false` when none was open.
+    async fn resolve_dispute(
+        &mut self,
+        case_id: i64,
+        resolution: DisputeResolution,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Claims up to `limit` paused cases whose time to resume (a promise's end) has come at
+    /// `now`, oldest first; on PostgreSQL locked, skipping those another scheduler holds.
+    async fn claim_resumable(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<LockedCase>, StoreError>;
 
     /// Appends events to the log the relay publishes from.
     async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError>;

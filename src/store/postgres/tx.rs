@@ -1,7 +1,7 @@
 //! The store's narrow steps on PostgreSQL (see [`crate::store::tx`]): rows are locked with
 //! `FOR UPDATE` (in id order where a step takes several), and lists go in as arrays.
 
-use crate::domain::{ChannelKind, InvoiceNumber, TenantId};
+use crate::domain::{ChannelKind, DisputeReason, DisputeResolution, InvoiceNumber, PromiseState, TenantId};
 use crate::runtime::{DecisionLine, NewEvent, Subject};
 use crate::store::reports::address_expression;
 use crate::store::rows::DueCaseRow;
@@ -11,7 +11,7 @@ use crate::store::tx_rows::{
     claimed_reminders, finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
 };
 use crate::store::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Postgres, Transaction};
 

@@ -2,7 +2,7 @@
 //! (`BEGIN IMMEDIATE`) already holds the only writer's lock, so nothing is locked row by row;
 //! money is stored as text, and lists go in as JSON arrays (`json_each`).
 
-use crate::domain::{ChannelKind, InvoiceNumber, TenantId};
+use crate::domain::{ChannelKind, DisputeReason, DisputeResolution, InvoiceNumber, PromiseState, TenantId};
 use crate::runtime::{DecisionLine, NewEvent, Subject};
 use crate::store::reports::address_expression;
 use crate::store::rows::DueCaseRow;
@@ -12,7 +12,7 @@ use crate::store::tx_rows::{
     claimed_reminders, finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
 };
 use crate::store::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Sqlite, Transaction};
 

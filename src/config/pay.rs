@@ -1,0 +1,51 @@
+//! `[pay]`: what the pay-page lets a debtor do on their own (promise a date within the creditor's
+//! limit), and `[creditors.<tenant>]`'s white-label look lives in [`super::creditors`].
+
+use crate::domain::PromiseRules;
+use anyhow::bail;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PayConfig {
+    /// The latest date a debtor may promise on the pay-page, in days from today (1 to 365,
+    /// default 14).
+    pub promise_max_days: u32,
+    /// Days after a promised date before dunning resumes unpaid (0 to 60, default 3).
+    pub promise_grace_days: u32,
+    /// Requests per minute one client address may make to the pay-page (default 60).
+    pub requests_per_minute_per_ip: u32,
+    /// Requests per minute on one pay-link (default 30).
+    pub requests_per_minute_per_link: u32,
+}
+
+impl Default for PayConfig {
+    fn default() -> Self {
+        let rules = PromiseRules::default();
+        Self {
+            promise_max_days: rules.max_days,
+            promise_grace_days: rules.grace_days,
+            requests_per_minute_per_ip: 60,
+            requests_per_minute_per_link: 30,
+        }
+    }
+}
+
+impl PayConfig {
+    pub fn promise_rules(&self) -> PromiseRules {
+        PromiseRules { max_days: self.promise_max_days, grace_days: self.promise_grace_days }
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if !(1..=365).contains(&self.promise_max_days) {
+            bail!("pay.promise_max_days must be between 1 and 365, got {}", self.promise_max_days);
+        }
+        if self.promise_grace_days > 60 {
+            bail!("pay.promise_grace_days must be at most 60, got {}", self.promise_grace_days);
+        }
+        if self.requests_per_minute_per_ip == 0 || self.requests_per_minute_per_link == 0 {
+            bail!("pay.requests_per_minute_per_ip and pay.requests_per_minute_per_link must be at least 1");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+-- The debtor's side of a case (the pay-page): promises to pay and disputes.
+--
+-- A promise pauses dunning until `resume_at` (the promised date plus the creditor's grace); it
+-- ends kept (the case was paid), broken (the date passed unpaid: dunning resumes) or replaced.
+-- At most one promise per case is open.
+CREATE TABLE promises (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id     INTEGER NOT NULL REFERENCES cases (id),
+    promised_on TEXT NOT NULL,
+    resume_at   TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    ended_at    TEXT
+);
+CREATE UNIQUE INDEX promises_open ON promises (case_id) WHERE state = 'open';
+
+-- A dispute holds the case until the creditor resolves it. At most one per case is open.
+CREATE TABLE disputes (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id     INTEGER NOT NULL REFERENCES cases (id),
+    reason      TEXT NOT NULL,
+    details     TEXT NOT NULL,
+    opened_at   TEXT NOT NULL,
+    resolution  TEXT,
+    resolved_at TEXT
+);
+CREATE UNIQUE INDEX disputes_open ON disputes (case_id) WHERE resolved_at IS NULL;
+
+-- Paused cases with a time to resume (a promise's end) are found by that time.
+CREATE INDEX cases_resume ON cases (next_action_at) WHERE state = 'paused';
