@@ -1,12 +1,14 @@
 //! Wiring: from a [`Config`] to a running set of roles (intake, scheduler, one delivery worker
 //! per channel, learner, API) sharing one store and one queue.
 
+use crate::api::pay::PayRoutes;
 use crate::api::{ApiState, BoundApi, HttpConfig, MetaConfig};
 use crate::config::{Config, LearnConfig, PolicyKind};
 use crate::deliver::{ChannelWorker, Creditors, Links, RetryPolicy, Templates, Transports};
 use crate::domain::PlanBook;
 use crate::intake::Intake;
 use crate::learn::{AdaptivePolicy, Learner};
+use crate::pay::page::{PayPages, PayTemplates};
 use crate::queue::{AmqpQueue, MemoryQueue, Queue, Topology};
 use crate::runtime::Clock;
 use crate::schedule::{FixedPolicy, Planner, Policy, Scheduler};
@@ -46,6 +48,8 @@ pub struct Service {
     pub links: Arc<Links>,
     /// The shipped templates with the tenants' own over them, checked when loaded.
     pub templates: Arc<Templates>,
+    /// The pay-page (templates checked when loaded, rules, rate limits).
+    pub pay: Arc<PayRoutes>,
     pub clock: Arc<dyn Clock>,
     pub idle_poll: Duration,
     pub retry: RetryPolicy,
@@ -160,6 +164,10 @@ impl Service {
         for (kind, limit) in &config.rate_limits {
             transports = transports.limit(*kind, *limit)?;
         }
+        let creditors =
+            Creditors { by_tenant: config.creditors.clone(), default_email: config.default_sender.clone() };
+        let pay_templates = PayTemplates::load(config.templates_dir.as_deref())?;
+        let pages = PayPages::new(pay_templates, creditors.clone(), config.pay.promise_rules(), false)?;
         Ok(Self {
             store,
             topology: Topology::new(config.namespace.clone()),
@@ -167,10 +175,8 @@ impl Service {
             planner: Arc::new(Planner::new(plans.clone(), policy)),
             plans: Arc::new(plans),
             transports,
-            creditors: Arc::new(Creditors {
-                by_tenant: config.creditors.clone(),
-                default_email: config.default_sender.clone(),
-            }),
+            creditors: Arc::new(creditors),
+            pay: Arc::new(PayRoutes::new(pages, &config.pay, &[])),
             links: Arc::new(Links::new(&config.links)),
             templates: Arc::new(Templates::from_config(config)?),
             clock,
@@ -195,6 +201,7 @@ impl Service {
             pingen_webhook_secret: self.pingen_webhook_secret.clone(),
             public_url: self.http.public_url.clone(),
             links: Arc::clone(&self.links),
+            pay: Arc::clone(&self.pay),
         }
     }
 

@@ -14,6 +14,8 @@
 //!   WhatsApp Cloud API and Messenger notifications.
 //! - `pingen`: `POST /webhooks/pingen`, Pingen's letter events (sent, delivered, undeliverable,
 //!   issues).
+//! - `pay`: the pay-page, `GET /pay/{token}` and the forms it posts (promise, dispute, contact).
+//! - `rate_limit`: requests per minute per client address and per link.
 //! - `unsubscribe`: `GET`/`POST /unsubscribe/{token}`, the signed unsubscribe link of every email
 //!   (RFC 8058 one-click) into the consent ledger.
 //! - `error`: how a refused call is answered.
@@ -23,7 +25,9 @@
 mod error;
 mod meta;
 mod meta_events;
+pub mod pay;
 mod pingen;
+mod rate_limit;
 pub mod twilio;
 mod unsubscribe;
 
@@ -52,8 +56,10 @@ pub struct ApiState {
     pub pingen_webhook_secret: Option<SecretString>,
     /// The base URL providers call us by (see [`HttpConfig::public_url`]).
     pub public_url: Option<String>,
-    /// Verifies the signed links debtors follow (unsubscribe).
+    /// Verifies the signed links debtors follow (pay-page, unsubscribe).
     pub links: Arc<crate::deliver::Links>,
+    /// The pay-page: its templates, rules and rate limits.
+    pub pay: pay::SharedPayRoutes,
 }
 
 /// Every route of the API.
@@ -65,6 +71,11 @@ pub fn router(state: ApiState) -> Router {
         .route("/webhooks/meta", get(meta::verify).post(meta::notify))
         .route("/webhooks/pingen", post(pingen::notify))
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::confirm))
+        .route("/pay/{token}", get(pay::page))
+        .route("/pay/{token}/thanks", get(pay::thanks))
+        .route("/pay/{token}/promise", post(pay::promise))
+        .route("/pay/{token}/dispute", post(pay::dispute))
+        .route("/pay/{token}/contact", post(pay::contact))
         .with_state(state)
 }
 
@@ -90,7 +101,8 @@ impl BoundApi {
     /// Serves until shutdown, then finishes the requests in flight.
     pub async fn run(self, mut shutdown: Shutdown) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "api listening");
-        axum::serve(self.listener, self.router)
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(async move { shutdown.wait().await })
             .await
             .context("serving the API")

@@ -60,7 +60,9 @@ pub fn document(
     }
 }
 
-fn transfer(invoice_number: &str, amount: rust_decimal::Decimal) -> Transfer {
+/// The transfer that settles `amount` on `invoice_number`: remittance by its RF creditor
+/// reference when the number makes one, else the number as text. The pay-page shows the same.
+pub fn transfer(invoice_number: &str, amount: rust_decimal::Decimal) -> Transfer {
     let letters_and_digits: String = invoice_number.chars().filter(char::is_ascii_alphanumeric).collect();
     match RfReference::from_reference(&letters_and_digits) {
         Ok(reference) => Transfer { amount, reference: Some(reference), text: None },

@@ -127,6 +127,31 @@ impl Links {
         Ok(claims)
     }
 
+    /// The tenant of `token` when its signature holds, expired or not: a refused pay-page can
+    /// still name the creditor to contact.
+    pub fn signed_tenant(&self, token: &str) -> Option<TenantId> {
+        let far_past = DateTime::<Utc>::MIN_UTC;
+        match self.verify(token, far_past) {
+            Ok(claims) => Some(claims.tenant),
+            Err(_) => None,
+        }
+    }
+
+    /// The token a pay-page's forms carry to prove they came from the page of `token` (CSRF):
+    /// a MAC of the link's token under a separate label.
+    pub fn form_token(&self, token: &str) -> String {
+        let mut mac = self.mac(b"form:");
+        mac.update(token.as_bytes());
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..18])
+    }
+
+    /// Whether `form_token` is the one of `token` (compared in constant time).
+    pub fn form_token_matches(&self, token: &str, form_token: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let expected = self.form_token(token);
+        expected.as_bytes().ct_eq(form_token.as_bytes()).into()
+    }
+
     fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.key.expose_secret().as_bytes())
             .expect("HMAC takes keys of any length");
@@ -239,6 +264,21 @@ mod tests {
         let url = links("a secret of sixteen+").pay_url(&tenant, 123_456_789, at(SENT));
         let token = token_of(&url);
         assert!(token.len() <= 104, "{} characters: {token}", token.len());
+    }
+
+    #[test]
+    fn form_tokens_belong_to_their_link() {
+        let ours = links("a secret of sixteen+");
+        let tenant = TenantId::parse("acme").unwrap();
+        let (one, two) = (ours.pay_url(&tenant, 1, at(SENT)), ours.pay_url(&tenant, 2, at(SENT)));
+        let form = ours.form_token(token_of(&one));
+        assert!(ours.form_token_matches(token_of(&one), &form));
+        assert!(!ours.form_token_matches(token_of(&two), &form));
+        assert!(!ours.form_token_matches(token_of(&one), ""));
+        assert!(!links("another secret, 16+").form_token_matches(token_of(&one), &form));
+        // Expired links still name their tenant; forged ones do not.
+        assert_eq!(ours.signed_tenant(token_of(&one)), Some(tenant));
+        assert_eq!(links("another secret, 16+").signed_tenant(token_of(&one)), None);
     }
 
     #[test]

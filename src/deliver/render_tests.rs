@@ -27,6 +27,9 @@ fn creditor() -> Creditor {
         phone: Some("+49 30 1234567".into()),
         address_lines: vec!["Am Markt 1".into(), "10115 Berlin".into()],
         bank: None,
+        logo_url: None,
+        accent_colour: None,
+        legal_footer: None,
     }
 }
 

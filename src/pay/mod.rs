@@ -9,6 +9,7 @@
 
 pub mod contact;
 pub mod dispute;
+pub mod page;
 pub mod promise;
 mod record;
 

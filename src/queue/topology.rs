@@ -192,7 +192,7 @@ mod tests {
         assert_eq!(t.max_length("ns.events.log"), Some(EVENTS_LOG_MAX_LENGTH));
         assert_eq!(t.max_length("ns.learn.outcomes"), None);
         assert_eq!(t.queues().len(), 9);
-        assert_eq!(t.bindings().len(), 9);
+        assert_eq!(t.bindings().len(), 10);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What the pay-page shows for one signed link: the case of the link's reminder, with what is
 //! owed, the debtor as addressed, and whether a promise or a dispute is open.
 
-use super::rows::{case_state, decimal, money};
+use super::rows::{case_state, corrupt, decimal, money};
 use super::StoreError;
 use crate::domain::{CaseState, DebtorKind, InvoiceNumber, Money, TenantId};
 use chrono::NaiveDate;
@@ -23,6 +23,8 @@ pub struct PayCase {
     pub debtor_kind: DebtorKind,
     /// The debtor's language tag as stored (`de`, `de-AT`, …).
     pub language: String,
+    /// The debtor's time zone: their "today" bounds a promised date.
+    pub timezone: chrono_tz::Tz,
     pub debtor_email: Option<String>,
     /// The date of the open promise to pay, if any.
     pub promised_on: Option<NaiveDate>,
@@ -31,6 +33,29 @@ pub struct PayCase {
 }
 
 impl PayCase {
+    /// A made-up case, for checking templates when they are loaded.
+    pub fn sample() -> Self {
+        use crate::domain::Currency;
+        let eur = Currency::parse("EUR").expect("EUR is a currency");
+        PayCase {
+            case_id: 0,
+            state: CaseState::Reminding,
+            tenant: TenantId::parse("sample").expect("a valid tenant id"),
+            invoice_number: InvoiceNumber::parse("RE-2026-0001").expect("a valid invoice number"),
+            due_on: NaiveDate::from_ymd_opt(2026, 11, 1).expect("a valid date"),
+            amount_due: Money::new(Decimal::new(12_990, 2), eur),
+            amount_paid: Decimal::new(2_000, 2),
+            fee: Decimal::new(500, 2),
+            debtor_name: "Erika Mustermann".into(),
+            debtor_kind: DebtorKind::Consumer,
+            language: "de".into(),
+            timezone: chrono_tz::Europe::Berlin,
+            debtor_email: Some("erika@example.org".into()),
+            promised_on: Some(NaiveDate::from_ymd_opt(2026, 11, 20).expect("a valid date")),
+            disputed: false,
+        }
+    }
+
     /// What is left of the invoice's principal (never negative).
     pub fn open_principal(&self) -> Decimal {
         (self.amount_due.amount() - self.amount_paid).max(Decimal::ZERO)
@@ -51,7 +76,7 @@ impl PayCase {
 pub(super) const PAY_CASE_SQL: &str =
     "SELECT c.id AS case_id, c.state, i.tenant, i.number, i.due_on, i.currency, \
      CAST(i.amount_due AS TEXT) AS amount_due, CAST(i.amount_paid AS TEXT) AS amount_paid, \
-     d.name AS debtor_name, d.kind AS debtor_kind, d.language, d.email AS debtor_email, \
+     d.name AS debtor_name, d.kind AS debtor_kind, d.language, d.timezone, d.email AS debtor_email, \
      (SELECT CAST(x.fee AS TEXT) FROM reminders x WHERE x.case_id = c.id AND x.status = 'sent' \
       ORDER BY x.stage DESC LIMIT 1) AS fee, \
      (SELECT p.promised_on FROM promises p WHERE p.case_id = c.id AND p.state = 'open') AS promised_on, \
@@ -73,6 +98,7 @@ pub(super) struct PayCaseRow {
     debtor_name: String,
     debtor_kind: String,
     language: String,
+    timezone: String,
     debtor_email: Option<String>,
     fee: Option<String>,
     promised_on: Option<NaiveDate>,
@@ -81,7 +107,6 @@ pub(super) struct PayCaseRow {
 
 impl PayCaseRow {
     pub(super) fn into_pay_case(self) -> Result<PayCase, StoreError> {
-        let corrupt = super::rows::corrupt;
         Ok(PayCase {
             case_id: self.case_id,
             state: case_state(&self.state)?,
@@ -94,6 +119,7 @@ impl PayCaseRow {
             debtor_name: self.debtor_name,
             debtor_kind: DebtorKind::parse(&self.debtor_kind).map_err(|e| corrupt("debtor kind", e))?,
             language: self.language,
+            timezone: self.timezone.parse::<chrono_tz::Tz>().map_err(|e| corrupt("debtor timezone", e))?,
             debtor_email: self.debtor_email,
             promised_on: self.promised_on,
             disputed: self.open_disputes > 0,

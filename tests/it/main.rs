@@ -23,6 +23,7 @@ mod intake_rejections;
 mod learning_loop;
 mod letter_pingen;
 mod messenger_service;
+mod pay_page;
 mod preview_cli;
 mod queue_amqp;
 mod queue_amqp_reconnect;

@@ -1,0 +1,360 @@
+//! The pay-page routes: `GET /pay/{token}` shows what is owed and the ways to settle it;
+//! `POST /pay/{token}/promise`, `/dispute` and `/contact` take the debtor's answers and redirect
+//! back to the page (post/redirect/get) with a confirmation; `GET /pay/{token}/thanks` is where
+//! the PSP sends the debtor after paying.
+//!
+//! A tampered, expired or unknown link gets one and the same page and status (404), in the
+//! browser's language, naming the creditor when the signature holds, and changes nothing. Every
+//! form carries a token bound to the link (CSRF). Every answer has a strict Content-Security-Policy
+//! (no scripts at all; the one inline style allowed by its hash), `Referrer-Policy: no-referrer`
+//! (the link's token is in the URL), no framing and no caching. Requests are limited per client
+//! address and per link.
+
+use super::rate_limit::RateLimiter;
+use super::ApiState;
+use crate::deliver::LinkPurpose;
+use crate::pay::contact::request_contact;
+use crate::pay::dispute::{open_dispute, DisputeOutcome};
+use crate::pay::page::forms::{ContactForm, DisputeForm, FieldErrors, PromiseForm};
+use crate::pay::page::{words, FormState, Notice, PageLinks, PayPages, Refusal, Rendered};
+use crate::pay::promise::{promise_to_pay, PromiseOutcome};
+use crate::store::PayCase;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+/// The pay-page's share of the API state.
+pub struct PayRoutes {
+    pub pages: PayPages,
+    per_ip: RateLimiter,
+    per_link: RateLimiter,
+    /// Extra `form-action` sources: where the card form redirects to (the PSP's checkout).
+    form_targets: String,
+}
+
+impl PayRoutes {
+    pub fn new(pages: PayPages, config: &crate::config::pay::PayConfig, form_targets: &[&str]) -> Self {
+        Self {
+            pages,
+            per_ip: RateLimiter::new(config.requests_per_minute_per_ip),
+            per_link: RateLimiter::new(config.requests_per_minute_per_link),
+            form_targets: form_targets.join(" "),
+        }
+    }
+}
+
+/// The client's address, where the server knows it (`into_make_service_with_connect_info`).
+pub(super) struct ClientAddr(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct PageQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// `GET /pay/{token}`.
+pub(super) async fn page(
+    State(state): State<ApiState>,
+    Path(token): Path<String>,
+    Query(query): Query<PageQuery>,
+    client: ClientAddr,
+    headers: HeaderMap,
+) -> Response {
+    let case = match open(&state, &token, &client, &headers).await {
+        Ok(case) => case,
+        Err(refused) => return refused,
+    };
+    let language = language(&case, &headers);
+    if !PayPages::asks_for_money(&case) {
+        return answer(&state, StatusCode::OK, state.pay.pages.done_page(&case, language, false));
+    }
+    let notice = match query.done.as_deref() {
+        Some("promise") => case.promised_on.map(Notice::Promised),
+        Some("dispute") => Some(Notice::Disputed),
+        Some("contact") => Some(Notice::ContactRequested),
+        _ => None,
+    };
+    case_page(&state, &case, &token, language, StatusCode::OK, notice, None)
+}
+
+/// `GET /pay/{token}/thanks`: back from the PSP. The webhook may not have arrived yet: the page
+/// says the payment is being processed until it has.
+pub(super) async fn thanks(
+    State(state): State<ApiState>,
+    Path(token): Path<String>,
+    client: ClientAddr,
+    headers: HeaderMap,
+) -> Response {
+    match open(&state, &token, &client, &headers).await {
+        Ok(case) => {
+            let language = language(&case, &headers);
+            answer(&state, StatusCode::OK, state.pay.pages.done_page(&case, language, true))
+        }
+        Err(refused) => refused,
+    }
+}
+
+/// `POST /pay/{token}/promise`.
+pub(super) async fn promise(
+    State(state): State<ApiState>,
+    Path(token): Path<String>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<PromiseForm>,
+) -> Response {
+    let case = match open(&state, &token, &client, &headers).await {
+        Ok(case) => case,
+        Err(refused) => return refused,
+    };
+    let language = language(&case, &headers);
+    let now = state.clock.now();
+    let today = now.with_timezone(&case.timezone).date_naive();
+    let rules = state.pay.pages.promise_rules();
+    let checked = if state.links.form_token_matches(&token, &form.form_token) {
+        form.check(today, rules)
+    } else {
+        Err(form_expired("promised_on"))
+    };
+    let date = match checked {
+        Ok(date) => date,
+        Err(errors) => return form_errors(&state, &case, &token, language, today, errors, form.values()),
+    };
+    match promise_to_pay(state.store.as_ref(), case.case_id, date, today, rules, now).await {
+        Ok(PromiseOutcome::Made { .. }) => {
+            tracing::info!(case_id = case.case_id, %date, "promise to pay");
+            see_page(&token, "promise")
+        }
+        Ok(PromiseOutcome::Refused(_)) => {
+            // The day turned between the check and the rule: check again, with today's words.
+            let errors = form.check(today, rules).err().unwrap_or_default();
+            form_errors(&state, &case, &token, language, today, errors, form.values())
+        }
+        Ok(PromiseOutcome::NotOpen(_) | PromiseOutcome::UnknownCase) => see_page(&token, ""),
+        Err(error) => unavailable(&state, &case, language, &error),
+    }
+}
+
+/// `POST /pay/{token}/dispute`.
+pub(super) async fn dispute(
+    State(state): State<ApiState>,
+    Path(token): Path<String>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<DisputeForm>,
+) -> Response {
+    let case = match open(&state, &token, &client, &headers).await {
+        Ok(case) => case,
+        Err(refused) => return refused,
+    };
+    let language = language(&case, &headers);
+    let now = state.clock.now();
+    let today = now.with_timezone(&case.timezone).date_naive();
+    let checked = if state.links.form_token_matches(&token, &form.form_token) {
+        form.check()
+    } else {
+        Err(form_expired("reason"))
+    };
+    let (reason, details) = match checked {
+        Ok(answer) => answer,
+        Err(errors) => return form_errors(&state, &case, &token, language, today, errors, form.values()),
+    };
+    match open_dispute(state.store.as_ref(), case.case_id, reason, &details, now).await {
+        Ok(DisputeOutcome::Done | DisputeOutcome::Unchanged) => {
+            tracing::info!(case_id = case.case_id, reason = reason.as_str(), "case disputed");
+            see_page(&token, "dispute")
+        }
+        Ok(DisputeOutcome::Closed(_) | DisputeOutcome::Unknown) => see_page(&token, ""),
+        Err(error) => unavailable(&state, &case, language, &error),
+    }
+}
+
+/// `POST /pay/{token}/contact`.
+pub(super) async fn contact(
+    State(state): State<ApiState>,
+    Path(token): Path<String>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    let case = match open(&state, &token, &client, &headers).await {
+        Ok(case) => case,
+        Err(refused) => return refused,
+    };
+    let language = language(&case, &headers);
+    let now = state.clock.now();
+    let today = now.with_timezone(&case.timezone).date_naive();
+    let checked = if state.links.form_token_matches(&token, &form.form_token) {
+        form.check()
+    } else {
+        Err(form_expired("phone"))
+    };
+    let request = match checked {
+        Ok(request) => request,
+        Err(errors) => return form_errors(&state, &case, &token, language, today, errors, form.values()),
+    };
+    match request_contact(state.store.as_ref(), case.case_id, request, now).await {
+        Ok(_) => see_page(&token, "contact"),
+        Err(error) => unavailable(&state, &case, language, &error),
+    }
+}
+
+/// The case behind a pay-link, or the answer that refuses it: over a rate limit, a link that
+/// does not verify or names no reminder of its tenant, or a store that is away.
+async fn open(
+    state: &ApiState,
+    token: &str,
+    client: &ClientAddr,
+    headers: &HeaderMap,
+) -> Result<PayCase, Response> {
+    let browser_language = words::choose(None, accept_language(headers));
+    let routes = &state.pay;
+    let over_limit =
+        client.0.is_some_and(|ip| !routes.per_ip.allow(&ip.to_string())) || !routes.per_link.allow(token);
+    if over_limit {
+        let page = routes.pages.refused_page(None, browser_language, Refusal::Busy);
+        let mut response = answer(state, StatusCode::TOO_MANY_REQUESTS, page);
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        return Err(response);
+    }
+    let refused = || {
+        let tenant = state.links.signed_tenant(token);
+        answer(
+            state,
+            StatusCode::NOT_FOUND,
+            routes.pages.refused_page(tenant.as_ref(), browser_language, Refusal::Link),
+        )
+    };
+    let claims = match state.links.verify(token, state.clock.now()) {
+        Ok(claims) if claims.purpose == LinkPurpose::Pay => claims,
+        _ => return Err(refused()),
+    };
+    match state.store.pay_case(&claims.tenant, claims.reminder_id).await {
+        Ok(Some(case)) => Ok(case),
+        Ok(None) => Err(refused()),
+        Err(error) => {
+            tracing::warn!(%error, "pay-page: the store did not answer");
+            let page =
+                routes.pages.refused_page(Some(&claims.tenant), browser_language, Refusal::Unavailable);
+            Err(answer(state, StatusCode::SERVICE_UNAVAILABLE, page))
+        }
+    }
+}
+
+fn language(case: &PayCase, headers: &HeaderMap) -> &'static str {
+    words::choose(Some(&case.language), accept_language(headers))
+}
+
+fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
+}
+
+fn form_expired(field: &'static str) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    errors.0.insert(field, ("error_form", None));
+    errors
+}
+
+fn case_page(
+    state: &ApiState,
+    case: &PayCase,
+    token: &str,
+    language: &'static str,
+    status: StatusCode,
+    notice: Option<Notice>,
+    form: Option<&FormState<'_>>,
+) -> Response {
+    let action = format!("/pay/{token}");
+    let form_token = state.links.form_token(token);
+    let links = PageLinks { action: &action, form_token: &form_token };
+    let today = state.clock.now().with_timezone(&case.timezone).date_naive();
+    answer(state, status, state.pay.pages.case_page(case, language, links, today, notice, form))
+}
+
+fn form_errors(
+    state: &ApiState,
+    case: &PayCase,
+    token: &str,
+    language: &'static str,
+    _today: NaiveDate,
+    errors: FieldErrors,
+    values: Vec<(&'static str, &str)>,
+) -> Response {
+    let form = FormState { errors, values };
+    case_page(state, case, token, language, StatusCode::UNPROCESSABLE_ENTITY, None, Some(&form))
+}
+
+fn unavailable(
+    state: &ApiState,
+    case: &PayCase,
+    language: &'static str,
+    error: &crate::store::StoreError,
+) -> Response {
+    tracing::warn!(%error, case_id = case.case_id, "pay-page: the answer was not recorded");
+    let page = state.pay.pages.refused_page(Some(&case.tenant), language, Refusal::Unavailable);
+    answer(state, StatusCode::SERVICE_UNAVAILABLE, page)
+}
+
+/// 303 back to the page, with what was done for its confirmation.
+fn see_page(token: &str, done: &str) -> Response {
+    let location =
+        if done.is_empty() { format!("/pay/{token}") } else { format!("/pay/{token}?done={done}") };
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    secure(&mut response, "'none'", "");
+    response
+}
+
+/// The rendered page with its status and the security headers; a template that fails to render
+/// (it was checked at start, so only for data nobody foresaw) is logged and answered 500.
+fn answer(state: &ApiState, status: StatusCode, rendered: Result<Rendered, minijinja::Error>) -> Response {
+    match rendered {
+        Ok(page) => {
+            let mut response = (status, page.html).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            secure(&mut response, &page.style_source, &state.pay.form_targets);
+            response
+        }
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "pay-page: a template failed to render");
+            let mut response = (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response();
+            secure(&mut response, "'none'", "");
+            response
+        }
+    }
+}
+
+fn secure(response: &mut Response, style_source: &str, form_targets: &str) {
+    let csp = format!(
+        "default-src 'none'; style-src {style_source}; img-src 'self' data: https:; \
+         form-action 'self' {form_targets}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(csp.trim_end()) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// The routes' state as shared by the API.
+pub type SharedPayRoutes = Arc<PayRoutes>;
