@@ -49,6 +49,10 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// After the report, keep the pay-page running on the demo's database (`[http] listen`,
+        /// default http://127.0.0.1:8080) and print pay-links from its outbox to open.
+        #[arg(long)]
+        serve: bool,
     },
     /// Publish invoice messages, one JSON object per line, to the intake.
     Enqueue {
@@ -211,7 +215,7 @@ async fn main() -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Run { role } => run(&config, role).await,
-        Command::Demo { debtors, days, seed, out, policy, json } => {
+        Command::Demo { debtors, days, seed, out, policy, json, serve } => {
             let options = mahnwerk::demo::DemoOptions {
                 debtors,
                 days,
@@ -225,11 +229,18 @@ async fn main() -> anyhow::Result<()> {
                     .map_or_else(|| "built-in defaults".to_owned(), |file| file.display().to_string()),
                 base: config.clone(),
             };
-            let report = mahnwerk::demo::run(options).await?;
+            let report = mahnwerk::demo::run(options.clone()).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 println!("{report}");
+            }
+            if serve {
+                let policy = *options.policies.last().expect("at least one policy ran");
+                let stop = async {
+                    termination().await;
+                };
+                mahnwerk::demo::serve(&options, policy, 5, stop).await?;
             }
             Ok(())
         }

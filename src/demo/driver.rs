@@ -5,7 +5,7 @@ use super::recording::{parse_key, Recording, SendLog};
 use super::report::{Report, Tally};
 use super::{world, DemoOptions};
 use crate::app::Service;
-use crate::config::PolicyKind;
+use crate::config::{Config, PolicyKind};
 use crate::deliver::Creditor;
 use crate::learn::{Learner, LearnerState};
 use crate::queue::{Consumer, MemoryQueue, Message, Queue, Topology};
@@ -34,35 +34,7 @@ const SNAPSHOT_EVERY: u64 = 100;
 pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyhow::Result<Report> {
     let started = std::time::Instant::now();
     prepare_out_dir(out)?;
-    let creditor = Creditor {
-        name: "Stadtwerke Musterstadt GmbH".into(),
-        email: "forderungen@stadtwerke-musterstadt.example".into(),
-        phone: Some("+49 30 1234567".into()),
-        address_lines: vec!["Am Markt 1".into(), "10115 Berlin".into()],
-        bank: Some(crate::deliver::CreditorBank {
-            // The IBAN of the German banks' own examples: valid, and nobody's account.
-            iban: "DE89370400440532013000".parse().context("the demo IBAN")?,
-            bic: Some("COBADEFFXXX".parse().context("the demo BIC")?),
-            account_holder: None,
-        }),
-        accent_colour: Some("#0b5c8a".into()),
-        legal_footer: Some(
-            "Stadtwerke Musterstadt GmbH · Amtsgericht Berlin HRB 12345 · USt-IdNr. DE123456789".into(),
-        ),
-        logo_url: None,
-    };
-    let mut config = options.base.clone();
-    // The demo's own world: its database and outbox, the in-process queue, and sandbox transports
-    // only, whatever the configuration names, so that nothing real is ever contacted.
-    config.database_url = format!("sqlite://{}", out.join("demo.sqlite").display());
-    config.outbox_dir = out.to_owned();
-    config.amqp_url = None;
-    config.email_transport = crate::config::EmailTransport::Sandbox;
-    (config.smtp, config.twilio, config.whatsapp, config.messenger, config.pingen) =
-        (None, None, None, None, None);
-    config.creditors.entry(TENANT.to_owned()).or_insert(creditor);
-    config.policy = policy;
-    config.learn.seed = config.learn.seed.or(Some(options.seed));
+    let config = demo_config(options, policy, out)?;
     let store = crate::store::open(&config.database_url).await?;
     let topology = Topology::new(config.namespace.clone());
     let memory = Arc::new(MemoryQueue::new(topology.clone()));
@@ -356,4 +328,38 @@ impl Consumers {
         }
         Ok(())
     }
+}
+
+/// The configuration a demo run of `policy` uses, writing into `out`: the user's, with the demo's
+/// own database and outbox, the in-process queue, and sandbox transports only, whatever the
+/// configuration names, so that nothing real is ever contacted.
+pub(crate) fn demo_config(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyhow::Result<Config> {
+    let creditor = Creditor {
+        name: "Stadtwerke Musterstadt GmbH".into(),
+        email: "forderungen@stadtwerke-musterstadt.example".into(),
+        phone: Some("+49 30 1234567".into()),
+        address_lines: vec!["Am Markt 1".into(), "10115 Berlin".into()],
+        bank: Some(crate::deliver::CreditorBank {
+            // The IBAN of the German banks' own examples: valid, and nobody's account.
+            iban: "DE89370400440532013000".parse().context("the demo IBAN")?,
+            bic: Some("COBADEFFXXX".parse().context("the demo BIC")?),
+            account_holder: None,
+        }),
+        accent_colour: Some("#0b5c8a".into()),
+        legal_footer: Some(
+            "Stadtwerke Musterstadt GmbH · Amtsgericht Berlin HRB 12345 · USt-IdNr. DE123456789".into(),
+        ),
+        logo_url: None,
+    };
+    let mut config = options.base.clone();
+    config.database_url = format!("sqlite://{}", out.join("demo.sqlite").display());
+    config.outbox_dir = out.to_owned();
+    config.amqp_url = None;
+    config.email_transport = crate::config::EmailTransport::Sandbox;
+    (config.smtp, config.twilio, config.whatsapp, config.messenger, config.pingen) =
+        (None, None, None, None, None);
+    config.creditors.entry(TENANT.to_owned()).or_insert(creditor);
+    config.policy = policy;
+    config.learn.seed = config.learn.seed.or(Some(options.seed));
+    Ok(config)
 }

@@ -13,7 +13,10 @@
 mod driver;
 mod recording;
 mod report;
+mod serve;
 pub mod world;
+
+pub use serve::{pay_links, serve, PayLinkSample};
 
 pub use report::{Comparison, Report};
 

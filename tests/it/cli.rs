@@ -343,3 +343,49 @@ fn the_api_role_serves_without_rabbitmq() {
     assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(status.success(), "{status:?}: {log}");
 }
+
+/// `demo --serve`: after the report the pay-page keeps running on the demo's database and the
+/// report prints pay-links from the outbox, which open in a browser (here: plain HTTP) as the
+/// case's page; SIGTERM stops it cleanly.
+#[test]
+fn the_demo_serves_the_pay_links_it_prints() {
+    use std::io::{BufRead, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = mahnwerk(dir.path())
+        .env("MAHNWERK_HTTP_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MAHNWERK_LINKS_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .args(["demo", "--debtors", "80", "--days", "60", "--policy", "fixed", "--serve", "--out"])
+        .arg(dir.path().join("outbox"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut printed = Vec::new();
+    let mut links = Vec::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if let Some(url) = line.trim().strip_prefix(&format!("http://127.0.0.1:{port}")) {
+            links.push(url.split_whitespace().next().unwrap().to_owned());
+        }
+        let done = line.contains("none found") || (!links.is_empty() && line.trim().is_empty());
+        printed.push(line);
+        if done || links.len() == 5 {
+            break;
+        }
+    }
+    assert!(!links.is_empty(), "pay-links printed: {}", printed.join("\n"));
+    let mut owing = 0;
+    for path in &links {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{path}: {response}");
+        owing += usize::from(response.contains("name=\"promised_on\""));
+    }
+    assert!(owing > 0, "at least one printed link asks for money: {}", printed.join("\n"));
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(child.wait().unwrap().success(), "SIGTERM stops the demo's server cleanly");
+}
