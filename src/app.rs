@@ -56,6 +56,8 @@ pub struct Service {
     /// The adaptive policy the planner uses, to be kept up to date; `None` with the fixed policy.
     pub adaptive: Option<Arc<AdaptivePolicy>>,
     pub learn: LearnConfig,
+    /// `[pay]`: promise and instalment rules.
+    pub pay_config: crate::config::pay::PayConfig,
     pub http: HttpConfig,
     /// Secrets the API checks webhooks with.
     pub twilio_auth_token: Option<SecretString>,
@@ -167,7 +169,7 @@ impl Service {
         let creditors =
             Creditors { by_tenant: config.creditors.clone(), default_email: config.default_sender.clone() };
         let pay_templates = PayTemplates::load(config.templates_dir.as_deref())?;
-        let pages = PayPages::new(pay_templates, creditors.clone(), config.pay.promise_rules(), false)?;
+        let pages = PayPages::new(pay_templates, creditors.clone(), &config.pay, false)?;
         Ok(Self {
             store,
             topology: Topology::new(config.namespace.clone()),
@@ -184,6 +186,7 @@ impl Service {
             retry: RetryPolicy::default(),
             adaptive: None,
             learn: config.learn.clone(),
+            pay_config: config.pay.clone(),
             http: config.http.clone(),
             twilio_auth_token: config.twilio.as_ref().map(|t| t.auth_token.clone()),
             meta: config.meta.clone(),
@@ -234,6 +237,7 @@ impl Service {
             clock: Arc::clone(&self.clock),
             attribution: self.learn.attribution(),
             idle_poll: self.idle_poll,
+            grace: self.pay_config.promise_rules(),
         }
     }
 

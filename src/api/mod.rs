@@ -74,6 +74,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/pay/{token}", get(pay::page))
         .route("/pay/{token}/thanks", get(pay::thanks))
         .route("/pay/{token}/promise", post(pay::promise))
+        .route("/pay/{token}/instalments", post(pay::instalments))
         .route("/pay/{token}/dispute", post(pay::dispute))
         .route("/pay/{token}/contact", post(pay::contact))
         .with_state(state)

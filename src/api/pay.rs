@@ -1,5 +1,5 @@
 //! The pay-page routes: `GET /pay/{token}` shows what is owed and the ways to settle it;
-//! `POST /pay/{token}/promise`, `/dispute` and `/contact` take the debtor's answers and redirect
+//! `POST /pay/{token}/promise`, `/instalments`, `/dispute` and `/contact` take the debtor's answers and redirect
 //! back to the page (post/redirect/get) with a confirmation; `GET /pay/{token}/thanks` is where
 //! the PSP sends the debtor after paying.
 //!
@@ -15,7 +15,8 @@ use super::ApiState;
 use crate::deliver::LinkPurpose;
 use crate::pay::contact::request_contact;
 use crate::pay::dispute::{open_dispute, DisputeOutcome};
-use crate::pay::page::forms::{ContactForm, DisputeForm, FieldErrors, PromiseForm};
+use crate::pay::instalments::{choose_instalments, InstalmentChoice, InstalmentOutcome};
+use crate::pay::page::forms::{ContactForm, DisputeForm, FieldErrors, InstalmentForm, PromiseForm};
 use crate::pay::page::{words, FormState, Notice, PageLinks, PayPages, Refusal, Rendered};
 use crate::pay::promise::{promise_to_pay, PromiseOutcome};
 use crate::store::PayCase;
@@ -84,6 +85,12 @@ pub(super) async fn page(
     }
     let notice = match query.done.as_deref() {
         Some("promise") => case.promised_on.map(Notice::Promised),
+        Some("instalments") => case
+            .instalments
+            .as_ref()
+            .and_then(|plan| plan.instalments.first())
+            .map(|first| Notice::Instalments(Some((first.due_on, first.amount)))),
+        Some("instalment-request") => Some(Notice::Instalments(None)),
         Some("dispute") => Some(Notice::Disputed),
         Some("contact") => Some(Notice::ContactRequested),
         _ => None,
@@ -144,6 +151,52 @@ pub(super) async fn promise(
             form_errors(&state, &case, &token, language, today, errors, form.values())
         }
         Ok(PromiseOutcome::NotOpen(_) | PromiseOutcome::UnknownCase) => see_page(&token, ""),
+        Err(error) => unavailable(&state, &case, language, &error),
+    }
+}
+
+/// `POST /pay/{token}/instalments`.
+pub(super) async fn instalments(
+    State(state): State<ApiState>,
+    Path(token): Path<String>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<InstalmentForm>,
+) -> Response {
+    let case = match open(&state, &token, &client, &headers).await {
+        Ok(case) => case,
+        Err(refused) => return refused,
+    };
+    let language = language(&case, &headers);
+    let now = state.clock.now();
+    let today = now.with_timezone(&case.timezone).date_naive();
+    let checked = if state.links.form_token_matches(&token, &form.form_token) {
+        form.check()
+    } else {
+        Err(form_expired("months"))
+    };
+    let months = match checked {
+        Ok(months) => months,
+        Err(errors) => return form_errors(&state, &case, &token, language, today, errors, form.values()),
+    };
+    let pages = &state.pay.pages;
+    let choice = InstalmentChoice { total: case.total_owed(), months, today };
+    let outcome = choose_instalments(
+        state.store.as_ref(),
+        case.case_id,
+        choice,
+        pages.instalment_rules(),
+        pages.promise_rules(),
+        now,
+    )
+    .await;
+    match outcome {
+        Ok(InstalmentOutcome::Agreed { .. }) => {
+            tracing::info!(case_id = case.case_id, months, "instalments agreed");
+            see_page(&token, "instalments")
+        }
+        Ok(InstalmentOutcome::Requested(_)) => see_page(&token, "instalment-request"),
+        Ok(InstalmentOutcome::NotOpen(_) | InstalmentOutcome::UnknownCase) => see_page(&token, ""),
         Err(error) => unavailable(&state, &case, language, &error),
     }
 }

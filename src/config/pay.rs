@@ -1,8 +1,9 @@
 //! `[pay]`: what the pay-page lets a debtor do on their own (promise a date within the creditor's
 //! limit), and `[creditors.<tenant>]`'s white-label look lives in [`super::creditors`].
 
-use crate::domain::PromiseRules;
+use crate::domain::{InstalmentRules, PromiseRules};
 use anyhow::bail;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -17,6 +18,26 @@ pub struct PayConfig {
     pub requests_per_minute_per_ip: u32,
     /// Requests per minute on one pay-link (default 30).
     pub requests_per_minute_per_link: u32,
+    /// What instalment plans a debtor may agree on their own (`{ max_months = 6, min_amount =
+    /// "25.00" }`); `max_months` below 2 offers none.
+    pub instalments: InstalmentsConfig,
+}
+
+/// `[pay] instalments`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstalmentsConfig {
+    /// Most instalments (0 to 60; below 2: instalments are not offered). Default 6.
+    pub max_months: u32,
+    /// Smallest instalment in the invoice's currency, a decimal string. Default "25.00".
+    pub min_amount: Decimal,
+}
+
+impl Default for InstalmentsConfig {
+    fn default() -> Self {
+        let rules = InstalmentRules::default();
+        Self { max_months: rules.max_months, min_amount: rules.min_amount }
+    }
 }
 
 impl Default for PayConfig {
@@ -27,6 +48,7 @@ impl Default for PayConfig {
             promise_grace_days: rules.grace_days,
             requests_per_minute_per_ip: 60,
             requests_per_minute_per_link: 30,
+            instalments: InstalmentsConfig::default(),
         }
     }
 }
@@ -36,7 +58,17 @@ impl PayConfig {
         PromiseRules { max_days: self.promise_max_days, grace_days: self.promise_grace_days }
     }
 
+    pub fn instalment_rules(&self) -> InstalmentRules {
+        InstalmentRules { max_months: self.instalments.max_months, min_amount: self.instalments.min_amount }
+    }
+
     pub fn validate(&self) -> anyhow::Result<()> {
+        if self.instalments.max_months > 60 {
+            bail!("pay.instalments.max_months must be at most 60, got {}", self.instalments.max_months);
+        }
+        if self.instalments.min_amount < Decimal::ZERO {
+            bail!("pay.instalments.min_amount must not be negative, got {}", self.instalments.min_amount);
+        }
         if !(1..=365).contains(&self.promise_max_days) {
             bail!("pay.promise_max_days must be between 1 and 365, got {}", self.promise_max_days);
         }

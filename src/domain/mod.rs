@@ -9,6 +9,7 @@ mod contact;
 mod dispute;
 mod error;
 mod ids;
+mod instalments;
 mod invoice;
 pub mod legal;
 mod money;
@@ -24,6 +25,7 @@ pub use contact::{CountryCode, Email, Language, PhoneE164, PostalAddress, Timezo
 pub use dispute::{DisputeReason, DisputeResolution};
 pub use error::{FieldError, Invalid};
 pub use ids::{DebtorId, InvoiceNumber, TenantId};
+pub use instalments::{standing, Instalment, InstalmentError, InstalmentRules, PlanStanding};
 pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine};
 pub use money::{Currency, Money};
 pub use payment::PaymentSource;

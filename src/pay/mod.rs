@@ -5,10 +5,12 @@
 
 //!
 //! The debtor's other answers on the pay-page live here too: a promise to pay ([`promise`]), a
-//! dispute ([`dispute`]) and a request to be contacted ([`contact`]).
+//! dispute ([`dispute`]), instalments ([`instalments`]) and a request to be contacted
+//! ([`contact`]).
 
 pub mod contact;
 pub mod dispute;
+pub mod instalments;
 pub mod page;
 pub mod promise;
 mod record;

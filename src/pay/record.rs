@@ -93,6 +93,10 @@ pub async fn record_payment(
         let kept = case.subject().event(payment.paid_at, EventBody::PromiseKept { promised_on });
         tx.append_events(&[NewEvent::from(&kept)]).await?;
     }
+    if tx.end_instalments(case.case_id, PromiseState::Kept, now).await? {
+        let completed = case.subject().event(payment.paid_at, EventBody::InstalmentsCompleted);
+        tx.append_events(&[NewEvent::from(&completed)]).await?;
+    }
     credit_reminders(tx, &case, payment.paid_at, window).await?;
     Ok(PaymentOutcome::Recorded { case_closed: true })
 }

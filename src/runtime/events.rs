@@ -123,9 +123,31 @@ pub enum EventBody {
     /// The creditor resolved the dispute: dunning resumes, or the case is cancelled.
     #[serde(rename = "case.dispute_resolved")]
     DisputeResolved { resolution: DisputeResolution, note: String },
+    /// The debtor agreed an instalment plan within the creditor's rules on the pay-page: dunning
+    /// pauses while the instalments are paid on time.
+    #[serde(rename = "instalments.agreed")]
+    InstalmentsAgreed { instalments: Vec<InstalmentLine> },
+    /// An instalment was not paid when its grace ran out: the rest is due and dunning resumes.
+    #[serde(rename = "instalment.missed")]
+    InstalmentMissed { seq: u32, due_on: NaiveDate, amount: Decimal },
+    /// A payment closed the case while an instalment plan was open.
+    #[serde(rename = "instalments.completed")]
+    InstalmentsCompleted,
+    /// The debtor asked for more instalments, or smaller ones, than the creditor's rules allow:
+    /// the creditor decides. Dunning goes on meanwhile.
+    #[serde(rename = "instalment.requested")]
+    InstalmentRequested { months: u32, amount: Decimal, currency: Currency },
     /// The debtor asked to be contacted, by phone or email, within a time window.
     #[serde(rename = "contact.requested")]
     ContactRequested { phone: Option<String>, email: Option<String>, window: String, message: String },
+}
+
+/// One instalment of `instalments.agreed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstalmentLine {
+    pub seq: u32,
+    pub due_on: NaiveDate,
+    pub amount: Decimal,
 }
 
 /// One decision with its outcome, as the learner learns it and analysts export it.
@@ -256,6 +278,10 @@ impl Event {
             EventBody::CaseDisputed { .. } => "case.disputed",
             EventBody::DisputeResolved { .. } => "case.dispute_resolved",
             EventBody::ContactRequested { .. } => "contact.requested",
+            EventBody::InstalmentsAgreed { .. } => "instalments.agreed",
+            EventBody::InstalmentMissed { .. } => "instalment.missed",
+            EventBody::InstalmentsCompleted => "instalments.completed",
+            EventBody::InstalmentRequested { .. } => "instalment.requested",
         }
     }
 

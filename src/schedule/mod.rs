@@ -58,6 +58,8 @@ pub struct Scheduler {
     pub attribution: AttributionWindow,
     /// Pause between steps when there was nothing to do.
     pub idle_poll: Duration,
+    /// The grace after a promised date or an instalment's due date before dunning resumes.
+    pub grace: crate::domain::PromiseRules,
 }
 
 impl Scheduler {
@@ -78,7 +80,7 @@ impl Scheduler {
     pub async fn plan_step(&self) -> anyhow::Result<StepOutcome> {
         let now = self.clock.now();
         let decide = |case: &crate::store::DueCase| self.planner.decide(case, now);
-        resume_broken_promises(self.store.as_ref(), now, BATCH).await?;
+        resume_broken_promises(self.store.as_ref(), now, self.grace, BATCH).await?;
         let cases_planned = plan_due_cases(self.store.as_ref(), now, BATCH, &decide).await?;
         let outcomes_settled = settle_outcomes(self.store.as_ref(), now, self.attribution, BATCH).await?;
         Ok(StepOutcome { cases_planned, outcomes_settled, ..StepOutcome::default() })

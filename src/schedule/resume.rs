@@ -1,34 +1,76 @@
-//! Broken promises: a case paused for a promise to pay whose grace ran out unpaid goes back to
-//! reminding, due at once, so the next planning step plans its next stage; `promise.broken` says
-//! so. (A kept promise ends when the payment is recorded.)
+//! Paused cases whose time came: a promise to pay whose grace ran out unpaid is broken
+//! (`promise.broken`); an instalment plan is checked when an instalment's grace ends — on track,
+//! the case pauses until the next one's grace ends; missed, the plan is broken
+//! (`instalment.missed`). Either way a broken case goes back to reminding, due at once, so the
+//! next planning step plans its next stage. (Kept promises and completed plans end when the
+//! payment is recorded.)
 
-use crate::domain::{CaseEvent, PromiseState};
+use crate::domain::{standing, CaseEvent, PlanStanding, PromiseRules, PromiseState};
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::tx::CaseUpdate;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 
-/// Resumes up to `limit` paused cases whose time to resume came at `now`; returns how many.
+/// Resumes up to `limit` paused cases whose time to resume came at `now`, instalments given
+/// `grace`'s days; returns how many were looked at.
 pub async fn resume_broken_promises(
     store: &dyn Store,
     now: DateTime<Utc>,
+    grace: PromiseRules,
     limit: u32,
 ) -> Result<usize, StoreError> {
     let mut tx = store.begin().await?;
     let cases = tx.claim_resumable(now, limit).await?;
     let mut events = Vec::new();
     for case in &cases {
-        let state = case.state.apply(CaseEvent::Resumed).unwrap_or(case.state);
-        tx.save_case(&CaseUpdate {
+        let resumed = CaseUpdate {
             case_id: case.case_id,
-            state,
+            state: case.state.apply(CaseEvent::Resumed).unwrap_or(case.state),
             stages_planned: case.stages_planned,
             next_action_at: Some(now),
             updated_at: now,
-        })
-        .await?;
+        };
         if let Some(promised_on) = tx.end_promise(case.case_id, PromiseState::Broken, now).await? {
             events.push(NewEvent::from(&case.subject().event(now, EventBody::PromiseBroken { promised_on })));
+            tx.save_case(&resumed).await?;
+            continue;
+        }
+        let plan = tx.open_instalments(case.case_id).await?;
+        let standing = plan.map(|plan| {
+            standing(
+                &plan.instalments,
+                case.amount_paid - plan.paid_before,
+                now.date_naive(),
+                grace.grace_days,
+            )
+        });
+        match standing {
+            Some(PlanStanding::OnTrack { next }) => {
+                let paused = CaseUpdate {
+                    state: case.state,
+                    next_action_at: Some(grace.resume_at(next.due_on)),
+                    ..resumed
+                };
+                tx.save_case(&paused).await?;
+            }
+            Some(PlanStanding::Missed { missed }) => {
+                tx.end_instalments(case.case_id, PromiseState::Broken, now).await?;
+                let body = EventBody::InstalmentMissed {
+                    seq: missed.seq,
+                    due_on: missed.due_on,
+                    amount: missed.amount,
+                };
+                events.push(NewEvent::from(&case.subject().event(now, body)));
+                tx.save_case(&resumed).await?;
+            }
+            // Paid in full but not closed (the fee is not part of what closes a case): dunning
+            // resumes and the planner decides.
+            Some(PlanStanding::Completed) => {
+                tx.end_instalments(case.case_id, PromiseState::Kept, now).await?;
+                events.push(NewEvent::from(&case.subject().event(now, EventBody::InstalmentsCompleted)));
+                tx.save_case(&resumed).await?;
+            }
+            None => tx.save_case(&resumed).await?,
         }
     }
     tx.append_events(&events).await?;

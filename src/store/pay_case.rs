@@ -30,6 +30,8 @@ pub struct PayCase {
     pub promised_on: Option<NaiveDate>,
     /// Whether a dispute is open.
     pub disputed: bool,
+    /// The open instalment plan, if any.
+    pub instalments: Option<super::tx::InstalmentPlan>,
 }
 
 impl PayCase {
@@ -53,6 +55,7 @@ impl PayCase {
             debtor_email: Some("erika@example.org".into()),
             promised_on: Some(NaiveDate::from_ymd_opt(2026, 11, 20).expect("a valid date")),
             disputed: false,
+            instalments: None,
         }
     }
 
@@ -123,6 +126,7 @@ impl PayCaseRow {
             debtor_email: self.debtor_email,
             promised_on: self.promised_on,
             disputed: self.open_disputes > 0,
+            instalments: None,
         })
     }
 }

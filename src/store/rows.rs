@@ -320,3 +320,34 @@ pub(super) fn stats_from(rows: StatsRows) -> Stats {
     }
     stats
 }
+
+/// The open instalment plan of case `$1`, in order.
+pub(super) const OPEN_INSTALMENTS: &str = "SELECT seq, due_on, CAST(amount AS TEXT) AS amount, \
+     CAST(paid_before AS TEXT) AS paid_before FROM instalments WHERE case_id = $1 AND state = 'open' ORDER BY seq";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct InstalmentRow {
+    seq: i32,
+    due_on: NaiveDate,
+    amount: String,
+    paid_before: String,
+}
+
+/// The plan the rows of [`OPEN_INSTALMENTS`] make; `None` without rows.
+pub(super) fn instalment_plan(
+    rows: Vec<InstalmentRow>,
+) -> Result<Option<super::tx::InstalmentPlan>, StoreError> {
+    let Some(first) = rows.first() else { return Ok(None) };
+    let paid_before = decimal("paid before", &first.paid_before)?;
+    let instalments = rows
+        .iter()
+        .map(|row| {
+            Ok(crate::domain::Instalment {
+                seq: row.seq as u32,
+                due_on: row.due_on,
+                amount: decimal("instalment amount", &row.amount)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Some(super::tx::InstalmentPlan { instalments, paid_before }))
+}

@@ -309,6 +309,50 @@ macro_rules! impl_store_tx {
             Ok(ended)
         }
 
+        async fn insert_instalments(
+            &mut self,
+            case_id: i64,
+            instalments: &[crate::domain::Instalment],
+            paid_before: Decimal,
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            for instalment in instalments {
+                sqlx::query(
+                    "INSERT INTO instalments (case_id, seq, due_on, amount, paid_before, state, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(case_id)
+                .bind(i64::from(instalment.seq))
+                .bind(instalment.due_on)
+                .bind(Self::money(instalment.amount))
+                .bind(Self::money(paid_before))
+                .bind(PromiseState::Open.as_str())
+                .bind(now)
+                .execute(&mut *self.0)
+                .await?;
+            }
+            Ok(())
+        }
+
+        async fn open_instalments(&mut self, case_id: i64) -> Result<Option<InstalmentPlan>, StoreError> {
+            let rows: Vec<crate::store::rows::InstalmentRow> = sqlx::query_as(crate::store::rows::OPEN_INSTALMENTS)
+                .bind(case_id)
+                .fetch_all(&mut *self.0)
+                .await?;
+            crate::store::rows::instalment_plan(rows)
+        }
+
+        async fn end_instalments(&mut self, case_id: i64, state: PromiseState, now: DateTime<Utc>) -> Result<bool, StoreError> {
+            let ended = sqlx::query("UPDATE instalments SET state = $1, ended_at = $2 WHERE case_id = $3 AND state = 'open'")
+                .bind(state.as_str())
+                .bind(now)
+                .bind(case_id)
+                .execute(&mut *self.0)
+                .await?
+                .rows_affected();
+            Ok(ended > 0)
+        }
+
         async fn insert_dispute(
             &mut self,
             case_id: i64,

@@ -75,7 +75,15 @@ macro_rules! impl_store {
                 .bind(tenant.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-            row.map(|row| row.into_pay_case()).transpose()
+            let Some(mut case) = row.map(|row| row.into_pay_case()).transpose()? else { return Ok(None) };
+            if case.state == crate::domain::CaseState::Paused {
+                let rows: Vec<crate::store::rows::InstalmentRow> = sqlx::query_as(crate::store::rows::OPEN_INSTALMENTS)
+                    .bind(case.case_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                case.instalments = crate::store::rows::instalment_plan(rows)?;
+            }
+            Ok(Some(case))
         }
 
         async fn reminders_of(&self, tenant: &str, invoice_number: &str) -> Result<Vec<ReminderView>, StoreError> {

@@ -9,8 +9,8 @@
 
 use super::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
-    CaseState, ChannelKind, DebtorId, DisputeReason, DisputeResolution, Invoice, InvoiceNumber, Money,
-    PaymentSource, PlanName, PromiseState, TenantId,
+    CaseState, ChannelKind, DebtorId, DisputeReason, DisputeResolution, Instalment, Invoice, InvoiceNumber,
+    Money, PaymentSource, PlanName, PromiseState, TenantId,
 };
 use crate::runtime::{DecisionLine, NewEvent, Subject};
 use async_trait::async_trait;
@@ -48,6 +48,15 @@ impl LockedCase {
     pub fn open_amount(&self) -> Decimal {
         (self.amount_due.amount() - self.amount_paid).max(Decimal::ZERO)
     }
+}
+
+/// An open instalment plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalmentPlan {
+    pub instalments: Vec<Instalment>,
+    /// What was paid on the invoice when the plan began; payments beyond it count towards the
+    /// instalments in order.
+    pub paid_before: Decimal,
 }
 
 /// The case row as a stage wants it written back.
@@ -297,6 +306,27 @@ pub trait StoreTx: Send {
         state: PromiseState,
         now: DateTime<Utc>,
     ) -> Result<Option<NaiveDate>, StoreError>;
+
+    /// Stores an instalment plan for the case, `paid_before` being what was paid on the invoice
+    /// when it began. The case must have no open plan (end it first).
+    async fn insert_instalments(
+        &mut self,
+        case_id: i64,
+        instalments: &[Instalment],
+        paid_before: Decimal,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The case's open instalment plan and what was paid before it began; `None` without one.
+    async fn open_instalments(&mut self, case_id: i64) -> Result<Option<InstalmentPlan>, StoreError>;
+
+    /// Ends the case's open instalment plan as `state`; `false` when none was open.
+    async fn end_instalments(
+        &mut self,
+        case_id: i64,
+        state: PromiseState,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     /// Opens a dispute on the case; `false` (and nothing written) when one is open already.
     async fn insert_dispute(

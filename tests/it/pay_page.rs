@@ -160,14 +160,15 @@ async fn scenario(backend: Backend) {
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
     let roles = service.spawn(Role::All, &shutdown);
 
-    let invoices = [invoice("P-1", "de"), invoice("P-2", "sv"), invoice("P-3", "de")];
+    let invoices =
+        ["P-1", "P-2", "P-3", "P-4", "P-5"].map(|n| invoice(n, if n == "P-2" { "sv" } else { "de" }));
     let messages = invoices.iter().map(|i| message("invoice.overdue", i)).collect();
     queue.publish(&topology.intake_exchange(), messages).await.unwrap();
-    eventually("the cases opened", || async { store.stats().await.unwrap().cases.total == 3 }).await;
+    eventually("the cases opened", || async { store.stats().await.unwrap().cases.total == 5 }).await;
     eventually("the first stage planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
     clock.advance(Days::days(1));
     eventually("the first emails sent", || async {
-        store.stats().await.unwrap().reminders.by_status.get("sent").copied() == Some(3)
+        store.stats().await.unwrap().reminders.by_status.get("sent").copied() == Some(5)
     })
     .await;
     eventually("the second stage planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
@@ -354,6 +355,58 @@ async fn scenario(backend: Backend) {
         "{page}"
     );
 
+    // P-4 agrees three instalments within the rules; P-5 asks for ten, below the minimum: a
+    // request for the creditor, nothing else changes.
+    let form_token_of = |page: &str| {
+        page.split("name=\"form_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+    };
+    let link4 = pay_link(outbox.path(), "P-4", addr);
+    let page = get(link4.clone(), "de").await.unwrap().text().await.unwrap();
+    assert!(page.contains("3 Raten zu etwa 43,30 €") && page.contains("10 Raten (wir prüfen"), "{page}");
+    let token4 = form_token_of(&page);
+    let response =
+        post(format!("{link4}/instalments"), format!("form_token={token4}&months=")).await.unwrap();
+    assert_eq!(response.status().as_u16(), 422, "a number of instalments is required");
+    let response =
+        post(format!("{link4}/instalments"), format!("form_token={token4}&months=3")).await.unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert!(response.headers()["location"].to_str().unwrap().ends_with("?done=instalments"));
+    assert_eq!(case_state(store.as_ref(), "P-4").await, CaseState::Paused);
+    let page = get(format!("{link4}?done=instalments"), "de").await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("die erste Rate von 43,30 €") || page.contains("Die erste Rate von 43,30 €"),
+        "{page}"
+    );
+    let link5 = pay_link(outbox.path(), "P-5", addr);
+    let token5 = form_token_of(&get(link5.clone(), "de").await.unwrap().text().await.unwrap());
+    let response =
+        post(format!("{link5}/instalments"), format!("form_token={token5}&months=10")).await.unwrap();
+    assert!(response.headers()["location"].to_str().unwrap().ends_with("?done=instalment-request"));
+    assert_eq!(case_state(store.as_ref(), "P-5").await, CaseState::Reminding, "a request changes nothing");
+
+    // The first instalment is paid: after its grace the plan is on track and the case stays
+    // paused; the second is not: after its grace the rest is due and dunning resumes.
+    let first = json!({"schema": "mahnwerk.invoice.v1", "tenant": "paytest", "invoice_number": "P-4",
+                       "paid_at": clock.now().to_rfc3339(), "amount_paid": "43.30", "currency": "EUR",
+                       "payment_reference": "bank-4711"});
+    queue.publish(&topology.intake_exchange(), vec![message("invoice.paid", &first)]).await.unwrap();
+    eventually("the first instalment recorded", || async {
+        kinds_of(&events, "P-4").contains(&"payment.recorded".to_owned())
+    })
+    .await;
+    clock.advance(Days::days(12));
+    eventually("the first instalment checked", || async { quiet(store.as_ref(), clock.now()).await }).await;
+    assert_eq!(case_state(store.as_ref(), "P-4").await, CaseState::Paused, "on track");
+    clock.advance(Days::days(31));
+    eventually("the second instalment missed", || async {
+        kinds_of(&events, "P-4").contains(&"instalment.missed".to_owned())
+    })
+    .await;
+    eventually("dunning resumed for P-4", || async {
+        case_state(store.as_ref(), "P-4").await == CaseState::Reminding
+    })
+    .await;
+
     eventually("every event published", || async {
         let p1 = kinds_of(&events, "P-1");
         let p3 = kinds_of(&events, "P-3");
@@ -379,6 +432,15 @@ async fn scenario(backend: Backend) {
         (Some("defective"), Some("Zähler defekt"))
     );
     let contact = events.lock().unwrap().iter().find(|e| e["kind"] == "contact.requested").cloned().unwrap();
+    let agreed = events.lock().unwrap().iter().find(|e| e["kind"] == "instalments.agreed").cloned().unwrap();
+    let amounts: Vec<&str> =
+        agreed["instalments"].as_array().unwrap().iter().map(|i| i["amount"].as_str().unwrap()).collect();
+    assert_eq!(amounts, ["43.30", "43.30", "43.30"], "{agreed}");
+    let missed = events.lock().unwrap().iter().find(|e| e["kind"] == "instalment.missed").cloned().unwrap();
+    assert_eq!(missed["seq"], 2, "{missed}");
+    let requested =
+        events.lock().unwrap().iter().find(|e| e["kind"] == "instalment.requested").cloned().unwrap();
+    assert_eq!((requested["invoice_number"].as_str(), requested["months"].as_u64()), (Some("P-5"), Some(10)));
     assert_eq!(
         (contact["phone"].as_str(), contact["window"].as_str()),
         (Some("+49 30 555"), Some("morning"))

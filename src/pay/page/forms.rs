@@ -8,7 +8,12 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// Every field of every form, in page order: the keys of the page's `errors` and `values`.
-pub const FIELDS: [&str; 7] = ["promised_on", "reason", "details", "phone", "email", "window", "message"];
+pub const FIELDS: [&str; 8] =
+    ["promised_on", "months", "reason", "details", "phone", "email", "window", "message"];
+
+/// The most instalments the page lets a debtor ask for (beyond the creditor's rules it is a
+/// request).
+pub const MAX_MONTHS_ASKED: u32 = 24;
 
 /// The contact windows offered, by value.
 pub const WINDOWS: [&str; 4] = ["any", "morning", "afternoon", "evening"];
@@ -37,6 +42,37 @@ pub struct PromiseForm {
     pub form_token: String,
     #[serde(default)]
     pub promised_on: String,
+}
+
+/// The instalments form.
+#[derive(Debug, Default, Deserialize)]
+pub struct InstalmentForm {
+    #[serde(default)]
+    pub form_token: String,
+    #[serde(default)]
+    pub months: String,
+}
+
+impl InstalmentForm {
+    /// The number of instalments chosen (2 to [`MAX_MONTHS_ASKED`]).
+    pub fn check(&self) -> Result<u32, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        match self.months.trim().parse::<u32>() {
+            Ok(months) if (2..=MAX_MONTHS_ASKED).contains(&months) => Ok(months),
+            _ if self.months.trim().is_empty() => {
+                errors.add("months", "error_months");
+                Err(errors)
+            }
+            _ => {
+                errors.add("months", "error_choice");
+                Err(errors)
+            }
+        }
+    }
+
+    pub fn values(&self) -> Vec<(&'static str, &str)> {
+        vec![("months", &self.months)]
+    }
 }
 
 /// The dispute form.

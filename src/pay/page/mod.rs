@@ -15,9 +15,12 @@ pub mod girocode;
 pub mod templates;
 pub mod words;
 
+use crate::config::pay::PayConfig;
 use crate::deliver::locale::Locale;
 use crate::deliver::{Creditor, Creditors};
-use crate::domain::{CaseState, DisputeReason, Money, PromiseRules, TenantId};
+use crate::domain::{
+    standing, CaseState, DisputeReason, InstalmentRules, Money, PlanStanding, PromiseRules, TenantId,
+};
 use crate::store::PayCase;
 use base64::Engine;
 use chrono::NaiveDate;
@@ -54,6 +57,8 @@ pub enum Refusal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     Promised(NaiveDate),
+    /// An instalment plan was agreed (its first instalment) or requested (`None`).
+    Instalments(Option<(NaiveDate, rust_decimal::Decimal)>),
     Disputed,
     ContactRequested,
 }
@@ -78,6 +83,7 @@ pub struct PayPages {
     templates: PayTemplates,
     creditors: Creditors,
     rules: PromiseRules,
+    instalments: InstalmentRules,
     /// Whether a PSP is configured (the card option is shown).
     card: bool,
 }
@@ -88,10 +94,16 @@ impl PayPages {
     pub fn new(
         templates: PayTemplates,
         creditors: Creditors,
-        rules: PromiseRules,
+        pay: &PayConfig,
         card: bool,
     ) -> Result<Self, PayTemplateError> {
-        let pages = Self { templates, creditors, rules, card };
+        let pages = Self {
+            templates,
+            creditors,
+            rules: pay.promise_rules(),
+            instalments: pay.instalment_rules(),
+            card,
+        };
         let sample = PayCase::sample();
         let links = PageLinks { action: "/pay/sample", form_token: "sample" };
         let today = sample.due_on;
@@ -126,6 +138,10 @@ impl PayPages {
 
     pub fn promise_rules(&self) -> PromiseRules {
         self.rules
+    }
+
+    pub fn instalment_rules(&self) -> InstalmentRules {
+        self.instalments
     }
 
     /// The page for an open case, with a `notice` after an action or a form with errors.
@@ -272,14 +288,46 @@ impl PayPages {
         let notice = match notice {
             Some(Notice::Promised(date)) => t["notice_promise"].replace("{date}", &locale.date(date)),
             Some(Notice::Disputed) => t["notice_dispute"].clone(),
+            Some(Notice::Instalments(Some((date, amount)))) => t["notice_instalments"]
+                .replace("{date}", &locale.date(date))
+                .replace("{amount}", &show(amount)),
+            Some(Notice::Instalments(None)) => t["notice_instalment_request"].clone(),
             Some(Notice::ContactRequested) => t["notice_contact"].clone(),
             None => String::new(),
         };
-        let status = match (case.disputed, case.promised_on) {
-            (true, _) => t["status_disputed"].clone(),
-            (false, Some(date)) => t["status_promised"].replace("{date}", &locale.date(date)),
-            (false, None) => String::new(),
+        let next_instalment = case.instalments.as_ref().and_then(|plan| {
+            match standing(
+                &plan.instalments,
+                case.amount_paid - plan.paid_before,
+                today,
+                self.rules.grace_days,
+            ) {
+                PlanStanding::OnTrack { next } => Some(next),
+                _ => None,
+            }
+        });
+        let status = match (case.disputed, case.promised_on, next_instalment) {
+            (true, _, _) => t["status_disputed"].clone(),
+            (false, Some(date), _) => t["status_promised"].replace("{date}", &locale.date(date)),
+            (false, None, Some(next)) => t["status_instalments"]
+                .replace("{date}", &locale.date(next.due_on))
+                .replace("{amount}", &show(next.amount)),
+            (false, None, None) => String::new(),
         };
+        let most = self.instalments.most_months(total);
+        let options: Vec<Value> = (2..=forms::MAX_MONTHS_ASKED.max(most))
+            .map(|months| {
+                let label = if months <= most {
+                    let each = (total / rust_decimal::Decimal::from(months)).round_dp(currency.minor_units());
+                    t["instalments_option"]
+                        .replace("{months}", &months.to_string())
+                        .replace("{amount}", &show(each))
+                } else {
+                    t["instalments_request_option"].replace("{months}", &months.to_string())
+                };
+                json!({"value": months.to_string(), "label": label})
+            })
+            .collect();
         let latest = self.rules.latest(today);
         let mut errors = Map::new();
         let mut values = Map::new();
@@ -302,7 +350,7 @@ impl PayPages {
             }
         }
         let labels = json!({
-            "promised_on": t["promise_date"], "reason": t["dispute_reason"], "details": t["dispute_details"],
+            "promised_on": t["promise_date"], "months": t["instalments_months"], "reason": t["dispute_reason"], "details": t["dispute_details"],
             "phone": t["contact_phone"], "email": t["contact_email"], "window": t["contact_window"],
             "message": t["contact_message"],
         });
@@ -329,6 +377,11 @@ impl PayPages {
             "card": self.card && !total.is_zero(),
             "can_promise": open && !case.disputed,
             "can_dispute": !case.disputed && case.state != CaseState::Disputed,
+            "instalments": {
+                "offered": self.instalments.offered() && open && !case.disputed && !total.is_zero() && next_instalment.is_none(),
+                "min_amount": show(self.instalments.min_amount),
+                "options": options,
+            },
             "promise": { "min": today.to_string(), "max": latest.to_string(), "latest_text": locale.date(latest) },
             "notice": notice,
             "status": status,
@@ -432,7 +485,7 @@ mod tests {
             "{% extends \"layout.html.j2\" %}{% block main %}<h1>ACME: {{ heading }}</h1>{% endblock %}",
         );
         let templates = PayTemplates::load(Some(dir.path())).unwrap();
-        let pages = PayPages::new(templates, creditors(), PromiseRules::default(), false).unwrap();
+        let pages = PayPages::new(templates, creditors(), &PayConfig::default(), false).unwrap();
         let acme = TenantId::parse("acme").unwrap();
         let other = TenantId::parse("other").unwrap();
         let own = pages.refused_page(Some(&acme), "de", Refusal::Link).unwrap().html;
@@ -451,7 +504,7 @@ mod tests {
         );
         let templates = PayTemplates::load(Some(dir.path())).unwrap();
         let error =
-            PayPages::new(templates, creditors(), PromiseRules::default(), false).err().unwrap().to_string();
+            PayPages::new(templates, creditors(), &PayConfig::default(), false).err().unwrap().to_string();
         assert!(error.contains("acme/pay/pay.html.j2") && error.contains("undefined"), "{error}");
 
         let dir = tempfile::tempdir().unwrap();
@@ -463,7 +516,7 @@ mod tests {
     #[test]
     fn the_style_hash_is_the_hash_of_the_inline_style() {
         let pages =
-            PayPages::new(PayTemplates::load(None).unwrap(), creditors(), PromiseRules::default(), false)
+            PayPages::new(PayTemplates::load(None).unwrap(), creditors(), &PayConfig::default(), false)
                 .unwrap();
         let page = pages.refused_page(None, "en", Refusal::Busy).unwrap();
         let style = page.html.split("<style>").nth(1).unwrap().split("</style>").next().unwrap();

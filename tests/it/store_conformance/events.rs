@@ -139,6 +139,10 @@ fn check_body(event: &Event, body: &serde_json::Value, sent_at: DateTime<Utc>, p
         | EventBody::PromiseBroken { .. }
         | EventBody::CaseDisputed { .. }
         | EventBody::DisputeResolved { .. }
-        | EventBody::ContactRequested { .. } => panic!("this scenario makes no {}: {body}", event.kind()),
+        | EventBody::ContactRequested { .. }
+        | EventBody::InstalmentsAgreed { .. }
+        | EventBody::InstalmentMissed { .. }
+        | EventBody::InstalmentsCompleted
+        | EventBody::InstalmentRequested { .. } => panic!("this scenario makes no {}: {body}", event.kind()),
     }
 }

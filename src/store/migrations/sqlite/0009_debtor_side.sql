@@ -28,3 +28,18 @@ CREATE UNIQUE INDEX disputes_open ON disputes (case_id) WHERE resolved_at IS NUL
 
 -- Paused cases with a time to resume (a promise's end) are found by that time.
 CREATE INDEX cases_resume ON cases (next_action_at) WHERE state = 'paused';
+
+-- An instalment plan the debtor chose on the pay-page within the creditor's rules: one row per
+-- instalment. `paid_before` is what had been paid on the invoice when the plan began; payments
+-- beyond it count towards the instalments in order.
+CREATE TABLE instalments (
+    case_id     INTEGER NOT NULL REFERENCES cases (id),
+    seq         INTEGER NOT NULL,
+    due_on      TEXT NOT NULL,
+    amount      TEXT NOT NULL,
+    paid_before TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    ended_at    TEXT,
+    PRIMARY KEY (case_id, seq)
+);
