@@ -272,10 +272,10 @@ fn binaries() -> Option<(PathBuf, PathBuf)> {
     }
 }
 
-/// The binary `var` names, else the first of `names` on `PATH`.
+/// The binary `var` names (none if it is not there), else the first of `names` on `PATH`.
 fn binary(var: &str, names: &[&str]) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
     let path = std::env::var_os("PATH")?;
     names
