@@ -87,18 +87,21 @@ impl Browser {
 
     /// A phone's screen ([`PHONE`]): a mobile viewport at 3 device pixels per CSS pixel.
     pub async fn phone(&self) {
-        let (width, height) = PHONE;
-        let metrics = json!({"width": width, "height": height, "deviceScaleFactor": 3, "mobile": true});
-        self.cdp("Emulation.setDeviceMetricsOverride", metrics).await;
-        self.cdp("Emulation.setTouchEmulationEnabled", json!({"enabled": true, "maxTouchPoints": 5})).await;
+        self.viewport(PHONE, 3, true).await;
     }
 
     /// A desktop browser's viewport ([`DESKTOP`], one device pixel per CSS pixel), the default.
     pub async fn desktop(&self) {
-        let (width, height) = DESKTOP;
-        let metrics = json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false});
+        self.viewport(DESKTOP, 1, false).await;
+    }
+
+    /// A viewport of `(width, height)` CSS pixels at `scale` device pixels each; `mobile` also
+    /// makes the page's `<meta name="viewport">` count and turns on touch, as on a phone or tablet.
+    /// Screenshots are `scale` times the size. Lasts for the session, across page loads.
+    pub async fn viewport(&self, (width, height): (u32, u32), scale: u32, mobile: bool) {
+        let metrics = json!({"width": width, "height": height, "deviceScaleFactor": scale, "mobile": mobile});
         self.cdp("Emulation.setDeviceMetricsOverride", metrics).await;
-        self.cdp("Emulation.setTouchEmulationEnabled", json!({"enabled": false})).await;
+        self.cdp("Emulation.setTouchEmulationEnabled", json!({"enabled": mobile, "maxTouchPoints": 5})).await;
     }
 
     /// The width the page is laid out at, in CSS pixels: on a [`PHONE`] it is the phone's width
