@@ -15,6 +15,8 @@ mod smtp_sink;
 mod support;
 
 mod bench_cli;
+mod browser_harness;
+mod browser_unsubscribe;
 mod cli;
 mod delivery_failures;
 mod e2e;

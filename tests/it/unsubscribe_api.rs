@@ -18,7 +18,7 @@ use std::sync::Arc;
 use support::scenario::{eventually, json as message, quiet, service_config, stop_roles};
 use support::servers::Backend;
 
-fn config(namespace: &str, outbox: &std::path::Path) -> Config {
+pub(crate) fn config(namespace: &str, outbox: &std::path::Path) -> Config {
     const REST: &str = r#"
 [links]
 base_url = "https://pay.stadtwerke.example"
@@ -55,38 +55,10 @@ async fn the_one_click_unsubscribe_opts_the_debtor_out_of_email() {
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
     let roles = service.spawn(Role::All, &shutdown);
 
-    let invoice = json!({
-        "schema": "mahnwerk.invoice.v1", "tenant": "unsub", "invoice_number": "U-1",
-        "issued_on": "2025-12-01", "due_on": "2026-01-02", "currency": "EUR", "amount_due": "80.00",
-        "debtor": {"id": "D-1", "name": "Debtor One", "language": "de", "timezone": "Europe/Berlin",
-                   "email": "debtor1@example.org",
-                   "address": {"line1": "Musterstr. 1", "postal_code": "10115", "city": "Berlin", "country": "DE"}}
-    });
-    queue.publish(&topology.intake_exchange(), vec![message("invoice.overdue", &invoice)]).await.unwrap();
-    eventually("the case opened", || async { store.stats().await.unwrap().cases.total == 1 }).await;
-    eventually("the first stage planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    clock.advance(Days::days(1));
-    eventually("the first email sent", || async {
-        store
-            .reminders_of("unsub", "U-1")
-            .await
-            .unwrap()
-            .first()
-            .is_some_and(|r| r.status == ReminderStatus::Sent)
-    })
-    .await;
+    let (local, eml) = first_unsubscribe_link(&backend, clock.as_ref(), outbox.path(), addr).await;
     let first = store.reminders_of("unsub", "U-1").await.unwrap().remove(0);
-    assert_eq!(first.channel, ChannelKind::Email);
-
-    // The link is in the email the debtor got.
-    let eml = std::fs::read_dir(outbox.path().join("email")).unwrap().next().unwrap().unwrap().path();
-    let eml = std::fs::read_to_string(eml).unwrap().replace("=\r\n", "");
     assert!(eml.contains("List-Unsubscribe: <https://pay.stadtwerke.example/unsubscribe/"), "{eml}");
     assert!(eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{eml}");
-    let start = eml.find("https://pay.stadtwerke.example/unsubscribe/").expect("an unsubscribe link");
-    let link: String =
-        eml[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(*c)).collect();
-    let local = link.replace("https://pay.stadtwerke.example", &format!("http://{addr}"));
     let http = reqwest::Client::new();
     let consents =
         || async { serde_json::to_value(store.stats().await.unwrap()).unwrap()["consents"].clone() };
@@ -131,4 +103,42 @@ async fn the_one_click_unsubscribe_opts_the_debtor_out_of_email() {
     stop_roles(trigger, roles).await;
     let reminders = store.reminders_of("unsub", "U-1").await.unwrap();
     assert_eq!(reminders[1].channel, ChannelKind::Letter, "{reminders:?}");
+}
+
+/// Publishes an overdue invoice (`unsub`, U-1, a German debtor with an email address) to the
+/// running roles, lets the first reminder go out by email, and returns the unsubscribe link in
+/// that email (pointed at the API on `addr`) and the email.
+pub(crate) async fn first_unsubscribe_link(
+    backend: &Backend,
+    clock: &ManualClock,
+    outbox: &std::path::Path,
+    addr: std::net::SocketAddr,
+) -> (String, String) {
+    let store = &backend.store;
+    let invoice = json!({
+        "schema": "mahnwerk.invoice.v1", "tenant": "unsub", "invoice_number": "U-1",
+        "issued_on": "2025-12-01", "due_on": "2026-01-02", "currency": "EUR", "amount_due": "80.00",
+        "debtor": {"id": "D-1", "name": "Debtor One", "language": "de", "timezone": "Europe/Berlin",
+                   "email": "debtor1@example.org",
+                   "address": {"line1": "Musterstr. 1", "postal_code": "10115", "city": "Berlin", "country": "DE"}}
+    });
+    let intake = backend.topology.intake_exchange();
+    backend.queue.publish(&intake, vec![message("invoice.overdue", &invoice)]).await.unwrap();
+    eventually("the case opened", || async { store.stats().await.unwrap().cases.total == 1 }).await;
+    eventually("the first stage planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
+    clock.advance(Days::days(1));
+    eventually("the first email sent", || async {
+        let reminders = store.reminders_of("unsub", "U-1").await.unwrap();
+        reminders.first().is_some_and(|r| r.status == ReminderStatus::Sent)
+    })
+    .await;
+    let first = store.reminders_of("unsub", "U-1").await.unwrap().remove(0);
+    assert_eq!(first.channel, ChannelKind::Email);
+
+    let eml = std::fs::read_dir(outbox.join("email")).unwrap().next().unwrap().unwrap().path();
+    let eml = std::fs::read_to_string(eml).unwrap().replace("=\r\n", "");
+    let start = eml.find("https://pay.stadtwerke.example/unsubscribe/").expect("an unsubscribe link");
+    let link: String =
+        eml[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(*c)).collect();
+    (link.replace("https://pay.stadtwerke.example", &format!("http://{addr}")), eml)
 }

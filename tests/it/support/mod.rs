@@ -1,6 +1,7 @@
 //! Shared harness of the integration tests: real servers, fresh databases, unique namespaces.
 
 pub mod amqp;
+pub mod browser;
 pub mod db;
 pub mod malformed;
 pub mod rules;
