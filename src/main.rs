@@ -178,6 +178,19 @@ enum PolicyCommand {
 
 #[derive(Subcommand)]
 enum Bench {
+    /// The pay-page's rate and latency beside /healthz of the same server, on the configured
+    /// PostgreSQL.
+    Pay {
+        #[arg(long, default_value_t = 10_000)]
+        cases: usize,
+        /// Seconds per phase (healthz, pay-page, pay-page at half its rate).
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Raw RabbitMQ vs mahnwerk intake vs the whole path, on the configured PostgreSQL + RabbitMQ.
     Pipeline {
         #[arg(long, default_value_t = 20_000)]
@@ -279,6 +292,16 @@ async fn main() -> anyhow::Result<()> {
             };
             let summary = mahnwerk::deliver::preview::preview(&config, &options, SystemClock.now()).await?;
             println!("{summary}");
+            Ok(())
+        }
+        Command::Bench { which: Bench::Pay { cases, seconds, concurrency, json } } => {
+            let options = mahnwerk::bench::PayBenchOptions { cases, seconds, concurrency };
+            let figures = mahnwerk::bench::pay(&config, &options).await?;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                println!("{figures}");
+            }
             Ok(())
         }
         Command::Bench { which: Bench::Pipeline { messages, rounds, outbox, json } } => {

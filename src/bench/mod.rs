@@ -19,7 +19,10 @@
 //! and dropped afterwards) and its own queue namespace, so nothing of the operator's is touched.
 
 mod host_cpu;
+mod pay;
 mod raw;
+
+pub use pay::{pay, PayBenchOptions, PayFigures};
 
 use crate::app::Service;
 use crate::config::Config;
@@ -250,6 +253,23 @@ fn invoice_bodies(n: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The benchmarks' plan: one stage, by email.
+fn bench_plan() -> DunningPlan {
+    DunningPlan {
+        name: crate::domain::PlanName::parse(BENCH_PLAN).expect("a valid plan name"),
+        stages: vec![Stage {
+            name: "Zahlungserinnerung".into(),
+            wait_days: 0,
+            tone: Tone::Friendly,
+            fee: Default::default(),
+            channels: vec![ChannelKind::Email],
+            fallback: Vec::new(),
+        }],
+        // Simulated time may race ahead; escalations would only add work that is not measured.
+        escalate_after_days: 3650,
+    }
+}
+
 /// What one measurement runs and waits for.
 #[derive(Debug, Clone, Copy)]
 enum Measured<'a> {
@@ -315,19 +335,7 @@ async fn measure(
     // The pipeline, not the policy, is measured (and compared with earlier figures): the fixed
     // schedule. The adaptive decision adds 11-48 µs per reminder (criterion, models/benches).
     config.policy = crate::config::PolicyKind::Fixed;
-    config.plans.push(DunningPlan {
-        name: crate::domain::PlanName::parse(BENCH_PLAN).expect("a valid plan name"),
-        stages: vec![Stage {
-            name: "Zahlungserinnerung".into(),
-            wait_days: 0,
-            tone: Tone::Friendly,
-            fee: Default::default(),
-            channels: vec![ChannelKind::Email],
-            fallback: Vec::new(),
-        }],
-        // Simulated time may race ahead; escalations would only add work that is not measured.
-        escalate_after_days: 3650,
-    });
+    config.plans.push(bench_plan());
     let store = crate::store::open(database_url).await?;
     let mut progress = Progress::connect(database_url, outbox).await?;
     let topology = Topology::new(namespace);
