@@ -121,7 +121,9 @@ async fn run(base: &Config, database_url: &str, options: &PayBenchOptions) -> an
     for chunk in bodies.chunks(500) {
         let commands = chunk
             .iter()
-            .map(|body| message::parse(message::OVERDUE, body, &plans, now).map_err(|(e, _)| anyhow::anyhow!("{e}")))
+            .map(|body| {
+                message::parse(message::OVERDUE, body, &plans, now).map_err(|(e, _)| anyhow::anyhow!("{e}"))
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         apply_commands(store.as_ref(), &commands, config.learn.attribution(), now).await?;
     }
@@ -149,7 +151,8 @@ async fn run(base: &Config, database_url: &str, options: &PayBenchOptions) -> an
     if page_bytes < 1000 {
         bail!("the pay-page answered {page_bytes} bytes: not a page");
     }
-    let healthz = closed_loop(addr, options.concurrency, phase, Arc::new(vec!["/healthz".to_owned()])).await?;
+    let healthz =
+        closed_loop(addr, options.concurrency, phase, Arc::new(vec!["/healthz".to_owned()])).await?;
     let paths = Arc::new(paths);
     let page = closed_loop(addr, options.concurrency, phase, Arc::clone(&paths)).await?;
     let half_rate = page.per_s / 2.0;
@@ -185,14 +188,20 @@ struct Phase {
 fn phase(mut latencies: Vec<Duration>, elapsed: Duration) -> Phase {
     latencies.sort_unstable();
     let at = |q: f64| {
-        latencies.get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
             .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
     };
     Phase { per_s: latencies.len() as f64 / elapsed.as_secs_f64(), p50_ms: at(0.50), p99_ms: at(0.99) }
 }
 
 /// `concurrency` connections, each sending its next request as soon as the last is answered.
-async fn closed_loop(addr: SocketAddr, concurrency: usize, length: Duration, paths: Arc<Vec<String>>) -> anyhow::Result<Phase> {
+async fn closed_loop(
+    addr: SocketAddr,
+    concurrency: usize,
+    length: Duration,
+    paths: Arc<Vec<String>>,
+) -> anyhow::Result<Phase> {
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency {

@@ -16,6 +16,7 @@ mod support;
 
 mod bench_cli;
 mod browser_harness;
+mod browser_pay;
 mod browser_unsubscribe;
 mod cli;
 mod delivery_failures;

@@ -21,9 +21,9 @@ use std::sync::{Arc, Mutex};
 use support::scenario::{eventually, json as message, quiet, service_config, stop_roles};
 use support::servers::Backend;
 
-const BASE: &str = "https://pay.stadtwerke.example";
+pub(crate) const BASE: &str = "https://pay.stadtwerke.example";
 
-fn config(namespace: &str, outbox: &std::path::Path) -> Config {
+pub(crate) fn config(namespace: &str, outbox: &std::path::Path) -> Config {
     const REST: &str = r##"
 [links]
 base_url = "https://pay.stadtwerke.example"
@@ -67,7 +67,7 @@ fee = "5.00"
     service_config(namespace, outbox, REST)
 }
 
-fn invoice(number: &str, language: &str) -> Value {
+pub(crate) fn invoice(number: &str, language: &str) -> Value {
     json!({
         "schema": "mahnwerk.invoice.v1", "tenant": "paytest", "invoice_number": number,
         "issued_on": "2025-12-01", "due_on": "2026-01-02", "currency": "EUR", "amount_due": "129.90",
@@ -77,7 +77,7 @@ fn invoice(number: &str, language: &str) -> Value {
 }
 
 /// Every event the service publishes, as a consumer of the events queue sees them.
-fn collect_events(queue: Arc<dyn Queue>, topology: &Topology) -> Arc<Mutex<Vec<Value>>> {
+pub(crate) fn collect_events(queue: Arc<dyn Queue>, topology: &Topology) -> Arc<Mutex<Vec<Value>>> {
     let events = Arc::new(Mutex::new(Vec::new()));
     let (sink, name) = (events.clone(), topology.events_queue());
     tokio::spawn(async move {
@@ -102,7 +102,7 @@ fn kinds_of(events: &Mutex<Vec<Value>>, number: &str) -> Vec<String> {
 }
 
 /// The pay-link of the first email sent for `number`, pointed at the local API.
-fn pay_link(outbox: &std::path::Path, number: &str, addr: std::net::SocketAddr) -> String {
+pub(crate) fn pay_link(outbox: &std::path::Path, number: &str, addr: std::net::SocketAddr) -> String {
     let mails: Vec<String> = std::fs::read_dir(outbox.join("email"))
         .unwrap()
         .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap().replace("=\r\n", ""))
@@ -145,7 +145,7 @@ fn decode_girocode(html: &str) -> EpcPayment {
     EpcPayment::parse(&payload).expect("an EPC payload")
 }
 
-async fn case_state(store: &dyn Store, number: &str) -> CaseState {
+pub(crate) async fn case_state(store: &dyn Store, number: &str) -> CaseState {
     store.case_by_invoice("paytest", number).await.unwrap().expect("the case").state
 }
 
