@@ -7,6 +7,9 @@ use crate::deliver::{ChannelWorker, Creditors, Links, RetryPolicy, Templates, Tr
 use crate::domain::PlanBook;
 use crate::intake::Intake;
 use crate::learn::{AdaptivePolicy, Learner};
+use crate::pay::psp::stripe::StripeCheckout;
+use crate::pay::psp::stripe_events::StripeWebhook;
+use crate::pay::psp::Psp;
 use crate::queue::{AmqpQueue, MemoryQueue, Queue, Topology};
 use crate::runtime::Clock;
 use crate::schedule::{FixedPolicy, Planner, Policy, Scheduler};
@@ -57,6 +60,9 @@ pub struct Service {
     pub twilio_auth_token: Option<SecretString>,
     pub meta: Option<MetaConfig>,
     pub pingen_webhook_secret: Option<SecretString>,
+    /// Stripe Checkout for the pay-page and Stripe's webhook endpoint (`[stripe]`); `None`: no
+    /// card payments.
+    pub stripe: Option<(Arc<dyn Psp>, Arc<StripeWebhook>)>,
     /// The API bound ahead by [`Service::bind_api`], taken by the first `spawn` that runs it.
     bound_api: Arc<Mutex<Option<BoundApi>>>,
 }
@@ -160,6 +166,13 @@ impl Service {
         for (kind, limit) in &config.rate_limits {
             transports = transports.limit(*kind, *limit)?;
         }
+        let stripe = match &config.stripe {
+            Some(stripe) => {
+                let psp: Arc<dyn Psp> = Arc::new(StripeCheckout::new(stripe).context("configuring Stripe")?);
+                Some((psp, Arc::new(StripeWebhook::new(stripe, config.learn.attribution()))))
+            }
+            None => None,
+        };
         Ok(Self {
             store,
             topology: Topology::new(config.namespace.clone()),
@@ -182,6 +195,7 @@ impl Service {
             twilio_auth_token: config.twilio.as_ref().map(|t| t.auth_token.clone()),
             meta: config.meta.clone(),
             pingen_webhook_secret: config.pingen.as_ref().and_then(|p| p.webhook_secret.clone()),
+            stripe,
             bound_api: Arc::default(),
         })
     }
@@ -195,6 +209,8 @@ impl Service {
             pingen_webhook_secret: self.pingen_webhook_secret.clone(),
             public_url: self.http.public_url.clone(),
             links: Arc::clone(&self.links),
+            psp: self.stripe.as_ref().map(|(psp, _)| Arc::clone(psp)),
+            stripe: self.stripe.as_ref().map(|(_, webhook)| Arc::clone(webhook)),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The HTTP API (`mahnwerk run --role api`): the webhooks through which providers report back —
 //! Twilio's SMS status callbacks and inbound SMS, Meta's WhatsApp and Messenger notifications,
-//! Pingen's letter events.
+//! Pingen's letter events, Stripe's payment events.
 //!
 //! Every handler is thin: it checks the provider's signature on the raw request, parses what the
 //! provider said into a [`ProviderReport`](crate::store::ProviderReport), and records it with one
@@ -14,6 +14,8 @@
 //!   WhatsApp Cloud API and Messenger notifications.
 //! - `pingen`: `POST /webhooks/pingen`, Pingen's letter events (sent, delivered, undeliverable,
 //!   issues).
+//! - `stripe`: `POST /webhooks/stripe`, Stripe Checkout's payment events (signature, replay and
+//!   what they do live in `crate::pay::psp`; Stripe wants 400, not 401, for a bad signature).
 //! - `unsubscribe`: `GET`/`POST /unsubscribe/{token}`, the signed unsubscribe link of every email
 //!   (RFC 8058 one-click) into the consent ledger.
 //! - `error`: how a refused call is answered.
@@ -24,12 +26,15 @@ mod error;
 mod meta;
 mod meta_events;
 mod pingen;
+mod stripe;
 pub mod twilio;
 mod unsubscribe;
 
 pub use crate::config::http::{HttpConfig, MetaConfig};
 pub use error::ApiError;
 
+use crate::pay::psp::stripe_events::StripeWebhook;
+use crate::pay::psp::Psp;
 use crate::runtime::Clock;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
@@ -54,6 +59,11 @@ pub struct ApiState {
     pub public_url: Option<String>,
     /// Verifies the signed links debtors follow (unsubscribe).
     pub links: Arc<crate::deliver::Links>,
+    /// Card, wallet and direct-debit checkouts for the pay-page (`crate::pay::checkout`);
+    /// `None` without `[stripe]`: the page offers no card payment.
+    pub psp: Option<Arc<dyn Psp>>,
+    /// Stripe's webhook endpoint; `None` without `[stripe]`: Stripe calls get 404.
+    pub stripe: Option<Arc<StripeWebhook>>,
 }
 
 /// Every route of the API.
@@ -64,6 +74,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/webhooks/twilio/inbound", post(twilio::inbound))
         .route("/webhooks/meta", get(meta::verify).post(meta::notify))
         .route("/webhooks/pingen", post(pingen::notify))
+        .route("/webhooks/stripe", post(stripe::notify))
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::confirm))
         .with_state(state)
 }

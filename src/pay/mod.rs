@@ -2,9 +2,18 @@
 //! statement), is recorded through one function, [`record_payment`]: in one transaction it
 //! closes or reduces the case, cancels pending reminders, credits the reminder that earned it
 //! (the learner's reward) and emits `payment.recorded`.
+//!
+//! # Layout
+//! - `record`: [`record_payment`], the one rule every payment goes through.
+//! - `checkout`: [`checkout`], what the pay-page's "pay by card" button calls: one PSP checkout
+//!   per attempt for the invoice of the followed reminder.
+//! - [`psp`]: the [`psp::Psp`] trait, Stripe Checkout behind it, and Stripe's webhook events.
 
+mod checkout;
+pub mod psp;
 mod record;
 
+pub use checkout::{checkout, CheckoutError, CheckoutStart};
 pub use record::{record, record_payment, PaymentOutcome};
 
 use crate::domain::{InvoiceNumber, Money, PaymentSource, TenantId};

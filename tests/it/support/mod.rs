@@ -6,3 +6,4 @@ pub mod malformed;
 pub mod rules;
 pub mod scenario;
 pub mod servers;
+pub mod stripe;
