@@ -59,6 +59,10 @@ async fn suite_checkout(store: Arc<dyn Store>, _raw: Raw) {
         .mount(&stripe)
         .await;
     let psp = StripeCheckout::new(&config(&stripe.uri())).unwrap();
+    assert_eq!(
+        (psp.name(), psp.payment_methods()),
+        ("stripe", &["card".to_owned(), "sepa_debit".to_owned()][..])
+    );
     let reminders = dunned(&store, &["RE-2026-0042"], "1234.50").await;
 
     let started = checkout(store.as_ref(), &psp, &start(reminders[0], eur("1239.50"))).await.unwrap();

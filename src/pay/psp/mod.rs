@@ -79,6 +79,10 @@ pub trait Psp: Send + Sync {
     /// The provider's name, as logs and `PaymentSource` call it (`stripe`).
     fn name(&self) -> &'static str;
 
+    /// The payment methods a checkout offers, as the PSP names them (`card`, `sepa_debit`,
+    /// `paypal`), for the page to say what the button leads to.
+    fn payment_methods(&self) -> &[String];
+
     /// Starts a checkout for `request`; the debtor is sent to the returned URL.
     async fn start_checkout(&self, request: &CheckoutRequest) -> Result<Checkout, PspError>;
 }

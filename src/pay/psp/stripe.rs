@@ -118,6 +118,10 @@ impl Psp for StripeCheckout {
         PROVIDER
     }
 
+    fn payment_methods(&self) -> &[String] {
+        &self.payment_method_types
+    }
+
     #[tracing::instrument(skip_all, fields(tenant = %request.tenant, reminder_id = request.reminder_id))]
     async fn start_checkout(&self, request: &CheckoutRequest) -> Result<Checkout, PspError> {
         let form = self.form(request)?;
