@@ -3,7 +3,8 @@
 //! event again, even signed anew, records nothing); a forged, stale, unsigned or altered
 //! delivery gets 400 and changes nothing; SEPA Direct Debit's asynchronous flow says
 //! `payment.pending`, then records the payment when it succeeds, or says `payment.failed` and
-//! leaves the case in dunning; other events and unknown invoices are acknowledged and ignored.
+//! leaves the case in dunning; other events and unknown invoices are acknowledged and ignored;
+//! the same event delivered several times at once records one payment.
 
 use crate::support;
 
@@ -86,7 +87,7 @@ async fn events_of(raw: &Raw, invoice: &str) -> Vec<serde_json::Value> {
 }
 
 async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
-    let reminders = dunned(&store, &["RE-CARD", "RE-SEPA-OK", "RE-SEPA-NO"], "100.00").await;
+    let reminders = dunned(&store, &["RE-CARD", "RE-SEPA-OK", "RE-SEPA-NO", "RE-RACE"], "100.00").await;
     let clock = Arc::new(ManualClock::new(t0() + Span::days(1)));
     let state = |stripe: bool| ApiState {
         store: Arc::clone(&store),
@@ -243,8 +244,26 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
     );
     let open = store.reminders_of(TENANT, "RE-SEPA-NO").await.unwrap();
     assert_eq!(open[0].status, ReminderStatus::Scheduled, "its reminder still goes out");
+    // The same event delivered several times at once (Stripe retrying while the first delivery
+    // is still being handled): every delivery is acknowledged, one payment is recorded.
+    let race = event("evt_race_1", "checkout.session.completed", "RE-RACE", "paid", json!("pi_race"), 10_000);
+    let stripe = Arc::new(stripe);
+    let mut deliveries = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let (stripe, race) = (Arc::clone(&stripe), race.clone());
+        deliveries.spawn(async move { stripe.deliver(&race).await });
+    }
+    while let Some(status) = deliveries.join_next().await {
+        assert_eq!(status.unwrap(), 200);
+    }
+    assert_eq!(store.case_by_invoice(TENANT, "RE-RACE").await.unwrap().unwrap().state, CaseState::Paid);
+    assert_eq!(store.stats().await.unwrap().payments, 3);
+    let kinds: Vec<String> =
+        events_of(&raw, "RE-RACE").await.iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds, ["payment.recorded"]);
+
     // Every event acted on was remembered once; the ignored ones were not remembered at all.
-    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM psp_events").await, 6);
+    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM psp_events").await, 7);
 
     trigger.trigger();
     for server in servers {
