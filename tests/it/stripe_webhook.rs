@@ -270,3 +270,30 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
         server.await.unwrap().unwrap();
     }
 }
+
+/// `[stripe]` in the configuration is what turns both on: the pay-page's PSP and the webhook.
+#[tokio::test]
+async fn the_stripe_section_turns_on_checkout_and_the_webhook() {
+    let backend = support::servers::Backend::embedded().await;
+    let outbox = tempfile::tempdir().unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
+    let assemble = |rest: &str| {
+        let config = support::scenario::service_config("stripe", outbox.path(), rest);
+        let service = mahnwerk::app::Service::assemble(
+            &config,
+            backend.store.clone(),
+            backend.queue.clone(),
+            clock.clone(),
+        )
+        .unwrap();
+        service.api_state()
+    };
+    let off = assemble("");
+    assert!(off.psp.is_none() && off.stripe.is_none());
+    let on = assemble(&format!(
+        "[stripe]\nsecret_key = \"sk_test_1234\"\nwebhook_secret = \"{WEBHOOK_SECRET}\"\n\
+         payment_method_types = [\"card\", \"paypal\"]\n"
+    ));
+    assert!(on.stripe.is_some());
+    assert_eq!(on.psp.unwrap().payment_methods(), ["card", "paypal"]);
+}
