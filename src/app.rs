@@ -9,6 +9,9 @@ use crate::domain::PlanBook;
 use crate::intake::Intake;
 use crate::learn::{AdaptivePolicy, Learner};
 use crate::pay::page::{PayPages, PayTemplates};
+use crate::pay::psp::stripe::StripeCheckout;
+use crate::pay::psp::stripe_events::StripeWebhook;
+use crate::pay::psp::Psp;
 use crate::queue::{AmqpQueue, MemoryQueue, Queue, Topology};
 use crate::runtime::Clock;
 use crate::schedule::{FixedPolicy, Planner, Policy, Scheduler};
@@ -63,6 +66,9 @@ pub struct Service {
     pub twilio_auth_token: Option<SecretString>,
     pub meta: Option<MetaConfig>,
     pub pingen_webhook_secret: Option<SecretString>,
+    /// Stripe Checkout for the pay-page and Stripe's webhook endpoint (`[stripe]`); `None`: no
+    /// card payments.
+    pub stripe: Option<(Arc<dyn Psp>, Arc<StripeWebhook>)>,
     /// The API bound ahead by [`Service::bind_api`], taken by the first `spawn` that runs it.
     bound_api: Arc<Mutex<Option<BoundApi>>>,
 }
@@ -169,7 +175,16 @@ impl Service {
         let creditors =
             Creditors { by_tenant: config.creditors.clone(), default_email: config.default_sender.clone() };
         let pay_templates = PayTemplates::load(config.templates_dir.as_deref())?;
-        let pages = PayPages::new(pay_templates, creditors.clone(), &config.pay, false)?;
+        let pages = PayPages::new(pay_templates, creditors.clone(), &config.pay, config.stripe.is_some())?;
+        // The card form redirects to the PSP's checkout page: the CSP's form-action allows it.
+        let form_targets: Vec<String> = config.stripe.iter().map(|stripe| stripe.checkout_origin()).collect();
+        let stripe = match &config.stripe {
+            Some(stripe) => {
+                let psp: Arc<dyn Psp> = Arc::new(StripeCheckout::new(stripe).context("configuring Stripe")?);
+                Some((psp, Arc::new(StripeWebhook::new(stripe, config.learn.attribution()))))
+            }
+            None => None,
+        };
         Ok(Self {
             store,
             topology: Topology::new(config.namespace.clone()),
@@ -178,7 +193,7 @@ impl Service {
             plans: Arc::new(plans),
             transports,
             creditors: Arc::new(creditors),
-            pay: Arc::new(PayRoutes::new(pages, &config.pay, &[])),
+            pay: Arc::new(PayRoutes::new(pages, &config.pay, &form_targets)),
             links: Arc::new(Links::new(&config.links)),
             templates: Arc::new(Templates::from_config(config)?),
             clock,
@@ -191,6 +206,7 @@ impl Service {
             twilio_auth_token: config.twilio.as_ref().map(|t| t.auth_token.clone()),
             meta: config.meta.clone(),
             pingen_webhook_secret: config.pingen.as_ref().and_then(|p| p.webhook_secret.clone()),
+            stripe,
             bound_api: Arc::default(),
         })
     }
@@ -205,6 +221,8 @@ impl Service {
             public_url: self.http.public_url.clone(),
             links: Arc::clone(&self.links),
             pay: Arc::clone(&self.pay),
+            psp: self.stripe.as_ref().map(|(psp, _)| Arc::clone(psp)),
+            stripe: self.stripe.as_ref().map(|(_, webhook)| Arc::clone(webhook)),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The HTTP API (`mahnwerk run --role api`): the webhooks through which providers report back —
 //! Twilio's SMS status callbacks and inbound SMS, Meta's WhatsApp and Messenger notifications,
-//! Pingen's letter events.
+//! Pingen's letter events, Stripe's payment events.
 //!
 //! Every handler is thin: it checks the provider's signature on the raw request, parses what the
 //! provider said into a [`ProviderReport`](crate::store::ProviderReport), and records it with one
@@ -16,6 +16,8 @@
 //!   issues).
 //! - `pay`: the pay-page, `GET /pay/{token}` and the forms it posts (promise, dispute, contact).
 //! - `rate_limit`: requests per minute per client address and per link.
+//! - `stripe`: `POST /webhooks/stripe`, Stripe Checkout's payment events (signature, replay and
+//!   what they do live in `crate::pay::psp`; Stripe wants 400, not 401, for a bad signature).
 //! - `unsubscribe`: `GET`/`POST /unsubscribe/{token}`, the signed unsubscribe link of every email
 //!   (RFC 8058 one-click) into the consent ledger.
 //! - `error`: how a refused call is answered.
@@ -28,12 +30,15 @@ mod meta_events;
 pub mod pay;
 mod pingen;
 mod rate_limit;
+mod stripe;
 pub mod twilio;
 mod unsubscribe;
 
 pub use crate::config::http::{HttpConfig, MetaConfig};
 pub use error::ApiError;
 
+use crate::pay::psp::stripe_events::StripeWebhook;
+use crate::pay::psp::Psp;
 use crate::runtime::Clock;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
@@ -60,6 +65,11 @@ pub struct ApiState {
     pub links: Arc<crate::deliver::Links>,
     /// The pay-page: its templates, rules and rate limits.
     pub pay: pay::SharedPayRoutes,
+    /// Card, wallet and direct-debit checkouts for the pay-page (`crate::pay::checkout`);
+    /// `None` without `[stripe]`: the page offers no card payment.
+    pub psp: Option<Arc<dyn Psp>>,
+    /// Stripe's webhook endpoint; `None` without `[stripe]`: Stripe calls get 404.
+    pub stripe: Option<Arc<StripeWebhook>>,
 }
 
 /// Every route of the API.
@@ -70,10 +80,12 @@ pub fn router(state: ApiState) -> Router {
         .route("/webhooks/twilio/inbound", post(twilio::inbound))
         .route("/webhooks/meta", get(meta::verify).post(meta::notify))
         .route("/webhooks/pingen", post(pingen::notify))
+        .route("/webhooks/stripe", post(stripe::notify))
         .route("/unsubscribe/{token}", get(unsubscribe::page).post(unsubscribe::confirm))
         .route("/pay/{token}", get(pay::page))
         .route("/pay/{token}/thanks", get(pay::thanks))
         .route("/pay/{token}/promise", post(pay::promise))
+        .route("/pay/{token}/card", post(pay::card))
         .route("/pay/{token}/instalments", post(pay::instalments))
         .route("/pay/{token}/dispute", post(pay::dispute))
         .route("/pay/{token}/contact", post(pay::contact))

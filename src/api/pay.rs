@@ -19,6 +19,7 @@ use crate::pay::instalments::{choose_instalments, InstalmentChoice, InstalmentOu
 use crate::pay::page::forms::{ContactForm, DisputeForm, FieldErrors, InstalmentForm, PromiseForm};
 use crate::pay::page::{words, FormState, Notice, PageLinks, PayPages, Refusal, Rendered};
 use crate::pay::promise::{promise_to_pay, PromiseOutcome};
+use crate::pay::{checkout, CheckoutError, CheckoutStart};
 use crate::store::PayCase;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -40,13 +41,25 @@ pub struct PayRoutes {
 }
 
 impl PayRoutes {
-    pub fn new(pages: PayPages, config: &crate::config::pay::PayConfig, form_targets: &[&str]) -> Self {
+    pub fn new(pages: PayPages, config: &crate::config::pay::PayConfig, form_targets: &[String]) -> Self {
         Self {
             pages,
             per_ip: RateLimiter::new(config.requests_per_minute_per_ip),
             per_link: RateLimiter::new(config.requests_per_minute_per_link),
             form_targets: form_targets.join(" "),
         }
+    }
+
+    /// The shipped templates, no creditor configured, the default rules and limits: for an API
+    /// whose pay-page nobody configured (tests of other routes).
+    pub fn with_defaults() -> Self {
+        let config = crate::config::pay::PayConfig::default();
+        let creditors =
+            crate::deliver::Creditors { by_tenant: Default::default(), default_email: String::new() };
+        let templates = crate::pay::page::PayTemplates::load(None).expect("the shipped templates load");
+        let pages =
+            PayPages::new(templates, creditors, &config, false).expect("the shipped templates render");
+        Self::new(pages, &config, &[])
     }
 }
 
@@ -199,6 +212,64 @@ pub(super) async fn instalments(
         Ok(InstalmentOutcome::NotOpen(_) | InstalmentOutcome::UnknownCase) => see_page(&token, ""),
         Err(error) => unavailable(&state, &case, language, &error),
     }
+}
+
+/// `POST /pay/{token}/card`: a checkout at the PSP for what the page showed as owed, and a 303
+/// to it. Without a PSP, or when the case owes nothing any more, back to the page.
+pub(super) async fn card(
+    State(state): State<ApiState>,
+    Path(token): Path<String>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<CardForm>,
+) -> Response {
+    let case = match open(&state, &token, &client, &headers).await {
+        Ok(case) => case,
+        Err(refused) => return refused,
+    };
+    let language = language(&case, &headers);
+    let Some(psp) = state.psp.as_ref() else { return see_page(&token, "") };
+    if !state.links.form_token_matches(&token, &form.form_token) || !PayPages::asks_for_money(&case) {
+        return see_page(&token, "");
+    }
+    let Ok(claims) = state.links.verify(&token, state.clock.now()) else { return see_page(&token, "") };
+    let page = format!("{}/pay/{token}", state.links.base_url());
+    let start = CheckoutStart {
+        tenant: case.tenant.clone(),
+        reminder_id: claims.reminder_id,
+        amount: crate::domain::Money::new(case.total_owed(), case.amount_due.currency()),
+        description: None,
+        locale: Some(language.to_owned()),
+        success_url: format!("{page}/thanks"),
+        cancel_url: page,
+    };
+    match checkout(state.store.as_ref(), psp.as_ref(), &start).await {
+        Ok(session) => {
+            tracing::info!(case_id = case.case_id, session = %session.id, "checkout started");
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            match HeaderValue::from_str(&session.url) {
+                Ok(location) => {
+                    response.headers_mut().insert(header::LOCATION, location);
+                    secure(&mut response, "'none'", "");
+                    response
+                }
+                Err(_) => see_page(&token, ""),
+            }
+        }
+        Err(CheckoutError::NothingToPay(_) | CheckoutError::UnknownReminder(_)) => see_page(&token, ""),
+        Err(error) => {
+            tracing::warn!(%error, case_id = case.case_id, "checkout not started");
+            let page = state.pay.pages.refused_page(Some(&case.tenant), language, Refusal::Unavailable);
+            answer(&state, StatusCode::SERVICE_UNAVAILABLE, page)
+        }
+    }
+}
+
+/// The card form: its token only.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CardForm {
+    #[serde(default)]
+    form_token: String,
 }
 
 /// `POST /pay/{token}/dispute`.

@@ -3,13 +3,15 @@
 //! file (`--config`), then `MAHNWERK_*` environment variables. Secrets are `SecretString` and
 //! never printed; [`Config::describe`] shows what is safe to show.
 //!
-//! The settings of each part live beside it here ([`http`], [`links`], [`creditors`]), so that
+//! The settings of each part live beside it here ([`http`], [`links`], [`creditors`],
+//! [`stripe`]), so that
 //! the stages import their configuration and the configuration imports no stage.
 
 pub mod creditors;
 pub mod http;
 pub mod links;
 pub mod pay;
+pub mod stripe;
 
 use crate::domain::{AttributionWindow, ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
@@ -26,6 +28,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use stripe::StripeConfig;
 
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -89,6 +92,9 @@ pub struct Config {
     pub http: HttpConfig,
     /// Meta's webhook secrets (WhatsApp, Messenger); unset: Meta webhooks get 401.
     pub meta: Option<MetaConfig>,
+    /// `[stripe]`: card, wallet and SEPA Direct Debit payments through Stripe Checkout, and
+    /// Stripe's webhook; unset: the pay-page offers no card payment.
+    pub stripe: Option<StripeConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -266,6 +272,7 @@ impl Default for Config {
             whatsapp_templates: BTreeMap::new(),
             http: HttpConfig::default(),
             meta: None,
+            stripe: None,
         }
     }
 }
@@ -409,6 +416,7 @@ impl Config {
         if let Some(seed) = var("MAHNWERK_LEARN_SEED") {
             self.learn.seed = Some(seed.parse().context("MAHNWERK_LEARN_SEED must be an integer")?);
         }
+        stripe::apply_env(&mut self.stripe, &var)?;
         Ok(())
     }
 
@@ -447,6 +455,9 @@ impl Config {
         }
         for (kind, limit) in &self.rate_limits {
             limit.check().map_err(|e| anyhow::anyhow!("rate_limits.{kind}.{e}"))?;
+        }
+        if let Some(stripe) = &self.stripe {
+            stripe.validate()?;
         }
         Ok(())
     }
@@ -517,7 +528,7 @@ impl Config {
     pub fn describe(&self) -> String {
         format!(
             "database: {}\nqueue: {}\nnamespace: {}\nemail: {}\nsms: {}\nwhatsapp: {}\nmessenger: {}\n\
-             letter: {}\noutbox: {}\npolicy: {:?}\nhttp: {}",
+             letter: {}\noutbox: {}\npolicy: {:?}\nhttp: {}\nstripe: {}",
             redact_url(&self.database_url),
             match &self.amqp_url {
                 Some(url) => redact_url(secrecy::ExposeSecret::expose_secret(url)),
@@ -555,7 +566,8 @@ impl Config {
             },
             self.outbox_dir.display(),
             self.policy,
-            self.http.listen
+            self.http.listen,
+            self.stripe.as_ref().map_or_else(|| "off".to_owned(), StripeConfig::describe)
         )
     }
 }

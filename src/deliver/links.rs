@@ -75,6 +75,11 @@ impl Links {
         }
     }
 
+    /// Scheme, host and path prefix of every link (`https://pay.acme.example`), no trailing `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// The pay-link of a reminder sent at `sent_at`.
     pub fn pay_url(&self, tenant: &TenantId, reminder_id: i64, sent_at: DateTime<Utc>) -> String {
         let claims = LinkClaims {

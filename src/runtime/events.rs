@@ -81,6 +81,30 @@ pub enum EventBody {
         /// Whether this payment closed the case (it covered what was due).
         case_closed: bool,
     },
+    /// The debtor paid with an asynchronous method (SEPA Direct Debit): the PSP has the mandate,
+    /// the money is not there yet. Nothing is recorded and dunning goes on until it arrives
+    /// (`payment.recorded`) or fails (`payment.failed`).
+    #[serde(rename = "payment.pending")]
+    PaymentPending {
+        amount: Decimal,
+        currency: Currency,
+        /// The PSP: `stripe`.
+        source: PaymentSource,
+        /// The PSP's reference, the one `payment.recorded` will carry.
+        reference: String,
+    },
+    /// A pending payment failed (a direct debit refused or returned): nothing was recorded, and
+    /// the case, never closed, is dunned on.
+    #[serde(rename = "payment.failed")]
+    PaymentFailed {
+        amount: Decimal,
+        currency: Currency,
+        source: PaymentSource,
+        reference: String,
+        /// The PSP's reason, when it gave one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// The creditor cancelled the invoice: no more reminders.
     #[serde(rename = "case.cancelled")]
     CaseCancelled {
@@ -267,6 +291,8 @@ impl Event {
     pub fn kind(&self) -> &'static str {
         match &self.body {
             EventBody::PaymentRecorded { .. } => "payment.recorded",
+            EventBody::PaymentPending { .. } => "payment.pending",
+            EventBody::PaymentFailed { .. } => "payment.failed",
             EventBody::CaseCancelled { .. } => "case.cancelled",
             EventBody::CaseEscalated { .. } => "case.escalated",
             EventBody::ChannelUnreachable { .. } => "channel.unreachable",
@@ -346,8 +372,22 @@ mod tests {
             reward: Some(0.0),
             policy_version: PolicyVersion::fixed(),
         };
+        let eur = Currency::parse("EUR").unwrap();
         let bodies = [
             EventBody::ReminderOutcome(line),
+            EventBody::PaymentPending {
+                amount: Decimal::new(4200, 2),
+                currency: eur,
+                source: PaymentSource::Stripe,
+                reference: "pi_1".into(),
+            },
+            EventBody::PaymentFailed {
+                amount: Decimal::new(4200, 2),
+                currency: eur,
+                source: PaymentSource::Stripe,
+                reference: "pi_1".into(),
+                reason: Some("The bank account has been closed.".into()),
+            },
             EventBody::ChannelOptedOut { reminder_id: 3, channel: ChannelKind::Sms, stage: 2 },
         ];
         for body in bodies {

@@ -138,6 +138,25 @@ macro_rules! impl_store_tx {
             Ok(inserted > 0)
         }
 
+        async fn insert_psp_event(
+            &mut self,
+            provider: &str,
+            event_id: &str,
+            received_at: DateTime<Utc>,
+        ) -> Result<bool, StoreError> {
+            let inserted = sqlx::query(
+                "INSERT INTO psp_events (provider, event_id, received_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (provider, event_id) DO NOTHING",
+            )
+            .bind(provider)
+            .bind(event_id)
+            .bind(received_at)
+            .execute(&mut *self.0)
+            .await?
+            .rows_affected();
+            Ok(inserted > 0)
+        }
+
         async fn set_amount_paid(&mut self, invoice_id: i64, amount_paid: Decimal) -> Result<(), StoreError> {
             sqlx::query("UPDATE invoices SET amount_paid = $1 WHERE id = $2")
                 .bind(Self::money(amount_paid))

@@ -353,6 +353,16 @@ pub trait StoreTx: Send {
         limit: u32,
     ) -> Result<Vec<LockedCase>, StoreError>;
 
+    /// Remembers that `provider` delivered the webhook event `event_id`; `false` when it was
+    /// remembered before (a replay: the caller changes nothing). On PostgreSQL a concurrent
+    /// delivery of the same event waits here until the first one's transaction ends.
+    async fn insert_psp_event(
+        &mut self,
+        provider: &str,
+        event_id: &str,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Appends events to the log the relay publishes from.
     async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError>;
 

@@ -4,7 +4,7 @@
 //! shows the thank-you page and an expired link the refusal. Screenshots land in
 //! `target/test-artefacts/screenshots/pay-*.png`.
 
-use crate::pay_page::{case_state, config, invoice, pay_link, BASE};
+use crate::pay_page::{case_state, config_with, invoice, pay_link, BASE};
 use crate::support;
 
 use chrono::Duration as Days;
@@ -18,12 +18,43 @@ use support::browser::Browser;
 use support::scenario::{eventually, json as message, quiet, stop_roles};
 use support::servers::Backend;
 
+const WEBHOOK_SECRET: &str = "whsec_browser_test";
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("x", text)]).unwrap().trim_start_matches("x=").to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debtors_use_the_pay_page_in_a_browser() {
     let backend = Backend::embedded().await;
     let (store, queue, topology) = (backend.store.clone(), backend.queue.clone(), backend.topology.clone());
     let outbox = tempfile::tempdir().unwrap();
-    let config = config(&topology.namespace, outbox.path());
+    // Stripe stood in by wiremock: it creates the checkout session and serves its page.
+    let stripe = wiremock::MockServer::start().await;
+    let checkout_page = format!("{}/checkout/cs_test_B2", stripe.uri());
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/v1/checkout/sessions"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "cs_test_B2", "url": checkout_page})),
+        )
+        .expect(1)
+        .mount(&stripe)
+        .await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path("/checkout/cs_test_B2"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .insert_header("content-type", "text/html")
+                .set_body_string("<!doctype html><title>Checkout</title><h1>Stand-in checkout</h1>"),
+        )
+        .mount(&stripe)
+        .await;
+    let stripe_section = format!(
+        "[stripe]\nsecret_key = \"sk_test_pay\"\nwebhook_secret = \"{WEBHOOK_SECRET}\"\napi_base = \"{}\"\n",
+        stripe.uri()
+    );
+    let config = config_with(&topology.namespace, outbox.path(), &stripe_section);
     let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));
     let service = Service::assemble(&config, store.clone(), queue.clone(), clock.clone()).unwrap();
     let addr = service.bind_api().await.unwrap();
@@ -127,13 +158,48 @@ async fn debtors_use_the_pay_page_in_a_browser() {
     browser.screenshot("pay-expired-phone").await;
     browser.close().await;
 
-    // An English debtor, whatever the browser asks for.
+    // An English debtor, whatever the browser asks for, pays by card: the button leads to the
+    // (stand-in) checkout, Stripe's signed webhook records the payment, and the page Stripe
+    // sends the debtor back to thanks them.
     let english = Browser::in_language("de-DE").await.expect("started before");
     english.phone().await;
-    english.goto(&pay_link(outbox.path(), "B-2", addr)).await;
+    let link2 = pay_link(outbox.path(), "B-2", addr);
+    english.goto(&link2).await;
     let page = english.text().await;
     assert!(page.contains("Invoice B-2") && page.contains("Total due") && page.contains("€129.90"), "{page}");
     english.screenshot("pay-en-phone").await;
+    english.click_button("Pay €129.90 now").await;
+    english.wait_for_text("Stand-in checkout").await;
+    let requests = stripe.received_requests().await.unwrap();
+    let form = String::from_utf8_lossy(&requests[0].body).to_string();
+    assert!(form.contains("line_items%5B0%5D%5Bprice_data%5D%5Bunit_amount%5D=12990"), "{form}");
+    assert!(form.contains(&format!("success_url={}", urlencode(&format!("{BASE}/pay/")))), "{form}");
+    let body = json!({
+        "id": "evt_browser_1", "object": "event", "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_test_B2", "object": "checkout.session", "amount_total": 12990,
+            "currency": "eur", "payment_status": "paid", "payment_intent": "pi_browser_1",
+            "metadata": {"tenant": "paytest", "invoice_number": "B-2"}}}
+    })
+    .to_string();
+    let signature = mahnwerk::pay::psp::stripe_signature::sign(
+        WEBHOOK_SECRET.as_bytes(),
+        clock.now().timestamp(),
+        body.as_bytes(),
+    );
+    let delivered = reqwest::Client::new()
+        .post(format!("http://{addr}/webhooks/stripe"))
+        .header("stripe-signature", signature)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status().as_u16(), 200);
+    assert_eq!(case_state(store.as_ref(), "B-2").await, CaseState::Paid);
+    english.goto(&format!("{link2}/thanks")).await;
+    let thanks = english.text().await;
+    assert!(thanks.contains("Thank you!") && thanks.contains("Invoice B-2 is paid"), "{thanks}");
+    english.screenshot("pay-card-thanks-en-phone").await;
     english.close().await;
     stop_roles(trigger, roles).await;
 }

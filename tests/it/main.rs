@@ -35,5 +35,7 @@ mod receipts_api;
 mod redelivery;
 mod sms_twilio;
 mod store_conformance;
+mod stripe_checkout;
+mod stripe_webhook;
 mod unsubscribe_api;
 mod whatsapp_service;

@@ -24,6 +24,11 @@ use support::servers::Backend;
 pub(crate) const BASE: &str = "https://pay.stadtwerke.example";
 
 pub(crate) fn config(namespace: &str, outbox: &std::path::Path) -> Config {
+    config_with(namespace, outbox, "")
+}
+
+/// [`config`] with `extra` TOML appended (a `[stripe]` section).
+pub(crate) fn config_with(namespace: &str, outbox: &std::path::Path, extra: &str) -> Config {
     const REST: &str = r##"
 [links]
 base_url = "https://pay.stadtwerke.example"
@@ -64,7 +69,7 @@ tone = "firm"
 channels = ["email"]
 fee = "5.00"
 "##;
-    service_config(namespace, outbox, REST)
+    service_config(namespace, outbox, &format!("{REST}\n{extra}"))
 }
 
 pub(crate) fn invoice(number: &str, language: &str) -> Value {

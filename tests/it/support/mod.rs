@@ -7,3 +7,4 @@ pub mod malformed;
 pub mod rules;
 pub mod scenario;
 pub mod servers;
+pub mod stripe;
