@@ -171,6 +171,20 @@ pub(super) fn apply_env(
     Ok(())
 }
 
+impl StripeConfig {
+    /// Where Stripe's checkout pages are, for the pay-page's `form-action`: Stripe's own host, or
+    /// the stand-in's origin when `api_base` points elsewhere (a test double serves both).
+    pub fn checkout_origin(&self) -> String {
+        if self.api_base == default_api_base() {
+            return "https://checkout.stripe.com".to_owned();
+        }
+        let scheme_end = self.api_base.find("://").map_or(0, |i| i + 3);
+        let host_end = self.api_base[scheme_end..].find('/').map_or(self.api_base.len(), |i| scheme_end + i);
+        self.api_base[..host_end].to_owned()
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
@@ -253,18 +267,5 @@ mod tests {
         file.apply_env(env(&[("MAHNWERK_STRIPE_SECRET_KEY", "sk_test_b")])).unwrap();
         assert_eq!(secrecy::ExposeSecret::expose_secret(&file.stripe.unwrap().secret_key), "sk_test_b");
         assert!(config.apply_env(env(&[("MAHNWERK_STRIPE_TIMEOUT_SECS", "soon")])).is_err());
-    }
-}
-
-impl StripeConfig {
-    /// Where Stripe's checkout pages are, for the pay-page's `form-action`: Stripe's own host, or
-    /// the stand-in's origin when `api_base` points elsewhere (a test double serves both).
-    pub fn checkout_origin(&self) -> String {
-        if self.api_base == default_api_base() {
-            return "https://checkout.stripe.com".to_owned();
-        }
-        let scheme_end = self.api_base.find("://").map_or(0, |i| i + 3);
-        let host_end = self.api_base[scheme_end..].find('/').map_or(self.api_base.len(), |i| scheme_end + i);
-        self.api_base[..host_end].to_owned()
     }
 }
