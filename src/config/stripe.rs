@@ -184,7 +184,6 @@ impl StripeConfig {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
