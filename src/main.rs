@@ -93,10 +93,50 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Bank statements: import camt.053 or CSV, review and assign what did not match.
+    Payments {
+        #[command(subcommand)]
+        which: PaymentsCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum PaymentsCommand {
+    /// Import a bank statement (camt.053 001.02/001.08, or CSV) and record the payments it holds;
+    /// importing a file again changes nothing.
+    Import {
+        file: PathBuf,
+        /// Default: guessed from the content (XML is camt.053).
+        #[arg(long, value_enum)]
+        format: Option<mahnwerk::pay::import::Format>,
+        /// Required unless the configuration has exactly one creditor.
+        #[arg(long)]
+        tenant: Option<String>,
+        #[command(flatten)]
+        csv: mahnwerk::pay::import::command::CsvFlags,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The lines no rule matched, waiting for review.
+    Unmatched {
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record an unmatched line as payment of an invoice.
+    Assign {
+        /// The line's id (from `payments unmatched`).
+        line: i64,
+        #[arg(long)]
+        invoice: String,
+        #[arg(long)]
+        tenant: Option<String>,
     },
 }
 
@@ -206,7 +246,9 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config = match cli.command {
         // They sign nothing, so they need no links secret (nor anything else of the roles').
-        Command::Stats { .. } | Command::Migrate => Config::load_for_database_only(cli.config.as_deref())?,
+        Command::Stats { .. } | Command::Migrate | Command::Payments { .. } => {
+            Config::load_for_database_only(cli.config.as_deref())?
+        }
         _ => Config::load(cli.config.as_deref())?,
     };
     match cli.command {
@@ -270,6 +312,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
+        Command::Payments { which } => payments(&config, which).await,
         Command::Bench { which: Bench::Pipeline { messages, rounds, outbox, json } } => {
             let options = mahnwerk::bench::PipelineOptions {
                 messages,
@@ -283,6 +326,60 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 println!("{figures}");
             }
+            Ok(())
+        }
+    }
+}
+
+async fn payments(config: &Config, which: PaymentsCommand) -> anyhow::Result<()> {
+    use mahnwerk::pay::import::{command, unmatched};
+    let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
+    match which {
+        PaymentsCommand::Import { file, format, tenant, csv, json } => {
+            let tenant = command::tenant(config, tenant.as_deref())?;
+            let layout = csv.over(&config.payments.csv);
+            let report = command::import_file(
+                store.as_ref(),
+                config,
+                &file,
+                format,
+                tenant,
+                &layout,
+                SystemClock.now(),
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!("{report}");
+            }
+            match report.failed {
+                Some(why) => anyhow::bail!("{}: {why}", file.display()),
+                None => Ok(()),
+            }
+        }
+        PaymentsCommand::Unmatched { tenant, json } => {
+            let tenant = command::tenant(config, tenant.as_deref())?;
+            let lines = unmatched::unmatched(store.as_ref(), &tenant).await?;
+            if json {
+                println!("{}", serde_json::to_string(&lines)?);
+            } else {
+                print!("{}", unmatched::table(&lines));
+            }
+            Ok(())
+        }
+        PaymentsCommand::Assign { line, invoice, tenant } => {
+            let tenant = command::tenant(config, tenant.as_deref())?;
+            let invoice = mahnwerk::domain::InvoiceNumber::parse(&invoice)
+                .map_err(|e| anyhow::anyhow!("--invoice '{invoice}': {e}"))?;
+            let window = config.learn.attribution();
+            let done =
+                unmatched::assign(store.as_ref(), &tenant, line, &invoice, window, SystemClock.now()).await?;
+            println!(
+                "line {line} recorded as payment of {invoice}{}{}",
+                if done.case_closed { "; the case is closed" } else { "" },
+                if done.credit.is_zero() { String::new() } else { format!("; {} is credit", done.credit) }
+            );
             Ok(())
         }
     }

@@ -9,6 +9,7 @@
 pub mod creditors;
 pub mod http;
 pub mod links;
+pub mod payments;
 
 use crate::domain::{AttributionWindow, ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
 use anyhow::{bail, Context};
@@ -86,6 +87,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// Meta's webhook secrets (WhatsApp, Messenger); unset: Meta webhooks get 401.
     pub meta: Option<MetaConfig>,
+    /// `[payments]`: the bank statement import (`[payments.csv]`: the CSV export's layout).
+    pub payments: payments::PaymentsConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -262,6 +265,7 @@ impl Default for Config {
             whatsapp_templates: BTreeMap::new(),
             http: HttpConfig::default(),
             meta: None,
+            payments: payments::PaymentsConfig::default(),
         }
     }
 }

@@ -1,9 +1,12 @@
 //! Payments: every payment, from any source (an `invoice.paid` message, the pay-page, a bank
 //! statement), is recorded through one function, [`record_payment`]: in one transaction it
 //! closes or reduces the case, cancels pending reminders, credits the reminder that earned it
-//! (the learner's reward) and emits `payment.recorded`.
+//! (the learner's reward) and emits `payment.recorded`. Bank statements are imported in
+//! [`import`]; [`reference`] names an invoice on a transfer (the RF creditor reference).
 
+pub mod import;
 mod record;
+pub mod reference;
 
 pub use record::{record, record_payment, PaymentOutcome};
 

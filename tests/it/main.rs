@@ -14,6 +14,7 @@ mod mime;
 mod smtp_sink;
 mod support;
 
+mod bank_import;
 mod bench_cli;
 mod cli;
 mod delivery_failures;
