@@ -214,6 +214,21 @@ enum PolicyCommand {
 
 #[derive(Subcommand)]
 enum Bench {
+    /// Import generated camt.053 statements (10,000 and --entries entries): entries per second and
+    /// peak memory, side by side.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        entries: usize,
+        /// Default: the configured database. The run's data go under a tenant of its own.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Take in no invoices: every line goes unmatched, and the import's own cost shows
+        /// without the payments.
+        #[arg(long)]
+        without_invoices: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Raw RabbitMQ vs mahnwerk intake vs the whole path, on the configured PostgreSQL + RabbitMQ.
     Pipeline {
         #[arg(long, default_value_t = 20_000)]
@@ -246,7 +261,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config = match cli.command {
         // They sign nothing, so they need no links secret (nor anything else of the roles').
-        Command::Stats { .. } | Command::Migrate | Command::Payments { .. } => {
+        Command::Stats { .. }
+        | Command::Migrate
+        | Command::Payments { .. }
+        | Command::Bench { which: Bench::Import { .. } } => {
             Config::load_for_database_only(cli.config.as_deref())?
         }
         _ => Config::load(cli.config.as_deref())?,
@@ -313,6 +331,20 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Payments { which } => payments(&config, which).await,
+        Command::Bench { which: Bench::Import { entries, database_url, without_invoices, json } } => {
+            let url = database_url.unwrap_or_else(|| config.database_url.clone());
+            let store = mahnwerk::store::open(&url).await.context("opening the database")?;
+            let dir = tempfile::tempdir().context("a temporary folder for the statements")?;
+            let figures =
+                mahnwerk::bench::import::import(store.as_ref(), &url, entries, !without_invoices, dir.path())
+                    .await?;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                println!("{figures}");
+            }
+            Ok(())
+        }
         Command::Bench { which: Bench::Pipeline { messages, rounds, outbox, json } } => {
             let options = mahnwerk::bench::PipelineOptions {
                 messages,

@@ -1,3 +1,4 @@
+//! Benchmarks: `mahnwerk bench import` (the bank statement import, [`import`]) and
 //! `mahnwerk bench pipeline`: three throughputs measured side by side in one run on the
 //! configured PostgreSQL and RabbitMQ, so that the ratios mean something on any machine:
 //!
@@ -19,7 +20,9 @@
 //! and dropped afterwards) and its own queue namespace, so nothing of the operator's is touched.
 
 mod host_cpu;
+pub mod import;
 mod raw;
+mod statement;
 
 use crate::app::Service;
 use crate::config::Config;

@@ -103,3 +103,18 @@ pub fn statement_lines(
         Format::Csv => Box::new(csv::CsvStatement::new(input, layout)?),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_format_is_guessed_from_the_content_first() {
+        let xml = Path::new("statement.xml");
+        let csv = Path::new("umsaetze.csv");
+        assert_eq!(Format::guess(csv, b"\xef\xbb\xbf  <?xml version"), Format::Camt053);
+        assert_eq!(Format::guess(xml, b"Buchungstag;Betrag"), Format::Csv);
+        assert_eq!(Format::guess(xml, b""), Format::Camt053);
+        assert_eq!(Format::guess(csv, b"  "), Format::Csv);
+    }
+}
