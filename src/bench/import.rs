@@ -8,7 +8,9 @@ use super::host_cpu::HostCpu;
 use super::statement;
 use crate::domain::{AttributionWindow, TenantId};
 use crate::intake::apply_commands;
-use crate::pay::import::{import_lines, statement_lines, Format, ImportOptions, ImportReport, CHUNK};
+use crate::pay::import::{
+    import_lines, statement_lines, workers_for, Format, ImportOptions, ImportReport, CHUNK,
+};
 use crate::store::Store;
 use anyhow::{bail, Context};
 use chrono::Utc;
@@ -38,6 +40,8 @@ pub struct ImportFigures {
     pub backend: String,
     pub cores: usize,
     pub chunk: usize,
+    /// Chunks in flight at once.
+    pub workers: usize,
     pub runs: Vec<ImportRun>,
 }
 
@@ -46,8 +50,8 @@ impl fmt::Display for ImportFigures {
         writeln!(
             f,
             "bank import benchmark: camt.053.001.08 on {}, {} cores, {} lines per transaction, \
-             the store on this host",
-            self.backend, self.cores, self.chunk
+             {} transactions at once, the store on this host",
+            self.backend, self.cores, self.chunk, self.workers
         )?;
         writeln!(f, "  per 20 entries: 12 RF reference, 2 number in text, 1 partial, 1 split, 1 amount+name, 1 overpaid, 1 unmatched, 1 debit")?;
         writeln!(
@@ -99,11 +103,12 @@ pub async fn import(
     sizes.dedup();
     let mut runs = Vec::new();
     for size in sizes {
-        runs.push(run(store, size, with_invoices, dir).await?);
+        runs.push(run(store, size, with_invoices, workers_for(database_url), dir).await?);
     }
     let backend = if database_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    Ok(ImportFigures { backend: backend.to_owned(), cores, chunk: CHUNK, runs })
+    let workers = workers_for(database_url);
+    Ok(ImportFigures { backend: backend.to_owned(), cores, chunk: CHUNK, workers, runs })
 }
 
 /// Without invoices every credit line goes unmatched: the import's own cost (reading, looking
@@ -112,6 +117,7 @@ async fn run(
     store: &dyn Store,
     entries: usize,
     with_invoices: bool,
+    workers: usize,
     dir: &Path,
 ) -> anyhow::Result<ImportRun> {
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -133,7 +139,7 @@ async fn run(
     let started = Instant::now();
     let input = std::fs::File::open(&path)?;
     let lines = statement_lines(input, &path, Some(Format::Camt053), &Default::default())?;
-    let options = ImportOptions { tenant, window: AttributionWindow::default(), chunk: CHUNK };
+    let options = ImportOptions { tenant, window: AttributionWindow::default(), chunk: CHUNK, workers };
     let report = import_lines(store, lines, &options, Utc::now()).await?;
     let seconds = started.elapsed().as_secs_f64();
     let host_cpu_us = cpu_before

@@ -3,6 +3,7 @@
 //! what differs between the dialects:
 //! - `IN_LIST_2`: "is one of the list bound as `$2`" (an array, or a JSON array on SQLite);
 //! - `LOCK_ROWS`: what locks the row read (`FOR UPDATE`, or nothing on SQLite);
+//! - `LOCK_CASE`: what locks an invoice and its case (`FOR UPDATE OF i, c`, or nothing);
 //! - `Self::money`, `Self::ids`, `Self::texts`: the values bound for a decimal and for lists.
 
 use super::bank::{BankLineStatus, InvoiceCandidate, StoredBankLine};
@@ -179,10 +180,27 @@ macro_rules! impl_bank_steps {
                 let sql = format!(
                     "{CANDIDATES} LEFT JOIN invoice_match_keys k ON k.invoice_id = i.id \
                      WHERE i.tenant = $1 AND c.state NOT IN ('paid', 'cancelled') \
-                     AND CAST(ROUND((i.amount_due - i.amount_paid) * 100) AS BIGINT) {IN_LIST_2} ORDER BY i.id"
+                     AND ROUND((i.amount_due - i.amount_paid) * 100) {IN_LIST_2} ORDER BY i.id"
                 );
                 let rows: Vec<CandidateRow> =
                     sqlx::query_as(&sql).bind(tenant.as_str()).bind(Self::ids(cents)).fetch_all(&mut *self.0).await?;
+                rows.into_iter().map(CandidateRow::into_candidate).collect()
+            }
+
+            async fn lock_invoices(
+                &mut self,
+                tenant: &TenantId,
+                numbers: &[String],
+            ) -> Result<Vec<InvoiceCandidate>, StoreError> {
+                if numbers.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "{CANDIDATES} LEFT JOIN invoice_match_keys k ON k.invoice_id = i.id \
+                     WHERE i.tenant = $1 AND i.number {IN_LIST_2} ORDER BY i.id{LOCK_CASE}"
+                );
+                let rows: Vec<CandidateRow> =
+                    sqlx::query_as(&sql).bind(tenant.as_str()).bind(Self::texts(numbers)).fetch_all(&mut *self.0).await?;
                 rows.into_iter().map(CandidateRow::into_candidate).collect()
             }
 

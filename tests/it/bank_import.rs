@@ -89,7 +89,9 @@ async fn take_in(store: &Arc<dyn Store>) {
 async fn import(store: &Arc<dyn Store>, file: &Path, format: Option<Format>) -> ImportReport {
     let input = std::fs::File::open(file).unwrap();
     let lines = statement_lines(input, file, format, &CsvLayout::default()).unwrap();
-    let options = ImportOptions { tenant: tenant(), window: AttributionWindow::default(), chunk: 3 };
+    // Small chunks, two at a time: the chunks' transactions overlap on PostgreSQL.
+    let options =
+        ImportOptions { tenant: tenant(), window: AttributionWindow::default(), chunk: 3, workers: 2 };
     import_lines(store.as_ref(), lines, &options, Utc::now()).await.expect("import")
 }
 
@@ -139,12 +141,14 @@ async fn suite_fixture(store: Arc<dyn Store>, raw: Raw, file: PathBuf) {
     let mut tx = store.begin().await.unwrap();
     let matched = tx.bank_lines(&tenant(), BankLineStatus::Matched).await.unwrap();
     drop(tx);
-    let matched: Vec<String> = matched
+    // By invoice: chunks in flight together commit in either order.
+    let mut matched: Vec<String> = matched
         .iter()
         .map(|l| {
             format!("{}:{}:{}", l.matched_by.as_deref().unwrap(), l.invoices.as_deref().unwrap(), l.credit)
         })
         .collect();
+    matched.sort_by_key(|m| m.split(':').nth(1).unwrap_or_default().to_owned());
     assert_eq!(
         matched,
         [
@@ -350,4 +354,31 @@ fn the_payments_commands_import_list_and_assign() {
     let stats: serde_json::Value =
         serde_json::from_str(&run(mahnwerk(dir.path()).args(["stats", "--json"]))).unwrap();
     assert_eq!(stats["payments"], 8);
+}
+
+async fn suite_one_invoice_in_many_chunks(store: Arc<dyn Store>, raw: Raw) {
+    take_in(&store).await;
+    // 26 equal transfers of 10.00 for RE-2026-0101 (250.00 due), in chunks of 3, two chunks at a
+    // time: every one is a payment of its own (equal lines are numbered, not merged), and the
+    // chunks that share the invoice take turns.
+    let header = "Buchungstag;Verwendungszweck;Name Zahlungsbeteiligter;Betrag;Waehrung";
+    let line = "10.11.2026;RF56RE20260101;Erika Mustermann;10,00;EUR";
+    let text = std::iter::once(header).chain(std::iter::repeat_n(line, 26)).collect::<Vec<_>>().join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.csv");
+    std::fs::write(&file, text).unwrap();
+    let report = import(&store, &file, None).await;
+    assert_eq!((report.lines, report.matched_by_reference, report.payments_recorded), (26, 26, 26));
+    assert_eq!((report.overpaid, report.credit), (1, dec("10")));
+    assert_eq!(report.partial, 24, "{report:?}");
+    assert_eq!(case(&store, "RE-2026-0101").await, (CaseState::Paid, dec("260")));
+    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM payments").await, 26);
+    let again = import(&store, &file, None).await;
+    assert_eq!((again.duplicates_skipped, again.payments_recorded), (26, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunks_paying_one_invoice_take_turns_and_every_equal_line_counts() {
+    let stores = db::stores().await;
+    db::run_suite(&stores, "suite_one_invoice_in_many_chunks", suite_one_invoice_in_many_chunks).await;
 }

@@ -15,6 +15,7 @@ use crate::pay::{record_payment, PaymentOutcome, PaymentRecord};
 use crate::store::bank::{BankLineStatus, InvoiceCandidate, NewBankLine};
 use crate::store::{Store, StoreError, StoreTx};
 use chrono::{DateTime, Utc};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 
@@ -29,6 +30,20 @@ pub struct ImportOptions {
     pub window: AttributionWindow,
     /// Lines per transaction (default [`CHUNK`]).
     pub chunk: usize,
+    /// Chunks in flight at once, each in a transaction of its own (1 on SQLite, whose one
+    /// writer would take them in turn anyway). A chunk locks the invoices it pays, in id order,
+    /// before it decides amounts, so chunks that share an invoice take turns and see each
+    /// other's payments.
+    pub workers: usize,
+}
+
+/// Chunks in flight for a database URL: 4 on PostgreSQL, 1 on SQLite (one writer).
+pub fn workers_for(database_url: &str) -> usize {
+    if database_url.starts_with("postgres") {
+        4
+    } else {
+        1
+    }
 }
 
 /// A line with its key.
@@ -48,6 +63,7 @@ pub async fn import_lines(
     let mut report = ImportReport::default();
     let mut keys = LineKeys::default();
     let mut chunk = Vec::with_capacity(options.chunk);
+    let mut in_flight = FuturesUnordered::new();
     for parsed in lines {
         match parsed {
             Ok(Parsed::Debit) => report.debits_skipped += 1,
@@ -55,7 +71,10 @@ pub async fn import_lines(
                 report.lines += 1;
                 chunk.push(Keyed { key: keys.key(&line), line });
                 if chunk.len() >= options.chunk {
-                    apply_chunk(store, std::mem::take(&mut chunk), options, now, &mut report).await?;
+                    if in_flight.len() >= options.workers.max(1) {
+                        report.add(&in_flight.next().await.expect("a chunk in flight")?);
+                    }
+                    in_flight.push(apply_chunk(store, std::mem::take(&mut chunk), options, now));
                 }
             }
             Err(error) => {
@@ -64,7 +83,10 @@ pub async fn import_lines(
             }
         }
     }
-    apply_chunk(store, chunk, options, now, &mut report).await?;
+    in_flight.push(apply_chunk(store, chunk, options, now));
+    while let Some(done) = in_flight.next().await {
+        report.add(&done?);
+    }
     Ok(report)
 }
 
@@ -83,15 +105,17 @@ async fn refresh_match_keys(store: &dyn Store, tenant: &TenantId) -> Result<(), 
     }
 }
 
+/// One chunk in one transaction; returns its counts.
 async fn apply_chunk(
     store: &dyn Store,
     chunk: Vec<Keyed>,
     options: &ImportOptions,
     now: DateTime<Utc>,
-    report: &mut ImportReport,
-) -> Result<(), StoreError> {
+) -> Result<ImportReport, StoreError> {
+    let mut counts = ImportReport::default();
+    let report = &mut counts;
     if chunk.is_empty() {
-        return Ok(());
+        return Ok(counts);
     }
     let tenant = &options.tenant;
     let mut tx = store.begin().await?;
@@ -133,6 +157,35 @@ async fn apply_chunk(
         .into_iter()
         .collect();
     let open = tx.open_invoices_by_cents(tenant, &cents).await?;
+    // Locked before any amount is decided, in id order, and read again: what another chunk (or
+    // another source) paid meanwhile counts.
+    let mut numbers: Vec<String> = rules
+        .iter()
+        .flatten()
+        .flat_map(|(_, invoices)| invoices.iter())
+        .chain(&open)
+        .map(|c| c.invoice_number.as_str().to_owned())
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let now_open: HashMap<String, InvoiceCandidate> = tx
+        .lock_invoices(tenant, &numbers)
+        .await?
+        .into_iter()
+        .map(|c| (c.invoice_number.as_str().to_owned(), c))
+        .collect();
+    let fresh_open =
+        |c: &InvoiceCandidate| now_open.get(c.invoice_number.as_str()).map_or(c.open, |n| n.open);
+    let open: Vec<InvoiceCandidate> =
+        open.into_iter().map(|c| InvoiceCandidate { open: fresh_open(&c), ..c }).collect();
+    let rules: Vec<Option<(MatchRule, Vec<InvoiceCandidate>)>> = rules
+        .into_iter()
+        .map(|rule| {
+            rule.map(|(rule, invoices)| {
+                (rule, invoices.into_iter().map(|c| InvoiceCandidate { open: fresh_open(&c), ..c }).collect())
+            })
+        })
+        .collect();
     let mut paid_since: HashMap<String, Decimal> = HashMap::new();
     let mut rows = Vec::with_capacity(fresh.len());
     for (keyed, rule) in fresh.iter().zip(rules) {
@@ -169,7 +222,8 @@ async fn apply_chunk(
         })
         .collect();
     tx.insert_bank_lines(&new_lines).await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(counts)
 }
 
 /// The remittance as it is kept for review: the text, else the structured references.

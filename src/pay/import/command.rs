@@ -1,7 +1,7 @@
 //! The `mahnwerk payments` commands' work, so that `main.rs` only parses: which tenant, which
 //! CSV layout (`[payments.csv]` with the command line's overrides), opening the file.
 
-use super::{import_lines, statement_lines, Format, ImportOptions, ImportReport, CHUNK};
+use super::{import_lines, statement_lines, workers_for, Format, ImportOptions, ImportReport, CHUNK};
 use crate::config::payments::CsvLayout;
 use crate::config::Config;
 use crate::domain::TenantId;
@@ -105,6 +105,7 @@ pub async fn import_file(
 ) -> anyhow::Result<ImportReport> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let lines = statement_lines(file, path, format, layout)?;
-    let options = ImportOptions { tenant, window: config.learn.attribution(), chunk: CHUNK };
+    let workers = workers_for(&config.database_url);
+    let options = ImportOptions { tenant, window: config.learn.attribution(), chunk: CHUNK, workers };
     Ok(import_lines(store, lines, &options, now).await?)
 }

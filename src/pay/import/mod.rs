@@ -17,7 +17,7 @@ pub mod normalise;
 mod report;
 pub mod unmatched;
 
-pub use apply::{import_lines, ImportOptions, CHUNK};
+pub use apply::{import_lines, workers_for, ImportOptions, CHUNK};
 pub use report::ImportReport;
 
 use crate::config::payments::CsvLayout;

@@ -33,6 +33,22 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// Adds a chunk's counts (not `failed`).
+    pub fn add(&mut self, chunk: &ImportReport) {
+        self.lines += chunk.lines;
+        self.matched_by_reference += chunk.matched_by_reference;
+        self.matched_by_invoice_number += chunk.matched_by_invoice_number;
+        self.matched_by_amount_and_name += chunk.matched_by_amount_and_name;
+        self.partial += chunk.partial;
+        self.overpaid += chunk.overpaid;
+        self.split += chunk.split;
+        self.unmatched += chunk.unmatched;
+        self.duplicates_skipped += chunk.duplicates_skipped;
+        self.debits_skipped += chunk.debits_skipped;
+        self.payments_recorded += chunk.payments_recorded;
+        self.credit += chunk.credit;
+    }
+
     pub fn matched(&self) -> u64 {
         self.matched_by_reference + self.matched_by_invoice_number + self.matched_by_amount_and_name
     }

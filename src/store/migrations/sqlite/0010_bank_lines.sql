@@ -30,5 +30,6 @@ CREATE TABLE invoice_match_keys (
 CREATE INDEX invoice_match_keys_lookup ON invoice_match_keys (tenant, match_key);
 
 -- Open invoices by their open amount in hundredths (matching by amount and name): the expression
--- is the one the lookup writes, so that it is read from this index.
-CREATE INDEX invoices_open_cents ON invoices (tenant, (CAST(ROUND((amount_due - amount_paid) * 100) AS BIGINT)));
+-- is the one the lookup writes, so that it is read from this index. No cast to an integer: an
+-- index expression must not fail on the largest amounts intake accepts (28 digits).
+CREATE INDEX invoices_open_cents ON invoices (tenant, (ROUND((amount_due - amount_paid) * 100)));
