@@ -57,3 +57,21 @@ impl Default for CsvLayout {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bank_s_layout_overrides_the_defaults_it_names() {
+        let config: PaymentsConfig = toml::from_str(
+            "[csv]\ndelimiter = \",\"\ndecimal_comma = false\nremittance = [\"Zweck 1\", \"Zweck 2\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.csv.delimiter, ',');
+        assert!(!config.csv.decimal_comma);
+        assert_eq!(config.csv.remittance, ["Zweck 1", "Zweck 2"]);
+        assert_eq!(config.csv.date, "Buchungstag");
+        assert!(toml::from_str::<PaymentsConfig>("[csv]\ndelimeter = \";\"\n").is_err());
+    }
+}

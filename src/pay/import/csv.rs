@@ -197,6 +197,81 @@ pub fn parse_amount(text: &str, decimal_comma: bool) -> Option<Decimal> {
 mod tests {
     use super::*;
 
+    fn read(bytes: &[u8], layout: &CsvLayout) -> Vec<Result<Parsed, ParseError>> {
+        // A one-byte buffer: the reader must not need the file in one piece.
+        let input = std::io::BufReader::with_capacity(1, bytes);
+        CsvStatement::new(input, layout).unwrap().collect()
+    }
+
+    const EXPORT: &str = "Umsaetze Girokonto;;;\nKonto DE89370400440532013000;;;\n\
+        Buchungstag;Verwendungszweck;Name Zahlungsbeteiligter;Betrag\n\
+        03.11.2026;RE-1 Danke;Erika Mustermann;1.234,50\n\
+        ;;;\n\
+        04.11.2026;Miete;Vermieter;-800,00\n";
+
+    #[test]
+    fn a_german_export_is_read_line_by_line() {
+        let layout = CsvLayout { skip_lines: 2, ..CsvLayout::default() };
+        let parsed: Vec<Parsed> = read(EXPORT.as_bytes(), &layout).into_iter().map(Result::unwrap).collect();
+        assert_eq!(parsed.len(), 2, "{parsed:?}");
+        let Parsed::Credit(line) = &parsed[0] else { panic!("a credit first") };
+        assert_eq!(line.booked_on, NaiveDate::from_ymd_opt(2026, 11, 3).unwrap());
+        assert_eq!(line.amount, Money::new(Decimal::new(123450, 2), Currency::parse("EUR").unwrap()));
+        assert_eq!(
+            (line.text.as_str(), line.debtor_name.as_deref()),
+            ("RE-1 Danke", Some("Erika Mustermann"))
+        );
+        assert_eq!(line.bank_reference, None);
+        assert_eq!(parsed[1], Parsed::Debit);
+    }
+
+    #[test]
+    fn latin1_files_are_read() {
+        let bytes = b"Buchungstag;Verwendungszweck;Name Zahlungsbeteiligter;Betrag\n01.11.2026;x;J\xfcrgen M\xfcller;5,00\n";
+        let parsed = read(bytes, &CsvLayout::default());
+        let Ok(Parsed::Credit(line)) = &parsed[0] else { panic!("{parsed:?}") };
+        assert_eq!(line.debtor_name.as_deref(), Some("Jürgen Müller"));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_column() {
+        let layout = CsvLayout { skip_lines: 2, ..CsvLayout::default() };
+        let bad = EXPORT.replace("03.11.2026", "2026-11-03");
+        let parsed = read(bad.as_bytes(), &layout);
+        let error = parsed[0].clone().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "line 4: Buchungstag: '2026-11-03' is not a date in the format %d.%m.%Y"
+        );
+        assert_eq!(parsed.len(), 1, "nothing after an error");
+        let layout = CsvLayout { amount: "Umsatz".into(), ..CsvLayout::default() };
+        let error = read(b"Buchungstag;Verwendungszweck;Betrag\n", &layout)[0].clone().unwrap_err();
+        assert_eq!((error.at.as_str(), error.field.as_str()), ("line 1", "Umsatz"));
+        assert!(error.reason.contains("no column 'Umsatz'"), "{error}");
+    }
+
+    #[test]
+    fn other_layouts_by_configuration() {
+        let layout = CsvLayout {
+            delimiter: ',',
+            decimal_comma: false,
+            date_format: "%Y-%m-%d".into(),
+            date: "Date".into(),
+            amount: "Amount".into(),
+            currency: "Currency".into(),
+            remittance: vec!["Ref 1".into(), "Ref 2".into()],
+            debtor_name: "Payer".into(),
+            entry_id: "Id".into(),
+            ..CsvLayout::default()
+        };
+        let text = "Id,Date,Amount,Currency,Payer,Ref 1,Ref 2\nT-9,2026-11-05,\"1,000.10\",CHF,ACME AG,RE-7,part 2\n";
+        let parsed = read(text.as_bytes(), &layout);
+        let Ok(Parsed::Credit(line)) = &parsed[0] else { panic!("{parsed:?}") };
+        assert_eq!(line.bank_reference.as_deref(), Some("T-9"));
+        assert_eq!(line.amount, Money::new(Decimal::new(100010, 2), Currency::parse("CHF").unwrap()));
+        assert_eq!(line.text, "RE-7 part 2");
+    }
+
     #[test]
     fn german_and_english_amounts() {
         assert_eq!(parse_amount("1.234,56", true), Some(Decimal::new(123456, 2)));
