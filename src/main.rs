@@ -97,10 +97,50 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Bank statements: import camt.053 or CSV, review and assign what did not match.
+    Payments {
+        #[command(subcommand)]
+        which: PaymentsCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum PaymentsCommand {
+    /// Import a bank statement (camt.053 001.02/001.08, or CSV) and record the payments it holds;
+    /// importing a file again changes nothing.
+    Import {
+        file: PathBuf,
+        /// Default: guessed from the content (XML is camt.053).
+        #[arg(long, value_enum)]
+        format: Option<mahnwerk::pay::import::Format>,
+        /// Required unless the configuration has exactly one creditor.
+        #[arg(long)]
+        tenant: Option<String>,
+        #[command(flatten)]
+        csv: mahnwerk::pay::import::command::CsvFlags,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The lines no rule matched, waiting for review.
+    Unmatched {
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record an unmatched line as payment of an invoice.
+    Assign {
+        /// The line's id (from `payments unmatched`).
+        line: i64,
+        #[arg(long)]
+        invoice: String,
+        #[arg(long)]
+        tenant: Option<String>,
     },
 }
 
@@ -191,6 +231,21 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// Import generated camt.053 statements (10,000 and --entries entries): entries per second and
+    /// peak memory, side by side.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        entries: usize,
+        /// Default: the configured database. The run's data go under a tenant of its own.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Take in no invoices: every line goes unmatched, and the import's own cost shows
+        /// without the payments.
+        #[arg(long)]
+        without_invoices: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Raw RabbitMQ vs mahnwerk intake vs the whole path, on the configured PostgreSQL + RabbitMQ.
     Pipeline {
         #[arg(long, default_value_t = 20_000)]
@@ -223,7 +278,12 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config = match cli.command {
         // They sign nothing, so they need no links secret (nor anything else of the roles').
-        Command::Stats { .. } | Command::Migrate => Config::load_for_database_only(cli.config.as_deref())?,
+        Command::Stats { .. }
+        | Command::Migrate
+        | Command::Payments { .. }
+        | Command::Bench { which: Bench::Import { .. } } => {
+            Config::load_for_database_only(cli.config.as_deref())?
+        }
         _ => Config::load(cli.config.as_deref())?,
     };
     match cli.command {
@@ -304,6 +364,21 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Payments { which } => payments(&config, which).await,
+        Command::Bench { which: Bench::Import { entries, database_url, without_invoices, json } } => {
+            let url = database_url.unwrap_or_else(|| config.database_url.clone());
+            let store = mahnwerk::store::open(&url).await.context("opening the database")?;
+            let dir = tempfile::tempdir().context("a temporary folder for the statements")?;
+            let figures =
+                mahnwerk::bench::import::import(store.as_ref(), &url, entries, !without_invoices, dir.path())
+                    .await?;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                println!("{figures}");
+            }
+            Ok(())
+        }
         Command::Bench { which: Bench::Pipeline { messages, rounds, outbox, json } } => {
             let options = mahnwerk::bench::PipelineOptions {
                 messages,
@@ -317,6 +392,60 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 println!("{figures}");
             }
+            Ok(())
+        }
+    }
+}
+
+async fn payments(config: &Config, which: PaymentsCommand) -> anyhow::Result<()> {
+    use mahnwerk::pay::import::{command, unmatched};
+    let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
+    match which {
+        PaymentsCommand::Import { file, format, tenant, csv, json } => {
+            let tenant = command::tenant(config, tenant.as_deref())?;
+            let layout = csv.over(&config.payments.csv);
+            let report = command::import_file(
+                store.as_ref(),
+                config,
+                &file,
+                format,
+                tenant,
+                &layout,
+                SystemClock.now(),
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!("{report}");
+            }
+            match report.failed {
+                Some(why) => anyhow::bail!("{}: {why}", file.display()),
+                None => Ok(()),
+            }
+        }
+        PaymentsCommand::Unmatched { tenant, json } => {
+            let tenant = command::tenant(config, tenant.as_deref())?;
+            let lines = unmatched::unmatched(store.as_ref(), &tenant).await?;
+            if json {
+                println!("{}", serde_json::to_string(&lines)?);
+            } else {
+                print!("{}", unmatched::table(&lines));
+            }
+            Ok(())
+        }
+        PaymentsCommand::Assign { line, invoice, tenant } => {
+            let tenant = command::tenant(config, tenant.as_deref())?;
+            let invoice = mahnwerk::domain::InvoiceNumber::parse(&invoice)
+                .map_err(|e| anyhow::anyhow!("--invoice '{invoice}': {e}"))?;
+            let window = config.learn.attribution();
+            let done =
+                unmatched::assign(store.as_ref(), &tenant, line, &invoice, window, SystemClock.now()).await?;
+            println!(
+                "line {line} recorded as payment of {invoice}{}{}",
+                if done.case_closed { "; the case is closed" } else { "" },
+                if done.credit.is_zero() { String::new() } else { format!("; {} is credit", done.credit) }
+            );
             Ok(())
         }
     }

@@ -1,3 +1,4 @@
+//! Benchmarks: `mahnwerk bench import` (the bank statement import, [`import`]) and
 //! `mahnwerk bench pipeline`: three throughputs measured side by side in one run on the
 //! configured PostgreSQL and RabbitMQ, so that the ratios mean something on any machine:
 //!
@@ -19,8 +20,10 @@
 //! and dropped afterwards) and its own queue namespace, so nothing of the operator's is touched.
 
 mod host_cpu;
+pub mod import;
 mod pay;
 mod raw;
+mod statement;
 
 pub use pay::{pay, PayBenchOptions, PayFigures};
 

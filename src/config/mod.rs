@@ -11,6 +11,7 @@ pub mod creditors;
 pub mod http;
 pub mod links;
 pub mod pay;
+pub mod payments;
 pub mod stripe;
 
 use crate::domain::{AttributionWindow, ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
@@ -95,6 +96,8 @@ pub struct Config {
     /// `[stripe]`: card, wallet and SEPA Direct Debit payments through Stripe Checkout, and
     /// Stripe's webhook; unset: the pay-page offers no card payment.
     pub stripe: Option<StripeConfig>,
+    /// `[payments]`: the bank statement import (`[payments.csv]`: the CSV export's layout).
+    pub payments: payments::PaymentsConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -273,6 +276,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             meta: None,
             stripe: None,
+            payments: payments::PaymentsConfig::default(),
         }
     }
 }

@@ -8,9 +8,9 @@
 //! currencies get the bank details without a code.
 
 use crate::domain::Money;
+use crate::pay::reference::creditor_reference;
 use crate::store::DeliveryJob;
 use chrono::NaiveDate;
-use mahnwerk_channels::creditor_reference::RfReference;
 use mahnwerk_channels::{AmountRow, BankDetails, LetterCaptions, LetterDocument, PayLink, Transfer};
 
 use super::locale::Locale;
@@ -63,12 +63,10 @@ pub fn document(
 /// The transfer that settles `amount` on `invoice_number`: remittance by its RF creditor
 /// reference when the number makes one, else the number as text. The pay-page shows the same.
 pub fn transfer(invoice_number: &str, amount: rust_decimal::Decimal) -> Transfer {
-    let letters_and_digits: String = invoice_number.chars().filter(char::is_ascii_alphanumeric).collect();
-    match RfReference::from_reference(&letters_and_digits) {
-        Ok(reference) => Transfer { amount, reference: Some(reference), text: None },
-        Err(_) => {
-            Transfer { amount, reference: None, text: Some(invoice_number.chars().take(140).collect()) }
-        }
+    // Minted where the bank import reads it back (`pay::reference`), so that both agree.
+    match creditor_reference(invoice_number) {
+        Some(reference) => Transfer { amount, reference: Some(reference), text: None },
+        None => Transfer { amount, reference: None, text: Some(invoice_number.chars().take(140).collect()) },
     }
 }
 

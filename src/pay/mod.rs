@@ -1,14 +1,14 @@
 //! Payments: every payment, from any source (an `invoice.paid` message, the pay-page, a bank
 //! statement), is recorded through one function, [`record_payment`]: in one transaction it
 //! closes or reduces the case, cancels pending reminders, credits the reminder that earned it
-//! (the learner's reward) and emits `payment.recorded`.
+//! (the learner's reward) and emits `payment.recorded`. Bank statements are imported in
+//! [`import`]; [`reference`] names an invoice on a transfer (the RF creditor reference).
 //!
 //! # Layout
 //! - `record`: [`record_payment`], the one rule every payment goes through.
 //! - `checkout`: [`checkout`], what the pay-page's "pay by card" button calls: one PSP checkout
 //!   per attempt for the invoice of the followed reminder.
 //! - [`psp`]: the [`psp::Psp`] trait, Stripe Checkout behind it, and Stripe's webhook events.
-
 //!
 //! The debtor's other answers on the pay-page live here too: a promise to pay ([`promise`]), a
 //! dispute ([`dispute`]), instalments ([`instalments`]) and a request to be contacted
@@ -17,11 +17,13 @@
 mod checkout;
 pub mod contact;
 pub mod dispute;
+pub mod import;
 pub mod instalments;
 pub mod page;
 pub mod promise;
 pub mod psp;
 mod record;
+pub mod reference;
 
 pub use checkout::{checkout, CheckoutError, CheckoutStart};
 pub use record::{record, record_payment, PaymentOutcome};

@@ -6,12 +6,14 @@
 //! of a step or none of it; the remaining methods are one transaction each. PostgreSQL claims rows with `FOR UPDATE SKIP LOCKED`, so any number of schedulers and
 //! dispatchers can run against one database; SQLite (the embedded default) serialises writers.
 
+pub mod bank;
 mod pay_case;
 mod postgres;
 mod records;
 mod reports;
 mod rows;
 mod same_sql;
+mod same_sql_bank;
 mod same_sql_store;
 mod sql_words;
 mod sqlite;

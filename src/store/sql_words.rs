@@ -28,6 +28,7 @@ mod tests {
         ("sqlite/reports.rs", include_str!("sqlite/reports.rs")),
         ("sqlite/relay.rs", include_str!("sqlite/relay.rs")),
         ("sqlite/views.rs", include_str!("sqlite/views.rs")),
+        ("same_sql_bank.rs", include_str!("same_sql_bank.rs")),
     ];
 
     /// SQL's own words in quotes (SQLite's `strftime(…, 'now')`), not names of ours.
@@ -41,6 +42,7 @@ mod tests {
         words.extend(ReceiptStatus::ALL.map(ReceiptStatus::as_str));
         words.extend(ChannelKind::ALL.map(ChannelKind::as_str));
         words.extend(PromiseState::ALL.map(PromiseState::as_str));
+        words.extend(crate::store::bank::BankLineStatus::ALL.map(crate::store::bank::BankLineStatus::as_str));
         words
     }
 

@@ -7,6 +7,7 @@
 //!
 //! [`Store::begin`]: super::Store::begin
 
+use super::bank::BankSteps;
 use super::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
     CaseState, ChannelKind, DebtorId, DisputeReason, DisputeResolution, Instalment, Invoice, InvoiceNumber,
@@ -125,8 +126,9 @@ pub struct SentRow {
     pub channel: ChannelKind,
 }
 
+/// The narrow steps; the bank import's are in [`BankSteps`].
 #[async_trait]
-pub trait StoreTx: Send {
+pub trait StoreTx: BankSteps + Send {
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
     /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.
     async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError>;

@@ -63,3 +63,26 @@ fn a_small_pipeline_benchmark_measures_every_path_and_cleans_up() {
     });
     assert!(leftovers.iter().all(|name| !name.starts_with(&scratch_prefix)), "{leftovers:?}");
 }
+
+/// `mahnwerk bench import`, small, on SQLite: both runs reported, every entry accounted for.
+#[test]
+fn a_small_import_benchmark_reports_both_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/bench.sqlite", dir.path().display());
+    let output = Command::new(env!("CARGO_BIN_EXE_mahnwerk"))
+        .args(["bench", "import", "--entries", "60", "--json", "--database-url", &url])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "bench failed: {}", String::from_utf8_lossy(&output.stderr));
+    let figures: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    let runs = figures["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "60 entries is one size: {figures}");
+    let report = &runs[0]["report"];
+    // Per 20 entries: one debit, one unmatched, one split (two payments), the rest one payment.
+    assert_eq!((report["lines"].as_u64(), report["debits_skipped"].as_u64()), (Some(57), Some(3)));
+    assert_eq!((report["unmatched"].as_u64(), report["split"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(report["payments_recorded"].as_u64(), Some(57));
+    assert_eq!(report["matched_by_amount_and_name"].as_u64(), Some(3));
+    assert!(runs[0]["entries_per_s"].as_f64().unwrap() > 0.0);
+}

@@ -14,6 +14,7 @@ mod mime;
 mod smtp_sink;
 mod support;
 
+mod bank_import;
 mod bench_cli;
 mod browser_harness;
 mod browser_pay;

@@ -3,9 +3,13 @@
 
 use crate::domain::{ChannelKind, DisputeReason, DisputeResolution, InvoiceNumber, PromiseState, TenantId};
 use crate::runtime::{DecisionLine, NewEvent, Subject};
+use crate::store::bank::{BankLineStatus, InvoiceCandidate, LineSettlement, NewBankLine, StoredBankLine};
 use crate::store::reports::address_expression;
 use crate::store::rows::DueCaseRow;
 use crate::store::same_sql::impl_store_tx;
+use crate::store::same_sql_bank::{
+    impl_bank_steps, BankLineRow, CandidateRow, BANK_LINE_COLUMNS, CANDIDATES,
+};
 use crate::store::tx::*;
 use crate::store::tx_rows::{
     claimed_reminders, finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
@@ -29,6 +33,8 @@ const LOCK_CASE: &str = " FOR UPDATE OF i, c";
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 const IN_IDS: &str = "= ANY($1)";
 const LOCK_ROWS: &str = " FOR UPDATE";
+/// Is one of the list bound as `$2` (an array).
+const IN_LIST_2: &str = "= ANY($2)";
 /// A reminder `r`'s invoice `i`, looked up by key (see [`super`]).
 const REMINDER_INVOICE: &str = "CROSS JOIN LATERAL (SELECT i.tenant, i.number, i.debtor_id FROM cases c \
      JOIN invoices i ON i.id = c.invoice_id WHERE c.id = r.case_id OFFSET 0) i";
@@ -43,6 +49,10 @@ impl PgTx {
 
     fn ids(ids: &[i64]) -> Vec<i64> {
         ids.to_vec()
+    }
+
+    fn texts(texts: &[String]) -> Vec<String> {
+        texts.to_vec()
     }
 }
 
@@ -127,3 +137,5 @@ impl_store_tx!(PgTx {
     }
 
 });
+
+impl_bank_steps!(PgTx);

@@ -4,9 +4,13 @@
 
 use crate::domain::{ChannelKind, DisputeReason, DisputeResolution, InvoiceNumber, PromiseState, TenantId};
 use crate::runtime::{DecisionLine, NewEvent, Subject};
+use crate::store::bank::{BankLineStatus, InvoiceCandidate, LineSettlement, NewBankLine, StoredBankLine};
 use crate::store::reports::address_expression;
 use crate::store::rows::DueCaseRow;
 use crate::store::same_sql::impl_store_tx;
+use crate::store::same_sql_bank::{
+    impl_bank_steps, BankLineRow, CandidateRow, BANK_LINE_COLUMNS, CANDIDATES,
+};
 use crate::store::tx::*;
 use crate::store::tx_rows::{
     claimed_reminders, finished, unsent_attempts, unsent_status, DecisionRow, LockedCaseRow, SentRowRaw,
@@ -30,6 +34,8 @@ const LOCK_CASE: &str = "";
 const SKIP_LOCKED: &str = "";
 const IN_IDS: &str = "IN (SELECT value FROM json_each($1))";
 const LOCK_ROWS: &str = "";
+/// Is one of the list bound as `$2` (a JSON array).
+const IN_LIST_2: &str = "IN (SELECT value FROM json_each($2))";
 /// A reminder `r`'s invoice `i`.
 const REMINDER_INVOICE: &str = "JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id";
 /// The debtor's `unreachable` object (JSON text) with `$1` (channel) set to `$2` (address).
@@ -42,6 +48,10 @@ impl SqliteTx {
 
     fn ids(ids: &[i64]) -> String {
         id_list(ids)
+    }
+
+    fn texts(texts: &[String]) -> String {
+        serde_json::to_string(texts).expect("strings serialise")
     }
 }
 
@@ -116,3 +126,5 @@ impl_store_tx!(SqliteTx {
     }
 
 });
+
+impl_bank_steps!(SqliteTx);
