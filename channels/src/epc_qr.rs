@@ -145,6 +145,22 @@ pub struct EpcPayment {
 
 impl EpcPayment {
     /// Starts a version 002 payment; name and IBAN are required, the rest optional.
+    /// The payment that pre-fills `transfer` to `bank`: what the letter and the pay-page encode.
+    pub fn for_transfer(bank: &crate::BankDetails, transfer: &crate::Transfer) -> Result<Self, EpcError> {
+        let mut payment =
+            Self::builder().name(bank.account_holder.clone()).iban(bank.iban.clone()).amount(transfer.amount);
+        if let Some(bic) = &bank.bic {
+            payment = payment.bic(bic.clone());
+        }
+        if let Some(reference) = &transfer.reference {
+            payment = payment.reference(reference.clone());
+        }
+        if let Some(text) = &transfer.text {
+            payment = payment.text(text.clone());
+        }
+        payment.build()
+    }
+
     pub fn builder() -> EpcBuilder {
         EpcBuilder::default()
     }

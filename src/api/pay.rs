@@ -26,7 +26,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -135,36 +135,25 @@ pub(super) async fn promise(
     client: ClientAddr,
     headers: HeaderMap,
     Form(form): Form<PromiseForm>,
-) -> Response {
-    let case = match open(&state, &token, &client, &headers).await {
-        Ok(case) => case,
-        Err(refused) => return refused,
-    };
-    let language = language(&case, &headers);
-    let now = state.clock.now();
-    let today = now.with_timezone(&case.timezone).date_naive();
+) -> Result<Response, Response> {
+    let posted = Posted::open(&state, &token, &client, &headers).await?;
     let rules = state.pay.pages.promise_rules();
-    let checked = if state.links.form_token_matches(&token, &form.form_token) {
-        form.check(today, rules)
-    } else {
-        Err(form_expired("promised_on"))
-    };
-    let date = match checked {
-        Ok(date) => date,
-        Err(errors) => return form_errors(&state, &case, &token, language, today, errors, form.values()),
-    };
-    match promise_to_pay(state.store.as_ref(), case.case_id, date, today, rules, now).await {
+    let date = posted.checked(&state, &token, &form.form_token, "promised_on", &form.values(), || {
+        form.check(posted.today, rules)
+    })?;
+    let case = &posted.case;
+    match promise_to_pay(state.store.as_ref(), case.case_id, date, posted.today, rules, posted.now).await {
         Ok(PromiseOutcome::Made { .. }) => {
             tracing::info!(case_id = case.case_id, %date, "promise to pay");
-            see_page(&token, "promise")
+            Ok(see_page(&token, "promise"))
         }
+        // The day turned between the check and the rule: the form again, checked against today.
         Ok(PromiseOutcome::Refused(_)) => {
-            // The day turned between the check and the rule: check again, with today's words.
-            let errors = form.check(today, rules).err().unwrap_or_default();
-            form_errors(&state, &case, &token, language, today, errors, form.values())
+            let errors = form.check(posted.today, rules).err().unwrap_or_default();
+            Err(posted.form_errors(&state, &token, errors, &form.values()))
         }
-        Ok(PromiseOutcome::NotOpen(_) | PromiseOutcome::UnknownCase) => see_page(&token, ""),
-        Err(error) => unavailable(&state, &case, language, &error),
+        Ok(PromiseOutcome::NotOpen(_) | PromiseOutcome::UnknownCase) => Ok(see_page(&token, "")),
+        Err(error) => Err(posted.unavailable(&state, &error)),
     }
 }
 
@@ -175,42 +164,23 @@ pub(super) async fn instalments(
     client: ClientAddr,
     headers: HeaderMap,
     Form(form): Form<InstalmentForm>,
-) -> Response {
-    let case = match open(&state, &token, &client, &headers).await {
-        Ok(case) => case,
-        Err(refused) => return refused,
-    };
-    let language = language(&case, &headers);
-    let now = state.clock.now();
-    let today = now.with_timezone(&case.timezone).date_naive();
-    let checked = if state.links.form_token_matches(&token, &form.form_token) {
-        form.check()
-    } else {
-        Err(form_expired("months"))
-    };
-    let months = match checked {
-        Ok(months) => months,
-        Err(errors) => return form_errors(&state, &case, &token, language, today, errors, form.values()),
-    };
+) -> Result<Response, Response> {
+    let posted = Posted::open(&state, &token, &client, &headers).await?;
+    let months =
+        posted.checked(&state, &token, &form.form_token, "months", &form.values(), || form.check())?;
     let pages = &state.pay.pages;
-    let choice = InstalmentChoice { total: case.total_owed(), months, today };
-    let outcome = choose_instalments(
-        state.store.as_ref(),
-        case.case_id,
-        choice,
-        pages.instalment_rules(),
-        pages.promise_rules(),
-        now,
-    )
-    .await;
-    match outcome {
+    let choice = InstalmentChoice { total: posted.case.total_owed(), months, today: posted.today };
+    let rules = (pages.instalment_rules(), pages.promise_rules());
+    match choose_instalments(state.store.as_ref(), posted.case.case_id, choice, rules.0, rules.1, posted.now)
+        .await
+    {
         Ok(InstalmentOutcome::Agreed { .. }) => {
-            tracing::info!(case_id = case.case_id, months, "instalments agreed");
-            see_page(&token, "instalments")
+            tracing::info!(case_id = posted.case.case_id, months, "instalments agreed");
+            Ok(see_page(&token, "instalments"))
         }
-        Ok(InstalmentOutcome::Requested(_)) => see_page(&token, "instalment-request"),
-        Ok(InstalmentOutcome::NotOpen(_) | InstalmentOutcome::UnknownCase) => see_page(&token, ""),
-        Err(error) => unavailable(&state, &case, language, &error),
+        Ok(InstalmentOutcome::Requested(_)) => Ok(see_page(&token, "instalment-request")),
+        Ok(InstalmentOutcome::NotOpen(_) | InstalmentOutcome::UnknownCase) => Ok(see_page(&token, "")),
+        Err(error) => Err(posted.unavailable(&state, &error)),
     }
 }
 
@@ -223,13 +193,13 @@ pub(super) async fn card(
     headers: HeaderMap,
     Form(form): Form<CardForm>,
 ) -> Response {
-    let case = match open(&state, &token, &client, &headers).await {
-        Ok(case) => case,
+    let posted = match Posted::open(&state, &token, &client, &headers).await {
+        Ok(posted) => posted,
         Err(refused) => return refused,
     };
-    let language = language(&case, &headers);
+    let (case, language) = (&posted.case, posted.language);
     let Some(psp) = state.psp.as_ref() else { return see_page(&token, "") };
-    if !state.links.form_token_matches(&token, &form.form_token) || !PayPages::asks_for_money(&case) {
+    if !state.links.form_token_matches(&token, &form.form_token) || !PayPages::asks_for_money(case) {
         return see_page(&token, "");
     }
     let Ok(claims) = state.links.verify(&token, state.clock.now()) else { return see_page(&token, "") };
@@ -279,30 +249,17 @@ pub(super) async fn dispute(
     client: ClientAddr,
     headers: HeaderMap,
     Form(form): Form<DisputeForm>,
-) -> Response {
-    let case = match open(&state, &token, &client, &headers).await {
-        Ok(case) => case,
-        Err(refused) => return refused,
-    };
-    let language = language(&case, &headers);
-    let now = state.clock.now();
-    let today = now.with_timezone(&case.timezone).date_naive();
-    let checked = if state.links.form_token_matches(&token, &form.form_token) {
-        form.check()
-    } else {
-        Err(form_expired("reason"))
-    };
-    let (reason, details) = match checked {
-        Ok(answer) => answer,
-        Err(errors) => return form_errors(&state, &case, &token, language, today, errors, form.values()),
-    };
-    match open_dispute(state.store.as_ref(), case.case_id, reason, &details, now).await {
+) -> Result<Response, Response> {
+    let posted = Posted::open(&state, &token, &client, &headers).await?;
+    let (reason, details) =
+        posted.checked(&state, &token, &form.form_token, "reason", &form.values(), || form.check())?;
+    match open_dispute(state.store.as_ref(), posted.case.case_id, reason, &details, posted.now).await {
         Ok(DisputeOutcome::Done | DisputeOutcome::Unchanged) => {
-            tracing::info!(case_id = case.case_id, reason = reason.as_str(), "case disputed");
-            see_page(&token, "dispute")
+            tracing::info!(case_id = posted.case.case_id, reason = reason.as_str(), "case disputed");
+            Ok(see_page(&token, "dispute"))
         }
-        Ok(DisputeOutcome::Closed(_) | DisputeOutcome::Unknown) => see_page(&token, ""),
-        Err(error) => unavailable(&state, &case, language, &error),
+        Ok(DisputeOutcome::Closed(_) | DisputeOutcome::Unknown) => Ok(see_page(&token, "")),
+        Err(error) => Err(posted.unavailable(&state, &error)),
     }
 }
 
@@ -313,26 +270,85 @@ pub(super) async fn contact(
     client: ClientAddr,
     headers: HeaderMap,
     Form(form): Form<ContactForm>,
-) -> Response {
-    let case = match open(&state, &token, &client, &headers).await {
-        Ok(case) => case,
-        Err(refused) => return refused,
-    };
-    let language = language(&case, &headers);
-    let now = state.clock.now();
-    let today = now.with_timezone(&case.timezone).date_naive();
-    let checked = if state.links.form_token_matches(&token, &form.form_token) {
-        form.check()
-    } else {
-        Err(form_expired("phone"))
-    };
-    let request = match checked {
-        Ok(request) => request,
-        Err(errors) => return form_errors(&state, &case, &token, language, today, errors, form.values()),
-    };
-    match request_contact(state.store.as_ref(), case.case_id, request, now).await {
-        Ok(_) => see_page(&token, "contact"),
-        Err(error) => unavailable(&state, &case, language, &error),
+) -> Result<Response, Response> {
+    let posted = Posted::open(&state, &token, &client, &headers).await?;
+    let request =
+        posted.checked(&state, &token, &form.form_token, "phone", &form.values(), || form.check())?;
+    match request_contact(state.store.as_ref(), posted.case.case_id, request, posted.now).await {
+        Ok(_) => Ok(see_page(&token, "contact")),
+        Err(error) => Err(posted.unavailable(&state, &error)),
+    }
+}
+
+/// A form posted to a case's page: the case, the language to answer in, and the debtor's today.
+struct Posted {
+    case: PayCase,
+    language: &'static str,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+}
+
+impl Posted {
+    /// The case behind the link the form was posted to, or the answer that refuses it.
+    async fn open(
+        state: &ApiState,
+        token: &str,
+        client: &ClientAddr,
+        headers: &HeaderMap,
+    ) -> Result<Self, Response> {
+        let case = open(state, token, client, headers).await?;
+        let language = language(&case, headers);
+        let now = state.clock.now();
+        let today = now.with_timezone(&case.timezone).date_naive();
+        Ok(Self { case, language, now, today })
+    }
+
+    /// What `check` makes of the form when its token is the link's (else "the form expired",
+    /// shown at `first_field`); a refused form comes back as the page with its errors (422).
+    // The error is the answer to send, built once on the way out of the handler.
+    #[allow(clippy::result_large_err)]
+    fn checked<T>(
+        &self,
+        state: &ApiState,
+        token: &str,
+        form_token: &str,
+        first_field: &'static str,
+        values: &[(&'static str, &str)],
+        check: impl FnOnce() -> Result<T, FieldErrors>,
+    ) -> Result<T, Response> {
+        let checked = if state.links.form_token_matches(token, form_token) {
+            check()
+        } else {
+            let mut expired = FieldErrors::default();
+            expired.0.insert(first_field, ("error_form", None));
+            Err(expired)
+        };
+        checked.map_err(|errors| self.form_errors(state, token, errors, values))
+    }
+
+    fn form_errors(
+        &self,
+        state: &ApiState,
+        token: &str,
+        errors: FieldErrors,
+        values: &[(&'static str, &str)],
+    ) -> Response {
+        let form = FormState { errors, values: values.to_vec() };
+        case_page(
+            state,
+            &self.case,
+            token,
+            self.language,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(&form),
+        )
+    }
+
+    fn unavailable(&self, state: &ApiState, error: &crate::store::StoreError) -> Response {
+        tracing::warn!(%error, case_id = self.case.case_id, "pay-page: the answer was not recorded");
+        let page = state.pay.pages.refused_page(Some(&self.case.tenant), self.language, Refusal::Unavailable);
+        answer(state, StatusCode::SERVICE_UNAVAILABLE, page)
     }
 }
 
@@ -386,12 +402,6 @@ fn accept_language(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
 }
 
-fn form_expired(field: &'static str) -> FieldErrors {
-    let mut errors = FieldErrors::default();
-    errors.0.insert(field, ("error_form", None));
-    errors
-}
-
 fn case_page(
     state: &ApiState,
     case: &PayCase,
@@ -406,30 +416,6 @@ fn case_page(
     let links = PageLinks { action: &action, form_token: &form_token };
     let today = state.clock.now().with_timezone(&case.timezone).date_naive();
     answer(state, status, state.pay.pages.case_page(case, language, links, today, notice, form))
-}
-
-fn form_errors(
-    state: &ApiState,
-    case: &PayCase,
-    token: &str,
-    language: &'static str,
-    _today: NaiveDate,
-    errors: FieldErrors,
-    values: Vec<(&'static str, &str)>,
-) -> Response {
-    let form = FormState { errors, values };
-    case_page(state, case, token, language, StatusCode::UNPROCESSABLE_ENTITY, None, Some(&form))
-}
-
-fn unavailable(
-    state: &ApiState,
-    case: &PayCase,
-    language: &'static str,
-    error: &crate::store::StoreError,
-) -> Response {
-    tracing::warn!(%error, case_id = case.case_id, "pay-page: the answer was not recorded");
-    let page = state.pay.pages.refused_page(Some(&case.tenant), language, Refusal::Unavailable);
-    answer(state, StatusCode::SERVICE_UNAVAILABLE, page)
 }
 
 /// 303 back to the page, with what was done for its confirmation.

@@ -79,20 +79,7 @@ pub fn render_pdf(letter: &LetterMessage) -> Result<Vec<u8>, LetterError> {
     let mut codes = Vec::new();
     if let Some(transfer) = &document.transfer {
         let bank = document.bank.as_ref().ok_or(LetterError::TransferWithoutBank)?;
-        let mut payment = EpcPayment::builder()
-            .name(bank.account_holder.clone())
-            .iban(bank.iban.clone())
-            .amount(transfer.amount);
-        if let Some(bic) = &bank.bic {
-            payment = payment.bic(bic.clone());
-        }
-        if let Some(reference) = &transfer.reference {
-            payment = payment.reference(reference.clone());
-        }
-        if let Some(text) = &transfer.text {
-            payment = payment.text(text.clone());
-        }
-        let payload = payment.build()?.payload();
+        let payload = EpcPayment::for_transfer(bank, transfer)?.payload();
         // A valid payload is at most 331 bytes, which always fits a QR code.
         let symbol = qr::encode(&payload).expect("an EPC payload fits a QR code");
         codes.push((symbol, captions.epc_qr.clone()));

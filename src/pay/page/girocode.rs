@@ -8,22 +8,9 @@ use mahnwerk_channels::BankDetails;
 use mahnwerk_channels::Transfer;
 use std::fmt::Write as _;
 
-/// The EPC payload of `transfer` to `bank`.
+/// The EPC payload of `transfer` to `bank`, as the letter prints it.
 pub fn payload(bank: &BankDetails, transfer: &Transfer) -> Result<String, EpcError> {
-    let mut payment = EpcPayment::builder()
-        .name(bank.account_holder.clone())
-        .iban(bank.iban.clone())
-        .amount(transfer.amount);
-    if let Some(bic) = &bank.bic {
-        payment = payment.bic(bic.clone());
-    }
-    if let Some(reference) = &transfer.reference {
-        payment = payment.reference(reference.clone());
-    }
-    if let Some(text) = &transfer.text {
-        payment = payment.text(text.clone());
-    }
-    Ok(payment.build()?.payload())
+    Ok(EpcPayment::for_transfer(bank, transfer)?.payload())
 }
 
 /// `payload` as an SVG QR code at level M; `label` is read out by screen readers.
