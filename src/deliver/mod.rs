@@ -22,7 +22,7 @@ pub use receipts::{record_consent, record_provider_report, unsubscribe};
 pub use record::record_deliveries;
 pub use render::{Creditor, CreditorBank, Creditors, RenderError, Vars};
 pub use templates::{TemplateError, Templates};
-pub use worker::{ChannelWorker, RetryPolicy};
+pub use worker::{ChannelWorker, RetryPolicy, CONCURRENT_SENDS, RECORD_EVERY};
 
 use crate::domain::ChannelKind;
 use mahnwerk_channels::Channel;

@@ -19,7 +19,15 @@ use std::time::Duration;
 /// [`crate::runtime::REMINDERS_PER_MESSAGE`] reminders).
 const BATCH: usize = 10;
 /// Most sends of a batch in flight at once.
-const CONCURRENT_SENDS: usize = 64;
+pub const CONCURRENT_SENDS: usize = 64;
+/// Send results are recorded once this many have completed, or [`RECORD_WINDOW`] after the last
+/// recording, whichever comes first, and at the end of the batch: a worker killed at any moment
+/// has sent at most this many reminders it did not record, besides the [`CONCURRENT_SENDS`] in
+/// flight. Those are sent again after the restart (email has no provider idempotency key): the
+/// bound on what a debtor may receive twice from a crash.
+pub const RECORD_EVERY: usize = 16;
+/// See [`RECORD_EVERY`].
+const RECORD_WINDOW: Duration = Duration::from_millis(100);
 const BATCH_LINGER: Duration = Duration::from_millis(5);
 
 /// How transient failures are retried.
@@ -56,6 +64,7 @@ impl RetryPolicy {
     }
 }
 
+#[derive(Clone)]
 pub struct ChannelWorker {
     pub store: Arc<dyn Store>,
     pub queue: Arc<dyn Queue>,
@@ -86,17 +95,24 @@ impl ChannelWorker {
         let jobs = self.store.delivery_jobs(&ids).await.context("loading delivery jobs")?;
         let loaded_in = started.elapsed();
         let now = self.clock.now();
-        let reports: Vec<DeliveryReport> = stream::iter(jobs)
+        let reports = stream::iter(jobs)
             .map(|job| self.deliver(job, now))
             .buffer_unordered(CONCURRENT_SENDS)
-            .filter_map(|report| async move { report })
-            .collect()
-            .await;
-        let sent = reports.iter().filter(|r| matches!(r.result, DeliveryResult::Sent { .. })).count();
+            .filter_map(|report| async move { report });
+        let mut reports = std::pin::pin!(reports);
+        // Recorded as they complete (see RECORD_EVERY), so that a crash re-sends little; the
+        // messages are acked once all of them are recorded.
+        let (mut unrecorded, mut sent, mut recorded_at) = (Vec::new(), 0, std::time::Instant::now());
+        while let Some(report) = reports.next().await {
+            sent += usize::from(matches!(report.result, DeliveryResult::Sent { .. }));
+            unrecorded.push(report);
+            if unrecorded.len() >= RECORD_EVERY || recorded_at.elapsed() >= RECORD_WINDOW {
+                self.record(&mut unrecorded).await?;
+                recorded_at = std::time::Instant::now();
+            }
+        }
         let sent_in = started.elapsed();
-        super::record_deliveries(self.store.as_ref(), &reports, self.clock.now())
-            .await
-            .context("recording deliveries")?;
+        self.record(&mut unrecorded).await?;
         last.ack(true).await.context("acking deliveries")?;
         tracing::debug!(
             channel = %self.transport.kind(),
@@ -108,6 +124,17 @@ impl ChannelWorker {
             "delivery batch"
         );
         Ok(sent)
+    }
+
+    /// Records `reports` (and empties it).
+    async fn record(&self, reports: &mut Vec<DeliveryReport>) -> anyhow::Result<()> {
+        if !reports.is_empty() {
+            super::record_deliveries(self.store.as_ref(), reports, self.clock.now())
+                .await
+                .context("recording deliveries")?;
+            reports.clear();
+        }
+        Ok(())
     }
 
     /// Sends one job, or says why not. `None`: the reminder was already handled (a redelivery).
