@@ -46,6 +46,7 @@ pub async fn enqueue_file(config: &Config, file: &Path, routing_key: &str) -> an
             routing_key: routing_key.to_owned(),
             body: line.as_bytes().to_vec(),
             headers: Vec::new(),
+            message_id: None,
             content_type: Some("application/json".to_owned()),
         })
         .collect();

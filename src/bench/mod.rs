@@ -385,6 +385,7 @@ async fn measure(
                 routing_key: "invoice.overdue".into(),
                 body: body.clone(),
                 headers: Vec::new(),
+                message_id: None,
                 content_type: Some("application/json".into()),
             })
             .collect();

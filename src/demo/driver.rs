@@ -217,6 +217,7 @@ fn json_message(routing_key: &str, body: &serde_json::Value) -> Message {
         routing_key: routing_key.to_owned(),
         body: body.to_string().into_bytes(),
         headers: Vec::new(),
+        message_id: None,
         content_type: Some("application/json".to_owned()),
     }
 }

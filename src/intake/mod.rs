@@ -146,7 +146,7 @@ impl Intake {
             .map(|(delivery, error, _)| {
                 let mut headers = delivery.message.headers.clone();
                 headers.retain(|(k, _)| k != ERROR_HEADER);
-                headers.push((ERROR_HEADER.to_owned(), error.to_string()));
+                headers.push((ERROR_HEADER.to_owned(), crate::queue::HeaderValue::text(error.to_string())));
                 Message { headers, ..delivery.message.clone() }
             })
             .collect();

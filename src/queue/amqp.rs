@@ -5,7 +5,9 @@
 //! [`AmqpOptions::reconnect_timeout`]; a publish that was cut off is sent again whole once
 //! reconnected (at-least-once).
 
-use crate::queue::{Ack, Consumer, Delivery, ExchangeType, Message, Queue, QueueError, Topology};
+use crate::queue::{
+    Ack, Consumer, Delivery, ExchangeType, HeaderValue, Message, Queue, QueueError, Topology,
+};
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use lapin::options::{
@@ -400,13 +402,13 @@ struct Outgoing {
 
 impl Outgoing {
     fn new(message: &Message) -> Result<Self, QueueError> {
-        let mut headers = FieldTable::default();
-        for (key, value) in &message.headers {
-            headers.insert(short(key)?, AMQPValue::LongString(LongString::from(value.as_bytes())));
-        }
-        let mut properties = BasicProperties::default().with_delivery_mode(PERSISTENT).with_headers(headers);
+        let mut properties =
+            BasicProperties::default().with_delivery_mode(PERSISTENT).with_headers(table(&message.headers)?);
         if let Some(content_type) = &message.content_type {
             properties = properties.with_content_type(short(content_type)?);
+        }
+        if let Some(message_id) = &message.message_id {
+            properties = properties.with_message_id(short(message_id)?);
         }
         Ok(Self { routing_key: short(&message.routing_key)?, body: message.body.clone(), properties })
     }
@@ -565,35 +567,82 @@ impl Consumer for AmqpConsumer {
 }
 
 fn convert(delivery: lapin::message::Delivery, acker: AmqpAcker) -> Delivery {
-    let headers = delivery
-        .properties
-        .headers()
-        .as_ref()
-        .map(|table| {
-            table
-                .inner()
-                .iter()
-                .filter_map(|(key, value)| Some((key.to_string(), header_string(value)?)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let headers = delivery.properties.headers().as_ref().map(entries).unwrap_or_default();
     let message = Message {
         routing_key: delivery.routing_key.to_string(),
         content_type: delivery.properties.content_type().as_ref().map(ToString::to_string),
+        message_id: delivery.properties.message_id().as_ref().map(ToString::to_string),
         headers,
         body: delivery.data,
     };
     Delivery::new(message, delivery.redelivered, Box::new(acker))
 }
 
-/// String-ish header values as a `String`; other types are dropped.
-fn header_string(value: &AMQPValue) -> Option<String> {
-    match value {
-        AMQPValue::ShortString(value) => Some(value.to_string()),
-        AMQPValue::LongString(value) => String::from_utf8(value.as_bytes().to_vec()).ok(),
-        AMQPValue::ByteArray(value) => String::from_utf8(value.as_slice().to_vec()).ok(),
-        _ => None,
+/// A header table as mahnwerk keeps it: every entry, with its type.
+fn entries(table: &FieldTable) -> Vec<(String, HeaderValue)> {
+    table.inner().iter().map(|(key, value)| (key.to_string(), from_amqp(value))).collect()
+}
+
+/// `headers` as an AMQP table; a key longer than 255 bytes is an error.
+fn table(headers: &[(String, HeaderValue)]) -> Result<FieldTable, QueueError> {
+    let mut table = FieldTable::default();
+    for (key, value) in headers {
+        table.insert(short(key)?, to_amqp(value)?);
     }
+    Ok(table)
+}
+
+fn from_amqp(value: &AMQPValue) -> HeaderValue {
+    use HeaderValue as H;
+    match value {
+        AMQPValue::Boolean(v) => H::Bool(*v),
+        AMQPValue::ShortShortInt(v) => H::I8(*v),
+        AMQPValue::ShortShortUInt(v) => H::U8(*v),
+        AMQPValue::ShortInt(v) => H::I16(*v),
+        AMQPValue::ShortUInt(v) => H::U16(*v),
+        AMQPValue::LongInt(v) => H::I32(*v),
+        AMQPValue::LongUInt(v) => H::U32(*v),
+        AMQPValue::LongLongInt(v) => H::I64(*v),
+        AMQPValue::Float(v) => H::F32(*v),
+        AMQPValue::Double(v) => H::F64(*v),
+        AMQPValue::DecimalValue(v) => H::Decimal { scale: v.scale, value: v.value },
+        AMQPValue::ShortString(v) => H::ShortText(v.to_string()),
+        AMQPValue::LongString(v) => H::Text(v.as_bytes().to_vec()),
+        AMQPValue::FieldArray(v) => H::Array(v.as_slice().iter().map(from_amqp).collect()),
+        AMQPValue::Timestamp(v) => H::Timestamp(*v),
+        AMQPValue::FieldTable(v) => H::Table(entries(v)),
+        AMQPValue::ByteArray(v) => H::Bytes(v.as_slice().to_vec()),
+        AMQPValue::Void => H::Void,
+    }
+}
+
+fn to_amqp(value: &HeaderValue) -> Result<AMQPValue, QueueError> {
+    use HeaderValue as H;
+    Ok(match value {
+        H::Bool(v) => AMQPValue::Boolean(*v),
+        H::I8(v) => AMQPValue::ShortShortInt(*v),
+        H::U8(v) => AMQPValue::ShortShortUInt(*v),
+        H::I16(v) => AMQPValue::ShortInt(*v),
+        H::U16(v) => AMQPValue::ShortUInt(*v),
+        H::I32(v) => AMQPValue::LongInt(*v),
+        H::U32(v) => AMQPValue::LongUInt(*v),
+        H::I64(v) => AMQPValue::LongLongInt(*v),
+        H::F32(v) => AMQPValue::Float(*v),
+        H::F64(v) => AMQPValue::Double(*v),
+        H::Decimal { scale, value } => {
+            AMQPValue::DecimalValue(lapin::types::DecimalValue { scale: *scale, value: *value })
+        }
+        // RabbitMQ reads no short strings in tables (its `s` is a 16-bit integer): sent long.
+        H::ShortText(v) => AMQPValue::LongString(LongString::from(v.as_bytes())),
+        H::Text(v) => AMQPValue::LongString(LongString::from(v.as_slice())),
+        H::Timestamp(v) => AMQPValue::Timestamp(*v),
+        H::Array(values) => {
+            AMQPValue::FieldArray(values.iter().map(to_amqp).collect::<Result<Vec<_>, _>>()?.into())
+        }
+        H::Table(entries) => AMQPValue::FieldTable(table(entries)?),
+        H::Bytes(v) => AMQPValue::ByteArray(v.as_slice().into()),
+        H::Void => AMQPValue::Void,
+    })
 }
 
 struct AmqpAcker {

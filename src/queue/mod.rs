@@ -5,12 +5,14 @@
 
 mod amqp;
 mod batch;
+mod header;
 mod memory;
 mod none;
 mod topology;
 
 pub use amqp::{AmqpOptions, AmqpQueue};
 pub use batch::{consume_in_batches, next_batch, ProcessBatch};
+pub use header::HeaderValue;
 pub use memory::MemoryQueue;
 pub use none::NoBroker;
 pub use topology::{
@@ -30,20 +32,28 @@ pub const ERROR_HEADER: &str = "x-mahnwerk-error";
 pub struct Message {
     pub routing_key: String,
     pub body: Vec<u8>,
-    /// String headers only; headers of other types are dropped on receive.
-    pub headers: Vec<(String, String)>,
+    /// Every header, with its type.
+    pub headers: Vec<(String, HeaderValue)>,
     pub content_type: Option<String>,
+    /// The publisher's `message_id`, kept when the message is passed on.
+    pub message_id: Option<String>,
 }
 
 impl Message {
     /// A message with no headers and no content type.
     pub fn new(routing_key: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
-        Self { routing_key: routing_key.into(), body: body.into(), headers: Vec::new(), content_type: None }
+        Self {
+            routing_key: routing_key.into(),
+            body: body.into(),
+            headers: Vec::new(),
+            content_type: None,
+            message_id: None,
+        }
     }
 
     /// The value of the first header named `name`.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(key, _)| key == name).and_then(|(_, value)| value.as_str())
     }
 }
 

@@ -33,6 +33,7 @@ fn delivery_messages(claimed: &[ClaimedReminder]) -> Vec<Message> {
                     body: serde_json::to_vec(&DeliveryMessage { reminder_ids: chunk.to_vec() })
                         .expect("a list of integers serialises"),
                     headers: Vec::new(),
+                    message_id: None,
                     content_type: Some("application/json".to_owned()),
                 })
                 .collect::<Vec<_>>()
@@ -144,7 +145,11 @@ pub async fn relay_events(
         .map(|event| Message {
             routing_key: event.kind.clone(),
             body: event.data.clone().into_bytes(),
-            headers: vec![(EVENT_ID_HEADER.to_owned(), event.id.to_string())],
+            headers: vec![(
+                EVENT_ID_HEADER.to_owned(),
+                crate::queue::HeaderValue::text(event.id.to_string()),
+            )],
+            message_id: None,
             content_type: Some("application/json".to_owned()),
         })
         .collect();

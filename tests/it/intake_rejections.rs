@@ -6,7 +6,7 @@ use crate::support;
 
 use mahnwerk::app::{Role, Service};
 use mahnwerk::config::{Config, PolicyKind};
-use mahnwerk::queue::{Message, Queue, Topology, ERROR_HEADER};
+use mahnwerk::queue::{HeaderValue, Message, Queue, Topology, ERROR_HEADER};
 use mahnwerk::runtime::ManualClock;
 use mahnwerk::store::Store;
 use std::collections::HashMap;
@@ -17,6 +17,22 @@ use support::servers::Backend;
 
 const MALFORMED: usize = 1000;
 const VALID: usize = 100;
+
+/// Headers of the AMQP types RabbitMQ carries in tables, as a producer may send them: all must
+/// reach the dead letters.
+fn typed_headers(i: usize) -> Vec<(String, HeaderValue)> {
+    vec![
+        ("x-test-id".into(), format!("bad-{i}").into()),
+        ("x-attempt".into(), HeaderValue::I32(3)),
+        ("x-sequence".into(), HeaderValue::I64(i as i64)),
+        ("x-signed".into(), HeaderValue::Bool(true)),
+        ("x-raw".into(), HeaderValue::Bytes(vec![0, 159, 255])),
+        ("x-weight".into(), HeaderValue::F64(0.5)),
+        ("x-sent-at".into(), HeaderValue::Timestamp(1_790_000_000)),
+        ("x-trace".into(), HeaderValue::Table(vec![("span".into(), HeaderValue::text("a1"))])),
+        ("x-hops".into(), HeaderValue::Array(vec![HeaderValue::text("erp"), HeaderValue::I8(2)])),
+    ]
+}
 
 async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topology) {
     let outbox = tempfile::tempdir().unwrap();
@@ -40,8 +56,9 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
         messages.push(Message {
             routing_key: m.routing_key.clone(),
             body: m.body.clone(),
-            headers: vec![("x-test-id".into(), format!("bad-{i}"))],
+            headers: typed_headers(i),
             content_type: Some("application/json".into()),
+            message_id: Some(format!("msg-{i}")),
         });
         if i % (MALFORMED / VALID) == 0 {
             let valid = malformed::valid(messages.len());
@@ -72,6 +89,14 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
             .expect("the consumer is open");
         let id = delivery.message.header("x-test-id").expect("the original headers are kept").to_owned();
         let error = delivery.message.header(ERROR_HEADER).expect("a reason header").to_owned();
+        let i: usize = id.trim_start_matches("bad-").parse().unwrap();
+        let mut kept = delivery.message.headers.clone();
+        kept.retain(|(key, _)| key != ERROR_HEADER);
+        kept.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut sent = typed_headers(i);
+        sent.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(kept, sent, "every original header, with its type");
+        assert_eq!(delivery.message.message_id.as_deref(), Some(format!("msg-{i}").as_str()));
         delivery.ack(false).await.unwrap();
         seen.insert(id, error);
     }

@@ -36,9 +36,9 @@ async fn a_thousand_messages_round_trip_with_headers() {
         assert_eq!(delivery.message.routing_key, "invoice.overdue");
         assert_eq!(delivery.message.content_type.as_deref(), Some("application/json"));
         let mut headers = delivery.message.headers.clone();
-        headers.sort();
+        headers.sort_by(|a, b| a.0.cmp(&b.0));
         let mut expected = message("invoice.overdue", n).headers;
-        expected.sort();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(headers, expected);
         if i % 100 == 99 {
             delivery.ack(true).await.unwrap();
@@ -91,7 +91,7 @@ async fn rejected_messages_land_in_the_rejected_queue() {
     let queue = fresh_queue(&url).await;
     let t = queue.topology().clone();
     let mut rejected = message("invoice.overdue", 7);
-    rejected.headers.push((ERROR_HEADER.to_string(), "amount: not a number".to_string()));
+    rejected.headers.push((ERROR_HEADER.to_string(), "amount: not a number".into()));
     queue.publish(&t.dead_letter_exchange(), vec![rejected]).await.unwrap();
     assert_eq!(queue.ready_count(&t.rejected_queue()).await.unwrap(), 1);
     assert_eq!(queue.ready_count(&t.intake_queue()).await.unwrap(), 0);

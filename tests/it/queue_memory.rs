@@ -7,8 +7,9 @@ fn message(key: &str, n: u32) -> Message {
     Message {
         routing_key: key.to_string(),
         body: n.to_be_bytes().to_vec(),
-        headers: vec![("x-n".to_string(), n.to_string())],
+        headers: vec![("x-n".to_string(), n.to_string().into())],
         content_type: Some("application/json".to_string()),
+        message_id: None,
     }
 }
 
@@ -45,7 +46,7 @@ async fn routes_like_the_broker() {
     assert!(queue.publish(&t.delivery_exchange(), vec![message("pigeon", 6)]).await.is_err());
 
     let mut rejected = message("invoice.overdue", 7);
-    rejected.headers.push((ERROR_HEADER.to_string(), "amount: not a number".to_string()));
+    rejected.headers.push((ERROR_HEADER.to_string(), "amount: not a number".into()));
     queue.publish(&t.dead_letter_exchange(), vec![rejected.clone()]).await.unwrap();
     let mut consumer = queue.consume(&t.rejected_queue(), 10).await.unwrap();
     let delivery = consumer.next().await.unwrap();

@@ -26,10 +26,11 @@ pub fn message(key: &str, n: u32) -> Message {
         routing_key: key.to_string(),
         body: format!("{{\"n\":{n}}}").into_bytes(),
         headers: vec![
-            ("x-n".to_string(), n.to_string()),
-            ("x-tenant".to_string(), "acme GmbH ä".to_string()),
+            ("x-n".to_string(), n.to_string().into()),
+            ("x-tenant".to_string(), "acme GmbH ä".into()),
         ],
         content_type: Some("application/json".to_string()),
+        message_id: None,
     }
 }
 

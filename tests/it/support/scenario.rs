@@ -69,6 +69,7 @@ pub fn json(routing_key: &str, body: &serde_json::Value) -> Message {
         body: body.to_string().into_bytes(),
         headers: Vec::new(),
         content_type: Some("application/json".into()),
+        message_id: None,
     }
 }
 
