@@ -17,7 +17,8 @@ use axum::response::{Html, IntoResponse, Response};
 pub(super) async fn page(State(state): State<ApiState>, Path(token): Path<String>) -> Response {
     match unsubscribe_claims(&state, &token) {
         Ok((_, channel)) => Html(format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Abmelden / Unsubscribe</title></head>\
+            "<!doctype html><html><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{STYLE}<title>Abmelden / Unsubscribe</title></head>\
              <body><h1>Abmelden / Unsubscribe</h1>\
              <p>Keine Zahlungserinnerungen mehr per {de} erhalten? Offene Rechnungen bleiben offen; wir erinnern \
              Sie dann auf anderem Weg.</p>\
@@ -63,11 +64,12 @@ pub(super) async fn confirm(State(state): State<ApiState>, Path(token): Path<Str
         }
     }
     tracing::info!(reminder_id = claims.reminder_id, %channel, "debtor unsubscribed");
-    Html(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Abgemeldet / Unsubscribed</title></head>\
+    Html(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{STYLE}<title>Abgemeldet / Unsubscribed</title></head>\
          <body><h1>Abgemeldet / Unsubscribed</h1><p>Sie erhalten auf diesem Weg keine Zahlungserinnerungen mehr.</p>\
          <p>You will receive no more payment reminders this way.</p></body></html>",
-    )
+    ))
     .into_response()
 }
 
@@ -86,6 +88,10 @@ fn unsubscribe_claims(
         Err(LinkError::Expired { .. }) => Err((StatusCode::GONE, "the link expired")),
     }
 }
+
+/// Readable on a phone: the system font at a comfortable size, a button a thumb can hit.
+const STYLE: &str = "<style>body{font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem;margin:0 auto;padding:1rem}\
+     button{font:inherit;font-weight:600;padding:.7rem 1.2rem;min-height:44px}</style>";
 
 fn german_name(channel: ChannelKind) -> &'static str {
     match channel {

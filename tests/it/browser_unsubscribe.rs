@@ -43,6 +43,7 @@ async fn a_debtor_unsubscribes_from_email_on_the_page_behind_the_link() {
     browser.screenshot("unsubscribe-desktop").await;
     browser.phone().await;
     browser.goto(&link).await;
+    assert_eq!(browser.layout_width().await, 390, "laid out at the phone's width");
     let page = browser.text().await;
     assert!(page.contains("Abmelden / Unsubscribe"), "{page}");
     assert!(page.contains("Keine Zahlungserinnerungen mehr per E-Mail erhalten?"), "{page}");
