@@ -109,7 +109,13 @@ pub async fn dispatch_with(
         if claimed.is_empty() {
             return Ok(0);
         }
-        publish.publish(&claimed).await.map_err(DispatchError::Publish)?;
+        if let Err(error) = publish.publish(&claimed).await {
+            // The claims are released at once, so a retry right after finds them due.
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "rolling back the dispatch after a failed publish");
+            }
+            return Err(DispatchError::Publish(error));
+        }
         let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
         tx.mark_queued(&ids, now).await?;
         tx.commit().await?;

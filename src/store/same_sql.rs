@@ -424,6 +424,11 @@ macro_rules! impl_store_tx {
             self.0.commit().await?;
             Ok(())
         }
+
+        async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
+            self.0.rollback().await?;
+            Ok(())
+        }
         }
     };
 }

@@ -369,4 +369,8 @@ pub trait StoreTx: BankSteps + Send {
     async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError>;
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+
+    /// Rolls back now. Dropping a transaction rolls it back too, but only when its connection is
+    /// next used: until then its row locks stay, and a claim that skips locked rows misses them.
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError>;
 }
