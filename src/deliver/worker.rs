@@ -20,14 +20,13 @@ use std::time::Duration;
 const BATCH: usize = 10;
 /// Most sends of a batch in flight at once.
 pub const CONCURRENT_SENDS: usize = 64;
-/// Send results are recorded once this many have completed, or [`RECORD_WINDOW`] after the last
-/// recording, whichever comes first, and at the end of the batch: a worker killed at any moment
-/// has sent at most this many reminders it did not record, besides the [`CONCURRENT_SENDS`] in
-/// flight. Those are sent again after the restart (email has no provider idempotency key): the
-/// bound on what a debtor may receive twice from a crash.
-pub const RECORD_EVERY: usize = 16;
-/// See [`RECORD_EVERY`].
-const RECORD_WINDOW: Duration = Duration::from_millis(100);
+/// Send results are recorded as they complete, while the sends go on: each recording takes what
+/// has completed, at most this many, and at most this many more wait for it (the sends pause when
+/// they would be more). A worker killed at any moment has sent at most twice this many reminders
+/// it did not record, besides the [`CONCURRENT_SENDS`] in flight; they are sent again after the
+/// restart (email has no provider idempotency key): the bound on what a debtor may receive twice
+/// from a crash.
+pub const RECORD_EVERY: usize = 128;
 const BATCH_LINGER: Duration = Duration::from_millis(5);
 
 /// How transient failures are retried.
@@ -95,24 +94,34 @@ impl ChannelWorker {
         let jobs = self.store.delivery_jobs(&ids).await.context("loading delivery jobs")?;
         let loaded_in = started.elapsed();
         let now = self.clock.now();
-        let reports = stream::iter(jobs)
-            .map(|job| self.deliver(job, now))
-            .buffer_unordered(CONCURRENT_SENDS)
-            .filter_map(|report| async move { report });
-        let mut reports = std::pin::pin!(reports);
-        // Recorded as they complete (see RECORD_EVERY), so that a crash re-sends little; the
-        // messages are acked once all of them are recorded.
-        let (mut unrecorded, mut sent, mut recorded_at) = (Vec::new(), 0, std::time::Instant::now());
-        while let Some(report) = reports.next().await {
-            sent += usize::from(matches!(report.result, DeliveryResult::Sent { .. }));
-            unrecorded.push(report);
-            if unrecorded.len() >= RECORD_EVERY || recorded_at.elapsed() >= RECORD_WINDOW {
-                self.record(&mut unrecorded).await?;
-                recorded_at = std::time::Instant::now();
+        // Sends complete into a small queue that a recorder empties while the sends go on, each
+        // time taking what has completed (see RECORD_EVERY): a crash re-sends little, and the
+        // sends never wait for the database unless the recorder falls behind. The messages are
+        // acked once everything is recorded.
+        let (completed, mut to_record) = tokio::sync::mpsc::channel::<DeliveryReport>(RECORD_EVERY);
+        let sending = async move {
+            let mut reports = std::pin::pin!(stream::iter(jobs)
+                .map(|job| self.deliver(job, now))
+                .buffer_unordered(CONCURRENT_SENDS)
+                .filter_map(|report| async move { report }));
+            let mut sent = 0;
+            while let Some(report) = reports.next().await {
+                sent += usize::from(matches!(report.result, DeliveryResult::Sent { .. }));
+                if completed.send(report).await.is_err() {
+                    break; // the recorder failed; its error ends the batch
+                }
             }
-        }
-        let sent_in = started.elapsed();
-        self.record(&mut unrecorded).await?;
+            (sent, started.elapsed())
+        };
+        let recording = async {
+            let mut group = Vec::with_capacity(RECORD_EVERY);
+            while to_record.recv_many(&mut group, RECORD_EVERY).await > 0 {
+                self.record(&mut group).await?;
+            }
+            anyhow::Ok(())
+        };
+        let ((sent, sent_in), recorded) = tokio::join!(sending, recording);
+        recorded?;
         last.ack(true).await.context("acking deliveries")?;
         tracing::debug!(
             channel = %self.transport.kind(),

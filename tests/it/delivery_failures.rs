@@ -313,7 +313,7 @@ impl mahnwerk_channels::Channel for Crashing {
 
 /// A delivery worker killed mid-batch (its task aborted: no code of it runs any more, its
 /// unacked deliveries go back to the queue) re-sends after the restart only what it had sent but
-/// not yet recorded: at most `RECORD_EVERY`, not its whole batch. Counted at a real SMTP server.
+/// not yet recorded, not its whole batch. Counted at a real SMTP server.
 #[tokio::test]
 async fn a_worker_killed_mid_batch_sends_again_at_most_what_it_had_not_recorded() {
     const INVOICES: usize = 200;
@@ -368,11 +368,12 @@ async fn a_worker_killed_mid_batch_sends_again_at_most_what_it_had_not_recorded(
         *per_debtor.entry(mail.rcpt_to[0].clone()).or_insert(0usize) += 1;
     }
     assert_eq!(per_debtor.len(), INVOICES, "every reminder went out");
-    // The stated bound is small: 16 (what was sent but not yet recorded at the kill, here
-    // 50 - 48); recording only at the end of the batch sent all 50 twice.
-    const { assert!(mahnwerk::deliver::RECORD_EVERY <= 16) };
+    // Sends are recorded while the others go on, so all 50 sent before the hang were recorded
+    // well within the 200 ms before the kill, and none goes out twice. (Recording only at the
+    // end of the batch sent all 50 twice; the stated bound under load is 2 x RECORD_EVERY plus
+    // what is in flight.)
     let twice = sent.len() - INVOICES;
-    assert!(twice < mahnwerk::deliver::RECORD_EVERY, "{twice} reminders went out twice");
+    assert_eq!(twice, 0, "{twice} reminders went out twice");
     let stats = w.store.stats().await.unwrap();
     assert_eq!(stats.reminders.by_status.get("sent").copied(), Some(INVOICES as u64));
 }
