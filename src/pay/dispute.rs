@@ -27,8 +27,9 @@ pub enum DisputeOutcome {
     Unknown,
 }
 
-/// Opens a dispute on case `case_id`, in one transaction: an open promise ends (replaced), the
-/// pending reminders are cancelled, the case is held, and `case.disputed` is emitted.
+/// Opens a dispute on case `case_id`, in one transaction: an open promise or instalment plan ends
+/// (replaced), the pending reminders are cancelled, the case is held, and `case.disputed` is
+/// emitted.
 pub async fn open_dispute(
     store: &dyn Store,
     case_id: i64,
@@ -51,6 +52,7 @@ pub async fn open_dispute(
         return Ok(DisputeOutcome::Unchanged);
     }
     tx.end_promise(case_id, PromiseState::Replaced, now).await?;
+    tx.end_instalments(case_id, PromiseState::Replaced, now).await?;
     tx.cancel_pending_reminders(case_id, now).await?;
     tx.save_case(&CaseUpdate {
         case_id,

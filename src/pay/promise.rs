@@ -23,9 +23,9 @@ pub enum PromiseOutcome {
 }
 
 /// Records the debtor's promise to pay case `case_id` by `promised_on` (checked against `today`,
-/// the debtor's date, and `rules`), in one transaction: an earlier open promise is replaced, the
-/// case's pending reminders are cancelled, the case pauses until the grace after the date ends,
-/// and `promise.made` is emitted.
+/// the debtor's date, and `rules`), in one transaction: an earlier open promise or instalment
+/// plan is replaced, the case's pending reminders are cancelled, the case pauses until the grace
+/// after the date ends, and `promise.made` is emitted.
 pub async fn promise_to_pay(
     store: &dyn Store,
     case_id: i64,
@@ -50,6 +50,7 @@ pub async fn promise_to_pay(
         },
     };
     tx.end_promise(case_id, PromiseState::Replaced, now).await?;
+    tx.end_instalments(case_id, PromiseState::Replaced, now).await?;
     let resume_at = rules.resume_at(promised_on);
     tx.insert_promise(case_id, promised_on, resume_at, now).await?;
     tx.cancel_pending_reminders(case_id, now).await?;
