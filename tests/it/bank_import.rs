@@ -4,6 +4,7 @@
 //! unmatched line kept and assigned by hand; a re-import that changes nothing; bad input that
 //! stops with the line named and keeps what came before.
 
+use crate::cli::{mahnwerk, run};
 use crate::support::db::{self, Raw};
 use crate::support::rules::Rules;
 use chrono::{NaiveDate, Utc};
@@ -18,7 +19,6 @@ use mahnwerk::store::bank::BankLineStatus;
 use mahnwerk::store::Store;
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 const TENANT: &str = "acme";
@@ -277,22 +277,6 @@ async fn suite_bad_amount(store: Arc<dyn Store>, raw: Raw) {
 async fn a_bad_amount_stops_the_import_naming_the_line_and_keeps_the_lines_before() {
     let stores = db::stores().await;
     db::run_suite(&stores, "suite_bad_amount", suite_bad_amount).await;
-}
-
-fn mahnwerk(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mahnwerk"));
-    command
-        .current_dir(dir)
-        .env_remove("MAHNWERK_AMQP_URL")
-        .env("MAHNWERK_DATABASE_URL", format!("sqlite://{}/cli.sqlite", dir.display()))
-        .env("RUST_LOG", "warn");
-    command
-}
-
-fn run(command: &mut Command) -> String {
-    let output = command.output().expect("the binary runs");
-    assert!(output.status.success(), "{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).expect("utf-8 output")
 }
 
 /// The commands as an operator runs them, on the embedded default: invoices enqueued, the CSV

@@ -6,7 +6,7 @@ use crate::support;
 use std::process::Command;
 use support::malformed::valid;
 
-fn mahnwerk(dir: &std::path::Path) -> Command {
+pub(crate) fn mahnwerk(dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mahnwerk"));
     command
         .current_dir(dir)
@@ -16,7 +16,7 @@ fn mahnwerk(dir: &std::path::Path) -> Command {
     command
 }
 
-fn run(command: &mut Command) -> String {
+pub(crate) fn run(command: &mut Command) -> String {
     let output = command.output().expect("the binary runs");
     assert!(output.status.success(), "{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).expect("utf-8 output")
