@@ -388,6 +388,25 @@ async fn scenario(backend: Backend) {
         post(format!("{link5}/instalments"), format!("form_token={token5}&months=10")).await.unwrap();
     assert!(response.headers()["location"].to_str().unwrap().ends_with("?done=instalment-request"));
     assert_eq!(case_state(store.as_ref(), "P-5").await, CaseState::Reminding, "a request changes nothing");
+    // P-5 then agrees two instalments within the rules, and then promises a date instead: a case
+    // holds one of them at a time, so the promise replaces the plan.
+    let response =
+        post(format!("{link5}/instalments"), format!("form_token={token5}&months=2")).await.unwrap();
+    assert!(response.headers()["location"].to_str().unwrap().ends_with("?done=instalments"));
+    let reminder5 = store.reminders_of("paytest", "P-5").await.unwrap()[0].id;
+    let case5 = store.pay_case(&TenantId::parse("paytest").unwrap(), reminder5).await.unwrap().unwrap();
+    assert_eq!(case5.instalments.map(|plan| plan.instalments.len()), Some(2));
+    let promised5 = clock.now().date_naive() + Days::days(4);
+    let response = post(format!("{link5}/promise"), format!("form_token={token5}&promised_on={promised5}"))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    let case5 = store.pay_case(&TenantId::parse("paytest").unwrap(), reminder5).await.unwrap().unwrap();
+    assert_eq!(
+        (case5.promised_on, case5.instalments),
+        (Some(promised5), None),
+        "the promise replaced the plan"
+    );
 
     // The first instalment is paid: after its grace the plan is on track and the case stays
     // paused; the second is not: after its grace the rest is due and dunning resumes.
