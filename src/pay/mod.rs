@@ -41,6 +41,7 @@ pub struct PaymentRecord {
     pub paid_at: DateTime<Utc>,
     /// Where the payment came from.
     pub source: PaymentSource,
-    /// Unique per (tenant, source): a replay with the same reference is recorded once.
+    /// Unique per (tenant, source, invoice): a replay with the same reference is recorded once;
+    /// one transfer that pays two invoices is two payments with the same reference.
     pub reference: String,
 }

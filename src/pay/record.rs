@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 pub enum PaymentOutcome {
     /// Recorded; `case_closed` when it covered what was due and the case was open until then.
     Recorded { case_closed: bool },
-    /// A payment with this (tenant, source, reference) was recorded before: nothing changed.
+    /// A payment with this (tenant, source, invoice, reference) was recorded before: nothing changed.
     Duplicate,
     /// The tenant has no invoice with this number.
     UnknownInvoice,
@@ -39,7 +39,8 @@ pub async fn record(
 /// reminders are cancelled, and the last reminder sent within `window` before the payment is
 /// credited with reward 1 (the case's other sent reminders without an outcome get 0). A partial
 /// payment leaves the case open and dunning goes on for the rest. `payment.recorded` says what
-/// happened. A replay (same tenant, source and reference) changes nothing.
+/// happened. A replay (same tenant, source, invoice and reference) changes nothing; the same
+/// reference on another invoice (one transfer paying two) is another payment.
 pub async fn record_payment(
     tx: &mut dyn StoreTx,
     payment: &PaymentRecord,

@@ -122,7 +122,7 @@ macro_rules! impl_store_tx {
         async fn insert_payment(&mut self, payment: &NewPayment<'_>) -> Result<bool, StoreError> {
             let inserted = sqlx::query(
                 "INSERT INTO payments (tenant, invoice_id, amount, currency, paid_at, source, reference, recorded_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant, source, reference) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant, source, invoice_id, reference) DO NOTHING",
             )
             .bind(payment.tenant.as_str())
             .bind(payment.invoice_id)

@@ -70,7 +70,7 @@ pub struct CaseUpdate {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A payment row to insert; `(tenant, source, reference)` is unique.
+/// A payment row to insert; `(tenant, source, invoice, reference)` is unique.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewPayment<'a> {
     pub tenant: &'a TenantId,
@@ -165,7 +165,8 @@ pub trait StoreTx: BankSteps + Send {
 
     async fn save_case(&mut self, update: &CaseUpdate) -> Result<(), StoreError>;
 
-    /// Inserts a payment; `false` when one with its (tenant, source, reference) exists already.
+    /// Inserts a payment; `false` when one with its (tenant, source, invoice, reference) exists
+    /// already.
     async fn insert_payment(&mut self, payment: &NewPayment<'_>) -> Result<bool, StoreError>;
 
     async fn set_amount_paid(&mut self, invoice_id: i64, amount_paid: Decimal) -> Result<(), StoreError>;

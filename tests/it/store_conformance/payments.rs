@@ -158,6 +158,17 @@ pub(super) async fn suite_payment(store: Arc<dyn Store>, _raw: Raw) {
     assert_eq!((view.state, view.amount_paid, view.next_action_at), (CaseState::Paid, dec("100.00"), None));
     assert_eq!(store.stats().await.unwrap().payments, payments_so_far + 3);
 
+    // One transfer paying two invoices: the same reference on another invoice is another
+    // payment, not a replay (RE-1 was paid with `ref-1` above).
+    let same_transfer = payment("RE-4", Some(eur("10.00")), paid_at, "ref-1");
+    assert_eq!(
+        store.record_payment(&same_transfer, WINDOW).await.unwrap(),
+        IntakeOutcome::PaymentRecorded { case_closed: false }
+    );
+    assert_eq!(store.record_payment(&same_transfer, WINDOW).await.unwrap(), IntakeOutcome::PaymentDuplicate);
+    assert_eq!(case(&store, "RE-4").await.amount_paid, dec("10.00"));
+    assert_eq!(store.stats().await.unwrap().payments, payments_so_far + 4);
+
     // Of two reminders sent within the window, the later one earned the payment.
     intake(&store, &[overdue(&invoice("RE-7"), t0() + hours(100))]).await;
     let first =
