@@ -107,6 +107,16 @@ pub enum PolicyKind {
     Fixed,
 }
 
+impl PolicyKind {
+    /// The name in the configuration, the demo's folders and its report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyKind::Adaptive => "adaptive",
+            PolicyKind::Fixed => "fixed",
+        }
+    }
+}
+
 impl std::str::FromStr for PolicyKind {
     type Err = anyhow::Error;
 

@@ -61,11 +61,7 @@ impl Default for DemoOptions {
 pub async fn run(options: DemoOptions) -> anyhow::Result<Comparison> {
     let mut runs = Vec::new();
     for &policy in &options.policies {
-        let name = match policy {
-            PolicyKind::Adaptive => "adaptive",
-            PolicyKind::Fixed => "fixed",
-        };
-        runs.push(driver::run(&options, policy, &options.out.join(name)).await?);
+        runs.push(driver::run(&options, policy, &options.out.join(policy.as_str())).await?);
     }
     Ok(Comparison {
         debtors: options.debtors,

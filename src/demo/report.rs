@@ -82,10 +82,7 @@ impl Report {
             })
             .sum();
         Self {
-            policy: match policy {
-                PolicyKind::Adaptive => "adaptive".to_owned(),
-                PolicyKind::Fixed => "fixed".to_owned(),
-            },
+            policy: policy.as_str().to_owned(),
             policy_version,
             debtors: options.debtors,
             days: options.days,

@@ -36,7 +36,7 @@ pub async fn serve(
     count: usize,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let out = options.out.join(policy_folder(policy));
+    let out = options.out.join(policy.as_str());
     let config = demo_config(options, policy, &out)?;
     let store = crate::store::open(&config.database_url).await?;
     let end = world::epoch() + Duration::days(i64::from(options.days));
@@ -45,10 +45,7 @@ pub async fn serve(
     let service = Service::assemble(&config, Arc::clone(&store), queue, clock.clone())?;
     let addr = service.bind_api().await?;
     let samples = pay_links(store.as_ref(), &out, &service.links, clock.now(), count).await?;
-    println!(
-        "\nThe pay-page of the {} run is served on http://{addr} (Ctrl-C stops it).",
-        policy_folder(policy)
-    );
+    println!("\nThe pay-page of the {} run is served on http://{addr} (Ctrl-C stops it).", policy.as_str());
     println!(
         "Its clock stands where the simulation ended ({}). Pay-links from the outbox:",
         end.format("%Y-%m-%d")
@@ -69,13 +66,6 @@ pub async fn serve(
         }
     }
     Ok(())
-}
-
-fn policy_folder(policy: PolicyKind) -> &'static str {
-    match policy {
-        PolicyKind::Adaptive => "adaptive",
-        PolicyKind::Fixed => "fixed",
-    }
 }
 
 /// Up to `count` distinct pay-links from the emails in `out/email` that still verify at `now`: most for cases that still owe, one for a paid case if there is one.

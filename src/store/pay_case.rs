@@ -10,6 +10,8 @@ use rust_decimal::Decimal;
 /// The case behind a pay-link.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayCase {
+    /// The reminder whose link was followed.
+    pub reminder_id: i64,
     pub case_id: i64,
     pub state: CaseState,
     pub tenant: TenantId,
@@ -40,6 +42,7 @@ impl PayCase {
         use crate::domain::Currency;
         let eur = Currency::parse("EUR").expect("EUR is a currency");
         PayCase {
+            reminder_id: 0,
             case_id: 0,
             state: CaseState::Reminding,
             tenant: TenantId::parse("sample").expect("a valid tenant id"),
@@ -77,7 +80,7 @@ impl PayCase {
 
 /// The read behind [`super::Store::pay_case`]; the same on both backends.
 pub(super) const PAY_CASE_SQL: &str =
-    "SELECT c.id AS case_id, c.state, i.tenant, i.number, i.due_on, i.currency, \
+    "SELECT r.id AS reminder_id, c.id AS case_id, c.state, i.tenant, i.number, i.due_on, i.currency, \
      CAST(i.amount_due AS TEXT) AS amount_due, CAST(i.amount_paid AS TEXT) AS amount_paid, \
      d.name AS debtor_name, d.kind AS debtor_kind, d.language, d.timezone, d.email AS debtor_email, \
      (SELECT CAST(x.fee AS TEXT) FROM reminders x WHERE x.case_id = c.id AND x.status = 'sent' \
@@ -90,6 +93,7 @@ pub(super) const PAY_CASE_SQL: &str =
 
 #[derive(sqlx::FromRow)]
 pub(super) struct PayCaseRow {
+    reminder_id: i64,
     case_id: i64,
     state: String,
     tenant: String,
@@ -111,6 +115,7 @@ pub(super) struct PayCaseRow {
 impl PayCaseRow {
     pub(super) fn into_pay_case(self) -> Result<PayCase, StoreError> {
         Ok(PayCase {
+            reminder_id: self.reminder_id,
             case_id: self.case_id,
             state: case_state(&self.state)?,
             tenant: TenantId::parse(&self.tenant).map_err(|e| corrupt("tenant", e))?,
