@@ -61,6 +61,7 @@ pub struct Service {
     pub learn: LearnConfig,
     /// `[pay]`: promise and instalment rules.
     pub pay_config: crate::config::pay::PayConfig,
+    pub catch_up: crate::schedule::CatchUpRules,
     pub http: HttpConfig,
     /// Secrets the API checks webhooks with.
     pub twilio_auth_token: Option<SecretString>,
@@ -202,6 +203,7 @@ impl Service {
             adaptive: None,
             learn: config.learn.clone(),
             pay_config: config.pay.clone(),
+            catch_up: config.schedule.catch_up_rules(),
             http: config.http.clone(),
             twilio_auth_token: config.twilio.as_ref().map(|t| t.auth_token.clone()),
             meta: config.meta.clone(),
@@ -256,6 +258,7 @@ impl Service {
             attribution: self.learn.attribution(),
             idle_poll: self.idle_poll,
             grace: self.pay_config.promise_rules(),
+            catch_up: self.catch_up,
         }
     }
 

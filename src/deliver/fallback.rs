@@ -4,7 +4,8 @@
 //! between planning and sending (skipped; the planner reads the consent ledger).
 
 use crate::runtime::{EventBody, NewEvent};
-use crate::store::tx::{CaseUpdate, FinishedReminder, LockedCase, Unsent};
+use crate::schedule::replan_stage;
+use crate::store::tx::{FinishedReminder, Unsent};
 use crate::store::{StoreError, StoreTx};
 use chrono::{DateTime, Utc};
 
@@ -48,7 +49,7 @@ pub async fn opted_out(
     let Some(reminder) = tx.finish_unsent(reminder_id, Unsent::Skipped, reason, now).await? else {
         return Ok(());
     };
-    let Some(case) = replan(tx, &reminder, now).await? else { return Ok(()) };
+    let Some(case) = replan_stage(tx, &reminder, now).await? else { return Ok(()) };
     let body = EventBody::ChannelOptedOut {
         reminder_id: reminder.id,
         channel: reminder.channel,
@@ -64,33 +65,11 @@ async fn dead_address(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     tx.mark_unreachable(reminder.case_id, reminder.channel, address).await?;
-    let Some(case) = replan(tx, &reminder, now).await? else { return Ok(()) };
+    let Some(case) = replan_stage(tx, &reminder, now).await? else { return Ok(()) };
     let body = EventBody::ChannelUnreachable {
         reminder_id: reminder.id,
         channel: reminder.channel,
         stage: reminder.stage + 1,
     };
     tx.append_events(&[NewEvent::from(&case.subject().event(now, body))]).await
-}
-
-/// Makes the case due now for the reminder's stage again, if the case is still open and that
-/// stage is its newest: a later stage already planned keeps its course, a closed case stays
-/// closed. Returns the case (locked), if it exists.
-async fn replan(
-    tx: &mut dyn StoreTx,
-    reminder: &FinishedReminder,
-    now: DateTime<Utc>,
-) -> Result<Option<LockedCase>, StoreError> {
-    let Some(case) = tx.lock_case(reminder.case_id).await? else { return Ok(None) };
-    if case.state.accepts_reminders() && case.stages_planned == reminder.stage + 1 {
-        let update = CaseUpdate {
-            case_id: case.case_id,
-            state: case.state,
-            stages_planned: reminder.stage,
-            next_action_at: Some(now),
-            updated_at: now,
-        };
-        tx.save_case(&update).await?;
-    }
-    Ok(Some(case))
 }

@@ -16,6 +16,11 @@ impl AttributionWindow {
         Self(Duration::hours(hours.into()))
     }
 
+    /// A window of any length (the benchmark's sped-up clock uses a minute).
+    pub fn of(duration: Duration) -> Self {
+        Self(duration)
+    }
+
     pub fn duration(self) -> Duration {
         self.0
     }

@@ -4,9 +4,11 @@
 //! sent.
 //! The event relay publishes the event log in order behind a cursor (see `Store::next_events`).
 
+use super::catch_up::{CatchUpRules, Verdict};
 use crate::domain::ChannelKind;
 use crate::queue::{Message, Queue, Topology};
 use crate::runtime::{DeliveryMessage, EVENT_ID_HEADER, REMINDERS_PER_MESSAGE};
+use crate::store::tx::Unsent;
 use crate::store::{ClaimedReminder, Store, StoreError};
 use anyhow::Context;
 use async_trait::async_trait;
@@ -130,6 +132,44 @@ pub async fn dispatch_with(
     let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
     store.mark_queued(&ids, now).await?;
     Ok(ids.len())
+}
+
+/// Applies the catch-up rule ([`super::catch_up`]) to up to `limit` reminders found after their
+/// allowed window closed: each is re-timed to its debtor's next allowed moment, or, when it is
+/// more than [`CatchUpRules::replan_after`] late, cancelled and its stage planned anew. Returns
+/// how many were handled.
+pub async fn catch_up_late(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    rules: &CatchUpRules,
+    limit: u32,
+) -> Result<usize, StoreError> {
+    let mut tx = store.begin().await?;
+    let late = tx.late_reminders(now, limit).await?;
+    let (mut retimed, mut replanned) = (0, 0);
+    for reminder in &late {
+        match rules.verdict(reminder, now) {
+            Verdict::Retime { send_at, send_by } => {
+                tx.retime_reminder(reminder.id, send_at, send_by, now).await?;
+                retimed += 1;
+            }
+            Verdict::Replan => {
+                let hours_late = (now - reminder.send_at).num_hours();
+                let reason = format!("catch-up: {hours_late} h late, its stage planned anew");
+                if let Some(finished) =
+                    tx.finish_unsent(reminder.id, Unsent::Superseded, &reason, now).await?
+                {
+                    super::replan_stage(tx.as_mut(), &finished, now).await?;
+                    replanned += 1;
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    if !late.is_empty() {
+        tracing::info!(retimed, replanned, "late reminders caught up after their window closed");
+    }
+    Ok(late.len())
 }
 
 /// Publishes the next batch of up to `limit` stored events to the events exchange (routing key

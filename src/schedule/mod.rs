@@ -4,16 +4,22 @@
 //! has come to their channel's queue.
 
 pub mod calendar;
+pub mod catch_up;
 pub mod dispatch;
 pub mod plan;
 pub mod planner;
 pub mod policy;
+pub mod replan;
 pub mod resume;
 
-pub use dispatch::{dispatch_due, dispatch_with, relay_events, DispatchError, PublishReminders};
+pub use catch_up::CatchUpRules;
+pub use dispatch::{
+    catch_up_late, dispatch_due, dispatch_with, relay_events, DispatchError, PublishReminders,
+};
 pub use plan::{plan_due_cases, settle_outcomes, Decide};
 pub use planner::Planner;
 pub use policy::{Decision, DecisionRequest, FixedPolicy, Policy};
+pub use replan::replan_stage;
 pub use resume::resume_broken_promises;
 
 use crate::domain::AttributionWindow;
@@ -60,6 +66,8 @@ pub struct Scheduler {
     pub idle_poll: Duration,
     /// The grace after a promised date or an instalment's due date before dunning resumes.
     pub grace: crate::domain::PromiseRules,
+    /// What happens to reminders found after their allowed window (downtime).
+    pub catch_up: CatchUpRules,
 }
 
 impl Scheduler {
@@ -94,9 +102,14 @@ impl Scheduler {
         Ok(StepOutcome { reminders_dispatched, events_published, ..StepOutcome::default() })
     }
 
-    /// Dispatches up to one batch of due reminders to their channels' queues.
+    /// Catches up one batch of reminders found after their window, then dispatches up to one
+    /// batch of due reminders to their channels' queues; returns how many of both.
     pub async fn dispatch_reminders(&self) -> anyhow::Result<usize> {
-        dispatch_due(self.store.as_ref(), self.queue.as_ref(), &self.topology, self.clock.now(), BATCH).await
+        let now = self.clock.now();
+        let caught_up = catch_up_late(self.store.as_ref(), now, &self.catch_up, BATCH).await?;
+        let dispatched =
+            dispatch_due(self.store.as_ref(), self.queue.as_ref(), &self.topology, now, BATCH).await?;
+        Ok(caught_up + dispatched)
     }
 
     /// Publishes up to one batch of stored events to the events exchange.

@@ -38,6 +38,10 @@ impl Planner {
             },
         };
         let index = case.stages_planned as usize;
+        let gap_days = plan.stage(index).map_or(plan.escalate_after_days, |next| next.wait_days);
+        if let Some(until) = waiting_for_previous_stage(case, index, gap_days, now) {
+            return CaseDecision::Wait { until };
+        }
         let Some(stage) = plan.stage(index) else {
             return CaseDecision::Escalate;
         };
@@ -74,6 +78,7 @@ impl Planner {
             fee: stage.fee,
             channel: decision.channel,
             send_at,
+            send_by: super::catch_up::send_by(send_at, case.debtor.timezone.tz()),
             local_hour: decision.hour,
             context: Value::Object(context),
             allowed: json!({
@@ -85,6 +90,31 @@ impl Planner {
             next_action_at: send_at + Duration::days(i64::from(wait_days)),
         })
     }
+}
+
+/// How close to its due moment a stage may be planned anyway: the gap is counted in days, and
+/// the reminder goes out at the policy's hour after it, so a few seconds of dispatch lag must
+/// not cost a second planning round.
+const GAP_TOLERANCE: Duration = Duration::hours(1);
+
+/// The plan's gap before stage `index` (or before escalation) runs from the previous stage's
+/// actual send, not from its planned time: while a reminder of the case is still to go out
+/// (re-timed after downtime, retrying a provider error) the case waits and looks again in an
+/// hour; once sent, it waits until `gap_days` after the send. `None`: plan now.
+fn waiting_for_previous_stage(
+    case: &DueCase,
+    index: usize,
+    gap_days: u32,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if index == 0 {
+        return None;
+    }
+    if case.reminder_pending {
+        return Some(now + Duration::hours(1));
+    }
+    let ready = case.last_sent_at? + Duration::days(i64::from(gap_days));
+    (ready > now + GAP_TOLERANCE).then_some(ready)
 }
 
 /// The stage's channels the debtor can be reached on, in the stage's order; when none of them

@@ -42,6 +42,11 @@ pub struct DueCase {
     /// When the debtor last wrote to the creditor on Messenger, if ever: the Send API delivers a
     /// reminder only inside 24 hours of that.
     pub messenger_inbound_at: Option<DateTime<Utc>>,
+    /// When the case's latest reminder actually went out, if any did: the plan's gap to the
+    /// next stage is measured from it.
+    pub last_sent_at: Option<DateTime<Utc>>,
+    /// Whether a reminder of the case is still to go out (scheduled or queued).
+    pub reminder_pending: bool,
 }
 
 impl DueCase {
@@ -77,6 +82,9 @@ pub struct NewReminder {
     pub fee: Decimal,
     pub channel: ChannelKind,
     pub send_at: DateTime<Utc>,
+    /// The end of the allowed window it was planned for: found later, it is caught up
+    /// (`schedule::catch_up`), not sent.
+    pub send_by: DateTime<Utc>,
     pub local_hour: u8,
     pub context: serde_json::Value,
     /// The arms the policy chose among: `{"channels": [...], "hours": [...]}`.
@@ -85,6 +93,22 @@ pub struct NewReminder {
     pub policy_version: PolicyVersion,
     /// When the case is due for its next stage.
     pub next_action_at: DateTime<Utc>,
+}
+
+/// A reminder the dispatcher found after its allowed window closed (`schedule::catch_up`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateReminder {
+    pub id: i64,
+    pub case_id: i64,
+    /// The plan stage, from 0.
+    pub stage: u32,
+    /// When it was planned to go out.
+    pub send_at: DateTime<Utc>,
+    /// The local hour the policy chose.
+    pub local_hour: u8,
+    pub timezone: chrono_tz::Tz,
+    /// The debtor's country (ISO 3166-1 alpha-2), for public holidays.
+    pub country: Option<String>,
 }
 
 /// A reminder claimed for dispatch (held until published and marked queued).

@@ -121,7 +121,17 @@ pub(super) struct DueCaseRow {
     pub consents: Option<String>,
     /// See [`MESSENGER_INBOUND`].
     pub messenger_inbound_at: Option<DateTime<Utc>>,
+    /// See [`PREVIOUS_SEND`].
+    pub last_sent_at: Option<DateTime<Utc>>,
+    pub reminders_pending: i64,
 }
+
+/// The case `c`'s latest actual send and how many of its reminders are still to go out,
+/// selected as `last_sent_at` and `reminders_pending` by both backends' planners.
+pub(super) const PREVIOUS_SEND: &str =
+    "(SELECT MAX(ps.sent_at) FROM reminders ps WHERE ps.case_id = c.id) AS last_sent_at, \
+     (SELECT COUNT(*) FROM reminders pp WHERE pp.case_id = c.id AND pp.status IN ('scheduled', 'queued')) \
+     AS reminders_pending";
 
 /// When the debtor last wrote on Messenger, selected as `messenger_inbound_at` by both backends'
 /// planners (`d` is the debtor): the Send API only delivers inside 24 hours of that.
@@ -143,6 +153,8 @@ impl DueCaseRow {
             debtor: self.debtor.into_debtor()?,
             consents: consents(self.consents.as_deref())?,
             messenger_inbound_at: self.messenger_inbound_at,
+            last_sent_at: self.last_sent_at,
+            reminder_pending: self.reminders_pending > 0,
         })
     }
 }

@@ -30,6 +30,23 @@ macro_rules! latest_consents {
 
 pub(super) use latest_consents;
 
+/// What planning a stage again does to that stage's reminder on the same channel, when one is
+/// there: a reminder that was cancelled before it went out (caught up too late, see
+/// `schedule::catch_up`) takes the new decision and is scheduled again; any other is left alone
+/// (planning the same stage twice writes one reminder).
+macro_rules! revive_cancelled {
+    () => {
+        "DO UPDATE SET stage_name = excluded.stage_name, tone = excluded.tone, fee = excluded.fee, \
+         send_at = excluded.send_at, send_by = excluded.send_by, local_hour = excluded.local_hour, \
+         context = excluded.context, allowed = excluded.allowed, propensity = excluded.propensity, \
+         policy_version = excluded.policy_version, status = 'scheduled', attempts = 0, lease_until = NULL, \
+         last_error = NULL, updated_at = excluded.updated_at \
+         WHERE reminders.status = 'cancelled' AND reminders.sent_at IS NULL"
+    };
+}
+
+pub(super) use revive_cancelled;
+
 /// The columns of a debtor row as intake writes them, in the order both backends bind them.
 pub(super) const DEBTOR_INSERT_COLUMNS: &str = "tenant, id, kind, name, language, timezone, email, phone, \
      whatsapp, whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at";
@@ -215,6 +232,45 @@ macro_rules! impl_store_tx {
             .fetch_optional(&mut *self.0)
             .await?;
             row.map(|(case_id, stage, channel)| finished(reminder_id, case_id, stage, &channel)).transpose()
+        }
+
+        async fn late_reminders(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<LateReminder>, StoreError> {
+            let sql = format!(
+                "SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $1 AND send_by <= $1 \
+                 AND (lease_until IS NULL OR lease_until < $1) ORDER BY send_at LIMIT $2{SKIP_LOCKED}"
+            );
+            let ids: Vec<i64> =
+                sqlx::query_scalar(&sql).bind(now).bind(i64::from(limit)).fetch_all(&mut *self.0).await?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "SELECT r.id, r.case_id, r.stage, r.send_at, r.local_hour, d.timezone, d.country FROM reminders r \
+                 {REMINDER_INVOICE} JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
+                 WHERE r.id {IN_IDS} ORDER BY r.send_at, r.id"
+            );
+            let rows: Vec<LateReminderRow> = sqlx::query_as(&sql).bind(Self::ids(&ids)).fetch_all(&mut *self.0).await?;
+            rows.into_iter().map(LateReminderRow::into_late).collect()
+        }
+
+        async fn retime_reminder(
+            &mut self,
+            reminder_id: i64,
+            send_at: DateTime<Utc>,
+            send_by: DateTime<Utc>,
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "UPDATE reminders SET send_at = $1, send_by = $2, lease_until = NULL, updated_at = $3 \
+                 WHERE id = $4 AND status = 'scheduled'",
+            )
+            .bind(send_at)
+            .bind(send_by)
+            .bind(now)
+            .bind(reminder_id)
+            .execute(&mut *self.0)
+            .await?;
+            Ok(())
         }
 
         async fn retry_later(

@@ -8,7 +8,7 @@
 //! [`Store::begin`]: super::Store::begin
 
 use super::bank::BankSteps;
-use super::{ClaimedReminder, DueCase, NewReminder, ProviderReport, ReportOutcome, StoreError};
+use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
     CaseState, ChannelKind, DebtorId, DisputeReason, DisputeResolution, Instalment, Invoice, InvoiceNumber,
     Money, PaymentSource, PlanName, PromiseState, TenantId,
@@ -106,6 +106,8 @@ pub enum Unsent {
     Skipped,
     /// The provider refused it for good: one attempt counted.
     Failed,
+    /// Too late to send after downtime: cancelled, its stage planned anew (no attempt counted).
+    Superseded,
 }
 
 /// An overdue invoice to store, with its resolved plan and its receipt time.
@@ -236,6 +238,24 @@ pub trait StoreTx: BankSteps + Send {
         limit: u32,
         lease: std::time::Duration,
     ) -> Result<Vec<ClaimedReminder>, StoreError>;
+
+    /// Up to `limit` scheduled reminders due at `now` whose allowed window closed (`send_by`
+    /// passed) and that no dispatcher holds, oldest first, with their debtors' time zone and
+    /// country; locked until the transaction ends where the backend can (others skip them).
+    async fn late_reminders(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<LateReminder>, StoreError>;
+
+    /// A scheduled reminder moved to another send time and window (catch-up).
+    async fn retime_reminder(
+        &mut self,
+        reminder_id: i64,
+        send_at: DateTime<Utc>,
+        send_by: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Marks claimed reminders as published to their channel's queue (those still scheduled: a
     /// channel worker may have recorded one already).

@@ -113,6 +113,7 @@ pub(super) fn unsent_status(how: Unsent) -> &'static str {
     match how {
         Unsent::Skipped => "skipped",
         Unsent::Failed => "failed",
+        Unsent::Superseded => "cancelled",
     }
 }
 
@@ -121,6 +122,7 @@ pub(super) fn unsent_attempts(how: Unsent) -> i64 {
     match how {
         Unsent::Skipped => 0,
         Unsent::Failed => 1,
+        Unsent::Superseded => 0,
     }
 }
 
@@ -164,4 +166,30 @@ impl SentRowRaw {
 /// Claimed reminders from `(id, channel)` rows.
 pub(super) fn claimed_reminders(rows: Vec<(i64, String)>) -> Result<Vec<ClaimedReminder>, StoreError> {
     rows.into_iter().map(|(id, raw)| Ok(ClaimedReminder { id, channel: channel(&raw)? })).collect()
+}
+
+/// A reminder found after its window, with its debtor's time zone and country.
+#[derive(sqlx::FromRow)]
+pub(super) struct LateReminderRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub stage: i32,
+    pub send_at: DateTime<Utc>,
+    pub local_hour: i16,
+    pub timezone: String,
+    pub country: Option<String>,
+}
+
+impl LateReminderRow {
+    pub fn into_late(self) -> Result<super::LateReminder, StoreError> {
+        Ok(super::LateReminder {
+            id: self.id,
+            case_id: self.case_id,
+            stage: u32::try_from(self.stage).map_err(|e| corrupt("reminders.stage", e))?,
+            send_at: self.send_at,
+            local_hour: u8::try_from(self.local_hour).map_err(|e| corrupt("reminders.local_hour", e))?,
+            timezone: self.timezone.parse().map_err(|e| corrupt("debtors.timezone", e))?,
+            country: self.country,
+        })
+    }
 }

@@ -71,7 +71,8 @@ async fn debtors_use_the_pay_page_in_a_browser() {
     let sent = async {
         eventually("the cases opened", || async { store.stats().await.unwrap().cases.total == 3 }).await;
         eventually("the first stage planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
-        clock.advance(Days::days(1));
+        // Monday 12:00 UTC: the 10:00 local send time has come, its day's window still open.
+        clock.advance(Days::hours(6));
         eventually("the first emails sent", || async {
             store.stats().await.unwrap().reminders.by_status.get("sent").copied() == Some(3)
         })

@@ -49,7 +49,9 @@ async fn world(sink: &SmtpSink) -> World {
         policy: PolicyKind::Fixed,
         ..Config::default()
     };
-    let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));
+    // Sunday 2026-01-04, 13:00 Berlin: the first reminders are planned for Monday 10:00, and each
+    // day's step (`advance(1 day)`) lands at 13:00, inside that day's send window.
+    let clock = Arc::new(ManualClock::new(world::epoch() - Days::hours(12)));
     let service = Service::assemble(&config, Arc::clone(&store), queue.clone(), clock.clone()).unwrap();
     World { store, queue, topology, clock, service, _dir: dir }
 }

@@ -47,12 +47,13 @@ async fn world(configure: impl FnOnce(&mut Config)) -> World {
 }
 
 impl World {
-    /// One invoice in, its first reminder planned, and a day later sent.
+    /// One invoice in, its first reminder planned, and sent at its time.
     async fn first_reminder(&self) {
         let message = Message::new("invoice.overdue", valid(1).to_string().into_bytes());
         self.queue.publish(&self.topology.intake_exchange(), vec![message]).await.unwrap();
         self.settle().await;
-        self.clock.advance(Days::days(1));
+        // Monday 12:00 UTC: the 10:00 local send time has come, its day's window still open.
+        self.clock.advance(Days::hours(6));
         self.settle().await;
         let reminders = self.store.reminders_of("acme", "RE-000001").await.unwrap();
         assert_eq!((reminders[0].channel.as_str(), reminders[0].status), ("email", ReminderStatus::Sent));

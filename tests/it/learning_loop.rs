@@ -17,7 +17,7 @@ use mahnwerk::store::Store;
 use mahnwerk_models::bandit::Snapshot;
 use mahnwerk_models::sim::{Population, SimConfig};
 use std::sync::Arc;
-use support::scenario::{eventually, json, quiet, stop_roles};
+use support::scenario::{eventually, json, live_until, quiet, stop_roles};
 use support::servers::Backend;
 
 const INVOICES: usize = 40;
@@ -104,10 +104,7 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     eventually("first reminders planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
 
     // The first reminders go out within three days (any hour of 08-20 local, no holidays).
-    for _ in 0..3 {
-        clock.advance(Days::days(1));
-        eventually("the day's sends", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    }
+    live_until(store.as_ref(), &clock, clock.now() + Days::days(3)).await;
     let mut first = Vec::new();
     for (number, _) in &invoices {
         let reminders = store.reminders_of(TENANT, number).await.unwrap();
@@ -152,10 +149,7 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     assert!(policy.snapshot_version() >= 2, "snapshots every 7 outcomes: {}", policy.snapshot_version());
 
     // The unpaid cases' next stage is decided by the learned model, and logged as such.
-    for _ in 0..14 {
-        clock.advance(Days::days(1));
-        eventually("the day's work", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    }
+    live_until(store.as_ref(), &clock, clock.now() + Days::days(14)).await;
     // Every outcome so far (first and later stages) ends up in a stored snapshot.
     let outcomes = rewarded(store.as_ref(), &invoices).await;
     assert!(outcomes > INVOICES, "later stages had outcomes too: {outcomes}");

@@ -163,7 +163,9 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     queue.publish(&topology.intake_exchange(), invoices).await.unwrap();
     eventually("cases opened", || async { store.stats().await.unwrap().cases.total == 2 }).await;
     eventually("letters planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    clock.advance(Days::days(1));
+    // Monday 12:00 UTC: the first reminders' 10:00 local send time has come in every simulated
+    // timezone, and their day's window is still open.
+    clock.advance(Days::hours(6));
     eventually("letters sent", || async { quiet(store.as_ref(), clock.now()).await }).await;
 
     // Pingen got one upload and one letter per reminder, and each reminder holds its letter id.

@@ -19,6 +19,7 @@ mod bench_cli;
 mod browser_harness;
 mod browser_pay;
 mod browser_unsubscribe;
+mod catch_up;
 mod cli;
 mod delivery_failures;
 mod e2e;

@@ -20,7 +20,7 @@ use mahnwerk_channels::signature::{meta_signature, twilio_signature};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use support::scenario::{eventually, json as message, quiet, service_config, stop_roles};
+use support::scenario::{eventually, json as message, live_until, quiet, service_config, stop_roles};
 use support::servers::Backend;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -141,7 +141,9 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     queue.publish(&topology.intake_exchange(), vec![message("invoice.overdue", &invoice)]).await.unwrap();
     eventually("the case opened", || async { store.stats().await.unwrap().cases.total == 1 }).await;
     eventually("the first stage planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    clock.advance(Days::days(1));
+    // Monday 12:00 UTC: the first reminders' 10:00 local send time has come in every simulated
+    // timezone, and their day's window is still open.
+    clock.advance(Days::hours(6));
     eventually("the first SMS sent", || async {
         store
             .reminders_of(TENANT, "RCPT-1")
@@ -196,10 +198,7 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
 
     // The next stage is not offered SMS: it goes by its fallback, email, and Twilio hears nothing
     // more.
-    for _ in 0..9 {
-        clock.advance(Days::days(1));
-        eventually("the day's work done", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    }
+    live_until(store.as_ref(), &clock, clock.now() + Days::days(9)).await;
     stop_roles(trigger, roles).await;
     let reminders = store.reminders_of(TENANT, "RCPT-1").await.unwrap();
     assert_eq!(reminders.len(), 2, "{reminders:?}");
@@ -246,7 +245,9 @@ async fn late_failures(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: T
     queue.publish(&topology.intake_exchange(), invoices).await.unwrap();
     eventually("the cases opened", || async { store.stats().await.unwrap().cases.total == 2 }).await;
     eventually("the first stages planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    clock.advance(Days::days(1));
+    // Monday 12:00 UTC: the first reminders' 10:00 local send time has come in every simulated
+    // timezone, and their day's window is still open.
+    clock.advance(Days::hours(6));
     let sent = |number: &'static str| {
         let store = store.clone();
         async move {
@@ -273,11 +274,7 @@ async fn late_failures(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: T
         provider.twilio("/webhooks/twilio/status", &undelivered("SM0044", "30001"), Some(TOKEN)).await,
         200
     );
-    for _ in 0..2 {
-        eventually("the day's work done", || async { quiet(store.as_ref(), clock.now()).await }).await;
-        clock.advance(Days::days(1));
-    }
-    eventually("the day's work done", || async { quiet(store.as_ref(), clock.now()).await }).await;
+    live_until(store.as_ref(), &clock, clock.now() + Days::days(2)).await;
     stop_roles(trigger, roles).await;
 
     let dead = store.reminders_of(TENANT, "LATE-1").await.unwrap();

@@ -230,6 +230,8 @@ fn new_reminder(
         fee: dec("2.50"),
         channel,
         send_at,
+        // 09:00 to 20:00: the window of a reminder planned for 9 o'clock.
+        send_by: send_at + chrono::Duration::hours(11),
         local_hour: 9,
         context: serde_json::json!({"stage": case.stages_planned, "segment": "b2c"}),
         allowed: serde_json::json!({"channels": [channel.as_str(), "letter"], "hours": [9, 18]}),

@@ -126,7 +126,8 @@ pub(crate) async fn first_unsubscribe_link(
     backend.queue.publish(&intake, vec![message("invoice.overdue", &invoice)]).await.unwrap();
     eventually("the case opened", || async { store.stats().await.unwrap().cases.total == 1 }).await;
     eventually("the first stage planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    clock.advance(Days::days(1));
+    // Monday 12:00 UTC: the 10:00 local send time has come, its day's window still open.
+    clock.advance(Days::hours(6));
     eventually("the first email sent", || async {
         let reminders = store.reminders_of("unsub", "U-1").await.unwrap();
         reminders.first().is_some_and(|r| r.status == ReminderStatus::Sent)

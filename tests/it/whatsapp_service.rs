@@ -14,7 +14,7 @@ use mahnwerk::runtime::{Clock, ManualClock};
 use mahnwerk::store::ReminderStatus;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use support::scenario::{eventually, json as message, quiet, service_config, stop_roles};
+use support::scenario::{eventually, json as message, live_until, quiet, service_config, stop_roles};
 use support::servers::Backend;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -99,10 +99,7 @@ async fn whatsapp_reminders_go_out_as_approved_templates() {
     queue.publish(&topology.intake_exchange(), invoices).await.unwrap();
     eventually("cases opened", || async { store.stats().await.unwrap().cases.total == 3 }).await;
     eventually("reminders planned", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    for _ in 0..3 {
-        clock.advance(Days::days(1));
-        eventually("reminders sent", || async { quiet(store.as_ref(), clock.now()).await }).await;
-    }
+    live_until(store.as_ref(), &clock, clock.now() + Days::days(3)).await;
     stop_roles(trigger, roles).await;
 
     let requests = meta.received_requests().await.expect("recording is on");

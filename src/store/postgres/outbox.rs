@@ -4,7 +4,8 @@
 
 use super::reports::CONSENTS;
 use crate::store::records::*;
-use crate::store::rows::{DEBTOR_COLUMNS, MESSENGER_INBOUND};
+use crate::store::rows::{DEBTOR_COLUMNS, MESSENGER_INBOUND, PREVIOUS_SEND};
+use crate::store::same_sql::revive_cancelled;
 use crate::store::tx::CaseUpdate;
 use crate::store::tx_rows::claimed_reminders;
 use crate::store::StoreError;
@@ -30,7 +31,7 @@ pub(super) fn due_cases_sql() -> String {
            ORDER BY next_action_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
          SELECT c.id AS case_id, c.state, c.stages_planned, j.* FROM due c CROSS JOIN LATERAL ( \
            SELECT i.tenant, i.number, i.due_on, i.currency, i.amount_due::text AS amount_due, \
-           i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS}, {MESSENGER_INBOUND} \
+           i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS}, {MESSENGER_INBOUND}, {PREVIOUS_SEND} \
            FROM invoices i JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
            WHERE i.id = c.invoice_id OFFSET 0) j \
          ORDER BY c.next_action_at"
@@ -82,6 +83,7 @@ struct ReminderColumns {
     fee: Vec<rust_decimal::Decimal>,
     channel: Vec<&'static str>,
     send_at: Vec<DateTime<Utc>>,
+    send_by: Vec<DateTime<Utc>>,
     local_hour: Vec<i16>,
     context: Vec<serde_json::Value>,
     allowed: Vec<serde_json::Value>,
@@ -99,6 +101,7 @@ impl ReminderColumns {
         self.fee.push(r.fee);
         self.channel.push(r.channel.as_str());
         self.send_at.push(r.send_at);
+        self.send_by.push(r.send_by);
         self.local_hour.push(r.local_hour as i16);
         self.context.push(r.context.clone());
         self.allowed.push(r.allowed.clone());
@@ -111,17 +114,19 @@ impl ReminderColumns {
         if self.case_id.is_empty() {
             return Ok(());
         }
-        sqlx::query(
+        sqlx::query(concat!(
             "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
-             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed) \
+             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, send_by) \
              SELECT u.case_id, u.stage, u.stage_name, u.tone, u.fee, u.channel, u.send_at, u.local_hour, u.context, \
-             u.propensity, u.policy_version, 'scheduled', 0, u.idempotency_key, $13, $13, u.allowed \
+             u.propensity, u.policy_version, 'scheduled', 0, u.idempotency_key, $13, $13, u.allowed, u.send_by \
              FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::numeric[], $6::text[], \
-               $7::timestamptz[], $8::int2[], $9::jsonb[], $10::float8[], $11::text[], $12::text[], $14::jsonb[]) \
+               $7::timestamptz[], $8::int2[], $9::jsonb[], $10::float8[], $11::text[], $12::text[], $14::jsonb[], \
+               $15::timestamptz[]) \
                AS u(case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, propensity, \
-                    policy_version, idempotency_key, allowed) \
-             ON CONFLICT (case_id, stage, channel) DO NOTHING",
-        )
+                    policy_version, idempotency_key, allowed, send_by) \
+             ON CONFLICT (case_id, stage, channel) ",
+            revive_cancelled!()
+        ))
         .bind(&self.case_id)
         .bind(&self.stage)
         .bind(&self.stage_name)
@@ -136,6 +141,7 @@ impl ReminderColumns {
         .bind(&self.idempotency_key)
         .bind(now)
         .bind(&self.allowed)
+        .bind(&self.send_by)
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -152,7 +158,8 @@ impl ReminderColumns {
 // hash join over a sequential scan of the whole table.
 pub(super) const LEASE_DUE_REMINDERS: &str = "UPDATE reminders SET lease_until = $1, updated_at = $2 \
      WHERE id = ANY(ARRAY(SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $2 \
-       AND (lease_until IS NULL OR lease_until < $2) ORDER BY send_at LIMIT $3 FOR UPDATE SKIP LOCKED)) \
+       AND (lease_until IS NULL OR lease_until < $2) AND (send_by IS NULL OR send_by > $2) \
+       ORDER BY send_at LIMIT $3 FOR UPDATE SKIP LOCKED)) \
      RETURNING id, channel";
 
 /// Locks due reminders until the transaction ends, without writing anything: the dispatcher
@@ -166,7 +173,8 @@ pub(super) async fn lock_due_reminders(
 ) -> Result<Vec<ClaimedReminder>, StoreError> {
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, channel FROM reminders WHERE status = 'scheduled' AND send_at <= $1 \
-         AND (lease_until IS NULL OR lease_until < $1) ORDER BY send_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+         AND (lease_until IS NULL OR lease_until < $1) AND (send_by IS NULL OR send_by > $1) \
+         ORDER BY send_at LIMIT $2 FOR UPDATE SKIP LOCKED",
     )
     .bind(now)
     .bind(limit as i64)

@@ -3,7 +3,8 @@
 
 use super::reports::CONSENTS;
 use crate::store::records::*;
-use crate::store::rows::{DEBTOR_COLUMNS, MESSENGER_INBOUND};
+use crate::store::rows::{DEBTOR_COLUMNS, MESSENGER_INBOUND, PREVIOUS_SEND};
+use crate::store::same_sql::revive_cancelled;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
@@ -15,7 +16,7 @@ type Tx = Transaction<'static, Sqlite>;
 pub(super) fn due_cases_sql() -> String {
     format!(
         "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
-         i.amount_due, i.amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS}, {MESSENGER_INBOUND} \
+         i.amount_due, i.amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS}, {MESSENGER_INBOUND}, {PREVIOUS_SEND} \
          FROM cases c JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
          WHERE c.state IN ('open', 'reminding') AND c.next_action_at <= $1 \
@@ -23,19 +24,21 @@ pub(super) fn due_cases_sql() -> String {
     )
 }
 
-/// Inserts new reminders one by one; a (case, stage, channel) already there is left alone.
+/// Inserts new reminders one by one; a (case, stage, channel) already there is left alone, or
+/// revived (see [`revive_cancelled`]).
 pub(super) async fn insert_reminders(
     tx: &mut Tx,
     reminders: &[(i64, NewReminder)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for (case_id, r) in reminders {
-        sqlx::query(
+        sqlx::query(concat!(
             "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
-             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13, $14) \
-             ON CONFLICT (case_id, stage, channel) DO NOTHING",
-        )
+             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, send_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13, $14, $15) \
+             ON CONFLICT (case_id, stage, channel) ",
+            revive_cancelled!()
+        ))
         .bind(case_id)
         .bind(r.stage as i64)
         .bind(&r.stage_name)
@@ -50,6 +53,7 @@ pub(super) async fn insert_reminders(
         .bind(idempotency_key(*case_id, r.stage))
         .bind(now)
         .bind(r.allowed.to_string())
+        .bind(r.send_by)
         .execute(&mut **tx)
         .await?;
     }
@@ -59,7 +63,8 @@ pub(super) async fn insert_reminders(
 /// Leases up to `$3` reminders due at `$2` until `$1`.
 pub(super) const LEASE_DUE_REMINDERS: &str = "UPDATE reminders SET lease_until = $1, updated_at = $2 \
      WHERE id IN (SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $2 \
-       AND (lease_until IS NULL OR lease_until < $2) ORDER BY send_at LIMIT $3) \
+       AND (lease_until IS NULL OR lease_until < $2) AND (send_by IS NULL OR send_by > $2) \
+       ORDER BY send_at LIMIT $3) \
      RETURNING id, channel";
 
 /// Marks leased reminders queued (those still scheduled and leased: a channel worker may have

@@ -62,6 +62,27 @@ async fn nothing_to_do(
     (in_flight == 0 && next_due.is_none_or(|due| due > now)).then_some(stats.reminders.by_status)
 }
 
+/// Lets the running roles live through simulated time up to `until`, as a service running all
+/// along would: the clock moves from one due moment (a case to plan, a reminder to send) to the
+/// next, and the roles finish each moment's work before it moves on. (Jumping a whole day at a
+/// time would find reminders after their day's window, which the catch-up rule then re-times.)
+pub async fn live_until(
+    store: &dyn Store,
+    clock: &mahnwerk::runtime::ManualClock,
+    until: chrono::DateTime<chrono::Utc>,
+) {
+    use mahnwerk::runtime::Clock as _;
+    loop {
+        eventually("the moment's work done", || async { quiet(store, clock.now()).await }).await;
+        let now = clock.now();
+        if now >= until {
+            return;
+        }
+        let next = store.next_due_at().await.expect("next due").unwrap_or(until);
+        clock.set(next.clamp(now + chrono::Duration::seconds(1), until));
+    }
+}
+
 /// A JSON message with `routing_key`, as producers publish them.
 pub fn json(routing_key: &str, body: &serde_json::Value) -> Message {
     Message {

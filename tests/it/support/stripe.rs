@@ -98,6 +98,7 @@ fn reminder(case: &DueCase, send_at: DateTime<Utc>) -> NewReminder {
         fee: rust_decimal::Decimal::ZERO,
         channel: ChannelKind::Email,
         send_at,
+        send_by: send_at + Span::hours(11),
         local_hour: 9,
         context: serde_json::json!({"stage": case.stages_planned}),
         allowed: serde_json::json!({"channels": ["email"], "hours": [9]}),
