@@ -26,6 +26,10 @@ impl Scores {
         self.hits / self.debtors.max(1) as f64
     }
 
+    pub fn debtors(&self) -> usize {
+        self.debtors
+    }
+
     pub fn ndcg(&self) -> f64 {
         self.ndcg / self.debtors.max(1) as f64
     }

@@ -13,6 +13,15 @@ pub const HIT_MARGIN: f64 = 0.03;
 /// ...and by this much NDCG@3.
 pub const NDCG_MARGIN: f64 = 0.02;
 
+/// The ranked lists scored, in this order in [`Outcome::scores`].
+pub const METHOD_NAMES: [&str; METHODS] =
+    ["recommender", "global popularity", "segment popularity", "buy again, then segment popularity"];
+pub const METHODS: usize = 4;
+const RECOMMENDER: usize = 0;
+const GLOBAL: usize = 1;
+const SEGMENT: usize = 2;
+const BUY_AGAIN: usize = 3;
+
 /// One world at one seed.
 pub struct Outcome {
     pub seed: u64,
@@ -27,9 +36,11 @@ pub struct Outcome {
     /// had bought nothing before it.
     pub evaluated: usize,
     pub new_debtors: usize,
-    pub recommender: Scores,
-    pub global: Scores,
-    pub segment: Scores,
+    /// Per method (see [`METHOD_NAMES`]).
+    pub scores: [Scores; METHODS],
+    /// The same lists against only the relevant items the debtor had never bought (debtors
+    /// with at least one such item).
+    pub new_items: [Scores; METHODS],
     pub generate_secs: f64,
     pub fit_secs: f64,
     pub rss_before_fit: Option<u64>,
@@ -39,10 +50,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// The recommender's lead over the better baseline: (hit rate, NDCG).
+    /// The recommender's lead over the better popularity baseline: (hit rate, NDCG).
     fn lead(&self) -> (f64, f64) {
-        let hit = self.recommender.hit_rate() - self.global.hit_rate().max(self.segment.hit_rate());
-        let ndcg = self.recommender.ndcg() - self.global.ndcg().max(self.segment.ndcg());
+        let s = &self.scores;
+        let hit = s[RECOMMENDER].hit_rate() - s[GLOBAL].hit_rate().max(s[SEGMENT].hit_rate());
+        let ndcg = s[RECOMMENDER].ndcg() - s[GLOBAL].ndcg().max(s[SEGMENT].ndcg());
         (hit, ndcg)
     }
 }
@@ -59,6 +71,21 @@ fn mean_sd(xs: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
+fn stat(outcomes: &[Outcome], f: impl Fn(&Outcome) -> f64) -> String {
+    let (m, sd) = mean_sd(&outcomes.iter().map(f).collect::<Vec<_>>());
+    format!("{m:.3} ± {sd:.3}")
+}
+
+/// Columns `hit@3 | NDCG@3` per method.
+fn header(first: &str) -> String {
+    let methods: Vec<String> = METHOD_NAMES.iter().map(|m| format!("{m} hit@3 | NDCG@3")).collect();
+    format!("| {first} | {} |", methods.join(" | "))
+}
+
+fn rule(columns: usize) -> String {
+    format!("|{}", "---|".repeat(columns))
+}
+
 /// The table of one world, its conditions and whether the targets were met at every seed.
 pub fn table(world: &str, outcomes: &[Outcome]) -> String {
     let mut out = String::new();
@@ -66,7 +93,8 @@ pub fn table(world: &str, outcomes: &[Outcome]) -> String {
         let _ = writeln!(
             out,
             "conditions: world {world} · seed {} · {} lines ({} before the split) · {} debtors · {} items · \
-             split day {} (predict days {}..={}) · {} debtors evaluated ({} new) · generated in {:.1} s · fit on one thread{}",
+             split day {} (predict days {}..={}) · {} debtors evaluated ({} new) · generated in {:.1} s · \
+             fit on one thread{}",
             o.seed,
             o.lines,
             o.train_lines,
@@ -83,47 +111,56 @@ pub fn table(world: &str, outcomes: &[Outcome]) -> String {
     }
     let _ = writeln!(
         out,
-        "\n| seed | recommender hit@3 | NDCG@3 | global popularity hit@3 | NDCG@3 | segment popularity hit@3 | NDCG@3 | lead hit@3 | lead NDCG@3 | fit s | RSS before fit MiB | peak during fit MiB |"
+        "\n{} lead hit@3 | lead NDCG@3 | fit s | RSS before fit MiB | peak RSS during fit MiB |\n{}",
+        header("seed"),
+        rule(1 + 2 * METHODS + 5)
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|");
     for o in outcomes {
         let (hit, ndcg) = o.lead();
+        let scores: Vec<String> =
+            o.scores.iter().map(|s| format!("{:.3} | {:.3}", s.hit_rate(), s.ndcg())).collect();
         let _ = writeln!(
             out,
-            "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:+.3} | {:+.3} | {:.2} | {} | {} |",
+            "| {} | {} | {hit:+.3} | {ndcg:+.3} | {:.2} | {} | {} |",
             o.seed,
-            o.recommender.hit_rate(),
-            o.recommender.ndcg(),
-            o.global.hit_rate(),
-            o.global.ndcg(),
-            o.segment.hit_rate(),
-            o.segment.ndcg(),
-            hit,
-            ndcg,
+            scores.join(" | "),
             o.fit_secs,
             mib(o.rss_before_fit),
             mib(o.fit_peak),
         );
     }
-    let stat = |f: &dyn Fn(&Outcome) -> f64| {
-        let (m, sd) = mean_sd(&outcomes.iter().map(f).collect::<Vec<_>>());
-        format!("{m:.3} ± {sd:.3}")
-    };
+    let means: Vec<String> = (0..METHODS)
+        .map(|m| {
+            format!("{} | {}", stat(outcomes, |o| o.scores[m].hit_rate()), stat(outcomes, |o| o.scores[m].ndcg()))
+        })
+        .collect();
     let _ = writeln!(
         out,
-        "| mean ± sd | {} | {} | {} | {} | {} | {} | {} | {} | {} | | |",
-        stat(&|o| o.recommender.hit_rate()),
-        stat(&|o| o.recommender.ndcg()),
-        stat(&|o| o.global.hit_rate()),
-        stat(&|o| o.global.ndcg()),
-        stat(&|o| o.segment.hit_rate()),
-        stat(&|o| o.segment.ndcg()),
-        stat(&|o| o.lead().0),
-        stat(&|o| o.lead().1),
-        stat(&|o| o.fit_secs),
+        "| mean ± sd | {} | {} | {} | {} | | |",
+        means.join(" | "),
+        stat(outcomes, |o| o.lead().0),
+        stat(outcomes, |o| o.lead().1),
+        stat(outcomes, |o| o.fit_secs),
     );
+
+    let _ = writeln!(
+        out,
+        "\nthe same lists against only the items the debtor had never bought (debtors with one):\n\n{} \n{}",
+        header("seed | debtors"),
+        rule(2 + 2 * METHODS)
+    );
+    for o in outcomes {
+        let scores: Vec<String> =
+            o.new_items.iter().map(|s| format!("{:.3} | {:.3}", s.hit_rate(), s.ndcg())).collect();
+        let _ = writeln!(out, "| {} | {} | {} |", o.seed, o.new_items[RECOMMENDER].debtors(), scores.join(" | "));
+    }
     let (met, text) = targets(outcomes);
-    let _ = writeln!(out, "\ntarget (lead over the better baseline >= {HIT_MARGIN} hit@3 and >= {NDCG_MARGIN} NDCG@3 at every seed): {}", if met { "met" } else { "MISSED" });
+    let _ = writeln!(
+        out,
+        "\ntarget (lead over the better popularity baseline >= {HIT_MARGIN} hit@3 and >= {NDCG_MARGIN} \
+         NDCG@3 at every seed): {}",
+        if met { "met" } else { "MISSED" }
+    );
     out.push_str(&text);
     out
 }
@@ -142,8 +179,10 @@ fn targets(outcomes: &[Outcome]) -> (bool, String) {
 
 /// One line per world: the means, and whether the targets were met everywhere.
 pub fn summary(worlds: &[(&str, Vec<Outcome>)]) -> String {
-    let mut out = String::from(
-        "summary: mean over seeds, hit@3 / NDCG@3\n\n| world | recommender | global popularity | segment popularity | targets |\n|---|---|---|---|---|\n",
+    let mut out = format!(
+        "summary: mean over seeds, hit@3 / NDCG@3\n\n| world | {} | targets |\n{}\n",
+        METHOD_NAMES.join(" | "),
+        rule(2 + METHODS)
     );
     let mut missed = Vec::new();
     for (world, outcomes) in worlds {
@@ -152,22 +191,16 @@ pub fn summary(worlds: &[(&str, Vec<Outcome>)]) -> String {
         if !met {
             missed.push(*world);
         }
-        let _ = writeln!(
-            out,
-            "| {world} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} / {:.3} | {} |",
-            mean(&|o| o.recommender.hit_rate()),
-            mean(&|o| o.recommender.ndcg()),
-            mean(&|o| o.global.hit_rate()),
-            mean(&|o| o.global.ndcg()),
-            mean(&|o| o.segment.hit_rate()),
-            mean(&|o| o.segment.ndcg()),
-            if met { "met" } else { "missed" },
-        );
+        let cells: Vec<String> = (0..METHODS)
+            .map(|m| format!("{:.3} / {:.3}", mean(&|o| o.scores[m].hit_rate()), mean(&|o| o.scores[m].ndcg())))
+            .collect();
+        let _ = writeln!(out, "| {world} | {} | {} |", cells.join(" | "), if met { "met" } else { "missed" });
     }
     if missed.is_empty() {
         out.push_str("\ntargets met in every world\n");
     } else {
         let _ = writeln!(out, "\ntargets missed in: {}", missed.join(", "));
     }
+    let _ = BUY_AGAIN;
     out
 }
