@@ -4,7 +4,8 @@
 //! # The model
 //! - **Co-purchases.** Each debtor is a vector over SKUs: every invoice line adds
 //!   `2^(-age / similarity_half_life_days)` to its SKU, so old baskets fade. Two SKUs are
-//!   similar by the cosine of their columns across debtors; each SKU keeps its
+//!   similar by the cosine of their columns across debtors (or an asymmetric cosine, see
+//!   [`asymmetry`](RecommenderParams::asymmetry)); each SKU keeps its
 //!   [`neighbours`](RecommenderParams::neighbours) most similar SKUs.
 //! - **The debtor.** A request scores each SKU by its similarity to the debtor's recent SKUs,
 //!   each weighted by how recently it was bought (`recency_half_life_days`), plus a
@@ -12,8 +13,9 @@
 //!   [`popularity_weight`](RecommenderParams::popularity_weight) times the SKU's recent
 //!   popularity in the debtor's segment (global popularity for a segment never seen).
 //! - **Rules.** Only active catalogue items; never one the debtor bought in the last
-//!   `exclude_recent_days` unless the catalogue marks it repeatable. A new debtor gets the
-//!   segment's most popular items.
+//!   `exclude_recent_days` unless the catalogue marks it repeatable; at most
+//!   `max_bought_before` of the debtor's own items. A new debtor gets the segment's most
+//!   popular items; a short list is filled up with them, then with everyone's.
 //! - **Reasons.** Each recommendation names its largest score term as a [`Reason`].
 //!
 //! [`CoPurchases`] holds the counts and takes new lines at any time; [`CoPurchases::recommender`]

@@ -1,11 +1,11 @@
-//! Item-to-item similarity from the debtors' baskets: the cosine of two SKUs' columns of the
-//! debtor x SKU weight matrix, each SKU keeping its most similar others.
+//! Item-to-item similarity from the debtors' baskets: the (asymmetric) cosine of two SKUs'
+//! columns of the debtor x SKU weight matrix, each SKU keeping its most similar others.
 
 use super::co_purchases::Basket;
 use super::ValidRecommenderParams;
 
 /// For every SKU id below `items`, its at most `params.neighbours` most similar other SKUs as
-/// `(sku id, cosine)`, most similar first (ties by SKU id, so the result is deterministic).
+/// `(sku id, similarity)` (see [`asymmetry`](super::RecommenderParams::asymmetry)), most similar first (ties by SKU id, so the result is deterministic).
 pub(crate) fn neighbours(
     baskets: &[Basket],
     items: usize,
@@ -33,6 +33,7 @@ pub(crate) fn neighbours(
         }
     }
 
+    let a = params.asymmetry;
     let mut dot = vec![0.0f64; items];
     let mut touched: Vec<u32> = Vec::new();
     (0..items)
@@ -48,7 +49,9 @@ pub(crate) fn neighbours(
             let mut near: Vec<(u32, f32)> = touched
                 .iter()
                 .filter(|&&j| j as usize != i)
-                .map(|&j| (j, (dot[j as usize] / (norms[i] * norms[j as usize]).sqrt()) as f32))
+                .map(|&j| {
+                    (j, (dot[j as usize] / (norms[i].powf(a) * norms[j as usize].powf(1.0 - a))) as f32)
+                })
                 .filter(|&(_, sim)| sim > 0.0)
                 .collect();
             for &j in &touched {
@@ -105,6 +108,16 @@ mod tests {
 
         let one = ValidRecommenderParams { neighbours: 1, ..params };
         assert_eq!(neighbours(&baskets, 3, &one)[0], vec![near[0][0]]);
+    }
+
+    #[test]
+    fn full_asymmetry_is_the_share_of_the_first_items_buyers() {
+        // Item 0 bought by 3 debtors, item 1 by 2 of them: 1 is bought with 0 by 2 of 3 of its buyers.
+        let baskets = [basket(&[(0, 1.0), (1, 1.0)]), basket(&[(0, 1.0), (1, 1.0)]), basket(&[(0, 1.0)])];
+        let params = ValidRecommenderParams { asymmetry: 1.0, ..Default::default() };
+        let near = neighbours(&baskets, 2, &params);
+        assert!((near[0][0].1 - 2.0 / 3.0).abs() < 1e-6, "{near:?}");
+        assert!((near[1][0].1 - 1.0).abs() < 1e-6, "{near:?}");
     }
 
     #[test]

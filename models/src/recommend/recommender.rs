@@ -165,7 +165,8 @@ impl Recommender {
         }
         let (popularity, reason) = self.popularity_for(&history.segment, PopularityScope::Segment);
         let weight = self.params.popularity_weight;
-        let mut scored: Vec<(u32, f64, f32, Reason)> = Vec::new();
+        // (SKU id, score, popularity, reason, the debtor's own repeatable)
+        let mut scored: Vec<(u32, f64, f32, Reason, bool)> = Vec::new();
         for (&j, t) in &terms {
             if eligible.item(self.skus.name(j)).is_none() {
                 continue;
@@ -180,24 +181,30 @@ impl Recommender {
             } else {
                 reason.clone()
             };
-            scored.push((j, t.similar + t.again + popular, pop, why));
+            scored.push((j, t.similar + t.again + popular, pop, why, t.again > 0.0));
         }
         // Every other item scores its popularity alone: the best of them head the ranking.
         let fill = popularity.ranked.iter().filter(|j| !terms.contains_key(j));
         let fill = fill.filter(|&&j| eligible.item(self.skus.name(j)).is_some());
         for &j in fill.take(self.params.top_k) {
             let pop = popularity.score[j as usize];
-            scored.push((j, weight * f64::from(pop), pop, reason.clone()));
+            scored.push((j, weight * f64::from(pop), pop, reason.clone(), false));
         }
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
+        // At most max_bought_before of the debtor's own items, so the rest show something new.
+        let mut own = 0;
+        scored.retain(|s| {
+            own += usize::from(s.4);
+            !s.4 || own <= self.params.max_bought_before
+        });
         scored.truncate(self.params.top_k);
         // A segment with few items of its own is filled up from everyone's.
         let missing = self.params.top_k - scored.len();
         let chosen: HashSet<u32> = scored.iter().map(|s| s.0).collect();
         let everyone = self.global_popularity.ranked.iter().filter(|j| !chosen.contains(j));
         let everyone = everyone.filter(|&&j| eligible.item(self.skus.name(j)).is_some());
-        scored.extend(everyone.take(missing).map(|&j| (j, 0.0, 0.0, Reason::Popular)));
-        scored.into_iter().map(|(j, score, _, why)| self.shown(&eligible, j, score, why)).collect()
+        scored.extend(everyone.take(missing).map(|&j| (j, 0.0, 0.0, Reason::Popular, false)));
+        scored.into_iter().map(|(j, score, _, why, _)| self.shown(&eligible, j, score, why)).collect()
     }
 
     /// The `top_k` most popular eligible items for this debtor, in their segment or overall:

@@ -113,6 +113,26 @@ fn a_repeatable_item_is_offered_right_after_it_was_bought() {
 }
 
 #[test]
+fn own_repeatables_come_back_as_bought_before_at_most_max_bought_before_of_them() {
+    let repeatable = catalogue(&[
+        ("A", true, true),
+        ("B", true, true),
+        ("C", true, false),
+        ("P", true, false),
+        ("Q", true, false),
+    ]);
+    let history = bought("business", &[("A", 95), ("B", 98)]);
+    let recs = fitted().recommend(&history, 100, &repeatable);
+    assert_eq!(skus(&recs)[..2], ["B", "A"], "{recs:?}");
+    assert_eq!(recs[0].reason, Reason::BoughtBefore { sku: "B".into() });
+
+    let capped = RecommenderParams::new().max_bought_before(1).check().unwrap();
+    let recs = Recommender::fit(capped, &world()).recommend(&history, 100, &repeatable);
+    assert_eq!(recs.len(), 3);
+    assert_eq!(recs.iter().filter(|r| r.sku == "A" || r.sku == "B").count(), 1, "{recs:?}");
+}
+
+#[test]
 fn an_inactive_item_is_never_offered_however_well_it_scores() {
     let b_retired = catalogue(&[
         ("A", true, false),
