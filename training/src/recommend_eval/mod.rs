@@ -74,6 +74,12 @@ pub struct Args {
     /// Override `neighbours`.
     #[arg(long)]
     pub neighbours: Option<usize>,
+    /// Override `asymmetry`.
+    #[arg(long)]
+    pub asymmetry: Option<f64>,
+    /// Override `max_bought_before`.
+    #[arg(long)]
+    pub max_bought_before: Option<usize>,
 }
 
 impl Args {
@@ -96,6 +102,12 @@ impl Args {
         }
         if let Some(m) = self.neighbours {
             p = p.neighbours(m);
+        }
+        if let Some(a) = self.asymmetry {
+            p = p.asymmetry(a);
+        }
+        if let Some(n) = self.max_bought_before {
+            p = p.max_bought_before(n);
         }
         Ok(p.check()?)
     }
@@ -229,4 +241,29 @@ fn run(
         fit_peak: after.map(|(_, peak)| peak),
         peak_reset,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_world_is_split_in_time_and_every_method_is_scored_on_the_same_debtors() {
+        let config = CatalogueConfig { lines: 20_000, ..CatalogueWorld::named("balanced").unwrap().config };
+        let market = Market::generate(1, &config).unwrap();
+        let split = data::split(&market, 60);
+        assert_eq!(split.split_day, 670);
+        assert!(split.train.iter().all(|p| p.day < 670));
+        let future: usize = split.future.iter().map(BTreeSet::len).sum();
+        assert!(future > 0 && split.train.len() + future <= market.purchases.len());
+
+        let outcome = run(1, &config, 60, &ValidRecommenderParams::default()).unwrap();
+        assert!(outcome.evaluated > 100, "{} debtors evaluated", outcome.evaluated);
+        assert!(outcome.scores.iter().all(|s| s.debtors() == outcome.evaluated));
+        let hits: Vec<f64> = outcome.scores.iter().map(Scores::hit_rate).collect();
+        assert!(hits.iter().all(|h| (0.0..=1.0).contains(h)), "{hits:?}");
+        assert!(hits[0] > hits[1].max(hits[2]), "the recommender against popularity: {hits:?}");
+        let again = run(1, &config, 60, &ValidRecommenderParams::default()).unwrap();
+        assert_eq!(again.scores.map(|s| s.ndcg()), outcome.scores.map(|s| s.ndcg()), "deterministic");
+    }
 }

@@ -20,7 +20,6 @@ pub const METHODS: usize = 4;
 const RECOMMENDER: usize = 0;
 const GLOBAL: usize = 1;
 const SEGMENT: usize = 2;
-const BUY_AGAIN: usize = 3;
 
 /// One world at one seed.
 pub struct Outcome {
@@ -131,7 +130,11 @@ pub fn table(world: &str, outcomes: &[Outcome]) -> String {
     }
     let means: Vec<String> = (0..METHODS)
         .map(|m| {
-            format!("{} | {}", stat(outcomes, |o| o.scores[m].hit_rate()), stat(outcomes, |o| o.scores[m].ndcg()))
+            format!(
+                "{} | {}",
+                stat(outcomes, |o| o.scores[m].hit_rate()),
+                stat(outcomes, |o| o.scores[m].ndcg())
+            )
         })
         .collect();
     let _ = writeln!(
@@ -152,7 +155,8 @@ pub fn table(world: &str, outcomes: &[Outcome]) -> String {
     for o in outcomes {
         let scores: Vec<String> =
             o.new_items.iter().map(|s| format!("{:.3} | {:.3}", s.hit_rate(), s.ndcg())).collect();
-        let _ = writeln!(out, "| {} | {} | {} |", o.seed, o.new_items[RECOMMENDER].debtors(), scores.join(" | "));
+        let _ =
+            writeln!(out, "| {} | {} | {} |", o.seed, o.new_items[RECOMMENDER].debtors(), scores.join(" | "));
     }
     let (met, text) = targets(outcomes);
     let _ = writeln!(
@@ -192,7 +196,9 @@ pub fn summary(worlds: &[(&str, Vec<Outcome>)]) -> String {
             missed.push(*world);
         }
         let cells: Vec<String> = (0..METHODS)
-            .map(|m| format!("{:.3} / {:.3}", mean(&|o| o.scores[m].hit_rate()), mean(&|o| o.scores[m].ndcg())))
+            .map(|m| {
+                format!("{:.3} / {:.3}", mean(&|o| o.scores[m].hit_rate()), mean(&|o| o.scores[m].ndcg()))
+            })
             .collect();
         let _ = writeln!(out, "| {world} | {} | {} |", cells.join(" | "), if met { "met" } else { "missed" });
     }
@@ -201,6 +207,5 @@ pub fn summary(worlds: &[(&str, Vec<Outcome>)]) -> String {
     } else {
         let _ = writeln!(out, "\ntargets missed in: {}", missed.join(", "));
     }
-    let _ = BUY_AGAIN;
     out
 }
