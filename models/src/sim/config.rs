@@ -19,7 +19,7 @@ impl SimError {
         }
     }
 
-    fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         SimError::InvalidConfig { field: field.into(), reason: reason.into() }
     }
 }

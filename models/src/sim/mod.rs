@@ -24,10 +24,11 @@
 //! the config and `i`.
 //!
 //! # Layout
-//! `channel` (the five media) · `config` (what to simulate) · `debtor` (the debtor type) ·
+//! `catalogue` (a shop's products and who buys what, for the recommender) · `channel` (the five media) · `config` (what to simulate) · `debtor` (the debtor type) ·
 //! `generate` and `hours` (drawing a debtor) · `population` · `invoice` · `response` (ground
 //! truth) · `oracle` · `worlds` (named variations) · `sample` (helpers).
 
+pub mod catalogue;
 mod channel;
 mod config;
 mod debtor;

@@ -11,6 +11,9 @@ use super::SimRng;
 pub(crate) enum Domain {
     Debtors = 1,
     Invoices = 2,
+    CatalogueItems = 3,
+    Buyers = 4,
+    Purchases = 5,
 }
 
 /// A generator for item `index` (a debtor) of a `domain`: one ChaCha stream per item, so a
