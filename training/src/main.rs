@@ -1,10 +1,18 @@
 //! `mahnwerk-train`: the analysts' CLI. `fit` turns a decision log (the JSON-lines exchange
 //! format of docs/decision-log.md) into a model snapshot that `mahnwerk policy serve --model` and, later,
 //! the schedulers load. `bench-policies` runs the learner against baselines and the oracle on the
-//! simulator. Evaluation on logs, reports and publishing come with the rest of the policy work.
+//! simulator. `simulate` writes a decision log on the simulator; `evaluate` and `compare`
+//! estimate off-policy what a model would have earned on a log (docs/analysts.md). Reports and
+//! publishing come with the rest of the policy work.
 
 mod bench;
+mod candidate;
+mod compare;
+mod evaluate;
 mod fit;
+mod log;
+mod ope;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -55,6 +63,83 @@ enum Command {
         #[arg(long, default_value = "target/bench-policies")]
         out: PathBuf,
     },
+    /// Write a decision log of a logging policy on the simulator, rewards drawn from its ground
+    /// truth (docs/analysts.md).
+    Simulate {
+        /// Where to write the log (JSON lines).
+        #[arg(long)]
+        out: PathBuf,
+        /// uniform (every allowed arm alike), fixed (the fixed schedule, propensity 1) or
+        /// adaptive (the repository's learner, logging its own propensities).
+        #[arg(long, default_value = "uniform")]
+        policy: simulate::logging::LoggingPolicy,
+        /// Seed of the reminders, the policy's draws and the rewards.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Seed of the debtors: logs with the same one are about the same people.
+        #[arg(long, default_value_t = 1)]
+        debtors_seed: u64,
+        #[arg(long, default_value_t = 10_000)]
+        decisions: usize,
+        /// A world of `mahnwerk_models::sim::World` (see bench-policies).
+        #[arg(long, default_value = "default")]
+        world: String,
+    },
+    /// Estimate a candidate model's payment rate on a decision log, off-policy (IPS,
+    /// self-normalised IPS, doubly robust, with 95 % bootstrap intervals).
+    Evaluate {
+        #[arg(long)]
+        log: PathBuf,
+        /// A snapshot written by `fit`.
+        #[arg(long)]
+        model: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Skip lines that cannot be used (and count them) instead of stopping at the first.
+        #[arg(long)]
+        skip_bad: bool,
+        /// Bootstrap replicates for the intervals.
+        #[arg(long, default_value_t = 500)]
+        bootstrap: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// greedy (the model's best arm) or thompson (its sampling, estimated from --draws).
+        #[arg(long, default_value = "greedy")]
+        target: String,
+        /// Posterior samples per decision for --target thompson.
+        #[arg(long, default_value_t = 64)]
+        draws: u32,
+        /// Share of the candidate's choices allowed on arms the log never took.
+        #[arg(long, default_value_t = 0.01)]
+        max_unexplored: f64,
+    },
+    /// Compare two models on a decision log: the difference of their payment rates with a paired
+    /// bootstrap interval, a verdict, and a breakdown per segment and channel.
+    Compare {
+        #[arg(long)]
+        log: PathBuf,
+        /// The model that might replace the live one.
+        #[arg(long)]
+        candidate: PathBuf,
+        /// The model in use.
+        #[arg(long)]
+        live: PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        skip_bad: bool,
+        #[arg(long, default_value_t = 500)]
+        bootstrap: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "greedy")]
+        target: String,
+        #[arg(long, default_value_t = 64)]
+        draws: u32,
+        #[arg(long, default_value_t = 0.01)]
+        max_unexplored: f64,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -67,6 +152,54 @@ fn main() -> anyhow::Result<()> {
         Command::BenchPolicies { seeds, rounds, debtors, world, out } => {
             let worlds = worlds(&world)?;
             bench::bench(&bench::BenchArgs { seeds, rounds, debtors, worlds, out })
+        }
+        Command::Simulate { out, policy, seed, debtors_seed, decisions, world } => {
+            let world = worlds(&[world])?.remove(0);
+            let args = simulate::SimulateArgs { policy, seed, debtors_seed, decisions, world };
+            println!("{}", simulate::simulate(&args, &out)?);
+            Ok(())
+        }
+        Command::Evaluate { log, model, json, skip_bad, bootstrap, seed, target, draws, max_unexplored } => {
+            let target = candidate::TargetKind::parse(&target, draws)?;
+            let args = evaluate::EvaluateArgs {
+                log,
+                model,
+                json,
+                skip_bad,
+                bootstrap,
+                seed,
+                target,
+                max_unexplored,
+            };
+            println!("{}", evaluate::evaluate(&args)?);
+            Ok(())
+        }
+        Command::Compare {
+            log,
+            candidate,
+            live,
+            json,
+            skip_bad,
+            bootstrap,
+            seed,
+            target,
+            draws,
+            max_unexplored,
+        } => {
+            let target = candidate::TargetKind::parse(&target, draws)?;
+            let args = compare::CompareArgs {
+                log,
+                candidate,
+                live,
+                json,
+                skip_bad,
+                bootstrap,
+                seed,
+                target,
+                max_unexplored,
+            };
+            println!("{}", compare::compare(&args)?);
+            Ok(())
         }
     }
 }

@@ -1,0 +1,144 @@
+//! `mahnwerk-train evaluate`: what a candidate model would have earned on a logged period,
+//! estimated off-policy from the log's propensities: IPS, self-normalised IPS and doubly robust,
+//! each with a 95 % bootstrap interval, or a refusal saying why the log cannot tell.
+//!
+//! # Layout
+//! `prepare` (log and candidates to numbers) · `terms` (each decision's weight and the reward
+//! model's predictions) · `report` (text and JSON).
+
+pub mod prepare;
+pub mod report;
+pub mod terms;
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::candidate::{Candidate, TargetKind};
+use crate::log::ReadCounts;
+use crate::ope::support::{self, Checked, Support};
+use crate::ope::{ess, interval, poisson_replicates, Estimates, Interval, Sums, Term};
+use prepare::Prepared;
+use terms::Models;
+
+/// What `evaluate` was asked.
+pub struct EvaluateArgs {
+    pub log: PathBuf,
+    pub model: PathBuf,
+    pub json: bool,
+    pub skip_bad: bool,
+    pub bootstrap: usize,
+    pub seed: u64,
+    pub target: TargetKind,
+    pub max_unexplored: f64,
+}
+
+/// The three estimates of one value (payment rate, or net EUR per decision) with intervals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimated {
+    pub ips: Interval,
+    pub snips: Interval,
+    pub dr: Interval,
+    /// What the logging policy itself got: the mean observed value.
+    pub logged: f64,
+}
+
+/// An evaluation of one candidate on one log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub payment: Estimated,
+    /// Amount collected minus channel cost per decision, or why it cannot be given.
+    pub net: Result<Estimated, String>,
+    pub ess: f64,
+    /// Decisions with an outcome, the estimates' `n`.
+    pub n: usize,
+    /// Share of decisions on which the candidate would choose differently from the log.
+    pub differs: f64,
+    pub support: Support,
+    pub counts: ReadCounts,
+    pub replicates: usize,
+}
+
+/// Checks that the log supports candidate `c` of `prepared`; the refusal says why not.
+pub fn check_support(prepared: &Prepared, c: usize, max_unexplored: f64) -> anyhow::Result<Support> {
+    let explored = support::explored(prepared.decisions.iter().map(|d| d.arm));
+    let checked = prepared.decisions.iter().zip(&prepared.targets[c]).map(|(d, t)| Checked {
+        logged: d.arm,
+        propensity: d.propensity,
+        target: t,
+    });
+    let support = support::check(checked, &explored);
+    match support.refusal(max_unexplored) {
+        Some(reason) => anyhow::bail!("no estimate: {reason}"),
+        None => Ok(support),
+    }
+}
+
+/// Evaluates candidate `c` of `prepared` with `replicates` bootstrap replicates from `seed`.
+pub fn evaluate_prepared(
+    prepared: &Prepared,
+    c: usize,
+    replicates: usize,
+    seed: u64,
+    max_unexplored: f64,
+) -> anyhow::Result<Evaluation> {
+    anyhow::ensure!(replicates >= 20, "--bootstrap: at least 20 replicates, got {replicates}");
+    let support = check_support(prepared, c, max_unexplored)?;
+    let models = Models::fit(prepared);
+    let targets = &prepared.targets[c];
+    let payment = terms::payment_terms(prepared, &models, targets);
+    let rewards: Vec<f64> = prepared.decisions.iter().map(|d| d.reward).collect();
+    let net = terms::channel_costs(prepared).map(|costs| {
+        let net = terms::net_terms(prepared, &models, targets, &costs);
+        let observed: Vec<f64> = net.iter().map(|t| t.value).collect();
+        (net, observed)
+    });
+    let sums = Sums::of(&payment);
+    let payment_estimated = estimated(&payment, &rewards, replicates, seed);
+    let net = net.map(|(terms, observed)| estimated(&terms, &observed, replicates, seed ^ 0x6e6574));
+    Ok(Evaluation {
+        payment: payment_estimated,
+        net,
+        ess: ess(&sums),
+        n: prepared.decisions.len(),
+        differs: terms::differs(prepared, targets),
+        support,
+        counts: prepared.counts.clone(),
+        replicates,
+    })
+}
+
+/// Point estimates and bootstrap intervals of `terms`; `logged` are the observed values.
+fn estimated(terms: &[Term], logged: &[f64], replicates: usize, seed: u64) -> Estimated {
+    let point = Estimates::of(&Sums::of(terms));
+    let sums =
+        poisson_replicates(terms.len(), replicates, seed, Sums::default, |s, i, k| s.add(&terms[i], k));
+    let each: Vec<Estimates> = sums.iter().map(Estimates::of).collect();
+    let pick = |f: fn(&Estimates) -> f64| each.iter().map(f).collect::<Vec<f64>>();
+    Estimated {
+        ips: interval(point.ips, &pick(|e| e.ips)),
+        snips: interval(point.snips.unwrap_or(f64::NAN), &pick(|e| e.snips.unwrap_or(f64::NAN))),
+        dr: interval(point.dr, &pick(|e| e.dr)),
+        logged: logged.iter().sum::<f64>() / logged.len() as f64,
+    }
+}
+
+/// Reads the log and the model and evaluates; returns the report to print.
+pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<String> {
+    let mut candidates = [Candidate::load(&args.model, args.target, args.seed)?];
+    let prepared = read(&args.log, args.skip_bad, &mut candidates)?;
+    let evaluation = evaluate_prepared(&prepared, 0, args.bootstrap, args.seed, args.max_unexplored)
+        .with_context(|| format!("evaluating {} on {}", args.model.display(), args.log.display()))?;
+    Ok(if args.json {
+        report::json(&evaluation, args.target)
+    } else {
+        report::text(&evaluation, args.target, &args.log, &args.model)
+    })
+}
+
+/// Opens and prepares the log at `path`.
+pub fn read(path: &Path, skip_bad: bool, candidates: &mut [Candidate]) -> anyhow::Result<Prepared> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    prepare::prepare(BufReader::new(file), &path.display().to_string(), skip_bad, candidates)
+}

@@ -1,0 +1,135 @@
+//! When a log cannot support an estimate of a target policy, and why.
+//!
+//! Inverse-propensity estimates are unbiased only where the logging policy could have taken
+//! every arm the target takes. A line's `propensity` gives the probability of the logged arm
+//! only, so the logging policy's support is inferred:
+//! - a line logged with propensity 1 came from a deterministic policy (the fixed schedule): it
+//!   could have taken nothing but its own arm. Where the target would put any mass on another
+//!   arm, the log holds no outcome of the target's choice and nothing corrects for it: the
+//!   estimate is refused.
+//! - a line logged with propensity below 1 came from a randomised policy (uniform, or the
+//!   adaptive policy with its `epsilon` floor over every allowed arm): it is taken to support
+//!   every allowed arm. Still, an arm that no line of the whole log ever took has no outcome at
+//!   all; a target that puts more than the caller's tolerance of its mass there is refused too,
+//!   because the estimate would rest on the reward model's guess alone.
+//! - if no logged decision took an arm the target takes, there is nothing to reweight.
+
+use std::collections::HashSet;
+
+use super::reward_model::Arm;
+
+/// How well a log supports one target, decision by decision.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Support {
+    pub decisions: usize,
+    /// Decisions logged with propensity 1 on which the target puts mass elsewhere.
+    pub deterministic_conflicts: usize,
+    /// The target's mass on arms no line of the log took, averaged over decisions.
+    pub unexplored_mass: f64,
+    /// Decisions whose logged arm the target could take (positive weight).
+    pub matched: usize,
+}
+
+/// One decision as the support check sees it.
+pub struct Checked<'a> {
+    pub logged: Arm,
+    pub propensity: f64,
+    /// The target's probabilities of its arms (those above zero).
+    pub target: &'a [(Arm, f64)],
+}
+
+/// The arms some line of the log took.
+pub fn explored(logged: impl Iterator<Item = Arm>) -> HashSet<Arm> {
+    logged.collect()
+}
+
+pub fn check<'a>(decisions: impl Iterator<Item = Checked<'a>>, explored: &HashSet<Arm>) -> Support {
+    let mut support = Support::default();
+    let mut unexplored = 0.0;
+    for d in decisions {
+        support.decisions += 1;
+        let on_logged: f64 = d.target.iter().filter(|(a, _)| *a == d.logged).map(|(_, p)| p).sum();
+        if on_logged > 0.0 {
+            support.matched += 1;
+        }
+        if d.propensity >= 1.0 && on_logged < 1.0 - 1e-12 {
+            support.deterministic_conflicts += 1;
+        }
+        unexplored += d.target.iter().filter(|(a, _)| !explored.contains(a)).map(|(_, p)| p).sum::<f64>();
+    }
+    if support.decisions > 0 {
+        support.unexplored_mass = unexplored / support.decisions as f64;
+    }
+    support
+}
+
+impl Support {
+    /// Why no estimate can be given, or `None` if one can. `max_unexplored` is the share of the
+    /// target's mass allowed on arms no line took.
+    pub fn refusal(&self, max_unexplored: f64) -> Option<String> {
+        if self.deterministic_conflicts > 0 {
+            return Some(format!(
+                "{} of {} decisions were logged with propensity 1 (a deterministic policy such as the fixed \
+                 schedule) and the candidate would choose differently on them: the log holds no outcome of \
+                 the candidate's choice there, so no estimate is possible. Evaluate on a log of a randomised \
+                 policy (uniform, or the adaptive policy with its epsilon floor)",
+                self.deterministic_conflicts, self.decisions
+            ));
+        }
+        if self.unexplored_mass > max_unexplored {
+            return Some(format!(
+                "the candidate puts {:.2} % of its choices on (channel, hour) arms that no decision of the log \
+                 ever took (allowed: {:.2} %, --max-unexplored): the log cannot say what they earn",
+                100.0 * self.unexplored_mass,
+                100.0 * max_unexplored
+            ));
+        }
+        if self.matched == 0 {
+            return Some(format!(
+                "none of the {} decisions took an arm the candidate would take: there is nothing to reweight",
+                self.decisions
+            ));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: Arm = Arm { channel: 0, hour: 10 };
+    const B: Arm = Arm { channel: 1, hour: 10 };
+
+    fn support(lines: &[(Arm, f64, &[(Arm, f64)])]) -> Support {
+        let explored = explored(lines.iter().map(|(a, _, _)| *a));
+        let checked = lines.iter().map(|(logged, propensity, target)| Checked {
+            logged: *logged,
+            propensity: *propensity,
+            target,
+        });
+        check(checked, &explored)
+    }
+
+    #[test]
+    fn a_fixed_log_supports_only_a_target_that_agrees() {
+        let agrees = support(&[(A, 1.0, &[(A, 1.0)]), (A, 1.0, &[(A, 1.0)])]);
+        assert_eq!(agrees.refusal(0.0), None);
+        let differs = support(&[(A, 1.0, &[(B, 1.0)]), (A, 1.0, &[(A, 1.0)])]);
+        assert_eq!(differs.deterministic_conflicts, 1);
+        assert!(differs.refusal(1.0).unwrap().contains("propensity 1"));
+        let mixes = support(&[(A, 1.0, &[(A, 0.9), (B, 0.1)])]);
+        assert!(mixes.refusal(1.0).unwrap().contains("propensity 1"));
+    }
+
+    #[test]
+    fn a_randomised_log_supports_the_arms_it_took() {
+        let ok = support(&[(A, 0.5, &[(B, 1.0)]), (B, 0.5, &[(B, 1.0)])]);
+        assert_eq!((ok.matched, ok.refusal(0.0)), (1, None));
+        let never_b = support(&[(A, 0.5, &[(B, 1.0)]), (A, 0.5, &[(A, 1.0)])]);
+        assert_eq!(never_b.unexplored_mass, 0.5);
+        assert!(never_b.refusal(0.01).unwrap().contains("50.00 %"));
+        let unmatched = support(&[(A, 0.5, &[(B, 1.0)]), (B, 0.5, &[(A, 1.0)])]);
+        assert!(unmatched.refusal(0.0).unwrap().contains("nothing to reweight"));
+    }
+}
