@@ -14,6 +14,9 @@ mod log;
 mod ope;
 mod simulate;
 
+#[cfg(test)]
+mod ope_checks;
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 

@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 
 /// Number of cross-fitting folds.
-pub const FOLDS: usize = 2;
+pub const FOLDS: usize = 5;
 
 /// A cell's mean counts as this many decisions at its parent's mean.
 const CELL_PRIOR: f64 = 10.0;
@@ -176,13 +176,14 @@ mod tests {
 
     #[test]
     fn cross_fitting_never_uses_a_decisions_own_reward() {
-        // Alternating rewards by position: each fold is all ones or all zeros, so a model that
-        // saw the decision's own fold would predict it exactly, and cross-fitted ones cannot.
+        // Only fold 0 pays: a model that saw fold 0 would predict its decisions well, the
+        // cross-fitted one has only the other folds' zeros; fold 1's model sees fold 0's ones.
         let data: Vec<Observation> =
             (0..100).map(|i| obs(0, 0, f64::from(u8::from(fold_of(i) == 0)))).collect();
         let models = cross_fit(&data);
         let s = data[0].situation;
         assert!(models[0].predict(&s, data[0].arm) < 0.1);
-        assert!(models[1].predict(&s, data[1].arm) > 0.9);
+        let other = models[1].predict(&s, data[1].arm);
+        assert!((0.15..0.35).contains(&other), "{other}");
     }
 }
