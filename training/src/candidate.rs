@@ -76,6 +76,7 @@ impl Candidate {
         Ok(Candidate { bandit, kind })
     }
 
+    #[cfg(test)]
     pub fn from_bandit(bandit: Bandit, kind: TargetKind) -> Candidate {
         Candidate { bandit, kind }
     }

@@ -26,6 +26,7 @@ pub struct Interval {
 
 impl Interval {
     /// Whether the interval holds `x`.
+    #[cfg(test)]
     pub fn covers(&self, x: f64) -> bool {
         self.lo <= x && x <= self.hi
     }

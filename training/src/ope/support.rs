@@ -101,7 +101,10 @@ mod tests {
     const A: Arm = Arm { channel: 0, hour: 10 };
     const B: Arm = Arm { channel: 1, hour: 10 };
 
-    fn support(lines: &[(Arm, f64, &[(Arm, f64)])]) -> Support {
+    /// (logged arm, propensity, the target's arms and probabilities)
+    type Line<'a> = (Arm, f64, &'a [(Arm, f64)]);
+
+    fn support(lines: &[Line<'_>]) -> Support {
         let explored = explored(lines.iter().map(|(a, _, _)| *a));
         let checked = lines.iter().map(|(logged, propensity, target)| Checked {
             logged: *logged,

@@ -73,6 +73,7 @@ impl Script {
 
     /// The ground truth: the probability that `reminder` sent on `channel` at local `hour` gets
     /// the invoice paid within the attribution window.
+    #[cfg(test)]
     pub fn pay_probability(&self, reminder: &Reminder, channel: SimChannel, hour: u8) -> f64 {
         self.population.model().pay_probability_on(
             self.debtor(reminder),
