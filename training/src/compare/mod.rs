@@ -24,6 +24,7 @@ use crate::evaluate::prepare::{Prepared, Target};
 use crate::evaluate::terms::{self, Models};
 use crate::evaluate::{check_support, read};
 use crate::log::ReadCounts;
+use crate::ope::support::WeightBalance;
 use crate::ope::{interval, poisson_replicates, Estimates, Interval, Sums, Term};
 
 /// What `compare` was asked.
@@ -149,6 +150,13 @@ pub fn compare_prepared(
         add(&mut data, i, 1.0);
     }
     let reps = poisson_replicates(prepared.decisions.len(), replicates, seed, zero, add);
+    for (who, pick) in [("the candidate", 0), ("the live model", 1)] {
+        let sums: Vec<Sums> = reps.iter().map(|r| if pick == 0 { r.candidate } else { r.live }).collect();
+        let data = if pick == 0 { data.candidate } else { data.live };
+        if let Some(reason) = WeightBalance::of(&data, &sums).refusal() {
+            anyhow::bail!("{who}: no estimate: {reason}");
+        }
+    }
 
     let difference = |name: &str, pick: &dyn Fn(&Replicate) -> (Sums, Sums)| {
         let (c, l) = pick(&data);

@@ -17,7 +17,7 @@ use anyhow::Context as _;
 
 use crate::candidate::{Candidate, TargetKind};
 use crate::log::ReadCounts;
-use crate::ope::support::{self, Checked, Support};
+use crate::ope::support::{self, Checked, Support, WeightBalance};
 use crate::ope::{ess, interval, poisson_replicates, Estimates, Interval, Sums, Term};
 use prepare::Prepared;
 use terms::Models;
@@ -56,6 +56,8 @@ pub struct Evaluation {
     /// Share of decisions on which the candidate would choose differently from the log.
     pub differs: f64,
     pub support: Support,
+    /// The average importance weight (1 up to noise when the log supports the candidate).
+    pub balance: WeightBalance,
     pub counts: ReadCounts,
     pub replicates: usize,
 }
@@ -95,8 +97,11 @@ pub fn evaluate_prepared(
         (net, observed)
     });
     let sums = Sums::of(&payment);
-    let payment_estimated = estimated(&payment, &rewards, replicates, seed);
-    let net = net.map(|(terms, observed)| estimated(&terms, &observed, replicates, seed ^ 0x6e6574));
+    let (payment_estimated, balance) = estimated(&payment, &rewards, replicates, seed);
+    if let Some(reason) = balance.refusal() {
+        anyhow::bail!("no estimate: {reason}");
+    }
+    let net = net.map(|(terms, observed)| estimated(&terms, &observed, replicates, seed ^ 0x6e6574).0);
     Ok(Evaluation {
         payment: payment_estimated,
         net,
@@ -104,24 +109,28 @@ pub fn evaluate_prepared(
         n: prepared.decisions.len(),
         differs: terms::differs(prepared, targets),
         support,
+        balance,
         counts: prepared.counts.clone(),
         replicates,
     })
 }
 
-/// Point estimates and bootstrap intervals of `terms`; `logged` are the observed values.
-fn estimated(terms: &[Term], logged: &[f64], replicates: usize, seed: u64) -> Estimated {
-    let point = Estimates::of(&Sums::of(terms));
+/// Point estimates and bootstrap intervals of `terms`, and the balance of their weights;
+/// `logged` are the observed values.
+fn estimated(terms: &[Term], logged: &[f64], replicates: usize, seed: u64) -> (Estimated, WeightBalance) {
+    let data = Sums::of(terms);
+    let point = Estimates::of(&data);
     let sums =
         poisson_replicates(terms.len(), replicates, seed, Sums::default, |s, i, k| s.add(&terms[i], k));
     let each: Vec<Estimates> = sums.iter().map(Estimates::of).collect();
     let pick = |f: fn(&Estimates) -> f64| each.iter().map(f).collect::<Vec<f64>>();
-    Estimated {
+    let estimated = Estimated {
         ips: interval(point.ips, &pick(|e| e.ips)),
         snips: interval(point.snips.unwrap_or(f64::NAN), &pick(|e| e.snips.unwrap_or(f64::NAN))),
         dr: interval(point.dr, &pick(|e| e.dr)),
         logged: logged.iter().sum::<f64>() / logged.len() as f64,
-    }
+    };
+    (estimated, WeightBalance::of(&data, &sums))
 }
 
 /// Reads the log and the model and evaluates; returns the report to print.

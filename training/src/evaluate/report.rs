@@ -39,6 +39,7 @@ struct JsonReport<'a> {
     logged: f64,
     n: usize,
     differs: f64,
+    mean_weight: f64,
     unexplored: f64,
     lines: usize,
     pending: usize,
@@ -59,6 +60,7 @@ pub fn json(e: &Evaluation, target: TargetKind) -> String {
         logged: e.payment.logged,
         n: e.n,
         differs: e.differs,
+        mean_weight: e.balance.mean,
         unexplored: e.support.unexplored_mass,
         lines: e.counts.lines,
         pending: e.counts.pending,
@@ -96,10 +98,12 @@ pub fn text(e: &Evaluation, target: TargetKind, log: &Path, model: &Path) -> Str
     ));
     out.push_str(&table(&e.payment, |x| format!("{:.2} %", 100.0 * x)));
     out.push_str(&format!(
-        "\neffective sample size {:.0} of {}; the candidate chooses differently from the log on {:.1} % of the decisions\n",
+        "\neffective sample size {:.0} of {}; the candidate chooses differently from the log on {:.1} % of the decisions; \
+         average importance weight {:.3} (1 up to noise)\n",
         e.ess,
         e.n,
-        100.0 * e.differs
+        100.0 * e.differs,
+        e.balance.mean
     ));
     match &e.net {
         Ok(net) => {

@@ -13,10 +13,18 @@
 //!   all; a target that puts more than the caller's tolerance of its mass there is refused too,
 //!   because the estimate would rest on the reward model's guess alone.
 //! - if no logged decision took an arm the target takes, there is nothing to reweight.
+//! - the average importance weight must be 1 up to noise ([`WeightBalance`]): its expectation
+//!   is exactly `sum_a pi(a | x) = 1` whatever the target, if the propensities are right. Far
+//!   from 1 (by more than [`MAX_IMBALANCE`] bootstrap standard errors) the log took the
+//!   target's arms much less (or more) often than its propensities promise: they are wrong, or
+//!   the target's arms had such small propensities that the log holds too few of their
+//!   outcomes for the weights to average out. Either way IPS and DR would be off with intervals
+//!   that look sure, so the estimate is refused.
 
 use std::collections::HashSet;
 
 use super::reward_model::Arm;
+use super::Sums;
 
 /// How well a log supports one target, decision by decision.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -94,6 +102,56 @@ impl Support {
     }
 }
 
+/// How many bootstrap standard errors the average importance weight may lie from 1. Under right
+/// propensities a deviation of 4 has a chance of about 6 in 100,000.
+pub const MAX_IMBALANCE: f64 = 4.0;
+
+/// The average importance weight and its bootstrap standard error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeightBalance {
+    pub mean: f64,
+    pub standard_error: f64,
+}
+
+impl WeightBalance {
+    /// From the sums of the data and of the bootstrap replicates.
+    pub fn of(data: &Sums, replicates: &[Sums]) -> WeightBalance {
+        let means: Vec<f64> = replicates.iter().filter(|s| s.n > 0.0).map(|s| s.weight / s.n).collect();
+        let m = means.iter().sum::<f64>() / means.len().max(1) as f64;
+        let var = means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (means.len().max(2) - 1) as f64;
+        WeightBalance { mean: data.weight / data.n, standard_error: var.sqrt() }
+    }
+
+    /// Standard errors between the average weight and 1.
+    pub fn imbalance(&self) -> f64 {
+        let off = (self.mean - 1.0).abs();
+        if off < 1e-9 {
+            0.0
+        } else if self.standard_error > 0.0 {
+            off / self.standard_error
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    pub fn refusal(&self) -> Option<String> {
+        (self.imbalance() > MAX_IMBALANCE).then(|| {
+            format!(
+                "the average importance weight is {:.3} (bootstrap standard error {:.3}); with right propensities \
+                 it is 1 up to noise, here it is {:.1} standard errors away: the log took the candidate's arms \
+                 far {} often than its propensities promise. Either the propensities are wrong, or the \
+                 candidate's arms were explored with such small propensities that this log holds too few of \
+                 their outcomes; IPS and DR would be off with intervals that look sure. Use a longer log or one \
+                 of a more exploring policy (uniform)",
+                self.mean,
+                self.standard_error,
+                self.imbalance(),
+                if self.mean < 1.0 { "less" } else { "more" }
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +192,22 @@ mod tests {
         assert!(never_b.refusal(0.01).unwrap().contains("50.00 %"));
         let unmatched = support(&[(A, 0.5, &[(B, 1.0)]), (B, 0.5, &[(A, 1.0)])]);
         assert!(unmatched.refusal(0.0).unwrap().contains("nothing to reweight"));
+    }
+
+    #[test]
+    fn an_average_weight_far_from_one_is_refused() {
+        let balanced = WeightBalance { mean: 0.97, standard_error: 0.02 };
+        assert_eq!(balanced.refusal(), None);
+        let starved = WeightBalance { mean: 0.2, standard_error: 0.02 };
+        assert!(starved.refusal().unwrap().contains("less often"));
+        let exact = WeightBalance { mean: 1.0, standard_error: 0.0 };
+        assert_eq!(exact.imbalance(), 0.0);
+        let data = Sums { n: 4.0, weight: 4.0, ..Sums::default() };
+        let replicates = [
+            Sums { n: 2.0, weight: 1.0, ..Sums::default() },
+            Sums { n: 2.0, weight: 3.0, ..Sums::default() },
+        ];
+        let b = WeightBalance::of(&data, &replicates);
+        assert_eq!((b.mean, b.standard_error), (1.0, 0.5f64.sqrt()));
     }
 }
