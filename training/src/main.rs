@@ -116,6 +116,9 @@ enum Command {
         /// Share of the candidate's choices allowed on arms the log never took.
         #[arg(long, default_value_t = 0.01)]
         max_unexplored: f64,
+        /// Smallest effective sample size an estimate may rest on.
+        #[arg(long, default_value_t = 50.0)]
+        min_ess: f64,
     },
     /// Compare two models on a decision log: the difference of their payment rates with a paired
     /// bootstrap interval, a verdict, and a breakdown per segment and channel.
@@ -142,6 +145,8 @@ enum Command {
         draws: u32,
         #[arg(long, default_value_t = 0.01)]
         max_unexplored: f64,
+        #[arg(long, default_value_t = 50.0)]
+        min_ess: f64,
     },
 }
 
@@ -162,18 +167,21 @@ fn main() -> anyhow::Result<()> {
             println!("{}", simulate::simulate(&args, &out)?);
             Ok(())
         }
-        Command::Evaluate { log, model, json, skip_bad, bootstrap, seed, target, draws, max_unexplored } => {
+        Command::Evaluate {
+            log,
+            model,
+            json,
+            skip_bad,
+            bootstrap,
+            seed,
+            target,
+            draws,
+            max_unexplored,
+            min_ess,
+        } => {
+            let limits = ope::support::Limits { max_unexplored, min_ess };
             let target = candidate::TargetKind::parse(&target, draws)?;
-            let args = evaluate::EvaluateArgs {
-                log,
-                model,
-                json,
-                skip_bad,
-                bootstrap,
-                seed,
-                target,
-                max_unexplored,
-            };
+            let args = evaluate::EvaluateArgs { log, model, json, skip_bad, bootstrap, seed, target, limits };
             println!("{}", evaluate::evaluate(&args)?);
             Ok(())
         }
@@ -188,7 +196,9 @@ fn main() -> anyhow::Result<()> {
             target,
             draws,
             max_unexplored,
+            min_ess,
         } => {
+            let limits = ope::support::Limits { max_unexplored, min_ess };
             let target = candidate::TargetKind::parse(&target, draws)?;
             let args = compare::CompareArgs {
                 log,
@@ -199,7 +209,7 @@ fn main() -> anyhow::Result<()> {
                 bootstrap,
                 seed,
                 target,
-                max_unexplored,
+                limits,
             };
             println!("{}", compare::compare(&args)?);
             Ok(())

@@ -122,7 +122,7 @@ fn broken_lines_are_named_or_skipped_and_counted_and_pending_ones_left_out() {
     let dir = tempfile::tempdir().unwrap();
     let (log_path, log) = path(dir.path(), "log.jsonl");
     let (_, model) = path(dir.path(), "model.json");
-    simulate(&log, "uniform", "7", "1500");
+    simulate(&log, "uniform", "7", "4000");
     ok(&["fit", "--log", &log, "--out", &model]);
     let text = std::fs::read_to_string(&log_path).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -143,6 +143,6 @@ fn broken_lines_are_named_or_skipped_and_counted_and_pending_ones_left_out() {
         ok(&["evaluate", "--log", &log, "--model", &model, "--json", "--skip-bad", "--bootstrap", "50"]);
     let report: serde_json::Value = serde_json::from_str(&printed).unwrap();
     assert_eq!((report["skipped_bad"].as_u64(), report["pending"].as_u64()), (Some(1), Some(1)), "{printed}");
-    assert_eq!(report["n"], 1498);
+    assert_eq!(report["n"], 3998);
     assert!(report["skipped_lines"][0].as_str().unwrap().starts_with("line 11: field `propensity`"));
 }

@@ -24,8 +24,8 @@ use crate::evaluate::prepare::{Prepared, Target};
 use crate::evaluate::terms::{self, Models};
 use crate::evaluate::{check_support, read};
 use crate::log::ReadCounts;
-use crate::ope::support::WeightBalance;
-use crate::ope::{interval, poisson_replicates, Estimates, Interval, Sums, Term};
+use crate::ope::support::{self, Limits, WeightBalance};
+use crate::ope::{ess, interval, poisson_replicates, Estimates, Interval, Sums, Term};
 
 /// What `compare` was asked.
 pub struct CompareArgs {
@@ -37,7 +37,7 @@ pub struct CompareArgs {
     pub bootstrap: usize,
     pub seed: u64,
     pub target: TargetKind,
-    pub max_unexplored: f64,
+    pub limits: Limits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,11 +116,11 @@ pub fn compare_prepared(
     prepared: &Prepared,
     replicates: usize,
     seed: u64,
-    max_unexplored: f64,
+    limits: &Limits,
 ) -> anyhow::Result<Comparison> {
     anyhow::ensure!(replicates >= 20, "--bootstrap: at least 20 replicates, got {replicates}");
-    check_support(prepared, 0, max_unexplored).context("the candidate")?;
-    check_support(prepared, 1, max_unexplored).context("the live model")?;
+    check_support(prepared, 0, limits).context("the candidate")?;
+    check_support(prepared, 1, limits).context("the live model")?;
     let models = Models::fit(prepared);
     let candidate = terms::payment_terms(prepared, &models, &prepared.targets[0]);
     let live = terms::payment_terms(prepared, &models, &prepared.targets[1]);
@@ -153,7 +153,9 @@ pub fn compare_prepared(
     for (who, pick) in [("the candidate", 0), ("the live model", 1)] {
         let sums: Vec<Sums> = reps.iter().map(|r| if pick == 0 { r.candidate } else { r.live }).collect();
         let data = if pick == 0 { data.candidate } else { data.live };
-        if let Some(reason) = WeightBalance::of(&data, &sums).refusal() {
+        let refusal =
+            support::too_few(ess(&data), limits).or_else(|| WeightBalance::of(&data, &sums).refusal());
+        if let Some(reason) = refusal {
             anyhow::bail!("{who}: no estimate: {reason}");
         }
     }
@@ -264,7 +266,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<String> {
         Candidate::load(&args.live, args.target, args.seed ^ 0x11fe)?,
     ];
     let prepared = read(&args.log, args.skip_bad, &mut candidates)?;
-    let comparison = compare_prepared(&prepared, args.bootstrap, args.seed, args.max_unexplored)
+    let comparison = compare_prepared(&prepared, args.bootstrap, args.seed, &args.limits)
         .with_context(|| format!("comparing on {}", args.log.display()))?;
     Ok(if args.json { report::json(&comparison) } else { report::text(&comparison, args) })
 }

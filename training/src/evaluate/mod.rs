@@ -17,7 +17,7 @@ use anyhow::Context as _;
 
 use crate::candidate::{Candidate, TargetKind};
 use crate::log::ReadCounts;
-use crate::ope::support::{self, Checked, Support, WeightBalance};
+use crate::ope::support::{self, Checked, Limits, Support, WeightBalance};
 use crate::ope::{ess, interval, poisson_replicates, Estimates, Interval, Sums, Term};
 use prepare::Prepared;
 use terms::Models;
@@ -31,7 +31,7 @@ pub struct EvaluateArgs {
     pub bootstrap: usize,
     pub seed: u64,
     pub target: TargetKind,
-    pub max_unexplored: f64,
+    pub limits: Limits,
 }
 
 /// The three estimates of one value (payment rate, or net EUR per decision) with intervals.
@@ -63,7 +63,7 @@ pub struct Evaluation {
 }
 
 /// Checks that the log supports candidate `c` of `prepared`; the refusal says why not.
-pub fn check_support(prepared: &Prepared, c: usize, max_unexplored: f64) -> anyhow::Result<Support> {
+pub fn check_support(prepared: &Prepared, c: usize, limits: &Limits) -> anyhow::Result<Support> {
     let explored = support::explored(prepared.decisions.iter().map(|d| d.arm));
     let checked = prepared.decisions.iter().zip(&prepared.targets[c]).map(|(d, t)| Checked {
         logged: d.arm,
@@ -71,22 +71,23 @@ pub fn check_support(prepared: &Prepared, c: usize, max_unexplored: f64) -> anyh
         target: t,
     });
     let support = support::check(checked, &explored);
-    match support.refusal(max_unexplored) {
+    match support.refusal(limits.max_unexplored) {
         Some(reason) => anyhow::bail!("no estimate: {reason}"),
         None => Ok(support),
     }
 }
 
-/// Evaluates candidate `c` of `prepared` with `replicates` bootstrap replicates from `seed`.
+/// Evaluates candidate `c` of `prepared` with `replicates` bootstrap replicates from `seed`, or
+/// refuses (see [`support`](crate::ope::support)) within `limits`.
 pub fn evaluate_prepared(
     prepared: &Prepared,
     c: usize,
     replicates: usize,
     seed: u64,
-    max_unexplored: f64,
+    limits: &Limits,
 ) -> anyhow::Result<Evaluation> {
     anyhow::ensure!(replicates >= 20, "--bootstrap: at least 20 replicates, got {replicates}");
-    let support = check_support(prepared, c, max_unexplored)?;
+    let support = check_support(prepared, c, limits)?;
     let models = Models::fit(prepared);
     let targets = &prepared.targets[c];
     let payment = terms::payment_terms(prepared, &models, targets);
@@ -97,6 +98,9 @@ pub fn evaluate_prepared(
         (net, observed)
     });
     let sums = Sums::of(&payment);
+    if let Some(reason) = support::too_few(ess(&sums), limits) {
+        anyhow::bail!("no estimate: {reason}");
+    }
     let (payment_estimated, balance) = estimated(&payment, &rewards, replicates, seed);
     if let Some(reason) = balance.refusal() {
         anyhow::bail!("no estimate: {reason}");
@@ -137,7 +141,7 @@ fn estimated(terms: &[Term], logged: &[f64], replicates: usize, seed: u64) -> (E
 pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<String> {
     let mut candidates = [Candidate::load(&args.model, args.target, args.seed)?];
     let prepared = read(&args.log, args.skip_bad, &mut candidates)?;
-    let evaluation = evaluate_prepared(&prepared, 0, args.bootstrap, args.seed, args.max_unexplored)
+    let evaluation = evaluate_prepared(&prepared, 0, args.bootstrap, args.seed, &args.limits)
         .with_context(|| format!("evaluating {} on {}", args.model.display(), args.log.display()))?;
     Ok(if args.json {
         report::json(&evaluation, args.target)

@@ -13,6 +13,10 @@
 //!   all; a target that puts more than the caller's tolerance of its mass there is refused too,
 //!   because the estimate would rest on the reward model's guess alone.
 //! - if no logged decision took an arm the target takes, there is nothing to reweight.
+//! - the effective sample size must reach a minimum (default [`Limits::default`]'s 50): below
+//!   it the estimate rests on a handful of decisions with huge weights, and neither the
+//!   estimate nor its bootstrap interval can be trusted (on simulated logs of the adaptive
+//!   policy with an effective sample size of 4 to 10, the intervals missed the truth by far).
 //! - the average importance weight must be 1 up to noise ([`WeightBalance`]): its expectation
 //!   is exactly `sum_a pi(a | x) = 1` whatever the target, if the propensities are right. Far
 //!   from 1 (by more than [`MAX_IMBALANCE`] bootstrap standard errors) the log took the
@@ -25,6 +29,33 @@ use std::collections::HashSet;
 
 use super::reward_model::Arm;
 use super::Sums;
+
+/// What the caller tolerates before an estimate is refused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Share of the target's mass allowed on arms no line of the log took. Default 0.01.
+    pub max_unexplored: f64,
+    /// Smallest effective sample size an estimate may rest on. Default 50.
+    pub min_ess: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_unexplored: 0.01, min_ess: 50.0 }
+    }
+}
+
+/// Why an effective sample size of `ess` is too small, if it is.
+pub fn too_few(ess: f64, limits: &Limits) -> Option<String> {
+    (ess < limits.min_ess).then(|| {
+        format!(
+            "the effective sample size is {ess:.1} (at least {} wanted, --min-ess): the estimate would rest on \
+             a handful of decisions with huge importance weights, and neither it nor its interval could be \
+             trusted. Use a longer log or one of a more exploring policy (uniform)",
+            limits.min_ess
+        )
+    })
+}
 
 /// How well a log supports one target, decision by decision.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -200,6 +231,8 @@ mod tests {
         assert_eq!(balanced.refusal(), None);
         let starved = WeightBalance { mean: 0.2, standard_error: 0.02 };
         assert!(starved.refusal().unwrap().contains("less often"));
+        assert!(too_few(12.0, &Limits::default()).unwrap().contains("effective sample size is 12.0"));
+        assert_eq!(too_few(50.0, &Limits::default()), None);
         let exact = WeightBalance { mean: 1.0, standard_error: 0.0 };
         assert_eq!(exact.imbalance(), 0.0);
         let data = Sums { n: 4.0, weight: 4.0, ..Sums::default() };
