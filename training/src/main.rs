@@ -91,6 +91,7 @@ enum Command {
     /// Estimate a candidate model's payment rate on a decision log, off-policy (IPS,
     /// self-normalised IPS, doubly robust, with 95 % bootstrap intervals).
     Evaluate {
+        /// Decision log (docs/decision-log.md): lines need `propensity`, `channels` and `hours`.
         #[arg(long)]
         log: PathBuf,
         /// A snapshot written by `fit`.
@@ -105,6 +106,7 @@ enum Command {
         /// Bootstrap replicates for the intervals.
         #[arg(long, default_value_t = 500)]
         bootstrap: usize,
+        /// Seed of the bootstrap and of the Thompson draws.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// greedy (the model's best arm) or thompson (its sampling, estimated from --draws).
@@ -123,6 +125,7 @@ enum Command {
     /// Compare two models on a decision log: the difference of their payment rates with a paired
     /// bootstrap interval, a verdict, and a breakdown per segment and channel.
     Compare {
+        /// Decision log, as for evaluate.
         #[arg(long)]
         log: PathBuf,
         /// The model that might replace the live one.

@@ -132,6 +132,7 @@ fn a_worse_candidate_is_never_reported_better() {
     }
     // The checks above must have teeth: most of these differences are large enough to see.
     let worse = verdicts.iter().filter(|v| **v == Verdict::Worse).count();
+    println!("worse candidates: {worse} of {} comparisons said worse, none better", verdicts.len());
     assert!(
         2 * worse >= verdicts.len(),
         "only {worse} of {} comparisons saw the worse candidate: {verdicts:?}",
@@ -154,6 +155,7 @@ fn the_thompson_target_is_estimated_as_well() {
         assert!(e.differs > 0.5, "a sampling target spreads over many arms: {}", e.differs);
         covered += usize::from(e.payment.dr.covers(truth) && e.payment.ips.covers(truth));
     }
+    println!("thompson target: IPS and DR both covered the truth in {covered} of 10");
     assert!(covered >= 8, "IPS and DR covered the truth in {covered} of 10");
 }
 
