@@ -60,9 +60,11 @@ impl fmt::Display for TargetKind {
 }
 
 /// A loaded snapshot and the target policy it stands for.
+#[derive(Clone)]
 pub struct Candidate {
     bandit: Bandit,
     kind: TargetKind,
+    seed: u64,
 }
 
 impl Candidate {
@@ -73,12 +75,18 @@ impl Candidate {
             .with_context(|| format!("{} is not a model snapshot of `mahnwerk-train fit`", path.display()))?;
         let bandit = Bandit::from_snapshot(snapshot, seed)
             .with_context(|| format!("{}: the snapshot was refused", path.display()))?;
-        Ok(Candidate { bandit, kind })
+        Ok(Candidate { bandit, kind, seed })
     }
 
     #[cfg(test)]
     pub fn from_bandit(bandit: Bandit, kind: TargetKind) -> Candidate {
-        Candidate { bandit, kind }
+        Candidate { bandit, kind, seed: 0 }
+    }
+
+    /// Restarts the Thompson draws on stream `batch` of the seed, so that the answers on a
+    /// batch of lines do not depend on which thread, or after which batch, it is asked.
+    pub fn reseed(&mut self, batch: u64) {
+        self.bandit.reseed(self.seed ^ (batch + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     }
 
     /// The candidate's probability of each allowed arm of `line` with a positive one, as

@@ -91,21 +91,28 @@ pub fn evaluate_prepared(
     let models = Models::fit(prepared);
     let targets = &prepared.targets[c];
     let payment = terms::payment_terms(prepared, &models, targets);
-    let rewards: Vec<f64> = prepared.decisions.iter().map(|d| d.reward).collect();
-    let net = terms::channel_costs(prepared).map(|costs| {
-        let net = terms::net_terms(prepared, &models, targets, &costs);
-        let observed: Vec<f64> = net.iter().map(|t| t.value).collect();
-        (net, observed)
-    });
+    let net =
+        terms::channel_costs(prepared).map(|costs| terms::net_terms(prepared, &models, targets, &costs));
     let sums = Sums::of(&payment);
     if let Some(reason) = support::too_few(ess(&sums), limits) {
         anyhow::bail!("no estimate: {reason}");
     }
-    let (payment_estimated, balance) = estimated(&payment, &rewards, replicates, seed);
+    // One pass per replicate for both values: the same resampled decisions, half the draws.
+    let net_terms: &[Term] = net.as_deref().unwrap_or(&[]);
+    let zero = || (Sums::default(), Sums::default());
+    let reps = poisson_replicates(payment.len(), replicates, seed, zero, |(p, q), i, k| {
+        p.add(&payment[i], k);
+        if let Some(term) = net_terms.get(i) {
+            q.add(term, k);
+        }
+    });
+    let payment_reps: Vec<Sums> = reps.iter().map(|r| r.0).collect();
+    let balance = WeightBalance::of(&sums, &payment_reps);
     if let Some(reason) = balance.refusal() {
         anyhow::bail!("no estimate: {reason}");
     }
-    let net = net.map(|(terms, observed)| estimated(&terms, &observed, replicates, seed ^ 0x6e6574).0);
+    let payment_estimated = estimated(&payment, &payment_reps);
+    let net = net.map(|terms| estimated(&terms, &reps.iter().map(|r| r.1).collect::<Vec<_>>()));
     Ok(Evaluation {
         payment: payment_estimated,
         net,
@@ -119,22 +126,18 @@ pub fn evaluate_prepared(
     })
 }
 
-/// Point estimates and bootstrap intervals of `terms`, and the balance of their weights;
-/// `logged` are the observed values.
-fn estimated(terms: &[Term], logged: &[f64], replicates: usize, seed: u64) -> (Estimated, WeightBalance) {
-    let data = Sums::of(terms);
-    let point = Estimates::of(&data);
-    let sums =
-        poisson_replicates(terms.len(), replicates, seed, Sums::default, |s, i, k| s.add(&terms[i], k));
-    let each: Vec<Estimates> = sums.iter().map(Estimates::of).collect();
+/// Point estimates of `terms` with intervals from their bootstrap `replicates`, and the mean
+/// observed value (the logging policy's own).
+fn estimated(terms: &[Term], replicates: &[Sums]) -> Estimated {
+    let point = Estimates::of(&Sums::of(terms));
+    let each: Vec<Estimates> = replicates.iter().map(Estimates::of).collect();
     let pick = |f: fn(&Estimates) -> f64| each.iter().map(f).collect::<Vec<f64>>();
-    let estimated = Estimated {
+    Estimated {
         ips: interval(point.ips, &pick(|e| e.ips)),
         snips: interval(point.snips.unwrap_or(f64::NAN), &pick(|e| e.snips.unwrap_or(f64::NAN))),
         dr: interval(point.dr, &pick(|e| e.dr)),
-        logged: logged.iter().sum::<f64>() / logged.len() as f64,
-    };
-    (estimated, WeightBalance::of(&data, &sums))
+        logged: terms.iter().map(|t| t.value).sum::<f64>() / terms.len() as f64,
+    }
 }
 
 /// Reads the log and the model and evaluates; returns the report to print.

@@ -30,9 +30,47 @@ pub struct ReadCounts {
 /// How many skipped lines a report names.
 const NAMED_SKIPS: usize = 5;
 
-/// Reads every line of `reader` and hands each decision with an outcome to `each`, in order.
-/// A broken line stops the read with a [`BadLine`] error unless `skip_bad`; `name` (the file)
+impl ReadCounts {
+    /// Counts a broken line when `skip_bad`; otherwise the error that stops the read.
+    pub fn bad(&mut self, bad: BadLine, name: &str, skip_bad: bool) -> anyhow::Result<()> {
+        anyhow::ensure!(skip_bad, "{name}: {bad} (--skip-bad skips such lines and counts them)");
+        self.skipped += 1;
+        if self.first_skipped.len() < NAMED_SKIPS {
+            self.first_skipped.push(bad);
+        }
+        Ok(())
+    }
+}
+
+/// Reads the non-blank lines of `reader` in batches of up to `max`, each with its 1-based line
+/// number, so that the caller can work on a batch on several threads; `name` (the file)
 /// prefixes errors.
+pub fn batches<'a, R: BufRead + 'a>(
+    reader: R,
+    name: &'a str,
+    max: usize,
+) -> impl Iterator<Item = anyhow::Result<Vec<(usize, String)>>> + 'a {
+    let mut lines = reader.lines().enumerate();
+    std::iter::from_fn(move || {
+        let mut batch = Vec::new();
+        while batch.len() < max {
+            match lines.next() {
+                None => break,
+                Some((index, Err(e))) => {
+                    return Some(Err(anyhow::anyhow!("{name}: reading line {}: {e}", index + 1)))
+                }
+                Some((_, Ok(text))) if text.trim().is_empty() => {}
+                Some((index, Ok(text))) => batch.push((index + 1, text)),
+            }
+        }
+        (!batch.is_empty()).then_some(Ok(batch))
+    })
+    .fuse()
+}
+
+/// Reads every line of `reader` and hands each decision with an outcome to `each`, in order.
+/// A broken line stops the read with a [`BadLine`] error unless `skip_bad`.
+#[cfg(test)]
 pub fn read(
     reader: impl BufRead,
     name: &str,
@@ -40,25 +78,16 @@ pub fn read(
     mut each: impl FnMut(LogLine) -> anyhow::Result<()>,
 ) -> anyhow::Result<ReadCounts> {
     let mut counts = ReadCounts::default();
-    for (index, text) in reader.lines().enumerate() {
-        let text = text.map_err(|e| anyhow::anyhow!("{name}: reading line {}: {e}", index + 1))?;
-        if text.trim().is_empty() {
-            continue;
-        }
-        counts.lines += 1;
-        match parse(index + 1, &text) {
-            Ok(line) if line.reward.is_none() => counts.pending += 1,
-            Ok(line) => each(line)?,
-            Err(bad) if skip_bad => {
-                counts.skipped += 1;
-                if counts.first_skipped.len() < NAMED_SKIPS {
-                    counts.first_skipped.push(bad);
-                }
+    for batch in batches(reader, name, 64) {
+        for (number, text) in batch? {
+            counts.lines += 1;
+            match parse(number, &text) {
+                Ok(line) if line.reward.is_none() => counts.pending += 1,
+                Ok(line) => each(line)?,
+                Err(bad) => counts.bad(bad, name, skip_bad)?,
             }
-            Err(bad) => anyhow::bail!("{name}: {bad} (--skip-bad skips such lines and counts them)"),
         }
     }
-    anyhow::ensure!(counts.lines > 0, "{name} holds no decisions");
     Ok(counts)
 }
 
@@ -84,6 +113,15 @@ mod tests {
         assert_eq!(seen, [1, 5]);
         assert_eq!((counts.lines, counts.pending, counts.skipped), (4, 1, 1));
         assert_eq!(counts.first_skipped[0].line, 4);
+    }
+
+    #[test]
+    fn batches_hold_every_non_blank_line_once_with_its_number() {
+        let text = "a\n\nb\nc\n  \nd\ne";
+        let batches: Vec<Vec<(usize, String)>> =
+            batches(text.as_bytes(), "log", 2).map(Result::unwrap).collect();
+        let numbers: Vec<Vec<usize>> = batches.iter().map(|b| b.iter().map(|(n, _)| *n).collect()).collect();
+        assert_eq!(numbers, [vec![1, 3], vec![4, 6], vec![7]]);
     }
 
     #[test]
