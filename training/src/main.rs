@@ -18,6 +18,10 @@ mod simulate;
 mod ope_checks;
 
 use clap::{Parser, Subcommand};
+
+// The service's allocator (see the workspace Cargo.toml); `evaluate` allocates on every thread.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 
 /// Fit, evaluate, report on and publish mahnwerk's channel models.
