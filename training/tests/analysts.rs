@@ -112,6 +112,27 @@ fn simulate_fit_evaluate_compare() {
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(["better", "worse", "not distinguishable"].contains(&json["verdict"].as_str().unwrap()));
 
+    // The model's own sampling as the target, its probabilities estimated by Monte Carlo.
+    let thompson = ok(&[
+        "evaluate", "--log", &eval_log, "--model", &model, "--json", "--target", "thompson", "--draws", "16",
+    ]);
+    let thompson: serde_json::Value = serde_json::from_str(&thompson).unwrap();
+    assert_eq!(thompson["target"], "thompson (16 draws per decision)");
+    assert!(thompson["dr"]["value"].as_f64().unwrap() > thompson["logged"].as_f64().unwrap());
+
+    // The other logging policies write their own propensities.
+    for (log, version) in [(&fixed_log, "fixed-v1"), (&live, "bandit-v0")] {
+        for line in std::fs::read_to_string(log).unwrap().lines() {
+            let line: serde_json::Value = serde_json::from_str(line).unwrap();
+            let propensity = line["propensity"].as_f64().unwrap();
+            assert_eq!(line["policy_version"], version);
+            assert!(propensity > 0.0 && propensity <= 1.0, "{line}");
+            if version == "fixed-v1" {
+                assert_eq!((propensity, line["hour"].as_u64()), (1.0, Some(10)), "{line}");
+            }
+        }
+    }
+
     // A fixed schedule's log cannot evaluate a model that chooses differently.
     let refused = failure(&["evaluate", "--log", &fixed_log, "--model", &model]);
     assert!(refused.contains("propensity 1"), "{refused}");
