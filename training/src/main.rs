@@ -18,11 +18,11 @@ mod simulate;
 mod ope_checks;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 
 // The service's allocator (see the workspace Cargo.toml); `evaluate` allocates on every thread.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::path::PathBuf;
 
 /// Fit, evaluate, report on and publish mahnwerk's channel models.
 #[derive(Parser)]
@@ -72,89 +72,13 @@ enum Command {
     },
     /// Write a decision log of a logging policy on the simulator, rewards drawn from its ground
     /// truth (docs/analysts.md).
-    Simulate {
-        /// Where to write the log (JSON lines).
-        #[arg(long)]
-        out: PathBuf,
-        /// uniform (every allowed arm alike), fixed (the fixed schedule, propensity 1) or
-        /// adaptive (the repository's learner, logging its own propensities).
-        #[arg(long, default_value = "uniform")]
-        policy: simulate::logging::LoggingPolicy,
-        /// Seed of the reminders, the policy's draws and the rewards.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Seed of the debtors: logs with the same one are about the same people.
-        #[arg(long, default_value_t = 1)]
-        debtors_seed: u64,
-        #[arg(long, default_value_t = 10_000)]
-        decisions: usize,
-        /// A world of `mahnwerk_models::sim::World` (see bench-policies).
-        #[arg(long, default_value = "default")]
-        world: String,
-    },
+    Simulate(simulate::SimulateCommand),
     /// Estimate a candidate model's payment rate on a decision log, off-policy (IPS,
     /// self-normalised IPS, doubly robust, with 95 % bootstrap intervals).
-    Evaluate {
-        /// Decision log (docs/decision-log.md): lines need `propensity`, `channels` and `hours`.
-        #[arg(long)]
-        log: PathBuf,
-        /// A snapshot written by `fit`.
-        #[arg(long)]
-        model: PathBuf,
-        /// Print one JSON object instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// Skip lines that cannot be used (and count them) instead of stopping at the first.
-        #[arg(long)]
-        skip_bad: bool,
-        /// Bootstrap replicates for the intervals.
-        #[arg(long, default_value_t = 500)]
-        bootstrap: usize,
-        /// Seed of the bootstrap and of the Thompson draws.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// greedy (the model's best arm) or thompson (its sampling, estimated from --draws).
-        #[arg(long, default_value = "greedy")]
-        target: String,
-        /// Posterior samples per decision for --target thompson.
-        #[arg(long, default_value_t = 64)]
-        draws: u32,
-        /// Share of the candidate's choices allowed on arms the log never took.
-        #[arg(long, default_value_t = 0.01)]
-        max_unexplored: f64,
-        /// Smallest effective sample size an estimate may rest on.
-        #[arg(long, default_value_t = 50.0)]
-        min_ess: f64,
-    },
+    Evaluate(evaluate::EvaluateArgs),
     /// Compare two models on a decision log: the difference of their payment rates with a paired
     /// bootstrap interval, a verdict, and a breakdown per segment and channel.
-    Compare {
-        /// Decision log, as for evaluate.
-        #[arg(long)]
-        log: PathBuf,
-        /// The model that might replace the live one.
-        #[arg(long)]
-        candidate: PathBuf,
-        /// The model in use.
-        #[arg(long)]
-        live: PathBuf,
-        #[arg(long)]
-        json: bool,
-        #[arg(long)]
-        skip_bad: bool,
-        #[arg(long, default_value_t = 500)]
-        bootstrap: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long, default_value = "greedy")]
-        target: String,
-        #[arg(long, default_value_t = 64)]
-        draws: u32,
-        #[arg(long, default_value_t = 0.01)]
-        max_unexplored: f64,
-        #[arg(long, default_value_t = 50.0)]
-        min_ess: f64,
-    },
+    Compare(compare::CompareArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -168,56 +92,15 @@ fn main() -> anyhow::Result<()> {
             let worlds = worlds(&world)?;
             bench::bench(&bench::BenchArgs { seeds, rounds, debtors, worlds, out })
         }
-        Command::Simulate { out, policy, seed, debtors_seed, decisions, world } => {
-            let world = worlds(&[world])?.remove(0);
-            let args = simulate::SimulateArgs { policy, seed, debtors_seed, decisions, world };
-            println!("{}", simulate::simulate(&args, &out)?);
+        Command::Simulate(args) => {
+            println!("{}", simulate::run(&args)?);
             Ok(())
         }
-        Command::Evaluate {
-            log,
-            model,
-            json,
-            skip_bad,
-            bootstrap,
-            seed,
-            target,
-            draws,
-            max_unexplored,
-            min_ess,
-        } => {
-            let limits = ope::support::Limits { max_unexplored, min_ess };
-            let target = candidate::TargetKind::parse(&target, draws)?;
-            let args = evaluate::EvaluateArgs { log, model, json, skip_bad, bootstrap, seed, target, limits };
+        Command::Evaluate(args) => {
             println!("{}", evaluate::evaluate(&args)?);
             Ok(())
         }
-        Command::Compare {
-            log,
-            candidate,
-            live,
-            json,
-            skip_bad,
-            bootstrap,
-            seed,
-            target,
-            draws,
-            max_unexplored,
-            min_ess,
-        } => {
-            let limits = ope::support::Limits { max_unexplored, min_ess };
-            let target = candidate::TargetKind::parse(&target, draws)?;
-            let args = compare::CompareArgs {
-                log,
-                candidate,
-                live,
-                json,
-                skip_bad,
-                bootstrap,
-                seed,
-                target,
-                limits,
-            };
+        Command::Compare(args) => {
             println!("{}", compare::compare(&args)?);
             Ok(())
         }

@@ -19,25 +19,28 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use crate::candidate::{Candidate, TargetKind};
+use crate::candidate::Candidate;
 use crate::evaluate::prepare::{Prepared, Target};
 use crate::evaluate::terms::{self, Models};
-use crate::evaluate::{check_support, read};
+use crate::evaluate::{check_support, read, Options};
 use crate::log::ReadCounts;
 use crate::ope::support::{self, Limits, WeightBalance};
 use crate::ope::{ess, interval, poisson_replicates, Estimates, Interval, Sums, Term};
 
-/// What `compare` was asked.
+/// `mahnwerk-train compare`'s arguments.
+#[derive(Debug, clap::Args)]
 pub struct CompareArgs {
+    /// Decision log, as for evaluate.
+    #[arg(long)]
     pub log: PathBuf,
+    /// The model that might replace the live one (a snapshot written by `fit`).
+    #[arg(long)]
     pub candidate: PathBuf,
+    /// The model in use.
+    #[arg(long)]
     pub live: PathBuf,
-    pub json: bool,
-    pub skip_bad: bool,
-    pub bootstrap: usize,
-    pub seed: u64,
-    pub target: TargetKind,
-    pub limits: Limits,
+    #[command(flatten)]
+    pub options: Options,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,12 +264,14 @@ fn channel_parts(
 
 /// Reads the log and both models and compares; returns the report to print.
 pub fn compare(args: &CompareArgs) -> anyhow::Result<String> {
+    let o = &args.options;
+    let target = o.target()?;
     let mut candidates = [
-        Candidate::load(&args.candidate, args.target, args.seed)?,
-        Candidate::load(&args.live, args.target, args.seed ^ 0x11fe)?,
+        Candidate::load(&args.candidate, target, o.seed)?,
+        Candidate::load(&args.live, target, o.seed ^ 0x11fe)?,
     ];
-    let prepared = read(&args.log, args.skip_bad, &mut candidates)?;
-    let comparison = compare_prepared(&prepared, args.bootstrap, args.seed, &args.limits)
+    let prepared = read(&args.log, o.skip_bad, &mut candidates)?;
+    let comparison = compare_prepared(&prepared, o.bootstrap, o.seed, &o.limits())
         .with_context(|| format!("comparing on {}", args.log.display()))?;
-    Ok(if args.json { report::json(&comparison) } else { report::text(&comparison, args) })
+    Ok(if o.json { report::json(&comparison) } else { report::text(&comparison, args, target) })
 }

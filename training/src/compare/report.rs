@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::{CompareArgs, Comparison, Difference, Verdict};
+use crate::candidate::TargetKind;
 use crate::evaluate::report::JsonInterval;
 use crate::ope::Interval;
 
@@ -106,13 +107,13 @@ pub fn verdict_sentence(d: &Difference) -> String {
     }
 }
 
-pub fn text(c: &Comparison, args: &CompareArgs) -> String {
+pub fn text(c: &Comparison, args: &CompareArgs, target: TargetKind) -> String {
     let mut out = format!(
         "candidate {} vs live {} on {} ({} target)\n{} decisions with an outcome ({} lines, {} pending left out, {} bad lines skipped); the log's own payment rate {:.2} %\n\n",
         args.candidate.display(),
         args.live.display(),
         args.log.display(),
-        args.target,
+        target,
         c.overall.n,
         c.counts.lines,
         c.counts.pending,

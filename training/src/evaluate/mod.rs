@@ -22,16 +22,56 @@ use crate::ope::{ess, interval, poisson_replicates, Estimates, Interval, Sums, T
 use prepare::Prepared;
 use terms::Models;
 
-/// What `evaluate` was asked.
+/// `mahnwerk-train evaluate`'s arguments.
+#[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
+    /// Decision log (docs/decision-log.md): lines need `propensity`, `channels` and `hours`.
+    #[arg(long)]
     pub log: PathBuf,
+    /// A snapshot written by `fit`.
+    #[arg(long)]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub options: Options,
+}
+
+/// The options `evaluate` and `compare` share.
+#[derive(Debug, clap::Args)]
+pub struct Options {
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
     pub json: bool,
+    /// Skip lines that cannot be used (and count them) instead of stopping at the first.
+    #[arg(long)]
     pub skip_bad: bool,
+    /// Bootstrap replicates for the intervals.
+    #[arg(long, default_value_t = 500)]
     pub bootstrap: usize,
+    /// Seed of the bootstrap and of the Thompson draws.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    pub target: TargetKind,
-    pub limits: Limits,
+    /// greedy (the model's best arm) or thompson (its sampling, estimated from --draws).
+    #[arg(long, default_value = "greedy")]
+    pub target: String,
+    /// Posterior samples per decision for --target thompson.
+    #[arg(long, default_value_t = 64)]
+    pub draws: u32,
+    /// Share of the candidate's choices allowed on arms the log never took.
+    #[arg(long, default_value_t = 0.01)]
+    pub max_unexplored: f64,
+    /// Smallest effective sample size an estimate may rest on.
+    #[arg(long, default_value_t = 50.0)]
+    pub min_ess: f64,
+}
+
+impl Options {
+    pub fn target(&self) -> anyhow::Result<TargetKind> {
+        TargetKind::parse(&self.target, self.draws)
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits { max_unexplored: self.max_unexplored, min_ess: self.min_ess }
+    }
 }
 
 /// The three estimates of one value (payment rate, or net EUR per decision) with intervals.
@@ -142,14 +182,16 @@ fn estimated(terms: &[Term], replicates: &[Sums]) -> Estimated {
 
 /// Reads the log and the model and evaluates; returns the report to print.
 pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<String> {
-    let mut candidates = [Candidate::load(&args.model, args.target, args.seed)?];
-    let prepared = read(&args.log, args.skip_bad, &mut candidates)?;
-    let evaluation = evaluate_prepared(&prepared, 0, args.bootstrap, args.seed, &args.limits)
+    let o = &args.options;
+    let target = o.target()?;
+    let mut candidates = [Candidate::load(&args.model, target, o.seed)?];
+    let prepared = read(&args.log, o.skip_bad, &mut candidates)?;
+    let evaluation = evaluate_prepared(&prepared, 0, o.bootstrap, o.seed, &o.limits())
         .with_context(|| format!("evaluating {} on {}", args.model.display(), args.log.display()))?;
-    Ok(if args.json {
-        report::json(&evaluation, args.target)
+    Ok(if o.json {
+        report::json(&evaluation, target)
     } else {
-        report::text(&evaluation, args.target, &args.log, &args.model)
+        report::text(&evaluation, target, &args.log, &args.model)
     })
 }
 

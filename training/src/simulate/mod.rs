@@ -12,7 +12,7 @@ pub mod logging;
 pub mod script;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use mahnwerk_models::sim::{Response, World, ATTRIBUTION_WINDOW_HOURS};
@@ -21,6 +21,48 @@ use crate::log::to_context;
 use line::{DecisionLine, Times, TENANT};
 use logging::{Ask, Logger, LoggingPolicy};
 use script::{Reminder, Script, HOURS};
+
+/// `mahnwerk-train simulate`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct SimulateCommand {
+    /// Where to write the log (JSON lines).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// uniform (every allowed arm alike), fixed (the fixed schedule, propensity 1) or adaptive
+    /// (the repository's learner, logging its own propensities).
+    #[arg(long, default_value = "uniform")]
+    pub policy: LoggingPolicy,
+    /// Seed of the reminders, the policy's draws and the rewards.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Seed of the debtors: logs with the same one are about the same people.
+    #[arg(long, default_value_t = 1)]
+    pub debtors_seed: u64,
+    #[arg(long, default_value_t = 10_000)]
+    pub decisions: usize,
+    /// A world of `mahnwerk_models::sim::World` (see bench-policies).
+    #[arg(long, default_value = "default")]
+    pub world: String,
+}
+
+/// Runs `simulate` as the command line asked; returns the summary to print.
+pub fn run(command: &SimulateCommand) -> anyhow::Result<String> {
+    let world = World::named(&command.world).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--world: unknown world {:?}, expected one of {}",
+            command.world,
+            World::names().join(", ")
+        )
+    })?;
+    let args = SimulateArgs {
+        policy: command.policy,
+        seed: command.seed,
+        debtors_seed: command.debtors_seed,
+        decisions: command.decisions,
+        world,
+    };
+    simulate(&args, &command.out)
+}
 
 /// What to simulate.
 pub struct SimulateArgs {
