@@ -153,15 +153,15 @@ pub fn compare_prepared(
         add(&mut data, i, 1.0);
     }
     let reps = poisson_replicates(prepared.decisions.len(), replicates, seed, zero, add);
-    for (who, pick) in [("the candidate", 0), ("the live model", 1)] {
-        let sums: Vec<Sums> = reps.iter().map(|r| if pick == 0 { r.candidate } else { r.live }).collect();
-        let data = if pick == 0 { data.candidate } else { data.live };
-        let refusal =
-            support::too_few(ess(&data), limits).or_else(|| WeightBalance::of(&data, &sums).refusal());
-        if let Some(reason) = refusal {
-            anyhow::bail!("{who}: no estimate: {reason}");
-        }
-    }
+    // Each policy's estimate must stand on its own before their difference means anything.
+    let stands = |who: &str, data: Sums, replicates: Vec<Sums>| match support::too_few(ess(&data), limits)
+        .or_else(|| WeightBalance::of(&data, &replicates).refusal())
+    {
+        Some(reason) => Err(anyhow::anyhow!("{who}: no estimate: {reason}")),
+        None => Ok(()),
+    };
+    stands("the candidate", data.candidate, reps.iter().map(|r| r.candidate).collect())?;
+    stands("the live model", data.live, reps.iter().map(|r| r.live).collect())?;
 
     let difference = |name: &str, pick: &dyn Fn(&Replicate) -> (Sums, Sums)| {
         let (c, l) = pick(&data);
