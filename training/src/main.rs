@@ -1,14 +1,29 @@
 //! `mahnwerk-train`: the analysts' CLI. `fit` turns a decision log (the JSON-lines exchange
 //! format of docs/decision-log.md) into a model snapshot that `mahnwerk policy serve --model` and, later,
 //! the schedulers load. `bench-policies` runs the learner against baselines and the oracle on the
-//! simulator. Evaluation on logs, reports and publishing come with the rest of the policy work.
+//! simulator. `simulate` writes a decision log on the simulator; `evaluate` and `compare`
+//! estimate off-policy what a model would have earned on a log (docs/analysts.md).
+//! `bench-recommend` evaluates the post-payment recommender offline (docs/recommendations.md).
 
 mod bench;
+mod candidate;
+mod compare;
+mod evaluate;
 mod fit;
+mod log;
+mod ope;
 mod recommend_eval;
+mod simulate;
+
+#[cfg(test)]
+mod ope_checks;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+
+// The service's allocator (see the workspace Cargo.toml); `evaluate` allocates on every thread.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Fit, evaluate, report on and publish mahnwerk's channel models.
 #[derive(Parser)]
@@ -59,6 +74,15 @@ enum Command {
     /// The post-payment product recommender against global and segment popularity on simulated
     /// catalogue worlds (time split, hit rate@3 and NDCG@3), with the fit's time and memory.
     BenchRecommend(recommend_eval::Args),
+    /// Write a decision log of a logging policy on the simulator, rewards drawn from its ground
+    /// truth (docs/analysts.md).
+    Simulate(simulate::SimulateCommand),
+    /// Estimate a candidate model's payment rate on a decision log, off-policy (IPS,
+    /// self-normalised IPS, doubly robust, with 95 % bootstrap intervals).
+    Evaluate(evaluate::EvaluateArgs),
+    /// Compare two models on a decision log: the difference of their payment rates with a paired
+    /// bootstrap interval, a verdict, and a breakdown per segment and channel.
+    Compare(compare::CompareArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -73,6 +97,18 @@ fn main() -> anyhow::Result<()> {
             bench::bench(&bench::BenchArgs { seeds, rounds, debtors, worlds, out })
         }
         Command::BenchRecommend(args) => recommend_eval::bench(&args),
+        Command::Simulate(args) => {
+            println!("{}", simulate::run(&args)?);
+            Ok(())
+        }
+        Command::Evaluate(args) => {
+            println!("{}", evaluate::evaluate(&args)?);
+            Ok(())
+        }
+        Command::Compare(args) => {
+            println!("{}", compare::compare(&args)?);
+            Ok(())
+        }
     }
 }
 

@@ -1,0 +1,169 @@
+//! The analysts' workflow end to end, as a person runs it: simulate logs, fit a model, evaluate
+//! it off-policy (`--json`), compare it with another; refusals and broken lines as they see them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn train(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mahnwerk-train")).args(args).output().unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = train(args);
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn failure(args: &[&str]) -> String {
+    let output = train(args);
+    assert!(!output.status.success(), "{args:?} should fail: {}", String::from_utf8_lossy(&output.stdout));
+    String::from_utf8(output.stderr).unwrap()
+}
+
+fn path(dir: &Path, name: &str) -> (PathBuf, String) {
+    let p = dir.join(name);
+    let s = p.to_str().unwrap().to_owned();
+    (p, s)
+}
+
+fn simulate(out: &str, policy: &str, seed: &str, decisions: &str) {
+    ok(&["simulate", "--out", out, "--policy", policy, "--seed", seed, "--decisions", decisions]);
+}
+
+#[test]
+fn simulate_fit_evaluate_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, train_log) = path(dir.path(), "train.jsonl");
+    let (eval_path, eval_log) = path(dir.path(), "eval.jsonl");
+    let (_, fixed_log) = path(dir.path(), "fixed.jsonl");
+    let (_, model) = path(dir.path(), "model.json");
+    let (_, live) = path(dir.path(), "live.jsonl");
+    let (_, live_model) = path(dir.path(), "live.json");
+    simulate(&train_log, "uniform", "1", "8000");
+    simulate(&eval_log, "uniform", "2", "4000");
+    simulate(&fixed_log, "fixed", "3", "2000");
+    simulate(&live, "adaptive", "4", "1000");
+    ok(&["fit", "--log", &train_log, "--out", &model]);
+    ok(&["fit", "--log", &live, "--out", &live_model]);
+
+    // Every field the service writes, and a propensity that is the uniform policy's.
+    let text = std::fs::read_to_string(&eval_path).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    for key in [
+        "schema",
+        "tenant",
+        "case_id",
+        "invoice_number",
+        "debtor_id",
+        "occurred_at",
+        "kind",
+        "id",
+        "reminder_id",
+        "debtor",
+        "context",
+        "at",
+        "channels",
+        "hours",
+        "sent_at",
+        "channel",
+        "hour",
+        "stage",
+        "propensity",
+        "reward",
+        "policy_version",
+    ] {
+        assert!(first.get(key).is_some(), "{key} missing from {first}");
+    }
+    let arms = first["channels"].as_array().unwrap().len() * first["hours"].as_array().unwrap().len();
+    assert_eq!(first["propensity"].as_f64().unwrap(), 1.0 / arms as f64);
+    let paid = text.lines().filter(|l| l.contains(r#""reward":1.0"#)).count();
+
+    let printed = ok(&["evaluate", "--log", &eval_log, "--model", &model, "--json", "--bootstrap", "200"]);
+    assert!(printed.starts_with(r#"{"ips":{"value":"#), "{printed}");
+    let report: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    // The contract's keys first, in this order (a JSON map read back does not keep the order).
+    let at = |key: &str| printed.find(key).unwrap_or_else(|| panic!("{key} missing: {printed}"));
+    let order =
+        [at(r#"},"snips":{"#), at(r#"},"dr":{"#), at(r#"},"ess":"#), at(r#","logged":"#), at(r#","n":"#)];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{printed}");
+    assert_eq!(report["n"], 4000);
+    assert_eq!(report["logged"].as_f64().unwrap(), paid as f64 / 4000.0);
+    for estimator in ["ips", "snips", "dr"] {
+        let value = report[estimator]["value"].as_f64().unwrap();
+        let ci = report[estimator]["ci95"].as_array().unwrap();
+        let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+        assert!(lo < value && value < hi && (0.0..=1.0).contains(&value), "{estimator}: {printed}");
+    }
+    // The fitted model learned something: better than sending at random.
+    assert!(report["dr"]["value"].as_f64().unwrap() > report["logged"].as_f64().unwrap(), "{printed}");
+    assert!(report["ess"].as_f64().unwrap() > 10.0);
+    assert!(report["net_eur_per_decision"]["dr"]["value"].is_number(), "{printed}");
+
+    let table = ok(&["evaluate", "--log", &eval_log, "--model", &model, "--bootstrap", "100"]);
+    assert!(table.contains("doubly robust") && table.contains("effective sample size"), "{table}");
+
+    let compared = ok(&["compare", "--log", &eval_log, "--candidate", &model, "--live", &live_model]);
+    assert!(compared.contains("verdict: the candidate is "), "{compared}");
+    assert!(
+        compared.contains("per segment") && compared.contains("b2c") && compared.contains("letter"),
+        "{compared}"
+    );
+    let json = ok(&["compare", "--log", &eval_log, "--candidate", &model, "--live", &live_model, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(["better", "worse", "not distinguishable"].contains(&json["verdict"].as_str().unwrap()));
+
+    // The model's own sampling as the target, its probabilities estimated by Monte Carlo.
+    let thompson = ok(&[
+        "evaluate", "--log", &eval_log, "--model", &model, "--json", "--target", "thompson", "--draws", "16",
+    ]);
+    let thompson: serde_json::Value = serde_json::from_str(&thompson).unwrap();
+    assert_eq!(thompson["target"], "thompson (16 draws per decision)");
+    assert!(thompson["dr"]["value"].as_f64().unwrap() > thompson["logged"].as_f64().unwrap());
+
+    // The other logging policies write their own propensities.
+    for (log, version) in [(&fixed_log, "fixed-v1"), (&live, "bandit-v0")] {
+        for line in std::fs::read_to_string(log).unwrap().lines() {
+            let line: serde_json::Value = serde_json::from_str(line).unwrap();
+            let propensity = line["propensity"].as_f64().unwrap();
+            assert_eq!(line["policy_version"], version);
+            assert!(propensity > 0.0 && propensity <= 1.0, "{line}");
+            if version == "fixed-v1" {
+                assert_eq!((propensity, line["hour"].as_u64()), (1.0, Some(10)), "{line}");
+            }
+        }
+    }
+
+    // A fixed schedule's log cannot evaluate a model that chooses differently.
+    let refused = failure(&["evaluate", "--log", &fixed_log, "--model", &model]);
+    assert!(refused.contains("propensity 1"), "{refused}");
+}
+
+#[test]
+fn broken_lines_are_named_or_skipped_and_counted_and_pending_ones_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log_path, log) = path(dir.path(), "log.jsonl");
+    let (_, model) = path(dir.path(), "model.json");
+    simulate(&log, "uniform", "7", "4000");
+    ok(&["fit", "--log", &log, "--out", &model]);
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let broken = lines[10].replace(r#""propensity":"#, r#""propensity":"high","was":"#);
+    let pending = lines[11]
+        .replace(r#""reward":0.0"#, r#""reward":null"#)
+        .replace(r#""reward":1.0"#, r#""reward":null"#);
+    let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    edited[10] = broken;
+    edited[11] = pending;
+    std::fs::write(&log_path, edited.join("\n") + "\n").unwrap();
+
+    let error = failure(&["evaluate", "--log", &log, "--model", &model]);
+    assert!(error.contains("line 11: field `propensity`"), "{error}");
+    assert!(error.contains("--skip-bad"), "{error}");
+
+    let printed =
+        ok(&["evaluate", "--log", &log, "--model", &model, "--json", "--skip-bad", "--bootstrap", "50"]);
+    let report: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!((report["skipped_bad"].as_u64(), report["pending"].as_u64()), (Some(1), Some(1)), "{printed}");
+    assert_eq!(report["n"], 3998);
+    assert!(report["skipped_lines"][0].as_str().unwrap().starts_with("line 11: field `propensity`"));
+}
