@@ -62,6 +62,8 @@ pub struct Service {
     /// `[pay]`: promise and instalment rules.
     pub pay_config: crate::config::pay::PayConfig,
     pub catch_up: crate::schedule::CatchUpRules,
+    /// How long a reminder may stay queued without a send result before it is dispatched again.
+    pub redispatch_after: chrono::Duration,
     pub http: HttpConfig,
     /// Secrets the API checks webhooks with.
     pub twilio_auth_token: Option<SecretString>,
@@ -204,6 +206,7 @@ impl Service {
             learn: config.learn.clone(),
             pay_config: config.pay.clone(),
             catch_up: config.schedule.catch_up_rules(),
+            redispatch_after: config.schedule.redispatch_after(),
             http: config.http.clone(),
             twilio_auth_token: config.twilio.as_ref().map(|t| t.auth_token.clone()),
             meta: config.meta.clone(),
@@ -259,6 +262,7 @@ impl Service {
             idle_poll: self.idle_poll,
             grace: self.pay_config.promise_rules(),
             catch_up: self.catch_up,
+            redispatch_after: self.redispatch_after,
         }
     }
 
@@ -275,6 +279,7 @@ impl Service {
                 links: Arc::clone(&self.links),
                 clock: Arc::clone(&self.clock),
                 retry: self.retry,
+                redispatch_after: self.redispatch_after,
             })
             .collect()
     }

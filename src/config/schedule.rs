@@ -14,6 +14,9 @@ pub struct ScheduleConfig {
     /// A reminder found more than this many hours after its planned send time is not sent: its
     /// stage is planned anew (1 to 8760, default 72).
     pub replan_after_hours: u32,
+    /// A reminder published to its channel's queue and without a send result for this many
+    /// minutes is dispatched again (its delivery message was lost); 10 to 1440, default 60.
+    pub redispatch_after_minutes: u32,
 }
 
 impl Default for ScheduleConfig {
@@ -22,6 +25,7 @@ impl Default for ScheduleConfig {
         Self {
             catch_up_spread_minutes: rules.spread.num_minutes() as u32,
             replan_after_hours: rules.replan_after.num_hours() as u32,
+            redispatch_after_minutes: 60,
         }
     }
 }
@@ -34,7 +38,17 @@ impl ScheduleConfig {
         }
     }
 
+    pub fn redispatch_after(&self) -> chrono::Duration {
+        chrono::Duration::minutes(i64::from(self.redispatch_after_minutes))
+    }
+
     pub fn validate(&self) -> anyhow::Result<()> {
+        if !(10..=1440).contains(&self.redispatch_after_minutes) {
+            bail!(
+                "schedule.redispatch_after_minutes must be between 10 and 1440, got {}",
+                self.redispatch_after_minutes
+            );
+        }
         if self.catch_up_spread_minutes > 720 {
             bail!(
                 "schedule.catch_up_spread_minutes must be at most 720, got {}",

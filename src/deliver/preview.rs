@@ -157,6 +157,8 @@ pub fn sample_job(
         idempotency_key: format!("preview-{}", options.channel),
         status: ReminderStatus::Queued,
         attempts: 0,
+        send_at: now,
+        queued_at: Some(now),
         channel: options.channel,
         stage: options.stage - 1,
         stage_name: stage.name.clone(),

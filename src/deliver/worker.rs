@@ -12,6 +12,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use mahnwerk_channels::{Channel, SendError};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,6 +75,9 @@ pub struct ChannelWorker {
     pub links: Arc<Links>,
     pub clock: Arc<dyn Clock>,
     pub retry: RetryPolicy,
+    /// How long a reminder may stay queued without a send result before the scheduler
+    /// dispatches it again (see [`super::stamp`]).
+    pub redispatch_after: chrono::Duration,
 }
 
 impl ChannelWorker {
@@ -81,9 +85,17 @@ impl ChannelWorker {
     pub async fn process_batch(&self, deliveries: &[Delivery]) -> anyhow::Result<usize> {
         let Some(last) = deliveries.last() else { return Ok(0) };
         let mut ids = Vec::with_capacity(deliveries.len());
+        // Each reminder's newest dispatch stamp among the batch's copies.
+        let mut stamps: HashMap<i64, Option<DateTime<Utc>>> = HashMap::new();
         for delivery in deliveries {
             match DeliveryMessage::parse(&delivery.message.body) {
-                Ok(message) => ids.extend(message.reminder_ids),
+                Ok(message) => {
+                    for &id in &message.reminder_ids {
+                        let stamp = stamps.entry(id).or_insert(message.queued_at);
+                        *stamp = (*stamp).max(message.queued_at);
+                    }
+                    ids.extend(message.reminder_ids);
+                }
                 // Only the dispatcher publishes here; a foreign message is dropped loudly.
                 Err(error) => tracing::error!(%error, "unreadable message on a delivery queue; dropped"),
             }
@@ -101,7 +113,10 @@ impl ChannelWorker {
         let (completed, mut to_record) = tokio::sync::mpsc::channel::<DeliveryReport>(RECORD_EVERY);
         let sending = async move {
             let mut reports = std::pin::pin!(stream::iter(jobs)
-                .map(|job| self.deliver(job, now))
+                .map(|job| {
+                    let stamp = stamps.get(&job.reminder_id).copied().flatten();
+                    self.deliver(job, stamp, now)
+                })
                 .buffer_unordered(CONCURRENT_SENDS)
                 .filter_map(|report| async move { report }));
             let mut sent = 0;
@@ -146,10 +161,20 @@ impl ChannelWorker {
         Ok(())
     }
 
-    /// Sends one job, or says why not. `None`: the reminder was already handled (a redelivery).
-    async fn deliver(&self, job: DeliveryJob, now: DateTime<Utc>) -> Option<DeliveryReport> {
+    /// Sends one job, or says why not. `None`: the reminder was already handled (a redelivery),
+    /// or this copy of its message is not the one to send it (see [`super::stamp`]).
+    async fn deliver(
+        &self,
+        job: DeliveryJob,
+        stamp: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Option<DeliveryReport> {
         let reminder_id = job.reminder_id;
         if !job.status.is_pending() {
+            return None;
+        }
+        if let Some(reason) = super::stamp::stale_copy(&job, stamp, now, self.redispatch_after) {
+            tracing::debug!(reminder_id, reason, "delivery copy dropped");
             return None;
         }
         let result = if !job.case_state.accepts_reminders() {

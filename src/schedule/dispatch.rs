@@ -12,7 +12,7 @@ use crate::store::tx::Unsent;
 use crate::store::{ClaimedReminder, Store, StoreError};
 use anyhow::Context;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -20,8 +20,9 @@ use std::time::Duration;
 /// leases them (SQLite; PostgreSQL holds them locked while publishing, see [`dispatch_with`]).
 pub const LEASE: Duration = Duration::from_secs(60);
 
-/// The messages for `claimed`: per channel, in claim order, [`REMINDERS_PER_MESSAGE`] at most each.
-fn delivery_messages(claimed: &[ClaimedReminder]) -> Vec<Message> {
+/// The messages for `claimed`, stamped `queued_at`: per channel, in claim order,
+/// [`REMINDERS_PER_MESSAGE`] at most each.
+fn delivery_messages(claimed: &[ClaimedReminder], queued_at: DateTime<Utc>) -> Vec<Message> {
     let mut by_channel: BTreeMap<ChannelKind, Vec<i64>> = BTreeMap::new();
     for reminder in claimed {
         by_channel.entry(reminder.channel).or_default().push(reminder.id);
@@ -32,8 +33,11 @@ fn delivery_messages(claimed: &[ClaimedReminder]) -> Vec<Message> {
             ids.chunks(REMINDERS_PER_MESSAGE)
                 .map(|chunk| Message {
                     routing_key: channel.as_str().to_owned(),
-                    body: serde_json::to_vec(&DeliveryMessage { reminder_ids: chunk.to_vec() })
-                        .expect("a list of integers serialises"),
+                    body: serde_json::to_vec(&DeliveryMessage {
+                        reminder_ids: chunk.to_vec(),
+                        queued_at: Some(queued_at),
+                    })
+                    .expect("a list of integers serialises"),
                     headers: Vec::new(),
                     message_id: None,
                     content_type: Some("application/json".to_owned()),
@@ -61,7 +65,8 @@ pub enum DispatchError {
 /// one.
 #[async_trait]
 pub trait PublishReminders: Send + Sync {
-    async fn publish(&self, reminders: &[ClaimedReminder]) -> anyhow::Result<()>;
+    /// Publishes `reminders` with their dispatch stamp `queued_at`.
+    async fn publish(&self, reminders: &[ClaimedReminder], queued_at: DateTime<Utc>) -> anyhow::Result<()>;
 }
 
 /// Publishes claimed reminders to the delivery exchange.
@@ -72,8 +77,8 @@ struct ToDeliveryQueues<'a> {
 
 #[async_trait]
 impl PublishReminders for ToDeliveryQueues<'_> {
-    async fn publish(&self, reminders: &[ClaimedReminder]) -> anyhow::Result<()> {
-        let publishing = self.queue.publish(&self.exchange, delivery_messages(reminders));
+    async fn publish(&self, reminders: &[ClaimedReminder], queued_at: DateTime<Utc>) -> anyhow::Result<()> {
+        let publishing = self.queue.publish(&self.exchange, delivery_messages(reminders, queued_at));
         match tokio::time::timeout(PUBLISH_TIMEOUT, publishing).await {
             Ok(published) => Ok(published?),
             Err(_) => anyhow::bail!("the broker did not confirm within {} s", PUBLISH_TIMEOUT.as_secs()),
@@ -106,12 +111,14 @@ pub async fn dispatch_with(
     limit: u32,
     publish: &dyn PublishReminders,
 ) -> Result<usize, DispatchError> {
+    // The stamp is stored with microseconds (PostgreSQL's precision), so it reads back equal.
+    let now = now.trunc_subsecs(6);
     let mut tx = store.begin().await?;
     if let Some(claimed) = tx.lock_due_reminders(now, limit).await? {
         if claimed.is_empty() {
             return Ok(0);
         }
-        if let Err(error) = publish.publish(&claimed).await {
+        if let Err(error) = publish.publish(&claimed, now).await {
             // The claims are released at once, so a retry right after finds them due.
             if let Err(rollback) = tx.rollback().await {
                 tracing::warn!(error = %rollback, "rolling back the dispatch after a failed publish");
@@ -128,10 +135,34 @@ pub async fn dispatch_with(
     if claimed.is_empty() {
         return Ok(0);
     }
-    publish.publish(&claimed).await.map_err(DispatchError::Publish)?;
+    publish.publish(&claimed, now).await.map_err(DispatchError::Publish)?;
     let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
     store.mark_queued(&ids, now).await?;
     Ok(ids.len())
+}
+
+/// Puts up to `limit` reminders that have been queued for longer than `after` without a send
+/// result back to scheduled, so that the dispatcher publishes them again (their delivery message
+/// was lost: a purged queue, a broker that lost it). A worker sends only on the newest copy (see
+/// `deliver::stamp`), so an old copy that turns up later sends nothing. Returns how many.
+pub async fn redispatch_lost(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    after: chrono::Duration,
+    limit: u32,
+) -> Result<usize, StoreError> {
+    let mut tx = store.begin().await?;
+    let put_back = tx.requeue_lost(now - after, now, limit).await?;
+    tx.commit().await?;
+    if !put_back.is_empty() {
+        tracing::warn!(
+            count = put_back.len(),
+            minutes = after.num_minutes(),
+            first = put_back[0],
+            "reminders queued without a send result: dispatched again"
+        );
+    }
+    Ok(put_back.len())
 }
 
 /// Applies the catch-up rule ([`super::catch_up`]) to up to `limit` reminders found after their
@@ -218,7 +249,7 @@ mod tests {
         let mut reminders: Vec<ClaimedReminder> =
             (1..=250).map(|id| claimed(id, ChannelKind::Email)).collect();
         reminders.insert(10, claimed(1000, ChannelKind::Sms));
-        let messages = delivery_messages(&reminders);
+        let messages = delivery_messages(&reminders, DateTime::UNIX_EPOCH);
         let decoded: Vec<(String, Vec<i64>)> = messages
             .iter()
             .map(|m| (m.routing_key.clone(), DeliveryMessage::parse(&m.body).unwrap().reminder_ids))

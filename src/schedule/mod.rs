@@ -14,7 +14,8 @@ pub mod resume;
 
 pub use catch_up::CatchUpRules;
 pub use dispatch::{
-    catch_up_late, dispatch_due, dispatch_with, relay_events, DispatchError, PublishReminders,
+    catch_up_late, dispatch_due, dispatch_with, redispatch_lost, relay_events, DispatchError,
+    PublishReminders,
 };
 pub use plan::{plan_due_cases, settle_outcomes, Decide};
 pub use planner::Planner;
@@ -68,6 +69,8 @@ pub struct Scheduler {
     pub grace: crate::domain::PromiseRules,
     /// What happens to reminders found after their allowed window (downtime).
     pub catch_up: CatchUpRules,
+    /// Queued this long without a send result, a reminder is dispatched again.
+    pub redispatch_after: chrono::Duration,
 }
 
 impl Scheduler {
@@ -102,14 +105,16 @@ impl Scheduler {
         Ok(StepOutcome { reminders_dispatched, events_published, ..StepOutcome::default() })
     }
 
-    /// Catches up one batch of reminders found after their window, then dispatches up to one
-    /// batch of due reminders to their channels' queues; returns how many of both.
+    /// Puts back one batch of reminders whose delivery message was lost, catches up one batch
+    /// of reminders found after their window, then dispatches up to one batch of due reminders
+    /// to their channels' queues; returns how many of all three.
     pub async fn dispatch_reminders(&self) -> anyhow::Result<usize> {
         let now = self.clock.now();
+        let lost = redispatch_lost(self.store.as_ref(), now, self.redispatch_after, BATCH).await?;
         let caught_up = catch_up_late(self.store.as_ref(), now, &self.catch_up, BATCH).await?;
         let dispatched =
             dispatch_due(self.store.as_ref(), self.queue.as_ref(), &self.topology, now, BATCH).await?;
-        Ok(caught_up + dispatched)
+        Ok(lost + caught_up + dispatched)
     }
 
     /// Publishes up to one batch of stored events to the events exchange.

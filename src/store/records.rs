@@ -125,6 +125,9 @@ pub struct DeliveryJob {
     pub idempotency_key: String,
     pub status: ReminderStatus,
     pub attempts: u32,
+    pub send_at: DateTime<Utc>,
+    /// When it was last published to its channel's queue (its dispatch stamp), if ever.
+    pub queued_at: Option<DateTime<Utc>>,
     pub channel: ChannelKind,
     pub stage: u32,
     pub stage_name: String,

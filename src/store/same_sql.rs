@@ -253,6 +253,29 @@ macro_rules! impl_store_tx {
             rows.into_iter().map(LateReminderRow::into_late).collect()
         }
 
+        async fn requeue_lost(
+            &mut self,
+            queued_before: DateTime<Utc>,
+            now: DateTime<Utc>,
+            limit: u32,
+        ) -> Result<Vec<i64>, StoreError> {
+            let sql = format!(
+                "SELECT id FROM reminders WHERE status = 'queued' AND queued_at < $1 \
+                 ORDER BY queued_at LIMIT $2{SKIP_LOCKED}"
+            );
+            let ids: Vec<i64> =
+                sqlx::query_scalar(&sql).bind(queued_before).bind(i64::from(limit)).fetch_all(&mut *self.0).await?;
+            if ids.is_empty() {
+                return Ok(ids);
+            }
+            let sql = format!(
+                "UPDATE reminders SET status = 'scheduled', last_error = 'no send result after dispatch: dispatched again', \
+                 updated_at = $2 WHERE id {IN_IDS} AND status = 'queued'"
+            );
+            sqlx::query(&sql).bind(Self::ids(&ids)).bind(now).execute(&mut *self.0).await?;
+            Ok(ids)
+        }
+
         async fn retime_reminder(
             &mut self,
             reminder_id: i64,

@@ -248,6 +248,15 @@ pub trait StoreTx: BankSteps + Send {
         limit: u32,
     ) -> Result<Vec<LateReminder>, StoreError>;
 
+    /// Reminders queued before `queued_before` that have no send result yet, up to `limit`, back
+    /// to scheduled (their delivery message was lost); returns their ids.
+    async fn requeue_lost(
+        &mut self,
+        queued_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<i64>, StoreError>;
+
     /// A scheduled reminder moved to another send time and window (catch-up).
     async fn retime_reminder(
         &mut self,

@@ -31,6 +31,10 @@ struct World {
 async fn world(sink: &SmtpSink) -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = mahnwerk::store::open(&format!("sqlite://{}/m.sqlite", dir.path().display())).await.unwrap();
+    world_on(sink, store, dir).await
+}
+
+async fn world_on(sink: &SmtpSink, store: Arc<dyn Store>, dir: tempfile::TempDir) -> World {
     let topology = Topology::new("mahnwerk");
     let queue = Arc::new(MemoryQueue::new(topology.clone()));
     let config = Config {
@@ -378,4 +382,93 @@ async fn a_worker_killed_mid_batch_sends_again_at_most_what_it_had_not_recorded(
     assert_eq!(twice, 0, "{twice} reminders went out twice");
     let stats = w.store.stats().await.unwrap();
     assert_eq!(stats.reminders.by_status.get("sent").copied(), Some(INVOICES as u64));
+}
+
+/// The email queue's ready messages, taken (unacked) and handed back.
+async fn take_email_copies(
+    w: &World,
+) -> (Box<dyn mahnwerk::queue::Consumer>, Vec<mahnwerk::queue::Delivery>) {
+    let queue_name = w.topology.delivery_queue("email");
+    let mut consumer = w.queue.consume(&queue_name, 100).await.unwrap();
+    let batch = w.queue.take_ready(&queue_name, consumer.as_mut(), 100).await;
+    (consumer, batch)
+}
+
+fn email_worker(w: &World) -> mahnwerk::deliver::ChannelWorker {
+    w.service
+        .channel_workers()
+        .into_iter()
+        .find(|worker| worker.transport.kind().as_str() == "email")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_lost_delivery_message_is_dispatched_again_and_sent_once() {
+    use support::db::{run_suite, stores, Raw};
+    run_suite(&stores().await, "lost delivery message", |store: Arc<dyn Store>, _raw: Raw| async move {
+        let sink = SmtpSink::start().await;
+        let w = world_on(&sink, store, tempfile::tempdir().unwrap()).await;
+        w.publish("invoice.overdue", valid(1)).await;
+        w.settle().await;
+        w.clock.advance(Days::days(1));
+        w.service.scheduler().dispatch_step().await.unwrap();
+        // The delivery message goes missing: held by a consumer that never gets to it.
+        let (_held_by, lost) = take_email_copies(&w).await;
+        assert_eq!(lost.len(), 1);
+        // Within the lease nothing happens; after it (60 min) the reminder is put back.
+        w.clock.advance(Days::minutes(59));
+        assert_eq!(w.service.scheduler().dispatch_reminders().await.unwrap(), 0);
+        w.clock.advance(Days::minutes(2));
+        let scheduler = w.service.scheduler();
+        let put_back = mahnwerk::schedule::redispatch_lost(
+            w.store.as_ref(),
+            w.clock.now(),
+            scheduler.redispatch_after,
+            100,
+        )
+        .await
+        .unwrap();
+        assert_eq!(put_back, 1);
+        // The old copy turns up now: too late for it, nothing is sent.
+        let lost_body = lost[0].message.body.clone();
+        assert_eq!(email_worker(&w).process_batch(&lost).await.unwrap(), 0);
+        assert!(sink.messages().is_empty());
+        // Dispatched again; an old copy arriving after the new dispatch sends nothing either.
+        assert_eq!(scheduler.dispatch_reminders().await.unwrap(), 1);
+        let (_consumer, fresh) = take_email_copies(&w).await;
+        assert_eq!(fresh.len(), 1);
+        assert_eq!(email_worker(&w).process_batch(&fresh).await.unwrap(), 1);
+        // Another copy of the old message (a broker redelivering it) sends nothing either.
+        let old = Message::new("email", lost_body);
+        w.queue.publish(&w.topology.delivery_exchange(), vec![old]).await.unwrap();
+        let (_consumer, again) = take_email_copies(&w).await;
+        assert_eq!(again.len(), 1);
+        assert_eq!(email_worker(&w).process_batch(&again).await.unwrap(), 0);
+        let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+        assert_eq!(reminders.len(), 1);
+        assert_eq!(reminders[0].status, ReminderStatus::Sent, "{reminders:?}");
+        assert_eq!(sink.messages().len(), 1, "the debtor got it once");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_copy_of_a_reminder_re_timed_after_it_was_published_sends_nothing() {
+    let sink = SmtpSink::start().await;
+    let w = world(&sink).await;
+    w.publish("invoice.overdue", valid(1)).await;
+    w.settle().await;
+    w.clock.advance(Days::days(1));
+    w.service.scheduler().dispatch_step().await.unwrap();
+    let (_held_by, copy) = take_email_copies(&w).await;
+    // The message waited in the queue past the day's window, was put back after the lease and
+    // re-timed to the next morning by the catch-up rule; the old copy turns up in the night.
+    w.clock.advance(Days::hours(10));
+    let scheduler = w.service.scheduler();
+    scheduler.dispatch_reminders().await.unwrap();
+    let reminders = w.store.reminders_of("acme", "RE-000001").await.unwrap();
+    assert_eq!(reminders[0].status, ReminderStatus::Scheduled, "{reminders:?}");
+    assert!(reminders[0].send_at > w.clock.now(), "re-timed: {reminders:?}");
+    assert_eq!(email_worker(&w).process_batch(&copy).await.unwrap(), 0);
+    assert!(sink.messages().is_empty(), "nothing at 23:00");
 }

@@ -195,7 +195,7 @@ pub(super) async fn mark_queued(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE reminders SET status = 'queued', lease_until = NULL, updated_at = $2 WHERE id = ANY(ARRAY(\
+        "UPDATE reminders SET status = 'queued', lease_until = NULL, queued_at = $2, updated_at = $2 WHERE id = ANY(ARRAY(\
            SELECT id FROM reminders WHERE id = ANY($1) AND status = 'scheduled' \
            AND (lease_until IS NOT NULL OR id = ANY($3)) ORDER BY id FOR UPDATE))",
     )

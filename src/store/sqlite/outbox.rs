@@ -71,7 +71,7 @@ pub(super) const LEASE_DUE_REMINDERS: &str = "UPDATE reminders SET lease_until =
 /// recorded one already, and one never claimed was never published).
 pub(super) async fn mark_queued(tx: &mut Tx, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE reminders SET status = 'queued', lease_until = NULL, updated_at = $2 \
+        "UPDATE reminders SET status = 'queued', lease_until = NULL, queued_at = $2, updated_at = $2 \
          WHERE id IN (SELECT value FROM json_each($1)) AND status = 'scheduled' AND lease_until IS NOT NULL",
     )
     .bind(super::tx::id_list(ids))

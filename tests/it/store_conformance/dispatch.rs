@@ -18,7 +18,11 @@ struct Publisher {
 
 #[async_trait]
 impl PublishReminders for Publisher {
-    async fn publish(&self, reminders: &[ClaimedReminder]) -> anyhow::Result<()> {
+    async fn publish(
+        &self,
+        reminders: &[ClaimedReminder],
+        _queued_at: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<()> {
         if let Some((entered, release)) = &self.hold {
             entered.notify_one();
             release.notified().await;

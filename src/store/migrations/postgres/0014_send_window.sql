@@ -4,6 +4,9 @@
 -- reminders planned before this migration: they go out as before.
 ALTER TABLE reminders ADD COLUMN send_by TIMESTAMPTZ;
 
--- Reminders published to a channel queue and waiting for their send result: the scheduler finds
--- those waiting longer than the re-dispatch lease (a lost delivery message) by this index.
-CREATE INDEX reminders_queued ON reminders (updated_at) WHERE status = 'queued';
+-- When a reminder was last published to its channel's queue (its dispatch stamp, carried in the
+-- delivery message too). A reminder queued longer than the re-dispatch lease without a send result
+-- (a lost delivery message) is dispatched again; a channel worker sends only on the copy whose
+-- stamp is the reminder's newest, so an older copy that turns up later is dropped.
+ALTER TABLE reminders ADD COLUMN queued_at TIMESTAMPTZ;
+CREATE INDEX reminders_queued ON reminders (queued_at) WHERE status = 'queued';
