@@ -12,6 +12,7 @@ pub mod http;
 pub mod links;
 pub mod pay;
 pub mod payments;
+pub mod recommend;
 pub mod stripe;
 
 use crate::domain::{AttributionWindow, ChannelKind, DebtorKind, DunningPlan, PlanBook, TenantId};
@@ -98,6 +99,8 @@ pub struct Config {
     pub stripe: Option<StripeConfig>,
     /// `[payments]`: the bank statement import (`[payments.csv]`: the CSV export's layout).
     pub payments: payments::PaymentsConfig,
+    /// `[recommend]`: product recommendations after payment (the `recommender` role).
+    pub recommend: recommend::RecommendConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -287,6 +290,7 @@ impl Default for Config {
             meta: None,
             stripe: None,
             payments: payments::PaymentsConfig::default(),
+            recommend: recommend::RecommendConfig::default(),
         }
     }
 }
@@ -452,6 +456,7 @@ impl Config {
         self.links.validate(signs_links && self.is_distributed())?;
         self.http.validate()?;
         self.pay.validate()?;
+        self.recommend.validate()?;
         for (tenant, creditor) in &self.creditors {
             creditor.validate(tenant).map_err(anyhow::Error::msg)?;
         }
