@@ -33,6 +33,28 @@ enum Raw<'a> {
     Other(&'static str),
 }
 
+/// What an import stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    pub items: usize,
+    pub active: usize,
+}
+
+/// Parses `text` and stores its items in `tenant`'s catalogue, in one transaction: a file with
+/// an error stores nothing.
+pub async fn import(
+    store: &dyn crate::store::Store,
+    tenant: &crate::domain::TenantId,
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Imported> {
+    let items = parse(text)?;
+    let mut tx = store.begin().await?;
+    tx.upsert_catalogue(tenant, &items, now).await?;
+    tx.commit().await?;
+    Ok(Imported { items: items.len(), active: items.iter().filter(|i| i.active).count() })
+}
+
 /// Parses a catalogue file: JSON lines when its first non-blank character is `{`, CSV otherwise.
 pub fn parse(text: &str) -> Result<Vec<CatalogueItem>, CatalogueError> {
     let items = if text.trim_start().starts_with('{') { json_lines(text)? } else { csv(text)? };

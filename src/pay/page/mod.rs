@@ -412,7 +412,8 @@ impl PayPages {
         let mut context = self.base_context(Some(&case.tenant), language);
         merge(
             &mut context,
-            json!({ "heading": heading, "text": text, "invoice_number": number, "paid": case.state == CaseState::Paid }),
+            json!({ "heading": heading, "text": text, "invoice_number": number, "paid": case.state == CaseState::Paid,
+                     "recommended": [] }),
         );
         context
     }
