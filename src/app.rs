@@ -35,6 +35,8 @@ pub enum Role {
     Learner,
     /// The HTTP server of receipt webhooks (`[http] listen`).
     Api,
+    /// Refits the tenants' recommenders and runs the post-payment hooks (`[recommend]`).
+    Recommender,
 }
 
 /// Everything the roles share.
@@ -59,6 +61,8 @@ pub struct Service {
     /// The adaptive policy the planner uses, to be kept up to date; `None` with the fixed policy.
     pub adaptive: Option<Arc<AdaptivePolicy>>,
     pub learn: LearnConfig,
+    /// `[recommend]`: the recommender role and the recommendation hook.
+    pub recommend: crate::config::recommend::RecommendConfig,
     /// `[pay]`: promise and instalment rules.
     pub pay_config: crate::config::pay::PayConfig,
     pub catch_up: crate::schedule::CatchUpRules,
@@ -204,6 +208,7 @@ impl Service {
             retry: RetryPolicy::default(),
             adaptive: None,
             learn: config.learn.clone(),
+            recommend: config.recommend.clone(),
             pay_config: config.pay.clone(),
             catch_up: config.schedule.catch_up_rules(),
             redispatch_after: config.schedule.redispatch_after(),
@@ -294,6 +299,17 @@ impl Service {
         }
     }
 
+    /// The post-payment hooks: the recommendation hook (tenants in `[recommend]
+    /// disabled_tenants` skip it inside).
+    pub fn hook_runner(&self) -> crate::hooks::HookRunner {
+        let recommendation = crate::hooks::recommendation::RecommendationHook::new(self.recommend.clone());
+        crate::hooks::HookRunner {
+            store: Arc::clone(&self.store),
+            hooks: vec![Arc::new(recommendation)],
+            clock: Arc::clone(&self.clock),
+        }
+    }
+
     /// Spawns the roles; each task ends with its role's name and result.
     pub fn spawn(&self, role: Role, shutdown: &Shutdown) -> JoinSet<(String, anyhow::Result<()>)> {
         let mut tasks = JoinSet::new();
@@ -329,6 +345,19 @@ impl Service {
                     None => BoundApi::bind(listen, state).await,
                 };
                 ("api".to_owned(), async move { api?.run(stop).await }.await)
+            });
+        }
+        let recommender = matches!(role, Role::Recommender) || (role == Role::All && self.recommend.enabled);
+        if recommender {
+            let (runner, stop) = (self.hook_runner(), shutdown.clone());
+            let poll = Duration::from_millis(self.recommend.poll_ms);
+            tasks.spawn(async move {
+                ("hooks".to_owned(), crate::hooks::role::run_hooks(runner, poll, stop).await)
+            });
+            let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
+            let (config, stop) = (self.recommend.clone(), shutdown.clone());
+            tasks.spawn(async move {
+                ("recommender".to_owned(), crate::hooks::role::run_refits(store, clock, config, stop).await)
             });
         }
         if matches!(role, Role::All | Role::Delivery) {

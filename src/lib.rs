@@ -9,6 +9,7 @@
 //! - [`schedule`]: due cases planned (policy, quiet hours, outbox), due reminders dispatched.
 //! - [`deliver`]: per-channel workers that render and send reminders, and what providers report.
 //! - [`pay`]: payments from every source, through one function.
+//! - [`hooks`]: what follows a payment that closed a case: product recommendations.
 //! - [`learn`]: the adaptive policy made reachable (`policy serve --stdio`).
 //! - [`api`]: the HTTP server of receipt webhooks (Twilio, Meta): statuses, inbound, opt-outs.
 //! - [`runtime`]: what every stage may use: the clock, the events, the queue's message shapes.
@@ -24,6 +25,7 @@ pub mod deliver;
 pub mod demo;
 pub mod domain;
 pub mod enqueue;
+pub mod hooks;
 pub mod intake;
 pub mod learn;
 pub mod pay;

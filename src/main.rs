@@ -107,6 +107,23 @@ enum Command {
         #[command(subcommand)]
         which: Bench,
     },
+    /// A tenant's product catalogue, for recommendations after payment.
+    Catalogue {
+        #[command(subcommand)]
+        which: CatalogueCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Import a catalogue (CSV with a header, or JSON lines: sku, name, url, price, category,
+    /// active, repeatable); a SKU imported before is replaced. A file with an error imports
+    /// nothing and the error names its line and field.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -281,6 +298,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Stats { .. }
         | Command::Migrate
         | Command::Payments { .. }
+        | Command::Catalogue { .. }
         | Command::Bench { which: Bench::Import { .. } } => {
             Config::load_for_database_only(cli.config.as_deref())?
         }
@@ -365,6 +383,24 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Payments { which } => payments(&config, which).await,
+        Command::Catalogue { which: CatalogueCommand::Import { file, tenant } } => {
+            let tenant =
+                mahnwerk::domain::TenantId::parse(&tenant).map_err(|e| anyhow::anyhow!("--tenant: {e}"))?;
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
+            let imported =
+                mahnwerk::hooks::catalogue::import(store.as_ref(), &tenant, &text, SystemClock.now())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
+            println!(
+                "imported {} items for {} ({} active)",
+                imported.items,
+                tenant.as_str(),
+                imported.active
+            );
+            Ok(())
+        }
         Command::Bench { which: Bench::Import { entries, database_url, without_invoices, json } } => {
             let url = database_url.unwrap_or_else(|| config.database_url.clone());
             let store = mahnwerk::store::open(&url).await.context("opening the database")?;

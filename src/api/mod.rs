@@ -30,6 +30,7 @@ mod meta_events;
 pub mod pay;
 mod pingen;
 mod rate_limit;
+mod recommend;
 mod stripe;
 pub mod twilio;
 mod unsubscribe;
@@ -89,6 +90,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/pay/{token}/instalments", post(pay::instalments))
         .route("/pay/{token}/dispute", post(pay::dispute))
         .route("/pay/{token}/contact", post(pay::contact))
+        .route("/r/{token}", get(recommend::click))
         .with_state(state)
 }
 

@@ -94,7 +94,8 @@ pub(super) async fn page(
     };
     let language = language(&case, &headers);
     if !PayPages::asks_for_money(&case) {
-        return answer(&state, StatusCode::OK, state.pay.pages.done_page(&case, language, false));
+        let shown = super::recommend::shown(&state, &case, language).await;
+        return answer(&state, StatusCode::OK, state.pay.pages.done_page(&case, language, false, &shown));
     }
     let notice = match query.done.as_deref() {
         Some("promise") => case.promised_on.map(Notice::Promised),
@@ -122,7 +123,8 @@ pub(super) async fn thanks(
     match open(&state, &token, &client, &headers).await {
         Ok(case) => {
             let language = language(&case, &headers);
-            answer(&state, StatusCode::OK, state.pay.pages.done_page(&case, language, true))
+            let shown = super::recommend::shown(&state, &case, language).await;
+            answer(&state, StatusCode::OK, state.pay.pages.done_page(&case, language, true, &shown))
         }
         Err(refused) => refused,
     }

@@ -12,6 +12,7 @@ pub mod http;
 pub mod links;
 pub mod pay;
 pub mod payments;
+pub mod recommend;
 pub mod schedule;
 pub mod stripe;
 
@@ -101,6 +102,8 @@ pub struct Config {
     pub payments: payments::PaymentsConfig,
     /// `[schedule]`: catch-up after downtime.
     pub schedule: schedule::ScheduleConfig,
+    /// `[recommend]`: product recommendations after payment (the `recommender` role).
+    pub recommend: recommend::RecommendConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -291,6 +294,7 @@ impl Default for Config {
             stripe: None,
             payments: payments::PaymentsConfig::default(),
             schedule: schedule::ScheduleConfig::default(),
+            recommend: recommend::RecommendConfig::default(),
         }
     }
 }
@@ -457,6 +461,7 @@ impl Config {
         self.http.validate()?;
         self.pay.validate()?;
         self.schedule.validate()?;
+        self.recommend.validate()?;
         for (tenant, creditor) in &self.creditors {
             creditor.validate(tenant).map_err(anyhow::Error::msg)?;
         }

@@ -1,12 +1,14 @@
 //! Applying a batch of intake commands in one transaction: runs of overdue invoices are stored
 //! together (one batch of statements however long the run), payments go through
-//! [`crate::pay::record_payment`], cancellations close the case.
+//! [`crate::pay::record_payment`], cancellations close the case, issued invoices add their lines
+//! to the purchase history.
 
 use super::command::{IntakeCommand, IntakeOutcome};
-use crate::domain::{AttributionWindow, CaseEvent, InvoiceNumber, TenantId};
+use crate::domain::{AttributionWindow, CaseEvent, Invoice, InvoiceNumber, TenantId};
 use crate::pay::dispute::{resolve_dispute, DisputeOutcome};
 use crate::pay::{record_payment, PaymentOutcome};
 use crate::runtime::{EventBody, NewEvent};
+use crate::store::recommend::IssuedLine;
 use crate::store::tx::Arrival;
 use crate::store::{Store, StoreError, StoreTx};
 use chrono::{DateTime, Utc};
@@ -63,12 +65,41 @@ pub async fn apply_commands(
                     DisputeOutcome::Unchanged => IntakeOutcome::NoOpenDispute,
                 }
             }
+            IntakeCommand::Issued { invoice } => {
+                IntakeOutcome::Issued { new: tx.insert_issued_lines(&issued_lines(invoice)).await? }
+            }
             IntakeCommand::Overdue { .. } => unreachable!("runs of overdue invoices are applied above"),
         });
         rest = &rest[1..];
     }
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// The lines with a SKU of an issued invoice, as purchase history: whole items (a fraction
+/// rounds up), the amount in cents.
+fn issued_lines(invoice: &Invoice) -> Vec<IssuedLine> {
+    use rust_decimal::prelude::ToPrimitive;
+    invoice
+        .lines
+        .iter()
+        .enumerate()
+        .filter_map(|(position, line)| {
+            let sku = line.sku.clone().filter(|s| !s.is_empty())?;
+            let cents = (line.quantity * line.unit_price * rust_decimal::Decimal::ONE_HUNDRED).round();
+            Some(IssuedLine {
+                tenant: invoice.tenant.clone(),
+                invoice_number: invoice.number.to_string(),
+                position: position as i32,
+                debtor_id: invoice.debtor.id.clone(),
+                segment: invoice.debtor.kind.as_str().to_owned(),
+                sku,
+                issued_on: invoice.issued_on,
+                quantity: line.quantity.ceil().to_i64().unwrap_or(i64::MAX).max(1),
+                amount_cents: cents.to_i64().unwrap_or(i64::MAX),
+            })
+        })
+        .collect()
 }
 
 /// The creditor cancelled the invoice: the case closes as cancelled (unless it is closed

@@ -15,6 +15,10 @@ pub enum IntakeCommand {
         plan: PlanName,
         received_at: DateTime<Utc>,
     },
+    /// An issued invoice (`invoice.issued`): its lines become purchase history, nothing else.
+    Issued {
+        invoice: Invoice,
+    },
     Paid(PaymentRecord),
     Cancelled {
         tenant: TenantId,
@@ -41,6 +45,11 @@ pub enum IntakeOutcome {
         case_closed: bool,
     },
     PaymentDuplicate,
+    /// An issued invoice's lines stored as purchase history (`new` of them were not stored
+    /// before).
+    Issued {
+        new: u64,
+    },
     CaseCancelled,
     DisputeResolved,
     /// A dispute resolution for a case without an open dispute; nothing changed.

@@ -21,11 +21,14 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 pub const OVERDUE: &str = "invoice.overdue";
 pub const PAID: &str = "invoice.paid";
 pub const CANCELLED: &str = "invoice.cancelled";
+/// An invoice issued and not (yet) overdue: the same body as [`OVERDUE`], kept only as purchase
+/// history for recommendations; never dunned.
+pub const ISSUED: &str = "invoice.issued";
 /// The creditor's answer to a dispute: `resolution` (`claim_stands` or `claim_withdrawn`),
 /// optional `note` and `resolved_at`.
 pub const DISPUTE_RESOLVED: &str = "case.dispute_resolved";
 /// Every routing key intake takes.
-pub const ROUTING_KEYS: [&str; 4] = [OVERDUE, PAID, CANCELLED, DISPUTE_RESOLVED];
+pub const ROUTING_KEYS: [&str; 5] = [OVERDUE, PAID, CANCELLED, DISPUTE_RESOLVED, ISSUED];
 
 /// What the intake knows of a message even when it is rejected, for the rejections table.
 #[derive(Debug, Default, Clone)]
@@ -71,6 +74,10 @@ fn parse_inner(
     let invoice_number = root.parse("invoice_number", InvoiceNumber::parse)?;
     match routing_key {
         OVERDUE => overdue(&root, tenant, invoice_number, plans, now),
+        ISSUED => match overdue(&root, tenant, invoice_number, plans, now)? {
+            IntakeCommand::Overdue { invoice, .. } => Ok(IntakeCommand::Issued { invoice }),
+            _ => unreachable!("overdue() makes an overdue command"),
+        },
         PAID => paid(&root, tenant, invoice_number),
         CANCELLED => {
             let at = root.opt_parse("cancelled_at", rfc3339)?.unwrap_or(now);

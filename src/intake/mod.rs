@@ -190,7 +190,9 @@ impl ProcessBatch for Intake {
 
 fn identity_of(command: &IntakeCommand) -> Identity {
     let (tenant, number) = match command {
-        IntakeCommand::Overdue { invoice, .. } => (&invoice.tenant, &invoice.number),
+        IntakeCommand::Overdue { invoice, .. } | IntakeCommand::Issued { invoice } => {
+            (&invoice.tenant, &invoice.number)
+        }
         IntakeCommand::Paid(p) => (&p.tenant, &p.invoice_number),
         IntakeCommand::Cancelled { tenant, invoice_number, .. }
         | IntakeCommand::DisputeResolved { tenant, invoice_number, .. } => (tenant, invoice_number),

@@ -39,7 +39,8 @@ pub async fn record(
 /// reminders are cancelled, and the last reminder sent within `window` before the payment is
 /// credited with reward 1 (the case's other sent reminders without an outcome get 0). A partial
 /// payment leaves the case open and dunning goes on for the rest. `payment.recorded` says what
-/// happened. A replay (same tenant, source, invoice and reference) changes nothing; the same
+/// happened, and a case it closes is queued for the post-payment hooks. A replay (same tenant,
+/// source, invoice and reference) changes nothing; the same
 /// reference on another invoice (one transfer paying two) is another payment.
 pub async fn record_payment(
     tx: &mut dyn StoreTx,
@@ -90,6 +91,9 @@ pub async fn record_payment(
         return Ok(PaymentOutcome::Recorded { case_closed: false });
     };
     tx.close_case(&case, paid_state, payment.paid_at).await?;
+    // The post-payment hooks (`crate::hooks`) run after this commits, from this outbox row: once
+    // per case, whichever source paid it.
+    tx.queue_paid_case(case.case_id, payment.paid_at).await?;
     if let Some(promised_on) = tx.end_promise(case.case_id, PromiseState::Kept, now).await? {
         let kept = case.subject().event(payment.paid_at, EventBody::PromiseKept { promised_on });
         tx.append_events(&[NewEvent::from(&kept)]).await?;

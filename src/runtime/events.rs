@@ -164,6 +164,40 @@ pub enum EventBody {
     /// The debtor asked to be contacted, by phone or email, within a time window.
     #[serde(rename = "contact.requested")]
     ContactRequested { phone: Option<String>, email: Option<String>, window: String, message: String },
+    /// After a payment closed the case, the recommendation hook chose these catalogue items for
+    /// the debtor (shown on the pay-page's thank-you view).
+    #[serde(rename = "recommendation.created")]
+    RecommendationCreated {
+        /// The version of the tenant's fitted recommender (its snapshot) that chose them.
+        model_version: i64,
+        items: Vec<RecommendedItem>,
+    },
+    /// The debtor followed the link of a recommended item on the thank-you view.
+    #[serde(rename = "recommendation.clicked")]
+    RecommendationClicked {
+        model_version: i64,
+        /// The item's place in `recommendation.created`, from 1.
+        rank: u32,
+        sku: String,
+    },
+}
+
+/// One item of `recommendation.created`: the catalogue's item as shown, with why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecommendedItem {
+    /// Its place in the list, from 1 (best first).
+    pub rank: u32,
+    pub sku: String,
+    pub name: String,
+    pub url: String,
+    /// The catalogue's price, in the currency of the tenant's invoices.
+    pub price: Decimal,
+    /// Comparable within one list only.
+    pub score: f32,
+    /// Why, as the model says it (`{"kind": "often_bought_with", "sku": "TON-1"}`, …).
+    pub reason: mahnwerk_models::recommend::Reason,
+    /// Why, as the debtor reads it ("often bought with Toner").
+    pub reason_text: String,
 }
 
 /// One instalment of `instalments.agreed`.
@@ -308,6 +342,8 @@ impl Event {
             EventBody::InstalmentMissed { .. } => "instalment.missed",
             EventBody::InstalmentsCompleted => "instalments.completed",
             EventBody::InstalmentRequested { .. } => "instalment.requested",
+            EventBody::RecommendationCreated { .. } => "recommendation.created",
+            EventBody::RecommendationClicked { .. } => "recommendation.clicked",
         }
     }
 

@@ -8,5 +8,7 @@ pub mod events;
 pub mod messages;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use events::{DecisionLine, Event, EventBody, NewEvent, RemindersSent, SentReminder, Subject};
+pub use events::{
+    DecisionLine, Event, EventBody, NewEvent, RecommendedItem, RemindersSent, SentReminder, Subject,
+};
 pub use messages::{DeliveryMessage, EVENT_ID_HEADER, REMINDERS_PER_MESSAGE};

@@ -9,11 +9,13 @@
 pub mod bank;
 mod pay_case;
 mod postgres;
+pub mod recommend;
 mod records;
 mod reports;
 mod rows;
 mod same_sql;
 mod same_sql_bank;
+mod same_sql_recommend;
 mod same_sql_store;
 mod sql_words;
 mod sqlite;

@@ -34,6 +34,8 @@ pub struct PayCase {
     pub disputed: bool,
     /// The open instalment plan, if any.
     pub instalments: Option<super::tx::InstalmentPlan>,
+    /// What the recommendation hook chose for the debtor after the case was paid (best first).
+    pub recommendations: Vec<crate::runtime::RecommendedItem>,
 }
 
 impl PayCase {
@@ -59,6 +61,7 @@ impl PayCase {
             promised_on: Some(NaiveDate::from_ymd_opt(2026, 11, 20).expect("a valid date")),
             disputed: false,
             instalments: None,
+            recommendations: Vec::new(),
         }
     }
 
@@ -86,7 +89,8 @@ pub(super) const PAY_CASE_SQL: &str =
      (SELECT CAST(x.fee AS TEXT) FROM reminders x WHERE x.case_id = c.id AND x.status = 'sent' \
       ORDER BY x.stage DESC LIMIT 1) AS fee, \
      (SELECT p.promised_on FROM promises p WHERE p.case_id = c.id AND p.state = 'open') AS promised_on, \
-     (SELECT COUNT(*) FROM disputes q WHERE q.case_id = c.id AND q.resolved_at IS NULL) AS open_disputes \
+     (SELECT COUNT(*) FROM disputes q WHERE q.case_id = c.id AND q.resolved_at IS NULL) AS open_disputes, \
+     (SELECT x.items FROM recommendations x WHERE x.case_id = c.id) AS recommendations \
      FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
      JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
      WHERE r.id = $1 AND i.tenant = $2";
@@ -110,6 +114,7 @@ pub(super) struct PayCaseRow {
     fee: Option<String>,
     promised_on: Option<NaiveDate>,
     open_disputes: i64,
+    recommendations: Option<String>,
 }
 
 impl PayCaseRow {
@@ -132,6 +137,10 @@ impl PayCaseRow {
             promised_on: self.promised_on,
             disputed: self.open_disputes > 0,
             instalments: None,
+            recommendations: match self.recommendations {
+                Some(items) => serde_json::from_str(&items).map_err(|e| corrupt("recommended items", e))?,
+                None => Vec::new(),
+            },
         })
     }
 }

@@ -8,6 +8,7 @@
 //! [`Store::begin`]: super::Store::begin
 
 use super::bank::BankSteps;
+use super::recommend::RecommendSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
     CaseState, ChannelKind, DebtorId, DisputeReason, DisputeResolution, Instalment, Invoice, InvoiceNumber,
@@ -128,9 +129,10 @@ pub struct SentRow {
     pub channel: ChannelKind,
 }
 
-/// The narrow steps; the bank import's are in [`BankSteps`].
+/// The narrow steps; the bank import's are in [`BankSteps`], recommendations' in
+/// [`RecommendSteps`].
 #[async_trait]
-pub trait StoreTx: BankSteps + Send {
+pub trait StoreTx: BankSteps + RecommendSteps + Send {
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
     /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.
     async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError>;

@@ -34,6 +34,7 @@ mod queue_amqp;
 mod queue_amqp_reconnect;
 mod queue_memory;
 mod receipts_api;
+mod recommendations;
 mod redelivery;
 mod sms_twilio;
 mod store_conformance;

@@ -12,6 +12,7 @@
 
 pub mod forms;
 pub mod girocode;
+pub mod recommended;
 pub mod templates;
 pub mod words;
 
@@ -166,8 +167,10 @@ impl PayPages {
         case: &PayCase,
         language: &'static str,
         processing: bool,
+        recommended: &[recommended::Shown],
     ) -> Result<Rendered, minijinja::Error> {
-        let context = self.done_context(case, language, processing);
+        let mut context = self.done_context(case, language, processing);
+        context["recommended"] = json!(recommended);
         self.render(Some(&case.tenant), "done.html.j2", context)
     }
 
@@ -409,7 +412,8 @@ impl PayPages {
         let mut context = self.base_context(Some(&case.tenant), language);
         merge(
             &mut context,
-            json!({ "heading": heading, "text": text, "invoice_number": number, "paid": case.state == CaseState::Paid }),
+            json!({ "heading": heading, "text": text, "invoice_number": number, "paid": case.state == CaseState::Paid,
+                     "recommended": [] }),
         );
         context
     }

@@ -148,5 +148,10 @@ fn check_body(event: &Event, body: &serde_json::Value, sent_at: DateTime<Utc>, p
         EventBody::PaymentPending { .. } | EventBody::PaymentFailed { .. } => {
             panic!("this scenario makes no pending payment: {body}")
         }
+        // Recommendations need a catalogue and a fitted model; `tests/it/recommendations.rs`
+        // makes and checks them.
+        EventBody::RecommendationCreated { .. } | EventBody::RecommendationClicked { .. } => {
+            panic!("this scenario makes no recommendation: {body}")
+        }
     }
 }

@@ -1,0 +1,61 @@
+//! The `recommender` role: two loops around the one-step functions of this module's siblings —
+//! refitting every tenant's recommender each `[recommend] refit_secs`, and running the
+//! post-payment hooks whenever paid cases are queued (polling each `poll_ms` when idle, backing
+//! off up to 30 s while the store fails). One process runs it (`--role recommender`, or `all`);
+//! several would only fit the same models twice, and the hook runner claims cases with `SKIP
+//! LOCKED`, so a second one is harmless.
+
+use super::{refit, HookRunner, Outcome};
+use crate::config::recommend::RecommendConfig;
+use crate::runtime::Clock;
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Longest pause after a failing step.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Runs the hooks until shutdown.
+pub async fn run_hooks(runner: HookRunner, poll: Duration, mut shutdown: Shutdown) -> anyhow::Result<()> {
+    let mut backoff = poll;
+    loop {
+        let pause = match runner.try_execute_task().await {
+            Ok(Outcome::Handled(_)) => {
+                backoff = poll;
+                Duration::ZERO
+            }
+            Ok(Outcome::Idle) => {
+                backoff = poll;
+                poll
+            }
+            Err(error) => {
+                tracing::warn!(%error, "post-payment hooks failed; trying again");
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                backoff
+            }
+        };
+        if shutdown.is_triggered() || (!pause.is_zero() && shutdown.sleep(pause).await) {
+            return Ok(());
+        }
+    }
+}
+
+/// Refits every tenant's recommender until shutdown, first at once.
+pub async fn run_refits(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: RecommendConfig,
+    mut shutdown: Shutdown,
+) -> anyhow::Result<()> {
+    let params = config.params()?;
+    let every = Duration::from_secs(config.refit_secs);
+    loop {
+        if let Err(error) = refit::refit_all(store.as_ref(), &params, clock.now()).await {
+            tracing::warn!(error = %format!("{error:#}"), "refitting recommenders failed; trying again later");
+        }
+        if shutdown.sleep(every).await {
+            return Ok(());
+        }
+    }
+}
