@@ -4,7 +4,8 @@
 //! simulator. `simulate` writes a decision log on the simulator; `evaluate` and `compare`
 //! estimate off-policy what a model would have earned on a log (docs/analysts.md). `export`
 //! writes a decision log out of the service's database; `publish`, `versions` and `rollback`
-//! put a model in front of the running schedulers and take it back.
+//! put a model in front of the running schedulers and take it back; `report` draws a log's
+//! plots and an HTML page.
 
 mod bench;
 mod candidate;
@@ -16,6 +17,7 @@ mod fit;
 mod log;
 mod ope;
 mod publish;
+mod report;
 mod simulate;
 
 #[cfg(test)]
@@ -93,6 +95,8 @@ enum Command {
     Versions(publish::VersionsArgs),
     /// Publish an earlier published model again (default: the one before the newest).
     Rollback(publish::RollbackArgs),
+    /// Draw a decision log's plots (SVG) and an HTML page with the numbers behind them.
+    Report(report::ReportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -132,6 +136,10 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Rollback(args) => {
             println!("{}", publish::rollback(&args)?);
+            Ok(())
+        }
+        Command::Report(args) => {
+            println!("{}", report::run(&args)?);
             Ok(())
         }
     }
