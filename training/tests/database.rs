@@ -87,7 +87,7 @@ fn export_fit_evaluate_and_report_on_a_real_run() {
         assert!(line["policy_version"].as_str().unwrap().starts_with("bandit-v"), "{line}");
         assert!(line["channels"].as_array().unwrap().contains(&line["channel"]), "{line}");
         match line["reward"].as_f64() {
-            Some(r) if r == 1.0 => {
+            Some(r) if r > 0.5 => {
                 paid += 1;
                 // A reward of 1 means the invoice was paid in full after this reminder was sent.
                 assert!(

@@ -137,7 +137,8 @@ fn progress_bar() -> indicatif::ProgressBar {
 
 enum Sink<W: Write> {
     JsonLines(W),
-    Csv(csv::Writer<W>),
+    // Boxed: the writer's buffer state is large beside a plain `W`, and there is one sink.
+    Csv(Box<csv::Writer<W>>),
 }
 
 impl<W: Write> Sink<W> {
@@ -147,7 +148,7 @@ impl<W: Write> Sink<W> {
             Format::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
                 writer.write_record(ExportLine::csv_header())?;
-                Sink::Csv(writer)
+                Sink::Csv(Box::new(writer))
             }
         })
     }
