@@ -292,6 +292,58 @@ impl RecentIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::{Message, QueueError};
+
+    struct Settled;
+
+    #[async_trait::async_trait]
+    impl crate::queue::Ack for Settled {
+        async fn ack(&self, _multiple: bool) -> Result<(), QueueError> {
+            Ok(())
+        }
+        async fn requeue(&self) -> Result<(), QueueError> {
+            Ok(())
+        }
+    }
+
+    fn outcome(id: &str, reward: f64) -> Delivery {
+        let body =
+            format!(r#"{{"channel":"sms","hour":18,"reward":{reward},"context":{{"segment":"b2c"}}}}"#);
+        let mut message = Message::new("reminder.outcome", body);
+        message.headers.push((EVENT_ID_HEADER.to_owned(), crate::queue::HeaderValue::text(id)));
+        Delivery::new(message, false, Box::new(Settled))
+    }
+
+    fn fresh() -> LearnerState {
+        use linfa::ParamGuard;
+        LearnerState {
+            bandit: Bandit::new(BanditParams::new().check().unwrap(), 0),
+            version: Some(1),
+            unsaved: 0,
+            recent: RecentIds::default(),
+            counts: LearnerCounts::default(),
+        }
+    }
+
+    #[test]
+    fn adopting_a_published_model_learns_the_unsaved_outcomes_again_on_top_of_it() {
+        let mut state = fresh();
+        let held = [outcome("e1", 1.0), outcome("e2", 0.0)];
+        for delivery in &held {
+            assert!(state.learn(delivery));
+        }
+        // The published model: one that has learned three outcomes of its own.
+        let mut published = fresh();
+        for id in ["p1", "p2", "p3"] {
+            published.learn(&outcome(id, 1.0));
+        }
+        state.adopt(published.bandit.snapshot(), 7, &held).unwrap();
+        assert_eq!(state.version, Some(7));
+        assert_eq!(state.bandit.stats().updates, 5, "the published model's 3 and the held 2");
+        assert_eq!(state.unsaved, 2, "the held outcomes are in no stored snapshot yet");
+        assert_eq!(state.counts.learned, 2, "each outcome counted once");
+        assert!(!state.learn(&held[0]), "a redelivered held outcome is still a duplicate");
+    }
 
     #[test]
     fn recent_ids_forget_the_oldest() {
