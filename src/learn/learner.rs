@@ -56,7 +56,29 @@ impl LearnerState {
                 return false;
             }
         }
-        let logged: LoggedDecision = match serde_json::from_slice(&delivery.message.body) {
+        self.learn_body(&delivery.message.body)
+    }
+
+    /// Continues from `snapshot` (stored as `version`) instead of the model in use, learning
+    /// `since` again on top of it: the outcomes learned since the last snapshot, which no stored
+    /// snapshot holds yet.
+    pub fn adopt(&mut self, snapshot: Snapshot, version: i64, since: &[Delivery]) -> anyhow::Result<()> {
+        self.bandit = Bandit::from_snapshot(snapshot, 0)
+            .with_context(|| format!("policy snapshot v{version} was refused"))?;
+        self.version = Some(version);
+        self.unsaved = 0;
+        // Counted when first learned.
+        let counts = self.counts;
+        for delivery in since {
+            // Not through `learn`: these ids were seen already, and that is why they are here.
+            self.learn_body(&delivery.message.body);
+        }
+        self.counts = counts;
+        Ok(())
+    }
+
+    fn learn_body(&mut self, body: &[u8]) -> bool {
+        let logged: LoggedDecision = match serde_json::from_slice(body) {
             Ok(logged) => logged,
             Err(error) => {
                 self.counts.unreadable += 1;
@@ -207,7 +229,31 @@ impl Learner {
         }
     }
 
+    /// Takes up a snapshot the learner did not write (a model an analyst published with
+    /// `mahnwerk-train publish` or `rollback`) when the store's newest is newer than the
+    /// learner's own, so that the learner continues from the published model instead of
+    /// overwriting it with its next snapshot. Returns whether it did.
+    pub async fn adopt_published(&self, state: &mut LearnerState, held: &[Delivery]) -> anyhow::Result<bool> {
+        let Some(latest) = self.store.latest_policy_version().await? else { return Ok(false) };
+        if state.version.is_some_and(|own| own >= latest) {
+            return Ok(false);
+        }
+        let Some(record) = self.store.latest_policy_snapshot().await? else { return Ok(false) };
+        let snapshot: Snapshot = serde_json::from_str(&record.body)
+            .with_context(|| format!("policy snapshot v{} does not parse", record.version))?;
+        state.adopt(snapshot, record.version, held)?;
+        tracing::info!(
+            version = record.version,
+            relearned = held.len(),
+            "learner continues from a published snapshot"
+        );
+        Ok(true)
+    }
+
     async fn flush(&self, state: &mut LearnerState, held: &mut Vec<Delivery>) -> anyhow::Result<()> {
+        // Checked just before writing; a model published between this check and the write is
+        // written over by the learner's snapshot (run `mahnwerk-train versions` to see it).
+        self.adopt_published(state, held).await.context("taking up a published snapshot")?;
         if state.unsaved > 0 {
             self.save(state).await.context("writing a policy snapshot")?;
         }
@@ -246,6 +292,58 @@ impl RecentIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::{Message, QueueError};
+
+    struct Settled;
+
+    #[async_trait::async_trait]
+    impl crate::queue::Ack for Settled {
+        async fn ack(&self, _multiple: bool) -> Result<(), QueueError> {
+            Ok(())
+        }
+        async fn requeue(&self) -> Result<(), QueueError> {
+            Ok(())
+        }
+    }
+
+    fn outcome(id: &str, reward: f64) -> Delivery {
+        let body =
+            format!(r#"{{"channel":"sms","hour":18,"reward":{reward},"context":{{"segment":"b2c"}}}}"#);
+        let mut message = Message::new("reminder.outcome", body);
+        message.headers.push((EVENT_ID_HEADER.to_owned(), crate::queue::HeaderValue::text(id)));
+        Delivery::new(message, false, Box::new(Settled))
+    }
+
+    fn fresh() -> LearnerState {
+        use linfa::ParamGuard;
+        LearnerState {
+            bandit: Bandit::new(BanditParams::new().check().unwrap(), 0),
+            version: Some(1),
+            unsaved: 0,
+            recent: RecentIds::default(),
+            counts: LearnerCounts::default(),
+        }
+    }
+
+    #[test]
+    fn adopting_a_published_model_learns_the_unsaved_outcomes_again_on_top_of_it() {
+        let mut state = fresh();
+        let held = [outcome("e1", 1.0), outcome("e2", 0.0)];
+        for delivery in &held {
+            assert!(state.learn(delivery));
+        }
+        // The published model: one that has learned three outcomes of its own.
+        let mut published = fresh();
+        for id in ["p1", "p2", "p3"] {
+            published.learn(&outcome(id, 1.0));
+        }
+        state.adopt(published.bandit.snapshot(), 7, &held).unwrap();
+        assert_eq!(state.version, Some(7));
+        assert_eq!(state.bandit.stats().updates, 5, "the published model's 3 and the held 2");
+        assert_eq!(state.unsaved, 2, "the held outcomes are in no stored snapshot yet");
+        assert_eq!(state.counts.learned, 2, "each outcome counted once");
+        assert!(!state.learn(&held[0]), "a redelivered held outcome is still a duplicate");
+    }
 
     #[test]
     fn recent_ids_forget_the_oldest() {

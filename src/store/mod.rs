@@ -9,6 +9,7 @@
 pub mod bank;
 mod pay_case;
 mod postgres;
+mod published;
 pub mod recommend;
 mod records;
 mod reports;
@@ -24,6 +25,7 @@ mod tx_rows;
 
 pub use pay_case::PayCase;
 pub use postgres::PostgresStore;
+pub use published::{ExportFilter, ExportedDecision, NewPublication, PublishedModel};
 pub use records::*;
 pub use reports::*;
 pub use sqlite::SqliteStore;
@@ -31,6 +33,7 @@ pub use tx::StoreTx;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures_util::stream::BoxStream;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -152,6 +155,21 @@ pub trait Store: Send + Sync + 'static {
     async fn latest_policy_version(&self) -> Result<Option<i64>, StoreError>;
 
     async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError>;
+
+    /// Publishes a model: writes it as the newest policy snapshot (which schedulers hot-reload
+    /// and the learner continues from) and records who, when and why, in one transaction.
+    /// Returns the snapshot version.
+    async fn publish_policy(&self, publication: &NewPublication<'_>) -> Result<i64, StoreError>;
+
+    /// Every published version, newest first.
+    async fn published_models(&self) -> Result<Vec<PublishedModel>, StoreError>;
+
+    /// The model (snapshot JSON) published as `version`, if that version was published.
+    async fn published_body(&self, version: i64) -> Result<Option<String>, StoreError>;
+
+    /// Every sent reminder's decision matching `filter`, oldest first, as a stream read from the
+    /// database while it is consumed: memory does not grow with the number of rows.
+    fn export_decisions(&self, filter: ExportFilter) -> BoxStream<'_, Result<ExportedDecision, StoreError>>;
 }
 
 /// Opens the store a database URL names and applies its migrations.

@@ -117,19 +117,9 @@ macro_rules! impl_store {
 
         async fn save_policy_snapshot(&self, created_at: DateTime<Utc>, updates: i64, body: &str) -> Result<i64, StoreError> {
             let mut tx = self.write().await?;
-            let version: i64 = sqlx::query_scalar(
-                "INSERT INTO policy_snapshots (created_at, updates, body) VALUES ($1, $2, $3) RETURNING version",
-            )
-            .bind(created_at)
-            .bind(updates)
-            .bind(body)
-            .fetch_one(&mut *tx)
-            .await?;
-            // All but the last SNAPSHOTS_KEPT go, so an operator can roll back a few versions.
-            sqlx::query("DELETE FROM policy_snapshots WHERE version <= $1")
-                .bind(version - SNAPSHOTS_KEPT)
-                .execute(&mut *tx)
-                .await?;
+            let version: i64 =
+                sqlx::query_scalar(INSERT_SNAPSHOT).bind(created_at).bind(updates).bind(body).fetch_one(&mut *tx).await?;
+            sqlx::query(PRUNE_SNAPSHOTS).bind(version - SNAPSHOTS_KEPT).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(version)
         }
@@ -146,8 +136,72 @@ macro_rules! impl_store {
             .await?;
             Ok(row.map(|(version, created_at, updates, body)| PolicySnapshotRecord { version, created_at, updates, body }))
         }
+
+        async fn publish_policy(&self, p: &crate::store::NewPublication<'_>) -> Result<i64, StoreError> {
+            let mut tx = self.write().await?;
+            let version: i64 = sqlx::query_scalar(INSERT_SNAPSHOT)
+                .bind(p.published_at)
+                .bind(p.updates)
+                .bind(p.body)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(PRUNE_SNAPSHOTS).bind(version - SNAPSHOTS_KEPT).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO published_models (version, published_at, published_by, note, evaluation, restores, body) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(version)
+            .bind(p.published_at)
+            .bind(p.published_by)
+            .bind(p.note)
+            .bind(p.evaluation)
+            .bind(p.restores)
+            .bind(p.body)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(version)
+        }
+
+        async fn published_models(&self) -> Result<Vec<crate::store::PublishedModel>, StoreError> {
+            Ok(sqlx::query_as(
+                "SELECT version, published_at, published_by, note, evaluation, restores FROM published_models \
+                 ORDER BY version DESC",
+            )
+            .fetch_all(&self.pool)
+            .await?)
+        }
+
+        async fn published_body(&self, version: i64) -> Result<Option<String>, StoreError> {
+            Ok(sqlx::query_scalar("SELECT body FROM published_models WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?)
+        }
+
+        fn export_decisions(
+            &self,
+            filter: crate::store::ExportFilter,
+        ) -> futures_util::stream::BoxStream<'_, Result<crate::store::ExportedDecision, StoreError>> {
+            use futures_util::StreamExt as _;
+            sqlx::query_as::<_, crate::store::published::ExportRow>(crate::store::published::EXPORT_DECISIONS)
+                .bind(filter.tenant)
+                .bind(filter.since)
+                .bind(filter.until)
+                .fetch(&self.pool)
+                .map(|row| row.map_err(StoreError::from).and_then(|row| row.into_export()))
+                .boxed()
+        }
         }
     };
 }
 
 pub(super) use impl_store;
+
+/// Writes a policy snapshot (`$1` created at, `$2` updates, `$3` body) and returns its version.
+pub(super) const INSERT_SNAPSHOT: &str =
+    "INSERT INTO policy_snapshots (created_at, updates, body) VALUES ($1, $2, $3) RETURNING version";
+
+/// All but the last [`SNAPSHOTS_KEPT`](super::SNAPSHOTS_KEPT) go (`$1`: the newest version minus
+/// that), so an operator can roll back a few versions; published ones stay in `published_models`.
+pub(super) const PRUNE_SNAPSHOTS: &str = "DELETE FROM policy_snapshots WHERE version <= $1";

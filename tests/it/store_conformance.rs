@@ -3,6 +3,7 @@
 //! `support::db`). Each `suite_*` function is generic over `Arc<dyn Store>`; the test functions
 //! run it on a fresh database per backend, and failures name the backend.
 
+mod analysts;
 mod claiming;
 mod concurrency;
 mod consents;
@@ -19,6 +20,7 @@ mod sent_events;
 mod stats;
 mod values;
 use crate::support;
+use analysts::suite_analysts;
 use claiming::suite_claim;
 use concurrency::{suite_concurrent_claim, suite_concurrent_intake, suite_concurrent_plan};
 use consents::{suite_consents, suite_consents_once, suite_receipts, suite_unsubscribe_once};
@@ -79,6 +81,7 @@ on_every_backend! {
     delivery_jobs_and_reports => suite_delivery,
     payments_close_cancel_and_credit => suite_payment,
     outcomes_become_events_and_snapshots_are_kept => suite_learning,
+    decisions_export_and_models_publish => suite_analysts,
     cancellation_closes_cases => suite_cancel,
     rejections_and_stats => suite_stats,
     money_round_trips_exactly => suite_money,

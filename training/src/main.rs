@@ -2,17 +2,24 @@
 //! format of docs/decision-log.md) into a model snapshot that `mahnwerk policy serve --model` and, later,
 //! the schedulers load. `bench-policies` runs the learner against baselines and the oracle on the
 //! simulator. `simulate` writes a decision log on the simulator; `evaluate` and `compare`
-//! estimate off-policy what a model would have earned on a log (docs/analysts.md).
-//! `bench-recommend` evaluates the post-payment recommender offline (docs/recommendations.md).
+//! estimate off-policy what a model would have earned on a log (docs/analysts.md). `export`
+//! writes a decision log out of the service's database; `publish`, `versions` and `rollback`
+//! put a model in front of the running schedulers and take it back; `report` draws a log's
+//! plots and an HTML page. `bench-recommend` evaluates the post-payment recommender offline
+//! (docs/recommendations.md).
 
 mod bench;
 mod candidate;
 mod compare;
+mod db;
 mod evaluate;
+mod export;
 mod fit;
 mod log;
 mod ope;
+mod publish;
 mod recommend_eval;
+mod report;
 mod simulate;
 
 #[cfg(test)]
@@ -83,6 +90,18 @@ enum Command {
     /// Compare two models on a decision log: the difference of their payment rates with a paired
     /// bootstrap interval, a verdict, and a breakdown per segment and channel.
     Compare(compare::CompareArgs),
+    /// Write every sent reminder's decision and outcome from the service's database as a
+    /// decision log (.jsonl) or CSV.
+    Export(export::ExportArgs),
+    /// Publish a model: the running schedulers load it without a restart and the learner
+    /// continues from it.
+    Publish(publish::PublishArgs),
+    /// List the published versions: who, when, why, whether an evaluation justified it.
+    Versions(publish::VersionsArgs),
+    /// Publish an earlier published model again (default: the one before the newest).
+    Rollback(publish::RollbackArgs),
+    /// Draw a decision log's plots (SVG) and an HTML page with the numbers behind them.
+    Report(report::ReportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -107,6 +126,26 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Compare(args) => {
             println!("{}", compare::compare(&args)?);
+            Ok(())
+        }
+        Command::Export(args) => {
+            eprintln!("{}", export::run(&args)?);
+            Ok(())
+        }
+        Command::Publish(args) => {
+            println!("{}", publish::publish(&args)?);
+            Ok(())
+        }
+        Command::Versions(args) => {
+            print!("{}", publish::versions(&args)?);
+            Ok(())
+        }
+        Command::Rollback(args) => {
+            println!("{}", publish::rollback(&args)?);
+            Ok(())
+        }
+        Command::Report(args) => {
+            println!("{}", report::run(&args)?);
             Ok(())
         }
     }

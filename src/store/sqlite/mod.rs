@@ -10,7 +10,7 @@ mod views;
 
 use super::records::*;
 use super::rows::{stats_from, CaseViewRow, ReminderViewRow, StatsRows, CONSENT_COUNTS, RECEIPT_COUNTS};
-use super::same_sql_store::impl_store;
+use super::same_sql_store::{impl_store, INSERT_SNAPSHOT, PRUNE_SNAPSHOTS};
 use super::{Store, StoreError, StoreTx};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{

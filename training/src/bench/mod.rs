@@ -32,7 +32,7 @@ mod oracle;
 mod policy;
 mod report;
 mod run;
-mod svg;
+pub(crate) mod svg;
 mod thompson;
 mod uniform;
 mod world;
