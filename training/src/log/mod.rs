@@ -3,16 +3,17 @@
 //! naming the line and the field or, when the caller allows it, skipped and counted.
 //!
 //! # Layout
-//! `line` (one line, field by field) · `context` (the `context` object as the learner's
-//! features).
+//! `line` (one line, field by field); the `context` object becomes the learner's features
+//! through the service's own `to_context`.
 
-mod context;
 mod line;
 
 use std::io::BufRead;
 
-pub use context::to_context;
 pub use line::{parse, BadLine, LogLine};
+/// A decision log's `context` object as the learner's features: the service's own conversion,
+/// so a model is asked here exactly as the scheduler asks it.
+pub use mahnwerk::learn::policy::to_context;
 
 /// What reading a log found besides the decisions handed on.
 #[derive(Debug, Clone, Default, PartialEq)]
