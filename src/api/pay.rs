@@ -171,7 +171,8 @@ pub(super) async fn instalments(
     let months =
         posted.checked(&state, &token, &form.form_token, "months", &form.values(), || form.check())?;
     let pages = &state.pay.pages;
-    let choice = InstalmentChoice { total: posted.case.total_owed(), months, today: posted.today };
+    let total = state.pay.pages.total_owed(&posted.case, posted.today);
+    let choice = InstalmentChoice { total, months, today: posted.today };
     let rules = (pages.instalment_rules(), pages.promise_rules());
     match choose_instalments(state.store.as_ref(), posted.case.case_id, choice, rules.0, rules.1, posted.now)
         .await
@@ -208,7 +209,7 @@ pub(super) async fn card(
     let start = CheckoutStart {
         tenant: case.tenant.clone(),
         reminder_id: case.reminder_id,
-        amount: crate::domain::Money::new(case.total_owed(), case.amount_due.currency()),
+        amount: crate::domain::Money::new(state.pay.pages.total_owed(case, posted.today), case.amount_due.currency()),
         description: None,
         locale: Some(language.to_owned()),
         success_url: format!("{page}/thanks"),

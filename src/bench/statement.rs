@@ -79,6 +79,7 @@ pub fn invoices(
                 issued_on: NaiveDate::from_ymd_opt(2026, 10, 1).expect("a date"),
                 due_on: NaiveDate::from_ymd_opt(2026, 10, 15).expect("a date"),
                 amount_due: Money::new(amount(i), eur),
+                terms: Default::default(),
                 lines: Vec::new(),
                 debtor: Debtor {
                     id: DebtorId::parse(&format!("K-{i}")).expect("a valid id"),

@@ -1,5 +1,6 @@
 //! `[creditors.<tenant>]`: the creditor as its debtors know it, and its bank account.
 
+use crate::domain::legal::{Germany, GermanyConfig};
 use mahnwerk_channels::iban::{Bic, Iban};
 use serde::Deserialize;
 
@@ -28,6 +29,10 @@ pub struct Creditor {
     /// Legal lines at the foot of the pay-page (registered office, register number, VAT id).
     #[serde(default)]
     pub legal_footer: Option<String>,
+    /// `[creditors.<tenant>.legal]`: the German rules' settings (`reminder_fee_cap`,
+    /// `day_count`, `extra_base_rates`); default: the statute's and the shipped rate table.
+    #[serde(default)]
+    pub legal: GermanyConfig,
 }
 
 /// The creditor's account for transfers (`[creditors.<tenant>.bank]`). IBAN and BIC are checked
@@ -44,9 +49,20 @@ pub struct CreditorBank {
 }
 
 impl Creditor {
+    /// The law the creditor's claims are computed under (checked by [`Creditor::validate`]).
+    pub fn law(&self) -> Germany {
+        Germany::new(self.legal.clone()).unwrap_or_else(|e| {
+            tracing::warn!(creditor = %self.name, error = %e, "legal settings refused; the statute's defaults apply");
+            Germany::default()
+        })
+    }
+
     /// Checks what the pay-page puts into its HTML and CSS: the accent colour must be `#rrggbb`
     /// and the logo an `https://` or `data:image/` URL. Errors name the field.
     pub fn validate(&self, tenant: &str) -> Result<(), String> {
+        if let Err(e) = Germany::new(self.legal.clone()) {
+            return Err(format!("creditors.{tenant}.legal: {e}"));
+        }
         if let Some(colour) = &self.accent_colour {
             let hex = colour.strip_prefix('#').unwrap_or("");
             if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use mahnwerk_channels::{AmountRow, BankDetails, LetterCaptions, LetterDocument, PayLink, Transfer};
 
 use super::locale::Locale;
-use super::render::Creditor;
+use super::render::{owed_of, Creditor};
 
 /// The document part of a letter for `job`, dated `today`, in `language` (the letter body's;
 /// captions in German, English, French, Spanish, Italian or Dutch, else English), with the signed
@@ -30,14 +30,22 @@ pub fn document(
     let locale = Locale::of(words.language);
     let currency = job.amount_due.currency();
     let principal = Money::new(job.amount_due.amount() - job.amount_paid, currency);
-    let fee = Money::new(job.fee, currency);
-    let total = Money::new(principal.amount() + job.fee, currency);
-    let show = |money: &Money| locale.money(money);
-    let row = |label: &str, money: &Money| AmountRow { label: label.to_owned(), amount: show(money) };
-    let mut amounts = vec![row(words.open, &principal)];
-    if !job.fee.is_zero() {
-        amounts.push(row(words.fee, &fee));
-    }
+    let row = |label: &str, amount: String| AmountRow { label: label.to_owned(), amount };
+    // What is owed, line by line, as the email and the pay-page show it.
+    let owed = owed_of(job, creditor, today, words.language);
+    let (amounts, total_row, total) = match owed {
+        Some(owed) => (
+            owed.lines.iter().map(|l| row(&l.label, l.amount.clone())).collect(),
+            row(&owed.total_label, owed.total.clone()),
+            owed.total_amount,
+        ),
+        None => (
+            vec![row(words.open, locale.money(&principal))],
+            row(words.total, locale.money(&principal)),
+            principal.amount(),
+        ),
+    };
+    let total = Money::new(total, currency);
     let bank = creditor.bank.as_ref().map(|bank| BankDetails {
         account_holder: bank.account_holder.clone().unwrap_or_else(|| creditor.name.clone()),
         iban: bank.iban.clone(),
@@ -51,7 +59,7 @@ pub fn document(
     LetterDocument {
         date: locale.date(today),
         amounts,
-        total: Some(row(words.total, &total)),
+        total: Some(total_row),
         bank,
         transfer,
         pay_link: Some(PayLink { url: pay_link, caption: words.pay_online.to_owned() }),
@@ -95,7 +103,6 @@ struct Words {
     /// The language they are in (the letter's, or English).
     language: &'static str,
     open: &'static str,
-    fee: &'static str,
     total: &'static str,
     pay_online: &'static str,
     /// EPC code, bank details, account holder, reference, page.
@@ -105,11 +112,10 @@ struct Words {
 impl Words {
     fn of(language: &str) -> Self {
         let primary = language.split('-').next().unwrap_or(language);
-        let (language, open, fee, total, pay_online, captions) = match primary {
+        let (language, open, total, pay_online, captions) = match primary {
             "de" => (
                 "de",
                 "Offener Betrag",
-                "Mahngebühr",
                 "Gesamt",
                 "Online bezahlen",
                 [
@@ -123,7 +129,6 @@ impl Words {
             "fr" => (
                 "fr",
                 "Montant restant dû",
-                "Frais de relance",
                 "Total",
                 "Payer en ligne",
                 [
@@ -137,7 +142,6 @@ impl Words {
             "es" => (
                 "es",
                 "Importe pendiente",
-                "Recargo por reclamación",
                 "Total",
                 "Pagar en línea",
                 [
@@ -151,7 +155,6 @@ impl Words {
             "it" => (
                 "it",
                 "Importo residuo",
-                "Spese di sollecito",
                 "Totale",
                 "Paga online",
                 [
@@ -165,7 +168,6 @@ impl Words {
             "nl" => (
                 "nl",
                 "Openstaand bedrag",
-                "Aanmaningskosten",
                 "Totaal",
                 "Online betalen",
                 [
@@ -179,13 +181,12 @@ impl Words {
             _ => (
                 "en",
                 "Amount outstanding",
-                "Fee",
                 "Total",
                 "Pay online",
                 ["Pay with code", "Bank details", "Account holder", "Reference", "Page {page} of {pages}"],
             ),
         };
-        Self { language, open, fee, total, pay_online, captions }
+        Self { language, open, total, pay_online, captions }
     }
 
     fn captions(&self) -> LetterCaptions {

@@ -75,6 +75,11 @@ impl Locale {
         out
     }
 
+    /// A plain number with `places` decimals, e.g. `11,27` (German) or `11.27` (English).
+    pub fn decimal(&self, value: rust_decimal::Decimal, places: usize) -> String {
+        format!("{:.*}", places, value.round_dp(places as u32)).replace('.', &self.decimal.to_string())
+    }
+
     /// A date, e.g. `15.10.2026` (German) or `15 October 2026` (English).
     pub fn date(&self, date: NaiveDate) -> String {
         date.format(self.date).to_string()

@@ -7,6 +7,7 @@ pub mod fallback;
 pub mod letter;
 pub mod links;
 pub mod locale;
+pub mod owed;
 pub mod preview;
 pub mod receipts;
 mod record;

@@ -152,6 +152,21 @@ pub fn sample_job(
         bail!("--stage: plan {} has stages 1 to {}, not {}", plan.name, plan.stages.len(), options.stage);
     };
     let eur = parse("currency", crate::domain::Currency::parse("EUR"))?;
+    let due_on = now.date_naive() - chrono::Days::new(21);
+    // The plan's earlier stages, sent by email a week apart from three days after the due date,
+    // so the preview shows the fees and interest they add up to.
+    let sent = (0..options.stage - 1)
+        .filter_map(|index| {
+            let earlier = plan.stage(index as usize)?;
+            let sent_on = due_on.checked_add_days(chrono::Days::new(3 + 7 * u64::from(index)))?;
+            Some(crate::domain::legal::SentReminder {
+                stage: index,
+                channel: crate::domain::ChannelKind::Email,
+                sent_on: sent_on.min(now.date_naive()),
+                fee: earlier.fee,
+            })
+        })
+        .collect();
     Ok(DeliveryJob {
         reminder_id: PREVIEW_REMINDER_ID,
         idempotency_key: format!("preview-{}", options.channel),
@@ -165,11 +180,16 @@ pub fn sample_job(
         tone: options.tone.unwrap_or(stage.tone),
         fee: stage.fee,
         case_state: CaseState::Reminding,
+        case_id: 0,
         tenant,
         invoice_number: parse("invoice number", InvoiceNumber::parse("RE-2026-0042"))?,
-        due_on: now.date_naive() - chrono::Days::new(21),
+        issued_on: due_on - chrono::Days::new(14),
+        due_on,
+        terms: crate::domain::PaymentTerms::default(),
         amount_due: Money::new(Decimal::new(123_456, 2), eur),
         amount_paid: Decimal::ZERO,
+        sent,
+        payments: Vec::new(),
         debtor: Debtor {
             id: parse("debtor id", DebtorId::parse("C-1001"))?,
             kind: DebtorKind::Consumer,

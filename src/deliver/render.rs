@@ -5,6 +5,7 @@
 use super::letter;
 use super::links::Links;
 use super::locale::Locale;
+use super::owed::{owed_lines, OwedLine, OwedLines};
 use super::templates::{TemplateError, Templates};
 pub use crate::config::creditors::{Creditor, CreditorBank};
 use crate::domain::{ChannelKind, Money, Tone};
@@ -37,6 +38,7 @@ impl Creditors {
             logo_url: None,
             accent_colour: None,
             legal_footer: None,
+            legal: Default::default(),
         })
     }
 }
@@ -70,12 +72,17 @@ pub struct Vars {
     /// The phone number if there is one, else the email address: where to talk to the creditor.
     pub contact: String,
     pub invoice_number: String,
-    /// What is open now, fees included.
+    /// What is owed now: the open principal, fees and interest ([`super::owed`]).
     pub amount: String,
     /// The open part of the invoice itself.
     pub principal: String,
+    /// The fees owed, all reminders together.
     pub fee: String,
     pub has_fee: bool,
+    /// How `amount` is made up, line by line, the total last: `{label, amount}` each.
+    pub breakdown: Vec<OwedLine>,
+    /// Whether there is more to it than the invoice amount (fees, interest or payments).
+    pub has_breakdown: bool,
     pub due_date: String,
     pub today: String,
     pub pay_link: String,
@@ -99,7 +106,7 @@ impl Vars {
         let locale = Locale::of(language);
         let currency = job.amount_due.currency();
         let principal = Money::new(job.amount_due.amount() - job.amount_paid, currency);
-        let open = Money::new(principal.amount() + job.fee, currency);
+        let owed = owed_of(job, creditor, now.with_timezone(&job.debtor.timezone.tz()).date_naive(), language);
         let phone = creditor.phone.clone().unwrap_or_default();
         Self {
             debtor_name: job.debtor.name.clone(),
@@ -108,10 +115,18 @@ impl Vars {
             contact: if phone.is_empty() { creditor.email.clone() } else { phone.clone() },
             creditor_phone: phone,
             invoice_number: job.invoice_number.to_string(),
-            amount: locale.money(&open),
+            amount: owed.as_ref().map(|o| o.total.clone()).unwrap_or_else(|| locale.money(&principal)),
             principal: locale.money(&principal),
-            fee: locale.money(&Money::new(job.fee, currency)),
-            has_fee: !job.fee.is_zero(),
+            fee: locale.money(&Money::new(owed.as_ref().map(|o| o.fees).unwrap_or_default(), currency)),
+            has_fee: owed.as_ref().is_some_and(|o| !o.fees.is_zero()),
+            has_breakdown: owed.as_ref().is_some_and(|o| o.lines.len() > 1),
+            breakdown: owed
+                .map(|o| {
+                    let mut lines = o.lines;
+                    lines.push(OwedLine { label: o.total_label, amount: o.total });
+                    lines
+                })
+                .unwrap_or_default(),
             due_date: locale.date(job.due_on),
             today: locale.date(now.date_naive()),
             pay_link: links.pay_url(&job.tenant, job.reminder_id, now),
@@ -140,6 +155,12 @@ impl Vars {
             principal: money(123_456),
             fee: money(250),
             has_fee: true,
+            breakdown: vec![
+                OwedLine { label: "Rechnungsbetrag".into(), amount: money(123_456) },
+                OwedLine { label: "Mahnkosten (Schreiben vom 29.10.2026)".into(), amount: money(250) },
+                OwedLine { label: "Zu zahlen".into(), amount: money(123_706) },
+            ],
+            has_breakdown: true,
             due_date: locale.date(due),
             today: locale.date(due + chrono::Days::new(21)),
             pay_link: format!("https://pay.example.org/pay/{token}"),
@@ -156,8 +177,22 @@ impl Vars {
         vars.creditor_phone.clear();
         vars.contact = vars.creditor_email.clone();
         vars.has_fee = false;
+        vars.has_breakdown = false;
+        vars.breakdown.clear();
         vars.amount = vars.principal.clone();
         vars
+    }
+}
+
+/// What `job` owes on `today` (the debtor's day it is sent), under the creditor's law, in
+/// `language`; `None`, with a warning, should the engine refuse the stored facts.
+pub fn owed_of(job: &DeliveryJob, creditor: &Creditor, today: NaiveDate, language: &str) -> Option<OwedLines> {
+    match job.claim(today).owed(&creditor.law(), today) {
+        Ok(breakdown) => Some(owed_lines(&breakdown, language)),
+        Err(e) => {
+            tracing::warn!(reminder = job.reminder_id, error = %e, "what is owed cannot be computed; the invoice amount is shown");
+            None
+        }
     }
 }
 

@@ -30,6 +30,7 @@ fn creditor() -> Creditor {
         logo_url: None,
         accent_colour: None,
         legal_footer: None,
+            legal: Default::default(),
     }
 }
 
@@ -138,7 +139,7 @@ fn english_amounts_and_dates_in_an_english_sms() {
     let OutgoingMessage::Sms(sms) = templates.render_job(&job, &creditor(), &links(), now()).unwrap() else {
         panic!("not an SMS")
     };
-    assert!(sms.body.contains("€1,237.06") && sms.body.contains("15 October 2026"), "{}", sms.body);
+    assert!(sms.body.contains("€1,240.67") && sms.body.contains("15 October 2026"), "{}", sms.body);
 }
 
 #[test]
@@ -186,7 +187,7 @@ fn whatsapp_names_the_approved_template_and_its_parameters() {
     assert_eq!(template.name, "payment_reminder_firm");
     assert_eq!(
         template.body_parameters,
-        ["Erika Mustermann", "1.237,06 €", "RE-2026-0042", "15.10.2026", &pay_link]
+        ["Erika Mustermann", "1.240,67 €", "RE-2026-0042", "15.10.2026", &pay_link]
     );
     assert_eq!(message.language, "de");
     assert!(message.body.contains("Guten Tag Erika Mustermann"));
@@ -241,9 +242,9 @@ fn a_tenant_override_wins_in_its_language_and_tone() {
         OutgoingMessage::Sms(sms) => sms.body,
         other => panic!("{other:?}"),
     };
-    assert!(sms("acme", "de", Tone::Friendly).starts_with("ACME: RE-2026-0042 über 1.237,06 €: https://"));
+    assert!(sms("acme", "de", Tone::Friendly).starts_with("ACME: RE-2026-0042 über 1.240,67 €: https://"));
     assert!(sms("acme", "de-AT", Tone::Neutral).starts_with("ACME: RE-2026-0042"));
-    assert!(sms("acme", "de", Tone::Firm).starts_with("ACME, letzte Erinnerung: 1.237,06 €"));
+    assert!(sms("acme", "de", Tone::Firm).starts_with("ACME, letzte Erinnerung: 1.240,67 €"));
     assert!(
         sms("other", "de", Tone::Friendly).starts_with("Stadtwerke Musterstadt GmbH: Freundliche Erinnerung")
     );
@@ -292,7 +293,7 @@ fn letters_for_languages_without_a_letter_template_are_english() {
     };
     let document = letter.document.unwrap();
     assert_eq!(document.pay_link.unwrap().caption, "Pay online");
-    assert_eq!(document.total.unwrap().amount, "€1,237.06");
+    assert_eq!(document.total.unwrap().amount, "€1,240.67");
     assert!(letter.body.starts_with("Dear Erika Mustermann,"), "{}", letter.body);
 }
 
@@ -308,8 +309,20 @@ fn a_french_letter_has_french_captions_and_amounts() {
     assert_eq!(letter.subject, "Relance : la facture RE-2026-0042 est toujours ouverte");
     assert!(letter.body.starts_with("Bonjour Erika Mustermann,"), "{}", letter.body);
     let document = letter.document.unwrap();
-    assert_eq!(document.total.unwrap().amount, "1 237,06 €");
-    assert_eq!(document.amounts[1].label, "Frais de relance");
+    // 1 234,56 of principal; this second stage's 2,50 (the first, by email on 18/10, put the
+    // debtor in default from 19/10 and earns nothing); 6,27 % (1,27 + 5 points, a consumer) on
+    // 1 234,56 for the 17 days from 19/10 to 04/11 (the letter's day is counted when paid
+    // later): 1 234,56 × 6,27 % × 17 / 365 = 3,61.
+    let rows: Vec<(&str, &str)> = document.amounts.iter().map(|r| (r.label.as_str(), r.amount.as_str())).collect();
+    assert_eq!(
+        rows,
+        [
+            ("Montant de la facture", "1 234,56 €"),
+            ("Frais de relance (courrier du 05/11/2026)", "2,50 €"),
+            ("Intérêts de retard 6,27 % du 19/10/2026 au 04/11/2026", "3,61 €"),
+        ]
+    );
+    assert_eq!(document.total.unwrap().amount, "1 240,67 €");
     assert_eq!(document.captions.page, "Page {page} sur {pages}");
     assert_eq!(document.date, "05/11/2026");
 }
@@ -333,7 +346,7 @@ fn templates_dir_and_whatsapp_names_come_from_the_configuration() {
     };
     assert_eq!(message.template.unwrap().name, "acme_dunning_1");
     assert!(
-        message.body.starts_with("Stadtwerke Musterstadt GmbH: €1,237.06 https://pay.example.org/pay/"),
+        message.body.starts_with("Stadtwerke Musterstadt GmbH: €1,240.67 https://pay.example.org/pay/"),
         "{}",
         message.body
     );

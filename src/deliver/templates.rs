@@ -25,7 +25,7 @@ pub const NAMES: [&str; 7] =
     ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"];
 
 /// The variables a template may read (all strings but `stage`, a number from 1, and `has_fee`).
-pub const VARIABLES: [&str; 17] = [
+pub const VARIABLES: [&str; 19] = [
     "debtor_name",
     "creditor_name",
     "creditor_email",
@@ -36,6 +36,8 @@ pub const VARIABLES: [&str; 17] = [
     "principal",
     "fee",
     "has_fee",
+    "breakdown",
+    "has_breakdown",
     "due_date",
     "today",
     "pay_link",

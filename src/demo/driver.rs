@@ -351,6 +351,7 @@ pub(crate) fn demo_config(options: &DemoOptions, policy: PolicyKind, out: &Path)
             "Stadtwerke Musterstadt GmbH · Amtsgericht Berlin HRB 12345 · USt-IdNr. DE123456789".into(),
         ),
         logo_url: None,
+        legal: Default::default(),
     };
     let mut config = options.base.clone();
     config.database_url = format!("sqlite://{}", out.join("demo.sqlite").display());

@@ -109,11 +109,26 @@ pub struct Invoice {
     pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
     pub amount_due: Money,
+    /// What the invoice said about its due date: it decides when default begins.
+    pub terms: PaymentTerms,
     pub lines: Vec<InvoiceLine>,
     pub debtor: Debtor,
     /// The dunning plan the creditor asked for; `None` lets the tenant's default for the
     /// debtor's segment apply.
     pub plan: Option<String>,
+}
+
+/// What an invoice said about paying it, as far as the start of default depends on it
+/// (§ 286 BGB). Both default to false: an invoice that says neither puts the debtor in default
+/// only with the first reminder after the due date (or 30 days on, for a business).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentTerms {
+    /// The due date was set by the calendar ("zahlbar bis 31.03."): default begins the day after
+    /// it without a reminder (§ 286 (2) Nr. 1 BGB).
+    pub due_by_calendar: bool,
+    /// The invoice pointed out that default follows 30 days after it is due and received
+    /// (§ 286 (3) BGB); only then does that rule apply to a consumer.
+    pub states_30_day_rule: bool,
 }
 
 impl Invoice {

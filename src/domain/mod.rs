@@ -26,7 +26,7 @@ pub use dispute::{DisputeReason, DisputeResolution};
 pub use error::{FieldError, Invalid};
 pub use ids::{DebtorId, InvoiceNumber, TenantId};
 pub use instalments::{standing, Instalment, InstalmentError, InstalmentRules, PlanStanding};
-pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine};
+pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine, PaymentTerms};
 pub use money::{Currency, Money};
 pub use payment::PaymentSource;
 pub use plan::{DunningPlan, PlanBook, PlanName, Stage, Tone};

@@ -33,7 +33,11 @@ pub struct Stage {
     /// Days to wait after the previous stage's reminder (for the first stage: after intake).
     pub wait_days: u32,
     pub tone: Tone,
-    /// Dunning fee added from this stage on, in the invoice's currency.
+    /// What this stage's reminder costs the creditor (print, postage), in the invoice's currency:
+    /// charged to the debtor on top of the earlier stages' from default on, capped by the law
+    /// (`[creditors.<tenant>.legal] reminder_fee_cap`, 2.50 EUR by default; see
+    /// `domain::legal`). Statutory amounts such as the 40 EUR of § 288 (5) BGB are the law's,
+    /// not a stage's.
     #[serde(default)]
     pub fee: Decimal,
     /// Channels this stage may use, in the creditor's order of preference.
@@ -102,8 +106,8 @@ impl DunningPlan {
         self.stages.get(index)
     }
 
-    /// The built-in plan for consumers: a friendly reminder on any channel, then two letters'
-    /// worth of escalation with the statutory-looking fees German creditors commonly charge.
+    /// The built-in plan for consumers: a friendly reminder on any channel, then escalation with
+    /// a reminder's usual cost of 2.50 EUR per stage once the debtor is in default.
     pub fn standard_b2c() -> Self {
         use ChannelKind::*;
         Self {
@@ -125,12 +129,13 @@ impl DunningPlan {
                     &[Email, Sms, Whatsapp, Messenger, Letter],
                 ),
                 stage("2. Mahnung", 10, Tone::Neutral, Decimal::new(250, 2), &[Email, Letter, Sms, Whatsapp]),
-                stage("Letzte Mahnung", 14, Tone::Firm, Decimal::new(500, 2), &[Letter, Email]),
+                stage("Letzte Mahnung", 14, Tone::Firm, Decimal::new(250, 2), &[Letter, Email]),
             ],
         }
     }
 
-    /// The built-in plan for businesses: email first, letters later, flat fee (§ 288 (5) BGB).
+    /// The built-in plan for businesses: email first, letters later; the law adds the 40 EUR
+    /// flat fee of § 288 (5) BGB once the debtor is in default.
     pub fn standard_b2b() -> Self {
         use ChannelKind::*;
         Self {
@@ -139,7 +144,7 @@ impl DunningPlan {
             stages: vec![
                 stage("Zahlungserinnerung", 0, Tone::Neutral, Decimal::ZERO, &[Email]),
                 stage("1. Mahnung", 10, Tone::Neutral, Decimal::ZERO, &[Email, Letter]),
-                stage("Letzte Mahnung", 14, Tone::Firm, Decimal::new(4000, 2), &[Letter, Email]),
+                stage("Letzte Mahnung", 14, Tone::Firm, Decimal::ZERO, &[Letter, Email]),
             ],
         }
     }

@@ -127,6 +127,10 @@ fn overdue(
     if !amount_due.is_positive() {
         return Err(root.error_at("amount_due", "must be greater than zero"));
     }
+    let terms = PaymentTerms {
+        due_by_calendar: root.opt_bool("due_by_calendar")?.unwrap_or(false),
+        states_30_day_rule: root.opt_bool("states_30_day_rule")?.unwrap_or(false),
+    };
     let lines = root.opt_objects("lines")?.iter().map(line).collect::<Result<Vec<_>, _>>()?;
     let debtor = debtor(&root.object("debtor")?)?;
     let requested_plan = root.opt_str("plan")?;
@@ -141,6 +145,7 @@ fn overdue(
         issued_on,
         due_on,
         amount_due,
+        terms,
         lines,
         debtor,
         plan: requested_plan.map(str::to_owned),

@@ -7,6 +7,7 @@
 //! dispatchers can run against one database; SQLite (the embedded default) serialises writers.
 
 pub mod bank;
+mod claims;
 mod pay_case;
 mod postgres;
 mod published;

@@ -3,7 +3,8 @@
 
 use super::rows::{case_state, corrupt, decimal, money};
 use super::StoreError;
-use crate::domain::{CaseState, DebtorKind, InvoiceNumber, Money, TenantId};
+use crate::domain::legal::{Breakdown, CaseClaim, Germany, LegalError, ReceivedPayment, SentReminder};
+use crate::domain::{CaseState, DebtorKind, InvoiceNumber, Money, PaymentTerms, TenantId};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -16,11 +17,14 @@ pub struct PayCase {
     pub state: CaseState,
     pub tenant: TenantId,
     pub invoice_number: InvoiceNumber,
+    pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
+    pub terms: PaymentTerms,
     pub amount_due: Money,
     pub amount_paid: Decimal,
-    /// The fee the latest sent reminder asked for (0 before one was sent).
-    pub fee: Decimal,
+    /// The reminders sent for the case and the payments received, for what is owed.
+    pub sent: Vec<SentReminder>,
+    pub payments: Vec<ReceivedPayment>,
     pub debtor_name: String,
     pub debtor_kind: DebtorKind,
     /// The debtor's language tag as stored (`de`, `de-AT`, …).
@@ -49,10 +53,29 @@ impl PayCase {
             state: CaseState::Reminding,
             tenant: TenantId::parse("sample").expect("a valid tenant id"),
             invoice_number: InvoiceNumber::parse("RE-2026-0001").expect("a valid invoice number"),
+            issued_on: NaiveDate::from_ymd_opt(2026, 10, 18).expect("a valid date"),
             due_on: NaiveDate::from_ymd_opt(2026, 11, 1).expect("a valid date"),
+            terms: PaymentTerms::default(),
             amount_due: Money::new(Decimal::new(12_990, 2), eur),
             amount_paid: Decimal::new(2_000, 2),
-            fee: Decimal::new(500, 2),
+            sent: vec![
+                SentReminder {
+                    stage: 0,
+                    channel: crate::domain::ChannelKind::Email,
+                    sent_on: NaiveDate::from_ymd_opt(2026, 11, 3).expect("a valid date"),
+                    fee: Decimal::ZERO,
+                },
+                SentReminder {
+                    stage: 1,
+                    channel: crate::domain::ChannelKind::Letter,
+                    sent_on: NaiveDate::from_ymd_opt(2026, 11, 10).expect("a valid date"),
+                    fee: Decimal::new(250, 2),
+                },
+            ],
+            payments: vec![ReceivedPayment {
+                received_on: NaiveDate::from_ymd_opt(2026, 11, 12).expect("a valid date"),
+                amount: Decimal::new(2_000, 2),
+            }],
             debtor_name: "Erika Mustermann".into(),
             debtor_kind: DebtorKind::Consumer,
             language: "de".into(),
@@ -70,24 +93,51 @@ impl PayCase {
         (self.amount_due.amount() - self.amount_paid).max(Decimal::ZERO)
     }
 
-    /// What settles the case today: the open principal plus the fee, nothing once it is paid.
-    pub fn total_owed(&self) -> Decimal {
+    /// The case as the legal engine sees it.
+    pub fn claim(&self) -> CaseClaim {
+        CaseClaim {
+            invoice: self.invoice_number.clone(),
+            debtor: self.debtor_kind,
+            currency: self.amount_due.currency(),
+            principal: self.amount_due.amount(),
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            due_by_calendar: self.terms.due_by_calendar,
+            states_30_day_rule: self.terms.states_30_day_rule,
+            reminders: self.sent.clone(),
+            payments: self.payments.clone(),
+        }
+    }
+
+    /// What the case owes on `today` under `law`, line by line.
+    pub fn owed(&self, law: &Germany, today: NaiveDate) -> Result<Breakdown, LegalError> {
+        self.claim().owed(law, today)
+    }
+
+    /// What settles the case on `today`: principal, fees and interest less what was paid, nothing
+    /// once the invoice itself is paid (the case is closed then). Should the engine refuse the
+    /// stored facts, the open principal, with a warning.
+    pub fn total_owed(&self, law: &Germany, today: NaiveDate) -> Decimal {
         let open = self.open_principal();
         if open.is_zero() {
-            Decimal::ZERO
-        } else {
-            open + self.fee
+            return Decimal::ZERO;
+        }
+        match self.owed(law, today) {
+            Ok(owed) => owed.totals.total.max(open),
+            Err(e) => {
+                tracing::warn!(case = self.case_id, error = %e, "what is owed cannot be computed; asking for the principal");
+                open
+            }
         }
     }
 }
 
 /// The read behind [`super::Store::pay_case`]; the same on both backends.
 pub(super) const PAY_CASE_SQL: &str =
-    "SELECT r.id AS reminder_id, c.id AS case_id, c.state, i.tenant, i.number, i.due_on, i.currency, \
+    "SELECT r.id AS reminder_id, c.id AS case_id, c.state, i.tenant, i.number, i.issued_on, i.due_on, \
+     i.due_by_calendar, i.states_30_day_rule, i.currency, \
      CAST(i.amount_due AS TEXT) AS amount_due, CAST(i.amount_paid AS TEXT) AS amount_paid, \
      d.name AS debtor_name, d.kind AS debtor_kind, d.language, d.timezone, d.email AS debtor_email, \
-     (SELECT CAST(x.fee AS TEXT) FROM reminders x WHERE x.case_id = c.id AND x.status = 'sent' \
-      ORDER BY x.stage DESC LIMIT 1) AS fee, \
      (SELECT p.promised_on FROM promises p WHERE p.case_id = c.id AND p.state = 'open') AS promised_on, \
      (SELECT COUNT(*) FROM disputes q WHERE q.case_id = c.id AND q.resolved_at IS NULL) AS open_disputes, \
      (SELECT x.items FROM recommendations x WHERE x.case_id = c.id) AS recommendations \
@@ -102,7 +152,10 @@ pub(super) struct PayCaseRow {
     state: String,
     tenant: String,
     number: String,
+    issued_on: NaiveDate,
     due_on: NaiveDate,
+    due_by_calendar: bool,
+    states_30_day_rule: bool,
     currency: String,
     amount_due: String,
     amount_paid: String,
@@ -111,7 +164,6 @@ pub(super) struct PayCaseRow {
     language: String,
     timezone: String,
     debtor_email: Option<String>,
-    fee: Option<String>,
     promised_on: Option<NaiveDate>,
     open_disputes: i64,
     recommendations: Option<String>,
@@ -125,10 +177,16 @@ impl PayCaseRow {
             state: case_state(&self.state)?,
             tenant: TenantId::parse(&self.tenant).map_err(|e| corrupt("tenant", e))?,
             invoice_number: InvoiceNumber::parse(&self.number).map_err(|e| corrupt("invoice number", e))?,
+            issued_on: self.issued_on,
             due_on: self.due_on,
+            terms: PaymentTerms {
+                due_by_calendar: self.due_by_calendar,
+                states_30_day_rule: self.states_30_day_rule,
+            },
             amount_due: money(&self.amount_due, &self.currency)?,
             amount_paid: decimal("amount paid", &self.amount_paid)?,
-            fee: self.fee.as_deref().map(|fee| decimal("fee", fee)).transpose()?.unwrap_or_default(),
+            sent: Vec::new(),
+            payments: Vec::new(),
             debtor_name: self.debtor_name,
             debtor_kind: DebtorKind::parse(&self.debtor_kind).map_err(|e| corrupt("debtor kind", e))?,
             language: self.language,

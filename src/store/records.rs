@@ -2,8 +2,10 @@
 //! scheduler reads and decides, what delivery reads and reports, and the counts of `stats`.
 
 use super::reports::ReceiptStatus;
+use crate::domain::legal::{CaseClaim, ReceivedPayment, SentReminder};
 use crate::domain::{
-    CaseState, ChannelKind, Consents, Debtor, InvoiceNumber, Money, PlanName, PolicyVersion, TenantId, Tone,
+    CaseState, ChannelKind, Consents, Debtor, InvoiceNumber, Money, PaymentTerms, PlanName, PolicyVersion, TenantId,
+    Tone,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -134,17 +136,46 @@ pub struct DeliveryJob {
     pub tone: Tone,
     pub fee: Decimal,
     pub case_state: CaseState,
+    pub case_id: i64,
     pub tenant: TenantId,
     pub invoice_number: InvoiceNumber,
+    pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
+    pub terms: PaymentTerms,
     pub amount_due: Money,
     pub amount_paid: Decimal,
+    /// The case's reminders sent so far and its payments, for what is owed.
+    pub sent: Vec<SentReminder>,
+    pub payments: Vec<ReceivedPayment>,
     pub debtor: Debtor,
     /// The debtor's consent per channel as it is now, re-checked before sending.
     pub consents: Consents,
     /// When the debtor last wrote to us on this reminder's channel (WhatsApp's and Messenger's
     /// 24-hour window), if ever.
     pub last_inbound_at: Option<DateTime<Utc>>,
+}
+
+impl DeliveryJob {
+    /// The case as the legal engine sees it on `today`, with this reminder counted as sent that
+    /// day (it is about to be: its own fee belongs on it).
+    pub fn claim(&self, today: NaiveDate) -> CaseClaim {
+        let mut reminders = self.sent.clone();
+        if !reminders.iter().any(|r| r.stage == self.stage) {
+            reminders.push(SentReminder { stage: self.stage, channel: self.channel, sent_on: today, fee: self.fee });
+        }
+        CaseClaim {
+            invoice: self.invoice_number.clone(),
+            debtor: self.debtor.kind,
+            currency: self.amount_due.currency(),
+            principal: self.amount_due.amount(),
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            due_by_calendar: self.terms.due_by_calendar,
+            states_30_day_rule: self.terms.states_30_day_rule,
+            reminders,
+            payments: self.payments.clone(),
+        }
+    }
 }
 
 /// Where a reminder stands in the outbox.

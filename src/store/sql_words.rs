@@ -29,6 +29,7 @@ mod tests {
         ("sqlite/relay.rs", include_str!("sqlite/relay.rs")),
         ("sqlite/views.rs", include_str!("sqlite/views.rs")),
         ("same_sql_bank.rs", include_str!("same_sql_bank.rs")),
+        ("claims.rs", include_str!("claims.rs")),
     ];
 
     /// SQL's own words in quotes (SQLite's `strftime(…, 'now')`), not names of ours.

@@ -10,12 +10,15 @@
 //! - `jurisdiction`: the trait a country's rules implement; `germany`: the German one.
 //! - `default`, `base_rate`, `interest`, `fees`, `allocation`, `limitation`: one rule each.
 //! - `account`: the input; `breakdown`: runs the rules over it and returns the result.
+//! - `case_claim`: a stored dunning case as the engine's input; `no_statute`: the rules for a
+//!   claim no jurisdiction here covers.
 
 mod account;
 mod allocation;
 mod amount;
 mod base_rate;
 mod breakdown;
+mod case_claim;
 mod default;
 mod error;
 mod fees;
@@ -23,6 +26,7 @@ mod germany;
 mod interest;
 mod jurisdiction;
 mod limitation;
+mod no_statute;
 
 #[cfg(test)]
 mod tests_cases;
@@ -34,6 +38,7 @@ pub use allocation::{Allocation, AllocationRule, Applied, OpenItems, PaymentAppl
 pub use amount::{round_cents, Percent, ZERO_CENTS};
 pub use base_rate::{BaseRateSpan, BaseRateTable, BUNDESBANK_SOURCE};
 pub use breakdown::{breakdown, Breakdown, ClaimBreakdown, Note, Totals};
+pub use case_claim::{CaseClaim, ReceivedPayment, SentReminder, LETTER_DELIVERY_DAYS};
 pub use default::{DefaultFacts, DefaultGround, InDefault};
 pub use error::LegalError;
 pub use fees::{FeeKind, FeeLine, FeeNote};
@@ -41,3 +46,4 @@ pub use germany::{Germany, GermanyConfig, FLAT_FEE_EUR, REMINDER_FEE_CAP_EUR};
 pub use interest::{DayCount, InterestPeriod, RateSpan};
 pub use jurisdiction::Jurisdiction;
 pub use limitation::{Limitation, LIMITATION_WARNING_DAYS};
+pub use no_statute::NoStatute;

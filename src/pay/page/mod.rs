@@ -18,6 +18,7 @@ pub mod words;
 
 use crate::config::pay::PayConfig;
 use crate::deliver::locale::Locale;
+use crate::deliver::owed::owed_lines;
 use crate::deliver::{Creditor, Creditors};
 use crate::domain::{
     standing, CaseState, DisputeReason, InstalmentRules, Money, PlanStanding, PromiseRules, TenantId,
@@ -189,7 +190,12 @@ impl PayPages {
     /// Whether a case's page asks for money: open, reminding, paused, disputed or escalated, with
     /// something still owed.
     pub fn asks_for_money(case: &PayCase) -> bool {
-        !matches!(case.state, CaseState::Paid | CaseState::Cancelled) && !case.total_owed().is_zero()
+        !matches!(case.state, CaseState::Paid | CaseState::Cancelled) && !case.open_principal().is_zero()
+    }
+
+    /// What settles `case` on `today` under its creditor's law (see [`PayCase::total_owed`]).
+    pub fn total_owed(&self, case: &PayCase, today: NaiveDate) -> rust_decimal::Decimal {
+        case.total_owed(&self.creditors.get(case.tenant.as_str()).law(), today)
     }
 
     fn render(
@@ -254,8 +260,13 @@ impl PayPages {
         let show = |amount| locale.money(&Money::new(amount, currency));
         let nonzero =
             |amount: rust_decimal::Decimal| if amount.is_zero() { String::new() } else { show(amount) };
-        let total = case.total_owed();
         let creditor = self.creditors.get(case.tenant.as_str());
+        let law = creditor.law();
+        let total = case.total_owed(&law, today);
+        let owed = match case.owed(&law, today) {
+            Ok(owed) if !total.is_zero() => Some(owed_lines(&owed, language)),
+            _ => None,
+        };
         let transfer = creditor.bank.as_ref().filter(|_| !total.is_zero()).map(|bank| {
             let holder = bank.account_holder.clone().unwrap_or_else(|| creditor.name.clone());
             let transfer = crate::deliver::letter::transfer(case.invoice_number.as_str(), total);
@@ -371,10 +382,9 @@ impl PayPages {
             "due_date": locale.date(case.due_on),
             "amounts": {
                 "principal": show(case.amount_due.amount()),
-                "fees": nonzero(case.fee),
-                "interest": "",
                 "paid": nonzero(case.amount_paid),
                 "total": show(total),
+                "lines": owed.as_ref().map(|o| o.lines.clone()).unwrap_or_default(),
             },
             "transfer": transfer,
             "card": self.card && !total.is_zero(),

@@ -47,10 +47,13 @@ pub(super) async fn insert_invoices(tx: &mut Tx, run: &[NewInvoice<'_>]) -> Resu
         order.iter().map(|&i| f(&invoices[i])).collect()
     };
     let inserted: Vec<(i64, String, String)> = sqlx::query_as(
-        "INSERT INTO invoices (tenant, number, debtor_id, issued_on, due_on, currency, amount_due, amount_paid, plan, received_at) \
-         SELECT t.tenant, t.number, t.debtor_id, t.issued_on, t.due_on, t.currency, t.amount_due, 0, t.plan, t.received_at \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::text[], $7::numeric[], $8::text[], $9::timestamptz[]) \
-           AS t(tenant, number, debtor_id, issued_on, due_on, currency, amount_due, plan, received_at) \
+        "INSERT INTO invoices (tenant, number, debtor_id, issued_on, due_on, currency, amount_due, amount_paid, plan, received_at, \
+           due_by_calendar, states_30_day_rule) \
+         SELECT t.tenant, t.number, t.debtor_id, t.issued_on, t.due_on, t.currency, t.amount_due, 0, t.plan, t.received_at, \
+           t.due_by_calendar, t.states_30_day_rule \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::text[], $7::numeric[], $8::text[], $9::timestamptz[], \
+           $10::bool[], $11::bool[]) \
+           AS t(tenant, number, debtor_id, issued_on, due_on, currency, amount_due, plan, received_at, due_by_calendar, states_30_day_rule) \
          ON CONFLICT (tenant, number) DO NOTHING RETURNING id, tenant, number",
     )
     .bind(pick(&|(i, _, _)| i.tenant.to_string()))
@@ -62,6 +65,8 @@ pub(super) async fn insert_invoices(tx: &mut Tx, run: &[NewInvoice<'_>]) -> Resu
     .bind(order.iter().map(|&i| invoices[i].0.amount_due.amount()).collect::<Vec<Decimal>>())
     .bind(pick(&|(_, plan, _)| plan.to_string()))
     .bind(order.iter().map(|&i| invoices[i].2).collect::<Vec<_>>())
+    .bind(order.iter().map(|&i| invoices[i].0.terms.due_by_calendar).collect::<Vec<_>>())
+    .bind(order.iter().map(|&i| invoices[i].0.terms.states_30_day_rule).collect::<Vec<_>>())
     .fetch_all(&mut **tx)
     .await?;
 

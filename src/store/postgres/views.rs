@@ -2,6 +2,7 @@
 
 use super::reports::CONSENTS;
 use crate::store::records::*;
+use crate::store::claims::{paid_sql, sent_sql, Histories, PaidRow, SentRow, CLAIM_COLUMNS};
 use crate::store::rows::{DeliveryJobRow, DEBTOR_COLUMNS};
 use crate::store::StoreError;
 
@@ -17,11 +18,28 @@ pub(super) async fn delivery_jobs(pool: &PgPool, ids: &[i64]) -> Result<Vec<Deli
     let sql = format!(
         "SELECT j.* FROM (SELECT DISTINCT id FROM UNNEST($1::int8[]) AS u(id)) AS q CROSS JOIN LATERAL ( \
            SELECT r.id AS reminder_id, r.idempotency_key, r.status, r.attempts, r.send_at, r.queued_at, r.channel, r.stage, r.stage_name, \
-           r.tone, r.fee::text AS fee, c.state AS case_state, i.tenant, i.number, i.due_on, i.currency, \
+           r.tone, r.fee::text AS fee, c.state AS case_state, {CLAIM_COLUMNS}, i.tenant, i.number, i.due_on, i.currency, \
            i.amount_due::text AS amount_due, i.amount_paid::text AS amount_paid, {DEBTOR_COLUMNS}, {CONSENTS}, {LAST_INBOUND} \
            FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
            JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE r.id = q.id OFFSET 0) j"
     );
     let query = sqlx::query_as::<_, DeliveryJobRow>(&sql).bind(ids);
-    query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect()
+    let mut jobs: Vec<DeliveryJob> =
+        query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect::<Result<_, _>>()?;
+    let cases: std::collections::BTreeSet<i64> = jobs.iter().map(|j| j.case_id).collect();
+    let histories = histories(pool, &cases.into_iter().collect::<Vec<_>>()).await?;
+    for job in &mut jobs {
+        (job.sent, job.payments) = histories.of(job.case_id);
+    }
+    Ok(jobs)
+}
+
+/// The reminders sent and the payments received for these cases.
+pub(super) async fn histories(pool: &PgPool, cases: &[i64]) -> Result<Histories, StoreError> {
+    if cases.is_empty() {
+        return Ok(Histories::default());
+    }
+    let sent: Vec<SentRow> = sqlx::query_as(&sent_sql("= ANY($1::int8[])")).bind(cases).fetch_all(pool).await?;
+    let paid: Vec<PaidRow> = sqlx::query_as(&paid_sql("= ANY($1::int8[])")).bind(cases).fetch_all(pool).await?;
+    Histories::from_rows(sent, paid)
 }

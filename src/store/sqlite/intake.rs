@@ -35,8 +35,9 @@ async fn insert_invoice(
     // replayed (duplicate) message changes nothing.
     upsert_debtor(tx, tenant, &invoice.debtor, received_at, false).await?;
     let invoice_id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO invoices (tenant, number, debtor_id, issued_on, due_on, currency, amount_due, amount_paid, plan, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, '0', $8, $9) ON CONFLICT (tenant, number) DO NOTHING RETURNING id",
+        "INSERT INTO invoices (tenant, number, debtor_id, issued_on, due_on, currency, amount_due, amount_paid, plan, received_at, \
+           due_by_calendar, states_30_day_rule) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '0', $8, $9, $10, $11) ON CONFLICT (tenant, number) DO NOTHING RETURNING id",
     )
     .bind(tenant)
     .bind(invoice.number.as_str())
@@ -47,6 +48,8 @@ async fn insert_invoice(
     .bind(invoice.amount_due.amount().to_string())
     .bind(plan)
     .bind(received_at)
+    .bind(invoice.terms.due_by_calendar)
+    .bind(invoice.terms.states_30_day_rule)
     .fetch_optional(&mut **tx)
     .await?;
     let Some(invoice_id) = invoice_id else {

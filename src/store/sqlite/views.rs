@@ -2,6 +2,7 @@
 
 use super::reports::CONSENTS;
 use crate::store::records::*;
+use crate::store::claims::{paid_sql, sent_sql, Histories, PaidRow, SentRow, CLAIM_COLUMNS};
 use crate::store::rows::{DeliveryJobRow, DEBTOR_COLUMNS};
 use crate::store::StoreError;
 
@@ -16,7 +17,7 @@ pub(super) async fn delivery_jobs(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<
     let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "SELECT r.id AS reminder_id, r.idempotency_key, r.status, r.attempts, r.send_at, r.queued_at, r.channel, r.stage, r.stage_name, \
-         r.tone, r.fee, c.state AS case_state, i.tenant, i.number, i.due_on, i.currency, i.amount_due, \
+         r.tone, r.fee, c.state AS case_state, {CLAIM_COLUMNS}, i.tenant, i.number, i.due_on, i.currency, i.amount_due, \
          i.amount_paid, {DEBTOR_COLUMNS}, {CONSENTS}, {LAST_INBOUND} \
          FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE r.id IN ({placeholders})"
@@ -25,5 +26,29 @@ pub(super) async fn delivery_jobs(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<
     for id in ids {
         query = query.bind(id);
     }
-    query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect()
+    let mut jobs: Vec<DeliveryJob> =
+        query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect::<Result<_, _>>()?;
+    let cases: std::collections::BTreeSet<i64> = jobs.iter().map(|j| j.case_id).collect();
+    let histories = histories(pool, &cases.into_iter().collect::<Vec<_>>()).await?;
+    for job in &mut jobs {
+        (job.sent, job.payments) = histories.of(job.case_id);
+    }
+    Ok(jobs)
+}
+
+/// The reminders sent and the payments received for these cases.
+pub(super) async fn histories(pool: &SqlitePool, cases: &[i64]) -> Result<Histories, StoreError> {
+    if cases.is_empty() {
+        return Ok(Histories::default());
+    }
+    let placeholders = (1..=cases.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let filter = format!("IN ({placeholders})");
+    let (sent_sql, paid_sql) = (sent_sql(&filter), paid_sql(&filter));
+    let mut sent = sqlx::query_as::<_, SentRow>(&sent_sql);
+    let mut paid = sqlx::query_as::<_, PaidRow>(&paid_sql);
+    for case in cases {
+        sent = sent.bind(case);
+        paid = paid.bind(case);
+    }
+    Histories::from_rows(sent.fetch_all(pool).await?, paid.fetch_all(pool).await?)
 }

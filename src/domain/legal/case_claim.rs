@@ -1,0 +1,177 @@
+//! One dunning case as the legal engine sees it: the invoice, the reminders that went out for
+//! it and the payments received, as the store keeps them. [`CaseClaim::owed`] turns it into the
+//! [`Breakdown`] that the pay-page, every reminder and the escalation print, so they all show
+//! the same figures from the same function.
+//!
+//! Every payment mahnwerk records names its invoice, so a case is one claim with a stated
+//! purpose (§ 366 (1) BGB); the order of § 366 (2) applies only to accounts of several claims.
+
+use super::{breakdown, Account, Breakdown, Claim, Germany, Jurisdiction, LegalError, NoStatute, Payment, Reminder};
+use crate::domain::{ChannelKind, Currency, DebtorKind, InvoiceNumber};
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Days a posted letter takes to reach the debtor, for the start of default: the presumption
+/// German procedural law makes for posted notices (§ 122 (2) Nr. 1 AO, four days since 2025).
+/// Electronic reminders reach the debtor the day they are sent.
+pub const LETTER_DELIVERY_DAYS: u64 = 4;
+
+/// A reminder that went out for the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentReminder {
+    /// The plan's stage, counted from 0 as stored.
+    pub stage: u32,
+    pub channel: ChannelKind,
+    pub sent_on: NaiveDate,
+    /// What the plan's stage charges for it (the creditor's cost); the law caps it.
+    pub fee: Decimal,
+}
+
+impl SentReminder {
+    /// When it reached the debtor.
+    pub fn received_on(&self) -> NaiveDate {
+        let days = if self.channel == ChannelKind::Letter { LETTER_DELIVERY_DAYS } else { 0 };
+        self.sent_on.checked_add_days(Days::new(days)).unwrap_or(self.sent_on)
+    }
+}
+
+/// Money received for the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedPayment {
+    pub received_on: NaiveDate,
+    pub amount: Decimal,
+}
+
+/// Everything the law looks at in one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseClaim {
+    pub invoice: InvoiceNumber,
+    pub debtor: DebtorKind,
+    pub currency: Currency,
+    /// The invoice's amount.
+    pub principal: Decimal,
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    /// The invoice set its due date by the calendar (§ 286 (2) Nr. 1 BGB).
+    pub due_by_calendar: bool,
+    /// The invoice pointed out the 30-day rule of § 286 (3) BGB (needed for consumers).
+    pub states_30_day_rule: bool,
+    pub reminders: Vec<SentReminder>,
+    pub payments: Vec<ReceivedPayment>,
+}
+
+impl CaseClaim {
+    /// The case as the engine's input. The invoice is taken as received on its issue day: the
+    /// intake has no later date to offer, and a later one would only move default later.
+    pub fn account(&self) -> Account {
+        let reminders = self
+            .reminders
+            .iter()
+            .map(|r| Reminder {
+                stage: r.stage + 1,
+                sent_on: r.sent_on,
+                received_on: r.received_on(),
+                actual_cost: r.fee.round_dp(2),
+            })
+            .collect();
+        Account {
+            debtor: self.debtor,
+            currency: self.currency,
+            claims: vec![Claim {
+                invoice: self.invoice.clone(),
+                principal: self.principal.round_dp(2),
+                due_on: self.due_on,
+                due_by_calendar: self.due_by_calendar,
+                invoice_received_on: Some(self.issued_on),
+                invoice_states_30_day_rule: self.states_30_day_rule,
+                reminders,
+                collection_costs: Vec::new(),
+            }],
+            payments: self
+                .payments
+                .iter()
+                .map(|p| Payment {
+                    received_on: p.received_on,
+                    amount: p.amount.round_dp(2),
+                    for_invoice: Some(self.invoice.clone()),
+                })
+                .collect(),
+        }
+    }
+
+    /// What the case owes on `as_of` under the creditor's law; invoices in a currency that law is
+    /// not written for are owed under [`NoStatute`] (no statutory interest or flat fee).
+    pub fn owed(&self, law: &Germany, as_of: NaiveDate) -> Result<Breakdown, LegalError> {
+        let account = self.account();
+        if law.check_currency(self.currency).is_ok() {
+            breakdown(law, &account, as_of)
+        } else {
+            breakdown(&NoStatute, &account, as_of)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn claim(currency: &str) -> CaseClaim {
+        CaseClaim {
+            invoice: InvoiceNumber::parse("R-1").unwrap(),
+            debtor: DebtorKind::Consumer,
+            currency: Currency::parse(currency).unwrap(),
+            principal: Decimal::new(100_000, 2),
+            issued_on: day(2025, 1, 1),
+            due_on: day(2025, 1, 31),
+            due_by_calendar: false,
+            states_30_day_rule: false,
+            reminders: vec![
+                SentReminder { stage: 0, channel: ChannelKind::Email, sent_on: day(2025, 2, 3), fee: Decimal::ZERO },
+                SentReminder {
+                    stage: 1,
+                    channel: ChannelKind::Letter,
+                    sent_on: day(2025, 2, 10),
+                    fee: Decimal::new(500, 2),
+                },
+            ],
+            payments: vec![ReceivedPayment { received_on: day(2025, 3, 1), amount: Decimal::new(20_000, 2) }],
+        }
+    }
+
+    #[test]
+    fn a_consumer_case_in_default_from_the_first_reminder() {
+        let owed = claim("EUR").owed(&Germany::default(), day(2025, 4, 1)).unwrap();
+        let c = &owed.claims[0];
+        // The email of 3 Feb put the debtor in default from 4 Feb (§ 286 (1) BGB).
+        assert_eq!(c.in_default.unwrap().from, day(2025, 2, 4));
+        // The letter's 5.00 is capped at 2.50; the email that put the debtor in default earns nothing.
+        assert_eq!(owed.totals.fees, Decimal::new(250, 2));
+        // 4 Feb .. 28 Feb on 1,000 at 7.27 %, then 1 Mar .. 31 Mar on what the payment left.
+        assert!(owed.totals.interest > Decimal::ZERO);
+        assert_eq!(owed.totals.paid.total(), Decimal::new(20_000, 2));
+        assert_eq!(
+            owed.totals.total,
+            owed.totals.principal + owed.totals.fees + owed.totals.interest - owed.totals.paid.total()
+        );
+    }
+
+    #[test]
+    fn a_letter_reaches_the_debtor_days_after_it_is_posted() {
+        let c = claim("EUR");
+        assert_eq!(c.reminders[0].received_on(), day(2025, 2, 3));
+        assert_eq!(c.reminders[1].received_on(), day(2025, 2, 14));
+    }
+
+    #[test]
+    fn another_currency_owes_no_statutory_interest() {
+        let owed = claim("CHF").owed(&Germany::default(), day(2025, 4, 1)).unwrap();
+        assert_eq!(owed.totals.interest, Decimal::ZERO);
+        assert_eq!(owed.totals.fees, Decimal::new(500, 2));
+        assert_eq!(owed.totals.total, Decimal::new(80_500, 2));
+    }
+}

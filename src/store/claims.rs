@@ -1,0 +1,80 @@
+//! What the legal engine needs of a case beyond its invoice row: the reminders sent for it and
+//! the payments received, read by case id in one keyed query each, the same SQL on both
+//! backends except how a list of ids is bound (`= ANY($1)` or `IN (…)`, given as `filter`).
+
+use super::rows::{channel, corrupt, decimal};
+use super::StoreError;
+use crate::domain::legal::{ReceivedPayment, SentReminder};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// The invoice's columns the engine reads besides those every case read selects.
+pub(super) const CLAIM_COLUMNS: &str = "c.id AS case_id, i.issued_on, i.due_by_calendar, i.states_30_day_rule";
+
+/// The reminders sent for the cases `x.case_id {filter}`.
+pub(super) fn sent_sql(filter: &str) -> String {
+    format!(
+        "SELECT x.case_id, x.stage, x.channel, x.sent_at, CAST(x.fee AS TEXT) AS fee FROM reminders x \
+         WHERE x.status = 'sent' AND x.sent_at IS NOT NULL AND x.case_id {filter}"
+    )
+}
+
+/// The payments for the cases `c.id {filter}`.
+pub(super) fn paid_sql(filter: &str) -> String {
+    format!(
+        "SELECT c.id AS case_id, p.paid_at, CAST(p.amount AS TEXT) AS amount FROM payments p \
+         JOIN cases c ON c.invoice_id = p.invoice_id WHERE c.id {filter}"
+    )
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SentRow {
+    case_id: i64,
+    stage: i32,
+    channel: String,
+    sent_at: DateTime<Utc>,
+    fee: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PaidRow {
+    case_id: i64,
+    paid_at: DateTime<Utc>,
+    amount: String,
+}
+
+/// The reminders and payments of some cases, by case id, each list in date order.
+#[derive(Debug, Default)]
+pub(super) struct Histories {
+    sent: HashMap<i64, Vec<SentReminder>>,
+    paid: HashMap<i64, Vec<ReceivedPayment>>,
+}
+
+impl Histories {
+    pub(super) fn from_rows(sent: Vec<SentRow>, paid: Vec<PaidRow>) -> Result<Self, StoreError> {
+        let mut histories = Self::default();
+        for row in sent {
+            let stage = u32::try_from(row.stage).map_err(|e| corrupt("reminder stage", e))?;
+            histories.sent.entry(row.case_id).or_default().push(SentReminder {
+                stage,
+                channel: channel(&row.channel)?,
+                sent_on: row.sent_at.date_naive(),
+                fee: decimal("reminder fee", &row.fee)?,
+            });
+        }
+        for row in paid {
+            histories.paid.entry(row.case_id).or_default().push(ReceivedPayment {
+                received_on: row.paid_at.date_naive(),
+                amount: decimal("payment amount", &row.amount)?,
+            });
+        }
+        histories.sent.values_mut().for_each(|s| s.sort_by_key(|r| (r.sent_on, r.stage)));
+        histories.paid.values_mut().for_each(|p| p.sort_by_key(|p| p.received_on));
+        Ok(histories)
+    }
+
+    /// The case's reminders and payments (empty when it has none).
+    pub(super) fn of(&self, case_id: i64) -> (Vec<SentReminder>, Vec<ReceivedPayment>) {
+        (self.sent.get(&case_id).cloned().unwrap_or_default(), self.paid.get(&case_id).cloned().unwrap_or_default())
+    }
+}
