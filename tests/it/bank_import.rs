@@ -55,6 +55,7 @@ fn overdue(number: &str, amount: &str, name: &str, i: usize) -> IntakeCommand {
         issued_on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
         due_on: NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(),
         amount_due: Money::parse(amount, eur).unwrap(),
+        terms: Default::default(),
         lines: Vec::new(),
         debtor: Debtor {
             id: DebtorId::parse(&format!("C-{i}")).unwrap(),

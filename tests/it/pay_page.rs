@@ -369,7 +369,10 @@ async fn scenario(backend: Backend) {
     };
     let link4 = pay_link(outbox.path(), "P-4", addr);
     let page = get(link4.clone(), "de").await.unwrap().text().await.unwrap();
-    assert!(page.contains("3 Raten zu etwa 43,30 €") && page.contains("10 Raten (wir prüfen"), "{page}");
+    // What is owed, from the legal engine: the first email put the debtor in default, so by now
+    // default interest runs (1,27 % + 5 points for a consumer) and the instalments split it too.
+    assert!(page.contains("Verzugszinsen 6,27 % vom") && page.contains("130,08 €"), "{page}");
+    assert!(page.contains("3 Raten zu etwa 43,36 €") && page.contains("10 Raten (wir prüfen"), "{page}");
     let token4 = form_token_of(&page);
     let response =
         post(format!("{link4}/instalments"), format!("form_token={token4}&months=")).await.unwrap();
@@ -381,7 +384,7 @@ async fn scenario(backend: Backend) {
     assert_eq!(case_state(store.as_ref(), "P-4").await, CaseState::Paused);
     let page = get(format!("{link4}?done=instalments"), "de").await.unwrap().text().await.unwrap();
     assert!(
-        page.contains("die erste Rate von 43,30 €") || page.contains("Die erste Rate von 43,30 €"),
+        page.contains("die erste Rate von 43,36 €") || page.contains("Die erste Rate von 43,36 €"),
         "{page}"
     );
     let link5 = pay_link(outbox.path(), "P-5", addr);
@@ -413,7 +416,7 @@ async fn scenario(backend: Backend) {
     // The first instalment is paid: after its grace the plan is on track and the case stays
     // paused; the second is not: after its grace the rest is due and dunning resumes.
     let first = json!({"schema": "mahnwerk.invoice.v1", "tenant": "paytest", "invoice_number": "P-4",
-                       "paid_at": clock.now().to_rfc3339(), "amount_paid": "43.30", "currency": "EUR",
+                       "paid_at": clock.now().to_rfc3339(), "amount_paid": "43.36", "currency": "EUR",
                        "payment_reference": "bank-4711"});
     queue.publish(&topology.intake_exchange(), vec![message("invoice.paid", &first)]).await.unwrap();
     eventually("the first instalment recorded", || async {
@@ -461,7 +464,7 @@ async fn scenario(backend: Backend) {
     let agreed = events.lock().unwrap().iter().find(|e| e["kind"] == "instalments.agreed").cloned().unwrap();
     let amounts: Vec<&str> =
         agreed["instalments"].as_array().unwrap().iter().map(|i| i["amount"].as_str().unwrap()).collect();
-    assert_eq!(amounts, ["43.30", "43.30", "43.30"], "{agreed}");
+    assert_eq!(amounts, ["43.36", "43.36", "43.36"], "{agreed}");
     let missed = events.lock().unwrap().iter().find(|e| e["kind"] == "instalment.missed").cloned().unwrap();
     assert_eq!(missed["seq"], 2, "{missed}");
     let requested =

@@ -125,7 +125,14 @@ fn email_preview_is_the_eml_file() {
     let eml = unquote(&std::fs::read_to_string(preview(dir.path(), "email", &[])).unwrap());
     assert!(eml.contains("Subject: 1. Mahnung: Rechnung RE-2026-0042"), "{eml}");
     assert!(eml.contains("Stadtwerke Musterstadt GmbH") && eml.contains("erika@example.org"), "{eml}");
-    for expected in ["Guten Tag Erika Mustermann", "1.237,06 €", "Mahngebühr von 2,50 €", "+49 30 1234567"]
+    for expected in [
+        "Guten Tag Erika Mustermann",
+        "1.240,67 €",
+        "So setzt sich der Betrag zusammen:",
+        "Mahnkosten (Schreiben vom",
+        "Verzugszinsen 6,27 % vom",
+        "+49 30 1234567",
+    ]
     {
         assert!(eml.contains(expected), "{expected:?} missing in {eml}");
     }
@@ -140,7 +147,7 @@ fn sms_preview_is_the_outbox_line() {
     let message = json_message(&preview(dir.path(), "sms", &["--language", "fr", "--tone", "firm"]));
     let body = message["body"].as_str().unwrap();
     assert_eq!(message["to"], "+4915112345678");
-    assert!(body.starts_with("Stadtwerke Musterstadt GmbH : la facture RE-2026-0042 (1 237,06 €"), "{body}");
+    assert!(body.starts_with("Stadtwerke Musterstadt GmbH : la facture RE-2026-0042 (1 240,67 €"), "{body}");
     assert!(body.contains("reste impayée") && body.contains("+49 30 1234567"), "{body}");
     assert!(mahnwerk_channels::sms_segments::fits(body, 3), "{body}");
     assert_signed_pay_link(pay_link_in(body));
@@ -152,7 +159,7 @@ fn whatsapp_preview_names_the_approved_template() {
     let message = json_message(&preview(dir.path(), "whatsapp", &[]));
     assert_eq!(message["template"]["name"], "acme_mahnung_1");
     let parameters = message["template"]["body_parameters"].as_array().unwrap();
-    assert_eq!(parameters[..3], ["Erika Mustermann", "1.237,06 €", "RE-2026-0042"]);
+    assert_eq!(parameters[..3], ["Erika Mustermann", "1.240,67 €", "RE-2026-0042"]);
     assert_signed_pay_link(parameters[4].as_str().unwrap());
     assert!(message["body"].as_str().unwrap().contains("hier ist Stadtwerke Musterstadt GmbH"));
 }
@@ -164,7 +171,7 @@ fn messenger_preview_is_the_outbox_line() {
         json_message(&preview(dir.path(), "messenger", &["--language", "en", "--tone", "friendly"]));
     let text = message["text"].as_str().unwrap();
     assert!(text.starts_with("Hello Erika Mustermann, this is Stadtwerke Musterstadt GmbH."), "{text}");
-    assert!(text.contains("€1,237.06"), "{text}");
+    assert!(text.contains("€1,240.67"), "{text}");
     assert_signed_pay_link(pay_link_in(text));
 }
 
@@ -183,8 +190,9 @@ fn letter_preview_is_the_pdf() {
         "1. Mahnung: Rechnung RE-2026-0042",
         "Musterstraße 1",
         "Guten Tag Erika Mustermann",
-        "Gesamt",
-        "1.237,06 €",
+        "Verzugszinsen 6,27 % vom",
+        "Zu zahlen",
+        "1.240,67 €",
         "Online bezahlen",
         "+49 30 1234567",
     ] {

@@ -185,6 +185,7 @@ fn invoice_for(invoice_number: &str, debtor: Debtor, amount: Money) -> Invoice {
         issued_on: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
         due_on: NaiveDate::from_ymd_opt(2026, 2, 15).unwrap(),
         amount_due: amount,
+        terms: Default::default(),
         lines: Vec::new(),
         debtor,
         plan: Some(PLAN.into()),

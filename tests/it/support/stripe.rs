@@ -71,6 +71,7 @@ fn invoice(number: &str, amount: Money) -> Invoice {
         issued_on: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
         due_on: NaiveDate::from_ymd_opt(2026, 2, 15).unwrap(),
         amount_due: amount,
+        terms: Default::default(),
         lines: Vec::new(),
         debtor: Debtor {
             id: DebtorId::parse(&format!("D-{number}")).unwrap(),
