@@ -268,6 +268,10 @@ impl Service {
             grace: self.pay_config.promise_rules(),
             catch_up: self.catch_up,
             redispatch_after: self.redispatch_after,
+            law_of: {
+                let creditors = Arc::clone(&self.creditors);
+                Arc::new(move |tenant: &crate::domain::TenantId| creditors.get(tenant.as_str()).law())
+            },
         }
     }
 

@@ -209,7 +209,10 @@ pub(super) async fn card(
     let start = CheckoutStart {
         tenant: case.tenant.clone(),
         reminder_id: case.reminder_id,
-        amount: crate::domain::Money::new(state.pay.pages.total_owed(case, posted.today), case.amount_due.currency()),
+        amount: crate::domain::Money::new(
+            state.pay.pages.total_owed(case, posted.today),
+            case.amount_due.currency(),
+        ),
         description: None,
         locale: Some(language.to_owned()),
         success_url: format!("{page}/thanks"),

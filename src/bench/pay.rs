@@ -128,7 +128,8 @@ async fn run(base: &Config, database_url: &str, options: &PayBenchOptions) -> an
         apply_commands(store.as_ref(), &commands, config.learn.attribution(), now).await?;
     }
     let decide = |case: &crate::store::DueCase| service.planner.decide(case, now);
-    while crate::schedule::plan_due_cases(store.as_ref(), now, 1000, &decide).await? > 0 {}
+    let law_of = |_: &TenantId| crate::domain::legal::Germany::default();
+    while crate::schedule::plan_due_cases(store.as_ref(), now, 1000, &decide, &law_of).await? > 0 {}
     let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(database_url).await?;
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM reminders ORDER BY id").fetch_all(&mut db).await?;
     if ids.len() < options.cases {

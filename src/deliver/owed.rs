@@ -42,7 +42,9 @@ pub fn owed_lines(breakdown: &Breakdown, language: &str) -> OwedLines {
             let label = match fee.kind {
                 FeeKind::FlatFee => words.flat_fee.to_owned(),
                 FeeKind::ReminderFee => words.reminder_fee.replace("{date}", &locale.date(fee.on)),
-                FeeKind::CollectionCost => fee.label.clone().unwrap_or_else(|| words.collection_cost.to_owned()),
+                FeeKind::CollectionCost => {
+                    fee.label.clone().unwrap_or_else(|| words.collection_cost.to_owned())
+                }
             };
             lines.push(OwedLine { label, amount: show(fee.owed) });
         }
@@ -195,7 +197,12 @@ mod tests {
             due_by_calendar: false,
             states_30_day_rule: false,
             reminders: vec![
-                SentReminder { stage: 0, channel: ChannelKind::Email, sent_on: day(2025, 2, 3), fee: Decimal::ZERO },
+                SentReminder {
+                    stage: 0,
+                    channel: ChannelKind::Email,
+                    sent_on: day(2025, 2, 3),
+                    fee: Decimal::ZERO,
+                },
                 SentReminder {
                     stage: 1,
                     channel: ChannelKind::Letter,

@@ -106,7 +106,8 @@ impl Vars {
         let locale = Locale::of(language);
         let currency = job.amount_due.currency();
         let principal = Money::new(job.amount_due.amount() - job.amount_paid, currency);
-        let owed = owed_of(job, creditor, now.with_timezone(&job.debtor.timezone.tz()).date_naive(), language);
+        let owed =
+            owed_of(job, creditor, now.with_timezone(&job.debtor.timezone.tz()).date_naive(), language);
         let phone = creditor.phone.clone().unwrap_or_default();
         Self {
             debtor_name: job.debtor.name.clone(),
@@ -186,7 +187,12 @@ impl Vars {
 
 /// What `job` owes on `today` (the debtor's day it is sent), under the creditor's law, in
 /// `language`; `None`, with a warning, should the engine refuse the stored facts.
-pub fn owed_of(job: &DeliveryJob, creditor: &Creditor, today: NaiveDate, language: &str) -> Option<OwedLines> {
+pub fn owed_of(
+    job: &DeliveryJob,
+    creditor: &Creditor,
+    today: NaiveDate,
+    language: &str,
+) -> Option<OwedLines> {
     match job.claim(today).owed(&creditor.law(), today) {
         Ok(breakdown) => Some(owed_lines(&breakdown, language)),
         Err(e) => {

@@ -30,7 +30,7 @@ fn creditor() -> Creditor {
         logo_url: None,
         accent_colour: None,
         legal_footer: None,
-            legal: Default::default(),
+        legal: Default::default(),
     }
 }
 
@@ -313,7 +313,8 @@ fn a_french_letter_has_french_captions_and_amounts() {
     // debtor in default from 19/10 and earns nothing); 6,27 % (1,27 + 5 points, a consumer) on
     // 1 234,56 for the 17 days from 19/10 to 04/11 (the letter's day is counted when paid
     // later): 1 234,56 × 6,27 % × 17 / 365 = 3,61.
-    let rows: Vec<(&str, &str)> = document.amounts.iter().map(|r| (r.label.as_str(), r.amount.as_str())).collect();
+    let rows: Vec<(&str, &str)> =
+        document.amounts.iter().map(|r| (r.label.as_str(), r.amount.as_str())).collect();
     assert_eq!(
         rows,
         [

@@ -120,6 +120,10 @@ pub enum EventBody {
         /// How many of the plan's stages were planned before it ran out.
         stages_sent: u32,
         plan: PlanName,
+        /// The claim statement's sums on the day (principal, fees, interest, paid, total, the
+        /// start of default and the limitation date), from the legal engine.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        claim: Option<crate::domain::legal::StatementTotals>,
     },
     /// A reminder's address turned out dead (hard bounce, unknown number, returned letter): the
     /// address is remembered as unreachable and the stage is planned again on another channel.

@@ -17,7 +17,7 @@ pub use dispatch::{
     catch_up_late, dispatch_due, dispatch_with, redispatch_lost, relay_events, DispatchError,
     PublishReminders,
 };
-pub use plan::{plan_due_cases, settle_outcomes, Decide};
+pub use plan::{plan_due_cases, settle_outcomes, Decide, LawOf};
 pub use planner::Planner;
 pub use policy::{Decision, DecisionRequest, FixedPolicy, Policy};
 pub use replan::replan_stage;
@@ -71,6 +71,8 @@ pub struct Scheduler {
     pub catch_up: CatchUpRules,
     /// Queued this long without a send result, a reminder is dispatched again.
     pub redispatch_after: chrono::Duration,
+    /// The law each tenant's claims are computed under, for the claim statement.
+    pub law_of: Arc<dyn Fn(&crate::domain::TenantId) -> crate::domain::legal::Germany + Send + Sync>,
 }
 
 impl Scheduler {
@@ -92,7 +94,8 @@ impl Scheduler {
         let now = self.clock.now();
         let decide = |case: &crate::store::DueCase| self.planner.decide(case, now);
         resume_broken_promises(self.store.as_ref(), now, self.grace, BATCH).await?;
-        let cases_planned = plan_due_cases(self.store.as_ref(), now, BATCH, &decide).await?;
+        let cases_planned =
+            plan_due_cases(self.store.as_ref(), now, BATCH, &decide, self.law_of.as_ref()).await?;
         let outcomes_settled = settle_outcomes(self.store.as_ref(), now, self.attribution, BATCH).await?;
         Ok(StepOutcome { cases_planned, outcomes_settled, ..StepOutcome::default() })
     }

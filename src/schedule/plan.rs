@@ -4,6 +4,7 @@
 //! (transactional outbox). Also settles the outcomes of reminders whose attribution window
 //! closed without a payment.
 
+use crate::domain::legal::StatementTotals;
 use crate::domain::{AttributionWindow, CaseEvent};
 use crate::runtime::events::record_outcomes;
 use crate::runtime::{EventBody, NewEvent};
@@ -14,12 +15,16 @@ use chrono::{DateTime, Utc};
 /// The decision for one due case ([`Planner::decide`] in the service).
 pub type Decide<'a> = &'a (dyn Fn(&DueCase) -> CaseDecision + Send + Sync);
 
+/// The law a tenant's claims are computed under (its creditor's settings).
+pub type LawOf<'a> = &'a (dyn Fn(&crate::domain::TenantId) -> crate::domain::legal::Germany + Send + Sync);
+
 /// Plans up to `limit` cases due at `now` with `decide`; returns how many were decided.
 pub async fn plan_due_cases(
     store: &dyn Store,
     now: DateTime<Utc>,
     limit: u32,
     decide: Decide<'_>,
+    law_of: LawOf<'_>,
 ) -> Result<usize, StoreError> {
     let mut tx = store.begin().await?;
     let cases = tx.claim_due_cases(now, limit).await?;
@@ -41,7 +46,14 @@ pub async fn plan_due_cases(
             CaseDecision::Escalate => {
                 let state = case.state.apply(CaseEvent::PlanExhausted).unwrap_or(case.state);
                 updates.push(update(state, case.stages_planned, None));
-                events.push(NewEvent::from(&escalated(case, now)));
+                let today = now.with_timezone(&case.debtor.timezone.tz()).date_naive();
+                let claim = tx.case_claim(case.case_id).await?.and_then(|claim| {
+                    claim
+                        .owed(&law_of(&case.tenant), today)
+                        .map_err(|e| tracing::warn!(case = case.case_id, error = %e, "no claim statement"))
+                        .ok()
+                });
+                events.push(NewEvent::from(&escalated(case, now, claim.as_ref().map(StatementTotals::of))));
             }
             CaseDecision::Wait { until } => {
                 updates.push(update(case.state, case.stages_planned, Some(until)))
@@ -55,13 +67,15 @@ pub async fn plan_due_cases(
     Ok(cases.len())
 }
 
-/// `case.escalated`: every stage of the plan went out without payment.
-fn escalated(case: &DueCase, at: DateTime<Utc>) -> crate::runtime::Event {
+/// `case.escalated`: every stage of the plan went out without payment; `claim` is what the
+/// claim statement sums up to.
+fn escalated(case: &DueCase, at: DateTime<Utc>, claim: Option<StatementTotals>) -> crate::runtime::Event {
     let body = EventBody::CaseEscalated {
         open_amount: (case.amount_due.amount() - case.amount_paid).max(rust_decimal::Decimal::ZERO),
         currency: case.amount_due.currency(),
         stages_sent: case.stages_planned,
         plan: case.plan.clone(),
+        claim,
     };
     case.subject().event(at, body)
 }

@@ -2,14 +2,56 @@
 //! the payments received, read by case id in one keyed query each, the same SQL on both
 //! backends except how a list of ids is bound (`= ANY($1)` or `IN (…)`, given as `filter`).
 
-use super::rows::{channel, corrupt, decimal};
+use super::rows::{channel, corrupt, decimal, money};
 use super::StoreError;
-use crate::domain::legal::{ReceivedPayment, SentReminder};
-use chrono::{DateTime, Utc};
+use crate::domain::legal::{CaseClaim, ReceivedPayment, SentReminder};
+use crate::domain::{DebtorKind, InvoiceNumber};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
 /// The invoice's columns the engine reads besides those every case read selects.
-pub(super) const CLAIM_COLUMNS: &str = "c.id AS case_id, i.issued_on, i.due_by_calendar, i.states_30_day_rule";
+pub(super) const CLAIM_COLUMNS: &str =
+    "c.id AS case_id, i.issued_on, i.due_by_calendar, i.states_30_day_rule";
+
+/// The invoice of the case `$1` as the engine needs it.
+pub(super) const CLAIM_SQL: &str = "SELECT i.number, d.kind AS debtor_kind, i.currency, CAST(i.amount_due AS TEXT) AS amount_due, \
+     i.issued_on, i.due_on, i.due_by_calendar, i.states_30_day_rule \
+     FROM cases c JOIN invoices i ON i.id = c.invoice_id JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
+     WHERE c.id = $1";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ClaimRow {
+    number: String,
+    debtor_kind: String,
+    currency: String,
+    amount_due: String,
+    issued_on: NaiveDate,
+    due_on: NaiveDate,
+    due_by_calendar: bool,
+    states_30_day_rule: bool,
+}
+
+impl ClaimRow {
+    pub(super) fn into_claim(
+        self,
+        reminders: Vec<SentReminder>,
+        payments: Vec<ReceivedPayment>,
+    ) -> Result<CaseClaim, StoreError> {
+        let principal = money(&self.amount_due, &self.currency)?;
+        Ok(CaseClaim {
+            invoice: InvoiceNumber::parse(&self.number).map_err(|e| corrupt("invoice number", e))?,
+            debtor: DebtorKind::parse(&self.debtor_kind).map_err(|e| corrupt("debtor kind", e))?,
+            currency: principal.currency(),
+            principal: principal.amount(),
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            due_by_calendar: self.due_by_calendar,
+            states_30_day_rule: self.states_30_day_rule,
+            reminders,
+            payments,
+        })
+    }
+}
 
 /// The reminders sent for the cases `x.case_id {filter}`.
 pub(super) fn sent_sql(filter: &str) -> String {
@@ -75,6 +117,9 @@ impl Histories {
 
     /// The case's reminders and payments (empty when it has none).
     pub(super) fn of(&self, case_id: i64) -> (Vec<SentReminder>, Vec<ReceivedPayment>) {
-        (self.sent.get(&case_id).cloned().unwrap_or_default(), self.paid.get(&case_id).cloned().unwrap_or_default())
+        (
+            self.sent.get(&case_id).cloned().unwrap_or_default(),
+            self.paid.get(&case_id).cloned().unwrap_or_default(),
+        )
     }
 }

@@ -4,8 +4,8 @@
 use super::reports::ReceiptStatus;
 use crate::domain::legal::{CaseClaim, ReceivedPayment, SentReminder};
 use crate::domain::{
-    CaseState, ChannelKind, Consents, Debtor, InvoiceNumber, Money, PaymentTerms, PlanName, PolicyVersion, TenantId,
-    Tone,
+    CaseState, ChannelKind, Consents, Debtor, InvoiceNumber, Money, PaymentTerms, PlanName, PolicyVersion,
+    TenantId, Tone,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -161,7 +161,12 @@ impl DeliveryJob {
     pub fn claim(&self, today: NaiveDate) -> CaseClaim {
         let mut reminders = self.sent.clone();
         if !reminders.iter().any(|r| r.stage == self.stage) {
-            reminders.push(SentReminder { stage: self.stage, channel: self.channel, sent_on: today, fee: self.fee });
+            reminders.push(SentReminder {
+                stage: self.stage,
+                channel: self.channel,
+                sent_on: today,
+                fee: self.fee,
+            });
         }
         CaseClaim {
             invoice: self.invoice_number.clone(),

@@ -194,6 +194,16 @@ macro_rules! impl_store_tx {
             Ok(rows.into_iter().map(|(id, sent_at)| UnsettledReminder { id, sent_at }).collect())
         }
 
+        async fn case_claim(&mut self, case_id: i64) -> Result<Option<crate::domain::legal::CaseClaim>, StoreError> {
+            use crate::store::claims::{paid_sql, sent_sql, ClaimRow, Histories, PaidRow, SentRow, CLAIM_SQL};
+            let row: Option<ClaimRow> = sqlx::query_as(CLAIM_SQL).bind(case_id).fetch_optional(&mut *self.0).await?;
+            let Some(row) = row else { return Ok(None) };
+            let sent: Vec<SentRow> = sqlx::query_as(&sent_sql("= $1")).bind(case_id).fetch_all(&mut *self.0).await?;
+            let paid: Vec<PaidRow> = sqlx::query_as(&paid_sql("= $1")).bind(case_id).fetch_all(&mut *self.0).await?;
+            let (sent, paid) = Histories::from_rows(sent, paid)?.of(case_id);
+            Ok(Some(row.into_claim(sent, paid)?))
+        }
+
         async fn unsettled_sent_before(&mut self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<i64>, StoreError> {
             let sql = format!(
                 "SELECT id FROM reminders WHERE status = 'sent' AND reward IS NULL AND sent_at < $1 \

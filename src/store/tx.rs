@@ -179,6 +179,12 @@ pub trait StoreTx: BankSteps + RecommendSteps + Send {
     async fn cancel_pending_reminders(&mut self, case_id: i64, now: DateTime<Utc>)
         -> Result<u64, StoreError>;
 
+    /// The case as the legal engine sees it (invoice, reminders sent, payments), if it exists.
+    async fn case_claim(
+        &mut self,
+        case_id: i64,
+    ) -> Result<Option<crate::domain::legal::CaseClaim>, StoreError>;
+
     /// The case's sent reminders without an outcome yet, newest first.
     async fn unsettled_reminders(&mut self, case_id: i64) -> Result<Vec<UnsettledReminder>, StoreError>;
 

@@ -132,8 +132,7 @@ fn email_preview_is_the_eml_file() {
         "Mahnkosten (Schreiben vom",
         "Verzugszinsen 6,27 % vom",
         "+49 30 1234567",
-    ]
-    {
+    ] {
         assert!(eml.contains(expected), "{expected:?} missing in {eml}");
     }
     assert!(eml.contains("text/html") && eml.contains("Jetzt online bezahlen"), "{eml}");

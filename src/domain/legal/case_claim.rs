@@ -6,7 +6,9 @@
 //! Every payment mahnwerk records names its invoice, so a case is one claim with a stated
 //! purpose (§ 366 (1) BGB); the order of § 366 (2) applies only to accounts of several claims.
 
-use super::{breakdown, Account, Breakdown, Claim, Germany, Jurisdiction, LegalError, NoStatute, Payment, Reminder};
+use super::{
+    breakdown, Account, Breakdown, Claim, Germany, Jurisdiction, LegalError, NoStatute, Payment, Reminder,
+};
 use crate::domain::{ChannelKind, Currency, DebtorKind, InvoiceNumber};
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
@@ -112,6 +114,43 @@ impl CaseClaim {
     }
 }
 
+/// The sums of a claim statement, as `case.escalated` carries them: what the collection
+/// agency or the court is handed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementTotals {
+    /// The day the figures are for.
+    pub as_of: NaiveDate,
+    /// The law they were computed under (`DE`, or `none`).
+    pub jurisdiction: String,
+    pub principal: Decimal,
+    pub fees: Decimal,
+    pub interest: Decimal,
+    pub paid: Decimal,
+    pub total: Decimal,
+    /// The first day of default, if the debtor is in default.
+    pub in_default_from: Option<NaiveDate>,
+    /// The last day before the claim becomes time-barred.
+    pub limitation_last_day: Option<NaiveDate>,
+}
+
+impl StatementTotals {
+    pub fn of(breakdown: &Breakdown) -> Self {
+        let t = &breakdown.totals;
+        let claim = breakdown.claims.first();
+        Self {
+            as_of: breakdown.as_of,
+            jurisdiction: breakdown.jurisdiction.clone(),
+            principal: t.principal,
+            fees: t.fees,
+            interest: t.interest,
+            paid: t.paid.total(),
+            total: t.total,
+            in_default_from: claim.and_then(|c| c.in_default).map(|d| d.from),
+            limitation_last_day: claim.map(|c| c.limitation.last_day),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,7 +170,12 @@ mod tests {
             due_by_calendar: false,
             states_30_day_rule: false,
             reminders: vec![
-                SentReminder { stage: 0, channel: ChannelKind::Email, sent_on: day(2025, 2, 3), fee: Decimal::ZERO },
+                SentReminder {
+                    stage: 0,
+                    channel: ChannelKind::Email,
+                    sent_on: day(2025, 2, 3),
+                    fee: Decimal::ZERO,
+                },
                 SentReminder {
                     stage: 1,
                     channel: ChannelKind::Letter,
@@ -158,6 +202,12 @@ mod tests {
             owed.totals.total,
             owed.totals.principal + owed.totals.fees + owed.totals.interest - owed.totals.paid.total()
         );
+        let totals = StatementTotals::of(&owed);
+        assert_eq!(
+            (totals.in_default_from, totals.limitation_last_day),
+            (Some(day(2025, 2, 4)), Some(day(2028, 12, 31)))
+        );
+        assert_eq!(totals.total, owed.totals.total);
     }
 
     #[test]

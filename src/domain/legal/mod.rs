@@ -38,7 +38,7 @@ pub use allocation::{Allocation, AllocationRule, Applied, OpenItems, PaymentAppl
 pub use amount::{round_cents, Percent, ZERO_CENTS};
 pub use base_rate::{BaseRateSpan, BaseRateTable, BUNDESBANK_SOURCE};
 pub use breakdown::{breakdown, Breakdown, ClaimBreakdown, Note, Totals};
-pub use case_claim::{CaseClaim, ReceivedPayment, SentReminder, LETTER_DELIVERY_DAYS};
+pub use case_claim::{CaseClaim, ReceivedPayment, SentReminder, StatementTotals, LETTER_DELIVERY_DAYS};
 pub use default::{DefaultFacts, DefaultGround, InDefault};
 pub use error::LegalError;
 pub use fees::{FeeKind, FeeLine, FeeNote};

@@ -1,8 +1,8 @@
 //! Reads on PostgreSQL: delivery jobs, the next due time, case and reminder views, stats.
 
 use super::reports::CONSENTS;
-use crate::store::records::*;
 use crate::store::claims::{paid_sql, sent_sql, Histories, PaidRow, SentRow, CLAIM_COLUMNS};
+use crate::store::records::*;
 use crate::store::rows::{DeliveryJobRow, DEBTOR_COLUMNS};
 use crate::store::StoreError;
 
@@ -39,7 +39,9 @@ pub(super) async fn histories(pool: &PgPool, cases: &[i64]) -> Result<Histories,
     if cases.is_empty() {
         return Ok(Histories::default());
     }
-    let sent: Vec<SentRow> = sqlx::query_as(&sent_sql("= ANY($1::int8[])")).bind(cases).fetch_all(pool).await?;
-    let paid: Vec<PaidRow> = sqlx::query_as(&paid_sql("= ANY($1::int8[])")).bind(cases).fetch_all(pool).await?;
+    let sent: Vec<SentRow> =
+        sqlx::query_as(&sent_sql("= ANY($1::int8[])")).bind(cases).fetch_all(pool).await?;
+    let paid: Vec<PaidRow> =
+        sqlx::query_as(&paid_sql("= ANY($1::int8[])")).bind(cases).fetch_all(pool).await?;
     Histories::from_rows(sent, paid)
 }

@@ -1,8 +1,8 @@
 //! Reads on SQLite: delivery jobs, the next due time, case and reminder views, stats.
 
 use super::reports::CONSENTS;
-use crate::store::records::*;
 use crate::store::claims::{paid_sql, sent_sql, Histories, PaidRow, SentRow, CLAIM_COLUMNS};
+use crate::store::records::*;
 use crate::store::rows::{DeliveryJobRow, DEBTOR_COLUMNS};
 use crate::store::StoreError;
 

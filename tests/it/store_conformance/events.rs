@@ -126,8 +126,17 @@ fn check_body(event: &Event, body: &serde_json::Value, sent_at: DateTime<Utc>, p
             assert_eq!(line.sent_at, Some(sent_at));
         }
         EventBody::CaseCancelled { open_amount, .. } => assert_eq!(*open_amount, dec("100.00"), "{body}"),
-        EventBody::CaseEscalated { open_amount, stages_sent, plan, .. } => {
-            assert_eq!((*open_amount, *stages_sent, plan.as_str()), (dec("100.00"), 0, PLAN), "{body}")
+        EventBody::CaseEscalated { open_amount, stages_sent, plan, claim, .. } => {
+            assert_eq!((*open_amount, *stages_sent, plan.as_str()), (dec("100.00"), 0, PLAN), "{body}");
+            // The claim statement's sums, from the legal engine: no reminder went out, so the
+            // debtor is not in default and owes the invoice amount alone.
+            let claim = claim.as_ref().expect("the claim statement's totals");
+            assert_eq!(
+                (claim.jurisdiction.as_str(), claim.principal, claim.total, claim.in_default_from),
+                ("DE", dec("100.00"), dec("100.00"), None),
+                "{body}"
+            );
+            assert!(claim.limitation_last_day.is_some(), "{body}");
         }
         EventBody::ChannelUnreachable { stage, channel, .. }
         | EventBody::ChannelOptedOut { stage, channel, .. } => {

@@ -69,7 +69,8 @@ impl Rules for Arc<dyn Store> {
         limit: u32,
         decide: Decide<'_>,
     ) -> Result<usize, StoreError> {
-        plan_due_cases(self.as_ref(), now, limit, decide).await
+        let law_of = |_: &mahnwerk::domain::TenantId| mahnwerk::domain::legal::Germany::default();
+        plan_due_cases(self.as_ref(), now, limit, decide, &law_of).await
     }
 
     async fn record_deliveries(
