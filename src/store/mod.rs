@@ -7,6 +7,7 @@
 //! dispatchers can run against one database; SQLite (the embedded default) serialises writers.
 
 pub mod bank;
+pub mod console;
 mod pay_case;
 mod postgres;
 mod published;
@@ -16,6 +17,7 @@ mod reports;
 mod rows;
 mod same_sql;
 mod same_sql_bank;
+mod same_sql_console;
 mod same_sql_recommend;
 mod same_sql_store;
 mod sql_words;
