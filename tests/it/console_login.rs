@@ -134,3 +134,51 @@ async fn console_logins_on_postgres() {
     let Some(backend) = Backend::postgres_rabbitmq().await else { return };
     logins(backend).await;
 }
+
+/// `mahnwerk operators add` and `mahnwerk api-keys create|revoke`, as an installation bootstraps
+/// its console: the password from the environment or stdin, the key printed once and stored only
+/// as its hash.
+#[tokio::test]
+async fn operators_and_keys_from_the_command_line() {
+    use crate::cli::{mahnwerk, run};
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let added = run(mahnwerk(dir.path())
+        .args(["operators", "add", "--tenant", A, "--email", "Admin@Paytest.example", "--role", "admin"])
+        .env("MAHNWERK_OPERATOR_PASSWORD", PASSWORD));
+    assert!(added.contains("added to paytest as admin"), "{added}");
+    let mut child = mahnwerk(dir.path())
+        .args(["operators", "add", "--tenant", A, "--email", "viewer@paytest.example", "--role", "viewer"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(child.wait_with_output().unwrap().status.success(), "the password read from stdin");
+    for (email, password) in [("admin@paytest.example", PASSWORD), ("new@paytest.example", "too short")] {
+        let refused = mahnwerk(dir.path())
+            .args(["operators", "add", "--tenant", A, "--email", email, "--role", "agent"])
+            .env("MAHNWERK_OPERATOR_PASSWORD", password)
+            .output()
+            .unwrap();
+        assert!(!refused.status.success(), "{email} refused");
+    }
+
+    let key = run(mahnwerk(dir.path()).args(["api-keys", "create", "--tenant", A, "--scope", "write"]));
+    let key = key.trim();
+    assert!(key.starts_with("mwk_"), "{key}");
+    let store =
+        mahnwerk::store::open(&format!("sqlite://{}/cli.sqlite", dir.path().display())).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let admin = tx.operator_by_email(&TenantId::parse(A).unwrap(), "admin@paytest.example").await.unwrap();
+    assert!(admin.unwrap().password_hash.starts_with("$argon2id$"));
+    let hash = mahnwerk::api::console::auth::token_hash(key);
+    let stored = tx.api_key(&hash).await.unwrap().expect("the key, by its hash");
+    assert_eq!((stored.tenant.as_str(), stored.scope, stored.revoked_at), (A, KeyScope::Write, None));
+    drop(tx);
+    drop(store);
+    let id = stored.id.to_string();
+    run(mahnwerk(dir.path()).args(["api-keys", "revoke", "--tenant", A, &id]));
+    let again = mahnwerk(dir.path()).args(["api-keys", "revoke", "--tenant", A, &id]).output().unwrap();
+    assert!(!again.status.success(), "a key is revoked once");
+}
