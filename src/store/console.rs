@@ -258,11 +258,14 @@ pub trait ConsoleSteps: Send {
         since: DateTime<Utc>,
     ) -> Result<u32, StoreError>;
 
+    /// Records a failed login at `at`, and forgets every account's failures before
+    /// `forget_before` (they no longer count).
     async fn record_login_failure(
         &mut self,
         tenant: &TenantId,
         email: &str,
         at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
     async fn clear_login_failures(&mut self, tenant: &TenantId, email: &str) -> Result<(), StoreError>;

@@ -343,7 +343,12 @@ macro_rules! impl_console_steps {
                 tenant: &TenantId,
                 email: &str,
                 at: DateTime<Utc>,
+                forget_before: DateTime<Utc>,
             ) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                    .bind(forget_before)
+                    .execute(&mut *self.0)
+                    .await?;
                 sqlx::query("INSERT INTO login_failures (tenant, email, at) VALUES ($1, $2, $3)")
                     .bind(tenant.as_str())
                     .bind(email)

@@ -72,7 +72,7 @@ pub async fn log_in(state: &ApiState, credentials: &Credentials) -> Result<Sessi
         .map_err(|e| ConsoleError::Internal(format!("verifying a password: {e}")))?;
     let mut tx = state.store.begin().await?;
     let Some(operator) = operator.filter(|_| matches) else {
-        tx.record_login_failure(&tenant, &email, now).await?;
+        tx.record_login_failure(&tenant, &email, now, now - window).await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant, "console login refused");
         return Err(ConsoleError::Unauthenticated);
