@@ -69,6 +69,8 @@ pub struct Service {
     /// How long a reminder may stay queued without a send result before it is dispatched again.
     pub redispatch_after: chrono::Duration,
     pub http: HttpConfig,
+    /// `[console]`: sessions and login throttling of the operator console.
+    pub console: crate::config::console::ConsoleConfig,
     /// Secrets the API checks webhooks with.
     pub twilio_auth_token: Option<SecretString>,
     pub meta: Option<MetaConfig>,
@@ -213,6 +215,7 @@ impl Service {
             catch_up: config.schedule.catch_up_rules(),
             redispatch_after: config.schedule.redispatch_after(),
             http: config.http.clone(),
+            console: config.console.clone(),
             twilio_auth_token: config.twilio.as_ref().map(|t| t.auth_token.clone()),
             meta: config.meta.clone(),
             pingen_webhook_secret: config.pingen.as_ref().and_then(|p| p.webhook_secret.clone()),
@@ -233,6 +236,11 @@ impl Service {
             pay: Arc::clone(&self.pay),
             psp: self.stripe.as_ref().map(|(psp, _)| Arc::clone(psp)),
             stripe: self.stripe.as_ref().map(|(_, webhook)| Arc::clone(webhook)),
+            console: Some(Arc::new(crate::api::console::ConsoleState {
+                plans: Arc::clone(&self.plans),
+                attribution: self.learn.attribution(),
+                config: self.console.clone(),
+            })),
         }
     }
 

@@ -112,6 +112,47 @@ enum Command {
         #[command(subcommand)]
         which: CatalogueCommand,
     },
+    /// Operator accounts of the console (docs/console.md).
+    Operators {
+        #[command(subcommand)]
+        which: OperatorsCommand,
+    },
+    /// API keys of the console's HTTP API (docs/console.md).
+    ApiKeys {
+        #[command(subcommand)]
+        which: ApiKeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorsCommand {
+    /// Add an operator; the password is read from MAHNWERK_OPERATOR_PASSWORD or else the first
+    /// line of stdin (at least 12 characters).
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["viewer", "agent", "admin"])]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeysCommand {
+    /// Create a key and print it (shown this once; only its hash is stored).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, value_parser = ["read", "write"])]
+        scope: String,
+    },
+    /// Revoke a key by the id `create` printed.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -299,6 +340,8 @@ async fn main() -> anyhow::Result<()> {
         | Command::Migrate
         | Command::Payments { .. }
         | Command::Catalogue { .. }
+        | Command::Operators { .. }
+        | Command::ApiKeys { .. }
         | Command::Bench { which: Bench::Import { .. } } => {
             Config::load_for_database_only(cli.config.as_deref())?
         }
@@ -383,6 +426,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Payments { which } => payments(&config, which).await,
+        Command::Operators { which } => operators(&config, which).await,
+        Command::ApiKeys { which } => api_keys(&config, which).await,
         Command::Catalogue { which: CatalogueCommand::Import { file, tenant } } => {
             let tenant =
                 mahnwerk::domain::TenantId::parse(&tenant).map_err(|e| anyhow::anyhow!("--tenant: {e}"))?;
@@ -431,6 +476,52 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn operators(config: &Config, which: OperatorsCommand) -> anyhow::Result<()> {
+    use mahnwerk::domain::{OperatorRole, TenantId};
+    let OperatorsCommand::Add { tenant, email, role } = which;
+    let tenant = TenantId::parse(&tenant).context("--tenant")?;
+    let role = OperatorRole::parse(&role).context("--role")?;
+    let password = match std::env::var("MAHNWERK_OPERATOR_PASSWORD") {
+        Ok(password) if !password.is_empty() => password,
+        _ => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("reading the password from stdin")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
+    let now = SystemClock.now();
+    let id =
+        mahnwerk::api::console::accounts::add_operator(store.as_ref(), &tenant, &email, role, &password, now)
+            .await?;
+    println!("operator {id} added to {tenant} as {}", role.as_str());
+    Ok(())
+}
+
+async fn api_keys(config: &Config, which: ApiKeysCommand) -> anyhow::Result<()> {
+    use mahnwerk::api::console::accounts;
+    use mahnwerk::domain::{KeyScope, TenantId};
+    let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
+    let now = SystemClock.now();
+    match which {
+        ApiKeysCommand::Create { tenant, scope } => {
+            let tenant = TenantId::parse(&tenant).context("--tenant")?;
+            let scope = KeyScope::parse(&scope).context("--scope")?;
+            let (id, key) = accounts::create_api_key(store.as_ref(), &tenant, scope, now).await?;
+            eprintln!("key {id} of {tenant} ({}); it is shown only now:", scope.as_str());
+            println!("{key}");
+        }
+        ApiKeysCommand::Revoke { tenant, id } => {
+            let tenant = TenantId::parse(&tenant).context("--tenant")?;
+            if !accounts::revoke_api_key(store.as_ref(), &tenant, id, now).await? {
+                anyhow::bail!("{tenant} has no key {id} that is not revoked already");
+            }
+            println!("key {id} of {tenant} revoked");
+        }
+    }
+    Ok(())
 }
 
 async fn payments(config: &Config, which: PaymentsCommand) -> anyhow::Result<()> {

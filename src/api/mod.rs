@@ -21,9 +21,12 @@
 //! - `unsubscribe`: `GET`/`POST /unsubscribe/{token}`, the signed unsubscribe link of every email
 //!   (RFC 8058 one-click) into the consent ledger.
 //! - `error`: how a refused call is answered.
+//! - `console`: the operator console, `/api/v1/…` (with its OpenAPI document) and
+//!   `/console/login`; see that module.
 //!
 //! Adding a route is one line in [`router`] and a handler that ends in one store call.
 
+pub mod console;
 mod error;
 mod meta;
 mod meta_events;
@@ -71,10 +74,16 @@ pub struct ApiState {
     pub psp: Option<Arc<dyn Psp>>,
     /// Stripe's webhook endpoint; `None` without `[stripe]`: Stripe calls get 404.
     pub stripe: Option<Arc<StripeWebhook>>,
+    /// The operator console (`/api/v1/…`, `/console/…`); `None`: those routes are not served.
+    pub console: Option<Arc<console::ConsoleState>>,
 }
 
 /// Every route of the API.
 pub fn router(state: ApiState) -> Router {
+    let console = match state.console {
+        Some(_) => console::routes().0,
+        None => Router::new(),
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/webhooks/twilio/status", post(twilio::status))
@@ -91,6 +100,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/pay/{token}/dispute", post(pay::dispute))
         .route("/pay/{token}/contact", post(pay::contact))
         .route("/r/{token}", get(recommend::click))
+        .merge(console)
         .with_state(state)
 }
 

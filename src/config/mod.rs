@@ -7,6 +7,7 @@
 //! [`stripe`]), so that
 //! the stages import their configuration and the configuration imports no stage.
 
+pub mod console;
 pub mod creditors;
 pub mod http;
 pub mod links;
@@ -104,6 +105,8 @@ pub struct Config {
     pub schedule: schedule::ScheduleConfig,
     /// `[recommend]`: product recommendations after payment (the `recommender` role).
     pub recommend: recommend::RecommendConfig,
+    /// `[console]`: the operator console's sessions and login throttling.
+    pub console: console::ConsoleConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -295,6 +298,7 @@ impl Default for Config {
             payments: payments::PaymentsConfig::default(),
             schedule: schedule::ScheduleConfig::default(),
             recommend: recommend::RecommendConfig::default(),
+            console: console::ConsoleConfig::default(),
         }
     }
 }
@@ -461,6 +465,7 @@ impl Config {
         self.http.validate()?;
         self.pay.validate()?;
         self.schedule.validate()?;
+        self.console.validate()?;
         self.recommend.validate()?;
         for (tenant, creditor) in &self.creditors {
             creditor.validate(tenant).map_err(anyhow::Error::msg)?;

@@ -2,6 +2,7 @@
 //! dunning plans. Nothing here does IO; everything is built through `parse`/`TryFrom` once, at the
 //! edge, so the rest of the service can trust what it holds.
 
+mod access;
 mod attribution;
 mod case;
 mod consent;
@@ -18,6 +19,7 @@ mod plan;
 mod policy_version;
 mod promise;
 
+pub use access::{KeyScope, OperatorRole};
 pub use attribution::AttributionWindow;
 pub use case::{CaseEvent, CaseState, IllegalTransition};
 pub use consent::{ConsentKind, ConsentSource, Consents};

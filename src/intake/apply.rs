@@ -104,7 +104,8 @@ fn issued_lines(invoice: &Invoice) -> Vec<IssuedLine> {
 
 /// The creditor cancelled the invoice: the case closes as cancelled (unless it is closed
 /// already), its pending reminders are cancelled, and `case.cancelled` says what was still open.
-async fn cancel(
+/// The operator console cancels a case through this too.
+pub async fn cancel(
     tx: &mut dyn StoreTx,
     tenant: &TenantId,
     number: &InvoiceNumber,

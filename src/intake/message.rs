@@ -186,14 +186,7 @@ fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
             )
         }
     };
-    let messenger_psid = fields.opt_str("messenger_psid")?.map(str::to_owned);
-    if let Some(psid) = &messenger_psid {
-        let ok_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-        if psid.is_empty() || psid.len() > 64 || !psid.chars().all(ok_char) {
-            return Err(fields
-                .error_at("messenger_psid", "must be a page-scoped id (1-64 of A-Z, a-z, 0-9, - and _)"));
-        }
-    }
+    let messenger_psid = fields.opt_parse("messenger_psid", messenger_psid)?;
     let debtor = Debtor {
         id: fields.parse("id", DebtorId::parse)?,
         kind: fields.opt_parse("kind", DebtorKind::parse)?.unwrap_or(DebtorKind::Consumer),
@@ -256,6 +249,15 @@ fn paid(
         source: PaymentSource::Amqp,
         reference,
     }))
+}
+
+/// A Messenger page-scoped id: 1-64 of A-Z, a-z, 0-9, `-` and `_`.
+pub(crate) fn messenger_psid(raw: &str) -> Result<String, Invalid> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if raw.is_empty() || raw.len() > 64 || !raw.chars().all(ok_char) {
+        return Err(Invalid::new("must be a page-scoped id (1-64 of A-Z, a-z, 0-9, - and _)"));
+    }
+    Ok(raw.to_owned())
 }
 
 fn date(raw: &str) -> Result<NaiveDate, Invalid> {

@@ -6,10 +6,11 @@
 
 mod apply;
 mod command;
+pub mod contact;
 mod fields;
 pub mod message;
 
-pub use apply::apply_commands;
+pub use apply::{apply_commands, cancel as cancel_invoice};
 pub use command::{IntakeCommand, IntakeOutcome};
 
 use crate::domain::{AttributionWindow, FieldError, PlanBook};

@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod catch_up;
 pub mod dispatch;
+pub mod pause;
 pub mod plan;
 pub mod planner;
 pub mod policy;

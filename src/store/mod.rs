@@ -8,6 +8,7 @@
 
 pub mod bank;
 mod claims;
+pub mod console;
 mod pay_case;
 mod postgres;
 mod published;
@@ -17,6 +18,7 @@ mod reports;
 mod rows;
 mod same_sql;
 mod same_sql_bank;
+mod same_sql_console;
 mod same_sql_recommend;
 mod same_sql_store;
 mod sql_words;

@@ -8,6 +8,7 @@
 //! [`Store::begin`]: super::Store::begin
 
 use super::bank::BankSteps;
+use super::console::ConsoleSteps;
 use super::recommend::RecommendSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
@@ -130,9 +131,9 @@ pub struct SentRow {
 }
 
 /// The narrow steps; the bank import's are in [`BankSteps`], recommendations' in
-/// [`RecommendSteps`].
+/// [`RecommendSteps`], the operator console's in [`ConsoleSteps`].
 #[async_trait]
-pub trait StoreTx: BankSteps + RecommendSteps + Send {
+pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + Send {
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
     /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.
     async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError>;

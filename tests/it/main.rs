@@ -16,11 +16,15 @@ mod support;
 
 mod bank_import;
 mod bench_cli;
+mod browser_console;
 mod browser_harness;
 mod browser_pay;
 mod browser_unsubscribe;
 mod catch_up;
 mod cli;
+mod console_api;
+mod console_login;
+mod console_pause;
 mod delivery_failures;
 mod e2e;
 mod email_letter;

@@ -102,6 +102,7 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
         stripe: stripe.then(|| {
             Arc::new(StripeWebhook::new(&config("http://127.0.0.1:9"), AttributionWindow::default()))
         }),
+        console: None,
     };
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
     let api = BoundApi::bind("127.0.0.1:0".parse().unwrap(), state(true)).await.unwrap();

@@ -10,6 +10,7 @@ use crate::store::same_sql::impl_store_tx;
 use crate::store::same_sql_bank::{
     impl_bank_steps, BankLineRow, CandidateRow, BANK_LINE_COLUMNS, CANDIDATES,
 };
+use crate::store::same_sql_console::impl_console_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
@@ -147,3 +148,4 @@ impl_bank_steps!(PgTx);
 /// What locks the paid cases a hook runner claims (see `crate::store::same_sql_recommend`).
 const LOCK_PAID: &str = " FOR UPDATE OF p SKIP LOCKED";
 impl_recommend_steps!(PgTx);
+impl_console_steps!(PgTx);

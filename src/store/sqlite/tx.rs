@@ -11,6 +11,7 @@ use crate::store::same_sql::impl_store_tx;
 use crate::store::same_sql_bank::{
     impl_bank_steps, BankLineRow, CandidateRow, BANK_LINE_COLUMNS, CANDIDATES,
 };
+use crate::store::same_sql_console::impl_console_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
@@ -136,3 +137,4 @@ impl_bank_steps!(SqliteTx);
 /// What locks the paid cases a hook runner claims (see `crate::store::same_sql_recommend`).
 const LOCK_PAID: &str = "";
 impl_recommend_steps!(SqliteTx);
+impl_console_steps!(SqliteTx);

@@ -1,0 +1,191 @@
+//! The operator's interventions: pause, resume and cancel a case; the Mahnstopp (pause every case
+//! of a debtor) and corrected contact data of a debtor. Each runs the rule of its stage
+//! (`schedule::pause`, the intake's cancel and contact edit) and writes its audit entry in the
+//! same transaction: an intervention is recorded exactly when it took effect.
+
+use super::audit::{record, Recorded};
+use super::auth::Writer;
+use super::error::{ConsoleError, ErrorBody};
+use crate::api::ApiState;
+use crate::domain::DebtorId;
+use crate::intake::contact::{edit_contact, ContactOutcome};
+use crate::intake::{cancel_invoice, IntakeOutcome};
+use crate::schedule::pause::{pause_case, resume_case, stop_debtor, PauseOutcome};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde_json::json;
+
+/// A debtor id from the path; one that cannot exist is simply not found.
+fn debtor_id(raw: &str) -> Result<DebtorId, ConsoleError> {
+    DebtorId::parse(raw).map_err(|_| ConsoleError::NotFound)
+}
+
+/// Which of the two a call asks for.
+#[derive(Clone, Copy)]
+pub(super) enum Hold {
+    Pause,
+    Resume,
+}
+
+/// Runs a pause or resume and records it.
+pub(super) async fn pause_or_resume(
+    state: &ApiState,
+    access: &super::auth::Access,
+    case_id: i64,
+    hold: Hold,
+) -> Result<Json<Recorded>, ConsoleError> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin().await?;
+    let (action, outcome) = match hold {
+        Hold::Pause => ("case.pause", pause_case(tx.as_mut(), &access.tenant, case_id, now).await?),
+        Hold::Resume => ("case.resume", resume_case(tx.as_mut(), &access.tenant, case_id, now).await?),
+    };
+    match outcome {
+        PauseOutcome::Done { before, after, reminders_cancelled } => {
+            let before = json!({"state": before});
+            let after = json!({"state": after, "reminders_cancelled": reminders_cancelled});
+            let entry = record(tx.as_mut(), access, action, Some(case_id), None, before, after, now).await?;
+            tx.commit().await?;
+            Ok(Json(entry))
+        }
+        PauseOutcome::NotAllowed(current) => {
+            Err(ConsoleError::Conflict(format!("a case that is {current} cannot take {action}")))
+        }
+        PauseOutcome::UnknownCase => Err(ConsoleError::NotFound),
+    }
+}
+
+/// Pause a case: no reminder is planned or sent until it is resumed.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/pause", tag = "cases",
+    params(("id" = i64, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "Paused; the audit entry", body = Recorded),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The case's state does not allow it", body = ErrorBody)
+    )
+)]
+pub async fn pause(
+    State(state): State<ApiState>,
+    Writer(access): Writer,
+    Path(id): Path<i64>,
+) -> Result<Json<Recorded>, ConsoleError> {
+    pause_or_resume(&state, &access, id, Hold::Pause).await
+}
+
+/// Resume a paused case: it is due at once.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/resume", tag = "cases",
+    params(("id" = i64, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "Resumed; the audit entry", body = Recorded),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)
+    )
+)]
+pub async fn resume(
+    State(state): State<ApiState>,
+    Writer(access): Writer,
+    Path(id): Path<i64>,
+) -> Result<Json<Recorded>, ConsoleError> {
+    pause_or_resume(&state, &access, id, Hold::Resume).await
+}
+
+/// Cancel a case (as `invoice.cancelled` does): it closes, nothing more goes out.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/cancel", tag = "cases",
+    params(("id" = i64, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "Cancelled; the audit entry", body = Recorded),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)
+    )
+)]
+pub async fn cancel(
+    State(state): State<ApiState>,
+    Writer(access): Writer,
+    Path(id): Path<i64>,
+) -> Result<Json<Recorded>, ConsoleError> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin().await?;
+    let case = tx.lock_tenant_case(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
+    match cancel_invoice(tx.as_mut(), &access.tenant, &case.invoice_number, now).await? {
+        IntakeOutcome::CaseCancelled => {
+            let before = json!({"state": case.state});
+            let after = json!({"state": "cancelled"});
+            let entry =
+                record(tx.as_mut(), &access, "case.cancel", Some(id), None, before, after, now).await?;
+            tx.commit().await?;
+            Ok(Json(entry))
+        }
+        IntakeOutcome::AlreadyClosed => {
+            Err(ConsoleError::Conflict(format!("a case that is {} cannot be cancelled", case.state)))
+        }
+        _ => Err(ConsoleError::NotFound),
+    }
+}
+
+/// Mahnstopp: pause every case of the debtor that still takes reminders.
+#[utoipa::path(
+    post, path = "/api/v1/debtors/{id}/stop", tag = "debtors",
+    params(("id" = String, Path, description = "The debtor id")),
+    responses(
+        (status = 200, description = "The audit entry; `after.paused_cases` lists the cases paused", body = Recorded),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)
+    )
+)]
+pub async fn stop(
+    State(state): State<ApiState>,
+    Writer(access): Writer,
+    Path(id): Path<String>,
+) -> Result<Json<Recorded>, ConsoleError> {
+    let debtor = debtor_id(&id)?;
+    let now = state.clock.now();
+    let mut tx = state.store.begin().await?;
+    let paused =
+        stop_debtor(tx.as_mut(), &access.tenant, &debtor, now).await?.ok_or(ConsoleError::NotFound)?;
+    let before: Vec<_> =
+        paused.iter().map(|(case_id, state)| json!({"case_id": case_id, "state": state})).collect();
+    let ids: Vec<i64> = paused.iter().map(|(case_id, _)| *case_id).collect();
+    let (before, after) = (json!({"cases": before}), json!({"paused_cases": ids}));
+    let entry = record(tx.as_mut(), &access, "debtor.stop", None, Some(&debtor), before, after, now).await?;
+    tx.commit().await?;
+    Ok(Json(entry))
+}
+
+/// Correct the debtor's contact data: `email`, `phone`, `whatsapp`, `messenger_psid` (left out:
+/// kept; `null`: cleared).
+#[utoipa::path(
+    post, path = "/api/v1/debtors/{id}/contact", tag = "debtors",
+    params(("id" = String, Path, description = "The debtor id")),
+    request_body(content = Object, content_type = "application/json",
+        description = "Any of email, phone, whatsapp, messenger_psid: a string sets, null clears"),
+    responses(
+        (status = 200, description = "Written; the audit entry with before and after", body = Recorded),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "A field is wrong; it is named", body = ErrorBody)
+    )
+)]
+pub async fn contact(
+    State(state): State<ApiState>,
+    Writer(access): Writer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Recorded>, ConsoleError> {
+    let debtor = debtor_id(&id)?;
+    let edit: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ConsoleError::field("$", format!("not valid JSON: {e}")))?;
+    let now = state.clock.now();
+    let mut tx = state.store.begin().await?;
+    match edit_contact(tx.as_mut(), &access.tenant, &debtor, &edit, now).await?? {
+        ContactOutcome::Done { before, after } => {
+            let entry =
+                record(tx.as_mut(), &access, "debtor.contact", None, Some(&debtor), before, after, now)
+                    .await?;
+            tx.commit().await?;
+            Ok(Json(entry))
+        }
+        ContactOutcome::UnknownDebtor => Err(ConsoleError::NotFound),
+    }
+}

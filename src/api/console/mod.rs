@@ -1,0 +1,101 @@
+//! The operator console on the `api` role: the creditor's JSON API under `/api/v1/…` (described by
+//! an OpenAPI 3.1 document generated from these handlers, served at `/api/v1/openapi.json`) and
+//! the operator's login.
+//!
+//! Every route resolves its caller to one tenant ([`auth::Access`]) and passes that tenant to
+//! every store step, which filters by it in SQL: another tenant's case, debtor or invoice is
+//! not found (404), never forbidden. Handlers are thin: they parse, call the rule of the stage
+//! the change belongs to (intake for invoices and contact data, `schedule::pause` for pauses and
+//! the Mahnstopp), record the intervention in the audit log in the same transaction, and answer.
+//!
+//! # Layout
+//! - `auth`: API keys, sessions, CSRF, password hashing; the [`auth::Access`] extractor.
+//! - `login`: `POST /console/login`, `POST /console/logout`, login throttling.
+//! - `invoices`: `POST /api/v1/invoices` and `/api/v1/invoices/{number}/paid|cancelled`, through
+//!   the intake's own parser and `apply_commands`.
+//! - `cases`: the case list (filters, keyset pages) and one case with its timeline.
+//! - `interventions`: pause, resume, cancel a case; Mahnstopp and contact data of a debtor.
+//! - `debtors`: one debtor with consents and cases.
+//! - `audit`: `GET /api/v1/audit`, and how an intervention is written to it.
+//! - `accounts`: operators and API keys made from the command line.
+//! - `openapi`: the document's frame (security schemes, tags).
+//! - `pages`: the first server-rendered pages: login, case list, case page with pause/resume.
+//! - `error`: how a refused call is answered.
+
+pub mod accounts;
+mod audit;
+pub mod auth;
+mod cases;
+mod debtors;
+mod error;
+mod interventions;
+mod invoices;
+pub mod login;
+mod openapi;
+mod pages;
+
+pub use error::{ConsoleError, ErrorBody};
+
+use crate::api::ApiState;
+use crate::config::console::ConsoleConfig;
+use crate::domain::{AttributionWindow, PlanBook};
+use axum::http::{header, HeaderValue};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// What the console needs beside the API's shared state.
+pub struct ConsoleState {
+    /// The plans invoices are resolved against, as intake resolves them.
+    pub plans: Arc<PlanBook>,
+    /// How long after a reminder a payment still counts as its success (for `paid`).
+    pub attribution: AttributionWindow,
+    pub config: ConsoleConfig,
+}
+
+/// The console's routes and the OpenAPI document describing the `/api/v1` ones.
+pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
+    let (api, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(invoices::create))
+        .routes(routes!(invoices::paid))
+        .routes(routes!(invoices::cancelled))
+        .routes(routes!(cases::list))
+        .routes(routes!(cases::one))
+        .routes(routes!(interventions::pause))
+        .routes(routes!(interventions::resume))
+        .routes(routes!(interventions::cancel))
+        .routes(routes!(debtors::one))
+        .routes(routes!(interventions::stop))
+        .routes(routes!(interventions::contact))
+        .routes(routes!(audit::list))
+        .split_for_parts();
+    let json: Arc<str> = serde_json::to_string_pretty(&document).expect("the document serialises").into();
+    let router = api
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let json = Arc::clone(&json);
+                async move {
+                    let content_type = HeaderValue::from_static("application/json");
+                    ([(header::CONTENT_TYPE, content_type)], json.to_string()).into_response()
+                }
+            }),
+        )
+        .route("/console", get(pages::home))
+        .route("/console/login", post(login::login))
+        .route("/console/logout", post(login::logout))
+        .route("/console/cases", get(pages::cases))
+        .route("/console/cases/{id}", get(pages::case))
+        .route("/console/cases/{id}/pause", post(pages::pause))
+        .route("/console/cases/{id}/resume", post(pages::resume));
+    (router, document)
+}
+
+/// The OpenAPI document of the `/api/v1` routes, as served.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    routes().1
+}

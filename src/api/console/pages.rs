@@ -1,0 +1,245 @@
+//! The console's first server-rendered pages (minijinja, no JavaScript): `GET /console` (the login
+//! form), `GET /console/cases` (search and state filter), `GET /console/cases/{id}` (the case, its
+//! timeline, and pause or resume as a button), `POST /console/cases/{id}/pause|resume` (a form with
+//! the session's CSRF token; post/redirect/get). The pages read and act through the same store
+//! steps and rules as the JSON API; a page without a live session redirects to the login form.
+//!
+//! Answers carry a strict Content-Security-Policy (no scripts; the one stylesheet allowed by its
+//! hash), no framing, no caching and no referrer.
+
+use super::auth::{same_token, session_access, Access};
+use super::cases::timeline;
+use super::error::ConsoleError;
+use super::interventions::{pause_or_resume, Hold};
+use crate::api::ApiState;
+use crate::domain::CaseState;
+use crate::store::console::CaseFilter;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use base64::Engine as _;
+use minijinja::{context, AutoEscape, Environment};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+const STYLE: &str = include_str!("templates/console.css");
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| AutoEscape::Html);
+        for (name, source) in [
+            ("layout.html.j2", include_str!("templates/layout.html.j2")),
+            ("login.html.j2", include_str!("templates/login.html.j2")),
+            ("cases.html.j2", include_str!("templates/cases.html.j2")),
+            ("case.html.j2", include_str!("templates/case.html.j2")),
+        ] {
+            env.add_template(name, source).expect("the console's templates parse");
+        }
+        env
+    })
+}
+
+/// An HTML answer with the console's security headers.
+fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
+    let html = match environment()
+        .get_template(name)
+        .and_then(|t| t.render(context! { style => STYLE, ..ctx }))
+    {
+        Ok(html) => html,
+        Err(error) => return ConsoleError::Internal(format!("rendering {name}: {error}")).into_response(),
+    };
+    let style_hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE.as_bytes()));
+    let csp = format!(
+        "default-src 'none'; style-src 'sha256-{style_hash}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    let mut response = (status, axum::response::Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).expect("an ASCII policy"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// The login form, with `error` when a login was refused.
+pub fn login_page(status: StatusCode, error: Option<&str>, tenant: Option<&str>) -> Response {
+    page(status, "login.html.j2", context! { error, tenant })
+}
+
+fn to_login() -> Response {
+    Redirect::to("/console").into_response()
+}
+
+/// `GET /console`: the login form, or the case list for a live session.
+pub async fn home(State(state): State<ApiState>, headers: HeaderMap) -> Result<Response, ConsoleError> {
+    Ok(match session_access(&state, &headers).await? {
+        Some(_) => Redirect::to("/console/cases").into_response(),
+        None => login_page(StatusCode::OK, None, None),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    state: Option<String>,
+    cursor: Option<i64>,
+}
+
+fn who(access: &Access) -> String {
+    access.actor.trim_start_matches("operator:").to_owned()
+}
+
+/// `GET /console/cases`.
+pub async fn cases(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ConsoleError> {
+    let Some((access, _)) = session_access(&state, &headers).await? else { return Ok(to_login()) };
+    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let filter = CaseFilter {
+        state: query.state.as_deref().and_then(CaseState::parse),
+        text: q.map(str::to_owned),
+        after_id: query.cursor,
+        limit: 51,
+        ..CaseFilter::default()
+    };
+    let mut tx = state.store.begin().await?;
+    let mut cases = tx.tenant_cases(&access.tenant, &filter).await?;
+    drop(tx);
+    let next_link = (cases.len() > 50).then(|| {
+        cases.truncate(50);
+        let cursor = cases.last().map_or(0, |c| c.case_id);
+        let params = serde_urlencoded::to_string([
+            ("q", q.unwrap_or_default()),
+            ("state", filter.state.map_or("", |s| s.as_str())),
+            ("cursor", &cursor.to_string()),
+        ])
+        .unwrap_or_default();
+        format!("/console/cases?{params}")
+    });
+    let states: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
+    Ok(page(
+        StatusCode::OK,
+        "cases.html.j2",
+        context! { operator => who(&access), tenant => access.tenant.as_str(), cases, q, states,
+        state => filter.state.map(|s| s.as_str()), next_link },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Notice {
+    done: Option<String>,
+}
+
+/// `GET /console/cases/{id}`.
+pub async fn case(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(notice): Query<Notice>,
+) -> Result<Response, ConsoleError> {
+    let Some((access, csrf_token)) = session_access(&state, &headers).await? else { return Ok(to_login()) };
+    let mut tx = state.store.begin().await?;
+    let Some(case) = tx.tenant_case(&access.tenant, id).await? else {
+        return Err(ConsoleError::NotFound);
+    };
+    let history = tx.case_history(&access.tenant, id).await?;
+    drop(tx);
+    let timeline: Vec<_> = timeline(&case, history)
+        .into_iter()
+        .map(|entry| {
+            let summary = summary(&entry.kind, &entry.details);
+            context! { at => entry.at.format("%Y-%m-%d %H:%M").to_string(), kind => entry.kind, summary }
+        })
+        .collect();
+    let notice = match notice.done.as_deref() {
+        Some("pause") => Some("Dunning is paused for this case."),
+        Some("resume") => Some("Dunning is resumed for this case."),
+        _ => None,
+    };
+    Ok(page(
+        StatusCode::OK,
+        "case.html.j2",
+        context! { operator => who(&access), tenant => access.tenant.as_str(), case, timeline, notice,
+        csrf_token, can_write => access.scope.can_write() },
+    ))
+}
+
+/// One line on what a timeline entry says.
+fn summary(kind: &str, d: &serde_json::Value) -> String {
+    let s = |key: &str| d[key].as_str().map(str::to_owned).unwrap_or_else(|| d[key].to_string());
+    match kind {
+        "intake" => format!("received: {} {} due {}", s("amount_due"), s("currency"), s("due_on")),
+        "reminder" => format!(
+            "stage {} ({}) by {}, planned for {}: {}; policy {} (p = {})",
+            s("stage"),
+            s("stage_name"),
+            s("channel"),
+            s("send_at"),
+            s("status"),
+            s("policy_version"),
+            s("propensity")
+        ),
+        "receipt" => format!("receipt: {}", s("status")),
+        "payment" => format!("paid {} {} ({})", s("amount"), s("currency"), s("source")),
+        "promise" => format!("promise to pay by {}: {}", s("promised_on"), s("state")),
+        "dispute" => format!("dispute ({}): {}", s("reason"), s("details")),
+        "operator" => {
+            format!("{} by {}: {} → {}", s("action"), s("actor"), d["before"], d["after"])
+        }
+        _ => d.to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf_token: String,
+}
+
+/// `POST /console/cases/{id}/pause` and `/resume`: the form's token must be the session's.
+async fn act(
+    state: ApiState,
+    headers: HeaderMap,
+    id: i64,
+    form: ActionForm,
+    hold: Hold,
+) -> Result<Response, ConsoleError> {
+    let Some((access, csrf_token)) = session_access(&state, &headers).await? else { return Ok(to_login()) };
+    if !same_token(&form.csrf_token, &csrf_token) {
+        return Err(ConsoleError::Forbidden("missing or wrong CSRF token"));
+    }
+    access.require_write()?;
+    let word = match hold {
+        Hold::Pause => "pause",
+        Hold::Resume => "resume",
+    };
+    match pause_or_resume(&state, &access, id, hold).await {
+        Ok(_) | Err(ConsoleError::Conflict(_)) => {
+            Ok(Redirect::to(&format!("/console/cases/{id}?done={word}")).into_response())
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub async fn pause(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, ConsoleError> {
+    act(state, headers, id, form, Hold::Pause).await
+}
+
+pub async fn resume(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, ConsoleError> {
+    act(state, headers, id, form, Hold::Resume).await
+}

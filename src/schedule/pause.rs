@@ -1,0 +1,118 @@
+//! An operator's hand on the schedule: pause a case (no reminder is planned or sent until it is
+//! resumed), resume it, and the Mahnstopp that pauses every case of one debtor.
+//!
+//! A pause uses the state a promise to pay uses ([`CaseState::Paused`]), but with no time to
+//! resume (`next_action_at` empty), so neither the planner (which claims open and reminding
+//! cases) nor the promise check (which claims paused cases whose time came) ever picks it up.
+//! Reminders still to go out are cancelled the way catch-up cancels a late one, and their stage
+//! is planned anew on resume: a pause never swallows a stage. Resuming ends an open promise or
+//! instalment plan (the operator's word replaces the debtor's) and makes the case due at once.
+//!
+//! Each step runs inside the caller's transaction, so the audit entry commits with it.
+
+use crate::domain::{CaseEvent, CaseState, DebtorId, PromiseState, TenantId};
+use crate::store::tx::{CaseUpdate, Unsent};
+use crate::store::{StoreError, StoreTx};
+use chrono::{DateTime, Utc};
+
+/// Why a paused reminder ended unsent, as its record says.
+const PAUSED: &str = "the case was paused by an operator";
+
+/// What pausing or resuming one case did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseOutcome {
+    /// Done: the state before and after, and how many pending reminders were cancelled.
+    Done { before: CaseState, after: CaseState, reminders_cancelled: usize },
+    /// The case is in a state that does not allow it (pausing a paused, disputed, escalated or
+    /// closed case; resuming one that is not paused); nothing changed.
+    NotAllowed(CaseState),
+    /// The tenant has no such case.
+    UnknownCase,
+}
+
+/// Pauses `tenant`'s case `case_id`: its pending reminders are cancelled (their stage to be
+/// planned again on resume) and it waits, with no time to resume, until [`resume_case`].
+pub async fn pause_case(
+    tx: &mut dyn StoreTx,
+    tenant: &TenantId,
+    case_id: i64,
+    now: DateTime<Utc>,
+) -> Result<PauseOutcome, StoreError> {
+    let Some(case) = tx.lock_tenant_case(tenant, case_id).await? else {
+        return Ok(PauseOutcome::UnknownCase);
+    };
+    if !case.state.accepts_reminders() {
+        return Ok(PauseOutcome::NotAllowed(case.state));
+    }
+    let Ok(paused) = case.state.apply(CaseEvent::Paused) else {
+        return Ok(PauseOutcome::NotAllowed(case.state));
+    };
+    let mut stages_planned = case.stages_planned;
+    let mut cancelled = 0;
+    for reminder_id in tx.pending_reminders(case_id).await? {
+        if let Some(finished) = tx.finish_unsent(reminder_id, Unsent::Superseded, PAUSED, now).await? {
+            stages_planned = stages_planned.min(finished.stage);
+            cancelled += 1;
+        }
+    }
+    tx.save_case(&CaseUpdate {
+        case_id,
+        state: paused,
+        stages_planned,
+        next_action_at: None,
+        updated_at: now,
+    })
+    .await?;
+    Ok(PauseOutcome::Done { before: case.state, after: paused, reminders_cancelled: cancelled })
+}
+
+/// Resumes `tenant`'s paused case `case_id`: an open promise or instalment plan ends (replaced),
+/// and the case is due at once, so the next planning step plans its next stage.
+pub async fn resume_case(
+    tx: &mut dyn StoreTx,
+    tenant: &TenantId,
+    case_id: i64,
+    now: DateTime<Utc>,
+) -> Result<PauseOutcome, StoreError> {
+    let Some(case) = tx.lock_tenant_case(tenant, case_id).await? else {
+        return Ok(PauseOutcome::UnknownCase);
+    };
+    if case.state != CaseState::Paused {
+        return Ok(PauseOutcome::NotAllowed(case.state));
+    }
+    let Ok(resumed) = case.state.apply(CaseEvent::Resumed) else {
+        return Ok(PauseOutcome::NotAllowed(case.state));
+    };
+    tx.end_promise(case_id, PromiseState::Replaced, now).await?;
+    tx.end_instalments(case_id, PromiseState::Replaced, now).await?;
+    tx.save_case(&CaseUpdate {
+        case_id,
+        state: resumed,
+        stages_planned: case.stages_planned,
+        next_action_at: Some(now),
+        updated_at: now,
+    })
+    .await?;
+    Ok(PauseOutcome::Done { before: case.state, after: resumed, reminders_cancelled: 0 })
+}
+
+/// Mahnstopp: pauses every case of `tenant`'s debtor that still takes reminders; returns each
+/// paused case with its state before, or `None` when the tenant has no such debtor. Cases that
+/// are closed, disputed, escalated or paused already are left as they are.
+pub async fn stop_debtor(
+    tx: &mut dyn StoreTx,
+    tenant: &TenantId,
+    debtor: &DebtorId,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<(i64, CaseState)>>, StoreError> {
+    if tx.tenant_debtor(tenant, debtor).await?.is_none() {
+        return Ok(None);
+    }
+    let mut paused = Vec::new();
+    for case_id in tx.debtor_case_ids(tenant, debtor).await? {
+        if let PauseOutcome::Done { before, .. } = pause_case(tx, tenant, case_id, now).await? {
+            paused.push((case_id, before));
+        }
+    }
+    Ok(Some(paused))
+}

@@ -1,0 +1,664 @@
+//! The console steps ([`super::console::ConsoleSteps`]), written once for both backends:
+//! `impl_console_steps!(Backend)` expands in each backend's `tx.rs`, which supplies by name only
+//! `LOCKED_CASE` and `LOCK_CASE` (the case-with-invoice select and what locks it, as the core
+//! steps use them). Money is read as text and compared as a double (`CAST(… AS DOUBLE
+//! PRECISION)` means the same on both), and every query names the tenant.
+
+use super::console::{
+    ApiKeyRecord, AuditEntry, CaseSummary, ConsentRecord, DebtorRecord, OperatorRecord, SessionRecord,
+    TimelineDispute, TimelinePayment, TimelinePromise, TimelineReminder,
+};
+use super::rows::{case_state, corrupt, decimal};
+use super::StoreError;
+use crate::domain::{KeyScope, OperatorRole, TenantId};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A case with its invoice and debtor, as the console lists it; filters follow.
+pub(super) const CASE_SUMMARY: &str = "SELECT c.id AS case_id, i.number AS invoice_number, i.debtor_id, \
+     d.name AS debtor_name, c.state, c.stages_planned, c.next_action_at, i.currency, \
+     CAST(i.amount_due AS TEXT) AS amount_due, CAST(i.amount_paid AS TEXT) AS amount_paid, i.issued_on, \
+     i.due_on, i.plan, i.received_at, c.opened_at, c.updated_at \
+     FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+     JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE i.tenant = $1";
+
+/// The list's filters, each off when its value is NULL: `$2` state, `$3` stages planned, `$4`
+/// channel, `$5`/`$6` due on or before/after, `$7`/`$8` least/most amount due, `$9` a `LIKE`
+/// pattern (lower case, `!` escapes), `$10` debtor id, `$11` after case id, `$12` limit.
+pub(super) const CASE_FILTERS: &str = " AND (CAST($2 AS TEXT) IS NULL OR c.state = $2) \
+     AND (CAST($3 AS BIGINT) IS NULL OR c.stages_planned = $3) \
+     AND (CAST($4 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM reminders r WHERE r.case_id = c.id AND r.channel = $4)) \
+     AND (CAST($5 AS DATE) IS NULL OR i.due_on <= $5) \
+     AND (CAST($6 AS DATE) IS NULL OR i.due_on >= $6) \
+     AND (CAST($7 AS TEXT) IS NULL OR CAST(i.amount_due AS DOUBLE PRECISION) >= CAST($7 AS DOUBLE PRECISION)) \
+     AND (CAST($8 AS TEXT) IS NULL OR CAST(i.amount_due AS DOUBLE PRECISION) <= CAST($8 AS DOUBLE PRECISION)) \
+     AND (CAST($9 AS TEXT) IS NULL OR LOWER(i.number) LIKE $9 ESCAPE '!' OR LOWER(i.debtor_id) LIKE $9 ESCAPE '!' \
+          OR LOWER(d.name) LIKE $9 ESCAPE '!') \
+     AND (CAST($10 AS TEXT) IS NULL OR i.debtor_id = $10) \
+     AND (CAST($11 AS BIGINT) IS NULL OR c.id > $11) \
+     ORDER BY c.id LIMIT $12";
+
+pub(super) const TIMELINE_REMINDERS: &str = "SELECT r.id, r.stage, r.stage_name, r.channel, r.send_at, \
+     CAST(r.local_hour AS INTEGER) AS local_hour, r.status, r.sent_at, r.attempts, r.last_error, r.propensity, \
+     r.policy_version, r.receipt_status, r.receipt_at, r.created_at \
+     FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
+     WHERE i.tenant = $1 AND r.case_id = $2 ORDER BY r.id";
+
+pub(super) const TIMELINE_PAYMENTS: &str = "SELECT CAST(p.amount AS TEXT), p.currency, p.paid_at, p.source, \
+     p.recorded_at FROM payments p JOIN invoices i ON i.id = p.invoice_id JOIN cases c ON c.invoice_id = i.id \
+     WHERE i.tenant = $1 AND c.id = $2 ORDER BY p.paid_at, p.id";
+
+pub(super) const TIMELINE_PROMISES: &str =
+    "SELECT p.promised_on, p.resume_at, p.state, p.created_at, p.ended_at \
+     FROM promises p JOIN cases c ON c.id = p.case_id JOIN invoices i ON i.id = c.invoice_id \
+     WHERE i.tenant = $1 AND p.case_id = $2 ORDER BY p.id";
+
+pub(super) const TIMELINE_DISPUTES: &str =
+    "SELECT x.reason, x.details, x.opened_at, x.resolution, x.resolved_at \
+     FROM disputes x JOIN cases c ON c.id = x.case_id JOIN invoices i ON i.id = c.invoice_id \
+     WHERE i.tenant = $1 AND x.case_id = $2 ORDER BY x.id";
+
+pub(super) const AUDIT_COLUMNS: &str =
+    "SELECT id, at, actor, action, case_id, debtor_id, before, after FROM audit_log";
+
+pub(super) const DEBTOR: &str = "SELECT id, kind, name, language, timezone, email, phone, whatsapp, \
+     whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at \
+     FROM debtors WHERE tenant = $1 AND id = $2";
+
+/// The latest consent event per channel of `$1`'s debtor `$2`.
+pub(super) const LATEST_CONSENTS: &str = "SELECT x.channel, x.kind, x.at, x.source FROM consents x \
+     WHERE x.tenant = $1 AND x.debtor_id = $2 AND x.id = (SELECT y.id FROM consents y \
+     WHERE y.tenant = x.tenant AND y.debtor_id = x.debtor_id AND y.channel = x.channel \
+     ORDER BY y.at DESC, y.id DESC LIMIT 1) ORDER BY x.channel";
+
+pub(super) const SESSION: &str = "SELECT o.id, o.tenant, o.email, o.role, s.csrf_token, s.expires_at \
+     FROM operator_sessions s JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = $1 AND s.expires_at > $2";
+
+/// An amount as money is written: without the database's trailing zeros, but with at least two
+/// decimals (`129.90`, `0.00`, `12.345`).
+fn cents(amount: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    let mut amount = amount.normalize();
+    if amount.scale() < 2 {
+        amount.rescale(2);
+    }
+    amount
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CaseSummaryRow {
+    case_id: i64,
+    invoice_number: String,
+    debtor_id: String,
+    debtor_name: String,
+    state: String,
+    stages_planned: i32,
+    next_action_at: Option<DateTime<Utc>>,
+    currency: String,
+    amount_due: String,
+    amount_paid: String,
+    issued_on: NaiveDate,
+    due_on: NaiveDate,
+    plan: String,
+    received_at: DateTime<Utc>,
+    opened_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl CaseSummaryRow {
+    pub(super) fn into_summary(self) -> Result<CaseSummary, StoreError> {
+        Ok(CaseSummary {
+            case_id: self.case_id,
+            invoice_number: self.invoice_number,
+            debtor_id: self.debtor_id,
+            debtor_name: self.debtor_name,
+            state: case_state(&self.state)?,
+            stages_planned: self.stages_planned.max(0) as u32,
+            next_action_at: self.next_action_at,
+            currency: self.currency,
+            amount_due: cents(decimal("amount due", &self.amount_due)?),
+            amount_paid: cents(decimal("amount paid", &self.amount_paid)?),
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            plan: self.plan,
+            received_at: self.received_at,
+            opened_at: self.opened_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ReminderRow {
+    id: i64,
+    stage: i32,
+    stage_name: String,
+    channel: String,
+    send_at: DateTime<Utc>,
+    local_hour: i32,
+    status: String,
+    sent_at: Option<DateTime<Utc>>,
+    attempts: i32,
+    last_error: Option<String>,
+    propensity: f64,
+    policy_version: String,
+    receipt_status: Option<String>,
+    receipt_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<ReminderRow> for TimelineReminder {
+    fn from(r: ReminderRow) -> Self {
+        TimelineReminder {
+            id: r.id,
+            stage: r.stage.max(0) as u32 + 1,
+            stage_name: r.stage_name,
+            channel: r.channel,
+            send_at: r.send_at,
+            local_hour: r.local_hour,
+            status: r.status,
+            sent_at: r.sent_at,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            propensity: r.propensity,
+            policy_version: r.policy_version,
+            receipt_status: r.receipt_status,
+            receipt_at: r.receipt_at,
+            created_at: r.created_at,
+        }
+    }
+}
+
+pub(super) type PaymentRow = (String, String, DateTime<Utc>, String, DateTime<Utc>);
+
+pub(super) fn payment(
+    (amount, currency, paid_at, source, recorded_at): PaymentRow,
+) -> Result<TimelinePayment, StoreError> {
+    Ok(TimelinePayment {
+        amount: cents(decimal("payment amount", &amount)?),
+        currency,
+        paid_at,
+        source,
+        recorded_at,
+    })
+}
+
+pub(super) type PromiseRow = (NaiveDate, DateTime<Utc>, String, DateTime<Utc>, Option<DateTime<Utc>>);
+
+pub(super) fn promise((promised_on, resume_at, state, created_at, ended_at): PromiseRow) -> TimelinePromise {
+    TimelinePromise { promised_on, resume_at, state, created_at, ended_at }
+}
+
+pub(super) type DisputeRow = (String, String, DateTime<Utc>, Option<String>, Option<DateTime<Utc>>);
+
+pub(super) fn dispute((reason, details, opened_at, resolution, resolved_at): DisputeRow) -> TimelineDispute {
+    TimelineDispute { reason, details, opened_at, resolution, resolved_at }
+}
+
+pub(super) type AuditRow = (i64, DateTime<Utc>, String, String, Option<i64>, Option<String>, String, String);
+
+pub(super) fn audit_entry(
+    (id, at, actor, action, case_id, debtor_id, before, after): AuditRow,
+) -> Result<AuditEntry, StoreError> {
+    let json = |raw: &str| serde_json::from_str(raw).map_err(|e| corrupt("audit entry", e));
+    Ok(AuditEntry { id, at, actor, action, case_id, debtor_id, before: json(&before)?, after: json(&after)? })
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct DebtorRow {
+    id: String,
+    kind: String,
+    name: String,
+    language: String,
+    timezone: String,
+    email: Option<String>,
+    phone: Option<String>,
+    whatsapp: Option<String>,
+    whatsapp_opt_in: bool,
+    messenger_psid: Option<String>,
+    address_line1: Option<String>,
+    address_line2: Option<String>,
+    postal_code: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+    updated_at: DateTime<Utc>,
+}
+
+impl DebtorRow {
+    pub(super) fn into_record(self, consents: Vec<ConsentRecord>) -> DebtorRecord {
+        DebtorRecord {
+            id: self.id,
+            kind: self.kind,
+            name: self.name,
+            language: self.language,
+            timezone: self.timezone,
+            email: self.email,
+            phone: self.phone,
+            whatsapp: self.whatsapp,
+            whatsapp_opt_in: self.whatsapp_opt_in,
+            messenger_psid: self.messenger_psid,
+            address_line1: self.address_line1,
+            address_line2: self.address_line2,
+            postal_code: self.postal_code,
+            city: self.city,
+            country: self.country,
+            updated_at: self.updated_at,
+            consents,
+        }
+    }
+}
+
+pub(super) type ConsentRow = (String, String, DateTime<Utc>, String);
+
+pub(super) fn consent((channel, kind, at, source): ConsentRow) -> ConsentRecord {
+    ConsentRecord { channel, kind, at, source }
+}
+
+fn tenant(raw: &str) -> Result<TenantId, StoreError> {
+    TenantId::parse(raw).map_err(|e| corrupt("tenant", e))
+}
+
+fn role(raw: &str) -> Result<OperatorRole, StoreError> {
+    OperatorRole::parse(raw).ok_or_else(|| corrupt("operator role", raw))
+}
+
+pub(super) type OperatorRow = (i64, String, String, String, String);
+
+pub(super) fn operator((id, t, email, r, password_hash): OperatorRow) -> Result<OperatorRecord, StoreError> {
+    Ok(OperatorRecord { id, tenant: tenant(&t)?, email, role: role(&r)?, password_hash })
+}
+
+pub(super) type SessionRow = (i64, String, String, String, String, DateTime<Utc>);
+
+pub(super) fn session(
+    (operator_id, t, email, r, csrf_token, expires_at): SessionRow,
+) -> Result<SessionRecord, StoreError> {
+    Ok(SessionRecord { operator_id, tenant: tenant(&t)?, email, role: role(&r)?, csrf_token, expires_at })
+}
+
+pub(super) type ApiKeyRow = (i64, String, String, String, Option<DateTime<Utc>>);
+
+pub(super) fn api_key((id, t, prefix, scope, revoked_at): ApiKeyRow) -> Result<ApiKeyRecord, StoreError> {
+    let scope = KeyScope::parse(&scope).ok_or_else(|| corrupt("key scope", &scope))?;
+    Ok(ApiKeyRecord { id, tenant: tenant(&t)?, prefix, scope, revoked_at })
+}
+
+macro_rules! impl_console_steps {
+    ($tx:ty) => {
+        #[async_trait::async_trait]
+        impl crate::store::console::ConsoleSteps for $tx {
+            async fn insert_operator(
+                &mut self,
+                tenant: &TenantId,
+                email: &str,
+                role: crate::domain::OperatorRole,
+                password_hash: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<i64>, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO operators (tenant, email, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (tenant, email) DO NOTHING RETURNING id",
+                )
+                .bind(tenant.as_str())
+                .bind(email)
+                .bind(role.as_str())
+                .bind(password_hash)
+                .bind(now)
+                .fetch_optional(&mut *self.0)
+                .await?)
+            }
+
+            async fn operator_by_email(
+                &mut self,
+                tenant: &TenantId,
+                email: &str,
+            ) -> Result<Option<crate::store::console::OperatorRecord>, StoreError> {
+                let row: Option<crate::store::same_sql_console::OperatorRow> = sqlx::query_as(
+                    "SELECT id, tenant, email, role, password_hash FROM operators WHERE tenant = $1 AND email = $2",
+                )
+                .bind(tenant.as_str())
+                .bind(email)
+                .fetch_optional(&mut *self.0)
+                .await?;
+                row.map(crate::store::same_sql_console::operator).transpose()
+            }
+
+            async fn login_failures_since(
+                &mut self,
+                tenant: &TenantId,
+                email: &str,
+                since: DateTime<Utc>,
+            ) -> Result<u32, StoreError> {
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM login_failures WHERE tenant = $1 AND email = $2 AND at > $3",
+                )
+                .bind(tenant.as_str())
+                .bind(email)
+                .bind(since)
+                .fetch_one(&mut *self.0)
+                .await?;
+                Ok(u32::try_from(count).unwrap_or(u32::MAX))
+            }
+
+            async fn record_login_failure(
+                &mut self,
+                tenant: &TenantId,
+                email: &str,
+                at: DateTime<Utc>,
+                forget_before: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                    .bind(forget_before)
+                    .execute(&mut *self.0)
+                    .await?;
+                sqlx::query("INSERT INTO login_failures (tenant, email, at) VALUES ($1, $2, $3)")
+                    .bind(tenant.as_str())
+                    .bind(email)
+                    .bind(at)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(())
+            }
+
+            async fn clear_login_failures(&mut self, tenant: &TenantId, email: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM login_failures WHERE tenant = $1 AND email = $2")
+                    .bind(tenant.as_str())
+                    .bind(email)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_session(
+                &mut self,
+                token_hash: &str,
+                operator_id: i64,
+                csrf_token: &str,
+                now: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM operator_sessions WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&mut *self.0)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO operator_sessions (token_hash, operator_id, csrf_token, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(operator_id)
+                .bind(csrf_token)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *self.0)
+                .await?;
+                Ok(())
+            }
+
+            async fn session(
+                &mut self,
+                token_hash: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<crate::store::console::SessionRecord>, StoreError> {
+                let row: Option<crate::store::same_sql_console::SessionRow> =
+                    sqlx::query_as(crate::store::same_sql_console::SESSION)
+                        .bind(token_hash)
+                        .bind(now)
+                        .fetch_optional(&mut *self.0)
+                        .await?;
+                row.map(crate::store::same_sql_console::session).transpose()
+            }
+
+            async fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM operator_sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_api_key(
+                &mut self,
+                tenant: &TenantId,
+                key_hash: &str,
+                prefix: &str,
+                scope: crate::domain::KeyScope,
+                now: DateTime<Utc>,
+            ) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO api_keys (tenant, key_hash, prefix, scope, created_at) VALUES ($1, $2, $3, $4, $5) \
+                     RETURNING id",
+                )
+                .bind(tenant.as_str())
+                .bind(key_hash)
+                .bind(prefix)
+                .bind(scope.as_str())
+                .bind(now)
+                .fetch_one(&mut *self.0)
+                .await?)
+            }
+
+            async fn api_key(&mut self, key_hash: &str) -> Result<Option<crate::store::console::ApiKeyRecord>, StoreError> {
+                let row: Option<crate::store::same_sql_console::ApiKeyRow> = sqlx::query_as(
+                    "SELECT id, tenant, prefix, scope, revoked_at FROM api_keys WHERE key_hash = $1",
+                )
+                .bind(key_hash)
+                .fetch_optional(&mut *self.0)
+                .await?;
+                row.map(crate::store::same_sql_console::api_key).transpose()
+            }
+
+            async fn revoke_api_key(&mut self, tenant: &TenantId, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE api_keys SET revoked_at = $3 WHERE tenant = $1 AND id = $2 AND revoked_at IS NULL",
+                )
+                .bind(tenant.as_str())
+                .bind(id)
+                .bind(now)
+                .execute(&mut *self.0)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_audit(&mut self, entry: &crate::store::console::NewAuditEntry<'_>) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO audit_log (tenant, at, actor, action, case_id, debtor_id, before, after) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(entry.tenant.as_str())
+                .bind(entry.at)
+                .bind(entry.actor)
+                .bind(entry.action)
+                .bind(entry.case_id)
+                .bind(entry.debtor_id.map(|d| d.as_str()))
+                .bind(entry.before.to_string())
+                .bind(entry.after.to_string())
+                .execute(&mut *self.0)
+                .await?;
+                Ok(())
+            }
+
+            async fn audit_log(
+                &mut self,
+                tenant: &TenantId,
+                before_id: Option<i64>,
+                limit: u32,
+            ) -> Result<Vec<crate::store::console::AuditEntry>, StoreError> {
+                use crate::store::same_sql_console as sql;
+                let query = format!(
+                    "{} WHERE tenant = $1 AND (CAST($2 AS BIGINT) IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+                    sql::AUDIT_COLUMNS
+                );
+                let rows: Vec<sql::AuditRow> = sqlx::query_as(&query)
+                    .bind(tenant.as_str())
+                    .bind(before_id)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *self.0)
+                    .await?;
+                rows.into_iter().map(sql::audit_entry).collect()
+            }
+
+            async fn tenant_cases(
+                &mut self,
+                tenant: &TenantId,
+                filter: &crate::store::console::CaseFilter,
+            ) -> Result<Vec<crate::store::console::CaseSummary>, StoreError> {
+                use crate::store::same_sql_console as sql;
+                let query = format!("{}{}", sql::CASE_SUMMARY, sql::CASE_FILTERS);
+                let pattern = filter.text.as_ref().map(|text| {
+                    let escaped = text.to_lowercase().replace('!', "!!").replace('%', "!%").replace('_', "!_");
+                    format!("%{escaped}%")
+                });
+                let rows: Vec<sql::CaseSummaryRow> = sqlx::query_as(&query)
+                    .bind(tenant.as_str())
+                    .bind(filter.state.map(|s| s.as_str()))
+                    .bind(filter.stage.map(i64::from))
+                    .bind(filter.channel.map(|c| c.as_str()))
+                    .bind(filter.due_on_or_before)
+                    .bind(filter.due_on_or_after)
+                    .bind(filter.min_amount.map(|a| a.to_string()))
+                    .bind(filter.max_amount.map(|a| a.to_string()))
+                    .bind(pattern)
+                    .bind(filter.debtor.as_ref().map(|d| d.as_str()))
+                    .bind(filter.after_id)
+                    .bind(i64::from(filter.limit))
+                    .fetch_all(&mut *self.0)
+                    .await?;
+                rows.into_iter().map(sql::CaseSummaryRow::into_summary).collect()
+            }
+
+            async fn tenant_case(
+                &mut self,
+                tenant: &TenantId,
+                case_id: i64,
+            ) -> Result<Option<crate::store::console::CaseSummary>, StoreError> {
+                use crate::store::same_sql_console as sql;
+                let query = format!("{} AND c.id = $2", sql::CASE_SUMMARY);
+                let row: Option<sql::CaseSummaryRow> = sqlx::query_as(&query)
+                    .bind(tenant.as_str())
+                    .bind(case_id)
+                    .fetch_optional(&mut *self.0)
+                    .await?;
+                row.map(sql::CaseSummaryRow::into_summary).transpose()
+            }
+
+            async fn case_history(
+                &mut self,
+                tenant: &TenantId,
+                case_id: i64,
+            ) -> Result<crate::store::console::CaseHistory, StoreError> {
+                use crate::store::same_sql_console as sql;
+                let reminders: Vec<sql::ReminderRow> = sqlx::query_as(sql::TIMELINE_REMINDERS)
+                    .bind(tenant.as_str())
+                    .bind(case_id)
+                    .fetch_all(&mut *self.0)
+                    .await?;
+                let payments: Vec<sql::PaymentRow> = sqlx::query_as(sql::TIMELINE_PAYMENTS)
+                    .bind(tenant.as_str())
+                    .bind(case_id)
+                    .fetch_all(&mut *self.0)
+                    .await?;
+                let promises: Vec<sql::PromiseRow> = sqlx::query_as(sql::TIMELINE_PROMISES)
+                    .bind(tenant.as_str())
+                    .bind(case_id)
+                    .fetch_all(&mut *self.0)
+                    .await?;
+                let disputes: Vec<sql::DisputeRow> = sqlx::query_as(sql::TIMELINE_DISPUTES)
+                    .bind(tenant.as_str())
+                    .bind(case_id)
+                    .fetch_all(&mut *self.0)
+                    .await?;
+                let audit_query = format!("{} WHERE tenant = $1 AND case_id = $2 ORDER BY id", sql::AUDIT_COLUMNS);
+                let audit: Vec<sql::AuditRow> = sqlx::query_as(&audit_query)
+                    .bind(tenant.as_str())
+                    .bind(case_id)
+                    .fetch_all(&mut *self.0)
+                    .await?;
+                Ok(crate::store::console::CaseHistory {
+                    reminders: reminders.into_iter().map(Into::into).collect(),
+                    payments: payments.into_iter().map(sql::payment).collect::<Result<_, _>>()?,
+                    promises: promises.into_iter().map(sql::promise).collect(),
+                    disputes: disputes.into_iter().map(sql::dispute).collect(),
+                    audit: audit.into_iter().map(sql::audit_entry).collect::<Result<_, _>>()?,
+                })
+            }
+
+            async fn lock_tenant_case(&mut self, tenant: &TenantId, case_id: i64) -> Result<Option<LockedCase>, StoreError> {
+                let sql = format!("{LOCKED_CASE} WHERE i.tenant = $1 AND c.id = $2{LOCK_CASE}");
+                let row: Option<LockedCaseRow> = sqlx::query_as(&sql)
+                    .bind(tenant.as_str())
+                    .bind(case_id)
+                    .fetch_optional(&mut *self.0)
+                    .await?;
+                row.map(LockedCaseRow::into_locked).transpose()
+            }
+
+            async fn pending_reminders(&mut self, case_id: i64) -> Result<Vec<i64>, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT id FROM reminders WHERE case_id = $1 AND status IN ('scheduled', 'queued') ORDER BY id",
+                )
+                .bind(case_id)
+                .fetch_all(&mut *self.0)
+                .await?)
+            }
+
+            async fn debtor_case_ids(
+                &mut self,
+                tenant: &TenantId,
+                debtor: &crate::domain::DebtorId,
+            ) -> Result<Vec<i64>, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT c.id FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+                     WHERE i.tenant = $1 AND i.debtor_id = $2 ORDER BY c.id",
+                )
+                .bind(tenant.as_str())
+                .bind(debtor.as_str())
+                .fetch_all(&mut *self.0)
+                .await?)
+            }
+
+            async fn tenant_debtor(
+                &mut self,
+                tenant: &TenantId,
+                id: &crate::domain::DebtorId,
+            ) -> Result<Option<crate::store::console::DebtorRecord>, StoreError> {
+                use crate::store::same_sql_console as sql;
+                let row: Option<sql::DebtorRow> = sqlx::query_as(sql::DEBTOR)
+                    .bind(tenant.as_str())
+                    .bind(id.as_str())
+                    .fetch_optional(&mut *self.0)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let consents: Vec<sql::ConsentRow> = sqlx::query_as(sql::LATEST_CONSENTS)
+                    .bind(tenant.as_str())
+                    .bind(id.as_str())
+                    .fetch_all(&mut *self.0)
+                    .await?;
+                Ok(Some(row.into_record(consents.into_iter().map(sql::consent).collect())))
+            }
+
+            async fn set_contact(
+                &mut self,
+                tenant: &TenantId,
+                id: &crate::domain::DebtorId,
+                contact: &crate::store::console::ContactData,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE debtors SET email = $3, phone = $4, whatsapp = $5, messenger_psid = $6, updated_at = $7 \
+                     WHERE tenant = $1 AND id = $2",
+                )
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .bind(contact.email.as_ref().map(|e| e.as_str()))
+                .bind(contact.phone.as_ref().map(|p| p.as_str()))
+                .bind(contact.whatsapp.as_ref().map(|p| p.as_str()))
+                .bind(contact.messenger_psid.as_deref())
+                .bind(now)
+                .execute(&mut *self.0)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+    };
+}
+
+pub(super) use impl_console_steps;

@@ -1,0 +1,103 @@
+//! The console's pages in a real headless Chromium, as an operator meets them: every role runs
+//! in-process on SQLite; the operator logs in, finds a case by its invoice number, pauses it with
+//! the button, sees no reminder go out while the scheduler runs through its send time, resumes it
+//! and sees the reminder in the timeline. Screenshots land in
+//! `target/test-artefacts/screenshots/console-*.png`.
+
+use crate::console_api::{Auth, Console, A};
+use crate::pay_page::invoice;
+use crate::support;
+
+use chrono::Duration as Days;
+use mahnwerk::app::Role;
+use mahnwerk::domain::{CaseState, KeyScope, OperatorRole};
+use mahnwerk::runtime::Clock;
+use mahnwerk::store::ReminderStatus;
+use reqwest::Method;
+use support::browser::Browser;
+use support::scenario::{eventually, live_until, quiet, stop_roles};
+use support::servers::Backend;
+
+const PASSWORD: &str = "a long enough password";
+
+/// Opens the case page, which sends an ended session to the login form, and logs in there.
+async fn log_in_again(browser: &Browser, console: &Console, case_id: i64) {
+    browser.goto(&console.url(&format!("/console/cases/{case_id}"))).await;
+    browser.wait_for_text("Password").await;
+    browser.fill("Tenant", A).await;
+    browser.fill("Email", "agent@paytest.example").await;
+    browser.fill("Password", PASSWORD).await;
+    browser.click_button("Log in").await;
+    browser.wait_for_text("B-3").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_pauses_and_resumes_a_case_in_the_browser() {
+    let backend = Backend::embedded().await;
+    let (console, trigger, roles) = Console::start(&backend, Role::All).await;
+    let store = console.store.clone();
+    console.operator(A, "agent@paytest.example", OperatorRole::Agent, PASSWORD).await;
+    let key = Auth::Key(console.key(A, KeyScope::Write).await);
+    let mut case_id = 0;
+    for number in ["B-1", "B-2", "B-3"] {
+        let (_, answer) =
+            console.call(Method::POST, "/api/v1/invoices", &key, Some(&invoice(number, "de"))).await;
+        if number == "B-2" {
+            case_id = answer["case_id"].as_i64().unwrap();
+        }
+    }
+    eventually("the first stage planned", || async { quiet(store.as_ref(), console.clock.now()).await })
+        .await;
+    let Some(browser) = Browser::start().await else { return stop_roles(trigger, roles).await };
+    browser.desktop().await;
+
+    browser.goto(&console.url("/console")).await;
+    browser.fill("Tenant", A).await;
+    browser.fill("Email", "agent@paytest.example").await;
+    browser.fill("Password", "not the password").await;
+    browser.click_button("Log in").await;
+    browser.wait_for_text("Wrong tenant, email or password.").await;
+    browser.fill("Email", "agent@paytest.example").await;
+    browser.fill("Password", PASSWORD).await;
+    browser.click_button("Log in").await;
+    let list = browser.wait_for_text("B-3").await;
+    assert!(list.contains("B-1") && list.contains("B-2"), "{list}");
+    browser.screenshot("console-cases").await;
+
+    browser.fill("Search", "b-2").await;
+    browser.click_button("Filter").await;
+    eventually("the list filtered", || async { !browser.text().await.contains("B-3") }).await;
+    assert!(browser.text().await.contains("B-2"));
+    browser.click(&format!("a[href='/console/cases/{case_id}']")).await;
+    browser.wait_for_text("Pause dunning").await;
+    browser.click_button("Pause dunning").await;
+    browser.wait_for_text("Dunning is paused for this case.").await;
+    assert_eq!(store.case_by_invoice(A, "B-2").await.unwrap().unwrap().state, CaseState::Paused);
+    browser.screenshot("console-case-paused").await;
+
+    // The scheduler runs through the send time: the others are reminded, B-2 is not.
+    let sent = |number: &'static str| {
+        let store = store.clone();
+        async move {
+            let reminders = store.reminders_of(A, number).await.unwrap();
+            reminders.iter().filter(|r| r.status == ReminderStatus::Sent).count()
+        }
+    };
+    live_until(store.as_ref(), &console.clock, console.clock.now() + Days::days(2)).await;
+    assert_eq!((sent("B-1").await, sent("B-2").await), (1, 0));
+
+    // Two days later the session has ended (12 hours): log in again, then resume.
+    log_in_again(&browser, &console, case_id).await;
+    browser.goto(&console.url(&format!("/console/cases/{case_id}"))).await;
+    browser.click_button("Resume dunning").await;
+    browser.wait_for_text("Dunning is resumed for this case.").await;
+    live_until(store.as_ref(), &console.clock, console.clock.now() + Days::days(2)).await;
+    assert_eq!(sent("B-2").await, 1, "resumed, its reminder went out");
+    log_in_again(&browser, &console, case_id).await;
+    browser.goto(&console.url(&format!("/console/cases/{case_id}"))).await;
+    let page = browser.wait_for_text("case.resume").await;
+    assert!(page.contains("case.pause") && page.contains(": sent;"), "{page}");
+    browser.screenshot("console-case-timeline").await;
+    browser.close().await;
+    stop_roles(trigger, roles).await;
+}
