@@ -167,6 +167,7 @@ pub fn sample_job(
         case_state: CaseState::Reminding,
         tenant,
         invoice_number: parse("invoice number", InvoiceNumber::parse("RE-2026-0042"))?,
+        issued_on: now.date_naive() - chrono::Days::new(35),
         due_on: now.date_naive() - chrono::Days::new(21),
         amount_due: Money::new(Decimal::new(123_456, 2), eur),
         amount_paid: Decimal::ZERO,
@@ -181,6 +182,7 @@ pub fn sample_job(
             whatsapp: Some(parse("phone", PhoneE164::parse("+4915112345678"))?),
             whatsapp_opt_in: true,
             messenger_psid: Some("7000000000000001".into()),
+            contact_person: None,
             address: Some(PostalAddress {
                 line1: "Musterstraße 1".into(),
                 line2: None,

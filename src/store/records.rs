@@ -136,6 +136,8 @@ pub struct DeliveryJob {
     pub case_state: CaseState,
     pub tenant: TenantId,
     pub invoice_number: InvoiceNumber,
+    /// The invoice's date, printed in the letter's information block.
+    pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
     pub amount_due: Money,
     pub amount_paid: Decimal,

@@ -64,6 +64,7 @@ pub(super) struct DebtorRow {
     pub postal_code: Option<String>,
     pub city: Option<String>,
     pub country: Option<String>,
+    pub contact_person: Option<String>,
 }
 
 impl DebtorRow {
@@ -82,6 +83,7 @@ impl DebtorRow {
             id: DebtorId::parse(&self.debtor_id).map_err(|e| corrupt("debtor id", e))?,
             kind: DebtorKind::parse(&self.kind).map_err(|e| corrupt("debtor kind", e))?,
             name: self.name,
+            contact_person: self.contact_person,
             language: Language::parse(&self.language).map_err(|e| corrupt("language", e))?,
             timezone: Timezone::parse(&self.timezone).map_err(|e| corrupt("timezone", e))?,
             email: self.email.map(|e| Email::parse(&e)).transpose().map_err(|e| corrupt("email", e))?,
@@ -176,6 +178,7 @@ pub(super) struct DeliveryJobRow {
     pub case_state: String,
     pub tenant: String,
     pub number: String,
+    pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
     pub currency: String,
     pub amount_due: String,
@@ -203,6 +206,7 @@ impl DeliveryJobRow {
             case_state: case_state(&self.case_state)?,
             tenant: TenantId::parse(&self.tenant).map_err(|e| corrupt("tenant", e))?,
             invoice_number: InvoiceNumber::parse(&self.number).map_err(|e| corrupt("invoice number", e))?,
+            issued_on: self.issued_on,
             due_on: self.due_on,
             amount_due: money(&self.amount_due, &self.currency)?,
             amount_paid: decimal("amount paid", &self.amount_paid)?,
@@ -279,7 +283,7 @@ impl CaseViewRow {
 pub(super) const DEBTOR_COLUMNS: &str =
     "d.id AS debtor_id, d.kind, d.name, d.language, d.timezone, d.email, d.unreachable, \
      d.phone, d.whatsapp, d.whatsapp_opt_in, d.messenger_psid, d.address_line1, d.address_line2, \
-     d.postal_code, d.city, d.country";
+     d.postal_code, d.city, d.country, d.contact_person";
 
 /// The `(key, count)` rows `stats` is built from.
 pub(super) struct StatsRows {
