@@ -51,7 +51,7 @@ pub use capabilities::{Capabilities, CapabilityTable, KindCapabilities, MaxLengt
 pub use error::SendError;
 pub use kind::ChannelKind;
 pub use message::{
-    AmountRow, Attachment, BankDetails, EmailMessage, LetterCaptions, LetterDocument, LetterMessage,
+    AmountRow, Attachment, BankDetails, EmailMessage, InfoRow, LetterCaptions, LetterDocument, LetterMessage,
     ListUnsubscribe, MessengerMessage, OutgoingMessage, PayLink, SmsMessage, Transfer, WhatsappMessage,
     WhatsappTemplate, WindowClock,
 };

@@ -195,8 +195,12 @@ pub struct LetterMessage {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LetterDocument {
-    /// The date line as printed, e.g. `Berlin, 21. Oktober 2026`.
+    /// The date line as printed, e.g. `Berlin, 21. Oktober 2026`; the information block's last
+    /// row when there is one.
     pub date: String,
+    /// The DIN 5008 information block right of the address field (customer number, invoice
+    /// number and date, the creditor's contact), one labelled row each, at most eight.
+    pub info: Vec<InfoRow>,
     /// Principal, fees, interest: one row each, in order.
     pub amounts: Vec<AmountRow>,
     /// The sum, printed bold below a rule.
@@ -219,6 +223,13 @@ pub struct AmountRow {
     pub label: String,
     /// Printed right-aligned as given: formatting money is the service's job.
     pub amount: String,
+}
+
+/// One row of the information block, e.g. `Kundennummer` and `C-1001`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InfoRow {
+    pub label: String,
+    pub value: String,
 }
 
 /// The creditor's account.
@@ -266,6 +277,8 @@ pub struct LetterCaptions {
     pub reference: String,
     /// `{page}` and `{pages}` are replaced. Default `Seite {page} von {pages}`.
     pub page: String,
+    /// The date's label in the information block. Default `Datum`.
+    pub date: String,
 }
 
 impl Default for LetterCaptions {
@@ -276,6 +289,7 @@ impl Default for LetterCaptions {
             account_holder: "Kontoinhaber".into(),
             reference: "Verwendungszweck".into(),
             page: "Seite {page} von {pages}".into(),
+            date: "Datum".into(),
         }
     }
 }

@@ -12,7 +12,7 @@ use mahnwerk_channels::epc_qr::EpcPayment;
 use mahnwerk_channels::iban::{Bic, Iban};
 use mahnwerk_channels::sandbox::SandboxChannel;
 use mahnwerk_channels::{
-    AmountRow, BankDetails, Channel, ChannelKind, LetterCaptions, LetterDocument, LetterMessage,
+    AmountRow, BankDetails, Channel, ChannelKind, InfoRow, LetterCaptions, LetterDocument, LetterMessage,
     OutgoingMessage, PayLink, Transfer,
 };
 use rust_decimal::Decimal;
@@ -45,6 +45,7 @@ fn letter() -> LetterMessage {
             .into(),
         document: Some(Box::new(LetterDocument {
             date: "Berlin, 21. Oktober 2026".into(),
+            info: Vec::new(),
             amounts: vec![
                 row("Hauptforderung", "1.234,56 €"),
                 row("Mahngebühren", "5,00 €"),
@@ -283,4 +284,90 @@ async fn a_letter_that_cannot_be_printed_fails_permanently_and_writes_nothing() 
     assert!(error.reason().contains("document.transfer"), "{error}");
     assert!(!channel.letter_path("bad-1").unwrap().exists());
     assert!(!channel.path().exists() || std::fs::read_to_string(channel.path()).unwrap().is_empty());
+}
+
+/// A letter to `recipient_lines` with the information block filled in.
+fn letter_to(recipient_lines: &[&str]) -> LetterMessage {
+    let mut letter = letter();
+    letter.recipient_lines = recipient_lines.iter().map(|line| line.to_string()).collect();
+    let document = letter.document.as_mut().unwrap();
+    document.date = "21.10.2026".into();
+    document.info = [
+        ("Kundennummer", "C-1001"),
+        ("Rechnungsnummer", "RE-2026-0042"),
+        ("Rechnungsdatum", "01.09.2026"),
+        ("Telefon", "+49 30 1234567"),
+        ("E-Mail", "forderungen@mueller-soehne.example"),
+    ]
+    .into_iter()
+    .map(|(label, value)| InfoRow { label: label.into(), value: value.into() })
+    .collect();
+    letter
+}
+
+#[tokio::test]
+async fn polish_and_turkish_names_and_addresses_read_back_exactly() {
+    if !poppler() {
+        return;
+    }
+    let outbox = tempfile::tempdir().unwrap();
+    let addresses: [&[&str]; 2] = [
+        &["Łukasz Wiśniewski", "ul. Świętokrzyska 5", "80-001 Gdańsk", "POLEN"],
+        &["Şükrü Ağaoğlu", "İstiklal Cd. 1", "34433 İstanbul", "TÜRKEI"],
+    ];
+    for (i, address) in addresses.into_iter().enumerate() {
+        let mut letter = letter_to(address);
+        letter.body = format!("{},\n\nzażółć gęślą jaźń, ığüşöç İĞÜŞÖÇ.", address[0]);
+        let pdf = print(outbox.path(), &format!("latin-{i}"), letter).await;
+        let text = text_of(&pdf);
+        for line in address {
+            assert!(text.contains(line), "{line:?} missing from:\n{text}");
+        }
+        assert!(text.contains("zażółć gęślą jaźń, ığüşöç İĞÜŞÖÇ."), "{text}");
+        assert!(!text.contains('?'), "a character printed as `?`:\n{text}");
+        // Two subset fonts, not two whole ones (400 KB each).
+        let size = std::fs::metadata(&pdf).unwrap().len();
+        eprintln!("{}: {size} bytes", address[0]);
+        assert!(size < 60_000, "{size} bytes");
+    }
+}
+
+#[tokio::test]
+async fn the_information_block_sits_beside_the_address_field_and_ends_with_the_date() {
+    if !poppler() {
+        return;
+    }
+    let outbox = tempfile::tempdir().unwrap();
+    let pdf =
+        print(outbox.path(), "info-1", letter_to(&["Muster GmbH", "Musterstr. 1", "10115 Berlin"])).await;
+    let text = text_of(&pdf);
+    for expected in
+        ["Kundennummer", "C-1001", "RE-2026-0042", "01.09.2026", "forderungen@mueller-soehne.example"]
+    {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    let html = run("pdftotext", &["-bbox", "-f", "1", "-l", "1", pdf.to_str().unwrap(), "-"]);
+    let mm = |pt: f32| pt * 25.4 / 72.0;
+    let place = |word: &str| {
+        let line = html
+            .lines()
+            .find(|l| l.ends_with(&format!(">{word}</word>")))
+            .unwrap_or_else(|| panic!("{word}"));
+        (
+            mm(attribute(line, "xMin")),
+            mm(attribute(line, "xMax")),
+            mm(attribute(line, "yMin")),
+            mm(attribute(line, "yMax")),
+        )
+    };
+    let mut previous = 0.0;
+    for word in ["Kundennummer", "C-1001", "forderungen@mueller-soehne.example", "Datum", "21.10.2026"] {
+        let (x_min, x_max, y_min, y_max) = place(word);
+        assert!(x_min >= 124.9 && x_max <= 190.1, "{word} at {x_min}..{x_max} mm from the left");
+        assert!(y_min >= 50.0 && y_max <= 100.0, "{word} at {y_min}..{y_max} mm from the top");
+        assert!(y_min >= previous - 0.5, "{word} above the row before it");
+        previous = y_min;
+    }
+    let (_, _, subject_top, _) = place("Mahnung");
+    assert!(previous < subject_top, "the date comes before the subject");
 }

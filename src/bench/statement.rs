@@ -92,6 +92,7 @@ pub fn invoices(
                     whatsapp: None,
                     whatsapp_opt_in: false,
                     messenger_psid: None,
+                    contact_person: None,
                     address: None,
                     unreachable: Default::default(),
                 },

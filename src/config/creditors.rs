@@ -1,6 +1,7 @@
 //! `[creditors.<tenant>]`: the creditor as its debtors know it, and its bank account.
 
 use crate::domain::legal::{Germany, GermanyConfig};
+use crate::domain::CountryCode;
 use mahnwerk_channels::iban::{Bic, Iban};
 use serde::Deserialize;
 
@@ -17,6 +18,11 @@ pub struct Creditor {
     /// Letterhead lines under the name (street, postal code and city).
     #[serde(default)]
     pub address_lines: Vec<String>,
+    /// The creditor's country (ISO 3166-1, e.g. `"AT"`); default `DE`. A letter to an address in
+    /// another country ends its address with that country's name in this country's language
+    /// (`POLEN` from Germany); a domestic letter has no country line.
+    #[serde(default)]
+    pub country: Option<CountryCode>,
     /// Where debtors transfer to: printed on letters with an EPC QR code.
     #[serde(default)]
     pub bank: Option<CreditorBank>,
@@ -55,6 +61,11 @@ impl Creditor {
             tracing::warn!(creditor = %self.name, error = %e, "legal settings refused; the statute's defaults apply");
             Germany::default()
         })
+    }
+
+    /// The country letters are sent from: [`Creditor::country`], else Germany.
+    pub fn country(&self) -> &str {
+        self.country.as_ref().map_or("DE", |country| country.as_str())
     }
 
     /// Checks what the pay-page puts into its HTML and CSS: the accent colour must be `#rrggbb`

@@ -1,6 +1,7 @@
-//! What a printed reminder carries beyond its text: the date, the amounts table, the creditor's
-//! bank details and the EPC QR code ("GiroCode") that pre-fills the transfer, in the debtor's
-//! language (German, else English).
+//! What a printed reminder carries beyond its text: the date, the information block (customer
+//! number, invoice number and date, the creditor's phone and email), the amounts table, the
+//! creditor's bank details and the EPC QR code ("GiroCode") that pre-fills the transfer, in the
+//! debtor's language (one of the shipped ones, else English; see [`super::words`]).
 //!
 //! The transfer's remittance is the invoice's ISO 11649 creditor reference (`RF..`) built from
 //! the invoice number's letters and digits when they fit (1 to 21 of them), so the bank import
@@ -11,14 +12,14 @@ use crate::domain::Money;
 use crate::pay::reference::creditor_reference;
 use crate::store::DeliveryJob;
 use chrono::NaiveDate;
-use mahnwerk_channels::{AmountRow, BankDetails, LetterCaptions, LetterDocument, PayLink, Transfer};
+use mahnwerk_channels::{AmountRow, BankDetails, InfoRow, LetterDocument, PayLink, Transfer};
 
 use super::locale::Locale;
 use super::render::{owed_of, Creditor};
+use super::words::Words;
 
-/// The document part of a letter for `job`, dated `today`, in `language` (the letter body's;
-/// captions in German, English, French, Spanish, Italian or Dutch, else English), with the signed
-/// `pay_link` as a second QR code.
+/// The document part of a letter for `job`, dated `today`, in `language` (the letter body's),
+/// with the signed `pay_link` as a second QR code.
 pub fn document(
     job: &DeliveryJob,
     creditor: &Creditor,
@@ -40,12 +41,20 @@ pub fn document(
             owed.total_amount,
         ),
         None => (
-            vec![row(words.open, locale.money(&principal))],
+            vec![row(words.principal, locale.money(&principal))],
             row(words.total, locale.money(&principal)),
             principal.amount(),
         ),
     };
     let total = Money::new(total, currency);
+    let info_row = |label: &str, value: String| InfoRow { label: label.to_owned(), value };
+    let mut info = vec![
+        info_row(words.customer_number, job.debtor.id.to_string()),
+        info_row(words.invoice_number, job.invoice_number.to_string()),
+        info_row(words.invoice_date, locale.date(job.issued_on)),
+    ];
+    info.extend(creditor.phone.clone().map(|phone| info_row(words.phone, phone)));
+    info.push(info_row(words.email, creditor.email.clone()));
     let bank = creditor.bank.as_ref().map(|bank| BankDetails {
         account_holder: bank.account_holder.clone().unwrap_or_else(|| creditor.name.clone()),
         iban: bank.iban.clone(),
@@ -56,8 +65,10 @@ pub fn document(
             .then(|| transfer(job.invoice_number.as_str(), total.amount()));
     let mut footer_lines = vec![creditor.email.clone()];
     footer_lines.extend(creditor.phone.clone());
+    footer_lines.extend(creditor.legal_footer.clone());
     LetterDocument {
         date: locale.date(today),
+        info,
         amounts,
         total: Some(total_row),
         bank,
@@ -79,7 +90,8 @@ pub fn transfer(invoice_number: &str, amount: rust_decimal::Decimal) -> Transfer
 }
 
 /// The file name of a letter attached to an email, in the letter's language: `Mahnung-`,
-/// `Relance-`, `Recordatorio-`, `Sollecito-`, `Aanmaning-`, else `Reminder-`, then the invoice
+/// `Relance-`, `Recordatorio-`, `Sollecito-`, `Aanmaning-`, `Upomnienie-`, `Hatirlatma-` (ASCII,
+/// for every mail client), else `Reminder-`, then the invoice
 /// number with anything but letters, digits, `-` and `_` made a `-` (mail clients and file
 /// systems disagree about the rest).
 pub fn attachment_name(language: &str, invoice_number: &str) -> String {
@@ -89,6 +101,8 @@ pub fn attachment_name(language: &str, invoice_number: &str) -> String {
         "es" => "Recordatorio",
         "it" => "Sollecito",
         "nl" => "Aanmaning",
+        "pl" => "Upomnienie",
+        "tr" => "Hatirlatma",
         _ => "Reminder",
     };
     let number: String = invoice_number
@@ -96,103 +110,6 @@ pub fn attachment_name(language: &str, invoice_number: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
         .collect();
     format!("{word}-{number}.pdf")
-}
-
-/// The fixed words of a printed letter in one language.
-struct Words {
-    /// The language they are in (the letter's, or English).
-    language: &'static str,
-    open: &'static str,
-    total: &'static str,
-    pay_online: &'static str,
-    /// EPC code, bank details, account holder, reference, page.
-    captions: [&'static str; 5],
-}
-
-impl Words {
-    fn of(language: &str) -> Self {
-        let primary = language.split('-').next().unwrap_or(language);
-        let (language, open, total, pay_online, captions) = match primary {
-            "de" => (
-                "de",
-                "Offener Betrag",
-                "Gesamt",
-                "Online bezahlen",
-                [
-                    "Zahlen mit Code",
-                    "Bankverbindung",
-                    "Kontoinhaber",
-                    "Verwendungszweck",
-                    "Seite {page} von {pages}",
-                ],
-            ),
-            "fr" => (
-                "fr",
-                "Montant restant dû",
-                "Total",
-                "Payer en ligne",
-                [
-                    "Payer avec le code",
-                    "Coordonnées bancaires",
-                    "Titulaire du compte",
-                    "Référence",
-                    "Page {page} sur {pages}",
-                ],
-            ),
-            "es" => (
-                "es",
-                "Importe pendiente",
-                "Total",
-                "Pagar en línea",
-                [
-                    "Pagar con el código",
-                    "Datos bancarios",
-                    "Titular de la cuenta",
-                    "Referencia",
-                    "Página {page} de {pages}",
-                ],
-            ),
-            "it" => (
-                "it",
-                "Importo residuo",
-                "Totale",
-                "Paga online",
-                [
-                    "Paga con il codice",
-                    "Coordinate bancarie",
-                    "Intestatario del conto",
-                    "Causale",
-                    "Pagina {page} di {pages}",
-                ],
-            ),
-            "nl" => (
-                "nl",
-                "Openstaand bedrag",
-                "Totaal",
-                "Online betalen",
-                [
-                    "Betalen met code",
-                    "Bankgegevens",
-                    "Rekeninghouder",
-                    "Betalingskenmerk",
-                    "Pagina {page} van {pages}",
-                ],
-            ),
-            _ => (
-                "en",
-                "Amount outstanding",
-                "Total",
-                "Pay online",
-                ["Pay with code", "Bank details", "Account holder", "Reference", "Page {page} of {pages}"],
-            ),
-        };
-        Self { language, open, total, pay_online, captions }
-    }
-
-    fn captions(&self) -> LetterCaptions {
-        let [epc_qr, bank_details, account_holder, reference, page] = self.captions.map(str::to_owned);
-        LetterCaptions { epc_qr, bank_details, account_holder, reference, page }
-    }
 }
 
 #[cfg(test)]

@@ -14,8 +14,11 @@ mod record;
 pub mod render;
 pub mod stamp;
 pub mod templates;
+pub mod words;
 mod worker;
 
+#[cfg(test)]
+mod letter_tests;
 #[cfg(test)]
 mod render_tests;
 

@@ -32,11 +32,13 @@ pub struct OwedLines {
 /// `breakdown` as lines in `language` (a tag's primary subtag; English for any other).
 pub fn owed_lines(breakdown: &Breakdown, language: &str) -> OwedLines {
     let words = Words::of(language);
+    // The invoice amount, what was paid and the total carry the letter's names in every text.
+    let names = super::words::Words::of(language);
     let locale = Locale::of(language);
     let currency: Currency = breakdown.currency;
     let show = |amount: Decimal| locale.money(&Money::new(amount, currency));
     let totals = &breakdown.totals;
-    let mut lines = vec![OwedLine { label: words.principal.to_owned(), amount: show(totals.principal) }];
+    let mut lines = vec![OwedLine { label: names.principal.to_owned(), amount: show(totals.principal) }];
     for claim in &breakdown.claims {
         for fee in claim.fees.iter().filter(|f| f.owed > Decimal::ZERO) {
             let label = match fee.kind {
@@ -60,11 +62,11 @@ pub fn owed_lines(breakdown: &Breakdown, language: &str) -> OwedLines {
     }
     let paid = totals.paid.total();
     if paid > Decimal::ZERO {
-        lines.push(OwedLine { label: words.paid.to_owned(), amount: show(-paid) });
+        lines.push(OwedLine { label: names.paid.to_owned(), amount: show(-paid) });
     }
     OwedLines {
         lines,
-        total_label: words.total.to_owned(),
+        total_label: names.total.to_owned(),
         total: show(totals.total),
         total_amount: totals.total,
         fees: totals.fees,
@@ -72,102 +74,73 @@ pub fn owed_lines(breakdown: &Breakdown, language: &str) -> OwedLines {
     }
 }
 
-/// The names of the lines in one language. `{date}`, `{rate}` (a number: the percent sign is
-/// the language's), `{from}` and `{until}` are filled in.
+/// The names of the fee and interest lines in one language (the invoice amount, the payments
+/// and the total are named by [`super::words::Words`]). `{date}`, `{rate}` (a number: the
+/// percent sign is the language's), `{from}` and `{until}` are filled in.
 struct Words {
-    principal: &'static str,
     flat_fee: &'static str,
     reminder_fee: &'static str,
     collection_cost: &'static str,
     interest: &'static str,
-    paid: &'static str,
-    total: &'static str,
 }
 
 impl Words {
     fn of(language: &str) -> Self {
         let primary = language.split(['-', '_']).next().unwrap_or(language);
-        let w = |principal, flat_fee, reminder_fee, collection_cost, interest, paid, total| Words {
-            principal,
+        let w = |flat_fee, reminder_fee, collection_cost, interest| Words {
             flat_fee,
             reminder_fee,
             collection_cost,
             interest,
-            paid,
-            total,
         };
         match primary {
             "de" => w(
-                "Rechnungsbetrag",
                 "Verzugspauschale (§ 288 Abs. 5 BGB)",
                 "Mahnkosten (Schreiben vom {date})",
                 "Kosten der Rechtsverfolgung",
                 "Verzugszinsen {rate} % vom {from} bis {until}",
-                "Bereits bezahlt",
-                "Zu zahlen",
             ),
             "fr" => w(
-                "Montant de la facture",
                 "Indemnité forfaitaire de retard (§ 288 al. 5 BGB)",
                 "Frais de relance (courrier du {date})",
                 "Frais de recouvrement",
                 "Intérêts de retard {rate} % du {from} au {until}",
-                "Déjà payé",
-                "Total à payer",
             ),
             "es" => w(
-                "Importe de la factura",
                 "Indemnización fija por demora (§ 288 apdo. 5 BGB)",
                 "Gastos de reclamación (escrito del {date})",
                 "Gastos de cobro",
                 "Intereses de demora {rate} % del {from} al {until}",
-                "Ya pagado",
-                "Total a pagar",
             ),
             "it" => w(
-                "Importo della fattura",
                 "Indennizzo forfettario per il ritardo (§ 288 c. 5 BGB)",
                 "Spese di sollecito (lettera del {date})",
                 "Spese di recupero",
                 "Interessi di mora {rate} % dal {from} al {until}",
-                "Già pagato",
-                "Totale da pagare",
             ),
             "nl" => w(
-                "Factuurbedrag",
                 "Forfaitaire vergoeding voor te late betaling (§ 288 lid 5 BGB)",
                 "Aanmaningskosten (brief van {date})",
                 "Incassokosten",
                 "Wettelijke rente {rate} % van {from} tot en met {until}",
-                "Al betaald",
-                "Totaal te betalen",
             ),
             "pl" => w(
-                "Kwota faktury",
                 "Ryczałt za opóźnienie (§ 288 ust. 5 BGB)",
                 "Koszty upomnienia (pismo z dnia {date})",
                 "Koszty windykacji",
                 "Odsetki za opóźnienie {rate} % od {from} do {until}",
-                "Już zapłacono",
-                "Razem do zapłaty",
             ),
             "tr" => w(
-                "Fatura tutarı",
                 "Gecikme götürü tazminatı (§ 288 f. 5 BGB)",
                 "İhtar masrafları ({date} tarihli yazı)",
                 "Tahsilat masrafları",
                 "Gecikme faizi %{rate} ({from} – {until})",
-                "Ödenmiş tutar",
-                "Ödenecek toplam tutar",
             ),
             _ => w(
-                "Invoice amount",
                 "Flat-rate compensation for late payment (§ 288 (5) BGB)",
                 "Reminder costs (letter of {date})",
                 "Costs of collection",
                 "Default interest {rate}% from {from} to {until}",
-                "Already paid",
-                "Total due",
             ),
         }
     }
@@ -227,9 +200,9 @@ mod tests {
         // 2.27 % + 9 points for a business debtor, from the day after the email arrived.
         assert_eq!(labels[2], "Verzugszinsen 11,27 % vom 04.02.2025 bis 28.02.2025");
         assert_eq!(labels[3], "Verzugszinsen 11,27 % vom 01.03.2025 bis 31.03.2025");
-        assert_eq!(owed.lines.last().unwrap().label, "Bereits bezahlt");
+        assert_eq!(owed.lines.last().unwrap().label, "Bereits gezahlt");
         assert!(owed.lines.last().unwrap().amount.starts_with('-'));
-        assert_eq!(owed.total_label, "Zu zahlen");
+        assert_eq!(owed.total_label, "Offener Gesamtbetrag");
     }
 
     #[test]

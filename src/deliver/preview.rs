@@ -201,6 +201,7 @@ pub fn sample_job(
             whatsapp: Some(parse("phone", PhoneE164::parse("+4915112345678"))?),
             whatsapp_opt_in: true,
             messenger_psid: Some("7000000000000001".into()),
+            contact_person: None,
             address: Some(PostalAddress {
                 line1: "Musterstraße 1".into(),
                 line2: None,

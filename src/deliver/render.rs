@@ -7,6 +7,7 @@ use super::links::Links;
 use super::locale::Locale;
 use super::owed::{owed_lines, OwedLine, OwedLines};
 use super::templates::{TemplateError, Templates};
+use super::words::{language_of_country, Words};
 pub use crate::config::creditors::{Creditor, CreditorBank};
 use crate::domain::{ChannelKind, Money, Tone};
 use crate::store::DeliveryJob;
@@ -34,6 +35,7 @@ impl Creditors {
             email: self.default_email.clone(),
             phone: None,
             address_lines: Vec::new(),
+            country: None,
             bank: None,
             logo_url: None,
             accent_colour: None,
@@ -65,6 +67,10 @@ pub enum RenderError {
 #[derive(Debug, Clone, Serialize)]
 pub struct Vars {
     pub debtor_name: String,
+    /// The greeting line with its punctuation, in the template's language: a consumer by name
+    /// (`Guten Tag Erika Mustermann,`), a business by its contact person or as a company
+    /// (`Sehr geehrte Damen und Herren,`). English words for a language mahnwerk ships none for.
+    pub salutation: String,
     pub creditor_name: String,
     pub creditor_email: String,
     /// Empty when the creditor gave no phone number.
@@ -111,6 +117,7 @@ impl Vars {
         let phone = creditor.phone.clone().unwrap_or_default();
         Self {
             debtor_name: job.debtor.name.clone(),
+            salutation: Words::of(language).salutation(&job.debtor),
             creditor_name: creditor.name.clone(),
             creditor_email: creditor.email.clone(),
             contact: if phone.is_empty() { creditor.email.clone() } else { phone.clone() },
@@ -147,6 +154,7 @@ impl Vars {
         let token = "cDpzdGFkdHdlcmtlLW11c3RlcnN0YWR0OjEyMzQ1Njc4OToxNzk1MTg0MDAw.dm-x2_O_dStolQKmcmYNkOuNFhUTVAy5WnYq-27TnEc";
         Self {
             debtor_name: "Erika Mustermann".into(),
+            salutation: Words::of(language).dear_person.replace("{name}", "Erika Mustermann"),
             creditor_name: "Stadtwerke Musterstadt GmbH".into(),
             creditor_email: "forderungen@stadtwerke-musterstadt.example".into(),
             creditor_phone: "+49 30 1234567".into(),
@@ -319,11 +327,18 @@ impl Templates {
         let text = |name: &'static str| self.text(name, job, creditor, links, now);
         let debtor = &job.debtor;
         let mut recipient_lines = vec![debtor.name.clone()];
+        if debtor.kind == crate::domain::DebtorKind::Business {
+            recipient_lines.extend(debtor.contact_person.clone());
+        }
         if let Some(address) = &debtor.address {
             recipient_lines.push(address.line1.clone());
             recipient_lines.extend(address.line2.clone());
             recipient_lines.push(format!("{} {}", address.postal_code, address.city));
-            recipient_lines.push(address.country.to_string());
+            // DIN 5008: a country line only abroad, the country's name in the sender's language.
+            if address.country.as_str() != creditor.country() {
+                let sender = Words::of(language_of_country(creditor.country()));
+                recipient_lines.push(sender.country(address.country.as_str()));
+            }
         }
         let mut sender_lines = vec![creditor.name.clone()];
         sender_lines.extend(creditor.address_lines.iter().cloned());

@@ -7,7 +7,7 @@ use super::preview::{sample_job, PreviewOptions};
 use super::render::{Creditor, Vars};
 use super::templates::{Templates, VARIABLES};
 use crate::config::Config;
-use crate::domain::{ChannelKind, Language, Tone};
+use crate::domain::{ChannelKind, Tone};
 use crate::store::DeliveryJob;
 use chrono::{DateTime, Utc};
 use mahnwerk_channels::capabilities::DEFAULT_SMS_MAX_SEGMENTS;
@@ -26,6 +26,7 @@ fn creditor() -> Creditor {
         email: "forderungen@stadtwerke-musterstadt.example".into(),
         phone: Some("+49 30 1234567".into()),
         address_lines: vec!["Am Markt 1".into(), "10115 Berlin".into()],
+        country: None,
         bank: None,
         logo_url: None,
         accent_colour: None,
@@ -273,28 +274,6 @@ fn html_escapes_what_the_debtor_sent() {
     let html = email.html_body.unwrap();
     assert!(html.contains("&lt;b&gt;Erika &amp; Co&lt;/b&gt;") && !html.contains("<b>Erika"), "{html}");
     assert!(email.text_body.contains("Dear <b>Erika & Co</b>,"));
-}
-
-#[test]
-fn letters_for_languages_without_a_letter_template_are_english() {
-    let templates = Templates::shipped().unwrap();
-    let found = templates.find(
-        &crate::domain::TenantId::parse("acme").unwrap(),
-        &Language::parse("pl").unwrap(),
-        "letter_body",
-        Tone::Firm,
-    );
-    assert_eq!(found.unwrap().language, "en");
-    let OutgoingMessage::Letter(letter) = templates
-        .render_job(&job(ChannelKind::Letter, "tr", Tone::Firm, "acme"), &creditor(), &links(), now())
-        .unwrap()
-    else {
-        panic!("not a letter")
-    };
-    let document = letter.document.unwrap();
-    assert_eq!(document.pay_link.unwrap().caption, "Pay online");
-    assert_eq!(document.total.unwrap().amount, "€1,240.67");
-    assert!(letter.body.starts_with("Dear Erika Mustermann,"), "{}", letter.body);
 }
 
 #[test]

@@ -25,8 +25,9 @@ pub const NAMES: [&str; 7] =
     ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"];
 
 /// The variables a template may read (all strings but `stage`, a number from 1, and `has_fee`).
-pub const VARIABLES: [&str; 19] = [
+pub const VARIABLES: [&str; 20] = [
     "debtor_name",
+    "salutation",
     "creditor_name",
     "creditor_email",
     "creditor_phone",
@@ -55,8 +56,7 @@ macro_rules! shipped {
     };
 }
 
-/// (language, name, source) of every shipped template. Polish and Turkish letters fall back to
-/// English: the letter's PDF fonts are WinAnsi-encoded, which has no ł, ś, ş, ğ or ı.
+/// (language, name, source) of every shipped template.
 const SHIPPED: &[(&str, &str, &str)] = shipped! {
     "en": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
     "de": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
@@ -64,8 +64,8 @@ const SHIPPED: &[(&str, &str, &str)] = shipped! {
     "es": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
     "it": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
     "nl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "pl": ["email_subject", "email_text", "email_html", "sms", "chat"],
-    "tr": ["email_subject", "email_text", "email_html", "sms", "chat"],
+    "pl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
+    "tr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
 };
 
 /// Why the templates cannot be loaded. Each names the template (its file for a tenant's).

@@ -340,6 +340,7 @@ pub(crate) fn demo_config(options: &DemoOptions, policy: PolicyKind, out: &Path)
         email: "forderungen@stadtwerke-musterstadt.example".into(),
         phone: Some("+49 30 1234567".into()),
         address_lines: vec!["Am Markt 1".into(), "10115 Berlin".into()],
+        country: None,
         bank: Some(crate::deliver::CreditorBank {
             // The IBAN of the German banks' own examples: valid, and nobody's account.
             iban: "DE89370400440532013000".parse().context("the demo IBAN")?,

@@ -40,6 +40,10 @@ pub struct Debtor {
     pub id: DebtorId,
     pub kind: DebtorKind,
     pub name: String,
+    /// For a business: the person letters and emails are addressed to (`Sehr geehrte/r …`), under
+    /// the company's name in the address window. Without one a business is greeted as a company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_person: Option<String>,
     pub language: Language,
     pub timezone: Timezone,
     pub email: Option<Email>,
@@ -146,6 +150,7 @@ mod tests {
             id: DebtorId::parse("C-1").unwrap(),
             kind: DebtorKind::Consumer,
             name: "Erika Mustermann".into(),
+            contact_person: None,
             language: Language::parse("de").unwrap(),
             timezone: Timezone::parse("Europe/Berlin").unwrap(),
             email: None,

@@ -186,11 +186,18 @@ fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
             )
         }
     };
+    let contact_person = fields.opt_str("contact_person")?.map(str::trim).filter(|c| !c.is_empty());
+    if let Some(contact) = contact_person {
+        if contact.chars().count() > 200 || contact.chars().any(char::is_control) {
+            return Err(fields.error_at("contact_person", "must be at most 200 printable characters"));
+        }
+    }
     let messenger_psid = fields.opt_parse("messenger_psid", messenger_psid)?;
     let debtor = Debtor {
         id: fields.parse("id", DebtorId::parse)?,
         kind: fields.opt_parse("kind", DebtorKind::parse)?.unwrap_or(DebtorKind::Consumer),
         name: name.to_owned(),
+        contact_person: contact_person.map(str::to_owned),
         language: fields.parse("language", Language::parse)?,
         timezone: fields.parse("timezone", Timezone::parse)?,
         email: fields.opt_parse("email", Email::parse)?,

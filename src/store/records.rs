@@ -139,6 +139,7 @@ pub struct DeliveryJob {
     pub case_id: i64,
     pub tenant: TenantId,
     pub invoice_number: InvoiceNumber,
+    /// The invoice's date, printed in the letter's information block.
     pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
     pub terms: PaymentTerms,

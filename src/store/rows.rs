@@ -64,6 +64,7 @@ pub(super) struct DebtorRow {
     pub postal_code: Option<String>,
     pub city: Option<String>,
     pub country: Option<String>,
+    pub contact_person: Option<String>,
 }
 
 impl DebtorRow {
@@ -82,6 +83,7 @@ impl DebtorRow {
             id: DebtorId::parse(&self.debtor_id).map_err(|e| corrupt("debtor id", e))?,
             kind: DebtorKind::parse(&self.kind).map_err(|e| corrupt("debtor kind", e))?,
             name: self.name,
+            contact_person: self.contact_person,
             language: Language::parse(&self.language).map_err(|e| corrupt("language", e))?,
             timezone: Timezone::parse(&self.timezone).map_err(|e| corrupt("timezone", e))?,
             email: self.email.map(|e| Email::parse(&e)).transpose().map_err(|e| corrupt("email", e))?,
@@ -291,7 +293,7 @@ impl CaseViewRow {
 pub(super) const DEBTOR_COLUMNS: &str =
     "d.id AS debtor_id, d.kind, d.name, d.language, d.timezone, d.email, d.unreachable, \
      d.phone, d.whatsapp, d.whatsapp_opt_in, d.messenger_psid, d.address_line1, d.address_line2, \
-     d.postal_code, d.city, d.country";
+     d.postal_code, d.city, d.country, d.contact_person";
 
 /// The `(key, count)` rows `stats` is built from.
 pub(super) struct StatsRows {

@@ -49,7 +49,7 @@ pub(super) use revive_cancelled;
 
 /// The columns of a debtor row as intake writes them, in the order both backends bind them.
 pub(super) const DEBTOR_INSERT_COLUMNS: &str = "tenant, id, kind, name, language, timezone, email, phone, \
-     whatsapp, whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at";
+     whatsapp, whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, contact_person, updated_at";
 
 /// What a new invoice's debtor data do to a debtor already stored: they replace it (a replayed
 /// message never gets here: only new invoices overwrite).
@@ -58,7 +58,7 @@ pub(super) const DEBTOR_OVERWRITE: &str = "DO UPDATE SET kind = excluded.kind, n
      phone = excluded.phone, whatsapp = excluded.whatsapp, whatsapp_opt_in = excluded.whatsapp_opt_in, \
      messenger_psid = excluded.messenger_psid, address_line1 = excluded.address_line1, \
      address_line2 = excluded.address_line2, postal_code = excluded.postal_code, city = excluded.city, \
-     country = excluded.country, updated_at = excluded.updated_at";
+     country = excluded.country, contact_person = excluded.contact_person, updated_at = excluded.updated_at";
 
 macro_rules! impl_store_tx {
     ($tx:ty { $($dialect_steps:tt)* }) => {

@@ -68,6 +68,7 @@ fn overdue(number: &str, amount: &str, name: &str, i: usize) -> IntakeCommand {
             whatsapp: None,
             whatsapp_opt_in: false,
             messenger_psid: None,
+            contact_person: None,
             address: None,
             unreachable: Default::default(),
         },

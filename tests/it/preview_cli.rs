@@ -190,7 +190,7 @@ fn letter_preview_is_the_pdf() {
         "Musterstraße 1",
         "Guten Tag Erika Mustermann",
         "Verzugszinsen 6,27 % vom",
-        "Zu zahlen",
+        "Offener Gesamtbetrag",
         "1.240,67 €",
         "Online bezahlen",
         "+49 30 1234567",

@@ -164,6 +164,7 @@ fn debtor(id: &str) -> Debtor {
         whatsapp: Some(PhoneE164::parse("+4915112345678").unwrap()),
         whatsapp_opt_in: true,
         messenger_psid: None,
+        contact_person: None,
         address: Some(
             PostalAddress::parse(
                 "Musterstr. 1",

@@ -1,16 +1,28 @@
-//! The two fonts of the letter, Helvetica and Helvetica-Bold, as the standard Type 1 fonts every
-//! PDF reader has: text is encoded in WinAnsiEncoding (Windows-1252, where `€` is 0x80), and
-//! widths come from Adobe's font metrics so lines can be wrapped and amounts right-aligned
-//! without embedding a font file.
+//! The two fonts of the letter, Liberation Sans Regular and Bold, compiled into the binary from
+//! `channels/fonts/` (SIL Open Font License 1.1, text beside them) and never read from the
+//! system. They cover every Latin-script alphabet (ł, ń, ś, ş, ğ, ı, ő, ž, …), and their widths
+//! match Helvetica's, the font the letter was first laid out in.
+//!
+//! Text is measured here glyph by glyph from the font's own metrics; [`super::pdf`] embeds only
+//! the glyphs a letter uses (a subset) and writes each as a two-byte glyph id. A character the
+//! font lacks is printed as `?`, and a control character (a tab, a stray line break) as a space.
+
+use std::sync::OnceLock;
+use ttf_parser::{Face, GlyphId};
+
+static REGULAR: &[u8] = include_bytes!("../../fonts/LiberationSans-Regular.ttf");
+static BOLD: &[u8] = include_bytes!("../../fonts/LiberationSans-Bold.ttf");
 
 /// Which of the two fonts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Font {
     Regular,
     Bold,
 }
 
 impl Font {
+    pub const ALL: [Font; 2] = [Font::Regular, Font::Bold];
+
     /// The resource name in the page's font dictionary.
     pub fn resource(self) -> &'static [u8] {
         match self {
@@ -19,126 +31,98 @@ impl Font {
         }
     }
 
-    /// The PostScript name of the standard font.
-    pub fn base_font(self) -> &'static [u8] {
+    /// The PostScript name of the font, without the subset tag.
+    pub fn postscript_name(self) -> &'static str {
         match self {
-            Font::Regular => b"Helvetica",
-            Font::Bold => b"Helvetica-Bold",
+            Font::Regular => "LiberationSans",
+            Font::Bold => "LiberationSans-Bold",
         }
+    }
+
+    /// The TrueType file.
+    pub fn data(self) -> &'static [u8] {
+        match self {
+            Font::Regular => REGULAR,
+            Font::Bold => BOLD,
+        }
+    }
+
+    /// The parsed font, parsed once per process.
+    pub fn face(self) -> &'static Face<'static> {
+        static FACES: [OnceLock<Face<'static>>; 2] = [OnceLock::new(), OnceLock::new()];
+        FACES[self as usize].get_or_init(|| Face::parse(self.data(), 0).expect("the shipped font parses"))
+    }
+
+    /// The glyph printed for `c`, with the character it stands for (what a reader copies out).
+    pub fn glyph(self, c: char) -> (GlyphId, char) {
+        let face = self.face();
+        let c = if c.is_control() { ' ' } else { c };
+        let substitutes: &[char] = match c {
+            // A narrow no-break space (French and Swiss amounts) prints as a no-break space.
+            '\u{202f}' => &['\u{202f}', '\u{a0}', ' '],
+            _ => &[c],
+        };
+        substitutes
+            .iter()
+            .find_map(|&s| face.glyph_index(s).map(|glyph| (glyph, s)))
+            .unwrap_or_else(|| (face.glyph_index('?').expect("the font has `?`"), '?'))
+    }
+
+    /// The glyphs of `text`, in order.
+    pub fn glyphs(self, text: &str) -> impl Iterator<Item = (GlyphId, char)> + '_ {
+        text.chars().map(move |c| self.glyph(c))
+    }
+
+    /// Advance width of `glyph` in 1/1000 em, as PDF font dictionaries want it.
+    pub fn advance(self, glyph: GlyphId) -> f32 {
+        let face = self.face();
+        let units = face.glyph_hor_advance(glyph).unwrap_or(0);
+        f32::from(units) * 1000.0 / f32::from(face.units_per_em())
     }
 
     /// Width of `text` set at `size` points, in points.
     pub fn width(self, text: &str, size: f32) -> f32 {
-        let widths = match self {
-            Font::Regular => &HELVETICA,
-            Font::Bold => &HELVETICA_BOLD,
-        };
-        let units: u32 = win_ansi(text).iter().map(|&b| u32::from(widths[usize::from(b - 32)])).sum();
-        units as f32 * size / 1000.0
+        let units: f32 = self.glyphs(text).map(|(glyph, _)| self.advance(glyph)).sum();
+        units * size / 1000.0
+    }
+
+    /// Scales a value in font units to 1/1000 em.
+    pub fn per_mille(self, units: i16) -> f32 {
+        f32::from(units) * 1000.0 / f32::from(self.face().units_per_em())
     }
 }
-
-/// `text` in WinAnsiEncoding. Characters the encoding lacks become `?`; control characters
-/// (tabs, stray line breaks) become spaces, so every byte is at least 32.
-pub fn win_ansi(text: &str) -> Vec<u8> {
-    text.chars().map(win_ansi_byte).collect()
-}
-
-fn win_ansi_byte(c: char) -> u8 {
-    match c {
-        ' '..='~' | '\u{a0}'..='\u{ff}' => c as u8,
-        c if c.is_control() => b' ',
-        '€' => 0x80,
-        '‚' => 0x82,
-        'ƒ' => 0x83,
-        '„' => 0x84,
-        '…' => 0x85,
-        '†' => 0x86,
-        '‡' => 0x87,
-        'ˆ' => 0x88,
-        '‰' => 0x89,
-        'Š' => 0x8a,
-        '‹' => 0x8b,
-        'Œ' => 0x8c,
-        'Ž' => 0x8e,
-        '\u{2018}' => 0x91,
-        '\u{2019}' => 0x92,
-        '“' => 0x93,
-        '”' => 0x94,
-        '•' => 0x95,
-        '–' => 0x96,
-        '—' => 0x97,
-        '˜' => 0x98,
-        '™' => 0x99,
-        'š' => 0x9a,
-        '›' => 0x9b,
-        'œ' => 0x9c,
-        'ž' => 0x9e,
-        'Ÿ' => 0x9f,
-        // A narrow no-break space (French and Swiss amounts) prints as a no-break space.
-        '\u{202f}' => 0xa0,
-        _ => b'?',
-    }
-}
-
-// Advance widths in 1/1000 em of WinAnsi codes 32 to 255 (0 where the code is unassigned), from
-// Adobe's AFM files for Helvetica and Helvetica-Bold (version 003.001).
-#[rustfmt::skip]
-const HELVETICA: [u16; 224] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 333, 556,
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 333, 0,
-    556, 0, 222, 556, 333, 1000, 556, 556, 333, 1000, 667, 333, 1000, 0, 611, 0,
-    0, 222, 222, 333, 333, 350, 556, 1000, 333, 1000, 500, 333, 944, 0, 500, 667,
-    278, 333, 556, 556, 556, 556, 260, 556, 333, 737, 370, 333, 584, 333, 737, 333,
-    400, 584, 333, 333, 333, 578, 537, 278, 333, 333, 365, 333, 834, 834, 834, 611,
-    667, 667, 667, 667, 667, 667, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278,
-    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611,
-    556, 556, 556, 556, 556, 556, 889, 500, 556, 556, 556, 556, 278, 278, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 584, 611, 556, 556, 556, 556, 500, 556, 500,
-];
-
-#[rustfmt::skip]
-const HELVETICA_BOLD: [u16; 224] = [
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611,
-    975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 333, 556,
-    333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611,
-    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 333, 0,
-    556, 0, 278, 556, 500, 1000, 556, 556, 333, 1000, 667, 333, 1000, 0, 611, 0,
-    0, 278, 278, 500, 500, 350, 556, 1000, 333, 1000, 556, 333, 944, 0, 500, 667,
-    278, 333, 556, 556, 556, 556, 280, 556, 333, 737, 370, 333, 584, 333, 737, 333,
-    400, 584, 333, 333, 333, 611, 556, 278, 333, 333, 365, 333, 834, 834, 834, 611,
-    722, 722, 722, 722, 722, 722, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278,
-    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611,
-    556, 556, 556, 556, 556, 556, 889, 556, 556, 556, 556, 556, 278, 278, 278, 278,
-    611, 611, 611, 611, 611, 611, 611, 584, 611, 611, 611, 611, 611, 556, 611, 556,
-];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn umlauts_and_the_euro_sign_have_their_win_ansi_codes() {
-        assert_eq!(win_ansi("Grüße €"), [b'G', b'r', 0xfc, 0xdf, b'e', b' ', 0x80]);
-        assert_eq!(win_ansi("ÄÖÜäöü"), [0xc4, 0xd6, 0xdc, 0xe4, 0xf6, 0xfc]);
-        assert_eq!(win_ansi("„a“ – b"), [0x84, b'a', 0x93, b' ', 0x96, b' ', b'b']);
-        assert_eq!(win_ansi("a\tb\u{7f}ł"), [b'a', b' ', b'b', b' ', b'?']);
+    fn every_latin_letter_of_the_debtors_has_a_glyph() {
+        let names = "Łukasz Wiśniewski, ul. Świętokrzyska 5, 80-001 Gdańsk · Şükrü Ağaoğlu, İstiklal Cd. 1, \
+                     İstanbul · Grüße € „a“ – ő ű č ř ž å ø æ ñ ç ã õ ð þ ŀ ț ș ā ė ī ų";
+        for c in names.chars() {
+            assert_eq!(Font::Regular.glyph(c).1, c, "{c:?} is missing from the regular font");
+            assert_eq!(Font::Bold.glyph(c).1, c, "{c:?} is missing from the bold font");
+        }
+    }
+
+    #[test]
+    fn missing_characters_print_as_a_question_mark_and_controls_as_spaces() {
+        assert_eq!(Font::Regular.glyph('\u{4e2d}').1, '?');
+        assert_eq!(Font::Regular.glyph('\t').1, ' ');
+        assert_eq!(Font::Regular.glyph('\u{7f}').1, ' ');
+        assert_ne!(Font::Regular.glyph('\u{202f}').1, '?');
     }
 
     #[test]
     fn widths_are_helvetica_s() {
-        // 1000 units at 1 pt is 1 pt: "A" is 667 units regular and 722 bold.
-        assert_eq!(Font::Regular.width("A", 1000.0), 667.0);
-        assert_eq!(Font::Bold.width("A", 1000.0), 722.0);
+        // Liberation Sans is metric-compatible with Helvetica: "A" is 667/1000 em regular and
+        // 722 bold.
+        assert!((Font::Regular.width("A", 1000.0) - 667.0).abs() < 0.5);
+        assert!((Font::Bold.width("A", 1000.0) - 722.0).abs() < 0.5);
         // Seven digits and the euro sign at 556, the dot, comma and space at 278.
-        assert!((Font::Regular.width("1.234,56 €", 10.0) - 47.26).abs() < 1e-3);
-        // Unassigned codes never show up: they were replaced with `?` (556 units) first.
-        assert_eq!(Font::Regular.width("ł", 1000.0), 556.0);
+        assert!((Font::Regular.width("1.234,56 €", 10.0) - 47.26).abs() < 0.01);
+        // A Polish letter is as wide as its base letter.
+        assert_eq!(Font::Regular.width("ń", 10.0), Font::Regular.width("n", 10.0));
     }
 }

@@ -7,7 +7,8 @@
 //! | address field | 20 mm from the left, 45 mm from the top, 85 x 45 mm |
 //! | return line | 7 pt, at the top of the field's 17.7 mm endorsement zone, underlined |
 //! | recipient | the 27.3 mm address zone from 62.7 mm, 10 pt, at most 6 lines, 25 mm from the left |
-//! | date | right-aligned at 190 mm, baseline 98.4 mm |
+//! | information block | from 125 mm, first baseline 53 mm (the field's top is 50 mm): labels 7.5 pt, values 8.5 pt beside them, or below when too long; the date last |
+//! | date | without an information block: right-aligned at 190 mm, baseline 98.4 mm |
 //! | subject | bold 11 pt from 103.4 mm (baseline 106.4 mm) |
 //! | text | 25 mm left margin, 20 mm right margin (165 mm wide), 11 pt on a 5 mm pitch |
 //! | fold and punch marks | 105 mm, 210 mm (fold) and 148.5 mm (punch), 3 to 8 mm from the left |
@@ -32,6 +33,13 @@ pub const ADDRESS_HEIGHT: f32 = 45.0;
 pub const ENDORSEMENT_HEIGHT: f32 = 17.7;
 pub const MAX_RECIPIENT_LINES: usize = 6;
 const DATE_BASELINE: f32 = 98.4;
+const INFO_LEFT: f32 = 125.0;
+const INFO_FIRST_BASELINE: f32 = 53.0;
+const INFO_PITCH: f32 = 3.8;
+/// The information block's last baseline: it ends above the subject.
+const INFO_LAST_BASELINE: f32 = 96.0;
+const INFO_LABEL_SIZE: f32 = 7.5;
+const INFO_VALUE_SIZE: f32 = 8.5;
 const SUBJECT_BASELINE: f32 = 106.4;
 const CONTINUATION_TOP: f32 = 25.0;
 /// Lowest baseline of flowing text; the footer owns what is below.
@@ -262,11 +270,13 @@ impl Flow {
     }
 }
 
-/// The first page down to the subject: letterhead, address field, fold marks, date and subject.
-/// Returns the page and the baseline where the text starts.
+/// The first page down to the subject: letterhead, address field, fold marks, the information
+/// block (`info`, labelled rows) or else the `date` line, and the subject. Returns the page and
+/// the baseline where the text starts.
 pub fn first_page(
     sender_lines: &[String],
     recipient_lines: &[String],
+    info: &[(String, String)],
     date: &str,
     subject: &str,
 ) -> (Page, f32) {
@@ -297,7 +307,9 @@ pub fn first_page(
         page.text(LEFT, first + i as f32 * 4.23, Font::Regular, 10.0, line.clone());
     }
 
-    if !date.is_empty() {
+    if !info.is_empty() {
+        info_block(&mut page, info);
+    } else if !date.is_empty() {
         page.text_right(RIGHT, DATE_BASELINE, Font::Regular, 10.0, date);
     }
     let mut y = SUBJECT_BASELINE;
@@ -306,6 +318,39 @@ pub fn first_page(
         y += BODY_PITCH;
     }
     (page, y + BODY_PITCH)
+}
+
+/// The information block: labels in a column, each value beside its label, or on the line below
+/// when it is too long for that (an email address), shrunk to fit the block if need be. Rows
+/// that would run into the subject are left out.
+fn info_block(page: &mut Page, rows: &[(String, String)]) {
+    let label_width = rows
+        .iter()
+        .map(|(label, _)| pt_to_mm(Font::Regular.width(label, INFO_LABEL_SIZE)))
+        .fold(0.0, f32::max);
+    let value_left = INFO_LEFT + label_width + 2.0;
+    let mut y = INFO_FIRST_BASELINE;
+    for (label, value) in rows {
+        let beside = pt_to_mm(Font::Regular.width(value, INFO_VALUE_SIZE)) <= RIGHT - value_left;
+        let height = if beside { 0.0 } else { INFO_PITCH };
+        if y + height > INFO_LAST_BASELINE {
+            break;
+        }
+        page.text(INFO_LEFT, y, Font::Regular, INFO_LABEL_SIZE, label.clone());
+        if beside {
+            page.text(value_left, y, Font::Regular, INFO_VALUE_SIZE, value.clone());
+        } else {
+            y += INFO_PITCH;
+            let width = pt_to_mm(Font::Regular.width(value, INFO_VALUE_SIZE));
+            let size = if width > RIGHT - INFO_LEFT {
+                INFO_VALUE_SIZE * (RIGHT - INFO_LEFT) / width
+            } else {
+                INFO_VALUE_SIZE
+            };
+            page.text(INFO_LEFT, y, Font::Regular, size, value.clone());
+        }
+        y += INFO_PITCH;
+    }
 }
 
 #[cfg(test)]
@@ -333,7 +378,8 @@ mod tests {
 
     #[test]
     fn long_text_flows_onto_further_pages_with_numbers() {
-        let (page, y) = first_page(&["Acme GmbH".into()], &["Erika".into()], "1. Oktober 2026", "Mahnung");
+        let (page, y) =
+            first_page(&["Acme GmbH".into()], &["Erika".into()], &[], "1. Oktober 2026", "Mahnung");
         let mut flow = Flow::new(page, y, "Acme GmbH".into());
         flow.paragraphs(&"Ein Absatz, der sich wiederholt.\n\n".repeat(60));
         let pages = flow.finish(&["Tel. 030 123".into()], "Seite {page} von {pages}");

@@ -4,8 +4,9 @@
 //! - address field 20 mm from the left and 45 mm from the top, 85 x 45 mm; its top 17.7 mm hold
 //!   the underlined return line, the 27.3 mm below it up to six recipient lines, set 25 mm from the
 //!   left edge (5 mm inside the field);
-//! - text 25 mm from the left and 20 mm from the right; date right-aligned above the subject,
-//!   which starts at 103.4 mm;
+//! - the information block (customer number, invoice, contact, date) beside the address field
+//!   from 125 mm; without one, the date right-aligned above the subject;
+//! - text 25 mm from the left and 20 mm from the right; the subject starts at 103.4 mm;
 //! - fold marks at 105 mm and 210 mm, punch mark at 148.5 mm;
 //! - footer below 275 mm with the creditor's contact and the page number.
 //!
@@ -13,7 +14,7 @@
 //! then the payment block: bank details (IBAN in groups of four), the EPC069-12 GiroCode built
 //! with [`crate::epc_qr`] and a second QR code with the pay-link, each captioned.
 //!
-//! - [`fonts`]: WinAnsi text and Helvetica widths.
+//! - [`fonts`]: the embedded Liberation Sans, glyphs and widths.
 //! - [`layout`]: positions and page breaks.
 //! - [`qr`]: QR symbols as rectangles.
 //! - [`pdf`]: the PDF file.
@@ -65,8 +66,18 @@ pub fn render_pdf(letter: &LetterMessage) -> Result<Vec<u8>, LetterError> {
     let document = letter.document.as_deref().cloned().unwrap_or_default();
     let captions = &document.captions;
 
-    let (first, y) =
-        layout::first_page(&letter.sender_lines, &letter.recipient_lines, &document.date, &letter.subject);
+    let mut info: Vec<(String, String)> =
+        document.info.iter().map(|row| (row.label.clone(), row.value.clone())).collect();
+    if !info.is_empty() && !document.date.is_empty() {
+        info.push((captions.date.clone(), document.date.clone()));
+    }
+    let (first, y) = layout::first_page(
+        &letter.sender_lines,
+        &letter.recipient_lines,
+        &info,
+        &document.date,
+        &letter.subject,
+    );
     let creditor = letter.sender_lines.first().cloned().unwrap_or_default();
     let mut flow = Flow::new(first, y, format!("{creditor} · {}", letter.subject));
     flow.paragraphs(&letter.body);

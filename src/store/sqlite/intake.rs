@@ -93,7 +93,7 @@ async fn upsert_debtor(
     let address = d.address.as_ref();
     let on_conflict = if overwrite { DEBTOR_OVERWRITE } else { "DO NOTHING" };
     let sql = format!(
-        "INSERT INTO debtors ({DEBTOR_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+        "INSERT INTO debtors ({DEBTOR_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (tenant, id) {on_conflict}"
     );
     sqlx::query(&sql)
@@ -113,6 +113,7 @@ async fn upsert_debtor(
         .bind(address.map(|a| a.postal_code.as_str()))
         .bind(address.map(|a| a.city.as_str()))
         .bind(address.map(|a| a.country.as_str()))
+        .bind(&d.contact_person)
         .bind(now)
         .execute(&mut **tx)
         .await?;

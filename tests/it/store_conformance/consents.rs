@@ -126,6 +126,11 @@ pub(super) async fn suite_consents(store: Arc<dyn Store>, raw: Raw) {
     store.record_consent(&stop_again).await.unwrap();
     let job = store.delivery_jobs(&ids).await.unwrap().remove(0);
     assert_eq!(job.consents.refusal(Sms).as_deref(), Some("the debtor opted out of sms"));
+    assert_eq!(
+        job.issued_on,
+        NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+        "the letter prints the invoice date"
+    );
 
     let json = serde_json::to_value(store.stats().await.unwrap()).unwrap();
     assert_eq!(json["consents"]["sms"], serde_json::json!({"opt_in": 0, "opt_out": 2}), "{json}");

@@ -33,6 +33,7 @@ pub(super) async fn suite_intake(store: Arc<dyn Store>, raw: Raw) {
     moved.phone = None;
     moved.whatsapp_opt_in = false;
     moved.messenger_psid = Some("psid-4711".into());
+    moved.contact_person = Some("Anna Schmidt".into());
     moved.address = None;
     let b = invoice_for("RE-2", moved.clone(), eur("50.00"));
     let c = invoice_for("RE-3", debtor("C-2"), eur("75.00"));

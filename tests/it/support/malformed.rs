@@ -94,6 +94,7 @@ fn wrong_values() -> Vec<(&'static str, Value)> {
         ("debtor.kind", json!("alien")),
         ("debtor.whatsapp_opt_in", json!("yes")),
         ("debtor.messenger_psid", json!("id with spaces")),
+        ("debtor.contact_person", json!("Anna\nSchmidt")),
         ("debtor.address.country", json!("Germany")),
         ("debtor.address.postal_code", json!("")),
         ("debtor.name", json!("")),

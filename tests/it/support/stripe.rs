@@ -84,6 +84,7 @@ fn invoice(number: &str, amount: Money) -> Invoice {
             whatsapp: None,
             whatsapp_opt_in: false,
             messenger_psid: None,
+            contact_person: None,
             address: None,
             unreachable: Default::default(),
         },
