@@ -373,7 +373,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Policy { which: PolicyCommand::Serve { stdio, do_nothing: true, .. } } => {
             anyhow::ensure!(stdio, "only --stdio is supported: `mahnwerk policy serve --stdio`");
-            Ok(mahnwerk::bench::do_nothing(std::io::stdin(), std::io::stdout().lock())?)
+            mahnwerk::bench::do_nothing(std::io::stdin(), std::io::stdout().lock())?;
+            Ok(())
         }
         Command::Policy { which: PolicyCommand::Serve { stdio, model, seed, do_nothing: false } } => {
             policy_serve(stdio, model, seed)

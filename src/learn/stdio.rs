@@ -216,10 +216,9 @@ fn read_ahead(input: impl Read, batches: mpsc::SyncSender<Vec<Result<Line, Strin
             batch.push(parse(&line));
         }
         let ended = read == 0;
-        if !batch.is_empty() && (ended || batch.len() >= BATCH || input.buffer().is_empty()) {
-            if batches.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
-                return Ok(()); // the learner stopped (an output error, reported there)
-            }
+        let hand_over = !batch.is_empty() && (ended || batch.len() >= BATCH || input.buffer().is_empty());
+        if hand_over && batches.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+            return Ok(()); // the learner stopped (an output error, reported there)
         }
         if ended {
             return Ok(());
