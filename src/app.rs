@@ -125,7 +125,10 @@ impl Service {
             PolicyKind::Adaptive => {
                 let learn = &config.learn;
                 let seed = learn.seed.unwrap_or_else(rand::random);
-                let adaptive = Arc::new(AdaptivePolicy::new(seed, learn.lambda, learn.costs_eur.clone()));
+                let adaptive = Arc::new(
+                    AdaptivePolicy::new(seed, learn.lambda, learn.costs_eur.clone())
+                        .with_earlier_stage_share(learn.earlier_stage_share),
+                );
                 let mut service = Self::assemble_with_policy(
                     config,
                     store,

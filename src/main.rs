@@ -271,6 +271,10 @@ enum PolicyCommand {
         model: Option<PathBuf>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Parse every request and answer with its first allowed channel and hour instead (no
+        /// learning): the baseline of `mahnwerk bench policy-stdio`.
+        #[arg(long, hide = true)]
+        do_nothing: bool,
     },
 }
 
@@ -301,6 +305,19 @@ enum Bench {
         /// without the payments.
         #[arg(long)]
         without_invoices: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decisions per second through `policy serve --stdio` with batched input, beside a
+    /// do-nothing responder in the same run.
+    PolicyStdio {
+        #[arg(long, default_value_t = 100_000)]
+        decisions: usize,
+        #[arg(long, default_value_t = 3_000)]
+        debtors: usize,
+        /// Rounds of (do-nothing, policy); the medians are reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         #[arg(long)]
         json: bool,
     },
@@ -342,9 +359,8 @@ async fn main() -> anyhow::Result<()> {
         | Command::Catalogue { .. }
         | Command::Operators { .. }
         | Command::ApiKeys { .. }
-        | Command::Bench { which: Bench::Import { .. } } => {
-            Config::load_for_database_only(cli.config.as_deref())?
-        }
+        | Command::Bench { which: Bench::Import { .. } | Bench::PolicyStdio { .. } }
+        | Command::Policy { .. } => Config::load_for_database_only(cli.config.as_deref())?,
         _ => Config::load(cli.config.as_deref())?,
     };
     match cli.command {
@@ -398,8 +414,29 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied to {}", mahnwerk::config::redact_url(&config.database_url));
             Ok(())
         }
-        Command::Policy { which: PolicyCommand::Serve { stdio, model, seed } } => {
+        Command::Policy { which: PolicyCommand::Serve { stdio, do_nothing: true, .. } } => {
+            anyhow::ensure!(stdio, "only --stdio is supported: `mahnwerk policy serve --stdio`");
+            mahnwerk::bench::do_nothing(std::io::stdin(), std::io::stdout().lock())?;
+            Ok(())
+        }
+        Command::Policy { which: PolicyCommand::Serve { stdio, model, seed, do_nothing: false } } => {
             policy_serve(stdio, model, seed)
+        }
+        Command::Bench { which: Bench::PolicyStdio { decisions, debtors, rounds, json } } => {
+            let figures = tokio::task::spawn_blocking(move || {
+                mahnwerk::bench::policy_stdio(&mahnwerk::bench::StdioBenchOptions {
+                    decisions,
+                    debtors,
+                    rounds,
+                })
+            })
+            .await??;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                println!("{figures}");
+            }
+            Ok(())
         }
         Command::Preview { channel, stage, language, tone, tenant, plan, out } => {
             let options = mahnwerk::deliver::preview::PreviewOptions {
@@ -593,8 +630,8 @@ fn policy_serve(stdio: bool, model: Option<PathBuf>, seed: u64) -> anyhow::Resul
         None => Bandit::new(BanditParams::default().check()?, seed),
     };
     let mut server = mahnwerk::learn::stdio::Server::new(bandit);
-    let output = std::io::BufWriter::new(std::io::stdout().lock());
-    mahnwerk::learn::stdio::serve(&mut server, std::io::stdin().lock(), output)?;
+    let output = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    mahnwerk::learn::stdio::serve(&mut server, std::io::stdin(), output)?;
     Ok(())
 }
 

@@ -1,4 +1,6 @@
-//! Benchmarks: `mahnwerk bench import` (the bank statement import, [`import`]) and
+//! Benchmarks: `mahnwerk bench import` (the bank statement import, [`import`]),
+//! `mahnwerk bench policy-stdio` (the policy protocol's throughput beside a do-nothing responder,
+//! [`policy_stdio`]) and
 //! `mahnwerk bench pipeline`: three throughputs measured side by side in one run on the
 //! configured PostgreSQL and RabbitMQ, so that the ratios mean something on any machine:
 //!
@@ -25,10 +27,12 @@
 mod host_cpu;
 pub mod import;
 mod pay;
+mod policy_stdio;
 mod raw;
 mod statement;
 
 pub use pay::{pay, PayBenchOptions, PayFigures};
+pub use policy_stdio::{do_nothing, policy_stdio, StdioBenchOptions, StdioFigures};
 
 use crate::app::Service;
 use crate::config::Config;

@@ -151,9 +151,25 @@ pub struct LearnConfig {
     pub reload_secs: u64,
     /// Seed of the scheduler's sampling; unset draws one per process.
     pub seed: Option<u64>,
-    /// Weight of channel cost against the chance of payment (0 = maximise payments only). With
-    /// `lambda > 0` the objective is `P(pay) x open amount - lambda x cost in EUR`.
+    /// Weight of channel cost in the adaptive policy's objective, the expected amount collected
+    /// minus what the reminder costs: `P(pay) x open amount x stake - lambda x cost in EUR`, with
+    /// `P(pay)` the chance that this reminder gets the invoice paid within the attribution
+    /// window and `stake` 1 at the plan's last stage, `earlier_stage_share` before it. 0
+    /// maximises payments whatever they cost. Default 3: a euro spent counts three times a euro
+    /// of expected collection, because not all of what the model credits to a reminder is its
+    /// doing (some debtors pay on their own, or after escalation). Chosen on the demo at seed 3
+    /// against 1 and 10 (with 1 the last stage still sent letters to debtors who pay nothing,
+    /// with 10 it sent email where a letter pays; README, *How well it learns*).
     pub lambda: f64,
+    /// What a payment before the plan's last stage is worth, as a share of the open amount.
+    /// Default 0.05, range `(0, 1]`. A reminder that is not paid is followed by the plan's next
+    /// stage, which reaches the same debtor again (the built-in plans end with a letter), so
+    /// what an earlier reminder's payment earns over a cheaper reminder is mostly time; counted
+    /// at the whole amount, a letter at 1.20 EUR looked worth it on a consumer invoice wherever
+    /// it raised the chance of payment by 1.5 points, and the demo's adaptive policy sent 65 to
+    /// 85 % more letters than the fixed schedule for about the same share of cases paid. At the
+    /// last stage nothing follows but escalation, so the whole amount is at stake there.
+    pub earlier_stage_share: f64,
     /// Cost of one message per channel in EUR, for the objective.
     pub costs_eur: BTreeMap<ChannelKind, f64>,
     /// A snapshot file (e.g. from `mahnwerk-train fit`) the learner starts from when the database
@@ -171,7 +187,8 @@ impl Default for LearnConfig {
             snapshot_secs: 60,
             reload_secs: 30,
             seed: None,
-            lambda: 0.0,
+            lambda: 3.0,
+            earlier_stage_share: 0.05,
             costs_eur: default_costs_eur(),
             initial_model: None,
             attribution_hours: AttributionWindow::DEFAULT_HOURS,
@@ -211,6 +228,10 @@ impl LearnConfig {
         }
         if !(0.0..=1e6).contains(&self.lambda) {
             bail!("learn.lambda must be between 0 and 1000000, got {}", self.lambda);
+        }
+        let share = self.earlier_stage_share;
+        if share.is_nan() || share <= 0.0 || share > 1.0 {
+            bail!("learn.earlier_stage_share must be above 0 and at most 1, got {share}");
         }
         for (channel, cost) in &self.costs_eur {
             if !(cost.is_finite() && *cost >= 0.0) {
@@ -890,6 +911,11 @@ mod tests {
         for lambda in [-1.0, f64::NAN, 2e6] {
             let bad = Config { learn: LearnConfig { lambda, ..LearnConfig::default() }, ..Config::default() };
             assert!(bad.validate().unwrap_err().to_string().contains("learn.lambda"), "{lambda}");
+        }
+        for share in [0.0, -0.1, 1.5, f64::NAN] {
+            let learn = LearnConfig { earlier_stage_share: share, ..LearnConfig::default() };
+            let bad = Config { learn, ..Config::default() };
+            assert!(bad.validate().unwrap_err().to_string().contains("learn.earlier_stage_share"), "{share}");
         }
         let mut env = Config::default();
         env.apply_env(|name| (name == "MAHNWERK_POLICY").then(|| "fixed".to_owned())).unwrap();

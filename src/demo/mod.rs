@@ -69,6 +69,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Comparison> {
         seed: options.seed,
         configuration: options.configuration.clone(),
         lambda: options.base.learn.lambda,
+        earlier_stage_share: options.base.learn.earlier_stage_share,
         runs,
     })
 }

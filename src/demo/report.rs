@@ -150,6 +150,8 @@ pub struct Comparison {
     pub configuration: String,
     /// The adaptive policy's cost weight (`[learn] lambda`) in that configuration.
     pub lambda: f64,
+    /// What a payment before the plan's last stage is worth to it (`[learn] earlier_stage_share`).
+    pub earlier_stage_share: f64,
     pub runs: Vec<Report>,
 }
 
@@ -171,7 +173,11 @@ impl fmt::Display for Comparison {
             "mahnwerk demo: {} debtors, {} simulated days, seed {}",
             self.debtors, self.days, self.seed
         )?;
-        writeln!(f, "configuration: {} (learn.lambda {})", self.configuration, self.lambda)?;
+        writeln!(
+            f,
+            "configuration: {} (learn.lambda {}, learn.earlier_stage_share {})",
+            self.configuration, self.lambda, self.earlier_stage_share
+        )?;
         for run in &self.runs {
             writeln!(f)?;
             writeln!(f, "{run}")?;
@@ -200,8 +206,23 @@ impl fmt::Display for Comparison {
                 writeln!(f, "  median days to pay      {a:.1} vs {b:.1}")?;
             }
             if let (Some(a), Some(b)) = (adaptive.cost_per_payment_eur, fixed.cost_per_payment_eur) {
-                write!(f, "  channel cost / payment  {a:.3} vs {b:.3} EUR")?;
+                writeln!(
+                    f,
+                    "  channel cost / payment  {a:.3} vs {b:.3} EUR: {:+.3} EUR ({:+.1} %)",
+                    a - b,
+                    100.0 * (a / b.max(f64::MIN_POSITIVE) - 1.0)
+                )?;
             }
+            let wins = |better: bool| if better { "better" } else { "not better" };
+            write!(
+                f,
+                "  verdict                 paid share {}, cost per payment {}",
+                wins(adaptive.payment_rate > fixed.payment_rate),
+                wins(matches!(
+                    (adaptive.cost_per_payment_eur, fixed.cost_per_payment_eur),
+                    (Some(a), Some(b)) if a < b
+                ))
+            )?;
         }
         Ok(())
     }

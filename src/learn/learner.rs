@@ -113,6 +113,12 @@ pub struct Learner {
 }
 
 impl Learner {
+    /// `bandit` with this deployment's cost weight (`[learn] lambda`), which its snapshots then carry.
+    fn with_lambda(&self, mut bandit: Bandit) -> anyhow::Result<Bandit> {
+        bandit.set_lambda(self.settings.lambda).context("learn.lambda was validated with the config")?;
+        Ok(bandit)
+    }
+
     /// The newest snapshot in the store; else the configured initial model; else a model with no
     /// data.
     pub async fn load_state(&self) -> anyhow::Result<LearnerState> {
@@ -120,7 +126,7 @@ impl Learner {
             Some(record) => {
                 let snapshot: Snapshot = serde_json::from_str(&record.body)
                     .with_context(|| format!("policy snapshot v{} does not parse", record.version))?;
-                (Bandit::from_snapshot(snapshot, 0)?, Some(record.version))
+                (self.with_lambda(Bandit::from_snapshot(snapshot, 0)?)?, Some(record.version))
             }
             None => match &self.settings.initial_model {
                 Some(path) => {
@@ -129,7 +135,7 @@ impl Learner {
                     let snapshot: Snapshot = serde_json::from_str(&text).with_context(|| {
                         format!("learn.initial_model {} is not a model snapshot", path.display())
                     })?;
-                    (Bandit::from_snapshot(snapshot, 0)?, None)
+                    (self.with_lambda(Bandit::from_snapshot(snapshot, 0)?)?, None)
                 }
                 None => {
                     use linfa::ParamGuard;

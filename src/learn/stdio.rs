@@ -9,21 +9,29 @@
 //! <- {"ok":true}
 //! ```
 //!
-//! One answer line per `decide` and per `flush`, flushed at once. A line that cannot be read
-//! (not JSON, unknown `op`, a missing or malformed field, a disallowed request) is answered with
+//! One answer line per `decide` and per `flush`, in request order. Stdout is flushed whenever no
+//! further request is waiting, so a client that waits for each answer gets it at once, while a
+//! client that streams a batch gets its answers in large writes. Reading and parsing run on a
+//! second thread ahead of the learner (the protocol's two cores: one reads JSON, one decides);
+//! the learner still handles the requests strictly one after another, in input order.
+//!
+//! A line that cannot be read (not JSON, unknown `op`, a missing or malformed field, a disallowed
+//! request) is answered with
 //! `{"error":"…"}` — except an `outcome` for an id the learner no longer holds (never decided,
 //! already settled, expired), which is reported on stderr only, since clients do not read answers
 //! to outcomes and an extra line would shift every answer after it.
 
 use mahnwerk_models::bandit::{Bandit, BanditError, Context, DecisionId};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::mpsc;
 
+/// One request line, parsed (or why it could not be).
 #[derive(Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
-enum Line {
+pub enum Line {
     Decide {
         id: String,
         #[serde(default)]
@@ -58,9 +66,14 @@ impl Server {
 
     /// Handles one line; returns the answer line, if the protocol has one for it.
     pub fn handle(&mut self, line: &str) -> Option<String> {
-        let parsed: Line = match serde_json::from_str(line) {
+        self.handle_parsed(parse(line))
+    }
+
+    /// Handles one line parsed by [`parse`].
+    pub fn handle_parsed(&mut self, parsed: Result<Line, String>) -> Option<String> {
+        let parsed = match parsed {
             Ok(parsed) => parsed,
-            Err(e) => return Some(error(format!("unreadable line: {e}"))),
+            Err(e) => return Some(error(e)),
         };
         match parsed {
             Line::Decide { id, debtor, context, channels, hours } => {
@@ -89,14 +102,15 @@ impl Server {
         }
         match self.bandit.decide(&request) {
             Ok(decision) => {
-                let answer = json!({
-                    "id": id,
-                    "channel": decision.channel(&request),
-                    "hour": decision.hour,
-                    "propensity": decision.propensity,
-                });
+                let answer = Answer {
+                    id: &id,
+                    channel: decision.channel(&request),
+                    hour: decision.hour,
+                    propensity: decision.propensity,
+                };
+                let line = serde_json::to_string(&answer).expect("an answer always serializes");
                 self.pending.insert(id, decision.id);
-                answer.to_string()
+                line
             }
             Err(e) => error(e.to_string()),
         }
@@ -123,24 +137,93 @@ impl Server {
     }
 }
 
+/// A decision as the protocol answers it, fields in the documented order.
+#[derive(Serialize)]
+struct Answer<'a> {
+    id: &'a str,
+    channel: &'a str,
+    hour: u8,
+    propensity: f64,
+}
+
 fn error(message: String) -> String {
     json!({ "error": message }).to_string()
 }
 
-/// Serves `input` until it ends, answering on `output` (flushed after every answer).
-pub fn serve(server: &mut Server, input: impl BufRead, mut output: impl Write) -> std::io::Result<()> {
-    for line in input.lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+/// Parses one request line; the error is the text of the `{"error":…}` answer.
+pub fn parse(line: &str) -> Result<Line, String> {
+    serde_json::from_str(line).map_err(|e| format!("unreadable line: {e}"))
+}
+
+/// Lines parsed ahead of the learner are handed over in batches of at most this many, so that the
+/// reader never runs far ahead of what is answered (bounded memory) and the hand-over costs
+/// little per line.
+const BATCH: usize = 256;
+/// Batches in flight between the reader and the learner.
+const BATCHES_IN_FLIGHT: usize = 16;
+
+/// Serves `input` until it ends, answering on `output`. A reader thread splits and parses the
+/// lines; this thread decides and answers in input order, and flushes `output` whenever the
+/// reader has nothing more waiting (so interactive clients are answered at once).
+pub fn serve(server: &mut Server, input: impl Read + Send, output: impl Write) -> std::io::Result<()> {
+    let (batches, received) = mpsc::sync_channel::<Vec<Result<Line, String>>>(BATCHES_IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_ahead(input, batches));
+        let answered = answer_all(server, &received, output);
+        // Unblocks a reader waiting to hand over a batch nobody will take (after an output error).
+        drop(received);
+        let read = reader.join().expect("the reader thread does not panic");
+        answered.and(read)
+    })
+}
+
+/// This thread's side of [`serve`]: every parsed line, in order.
+fn answer_all(
+    server: &mut Server,
+    received: &mpsc::Receiver<Vec<Result<Line, String>>>,
+    mut output: impl Write,
+) -> std::io::Result<()> {
+    let mut next = received.recv().ok();
+    while let Some(batch) = next.take() {
+        for parsed in batch {
+            if let Some(answer) = server.handle_parsed(parsed) {
+                output.write_all(answer.as_bytes())?;
+                output.write_all(b"\n")?;
+            }
         }
-        if let Some(answer) = server.handle(&line) {
-            output.write_all(answer.as_bytes())?;
-            output.write_all(b"\n")?;
-            output.flush()?;
+        next = match received.try_recv() {
+            Ok(batch) => Some(batch),
+            Err(_) => {
+                // Nothing parsed is waiting: the client may be waiting for these answers.
+                output.flush()?;
+                received.recv().ok()
+            }
+        };
+    }
+    output.flush()
+}
+
+/// The reader thread: lines from `input`, parsed, in batches that end early whenever no more
+/// input is buffered (the next read might wait for the client).
+fn read_ahead(input: impl Read, batches: mpsc::SyncSender<Vec<Result<Line, String>>>) -> std::io::Result<()> {
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    let mut line = String::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        line.clear();
+        let read = input.read_line(&mut line)?;
+        if read > 0 && !line.trim().is_empty() {
+            batch.push(parse(&line));
+        }
+        let ended = read == 0;
+        let hand_over = !batch.is_empty() && (ended || batch.len() >= BATCH || input.buffer().is_empty());
+        if hand_over && batches.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+            return Ok(()); // the learner stopped (an output error, reported there)
+        }
+        if ended {
+            return Ok(());
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

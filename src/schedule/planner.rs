@@ -67,6 +67,7 @@ impl Planner {
             channels: &channels,
             hours: &hours,
             amount: open_amount(case),
+            last_stage: plan.stage(index + 1).is_none(),
         });
         let country = case.debtor.country().map(|c| c.as_str());
         let send_at = calendar::next_send_time(now, case.debtor.timezone.tz(), country, decision.hour);

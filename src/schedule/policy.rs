@@ -19,6 +19,9 @@ pub struct DecisionRequest<'a> {
     pub hours: &'a [u8],
     /// The open amount, for a cost-aware objective (`P(pay) x amount - lambda x cost`).
     pub amount: f64,
+    /// Whether this is the plan's last stage: no later reminder follows if this one is not
+    /// paid, so the whole open amount is at stake (see `[learn] earlier_stage_share`).
+    pub last_stage: bool,
 }
 
 /// The policy's answer.
@@ -81,6 +84,7 @@ mod tests {
             channels: &[ChannelKind::Sms, ChannelKind::Email],
             hours: &[8, 9, 10, 11, 18],
             amount: 10.0,
+            last_stage: false,
         };
         let d = FixedPolicy.decide(&request);
         assert_eq!((d.channel, d.hour, d.propensity), (ChannelKind::Sms, 10, 1.0));

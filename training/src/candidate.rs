@@ -17,8 +17,8 @@
 //!   draw samples every arm) and it puts its `epsilon` floor on every allowed arm, so it needs
 //!   a log that tried every arm.
 //!
-//! Either way the model is asked as the service's scheduler asks it with its default
-//! configuration (`[learn] lambda = 0`): the line's context and debtor, the allowed channels and
+//! Either way the model is asked as the service's scheduler asks it with `[learn] lambda = 0`
+//! (payments only; the service's default is cost-aware since 2026-12-07): the line's context and debtor, the allowed channels and
 //! hours, no channel costs, the open amount as the payment's weight.
 
 use std::fmt;

@@ -218,6 +218,7 @@ fn decided_with(policy: &AdaptivePolicy) -> String {
         channels: &[ChannelKind::Email, ChannelKind::Sms],
         hours: &[9, 18],
         amount: 100.0,
+        last_stage: false,
     };
     policy.decide(&request).policy_version.to_string()
 }

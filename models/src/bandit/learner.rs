@@ -104,6 +104,18 @@ impl Bandit {
         self.pending.len()
     }
 
+    /// Sets the cost weight of the objective (see [`BanditParams::lambda`](super::BanditParams::lambda)),
+    /// whatever the model was created or snapshotted with: the weight is the deployment's choice
+    /// of what a euro spent is worth, not something learned, so a scheduler applies its own to
+    /// every snapshot it loads. Range `[0, 1e6]`.
+    pub fn set_lambda(&mut self, lambda: f64) -> Result<(), BanditError> {
+        if !(0.0..=1e6).contains(&lambda) {
+            return Err(BanditError::param("lambda", format!("must be in [0, 1e6], got {lambda}")));
+        }
+        self.params.lambda = lambda;
+        Ok(())
+    }
+
     /// Restarts the random stream: the same state and seed give the same decisions.
     pub fn reseed(&mut self, seed: u64) {
         self.rng = BanditRng::seed_from_u64(seed);

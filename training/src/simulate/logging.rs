@@ -7,7 +7,7 @@
 //!   first allowed channel at 10:00, propensity 1. Off-policy evaluation of anything that would
 //!   choose differently is impossible on such a log, and `evaluate` refuses it.
 //! - `adaptive`: the repository's learner ([`mahnwerk_models::bandit::Bandit`], default
-//!   parameters), asked as the service asks it with its default `[learn] lambda = 0` (no costs,
+//!   parameters), asked as the service asks it with `[learn] lambda = 0` (no costs,
 //!   the open amount as `amount_weight`), logging its own Thompson-sampling propensity (exact,
 //!   with the `epsilon` floor 0.02 over the allowed arms). It learns from each outcome right after
 //!   deciding; the service learns up to 72 hours later, which changes what it learns, not
