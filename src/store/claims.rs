@@ -3,7 +3,7 @@
 //! backends except how a list of ids is bound (`= ANY($1)` or `IN (…)`, given as `filter`).
 
 use super::rows::{channel, corrupt, decimal, money};
-use super::StoreError;
+use super::{DeliveryJob, StoreError};
 use crate::domain::legal::{CaseClaim, ReceivedPayment, SentReminder};
 use crate::domain::{DebtorKind, InvoiceNumber};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -113,6 +113,19 @@ impl Histories {
         histories.sent.values_mut().for_each(|s| s.sort_by_key(|r| (r.sent_on, r.stage)));
         histories.paid.values_mut().for_each(|p| p.sort_by_key(|p| p.received_on));
         Ok(histories)
+    }
+
+    /// The cases of `jobs`, each once.
+    pub(super) fn cases_of(jobs: &[DeliveryJob]) -> Vec<i64> {
+        let cases: std::collections::BTreeSet<i64> = jobs.iter().map(|j| j.case_id).collect();
+        cases.into_iter().collect()
+    }
+
+    /// Gives each job its case's reminders and payments.
+    pub(super) fn attach(&self, jobs: &mut [DeliveryJob]) {
+        for job in jobs {
+            (job.sent, job.payments) = self.of(job.case_id);
+        }
     }
 
     /// The case's reminders and payments (empty when it has none).

@@ -26,11 +26,7 @@ pub(super) async fn delivery_jobs(pool: &PgPool, ids: &[i64]) -> Result<Vec<Deli
     let query = sqlx::query_as::<_, DeliveryJobRow>(&sql).bind(ids);
     let mut jobs: Vec<DeliveryJob> =
         query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect::<Result<_, _>>()?;
-    let cases: std::collections::BTreeSet<i64> = jobs.iter().map(|j| j.case_id).collect();
-    let histories = histories(pool, &cases.into_iter().collect::<Vec<_>>()).await?;
-    for job in &mut jobs {
-        (job.sent, job.payments) = histories.of(job.case_id);
-    }
+    histories(pool, &Histories::cases_of(&jobs)).await?.attach(&mut jobs);
     Ok(jobs)
 }
 
