@@ -89,7 +89,7 @@ async fn debtors_use_the_pay_page_in_a_browser() {
     assert_eq!(browser.layout_width().await, 390, "laid out at the phone's width");
     let page = browser.text().await;
     for expected in
-        ["Rechnung B-1", "Zu zahlen", "129,90 €", "DE89 3704 0044 0532 0130 00", "Zahlung zusagen"]
+        ["Rechnung B-1", "Offener Gesamtbetrag", "129,90 €", "DE89 3704 0044 0532 0130 00", "Zahlung zusagen"]
     {
         assert!(page.contains(expected), "{expected:?} missing: {page}");
     }

@@ -385,6 +385,8 @@ impl PayPages {
                 "paid": nonzero(case.amount_paid),
                 "total": show(total),
                 "lines": owed.as_ref().map(|o| o.lines.clone()).unwrap_or_default(),
+                // The letters' and emails' name for it, so every text calls the total alike.
+                "total_label": crate::deliver::words::Words::of(language).total,
             },
             "transfer": transfer,
             "card": self.card && !total.is_zero(),
