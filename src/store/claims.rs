@@ -115,10 +115,17 @@ impl Histories {
         Ok(histories)
     }
 
-    /// The cases of `jobs`, each once.
-    pub(super) fn cases_of(jobs: &[DeliveryJob]) -> Vec<i64> {
-        let cases: std::collections::BTreeSet<i64> = jobs.iter().map(|j| j.case_id).collect();
-        cases.into_iter().collect()
+    /// The cases of `jobs` that can have a history, each once: those past their first stage
+    /// (a first-stage reminder follows none that was sent) for reminders, and those with money
+    /// received (`amount_paid` is the sum of the payments) for payments. Most deliveries are
+    /// first reminders of unpaid invoices, so most batches read neither.
+    pub(super) fn cases_of(jobs: &[DeliveryJob]) -> (Vec<i64>, Vec<i64>) {
+        let ids = |keep: &dyn Fn(&DeliveryJob) -> bool| -> Vec<i64> {
+            let cases: std::collections::BTreeSet<i64> =
+                jobs.iter().filter(|j| keep(j)).map(|j| j.case_id).collect();
+            cases.into_iter().collect()
+        };
+        (ids(&|j| j.stage > 0), ids(&|j| !j.amount_paid.is_zero()))
     }
 
     /// Gives each job its case's reminders and payments.

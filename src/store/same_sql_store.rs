@@ -76,7 +76,8 @@ macro_rules! impl_store {
                 .fetch_optional(&self.pool)
                 .await?;
             let Some(mut case) = row.map(|row| row.into_pay_case()).transpose()? else { return Ok(None) };
-            (case.sent, case.payments) = views::histories(&self.pool, &[case.case_id]).await?.of(case.case_id);
+            let id = [case.case_id];
+            (case.sent, case.payments) = views::histories(&self.pool, &id, &id).await?.of(case.case_id);
             if case.state == crate::domain::CaseState::Paused {
                 let rows: Vec<crate::store::rows::InstalmentRow> = sqlx::query_as(crate::store::rows::OPEN_INSTALMENTS)
                     .bind(case.case_id)

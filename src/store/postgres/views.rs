@@ -26,18 +26,22 @@ pub(super) async fn delivery_jobs(pool: &PgPool, ids: &[i64]) -> Result<Vec<Deli
     let query = sqlx::query_as::<_, DeliveryJobRow>(&sql).bind(ids);
     let mut jobs: Vec<DeliveryJob> =
         query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect::<Result<_, _>>()?;
-    histories(pool, &Histories::cases_of(&jobs)).await?.attach(&mut jobs);
+    let (sent, paid) = Histories::cases_of(&jobs);
+    histories(pool, &sent, &paid).await?.attach(&mut jobs);
     Ok(jobs)
 }
 
 /// The reminders sent and the payments received for these cases.
-pub(super) async fn histories(pool: &PgPool, cases: &[i64]) -> Result<Histories, StoreError> {
-    if cases.is_empty() {
-        return Ok(Histories::default());
+/// The reminders sent for the cases `sent` and the payments received for the cases `paid`; no
+/// query for an empty list.
+pub(super) async fn histories(pool: &PgPool, sent: &[i64], paid: &[i64]) -> Result<Histories, StoreError> {
+    let mut sent_rows: Vec<SentRow> = Vec::new();
+    if !sent.is_empty() {
+        sent_rows = sqlx::query_as(&sent_sql("= ANY($1::int8[])")).bind(sent).fetch_all(pool).await?;
     }
-    let sent: Vec<SentRow> =
-        sqlx::query_as(&sent_sql("= ANY($1::int8[])")).bind(cases).fetch_all(pool).await?;
-    let paid: Vec<PaidRow> =
-        sqlx::query_as(&paid_sql("= ANY($1::int8[])")).bind(cases).fetch_all(pool).await?;
-    Histories::from_rows(sent, paid)
+    let mut paid_rows: Vec<PaidRow> = Vec::new();
+    if !paid.is_empty() {
+        paid_rows = sqlx::query_as(&paid_sql("= ANY($1::int8[])")).bind(paid).fetch_all(pool).await?;
+    }
+    Histories::from_rows(sent_rows, paid_rows)
 }

@@ -28,23 +28,39 @@ pub(super) async fn delivery_jobs(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<
     }
     let mut jobs: Vec<DeliveryJob> =
         query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect::<Result<_, _>>()?;
-    histories(pool, &Histories::cases_of(&jobs)).await?.attach(&mut jobs);
+    let (sent, paid) = Histories::cases_of(&jobs);
+    histories(pool, &sent, &paid).await?.attach(&mut jobs);
     Ok(jobs)
 }
 
 /// The reminders sent and the payments received for these cases.
-pub(super) async fn histories(pool: &SqlitePool, cases: &[i64]) -> Result<Histories, StoreError> {
-    if cases.is_empty() {
-        return Ok(Histories::default());
+/// The reminders sent for the cases `sent` and the payments received for the cases `paid`; no
+/// query for an empty list.
+pub(super) async fn histories(
+    pool: &SqlitePool,
+    sent: &[i64],
+    paid: &[i64],
+) -> Result<Histories, StoreError> {
+    let filter = |cases: &[i64]| {
+        format!("IN ({})", (1..=cases.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "))
+    };
+    let mut sent_rows: Vec<SentRow> = Vec::new();
+    if !sent.is_empty() {
+        let sql = sent_sql(&filter(sent));
+        let mut query = sqlx::query_as::<_, SentRow>(&sql);
+        for case in sent {
+            query = query.bind(case);
+        }
+        sent_rows = query.fetch_all(pool).await?;
     }
-    let placeholders = (1..=cases.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-    let filter = format!("IN ({placeholders})");
-    let (sent_sql, paid_sql) = (sent_sql(&filter), paid_sql(&filter));
-    let mut sent = sqlx::query_as::<_, SentRow>(&sent_sql);
-    let mut paid = sqlx::query_as::<_, PaidRow>(&paid_sql);
-    for case in cases {
-        sent = sent.bind(case);
-        paid = paid.bind(case);
+    let mut paid_rows: Vec<PaidRow> = Vec::new();
+    if !paid.is_empty() {
+        let sql = paid_sql(&filter(paid));
+        let mut query = sqlx::query_as::<_, PaidRow>(&sql);
+        for case in paid {
+            query = query.bind(case);
+        }
+        paid_rows = query.fetch_all(pool).await?;
     }
-    Histories::from_rows(sent.fetch_all(pool).await?, paid.fetch_all(pool).await?)
+    Histories::from_rows(sent_rows, paid_rows)
 }

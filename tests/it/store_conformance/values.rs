@@ -88,11 +88,17 @@ pub(super) async fn suite_money(store: Arc<dyn Store>, raw: Raw) {
         store.record_payment(&pay("0.01", "c-1"), WINDOW).await.unwrap(),
         IntakeOutcome::PaymentRecorded { case_closed: false }
     );
-    assert_eq!(store.delivery_jobs(&ids[..1]).await.unwrap()[0].amount_paid, dec("0.01"));
+    let job = store.delivery_jobs(&ids[..1]).await.unwrap().remove(0);
+    assert_eq!(job.amount_paid, dec("0.01"));
+    // The job carries the payments for what is owed (the legal breakdown): amount and day.
+    let received: Vec<_> = job.payments.iter().map(|p| (p.received_on, p.amount)).collect();
+    assert_eq!(received, [((t0() + hours(1)).date_naive(), dec("0.01"))]);
     assert_eq!(
         store.record_payment(&pay("1234.54", "c-2"), WINDOW).await.unwrap(),
         IntakeOutcome::PaymentRecorded { case_closed: false }
     );
+    let job = store.delivery_jobs(&ids[..1]).await.unwrap().remove(0);
+    assert_eq!(job.payments.iter().map(|p| p.amount).sum::<rust_decimal::Decimal>(), dec("1234.55"));
     assert_eq!(case(&store, "M-1").await.amount_paid, dec("1234.55"));
     assert_eq!(
         store.record_payment(&pay("0.01", "c-3"), WINDOW).await.unwrap(),
