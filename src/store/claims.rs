@@ -85,6 +85,26 @@ pub(super) struct PaidRow {
     amount: String,
 }
 
+/// The reminders sent for the cases `$sent` and the payments received for the cases `$paid`
+/// (no query for an empty list), given the backend's `$in_ids` (a list of ids as `$1`) and the
+/// `$ids` that binds one: the same SQL on both backends but for that.
+macro_rules! read_histories {
+    ($pool:expr, $sent:expr, $paid:expr, $in_ids:expr, $ids:expr) => {{
+        use $crate::store::claims::{paid_sql, sent_sql, Histories, PaidRow, SentRow};
+        let mut sent_rows: Vec<SentRow> = Vec::new();
+        if !$sent.is_empty() {
+            sent_rows = sqlx::query_as(&sent_sql($in_ids)).bind($ids($sent)).fetch_all($pool).await?;
+        }
+        let mut paid_rows: Vec<PaidRow> = Vec::new();
+        if !$paid.is_empty() {
+            paid_rows = sqlx::query_as(&paid_sql($in_ids)).bind($ids($paid)).fetch_all($pool).await?;
+        }
+        Histories::from_rows(sent_rows, paid_rows)
+    }};
+}
+
+pub(super) use read_histories;
+
 /// The reminders and payments of some cases, by case id, each list in date order.
 #[derive(Debug, Default)]
 pub(super) struct Histories {

@@ -195,12 +195,11 @@ macro_rules! impl_store_tx {
         }
 
         async fn case_claim(&mut self, case_id: i64) -> Result<Option<crate::domain::legal::CaseClaim>, StoreError> {
-            use crate::store::claims::{paid_sql, sent_sql, ClaimRow, Histories, PaidRow, SentRow, CLAIM_SQL};
+            use crate::store::claims::{read_histories, ClaimRow, CLAIM_SQL};
             let row: Option<ClaimRow> = sqlx::query_as(CLAIM_SQL).bind(case_id).fetch_optional(&mut *self.0).await?;
             let Some(row) = row else { return Ok(None) };
-            let sent: Vec<SentRow> = sqlx::query_as(&sent_sql("= $1")).bind(case_id).fetch_all(&mut *self.0).await?;
-            let paid: Vec<PaidRow> = sqlx::query_as(&paid_sql("= $1")).bind(case_id).fetch_all(&mut *self.0).await?;
-            let (sent, paid) = Histories::from_rows(sent, paid)?.of(case_id);
+            let id = [case_id];
+            let (sent, paid) = read_histories!(&mut *self.0, &id[..], &id[..], IN_IDS, Self::ids)?.of(case_id);
             Ok(Some(row.into_claim(sent, paid)?))
         }
 

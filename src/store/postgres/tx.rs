@@ -36,7 +36,7 @@ impl PgTx {
 /// The dialect's part of the steps in `crate::store::same_sql`.
 const LOCK_CASE: &str = " FOR UPDATE OF i, c";
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
-const IN_IDS: &str = "= ANY($1)";
+pub(super) const IN_IDS: &str = "= ANY($1)";
 const LOCK_ROWS: &str = " FOR UPDATE";
 /// Is one of the list bound as `$2` (an array).
 const IN_LIST_2: &str = "= ANY($2)";
@@ -52,7 +52,7 @@ impl PgTx {
         amount
     }
 
-    fn ids(ids: &[i64]) -> Vec<i64> {
+    pub(super) fn ids(ids: &[i64]) -> Vec<i64> {
         ids.to_vec()
     }
 

@@ -1,7 +1,8 @@
 //! Reads on PostgreSQL: delivery jobs, the next due time, case and reminder views, stats.
 
 use super::reports::CONSENTS;
-use crate::store::claims::{paid_sql, sent_sql, Histories, PaidRow, SentRow, CLAIM_COLUMNS};
+use super::tx::{PgTx, IN_IDS};
+use crate::store::claims::{read_histories, Histories, CLAIM_COLUMNS};
 use crate::store::records::*;
 use crate::store::rows::{DeliveryJobRow, DEBTOR_COLUMNS};
 use crate::store::StoreError;
@@ -32,16 +33,7 @@ pub(super) async fn delivery_jobs(pool: &PgPool, ids: &[i64]) -> Result<Vec<Deli
 }
 
 /// The reminders sent and the payments received for these cases.
-/// The reminders sent for the cases `sent` and the payments received for the cases `paid`; no
-/// query for an empty list.
+/// The reminders sent for the cases `sent` and the payments received for the cases `paid`.
 pub(super) async fn histories(pool: &PgPool, sent: &[i64], paid: &[i64]) -> Result<Histories, StoreError> {
-    let mut sent_rows: Vec<SentRow> = Vec::new();
-    if !sent.is_empty() {
-        sent_rows = sqlx::query_as(&sent_sql("= ANY($1::int8[])")).bind(sent).fetch_all(pool).await?;
-    }
-    let mut paid_rows: Vec<PaidRow> = Vec::new();
-    if !paid.is_empty() {
-        paid_rows = sqlx::query_as(&paid_sql("= ANY($1::int8[])")).bind(paid).fetch_all(pool).await?;
-    }
-    Histories::from_rows(sent_rows, paid_rows)
+    read_histories!(pool, sent, paid, IN_IDS, PgTx::ids)
 }

@@ -37,7 +37,7 @@ pub(super) fn id_list(ids: &[i64]) -> String {
 /// transaction holds the database's only write lock), money as text, id lists as JSON arrays.
 const LOCK_CASE: &str = "";
 const SKIP_LOCKED: &str = "";
-const IN_IDS: &str = "IN (SELECT value FROM json_each($1))";
+pub(super) const IN_IDS: &str = "IN (SELECT value FROM json_each($1))";
 const LOCK_ROWS: &str = "";
 /// Is one of the list bound as `$2` (a JSON array).
 const IN_LIST_2: &str = "IN (SELECT value FROM json_each($2))";
@@ -51,7 +51,7 @@ impl SqliteTx {
         amount.to_string()
     }
 
-    fn ids(ids: &[i64]) -> String {
+    pub(super) fn ids(ids: &[i64]) -> String {
         id_list(ids)
     }
 

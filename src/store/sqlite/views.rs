@@ -1,7 +1,8 @@
 //! Reads on SQLite: delivery jobs, the next due time, case and reminder views, stats.
 
 use super::reports::CONSENTS;
-use crate::store::claims::{paid_sql, sent_sql, Histories, PaidRow, SentRow, CLAIM_COLUMNS};
+use super::tx::{SqliteTx, IN_IDS};
+use crate::store::claims::{read_histories, Histories, CLAIM_COLUMNS};
 use crate::store::records::*;
 use crate::store::rows::{DeliveryJobRow, DEBTOR_COLUMNS};
 use crate::store::StoreError;
@@ -34,33 +35,11 @@ pub(super) async fn delivery_jobs(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<
 }
 
 /// The reminders sent and the payments received for these cases.
-/// The reminders sent for the cases `sent` and the payments received for the cases `paid`; no
-/// query for an empty list.
+/// The reminders sent for the cases `sent` and the payments received for the cases `paid`.
 pub(super) async fn histories(
     pool: &SqlitePool,
     sent: &[i64],
     paid: &[i64],
 ) -> Result<Histories, StoreError> {
-    let filter = |cases: &[i64]| {
-        format!("IN ({})", (1..=cases.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "))
-    };
-    let mut sent_rows: Vec<SentRow> = Vec::new();
-    if !sent.is_empty() {
-        let sql = sent_sql(&filter(sent));
-        let mut query = sqlx::query_as::<_, SentRow>(&sql);
-        for case in sent {
-            query = query.bind(case);
-        }
-        sent_rows = query.fetch_all(pool).await?;
-    }
-    let mut paid_rows: Vec<PaidRow> = Vec::new();
-    if !paid.is_empty() {
-        let sql = paid_sql(&filter(paid));
-        let mut query = sqlx::query_as::<_, PaidRow>(&sql);
-        for case in paid {
-            query = query.bind(case);
-        }
-        paid_rows = query.fetch_all(pool).await?;
-    }
-    Histories::from_rows(sent_rows, paid_rows)
+    read_histories!(pool, sent, paid, IN_IDS, SqliteTx::ids)
 }
