@@ -25,6 +25,7 @@ pub mod deliver;
 pub mod demo;
 pub mod domain;
 pub mod enqueue;
+pub mod handoff;
 pub mod hooks;
 pub mod intake;
 pub mod learn;

@@ -107,6 +107,11 @@ enum Command {
         #[command(subcommand)]
         which: Bench,
     },
+    /// Cases handed on: the claim statements of escalated cases (Forderungsaufstellung).
+    Cases {
+        #[command(subcommand)]
+        which: CasesCommand,
+    },
     /// A tenant's product catalogue, for recommendations after payment.
     Catalogue {
         #[command(subcommand)]
@@ -164,6 +169,28 @@ enum CatalogueCommand {
         file: PathBuf,
         #[arg(long)]
         tenant: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CasesCommand {
+    /// Export the claim statement of every case escalated now (the statement fixed on the day it
+    /// escalated): JSON and CSV to stdout, PDFs into --out.
+    Export {
+        /// Escalated cases (the only kind exported so far; required to say so).
+        #[arg(long, required = true)]
+        escalated: bool,
+        /// Only cases escalated on or after this date (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        tenant: Option<String>,
+        /// json, csv or pdf.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// The folder the PDFs are written to.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -357,6 +384,7 @@ async fn main() -> anyhow::Result<()> {
         | Command::Migrate
         | Command::Payments { .. }
         | Command::Catalogue { .. }
+        | Command::Cases { .. }
         | Command::Operators { .. }
         | Command::ApiKeys { .. }
         | Command::Bench { which: Bench::Import { .. } | Bench::PolicyStdio { .. } }
@@ -465,6 +493,27 @@ async fn main() -> anyhow::Result<()> {
         Command::Payments { which } => payments(&config, which).await,
         Command::Operators { which } => operators(&config, which).await,
         Command::ApiKeys { which } => api_keys(&config, which).await,
+        Command::Cases { which: CasesCommand::Export { escalated: _, since, tenant, format, out } } => {
+            use mahnwerk::handoff::{export_escalated, ExportFormat, ExportOptions};
+            let tenant = tenant
+                .map(|t| mahnwerk::domain::TenantId::parse(&t).map_err(|e| anyhow::anyhow!("--tenant: {e}")))
+                .transpose()?;
+            let format = ExportFormat::parse(&format).map_err(anyhow::Error::msg)?;
+            let since = since.map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc());
+            let options = ExportOptions { tenant, since, format, out_dir: out };
+            let creditors = mahnwerk::deliver::Creditors {
+                by_tenant: config.creditors.clone(),
+                default_email: config.default_sender.clone(),
+            };
+            let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
+            let mut stdout = std::io::stdout().lock();
+            let summary = export_escalated(store.as_ref(), &creditors, &options, &mut stdout).await?;
+            for file in &summary.files {
+                eprintln!("wrote {}", file.display());
+            }
+            eprintln!("{} claim statements", summary.statements);
+            Ok(())
+        }
         Command::Catalogue { which: CatalogueCommand::Import { file, tenant } } => {
             let tenant =
                 mahnwerk::domain::TenantId::parse(&tenant).map_err(|e| anyhow::anyhow!("--tenant: {e}"))?;

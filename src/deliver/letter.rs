@@ -8,7 +8,7 @@
 //! can match it; otherwise the invoice number as plain text. EPC QR codes are for EUR only: other
 //! currencies get the bank details without a code.
 
-use crate::domain::Money;
+use crate::domain::{DebtorKind, Money, PostalAddress};
 use crate::pay::reference::creditor_reference;
 use crate::store::DeliveryJob;
 use chrono::NaiveDate;
@@ -16,7 +16,7 @@ use mahnwerk_channels::{AmountRow, BankDetails, InfoRow, LetterDocument, PayLink
 
 use super::locale::Locale;
 use super::render::{owed_of, Creditor};
-use super::words::Words;
+use super::words::{language_of_country, Words};
 
 /// The document part of a letter for `job`, dated `today`, in `language` (the letter body's),
 /// with the signed `pay_link` as a second QR code.
@@ -63,9 +63,7 @@ pub fn document(
     let transfer =
         (bank.is_some() && currency.code() == "EUR" && total.amount() > rust_decimal::Decimal::ZERO)
             .then(|| transfer(job.invoice_number.as_str(), total.amount()));
-    let mut footer_lines = vec![creditor.email.clone()];
-    footer_lines.extend(creditor.phone.clone());
-    footer_lines.extend(creditor.legal_footer.clone());
+    let footer_lines = footer_lines(creditor);
     LetterDocument {
         date: locale.date(today),
         info,
@@ -77,6 +75,47 @@ pub fn document(
         footer_lines,
         captions: words.captions(),
     }
+}
+
+/// The address window's lines: the name, a business's contact person, the postal address, and
+/// (DIN 5008) a country line only abroad, the country named in the sender's language. Without a
+/// postal address (a letter only attached to an email) the name alone.
+pub fn recipient_lines(
+    name: &str,
+    kind: DebtorKind,
+    contact_person: Option<&str>,
+    address: Option<&PostalAddress>,
+    creditor: &Creditor,
+) -> Vec<String> {
+    let mut lines = vec![name.to_owned()];
+    if kind == DebtorKind::Business {
+        lines.extend(contact_person.map(str::to_owned));
+    }
+    if let Some(address) = address {
+        lines.push(address.line1.clone());
+        lines.extend(address.line2.clone());
+        lines.push(format!("{} {}", address.postal_code, address.city));
+        if address.country.as_str() != creditor.country() {
+            let sender = Words::of(language_of_country(creditor.country()));
+            lines.push(sender.country(address.country.as_str()));
+        }
+    }
+    lines
+}
+
+/// The sender's lines: the creditor's name and address.
+pub fn sender_lines(creditor: &Creditor) -> Vec<String> {
+    let mut lines = vec![creditor.name.clone()];
+    lines.extend(creditor.address_lines.iter().cloned());
+    lines
+}
+
+/// The creditor's contact at the foot of every page.
+pub fn footer_lines(creditor: &Creditor) -> Vec<String> {
+    let mut lines = vec![creditor.email.clone()];
+    lines.extend(creditor.phone.clone());
+    lines.extend(creditor.legal_footer.clone());
+    lines
 }
 
 /// The transfer that settles `amount` on `invoice_number`: remittance by its RF creditor

@@ -7,7 +7,7 @@ use super::links::Links;
 use super::locale::Locale;
 use super::owed::{owed_lines, OwedLine, OwedLines};
 use super::templates::{TemplateError, Templates};
-use super::words::{language_of_country, Words};
+use super::words::Words;
 pub use crate::config::creditors::{Creditor, CreditorBank};
 use crate::domain::{ChannelKind, Money, Tone};
 use crate::store::DeliveryJob;
@@ -326,22 +326,14 @@ impl Templates {
     ) -> Result<(LetterMessage, String), RenderError> {
         let text = |name: &'static str| self.text(name, job, creditor, links, now);
         let debtor = &job.debtor;
-        let mut recipient_lines = vec![debtor.name.clone()];
-        if debtor.kind == crate::domain::DebtorKind::Business {
-            recipient_lines.extend(debtor.contact_person.clone());
-        }
-        if let Some(address) = &debtor.address {
-            recipient_lines.push(address.line1.clone());
-            recipient_lines.extend(address.line2.clone());
-            recipient_lines.push(format!("{} {}", address.postal_code, address.city));
-            // DIN 5008: a country line only abroad, the country's name in the sender's language.
-            if address.country.as_str() != creditor.country() {
-                let sender = Words::of(language_of_country(creditor.country()));
-                recipient_lines.push(sender.country(address.country.as_str()));
-            }
-        }
-        let mut sender_lines = vec![creditor.name.clone()];
-        sender_lines.extend(creditor.address_lines.iter().cloned());
+        let recipient_lines = letter::recipient_lines(
+            &debtor.name,
+            debtor.kind,
+            debtor.contact_person.as_deref(),
+            debtor.address.as_ref(),
+            creditor,
+        );
+        let sender_lines = letter::sender_lines(creditor);
         let (body, body_language) = text("letter_body")?;
         let pay_link = links.pay_url(&job.tenant, job.reminder_id, now);
         let letter = LetterMessage {

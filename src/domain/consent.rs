@@ -99,20 +99,6 @@ impl Consents {
             _ => Some(format!("no recorded opt-in for {channel}")),
         }
     }
-
-    /// Reads the stores' summary form, `channel=kind` pairs separated by commas (`sms=opt_out`).
-    pub fn parse_summary(raw: &str) -> Result<Self, Invalid> {
-        let mut consents = Self::default();
-        for pair in raw.split(',').filter(|p| !p.is_empty()) {
-            let (channel, kind) =
-                pair.split_once('=').ok_or_else(|| Invalid::new(format!("'{pair}' is not channel=kind")))?;
-            let channel = channel
-                .parse()
-                .map_err(|e: mahnwerk_channel_kind::ParseChannelKindError| Invalid::new(e.to_string()))?;
-            consents.set(channel, ConsentKind::parse(kind)?);
-        }
-        Ok(consents)
-    }
 }
 
 #[cfg(test)]
@@ -131,15 +117,5 @@ mod tests {
         assert!(consents.permits(Whatsapp) && !consents.permits(Sms));
         assert_eq!(consents.refusal(Sms).unwrap(), "the debtor opted out of sms");
         assert_eq!(consents.refusal(Email), None);
-    }
-
-    #[test]
-    fn summaries_parse_and_name_what_is_wrong() {
-        let consents = Consents::parse_summary("sms=opt_out,whatsapp=opt_in").unwrap();
-        assert_eq!(consents.latest(Sms), Some(ConsentKind::OptOut));
-        assert_eq!(consents.latest(Whatsapp), Some(ConsentKind::OptIn));
-        assert_eq!(Consents::parse_summary("").unwrap(), Consents::default());
-        assert!(Consents::parse_summary("pigeon=opt_in").unwrap_err().to_string().contains("pigeon"));
-        assert!(Consents::parse_summary("sms=maybe").unwrap_err().to_string().contains("maybe"));
     }
 }

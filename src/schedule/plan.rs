@@ -4,7 +4,7 @@
 //! (transactional outbox). Also settles the outcomes of reminders whose attribution window
 //! closed without a payment.
 
-use crate::domain::legal::StatementTotals;
+use crate::domain::legal::{CaseClaim, ClaimStatement, StatementDebtor, StatementTotals};
 use crate::domain::{AttributionWindow, CaseEvent};
 use crate::runtime::events::record_outcomes;
 use crate::runtime::{EventBody, NewEvent};
@@ -46,14 +46,18 @@ pub async fn plan_due_cases(
             CaseDecision::Escalate => {
                 let state = case.state.apply(CaseEvent::PlanExhausted).unwrap_or(case.state);
                 updates.push(update(state, case.stages_planned, None));
-                let today = now.with_timezone(&case.debtor.timezone.tz()).date_naive();
-                let claim = tx.case_claim(case.case_id).await?.and_then(|claim| {
-                    claim
-                        .owed(&law_of(&case.tenant), today)
-                        .map_err(|e| tracing::warn!(case = case.case_id, error = %e, "no claim statement"))
-                        .ok()
-                });
-                events.push(NewEvent::from(&escalated(case, now, claim.as_ref().map(StatementTotals::of))));
+                let statement = match tx.case_claim(case.case_id).await? {
+                    Some(claim) => claim_statement(case, claim, now, law_of),
+                    None => None,
+                };
+                if let Some(statement) = &statement {
+                    tx.save_claim_statement(statement).await?;
+                }
+                events.push(NewEvent::from(&escalated(
+                    case,
+                    now,
+                    statement.as_ref().map(ClaimStatement::totals),
+                )));
             }
             CaseDecision::Wait { until } => {
                 updates.push(update(case.state, case.stages_planned, Some(until)))
@@ -65,6 +69,37 @@ pub async fn plan_due_cases(
     tx.append_events(&events).await?;
     tx.commit().await?;
     Ok(cases.len())
+}
+
+/// The claim statement of `case` escalating at `now`: what `claim` owes on the debtor's date
+/// under the tenant's law. `None`, with a warning, should the engine refuse the stored facts (the
+/// escalation goes ahead; the creditor sees the open principal in the event).
+fn claim_statement(
+    case: &DueCase,
+    claim: CaseClaim,
+    now: DateTime<Utc>,
+    law_of: LawOf<'_>,
+) -> Option<ClaimStatement> {
+    let today = now.with_timezone(&case.debtor.timezone.tz()).date_naive();
+    let breakdown = claim
+        .owed(&law_of(&case.tenant), today)
+        .map_err(|e| tracing::warn!(case = case.case_id, error = %e, "no claim statement"))
+        .ok()?;
+    let debtor = &case.debtor;
+    Some(ClaimStatement {
+        tenant: case.tenant.clone(),
+        case_id: case.case_id,
+        escalated_at: now,
+        debtor: StatementDebtor {
+            id: debtor.id.clone(),
+            kind: debtor.kind,
+            name: debtor.name.clone(),
+            contact_person: debtor.contact_person.clone(),
+            address: debtor.address.clone(),
+        },
+        reminders: claim.reminders,
+        breakdown,
+    })
 }
 
 /// `case.escalated`: every stage of the plan went out without payment; `claim` is what the

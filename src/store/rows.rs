@@ -119,8 +119,8 @@ pub(super) struct DueCaseRow {
     pub plan: String,
     #[sqlx(flatten)]
     pub debtor: DebtorRow,
-    /// The ledger's latest event per channel as `channel=kind,…` (see `CONSENTS` per backend).
-    pub consents: Option<String>,
+    #[sqlx(flatten)]
+    pub consents: ConsentColumns,
     /// See [`MESSENGER_INBOUND`].
     pub messenger_inbound_at: Option<DateTime<Utc>>,
     /// See [`PREVIOUS_SEND`].
@@ -153,7 +153,7 @@ impl DueCaseRow {
             amount_paid: decimal("amount paid", &self.amount_paid)?,
             plan: PlanName::parse(&self.plan).map_err(|e| corrupt("invoices.plan", e))?,
             debtor: self.debtor.into_debtor()?,
-            consents: consents(self.consents.as_deref())?,
+            consents: self.consents.into_consents()?,
             messenger_inbound_at: self.messenger_inbound_at,
             last_sent_at: self.last_sent_at,
             reminder_pending: self.reminders_pending > 0,
@@ -188,7 +188,8 @@ pub(super) struct DeliveryJobRow {
     pub amount_paid: String,
     #[sqlx(flatten)]
     pub debtor: DebtorRow,
-    pub consents: Option<String>,
+    #[sqlx(flatten)]
+    pub consents: ConsentColumns,
     pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
@@ -221,14 +222,67 @@ impl DeliveryJobRow {
             sent: Vec::new(),
             payments: Vec::new(),
             debtor: self.debtor.into_debtor()?,
-            consents: consents(self.consents.as_deref())?,
+            consents: self.consents.into_consents()?,
             last_inbound_at: self.last_inbound_at,
         })
     }
 }
 
-fn consents(raw: Option<&str>) -> Result<Consents, StoreError> {
-    Consents::parse_summary(raw.unwrap_or("")).map_err(|e| corrupt("consents", e))
+/// The consent in force on one channel of the debtor `d`, selected as `consent_<channel>`: one
+/// lookup by key in `consent_state`, which the store keeps beside the ledger.
+macro_rules! consent_in_force {
+    ($channel:literal) => {
+        concat!(
+            "(SELECT s.kind FROM consent_state s WHERE s.tenant = d.tenant AND s.debtor_id = d.id AND s.channel = '",
+            $channel,
+            "') AS consent_",
+            $channel
+        )
+    };
+}
+
+/// The consent in force on every channel of the debtor `d`, read into [`ConsentColumns`].
+pub(super) const CONSENT_COLUMNS: &str = concat!(
+    consent_in_force!("email"),
+    ", ",
+    consent_in_force!("sms"),
+    ", ",
+    consent_in_force!("whatsapp"),
+    ", ",
+    consent_in_force!("messenger"),
+    ", ",
+    consent_in_force!("letter")
+);
+
+/// The columns [`CONSENT_COLUMNS`] selects: the kind in force per channel, `None` where the
+/// ledger has no event for it.
+#[derive(sqlx::FromRow)]
+pub(super) struct ConsentColumns {
+    pub consent_email: Option<String>,
+    pub consent_sms: Option<String>,
+    pub consent_whatsapp: Option<String>,
+    pub consent_messenger: Option<String>,
+    pub consent_letter: Option<String>,
+}
+
+impl ConsentColumns {
+    pub fn into_consents(self) -> Result<Consents, StoreError> {
+        let mut consents = Consents::default();
+        for channel in ChannelKind::ALL {
+            let kind = match channel {
+                ChannelKind::Email => self.consent_email.as_deref(),
+                ChannelKind::Sms => self.consent_sms.as_deref(),
+                ChannelKind::Whatsapp => self.consent_whatsapp.as_deref(),
+                ChannelKind::Messenger => self.consent_messenger.as_deref(),
+                ChannelKind::Letter => self.consent_letter.as_deref(),
+            };
+            if let Some(kind) = kind {
+                consents
+                    .set(channel, ConsentKind::parse(kind).map_err(|e| corrupt("consent_state.kind", e))?);
+            }
+        }
+        Ok(consents)
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -311,9 +365,8 @@ pub(super) struct StatsRows {
 /// The SQL both backends count receipts and consents in force with.
 pub(super) const RECEIPT_COUNTS: &str =
     "SELECT receipt_status, COUNT(*) FROM reminders WHERE receipt_status IS NOT NULL GROUP BY receipt_status";
-pub(super) const CONSENT_COUNTS: &str = "SELECT x.channel, x.kind, COUNT(*) FROM consents x \
-     WHERE x.id = (SELECT y.id FROM consents y WHERE y.tenant = x.tenant AND y.debtor_id = x.debtor_id \
-     AND y.channel = x.channel ORDER BY y.at DESC, y.id DESC LIMIT 1) GROUP BY x.channel, x.kind";
+pub(super) const CONSENT_COUNTS: &str =
+    "SELECT channel, kind, COUNT(*) FROM consent_state GROUP BY channel, kind";
 
 /// Builds the stats from `(key, count)` rows.
 pub(super) fn stats_from(rows: StatsRows) -> Stats {

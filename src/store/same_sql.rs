@@ -13,22 +13,24 @@
 //! - `WITH_UNREACHABLE`: a debtor's `unreachable` JSON with one channel's address set;
 //! - `Self::money` and `Self::ids`: the values bound for a decimal and for a list of ids.
 
-/// The consent in force per channel of the debtor `d`, as `channel=kind,…`, with the dialect's
-/// string aggregate (`string_agg` or `group_concat`).
-macro_rules! latest_consents {
-    ($aggregate:literal) => {
-        concat!(
-            "(SELECT ",
-            $aggregate,
-            "(x.channel || '=' || x.kind, ',') FROM consents x \
-             WHERE x.tenant = d.tenant AND x.debtor_id = d.id AND x.id = (SELECT y.id FROM consents y \
-             WHERE y.tenant = x.tenant AND y.debtor_id = x.debtor_id AND y.channel = x.channel \
-             ORDER BY y.at DESC, y.id DESC LIMIT 1)) AS consents"
-        )
-    };
+/// Moves the consent in force (`consent_state`) forward to the ledger rows `rows` selects (with
+/// the ledger's columns, `id` among them), for each one's tenant, debtor and channel; an event
+/// older than the one in force (by `at`, then by ledger id) leaves it alone. Every append to the
+/// consent ledger is followed by this for the rows it added.
+pub(super) fn advance_consent_state(rows: &str) -> String {
+    format!(
+        "INSERT INTO consent_state (tenant, debtor_id, channel, kind, at, source, consent_id) \
+         SELECT tenant, debtor_id, channel, kind, at, source, id FROM {rows} \
+         ON CONFLICT (tenant, debtor_id, channel) DO UPDATE SET kind = excluded.kind, at = excluded.at, \
+         source = excluded.source, consent_id = excluded.consent_id \
+         WHERE (excluded.at, excluded.consent_id) > (consent_state.at, consent_state.consent_id)"
+    )
 }
 
-pub(super) use latest_consents;
+/// [`advance_consent_state`] for the one ledger row whose id is bound as `$1`.
+pub(super) fn advance_consent_state_to_row() -> String {
+    advance_consent_state("consents WHERE id = $1")
+}
 
 /// What planning a stage again does to that stage's reminder on the same channel, when one is
 /// there: a reminder that was cancelled before it went out (caught up too late, see
@@ -192,6 +194,42 @@ macro_rules! impl_store_tx {
             .fetch_all(&mut *self.0)
             .await?;
             Ok(rows.into_iter().map(|(id, sent_at)| UnsettledReminder { id, sent_at }).collect())
+        }
+
+        async fn save_claim_statement(
+            &mut self,
+            statement: &crate::domain::legal::ClaimStatement,
+        ) -> Result<(), StoreError> {
+            let body = serde_json::to_string(statement).map_err(|e| StoreError::Corrupt(format!("claim statement: {e}")))?;
+            sqlx::query("INSERT INTO claim_statements (tenant, case_id, escalated_at, body) VALUES ($1, $2, $3, $4)")
+                .bind(statement.tenant.as_str())
+                .bind(statement.case_id)
+                .bind(statement.escalated_at)
+                .bind(body)
+                .execute(&mut *self.0)
+                .await?;
+            Ok(())
+        }
+
+        async fn escalated_statements(
+            &mut self,
+            tenant: Option<&crate::domain::TenantId>,
+            since: Option<DateTime<Utc>>,
+        ) -> Result<Vec<crate::domain::legal::ClaimStatement>, StoreError> {
+            let bodies: Vec<String> = sqlx::query_scalar(
+                "SELECT s.body FROM claim_statements s JOIN cases c ON c.id = s.case_id \
+                 WHERE c.state = 'escalated' AND s.id = (SELECT MAX(l.id) FROM claim_statements l WHERE l.case_id = s.case_id) \
+                 AND ($1 IS NULL OR s.tenant = $1) AND ($2 IS NULL OR s.escalated_at >= $2) \
+                 ORDER BY s.escalated_at, s.id",
+            )
+            .bind(tenant.map(|t| t.as_str()))
+            .bind(since)
+            .fetch_all(&mut *self.0)
+            .await?;
+            bodies
+                .iter()
+                .map(|body| serde_json::from_str(body).map_err(|e| crate::store::rows::corrupt("claim_statements.body", e)))
+                .collect()
         }
 
         async fn case_claim(&mut self, case_id: i64) -> Result<Option<crate::domain::legal::CaseClaim>, StoreError> {
@@ -611,18 +649,26 @@ macro_rules! provider_reports {
         /// source) or `consents_provider_event` (a replayed provider message, by its id).
         const ONCE: &str = "ON CONFLICT DO NOTHING";
 
-        /// Appends `event` for every debtor it names; returns how many rows were new.
+        /// Nor is an event that changes nothing: the same kind already in force since no later
+        /// than the event (a replayed unsubscribe link, a second STOP).
+        const NOT_IN_FORCE: &str = "NOT EXISTS (SELECT 1 FROM consent_state s WHERE s.tenant = d.tenant \
+             AND s.debtor_id = d.id AND s.channel = $1 AND s.kind = $2 AND s.at <= $3)";
+
+        /// Appends `event` for every debtor it names and moves their consent in force forward;
+        /// returns how many ledger rows were new.
         async fn record_consent(tx: &mut Tx, event: &ConsentEvent, now: DateTime<Utc>) -> Result<u64, StoreError> {
             let insert = "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at, \
                           provider_event_id) SELECT d.tenant, d.id, $1, $2, $3, $4, $5, $6, $7 FROM debtors d";
             let sql = match &event.subject {
-                ConsentSubject::Debtor { .. } => format!("{insert} WHERE d.tenant = $8 AND d.id = $9 {ONCE}"),
+                ConsentSubject::Debtor { .. } => {
+                    format!("{insert} WHERE d.tenant = $8 AND d.id = $9 AND {NOT_IN_FORCE} {ONCE} RETURNING id")
+                }
                 ConsentSubject::Contact(_) => {
                     let Some(column) = contact_column(event.channel) else { return Ok(0) };
-                    format!("{insert} WHERE d.{column} = $8 {ONCE}")
+                    format!("{insert} WHERE d.{column} = $8 AND {NOT_IN_FORCE} {ONCE} RETURNING id")
                 }
             };
-            let query = sqlx::query(&sql)
+            let query = sqlx::query_scalar::<_, i64>(&sql)
                 .bind(event.channel.as_str())
                 .bind(event.kind.as_str())
                 .bind(event.at)
@@ -634,7 +680,12 @@ macro_rules! provider_reports {
                 ConsentSubject::Debtor { tenant, debtor } => query.bind(tenant.as_str()).bind(debtor.as_str()),
                 ConsentSubject::Contact(contact) => query.bind(contact),
             };
-            Ok(query.execute(&mut **tx).await?.rows_affected())
+            let added = query.fetch_all(&mut **tx).await?;
+            let advance = crate::store::same_sql::advance_consent_state_to_row();
+            for &id in &added {
+                sqlx::query(&advance).bind(id).execute(&mut **tx).await?;
+            }
+            Ok(added.len() as u64)
         }
     };
 }

@@ -64,11 +64,9 @@ pub(super) const DEBTOR: &str = "SELECT id, kind, name, language, timezone, emai
      whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at \
      FROM debtors WHERE tenant = $1 AND id = $2";
 
-/// The latest consent event per channel of `$1`'s debtor `$2`.
-pub(super) const LATEST_CONSENTS: &str = "SELECT x.channel, x.kind, x.at, x.source FROM consents x \
-     WHERE x.tenant = $1 AND x.debtor_id = $2 AND x.id = (SELECT y.id FROM consents y \
-     WHERE y.tenant = x.tenant AND y.debtor_id = x.debtor_id AND y.channel = x.channel \
-     ORDER BY y.at DESC, y.id DESC LIMIT 1) ORDER BY x.channel";
+/// The consent in force per channel of `$1`'s debtor `$2`.
+pub(super) const LATEST_CONSENTS: &str = "SELECT channel, kind, at, source FROM consent_state \
+     WHERE tenant = $1 AND debtor_id = $2 ORDER BY channel";
 
 pub(super) const SESSION: &str = "SELECT o.id, o.tenant, o.email, o.role, s.csrf_token, s.expires_at \
      FROM operator_sessions s JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = $1 AND s.expires_at > $2";

@@ -186,6 +186,20 @@ pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + Send {
         case_id: i64,
     ) -> Result<Option<crate::domain::legal::CaseClaim>, StoreError>;
 
+    /// Stores the claim statement of a case this transaction escalates.
+    async fn save_claim_statement(
+        &mut self,
+        statement: &crate::domain::legal::ClaimStatement,
+    ) -> Result<(), StoreError>;
+
+    /// The latest claim statement of every case that is escalated now and escalated at or after
+    /// `since`, of `tenant` if given, in the order they escalated.
+    async fn escalated_statements(
+        &mut self,
+        tenant: Option<&crate::domain::TenantId>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<crate::domain::legal::ClaimStatement>, StoreError>;
+
     /// The case's sent reminders without an outcome yet, newest first.
     async fn unsettled_reminders(&mut self, case_id: i64) -> Result<Vec<UnsettledReminder>, StoreError>;
 

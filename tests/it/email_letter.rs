@@ -84,7 +84,7 @@ impl World {
     }
 }
 
-fn pdf_text(pdf: &[u8]) -> Option<String> {
+pub(crate) fn pdf_text(pdf: &[u8]) -> Option<String> {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), pdf).unwrap();
     match Command::new("pdftotext").args(["-layout", file.path().to_str().unwrap(), "-"]).output() {

@@ -17,6 +17,7 @@ mod learning;
 mod payments;
 mod planning;
 mod sent_events;
+mod statements;
 mod stats;
 mod values;
 use crate::support;
@@ -34,6 +35,7 @@ use learning::suite_learning;
 use payments::{dunned, suite_payment};
 use planning::suite_plan;
 use sent_events::suite_sent_events;
+use statements::suite_claim_statements;
 use stats::suite_stats;
 use values::{suite_money, suite_times};
 
@@ -97,6 +99,7 @@ on_every_backend! {
     a_delivery_batch_is_one_sent_event_per_tenant_and_channel => suite_sent_events,
     dispatching_publishes_then_queues => suite_dispatch,
     every_event_says_whom_it_is_about_on_the_broker => suite_events_on_the_broker,
+    an_escalated_case_keeps_its_claim_statement => suite_claim_statements,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -27,6 +27,7 @@ mod interest;
 mod jurisdiction;
 mod limitation;
 mod no_statute;
+mod statement;
 
 #[cfg(test)]
 mod tests_cases;
@@ -47,3 +48,4 @@ pub use interest::{DayCount, InterestPeriod, RateSpan};
 pub use jurisdiction::Jurisdiction;
 pub use limitation::{Limitation, LIMITATION_WARNING_DAYS};
 pub use no_statute::NoStatute;
+pub use statement::{ClaimStatement, StatementDebtor};

@@ -2,9 +2,8 @@
 //! `FOR UPDATE SKIP LOCKED`, so several schedulers and dispatchers share the work without
 //! taking the same row twice; the resulting writes go out as batched `UNNEST` statements.
 
-use super::reports::CONSENTS;
 use crate::store::records::*;
-use crate::store::rows::{DEBTOR_COLUMNS, MESSENGER_INBOUND, PREVIOUS_SEND};
+use crate::store::rows::{CONSENT_COLUMNS, DEBTOR_COLUMNS, MESSENGER_INBOUND, PREVIOUS_SEND};
 use crate::store::same_sql::revive_cancelled;
 use crate::store::tx::CaseUpdate;
 use crate::store::tx_rows::claimed_reminders;
@@ -31,7 +30,7 @@ pub(super) fn due_cases_sql() -> String {
            ORDER BY next_action_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
          SELECT c.id AS case_id, c.state, c.stages_planned, j.* FROM due c CROSS JOIN LATERAL ( \
            SELECT i.tenant, i.number, i.due_on, i.currency, i.amount_due::text AS amount_due, \
-           i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS}, {MESSENGER_INBOUND}, {PREVIOUS_SEND} \
+           i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENT_COLUMNS}, {MESSENGER_INBOUND}, {PREVIOUS_SEND} \
            FROM invoices i JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
            WHERE i.id = c.invoice_id OFFSET 0) j \
          ORDER BY c.next_action_at"

@@ -4,7 +4,7 @@
 use super::LATER_OF;
 use crate::domain::{ChannelKind, ConsentKind, ConsentSource, Invoice};
 use crate::store::reports::*;
-use crate::store::same_sql::{latest_consents, provider_reports};
+use crate::store::same_sql::{advance_consent_state, provider_reports};
 use crate::store::tx::FinishedReminder;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -12,9 +12,6 @@ use sqlx::{Postgres, Transaction};
 use std::collections::BTreeMap;
 
 type Tx = Transaction<'static, Postgres>;
-
-/// The consent in force per channel of the debtor `d`, as `channel=kind,…`.
-pub(super) const CONSENTS: &str = latest_consents!("string_agg");
 
 provider_reports!();
 
@@ -35,22 +32,27 @@ pub(super) async fn intake_opt_ins<'a>(
         return Ok(());
     }
     let kind = |i: &Invoice| if i.debtor.whatsapp_opt_in { ConsentKind::OptIn } else { ConsentKind::OptOut };
-    sqlx::query(
-        "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
-         SELECT t.tenant, t.debtor_id, $5, t.kind, t.at, $6, t.detail, t.at \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $7::text[]) AS t(tenant, debtor_id, kind, at, detail) \
-         WHERE COALESCE((SELECT c.kind FROM consents c WHERE c.tenant = t.tenant AND c.debtor_id = t.debtor_id \
-           AND c.channel = $5 AND c.source = $6 ORDER BY c.at DESC, c.id DESC LIMIT 1), 'opt_out') <> t.kind \
-         ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING",
-    )
-    .bind(latest.keys().map(|(t, _)| t.to_string()).collect::<Vec<_>>())
-    .bind(latest.keys().map(|(_, d)| d.to_string()).collect::<Vec<_>>())
-    .bind(latest.values().map(|(i, _)| kind(i).as_str()).collect::<Vec<_>>())
-    .bind(latest.values().map(|(_, at)| *at).collect::<Vec<_>>())
-    .bind(ChannelKind::Whatsapp.as_str())
-    .bind(ConsentSource::Intake.as_str())
-    .bind(latest.values().map(|(i, _)| format!("invoice {}", i.number)).collect::<Vec<_>>())
-    .execute(&mut **tx)
-    .await?;
+    // The new ledger rows move the consent in force forward in the same statement.
+    let sql = format!(
+        "WITH added AS ( \
+           INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
+           SELECT t.tenant, t.debtor_id, $5, t.kind, t.at, $6, t.detail, t.at \
+           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $7::text[]) AS t(tenant, debtor_id, kind, at, detail) \
+           WHERE COALESCE((SELECT c.kind FROM consents c WHERE c.tenant = t.tenant AND c.debtor_id = t.debtor_id \
+             AND c.channel = $5 AND c.source = $6 ORDER BY c.at DESC, c.id DESC LIMIT 1), 'opt_out') <> t.kind \
+           ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING \
+           RETURNING id, tenant, debtor_id, channel, kind, at, source) {}",
+        advance_consent_state("added")
+    );
+    sqlx::query(&sql)
+        .bind(latest.keys().map(|(t, _)| t.to_string()).collect::<Vec<_>>())
+        .bind(latest.keys().map(|(_, d)| d.to_string()).collect::<Vec<_>>())
+        .bind(latest.values().map(|(i, _)| kind(i).as_str()).collect::<Vec<_>>())
+        .bind(latest.values().map(|(_, at)| *at).collect::<Vec<_>>())
+        .bind(ChannelKind::Whatsapp.as_str())
+        .bind(ConsentSource::Intake.as_str())
+        .bind(latest.values().map(|(i, _)| format!("invoice {}", i.number)).collect::<Vec<_>>())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

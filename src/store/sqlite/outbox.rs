@@ -1,9 +1,8 @@
 //! The reminders outbox on SQLite: planning due cases, leasing due reminders for dispatch, and
 //! recording what channel workers did.
 
-use super::reports::CONSENTS;
 use crate::store::records::*;
-use crate::store::rows::{DEBTOR_COLUMNS, MESSENGER_INBOUND, PREVIOUS_SEND};
+use crate::store::rows::{CONSENT_COLUMNS, DEBTOR_COLUMNS, MESSENGER_INBOUND, PREVIOUS_SEND};
 use crate::store::same_sql::revive_cancelled;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -16,7 +15,7 @@ type Tx = Transaction<'static, Sqlite>;
 pub(super) fn due_cases_sql() -> String {
     format!(
         "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
-         i.amount_due, i.amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENTS}, {MESSENGER_INBOUND}, {PREVIOUS_SEND} \
+         i.amount_due, i.amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENT_COLUMNS}, {MESSENGER_INBOUND}, {PREVIOUS_SEND} \
          FROM cases c JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
          WHERE c.state IN ('open', 'reminding') AND c.next_action_at <= $1 \

@@ -4,16 +4,13 @@
 use super::LATER_OF;
 use crate::domain::{ChannelKind, ConsentKind, ConsentSource, Invoice};
 use crate::store::reports::*;
-use crate::store::same_sql::{latest_consents, provider_reports};
+use crate::store::same_sql::{advance_consent_state_to_row, provider_reports};
 use crate::store::tx::FinishedReminder;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
 
 type Tx = Transaction<'static, Sqlite>;
-
-/// The consent in force per channel of the debtor `d`, as `channel=kind,…`.
-pub(super) const CONSENTS: &str = latest_consents!("group_concat");
 
 provider_reports!();
 
@@ -27,12 +24,12 @@ pub(super) async fn intake_opt_in(
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let kind = if invoice.debtor.whatsapp_opt_in { ConsentKind::OptIn } else { ConsentKind::OptOut };
-    sqlx::query(
+    let added: Option<i64> = sqlx::query_scalar(
         "INSERT INTO consents (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
          SELECT $1, $2, $3, $4, $5, $6, $7, $5 \
          WHERE COALESCE((SELECT kind FROM consents WHERE tenant = $1 AND debtor_id = $2 AND channel = $3 \
            AND source = $6 ORDER BY at DESC, id DESC LIMIT 1), 'opt_out') <> $4 \
-         ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING",
+         ON CONFLICT (tenant, debtor_id, channel, kind, at, source) DO NOTHING RETURNING id",
     )
     .bind(invoice.tenant.as_str())
     .bind(invoice.debtor.id.as_str())
@@ -41,7 +38,10 @@ pub(super) async fn intake_opt_in(
     .bind(at)
     .bind(ConsentSource::Intake.as_str())
     .bind(format!("invoice {}", invoice.number))
-    .execute(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
+    if let Some(id) = added {
+        sqlx::query(&advance_consent_state_to_row()).bind(id).execute(&mut **tx).await?;
+    }
     Ok(())
 }

@@ -136,6 +136,20 @@ pub(super) async fn suite_consents(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(json["consents"]["sms"], serde_json::json!({"opt_in": 0, "opt_out": 2}), "{json}");
     assert_eq!(json["consents"]["whatsapp"], serde_json::json!({"opt_in": 1, "opt_out": 1}), "{json}");
     assert_eq!(json["consents"]["email"], serde_json::json!({"opt_in": 0, "opt_out": 1}), "{json}");
+
+    // The consent in force is kept beside the ledger; the migration that made it so reads it
+    // from a ledger written before: the same consents, the same counts.
+    let before = store.delivery_jobs(&ids).await.unwrap().remove(0).consents;
+    raw.raw_execute("DROP TABLE consent_state").await;
+    raw.raw_execute(match raw.backend {
+        db::Backend::Postgres => {
+            include_str!("../../../src/store/migrations/postgres/0020_consent_state.sql")
+        }
+        db::Backend::Sqlite => include_str!("../../../src/store/migrations/sqlite/0019_consent_state.sql"),
+    })
+    .await;
+    assert_eq!(store.delivery_jobs(&ids).await.unwrap().remove(0).consents, before);
+    assert_eq!(serde_json::to_value(store.stats().await.unwrap()).unwrap()["consents"], json["consents"]);
 }
 
 /// A retried webhook records its consent event once; the migration that made it so keeps the
@@ -155,11 +169,14 @@ pub(super) async fn suite_consents_once(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(store.record_consent(&unsubscribe).await.unwrap(), 1);
     let retried = ProviderReport { consents: vec![unsubscribe.clone(), stop.clone()], ..Default::default() };
     assert_eq!(store.record_provider_report(&retried).await.unwrap().consents, 0);
-    // Another time, or another source, is another event.
+    // The same kind again while it is in force (a second STOP, a replayed link) changes nothing
+    // and writes nothing, whatever its time or source.
     let again = consent(ConsentSubject::Contact(PHONE.into()), Sms, OptOut, t0() + hours(2));
-    assert_eq!(store.record_consent(&again).await.unwrap(), 2);
+    assert_eq!(store.record_consent(&again).await.unwrap(), 0);
+    let by_link = ConsentEvent { source: ConsentSource::EmailUnsubscribe, ..again.clone() };
+    assert_eq!(store.record_consent(&by_link).await.unwrap(), 0);
     let count = "SELECT COUNT(*) FROM consents WHERE channel IN ('sms', 'email')";
-    assert_eq!(raw.raw_count(count).await, 5);
+    assert_eq!(raw.raw_count(count).await, 3);
 
     // Duplicates from before the unique index: the migration removes them, keeping the newest.
     raw.raw_execute("DROP INDEX consents_once").await;
@@ -169,7 +186,7 @@ pub(super) async fn suite_consents_once(store: Arc<dyn Store>, raw: Raw) {
          WHERE channel IN ('sms', 'email')",
     )
     .await;
-    assert_eq!(raw.raw_count(count).await, 10);
+    assert_eq!(raw.raw_count(count).await, 6);
     raw.raw_execute(match raw.backend {
         db::Backend::Postgres => {
             include_str!("../../../src/store/migrations/postgres/0007_consents_once.sql")
@@ -177,15 +194,19 @@ pub(super) async fn suite_consents_once(store: Arc<dyn Store>, raw: Raw) {
         db::Backend::Sqlite => include_str!("../../../src/store/migrations/sqlite/0006_consents_once.sql"),
     })
     .await;
-    assert_eq!(raw.raw_count(count).await, 5);
+    assert_eq!(raw.raw_count(count).await, 3);
     assert_eq!(
         raw.raw_strings("SELECT DISTINCT detail FROM consents WHERE channel IN ('sms', 'email')").await,
         ["the retry"],
         "the newest of each group is kept"
     );
-    assert_eq!(store.record_consent(&stop).await.unwrap(), 0, "the index is back");
     let seen = planned_consents(&store, t0() + hours(3)).await;
     assert!(!seen["RE-1"].permits(Sms) && !seen["RE-2"].permits(Email), "{seen:?}");
+    // C-2 opts in to email again; the unsubscribe retried after it is not in force, so only the
+    // index keeps it from being written twice.
+    let email_again = consent(of_debtor("C-2"), Email, ConsentKind::OptIn, t0() + hours(3));
+    assert_eq!(store.record_consent(&email_again).await.unwrap(), 1);
+    assert_eq!(store.record_consent(&unsubscribe).await.unwrap(), 0, "the index is back");
 
     // A provider message carries no time of its own (Twilio's inbound SMS): it is stamped on
     // receipt, and a replayed START would otherwise be a new, later event that undoes the STOP
