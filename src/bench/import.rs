@@ -11,9 +11,9 @@ use crate::intake::apply_commands;
 use crate::pay::import::{
     import_lines, statement_lines, workers_for, Format, ImportOptions, ImportReport, CHUNK,
 };
+use crate::runtime::clock::{Clock, SystemClock};
 use crate::store::Store;
 use anyhow::{bail, Context};
-use chrono::Utc;
 use serde::Serialize;
 use std::fmt;
 use std::path::Path;
@@ -125,9 +125,9 @@ async fn run(
     eprintln!("{entries} entries: taking in the invoices they pay");
     let mut invoices = 0;
     for start in (0..entries).step_by(1000).filter(|_| with_invoices) {
-        let commands = statement::invoices(&tenant, start..(start + 1000).min(entries), Utc::now());
+        let commands = statement::invoices(&tenant, start..(start + 1000).min(entries), SystemClock.now());
         invoices += commands.len();
-        apply_commands(store, &commands, AttributionWindow::default(), Utc::now()).await?;
+        apply_commands(store, &commands, AttributionWindow::default(), SystemClock.now()).await?;
     }
     let path = dir.join(format!("statement-{entries}.xml"));
     let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
@@ -140,7 +140,7 @@ async fn run(
     let input = std::fs::File::open(&path)?;
     let lines = statement_lines(input, &path, Some(Format::Camt053), &Default::default())?;
     let options = ImportOptions { tenant, window: AttributionWindow::default(), chunk: CHUNK, workers };
-    let report = import_lines(store, lines, &options, Utc::now()).await?;
+    let report = import_lines(store, lines, &options, SystemClock.now()).await?;
     let seconds = started.elapsed().as_secs_f64();
     let host_cpu_us = cpu_before
         .zip(HostCpu::now())

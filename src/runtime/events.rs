@@ -112,6 +112,18 @@ pub enum EventBody {
         open_amount: Decimal,
         currency: Currency,
     },
+    /// The claim becomes time-barred within the warning window (§§ 195, 199 BGB): the creditor
+    /// must act (a court dunning procedure stops the clock, § 204 BGB; reminders do not). Once
+    /// per case.
+    #[serde(rename = "case.limitation_near")]
+    LimitationNear {
+        /// The last day before the claim is time-barred.
+        limitation_last_day: chrono::NaiveDate,
+        /// The case's state now (`reminding`, `escalated`, …).
+        state: String,
+        open_amount: Decimal,
+        currency: Currency,
+    },
     /// Every stage of the plan was sent without payment; the case goes to the creditor.
     #[serde(rename = "case.escalated")]
     CaseEscalated {
@@ -333,6 +345,7 @@ impl Event {
             EventBody::PaymentFailed { .. } => "payment.failed",
             EventBody::CaseCancelled { .. } => "case.cancelled",
             EventBody::CaseEscalated { .. } => "case.escalated",
+            EventBody::LimitationNear { .. } => "case.limitation_near",
             EventBody::ChannelUnreachable { .. } => "channel.unreachable",
             EventBody::ChannelOptedOut { .. } => "channel.opted_out",
             EventBody::ReminderOutcome(_) => crate::queue::OUTCOME_EVENT,

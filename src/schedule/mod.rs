@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod catch_up;
 pub mod dispatch;
+pub mod limitation;
 pub mod pause;
 pub mod plan;
 pub mod planner;
@@ -18,6 +19,7 @@ pub use dispatch::{
     catch_up_late, dispatch_due, dispatch_with, redispatch_lost, relay_events, DispatchError,
     PublishReminders,
 };
+pub use limitation::warn_limitation_near;
 pub use plan::{plan_due_cases, settle_outcomes, Decide, LawOf};
 pub use planner::Planner;
 pub use policy::{Decision, DecisionRequest, FixedPolicy, Policy};
@@ -98,6 +100,8 @@ impl Scheduler {
         let cases_planned =
             plan_due_cases(self.store.as_ref(), now, BATCH, &decide, self.law_of.as_ref()).await?;
         let outcomes_settled = settle_outcomes(self.store.as_ref(), now, self.attribution, BATCH).await?;
+        warn_limitation_near(self.store.as_ref(), now, crate::domain::legal::LIMITATION_WARNING_DAYS, BATCH)
+            .await?;
         Ok(StepOutcome { cases_planned, outcomes_settled, ..StepOutcome::default() })
     }
 

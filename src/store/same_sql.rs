@@ -196,6 +196,55 @@ macro_rules! impl_store_tx {
             Ok(rows.into_iter().map(|(id, sent_at)| UnsettledReminder { id, sent_at }).collect())
         }
 
+        async fn warn_limitation_near(
+            &mut self,
+            cutoff: NaiveDate,
+            now: DateTime<Utc>,
+            limit: u32,
+        ) -> Result<Vec<crate::store::tx::LimitationNear>, StoreError> {
+            use crate::store::rows::{case_state, corrupt, decimal, money};
+            let sql = format!(
+                "SELECT id FROM cases WHERE limitation_warned_at IS NULL AND limitation_last_day <= $1 \
+                 AND state NOT IN ('paid', 'cancelled') ORDER BY limitation_last_day, id LIMIT $2{SKIP_LOCKED}"
+            );
+            let ids: Vec<i64> =
+                sqlx::query_scalar(&sql).bind(cutoff).bind(i64::from(limit)).fetch_all(&mut *self.0).await?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "UPDATE cases SET limitation_warned_at = $2 WHERE id {IN_IDS} RETURNING id, state, limitation_last_day, \
+                 (SELECT i.tenant FROM invoices i WHERE i.id = cases.invoice_id), \
+                 (SELECT i.number FROM invoices i WHERE i.id = cases.invoice_id), \
+                 (SELECT i.debtor_id FROM invoices i WHERE i.id = cases.invoice_id), \
+                 (SELECT i.currency FROM invoices i WHERE i.id = cases.invoice_id), \
+                 (SELECT CAST(i.amount_due AS TEXT) FROM invoices i WHERE i.id = cases.invoice_id), \
+                 (SELECT CAST(i.amount_paid AS TEXT) FROM invoices i WHERE i.id = cases.invoice_id)"
+            );
+            type Row = (i64, String, NaiveDate, String, String, String, String, String, String);
+            let mut rows: Vec<Row> =
+                sqlx::query_as(&sql).bind(Self::ids(&ids)).bind(now).fetch_all(&mut *self.0).await?;
+            rows.sort_by_key(|row| (row.2, row.0));
+            rows.into_iter()
+                .map(|(case_id, state, last_day, tenant, number, debtor, currency, due, paid)| {
+                    let due = money(&due, &currency)?;
+                    let open = (due.amount() - decimal("amount paid", &paid)?).max(rust_decimal::Decimal::ZERO);
+                    Ok(crate::store::tx::LimitationNear {
+                        subject: crate::runtime::Subject {
+                            tenant: crate::domain::TenantId::parse(&tenant).map_err(|e| corrupt("tenant", e))?,
+                            case_id,
+                            invoice_number: crate::domain::InvoiceNumber::parse(&number)
+                                .map_err(|e| corrupt("invoice number", e))?,
+                            debtor_id: crate::domain::DebtorId::parse(&debtor).map_err(|e| corrupt("debtor id", e))?,
+                        },
+                        state: case_state(&state)?,
+                        last_day,
+                        open: crate::domain::Money::new(open, due.currency()),
+                    })
+                })
+                .collect()
+        }
+
         async fn save_claim_statement(
             &mut self,
             statement: &crate::domain::legal::ClaimStatement,

@@ -186,6 +186,16 @@ pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + Send {
         case_id: i64,
     ) -> Result<Option<crate::domain::legal::CaseClaim>, StoreError>;
 
+    /// Up to `limit` cases still owed on (not paid or cancelled) whose claim becomes time-barred
+    /// on or before `cutoff` and that were not warned of it yet, marked warned at `now`; on
+    /// PostgreSQL those another transaction holds are skipped.
+    async fn warn_limitation_near(
+        &mut self,
+        cutoff: NaiveDate,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<LimitationNear>, StoreError>;
+
     /// Stores the claim statement of a case this transaction escalates.
     async fn save_claim_statement(
         &mut self,
@@ -426,4 +436,15 @@ pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + Send {
     /// Rolls back now. Dropping a transaction rolls it back too, but only when its connection is
     /// next used: until then its row locks stay, and a claim that skips locked rows misses them.
     async fn rollback(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// A case whose claim becomes time-barred soon (see [`StoreTx::warn_limitation_near`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitationNear {
+    pub subject: Subject,
+    pub state: crate::domain::CaseState,
+    /// The last day before the claim is time-barred.
+    pub last_day: NaiveDate,
+    /// The invoice amount still open.
+    pub open: crate::domain::Money,
 }

@@ -1,5 +1,6 @@
 //! Intake writes on SQLite: idempotent invoice upserts, one invoice at a time.
 
+use crate::domain::legal::Limitation;
 use crate::domain::{Debtor, Invoice};
 use crate::store::same_sql::{DEBTOR_INSERT_COLUMNS, DEBTOR_OVERWRITE};
 use crate::store::tx::Arrival;
@@ -72,11 +73,12 @@ async fn insert_invoice(
         .await?;
     }
     sqlx::query(
-        "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at) \
-         VALUES ($1, 'open', 0, $2, $2, $2)",
+        "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at, limitation_last_day) \
+         VALUES ($1, 'open', 0, $2, $2, $2, $3)",
     )
     .bind(invoice_id)
     .bind(received_at)
+    .bind(Limitation::regular(invoice.due_on).last_day)
     .execute(&mut **tx)
     .await?;
     Ok(true)

@@ -6,7 +6,7 @@ use super::*;
 use crate::support::amqp::{amqp_url, fresh_queue};
 use mahnwerk::queue::Queue;
 use mahnwerk::runtime::{Event, EventBody, RemindersSent};
-use mahnwerk::schedule::relay_events;
+use mahnwerk::schedule::{relay_events, warn_limitation_near};
 
 pub(super) async fn suite_events_on_the_broker(store: Arc<dyn Store>, _raw: Raw) {
     let Some(url) = amqp_url() else { return };
@@ -102,6 +102,44 @@ pub(super) async fn suite_events_on_the_broker(store: Arc<dyn Store>, _raw: Raw)
     .chain([("reminders.sent".to_owned(), serde_json::Value::Null)])
     .collect();
     assert_eq!(kinds, expected);
+
+    // Years later the claims still owed on near their limitation date (31 December 2029): each
+    // is warned of once, 90 days ahead; the paid and the cancelled case are not.
+    let warn = |now| warn_limitation_near(store.as_ref(), now, 90, 100);
+    assert_eq!(warn(at("2029-10-01T12:00:00Z")).await.unwrap(), 0, "91 days ahead");
+    let warned_at = at("2029-10-02T12:00:00Z");
+    assert_eq!(warn(warned_at).await.unwrap(), 3);
+    assert_eq!(warn(warned_at + hours(24)).await.unwrap(), 0, "once per case");
+    let mut published = 0;
+    for _ in 0..400 {
+        published += relay_events(store.as_ref(), &queue, &topology, 100).await.unwrap();
+        if published >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let mut warned = BTreeSet::new();
+    for _ in 0..3 {
+        let delivery = tokio::time::timeout(Duration::from_secs(10), consumer.next())
+            .await
+            .expect("an event in time")
+            .expect("the queue is open");
+        let body: serde_json::Value = serde_json::from_slice(&delivery.message.body).unwrap();
+        assert_eq!(delivery.message.routing_key, "case.limitation_near", "{body}");
+        let event: Event = serde_json::from_value(body.clone()).unwrap();
+        let EventBody::LimitationNear { limitation_last_day, open_amount, currency, .. } = &event.body else {
+            panic!("{body}")
+        };
+        assert_eq!(
+            (limitation_last_day.to_string(), *open_amount, currency.code(), event.occurred_at),
+            ("2029-12-31".to_owned(), dec("100.00"), "EUR", warned_at),
+            "{body}"
+        );
+        assert_eq!(event.debtor_id.as_str(), format!("D-{}", event.invoice_number), "{body}");
+        warned.insert(event.invoice_number.to_string());
+        delivery.ack(false).await.unwrap();
+    }
+    assert_eq!(warned, ["RE-2", "RE-3", "RE-5"].map(String::from).into());
     drop(consumer);
     queue.delete_topology().await.unwrap();
 }
@@ -153,6 +191,8 @@ fn check_body(event: &Event, body: &serde_json::Value, sent_at: DateTime<Utc>, p
         | EventBody::InstalmentMissed { .. }
         | EventBody::InstalmentsCompleted
         | EventBody::InstalmentRequested { .. } => panic!("this scenario makes no {}: {body}", event.kind()),
+        // Checked after these, above.
+        EventBody::LimitationNear { .. } => panic!("no limitation is near yet: {body}"),
         // Stripe's asynchronous payments; `tests/it/stripe_webhook.rs` checks their bodies.
         EventBody::PaymentPending { .. } | EventBody::PaymentFailed { .. } => {
             panic!("this scenario makes no pending payment: {body}")
