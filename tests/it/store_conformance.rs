@@ -11,6 +11,7 @@ mod delivery;
 mod dispatch;
 mod events;
 mod fallback;
+mod holds;
 mod intake;
 mod late;
 mod learning;
@@ -28,6 +29,7 @@ use delivery::suite_delivery;
 use dispatch::suite_dispatch;
 use events::suite_events_on_the_broker;
 use fallback::suite_fallback;
+use holds::suite_holds;
 use intake::{suite_cancel, suite_intake};
 use late::{suite_late_failures, suite_late_opt_out};
 use learning::suite_learning;
@@ -80,6 +82,7 @@ on_every_backend! {
     claiming_leases_due_reminders => suite_claim,
     delivery_jobs_and_reports => suite_delivery,
     payments_close_cancel_and_credit => suite_payment,
+    a_pending_payment_holds_the_dunning => suite_holds,
     outcomes_become_events_and_snapshots_are_kept => suite_learning,
     decisions_export_and_models_publish => suite_analysts,
     cancellation_closes_cases => suite_cancel,

@@ -154,7 +154,9 @@ fn check_body(event: &Event, body: &serde_json::Value, sent_at: DateTime<Utc>, p
         | EventBody::InstalmentsCompleted
         | EventBody::InstalmentRequested { .. } => panic!("this scenario makes no {}: {body}", event.kind()),
         // Stripe's asynchronous payments; `tests/it/stripe_webhook.rs` checks their bodies.
-        EventBody::PaymentPending { .. } | EventBody::PaymentFailed { .. } => {
+        EventBody::PaymentPending { .. }
+        | EventBody::PaymentFailed { .. }
+        | EventBody::PaymentHoldExpired { .. } => {
             panic!("this scenario makes no pending payment: {body}")
         }
         // Recommendations need a catalogue and a fitted model; `tests/it/recommendations.rs`
