@@ -193,7 +193,8 @@ impl Service {
         let stripe = match &config.stripe {
             Some(stripe) => {
                 let psp: Arc<dyn Psp> = Arc::new(StripeCheckout::new(stripe).context("configuring Stripe")?);
-                Some((psp, Arc::new(StripeWebhook::new(stripe, config.learn.attribution()))))
+                let hold = config.pay.pending_hold();
+                Some((psp, Arc::new(StripeWebhook::new(stripe, config.learn.attribution(), hold))))
             }
             None => None,
         };

@@ -1,7 +1,7 @@
 //! `[pay]`: what the pay-page lets a debtor do on their own (promise a date within the creditor's
 //! limit), and `[creditors.<tenant>]`'s white-label look lives in [`super::creditors`].
 
-use crate::domain::{InstalmentRules, PromiseRules};
+use crate::domain::{InstalmentRules, PendingHold, PromiseRules};
 use anyhow::bail;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -14,6 +14,9 @@ pub struct PayConfig {
     pub promise_max_days: u32,
     /// Days after a promised date before dunning resumes unpaid (0 to 60, default 3).
     pub promise_grace_days: u32,
+    /// Days a payment the PSP reports as pending (SEPA Direct Debit) holds dunning at most, when
+    /// the PSP reports neither success nor failure (1 to 90, default 14).
+    pub pending_hold_days: u32,
     /// Requests per minute one client address may make to the pay-page (default 60).
     pub requests_per_minute_per_ip: u32,
     /// Requests per minute on one pay-link (default 30).
@@ -46,6 +49,7 @@ impl Default for PayConfig {
         Self {
             promise_max_days: rules.max_days,
             promise_grace_days: rules.grace_days,
+            pending_hold_days: PendingHold::default().days,
             requests_per_minute_per_ip: 60,
             requests_per_minute_per_link: 30,
             instalments: InstalmentsConfig::default(),
@@ -56,6 +60,10 @@ impl Default for PayConfig {
 impl PayConfig {
     pub fn promise_rules(&self) -> PromiseRules {
         PromiseRules { max_days: self.promise_max_days, grace_days: self.promise_grace_days }
+    }
+
+    pub fn pending_hold(&self) -> PendingHold {
+        PendingHold { days: self.pending_hold_days }
     }
 
     pub fn instalment_rules(&self) -> InstalmentRules {
@@ -74,6 +82,9 @@ impl PayConfig {
         }
         if self.promise_grace_days > 60 {
             bail!("pay.promise_grace_days must be at most 60, got {}", self.promise_grace_days);
+        }
+        if !(1..=90).contains(&self.pending_hold_days) {
+            bail!("pay.pending_hold_days must be between 1 and 90, got {}", self.pending_hold_days);
         }
         if self.requests_per_minute_per_ip == 0 || self.requests_per_minute_per_link == 0 {
             bail!("pay.requests_per_minute_per_ip and pay.requests_per_minute_per_link must be at least 1");

@@ -10,6 +10,9 @@
 //!   per attempt for the invoice of the followed reminder.
 //! - [`psp`]: the [`psp::Psp`] trait, Stripe Checkout behind it, and Stripe's webhook events.
 //!
+//! A payment a PSP reports as pending holds the case's dunning until it settles or fails
+//! ([`hold`]).
+//!
 //! The debtor's other answers on the pay-page live here too: a promise to pay ([`promise`]), a
 //! dispute ([`dispute`]), instalments ([`instalments`]) and a request to be contacted
 //! ([`contact`]).
@@ -17,6 +20,7 @@
 mod checkout;
 pub mod contact;
 pub mod dispute;
+pub mod hold;
 pub mod import;
 pub mod instalments;
 pub mod page;

@@ -92,6 +92,10 @@ pub enum EventBody {
         source: PaymentSource,
         /// The PSP's reference, the one `payment.recorded` will carry.
         reference: String,
+        /// Until when the payment holds the case's dunning at the latest (no reminder meanwhile);
+        /// absent when the case takes no reminders anyway (disputed, escalated, closed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        held_until: Option<DateTime<Utc>>,
     },
     /// A pending payment failed (a direct debit refused or returned): nothing was recorded, and
     /// the case, never closed, is dunned on.
@@ -105,6 +109,9 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A pending payment's hold ran out without word from the PSP: dunning resumes.
+    #[serde(rename = "payment.hold_expired")]
+    PaymentHoldExpired { source: PaymentSource, reference: String, held_until: DateTime<Utc> },
     /// The creditor cancelled the invoice: no more reminders.
     #[serde(rename = "case.cancelled")]
     CaseCancelled {
@@ -343,6 +350,7 @@ impl Event {
             EventBody::PaymentRecorded { .. } => "payment.recorded",
             EventBody::PaymentPending { .. } => "payment.pending",
             EventBody::PaymentFailed { .. } => "payment.failed",
+            EventBody::PaymentHoldExpired { .. } => "payment.hold_expired",
             EventBody::CaseCancelled { .. } => "case.cancelled",
             EventBody::CaseEscalated { .. } => "case.escalated",
             EventBody::LimitationNear { .. } => "case.limitation_near",
@@ -433,6 +441,12 @@ mod tests {
                 currency: eur,
                 source: PaymentSource::Stripe,
                 reference: "pi_1".into(),
+                held_until: Some(at),
+            },
+            EventBody::PaymentHoldExpired {
+                source: PaymentSource::Stripe,
+                reference: "pi_1".into(),
+                held_until: at,
             },
             EventBody::PaymentFailed {
                 amount: Decimal::new(4200, 2),

@@ -47,14 +47,7 @@ pub async fn pause_case(
     let Ok(paused) = case.state.apply(CaseEvent::Paused) else {
         return Ok(PauseOutcome::NotAllowed(case.state));
     };
-    let mut stages_planned = case.stages_planned;
-    let mut cancelled = 0;
-    for reminder_id in tx.pending_reminders(case_id).await? {
-        if let Some(finished) = tx.finish_unsent(reminder_id, Unsent::Superseded, PAUSED, now).await? {
-            stages_planned = stages_planned.min(finished.stage);
-            cancelled += 1;
-        }
-    }
+    let (stages_planned, cancelled) = withdraw_pending(tx, case_id, case.stages_planned, PAUSED, now).await?;
     tx.save_case(&CaseUpdate {
         case_id,
         state: paused,
@@ -64,6 +57,26 @@ pub async fn pause_case(
     })
     .await?;
     Ok(PauseOutcome::Done { before: case.state, after: paused, reminders_cancelled: cancelled })
+}
+
+/// Ends the case's pending reminders unsent (superseded, `why` their error), so that their
+/// stages are planned anew when dunning resumes: a hold never swallows a stage. Returns the
+/// case's `stages_planned` after it and how many reminders it withdrew.
+pub async fn withdraw_pending(
+    tx: &mut dyn StoreTx,
+    case_id: i64,
+    stages_planned: u32,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(u32, usize), StoreError> {
+    let (mut stages_planned, mut withdrawn) = (stages_planned, 0);
+    for reminder_id in tx.pending_reminders(case_id).await? {
+        if let Some(finished) = tx.finish_unsent(reminder_id, Unsent::Superseded, why, now).await? {
+            stages_planned = stages_planned.min(finished.stage);
+            withdrawn += 1;
+        }
+    }
+    Ok((stages_planned, withdrawn))
 }
 
 /// Resumes `tenant`'s paused case `case_id`: an open promise or instalment plan ends (replaced),

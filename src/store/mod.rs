@@ -9,6 +9,7 @@
 pub mod bank;
 mod claims;
 pub mod console;
+pub mod holds;
 mod pay_case;
 mod postgres;
 mod published;
@@ -19,6 +20,7 @@ mod rows;
 mod same_sql;
 mod same_sql_bank;
 mod same_sql_console;
+mod same_sql_holds;
 mod same_sql_recommend;
 mod same_sql_store;
 mod sql_words;

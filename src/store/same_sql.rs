@@ -503,6 +503,13 @@ macro_rules! impl_store_tx {
             Ok(ended)
         }
 
+        async fn promise_resume_at(&mut self, case_id: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
+            Ok(sqlx::query_scalar("SELECT resume_at FROM promises WHERE case_id = $1 AND state = 'open'")
+                .bind(case_id)
+                .fetch_optional(&mut *self.0)
+                .await?)
+        }
+
         async fn insert_instalments(
             &mut self,
             case_id: i64,

@@ -9,6 +9,7 @@
 
 use super::bank::BankSteps;
 use super::console::ConsoleSteps;
+use super::holds::HoldSteps;
 use super::recommend::RecommendSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
@@ -131,9 +132,10 @@ pub struct SentRow {
 }
 
 /// The narrow steps; the bank import's are in [`BankSteps`], recommendations' in
-/// [`RecommendSteps`], the operator console's in [`ConsoleSteps`].
+/// [`RecommendSteps`], the operator console's in [`ConsoleSteps`], pending payments' holds in
+/// [`HoldSteps`].
 #[async_trait]
-pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + Send {
+pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + Send {
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
     /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.
     async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError>;
@@ -371,6 +373,10 @@ pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + Send {
         state: PromiseState,
         now: DateTime<Utc>,
     ) -> Result<Option<NaiveDate>, StoreError>;
+
+    /// When the case's open promise lets dunning resume (its date plus the grace); `None`
+    /// without one.
+    async fn promise_resume_at(&mut self, case_id: i64) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// Stores an instalment plan for the case, `paid_before` being what was paid on the invoice
     /// when it began. The case must have no open plan (end it first).

@@ -11,6 +11,8 @@ mod delivery;
 mod dispatch;
 mod events;
 mod fallback;
+mod holds;
+mod instalments;
 mod intake;
 mod late;
 mod learning;
@@ -29,6 +31,8 @@ use delivery::suite_delivery;
 use dispatch::suite_dispatch;
 use events::suite_events_on_the_broker;
 use fallback::suite_fallback;
+use holds::suite_holds;
+use instalments::suite_instalments;
 use intake::{suite_cancel, suite_intake};
 use late::{suite_late_failures, suite_late_opt_out};
 use learning::suite_learning;
@@ -82,6 +86,8 @@ on_every_backend! {
     claiming_leases_due_reminders => suite_claim,
     delivery_jobs_and_reports => suite_delivery,
     payments_close_cancel_and_credit => suite_payment,
+    a_pending_payment_holds_the_dunning => suite_holds,
+    instalments_count_payments_and_a_missed_one_resumes_dunning => suite_instalments,
     outcomes_become_events_and_snapshots_are_kept => suite_learning,
     decisions_export_and_models_publish => suite_analysts,
     cancellation_closes_cases => suite_cancel,

@@ -2,9 +2,11 @@
 //! a signed `checkout.session.completed` records the payment once and closes the case (the same
 //! event again, even signed anew, records nothing); a forged, stale, unsigned or altered
 //! delivery gets 400 and changes nothing; SEPA Direct Debit's asynchronous flow says
-//! `payment.pending`, then records the payment when it succeeds, or says `payment.failed` and
-//! leaves the case in dunning; other events and unknown invoices are acknowledged and ignored;
-//! the same event delivered several times at once records one payment.
+//! `payment.pending` and holds the dunning (no reminder planned or sent), then records the
+//! payment when it succeeds, or says `payment.failed` and dunning resumes with the stage it held
+//! back; a hold the PSP never ends runs out after its days (`payment.hold_expired`); other events
+//! and unknown invoices are acknowledged and ignored; the same event delivered several times at
+//! once records one payment.
 
 use crate::support;
 
@@ -12,16 +14,17 @@ use chrono::Duration as Span;
 use mahnwerk::api::{ApiState, BoundApi};
 use mahnwerk::config::links::LinksConfig;
 use mahnwerk::deliver::Links;
-use mahnwerk::domain::{AttributionWindow, CaseState};
+use mahnwerk::domain::{AttributionWindow, CaseState, PendingHold, PromiseRules};
 use mahnwerk::pay::psp::stripe_events::StripeWebhook;
 use mahnwerk::pay::psp::stripe_signature::sign;
 use mahnwerk::runtime::{Clock, ManualClock};
-use mahnwerk::store::{ReminderStatus, Store};
+use mahnwerk::store::{CaseDecision, DueCase, ReminderStatus, Store};
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::sync::Arc;
 use support::db::{self, Raw};
-use support::stripe::{config, dunned, t0, TENANT, WEBHOOK_SECRET};
+use support::rules::Rules;
+use support::stripe::{config, dunned, reminder, t0, TENANT, WEBHOOK_SECRET};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stripe_webhooks_record_payments_once_and_refuse_forgeries() {
@@ -87,7 +90,8 @@ async fn events_of(raw: &Raw, invoice: &str) -> Vec<serde_json::Value> {
 }
 
 async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
-    let reminders = dunned(&store, &["RE-CARD", "RE-SEPA-OK", "RE-SEPA-NO", "RE-RACE"], "100.00").await;
+    let invoices = ["RE-CARD", "RE-SEPA-OK", "RE-SEPA-NO", "RE-SEPA-LOST", "RE-RACE"];
+    let reminders = dunned(&store, &invoices, "100.00").await;
     let clock = Arc::new(ManualClock::new(t0() + Span::days(1)));
     let state = |stripe: bool| ApiState {
         store: Arc::clone(&store),
@@ -100,7 +104,11 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
         pay: Arc::new(mahnwerk::api::pay::PayRoutes::with_defaults()),
         psp: None,
         stripe: stripe.then(|| {
-            Arc::new(StripeWebhook::new(&config("http://127.0.0.1:9"), AttributionWindow::default()))
+            Arc::new(StripeWebhook::new(
+                &config("http://127.0.0.1:9"),
+                AttributionWindow::default(),
+                PendingHold::default(),
+            ))
         }),
         console: None,
     };
@@ -198,7 +206,20 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
         event("evt_sepa_1", "checkout.session.completed", "RE-SEPA-OK", "unpaid", intent.clone(), 10_000);
     assert_eq!(stripe.deliver(&completed).await, 200);
     let case = store.case_by_invoice(TENANT, "RE-SEPA-OK").await.unwrap().unwrap();
-    assert_eq!((case.state, case.amount_paid), (CaseState::Reminding, Decimal::ZERO), "not paid yet");
+    let held_until = clock.now() + Span::days(14);
+    assert_eq!(
+        (case.state, case.amount_paid, case.next_action_at),
+        (CaseState::Paused, Decimal::ZERO, Some(held_until)),
+        "not paid yet, and held"
+    );
+    let withdrawn = store.reminders_of(TENANT, "RE-SEPA-OK").await.unwrap();
+    assert_eq!(withdrawn[0].status, ReminderStatus::Cancelled, "the pending reminder is withdrawn");
+    // The scheduler, days later: nothing planned, nothing to send while the money is on its way.
+    clock.advance(Span::days(3));
+    assert_eq!(scheduler_step(&store, clock.now()).await, 0, "nothing planned during the hold");
+    assert_eq!(store.case_by_invoice(TENANT, "RE-SEPA-OK").await.unwrap().unwrap().state, CaseState::Paused);
+    let still = store.reminders_of(TENANT, "RE-SEPA-OK").await.unwrap();
+    assert!(still.iter().all(|r| r.status == ReminderStatus::Cancelled), "no reminder sent: {still:?}");
     assert_eq!(store.stats().await.unwrap().payments, 1);
     let pending = events_of(&raw, "RE-SEPA-OK").await;
     let kinds: Vec<&str> = pending.iter().filter_map(|e| e["kind"].as_str()).collect();
@@ -209,6 +230,8 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
         "{}",
         pending[0]
     );
+    let held = held_until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(pending[0]["held_until"], json!(held), "{}", pending[0]);
     assert_eq!(pending[0]["case_id"], case.case_id);
     let succeeded =
         event("evt_sepa_2", "checkout.session.async_payment_succeeded", "RE-SEPA-OK", "paid", intent, 10_000);
@@ -216,6 +239,8 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(stripe.deliver(&succeeded).await, 200);
     let case = store.case_by_invoice(TENANT, "RE-SEPA-OK").await.unwrap().unwrap();
     assert_eq!((case.state, case.amount_paid), (CaseState::Paid, Decimal::new(10_000, 2)));
+    assert_eq!(hold_states(&raw, "pi_sepa_ok").await, ["settled"]);
+    assert_eq!(scheduler_step(&store, clock.now()).await, 0, "a paid case is not dunned");
     assert_eq!(store.stats().await.unwrap().payments, 2);
     let kinds: Vec<String> =
         events_of(&raw, "RE-SEPA-OK").await.iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect();
@@ -229,11 +254,22 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
     let failed =
         event("evt_sepa_4", "checkout.session.async_payment_failed", "RE-SEPA-NO", "unpaid", intent, 10_000);
     assert_eq!(stripe.deliver(&completed).await, 200);
+    assert_eq!(store.case_by_invoice(TENANT, "RE-SEPA-NO").await.unwrap().unwrap().state, CaseState::Paused);
+    clock.advance(Span::days(2));
+    assert_eq!(scheduler_step(&store, clock.now()).await, 0, "nothing planned during the hold");
     assert_eq!(stripe.deliver(&failed).await, 200);
     assert_eq!(stripe.deliver(&failed).await, 200);
+    assert_eq!(hold_states(&raw, "pi_sepa_no").await, ["failed"]);
     let case = store.case_by_invoice(TENANT, "RE-SEPA-NO").await.unwrap().unwrap();
-    assert_eq!((case.state, case.amount_paid), (CaseState::Reminding, Decimal::ZERO), "still in dunning");
-    assert!(case.next_action_at.is_some(), "the next stage is still planned");
+    assert_eq!(
+        (case.state, case.amount_paid, case.next_action_at),
+        (CaseState::Paused, Decimal::ZERO, Some(clock.now())),
+        "due to be looked at at once"
+    );
+    // The next scheduler step resumes dunning with the stage the hold withdrew.
+    assert_eq!(scheduler_step(&store, clock.now()).await, 1, "the held-back stage is planned");
+    let case = store.case_by_invoice(TENANT, "RE-SEPA-NO").await.unwrap().unwrap();
+    assert_eq!((case.state, case.stages_planned), (CaseState::Reminding, 1), "dunning resumed");
     assert_eq!(store.stats().await.unwrap().payments, 2);
     let events = events_of(&raw, "RE-SEPA-NO").await;
     let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
@@ -245,7 +281,40 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
         events[1]
     );
     let open = store.reminders_of(TENANT, "RE-SEPA-NO").await.unwrap();
-    assert_eq!(open[0].status, ReminderStatus::Scheduled, "its reminder still goes out");
+    assert_eq!(
+        (open.len(), open[0].stage, open[0].status, open[0].send_at),
+        (1, 0, ReminderStatus::Scheduled, clock.now()),
+        "its reminder goes out after all"
+    );
+
+    // SEPA Direct Debit of which Stripe never says more: the hold runs out after 14 days.
+    let lost_intent = json!("pi_sepa_lost");
+    let completed =
+        event("evt_sepa_5", "checkout.session.completed", "RE-SEPA-LOST", "unpaid", lost_intent, 10_000);
+    assert_eq!(stripe.deliver(&completed).await, 200);
+    let held_until = clock.now() + Span::days(14);
+    clock.advance(Span::days(14) - Span::seconds(1));
+    scheduler_step(&store, clock.now()).await;
+    let case = store.case_by_invoice(TENANT, "RE-SEPA-LOST").await.unwrap().unwrap();
+    assert_eq!(case.state, CaseState::Paused, "still held a second before its end");
+    let held = store.reminders_of(TENANT, "RE-SEPA-LOST").await.unwrap();
+    assert!(held.iter().all(|r| r.status == ReminderStatus::Cancelled), "no reminder: {held:?}");
+    clock.advance(Span::seconds(1));
+    scheduler_step(&store, clock.now()).await;
+    assert_eq!(hold_states(&raw, "pi_sepa_lost").await, ["expired"]);
+    let lost = events_of(&raw, "RE-SEPA-LOST").await;
+    let kinds: Vec<&str> = lost.iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["payment.pending", "payment.hold_expired"]);
+    assert_eq!(
+        (&lost[1]["reference"], &lost[1]["held_until"]),
+        (&json!("pi_sepa_lost"), &json!(held_until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))),
+        "{}",
+        lost[1]
+    );
+    let case = store.case_by_invoice(TENANT, "RE-SEPA-LOST").await.unwrap().unwrap();
+    assert_eq!(case.state, CaseState::Reminding);
+    let again = store.reminders_of(TENANT, "RE-SEPA-LOST").await.unwrap();
+    assert_eq!((again[0].stage, again[0].status), (0, ReminderStatus::Scheduled));
     // The same event delivered several times at once (Stripe retrying while the first delivery
     // is still being handled): every delivery is acknowledged, one payment is recorded.
     let race = event("evt_race_1", "checkout.session.completed", "RE-RACE", "paid", json!("pi_race"), 10_000);
@@ -265,12 +334,27 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(kinds, ["payment.recorded"]);
 
     // Every event acted on was remembered once; the ignored ones were not remembered at all.
-    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM psp_events").await, 7);
+    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM psp_events").await, 8);
 
     trigger.trigger();
     for server in servers {
         server.await.unwrap().unwrap();
     }
+}
+
+/// One planning step of the scheduler at `now`: paused cases whose time came are looked at, then
+/// due cases planned (an email at once); returns how many cases were planned.
+async fn scheduler_step(store: &Arc<dyn Store>, now: chrono::DateTime<chrono::Utc>) -> usize {
+    mahnwerk::schedule::resume_broken_promises(store.as_ref(), now, PromiseRules::default(), 100)
+        .await
+        .expect("looking at paused cases");
+    let decide = |case: &DueCase| CaseDecision::Remind(reminder(case, now));
+    store.plan_due_cases(now, 100, &decide).await.expect("planning")
+}
+
+/// The states of the holds of the pending payment `reference`.
+async fn hold_states(raw: &Raw, reference: &str) -> Vec<String> {
+    raw.raw_strings(&format!("SELECT state FROM payment_holds WHERE reference = '{reference}'")).await
 }
 
 /// `[stripe]` in the configuration is what turns both on: the pay-page's PSP and the webhook.

@@ -5,10 +5,12 @@
 //!   recorded through [`record_payment`], source `stripe`, reference the PaymentIntent (the
 //!   session's id when it has none), amount `amount_total` in the session's currency;
 //! - `checkout.session.completed` with `payment_status = unpaid` (an asynchronous method such as
-//!   SEPA Direct Debit): nothing is recorded yet; `payment.pending` says the money is on its way;
-//! - `checkout.session.async_payment_succeeded`: recorded as above;
-//! - `checkout.session.async_payment_failed`: `payment.failed`; the case was never closed, so
-//!   dunning simply goes on.
+//!   SEPA Direct Debit): nothing is recorded yet; `payment.pending` says the money is on its way,
+//!   and the payment holds the case's dunning ([`crate::pay::hold`]) for at most the configured
+//!   days;
+//! - `checkout.session.async_payment_succeeded`: recorded as above, and the hold ends settled;
+//! - `checkout.session.async_payment_failed`: `payment.failed`; the hold ends, and dunning
+//!   resumes with the next stage (the case was never closed).
 //!
 //! Every other event type, and sessions without mahnwerk's metadata (the same Stripe account may
 //! sell other things), are acknowledged and ignored. Each event is acted on once: its id goes
@@ -19,7 +21,10 @@
 use super::from_minor_units;
 use super::stripe_signature::{self, SignatureError};
 use crate::config::stripe::StripeConfig;
-use crate::domain::{AttributionWindow, Currency, InvoiceNumber, Money, PaymentSource, TenantId};
+use crate::domain::{
+    AttributionWindow, Currency, HoldState, InvoiceNumber, Money, PaymentSource, PendingHold, TenantId,
+};
+use crate::pay::hold::{hold_for_pending, release_hold};
 use crate::pay::{record_payment, PaymentOutcome, PaymentRecord};
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::{Store, StoreError, StoreTx};
@@ -32,12 +37,13 @@ use std::time::Duration;
 /// The provider's name in `psp_events`.
 const PROVIDER: &str = "stripe";
 
-/// Stripe's webhook endpoint: the signing secret, the tolerance, and the attribution window the
-/// payments it records credit reminders with.
+/// Stripe's webhook endpoint: the signing secret, the tolerance, the attribution window the
+/// payments it records credit reminders with, and how long a pending payment holds dunning.
 pub struct StripeWebhook {
     secret: SecretString,
     tolerance: Duration,
     window: AttributionWindow,
+    hold: PendingHold,
 }
 
 /// What one delivered event did.
@@ -68,11 +74,12 @@ pub enum WebhookError {
 }
 
 impl StripeWebhook {
-    pub fn new(config: &StripeConfig, window: AttributionWindow) -> Self {
+    pub fn new(config: &StripeConfig, window: AttributionWindow, hold: PendingHold) -> Self {
         Self {
             secret: config.webhook_secret.clone(),
             tolerance: Duration::from_secs(config.webhook_tolerance_secs),
             window,
+            hold,
         }
     }
 
@@ -116,51 +123,69 @@ impl StripeWebhook {
         action: Action,
         now: DateTime<Utc>,
     ) -> Result<WebhookOutcome, StoreError> {
-        let (payment, body) = match action {
-            Action::Ignore(_) => return Ok(WebhookOutcome::Ignored),
-            Action::Record(payment) => {
-                let record = PaymentRecord {
-                    tenant: payment.tenant.clone(),
-                    invoice_number: payment.invoice_number.clone(),
-                    amount: Some(payment.amount),
-                    paid_at: payment.at,
-                    source: PaymentSource::Stripe,
-                    reference: payment.reference.clone(),
-                };
-                let outcome = record_payment(tx, &record, self.window, now).await?;
-                if !matches!(outcome, PaymentOutcome::Recorded { .. }) {
-                    tracing::warn!(tenant = %payment.tenant, reference = %payment.reference, ?outcome,
-                        "stripe payment not recorded");
-                }
-                return Ok(match outcome {
-                    PaymentOutcome::UnknownInvoice => WebhookOutcome::UnknownInvoice,
-                    other => WebhookOutcome::Payment(other),
-                });
-            }
-            Action::Pending(payment) => {
-                let body = EventBody::PaymentPending {
-                    amount: payment.amount.amount(),
-                    currency: payment.amount.currency(),
-                    source: PaymentSource::Stripe,
-                    reference: payment.reference.clone(),
-                };
-                (payment, body)
-            }
-            Action::Failed(payment, reason) => {
-                let body = EventBody::PaymentFailed {
-                    amount: payment.amount.amount(),
-                    currency: payment.amount.currency(),
-                    source: PaymentSource::Stripe,
-                    reference: payment.reference.clone(),
-                    reason,
-                };
-                (payment, body)
-            }
+        match action {
+            Action::Ignore(_) => Ok(WebhookOutcome::Ignored),
+            Action::Record(payment) => self.record(tx, &payment, now).await,
+            Action::Pending(payment) => self.report(tx, &payment, None, now).await,
+            Action::Failed(payment, reason) => self.report(tx, &payment, Some(reason), now).await,
+        }
+    }
+
+    /// Records `payment` through [`record_payment`]; its hold, if it held the case, ends settled.
+    async fn record(
+        &self,
+        tx: &mut dyn StoreTx,
+        payment: &Payment,
+        now: DateTime<Utc>,
+    ) -> Result<WebhookOutcome, StoreError> {
+        let record = PaymentRecord {
+            tenant: payment.tenant.clone(),
+            invoice_number: payment.invoice_number.clone(),
+            amount: Some(payment.amount),
+            paid_at: payment.at,
+            source: PaymentSource::Stripe,
+            reference: payment.reference.clone(),
         };
+        let outcome = record_payment(tx, &record, self.window, now).await?;
+        if let Some(case) = tx.lock_case_by_invoice(&payment.tenant, &payment.invoice_number).await? {
+            let paid = (PaymentSource::Stripe, payment.reference.as_str());
+            release_hold(tx, &case, paid, HoldState::Settled, now).await?;
+        }
+        if !matches!(outcome, PaymentOutcome::Recorded { .. }) {
+            tracing::warn!(tenant = %payment.tenant, reference = %payment.reference, ?outcome,
+                "stripe payment not recorded");
+        }
+        Ok(match outcome {
+            PaymentOutcome::UnknownInvoice => WebhookOutcome::UnknownInvoice,
+            other => WebhookOutcome::Payment(other),
+        })
+    }
+
+    /// `payment` is pending (`failed` is `None`): it holds the case; or it failed with the PSP's
+    /// reason: its hold ends and dunning resumes. Either is written as an event about the case.
+    async fn report(
+        &self,
+        tx: &mut dyn StoreTx,
+        payment: &Payment,
+        failed: Option<Option<String>>,
+        now: DateTime<Utc>,
+    ) -> Result<WebhookOutcome, StoreError> {
         let Some(case) = tx.lock_case_by_invoice(&payment.tenant, &payment.invoice_number).await? else {
             tracing::warn!(tenant = %payment.tenant, reference = %payment.reference,
                 "stripe event about an unknown invoice; nothing changed");
             return Ok(WebhookOutcome::UnknownInvoice);
+        };
+        let (amount, currency) = (payment.amount.amount(), payment.amount.currency());
+        let (source, reference) = (PaymentSource::Stripe, payment.reference.clone());
+        let body = match failed {
+            None => {
+                let held_until = hold_for_pending(tx, &case, (source, &reference), self.hold, now).await?;
+                EventBody::PaymentPending { amount, currency, source, reference, held_until }
+            }
+            Some(reason) => {
+                release_hold(tx, &case, (source, &reference), HoldState::Failed, now).await?;
+                EventBody::PaymentFailed { amount, currency, source, reference, reason }
+            }
         };
         tx.append_events(&[NewEvent::from(&case.subject().event(payment.at, body))]).await?;
         Ok(WebhookOutcome::Reported)

@@ -11,6 +11,7 @@ use crate::store::same_sql_bank::{
     impl_bank_steps, BankLineRow, CandidateRow, BANK_LINE_COLUMNS, CANDIDATES,
 };
 use crate::store::same_sql_console::impl_console_steps;
+use crate::store::same_sql_holds::impl_hold_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
@@ -149,3 +150,4 @@ impl_bank_steps!(PgTx);
 const LOCK_PAID: &str = " FOR UPDATE OF p SKIP LOCKED";
 impl_recommend_steps!(PgTx);
 impl_console_steps!(PgTx);
+impl_hold_steps!(PgTx);

@@ -12,6 +12,7 @@ use crate::store::same_sql_bank::{
     impl_bank_steps, BankLineRow, CandidateRow, BANK_LINE_COLUMNS, CANDIDATES,
 };
 use crate::store::same_sql_console::impl_console_steps;
+use crate::store::same_sql_holds::impl_hold_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
@@ -138,3 +139,4 @@ impl_bank_steps!(SqliteTx);
 const LOCK_PAID: &str = "";
 impl_recommend_steps!(SqliteTx);
 impl_console_steps!(SqliteTx);
+impl_hold_steps!(SqliteTx);

@@ -194,7 +194,9 @@ fn check_body(event: &Event, body: &serde_json::Value, sent_at: DateTime<Utc>, p
         // Checked after these, above.
         EventBody::LimitationNear { .. } => panic!("no limitation is near yet: {body}"),
         // Stripe's asynchronous payments; `tests/it/stripe_webhook.rs` checks their bodies.
-        EventBody::PaymentPending { .. } | EventBody::PaymentFailed { .. } => {
+        EventBody::PaymentPending { .. }
+        | EventBody::PaymentFailed { .. }
+        | EventBody::PaymentHoldExpired { .. } => {
             panic!("this scenario makes no pending payment: {body}")
         }
         // Recommendations need a catalogue and a fitted model; `tests/it/recommendations.rs`

@@ -92,7 +92,8 @@ fn invoice(number: &str, amount: Money) -> Invoice {
     }
 }
 
-fn reminder(case: &DueCase, send_at: DateTime<Utc>) -> NewReminder {
+/// The email reminder of `case`'s next stage, sent at `send_at`, the case due again a week later.
+pub fn reminder(case: &DueCase, send_at: DateTime<Utc>) -> NewReminder {
     NewReminder {
         stage: case.stages_planned,
         stage_name: "Zahlungserinnerung".into(),
