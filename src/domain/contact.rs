@@ -262,6 +262,11 @@ mod tests {
         assert_eq!(PhoneE164::parse_mobile("+4915112345678").unwrap().as_str(), "+4915112345678");
         assert_eq!(PhoneE164::parse_mobile("+447400123456").unwrap().as_str(), "+447400123456");
         assert!(PhoneE164::parse_mobile("+12015550123").is_ok(), "US numbers may be mobile");
+        // The demo's simulated debtors' ranges (mahnwerk-models' `phone_e164`).
+        for simulated in ["+4366412345678", "+41791234567", "+33612345678", "+447400123456", "+4915112345678"]
+        {
+            assert!(PhoneE164::parse_mobile(simulated).is_ok(), "{simulated}");
+        }
         let landline = PhoneE164::parse_mobile("+493012345678").unwrap_err().to_string();
         assert!(landline.contains("landline") && landline.contains("mobile"), "{landline}");
         let free = PhoneE164::parse_mobile("+498001234567").unwrap_err().to_string();
