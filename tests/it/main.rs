@@ -22,6 +22,7 @@ mod browser_pay;
 mod browser_unsubscribe;
 mod catch_up;
 mod cli;
+mod config_check;
 mod console_api;
 mod console_login;
 mod console_pause;

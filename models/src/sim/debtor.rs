@@ -158,14 +158,19 @@ impl SimDebtor {
     /// An E.164 number in a mobile range of the debtor's country, if a phone is held. Also the
     /// WhatsApp number when [`Contact::whatsapp_opt_in`] is set.
     pub fn phone_e164(&self) -> Option<String> {
-        let prefix = match self.country.as_str() {
-            "AT" => "+43664",
-            "CH" => "+4179",
-            "FR" => "+336",
-            "GB" => "+447700",
-            _ => "+49151",
+        // Prefix and subscriber digits of a valid mobile number in each country's numbering plan
+        // (the intake refuses numbers the plan does not have).
+        let (prefix, digits) = match self.country.as_str() {
+            "AT" => ("+43664", 8),
+            "CH" => ("+4179", 7),
+            "FR" => ("+336", 8),
+            "GB" => ("+447400", 6),
+            _ => ("+49151", 8),
         };
-        self.contact.has_phone.then(|| format!("{prefix}{:0>8}", self.serial()))
+        self.contact.has_phone.then(|| {
+            let serial = format!("{:0>8}", self.serial());
+            format!("{prefix}{}", &serial[serial.len() - digits..])
+        })
     }
 
     /// A fake Messenger page-scoped id, if one is held.
