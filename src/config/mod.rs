@@ -11,6 +11,7 @@ pub mod console;
 pub mod creditors;
 pub mod http;
 pub mod links;
+pub mod observe;
 pub mod pay;
 pub mod payments;
 pub mod recommend;
@@ -107,6 +108,8 @@ pub struct Config {
     pub recommend: recommend::RecommendConfig,
     /// `[console]`: the operator console's sessions and login throttling.
     pub console: console::ConsoleConfig,
+    /// `[observe]`: the health and metrics listener of the roles without an HTTP server.
+    pub observe: observe::ObserveConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -320,6 +323,7 @@ impl Default for Config {
             schedule: schedule::ScheduleConfig::default(),
             recommend: recommend::RecommendConfig::default(),
             console: console::ConsoleConfig::default(),
+            observe: observe::ObserveConfig::default(),
         }
     }
 }
@@ -464,6 +468,7 @@ impl Config {
             self.learn.seed = Some(seed.parse().context("MAHNWERK_LEARN_SEED must be an integer")?);
         }
         stripe::apply_env(&mut self.stripe, &var)?;
+        self.observe.apply_env(&var)?;
         Ok(())
     }
 

@@ -35,6 +35,19 @@ pub enum IntakeCommand {
     },
 }
 
+impl IntakeCommand {
+    /// The message's kind, as the intake metrics name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Overdue { .. } => "overdue",
+            Self::Issued { .. } => "issued",
+            Self::Paid(_) => "paid",
+            Self::Cancelled { .. } => "cancelled",
+            Self::DisputeResolved { .. } => "dispute_resolved",
+        }
+    }
+}
+
 /// What applying one intake command did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IntakeOutcome {
