@@ -287,7 +287,8 @@ impl Service {
     /// Binds the API's address now (a busy port fails here, not in a task) and returns the
     /// address bound, e.g. the free port picked for `listen = "127.0.0.1:0"`.
     pub async fn bind_api(&self) -> anyhow::Result<SocketAddr> {
-        let bound = BoundApi::bind(self.http.listen, self.api_state()).await?.with_routes(self.observe_routes());
+        let bound =
+            BoundApi::bind(self.http.listen, self.api_state()).await?.with_routes(self.observe_routes());
         let addr = bound.local_addr();
         *self.bound_api.lock().expect("not poisoned") = Some(bound);
         Ok(addr)

@@ -36,7 +36,9 @@ mod tests {
         let mut config = ObserveConfig::default();
         config.apply_env(&|_: &str| None).unwrap();
         assert_eq!(config.listen, None, "off unless asked for");
-        config.apply_env(&|name: &str| (name == "MAHNWERK_OBSERVE_LISTEN").then(|| "127.0.0.1:9464".into())).unwrap();
+        config
+            .apply_env(&|name: &str| (name == "MAHNWERK_OBSERVE_LISTEN").then(|| "127.0.0.1:9464".into()))
+            .unwrap();
         assert_eq!(config.listen, Some(SocketAddr::from(([127, 0, 0, 1], 9464))));
         let error = config.apply_env(&|_: &str| Some("nine".into())).unwrap_err();
         assert!(error.to_string().contains("MAHNWERK_OBSERVE_LISTEN: 'nine'"), "{error}");

@@ -270,7 +270,11 @@ fn result_label(result: &DeliveryResult) -> &'static str {
 
 impl ProcessBatch for ChannelWorker {
     async fn process(&self, batch: &[Delivery]) -> anyhow::Result<()> {
-        let span = tracing::info_span!("delivery_batch", channel = self.transport.kind().as_str(), messages = batch.len());
+        let span = tracing::info_span!(
+            "delivery_batch",
+            channel = self.transport.kind().as_str(),
+            messages = batch.len()
+        );
         self.process_batch(batch).instrument(span).await.map(drop)
     }
 }

@@ -20,10 +20,10 @@ use crate::runtime::Clock;
 use crate::shutdown::Shutdown;
 use crate::store::{Rejection, Store};
 use anyhow::Context;
-use tracing::Instrument;
 use message::Identity;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// Most messages applied in one transaction.
 pub const BATCH: usize = 500;
@@ -59,13 +59,22 @@ impl Intake {
     /// acked; the caller requeues the batch.
     pub async fn process_batch(&self, deliveries: &[Delivery]) -> anyhow::Result<BatchOutcome> {
         let Some(last) = deliveries.last() else { return Ok(BatchOutcome::default()) };
-        let span = tracing::info_span!("intake_batch", messages = deliveries.len(), applied = tracing::field::Empty, rejected = tracing::field::Empty);
+        let span = tracing::info_span!(
+            "intake_batch",
+            messages = deliveries.len(),
+            applied = tracing::field::Empty,
+            rejected = tracing::field::Empty
+        );
         let outcome = self.process_batch_in(deliveries, last).instrument(span.clone()).await?;
         span.record("applied", outcome.applied).record("rejected", outcome.rejected);
         Ok(outcome)
     }
 
-    async fn process_batch_in(&self, deliveries: &[Delivery], last: &Delivery) -> anyhow::Result<BatchOutcome> {
+    async fn process_batch_in(
+        &self,
+        deliveries: &[Delivery],
+        last: &Delivery,
+    ) -> anyhow::Result<BatchOutcome> {
         let now = self.clock.now();
         let mut rejections: Vec<(&Delivery, FieldError, Identity)> = Vec::new();
         let mut pending = Vec::new();

@@ -140,7 +140,8 @@ impl Health {
         if let (Some(store), Some(clock)) = (inner.store.get(), inner.clock.get()) {
             if let Ok(backlog) = within(store.backlog(clock.now())).await {
                 metrics::gauge!(names::OUTBOX_REMINDERS, "state" => "due").set(backlog.reminders_due as f64);
-                metrics::gauge!(names::OUTBOX_REMINDERS, "state" => "queued").set(backlog.reminders_queued as f64);
+                metrics::gauge!(names::OUTBOX_REMINDERS, "state" => "queued")
+                    .set(backlog.reminders_queued as f64);
                 metrics::gauge!(names::EVENTS_UNRELAYED).set(backlog.events_unrelayed as f64);
             }
         }

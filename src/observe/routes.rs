@@ -49,14 +49,21 @@ pub async fn track_requests(matched: Option<MatchedPath>, request: Request, next
     );
     let response = next.run(request).instrument(span).await;
     let status = response.status().as_u16().to_string();
-    metrics::histogram!(names::HTTP_DURATION, "route" => route.clone()).record(started.elapsed().as_secs_f64());
-    metrics::counter!(names::HTTP_REQUESTS, "route" => route, "method" => method, "status" => status).increment(1);
+    metrics::histogram!(names::HTTP_DURATION, "route" => route.clone())
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!(names::HTTP_REQUESTS, "route" => route, "method" => method, "status" => status)
+        .increment(1);
     response
 }
 
 /// Names the case a request is about in its `http` span (the pay-page, once its link verified),
 /// so that every log line of the request carries it.
-pub fn name_the_case(tenant: &crate::domain::TenantId, case: i64, invoice: &crate::domain::InvoiceNumber, reminder: i64) {
+pub fn name_the_case(
+    tenant: &crate::domain::TenantId,
+    case: i64,
+    invoice: &crate::domain::InvoiceNumber,
+    reminder: i64,
+) {
     let span = tracing::Span::current();
     span.record("tenant", tenant.as_str());
     span.record("case", case);

@@ -60,7 +60,10 @@ mod tests {
         tally.add(["email", "acme"]);
         tally.add(["sms", "acme"]);
         tally.add(["email", "acme"]);
-        assert_eq!(tally.counts, vec![(["email".to_owned(), "acme".to_owned()], 2), (["sms".to_owned(), "acme".to_owned()], 1)]);
+        assert_eq!(
+            tally.counts,
+            vec![(["email".to_owned(), "acme".to_owned()], 2), (["sms".to_owned(), "acme".to_owned()], 1)]
+        );
     }
 
     #[test]

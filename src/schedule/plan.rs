@@ -66,7 +66,12 @@ pub async fn plan_due_cases(
     tx.save_cases(&updates).await?;
     tx.append_events(&events).await?;
     tx.commit().await?;
-    tracing::debug!(cases = cases.len(), reminders = reminders.len(), escalated = events.len(), "cases planned");
+    tracing::debug!(
+        cases = cases.len(),
+        reminders = reminders.len(),
+        escalated = events.len(),
+        "cases planned"
+    );
     planned.flush(crate::observe::names::REMINDERS_PLANNED, ["channel", "tenant"]);
     Ok(cases.len())
 }

@@ -252,7 +252,12 @@ fn serve(dir: &std::path::Path, envs: &[(&str, &str)], args: &[&str]) -> Served 
 /// [`serve`], waiting for the log line that contains `listening` and an `addr=`.
 #[cfg(unix)]
 #[allow(clippy::zombie_processes)] // the child is waited for in `Served::terminate`
-pub(crate) fn serve_until(dir: &std::path::Path, envs: &[(&str, &str)], args: &[&str], listening: &str) -> Served {
+pub(crate) fn serve_until(
+    dir: &std::path::Path,
+    envs: &[(&str, &str)],
+    args: &[&str],
+    listening: &str,
+) -> Served {
     use std::io::{BufRead, BufReader};
     let config = dir.join("serve.toml");
     std::fs::write(&config, "[http]\nlisten = \"127.0.0.1:0\"\n").unwrap();

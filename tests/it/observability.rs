@@ -134,8 +134,16 @@ async fn metrics_count_what_went_through() {
     let timed = value("mahnwerk_send_duration_seconds_count", &[("channel", "email")]).unwrap();
     assert!(timed >= 5.0, "{timed} sends timed");
     let intake_queue = b.topology.intake_queue();
-    assert_eq!(value("mahnwerk_queue_messages", &[("queue", &intake_queue)]), Some(0.0), "sampled, all consumed");
-    assert_eq!(value("mahnwerk_outbox_reminders", &[("state", "queued")]), Some(0.0), "every reminder has a result");
+    assert_eq!(
+        value("mahnwerk_queue_messages", &[("queue", &intake_queue)]),
+        Some(0.0),
+        "sampled, all consumed"
+    );
+    assert_eq!(
+        value("mahnwerk_outbox_reminders", &[("state", "queued")]),
+        Some(0.0),
+        "every reminder has a result"
+    );
     let pay_page = [("route", "/pay/{token}"), ("method", "GET"), ("status", "200")];
     assert!(value("mahnwerk_http_requests_total", &pay_page).unwrap() >= 1.0, "{text}");
     assert!(!text.contains(&token), "a pay token is never a label value");
@@ -163,7 +171,8 @@ async fn readyz_names_rabbitmq_when_it_is_down() {
     let Some(database) = support::servers::TestDatabase::create().await else { return };
     let Some(amqp) = support::servers::amqp_url() else { return };
     let namespace = support::servers::namespace();
-    let _cleanup = support::servers::BrokerCleanup::new(&amqp, &mahnwerk::queue::Topology::new(namespace.clone()));
+    let _cleanup =
+        support::servers::BrokerCleanup::new(&amqp, &mahnwerk::queue::Topology::new(namespace.clone()));
     let dir = tempfile::tempdir().unwrap();
     let down = format!("amqp://guest:guest@127.0.0.1:{}/%2f", closed_port());
     for (url, ready) in [(amqp.as_str(), true), (down.as_str(), false)] {
@@ -180,7 +189,9 @@ async fn readyz_names_rabbitmq_when_it_is_down() {
         // The database opens (and migrates) first; with the broker up the role becomes ready,
         // with it down it keeps waiting for it (a minute) and says so meanwhile.
         let readyz = format!("{base}/readyz");
-        let database_ok = |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap()["checks"]["database"]["ok"] == true;
+        let database_ok = |body: &str| {
+            serde_json::from_str::<serde_json::Value>(body).unwrap()["checks"]["database"]["ok"] == true
+        };
         eventually("the database connected", || async { database_ok(&get(&readyz).await.1) }).await;
         if ready {
             eventually("the intake connected", || async { get(&readyz).await.0 == 200 }).await;
@@ -192,7 +203,10 @@ async fn readyz_names_rabbitmq_when_it_is_down() {
         assert_eq!(readiness["checks"]["rabbitmq"]["ok"], ready, "{body}");
         if !ready {
             assert_eq!(status, 503, "{body}");
-            assert!(readiness["checks"]["rabbitmq"]["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+            assert!(
+                readiness["checks"]["rabbitmq"]["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{body}"
+            );
         }
         let (metrics_status, _) = get(&format!("{base}/metrics")).await;
         assert_eq!(metrics_status, 200, "every role has /metrics");
