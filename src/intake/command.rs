@@ -46,6 +46,15 @@ impl IntakeCommand {
             Self::DisputeResolved { .. } => "dispute_resolved",
         }
     }
+
+    /// The tenant the message is from.
+    pub fn tenant(&self) -> &TenantId {
+        match self {
+            Self::Overdue { invoice, .. } | Self::Issued { invoice } => &invoice.tenant,
+            Self::Paid(payment) => &payment.tenant,
+            Self::Cancelled { tenant, .. } | Self::DisputeResolved { tenant, .. } => tenant,
+        }
+    }
 }
 
 /// What applying one intake command did.

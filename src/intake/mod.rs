@@ -151,7 +151,7 @@ impl Intake {
                 }
                 None => {
                     applied += 1;
-                    accepted.add([p.command.kind(), identity_of(&p.command).tenant.as_deref().unwrap_or("")]);
+                    accepted.add([p.command.kind(), p.command.tenant().as_str()]);
                 }
             }
         }
