@@ -78,6 +78,10 @@ pub struct Service {
     /// Stripe Checkout for the pay-page and Stripe's webhook endpoint (`[stripe]`); `None`: no
     /// card payments.
     pub stripe: Option<(Arc<dyn Psp>, Arc<StripeWebhook>)>,
+    /// What the roles depend on and whether each answers (`/readyz`), and the sampled gauges.
+    pub health: crate::observe::Health,
+    /// `[observe] listen` is set: `/metrics` is served there, not on the API's public port.
+    pub metrics_elsewhere: bool,
     /// The API bound ahead by [`Service::bind_api`], taken by the first `spawn` that runs it.
     bound_api: Arc<Mutex<Option<BoundApi>>>,
 }
@@ -85,17 +89,37 @@ pub struct Service {
 impl Service {
     /// Opens the store (running migrations), connects the queue and declares its topology.
     pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        Self::start_with_broker(config, clock, true).await
+        Self::start_with_broker(config, clock, true, None).await
     }
 
     /// [`Service::start`] for the `api` role alone: it writes only to the database, so it does
     /// not connect to RabbitMQ and keeps serving while the broker is down.
     pub async fn start_without_broker(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        Self::start_with_broker(config, clock, false).await
+        Self::start_with_broker(config, clock, false, None).await
     }
 
-    async fn start_with_broker(config: &Config, clock: Arc<dyn Clock>, broker: bool) -> anyhow::Result<Self> {
+    /// [`Service::start`] (or, without `broker`, [`Service::start_without_broker`]) telling
+    /// `health` of the store and the broker as each comes up, so that `/readyz` can name what a
+    /// role still waits for while it connects.
+    pub async fn start_observed(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        broker: bool,
+        health: &crate::observe::Health,
+    ) -> anyhow::Result<Self> {
+        Self::start_with_broker(config, clock, broker, Some(health)).await
+    }
+
+    async fn start_with_broker(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        broker: bool,
+        health: Option<&crate::observe::Health>,
+    ) -> anyhow::Result<Self> {
         let store = crate::store::open(&config.database_url).await.context("opening the database")?;
+        if let Some(health) = health {
+            health.attach_store(&store, &clock);
+        }
         let topology = Topology::new(config.namespace.clone());
         let queue: Arc<dyn Queue> = match &config.amqp_url {
             Some(_) if !broker => Arc::new(crate::queue::NoBroker),
@@ -107,7 +131,14 @@ impl Service {
             None => Arc::new(MemoryQueue::new(topology.clone())),
         };
         queue.declare_topology().await.context("declaring the queue topology")?;
-        Self::assemble(config, store, queue, clock)
+        let mut service = Self::assemble(config, store, queue, clock)?;
+        if let Some(health) = health {
+            if broker {
+                health.attach_queue(&service.queue, &service.topology);
+            }
+            service.health = health.clone();
+        }
+        Ok(service)
     }
 
     /// Builds the service around an already opened store and queue (tests, demo), with the
@@ -198,9 +229,15 @@ impl Service {
             }
             None => None,
         };
+        let topology = Topology::new(config.namespace.clone());
+        let health = crate::observe::Health::new("in-process", true, false);
+        health.attach_store(&store, &clock);
+        health.attach_queue(&queue, &topology);
         Ok(Self {
             store,
-            topology: Topology::new(config.namespace.clone()),
+            topology,
+            health,
+            metrics_elsewhere: config.observe.listen.is_some(),
             queue,
             planner: Arc::new(Planner::new(plans.clone(), policy)),
             plans: Arc::new(plans),
@@ -251,10 +288,16 @@ impl Service {
     /// Binds the API's address now (a busy port fails here, not in a task) and returns the
     /// address bound, e.g. the free port picked for `listen = "127.0.0.1:0"`.
     pub async fn bind_api(&self) -> anyhow::Result<SocketAddr> {
-        let bound = BoundApi::bind(self.http.listen, self.api_state()).await?;
+        let bound =
+            BoundApi::bind(self.http.listen, self.api_state()).await?.with_routes(self.observe_routes());
         let addr = bound.local_addr();
         *self.bound_api.lock().expect("not poisoned") = Some(bound);
         Ok(addr)
+    }
+
+    /// `/readyz`, and `/metrics` unless `[observe] listen` serves it, for the API's server.
+    fn observe_routes(&self) -> axum::Router {
+        crate::observe::routes(self.health.clone(), !self.metrics_elsewhere)
     }
 
     pub fn intake(&self) -> Intake {
@@ -355,10 +398,11 @@ impl Service {
         if matches!(role, Role::All | Role::Api) {
             let prebound = self.bound_api.lock().expect("not poisoned").take();
             let (listen, state, stop) = (self.http.listen, self.api_state(), shutdown.clone());
+            let observe = self.observe_routes();
             tasks.spawn(async move {
                 let api = match prebound {
                     Some(api) => Ok(api),
-                    None => BoundApi::bind(listen, state).await,
+                    None => BoundApi::bind(listen, state).await.map(|api| api.with_routes(observe)),
                 };
                 ("api".to_owned(), async move { api?.run(stop).await }.await)
             });

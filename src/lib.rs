@@ -12,6 +12,7 @@
 //! - [`hooks`]: what follows a payment that closed a case: product recommendations.
 //! - [`learn`]: the adaptive policy made reachable (`policy serve --stdio`).
 //! - [`api`]: the HTTP server of receipt webhooks (Twilio, Meta): statuses, inbound, opt-outs.
+//! - [`observe`]: metrics, `/healthz` and `/readyz` of every role, the log format.
 //! - [`runtime`]: what every stage may use: the clock, the events, the queue's message shapes.
 //! - [`store`] and [`queue`]: the edges — PostgreSQL/SQLite and RabbitMQ/in-process.
 //! - [`app`] wires the roles together from a [`config::Config`]; [`shutdown`] stops them.
@@ -29,6 +30,7 @@ pub mod handoff;
 pub mod hooks;
 pub mod intake;
 pub mod learn;
+pub mod observe;
 pub mod pay;
 pub mod progress;
 pub mod queue;

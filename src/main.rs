@@ -384,12 +384,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo { .. } => "warn",
         _ => "info,sqlx=warn,lapin=warn,lapin::returned_messages=error",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    mahnwerk::observe::init_logs(default_filter)?;
     if let Command::Config { which: ConfigCommand::Check { file } } = &cli.command {
         let config = Config::load(Some(file))
             .with_context(|| format!("{} is not a usable configuration", file.display()))?;
@@ -712,15 +707,27 @@ async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
         );
     }
     tracing::info!(config = %config.describe().replace('\n', "; "), ?role, "starting");
-    let service = if matches!(role, Role::Api) {
-        Service::start_without_broker(config, Arc::new(SystemClock)).await?
-    } else {
-        Service::start(config, Arc::new(SystemClock)).await?
+    mahnwerk::observe::install_recorder();
+    // The api role talks to no broker; the recommender's hooks write events to the database.
+    let uses_broker = !matches!(role, Role::Api | Role::Recommender);
+    let health = mahnwerk::observe::Health::new(
+        format!("{role:?}").to_lowercase(),
+        uses_broker && config.amqp_url.is_some(),
+        matches!(role, Role::Learner),
+    );
+    let (trigger, shutdown) = mahnwerk::shutdown::channel();
+    // Bound before connecting to anything: a role that waits for its database or broker says so.
+    let mut observer = match config.observe.listen {
+        Some(listen) => {
+            let server = mahnwerk::observe::ObserveServer::bind(listen, health.clone()).await?;
+            tokio::spawn(server.run(shutdown.clone()))
+        }
+        None => tokio::spawn(std::future::pending::<anyhow::Result<()>>()),
     };
+    let service = Service::start_observed(config, Arc::new(SystemClock), uses_broker, &health).await?;
     if matches!(role, Role::All | Role::Api) {
         service.bind_api().await?;
     }
-    let (trigger, shutdown) = mahnwerk::shutdown::channel();
     // Listening before any role starts: a SIGTERM from then on is a graceful stop.
     let stop = termination();
     let mut tasks = service.spawn(role, &shutdown);
@@ -729,6 +736,15 @@ async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
     let mut died: Option<String> = None;
     tokio::select! {
         signal = stop => tracing::info!(signal, "shutting down"),
+        ended = &mut observer => {
+            let why = match ended {
+                Ok(Ok(())) => "ended unexpectedly".to_owned(),
+                Ok(Err(error)) => format!("failed: {error:#}"),
+                Err(error) => format!("panicked: {error}"),
+            };
+            tracing::error!(%why, "the health and metrics listener stopped; shutting down");
+            died = Some(format!("the health and metrics listener {why}"));
+        }
         Some(ended) = tasks.join_next() => {
             let (name, result) = match ended {
                 Ok((name, result)) => (name, result.map_err(|e| format!("{e:#}"))),

@@ -101,6 +101,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/pay/{token}/contact", post(pay::contact))
         .route("/r/{token}", get(recommend::click))
         .merge(console)
+        .route_layer(axum::middleware::from_fn(crate::observe::track_requests))
         .with_state(state)
 }
 
@@ -117,6 +118,12 @@ impl BoundApi {
             .await
             .with_context(|| format!("http.listen: cannot bind {listen}"))?;
         Ok(Self { listener, router: router(state) })
+    }
+
+    /// Serves `extra` beside the API's routes (`/readyz`, `/metrics`).
+    pub fn with_routes(mut self, extra: Router) -> Self {
+        self.router = self.router.merge(extra);
+        self
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -388,7 +388,10 @@ async fn open(
         _ => return Err(refused()),
     };
     match state.store.pay_case(&claims.tenant, claims.reminder_id).await {
-        Ok(Some(case)) => Ok(case),
+        Ok(Some(case)) => {
+            crate::observe::name_the_case(&case.tenant, case.case_id, &case.invoice_number, case.reminder_id);
+            Ok(case)
+        }
         Ok(None) => Err(refused()),
         Err(error) => {
             tracing::warn!(%error, "pay-page: the store did not answer");

@@ -356,6 +356,8 @@ async fn measure(
     let queue: Arc<dyn Queue> = Arc::new(AmqpQueue::connect(amqp_url, topology.clone()).await?);
     queue.declare_topology().await?;
     let clock = Arc::new(ManualClock::new(send_time()));
+    // The metrics count as in `mahnwerk run`, so that their cost is part of the figures.
+    crate::observe::install_recorder();
     let service = Service::assemble(&config, Arc::clone(&store), Arc::clone(&queue), clock.clone())?;
     let (trigger, shutdown) = crate::shutdown::channel();
     let mut tasks = tokio::task::JoinSet::new();

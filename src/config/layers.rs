@@ -50,6 +50,7 @@ const ENVIRONMENT: &[(&str, &str, Shape)] = &[
     ("MAHNWERK_PINGEN_WEBHOOK_SECRET", "pingen.webhook_secret", Shape::Text),
     ("MAHNWERK_HTTP_LISTEN", "http.listen", Shape::Text),
     ("MAHNWERK_HTTP_PUBLIC_URL", "http.public_url", Shape::Text),
+    ("MAHNWERK_OBSERVE_LISTEN", "observe.listen", Shape::Text),
     ("MAHNWERK_META_APP_SECRET", "meta.app_secret", Shape::Text),
     ("MAHNWERK_META_VERIFY_TOKEN", "meta.verify_token", Shape::Text),
     ("MAHNWERK_LINKS_SECRET", "links.secret", Shape::Text),

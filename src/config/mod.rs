@@ -12,6 +12,7 @@ pub mod creditors;
 pub mod http;
 pub mod layers;
 pub mod links;
+pub mod observe;
 pub mod pay;
 pub mod payments;
 pub mod recommend;
@@ -108,6 +109,8 @@ pub struct Config {
     pub recommend: recommend::RecommendConfig,
     /// `[console]`: the operator console's sessions and login throttling.
     pub console: console::ConsoleConfig,
+    /// `[observe]`: the health and metrics listener of the roles without an HTTP server.
+    pub observe: observe::ObserveConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -321,6 +324,7 @@ impl Default for Config {
             schedule: schedule::ScheduleConfig::default(),
             recommend: recommend::RecommendConfig::default(),
             console: console::ConsoleConfig::default(),
+            observe: observe::ObserveConfig::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::links::Links;
 use super::render::Creditors;
 use super::templates::Templates;
+use crate::observe::{names, Tally};
 use crate::queue::{consume_in_batches, Delivery, ProcessBatch, Queue, Topology};
 use crate::runtime::{Clock, DeliveryMessage};
 use crate::shutdown::Shutdown;
@@ -13,8 +14,9 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use mahnwerk_channels::{Channel, SendError};
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 /// Most messages handled per batch (each carries up to
 /// [`crate::runtime::REMINDERS_PER_MESSAGE`] reminders).
@@ -111,11 +113,21 @@ impl ChannelWorker {
         // sends never wait for the database unless the recorder falls behind. The messages are
         // acked once everything is recorded.
         let (completed, mut to_record) = tokio::sync::mpsc::channel::<DeliveryReport>(RECORD_EVERY);
+        let (jobs_loaded, results) = (jobs.len(), Mutex::new(Tally::<3>::default()));
+        let latency = metrics::histogram!(names::SEND_DURATION, "channel" => self.transport.kind().as_str());
+        let (latency, counted) = (&latency, &results);
         let sending = async move {
             let mut reports = std::pin::pin!(stream::iter(jobs)
                 .map(|job| {
                     let stamp = stamps.get(&job.reminder_id).copied().flatten();
-                    self.deliver(job, stamp, now)
+                    let span = tracing::debug_span!(
+                        "deliver",
+                        tenant = %job.tenant,
+                        case = job.case_id,
+                        invoice = %job.invoice_number,
+                        reminder = job.reminder_id
+                    );
+                    self.deliver(job, stamp, now, latency, counted).instrument(span)
                 })
                 .buffer_unordered(CONCURRENT_SENDS)
                 .filter_map(|report| async move { report }));
@@ -136,11 +148,15 @@ impl ChannelWorker {
             anyhow::Ok(())
         };
         let ((sent, sent_in), recorded) = tokio::join!(sending, recording);
+        // Counted once recorded: a batch whose recording failed is sent again and counted then.
+        let results = results.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         recorded?;
+        results.flush(names::DELIVERIES, ["channel", "tenant", "result"]);
         last.ack(true).await.context("acking deliveries")?;
         tracing::debug!(
             channel = %self.transport.kind(),
             batch = deliveries.len(),
+            reminders = jobs_loaded,
             sent,
             load_ms = loaded_in.as_millis() as u64,
             send_ms = (sent_in - loaded_in).as_millis() as u64,
@@ -168,6 +184,8 @@ impl ChannelWorker {
         job: DeliveryJob,
         stamp: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
+        latency: &metrics::Histogram,
+        results: &Mutex<Tally<3>>,
     ) -> Option<DeliveryReport> {
         let reminder_id = job.reminder_id;
         if !job.status.is_pending() {
@@ -187,17 +205,27 @@ impl ChannelWorker {
             let creditor = self.creditors.get(job.tenant.as_str());
             match self.templates.render_job(&job, &creditor, &self.links, now) {
                 Err(error) => DeliveryResult::Failed { error: error.to_string() },
-                Ok(message) => match self.transport.send(&job.idempotency_key, &message).await {
-                    Ok(receipt) => DeliveryResult::Sent { provider_id: receipt.provider_id },
-                    Err(error) => self.on_error(&job, error, now),
-                },
+                Ok(message) => {
+                    let started = Instant::now();
+                    let sent = self.transport.send(&job.idempotency_key, &message).await;
+                    latency.record(started.elapsed().as_secs_f64());
+                    match sent {
+                        Ok(receipt) => DeliveryResult::Sent { provider_id: receipt.provider_id },
+                        Err(error) => self.on_error(&job, error, now),
+                    }
+                }
             }
         };
+        if let Ok(mut results) = results.lock() {
+            results.add([job.channel.as_str(), job.tenant.as_str(), result_label(&result)]);
+        }
         Some(DeliveryReport { reminder_id, result })
     }
 
     fn on_error(&self, job: &DeliveryJob, error: SendError, now: DateTime<Utc>) -> DeliveryResult {
         tracing::warn!(
+            tenant = %job.tenant,
+            case = job.case_id,
             reminder_id = job.reminder_id,
             class = error.class(),
             reason = error.reason(),
@@ -228,9 +256,26 @@ impl ChannelWorker {
     }
 }
 
+/// A delivery result as the `result` label of [`names::DELIVERIES`].
+fn result_label(result: &DeliveryResult) -> &'static str {
+    match result {
+        DeliveryResult::Sent { .. } => "sent",
+        DeliveryResult::Failed { .. } => "failed",
+        DeliveryResult::Retry { .. } => "retry",
+        DeliveryResult::Unreachable { .. } => "unreachable",
+        DeliveryResult::OptedOut { .. } => "opted_out",
+        DeliveryResult::Skipped { .. } => "skipped",
+    }
+}
+
 impl ProcessBatch for ChannelWorker {
     async fn process(&self, batch: &[Delivery]) -> anyhow::Result<()> {
-        self.process_batch(batch).await.map(drop)
+        let span = tracing::info_span!(
+            "delivery_batch",
+            channel = self.transport.kind().as_str(),
+            messages = batch.len()
+        );
+        self.process_batch(batch).instrument(span).await.map(drop)
     }
 }
 

@@ -89,7 +89,10 @@ impl PhoneE164 {
         }
         let kind = number.number_type(&phonenumber::metadata::DATABASE);
         let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
-        Ok((Self(e164), kind))
+        // Some plans' patterns admit more digits than E.164 allows (15 after the "+", ITU-T
+        // E.164 § 6); no provider delivers to such a number, and the store would not read it.
+        let kept = Self::from_store(&e164).map_err(|_| invalid())?;
+        Ok((kept, kind))
     }
 }
 

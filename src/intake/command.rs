@@ -35,6 +35,28 @@ pub enum IntakeCommand {
     },
 }
 
+impl IntakeCommand {
+    /// The message's kind, as the intake metrics name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Overdue { .. } => "overdue",
+            Self::Issued { .. } => "issued",
+            Self::Paid(_) => "paid",
+            Self::Cancelled { .. } => "cancelled",
+            Self::DisputeResolved { .. } => "dispute_resolved",
+        }
+    }
+
+    /// The tenant the message is from.
+    pub fn tenant(&self) -> &TenantId {
+        match self {
+            Self::Overdue { invoice, .. } | Self::Issued { invoice } => &invoice.tenant,
+            Self::Paid(payment) => &payment.tenant,
+            Self::Cancelled { tenant, .. } | Self::DisputeResolved { tenant, .. } => tenant,
+        }
+    }
+}
+
 /// What applying one intake command did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IntakeOutcome {

@@ -14,6 +14,7 @@ pub use apply::{apply_commands, cancel as cancel_invoice};
 pub use command::{IntakeCommand, IntakeOutcome};
 
 use crate::domain::{AttributionWindow, FieldError, PlanBook};
+use crate::observe::names;
 use crate::queue::{consume_in_batches, Delivery, Message, ProcessBatch, Queue, Topology, ERROR_HEADER};
 use crate::runtime::Clock;
 use crate::shutdown::Shutdown;
@@ -22,6 +23,7 @@ use anyhow::Context;
 use message::Identity;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// Most messages applied in one transaction.
 pub const BATCH: usize = 500;
@@ -57,6 +59,22 @@ impl Intake {
     /// acked; the caller requeues the batch.
     pub async fn process_batch(&self, deliveries: &[Delivery]) -> anyhow::Result<BatchOutcome> {
         let Some(last) = deliveries.last() else { return Ok(BatchOutcome::default()) };
+        let span = tracing::info_span!(
+            "intake_batch",
+            messages = deliveries.len(),
+            applied = tracing::field::Empty,
+            rejected = tracing::field::Empty
+        );
+        let outcome = self.process_batch_in(deliveries, last).instrument(span.clone()).await?;
+        span.record("applied", outcome.applied).record("rejected", outcome.rejected);
+        Ok(outcome)
+    }
+
+    async fn process_batch_in(
+        &self,
+        deliveries: &[Delivery],
+        last: &Delivery,
+    ) -> anyhow::Result<BatchOutcome> {
         let now = self.clock.now();
         let mut rejections: Vec<(&Delivery, FieldError, Identity)> = Vec::new();
         let mut pending = Vec::new();
@@ -113,6 +131,7 @@ impl Intake {
             Err(e) => return Err(e).context("applying intake batch"),
         };
         let mut applied = 0;
+        let mut accepted = crate::observe::Tally::<2>::default();
         for (p, result) in pending.drain(..).zip(results) {
             let error = match result {
                 Err(error) => Some(error),
@@ -130,9 +149,13 @@ impl Intake {
                     let identity = identity_of(&p.command);
                     rejections.push((p.delivery, error, identity));
                 }
-                None => applied += 1,
+                None => {
+                    applied += 1;
+                    accepted.add([p.command.kind(), p.command.tenant().as_str()]);
+                }
             }
         }
+        accepted.flush(names::INTAKE_ACCEPTED, ["kind", "tenant"]);
         Ok(applied)
     }
 
@@ -169,9 +192,13 @@ impl Intake {
             })
             .collect();
         self.store.record_rejections(&rows).await.context("recording rejections")?;
-        for (_, error, _) in rejections {
+        let mut rejected = crate::observe::Tally::<2>::default();
+        for (_, error, identity) in rejections {
             tracing::info!(field = %error.field, "intake message rejected");
+            let tenant = identity.tenant.as_deref().filter(|t| crate::domain::TenantId::parse(t).is_ok());
+            rejected.add([&crate::observe::field_label(&error.field), tenant.unwrap_or("unknown")]);
         }
+        rejected.flush(names::INTAKE_REJECTED, ["field", "tenant"]);
         Ok(())
     }
 

@@ -89,6 +89,8 @@ impl LearnerState {
         match self.bandit.observe(&logged) {
             Ok(()) if logged.reward.is_some() => {
                 self.counts.learned += 1;
+                let reward = if logged.reward.is_some_and(|r| r > 0.0) { "paid" } else { "unpaid" };
+                metrics::counter!(crate::observe::names::LEARNER_OUTCOMES, "reward" => reward).increment(1);
                 self.unsaved += 1;
                 true
             }
@@ -160,6 +162,7 @@ impl Learner {
         state.version = Some(version);
         state.unsaved = 0;
         state.counts.snapshots += 1;
+        metrics::gauge!(crate::observe::names::LEARNER_SNAPSHOT_VERSION).set(version as f64);
         tracing::info!(version, updates, bytes = body.len(), "policy snapshot written");
         Ok(version)
     }

@@ -82,6 +82,7 @@ impl AdaptivePolicy {
         }
         let Some(record) = store.latest_policy_snapshot().await? else { return Ok(false) };
         self.install(&record)?;
+        metrics::gauge!(crate::observe::names::POLICY_VERSION).set(record.version as f64);
         tracing::info!(version = record.version, updates = record.updates, "policy snapshot loaded");
         Ok(true)
     }

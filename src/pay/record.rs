@@ -42,6 +42,11 @@ pub async fn record(
 /// happened, and a case it closes is queued for the post-payment hooks. A replay (same tenant,
 /// source, invoice and reference) changes nothing; the same
 /// reference on another invoice (one transfer paying two) is another payment.
+#[tracing::instrument(
+    name = "record_payment",
+    skip_all,
+    fields(tenant = %payment.tenant, invoice = %payment.invoice_number, source = payment.source.as_str())
+)]
 pub async fn record_payment(
     tx: &mut dyn StoreTx,
     payment: &PaymentRecord,
@@ -70,6 +75,14 @@ pub async fn record_payment(
     if !tx.insert_payment(&new_payment).await? {
         return Ok(PaymentOutcome::Duplicate);
     }
+    // Counted as the transaction records it: one whose commit then fails and that is retried
+    // counts twice (rare: the database refusing a whole batch).
+    metrics::counter!(
+        crate::observe::names::PAYMENTS,
+        "source" => payment.source.as_str(),
+        "tenant" => payment.tenant.as_str().to_owned()
+    )
+    .increment(1);
     let paid = case.amount_paid + amount;
     tx.set_amount_paid(case.invoice_id, paid).await?;
     let closes =

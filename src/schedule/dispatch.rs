@@ -233,6 +233,7 @@ pub async fn relay_events(
     let count = batch.events.len();
     queue.publish(&topology.events_exchange(), messages).await.context("publishing events")?;
     batch.published().await.context("moving the event relay's cursor")?;
+    metrics::counter!(crate::observe::names::EVENTS_RELAYED).increment(count as u64);
     Ok(count)
 }
 

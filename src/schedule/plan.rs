@@ -29,6 +29,7 @@ pub async fn plan_due_cases(
     let mut tx = store.begin().await?;
     let cases = tx.claim_due_cases(now, limit).await?;
     let (mut reminders, mut updates, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    let mut planned = crate::observe::Tally::<2>::default();
     for case in &cases {
         let update = |state, stages_planned, next_action_at| CaseUpdate {
             case_id: case.case_id,
@@ -41,6 +42,7 @@ pub async fn plan_due_cases(
             CaseDecision::Remind(reminder) => {
                 let state = case.state.apply(CaseEvent::ReminderPlanned).unwrap_or(case.state);
                 updates.push(update(state, reminder.stage + 1, Some(reminder.next_action_at)));
+                planned.add([reminder.channel.as_str(), case.tenant.as_str()]);
                 reminders.push((case.case_id, reminder));
             }
             CaseDecision::Escalate => {
@@ -68,6 +70,13 @@ pub async fn plan_due_cases(
     tx.save_cases(&updates).await?;
     tx.append_events(&events).await?;
     tx.commit().await?;
+    tracing::debug!(
+        cases = cases.len(),
+        reminders = reminders.len(),
+        escalated = events.len(),
+        "cases planned"
+    );
+    planned.flush(crate::observe::names::REMINDERS_PLANNED, ["channel", "tenant"]);
     Ok(cases.len())
 }
 

@@ -141,6 +141,13 @@ pub trait Store: Send + Sync + 'static {
 
     async fn stats(&self) -> Result<Stats, StoreError>;
 
+    /// One round trip to the database: whether it answers now (the roles' `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// What waits to leave at `now`: the outbox's due and queued reminders and the events the
+    /// relay has not published (the `/metrics` backlog gauges; indexed counts).
+    async fn backlog(&self, now: DateTime<Utc>) -> Result<Backlog, StoreError>;
+
     /// Up to `limit` events not yet published, oldest first, reserved for the caller until it
     /// calls [`EventBatch::published`] or drops the batch: one relay at a time, so no event is
     /// handed out twice while its publishing is under way. `None` when nothing is ready or

@@ -292,6 +292,17 @@ pub struct CaseView {
     pub next_action_at: Option<DateTime<Utc>>,
 }
 
+/// What waits to leave (see [`super::Store::backlog`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Reminders whose send time has come and that no dispatcher has published yet.
+    pub reminders_due: u64,
+    /// Reminders published to their channel's queue, without a send result yet.
+    pub reminders_queued: u64,
+    /// Stored events the relay has not published yet.
+    pub events_unrelayed: u64,
+}
+
 /// Counts for `mahnwerk stats --json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Stats {

@@ -2,6 +2,7 @@
 //! once: `impl_store!(Backend { dialect methods })` writes a backend's `impl Store` from these and
 //! the methods whose SQL differs by dialect, given in the braces. The backend module supplies
 //! `MIGRATOR`, `LATER_OF` (the later of two values: `GREATEST` or the two-argument `MAX`),
+//! `UNRELAYED_EVENTS` (how many events lie past the relay's cursor),
 //! `self.pool` and `self.write()` (a write transaction), and the `views` module its
 //! `delivery_jobs`.
 
@@ -39,6 +40,25 @@ macro_rules! impl_store {
 
         async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError> {
             views::delivery_jobs(&self.pool, reminder_ids).await
+        }
+
+        async fn ping(&self) -> Result<(), StoreError> {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        }
+
+        async fn backlog(&self, now: DateTime<Utc>) -> Result<Backlog, StoreError> {
+            let count = |n: i64| u64::try_from(n).unwrap_or(0);
+            let due: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM reminders WHERE status = 'scheduled' AND send_at <= $1")
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await?;
+            let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM reminders WHERE status = 'queued'")
+                .fetch_one(&self.pool)
+                .await?;
+            let unrelayed: i64 = sqlx::query_scalar(UNRELAYED_EVENTS).fetch_one(&self.pool).await?;
+            Ok(Backlog { reminders_due: count(due), reminders_queued: count(queued), events_unrelayed: count(unrelayed) })
         }
 
         async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {

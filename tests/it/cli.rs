@@ -235,18 +235,29 @@ lambda = 50
 /// A running `mahnwerk run` on a free port: the process, its log so far, the API's address, and
 /// the rest of its log to read.
 #[cfg(unix)]
-struct Served {
+pub(crate) struct Served {
     child: std::process::Child,
     log: String,
-    addr: String,
+    pub(crate) addr: String,
     stderr: std::io::BufReader<std::process::ChildStderr>,
 }
 
 /// Starts `mahnwerk run` with `args` and `envs`, the API on a free port, and waits until the API
 /// listens (every role was spawned by then, after the signal handlers were in place).
 #[cfg(unix)]
-#[allow(clippy::zombie_processes)] // the child is waited for in `Served::terminate`
 fn serve(dir: &std::path::Path, envs: &[(&str, &str)], args: &[&str]) -> Served {
+    serve_until(dir, envs, args, "api listening")
+}
+
+/// [`serve`], waiting for the log line that contains `listening` and an `addr=`.
+#[cfg(unix)]
+#[allow(clippy::zombie_processes)] // the child is waited for in `Served::terminate`
+pub(crate) fn serve_until(
+    dir: &std::path::Path,
+    envs: &[(&str, &str)],
+    args: &[&str],
+    listening: &str,
+) -> Served {
     use std::io::{BufRead, BufReader};
     let config = dir.join("serve.toml");
     std::fs::write(&config, "[http]\nlisten = \"127.0.0.1:0\"\n").unwrap();
@@ -271,7 +282,7 @@ fn serve(dir: &std::path::Path, envs: &[(&str, &str)], args: &[&str]) -> Served 
             panic!("the service ended ({status:?}) before its API listened: {log}");
         }
         log.push_str(&line);
-        if let (true, Some(at)) = (line.contains("api listening"), line.find("addr=")) {
+        if let (true, Some(at)) = (line.contains(listening), line.find("addr=")) {
             let addr = line[at + 5..].split_whitespace().next().unwrap().to_owned();
             return Served { child, log, addr, stderr };
         }
@@ -281,7 +292,7 @@ fn serve(dir: &std::path::Path, envs: &[(&str, &str)], args: &[&str]) -> Served 
 #[cfg(unix)]
 impl Served {
     /// Sends SIGTERM and waits for the process; returns its exit status and the rest of its log.
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+    pub(crate) fn terminate(mut self) -> (std::process::ExitStatus, String) {
         let killed = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
         assert!(killed.success());
         let mut rest = self.log;

@@ -33,6 +33,7 @@ mod intake_rejections;
 mod learning_loop;
 mod letter_pingen;
 mod messenger_service;
+mod observability;
 mod pay_page;
 mod preview_cli;
 mod queue_amqp;

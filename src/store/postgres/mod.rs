@@ -55,6 +55,10 @@ impl PostgresStore {
 /// The later of two values in this dialect.
 const LATER_OF: &str = "GREATEST";
 
+/// Events past the relay's cursor, which orders them by (transaction, id).
+const UNRELAYED_EVENTS: &str = "SELECT count(*) FROM events, event_relay \
+     WHERE (events.tx, events.id) > (event_relay.tx, event_relay.event_id)";
+
 impl_store!(PostgresStore {
     async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError> {
         Ok(Box::new(tx::PgTx::new(self.write().await?)))

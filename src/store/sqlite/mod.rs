@@ -53,6 +53,10 @@ impl SqliteStore {
 /// The later of two values in this dialect.
 const LATER_OF: &str = "MAX";
 
+/// Events past the relay's cursor (one writer at a time: ids grow in commit order).
+const UNRELAYED_EVENTS: &str =
+    "SELECT count(*) FROM events, event_relay WHERE events.id > event_relay.event_id";
+
 impl_store!(SqliteStore {
     async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError> {
         Ok(Box::new(tx::SqliteTx(self.write().await?)))

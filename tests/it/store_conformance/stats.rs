@@ -42,6 +42,11 @@ pub(super) async fn suite_stats(store: Arc<dyn Store>, raw: Raw) {
         &[("RE-1", ChannelKind::Sms, t0() + hours(1)), ("RE-2", ChannelKind::Email, t0() + hours(1))],
     )
     .await;
+    // The outbox's backlog: planned for t0 + 1 h, due from then on; nothing dispatched yet.
+    let early = store.backlog(t0()).await.unwrap();
+    assert_eq!((early.reminders_due, early.reminders_queued), (0, 0), "{early:?}");
+    let due = store.backlog(t0() + hours(1)).await.unwrap();
+    assert_eq!((due.reminders_due, due.reminders_queued), (2, 0), "{due:?}");
     send(&store, t0() + hours(1), &ids[..1]).await;
     store.record_payment(&payment("RE-2", None, t0() + hours(2), "p-1"), WINDOW).await.unwrap();
 
@@ -67,4 +72,12 @@ pub(super) async fn suite_stats(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(json["reminders"]["by_stage"], serde_json::json!({"1": 2}));
     assert_eq!(json["payments"], 1);
     assert_eq!(json["intake_rejections"], 2);
+
+    // The events not yet relayed are those the relay hands out next; once published, none.
+    let unrelayed = store.backlog(t0() + hours(2)).await.unwrap().events_unrelayed;
+    let batch = store.next_events(1000).await.unwrap().expect("events to relay");
+    assert!(unrelayed > 0);
+    assert_eq!(unrelayed, batch.events.len() as u64);
+    batch.published().await.unwrap();
+    assert_eq!(store.backlog(t0() + hours(2)).await.unwrap().events_unrelayed, 0);
 }
