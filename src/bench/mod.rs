@@ -315,6 +315,9 @@ impl SimulatedTime {
     }
 }
 
+/// How much faster than real time the clock runs in [`SimulatedTime::Racing`].
+const RACING_SPEED: i32 = 1000;
+
 /// The benchmark debtors' time zone.
 const BENCH_TIMEZONE: &str = "Europe/Berlin";
 
@@ -370,6 +373,10 @@ async fn measure(
         let mut scheduler = service.scheduler();
         if let Some(SimulatedTime::Racing) = time {
             scheduler.attribution = crate::domain::AttributionWindow::of(RACING_ATTRIBUTION);
+            // The lease of a queued reminder is meant in real time; on a clock a thousand times
+            // faster its hour would run out in 3.6 s of backlog, and every reminder still queued
+            // then would be dispatched again (what (c') measured before: 204 rem/s).
+            scheduler.redispatch_after = scheduler.redispatch_after * RACING_SPEED;
         }
         let stop = shutdown.clone();
         tasks.spawn(async move { scheduler.run(stop).await });
@@ -383,7 +390,7 @@ async fn measure(
         let mut stop = shutdown.clone();
         tasks.spawn(async move {
             while !stop.sleep(Duration::from_millis(20)).await {
-                clock.advance(chrono::Duration::seconds(20));
+                clock.advance(chrono::Duration::milliseconds(20 * i64::from(RACING_SPEED)));
             }
             Ok(())
         });
