@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::support::amqp::{amqp_url, fresh_queue};
-use mahnwerk::queue::Queue;
+use mahnwerk::queue::{AmqpQueue, Queue};
 use mahnwerk::runtime::{Event, EventBody, RemindersSent};
 use mahnwerk::schedule::{relay_events, warn_limitation_near};
 
@@ -47,15 +47,7 @@ pub(super) async fn suite_events_on_the_broker(store: Arc<dyn Store>, _raw: Raw)
         IntakeCommand::Cancelled { tenant: tenant(), invoice_number: number("RE-4"), at: paid_at };
     assert_eq!(intake(&store, &[cancelled]).await, [IntakeOutcome::CaseCancelled]);
 
-    let mut published = 0;
-    for _ in 0..400 {
-        published += relay_events(store.as_ref(), &queue, &topology, 100).await.unwrap();
-        if published >= 7 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert_eq!(published, 7, "one event of each kind");
+    assert_eq!(relay(&store, &queue, 7).await, 7, "one event of each kind");
 
     let mut consumer = queue.consume(&topology.events_queue(), 100).await.unwrap();
     let mut kinds = BTreeMap::new();
@@ -110,14 +102,7 @@ pub(super) async fn suite_events_on_the_broker(store: Arc<dyn Store>, _raw: Raw)
     let warned_at = at("2029-10-02T12:00:00Z");
     assert_eq!(warn(warned_at).await.unwrap(), 3);
     assert_eq!(warn(warned_at + hours(24)).await.unwrap(), 0, "once per case");
-    let mut published = 0;
-    for _ in 0..400 {
-        published += relay_events(store.as_ref(), &queue, &topology, 100).await.unwrap();
-        if published >= 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    assert_eq!(relay(&store, &queue, 3).await, 3);
     let mut warned = BTreeSet::new();
     for _ in 0..3 {
         let delivery = tokio::time::timeout(Duration::from_secs(10), consumer.next())
@@ -142,6 +127,21 @@ pub(super) async fn suite_events_on_the_broker(store: Arc<dyn Store>, _raw: Raw)
     assert_eq!(warned, ["RE-2", "RE-3", "RE-5"].map(String::from).into());
     drop(consumer);
     queue.delete_topology().await.unwrap();
+}
+
+/// Relays stored events to the broker until `expected` went out (on PostgreSQL an event becomes
+/// readable to the relay only once every older transaction has ended), or 10 s passed; returns
+/// how many went out.
+async fn relay(store: &Arc<dyn Store>, queue: &AmqpQueue, expected: usize) -> usize {
+    let mut published = 0;
+    for _ in 0..400 {
+        published += relay_events(store.as_ref(), queue, queue.topology(), 100).await.unwrap();
+        if published >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    published
 }
 
 /// Each kind's own fields, as the scenario above made them.
