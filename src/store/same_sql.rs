@@ -203,28 +203,23 @@ macro_rules! impl_store_tx {
             limit: u32,
         ) -> Result<Vec<crate::store::tx::LimitationNear>, StoreError> {
             use crate::store::rows::{case_state, corrupt, decimal, money};
+            // The cases are locked as they are read (others skip them), then marked.
             let sql = format!(
-                "SELECT id FROM cases WHERE limitation_warned_at IS NULL AND limitation_last_day <= $1 \
-                 AND state NOT IN ('paid', 'cancelled') ORDER BY limitation_last_day, id LIMIT $2{SKIP_LOCKED}"
-            );
-            let ids: Vec<i64> =
-                sqlx::query_scalar(&sql).bind(cutoff).bind(i64::from(limit)).fetch_all(&mut *self.0).await?;
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            let sql = format!(
-                "UPDATE cases SET limitation_warned_at = $2 WHERE id {IN_IDS} RETURNING id, state, limitation_last_day, \
-                 (SELECT i.tenant FROM invoices i WHERE i.id = cases.invoice_id), \
-                 (SELECT i.number FROM invoices i WHERE i.id = cases.invoice_id), \
-                 (SELECT i.debtor_id FROM invoices i WHERE i.id = cases.invoice_id), \
-                 (SELECT i.currency FROM invoices i WHERE i.id = cases.invoice_id), \
-                 (SELECT CAST(i.amount_due AS TEXT) FROM invoices i WHERE i.id = cases.invoice_id), \
-                 (SELECT CAST(i.amount_paid AS TEXT) FROM invoices i WHERE i.id = cases.invoice_id)"
+                "SELECT c.id, c.state, c.limitation_last_day, i.tenant, i.number, i.debtor_id, i.currency, \
+                 CAST(i.amount_due AS TEXT), CAST(i.amount_paid AS TEXT) \
+                 FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+                 WHERE c.limitation_warned_at IS NULL AND c.limitation_last_day <= $1 \
+                 AND c.state NOT IN ('paid', 'cancelled') ORDER BY c.limitation_last_day, c.id LIMIT $2{SKIP_LOCKED}"
             );
             type Row = (i64, String, NaiveDate, String, String, String, String, String, String);
-            let mut rows: Vec<Row> =
-                sqlx::query_as(&sql).bind(Self::ids(&ids)).bind(now).fetch_all(&mut *self.0).await?;
-            rows.sort_by_key(|row| (row.2, row.0));
+            let rows: Vec<Row> =
+                sqlx::query_as(&sql).bind(cutoff).bind(i64::from(limit)).fetch_all(&mut *self.0).await?;
+            if rows.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
+            let sql = format!("UPDATE cases SET limitation_warned_at = $2 WHERE id {IN_IDS}");
+            sqlx::query(&sql).bind(Self::ids(&ids)).bind(now).execute(&mut *self.0).await?;
             rows.into_iter()
                 .map(|(case_id, state, last_day, tenant, number, debtor, currency, due, paid)| {
                     let due = money(&due, &currency)?;
