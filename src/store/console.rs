@@ -198,8 +198,8 @@ pub struct ConsentRecord {
     pub source: String,
 }
 
-/// A debtor's contact data as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+/// A debtor's contact data as stored (read as the row `same_sql_console::DEBTOR` selects).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, sqlx::FromRow)]
 pub struct DebtorRecord {
     pub id: String,
     pub kind: String,
@@ -217,7 +217,8 @@ pub struct DebtorRecord {
     pub city: Option<String>,
     pub country: Option<String>,
     pub updated_at: DateTime<Utc>,
-    /// The latest consent event per channel that has one.
+    /// The consent in force per channel that has one (read apart from the row).
+    #[sqlx(skip)]
     pub consents: Vec<ConsentRecord>,
 }
 

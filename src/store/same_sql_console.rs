@@ -5,8 +5,8 @@
 //! PRECISION)` means the same on both), and every query names the tenant.
 
 use super::console::{
-    ApiKeyRecord, AuditEntry, CaseSummary, ConsentRecord, DebtorRecord, OperatorRecord, SessionRecord,
-    TimelineDispute, TimelinePayment, TimelinePromise, TimelineReminder,
+    ApiKeyRecord, AuditEntry, CaseSummary, ConsentRecord, OperatorRecord, SessionRecord, TimelineDispute,
+    TimelinePayment, TimelinePromise, TimelineReminder,
 };
 use super::rows::{case_state, corrupt, decimal};
 use super::StoreError;
@@ -198,50 +198,6 @@ pub(super) fn audit_entry(
 ) -> Result<AuditEntry, StoreError> {
     let json = |raw: &str| serde_json::from_str(raw).map_err(|e| corrupt("audit entry", e));
     Ok(AuditEntry { id, at, actor, action, case_id, debtor_id, before: json(&before)?, after: json(&after)? })
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct DebtorRow {
-    id: String,
-    kind: String,
-    name: String,
-    language: String,
-    timezone: String,
-    email: Option<String>,
-    phone: Option<String>,
-    whatsapp: Option<String>,
-    whatsapp_opt_in: bool,
-    messenger_psid: Option<String>,
-    address_line1: Option<String>,
-    address_line2: Option<String>,
-    postal_code: Option<String>,
-    city: Option<String>,
-    country: Option<String>,
-    updated_at: DateTime<Utc>,
-}
-
-impl DebtorRow {
-    pub(super) fn into_record(self, consents: Vec<ConsentRecord>) -> DebtorRecord {
-        DebtorRecord {
-            id: self.id,
-            kind: self.kind,
-            name: self.name,
-            language: self.language,
-            timezone: self.timezone,
-            email: self.email,
-            phone: self.phone,
-            whatsapp: self.whatsapp,
-            whatsapp_opt_in: self.whatsapp_opt_in,
-            messenger_psid: self.messenger_psid,
-            address_line1: self.address_line1,
-            address_line2: self.address_line2,
-            postal_code: self.postal_code,
-            city: self.city,
-            country: self.country,
-            updated_at: self.updated_at,
-            consents,
-        }
-    }
 }
 
 pub(super) type ConsentRow = (String, String, DateTime<Utc>, String);
@@ -619,18 +575,19 @@ macro_rules! impl_console_steps {
                 id: &crate::domain::DebtorId,
             ) -> Result<Option<crate::store::console::DebtorRecord>, StoreError> {
                 use crate::store::same_sql_console as sql;
-                let row: Option<sql::DebtorRow> = sqlx::query_as(sql::DEBTOR)
+                let row: Option<crate::store::console::DebtorRecord> = sqlx::query_as(sql::DEBTOR)
                     .bind(tenant.as_str())
                     .bind(id.as_str())
                     .fetch_optional(&mut *self.0)
                     .await?;
-                let Some(row) = row else { return Ok(None) };
+                let Some(mut record) = row else { return Ok(None) };
                 let consents: Vec<sql::ConsentRow> = sqlx::query_as(sql::LATEST_CONSENTS)
                     .bind(tenant.as_str())
                     .bind(id.as_str())
                     .fetch_all(&mut *self.0)
                     .await?;
-                Ok(Some(row.into_record(consents.into_iter().map(sql::consent).collect())))
+                record.consents = consents.into_iter().map(sql::consent).collect();
+                Ok(Some(record))
             }
 
             async fn set_contact(
