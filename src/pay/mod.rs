@@ -1,11 +1,14 @@
 //! Payments: every payment, from any source (an `invoice.paid` message, the pay-page, a bank
-//! statement), is recorded through one function, [`record_payment`]: in one transaction it
-//! closes or reduces the case, cancels pending reminders, credits the reminder that earned it
-//! (the learner's reward) and emits `payment.recorded`. Bank statements are imported in
+//! statement), is recorded through one rule, by [`record_payment`] (or [`record_payments`] for
+//! many in one transaction): it closes or reduces the case, cancels pending reminders, credits
+//! the reminder that earned it (the learner's reward) and emits `payment.recorded`. Bank statements are imported in
 //! [`import`]; [`reference`] names an invoice on a transfer (the RF creditor reference).
 //!
 //! # Layout
-//! - `record`: [`record_payment`], the one rule every payment goes through.
+//! - `record`: [`record_payment`] and [`record_payments`], the entry points every payment goes
+//!   through; `rule`: what a payment does, decided without IO from the case as it stands;
+//!   [`batch`]: many payments in one transaction with a few statements (one alone is a batch
+//!   of one).
 //! - `checkout`: [`checkout`], what the pay-page's "pay by card" button calls: one PSP checkout
 //!   per attempt for the invoice of the followed reminder.
 //! - [`psp`]: the [`psp::Psp`] trait, Stripe Checkout behind it, and Stripe's webhook events.
@@ -17,6 +20,7 @@
 //! dispute ([`dispute`]), instalments ([`instalments`]) and a request to be contacted
 //! ([`contact`]).
 
+pub mod batch;
 mod checkout;
 pub mod contact;
 pub mod dispute;
@@ -28,9 +32,10 @@ pub mod promise;
 pub mod psp;
 mod record;
 pub mod reference;
+mod rule;
 
 pub use checkout::{checkout, CheckoutError, CheckoutStart};
-pub use record::{record, record_payment, PaymentOutcome};
+pub use record::{record, record_payment, record_payments, PaymentOutcome};
 
 use crate::domain::{InvoiceNumber, Money, PaymentSource, TenantId};
 use chrono::{DateTime, Utc};

@@ -124,14 +124,6 @@ pub trait BankSteps: Send {
         cents: &[i64],
     ) -> Result<Vec<InvoiceCandidate>, StoreError>;
 
-    /// `tenant`'s invoices numbered `numbers`, with their cases locked in id order (on
-    /// PostgreSQL; SQLite's write transaction holds the only write lock), as they are now.
-    async fn lock_invoices(
-        &mut self,
-        tenant: &TenantId,
-        numbers: &[String],
-    ) -> Result<Vec<InvoiceCandidate>, StoreError>;
-
     /// Those of `keys` that are stored for `tenant` already.
     async fn known_bank_lines(
         &mut self,

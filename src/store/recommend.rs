@@ -111,10 +111,6 @@ pub trait RecommendSteps: Send {
         tenant: &TenantId,
     ) -> Result<Option<RecommenderRecord>, StoreError>;
 
-    /// Remembers that a payment closed the case, for the post-payment hooks; a case queued
-    /// before is left alone.
-    async fn queue_paid_case(&mut self, case_id: i64, paid_at: DateTime<Utc>) -> Result<(), StoreError>;
-
     /// Up to `limit` paid cases no hook has handled, oldest first; on PostgreSQL locked,
     /// skipping those another runner holds.
     async fn claim_paid_cases(&mut self, limit: u32) -> Result<Vec<PaidCase>, StoreError>;

@@ -138,25 +138,6 @@ macro_rules! impl_store_tx {
             Ok(())
         }
 
-        async fn insert_payment(&mut self, payment: &NewPayment<'_>) -> Result<bool, StoreError> {
-            let inserted = sqlx::query(
-                "INSERT INTO payments (tenant, invoice_id, amount, currency, paid_at, source, reference, recorded_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant, source, invoice_id, reference) DO NOTHING",
-            )
-            .bind(payment.tenant.as_str())
-            .bind(payment.invoice_id)
-            .bind(Self::money(payment.amount.amount()))
-            .bind(payment.amount.currency().code())
-            .bind(payment.paid_at)
-            .bind(payment.source.as_str())
-            .bind(payment.reference)
-            .bind(payment.recorded_at)
-            .execute(&mut *self.0)
-            .await?
-            .rows_affected();
-            Ok(inserted > 0)
-        }
-
         async fn insert_psp_event(
             &mut self,
             provider: &str,
@@ -174,26 +155,6 @@ macro_rules! impl_store_tx {
             .await?
             .rows_affected();
             Ok(inserted > 0)
-        }
-
-        async fn set_amount_paid(&mut self, invoice_id: i64, amount_paid: Decimal) -> Result<(), StoreError> {
-            sqlx::query("UPDATE invoices SET amount_paid = $1 WHERE id = $2")
-                .bind(Self::money(amount_paid))
-                .bind(invoice_id)
-                .execute(&mut *self.0)
-                .await?;
-            Ok(())
-        }
-
-        async fn unsettled_reminders(&mut self, case_id: i64) -> Result<Vec<UnsettledReminder>, StoreError> {
-            let rows: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
-                "SELECT id, sent_at FROM reminders WHERE case_id = $1 AND status = 'sent' AND reward IS NULL \
-                 AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC",
-            )
-            .bind(case_id)
-            .fetch_all(&mut *self.0)
-            .await?;
-            Ok(rows.into_iter().map(|(id, sent_at)| UnsettledReminder { id, sent_at }).collect())
         }
 
         async fn warn_limitation_near(

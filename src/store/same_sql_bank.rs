@@ -3,7 +3,6 @@
 //! what differs between the dialects:
 //! - `IN_LIST_2`: "is one of the list bound as `$2`" (an array, or a JSON array on SQLite);
 //! - `LOCK_ROWS`: what locks the row read (`FOR UPDATE`, or nothing on SQLite);
-//! - `LOCK_CASE`: what locks an invoice and its case (`FOR UPDATE OF i, c`, or nothing);
 //! - `Self::money`, `Self::ids`, `Self::texts`: the values bound for a decimal and for lists.
 
 use super::bank::{BankLineStatus, InvoiceCandidate, StoredBankLine};
@@ -184,23 +183,6 @@ macro_rules! impl_bank_steps {
                 );
                 let rows: Vec<CandidateRow> =
                     sqlx::query_as(&sql).bind(tenant.as_str()).bind(Self::ids(cents)).fetch_all(&mut *self.0).await?;
-                rows.into_iter().map(CandidateRow::into_candidate).collect()
-            }
-
-            async fn lock_invoices(
-                &mut self,
-                tenant: &TenantId,
-                numbers: &[String],
-            ) -> Result<Vec<InvoiceCandidate>, StoreError> {
-                if numbers.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let sql = format!(
-                    "{CANDIDATES} LEFT JOIN invoice_match_keys k ON k.invoice_id = i.id \
-                     WHERE i.tenant = $1 AND i.number {IN_LIST_2} ORDER BY i.id{LOCK_CASE}"
-                );
-                let rows: Vec<CandidateRow> =
-                    sqlx::query_as(&sql).bind(tenant.as_str()).bind(Self::texts(numbers)).fetch_all(&mut *self.0).await?;
                 rows.into_iter().map(CandidateRow::into_candidate).collect()
             }
 

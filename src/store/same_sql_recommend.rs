@@ -275,15 +275,6 @@ macro_rules! impl_recommend_steps {
                 }))
             }
 
-            async fn queue_paid_case(&mut self, case_id: i64, paid_at: DateTime<Utc>) -> Result<(), StoreError> {
-                sqlx::query("INSERT INTO paid_cases (case_id, paid_at) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING")
-                    .bind(case_id)
-                    .bind(paid_at)
-                    .execute(&mut *self.0)
-                    .await?;
-                Ok(())
-            }
-
             async fn claim_paid_cases(
                 &mut self,
                 limit: u32,

@@ -10,6 +10,7 @@
 use super::bank::BankSteps;
 use super::console::ConsoleSteps;
 use super::holds::HoldSteps;
+use super::payments::PaymentSteps;
 use super::recommend::RecommendSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
@@ -131,11 +132,11 @@ pub struct SentRow {
     pub channel: ChannelKind,
 }
 
-/// The narrow steps; the bank import's are in [`BankSteps`], recommendations' in
-/// [`RecommendSteps`], the operator console's in [`ConsoleSteps`], pending payments' holds in
-/// [`HoldSteps`].
+/// The narrow steps; recording payments' are in [`PaymentSteps`], the bank import's in
+/// [`BankSteps`], recommendations' in [`RecommendSteps`], the operator console's in
+/// [`ConsoleSteps`], pending payments' holds in [`HoldSteps`].
 #[async_trait]
-pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + Send {
+pub trait StoreTx: PaymentSteps + BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + Send {
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
     /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.
     async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError>;
@@ -172,12 +173,6 @@ pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + Send 
 
     async fn save_case(&mut self, update: &CaseUpdate) -> Result<(), StoreError>;
 
-    /// Inserts a payment; `false` when one with its (tenant, source, invoice, reference) exists
-    /// already.
-    async fn insert_payment(&mut self, payment: &NewPayment<'_>) -> Result<bool, StoreError>;
-
-    async fn set_amount_paid(&mut self, invoice_id: i64, amount_paid: Decimal) -> Result<(), StoreError>;
-
     /// Cancels the case's scheduled and queued reminders; returns how many.
     async fn cancel_pending_reminders(&mut self, case_id: i64, now: DateTime<Utc>)
         -> Result<u64, StoreError>;
@@ -211,9 +206,6 @@ pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + Send 
         tenant: Option<&crate::domain::TenantId>,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<crate::domain::legal::ClaimStatement>, StoreError>;
-
-    /// The case's sent reminders without an outcome yet, newest first.
-    async fn unsettled_reminders(&mut self, case_id: i64) -> Result<Vec<UnsettledReminder>, StoreError>;
 
     /// Up to `limit` sent reminders without an outcome that were sent before `cutoff`, oldest
     /// first; on PostgreSQL locked, skipping those another transaction holds.

@@ -16,6 +16,7 @@ mod instalments;
 mod intake;
 mod late;
 mod learning;
+mod payment_batches;
 mod payments;
 mod planning;
 mod sent_events;

@@ -1,17 +1,19 @@
 //! Importing parsed lines: in chunks, one store transaction each. A chunk's lookups are batched
-//! (lines seen before, invoices by the keys the lines name, open invoices by amount); then each
-//! line in file order is matched and its payments recorded through
-//! [`record_payment`](crate::pay::record_payment), and the chunk's lines are stored with what
-//! became of them. A parse error stops the import after the lines before it are committed.
+//! (lines seen before, invoices by the keys the lines name, open invoices by amount); the cases
+//! of the invoices it may pay are locked, then each line in file order is matched and its
+//! payments decided by the one payment rule in a [`PaymentBatch`], which stores them all with a
+//! few statements; the chunk's lines are stored with what became of them. A parse error stops
+//! the import after the lines before it are committed.
 
 use super::keys::{payment_reference, LineKeys};
 use super::matching::{
     allocate, by_amount_and_name, by_invoice_number, by_reference, ByKey, MatchRule, Named,
 };
 use super::{ImportReport, ParseError, Parsed, StatementLine};
-use crate::domain::{AttributionWindow, Money, PaymentSource, TenantId};
+use crate::domain::{AttributionWindow, InvoiceNumber, Money, PaymentSource, TenantId};
+use crate::pay::batch::PaymentBatch;
 use crate::pay::reference::match_key;
-use crate::pay::{record_payment, PaymentOutcome, PaymentRecord};
+use crate::pay::{PaymentOutcome, PaymentRecord};
 use crate::store::bank::{BankLineStatus, InvoiceCandidate, NewBankLine};
 use crate::store::{Store, StoreError, StoreTx};
 use chrono::{DateTime, Utc};
@@ -159,23 +161,20 @@ async fn apply_chunk(
     let open = tx.open_invoices_by_cents(tenant, &cents).await?;
     // Locked before any amount is decided, in id order, and read again: what another chunk (or
     // another source) paid meanwhile counts.
-    let mut numbers: Vec<String> = rules
+    let numbers: HashSet<&InvoiceNumber> = rules
         .iter()
         .flatten()
         .flat_map(|(_, invoices)| invoices.iter())
         .chain(&open)
-        .map(|c| c.invoice_number.as_str().to_owned())
+        .map(|c| &c.invoice_number)
         .collect();
-    numbers.sort_unstable();
-    numbers.dedup();
-    let now_open: HashMap<String, InvoiceCandidate> = tx
-        .lock_invoices(tenant, &numbers)
-        .await?
-        .into_iter()
-        .map(|c| (c.invoice_number.as_str().to_owned(), c))
-        .collect();
-    let fresh_open =
-        |c: &InvoiceCandidate| now_open.get(c.invoice_number.as_str()).map_or(c.open, |n| n.open);
+    let mut batch = PaymentBatch::new(options.window, now);
+    batch.lock(tx.as_mut(), numbers.into_iter().map(|n| (tenant.clone(), n.clone()))).await?;
+    let fresh_open = |c: &InvoiceCandidate| {
+        batch
+            .case(tenant, &c.invoice_number)
+            .map_or(c.open, |case| Money::new(case.open_amount(), case.amount_due.currency()))
+    };
     let open: Vec<InvoiceCandidate> =
         open.into_iter().map(|c| InvoiceCandidate { open: fresh_open(&c), ..c }).collect();
     let rules: Vec<Option<(MatchRule, Vec<InvoiceCandidate>)>> = rules
@@ -194,8 +193,8 @@ async fn apply_chunk(
         });
         let row = match rule {
             Some((rule, invoices)) => {
-                record_line(tx.as_mut(), keyed, rule, &invoices, options, now, &mut paid_since, report)
-                    .await?
+                let line = (keyed, rule, &invoices[..]);
+                record_line(tx.as_mut(), &mut batch, line, options, &mut paid_since, report).await?
             }
             None => Settled::unmatched(),
         };
@@ -221,6 +220,7 @@ async fn apply_chunk(
             imported_at: now,
         })
         .collect();
+    batch.write(tx.as_mut()).await?;
     tx.insert_bank_lines(&new_lines).await?;
     tx.commit().await?;
     Ok(counts)
@@ -263,15 +263,12 @@ impl Settled {
     }
 }
 
-/// Records a matched line's payments, one per invoice share.
-#[allow(clippy::too_many_arguments)]
+/// Records a matched line's payments in `batch`, one per invoice share.
 async fn record_line(
     tx: &mut dyn StoreTx,
-    keyed: &Keyed,
-    rule: MatchRule,
-    invoices: &[InvoiceCandidate],
+    batch: &mut PaymentBatch,
+    (keyed, rule, invoices): (&Keyed, MatchRule, &[InvoiceCandidate]),
     options: &ImportOptions,
-    now: DateTime<Utc>,
     paid_since: &mut HashMap<String, Decimal>,
     report: &mut ImportReport,
 ) -> Result<Settled, StoreError> {
@@ -296,7 +293,7 @@ async fn record_line(
             source: PaymentSource::Bank,
             reference: payment_reference(&keyed.key, n + 1, shares.len()),
         };
-        match record_payment(tx, &payment, options.window, now).await? {
+        match batch.add(tx, &payment).await? {
             PaymentOutcome::Recorded { .. } => {
                 report.payments_recorded += 1;
                 *paid_since.entry(share.invoice.clone()).or_default() += share.amount;

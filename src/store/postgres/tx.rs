@@ -12,6 +12,7 @@ use crate::store::same_sql_bank::{
 };
 use crate::store::same_sql_console::impl_console_steps;
 use crate::store::same_sql_holds::impl_hold_steps;
+use crate::store::same_sql_payments::impl_payment_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
@@ -151,3 +152,4 @@ const LOCK_PAID: &str = " FOR UPDATE OF p SKIP LOCKED";
 impl_recommend_steps!(PgTx);
 impl_console_steps!(PgTx);
 impl_hold_steps!(PgTx);
+impl_payment_steps!(PgTx);

@@ -13,6 +13,7 @@ use crate::store::same_sql_bank::{
 };
 use crate::store::same_sql_console::impl_console_steps;
 use crate::store::same_sql_holds::impl_hold_steps;
+use crate::store::same_sql_payments::impl_payment_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
@@ -140,3 +141,4 @@ const LOCK_PAID: &str = "";
 impl_recommend_steps!(SqliteTx);
 impl_console_steps!(SqliteTx);
 impl_hold_steps!(SqliteTx);
+impl_payment_steps!(SqliteTx);
