@@ -83,7 +83,11 @@ impl PaymentBatch {
 
     /// Decides `payment` against its case as it stands in the batch (looking the invoice up
     /// first when the batch has not) and keeps it for [`Self::write`].
-    pub async fn add(&mut self, tx: &mut dyn StoreTx, payment: &PaymentRecord) -> Result<PaymentOutcome, StoreError> {
+    pub async fn add(
+        &mut self,
+        tx: &mut dyn StoreTx,
+        payment: &PaymentRecord,
+    ) -> Result<PaymentOutcome, StoreError> {
         let key = (payment.tenant.clone(), payment.invoice_number.clone());
         if !self.cases.contains_key(&key) {
             self.lock(tx, [key.clone()]).await?;
@@ -101,7 +105,12 @@ impl PaymentBatch {
                 updated_at: payment.paid_at,
             });
             booking.apply_to(case);
-            self.booked.push(Booked { payment: payment.clone(), invoice_id: case.invoice_id, booking, closes });
+            self.booked.push(Booked {
+                payment: payment.clone(),
+                invoice_id: case.invoice_id,
+                booking,
+                closes,
+            });
         }
         Ok(outcome)
     }
@@ -131,7 +140,8 @@ impl PaymentBatch {
         tx.insert_payments(&payments).await?;
         count(&self.booked);
         // Each invoice's last paid amount is its paid amount after the whole batch.
-        let paid: BTreeMap<i64, Decimal> = self.booked.iter().map(|b| (b.invoice_id, b.booking.paid)).collect();
+        let paid: BTreeMap<i64, Decimal> =
+            self.booked.iter().map(|b| (b.invoice_id, b.booking.paid)).collect();
         tx.set_amounts_paid(&paid.into_iter().collect::<Vec<_>>()).await?;
         let mut closing = close_cases(tx, &self.booked, self.window, self.now).await?;
         let mut events = Vec::with_capacity(self.booked.len());

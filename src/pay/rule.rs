@@ -93,7 +93,11 @@ pub fn decide(
 
 /// What makes `payment` unique on `case`'s invoice.
 pub fn key(case: &LockedCase, payment: &PaymentRecord) -> RecordedPayment {
-    RecordedPayment { invoice_id: case.invoice_id, source: payment.source, reference: payment.reference.clone() }
+    RecordedPayment {
+        invoice_id: case.invoice_id,
+        source: payment.source,
+        reference: payment.reference.clone(),
+    }
 }
 
 impl Booking {

@@ -61,7 +61,10 @@ fn nothing_is_recorded_for_an_unknown_invoice_a_foreign_currency_or_a_replay() {
     let recorded: HashSet<_> = [key(&open, &payment(None, "r"))].into();
     assert_eq!(decide(Some(&open), &payment(Some(eur("5.00")), "r"), &recorded), Decision::Duplicate);
     // The currency is checked first, as before a replay.
-    assert_eq!(decide(Some(&open), &foreign, &recorded), Decision::CurrencyMismatch { expected: "EUR".into() });
+    assert_eq!(
+        decide(Some(&open), &foreign, &recorded),
+        Decision::CurrencyMismatch { expected: "EUR".into() }
+    );
     // The same reference from another source, or on another invoice, is another payment.
     let mut amqp = payment(Some(eur("5.00")), "r");
     amqp.source = PaymentSource::Amqp;
@@ -81,7 +84,10 @@ fn a_partial_payment_reduces_and_the_rest_closes() {
         EventBody::PaymentRecorded { remaining, case_closed: false, .. } if remaining == dec("70.00")
     ));
     partial.apply_to(&mut open);
-    assert_eq!((open.amount_paid, open.state, open.next_action_at), (dec("30.00"), CaseState::Reminding, Some(at(20))));
+    assert_eq!(
+        (open.amount_paid, open.state, open.next_action_at),
+        (dec("30.00"), CaseState::Reminding, Some(at(20)))
+    );
 
     // No amount: whatever is still open.
     let rest = booking(decide(Some(&open), &payment(None, "p-2"), &none));
@@ -98,7 +104,8 @@ fn a_partial_payment_reduces_and_the_rest_closes() {
 #[test]
 fn an_overpayment_closes_a_held_case_and_nothing_is_left_open() {
     for state in [CaseState::Open, CaseState::Disputed, CaseState::Paused, CaseState::Escalated] {
-        let over = booking(decide(Some(&case(state, "50.00")), &payment(Some(eur("80.00")), "o"), &HashSet::new()));
+        let over =
+            booking(decide(Some(&case(state, "50.00")), &payment(Some(eur("80.00")), "o"), &HashSet::new()));
         assert_eq!((over.paid, over.closes), (dec("130.00"), Some(CaseState::Paid)), "from {state:?}");
         assert!(matches!(
             over.recorded.body,
@@ -116,7 +123,10 @@ fn the_newest_reminder_sent_within_the_window_earns_the_payment() {
     let unsettled = [sent(3, 11), sent(2, 10), sent(1, 1)];
     assert_eq!(credit(&unsettled, at(12), window), Credit { earner: Some(3), others: vec![2, 1] });
     // A reminder sent after the payment did not earn it; none within the window: all get 0.
-    assert_eq!(credit(&[sent(4, 13), sent(1, 1)], at(12), window), Credit { earner: None, others: vec![4, 1] });
+    assert_eq!(
+        credit(&[sent(4, 13), sent(1, 1)], at(12), window),
+        Credit { earner: None, others: vec![4, 1] }
+    );
     assert_eq!(credit(&[], at(12), window), Credit::default());
 }
 

@@ -45,7 +45,10 @@ pub trait PaymentSteps {
 
     /// Cancels the scheduled and queued reminders of these cases, each as of its own time
     /// (case id, time); locked in id order first, as the dispatcher and channel workers lock them.
-    async fn cancel_pending_reminders_of(&mut self, cases: &[(i64, DateTime<Utc>)]) -> Result<u64, StoreError>;
+    async fn cancel_pending_reminders_of(
+        &mut self,
+        cases: &[(i64, DateTime<Utc>)],
+    ) -> Result<u64, StoreError>;
 
     /// Queues paid cases for the post-payment hooks (case id, paid at); a case queued before is
     /// left alone.

@@ -48,7 +48,10 @@ async fn history(store: &Arc<dyn Store>) {
 }
 
 fn bank(number: &str, amount: Option<&str>, hour: i64, reference: &str) -> PaymentRecord {
-    PaymentRecord { source: PaymentSource::Bank, ..payment(number, amount.map(eur), t0() + hours(hour), reference) }
+    PaymentRecord {
+        source: PaymentSource::Bank,
+        ..payment(number, amount.map(eur), t0() + hours(hour), reference)
+    }
 }
 
 /// The chunk, in order, with what each payment does.
@@ -79,7 +82,10 @@ fn chunk() -> Vec<(PaymentRecord, PaymentOutcome)> {
         (bank("RE-5", Some("60.00"), 30, "shared"), recorded(false)),
         (amqp_twin, recorded(false)),
         (bank("RE-5", Some("10.00"), 30, "before"), recorded(false)),
-        (PaymentRecord { source: PaymentSource::Amqp, ..bank("RE-5", Some("10.00"), 30, "before") }, PaymentOutcome::Duplicate),
+        (
+            PaymentRecord { source: PaymentSource::Amqp, ..bank("RE-5", Some("10.00"), 30, "before") },
+            PaymentOutcome::Duplicate,
+        ),
         (bank("RE-5", Some("20.00"), 33, "i"), recorded(true)),
         // A case never reminded, paid in full.
         (bank("RE-6", Some("100.00"), 34, "j"), recorded(true)),
@@ -92,7 +98,21 @@ async fn stored(raw: &Raw) -> Vec<(&'static str, Vec<String>)> {
     let text = |column: &str| format!("COALESCE(CAST({column} AS TEXT), '-')");
     let row = |columns: &[&str]| columns.iter().map(|c| text(c)).collect::<Vec<_>>().join(" || '|' || ");
     let tables = [
-        ("payments", "id", &["id", "tenant", "invoice_id", "amount", "currency", "paid_at", "source", "reference", "recorded_at"][..]),
+        (
+            "payments",
+            "id",
+            &[
+                "id",
+                "tenant",
+                "invoice_id",
+                "amount",
+                "currency",
+                "paid_at",
+                "source",
+                "reference",
+                "recorded_at",
+            ][..],
+        ),
         ("invoices", "id", &["id", "amount_paid"][..]),
         ("cases", "id", &["id", "state", "stages_planned", "next_action_at", "updated_at"][..]),
         ("reminders", "id", &["id", "status", "reward", "lease_until", "updated_at"][..]),
@@ -103,7 +123,10 @@ async fn stored(raw: &Raw) -> Vec<(&'static str, Vec<String>)> {
     ];
     let mut all = Vec::new();
     for (table, order, columns) in tables {
-        all.push((table, raw.raw_strings(&format!("SELECT {} FROM {table} ORDER BY {order}", row(columns))).await));
+        all.push((
+            table,
+            raw.raw_strings(&format!("SELECT {} FROM {table} ORDER BY {order}", row(columns))).await,
+        ));
     }
     all
 }
