@@ -108,7 +108,7 @@ impl PaymentBatch {
             self.booked.push(Booked {
                 payment: payment.clone(),
                 invoice_id: case.invoice_id,
-                booking,
+                booking: *booking,
                 closes,
             });
         }

@@ -23,9 +23,12 @@ use std::collections::HashSet;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     UnknownInvoice,
-    CurrencyMismatch { expected: String },
+    CurrencyMismatch {
+        expected: String,
+    },
     Duplicate,
-    Record(Booking),
+    /// Boxed: an event is larger than the other answers.
+    Record(Box<Booking>),
 }
 
 /// A payment to record, and what it does to its invoice and case.
@@ -88,7 +91,7 @@ pub fn decide(
             case_closed: closes.is_some(),
         },
     );
-    Decision::Record(Booking { amount: Money::new(amount, currency), paid, closes, recorded })
+    Decision::Record(Box::new(Booking { amount: Money::new(amount, currency), paid, closes, recorded }))
 }
 
 /// What makes `payment` unique on `case`'s invoice.

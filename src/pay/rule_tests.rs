@@ -45,7 +45,7 @@ fn payment(amount: Option<Money>, reference: &str) -> PaymentRecord {
 
 fn booking(decision: Decision) -> Booking {
     match decision {
-        Decision::Record(booking) => booking,
+        Decision::Record(booking) => *booking,
         other => panic!("expected a booking, got {other:?}"),
     }
 }
