@@ -11,6 +11,7 @@ pub mod owed;
 pub mod preview;
 pub mod receipts;
 mod record;
+pub mod reference;
 pub mod render;
 pub mod stamp;
 pub mod templates;

@@ -10,7 +10,6 @@
 use super::fields::Fields;
 use super::IntakeCommand;
 use crate::domain::*;
-use crate::pay::PaymentRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 

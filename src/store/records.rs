@@ -280,6 +280,10 @@ pub struct ReminderView {
     /// The furthest delivery receipt the provider sent, and when.
     pub receipt_status: Option<ReceiptStatus>,
     pub receipt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt did not send (the channel's refusal or the provider's error), if so.
+    pub last_error: Option<String>,
+    /// What the provider's failed or undelivered receipt said, if so.
+    pub receipt_error: Option<String>,
 }
 
 /// One case as seen from outside.

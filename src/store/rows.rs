@@ -302,6 +302,8 @@ pub(super) struct ReminderViewRow {
     pub policy_version: String,
     pub receipt_status: Option<String>,
     pub receipt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub receipt_error: Option<String>,
 }
 
 impl ReminderViewRow {
@@ -322,6 +324,8 @@ impl ReminderViewRow {
                 .map(|raw| ReceiptStatus::parse(&raw).ok_or_else(|| corrupt("receipt status", raw)))
                 .transpose()?,
             receipt_at: self.receipt_at,
+            last_error: self.last_error,
+            receipt_error: self.receipt_error,
         })
     }
 }

@@ -111,7 +111,7 @@ macro_rules! impl_store {
         async fn reminders_of(&self, tenant: &str, invoice_number: &str) -> Result<Vec<ReminderView>, StoreError> {
             let rows: Vec<ReminderViewRow> = sqlx::query_as(
                 "SELECT r.id, r.stage, r.channel, r.status, r.send_at, r.sent_at, r.provider_id, r.reward, \
-                 r.policy_version, r.receipt_status, r.receipt_at \
+                 r.policy_version, r.receipt_status, r.receipt_at, r.last_error, r.receipt_error \
                  FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
                  WHERE i.tenant = $1 AND i.number = $2 ORDER BY r.stage, r.id",
             )

@@ -302,6 +302,18 @@ async fn next_events(store: &Arc<dyn Store>, limit: u32) -> EventBatch {
     panic!("no events were ready for the relay within 10 s");
 }
 
+/// The bodies of the events of `kind` not yet relayed, oldest first, read as the relay reads
+/// them; the batch is dropped, so the relay's cursor stays where it was.
+async fn unrelayed_events(store: &Arc<dyn Store>, kind: &str) -> Vec<serde_json::Value> {
+    let batch = next_events(store, 10_000).await;
+    batch
+        .events
+        .iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| serde_json::from_str(&e.data).expect("an event body is JSON"))
+        .collect()
+}
+
 async fn plan(
     store: &Arc<dyn Store>,
     now: DateTime<Utc>,

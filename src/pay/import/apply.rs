@@ -9,8 +9,8 @@ use super::matching::{
     allocate, by_amount_and_name, by_invoice_number, by_reference, ByKey, MatchRule, Named,
 };
 use super::{ImportReport, ParseError, Parsed, StatementLine};
+use crate::deliver::reference::match_key;
 use crate::domain::{AttributionWindow, Money, PaymentSource, TenantId};
-use crate::pay::reference::match_key;
 use crate::pay::{record_payment, PaymentOutcome, PaymentRecord};
 use crate::store::bank::{BankLineStatus, InvoiceCandidate, NewBankLine};
 use crate::store::{Store, StoreError, StoreTx};
