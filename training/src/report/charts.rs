@@ -232,6 +232,9 @@ pub struct RateLine {
     pub points: Vec<Option<(f64, (f64, f64))>>,
 }
 
+/// A point of a drawn run: the period's index, the rate and its interval.
+type RunPoint = (usize, f64, (f64, f64));
+
 /// Rates in [0, 1] over `periods` (x axis), one coloured line per series with its interval as a
 /// translucent band; a period without a value breaks the line.
 pub fn rate_lines(title: &str, y_label: &str, periods: &[String], lines: &[RateLine]) -> String {
@@ -243,7 +246,7 @@ pub fn rate_lines(title: &str, y_label: &str, periods: &[String], lines: &[RateL
     let x = |i: usize| LEFT + slot * (i as f64 + 0.5);
     for (s, line) in lines.iter().enumerate() {
         // Runs of consecutive periods with a value: each is drawn on its own.
-        let mut runs: Vec<Vec<(usize, f64, (f64, f64))>> = vec![Vec::new()];
+        let mut runs: Vec<Vec<RunPoint>> = vec![Vec::new()];
         for (i, point) in line.points.iter().enumerate() {
             match point {
                 Some((rate, interval)) => runs.last_mut().unwrap().push((i, *rate, *interval)),
