@@ -20,12 +20,24 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The templates a reminder is made of. `email_html` is optional for a tenant: without it the
-/// email goes out as plain text.
-pub const NAMES: [&str; 7] =
-    ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"];
+/// email goes out as plain text. An instalment reminder is `instalment_subject` (the email's and
+/// the letter's subject) and `instalment` (the text on every channel).
+pub const NAMES: [&str; 9] = [
+    "email_subject",
+    "email_text",
+    "email_html",
+    "sms",
+    "chat",
+    "letter_subject",
+    "letter_body",
+    "instalment_subject",
+    "instalment",
+];
 
-/// The variables a template may read (all strings but `stage`, a number from 1, and `has_fee`).
-pub const VARIABLES: [&str; 20] = [
+/// The variables a template may read (all strings but `stage`, a number from 1, `instalment` and
+/// `instalments`, numbers (0 on a stage's reminder), and the flags `has_fee`, `has_breakdown` and
+/// `instalment_due_today`).
+pub const VARIABLES: [&str; 25] = [
     "debtor_name",
     "salutation",
     "creditor_name",
@@ -46,6 +58,11 @@ pub const VARIABLES: [&str; 20] = [
     "stage",
     "stage_name",
     "tone",
+    "instalment",
+    "instalments",
+    "instalment_amount",
+    "instalment_due_date",
+    "instalment_due_today",
 ];
 
 const TONES: [Tone; 3] = [Tone::Friendly, Tone::Neutral, Tone::Firm];
@@ -58,14 +75,14 @@ macro_rules! shipped {
 
 /// (language, name, source) of every shipped template.
 const SHIPPED: &[(&str, &str, &str)] = shipped! {
-    "en": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "de": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "fr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "es": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "it": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "nl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "pl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "tr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
+    "en": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
+    "de": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
+    "fr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
+    "es": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
+    "it": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
+    "nl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
+    "pl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
+    "tr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
 };
 
 /// Why the templates cannot be loaded. Each names the template (its file for a tenant's).

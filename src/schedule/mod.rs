@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod catch_up;
 pub mod dispatch;
+pub mod instalment_reminders;
 pub mod limitation;
 pub mod pause;
 pub mod plan;
@@ -15,6 +16,7 @@ pub mod replan;
 pub mod resume;
 
 pub use catch_up::CatchUpRules;
+pub use instalment_reminders::instalment_reminders;
 pub use dispatch::{
     catch_up_late, dispatch_due, dispatch_with, redispatch_lost, relay_events, DispatchError,
     PublishReminders,
