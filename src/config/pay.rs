@@ -86,7 +86,10 @@ impl PayConfig {
             bail!("pay.instalments.min_amount must not be negative, got {}", self.instalments.min_amount);
         }
         if !(1..=28).contains(&self.instalment_reminder_days) {
-            bail!("pay.instalment_reminder_days must be between 1 and 28, got {}", self.instalment_reminder_days);
+            bail!(
+                "pay.instalment_reminder_days must be between 1 and 28, got {}",
+                self.instalment_reminder_days
+            );
         }
         if !(1..=365).contains(&self.promise_max_days) {
             bail!("pay.promise_max_days must be between 1 and 365, got {}", self.promise_max_days);

@@ -60,7 +60,11 @@ fn a_german_and_an_english_instalment_reminder_name_the_instalment_amount_date_a
     );
     assert!(email.text_body.starts_with("Guten Tag Erika Mustermann,"), "{}", email.text_body);
     assert!(email.text_body.contains(&pay_link), "{}", email.text_body);
-    assert!(!email.text_body.contains("1.234,56"), "the instalment, not the whole claim: {}", email.text_body);
+    assert!(
+        !email.text_body.contains("1.234,56"),
+        "the instalment, not the whole claim: {}",
+        email.text_body
+    );
     assert!(email.html_body.is_none() && email.attachments.is_empty(), "no dunning letter with it");
     let (email, _) = render("de", InstalmentNotice::Due);
     assert!(email.text_body.contains("heute ist Rate 2 von 3 zur Rechnung RE-2026-0042 fällig: 411,52 €"));
@@ -68,7 +72,10 @@ fn a_german_and_an_english_instalment_reminder_name_the_instalment_amount_date_a
     let (email, pay_link) = render("en", InstalmentNotice::Due);
     let en = Locale::of("en");
     let amount = en.money(&Money::new(dec("411.52"), email_currency()));
-    assert_eq!(email.subject, format!("Instalment 2 of 3: invoice RE-2026-0042, due {}", en.date(second_due())));
+    assert_eq!(
+        email.subject,
+        format!("Instalment 2 of 3: invoice RE-2026-0042, due {}", en.date(second_due()))
+    );
     assert!(
         email.text_body.contains(&format!(
             "Instalment 2 of 3 for invoice RE-2026-0042 is due today: {amount}, to be paid by {}.",
@@ -107,6 +114,8 @@ fn every_language_and_channel_states_the_instalment() {
                 if let OutgoingMessage::Sms(sms) = &message {
                     let count = sms_segments::count(&sms.body);
                     assert!(count.fits(DEFAULT_SMS_MAX_SEGMENTS), "{count:?}: {what}");
+                    let gsm = count.encoding == mahnwerk_channels::sms_segments::SmsEncoding::Gsm7;
+                    assert!(gsm && count.segments <= 2, "{count:?}: {what}");
                 }
                 if let OutgoingMessage::Whatsapp(whatsapp) = &message {
                     let parameters = &whatsapp.template.as_ref().unwrap().body_parameters;

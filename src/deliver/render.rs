@@ -153,9 +153,12 @@ impl Vars {
             tone: job.tone.as_str(),
             instalment: instalment.map_or(0, |i| i.seq),
             instalments: instalment.map_or(0, |i| i.of),
-            instalment_amount: instalment.map(|i| locale.money(&Money::new(i.open, currency))).unwrap_or_default(),
+            instalment_amount: instalment
+                .map(|i| locale.money(&Money::new(i.open, currency)))
+                .unwrap_or_default(),
             instalment_due_date: instalment.map(|i| locale.date(i.due_on)).unwrap_or_default(),
-            instalment_due_today: instalment.is_some_and(|i| i.notice == crate::domain::InstalmentNotice::Due),
+            instalment_due_today: instalment
+                .is_some_and(|i| i.notice == crate::domain::InstalmentNotice::Due),
         }
     }
 
@@ -245,12 +248,14 @@ impl Templates {
         now: DateTime<Utc>,
     ) -> Result<OutgoingMessage, RenderError> {
         let (tenant, language, tone) = (&job.tenant, &job.debtor.language, job.tone);
-        // An instalment reminder says the same on every channel: its subject and its text.
+        // An instalment reminder says the same on every channel: its subject and its text (short
+        // for SMS).
         let instalment = job.instalment > 0;
         let name = |name: &'static str| -> &'static str {
             match (instalment, name) {
-            (false, name) => name,
-            (true, "email_subject" | "letter_subject") => "instalment_subject",
+                (false, name) => name,
+                (true, "email_subject" | "letter_subject") => "instalment_subject",
+                (true, "sms") => "instalment_sms",
                 (true, _) => "instalment",
             }
         };

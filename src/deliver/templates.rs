@@ -21,8 +21,9 @@ use std::path::{Path, PathBuf};
 
 /// The templates a reminder is made of. `email_html` is optional for a tenant: without it the
 /// email goes out as plain text. An instalment reminder is `instalment_subject` (the email's and
-/// the letter's subject) and `instalment` (the text on every channel).
-pub const NAMES: [&str; 9] = [
+/// the letter's subject), `instalment_sms` (short, in the GSM alphabet) and `instalment` (the
+/// text on every other channel).
+pub const NAMES: [&str; 10] = [
     "email_subject",
     "email_text",
     "email_html",
@@ -32,6 +33,7 @@ pub const NAMES: [&str; 9] = [
     "letter_body",
     "instalment_subject",
     "instalment",
+    "instalment_sms",
 ];
 
 /// The variables a template may read (all strings but `stage`, a number from 1, `instalment` and
@@ -75,14 +77,14 @@ macro_rules! shipped {
 
 /// (language, name, source) of every shipped template.
 const SHIPPED: &[(&str, &str, &str)] = shipped! {
-    "en": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
-    "de": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
-    "fr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
-    "es": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
-    "it": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
-    "nl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
-    "pl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
-    "tr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment"],
+    "en": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "de": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "fr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "es": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "it": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "nl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "pl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "tr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
 };
 
 /// Why the templates cannot be loaded. Each names the template (its file for a tenant's).

@@ -30,7 +30,8 @@ pub use error::{FieldError, Invalid};
 pub use hold::{HoldState, PendingHold};
 pub use ids::{DebtorId, InvoiceNumber, TenantId};
 pub use instalments::{
-    instalments_paid, open_of, standing, Instalment, InstalmentError, InstalmentNotice, InstalmentRules, PlanStanding,
+    instalments_paid, open_of, standing, Instalment, InstalmentError, InstalmentNotice, InstalmentRules,
+    PlanStanding,
 };
 pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine, PaymentTerms};
 pub use money::{Currency, Money};

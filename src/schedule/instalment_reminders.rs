@@ -80,8 +80,11 @@ mod tests {
 
     #[test]
     fn each_instalment_is_reminded_before_and_on_its_due_date_at_ten_local() {
-        let route =
-            ReminderRoute { channel: ChannelKind::Sms, timezone: chrono_tz::Europe::Berlin, country: Some("DE".into()) };
+        let route = ReminderRoute {
+            channel: ChannelKind::Sms,
+            timezone: chrono_tz::Europe::Berlin,
+            country: Some("DE".into()),
+        };
         let now = at("2026-01-13T15:00:00Z"); // a Tuesday
         let plan = InstalmentRules::default().plan(now.date_naive(), "90".parse().unwrap(), 3, 2).unwrap();
         let reminders = instalment_reminders(&plan, &route, 3, now);

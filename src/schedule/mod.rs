@@ -16,11 +16,11 @@ pub mod replan;
 pub mod resume;
 
 pub use catch_up::CatchUpRules;
-pub use instalment_reminders::instalment_reminders;
 pub use dispatch::{
     catch_up_late, dispatch_due, dispatch_with, redispatch_lost, relay_events, DispatchError,
     PublishReminders,
 };
+pub use instalment_reminders::instalment_reminders;
 pub use limitation::warn_limitation_near;
 pub use plan::{plan_due_cases, settle_outcomes, Decide, LawOf};
 pub use planner::Planner;

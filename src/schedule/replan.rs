@@ -16,7 +16,8 @@ pub async fn replan_stage(
     now: DateTime<Utc>,
 ) -> Result<Option<LockedCase>, StoreError> {
     let Some(case) = tx.lock_case(reminder.case_id).await? else { return Ok(None) };
-    if reminder.instalment == 0 && case.state.accepts_reminders() && case.stages_planned == reminder.stage + 1 {
+    if reminder.instalment == 0 && case.state.accepts_reminders() && case.stages_planned == reminder.stage + 1
+    {
         let update = CaseUpdate {
             case_id: case.case_id,
             state: case.state,

@@ -65,7 +65,10 @@ macro_rules! attach_plans {
         for job in $jobs.iter_mut().filter(|job| job.instalment > 0) {
             if !plans.contains_key(&job.case_id) {
                 let rows: Vec<$crate::store::rows::InstalmentRow> =
-                    sqlx::query_as($crate::store::rows::OPEN_INSTALMENTS).bind(job.case_id).fetch_all($pool).await?;
+                    sqlx::query_as($crate::store::rows::OPEN_INSTALMENTS)
+                        .bind(job.case_id)
+                        .fetch_all($pool)
+                        .await?;
                 plans.insert(job.case_id, $crate::store::rows::instalment_plan(rows)?);
             }
             job.plan = plans[&job.case_id].clone();

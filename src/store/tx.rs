@@ -140,7 +140,9 @@ pub struct SentRow {
 /// [`RecommendSteps`], the operator console's in [`ConsoleSteps`], pending payments' holds in
 /// [`HoldSteps`], instalment reminders' in [`InstalmentReminderSteps`].
 #[async_trait]
-pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + InstalmentReminderSteps + Send {
+pub trait StoreTx:
+    BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + InstalmentReminderSteps + Send
+{
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
     /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.
     async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError>;

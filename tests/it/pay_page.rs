@@ -440,8 +440,13 @@ async fn scenario(backend: Backend) {
     let planned4 = reminders4().await;
     assert_eq!(planned4.len(), 6, "{planned4:?}");
     let plan4 = store.pay_case(&TenantId::parse("paytest").unwrap(), planned4[0].id).await.unwrap().unwrap();
-    let dues4: Vec<String> =
-        plan4.instalments.unwrap().instalments.iter().map(|i| i.due_on.format("%d.%m.%Y").to_string()).collect();
+    let dues4: Vec<String> = plan4
+        .instalments
+        .unwrap()
+        .instalments
+        .iter()
+        .map(|i| i.due_on.format("%d.%m.%Y").to_string())
+        .collect();
     let sent_by_now = |id: i64| {
         let store = store.clone();
         async move {

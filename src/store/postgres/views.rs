@@ -3,8 +3,8 @@
 use super::tx::{PgTx, IN_IDS};
 use crate::store::claims::{read_histories, Histories, CLAIM_COLUMNS};
 use crate::store::records::*;
-use crate::store::same_sql_instalment_reminders::attach_plans;
 use crate::store::rows::{DeliveryJobRow, CONSENT_COLUMNS, DEBTOR_COLUMNS};
+use crate::store::same_sql_instalment_reminders::attach_plans;
 use crate::store::StoreError;
 
 /// When the debtor `d` last wrote on the channel of reminder `r`.

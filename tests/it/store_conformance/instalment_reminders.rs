@@ -41,12 +41,13 @@ pub(super) async fn suite_instalment_reminders(store: Arc<dyn Store>, _raw: Raw)
     let (rules, grace) = (InstalmentRules::default(), PromiseRules::default());
     let agreed = choose_instalments(store.as_ref(), case_id, choice, rules, grace, now).await.unwrap();
     let InstalmentOutcome::Agreed { first_due } = agreed else { panic!("agreed: {agreed:?}") };
-    let dues: Vec<NaiveDate> = ["2026-03-10", "2026-04-10", "2026-05-10"].iter().map(|d| d.parse().unwrap()).collect();
+    let dues: Vec<NaiveDate> =
+        ["2026-03-10", "2026-04-10", "2026-05-10"].iter().map(|d| d.parse().unwrap()).collect();
     assert_eq!(first_due, dues[0]);
 
     // Two per instalment, by email (the channel stage 1 reached the debtor on), at 10:00 Berlin
     // time (CET until 29 March, CEST after); 10 May is a Sunday, so its reminder waits a day.
-    let planned = [
+    let planned: [(u32, u32, DateTime<Utc>); 6] = [
         (1, 0, at("2026-03-07T09:00:00Z")),
         (1, 1, at("2026-03-10T09:00:00Z")),
         (2, 0, at("2026-04-07T08:00:00Z")),
@@ -55,7 +56,7 @@ pub(super) async fn suite_instalment_reminders(store: Arc<dyn Store>, _raw: Raw)
         (3, 1, at("2026-05-11T08:00:00Z")),
     ];
     let expect = |statuses: [ReminderStatus; 6]| -> Vec<_> {
-        planned.iter().zip(statuses).map(|(&(i, s, at), status)| (i, s, at, status)).collect()
+        planned.iter().zip(statuses).map(|(&(i, s, send_at), status)| (i, s, send_at, status)).collect()
     };
     assert_eq!(instalment_reminders(&store).await, expect([Scheduled; 6]));
     let stages = reminders(&store, "I-1").await;
@@ -74,7 +75,10 @@ pub(super) async fn suite_instalment_reminders(store: Arc<dyn Store>, _raw: Raw)
     send(&store, planned[0].2, &[upcoming_1]).await;
 
     // Paid in time (the next day): its reminder on the due date is cancelled, the others stay.
-    let paid = PaymentRecord { source: PaymentSource::Bank, ..payment("I-1", Some(eur("33.33")), planned[0].2 + hours(24), "T-1") };
+    let paid = PaymentRecord {
+        source: PaymentSource::Bank,
+        ..payment("I-1", Some(eur("33.33")), planned[0].2 + hours(24), "T-1")
+    };
     assert_eq!(
         store.record_payment(&paid, WINDOW).await.unwrap(),
         IntakeOutcome::PaymentRecorded { case_closed: false }
