@@ -63,15 +63,20 @@ macro_rules! attach_plans {
         let mut plans: std::collections::BTreeMap<i64, Option<$crate::store::tx::InstalmentPlan>> =
             std::collections::BTreeMap::new();
         for job in $jobs.iter_mut().filter(|job| job.instalment > 0) {
-            if !plans.contains_key(&job.case_id) {
-                let rows: Vec<$crate::store::rows::InstalmentRow> =
-                    sqlx::query_as($crate::store::rows::OPEN_INSTALMENTS)
-                        .bind(job.case_id)
-                        .fetch_all($pool)
-                        .await?;
-                plans.insert(job.case_id, $crate::store::rows::instalment_plan(rows)?);
-            }
-            job.plan = plans[&job.case_id].clone();
+            let plan = match plans.get(&job.case_id) {
+                Some(plan) => plan.clone(),
+                None => {
+                    let rows: Vec<$crate::store::rows::InstalmentRow> =
+                        sqlx::query_as($crate::store::rows::OPEN_INSTALMENTS)
+                            .bind(job.case_id)
+                            .fetch_all($pool)
+                            .await?;
+                    let plan = $crate::store::rows::instalment_plan(rows)?;
+                    plans.insert(job.case_id, plan.clone());
+                    plan
+                }
+            };
+            job.plan = plan;
         }
         Ok::<(), $crate::store::StoreError>(())
     }};

@@ -62,7 +62,8 @@ pub(super) async fn suite_instalment_reminders(store: Arc<dyn Store>, _raw: Raw)
     let stages = reminders(&store, "I-1").await;
     let stages: Vec<_> = stages.iter().filter(|r| r.instalment == 0).map(|r| (r.id, r.status)).collect();
     assert_eq!(stages, [(ids[0].0, Sent), (ids[0].1, Cancelled)], "no stage goes out while the plan runs");
-    assert!(reminders(&store, "I-1").await.iter().all(|r| r.channel == ChannelKind::Email));
+    let by = reminders(&store, "I-1").await;
+    assert!(by.iter().filter(|r| r.instalment > 0).all(|r| r.channel == ChannelKind::Email), "{by:?}");
 
     // The first instalment's first reminder: due at its time, not a second before; a channel
     // worker gets the instalment and its plan with it.
