@@ -1,7 +1,7 @@
 //! Recording one payment: the rule every source of payments goes through.
 
 use super::PaymentRecord;
-use crate::domain::{AttributionWindow, CaseEvent, Money, PromiseState};
+use crate::domain::{AttributionWindow, CaseEvent, CaseState, Money, PromiseState};
 use crate::runtime::events::record_outcomes;
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::tx::{LockedCase, NewPayment};
@@ -101,6 +101,10 @@ pub async fn record_payment(
     );
     tx.append_events(&[NewEvent::from(&recorded)]).await?;
     let Some(paid_state) = closes else {
+        // Only a paused case can be on an instalment plan.
+        if case.state == CaseState::Paused {
+            super::instalments::cancel_paid_reminders(tx, &case, paid, now).await?;
+        }
         return Ok(PaymentOutcome::Recorded { case_closed: false });
     };
     tx.close_case(&case, paid_state, payment.paid_at).await?;

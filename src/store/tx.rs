@@ -10,6 +10,7 @@
 use super::bank::BankSteps;
 use super::console::ConsoleSteps;
 use super::holds::HoldSteps;
+use super::instalment_reminders::InstalmentReminderSteps;
 use super::recommend::RecommendSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
@@ -100,6 +101,8 @@ pub struct FinishedReminder {
     /// 0-based stage.
     pub stage: u32,
     pub channel: ChannelKind,
+    /// The instalment an instalment reminder is about (from 1); 0 for a stage's reminder.
+    pub instalment: u32,
 }
 
 /// How a pending reminder ends without being sent.
@@ -129,13 +132,17 @@ pub struct SentRow {
     /// 0-based stage.
     pub stage: u32,
     pub channel: ChannelKind,
+    /// The instalment an instalment reminder is about (from 1); 0 for a stage's reminder.
+    pub instalment: u32,
 }
 
 /// The narrow steps; the bank import's are in [`BankSteps`], recommendations' in
 /// [`RecommendSteps`], the operator console's in [`ConsoleSteps`], pending payments' holds in
-/// [`HoldSteps`].
+/// [`HoldSteps`], instalment reminders' in [`InstalmentReminderSteps`].
 #[async_trait]
-pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + Send {
+pub trait StoreTx:
+    BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + InstalmentReminderSteps + Send
+{
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
     /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.
     async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError>;
@@ -144,8 +151,8 @@ pub trait StoreTx: BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + Send 
     /// skipping those another scheduler holds), oldest first, with everything the planner needs.
     async fn claim_due_cases(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueCase>, StoreError>;
 
-    /// Writes new reminders into the outbox (idempotency key per case and stage); a (case, stage,
-    /// channel) already there is left alone.
+    /// Writes new reminders into the outbox (idempotency key per case and stage, or instalment and
+    /// notice); a (case, stage, channel, instalment) already there is left alone.
     async fn insert_reminders(
         &mut self,
         reminders: &[(i64, NewReminder)],

@@ -13,6 +13,7 @@ use crate::store::same_sql_bank::{
 };
 use crate::store::same_sql_console::impl_console_steps;
 use crate::store::same_sql_holds::impl_hold_steps;
+use crate::store::same_sql_instalment_reminders::impl_instalment_reminder_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
@@ -108,7 +109,7 @@ impl_store_tx!(SqliteTx {
             return Ok(Vec::new());
         }
         let rows: Vec<SentRowRaw> = sqlx::query_as(
-            "SELECT r.id, r.case_id, r.stage, r.channel, i.tenant, i.number, i.debtor_id \
+            "SELECT r.id, r.case_id, r.stage, r.channel, i.tenant, i.number, i.debtor_id, r.instalment \
              FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
              WHERE r.id IN (SELECT value FROM json_each($1)) ORDER BY r.id",
         )
@@ -140,3 +141,4 @@ const LOCK_PAID: &str = "";
 impl_recommend_steps!(SqliteTx);
 impl_console_steps!(SqliteTx);
 impl_hold_steps!(SqliteTx);
+impl_instalment_reminder_steps!(SqliteTx);

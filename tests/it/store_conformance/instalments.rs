@@ -33,7 +33,7 @@ pub(super) async fn suite_instalments(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!((view.state, view.next_action_at), (CaseState::Paused, Some(grace.resume_at(first_due))));
     let written = reminders(&store, "I-1").await;
     assert_eq!(
-        written.iter().map(|r| (r.id, r.status)).collect::<Vec<_>>(),
+        written.iter().filter(|r| r.instalment == 0).map(|r| (r.id, r.status)).collect::<Vec<_>>(),
         [(ids[0].0, ReminderStatus::Sent), (ids[0].1, ReminderStatus::Cancelled)],
         "no stage goes out while the plan runs"
     );

@@ -60,6 +60,7 @@ pub(super) async fn suite_plan(store: Arc<dyn Store>, _raw: Raw) {
             receipt_at: None,
             last_error: None,
             receipt_error: None,
+            instalment: 0,
         }
     );
     let view = case(&store, "RE-1").await;
