@@ -73,7 +73,7 @@ proptest! {
         let form = form_of(body.as_bytes()).expect("an encoded form parses");
         match status_report(&form, now()) {
             Ok(report) => prop_assert!(report.receipts.len() <= 1),
-            Err(error) => prop_assert!(refusal_names_a_field(&error, &[&name]), "broke {name}: {error}"),
+            Err(error) => prop_assert!(refusal_names_a_field(&error, &[name.as_str()]), "broke {name}: {error}"),
         }
     }
 
@@ -87,7 +87,7 @@ proptest! {
         let form = form_of(body.as_bytes()).expect("an encoded form parses");
         match inbound_report(&form, now()) {
             Ok(report) => prop_assert!(report.consents.len() <= 1 && report.inbound.len() == 1),
-            Err(error) => prop_assert!(refusal_names_a_field(&error, &[&name]), "broke {name}: {error}"),
+            Err(error) => prop_assert!(refusal_names_a_field(&error, &[name.as_str()]), "broke {name}: {error}"),
         }
     }
 

@@ -75,7 +75,8 @@ pub struct BadInputFigures {
     pub rejections_recorded: i64,
     /// Invoices stored (each valid message is one invoice number).
     pub invoices_stored: i64,
-    /// Invoices whose stored amount is not the one first sent (a changed duplicate applied).
+    /// Invoices whose stored amount is not the one first sent, and debtors whose name is the
+    /// changed duplicates' (a changed duplicate applied).
     pub changed_by_duplicates: i64,
     /// `panicked at` lines in the intake's standard error.
     pub panics: usize,
@@ -402,7 +403,8 @@ impl Counts {
             .context("counting rejections and invoices")
     }
 
-    /// Invoices whose amount is not the one their first (valid) message gave.
+    /// Invoices whose amount is not the one their first (valid) message gave, plus debtors
+    /// renamed by a changed duplicate.
     async fn changed_by_duplicates(&mut self) -> anyhow::Result<i64> {
         let rows: Vec<(String, rust_decimal::Decimal)> =
             sqlx::query_as("SELECT number, amount_due FROM invoices WHERE tenant = $1")
@@ -415,6 +417,11 @@ impl Counts {
             let first: Option<rust_decimal::Decimal> = index.and_then(|i| malformed::amount_of(i).parse().ok());
             first != Some(*amount)
         });
-        Ok(changed.count() as i64)
+        let renamed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM debtors WHERE name = $1")
+            .bind(malformed::CHANGED_NAME)
+            .fetch_one(&mut self.connection)
+            .await
+            .context("reading the stored debtors")?;
+        Ok(changed.count() as i64 + renamed)
     }
 }

@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 
 /// The benchmark's tenant.
 pub const TENANT: &str = "bench";
+/// The debtor name a changed duplicate gives.
+pub const CHANGED_NAME: &str = "Someone Else";
 
 /// What a message of the stream is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -230,7 +232,7 @@ pub fn body(planned: &Planned) -> Vec<u8> {
         }
         Kind::DuplicateChanged => {
             message["amount_due"] = json!(format!("{}.99", 100_000 + v));
-            message["debtor"]["name"] = json!("Someone Else");
+            message["debtor"]["name"] = json!(CHANGED_NAME);
         }
     }
     message.to_string().into_bytes()

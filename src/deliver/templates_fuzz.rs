@@ -79,7 +79,9 @@ proptest! {
     ) {
         let source: String = variables.iter().map(|v| format!("{{{{ {v} }}}} ")).collect();
         let mut templates = empty();
-        prop_assert!(templates.add(format!("acme/de/{name}.j2"), source, "de").is_ok());
+        let key = format!("acme/de/{name}.j2");
+        let loaded = templates.add(key, source, "de");
+        prop_assert!(loaded.is_ok(), "{:?}", loaded.err());
     }
 }
 

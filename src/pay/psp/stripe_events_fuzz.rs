@@ -74,9 +74,9 @@ proptest! {
         event["data"]["object"]["amount_total"] = json!(units);
         event["data"]["object"]["currency"] = json!(currency);
         let action = action_of(&event_of(event.to_string().as_bytes()).unwrap(), now()).unwrap();
-        let Action::Record(payment) = action else { panic!("{action:?}") };
+        let Action::Record(payment) = &action else { panic!("{action:?}") };
         let currency = Currency::parse(&currency.to_ascii_uppercase()).unwrap();
-        prop_assert_eq!(payment.amount, from_minor_units(units, currency));
+        prop_assert_eq!(&payment.amount, &from_minor_units(units, currency));
     }
 
     #[test]
