@@ -15,11 +15,11 @@ fn now() -> DateTime<Utc> {
 
 fn valid_event() -> Value {
     json!({"data": {
-        "id": "ff222222-1111-2222-3333-444444444444", "type": "webhook_undeliverable",
-        "attributes": {"reason": "Recipient could not be determined.", "created_at": "2020-11-19T09:42:48+0100"},
-        "relationships": {
-            "letter": {"links": {"related": "string"}, "data": {"id": "cccccccc-1111", "type": "letters"}}
-        }}})
+    "id": "ff222222-1111-2222-3333-444444444444", "type": "webhook_undeliverable",
+    "attributes": {"reason": "Recipient could not be determined.", "created_at": "2020-11-19T09:42:48+0100"},
+    "relationships": {
+        "letter": {"links": {"related": "string"}, "data": {"id": "cccccccc-1111", "type": "letters"}}
+    }}})
 }
 
 fn check(body: &[u8]) -> Result<(), TestCaseError> {

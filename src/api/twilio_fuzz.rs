@@ -14,10 +14,15 @@ fn now() -> DateTime<Utc> {
 }
 
 fn status_form() -> Form {
-    [("MessageSid", "SM0123"), ("MessageStatus", "undelivered"), ("ErrorCode", "30005"), ("To", "+4915100000001")]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    [
+        ("MessageSid", "SM0123"),
+        ("MessageStatus", "undelivered"),
+        ("ErrorCode", "30005"),
+        ("To", "+4915100000001"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }
 
 fn inbound_form() -> Form {

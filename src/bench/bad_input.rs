@@ -133,7 +133,11 @@ impl fmt::Display for BadInputFigures {
             self.dead_lettered_with_reason, self.expected_rejections
         )?;
         writeln!(f, "  rows in intake_rejections         {}", self.rejections_recorded)?;
-        writeln!(f, "  invoices stored                   {} of {} valid", self.invoices_stored, self.valid_sent)?;
+        writeln!(
+            f,
+            "  invoices stored                   {} of {} valid",
+            self.invoices_stored, self.valid_sent
+        )?;
         writeln!(f, "  invoices changed by a duplicate   {} (target 0)", self.changed_by_duplicates)?;
         if let Some(exit) = &self.intake_exited {
             writeln!(f, "  the intake process ended early: {exit}")?;
@@ -329,7 +333,12 @@ struct Intake {
 }
 
 impl Intake {
-    fn start(database_url: &str, amqp_url: &str, namespace: &str, stderr: std::fs::File) -> anyhow::Result<Self> {
+    fn start(
+        database_url: &str,
+        amqp_url: &str,
+        namespace: &str,
+        stderr: std::fs::File,
+    ) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("finding the mahnwerk binary")?;
         let child = Command::new(exe)
             .args(["run", "--role", "intake"])
@@ -391,7 +400,8 @@ struct Counts {
 
 impl Counts {
     async fn connect(database_url: &str) -> anyhow::Result<Self> {
-        let connection = sqlx::PgConnection::connect(database_url).await.context("connecting to PostgreSQL")?;
+        let connection =
+            sqlx::PgConnection::connect(database_url).await.context("connecting to PostgreSQL")?;
         Ok(Self { connection })
     }
 
@@ -414,7 +424,8 @@ impl Counts {
                 .context("reading the stored amounts")?;
         let changed = rows.iter().filter(|(number, amount)| {
             let index = number.trim_start_matches("BAD-").parse::<usize>().ok();
-            let first: Option<rust_decimal::Decimal> = index.and_then(|i| malformed::amount_of(i).parse().ok());
+            let first: Option<rust_decimal::Decimal> =
+                index.and_then(|i| malformed::amount_of(i).parse().ok());
             first != Some(*amount)
         });
         let renamed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM debtors WHERE name = $1")

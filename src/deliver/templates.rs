@@ -127,7 +127,8 @@ impl Templates {
         dir: Option<&Path>,
         whatsapp: BTreeMap<String, BTreeMap<String, String>>,
     ) -> Result<Self, TemplateError> {
-        let mut templates = Self { env: environment(), keys: BTreeSet::new(), whatsapp, attach_letter: false };
+        let mut templates =
+            Self { env: environment(), keys: BTreeSet::new(), whatsapp, attach_letter: false };
         for (language, name, source) in SHIPPED {
             templates.add(format!("shipped:{language}/{name}.j2"), (*source).to_owned(), language)?;
         }

@@ -181,7 +181,12 @@ fn line(fields: &Fields<'_>) -> Result<InvoiceLine, FieldError> {
 }
 
 /// Refuses `value` (at `name` of `fields`) unless its magnitude is below 10^`digits`.
-fn below(fields: &Fields<'_>, name: &str, value: rust_decimal::Decimal, digits: u32) -> Result<(), FieldError> {
+fn below(
+    fields: &Fields<'_>,
+    name: &str,
+    value: rust_decimal::Decimal,
+    digits: u32,
+) -> Result<(), FieldError> {
     let limit = rust_decimal::Decimal::from(10_i64.pow(digits));
     if value.abs() >= limit {
         return Err(fields.error_at(name, format!("'{value}' is too large: must be less than 10^{digits}")));

@@ -65,7 +65,10 @@ fn assert_clear(error: &FieldError) {
 
 #[test]
 fn the_valid_messages_parse() {
-    assert!(matches!(parse_bytes(OVERDUE, valid_overdue().to_string().as_bytes()), Ok(IntakeCommand::Overdue { .. })));
+    assert!(matches!(
+        parse_bytes(OVERDUE, valid_overdue().to_string().as_bytes()),
+        Ok(IntakeCommand::Overdue { .. })
+    ));
     assert!(matches!(parse_bytes(PAID, valid_paid().to_string().as_bytes()), Ok(IntakeCommand::Paid(_))));
 }
 
@@ -86,6 +89,20 @@ fn invalid_utf8_is_refused_naming_its_position() {
     let (error, _) = parse_bytes(OVERDUE, &body).unwrap_err();
     assert_eq!(error.field, "$");
     assert!(error.reason.contains("line 1 column"), "{error:?}");
+}
+
+/// Before the bounds, an `invoice.issued` line like this one reached the purchase history, whose
+/// line total (`quantity * unit_price * 100`, `intake::apply`) overflowed `rust_decimal`: a panic
+/// in the intake, and the message, never acked, came back to panic again.
+#[test]
+fn a_line_total_beyond_rust_decimal_is_refused_before_it_is_computed() {
+    let mut message = valid_overdue();
+    message["lines"][0]["quantity"] = json!("79228162514264337593543950335");
+    message["lines"][0]["unit_price"] = json!("2");
+    let (error, _) = parse_bytes(ISSUED, message.to_string().as_bytes()).unwrap_err();
+    assert_eq!(error.field, "lines[0].quantity");
+    let quantity: rust_decimal::Decimal = "79228162514264337593543950335".parse().unwrap();
+    assert!(quantity.checked_mul(rust_decimal::Decimal::TWO).is_none(), "it would overflow");
 }
 
 #[test]
@@ -203,7 +220,12 @@ fn check_one_field_broken(key: &str, broken: &fuzz::Broken) -> Result<(), TestCa
         }
         Err((error, _)) => {
             assert_clear(&error);
-            prop_assert!(names(&error, &field), "broke {field}, but the error names {}: {}", error.field, error.reason);
+            prop_assert!(
+                names(&error, &field),
+                "broke {field}, but the error names {}: {}",
+                error.field,
+                error.reason
+            );
         }
     }
     Ok(())

@@ -123,8 +123,11 @@ fn a_small_bad_input_benchmark_accounts_for_every_message() {
     let kinds = figures["kinds"].as_array().unwrap();
     assert_eq!(kinds.len(), 12, "valid and eleven malformed kinds: {figures}");
     for kind in kinds {
-        let (name, sent, dead) =
-            (kind["kind"].as_str().unwrap(), kind["sent"].as_u64().unwrap(), kind["dead_lettered"].as_u64().unwrap());
+        let (name, sent, dead) = (
+            kind["kind"].as_str().unwrap(),
+            kind["sent"].as_u64().unwrap(),
+            kind["dead_lettered"].as_u64().unwrap(),
+        );
         match name {
             "valid" => assert_eq!((sent, dead), (50, 0)),
             "duplicate_changed" => assert_eq!((sent, dead), (20, 0)),

@@ -116,6 +116,9 @@ fn not_a_statement_is_refused() {
 fn an_element_without_a_name_is_malformed_xml() {
     for xml in ["< Document/>".to_owned(), document(V02, "< \n")] {
         let error = read(&xml).pop().unwrap().unwrap_err();
-        assert_eq!((error.field.as_str(), error.reason.as_str()), ("XML", "malformed XML: an element without a name"));
+        assert_eq!(
+            (error.field.as_str(), error.reason.as_str()),
+            ("XML", "malformed XML: an element without a name")
+        );
     }
 }

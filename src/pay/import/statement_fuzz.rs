@@ -29,8 +29,9 @@ const CSV: &str = "Buchungstag;Betrag;Waehrung;Verwendungszweck;Name Zahlungsbet
 const AT_MOST: usize = 10_000;
 
 fn read(bytes: Vec<u8>, format: Format) -> Vec<Result<Parsed, ParseError>> {
-    let lines = statement_lines(Cursor::new(bytes), Path::new("statement"), Some(format), &CsvLayout::default())
-        .expect("reading from memory cannot fail");
+    let lines =
+        statement_lines(Cursor::new(bytes), Path::new("statement"), Some(format), &CsvLayout::default())
+            .expect("reading from memory cannot fail");
     let items: Vec<_> = lines.take(AT_MOST).collect();
     assert!(items.len() < AT_MOST, "the reader does not end");
     items
@@ -40,7 +41,10 @@ fn check(bytes: Vec<u8>, format: Format) -> Result<(), TestCaseError> {
     let items = read(bytes, format);
     for (i, item) in items.iter().enumerate() {
         if let Err(error) = item {
-            prop_assert!(error.at.starts_with("line ") || error.at.starts_with("entry at line "), "{error:?}");
+            prop_assert!(
+                error.at.starts_with("line ") || error.at.starts_with("entry at line "),
+                "{error:?}"
+            );
             prop_assert!(!error.field.is_empty() && !error.reason.is_empty(), "{error:?}");
             prop_assert_eq!(i, items.len() - 1, "nothing is read after an error");
         }

@@ -229,7 +229,8 @@ impl Session {
             name: &str,
         ) -> Result<T, WebhookError> {
             let value = object.get(name).cloned().unwrap_or(serde_json::Value::Null);
-            serde_json::from_value(value).map_err(|e| WebhookError::Malformed(format!("data.object.{name}: {e}")))
+            serde_json::from_value(value)
+                .map_err(|e| WebhookError::Malformed(format!("data.object.{name}: {e}")))
         }
         Ok(Self {
             id: member(object, "id")?,
@@ -279,7 +280,8 @@ const MAX_REASON_CHARS: usize = 200;
 
 /// The event a (verified) body holds.
 fn event_of(raw_body: &[u8]) -> Result<Envelope, WebhookError> {
-    serde_json::from_slice(raw_body).map_err(|e| WebhookError::Malformed(format!("body: not a Stripe event: {e}")))
+    serde_json::from_slice(raw_body)
+        .map_err(|e| WebhookError::Malformed(format!("body: not a Stripe event: {e}")))
 }
 
 fn action_of(event: &Envelope, now: DateTime<Utc>) -> Result<Action, WebhookError> {
