@@ -1,4 +1,5 @@
-//! Benchmarks: `mahnwerk bench import` (the bank statement import, [`import`]),
+//! Benchmarks: `mahnwerk bench bad-input` (malformed intake messages of many kinds among valid
+//! ones, [`bad_input`]), `mahnwerk bench import` (the bank statement import, [`import`]),
 //! `mahnwerk bench policy-stdio` (the policy protocol's throughput beside a do-nothing responder,
 //! [`policy_stdio`]) and
 //! `mahnwerk bench pipeline`: three throughputs measured side by side in one run on the
@@ -24,13 +25,16 @@
 //! Each measurement gets its own fresh PostgreSQL database (created next to the configured one
 //! and dropped afterwards) and its own queue namespace, so nothing of the operator's is touched.
 
+pub mod bad_input;
 mod host_cpu;
 pub mod import;
+mod malformed;
 mod pay;
 mod policy_stdio;
 mod raw;
 mod statement;
 
+pub use bad_input::{bad_input, BadInputFigures, BadInputOptions};
 pub use pay::{pay, PayBenchOptions, PayFigures};
 pub use policy_stdio::{do_nothing, policy_stdio, StdioBenchOptions, StdioFigures};
 

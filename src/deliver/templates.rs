@@ -146,20 +146,8 @@ impl Templates {
         dir: Option<&Path>,
         whatsapp: BTreeMap<String, BTreeMap<String, String>>,
     ) -> Result<Self, TemplateError> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
-        env.set_auto_escape_callback(|name| {
-            let file = name.rsplit('/').next().unwrap_or(name);
-            if file.starts_with("email_html") {
-                AutoEscape::Html
-            } else {
-                AutoEscape::None
-            }
-        });
-        env.set_formatter(html_formatter);
-        let mut templates = Self { env, keys: BTreeSet::new(), whatsapp, attach_letter: false };
+        let mut templates =
+            Self { env: environment(), keys: BTreeSet::new(), whatsapp, attach_letter: false };
         for (language, name, source) in SHIPPED {
             templates.add(format!("shipped:{language}/{name}.j2"), (*source).to_owned(), language)?;
         }
@@ -243,6 +231,25 @@ impl Templates {
             .cloned()
             .unwrap_or_else(|| format!("payment_reminder_{}", tone.as_str()))
     }
+}
+
+/// An empty environment with the templates' rules: strict undefined values, trimmed blocks,
+/// HTML escaping in `email_html` only.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_auto_escape_callback(|name| {
+        let file = name.rsplit('/').next().unwrap_or(name);
+        if file.starts_with("email_html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(html_formatter);
+    env
 }
 
 /// minijinja's own escaping, except that in HTML a string keeps its `/`: links stay readable in
@@ -341,3 +348,7 @@ fn is_template_file(file_name: &str) -> bool {
     };
     NAMES.contains(&name) && tone.is_none_or(|t| TONES.iter().any(|tone| tone.as_str() == t))
 }
+
+#[cfg(test)]
+#[path = "templates_fuzz.rs"]
+mod fuzz;
