@@ -328,8 +328,8 @@ macro_rules! impl_store_tx {
 
         async fn late_reminders(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<LateReminder>, StoreError> {
             let sql = format!(
-                "SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $1 AND send_by <= $1 \
-                 AND (lease_until IS NULL OR lease_until < $1) ORDER BY send_at LIMIT $2{SKIP_LOCKED}"
+                "SELECT id FROM reminders WHERE status = 'scheduled' AND send_by <= $1 AND send_at <= $1 \
+                 AND (lease_until IS NULL OR lease_until < $1) ORDER BY send_by LIMIT $2{SKIP_LOCKED}"
             );
             let ids: Vec<i64> =
                 sqlx::query_scalar(&sql).bind(now).bind(i64::from(limit)).fetch_all(&mut *self.0).await?;

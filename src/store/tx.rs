@@ -282,8 +282,9 @@ pub trait StoreTx:
     ) -> Result<Vec<ClaimedReminder>, StoreError>;
 
     /// Up to `limit` scheduled reminders due at `now` whose allowed window closed (`send_by`
-    /// passed) and that no dispatcher holds, oldest first, with their debtors' time zone and
-    /// country; locked until the transaction ends where the backend can (others skip them).
+    /// passed) and that no dispatcher holds, the earliest closed window first (read through the
+    /// `reminders_late` index, so reminders on time cost nothing), with their debtors' time zone
+    /// and country; locked until the transaction ends where the backend can (others skip them).
     async fn late_reminders(
         &mut self,
         now: DateTime<Utc>,
