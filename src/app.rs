@@ -308,6 +308,7 @@ impl Service {
             plans: Arc::clone(&self.plans),
             clock: Arc::clone(&self.clock),
             attribution: self.learn.attribution(),
+            settle: Arc::new(crate::pay::Settlement),
         }
     }
 

@@ -38,3 +38,6 @@ pub mod runtime;
 pub mod schedule;
 pub mod shutdown;
 pub mod store;
+
+#[cfg(test)]
+mod fuzz;

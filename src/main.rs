@@ -360,6 +360,17 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// Malformed intake messages of many kinds mixed with valid ones, through `run --role intake`
+    /// on the configured PostgreSQL + RabbitMQ: panics, dead letters with reasons, invoices stored,
+    /// the intake's memory. Exits non-zero when a check fails.
+    BadInput {
+        #[arg(long, default_value_t = 10_000)]
+        malformed: usize,
+        #[arg(long, default_value_t = 1_000)]
+        valid: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Raw RabbitMQ vs mahnwerk intake vs the whole path, on the configured PostgreSQL + RabbitMQ.
     Pipeline {
         #[arg(long, default_value_t = 20_000)]
@@ -558,6 +569,19 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&figures)?);
             } else {
                 println!("{figures}");
+            }
+            Ok(())
+        }
+        Command::Bench { which: Bench::BadInput { malformed, valid, json } } => {
+            let options = mahnwerk::bench::BadInputOptions { malformed, valid, progress: !json };
+            let figures = mahnwerk::bench::bad_input(&config, &options).await?;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                println!("{figures}");
+            }
+            if !figures.holds() {
+                anyhow::bail!("the bad-input benchmark's checks failed (see above)");
             }
             Ok(())
         }

@@ -272,6 +272,10 @@ fn messenger(event: Messaging, report: &mut ProviderReport) -> Result<(), ApiErr
 }
 
 #[cfg(test)]
+#[path = "meta_events_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -131,6 +131,10 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 }
 
 #[cfg(test)]
+#[path = "pingen_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -1,10 +1,10 @@
 //! Recommended items on the thank-you view: which of them the page shows, and `GET /r/{token}`,
-//! the signed click link of each ([`crate::hooks::click`]). A verified click is recorded as
+//! the signed click link of each ([`crate::pay::page::click`]). A verified click is recorded as
 //! `recommendation.clicked` and answered with 303 to the item's page; a forged, expired or
 //! unknown one gets 404 and changes nothing.
 
 use super::ApiState;
-use crate::hooks::click::Click;
+use crate::pay::page::click::Click;
 use crate::pay::page::recommended::{shown as page_items, Shown};
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::PayCase;

@@ -54,8 +54,7 @@ pub(super) async fn inbound(
 /// The form fields, once the signature over the URL Twilio called and the fields holds.
 fn verified(state: &ApiState, headers: &HeaderMap, uri: &Uri, body: &[u8]) -> Result<Form, ApiError> {
     let token = state.twilio_auth_token.as_ref().ok_or(ApiError::NotConfigured("twilio"))?;
-    let form: Form = serde_urlencoded::from_bytes(body)
-        .map_err(|e| ApiError::Malformed(format!("body: not a form: {e}")))?;
+    let form = form_of(body)?;
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let url = match &state.public_url {
         Some(base) => format!("{}{path}", base.trim_end_matches('/')),
@@ -67,6 +66,11 @@ fn verified(state: &ApiState, headers: &HeaderMap, uri: &Uri, body: &[u8]) -> Re
     let signature = headers.get(TWILIO_SIGNATURE_HEADER).and_then(|h| h.to_str().ok());
     verify_twilio(token.expose_secret().as_bytes(), &url, &form, signature)?;
     Ok(form)
+}
+
+/// The fields of a form-encoded body, in order (the signature covers them sorted by name).
+fn form_of(body: &[u8]) -> Result<Form, ApiError> {
+    serde_urlencoded::from_bytes(body).map_err(|e| ApiError::Malformed(format!("body: not a form: {e}")))
 }
 
 fn field<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
@@ -129,6 +133,10 @@ fn inbound_report(form: &Form, now: DateTime<Utc>) -> Result<ProviderReport, Api
     }
     Ok(report)
 }
+
+#[cfg(test)]
+#[path = "twilio_fuzz.rs"]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {

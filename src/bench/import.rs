@@ -11,6 +11,7 @@ use crate::intake::apply_commands;
 use crate::pay::import::{
     import_lines, statement_lines, workers_for, Format, ImportOptions, ImportReport, CHUNK,
 };
+use crate::pay::Settlement;
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::store::Store;
 use anyhow::{bail, Context};
@@ -127,7 +128,8 @@ async fn run(
     for start in (0..entries).step_by(1000).filter(|_| with_invoices) {
         let commands = statement::invoices(&tenant, start..(start + 1000).min(entries), SystemClock.now());
         invoices += commands.len();
-        apply_commands(store, &commands, AttributionWindow::default(), SystemClock.now()).await?;
+        apply_commands(store, &Settlement, &commands, AttributionWindow::default(), SystemClock.now())
+            .await?;
     }
     let path = dir.join(format!("statement-{entries}.xml"));
     let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;

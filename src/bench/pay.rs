@@ -17,6 +17,7 @@ use crate::app::{Role, Service};
 use crate::config::Config;
 use crate::domain::TenantId;
 use crate::intake::{apply_commands, message};
+use crate::pay::Settlement;
 use crate::queue::{NoBroker, Queue};
 use crate::runtime::ManualClock;
 use anyhow::{bail, Context};
@@ -125,7 +126,7 @@ async fn run(base: &Config, database_url: &str, options: &PayBenchOptions) -> an
                 message::parse(message::OVERDUE, body, &plans, now).map_err(|(e, _)| anyhow::anyhow!("{e}"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        apply_commands(store.as_ref(), &commands, config.learn.attribution(), now).await?;
+        apply_commands(store.as_ref(), &Settlement, &commands, config.learn.attribution(), now).await?;
     }
     let decide = |case: &crate::store::DueCase| service.planner.decide(case, now);
     let law_of = |_: &TenantId| crate::domain::legal::Germany::default();

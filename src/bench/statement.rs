@@ -4,12 +4,12 @@
 //! reference (partial), 1 pays two invoices named in the text (split), 1 is matched by amount
 //! and name, 1 pays 10.00 too much by reference (credit), 1 matches nothing, 1 is a debit.
 
+use crate::deliver::reference::creditor_reference;
 use crate::domain::{
     Currency, Debtor, DebtorId, DebtorKind, Invoice, InvoiceNumber, Language, Money, PlanName, TenantId,
     Timezone,
 };
 use crate::intake::IntakeCommand;
-use crate::pay::reference::creditor_reference;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use std::io::Write;

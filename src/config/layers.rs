@@ -62,6 +62,7 @@ const ENVIRONMENT: &[(&str, &str, Shape)] = &[
     ("MAHNWERK_STRIPE_PAYMENT_METHOD_TYPES", "stripe.payment_method_types", Shape::List),
     ("MAHNWERK_STRIPE_WEBHOOK_TOLERANCE_SECS", "stripe.webhook_tolerance_secs", Shape::Text),
     ("MAHNWERK_STRIPE_TIMEOUT_SECS", "stripe.timeout_secs", Shape::Text),
+    ("MAHNWERK_PAY_INSTALMENT_REMINDER_DAYS", "pay.instalment_reminder_days", Shape::Text),
 ];
 
 /// `MAHNWERK_SMTP_HOST` also turns email over to SMTP, as the README has always promised: an

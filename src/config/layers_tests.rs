@@ -39,6 +39,8 @@ webhook_secret = "whsec_file"
 pay_link_days = 30
 [learn]
 snapshot_every = 10
+[pay]
+promise_grace_days = 5
 "#;
 
 fn layered(file: &str, pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
@@ -57,6 +59,7 @@ fn file_only_keys(config: &Config) -> Vec<String> {
         config.smtp.as_ref().unwrap().timeout_secs.unwrap_or_default().to_string(),
         config.links.pay_link_days.to_string(),
         config.learn.snapshot_every.to_string(),
+        config.pay.promise_grace_days.to_string(),
     ]
 }
 
@@ -71,6 +74,7 @@ fn sample(name: &str) -> (&'static str, &'static str) {
         "MAHNWERK_STRIPE_PAYMENT_METHOD_TYPES" => ("card, paypal", "card paypal"),
         "MAHNWERK_STRIPE_WEBHOOK_TOLERANCE_SECS" => ("120", "120"),
         "MAHNWERK_STRIPE_TIMEOUT_SECS" => ("11", "11"),
+        "MAHNWERK_PAY_INSTALMENT_REMINDER_DAYS" => ("5", "5"),
         _ => ("set-by-env", "set-by-env"),
     }
 }
@@ -125,6 +129,7 @@ fn read_key(config: &Config, key: &str) -> String {
         "stripe.payment_method_types" => stripe().payment_method_types.join(" "),
         "stripe.webhook_tolerance_secs" => stripe().webhook_tolerance_secs.to_string(),
         "stripe.timeout_secs" => stripe().timeout_secs.to_string(),
+        "pay.instalment_reminder_days" => config.pay.instalment_reminder_days.to_string(),
         other => panic!("no reader for {other}: add one with the variable"),
     }
 }
@@ -177,6 +182,10 @@ fn one_variable_keeps_the_rest_of_its_section() {
     assert_eq!((messenger.page_id.as_str(), messenger.api_version.as_str()), ("page-file", "v23.0"));
     assert_eq!(messenger.page_access_token.expose_secret(), "pt-env");
     config.validate().unwrap();
+
+    let config = layered(FILE, &[("MAHNWERK_PAY_INSTALMENT_REMINDER_DAYS", "7")]).unwrap();
+    assert_eq!((config.pay.instalment_reminder_days, config.pay.promise_grace_days), (7, 5));
+    assert_eq!(config.pay.instalment_rules().reminder_days, 7);
 }
 
 #[test]

@@ -24,6 +24,9 @@ pub struct PayConfig {
     /// What instalment plans a debtor may agree on their own (`{ max_months = 6, min_amount =
     /// "25.00" }`); `max_months` below 2 offers none.
     pub instalments: InstalmentsConfig,
+    /// Days before an instalment's due date the debtor is reminded of it (1 to 28, default 3);
+    /// a second reminder goes out on the due date when it is still unpaid.
+    pub instalment_reminder_days: u32,
 }
 
 /// `[pay] instalments`.
@@ -53,6 +56,7 @@ impl Default for PayConfig {
             requests_per_minute_per_ip: 60,
             requests_per_minute_per_link: 30,
             instalments: InstalmentsConfig::default(),
+            instalment_reminder_days: InstalmentRules::default().reminder_days,
         }
     }
 }
@@ -67,7 +71,11 @@ impl PayConfig {
     }
 
     pub fn instalment_rules(&self) -> InstalmentRules {
-        InstalmentRules { max_months: self.instalments.max_months, min_amount: self.instalments.min_amount }
+        InstalmentRules {
+            max_months: self.instalments.max_months,
+            min_amount: self.instalments.min_amount,
+            reminder_days: self.instalment_reminder_days,
+        }
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -76,6 +84,12 @@ impl PayConfig {
         }
         if self.instalments.min_amount < Decimal::ZERO {
             bail!("pay.instalments.min_amount must not be negative, got {}", self.instalments.min_amount);
+        }
+        if !(1..=28).contains(&self.instalment_reminder_days) {
+            bail!(
+                "pay.instalment_reminder_days must be between 1 and 28, got {}",
+                self.instalment_reminder_days
+            );
         }
         if !(1..=365).contains(&self.promise_max_days) {
             bail!("pay.promise_max_days must be between 1 and 365, got {}", self.promise_max_days);

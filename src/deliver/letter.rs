@@ -8,8 +8,8 @@
 //! can match it; otherwise the invoice number as plain text. EPC QR codes are for EUR only: other
 //! currencies get the bank details without a code.
 
+use super::reference::creditor_reference;
 use crate::domain::{DebtorKind, Money, PostalAddress};
-use crate::pay::reference::creditor_reference;
 use crate::store::DeliveryJob;
 use chrono::NaiveDate;
 use mahnwerk_channels::{AmountRow, BankDetails, InfoRow, LetterDocument, PayLink, Transfer};
@@ -121,7 +121,7 @@ pub fn footer_lines(creditor: &Creditor) -> Vec<String> {
 /// The transfer that settles `amount` on `invoice_number`: remittance by its RF creditor
 /// reference when the number makes one, else the number as text. The pay-page shows the same.
 pub fn transfer(invoice_number: &str, amount: rust_decimal::Decimal) -> Transfer {
-    // Minted where the bank import reads it back (`pay::reference`), so that both agree.
+    // Minted where the bank import reads it back (`deliver::reference`), so that both agree.
     match creditor_reference(invoice_number) {
         Some(reference) => Transfer { amount, reference: Some(reference), text: None },
         None => Transfer { amount, reference: None, text: Some(invoice_number.chars().take(140).collect()) },

@@ -114,7 +114,7 @@ impl Links {
     }
 
     /// A token carrying `payload` under this secret's MAC, in the links' format. Other link
-    /// kinds (the recommendation clicks of `crate::hooks::click`) start their payload with a
+    /// kinds (the recommendation clicks of `crate::pay::page::click`) start their payload with a
     /// letter of their own, so no kind's token passes for another's.
     pub fn seal(&self, payload: &str) -> String {
         let tag = self.mac(payload.as_bytes()).finalize().into_bytes();

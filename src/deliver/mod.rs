@@ -1,9 +1,11 @@
 //! Delivery: one worker per channel consumes its `mahnwerk.delivery` queue, re-checks each
-//! reminder against the database (a paid, paused or cancelled case is skipped), renders it,
+//! reminder against the database (a paid, paused or cancelled case is skipped; an instalment
+//! reminder whose instalment is paid or whose plan ended too), renders it,
 //! sends it through `mahnwerk-channels` with the reminder's idempotency key, and records the
 //! result before acking. Transient failures go back into the outbox with exponential backoff.
 
 pub mod fallback;
+pub mod instalment;
 pub mod letter;
 pub mod links;
 pub mod locale;
@@ -11,12 +13,15 @@ pub mod owed;
 pub mod preview;
 pub mod receipts;
 mod record;
+pub mod reference;
 pub mod render;
 pub mod stamp;
 pub mod templates;
 pub mod words;
 mod worker;
 
+#[cfg(test)]
+mod instalment_tests;
 #[cfg(test)]
 mod letter_tests;
 #[cfg(test)]

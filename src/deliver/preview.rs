@@ -214,5 +214,7 @@ pub fn sample_job(
         consents: Default::default(),
         // Inside the 24-hour window, as a chat reminder must be.
         last_inbound_at: Some(now - chrono::Duration::hours(1)),
+        instalment: 0,
+        plan: None,
     })
 }

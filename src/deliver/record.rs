@@ -52,6 +52,7 @@ fn sent_events(rows: Vec<SentRow>, at: DateTime<Utc>) -> Vec<RemindersSent> {
             invoice_number: row.subject.invoice_number,
             debtor_id: row.subject.debtor_id,
             stage: row.stage + 1,
+            instalment: (row.instalment > 0).then_some(row.instalment),
         });
     }
     groups

@@ -98,6 +98,14 @@ pub struct Vars {
     pub stage_name: String,
     /// `friendly`, `neutral` or `firm`.
     pub tone: &'static str,
+    /// An instalment reminder's instalment, from 1 (0 on a stage's reminder), of `instalments`.
+    pub instalment: u32,
+    pub instalments: u32,
+    /// What is still open of that instalment, and its due date (empty on a stage's reminder).
+    pub instalment_amount: String,
+    pub instalment_due_date: String,
+    /// Whether it is the reminder on the due date (else the one before it).
+    pub instalment_due_today: bool,
 }
 
 impl Vars {
@@ -115,6 +123,7 @@ impl Vars {
         let owed =
             owed_of(job, creditor, now.with_timezone(&job.debtor.timezone.tz()).date_naive(), language);
         let phone = creditor.phone.clone().unwrap_or_default();
+        let instalment = super::instalment::facts(job);
         Self {
             debtor_name: job.debtor.name.clone(),
             salutation: Words::of(language).salutation(&job.debtor),
@@ -142,6 +151,14 @@ impl Vars {
             stage: job.stage + 1,
             stage_name: job.stage_name.clone(),
             tone: job.tone.as_str(),
+            instalment: instalment.map_or(0, |i| i.seq),
+            instalments: instalment.map_or(0, |i| i.of),
+            instalment_amount: instalment
+                .map(|i| locale.money(&Money::new(i.open, currency)))
+                .unwrap_or_default(),
+            instalment_due_date: instalment.map(|i| locale.date(i.due_on)).unwrap_or_default(),
+            instalment_due_today: instalment
+                .is_some_and(|i| i.notice == crate::domain::InstalmentNotice::Due),
         }
     }
 
@@ -177,6 +194,11 @@ impl Vars {
             stage,
             stage_name: "Zahlungserinnerung".into(),
             tone: tone.as_str(),
+            instalment: 2,
+            instalments: 3,
+            instalment_amount: money(41_152),
+            instalment_due_date: locale.date(due + chrono::Days::new(35)),
+            instalment_due_today: false,
         }
     }
 
@@ -189,6 +211,7 @@ impl Vars {
         vars.has_breakdown = false;
         vars.breakdown.clear();
         vars.amount = vars.principal.clone();
+        vars.instalment_due_today = true;
         vars
     }
 }
@@ -225,17 +248,28 @@ impl Templates {
         now: DateTime<Utc>,
     ) -> Result<OutgoingMessage, RenderError> {
         let (tenant, language, tone) = (&job.tenant, &job.debtor.language, job.tone);
-        let text = |name: &'static str| self.text(name, job, creditor, links, now);
+        // An instalment reminder says the same on every channel: its subject and its text (short
+        // for SMS).
+        let instalment = job.instalment > 0;
+        let name = |name: &'static str| -> &'static str {
+            match (instalment, name) {
+                (false, name) => name,
+                (true, "email_subject" | "letter_subject") => "instalment_subject",
+                (true, "sms") => "instalment_sms",
+                (true, _) => "instalment",
+            }
+        };
+        let text = |template: &'static str| self.text(name(template), job, creditor, links, now);
         let debtor = &job.debtor;
         Ok(match job.channel {
             ChannelKind::Email => {
                 let to_address =
                     debtor.email.as_ref().ok_or(RenderError::MissingAddress("email"))?.to_string();
-                let found = self
-                    .find(tenant, language, "email_text", tone)
-                    .ok_or(RenderError::MissingTemplate("email_text"))?;
+                let body = name("email_text");
+                let found =
+                    self.find(tenant, language, body, tone).ok_or(RenderError::MissingTemplate(body))?;
                 let vars = Vars::of(job, creditor, &found.language, links, now);
-                let html = match self.beside(&found, "email_html", tone) {
+                let html = match self.beside(&found, "email_html", tone).filter(|_| !instalment) {
                     Some(html) => Some(self.render(&html, &vars)?),
                     None => None,
                 };
@@ -254,7 +288,7 @@ impl Templates {
                         .unsubscribe_link
                         .starts_with("https://")
                         .then(|| ListUnsubscribe { url: vars.unsubscribe_link.clone(), mailto: None }),
-                    attachments: if self.attach_letter {
+                    attachments: if self.attach_letter && !instalment {
                         vec![self.letter_attachment(job, creditor, links, now)?]
                     } else {
                         Vec::new()
@@ -271,8 +305,12 @@ impl Templates {
                 let (body, _) = text("chat")?;
                 // The approved template is in the debtor's language; its parameters are too.
                 let vars = Vars::of(job, creditor, language.as_str(), links, now);
-                let parameters =
-                    [vars.debtor_name, vars.amount, vars.invoice_number, vars.due_date, vars.pay_link];
+                let (amount, due_date) = if instalment {
+                    (vars.instalment_amount, vars.instalment_due_date)
+                } else {
+                    (vars.amount, vars.due_date)
+                };
+                let parameters = [vars.debtor_name, amount, vars.invoice_number, due_date, vars.pay_link];
                 OutgoingMessage::Whatsapp(WhatsappMessage {
                     to,
                     language: debtor.language.to_string(),
@@ -293,7 +331,11 @@ impl Templates {
                 if debtor.address.is_none() {
                     return Err(RenderError::MissingAddress("postal"));
                 }
-                OutgoingMessage::Letter(self.letter(job, creditor, links, now)?.0)
+                if instalment {
+                    OutgoingMessage::Letter(self.instalment_letter(job, creditor, links, now)?)
+                } else {
+                    OutgoingMessage::Letter(self.letter(job, creditor, links, now)?.0)
+                }
             }
         })
     }
@@ -350,6 +392,31 @@ impl Templates {
             ))),
         };
         Ok((letter, body_language))
+    }
+
+    /// An instalment reminder's letter: its subject and text, without the dunning letter's
+    /// payment block (what is owed in all is not what is due now).
+    fn instalment_letter(
+        &self,
+        job: &DeliveryJob,
+        creditor: &Creditor,
+        links: &Links,
+        now: DateTime<Utc>,
+    ) -> Result<LetterMessage, RenderError> {
+        let debtor = &job.debtor;
+        Ok(LetterMessage {
+            sender_lines: letter::sender_lines(creditor),
+            recipient_lines: letter::recipient_lines(
+                &debtor.name,
+                debtor.kind,
+                debtor.contact_person.as_deref(),
+                debtor.address.as_ref(),
+                creditor,
+            ),
+            subject: one_line(&self.text("instalment_subject", job, creditor, links, now)?.0),
+            body: self.text("instalment", job, creditor, links, now)?.0,
+            document: None,
+        })
     }
 
     /// The letter of `job` as a PDF attachment named like `Mahnung-RE-2026-0042.pdf` in the

@@ -16,11 +16,11 @@ use std::collections::BTreeMap;
 
 const TONES: [Tone; 3] = [Tone::Friendly, Tone::Neutral, Tone::Firm];
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     "2026-11-05T09:00:00Z".parse().unwrap()
 }
 
-fn creditor() -> Creditor {
+pub(super) fn creditor() -> Creditor {
     Creditor {
         name: "Stadtwerke Musterstadt GmbH".into(),
         email: "forderungen@stadtwerke-musterstadt.example".into(),
@@ -35,11 +35,11 @@ fn creditor() -> Creditor {
     }
 }
 
-fn links() -> Links {
+pub(super) fn links() -> Links {
     Links::new(&LinksConfig { base_url: "https://pay.example.org".into(), ..LinksConfig::default() })
 }
 
-fn job(channel: ChannelKind, language: &str, tone: Tone, tenant: &str) -> DeliveryJob {
+pub(super) fn job(channel: ChannelKind, language: &str, tone: Tone, tenant: &str) -> DeliveryJob {
     let options = PreviewOptions {
         channel,
         stage: 2,
@@ -55,7 +55,7 @@ fn job(channel: ChannelKind, language: &str, tone: Tone, tenant: &str) -> Delive
 }
 
 /// Every text the debtor reads in `message`.
-fn texts(message: &OutgoingMessage) -> Vec<String> {
+pub(super) fn texts(message: &OutgoingMessage) -> Vec<String> {
     match message {
         OutgoingMessage::Email(m) => {
             vec![m.subject.clone(), m.text_body.clone(), m.html_body.clone().unwrap_or_default()]

@@ -20,12 +20,26 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The templates a reminder is made of. `email_html` is optional for a tenant: without it the
-/// email goes out as plain text.
-pub const NAMES: [&str; 7] =
-    ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"];
+/// email goes out as plain text. An instalment reminder is `instalment_subject` (the email's and
+/// the letter's subject), `instalment_sms` (short, in the GSM alphabet) and `instalment` (the
+/// text on every other channel).
+pub const NAMES: [&str; 10] = [
+    "email_subject",
+    "email_text",
+    "email_html",
+    "sms",
+    "chat",
+    "letter_subject",
+    "letter_body",
+    "instalment_subject",
+    "instalment",
+    "instalment_sms",
+];
 
-/// The variables a template may read (all strings but `stage`, a number from 1, and `has_fee`).
-pub const VARIABLES: [&str; 20] = [
+/// The variables a template may read (all strings but `stage`, a number from 1, `instalment` and
+/// `instalments`, numbers (0 on a stage's reminder), and the flags `has_fee`, `has_breakdown` and
+/// `instalment_due_today`).
+pub const VARIABLES: [&str; 25] = [
     "debtor_name",
     "salutation",
     "creditor_name",
@@ -46,6 +60,11 @@ pub const VARIABLES: [&str; 20] = [
     "stage",
     "stage_name",
     "tone",
+    "instalment",
+    "instalments",
+    "instalment_amount",
+    "instalment_due_date",
+    "instalment_due_today",
 ];
 
 const TONES: [Tone; 3] = [Tone::Friendly, Tone::Neutral, Tone::Firm];
@@ -58,14 +77,14 @@ macro_rules! shipped {
 
 /// (language, name, source) of every shipped template.
 const SHIPPED: &[(&str, &str, &str)] = shipped! {
-    "en": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "de": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "fr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "es": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "it": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "nl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "pl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
-    "tr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body"],
+    "en": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "de": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "fr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "es": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "it": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "nl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "pl": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
+    "tr": ["email_subject", "email_text", "email_html", "sms", "chat", "letter_subject", "letter_body", "instalment_subject", "instalment", "instalment_sms"],
 };
 
 /// Why the templates cannot be loaded. Each names the template (its file for a tenant's).
@@ -127,20 +146,8 @@ impl Templates {
         dir: Option<&Path>,
         whatsapp: BTreeMap<String, BTreeMap<String, String>>,
     ) -> Result<Self, TemplateError> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
-        env.set_auto_escape_callback(|name| {
-            let file = name.rsplit('/').next().unwrap_or(name);
-            if file.starts_with("email_html") {
-                AutoEscape::Html
-            } else {
-                AutoEscape::None
-            }
-        });
-        env.set_formatter(html_formatter);
-        let mut templates = Self { env, keys: BTreeSet::new(), whatsapp, attach_letter: false };
+        let mut templates =
+            Self { env: environment(), keys: BTreeSet::new(), whatsapp, attach_letter: false };
         for (language, name, source) in SHIPPED {
             templates.add(format!("shipped:{language}/{name}.j2"), (*source).to_owned(), language)?;
         }
@@ -224,6 +231,25 @@ impl Templates {
             .cloned()
             .unwrap_or_else(|| format!("payment_reminder_{}", tone.as_str()))
     }
+}
+
+/// An empty environment with the templates' rules: strict undefined values, trimmed blocks,
+/// HTML escaping in `email_html` only.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_auto_escape_callback(|name| {
+        let file = name.rsplit('/').next().unwrap_or(name);
+        if file.starts_with("email_html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(html_formatter);
+    env
 }
 
 /// minijinja's own escaping, except that in HTML a string keeps its `/`: links stay readable in
@@ -322,3 +348,7 @@ fn is_template_file(file_name: &str) -> bool {
     };
     NAMES.contains(&name) && tone.is_none_or(|t| TONES.iter().any(|tone| tone.as_str() == t))
 }
+
+#[cfg(test)]
+#[path = "templates_fuzz.rs"]
+mod fuzz;

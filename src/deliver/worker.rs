@@ -195,8 +195,8 @@ impl ChannelWorker {
             tracing::debug!(reminder_id, reason, "delivery copy dropped");
             return None;
         }
-        let result = if !job.case_state.accepts_reminders() {
-            DeliveryResult::Skipped { reason: format!("case is {}", job.case_state) }
+        let result = if let Some(reason) = super::instalment::reason_not_to_send(&job) {
+            DeliveryResult::Skipped { reason }
         } else if let Some(reason) = job.consents.refusal(job.channel) {
             // Consent changed after planning (a STOP in between): never send against the ledger,
             // and let the planner choose among the channels still allowed.

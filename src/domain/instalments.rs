@@ -1,7 +1,9 @@
 //! Instalment plans a debtor chooses on the pay-page: within the creditor's rules (at most
 //! `max_months` instalments, each at least `min_amount`) the plan is accepted at once; each
 //! instalment has its own due date; a missed one (unpaid when its grace ran out) makes the rest
-//! due and dunning resumes. Outside the rules it is a request for the creditor.
+//! due and dunning resumes. Outside the rules it is a request for the creditor. Each instalment
+//! has its own reminders ([`InstalmentNotice`]): some days before its due date, and on it if it
+//! is still unpaid then.
 
 use chrono::{Days, Months, NaiveDate};
 use rust_decimal::Decimal;
@@ -17,11 +19,57 @@ pub struct InstalmentRules {
     pub max_months: u32,
     /// Smallest instalment, in the invoice's currency.
     pub min_amount: Decimal,
+    /// Days before an instalment's due date its first reminder goes out (1 to 28, default 3;
+    /// `[pay] instalment_reminder_days`).
+    pub reminder_days: u32,
 }
 
 impl Default for InstalmentRules {
     fn default() -> Self {
-        Self { max_months: 6, min_amount: Decimal::new(2_500, 2) }
+        Self { max_months: 6, min_amount: Decimal::new(2_500, 2), reminder_days: 3 }
+    }
+}
+
+/// Which of an instalment's two reminders; stored as the reminder's `stage` (0 and 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstalmentNotice {
+    /// `reminder_days` before the due date: the instalment is coming up.
+    Upcoming,
+    /// On the due date, if it is still unpaid: the instalment is due today.
+    Due,
+}
+
+impl InstalmentNotice {
+    pub const ALL: [Self; 2] = [Self::Upcoming, Self::Due];
+
+    /// The value of the reminder's `stage` column.
+    pub fn stage(self) -> u32 {
+        match self {
+            Self::Upcoming => 0,
+            Self::Due => 1,
+        }
+    }
+
+    /// The notice a stored `stage` names; `None` for any other value.
+    pub fn from_stage(stage: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|notice| notice.stage() == stage)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Upcoming => "upcoming",
+            Self::Due => "due",
+        }
+    }
+
+    /// The debtor's day this notice of an instalment due on `due_on` goes out.
+    pub fn day(self, due_on: NaiveDate, reminder_days: u32) -> NaiveDate {
+        match self {
+            Self::Upcoming => {
+                due_on.checked_sub_days(Days::new(u64::from(reminder_days))).unwrap_or(NaiveDate::MIN)
+            }
+            Self::Due => due_on,
+        }
     }
 }
 
@@ -94,6 +142,28 @@ impl InstalmentRules {
             })
             .collect())
     }
+}
+
+/// How many instalments, in order, `paid` (paid towards the plan) covers in full.
+pub fn instalments_paid(instalments: &[Instalment], paid: Decimal) -> u32 {
+    let mut owed = Decimal::ZERO;
+    let mut covered = 0;
+    for instalment in instalments {
+        owed += instalment.amount;
+        if paid < owed {
+            break;
+        }
+        covered = instalment.seq;
+    }
+    covered
+}
+
+/// What is still open of the instalment `seq` with `paid` paid towards the plan (payments count
+/// towards the instalments in order); zero when it is paid or not in the plan.
+pub fn open_of(instalments: &[Instalment], paid: Decimal, seq: u32) -> Decimal {
+    let before: Decimal = instalments.iter().filter(|i| i.seq < seq).map(|i| i.amount).sum();
+    let Some(instalment) = instalments.iter().find(|i| i.seq == seq) else { return Decimal::ZERO };
+    (instalment.amount - (paid - before).max(Decimal::ZERO)).max(Decimal::ZERO)
 }
 
 /// Where `instalments` stand on `today` with `paid` paid towards them, each given `grace_days`
@@ -174,5 +244,31 @@ mod tests {
             PlanStanding::Missed { missed: plan[1] }
         );
         assert_eq!(standing(&plan, dec("90"), day("2027-01-01"), 3), PlanStanding::Completed);
+    }
+
+    #[test]
+    fn payments_cover_the_instalments_in_order() {
+        let plan = InstalmentRules::default().plan(day("2026-01-31"), dec("100.00"), 3, 2).unwrap();
+        assert_eq!(instalments_paid(&plan, dec("0")), 0);
+        assert_eq!(instalments_paid(&plan, dec("33.32")), 0);
+        assert_eq!(instalments_paid(&plan, dec("33.33")), 1);
+        assert_eq!(instalments_paid(&plan, dec("70")), 2);
+        assert_eq!(instalments_paid(&plan, dec("100")), 3);
+        assert_eq!(open_of(&plan, dec("20"), 1), dec("13.33"));
+        assert_eq!(open_of(&plan, dec("20"), 2), dec("33.33"));
+        assert_eq!(open_of(&plan, dec("43.33"), 2), dec("23.33"));
+        assert_eq!(open_of(&plan, dec("43.33"), 1), dec("0"));
+        assert_eq!(open_of(&plan, dec("0"), 4), dec("0"), "no such instalment");
+    }
+
+    #[test]
+    fn an_instalment_s_notices_fall_before_and_on_its_due_date() {
+        let due = day("2026-03-07");
+        assert_eq!(InstalmentNotice::Upcoming.day(due, 3), day("2026-03-04"));
+        assert_eq!(InstalmentNotice::Due.day(due, 3), due);
+        for notice in InstalmentNotice::ALL {
+            assert_eq!(InstalmentNotice::from_stage(notice.stage()), Some(notice));
+        }
+        assert_eq!(InstalmentNotice::from_stage(2), None);
     }
 }

@@ -29,10 +29,13 @@ pub use dispute::{DisputeReason, DisputeResolution};
 pub use error::{FieldError, Invalid};
 pub use hold::{HoldState, PendingHold};
 pub use ids::{DebtorId, InvoiceNumber, TenantId};
-pub use instalments::{standing, Instalment, InstalmentError, InstalmentRules, PlanStanding};
+pub use instalments::{
+    instalments_paid, open_of, standing, Instalment, InstalmentError, InstalmentNotice, InstalmentRules,
+    PlanStanding,
+};
 pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine, PaymentTerms};
 pub use money::{Currency, Money};
-pub use payment::PaymentSource;
+pub use payment::{PaymentRecord, PaymentSource};
 pub use plan::{DunningPlan, PlanBook, PlanName, Stage, Tone};
 pub use policy_version::PolicyVersion;
 pub use promise::{PromiseError, PromiseRules, PromiseState};

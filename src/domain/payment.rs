@@ -1,8 +1,28 @@
-//! Where a payment came from. Recorded with every payment and in `payment.recorded`; a payment's
-//! reference is unique per tenant and source, so a replay from one source is recorded once.
+//! A payment as every source reports it ([`PaymentRecord`]), and where it came from
+//! ([`PaymentSource`]). The source is recorded with every payment and in `payment.recorded`; a
+//! payment's reference is unique per tenant and source, so a replay from one source is recorded
+//! once.
 
+use super::{InvoiceNumber, Money, TenantId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// A payment from any source (`invoice.paid` message, pay-page, bank statement), before the
+/// pay stage records it.
+#[derive(Debug, Clone)]
+pub struct PaymentRecord {
+    pub tenant: TenantId,
+    pub invoice_number: InvoiceNumber,
+    /// `None` means "paid in full": whatever was still open.
+    pub amount: Option<Money>,
+    pub paid_at: DateTime<Utc>,
+    /// Where the payment came from.
+    pub source: PaymentSource,
+    /// Unique per (tenant, source, invoice): a replay with the same reference is recorded once;
+    /// one transfer that pays two invoices is two payments with the same reference.
+    pub reference: String,
+}
 
 /// The source of a payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

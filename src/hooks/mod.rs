@@ -9,12 +9,11 @@
 //!
 //! # Layout
 //! `recommendation` (the one hook so far: product recommendations, `recommendation.created`) ·
-//! `refit` (fitting each tenant's recommender from its purchase history) · `click` (the signed
-//! links of recommended items) · `catalogue` (reading a tenant's catalogue file) · `role` (the
-//! `recommender` role's loops).
+//! `refit` (fitting each tenant's recommender from its purchase history) · `catalogue` (reading
+//! a tenant's catalogue file) · `role` (the `recommender` role's loops). The signed links of the recommended items are minted where the
+//! thank-you view shows them (`crate::pay::page::click`).
 
 pub mod catalogue;
-pub mod click;
 pub mod recommendation;
 pub mod refit;
 pub mod role;

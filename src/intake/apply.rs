@@ -1,22 +1,22 @@
 //! Applying a batch of intake commands in one transaction: runs of overdue invoices are stored
-//! together (one batch of statements however long the run), payments go through
-//! [`crate::pay::record_payment`], cancellations close the case, issued invoices add their lines
-//! to the purchase history.
+//! together (one batch of statements however long the run), payments and dispute resolutions go
+//! to the pay stage's rules ([`Settle`]), cancellations close the case, issued invoices add their
+//! lines to the purchase history.
 
 use super::command::{IntakeCommand, IntakeOutcome};
+use super::settle::Settle;
 use crate::domain::{AttributionWindow, CaseEvent, Invoice, InvoiceNumber, TenantId};
-use crate::pay::dispute::{resolve_dispute, DisputeOutcome};
-use crate::pay::{record_payment, PaymentOutcome};
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::recommend::IssuedLine;
 use crate::store::tx::Arrival;
 use crate::store::{Store, StoreError, StoreTx};
 use chrono::{DateTime, Utc};
 
-/// Applies `commands` in order, in one transaction, and reports each one's outcome. Replaying
-/// the same commands changes nothing.
+/// Applies `commands` in order, in one transaction, and reports each one's outcome; payments
+/// and dispute resolutions through `settle`. Replaying the same commands changes nothing.
 pub async fn apply_commands(
     store: &dyn Store,
+    settle: &dyn Settle,
     commands: &[IntakeCommand],
     window: AttributionWindow,
     now: DateTime<Utc>,
@@ -48,22 +48,12 @@ pub async fn apply_commands(
             continue;
         }
         outcomes.push(match first {
-            IntakeCommand::Paid(payment) => match record_payment(tx.as_mut(), payment, window, now).await? {
-                PaymentOutcome::Recorded { case_closed } => IntakeOutcome::PaymentRecorded { case_closed },
-                PaymentOutcome::Duplicate => IntakeOutcome::PaymentDuplicate,
-                PaymentOutcome::UnknownInvoice => IntakeOutcome::UnknownInvoice,
-                PaymentOutcome::CurrencyMismatch { expected } => IntakeOutcome::CurrencyMismatch { expected },
-            },
+            IntakeCommand::Paid(payment) => settle.record_payment(tx.as_mut(), payment, window, now).await?,
             IntakeCommand::Cancelled { tenant, invoice_number, at } => {
                 cancel(tx.as_mut(), tenant, invoice_number, *at).await?
             }
             IntakeCommand::DisputeResolved { tenant, invoice_number, resolution, note, at } => {
-                match resolve_dispute(tx.as_mut(), tenant, invoice_number, *resolution, note, *at).await? {
-                    DisputeOutcome::Done => IntakeOutcome::DisputeResolved,
-                    DisputeOutcome::Unknown => IntakeOutcome::UnknownInvoice,
-                    DisputeOutcome::Closed(_) => IntakeOutcome::AlreadyClosed,
-                    DisputeOutcome::Unchanged => IntakeOutcome::NoOpenDispute,
-                }
+                settle.resolve_dispute(tx.as_mut(), tenant, invoice_number, *resolution, note, *at).await?
             }
             IntakeCommand::Issued { invoice } => {
                 IntakeOutcome::Issued { new: tx.insert_issued_lines(&issued_lines(invoice)).await? }

@@ -1,7 +1,6 @@
 //! The commands intake makes of the creditors' messages, and what applying each one did.
 
-use crate::domain::{DisputeResolution, Invoice, InvoiceNumber, PlanName, TenantId};
-use crate::pay::PaymentRecord;
+use crate::domain::{DisputeResolution, Invoice, InvoiceNumber, PaymentRecord, PlanName, TenantId};
 use chrono::{DateTime, Utc};
 
 /// A parsed intake message, ready to be applied.

@@ -10,13 +10,18 @@
 use super::fields::Fields;
 use super::IntakeCommand;
 use crate::domain::*;
-use crate::pay::PaymentRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 pub const SCHEMA: &str = "mahnwerk.invoice.v1";
 /// Larger messages are refused before parsing.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Amounts (`amount_due`, `amount_paid`, a line's `unit_price`) must stay below 10^15 of the
+/// currency's unit, and a line's `quantity` below 10^9: larger ones are no invoice, and a
+/// line's total, fees and interest computed from them would leave `rust_decimal`'s range
+/// (its arithmetic panics on overflow).
+pub const MAX_AMOUNT_DIGITS: u32 = 15;
+pub const MAX_QUANTITY_DIGITS: u32 = 9;
 
 pub const OVERDUE: &str = "invoice.overdue";
 pub const PAID: &str = "invoice.paid";
@@ -127,6 +132,7 @@ fn overdue(
     if !amount_due.is_positive() {
         return Err(root.error_at("amount_due", "must be greater than zero"));
     }
+    below(root, "amount_due", amount_due.amount(), MAX_AMOUNT_DIGITS)?;
     let terms = PaymentTerms {
         due_by_calendar: root.opt_bool("due_by_calendar")?.unwrap_or(false),
         states_30_day_rule: root.opt_bool("states_30_day_rule")?.unwrap_or(false),
@@ -162,12 +168,29 @@ fn line(fields: &Fields<'_>) -> Result<InvoiceLine, FieldError> {
     if quantity <= rust_decimal::Decimal::ZERO {
         return Err(fields.error_at("quantity", "must be greater than zero"));
     }
+    below(fields, "quantity", quantity, MAX_QUANTITY_DIGITS)?;
+    let unit_price = fields.decimal("unit_price")?;
+    below(fields, "unit_price", unit_price, MAX_AMOUNT_DIGITS)?;
     Ok(InvoiceLine {
         sku: fields.opt_str("sku")?.map(str::to_owned),
         description: description.to_owned(),
         quantity,
-        unit_price: fields.decimal("unit_price")?,
+        unit_price,
     })
+}
+
+/// Refuses `value` (at `name` of `fields`) unless its magnitude is below 10^`digits`.
+fn below(
+    fields: &Fields<'_>,
+    name: &str,
+    value: rust_decimal::Decimal,
+    digits: u32,
+) -> Result<(), FieldError> {
+    let limit = rust_decimal::Decimal::from(10_i64.pow(digits));
+    if value.abs() >= limit {
+        return Err(fields.error_at(name, format!("'{value}' is too large: must be less than 10^{digits}")));
+    }
+    Ok(())
 }
 
 fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
@@ -241,6 +264,7 @@ fn paid(
             if !money.is_positive() {
                 return Err(root.error_at("amount_paid", "must be greater than zero"));
             }
+            below(root, "amount_paid", money.amount(), MAX_AMOUNT_DIGITS)?;
             Some(money)
         }
     };
@@ -283,3 +307,7 @@ fn rfc3339(raw: &str) -> Result<DateTime<Utc>, Invalid> {
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| Invalid::new(format!("'{raw}' is not an RFC 3339 time like 2026-10-20T09:30:00Z")))
 }
+
+#[cfg(test)]
+#[path = "message_fuzz.rs"]
+mod fuzz;

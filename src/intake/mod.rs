@@ -9,9 +9,11 @@ mod command;
 pub mod contact;
 mod fields;
 pub mod message;
+mod settle;
 
 pub use apply::{apply_commands, cancel as cancel_invoice};
 pub use command::{IntakeCommand, IntakeOutcome};
+pub use settle::Settle;
 
 use crate::domain::{AttributionWindow, FieldError, PlanBook};
 use crate::observe::names;
@@ -47,6 +49,8 @@ pub struct Intake {
     pub clock: Arc<dyn Clock>,
     /// How long after a reminder a payment still counts as its success.
     pub attribution: AttributionWindow,
+    /// The pay stage's rules for payments and dispute resolutions.
+    pub settle: Arc<dyn Settle>,
 }
 
 struct Pending<'a> {
@@ -111,7 +115,9 @@ impl Intake {
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<usize> {
         let commands: Vec<IntakeCommand> = pending.iter().map(|p| p.command.clone()).collect();
-        let apply = |commands| apply_commands(self.store.as_ref(), commands, self.attribution, now);
+        let apply = |commands| {
+            apply_commands(self.store.as_ref(), self.settle.as_ref(), commands, self.attribution, now)
+        };
         let results: Vec<Result<IntakeOutcome, FieldError>> = match apply(&commands).await {
             Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
             Err(batch_error) if batch_error.is_refused_data() => {

@@ -7,7 +7,7 @@
 
 use super::rule::{self, Booking, Decision};
 use super::{PaymentOutcome, PaymentRecord};
-use crate::domain::{AttributionWindow, InvoiceNumber, PromiseState, TenantId};
+use crate::domain::{AttributionWindow, CaseState, InvoiceNumber, PromiseState, TenantId};
 use crate::runtime::{Event, EventBody, NewEvent};
 use crate::store::payments::RecordedPayment;
 use crate::store::tx::{CaseUpdate, LockedCase, NewPayment, UnsettledReminder};
@@ -38,6 +38,8 @@ struct Booked {
     booking: Booking,
     /// The case row it closes, as it is written back.
     closes: Option<CaseUpdate>,
+    /// The case was paused when the payment came: it may be paying an instalment plan.
+    paused: bool,
 }
 
 impl PaymentBatch {
@@ -104,12 +106,14 @@ impl PaymentBatch {
                 next_action_at: None,
                 updated_at: payment.paid_at,
             });
+            let paused = case.state == CaseState::Paused;
             booking.apply_to(case);
             self.booked.push(Booked {
                 payment: payment.clone(),
                 invoice_id: case.invoice_id,
                 booking: *booking,
                 closes,
+                paused,
             });
         }
         Ok(outcome)
@@ -144,6 +148,12 @@ impl PaymentBatch {
             self.booked.iter().map(|b| (b.invoice_id, b.booking.paid)).collect();
         tx.set_amounts_paid(&paid.into_iter().collect::<Vec<_>>()).await?;
         let mut closing = close_cases(tx, &self.booked, self.window, self.now).await?;
+        // A part payment on a paused case may cover instalments of its plan: their reminders
+        // still to go out are cancelled (only a paused case can be on a plan).
+        for booked in self.booked.iter().filter(|b| b.paused && b.closes.is_none()) {
+            let case_id = booked.booking.recorded.case_id;
+            super::instalments::cancel_paid_reminders(tx, case_id, booked.booking.paid, self.now).await?;
+        }
         let mut events = Vec::with_capacity(self.booked.len());
         for booked in &self.booked {
             events.push(NewEvent::from(&booked.booking.recorded));

@@ -1,8 +1,9 @@
 //! Payments: every payment, from any source (an `invoice.paid` message, the pay-page, a bank
 //! statement), is recorded through one rule, by [`record_payment`] (or [`record_payments`] for
 //! many in one transaction): it closes or reduces the case, cancels pending reminders, credits
-//! the reminder that earned it (the learner's reward) and emits `payment.recorded`. Bank statements are imported in
-//! [`import`]; [`reference`] names an invoice on a transfer (the RF creditor reference).
+//! the reminder that earned it (the learner's reward) and emits `payment.recorded`. Bank
+//! statements are imported in [`import`], which reads back the RF creditor reference the letters
+//! print (`crate::deliver::reference`).
 //!
 //! # Layout
 //! - `record`: [`record_payment`] and [`record_payments`], the entry points every payment goes
@@ -12,6 +13,8 @@
 //! - `checkout`: [`checkout`], what the pay-page's "pay by card" button calls: one PSP checkout
 //!   per attempt for the invoice of the followed reminder.
 //! - [`psp`]: the [`psp::Psp`] trait, Stripe Checkout behind it, and Stripe's webhook events.
+//! - `settlement`: [`Settlement`], the pay stage's rules as intake hands it `invoice.paid` and
+//!   `case.dispute_resolved` messages.
 //!
 //! A payment a PSP reports as pending holds the case's dunning until it settles or fails
 //! ([`hold`]).
@@ -31,26 +34,11 @@ pub mod page;
 pub mod promise;
 pub mod psp;
 mod record;
-pub mod reference;
 mod rule;
+mod settlement;
 
 pub use checkout::{checkout, CheckoutError, CheckoutStart};
 pub use record::{record, record_payment, record_payments, PaymentOutcome};
+pub use settlement::Settlement;
 
-use crate::domain::{InvoiceNumber, Money, PaymentSource, TenantId};
-use chrono::{DateTime, Utc};
-
-/// A payment from any source (`invoice.paid` message, pay-page, bank statement).
-#[derive(Debug, Clone)]
-pub struct PaymentRecord {
-    pub tenant: TenantId,
-    pub invoice_number: InvoiceNumber,
-    /// `None` means "paid in full": whatever was still open.
-    pub amount: Option<Money>,
-    pub paid_at: DateTime<Utc>,
-    /// Where the payment came from.
-    pub source: PaymentSource,
-    /// Unique per (tenant, source, invoice): a replay with the same reference is recorded once;
-    /// one transfer that pays two invoices is two payments with the same reference.
-    pub reference: String,
-}
+pub use crate::domain::PaymentRecord;

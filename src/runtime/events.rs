@@ -286,8 +286,12 @@ pub struct SentReminder {
     pub case_id: i64,
     pub invoice_number: InvoiceNumber,
     pub debtor_id: DebtorId,
-    /// 1-based stage of the plan.
+    /// 1-based stage of the plan; on an instalment reminder its notice (1 before the due date,
+    /// 2 on it).
     pub stage: u32,
+    /// The instalment (from 1) an instalment reminder is about; absent on a stage's reminder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instalment: Option<u32>,
 }
 
 /// An event as the store's log keeps it until the relay publishes it.

@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod catch_up;
 pub mod dispatch;
+pub mod instalment_reminders;
 pub mod limitation;
 pub mod pause;
 pub mod plan;
@@ -19,6 +20,7 @@ pub use dispatch::{
     catch_up_late, dispatch_due, dispatch_with, redispatch_lost, relay_events, DispatchError,
     PublishReminders,
 };
+pub use instalment_reminders::instalment_reminders;
 pub use limitation::warn_limitation_near;
 pub use plan::{plan_due_cases, settle_outcomes, Decide, LawOf};
 pub use planner::Planner;

@@ -72,7 +72,10 @@ pub async fn withdraw_pending(
     let (mut stages_planned, mut withdrawn) = (stages_planned, 0);
     for reminder_id in tx.pending_reminders(case_id).await? {
         if let Some(finished) = tx.finish_unsent(reminder_id, Unsent::Superseded, why, now).await? {
-            stages_planned = stages_planned.min(finished.stage);
+            // An instalment reminder is no stage: nothing to plan anew.
+            if finished.instalment == 0 {
+                stages_planned = stages_planned.min(finished.stage);
+            }
             withdrawn += 1;
         }
     }
@@ -97,7 +100,9 @@ pub async fn resume_case(
         return Ok(PauseOutcome::NotAllowed(case.state));
     };
     tx.end_promise(case_id, PromiseState::Replaced, now).await?;
-    tx.end_instalments(case_id, PromiseState::Replaced, now).await?;
+    if tx.end_instalments(case_id, PromiseState::Replaced, now).await? {
+        tx.cancel_instalment_reminders(case_id, None, now).await?;
+    }
     tx.save_case(&CaseUpdate {
         case_id,
         state: resumed,

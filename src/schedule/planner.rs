@@ -89,6 +89,7 @@ impl Planner {
             propensity: decision.propensity,
             policy_version: decision.policy_version,
             next_action_at: send_at + Duration::days(i64::from(wait_days)),
+            instalment: 0,
         })
     }
 }

@@ -8,14 +8,16 @@ use chrono::{DateTime, Utc};
 
 /// Makes the case due now for the reminder's stage again, if the case is still open and that
 /// stage is its newest: a later stage already planned keeps its course, a closed case stays
-/// closed. Returns the case (locked), if it exists.
+/// closed, and an instalment reminder hands no stage back (it is none). Returns the case
+/// (locked), if it exists.
 pub async fn replan_stage(
     tx: &mut dyn StoreTx,
     reminder: &FinishedReminder,
     now: DateTime<Utc>,
 ) -> Result<Option<LockedCase>, StoreError> {
     let Some(case) = tx.lock_case(reminder.case_id).await? else { return Ok(None) };
-    if case.state.accepts_reminders() && case.stages_planned == reminder.stage + 1 {
+    if reminder.instalment == 0 && case.state.accepts_reminders() && case.stages_planned == reminder.stage + 1
+    {
         let update = CaseUpdate {
             case_id: case.case_id,
             state: case.state,

@@ -2,9 +2,9 @@
 //! (`payment.hold_expired`); while a hold is open nothing else is looked at. A promise to pay
 //! whose grace ran out unpaid is broken (`promise.broken`); an instalment plan is checked when an
 //! instalment's grace ends — on track, the case pauses until the next one's grace ends; missed,
-//! the plan is broken (`instalment.missed`). Either way a broken case goes back to reminding, due
-//! at once, so the next planning step plans its next stage. (Kept promises and completed plans
-//! end when the payment is recorded.)
+//! the plan is broken (`instalment.missed`) and its reminders still to go out are cancelled.
+//! Either way a broken case goes back to reminding, due at once, so the next planning step plans
+//! its next stage. (Kept promises and completed plans end when the payment is recorded.)
 
 use crate::domain::{standing, CaseEvent, Money, PlanStanding, PromiseRules, PromiseState};
 use crate::runtime::{EventBody, NewEvent};
@@ -74,6 +74,7 @@ pub async fn resume_broken_promises(
             }
             Some(PlanStanding::Missed { missed }) => {
                 tx.end_instalments(case.case_id, PromiseState::Broken, now).await?;
+                tx.cancel_instalment_reminders(case.case_id, None, now).await?;
                 let body = EventBody::InstalmentMissed {
                     seq: missed.seq,
                     due_on: missed.due_on,
@@ -87,6 +88,7 @@ pub async fn resume_broken_promises(
             // resumes and the planner decides.
             Some(PlanStanding::Completed) => {
                 tx.end_instalments(case.case_id, PromiseState::Kept, now).await?;
+                tx.cancel_instalment_reminders(case.case_id, None, now).await?;
                 events.push(NewEvent::from(&case.subject().event(now, EventBody::InstalmentsCompleted)));
                 tx.save_case(&resumed).await?;
             }

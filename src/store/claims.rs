@@ -53,11 +53,11 @@ impl ClaimRow {
     }
 }
 
-/// The reminders sent for the cases `x.case_id {filter}`.
+/// The stages' reminders sent for the cases `x.case_id {filter}` (instalment reminders are none).
 pub(super) fn sent_sql(filter: &str) -> String {
     format!(
         "SELECT x.case_id, x.stage, x.channel, x.sent_at, CAST(x.fee AS TEXT) AS fee FROM reminders x \
-         WHERE x.status = 'sent' AND x.sent_at IS NOT NULL AND x.case_id {filter}"
+         WHERE x.status = 'sent' AND x.sent_at IS NOT NULL AND x.instalment = 0 AND x.case_id {filter}"
     )
 }
 

@@ -63,7 +63,7 @@ pub struct ExportedDecision {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
-/// Every sent reminder with its invoice, oldest decision first; `$1` tenant, `$2` since,
+/// Every sent stage reminder (a decision; instalment reminders are none) with its invoice, oldest decision first; `$1` tenant, `$2` since,
 /// `$3` until, each NULL for no bound.
 pub(super) const EXPORT_DECISIONS: &str = "SELECT r.id, r.case_id, i.tenant, i.number, i.debtor_id, \
      CAST(r.context AS TEXT) AS context, r.created_at, CAST(r.allowed AS TEXT) AS allowed, r.sent_at, r.channel, \
@@ -71,7 +71,7 @@ pub(super) const EXPORT_DECISIONS: &str = "SELECT r.id, r.case_id, i.tenant, i.n
      CAST(i.amount_paid AS TEXT) AS amount_paid, c.state AS case_state, \
      (SELECT max(p.paid_at) FROM payments p WHERE p.invoice_id = i.id) AS last_paid_at \
      FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
-     WHERE r.sent_at IS NOT NULL AND ($1 IS NULL OR i.tenant = $1) \
+     WHERE r.sent_at IS NOT NULL AND r.instalment = 0 AND ($1 IS NULL OR i.tenant = $1) \
      AND ($2 IS NULL OR r.created_at >= $2) AND ($3 IS NULL OR r.created_at < $3) ORDER BY r.id";
 
 /// A row of [`EXPORT_DECISIONS`].

@@ -95,6 +95,9 @@ pub struct NewReminder {
     pub policy_version: PolicyVersion,
     /// When the case is due for its next stage.
     pub next_action_at: DateTime<Utc>,
+    /// The instalment (from 1) an instalment reminder is about; 0 for a dunning stage's reminder.
+    /// On an instalment reminder `stage` is its [`crate::domain::InstalmentNotice`].
+    pub instalment: u32,
 }
 
 /// A reminder the dispatcher found after its allowed window closed (`schedule::catch_up`).
@@ -154,6 +157,11 @@ pub struct DeliveryJob {
     /// When the debtor last wrote to us on this reminder's channel (WhatsApp's and Messenger's
     /// 24-hour window), if ever.
     pub last_inbound_at: Option<DateTime<Utc>>,
+    /// The instalment (from 1) an instalment reminder is about; 0 for a dunning stage's reminder.
+    pub instalment: u32,
+    /// The case's open instalment plan, read for instalment reminders only; `None` once the
+    /// plan ended (kept, missed or replaced).
+    pub plan: Option<crate::store::tx::InstalmentPlan>,
 }
 
 impl DeliveryJob {
@@ -161,7 +169,8 @@ impl DeliveryJob {
     /// day (it is about to be: its own fee belongs on it).
     pub fn claim(&self, today: NaiveDate) -> CaseClaim {
         let mut reminders = self.sent.clone();
-        if !reminders.iter().any(|r| r.stage == self.stage) {
+        // An instalment reminder is no dunning stage: no fee, not counted as a reminder sent.
+        if self.instalment == 0 && !reminders.iter().any(|r| r.stage == self.stage) {
             reminders.push(SentReminder {
                 stage: self.stage,
                 channel: self.channel,
@@ -280,6 +289,12 @@ pub struct ReminderView {
     /// The furthest delivery receipt the provider sent, and when.
     pub receipt_status: Option<ReceiptStatus>,
     pub receipt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt did not send (the channel's refusal or the provider's error), if so.
+    pub last_error: Option<String>,
+    /// What the provider's failed or undelivered receipt said, if so.
+    pub receipt_error: Option<String>,
+    /// The instalment an instalment reminder is about (from 1); 0 for a stage's reminder.
+    pub instalment: u32,
 }
 
 /// One case as seen from outside.
@@ -332,9 +347,14 @@ pub struct ReminderCounts {
 }
 
 /// The idempotency key of a reminder: stable across retries and redeliveries, unique per case
-/// and stage, and acceptable to every channel's key rules.
-pub fn idempotency_key(case_id: i64, stage: u32) -> String {
-    format!("rem-{case_id}-{stage}")
+/// and stage (per case, instalment and notice for an instalment reminder), and acceptable to
+/// every channel's key rules.
+pub fn idempotency_key(case_id: i64, stage: u32, instalment: u32) -> String {
+    if instalment == 0 {
+        format!("rem-{case_id}-{stage}")
+    } else {
+        format!("rem-{case_id}-i{instalment}-{stage}")
+    }
 }
 
 /// One event of the log, handed to the relay for publishing to `{ns}.events`.

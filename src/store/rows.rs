@@ -132,12 +132,13 @@ pub(super) struct DueCaseRow {
     pub reminders_pending: i64,
 }
 
-/// The case `c`'s latest actual send and how many of its reminders are still to go out,
-/// selected as `last_sent_at` and `reminders_pending` by both backends' planners.
+/// The case `c`'s latest actual send of a stage and how many of its stages' reminders are still
+/// to go out, selected as `last_sent_at` and `reminders_pending` by both backends' planners
+/// (instalment reminders are no stage: the stages' gaps do not count from them).
 pub(super) const PREVIOUS_SEND: &str =
-    "(SELECT MAX(ps.sent_at) FROM reminders ps WHERE ps.case_id = c.id) AS last_sent_at, \
-     (SELECT COUNT(*) FROM reminders pp WHERE pp.case_id = c.id AND pp.status IN ('scheduled', 'queued')) \
-     AS reminders_pending";
+    "(SELECT MAX(ps.sent_at) FROM reminders ps WHERE ps.case_id = c.id AND ps.instalment = 0) AS last_sent_at, \
+     (SELECT COUNT(*) FROM reminders pp WHERE pp.case_id = c.id AND pp.instalment = 0 \
+       AND pp.status IN ('scheduled', 'queued')) AS reminders_pending";
 
 /// When the debtor last wrote on Messenger, selected as `messenger_inbound_at` by both backends'
 /// planners (`d` is the debtor): the Send API only delivers inside 24 hours of that.
@@ -195,6 +196,7 @@ pub(super) struct DeliveryJobRow {
     #[sqlx(flatten)]
     pub consents: ConsentColumns,
     pub last_inbound_at: Option<DateTime<Utc>>,
+    pub instalment: i32,
 }
 
 impl DeliveryJobRow {
@@ -228,6 +230,8 @@ impl DeliveryJobRow {
             debtor: self.debtor.into_debtor()?,
             consents: self.consents.into_consents()?,
             last_inbound_at: self.last_inbound_at,
+            instalment: self.instalment as u32,
+            plan: None,
         })
     }
 }
@@ -302,6 +306,9 @@ pub(super) struct ReminderViewRow {
     pub policy_version: String,
     pub receipt_status: Option<String>,
     pub receipt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub receipt_error: Option<String>,
+    pub instalment: i32,
 }
 
 impl ReminderViewRow {
@@ -322,6 +329,9 @@ impl ReminderViewRow {
                 .map(|raw| ReceiptStatus::parse(&raw).ok_or_else(|| corrupt("receipt status", raw)))
                 .transpose()?,
             receipt_at: self.receipt_at,
+            last_error: self.last_error,
+            receipt_error: self.receipt_error,
+            instalment: self.instalment as u32,
         })
     }
 }

@@ -248,7 +248,7 @@ macro_rules! impl_store_tx {
 
         async fn unsettled_sent_before(&mut self, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<i64>, StoreError> {
             let sql = format!(
-                "SELECT id FROM reminders WHERE status = 'sent' AND reward IS NULL AND sent_at < $1 \
+                "SELECT id FROM reminders WHERE status = 'sent' AND reward IS NULL AND instalment = 0 AND sent_at < $1 \
                  ORDER BY sent_at LIMIT $2{SKIP_LOCKED}"
             );
             Ok(sqlx::query_scalar(&sql).bind(cutoff).bind(i64::from(limit)).fetch_all(&mut *self.0).await?)
@@ -272,9 +272,9 @@ macro_rules! impl_store_tx {
             error: &str,
             now: DateTime<Utc>,
         ) -> Result<Option<FinishedReminder>, StoreError> {
-            let row: Option<(i64, i32, String)> = sqlx::query_as(
+            let row: Option<(i64, i32, String, i32)> = sqlx::query_as(
                 "UPDATE reminders SET status = $1, attempts = attempts + $2, last_error = $3, lease_until = NULL, \
-                 updated_at = $4 WHERE id = $5 AND status IN ('scheduled', 'queued') RETURNING case_id, stage, channel",
+                 updated_at = $4 WHERE id = $5 AND status IN ('scheduled', 'queued') RETURNING case_id, stage, channel, instalment",
             )
             .bind(unsent_status(how))
             .bind(unsent_attempts(how))
@@ -283,13 +283,14 @@ macro_rules! impl_store_tx {
             .bind(reminder_id)
             .fetch_optional(&mut *self.0)
             .await?;
-            row.map(|(case_id, stage, channel)| finished(reminder_id, case_id, stage, &channel)).transpose()
+            row.map(|(case_id, stage, channel, instalment)| finished(reminder_id, case_id, stage, &channel, instalment))
+                .transpose()
         }
 
         async fn late_reminders(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<LateReminder>, StoreError> {
             let sql = format!(
-                "SELECT id FROM reminders WHERE status = 'scheduled' AND send_at <= $1 AND send_by <= $1 \
-                 AND (lease_until IS NULL OR lease_until < $1) ORDER BY send_at LIMIT $2{SKIP_LOCKED}"
+                "SELECT id FROM reminders WHERE status = 'scheduled' AND send_by <= $1 AND send_at <= $1 \
+                 AND (lease_until IS NULL OR lease_until < $1) ORDER BY send_by LIMIT $2{SKIP_LOCKED}"
             );
             let ids: Vec<i64> =
                 sqlx::query_scalar(&sql).bind(now).bind(i64::from(limit)).fetch_all(&mut *self.0).await?;
@@ -624,18 +625,18 @@ macro_rules! provider_reports {
                  WHERE channel = $5 AND ({STORED_RECEIPT_RANK}) < $1"
             );
             let sql = match &receipt.target {
-                ReceiptTarget::ProviderId(_) => format!("{set} AND provider_id = $6 RETURNING id, case_id, CAST(stage AS BIGINT)"),
+                ReceiptTarget::ProviderId(_) => format!("{set} AND provider_id = $6 RETURNING id, case_id, CAST(stage AS BIGINT), CAST(instalment AS BIGINT)"),
                 ReceiptTarget::UpTo { .. } => {
                     let Some(column) = contact_column(receipt.channel) else { return Ok(0) };
                     format!(
                         "{set} AND status = 'sent' AND sent_at <= $7 AND case_id IN ( \
                            SELECT c.id FROM cases c JOIN invoices i ON i.id = c.invoice_id \
                            JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE d.{column} = $6) \
-                         RETURNING id, case_id, CAST(stage AS BIGINT)"
+                         RETURNING id, case_id, CAST(stage AS BIGINT), CAST(instalment AS BIGINT)"
                     )
                 }
             };
-            let query = sqlx::query_as::<_, (i64, i64, i64)>(&sql)
+            let query = sqlx::query_as::<_, (i64, i64, i64, i64)>(&sql)
                 .bind(receipt.status.rank())
                 .bind(receipt.status.as_str())
                 .bind(receipt.at)
@@ -647,9 +648,14 @@ macro_rules! provider_reports {
             };
             let moved = query.fetch_all(&mut **tx).await?;
             if receipt.unreachable && receipt.status == ReceiptStatus::Failed {
-                for &(reminder_id, case_id, stage) in &moved {
-                    let reminder =
-                        FinishedReminder { id: reminder_id, case_id, stage: stage as u32, channel: receipt.channel };
+                for &(reminder_id, case_id, stage, instalment) in &moved {
+                    let reminder = FinishedReminder {
+                        id: reminder_id,
+                        case_id,
+                        stage: stage as u32,
+                        channel: receipt.channel,
+                        instalment: instalment as u32,
+                    };
                     dead.push((reminder, receipt.at));
                 }
             }

@@ -194,7 +194,7 @@ macro_rules! impl_payment_steps {
                 }
                 let sql = format!(
                     "SELECT case_id, id, sent_at FROM reminders WHERE case_id {IN_IDS} AND status = 'sent' \
-                     AND reward IS NULL AND sent_at IS NOT NULL ORDER BY case_id, sent_at DESC, id DESC"
+                     AND reward IS NULL AND sent_at IS NOT NULL AND instalment = 0 ORDER BY case_id, sent_at DESC, id DESC"
                 );
                 let rows: Vec<(i64, i64, DateTime<Utc>)> =
                     sqlx::query_as(&sql).bind(Self::ids(case_ids)).fetch_all(&mut *self.0).await?;

@@ -10,6 +10,7 @@
 use super::bank::BankSteps;
 use super::console::ConsoleSteps;
 use super::holds::HoldSteps;
+use super::instalment_reminders::InstalmentReminderSteps;
 use super::payments::PaymentSteps;
 use super::recommend::RecommendSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
@@ -101,6 +102,8 @@ pub struct FinishedReminder {
     /// 0-based stage.
     pub stage: u32,
     pub channel: ChannelKind,
+    /// The instalment an instalment reminder is about (from 1); 0 for a stage's reminder.
+    pub instalment: u32,
 }
 
 /// How a pending reminder ends without being sent.
@@ -130,13 +133,18 @@ pub struct SentRow {
     /// 0-based stage.
     pub stage: u32,
     pub channel: ChannelKind,
+    /// The instalment an instalment reminder is about (from 1); 0 for a stage's reminder.
+    pub instalment: u32,
 }
 
 /// The narrow steps; recording payments' are in [`PaymentSteps`], the bank import's in
 /// [`BankSteps`], recommendations' in [`RecommendSteps`], the operator console's in
-/// [`ConsoleSteps`], pending payments' holds in [`HoldSteps`].
+/// [`ConsoleSteps`], pending payments' holds in [`HoldSteps`], instalment reminders' in
+/// [`InstalmentReminderSteps`].
 #[async_trait]
-pub trait StoreTx: PaymentSteps + BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + Send {
+pub trait StoreTx:
+    PaymentSteps + BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + InstalmentReminderSteps + Send
+{
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
     /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.
     async fn insert_overdue(&mut self, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError>;
@@ -145,8 +153,8 @@ pub trait StoreTx: PaymentSteps + BankSteps + RecommendSteps + ConsoleSteps + Ho
     /// skipping those another scheduler holds), oldest first, with everything the planner needs.
     async fn claim_due_cases(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueCase>, StoreError>;
 
-    /// Writes new reminders into the outbox (idempotency key per case and stage); a (case, stage,
-    /// channel) already there is left alone.
+    /// Writes new reminders into the outbox (idempotency key per case and stage, or instalment and
+    /// notice); a (case, stage, channel, instalment) already there is left alone.
     async fn insert_reminders(
         &mut self,
         reminders: &[(i64, NewReminder)],
@@ -267,8 +275,9 @@ pub trait StoreTx: PaymentSteps + BankSteps + RecommendSteps + ConsoleSteps + Ho
     ) -> Result<Vec<ClaimedReminder>, StoreError>;
 
     /// Up to `limit` scheduled reminders due at `now` whose allowed window closed (`send_by`
-    /// passed) and that no dispatcher holds, oldest first, with their debtors' time zone and
-    /// country; locked until the transaction ends where the backend can (others skip them).
+    /// passed) and that no dispatcher holds, the earliest closed window first (read through the
+    /// `reminders_late` index, so reminders on time cost nothing), with their debtors' time zone
+    /// and country; locked until the transaction ends where the backend can (others skip them).
     async fn late_reminders(
         &mut self,
         now: DateTime<Utc>,

@@ -131,8 +131,15 @@ pub(super) fn finished(
     case_id: i64,
     stage: i32,
     raw_channel: &str,
+    instalment: i32,
 ) -> Result<FinishedReminder, StoreError> {
-    Ok(FinishedReminder { id: reminder_id, case_id, stage: stage as u32, channel: channel(raw_channel)? })
+    Ok(FinishedReminder {
+        id: reminder_id,
+        case_id,
+        stage: stage as u32,
+        channel: channel(raw_channel)?,
+        instalment: instalment as u32,
+    })
 }
 
 /// A reminder just recorded as sent, with its case's identity.
@@ -145,6 +152,7 @@ pub(super) struct SentRowRaw {
     pub tenant: String,
     pub number: String,
     pub debtor_id: String,
+    pub instalment: i32,
 }
 
 impl SentRowRaw {
@@ -159,6 +167,7 @@ impl SentRowRaw {
             },
             stage: self.stage as u32,
             channel: channel(&self.channel)?,
+            instalment: self.instalment as u32,
         })
     }
 }

@@ -86,3 +86,71 @@ fn a_small_import_benchmark_reports_both_sizes() {
     assert_eq!(report["matched_by_amount_and_name"].as_u64(), Some(3));
     assert!(runs[0]["entries_per_s"].as_f64().unwrap() > 0.0);
 }
+
+/// `mahnwerk bench bad-input`, small, on the real PostgreSQL and RabbitMQ: every malformed
+/// message of every kind dead-lettered with its reason and recorded, every valid one stored once,
+/// the changed duplicates not applied, no panic, and the intake's memory read.
+#[test]
+fn a_small_bad_input_benchmark_accounts_for_every_message() {
+    let (Some(database_url), Some(amqp_url)) = (server_url("MAHNWERK_TEST_DATABASE_URL"), amqp_url()) else {
+        return;
+    };
+    let child = Command::new(env!("CARGO_BIN_EXE_mahnwerk"))
+        .args(["bench", "bad-input", "--malformed", "220", "--valid", "50", "--json"])
+        .env("MAHNWERK_DATABASE_URL", &database_url)
+        .env("MAHNWERK_AMQP_URL", &amqp_url)
+        .env("MAHNWERK_LINKS_SECRET", "bench-test-secret-bench-test-secret")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let scratch = format!("badinput{}", child.id());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let figures: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("one JSON object; stderr: {stderr}"));
+    assert!(output.status.success(), "checks failed: {figures}\n{stderr}");
+    let count = |key: &str| figures[key].as_i64().unwrap_or_else(|| panic!("{key} missing in {figures}"));
+    // 220 malformed messages in 11 kinds, 20 each; the changed duplicates are not malformed.
+    assert_eq!(count("expected_rejections"), 200, "{figures}");
+    assert_eq!(count("panics"), 0);
+    assert_eq!(count("dead_lettered"), 200);
+    assert_eq!(count("dead_lettered_with_reason"), 200);
+    assert_eq!(count("rejections_recorded"), 200);
+    assert_eq!(count("invoices_stored"), 50);
+    assert_eq!(count("changed_by_duplicates"), 0);
+    let kinds = figures["kinds"].as_array().unwrap();
+    assert_eq!(kinds.len(), 12, "valid and eleven malformed kinds: {figures}");
+    for kind in kinds {
+        let (name, sent, dead) = (
+            kind["kind"].as_str().unwrap(),
+            kind["sent"].as_u64().unwrap(),
+            kind["dead_lettered"].as_u64().unwrap(),
+        );
+        match name {
+            "valid" => assert_eq!((sent, dead), (50, 0)),
+            "duplicate_changed" => assert_eq!((sent, dead), (20, 0)),
+            _ => {
+                assert_eq!((sent, dead), (20, 20), "{kind}");
+                assert_eq!(kind["with_reason"].as_u64(), Some(20), "{kind}");
+            }
+        }
+    }
+    if cfg!(target_os = "linux") {
+        let memory = &figures["memory"];
+        for key in ["before_kib", "after_kib", "peak_kib"] {
+            assert!(memory[key].as_u64().is_some_and(|kib| kib > 0), "{key}: {memory}");
+        }
+    }
+    let leftovers = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut connection = sqlx::PgConnection::connect(&database_url).await.unwrap();
+        sqlx::query_scalar::<_, String>("SELECT datname FROM pg_database WHERE datname = $1")
+            .bind(&scratch)
+            .fetch_all(&mut connection)
+            .await
+            .unwrap()
+    });
+    assert!(leftovers.is_empty(), "the scratch database is dropped: {leftovers:?}");
+}

@@ -30,6 +30,7 @@ mod delivery_failures;
 mod e2e;
 mod email_letter;
 mod intake_rejections;
+mod layout;
 mod learning_loop;
 mod letter_pingen;
 mod messenger_service;

@@ -3,7 +3,8 @@
 //! followed as a debtor would. The page shows what is owed and the GiroCode (decoded back into
 //! the transfer it pre-fills); a tampered, an expired and an unknown link get the same refusal and
 //! change nothing; a promise pauses dunning and, broken, resumes it with `promise.broken`; a
-//! dispute holds the case until `case.dispute_resolved`; a payment on a promise keeps it.
+//! dispute holds the case until `case.dispute_resolved`; a payment on a promise keeps it; each
+//! instalment of a plan is reminded of by email, unless paid in time, and a missed one ends them.
 
 use crate::support;
 
@@ -120,6 +121,19 @@ pub(crate) fn pay_link(outbox: &std::path::Path, number: &str, addr: std::net::S
     let link: String =
         mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(*c)).collect();
     link.replace(BASE, &format!("http://{addr}"))
+}
+
+/// The email to `number` that contains `text` (soft line breaks of quoted-printable undone).
+fn instalment_mail(outbox: &std::path::Path, number: &str, text: &str) -> String {
+    let mails: Vec<String> = std::fs::read_dir(outbox.join("email"))
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap().replace("=\r\n", ""))
+        .collect();
+    let to = format!("{number}@example.org");
+    mails
+        .into_iter()
+        .find(|mail| mail.contains(&to) && mail.contains(text))
+        .unwrap_or_else(|| panic!("no email to {number} saying {text:?}"))
 }
 
 /// Decodes the GiroCode's SVG (one path of `M{column} {row}h{length}v1h-{length}z` runs) by
@@ -413,8 +427,44 @@ async fn scenario(backend: Backend) {
         "the promise replaced the plan"
     );
 
-    // The first instalment is paid: after its grace the plan is on track and the case stays
-    // paused; the second is not: after its grace the rest is due and dunning resumes.
+    // Each of P-4's instalments has its own reminders, by email like its stages: the first goes
+    // out three days before the first due date and names the instalment, its amount, its date
+    // and the pay-link.
+    let reminders4 = || async {
+        let all = store.reminders_of("paytest", "P-4").await.unwrap();
+        all.into_iter().filter(|r| r.instalment > 0).collect::<Vec<_>>()
+    };
+    let notice = |reminders: &[mahnwerk::store::ReminderView], instalment, stage| {
+        reminders.iter().find(|r| (r.instalment, r.stage) == (instalment, stage)).cloned().unwrap()
+    };
+    let planned4 = reminders4().await;
+    assert_eq!(planned4.len(), 6, "{planned4:?}");
+    let plan4 = store.pay_case(&TenantId::parse("paytest").unwrap(), planned4[0].id).await.unwrap().unwrap();
+    let dues4: Vec<String> = plan4
+        .instalments
+        .unwrap()
+        .instalments
+        .iter()
+        .map(|i| i.due_on.format("%d.%m.%Y").to_string())
+        .collect();
+    let sent_by_now = |id: i64| {
+        let store = store.clone();
+        async move {
+            let all = store.reminders_of("paytest", "P-4").await.unwrap();
+            all.iter().any(|r| r.id == id && r.status == ReminderStatus::Sent)
+        }
+    };
+    let upcoming1 = notice(&planned4, 1, 0);
+    clock.set(upcoming1.send_at);
+    eventually("the first instalment's reminder sent", || sent_by_now(upcoming1.id)).await;
+    let mail = instalment_mail(outbox.path(), "P-4", "Rate 1 von 3 zur Rechnung P-4");
+    for expected in ["43,36", &dues4[0], "https://pay.stadtwerke.example/pay/"] {
+        assert!(mail.contains(expected), "{expected:?} missing: {mail}");
+    }
+
+    // The first instalment is paid in time: its reminder on the due date is cancelled; after its
+    // grace the plan is on track and the case stays paused. The second is not: both its
+    // reminders go out, and after its grace the rest is due and dunning resumes.
     let first = json!({"schema": "mahnwerk.invoice.v1", "tenant": "paytest", "invoice_number": "P-4",
                        "paid_at": clock.now().to_rfc3339(), "amount_paid": "43.36", "currency": "EUR",
                        "payment_reference": "bank-4711"});
@@ -423,10 +473,19 @@ async fn scenario(backend: Backend) {
         kinds_of(&events, "P-4").contains(&"payment.recorded".to_owned())
     })
     .await;
+    let cancelled = notice(&reminders4().await, 1, 1);
+    assert_eq!(cancelled.status, ReminderStatus::Cancelled, "paid in time: {cancelled:?}");
     clock.advance(Days::days(12));
     eventually("the first instalment checked", || async { quiet(store.as_ref(), clock.now()).await }).await;
     assert_eq!(case_state(store.as_ref(), "P-4").await, CaseState::Paused, "on track");
-    clock.advance(Days::days(31));
+    let (upcoming2, due2) = (notice(&planned4, 2, 0), notice(&planned4, 2, 1));
+    clock.set(upcoming2.send_at);
+    eventually("the second instalment's first reminder sent", || sent_by_now(upcoming2.id)).await;
+    clock.set(due2.send_at);
+    eventually("the second instalment's reminder on its due date sent", || sent_by_now(due2.id)).await;
+    let mail = instalment_mail(outbox.path(), "P-4", "heute ist Rate 2 von 3 zur Rechnung P-4");
+    assert!(mail.contains("43,36") && mail.contains(&dues4[1]), "{mail}");
+    clock.set(due2.send_at + Days::days(5));
     eventually("the second instalment missed", || async {
         kinds_of(&events, "P-4").contains(&"instalment.missed".to_owned())
     })
@@ -435,6 +494,9 @@ async fn scenario(backend: Backend) {
         case_state(store.as_ref(), "P-4").await == CaseState::Reminding
     })
     .await;
+    // Missed: the third instalment is never reminded of.
+    let third: Vec<_> = reminders4().await.into_iter().filter(|r| r.instalment == 3).collect();
+    assert!(third.iter().all(|r| r.status == ReminderStatus::Cancelled), "{third:?}");
 
     eventually("every event published", || async {
         let p1 = kinds_of(&events, "P-1");

@@ -182,7 +182,7 @@ async fn scenario(backend: Backend) {
     forged.push(if last == 'A' { 'B' } else { 'A' });
     let refused = client.get(format!("http://{addr}/r/{forged}")).send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 404, "a tampered link is refused");
-    let other_case = mahnwerk::hooks::click::Click::new(tenant(), 999_999, 1, now).path(&service.links);
+    let other_case = mahnwerk::pay::page::click::Click::new(tenant(), 999_999, 1, now).path(&service.links);
     assert_eq!(client.get(format!("http://{addr}{other_case}")).send().await.unwrap().status().as_u16(), 404);
     // Only the one verified click is recorded: seen once a later event is.
     let again = invoice("M-2", "D-9", &["KAB-2"], now);

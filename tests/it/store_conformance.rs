@@ -12,6 +12,7 @@ mod dispatch;
 mod events;
 mod fallback;
 mod holds;
+mod instalment_reminders;
 mod instalments;
 mod intake;
 mod late;
@@ -33,6 +34,7 @@ use dispatch::suite_dispatch;
 use events::suite_events_on_the_broker;
 use fallback::suite_fallback;
 use holds::suite_holds;
+use instalment_reminders::suite_instalment_reminders;
 use instalments::suite_instalments;
 use intake::{suite_cancel, suite_intake};
 use late::{suite_late_failures, suite_late_opt_out};
@@ -89,6 +91,7 @@ on_every_backend! {
     payments_close_cancel_and_credit => suite_payment,
     a_pending_payment_holds_the_dunning => suite_holds,
     instalments_count_payments_and_a_missed_one_resumes_dunning => suite_instalments,
+    each_instalment_is_reminded_until_paid_or_missed => suite_instalment_reminders,
     outcomes_become_events_and_snapshots_are_kept => suite_learning,
     decisions_export_and_models_publish => suite_analysts,
     cancellation_closes_cases => suite_cancel,
@@ -253,6 +256,7 @@ fn new_reminder(
         propensity: 0.25,
         policy_version: mahnwerk::domain::PolicyVersion::parse("test-1").unwrap(),
         next_action_at,
+        instalment: 0,
     }
 }
 
@@ -301,6 +305,18 @@ async fn next_events(store: &Arc<dyn Store>, limit: u32) -> EventBatch {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("no events were ready for the relay within 10 s");
+}
+
+/// The bodies of the events of `kind` not yet relayed, oldest first, read as the relay reads
+/// them; the batch is dropped, so the relay's cursor stays where it was.
+async fn unrelayed_events(store: &Arc<dyn Store>, kind: &str) -> Vec<serde_json::Value> {
+    let batch = next_events(store, 10_000).await;
+    batch
+        .events
+        .iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| serde_json::from_str(&e.data).expect("an event body is JSON"))
+        .collect()
 }
 
 async fn plan(

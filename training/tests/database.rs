@@ -147,7 +147,9 @@ fn export_fit_evaluate_and_report_on_a_real_run() {
         "heatmap_channel_hour",
         "days_to_pay",
         "channel_mix",
+        "learning_curve",
         "cost_per_collected",
+        "calibration",
     ] {
         let svg = std::fs::read_to_string(report.join(format!("{chart}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{chart}");

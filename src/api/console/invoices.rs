@@ -8,6 +8,7 @@ use super::error::{ConsoleError, ErrorBody};
 use crate::api::ApiState;
 use crate::intake::message::{self, CANCELLED, OVERDUE, PAID};
 use crate::intake::{apply_commands, IntakeOutcome};
+use crate::pay::Settlement;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -81,7 +82,8 @@ async fn apply(
         crate::intake::IntakeCommand::Cancelled { invoice_number, .. } => invoice_number.to_string(),
         _ => return Err(ConsoleError::Internal(format!("{routing_key} made an unexpected command"))),
     };
-    let mut outcomes = apply_commands(state.store.as_ref(), &[command], console.attribution, now).await?;
+    let mut outcomes =
+        apply_commands(state.store.as_ref(), &Settlement, &[command], console.attribution, now).await?;
     let outcome = outcomes.pop().ok_or_else(|| ConsoleError::Internal("no outcome".into()))?;
     Ok((number, outcome))
 }

@@ -10,9 +10,9 @@ use super::matching::{
     allocate, by_amount_and_name, by_invoice_number, by_reference, ByKey, MatchRule, Named,
 };
 use super::{ImportReport, ParseError, Parsed, StatementLine};
+use crate::deliver::reference::match_key;
 use crate::domain::{AttributionWindow, InvoiceNumber, Money, PaymentSource, TenantId};
 use crate::pay::batch::PaymentBatch;
-use crate::pay::reference::match_key;
 use crate::pay::{PaymentOutcome, PaymentRecord};
 use crate::store::bank::{BankLineStatus, InvoiceCandidate, NewBankLine};
 use crate::store::{Store, StoreError, StoreTx};

@@ -158,6 +158,10 @@ impl<R: BufRead> Camt053<R> {
     /// An element starts: checked if it is the root, pushed on the path.
     fn start(&mut self, start: &quick_xml::events::BytesStart<'_>) -> Result<(), ParseError> {
         let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+        if name.is_empty() {
+            // quick-xml reads `< ` as an element without a name; errors would name no field.
+            return Err(self.error("XML", "malformed XML: an element without a name"));
+        }
         let mut namespace = None;
         let mut currency = None;
         for attribute in start.attributes().flatten() {

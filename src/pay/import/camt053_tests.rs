@@ -109,3 +109,16 @@ fn not_a_statement_is_refused() {
     let error = read(&format!("<Document xmlns=\"{V02}\"><Other/></Document>"))[0].clone().unwrap_err();
     assert!(error.reason.contains("not a bank-to-customer statement"), "{error}");
 }
+
+/// Found by the fuzz properties: quick-xml reads `< ` as an element without a name, and the
+/// errors then named the field "".
+#[test]
+fn an_element_without_a_name_is_malformed_xml() {
+    for xml in ["< Document/>".to_owned(), document(V02, "< \n")] {
+        let error = read(&xml).pop().unwrap().unwrap_err();
+        assert_eq!(
+            (error.field.as_str(), error.reason.as_str()),
+            ("XML", "malformed XML: an element without a name")
+        );
+    }
+}

@@ -6,7 +6,7 @@
 
 use super::normalise::{name_key, named_in_order, number_candidates, Candidate};
 use super::StatementLine;
-use crate::pay::reference::{key_of_reference, references_in_text};
+use crate::deliver::reference::{key_of_reference, references_in_text};
 use crate::store::bank::InvoiceCandidate;
 use rust_decimal::Decimal;
 use std::collections::HashMap;

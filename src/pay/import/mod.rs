@@ -105,6 +105,10 @@ pub fn statement_lines(
 }
 
 #[cfg(test)]
+#[path = "statement_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

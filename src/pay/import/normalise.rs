@@ -1,8 +1,8 @@
 //! Normalising what a bank line says so that it compares with what the store holds: debtor names
 //! (case, umlauts, accents, word order, salutations) and invoice numbers written into free text
-//! (spaces, dashes and case: see [`crate::pay::reference::match_key`]).
+//! (spaces, dashes and case: see [`crate::deliver::reference::match_key`]).
 
-use crate::pay::reference::match_key;
+use crate::deliver::reference::match_key;
 
 /// Salutations and titles a bank puts before a name, which the invoice's debtor name lacks.
 const SALUTATIONS: &[&str] = &["herr", "herrn", "frau", "hr", "fr", "dr", "prof", "mr", "mrs", "ms"];

@@ -10,6 +10,7 @@
 //! - `forms`: the posted forms, checked field by field.
 //! - `girocode`: the EPC QR code as inline SVG.
 
+pub mod click;
 pub mod forms;
 pub mod girocode;
 pub mod recommended;

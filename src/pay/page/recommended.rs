@@ -2,11 +2,11 @@
 //! paid case, in the debtor's language, each behind its signed click link (`/r/{token}`). Only
 //! items the catalogue still lists as active are shown.
 
+use super::click::Click;
 use super::words;
 use crate::deliver::locale::Locale;
 use crate::deliver::Links;
 use crate::domain::{CaseState, Money};
-use crate::hooks::click::Click;
 use crate::store::PayCase;
 use chrono::{DateTime, Utc};
 use mahnwerk_models::recommend::{CatalogueItem, Reason};

@@ -99,8 +99,7 @@ impl StripeWebhook {
             now,
             self.tolerance,
         )?;
-        let event: Envelope = serde_json::from_slice(raw_body)
-            .map_err(|e| WebhookError::Malformed(format!("body: not a Stripe event: {e}")))?;
+        let event = event_of(raw_body)?;
         let action = action_of(&event, now)?;
         if let Action::Ignore(why) = action {
             tracing::debug!(event = %event.id, kind = %event.kind, why, "stripe event ignored");
@@ -209,15 +208,39 @@ struct EnvelopeData {
 }
 
 /// A Checkout Session, as `data.object` of the `checkout.session.*` events.
-#[derive(Deserialize)]
 struct Session {
     id: String,
     payment_status: Option<String>,
     payment_intent: Option<PaymentIntent>,
     amount_total: Option<i64>,
     currency: Option<String>,
-    #[serde(default)]
     metadata: BTreeMap<String, String>,
+}
+
+impl Session {
+    /// Read member by member, so that a refusal names the member (`data.object.amount_total`);
+    /// serde's own error about a `Value` names neither the member nor a position.
+    fn from_object(object: &serde_json::Value) -> Result<Self, WebhookError> {
+        if !object.is_object() {
+            return Err(WebhookError::Malformed("data.object: not a Checkout Session: not an object".into()));
+        }
+        fn member<T: serde::de::DeserializeOwned>(
+            object: &serde_json::Value,
+            name: &str,
+        ) -> Result<T, WebhookError> {
+            let value = object.get(name).cloned().unwrap_or(serde_json::Value::Null);
+            serde_json::from_value(value)
+                .map_err(|e| WebhookError::Malformed(format!("data.object.{name}: {e}")))
+        }
+        Ok(Self {
+            id: member(object, "id")?,
+            payment_status: member(object, "payment_status")?,
+            payment_intent: member(object, "payment_intent")?,
+            amount_total: member(object, "amount_total")?,
+            currency: member(object, "currency")?,
+            metadata: member::<Option<_>>(object, "metadata")?.unwrap_or_default(),
+        })
+    }
 }
 
 /// The session's PaymentIntent: its id, or the object when the event was expanded.
@@ -255,6 +278,12 @@ enum Action {
 /// The longest PSP reason kept in `payment.failed`.
 const MAX_REASON_CHARS: usize = 200;
 
+/// The event a (verified) body holds.
+fn event_of(raw_body: &[u8]) -> Result<Envelope, WebhookError> {
+    serde_json::from_slice(raw_body)
+        .map_err(|e| WebhookError::Malformed(format!("body: not a Stripe event: {e}")))
+}
+
 fn action_of(event: &Envelope, now: DateTime<Utc>) -> Result<Action, WebhookError> {
     let kind = event.kind.as_str();
     if !matches!(
@@ -265,8 +294,7 @@ fn action_of(event: &Envelope, now: DateTime<Utc>) -> Result<Action, WebhookErro
     ) {
         return Ok(Action::Ignore("not an event mahnwerk acts on"));
     }
-    let session: Session = serde_json::from_value(event.data.object.clone())
-        .map_err(|e| WebhookError::Malformed(format!("data.object: not a Checkout Session: {e}")))?;
+    let session = Session::from_object(&event.data.object)?;
     let (Some(tenant), Some(number)) =
         (session.metadata.get("tenant"), session.metadata.get("invoice_number"))
     else {
@@ -280,6 +308,9 @@ fn action_of(event: &Envelope, now: DateTime<Utc>) -> Result<Action, WebhookErro
     let currency =
         Currency::parse(&code.to_ascii_uppercase()).map_err(|e| malformed("currency", e.to_string()))?;
     let units = session.amount_total.ok_or_else(|| malformed("amount_total", "missing".into()))?;
+    if units < 0 {
+        return Err(malformed("amount_total", format!("{units} is negative")));
+    }
     let (reference, reason) = match &session.payment_intent {
         Some(PaymentIntent::Id(id)) => (id.clone(), None),
         Some(PaymentIntent::Expanded { id, last_payment_error }) => {
@@ -304,6 +335,10 @@ fn action_of(event: &Envelope, now: DateTime<Utc>) -> Result<Action, WebhookErro
         }
     })
 }
+
+#[cfg(test)]
+#[path = "stripe_events_fuzz.rs"]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {
@@ -410,6 +445,12 @@ mod tests {
         }
         let error =
             action_of(&event("checkout.session.completed", json!({"object": "x"})), now()).err().unwrap();
+        assert!(error.to_string().starts_with("data.object.id: "), "{error}");
+        let error = action_of(&event("checkout.session.completed", json!("x")), now()).err().unwrap();
         assert!(error.to_string().starts_with("data.object: not a Checkout Session"), "{error}");
+        let mut odd = session("paid");
+        odd["amount_total"] = json!("12345");
+        let error = action_of(&event("checkout.session.completed", odd), now()).err().unwrap();
+        assert!(error.to_string().starts_with("data.object.amount_total: invalid type"), "{error}");
     }
 }

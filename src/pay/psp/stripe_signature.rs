@@ -109,7 +109,8 @@ fn mac(secret: &[u8], timestamp: i64, raw_body: &[u8]) -> HmacSha256 {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() != 64 || !s.is_ascii() {
+    // `from_str_radix` alone would take a sign too (`+f`).
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
@@ -217,6 +218,11 @@ mod tests {
                             skew in -300i64..=300) {
             let header = sign(&secret, now().timestamp() + skew, &body);
             prop_assert!(verify(&secret, &body, Some(&header), now(), TOLERANCE).is_ok());
+        }
+
+        #[test]
+        fn only_hex_digits_are_hex(s in "[0-9a-f+-]{64}") {
+            prop_assert_eq!(unhex(&s).is_some(), s.bytes().all(|b| b.is_ascii_hexdigit()));
         }
 
         #[test]

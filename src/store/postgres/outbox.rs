@@ -59,7 +59,8 @@ pub(super) async fn save_cases(tx: &mut Tx, updates: &[CaseUpdate]) -> Result<()
     Ok(())
 }
 
-/// Inserts new reminders in one statement; a (case, stage, channel) already there is left alone.
+/// Inserts new reminders in one statement; a (case, stage, channel, instalment) already there is
+/// left alone, or revived (see [`revive_cancelled`]).
 pub(super) async fn insert_reminders(
     tx: &mut Tx,
     reminders: &[(i64, NewReminder)],
@@ -89,6 +90,7 @@ struct ReminderColumns {
     propensity: Vec<f64>,
     policy_version: Vec<String>,
     idempotency_key: Vec<String>,
+    instalment: Vec<i32>,
 }
 
 impl ReminderColumns {
@@ -106,7 +108,8 @@ impl ReminderColumns {
         self.allowed.push(r.allowed.clone());
         self.propensity.push(r.propensity);
         self.policy_version.push(r.policy_version.to_string());
-        self.idempotency_key.push(idempotency_key(case_id, r.stage));
+        self.idempotency_key.push(idempotency_key(case_id, r.stage, r.instalment));
+        self.instalment.push(r.instalment as i32);
     }
 
     async fn insert(self, tx: &mut Tx, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -115,15 +118,17 @@ impl ReminderColumns {
         }
         sqlx::query(concat!(
             "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
-             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, send_by) \
+             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, send_by, \
+             instalment) \
              SELECT u.case_id, u.stage, u.stage_name, u.tone, u.fee, u.channel, u.send_at, u.local_hour, u.context, \
-             u.propensity, u.policy_version, 'scheduled', 0, u.idempotency_key, $13, $13, u.allowed, u.send_by \
+             u.propensity, u.policy_version, 'scheduled', 0, u.idempotency_key, $13, $13, u.allowed, u.send_by, \
+             u.instalment \
              FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::numeric[], $6::text[], \
                $7::timestamptz[], $8::int2[], $9::jsonb[], $10::float8[], $11::text[], $12::text[], $14::jsonb[], \
-               $15::timestamptz[]) \
+               $15::timestamptz[], $16::int4[]) \
                AS u(case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, propensity, \
-                    policy_version, idempotency_key, allowed, send_by) \
-             ON CONFLICT (case_id, stage, channel) ",
+                    policy_version, idempotency_key, allowed, send_by, instalment) \
+             ON CONFLICT (case_id, stage, channel, instalment) ",
             revive_cancelled!()
         ))
         .bind(&self.case_id)
@@ -141,6 +146,7 @@ impl ReminderColumns {
         .bind(now)
         .bind(&self.allowed)
         .bind(&self.send_by)
+        .bind(&self.instalment)
         .execute(&mut **tx)
         .await?;
         Ok(())

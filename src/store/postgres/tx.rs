@@ -12,6 +12,7 @@ use crate::store::same_sql_bank::{
 };
 use crate::store::same_sql_console::impl_console_steps;
 use crate::store::same_sql_holds::impl_hold_steps;
+use crate::store::same_sql_instalment_reminders::impl_instalment_reminder_steps;
 use crate::store::same_sql_payments::impl_payment_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::tx::*;
@@ -113,8 +114,8 @@ impl_store_tx!(PgTx {
                  attempts = attempts + 1, lease_until = NULL, last_error = NULL, updated_at = $3 \
                FROM UNNEST($1::int8[], $2::text[]) AS u(id, provider_id) \
                WHERE reminders.id = u.id AND reminders.status <> 'sent' \
-               RETURNING reminders.id, reminders.case_id, reminders.stage, reminders.channel) \
-             SELECT sent.id, sent.case_id, sent.stage, sent.channel, j.tenant, j.number, j.debtor_id \
+               RETURNING reminders.id, reminders.case_id, reminders.stage, reminders.channel, reminders.instalment) \
+             SELECT sent.id, sent.case_id, sent.stage, sent.channel, j.tenant, j.number, j.debtor_id, sent.instalment \
              FROM sent CROSS JOIN LATERAL (SELECT i.tenant, i.number, i.debtor_id FROM cases c \
                JOIN invoices i ON i.id = c.invoice_id WHERE c.id = sent.case_id OFFSET 0) j ORDER BY sent.id",
         )
@@ -153,3 +154,4 @@ impl_recommend_steps!(PgTx);
 impl_console_steps!(PgTx);
 impl_hold_steps!(PgTx);
 impl_payment_steps!(PgTx);
+impl_instalment_reminder_steps!(PgTx);

@@ -23,7 +23,7 @@ pub(super) fn due_cases_sql() -> String {
     )
 }
 
-/// Inserts new reminders one by one; a (case, stage, channel) already there is left alone, or
+/// Inserts new reminders one by one; a (case, stage, channel, instalment) already there is left alone, or
 /// revived (see [`revive_cancelled`]).
 pub(super) async fn insert_reminders(
     tx: &mut Tx,
@@ -33,9 +33,10 @@ pub(super) async fn insert_reminders(
     for (case_id, r) in reminders {
         sqlx::query(concat!(
             "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
-             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, send_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13, $14, $15) \
-             ON CONFLICT (case_id, stage, channel) ",
+             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, send_by, \
+             instalment) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13, $14, $15, $16) \
+             ON CONFLICT (case_id, stage, channel, instalment) ",
             revive_cancelled!()
         ))
         .bind(case_id)
@@ -49,10 +50,11 @@ pub(super) async fn insert_reminders(
         .bind(r.context.to_string())
         .bind(r.propensity)
         .bind(r.policy_version.as_str())
-        .bind(idempotency_key(*case_id, r.stage))
+        .bind(idempotency_key(*case_id, r.stage, r.instalment))
         .bind(now)
         .bind(r.allowed.to_string())
         .bind(r.send_by)
+        .bind(i64::from(r.instalment))
         .execute(&mut **tx)
         .await?;
     }

@@ -13,6 +13,7 @@ use crate::store::same_sql_bank::{
 };
 use crate::store::same_sql_console::impl_console_steps;
 use crate::store::same_sql_holds::impl_hold_steps;
+use crate::store::same_sql_instalment_reminders::impl_instalment_reminder_steps;
 use crate::store::same_sql_payments::impl_payment_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::tx::*;
@@ -109,7 +110,7 @@ impl_store_tx!(SqliteTx {
             return Ok(Vec::new());
         }
         let rows: Vec<SentRowRaw> = sqlx::query_as(
-            "SELECT r.id, r.case_id, r.stage, r.channel, i.tenant, i.number, i.debtor_id \
+            "SELECT r.id, r.case_id, r.stage, r.channel, i.tenant, i.number, i.debtor_id, r.instalment \
              FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
              WHERE r.id IN (SELECT value FROM json_each($1)) ORDER BY r.id",
         )
@@ -142,3 +143,4 @@ impl_recommend_steps!(SqliteTx);
 impl_console_steps!(SqliteTx);
 impl_hold_steps!(SqliteTx);
 impl_payment_steps!(SqliteTx);
+impl_instalment_reminder_steps!(SqliteTx);

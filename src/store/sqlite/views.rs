@@ -4,6 +4,7 @@ use super::tx::{SqliteTx, IN_IDS};
 use crate::store::claims::{read_histories, Histories, CLAIM_COLUMNS};
 use crate::store::records::*;
 use crate::store::rows::{DeliveryJobRow, CONSENT_COLUMNS, DEBTOR_COLUMNS};
+use crate::store::same_sql_instalment_reminders::attach_plans;
 use crate::store::StoreError;
 
 /// When the debtor `d` last wrote on the channel of reminder `r`.
@@ -18,7 +19,7 @@ pub(super) async fn delivery_jobs(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<
     let sql = format!(
         "SELECT r.id AS reminder_id, r.idempotency_key, r.status, r.attempts, r.send_at, r.queued_at, r.channel, r.stage, r.stage_name, \
          r.tone, r.fee, c.state AS case_state, {CLAIM_COLUMNS}, i.tenant, i.number, i.due_on, i.currency, i.amount_due, \
-         i.amount_paid, {DEBTOR_COLUMNS}, {CONSENT_COLUMNS}, {LAST_INBOUND} \
+         i.amount_paid, {DEBTOR_COLUMNS}, {CONSENT_COLUMNS}, {LAST_INBOUND}, r.instalment \
          FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE r.id IN ({placeholders})"
     );
@@ -30,6 +31,7 @@ pub(super) async fn delivery_jobs(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<
         query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect::<Result<_, _>>()?;
     let (sent, paid) = Histories::cases_of(&jobs);
     histories(pool, &sent, &paid).await?.attach(&mut jobs);
+    attach_plans!(pool, jobs)?;
     Ok(jobs)
 }
 

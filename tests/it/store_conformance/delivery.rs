@@ -22,7 +22,7 @@ pub(super) async fn suite_delivery(store: Arc<dyn Store>, _raw: Raw) {
     let case_id = case(&store, "RE-1").await.case_id;
     assert_eq!(job.reminder_id, ids[0]);
     assert_eq!(job.idempotency_key, format!("rem-{case_id}-0"));
-    assert_eq!(job.idempotency_key, idempotency_key(case_id, 0));
+    assert_eq!(job.idempotency_key, idempotency_key(case_id, 0, 0));
     assert_eq!(job.status, ReminderStatus::Scheduled);
     assert_eq!(job.attempts, 0);
     assert_eq!(job.channel, ChannelKind::Email);
@@ -105,7 +105,7 @@ pub(super) async fn suite_delivery(store: Arc<dyn Store>, _raw: Raw) {
         [ClaimedReminder { id: ids[1], channel: ChannelKind::Email }]
     );
     let again = store.delivery_jobs(&[ids[1]]).await.unwrap().remove(0);
-    assert_eq!(again.idempotency_key, idempotency_key(case(&store, "RE-2").await.case_id, 0));
+    assert_eq!(again.idempotency_key, idempotency_key(case(&store, "RE-2").await.case_id, 0, 0));
     assert_eq!(again.status, ReminderStatus::Scheduled);
 
     let stats = store.stats().await.unwrap();

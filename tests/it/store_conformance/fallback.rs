@@ -49,7 +49,7 @@ pub(super) async fn suite_fallback(store: Arc<dyn Store>, _raw: Raw) {
     assert_eq!((seen[1].stage, seen[1].channel), (0, ChannelKind::Letter));
     assert_eq!(seen[1].status, ReminderStatus::Scheduled);
     let jobs = store.delivery_jobs(&[seen[1].id]).await.unwrap();
-    assert_eq!(jobs[0].idempotency_key, idempotency_key(case_1.case_id, 0), "a new channel, the same key");
+    assert_eq!(jobs[0].idempotency_key, idempotency_key(case_1.case_id, 0, 0), "a new channel, the same key");
     // The debtor's other invoices see the dead address too; RE-2's debtor is untouched.
     intake(&store, &[overdue(&invoice_for("RE-3", debtor("D-RE-1"), eur("42.00")), now)]).await;
     let check = |due: &DueCase| {

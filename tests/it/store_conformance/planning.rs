@@ -58,6 +58,9 @@ pub(super) async fn suite_plan(store: Arc<dyn Store>, _raw: Raw) {
             policy_version: mahnwerk::domain::PolicyVersion::parse("test-1").unwrap(),
             receipt_status: None,
             receipt_at: None,
+            last_error: None,
+            receipt_error: None,
+            instalment: 0,
         }
     );
     let view = case(&store, "RE-1").await;

@@ -8,7 +8,7 @@ use mahnwerk::queue::SENT_EVENT;
 /// (tenant, channel, [(invoice number, stage)]) of one event.
 type Summary = (String, String, Vec<(String, i64)>);
 
-pub(super) async fn suite_sent_events(store: Arc<dyn Store>, raw: Raw) {
+pub(super) async fn suite_sent_events(store: Arc<dyn Store>, _raw: Raw) {
     let mut theirs = invoice_for("RE-1", debtor("C-9"), eur("5.00"));
     theirs.tenant = TenantId::parse("other").unwrap();
     let ours_sms = invoice_for("RE-2", debtor("C-2"), eur("9.99"));
@@ -29,12 +29,7 @@ pub(super) async fn suite_sent_events(store: Arc<dyn Store>, raw: Raw) {
     report(&store, now, all_sent()).await;
     report(&store, now + hours(1), all_sent()).await;
 
-    let bodies = raw
-        .raw_strings(&format!(
-            "SELECT CAST(data AS TEXT) FROM events WHERE kind = '{SENT_EVENT}' ORDER BY id"
-        ))
-        .await;
-    let events: Vec<serde_json::Value> = bodies.iter().map(|b| serde_json::from_str(b).unwrap()).collect();
+    let events = unrelayed_events(&store, SENT_EVENT).await;
     let summary: Vec<Summary> = events
         .iter()
         .map(|e| {

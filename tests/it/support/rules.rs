@@ -47,7 +47,14 @@ pub trait Rules {
 
 impl Rules for Arc<dyn Store> {
     async fn apply_intake(&self, commands: &[IntakeCommand]) -> Result<Vec<IntakeOutcome>, StoreError> {
-        apply_commands(self.as_ref(), commands, AttributionWindow::default(), Utc::now()).await
+        apply_commands(
+            self.as_ref(),
+            &mahnwerk::pay::Settlement,
+            commands,
+            AttributionWindow::default(),
+            Utc::now(),
+        )
+        .await
     }
 
     async fn record_payment(

@@ -108,5 +108,6 @@ pub fn reminder(case: &DueCase, send_at: DateTime<Utc>) -> NewReminder {
         propensity: 1.0,
         policy_version: PolicyVersion::fixed(),
         next_action_at: send_at + Span::days(7),
+        instalment: 0,
     }
 }

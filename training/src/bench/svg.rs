@@ -50,6 +50,12 @@ impl Svg {
         let _ = writeln!(self.body, r#"<polyline points="{list}" style="fill:none;{}"/>"#, escape(style));
     }
 
+    /// A closed, filled shape through `points`.
+    pub fn polygon(&mut self, points: &[(f64, f64)], style: &str) {
+        let list: Vec<String> = points.iter().map(|&(x, y)| format!("{},{}", n(x), n(y))).collect();
+        let _ = writeln!(self.body, r#"<polygon points="{}" style="{}"/>"#, list.join(" "), escape(style));
+    }
+
     /// Text anchored at `(x, y)`; `anchor` is `start`, `middle` or `end`.
     pub fn text(&mut self, (x, y): (f64, f64), anchor: &str, style: &str, content: &str) {
         let _ = writeln!(

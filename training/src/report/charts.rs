@@ -1,5 +1,6 @@
 //! The report's charts as SVG, drawn with the bench's small writer (`bench/svg.rs`): bars with
-//! interval whiskers, a heatmap, grouped bars and stacked shares. Each returns the SVG text.
+//! interval whiskers, a heatmap, grouped bars, stacked shares and rate lines with interval bands.
+//! Each returns the SVG text.
 
 use crate::bench::svg::Svg;
 
@@ -224,6 +225,93 @@ pub fn stacked_shares(title: &str, periods: &[(String, Vec<u64>)], series: &[Str
     svg.finish()
 }
 
+/// One line of rates over periods: its name and, per period, the rate and its 95 % interval
+/// (`None`: nothing settled in that period).
+pub struct RateLine {
+    pub name: String,
+    pub points: Vec<Option<(f64, (f64, f64))>>,
+}
+
+/// A point of a drawn run: the period's index, the rate and its interval.
+type RunPoint = (usize, f64, (f64, f64));
+
+/// Rates in [0, 1] over `periods` (x axis), one coloured line per series with its interval as a
+/// translucent band; a period without a value breaks the line.
+pub fn rate_lines(title: &str, y_label: &str, periods: &[String], lines: &[RateLine]) -> String {
+    let top =
+        lines.iter().flat_map(|l| l.points.iter().flatten()).map(|(_, (_, hi))| *hi).fold(0.0, f64::max);
+    let y_max = nice_max(top).min(1.0);
+    let (mut svg, y) = frame(title, y_label, y_max, tick_label(y_max, true));
+    let slot = (WIDTH - LEFT - RIGHT) / periods.len().max(1) as f64;
+    let x = |i: usize| LEFT + slot * (i as f64 + 0.5);
+    for (s, line) in lines.iter().enumerate() {
+        // Runs of consecutive periods with a value: each is drawn on its own.
+        let mut runs: Vec<Vec<RunPoint>> = vec![Vec::new()];
+        for (i, point) in line.points.iter().enumerate() {
+            match point {
+                Some((rate, interval)) => runs.last_mut().unwrap().push((i, *rate, *interval)),
+                None if !runs.last().unwrap().is_empty() => runs.push(Vec::new()),
+                None => {}
+            }
+        }
+        for run in runs.iter().filter(|r| !r.is_empty()) {
+            let mut band: Vec<(f64, f64)> = run.iter().map(|(i, _, (_, hi))| (x(*i), y(*hi))).collect();
+            band.extend(run.iter().rev().map(|(i, _, (lo, _))| (x(*i), y(*lo))));
+            svg.polygon(&band, &format!("fill:{};fill-opacity:0.18;stroke:none", colour(s)));
+            let centre: Vec<(f64, f64)> = run.iter().map(|(i, rate, _)| (x(*i), y(*rate))).collect();
+            svg.polyline(&centre, &format!("stroke:{};stroke-width:2", colour(s)));
+            for (px, py) in &centre {
+                svg.rect(px - 2.5, py - 2.5, 5.0, 5.0, &format!("fill:{}", colour(s)));
+            }
+        }
+    }
+    let every = periods.len().div_ceil(12).max(1);
+    for (i, label) in periods.iter().enumerate().filter(|(i, _)| i % every == 0) {
+        svg.text((x(i), HEIGHT - BOTTOM + 16.0), "middle", SMALL, label);
+    }
+    let names: Vec<String> = lines.iter().map(|l| l.name.clone()).collect();
+    legend(&mut svg, &names);
+    svg.finish()
+}
+
+/// One point of a reliability curve: the mean predicted probability of a bin, the observed
+/// rate with its 95 % interval, and the count.
+pub struct Reliability {
+    pub predicted: f64,
+    pub observed: f64,
+    pub interval: (f64, f64),
+    pub n: u64,
+}
+
+/// A reliability diagram: observed payment rate against predicted probability, both from 0 to
+/// 1, with the diagonal a calibrated model follows.
+pub fn reliability(title: &str, points: &[Reliability], note: &str) -> String {
+    let (mut svg, y) = frame(title, "observed payment rate", 1.0, tick_label(1.0, true));
+    let x = |p: f64| LEFT + p * (WIDTH - LEFT - RIGHT);
+    svg.line((x(0.0), y(0.0)), (x(1.0), y(1.0)), "stroke:#999;stroke-width:1;stroke-dasharray:4 4");
+    for i in 0..=5 {
+        let p = f64::from(i) / 5.0;
+        svg.text((x(p), HEIGHT - BOTTOM + 16.0), "middle", SMALL, &format!("{:.0} %", p * 100.0));
+    }
+    svg.text(
+        (x(0.5), HEIGHT - BOTTOM + 32.0),
+        "middle",
+        LABEL,
+        "predicted probability of payment (held out)",
+    );
+    let whisker = "stroke:#111;stroke-width:1.2";
+    let centre: Vec<(f64, f64)> = points.iter().map(|p| (x(p.predicted), y(p.observed))).collect();
+    svg.polyline(&centre, &format!("stroke:{};stroke-width:2", colour(0)));
+    for point in points {
+        let (px, (lo, hi)) = (x(point.predicted), point.interval);
+        svg.line((px, y(lo)), (px, y(hi)), whisker);
+        svg.rect(px - 3.0, y(point.observed) - 3.0, 6.0, 6.0, &format!("fill:{}", colour(0)));
+        svg.text((px, y(hi) - 4.0), "middle", SMALL, &format!("n = {}", point.n));
+    }
+    svg.text((LEFT + 8.0, TOP + 14.0), "start", SMALL, note);
+    svg.finish()
+}
+
 fn legend(svg: &mut Svg, series: &[String]) {
     let mut x = LEFT;
     for (s, name) in series.iter().enumerate() {
@@ -252,6 +340,30 @@ mod tests {
         assert_eq!(tick_label(0.02, true)(0.004), "0.4 %");
         assert_eq!(tick_label(1.0, false)(0.2), "0.2");
         assert_eq!(tick_label(20.0, false)(4.0), "4");
+    }
+
+    #[test]
+    fn rate_lines_break_where_a_period_has_no_value() {
+        let line = RateLine {
+            name: "bandit".into(),
+            points: vec![Some((0.3, (0.2, 0.4))), Some((0.35, (0.25, 0.45))), None, Some((0.4, (0.3, 0.5)))],
+        };
+        let periods: Vec<String> = ["03-01", "03-08", "03-15", "03-22"].map(String::from).to_vec();
+        let svg = rate_lines("t", "y", &periods, &[line]);
+        assert_eq!(svg.matches("<polyline").count(), 2, "two runs: before and after the gap");
+        assert_eq!(svg.matches("<polygon").count(), 2, "a band per run");
+        assert_eq!(svg.matches("width=\"5\"").count(), 3, "a marker per value");
+        assert!(svg.contains(">bandit</text>") && svg.contains(">03-22</text>"));
+    }
+
+    #[test]
+    fn the_reliability_diagram_has_its_diagonal_and_a_whisker_per_bin() {
+        let point =
+            |p: f64, n| Reliability { predicted: p, observed: p + 0.02, interval: (p - 0.05, p + 0.09), n };
+        let svg = reliability("t", &[point(0.1, 40), point(0.5, 300)], "Brier 0.2");
+        assert!(svg.contains("stroke-dasharray"), "the diagonal");
+        assert_eq!(svg.matches("stroke:#111").count(), 2);
+        assert!(svg.contains(">n = 300</text>") && svg.contains(">Brier 0.2</text>"));
     }
 
     #[test]

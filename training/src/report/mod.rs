@@ -2,16 +2,19 @@
 //! (`index.html`, the SVGs inline) with the numbers behind each.
 //!
 //! # Layout
-//! `read` (the log's lines, field by field) · `stats` (the numbers, one pass) · `charts` (the
-//! SVGs) · `html` (the page).
+//! `read` (the log's lines, field by field) · `stats` (the numbers, one pass) · `calibration`
+//! (the evaluation's payment model, held out, against the outcomes) · `charts` (the SVGs) ·
+//! `html` (the page).
 
+mod calibration;
 mod charts;
 mod html;
 mod read;
 mod stats;
 
 use anyhow::Context as _;
-use charts::Bar;
+use calibration::{Calibration, Observations};
+use charts::{Bar, RateLine, Reliability};
 use stats::{Rate, Tally};
 use std::path::{Path, PathBuf};
 
@@ -46,10 +49,16 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<String> {
     let prices = mahnwerk::config::default_costs_eur();
     let price = |channel: &str| channel.parse().ok().and_then(|c| prices.get(&c).copied());
     let mut tally = Tally::default();
-    let counts =
-        read::read(std::io::BufReader::new(file), &name, args.skip_bad, |obs| tally.add(&obs, price))?;
+    let mut observations = Observations::default();
+    let counts = read::read(std::io::BufReader::new(file), &name, args.skip_bad, |obs| {
+        tally.add(&obs, price);
+        observations.add(&obs);
+    })?;
     anyhow::ensure!(tally.settled > 0, "{name}: every decision is still pending: no payment rate to draw");
-    let charts = charts(&tally, args.min_cell);
+    let mut charts = charts(&tally, args.min_cell);
+    if let Some(calibration) = observations.calibrate() {
+        charts.push(calibration_chart(&calibration));
+    }
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     for chart in &charts {
         write(&args.out.join(format!("{}.svg", chart.name)), &chart.svg)?;
@@ -109,6 +118,7 @@ fn charts(tally: &Tally, min_cell: u64) -> Vec<Chart> {
     charts.push(heatmap(tally, min_cell));
     charts.push(days_to_pay(tally));
     charts.push(channel_mix(tally));
+    charts.push(learning_curve(tally));
     charts.push(cost_per_collected(tally));
     charts
 }
@@ -177,6 +187,87 @@ fn channel_mix(tally: &Tally) -> Chart {
         table.row(row);
     }
     Chart { name: "channel_mix", title, svg, table }
+}
+
+/// The payment rate of each period's settled decisions, one line per policy family: whether
+/// the adaptive policy improved on itself over time, and on the fixed schedule where both ran.
+fn learning_curve(tally: &Tally) -> Chart {
+    let periods = tally.learning_periods(20);
+    let families: Vec<String> = {
+        let mut all: Vec<String> = periods.iter().flat_map(|(_, rates)| rates.keys().cloned()).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let labels: Vec<String> = periods.iter().map(|(start, _)| start.format("%Y-%m-%d").to_string()).collect();
+    let lines: Vec<RateLine> = families
+        .iter()
+        .map(|family| RateLine {
+            name: family.clone(),
+            points: periods
+                .iter()
+                .map(|(_, rates)| rates.get(family).and_then(|r| Some((r.rate()?, r.ci95()?))))
+                .collect(),
+        })
+        .collect();
+    let title = "Learning curve: payment rate over time, per policy".to_owned();
+    let svg = charts::rate_lines(&title, "paid within the attribution window", &labels, &lines);
+    let mut header = vec!["from".to_owned()];
+    for family in &families {
+        header.extend([format!("{family}: settled"), format!("{family}: payment rate (95 % interval)")]);
+    }
+    let mut table = html::Table::with_header(header);
+    for ((_, rates), label) in periods.iter().zip(&labels) {
+        let mut row = vec![label.clone()];
+        for family in &families {
+            let rate = rates.get(family).copied().unwrap_or_default();
+            row.push(rate.n.to_string());
+            row.push(match (rate.rate(), rate.ci95()) {
+                (Some(p), Some((lo, hi))) => {
+                    format!("{:.1} % ({:.1}–{:.1} %)", p * 100.0, lo * 100.0, hi * 100.0)
+                }
+                _ => "–".to_owned(),
+            });
+        }
+        table.row(row);
+    }
+    Chart { name: "learning_curve", title, svg, table }
+}
+
+/// The reliability curve of the evaluation's payment model, held out.
+fn calibration_chart(calibration: &Calibration) -> Chart {
+    let mut points = Vec::new();
+    let mut table =
+        html::Table::new(&["predicted (bin)", "decisions", "mean predicted", "observed (95 % interval)"]);
+    for (i, bin) in calibration.bins.iter().enumerate() {
+        let range = format!("{}–{} %", i * 100 / calibration::BINS, (i + 1) * 100 / calibration::BINS);
+        let (Some(predicted), Some(observed), Some(interval)) =
+            (bin.mean_predicted(), bin.observed.rate(), bin.observed.ci95())
+        else {
+            table.row(vec![range, "0".to_owned(), "–".to_owned(), "–".to_owned()]);
+            continue;
+        };
+        points.push(Reliability { predicted, observed, interval, n: bin.observed.n });
+        table.row(vec![
+            range,
+            bin.observed.n.to_string(),
+            format!("{:.1} %", predicted * 100.0),
+            format!("{:.1} % ({:.1}–{:.1} %)", observed * 100.0, interval.0 * 100.0, interval.1 * 100.0),
+        ]);
+    }
+    let note = format!(
+        "Brier score {:.4} held out (predicting the overall rate: {:.4}); {} settled decisions",
+        calibration.brier, calibration.brier_constant, calibration.n
+    );
+    table.row(vec![
+        "Brier score".to_owned(),
+        calibration.n.to_string(),
+        format!("{:.4}", calibration.brier),
+        format!("overall rate: {:.4}", calibration.brier_constant),
+    ]);
+    let title = "Calibration of the evaluation's payment model (5-fold cross-fitted)".to_owned();
+    let svg = charts::reliability(&title, &points, &note);
+    Chart { name: "calibration", title, svg, table }
 }
 
 fn cost_per_collected(tally: &Tally) -> Chart {

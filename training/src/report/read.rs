@@ -25,10 +25,15 @@ pub struct Obs {
     /// Hours from sending to payment: `hours_to_pay`, else for a rewarded line the time from
     /// `sent_at` to `occurred_at` (the service settles a reward of 1 at the payment).
     pub hours_to_pay: Option<f64>,
+    /// The family of the policy that decided: `policy_version` up to its `-v<N>` (`bandit`,
+    /// `fixed`), or `unknown` when the line has none.
+    pub policy: String,
+    /// The per-debtor key (`tenant/debtor`), if the line has one.
+    pub debtor: Option<String>,
 }
 
 /// Reads every line of `reader` (`name` for messages) and hands each decision to `each`, so that
-/// nothing but the running totals stays in memory.
+/// only what the caller keeps of it stays in memory.
 pub fn read(
     reader: impl BufRead,
     name: &str,
@@ -133,7 +138,28 @@ pub fn parse(line: usize, text: &str) -> Result<Obs, BadLine> {
         },
         None => None,
     };
-    Ok(Obs { at, channel, hour, stage, segment, reward, amount, cost_eur, hours_to_pay })
+    let policy = match field("policy_version") {
+        Some(Value::String(version)) => policy_family(version),
+        Some(other) => return Err(bad("policy_version", format!("must be a string, got {other}"))),
+        None => "unknown".to_owned(),
+    };
+    let debtor = match field("debtor") {
+        Some(Value::String(key)) => Some(key.clone()),
+        Some(other) => return Err(bad("debtor", format!("must be a string or null, got {other}"))),
+        None => None,
+    };
+    Ok(Obs { at, channel, hour, stage, segment, reward, amount, cost_eur, hours_to_pay, policy, debtor })
+}
+
+/// `bandit-v12` → `bandit`, `fixed-v1` → `fixed`; a version without `-v<digits>` is its own
+/// family.
+fn policy_family(version: &str) -> String {
+    match version.rsplit_once("-v") {
+        Some((family, number)) if !family.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => {
+            family.to_owned()
+        }
+        _ => version.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -141,7 +167,8 @@ mod tests {
     use super::*;
 
     const GOOD: &str = r#"{"at":"2026-10-17T06:00:00Z","channel":"sms","hour":18,"stage":1,"reward":1.0,
-        "context":{"segment":"b2c","amount":120.5},"cost_eur":0.08,"hours_to_pay":30.5}"#;
+        "context":{"segment":"b2c","amount":120.5},"cost_eur":0.08,
+        "hours_to_pay":30.5,"policy_version":"bandit-v12"}"#;
 
     #[test]
     fn reads_an_exported_line() {
@@ -151,6 +178,17 @@ mod tests {
             (obs.reward, obs.amount, obs.cost_eur, obs.hours_to_pay),
             (Some(1.0), Some(120.5), Some(0.08), Some(30.5))
         );
+        assert_eq!(obs.policy, "bandit");
+    }
+
+    #[test]
+    fn the_policy_family_drops_the_version_number() {
+        assert_eq!(policy_family("bandit-v12"), "bandit");
+        assert_eq!(policy_family("fixed-v1"), "fixed");
+        assert_eq!(policy_family("linucb"), "linucb");
+        assert_eq!(policy_family("my-vendor-vx"), "my-vendor-vx");
+        let without = GOOD.replace('\n', "").replace(",\"policy_version\":\"bandit-v12\"", "");
+        assert_eq!(parse(1, &without).unwrap().policy, "unknown");
     }
 
     #[test]
@@ -161,6 +199,7 @@ mod tests {
             (GOOD.replace("\"amount\":120.5", "\"amount\":\"lots\""), "context.amount"),
             (GOOD.replace("\"reward\":1.0", "\"reward\":2"), "reward"),
             (GOOD.replace("\"channel\":\"sms\",", ""), "channel"),
+            (GOOD.replace("\"bandit-v12\"", "12"), "policy_version"),
             ("[1,2]".to_owned(), "json"),
         ];
         for (text, field) in cases {

@@ -1,6 +1,7 @@
 //! The report's numbers, gathered in one pass over the log: payment rates with 95 % intervals
 //! by channel, stage and (channel, local hour), days to pay by month and segment, the channel
-//! mix by day, and cost per collected unit of money by channel.
+//! mix by day, cost per collected unit of money by channel, and the learning curve (the payment
+//! rate of the decisions of each day, per policy family).
 
 use super::read::Obs;
 use chrono::NaiveDate;
@@ -80,6 +81,8 @@ pub struct Tally {
     pub cost: BTreeMap<String, CostSum>,
     /// Settled decisions without `cost_eur` whose channel has no list price either.
     pub unpriced: u64,
+    /// Settled decisions per day of the decision and policy family.
+    pub by_day_policy: BTreeMap<NaiveDate, BTreeMap<String, Rate>>,
 }
 
 impl Tally {
@@ -93,6 +96,8 @@ impl Tally {
         self.by_channel.entry(obs.channel.clone()).or_default().add(reward);
         self.by_stage.entry(obs.stage).or_default().add(reward);
         self.by_channel_hour.entry((obs.channel.clone(), obs.hour)).or_default().add(reward);
+        let day = self.by_day_policy.entry(obs.at.date_naive()).or_default();
+        day.entry(obs.policy.clone()).or_default().add(reward);
         if let Some(hours) = obs.hours_to_pay.filter(|_| reward > 0.0) {
             let month = obs.at.format("%Y-%m").to_string();
             let mean = self.days_to_pay.entry((month, obs.segment.clone())).or_default();
@@ -122,21 +127,40 @@ impl Tally {
     /// The channel mix in at most `max` consecutive periods of whole days: each period's label
     /// (its first day) and decisions per channel.
     pub fn mix_periods(&self, max: usize) -> Vec<(NaiveDate, BTreeMap<String, u64>)> {
-        let (Some(first), Some(last)) = (self.mix.keys().next(), self.mix.keys().next_back()) else {
-            return Vec::new();
-        };
-        let days = (*last - *first).num_days() + 1;
-        let width = (days as usize).div_ceil(max.max(1)).max(1) as i64;
-        let mut periods: BTreeMap<NaiveDate, BTreeMap<String, u64>> = BTreeMap::new();
-        for (day, counts) in &self.mix {
-            let start = *first + chrono::Duration::days((*day - *first).num_days() / width * width);
-            let period = periods.entry(start).or_default();
-            for (channel, n) in counts {
-                *period.entry(channel.clone()).or_default() += n;
-            }
-        }
-        periods.into_iter().collect()
+        in_periods(&self.mix, max, |sum: &mut u64, n| *sum += n)
     }
+
+    /// The learning curve in at most `max` consecutive periods of whole days: each period's first
+    /// day and the settled decisions of each policy family in it.
+    pub fn learning_periods(&self, max: usize) -> Vec<(NaiveDate, BTreeMap<String, Rate>)> {
+        in_periods(&self.by_day_policy, max, |sum: &mut Rate, rate| {
+            sum.n += rate.n;
+            sum.paid += rate.paid;
+        })
+    }
+}
+
+/// Per-day values, keyed by series, summed into at most `max` consecutive periods of equal
+/// whole days from the first day; each period is labelled by its first day.
+fn in_periods<T: Default + Copy>(
+    by_day: &BTreeMap<NaiveDate, BTreeMap<String, T>>,
+    max: usize,
+    add: impl Fn(&mut T, T),
+) -> Vec<(NaiveDate, BTreeMap<String, T>)> {
+    let (Some(first), Some(last)) = (by_day.keys().next(), by_day.keys().next_back()) else {
+        return Vec::new();
+    };
+    let days = (*last - *first).num_days() + 1;
+    let width = (days as usize).div_ceil(max.max(1)).max(1) as i64;
+    let mut periods: BTreeMap<NaiveDate, BTreeMap<String, T>> = BTreeMap::new();
+    for (day, values) in by_day {
+        let start = *first + chrono::Duration::days((*day - *first).num_days() / width * width);
+        let period = periods.entry(start).or_default();
+        for (series, value) in values {
+            add(period.entry(series.clone()).or_default(), *value);
+        }
+    }
+    periods.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -167,6 +191,8 @@ mod tests {
             amount: Some(100.0),
             cost_eur: None,
             hours_to_pay: Some(48.0),
+            policy: "bandit".into(),
+            debtor: None,
         };
         let mut tally = Tally::default();
         let price = |c: &str| (c == "sms").then_some(0.1);
@@ -178,5 +204,24 @@ mod tests {
         assert_eq!(tally.cost["sms"], CostSum { n: 2, cost: 0.2, collected: 100.0 });
         assert_eq!(tally.days_to_pay[&("2026-03".to_owned(), "b2c".to_owned())].value(), Some(2.0));
         assert_eq!(tally.mix_periods(10)[0].1["sms"], 3);
+        assert_eq!(tally.learning_periods(10)[0].1["bandit"], Rate { n: 3, paid: 2.0 });
+    }
+
+    #[test]
+    fn the_learning_curve_sums_days_into_equal_periods() {
+        let mut tally = Tally::default();
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        for (d, policy, reward) in
+            [(1, "bandit", 1.0), (2, "bandit", 0.0), (3, "fixed", 1.0), (4, "bandit", 1.0)]
+        {
+            tally.by_day_policy.entry(day(d)).or_default().entry(policy.to_owned()).or_default().add(reward);
+        }
+        let periods = tally.learning_periods(2);
+        assert_eq!(periods.len(), 2);
+        assert_eq!((periods[0].0, periods[1].0), (day(1), day(3)));
+        assert_eq!(periods[0].1["bandit"], Rate { n: 2, paid: 1.0 });
+        assert_eq!(periods[1].1["bandit"], Rate { n: 1, paid: 1.0 });
+        assert_eq!(periods[1].1["fixed"], Rate { n: 1, paid: 1.0 });
+        assert!(!periods[0].1.contains_key("fixed"));
     }
 }
