@@ -13,7 +13,7 @@ use crate::domain::{
 use crate::runtime::events::InstalmentLine;
 use crate::runtime::{EventBody, NewEvent};
 use crate::schedule::instalment_reminders;
-use crate::store::tx::{CaseUpdate, LockedCase};
+use crate::store::tx::CaseUpdate;
 use crate::store::{Store, StoreError, StoreTx};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
