@@ -308,15 +308,27 @@ async fn next_events(store: &Arc<dyn Store>, limit: u32) -> EventBatch {
 }
 
 /// The bodies of the events of `kind` not yet relayed, oldest first, read as the relay reads
-/// them; the batch is dropped, so the relay's cursor stays where it was.
-async fn unrelayed_events(store: &Arc<dyn Store>, kind: &str) -> Vec<serde_json::Value> {
-    let batch = next_events(store, 10_000).await;
-    batch
-        .events
-        .iter()
-        .filter(|e| e.kind == kind)
-        .map(|e| serde_json::from_str(&e.data).expect("an event body is JSON"))
-        .collect()
+/// them; each batch is dropped, so the relay's cursor stays where it was. On PostgreSQL the relay
+/// hands out an event only once every older transaction in the cluster has ended (other tests'
+/// included), so this reads again until at least `expected` of them are there (for 10 s at most;
+/// then the caller's assertion names what was seen).
+async fn unrelayed_events(store: &Arc<dyn Store>, kind: &str, expected: usize) -> Vec<serde_json::Value> {
+    let mut seen = Vec::new();
+    for _ in 0..400 {
+        let batch = next_events(store, 10_000).await;
+        seen = batch
+            .events
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| serde_json::from_str(&e.data).expect("an event body is JSON"))
+            .collect();
+        drop(batch);
+        if seen.len() >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    seen
 }
 
 async fn plan(

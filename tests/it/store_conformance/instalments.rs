@@ -65,7 +65,7 @@ pub(super) async fn suite_instalments(store: Arc<dyn Store>, raw: Raw) {
         (CaseState::Reminding, dec("43.33"), Some(missed_at)),
         "dunning resumes at once"
     );
-    let missed = unrelayed_events(&store, "instalment.missed").await;
+    let missed = unrelayed_events(&store, "instalment.missed", 1).await;
     assert_eq!(missed.len(), 1);
     assert_eq!(
         (&missed[0]["seq"], &missed[0]["amount"], &missed[0]["due_on"]),

@@ -29,7 +29,7 @@ pub(super) async fn suite_sent_events(store: Arc<dyn Store>, _raw: Raw) {
     report(&store, now, all_sent()).await;
     report(&store, now + hours(1), all_sent()).await;
 
-    let events = unrelayed_events(&store, SENT_EVENT).await;
+    let events = unrelayed_events(&store, SENT_EVENT, 3).await;
     let summary: Vec<Summary> = events
         .iter()
         .map(|e| {
