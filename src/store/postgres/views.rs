@@ -33,7 +33,6 @@ pub(super) async fn delivery_jobs(pool: &PgPool, ids: &[i64]) -> Result<Vec<Deli
     Ok(jobs)
 }
 
-/// The reminders sent and the payments received for these cases.
 /// The reminders sent for the cases `sent` and the payments received for the cases `paid`.
 pub(super) async fn histories(pool: &PgPool, sent: &[i64], paid: &[i64]) -> Result<Histories, StoreError> {
     read_histories!(pool, sent, paid, IN_IDS, PgTx::ids)

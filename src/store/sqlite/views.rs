@@ -35,7 +35,6 @@ pub(super) async fn delivery_jobs(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<
     Ok(jobs)
 }
 
-/// The reminders sent and the payments received for these cases.
 /// The reminders sent for the cases `sent` and the payments received for the cases `paid`.
 pub(super) async fn histories(
     pool: &SqlitePool,
