@@ -105,6 +105,24 @@ macro_rules! read_histories {
 
 pub(super) use read_histories;
 
+/// Delivery jobs from the rows of a backend's keyed read, completed the same way on both: each
+/// case's reminders sent and payments received (through the backend's `histories`), and the
+/// open instalment plan of each instalment reminder.
+macro_rules! complete_jobs {
+    ($pool:expr, $rows:expr) => {{
+        let mut jobs: Vec<$crate::store::records::DeliveryJob> = $rows
+            .into_iter()
+            .map($crate::store::rows::DeliveryJobRow::into_job)
+            .collect::<Result<_, $crate::store::StoreError>>()?;
+        let (sent, paid) = $crate::store::claims::Histories::cases_of(&jobs);
+        histories($pool, &sent, &paid).await?.attach(&mut jobs);
+        $crate::store::same_sql_instalment_reminders::attach_plans!($pool, jobs)?;
+        Ok(jobs)
+    }};
+}
+
+pub(super) use complete_jobs;
+
 /// The reminders and payments of some cases, by case id, each list in date order.
 #[derive(Debug, Default)]
 pub(super) struct Histories {

@@ -1,10 +1,9 @@
 //! Reads on PostgreSQL: delivery jobs, the next due time, case and reminder views, stats.
 
 use super::tx::{PgTx, IN_IDS};
-use crate::store::claims::{read_histories, Histories, CLAIM_COLUMNS};
+use crate::store::claims::{complete_jobs, read_histories, Histories, CLAIM_COLUMNS};
 use crate::store::records::*;
 use crate::store::rows::{DeliveryJobRow, CONSENT_COLUMNS, DEBTOR_COLUMNS};
-use crate::store::same_sql_instalment_reminders::attach_plans;
 use crate::store::StoreError;
 
 /// When the debtor `d` last wrote on the channel of reminder `r`.
@@ -25,12 +24,7 @@ pub(super) async fn delivery_jobs(pool: &PgPool, ids: &[i64]) -> Result<Vec<Deli
            JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE r.id = q.id OFFSET 0) j"
     );
     let query = sqlx::query_as::<_, DeliveryJobRow>(&sql).bind(ids);
-    let mut jobs: Vec<DeliveryJob> =
-        query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect::<Result<_, _>>()?;
-    let (sent, paid) = Histories::cases_of(&jobs);
-    histories(pool, &sent, &paid).await?.attach(&mut jobs);
-    attach_plans!(pool, jobs)?;
-    Ok(jobs)
+    complete_jobs!(pool, query.fetch_all(pool).await?)
 }
 
 /// The reminders sent for the cases `sent` and the payments received for the cases `paid`.

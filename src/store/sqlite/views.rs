@@ -1,10 +1,9 @@
 //! Reads on SQLite: delivery jobs, the next due time, case and reminder views, stats.
 
 use super::tx::{SqliteTx, IN_IDS};
-use crate::store::claims::{read_histories, Histories, CLAIM_COLUMNS};
+use crate::store::claims::{complete_jobs, read_histories, Histories, CLAIM_COLUMNS};
 use crate::store::records::*;
 use crate::store::rows::{DeliveryJobRow, CONSENT_COLUMNS, DEBTOR_COLUMNS};
-use crate::store::same_sql_instalment_reminders::attach_plans;
 use crate::store::StoreError;
 
 /// When the debtor `d` last wrote on the channel of reminder `r`.
@@ -27,12 +26,7 @@ pub(super) async fn delivery_jobs(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<
     for id in ids {
         query = query.bind(id);
     }
-    let mut jobs: Vec<DeliveryJob> =
-        query.fetch_all(pool).await?.into_iter().map(DeliveryJobRow::into_job).collect::<Result<_, _>>()?;
-    let (sent, paid) = Histories::cases_of(&jobs);
-    histories(pool, &sent, &paid).await?.attach(&mut jobs);
-    attach_plans!(pool, jobs)?;
-    Ok(jobs)
+    complete_jobs!(pool, query.fetch_all(pool).await?)
 }
 
 /// The reminders sent for the cases `sent` and the payments received for the cases `paid`.
