@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 /// What an instalment reminder says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InstalmentFacts {
-    /// The instalment's number, from 1.
-    pub seq: u32,
+    /// The instalment's number in its plan, from 1.
+    pub number: u32,
     /// How many instalments the plan has.
     pub of: u32,
     /// What is still open of it (its amount, less a part already paid).
@@ -28,7 +28,7 @@ pub fn facts(job: &DeliveryJob) -> Option<InstalmentFacts> {
     let plan = job.plan.as_ref()?;
     let instalment = plan.instalments.iter().find(|i| i.seq == job.instalment)?;
     Some(InstalmentFacts {
-        seq: instalment.seq,
+        number: instalment.number,
         of: plan.instalments.len() as u32,
         open: open_of(&plan.instalments, job.amount_paid - plan.paid_before, instalment.seq),
         due_on: instalment.due_on,
@@ -45,7 +45,7 @@ pub fn reason_not_to_send(job: &DeliveryJob) -> Option<String> {
     }
     match facts(job) {
         None => Some("instalment plan ended".to_owned()),
-        Some(facts) if facts.open.is_zero() => Some(format!("instalment {} is paid", facts.seq)),
+        Some(facts) if facts.open.is_zero() => Some(format!("instalment {} is paid", facts.number)),
         Some(_) if job.case_state != CaseState::Paused => Some(format!("case is {}", job.case_state)),
         Some(_) => None,
     }

@@ -76,8 +76,12 @@ impl InstalmentNotice {
 /// One instalment of a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Instalment {
-    /// 1-based.
+    /// Its key on the case, from 1: a plan agreed after an earlier one numbers on from it
+    /// ([`numbered_after`]), so a new plan's instalments and their reminders never collide with
+    /// a replaced or broken plan's.
     pub seq: u32,
+    /// Its number in its own plan, from 1: what the debtor reads ("instalment 2 of 3").
+    pub number: u32,
     pub due_on: NaiveDate,
     pub amount: Decimal,
 }
@@ -137,6 +141,7 @@ impl InstalmentRules {
         Ok((0..months)
             .map(|i| Instalment {
                 seq: i + 1,
+                number: i + 1,
                 due_on: first.checked_add_months(Months::new(i)).unwrap_or(NaiveDate::MAX),
                 amount: if i + 1 == months { total - each * Decimal::from(months - 1) } else { each },
             })
@@ -144,7 +149,16 @@ impl InstalmentRules {
     }
 }
 
-/// How many instalments, in order, `paid` (paid towards the plan) covers in full.
+/// `plan` keyed on after the case's earlier plans, whose last instalment had the key
+/// `last_seq` (0 when the case had none): the numbers the debtor reads stay 1 to N.
+pub fn numbered_after(plan: Vec<Instalment>, last_seq: u32) -> Vec<Instalment> {
+    plan.into_iter()
+        .map(|instalment| Instalment { seq: last_seq + instalment.number, ..instalment })
+        .collect()
+}
+
+/// The key (`seq`) of the last instalment, in order, that `paid` (paid towards the plan) covers
+/// in full; 0 when it covers none. On a case's first plan that is how many it covers.
 pub fn instalments_paid(instalments: &[Instalment], paid: Decimal) -> u32 {
     let mut owed = Decimal::ZERO;
     let mut covered = 0;
@@ -259,6 +273,22 @@ mod tests {
         assert_eq!(open_of(&plan, dec("43.33"), 2), dec("23.33"));
         assert_eq!(open_of(&plan, dec("43.33"), 1), dec("0"));
         assert_eq!(open_of(&plan, dec("0"), 4), dec("0"), "no such instalment");
+    }
+
+    #[test]
+    fn a_later_plan_is_keyed_on_after_the_earlier_ones_and_still_reads_one_of_n() {
+        let plan = InstalmentRules::default().plan(day("2026-01-31"), dec("100.00"), 3, 2).unwrap();
+        let later = numbered_after(plan.clone(), 5);
+        assert_eq!(later.iter().map(|i| (i.seq, i.number)).collect::<Vec<_>>(), [(6, 1), (7, 2), (8, 3)]);
+        assert_eq!(
+            later.iter().map(|i| (i.due_on, i.amount)).collect::<Vec<_>>(),
+            plan.iter().map(|i| (i.due_on, i.amount)).collect::<Vec<_>>()
+        );
+        assert_eq!(numbered_after(plan.clone(), 0), plan, "a case's first plan keeps 1 to N");
+        // Payments count by the keys: the last one covered, and what is open of one.
+        assert_eq!(instalments_paid(&later, dec("70")), 7);
+        assert_eq!(open_of(&later, dec("20"), 6), dec("13.33"));
+        assert_eq!(open_of(&later, dec("20"), 1), dec("0"), "not a key of this plan");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod consent;
 mod contact;
 mod dispute;
 mod error;
+mod final_notice;
 mod hold;
 mod ids;
 mod instalments;
@@ -27,11 +28,12 @@ pub use consent::{ConsentKind, ConsentSource, Consents};
 pub use contact::{CountryCode, Email, Language, PhoneE164, PostalAddress, Timezone};
 pub use dispute::{DisputeReason, DisputeResolution};
 pub use error::{FieldError, Invalid};
+pub use final_notice::{last_day_to_pay, Consequence};
 pub use hold::{HoldState, PendingHold};
 pub use ids::{DebtorId, InvoiceNumber, TenantId};
 pub use instalments::{
-    instalments_paid, open_of, standing, Instalment, InstalmentError, InstalmentNotice, InstalmentRules,
-    PlanStanding,
+    instalments_paid, numbered_after, open_of, standing, Instalment, InstalmentError, InstalmentNotice,
+    InstalmentRules, PlanStanding,
 };
 pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine, PaymentTerms};
 pub use money::{Currency, Money};

@@ -8,7 +8,8 @@
 //! `instalment.requested`.
 
 use crate::domain::{
-    instalments_paid, CaseEvent, CaseState, InstalmentError, InstalmentRules, PromiseRules, PromiseState,
+    instalments_paid, numbered_after, CaseEvent, CaseState, InstalmentError, InstalmentRules, PromiseRules,
+    PromiseState,
 };
 use crate::runtime::events::InstalmentLine;
 use crate::runtime::{EventBody, NewEvent};
@@ -78,6 +79,7 @@ pub async fn choose_instalments(
     };
     tx.end_promise(case_id, PromiseState::Replaced, now).await?;
     tx.end_instalments(case_id, PromiseState::Replaced, now).await?;
+    let plan = numbered_after(plan, tx.last_instalment_seq(case_id).await?);
     tx.insert_instalments(case_id, &plan, case.amount_paid, now).await?;
     tx.cancel_pending_reminders(case_id, now).await?;
     if let Some(route) = tx.reminder_route(case_id).await? {
@@ -95,7 +97,7 @@ pub async fn choose_instalments(
     })
     .await?;
     let lines =
-        plan.iter().map(|i| InstalmentLine { seq: i.seq, due_on: i.due_on, amount: i.amount }).collect();
+        plan.iter().map(|i| InstalmentLine { seq: i.number, due_on: i.due_on, amount: i.amount }).collect();
     let agreed = case.subject().event(now, EventBody::InstalmentsAgreed { instalments: lines });
     tx.append_events(&[NewEvent::from(&agreed)]).await?;
     tx.commit().await?;

@@ -47,12 +47,13 @@ pub fn instalment_reminders(
                 send_at,
                 send_by: catch_up::send_by(send_at, route.timezone),
                 local_hour: NOTICE_HOUR,
-                context: json!({"instalment": instalment.seq, "instalments": of, "notice": notice.as_str()}),
+                context: json!({"instalment": instalment.number, "instalments": of, "notice": notice.as_str()}),
                 allowed: json!({"channels": [route.channel.as_str()], "hours": [NOTICE_HOUR]}),
                 propensity: 1.0,
                 policy_version: PolicyVersion::fixed(),
                 next_action_at: send_at,
                 instalment: instalment.seq,
+                escalates_after_days: None,
             });
         }
     }

@@ -76,7 +76,7 @@ pub async fn resume_broken_promises(
                 tx.end_instalments(case.case_id, PromiseState::Broken, now).await?;
                 tx.cancel_instalment_reminders(case.case_id, None, now).await?;
                 let body = EventBody::InstalmentMissed {
-                    seq: missed.seq,
+                    seq: missed.number,
                     due_on: missed.due_on,
                     // In the invoice's currency's places (PostgreSQL keeps four).
                     amount: Money::new(missed.amount, case.amount_due.currency()).amount(),

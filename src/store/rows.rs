@@ -197,6 +197,7 @@ pub(super) struct DeliveryJobRow {
     pub consents: ConsentColumns,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub instalment: i32,
+    pub escalates_after_days: Option<i32>,
 }
 
 impl DeliveryJobRow {
@@ -231,6 +232,7 @@ impl DeliveryJobRow {
             consents: self.consents.into_consents()?,
             last_inbound_at: self.last_inbound_at,
             instalment: self.instalment as u32,
+            escalates_after_days: self.escalates_after_days.map(|days| days as u32),
             plan: None,
         })
     }
@@ -438,9 +440,11 @@ pub(super) fn instalment_plan(
     let paid_before = decimal("paid before", &first.paid_before)?;
     let instalments = rows
         .iter()
-        .map(|row| {
+        .zip(1..)
+        .map(|(row, number)| {
             Ok(crate::domain::Instalment {
                 seq: row.seq as u32,
+                number,
                 due_on: row.due_on,
                 amount: decimal("instalment amount", &row.amount)?,
             })

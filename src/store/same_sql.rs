@@ -41,7 +41,7 @@ macro_rules! revive_cancelled {
         "DO UPDATE SET stage_name = excluded.stage_name, tone = excluded.tone, fee = excluded.fee, \
          send_at = excluded.send_at, send_by = excluded.send_by, local_hour = excluded.local_hour, \
          context = excluded.context, allowed = excluded.allowed, propensity = excluded.propensity, \
-         policy_version = excluded.policy_version, status = 'scheduled', attempts = 0, lease_until = NULL, \
+         policy_version = excluded.policy_version, escalates_after_days = excluded.escalates_after_days, status = 'scheduled', attempts = 0, lease_until = NULL, \
          last_error = NULL, updated_at = excluded.updated_at \
          WHERE reminders.status = 'cancelled' AND reminders.sent_at IS NULL"
     };
@@ -465,6 +465,14 @@ macro_rules! impl_store_tx {
                 .bind(case_id)
                 .fetch_optional(&mut *self.0)
                 .await?)
+        }
+
+        async fn last_instalment_seq(&mut self, case_id: i64) -> Result<u32, StoreError> {
+            let last: Option<i64> = sqlx::query_scalar("SELECT CAST(MAX(seq) AS BIGINT) FROM instalments WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_one(&mut *self.0)
+                .await?;
+            Ok(last.map_or(0, |seq| seq as u32))
         }
 
         async fn insert_instalments(

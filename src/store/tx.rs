@@ -379,8 +379,12 @@ pub trait StoreTx:
     /// without one.
     async fn promise_resume_at(&mut self, case_id: i64) -> Result<Option<DateTime<Utc>>, StoreError>;
 
+    /// The key (`seq`) of the last instalment of any plan the case ever had; 0 when none.
+    async fn last_instalment_seq(&mut self, case_id: i64) -> Result<u32, StoreError>;
+
     /// Stores an instalment plan for the case, `paid_before` being what was paid on the invoice
-    /// when it began. The case must have no open plan (end it first).
+    /// when it began. The case must have no open plan (end it first), and the plan's keys must
+    /// follow the case's earlier plans' ([`crate::domain::numbered_after`]).
     async fn insert_instalments(
         &mut self,
         case_id: i64,

@@ -34,7 +34,7 @@ use dispatch::suite_dispatch;
 use events::suite_events_on_the_broker;
 use fallback::suite_fallback;
 use holds::suite_holds;
-use instalment_reminders::suite_instalment_reminders;
+use instalment_reminders::{suite_instalment_reminders, suite_second_plan};
 use instalments::suite_instalments;
 use intake::{suite_cancel, suite_intake};
 use late::{suite_late_failures, suite_late_opt_out};
@@ -92,6 +92,7 @@ on_every_backend! {
     a_pending_payment_holds_the_dunning => suite_holds,
     instalments_count_payments_and_a_missed_one_resumes_dunning => suite_instalments,
     each_instalment_is_reminded_until_paid_or_missed => suite_instalment_reminders,
+    a_second_plan_replaces_or_follows_the_first => suite_second_plan,
     outcomes_become_events_and_snapshots_are_kept => suite_learning,
     decisions_export_and_models_publish => suite_analysts,
     cancellation_closes_cases => suite_cancel,
@@ -257,6 +258,7 @@ fn new_reminder(
         policy_version: mahnwerk::domain::PolicyVersion::parse("test-1").unwrap(),
         next_action_at,
         instalment: 0,
+        escalates_after_days: None,
     }
 }
 

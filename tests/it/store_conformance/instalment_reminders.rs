@@ -130,3 +130,76 @@ pub(super) async fn suite_instalment_reminders(store: Arc<dyn Store>, _raw: Raw)
     assert_eq!(plan(&store, missed_at, &decide).await, 1);
     assert_eq!(seen.into_inner().unwrap(), [(2, Some(t0() + hours(1)), false)]);
 }
+
+/// The instalments of the case's open plan as (key, number in the plan, due date), read as a
+/// channel worker gets them with the reminder `id`.
+async fn plan_of_job(store: &Arc<dyn Store>, id: i64) -> Vec<(u32, u32, NaiveDate)> {
+    let jobs = store.delivery_jobs(&[id]).await.unwrap();
+    let plan = jobs[0].plan.as_ref().expect("the open plan");
+    plan.instalments.iter().map(|i| (i.seq, i.number, i.due_on)).collect()
+}
+
+/// A second plan on the same case: one agreed while a plan is open replaces it, and one agreed
+/// after a plan broke follows it. Each new plan's instalments are keyed on after the earlier
+/// plans' (so neither they nor their reminders collide with the old rows, which stay as history),
+/// while the debtor still reads "1 of N".
+pub(super) async fn suite_second_plan(store: Arc<dyn Store>, _raw: Raw) {
+    use ReminderStatus::{Cancelled, Scheduled};
+    dunned(&store, &["I-1"]).await;
+    let now = t0() + hours(30); // Tuesday 3 March 2026, 15:00 in Berlin
+    let case_id = case(&store, "I-1").await.case_id;
+    let (rules, grace) = (InstalmentRules::default(), PromiseRules::default());
+    let choose = |months: u32, today: DateTime<Utc>| {
+        let choice = InstalmentChoice { total: dec("100.00"), months, today: today.date_naive() };
+        let store = store.clone();
+        async move { choose_instalments(store.as_ref(), case_id, choice, rules, grace, today).await.unwrap() }
+    };
+    assert!(matches!(choose(3, now).await, InstalmentOutcome::Agreed { .. }));
+
+    // The debtor changes their mind the next day: two instalments instead of three.
+    let next_day = now + hours(24);
+    let agreed = choose(2, next_day).await;
+    assert!(matches!(agreed, InstalmentOutcome::Agreed { .. }), "{agreed:?}");
+    let seen: Vec<_> =
+        instalment_reminders(&store).await.into_iter().map(|(i, s, _, st)| (i, s, st)).collect();
+    assert_eq!(
+        seen,
+        [
+            (1, 0, Cancelled),
+            (1, 1, Cancelled),
+            (2, 0, Cancelled),
+            (2, 1, Cancelled),
+            (3, 0, Cancelled),
+            (3, 1, Cancelled),
+            (4, 0, Scheduled),
+            (4, 1, Scheduled),
+            (5, 0, Scheduled),
+            (5, 1, Scheduled),
+        ],
+        "the replaced plan's reminders are cancelled, the new plan's are keyed 4 and 5"
+    );
+    let first_of_second = id_of(&store, 4, 0).await;
+    let dues: Vec<NaiveDate> = ["2026-03-11", "2026-04-11"].iter().map(|d| d.parse().unwrap()).collect();
+    assert_eq!(plan_of_job(&store, first_of_second).await, [(4, 1, dues[0]), (5, 2, dues[1])]);
+    let jobs = store.delivery_jobs(&[first_of_second]).await.unwrap();
+    let facts = mahnwerk::deliver::instalment::facts(&jobs[0]).expect("an instalment reminder");
+    assert_eq!((facts.number, facts.of, facts.open), (1, 2, dec("50.00")), "the debtor reads 1 of 2");
+
+    // The second plan breaks (nothing paid); the debtor then agrees a third one.
+    let missed_at = grace.resume_at(dues[0]);
+    assert_eq!(look_at_paused(&store, missed_at).await, 1);
+    assert_eq!(case(&store, "I-1").await.state, CaseState::Reminding);
+    let agreed = choose(2, missed_at).await;
+    assert!(matches!(agreed, InstalmentOutcome::Agreed { .. }), "{agreed:?}");
+    assert_eq!(case(&store, "I-1").await.state, CaseState::Paused);
+    let keys: Vec<_> = instalment_reminders(&store)
+        .await
+        .into_iter()
+        .filter(|&(.., status)| status == Scheduled)
+        .map(|(instalment, stage, ..)| (instalment, stage))
+        .collect();
+    assert_eq!(keys, [(6, 0), (6, 1), (7, 0), (7, 1)], "the third plan follows the broken one");
+    let numbers: Vec<_> =
+        plan_of_job(&store, id_of(&store, 7, 1).await).await.iter().map(|&(k, n, _)| (k, n)).collect();
+    assert_eq!(numbers, [(6, 1), (7, 2)]);
+}
