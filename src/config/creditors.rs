@@ -39,6 +39,10 @@ pub struct Creditor {
     /// `day_count`, `extra_base_rates`); default: the statute's and the shipped rate table.
     #[serde(default)]
     pub legal: GermanyConfig,
+    /// What the last stage's reminder announces for after its deadline: `collection_agency`
+    /// (default), `court_dunning` or `none` (the deadline only).
+    #[serde(default)]
+    pub final_consequence: crate::domain::Consequence,
 }
 
 /// The creditor's account for transfers (`[creditors.<tenant>.bank]`). IBAN and BIC are checked

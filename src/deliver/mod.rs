@@ -5,6 +5,7 @@
 //! result before acking. Transient failures go back into the outbox with exponential backoff.
 
 pub mod fallback;
+pub mod final_notice;
 pub mod instalment;
 pub mod letter;
 pub mod links;

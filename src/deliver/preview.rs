@@ -215,6 +215,11 @@ pub fn sample_job(
         // Inside the 24-hour window, as a chat reminder must be.
         last_inbound_at: Some(now - chrono::Duration::hours(1)),
         instalment: 0,
+        // The last stage names its deadline, as the planner would have stored it.
+        escalates_after_days: plan
+            .stage(options.stage as usize)
+            .is_none()
+            .then_some(plan.escalate_after_days),
         plan: None,
     })
 }

@@ -41,6 +41,7 @@ impl Creditors {
             accent_colour: None,
             legal_footer: None,
             legal: Default::default(),
+            final_consequence: Default::default(),
         })
     }
 }
@@ -106,6 +107,11 @@ pub struct Vars {
     pub instalment_due_date: String,
     /// Whether it is the reminder on the due date (else the one before it).
     pub instalment_due_today: bool,
+    /// On the plan's last stage, the last day to pay (empty on every other reminder).
+    pub deadline: String,
+    /// On the plan's last stage, that day and what the creditor does after it, as sentences
+    /// ([`super::final_notice`]); empty on every other reminder.
+    pub final_notice: String,
 }
 
 impl Vars {
@@ -120,8 +126,9 @@ impl Vars {
         let locale = Locale::of(language);
         let currency = job.amount_due.currency();
         let principal = Money::new(job.amount_due.amount() - job.amount_paid, currency);
-        let owed =
-            owed_of(job, creditor, now.with_timezone(&job.debtor.timezone.tz()).date_naive(), language);
+        let today = now.with_timezone(&job.debtor.timezone.tz()).date_naive();
+        let owed = owed_of(job, creditor, today, language);
+        let deadline = super::final_notice::deadline(job, today);
         let phone = creditor.phone.clone().unwrap_or_default();
         let instalment = super::instalment::facts(job);
         Self {
@@ -151,7 +158,7 @@ impl Vars {
             stage: job.stage + 1,
             stage_name: job.stage_name.clone(),
             tone: job.tone.as_str(),
-            instalment: instalment.map_or(0, |i| i.seq),
+            instalment: instalment.map_or(0, |i| i.number),
             instalments: instalment.map_or(0, |i| i.of),
             instalment_amount: instalment
                 .map(|i| locale.money(&Money::new(i.open, currency)))
@@ -159,6 +166,8 @@ impl Vars {
             instalment_due_date: instalment.map(|i| locale.date(i.due_on)).unwrap_or_default(),
             instalment_due_today: instalment
                 .is_some_and(|i| i.notice == crate::domain::InstalmentNotice::Due),
+            deadline: deadline.map(|day| locale.date(day)).unwrap_or_default(),
+            final_notice: super::final_notice::sentence(language, deadline, creditor.final_consequence),
         }
     }
 
@@ -199,6 +208,12 @@ impl Vars {
             instalment_amount: money(41_152),
             instalment_due_date: locale.date(due + chrono::Days::new(35)),
             instalment_due_today: false,
+            deadline: locale.date(due + chrono::Days::new(34)),
+            final_notice: super::final_notice::sentence(
+                language,
+                Some(due + chrono::Days::new(34)),
+                crate::domain::Consequence::CollectionAgency,
+            ),
         }
     }
 
@@ -212,6 +227,8 @@ impl Vars {
         vars.breakdown.clear();
         vars.amount = vars.principal.clone();
         vars.instalment_due_today = true;
+        vars.deadline.clear();
+        vars.final_notice.clear();
         vars
     }
 }

@@ -32,6 +32,7 @@ pub(super) fn creditor() -> Creditor {
         accent_colour: None,
         legal_footer: None,
         legal: Default::default(),
+        final_consequence: Default::default(),
     }
 }
 
@@ -330,4 +331,47 @@ fn templates_dir_and_whatsapp_names_come_from_the_configuration() {
         "{}",
         message.body
     );
+}
+
+/// The preview's sample case at `stage` (from 1) of the consumer plan (four stages), in German.
+fn staged_job(stage: u32, channel: ChannelKind) -> DeliveryJob {
+    let options = PreviewOptions {
+        channel,
+        stage,
+        language: Some("de".into()),
+        tone: None,
+        tenant: Some("acme".into()),
+        plan: None,
+        out: "unused".into(),
+    };
+    sample_job(&Config::default(), &options, now()).unwrap()
+}
+
+#[test]
+fn the_last_stage_names_its_deadline_and_what_follows_it() {
+    let templates = Templates::shipped().unwrap();
+    let links = links();
+    // Sent Thursday 5 November 2026; the case escalates 14 days later, so the 18th is the last day.
+    let last_day = "Bitte zahlen Sie bis spätestens 18.11.2026.";
+    let agency = "Andernfalls übergeben wir die Forderung ohne weitere Mahnung an ein Inkassounternehmen.";
+    for channel in [ChannelKind::Email, ChannelKind::Letter] {
+        let last = staged_job(4, channel);
+        assert_eq!((last.stage_name.as_str(), last.escalates_after_days), ("Letzte Mahnung", Some(14)));
+        let message = templates.render_job(&last, &creditor(), &links, now()).unwrap();
+        for text in texts(&message).iter().skip(1) {
+            assert!(text.contains(&format!("{last_day} {agency}")), "{channel}: {text}");
+        }
+        let court = Creditor { final_consequence: crate::domain::Consequence::CourtDunning, ..creditor() };
+        let all = texts(&templates.render_job(&last, &court, &links, now()).unwrap()).join("\n");
+        assert!(all.contains("einen gerichtlichen Mahnbescheid") && !all.contains("Inkasso"), "{all}");
+        let bare = Creditor { final_consequence: crate::domain::Consequence::None, ..creditor() };
+        let all = texts(&templates.render_job(&last, &bare, &links, now()).unwrap()).join("\n");
+        assert!(all.contains(last_day) && !all.contains("Andernfalls"), "{all}");
+
+        // An earlier stage names no deadline.
+        let earlier = staged_job(3, channel);
+        assert_eq!(earlier.escalates_after_days, None);
+        let all = texts(&templates.render_job(&earlier, &creditor(), &links, now()).unwrap()).join("\n");
+        assert!(!all.contains("spätestens") && !all.contains("Andernfalls"), "{all}");
+    }
 }

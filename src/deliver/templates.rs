@@ -39,7 +39,7 @@ pub const NAMES: [&str; 10] = [
 /// The variables a template may read (all strings but `stage`, a number from 1, `instalment` and
 /// `instalments`, numbers (0 on a stage's reminder), and the flags `has_fee`, `has_breakdown` and
 /// `instalment_due_today`).
-pub const VARIABLES: [&str; 25] = [
+pub const VARIABLES: [&str; 27] = [
     "debtor_name",
     "salutation",
     "creditor_name",
@@ -65,6 +65,8 @@ pub const VARIABLES: [&str; 25] = [
     "instalment_amount",
     "instalment_due_date",
     "instalment_due_today",
+    "deadline",
+    "final_notice",
 ];
 
 const TONES: [Tone; 3] = [Tone::Friendly, Tone::Neutral, Tone::Firm];

@@ -90,6 +90,7 @@ impl Planner {
             policy_version: decision.policy_version,
             next_action_at: send_at + Duration::days(i64::from(wait_days)),
             instalment: 0,
+            escalates_after_days: plan.stage(index + 1).is_none().then_some(plan.escalate_after_days),
         })
     }
 }

@@ -98,6 +98,9 @@ pub struct NewReminder {
     /// The instalment (from 1) an instalment reminder is about; 0 for a dunning stage's reminder.
     /// On an instalment reminder `stage` is its [`crate::domain::InstalmentNotice`].
     pub instalment: u32,
+    /// On the plan's last stage: the days after its send when the case escalates unless paid,
+    /// the deadline the reminder names. `None` on every other reminder.
+    pub escalates_after_days: Option<u32>,
 }
 
 /// A reminder the dispatcher found after its allowed window closed (`schedule::catch_up`).
@@ -159,6 +162,8 @@ pub struct DeliveryJob {
     pub last_inbound_at: Option<DateTime<Utc>>,
     /// The instalment (from 1) an instalment reminder is about; 0 for a dunning stage's reminder.
     pub instalment: u32,
+    /// On the plan's last stage: the days after the send when the case escalates unless paid.
+    pub escalates_after_days: Option<u32>,
     /// The case's open instalment plan, read for instalment reminders only; `None` once the
     /// plan ended (kept, missed or replaced).
     pub plan: Option<crate::store::tx::InstalmentPlan>,

@@ -230,6 +230,24 @@ lambda = 50
     assert_eq!(by_channel.keys().collect::<Vec<_>>(), ["email"], "the plan allows email only: {run}");
     let by_stage = run["stats"]["reminders"]["by_stage"].as_object().unwrap();
     assert!(by_stage.keys().all(|stage| stage == "1" || stage == "2"), "two stages: {run}");
+
+    // The last stage's emails (`rem-<case>-1`) name the deadline and what follows; the first's do not.
+    let (mut last, mut first) = (0, 0);
+    for entry in std::fs::read_dir(out.join("fixed").join("email")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        // Quoted-printable: soft line breaks joined, so the ASCII words stand whole.
+        let text = std::fs::read_to_string(&path).unwrap().replace("=\r\n", "").replace("=\n", "");
+        let announces = text.contains("Andernfalls") && text.contains("Inkassounternehmen");
+        if name.ends_with("-1.eml") {
+            assert!(announces, "{name} is a last stage without its deadline");
+            last += 1;
+        } else {
+            assert!(!announces, "{name} is no last stage");
+            first += 1;
+        }
+    }
+    assert!(last > 0 && first > 0, "{last} last-stage and {first} first-stage emails");
 }
 
 /// A running `mahnwerk run` on a free port: the process, its log so far, the API's address, and

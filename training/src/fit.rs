@@ -34,37 +34,48 @@ impl fmt::Display for FitSummary {
 
 /// Reads the log at `log`, fits, and writes the snapshot to `out`. A line that does not parse
 /// or is out of range stops the fit with its line number and the reason; nothing is written.
+/// Without a warm start the log is read as a stream, one decision at a time, so memory stays flat
+/// however long it is; the warm start's regression needs every decision at once.
 pub fn fit(log: &Path, out: &Path, warm_start: bool, seed: u64) -> anyhow::Result<FitSummary> {
-    let text = std::fs::read_to_string(log).with_context(|| format!("reading {}", log.display()))?;
-    let mut decisions = Vec::new();
-    for (index, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let decision: LoggedDecision = serde_json::from_str(line)
-            .with_context(|| format!("{} line {}: not a logged decision", log.display(), index + 1))?;
-        decisions.push((index + 1, decision));
-    }
-    if decisions.is_empty() {
-        bail!("{} holds no decisions", log.display());
-    }
+    let name = log.display().to_string();
+    let file = std::fs::File::open(log).with_context(|| format!("reading {name}"))?;
     let params = BanditParams::default().check()?;
-    let logged: Vec<LoggedDecision> = decisions.iter().map(|(_, d)| d.clone()).collect();
-    let mut bandit = if warm_start {
-        let prior = fit_prior(&logged, &params).context("fitting the warm start")?;
-        Bandit::with_prior(params, &prior, seed)?
-    } else {
-        Bandit::new(params, seed)
-    };
-    for (line, decision) in &decisions {
-        bandit.observe(decision).with_context(|| format!("{} line {line}", log.display()))?;
+    let (mut decisions, mut with_outcome, mut paid) = (0, 0, 0);
+    let mut streaming = (!warm_start).then(|| Bandit::new(params.clone(), seed));
+    let mut kept: Vec<(usize, LoggedDecision)> = Vec::new();
+    for (index, line) in std::io::BufRead::lines(std::io::BufReader::new(file)).enumerate() {
+        let line = line.with_context(|| format!("reading {name} line {}", index + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let decision: LoggedDecision = serde_json::from_str(&line)
+            .with_context(|| format!("{name} line {}: not a logged decision", index + 1))?;
+        decisions += 1;
+        with_outcome += usize::from(decision.reward.is_some());
+        paid += usize::from(decision.reward.is_some_and(|r| r > 0.0));
+        match &mut streaming {
+            Some(bandit) => {
+                bandit.observe(&decision).with_context(|| format!("{name} line {}", index + 1))?
+            }
+            None => kept.push((index + 1, decision)),
+        }
     }
-    let with_outcome = logged.iter().filter(|d| d.reward.is_some()).count();
-    let paid = logged.iter().filter(|d| d.reward.is_some_and(|r| r > 0.0)).count();
+    if decisions == 0 {
+        bail!("{name} holds no decisions");
+    }
+    let bandit = match streaming {
+        Some(bandit) => bandit,
+        None => {
+            let logged: Vec<LoggedDecision> = kept.iter().map(|(_, d)| d.clone()).collect();
+            let prior = fit_prior(&logged, &params).context("fitting the warm start")?;
+            let mut bandit = Bandit::with_prior(params, &prior, seed)?;
+            for (line, decision) in &kept {
+                bandit.observe(decision).with_context(|| format!("{name} line {line}"))?;
+            }
+            bandit
+        }
+    };
     let snapshot = serde_json::to_string(&bandit.snapshot())?;
     std::fs::write(out, snapshot).with_context(|| format!("writing {}", out.display()))?;
-    Ok(FitSummary {
-        decisions: decisions.len(),
-        with_outcome,
-        paid,
-        warm_start,
-        out: out.display().to_string(),
-    })
+    Ok(FitSummary { decisions, with_outcome, paid, warm_start, out: out.display().to_string() })
 }

@@ -6,7 +6,8 @@
 //! writes a decision log out of the service's database; `publish`, `versions` and `rollback`
 //! put a model in front of the running schedulers and take it back; `report` draws a log's
 //! plots and an HTML page. `bench-recommend` evaluates the post-payment recommender offline
-//! (docs/recommendations.md).
+//! (docs/recommendations.md). `bench-workflow` times export, fit and evaluate on a million
+//! logged decisions.
 
 mod bench;
 mod candidate;
@@ -21,6 +22,7 @@ mod publish;
 mod recommend_eval;
 mod report;
 mod simulate;
+mod workflow_bench;
 
 #[cfg(test)]
 mod ope_checks;
@@ -91,8 +93,11 @@ enum Command {
     /// bootstrap interval, a verdict, and a breakdown per segment and channel.
     Compare(compare::CompareArgs),
     /// Write every sent reminder's decision and outcome from the service's database as a
-    /// decision log (.jsonl) or CSV.
+    /// decision log (.jsonl), CSV or Parquet.
     Export(export::ExportArgs),
+    /// Time export, fit and evaluate on a million logged decisions in a scratch PostgreSQL
+    /// database, each with its peak memory, beside psql and a pandas script doing the same.
+    BenchWorkflow(workflow_bench::WorkflowBenchArgs),
     /// Publish a model: the running schedulers load it without a restart and the learner
     /// continues from it.
     Publish(publish::PublishArgs),
@@ -130,6 +135,10 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Export(args) => {
             eprintln!("{}", export::run(&args)?);
+            Ok(())
+        }
+        Command::BenchWorkflow(args) => {
+            println!("{}", workflow_bench::run(&args)?);
             Ok(())
         }
         Command::Publish(args) => {

@@ -60,6 +60,47 @@ fn demo_database(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("adaptive").join("demo.sqlite").display())
 }
 
+/// The Parquet export, read back with the `parquet` crate's row reader: one row per exported
+/// line, in the same order, each typed column equal to the JSON line's value.
+fn parquet_carries_the_same_rows(url: &str, dir: &Path, exported: &[Value]) {
+    use parquet::file::reader::{FileReader as _, SerializedFileReader};
+    use parquet::record::Field;
+    let path = dir.join("decisions.parquet");
+    ok(&["export", "--database-url", url, "--out", s(&path)]);
+    let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let rows: Vec<_> = reader.get_row_iter(None).unwrap().map(|row| row.unwrap()).collect();
+    assert_eq!(rows.len(), exported.len(), "one row per decision");
+    let micros =
+        |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().timestamp_micros();
+    for (row, line) in rows.iter().zip(exported) {
+        let field = |name: &str| row.get_column_iter().find(|(n, _)| n.as_str() == name).unwrap().1.clone();
+        let text = |v: &Value| Field::Str(v.as_str().unwrap().to_owned());
+        assert_eq!(field("id"), text(&line["id"]), "{line}");
+        assert_eq!(field("channel"), text(&line["channel"]));
+        assert_eq!(field("case_id"), Field::Long(line["case_id"].as_i64().unwrap()));
+        assert_eq!(field("hour"), Field::Int(line["hour"].as_i64().unwrap() as i32));
+        // serde_json reads a float to within one unit in the last place; Parquet keeps it exact.
+        let close = |field: Field, v: &Value| match field {
+            Field::Double(x) => (x - v.as_f64().unwrap()).abs() < 1e-12,
+            other => panic!("{other:?} is not a double"),
+        };
+        assert!(close(field("propensity"), &line["propensity"]), "{line}");
+        assert_eq!(field("at"), Field::TimestampMicros(micros(&line["at"])));
+        let optional =
+            |v: &Value, some: &dyn Fn(&Value) -> Field| if v.is_null() { Field::Null } else { some(v) };
+        match field("reward") {
+            Field::Null => assert!(line["reward"].is_null(), "{line}"),
+            reward => assert!(close(reward, &line["reward"]), "{line}"),
+        }
+        assert_eq!(field("paid_at"), optional(&line["paid_at"], &|v| Field::TimestampMicros(micros(v))));
+        assert_eq!(field("context_segment"), optional(&line["context"]["segment"], &text));
+        let Field::Decimal(paid) = field("amount_paid") else { panic!("amount_paid is a decimal") };
+        let unscaled = i128::from_be_bytes(paid.data().try_into().unwrap());
+        let expected: rust_decimal::Decimal = line["amount_paid"].as_str().unwrap().parse().unwrap();
+        assert_eq!(rust_decimal::Decimal::from_i128_with_scale(unscaled, 4), expected, "{line}");
+    }
+}
+
 #[test]
 fn export_fit_evaluate_and_report_on_a_real_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -113,6 +154,7 @@ fn export_fit_evaluate_and_report_on_a_real_run() {
     let csv_text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(csv_text.lines().count(), exported.len() + 1, "a header and one row per decision");
     assert!(csv_text.starts_with("id,reminder_id,tenant,case_id,"));
+    parquet_carries_the_same_rows(&url, dir.path(), &exported);
 
     // The exported log is what fit and evaluate read. An adaptive policy's log concentrates on
     // the arms it likes (since the cost-aware objective, letters hardly at all), so a run of this
@@ -154,6 +196,8 @@ fn export_fit_evaluate_and_report_on_a_real_run() {
         let svg = std::fs::read_to_string(report.join(format!("{chart}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{chart}");
         assert!(page.contains(&format!("<section id=\"{chart}\">")), "{chart} is on the page");
+        let png = std::fs::read(report.join(format!("{chart}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{chart}.png is a PNG");
     }
     let overall = format!("{:.1} %", 100.0 * paid as f64 / (paid + unpaid) as f64);
     assert!(page.contains(&format!("Overall payment rate {overall}")), "the page says {overall}");

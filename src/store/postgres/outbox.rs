@@ -91,6 +91,7 @@ struct ReminderColumns {
     policy_version: Vec<String>,
     idempotency_key: Vec<String>,
     instalment: Vec<i32>,
+    escalates_after_days: Vec<Option<i32>>,
 }
 
 impl ReminderColumns {
@@ -110,6 +111,7 @@ impl ReminderColumns {
         self.policy_version.push(r.policy_version.to_string());
         self.idempotency_key.push(idempotency_key(case_id, r.stage, r.instalment));
         self.instalment.push(r.instalment as i32);
+        self.escalates_after_days.push(r.escalates_after_days.map(|days| days as i32));
     }
 
     async fn insert(self, tx: &mut Tx, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -119,15 +121,15 @@ impl ReminderColumns {
         sqlx::query(concat!(
             "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
              propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, send_by, \
-             instalment) \
+             instalment, escalates_after_days) \
              SELECT u.case_id, u.stage, u.stage_name, u.tone, u.fee, u.channel, u.send_at, u.local_hour, u.context, \
              u.propensity, u.policy_version, 'scheduled', 0, u.idempotency_key, $13, $13, u.allowed, u.send_by, \
-             u.instalment \
+             u.instalment, u.escalates_after_days \
              FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::numeric[], $6::text[], \
                $7::timestamptz[], $8::int2[], $9::jsonb[], $10::float8[], $11::text[], $12::text[], $14::jsonb[], \
-               $15::timestamptz[], $16::int4[]) \
+               $15::timestamptz[], $16::int4[], $17::int4[]) \
                AS u(case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, propensity, \
-                    policy_version, idempotency_key, allowed, send_by, instalment) \
+                    policy_version, idempotency_key, allowed, send_by, instalment, escalates_after_days) \
              ON CONFLICT (case_id, stage, channel, instalment) ",
             revive_cancelled!()
         ))
@@ -147,6 +149,7 @@ impl ReminderColumns {
         .bind(&self.allowed)
         .bind(&self.send_by)
         .bind(&self.instalment)
+        .bind(&self.escalates_after_days)
         .execute(&mut **tx)
         .await?;
         Ok(())

@@ -34,8 +34,8 @@ pub(super) async fn insert_reminders(
         sqlx::query(concat!(
             "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
              propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, send_by, \
-             instalment) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13, $14, $15, $16) \
+             instalment, escalates_after_days) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13, $14, $15, $16, $17) \
              ON CONFLICT (case_id, stage, channel, instalment) ",
             revive_cancelled!()
         ))
@@ -55,6 +55,7 @@ pub(super) async fn insert_reminders(
         .bind(r.allowed.to_string())
         .bind(r.send_by)
         .bind(i64::from(r.instalment))
+        .bind(r.escalates_after_days.map(i64::from))
         .execute(&mut **tx)
         .await?;
     }

@@ -18,7 +18,7 @@ pub(super) async fn delivery_jobs(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<
     let sql = format!(
         "SELECT r.id AS reminder_id, r.idempotency_key, r.status, r.attempts, r.send_at, r.queued_at, r.channel, r.stage, r.stage_name, \
          r.tone, r.fee, c.state AS case_state, {CLAIM_COLUMNS}, i.tenant, i.number, i.due_on, i.currency, i.amount_due, \
-         i.amount_paid, {DEBTOR_COLUMNS}, {CONSENT_COLUMNS}, {LAST_INBOUND}, r.instalment \
+         i.amount_paid, {DEBTOR_COLUMNS}, {CONSENT_COLUMNS}, {LAST_INBOUND}, r.instalment, r.escalates_after_days \
          FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE r.id IN ({placeholders})"
     );

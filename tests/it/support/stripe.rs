@@ -109,5 +109,6 @@ pub fn reminder(case: &DueCase, send_at: DateTime<Utc>) -> NewReminder {
         policy_version: PolicyVersion::fixed(),
         next_action_at: send_at + Span::days(7),
         instalment: 0,
+        escalates_after_days: None,
     }
 }

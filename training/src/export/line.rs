@@ -26,6 +26,9 @@ pub struct ExportLine<'a> {
     pub paid_at: Option<String>,
     /// Hours from this reminder's sending to that payment; null while unpaid.
     pub hours_to_pay: Option<f64>,
+    /// The row as read, for the typed columns of the Parquet export.
+    #[serde(skip)]
+    pub decision: &'a ExportedDecision,
 }
 
 impl<'a> ExportLine<'a> {
@@ -46,6 +49,7 @@ impl<'a> ExportLine<'a> {
             amount_paid: decision.amount_paid.normalize().to_string(),
             paid_at: decision.paid_at.map(stamp),
             hours_to_pay,
+            decision,
         }
     }
 

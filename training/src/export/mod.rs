@@ -1,8 +1,9 @@
 //! `mahnwerk-train export`: every sent reminder's decision and outcome out of the service's
-//! database as a decision log (JSON lines, docs/decision-log.md) or CSV, read as a stream so that
-//! memory stays flat however many rows there are.
+//! database as a decision log (JSON lines, docs/decision-log.md), CSV or Parquet, read as a
+//! stream so that memory stays flat however many rows there are.
 
 mod line;
+mod parquet_sink;
 
 use crate::db;
 use anyhow::{bail, Context as _};
@@ -29,7 +30,7 @@ pub struct ExportArgs {
     /// Only decisions made on or before this day (UTC, YYYY-MM-DD).
     #[arg(long)]
     pub until: Option<NaiveDate>,
-    /// Output file: `.jsonl` (the decision log) or `.csv`.
+    /// Output file: `.jsonl` (the decision log), `.csv` or `.parquet`.
     #[arg(long)]
     pub out: PathBuf,
     /// A channel's cost per message in EUR, `channel=eur`, repeatable; default: the service's list
@@ -41,16 +42,15 @@ pub struct ExportArgs {
 enum Format {
     JsonLines,
     Csv,
+    Parquet,
 }
 
 fn format_of(path: &Path) -> anyhow::Result<Format> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("jsonl") | Some("json") => Ok(Format::JsonLines),
         Some("csv") => Ok(Format::Csv),
-        Some("parquet") => {
-            bail!("--out: Parquet is not built in; export .csv and convert it (docs/analysts.md)")
-        }
-        _ => bail!("--out {}: the name must end in .jsonl or .csv", path.display()),
+        Some("parquet") => Ok(Format::Parquet),
+        _ => bail!("--out {}: the name must end in .jsonl, .csv or .parquet", path.display()),
     }
 }
 
@@ -101,7 +101,7 @@ async fn write_all(
     filter: ExportFilter,
     costs: &BTreeMap<ChannelKind, f64>,
     format: Format,
-    out: impl Write,
+    out: impl Write + Send,
 ) -> anyhow::Result<u64> {
     let progress = progress_bar();
     let mut sink = Sink::new(format, out)?;
@@ -135,13 +135,14 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar
 }
 
-enum Sink<W: Write> {
+enum Sink<W: Write + Send> {
     JsonLines(W),
-    // Boxed: the writer's buffer state is large beside a plain `W`, and there is one sink.
+    // Boxed: the writers' buffer states are large beside a plain `W`, and there is one sink.
     Csv(Box<csv::Writer<W>>),
+    Parquet(Box<parquet_sink::ParquetSink<W>>),
 }
 
-impl<W: Write> Sink<W> {
+impl<W: Write + Send> Sink<W> {
     fn new(format: Format, out: W) -> anyhow::Result<Self> {
         Ok(match format {
             Format::JsonLines => Sink::JsonLines(out),
@@ -150,6 +151,7 @@ impl<W: Write> Sink<W> {
                 writer.write_record(ExportLine::csv_header())?;
                 Sink::Csv(Box::new(writer))
             }
+            Format::Parquet => Sink::Parquet(Box::new(parquet_sink::ParquetSink::new(out)?)),
         })
     }
 
@@ -160,6 +162,7 @@ impl<W: Write> Sink<W> {
                 out.write_all(b"\n")?;
             }
             Sink::Csv(writer) => writer.write_record(line.csv_record())?,
+            Sink::Parquet(sink) => sink.write(line)?,
         }
         Ok(())
     }
@@ -168,6 +171,7 @@ impl<W: Write> Sink<W> {
         match self {
             Sink::JsonLines(mut out) => out.flush()?,
             Sink::Csv(mut writer) => writer.flush()?,
+            Sink::Parquet(sink) => sink.finish()?,
         }
         Ok(())
     }

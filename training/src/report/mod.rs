@@ -1,14 +1,15 @@
-//! `mahnwerk-train report`: a decision log's plots as SVG files and one self-contained HTML page
-//! (`index.html`, the SVGs inline) with the numbers behind each.
+//! `mahnwerk-train report`: a decision log's plots as SVG and PNG files and one self-contained
+//! HTML page (`index.html`, the SVGs inline) with the numbers behind each.
 //!
 //! # Layout
 //! `read` (the log's lines, field by field) · `stats` (the numbers, one pass) · `calibration`
 //! (the evaluation's payment model, held out, against the outcomes) · `charts` (the SVGs) ·
-//! `html` (the page).
+//! `png` (the same, rasterised) · `html` (the page).
 
 mod calibration;
 mod charts;
 mod html;
+mod png;
 mod read;
 mod stats;
 
@@ -23,7 +24,7 @@ pub struct ReportArgs {
     /// Decision log (JSON lines, docs/decision-log.md): an export, a simulated log or events.
     #[arg(long)]
     pub log: PathBuf,
-    /// Directory for the SVGs and index.html (created if missing).
+    /// Directory for the SVGs, PNGs and index.html (created if missing).
     #[arg(long)]
     pub out: PathBuf,
     /// Skip lines that cannot be read, and count them, instead of stopping at the first.
@@ -62,11 +63,13 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<String> {
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     for chart in &charts {
         write(&args.out.join(format!("{}.svg", chart.name)), &chart.svg)?;
+        let picture = png::png(&chart.svg).with_context(|| format!("drawing {}.png", chart.name))?;
+        write(&args.out.join(format!("{}.png", chart.name)), &picture)?;
     }
     let page = html::page(&name, &tally, &counts, &charts);
     write(&args.out.join("index.html"), &page)?;
     Ok(format!(
-        "{} decisions ({} settled, {} pending, {} skipped): {} charts and index.html in {}",
+        "{} decisions ({} settled, {} pending, {} skipped): {} charts (SVG and PNG) and index.html in {}",
         tally.decisions,
         tally.settled,
         counts.pending,
@@ -76,8 +79,8 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<String> {
     ))
 }
 
-fn write(path: &Path, text: &str) -> anyhow::Result<()> {
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+fn write(path: &Path, contents: impl AsRef<[u8]>) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))
 }
 
 fn rate_bar(label: String, rate: &Rate) -> Bar {
