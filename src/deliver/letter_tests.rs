@@ -38,6 +38,7 @@ fn creditor() -> Creditor {
         accent_colour: None,
         legal_footer: Some("Amtsgericht Berlin HRB 12345 · USt-IdNr. DE123456789".into()),
         legal: Default::default(),
+        bookkeeping: Default::default(),
     }
 }
 

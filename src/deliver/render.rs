@@ -41,6 +41,7 @@ impl Creditors {
             accent_colour: None,
             legal_footer: None,
             legal: Default::default(),
+            bookkeeping: Default::default(),
         })
     }
 }

@@ -32,6 +32,7 @@ pub(super) fn creditor() -> Creditor {
         accent_colour: None,
         legal_footer: None,
         legal: Default::default(),
+        bookkeeping: Default::default(),
     }
 }
 
