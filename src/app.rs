@@ -281,6 +281,8 @@ impl Service {
                 plans: Arc::clone(&self.plans),
                 attribution: self.learn.attribution(),
                 config: self.console.clone(),
+                creditors: Arc::clone(&self.creditors),
+                channel_costs: self.learn.costs_eur.clone(),
             })),
         }
     }

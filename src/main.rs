@@ -132,6 +132,30 @@ enum Command {
         #[command(subcommand)]
         which: ApiKeysCommand,
     },
+    /// A debtor's GDPR rights (docs/console.md): export everything stored, or erase.
+    Debtors {
+        #[command(subcommand)]
+        which: DebtorsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DebtorsCommand {
+    /// Print everything stored about the debtor as JSON (Art. 15 GDPR).
+    Export {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        debtor: String,
+    },
+    /// Overwrite the debtor's personal data and stop dunning (Art. 17 GDPR); prints the audit
+    /// entry. Cannot be undone.
+    Erase {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        debtor: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -411,6 +435,7 @@ async fn main() -> anyhow::Result<()> {
         | Command::Cases { .. }
         | Command::Operators { .. }
         | Command::ApiKeys { .. }
+        | Command::Debtors { .. }
         | Command::Bench { which: Bench::Import { .. } | Bench::PolicyStdio { .. } }
         | Command::Policy { .. } => Config::load_for_database_only(cli.config.as_deref())?,
         _ => Config::load(cli.config.as_deref())?,
@@ -519,6 +544,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Payments { which } => payments(&config, which).await,
         Command::Operators { which } => operators(&config, which).await,
         Command::ApiKeys { which } => api_keys(&config, which).await,
+        Command::Debtors { which } => debtors(&config, which).await,
         Command::Cases { which: CasesCommand::Export { escalated: _, since, tenant, format, out } } => {
             use mahnwerk::handoff::{export_escalated, ExportFormat, ExportOptions};
             let tenant = tenant
@@ -646,6 +672,37 @@ async fn api_keys(config: &Config, which: ApiKeysCommand) -> anyhow::Result<()> 
             println!("key {id} of {tenant} revoked");
         }
     }
+    Ok(())
+}
+
+async fn debtors(config: &Config, which: DebtorsCommand) -> anyhow::Result<()> {
+    use mahnwerk::api::console::{auth::Access, privacy};
+    use mahnwerk::domain::{DebtorId, KeyScope, OperatorRole, TenantId};
+    let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
+    let now = SystemClock.now();
+    let (DebtorsCommand::Export { tenant, debtor } | DebtorsCommand::Erase { tenant, debtor }) = &which;
+    let tenant = TenantId::parse(tenant).context("--tenant")?;
+    let debtor = DebtorId::parse(debtor).context("--debtor")?;
+    let answer = match which {
+        DebtorsCommand::Export { .. } => {
+            let export = privacy::export_debtor(store.as_ref(), &tenant, &debtor, now).await?;
+            let export = export.with_context(|| format!("{tenant} has no debtor {debtor}"))?;
+            serde_json::to_string_pretty(&export)?
+        }
+        DebtorsCommand::Erase { .. } => {
+            let cli = Access {
+                tenant: tenant.clone(),
+                actor: "cli".into(),
+                scope: KeyScope::Write,
+                role: Some(OperatorRole::Admin),
+            };
+            let entry = privacy::erase_and_record(store.as_ref(), &cli, &debtor, now)
+                .await
+                .with_context(|| format!("erasing {debtor} of {tenant}"))?;
+            serde_json::to_string_pretty(&entry)?
+        }
+    };
+    println!("{answer}");
     Ok(())
 }
 

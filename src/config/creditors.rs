@@ -1,5 +1,6 @@
 //! `[creditors.<tenant>]`: the creditor as its debtors know it, and its bank account.
 
+use super::bookkeeping::Bookkeeping;
 use crate::domain::legal::{Germany, GermanyConfig};
 use crate::domain::CountryCode;
 use mahnwerk_channels::iban::{Bic, Iban};
@@ -43,6 +44,10 @@ pub struct Creditor {
     /// (default), `court_dunning` or `none` (the deadline only).
     #[serde(default)]
     pub final_consequence: crate::domain::Consequence,
+    /// `[creditors.<tenant>.bookkeeping]`: the accounts of the bookings export and the DATEV
+    /// numbers; default SKR03 (see [`Bookkeeping`]).
+    #[serde(default)]
+    pub bookkeeping: Bookkeeping,
 }
 
 /// The creditor's account for transfers (`[creditors.<tenant>.bank]`). IBAN and BIC are checked
@@ -78,6 +83,7 @@ impl Creditor {
         if let Err(e) = Germany::new(self.legal.clone()) {
             return Err(format!("creditors.{tenant}.legal: {e}"));
         }
+        self.bookkeeping.validate(tenant)?;
         if let Some(colour) = &self.accent_colour {
             let hex = colour.strip_prefix('#').unwrap_or("");
             if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {

@@ -7,6 +7,7 @@
 //! [`stripe`]), so that
 //! the stages import their configuration and the configuration imports no stage.
 
+pub mod bookkeeping;
 pub mod console;
 pub mod creditors;
 pub mod http;

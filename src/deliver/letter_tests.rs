@@ -39,6 +39,7 @@ fn creditor() -> Creditor {
         legal_footer: Some("Amtsgericht Berlin HRB 12345 · USt-IdNr. DE123456789".into()),
         legal: Default::default(),
         final_consequence: Default::default(),
+        bookkeeping: Default::default(),
     }
 }
 

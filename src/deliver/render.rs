@@ -42,6 +42,7 @@ impl Creditors {
             legal_footer: None,
             legal: Default::default(),
             final_consequence: Default::default(),
+            bookkeeping: Default::default(),
         })
     }
 }

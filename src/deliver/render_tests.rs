@@ -33,6 +33,7 @@ pub(super) fn creditor() -> Creditor {
         legal_footer: None,
         legal: Default::default(),
         final_consequence: Default::default(),
+        bookkeeping: Default::default(),
     }
 }
 

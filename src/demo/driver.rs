@@ -354,6 +354,7 @@ pub(crate) fn demo_config(options: &DemoOptions, policy: PolicyKind, out: &Path)
         logo_url: None,
         legal: Default::default(),
         final_consequence: Default::default(),
+        bookkeeping: Default::default(),
     };
     let mut config = options.base.clone();
     config.database_url = format!("sqlite://{}", out.join("demo.sqlite").display());

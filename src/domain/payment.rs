@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A payment from any source (`invoice.paid` message, pay-page, bank statement), before the
-/// pay stage records it.
+/// A payment from any source (`invoice.paid` message, pay-page, bank statement, or the
+/// creditor's credit or write-off), before the pay stage records it.
 #[derive(Debug, Clone)]
 pub struct PaymentRecord {
     pub tenant: TenantId,
@@ -34,10 +34,22 @@ pub enum PaymentSource {
     Bank,
     /// A card, wallet or direct-debit payment through Stripe Checkout on the pay-page.
     Stripe,
+    /// The creditor credited part or all of the claim (a credit note, a goodwill discount): it
+    /// reduces what is open like a payment, but no money came.
+    Credit,
+    /// The creditor wrote off part or all of the claim as uncollectable: no money came either.
+    #[serde(rename = "write_off")]
+    WriteOff,
 }
 
 impl PaymentSource {
-    pub const ALL: [PaymentSource; 3] = [PaymentSource::Amqp, PaymentSource::Bank, PaymentSource::Stripe];
+    pub const ALL: [PaymentSource; 5] = [
+        PaymentSource::Amqp,
+        PaymentSource::Bank,
+        PaymentSource::Stripe,
+        PaymentSource::Credit,
+        PaymentSource::WriteOff,
+    ];
 
     /// The name stored with the payment and written in events.
     pub fn as_str(self) -> &'static str {
@@ -45,7 +57,15 @@ impl PaymentSource {
             PaymentSource::Amqp => "amqp",
             PaymentSource::Bank => "bank",
             PaymentSource::Stripe => "stripe",
+            PaymentSource::Credit => "credit",
+            PaymentSource::WriteOff => "write_off",
         }
+    }
+
+    /// Whether money came: a credit or a write-off reduces the claim, but no reminder earned
+    /// it and the debtor did not pay (no reward for the learner, no post-payment hooks).
+    pub fn is_cash(self) -> bool {
+        !matches!(self, PaymentSource::Credit | PaymentSource::WriteOff)
     }
 }
 

@@ -9,6 +9,7 @@ mod command;
 pub mod contact;
 mod fields;
 pub mod message;
+pub mod privacy;
 mod settle;
 
 pub use apply::{apply_commands, cancel as cancel_invoice};

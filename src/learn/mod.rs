@@ -14,6 +14,7 @@
 
 pub mod learner;
 pub mod policy;
+pub mod stats;
 pub mod stdio;
 
 pub use learner::{Learner, LearnerState};

@@ -7,7 +7,7 @@
 
 use super::rule::{self, Booking, Decision};
 use super::{PaymentOutcome, PaymentRecord};
-use crate::domain::{AttributionWindow, CaseState, InvoiceNumber, PromiseState, TenantId};
+use crate::domain::{AttributionWindow, CaseState, InvoiceNumber, PaymentSource, PromiseState, TenantId};
 use crate::runtime::{Event, EventBody, NewEvent};
 use crate::store::payments::RecordedPayment;
 use crate::store::tx::{CaseUpdate, LockedCase, NewPayment, UnsettledReminder};
@@ -191,13 +191,18 @@ async fn close_cases(
     if updates.is_empty() {
         return Ok(HashMap::new());
     }
+    // What closed each case: money, or the creditor's credit or write-off.
+    let closed_by: HashMap<i64, PaymentSource> =
+        booked.iter().filter_map(|b| Some((b.closes?.case_id, b.payment.source))).collect();
     let paid_at: Vec<(i64, DateTime<Utc>)> = updates.iter().map(|u| (u.case_id, u.updated_at)).collect();
     let case_ids: Vec<i64> = updates.iter().map(|u| u.case_id).collect();
     tx.save_cases(&updates).await?;
     tx.cancel_pending_reminders_of(&paid_at).await?;
     // The post-payment hooks (`crate::hooks`) run after this commits, from this outbox: once per
-    // case, whichever source paid it.
-    tx.queue_paid_cases(&paid_at).await?;
+    // case that money closed, whichever source paid it (a credit or write-off thanks no one).
+    let paid_in_cash: Vec<(i64, DateTime<Utc>)> =
+        paid_at.iter().copied().filter(|(case_id, _)| closed_by[case_id].is_cash()).collect();
+    tx.queue_paid_cases(&paid_in_cash).await?;
     let mut closed: HashMap<i64, Closed> = case_ids.iter().map(|&id| (id, Closed::default())).collect();
     for (case_id, promised_on) in tx.end_promises(&case_ids, PromiseState::Kept, now).await? {
         closed.entry(case_id).or_default().kept_promise = Some(promised_on);
@@ -211,7 +216,8 @@ async fn close_cases(
     }
     let (mut earners, mut others) = (Vec::new(), Vec::new());
     for &(case_id, at) in &paid_at {
-        let credit = rule::credit(unsettled.get(&case_id).map_or(&[][..], Vec::as_slice), at, window);
+        let unsettled = unsettled.get(&case_id).map_or(&[][..], Vec::as_slice);
+        let credit = rule::credit(unsettled, at, window, closed_by[&case_id]);
         earners.extend(credit.earner);
         others.extend(credit.others);
     }

@@ -16,6 +16,10 @@
 //! - `settlement`: [`Settlement`], the pay stage's rules as intake hands it `invoice.paid` and
 //!   `case.dispute_resolved` messages.
 //!
+//! The creditor's credit or write-off of a claim ([`credit`]) goes through the same rule, as a
+//! payment that is no money; [`bookings`] lists a period's payments, fees, interest, credits and
+//! write-offs for the creditor's bookkeeping (CSV, DATEV).
+//!
 //! A payment a PSP reports as pending holds the case's dunning until it settles or fails
 //! ([`hold`]).
 //!
@@ -24,8 +28,10 @@
 //! ([`contact`]).
 
 pub mod batch;
+pub mod bookings;
 mod checkout;
 pub mod contact;
+pub mod credit;
 pub mod dispute;
 pub mod hold;
 pub mod import;

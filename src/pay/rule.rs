@@ -8,10 +8,11 @@
 //! pending reminders are cancelled, it is queued for the post-payment hooks, an open promise is
 //! kept and an open instalment plan completed, and the last reminder sent within the attribution
 //! window before the payment earned it (reward 1; the case's other sent reminders without an
-//! outcome get 0).
+//! outcome get 0). A credit or write-off by the creditor ([`PaymentSource::is_cash`] false) is
+//! decided the same way, except that no reminder earned it and the post-payment hooks skip it.
 
 use super::{PaymentOutcome, PaymentRecord};
-use crate::domain::{AttributionWindow, CaseEvent, CaseState, Money};
+use crate::domain::{AttributionWindow, CaseEvent, CaseState, Money, PaymentSource};
 use crate::runtime::{Event, EventBody};
 use crate::store::payments::RecordedPayment;
 use crate::store::tx::{LockedCase, UnsettledReminder};
@@ -124,9 +125,20 @@ pub struct Credit {
     pub others: Vec<i64>,
 }
 
-/// The credit for a payment at `paid_at` that closes a case with these `unsettled` reminders.
-pub fn credit(unsettled: &[UnsettledReminder], paid_at: DateTime<Utc>, window: AttributionWindow) -> Credit {
-    let earner = window.earner(unsettled.iter().map(|r| (r.id, r.sent_at)), paid_at);
+/// The credit for a payment from `source` at `paid_at` that closes a case with these `unsettled`
+/// reminders. A credit or write-off is no money the debtor paid: no reminder earned it, so each
+/// gets 0 (as when the attribution window closes unpaid).
+pub fn credit(
+    unsettled: &[UnsettledReminder],
+    paid_at: DateTime<Utc>,
+    window: AttributionWindow,
+    source: PaymentSource,
+) -> Credit {
+    let earner = if source.is_cash() {
+        window.earner(unsettled.iter().map(|r| (r.id, r.sent_at)), paid_at)
+    } else {
+        None
+    };
     let others = unsettled.iter().map(|r| r.id).filter(|&id| Some(id) != earner).collect();
     Credit { earner, others }
 }

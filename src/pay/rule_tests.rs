@@ -121,13 +121,21 @@ fn the_newest_reminder_sent_within_the_window_earns_the_payment() {
     let sent = |id, hour| UnsettledReminder { id, sent_at: at(hour) };
     let window = AttributionWindow::hours(3);
     let unsettled = [sent(3, 11), sent(2, 10), sent(1, 1)];
-    assert_eq!(credit(&unsettled, at(12), window), Credit { earner: Some(3), others: vec![2, 1] });
+    assert_eq!(
+        credit(&unsettled, at(12), window, PaymentSource::Bank),
+        Credit { earner: Some(3), others: vec![2, 1] }
+    );
     // A reminder sent after the payment did not earn it; none within the window: all get 0.
     assert_eq!(
-        credit(&[sent(4, 13), sent(1, 1)], at(12), window),
+        credit(&[sent(4, 13), sent(1, 1)], at(12), window, PaymentSource::Bank),
         Credit { earner: None, others: vec![4, 1] }
     );
-    assert_eq!(credit(&[], at(12), window), Credit::default());
+    assert_eq!(credit(&[], at(12), window, PaymentSource::Bank), Credit::default());
+    // A write-off is no money paid: nothing earned it.
+    assert_eq!(
+        credit(&unsettled, at(12), window, PaymentSource::WriteOff),
+        Credit { earner: None, others: vec![3, 2, 1] }
+    );
 }
 
 #[test]

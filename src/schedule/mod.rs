@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod catch_up;
 pub mod dispatch;
+pub mod erase;
 pub mod instalment_reminders;
 pub mod limitation;
 pub mod pause;
@@ -13,6 +14,7 @@ pub mod plan;
 pub mod planner;
 pub mod policy;
 pub mod replan;
+pub mod reschedule;
 pub mod resume;
 
 pub use catch_up::CatchUpRules;

@@ -204,6 +204,8 @@ pub struct DebtorRecord {
     pub id: String,
     pub kind: String,
     pub name: String,
+    /// The person at a business debtor letters are addressed to.
+    pub contact_person: Option<String>,
     pub language: String,
     pub timezone: String,
     pub email: Option<String>,

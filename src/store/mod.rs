@@ -7,8 +7,10 @@
 //! dispatchers can run against one database; SQLite (the embedded default) serialises writers.
 
 pub mod bank;
+pub mod bookings;
 mod claims;
 pub mod console;
+pub mod debtor_data;
 pub mod holds;
 pub mod instalment_reminders;
 mod pay_case;
@@ -21,14 +23,18 @@ mod reports;
 mod rows;
 mod same_sql;
 mod same_sql_bank;
+mod same_sql_bookings;
 mod same_sql_console;
+mod same_sql_debtor_data;
 mod same_sql_holds;
 mod same_sql_instalment_reminders;
 mod same_sql_payments;
 mod same_sql_recommend;
 mod same_sql_store;
+mod same_sql_tenant_stats;
 mod sql_words;
 mod sqlite;
+pub mod tenant_stats;
 pub mod tx;
 mod tx_rows;
 

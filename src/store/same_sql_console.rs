@@ -60,7 +60,8 @@ pub(super) const TIMELINE_DISPUTES: &str =
 pub(super) const AUDIT_COLUMNS: &str =
     "SELECT id, at, actor, action, case_id, debtor_id, before, after FROM audit_log";
 
-pub(super) const DEBTOR: &str = "SELECT id, kind, name, language, timezone, email, phone, whatsapp, \
+pub(super) const DEBTOR: &str =
+    "SELECT id, kind, name, contact_person, language, timezone, email, phone, whatsapp, \
      whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at \
      FROM debtors WHERE tenant = $1 AND id = $2";
 
@@ -73,7 +74,7 @@ pub(super) const SESSION: &str = "SELECT o.id, o.tenant, o.email, o.role, s.csrf
 
 /// An amount as money is written: without the database's trailing zeros, but with at least two
 /// decimals (`129.90`, `0.00`, `12.345`).
-fn cents(amount: rust_decimal::Decimal) -> rust_decimal::Decimal {
+pub(super) fn cents(amount: rust_decimal::Decimal) -> rust_decimal::Decimal {
     let mut amount = amount.normalize();
     if amount.scale() < 2 {
         amount.rescale(2);

@@ -8,11 +8,14 @@
 //! [`Store::begin`]: super::Store::begin
 
 use super::bank::BankSteps;
+use super::bookings::BookingSteps;
 use super::console::ConsoleSteps;
+use super::debtor_data::DebtorDataSteps;
 use super::holds::HoldSteps;
 use super::instalment_reminders::InstalmentReminderSteps;
 use super::payments::PaymentSteps;
 use super::recommend::RecommendSteps;
+use super::tenant_stats::TenantStatsSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
     CaseState, ChannelKind, DebtorId, DisputeReason, DisputeResolution, Instalment, Invoice, InvoiceNumber,
@@ -140,10 +143,21 @@ pub struct SentRow {
 /// The narrow steps; recording payments' are in [`PaymentSteps`], the bank import's in
 /// [`BankSteps`], recommendations' in [`RecommendSteps`], the operator console's in
 /// [`ConsoleSteps`], pending payments' holds in [`HoldSteps`], instalment reminders' in
-/// [`InstalmentReminderSteps`].
+/// [`InstalmentReminderSteps`], a debtor's personal data (access and erasure) in
+/// [`DebtorDataSteps`], the bookings export's in [`BookingSteps`], a tenant's statistics' in
+/// [`TenantStatsSteps`].
 #[async_trait]
 pub trait StoreTx:
-    PaymentSteps + BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + InstalmentReminderSteps + Send
+    PaymentSteps
+    + BankSteps
+    + RecommendSteps
+    + ConsoleSteps
+    + HoldSteps
+    + InstalmentReminderSteps
+    + DebtorDataSteps
+    + BookingSteps
+    + TenantStatsSteps
+    + Send
 {
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
     /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.

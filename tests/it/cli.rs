@@ -1,5 +1,5 @@
 //! The `mahnwerk` binary as a user runs it: `enqueue` a file in the embedded mode, read the
-//! result back with `stats --json`, run a small `demo`, `migrate`.
+//! result back with `stats --json`, run a small `demo`, `migrate`, export and erase a debtor.
 
 use crate::support;
 
@@ -42,6 +42,42 @@ fn enqueue_then_stats_in_the_embedded_mode() {
     assert_eq!(stats["intake_rejections"], 1);
     assert_eq!(stats["payments"], 0);
     assert!(stats["reminders"]["by_status"].is_object() && stats["reminders"]["by_channel"].is_object());
+}
+
+#[test]
+fn a_debtor_is_exported_and_erased_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("invoices.jsonl");
+    std::fs::write(&file, [valid(1).to_string(), valid(2).to_string()].join("\n")).unwrap();
+    run(mahnwerk(dir.path()).arg("enqueue").arg(&file));
+    let export = |debtor: &str| -> serde_json::Value {
+        let args = ["debtors", "export", "--tenant", "acme", "--debtor", debtor];
+        serde_json::from_str(&run(mahnwerk(dir.path()).args(args))).unwrap()
+    };
+    let before = export("C-1");
+    assert_eq!(
+        (&before["debtor"]["name"], &before["debtor"]["phone"]),
+        (&"Erika Mustermann".into(), &"+4915112345678".into())
+    );
+    assert_eq!(before["cases"][0]["case"]["invoice_number"], "RE-000001");
+
+    let erased: serde_json::Value = serde_json::from_str(&run(
+        mahnwerk(dir.path()).args(["debtors", "erase", "--tenant", "acme", "--debtor", "C-1"])
+    ))
+    .unwrap();
+    assert_eq!((&erased["action"], &erased["actor"]), (&"debtor.erase".into(), &"cli".into()));
+    let after = export("C-1");
+    assert_eq!(after["debtor"]["name"], "[erased]");
+    assert!(after["debtor"]["phone"].is_null() && after["debtor"]["address_line1"].is_null(), "{after}");
+    assert_eq!(after["cases"][0]["case"]["amount_due"], "1234.50", "the figures stay");
+    assert_eq!(export("C-2")["debtor"]["name"], "Erika Mustermann", "another debtor is untouched");
+
+    let output = mahnwerk(dir.path())
+        .args(["debtors", "export", "--tenant", "acme", "--debtor", "C-9"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("acme has no debtor C-9"), "{output:?}");
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! scheduler runs through its send time and days beyond; resumed, its reminder goes out; the
 //! audit log holds both with the state before and after, and the case's timeline shows them. A
 //! Mahnstopp pauses every case of the debtor; corrected contact data are checked like intake's
-//! and logged with before and after; a cancelled case is closed.
+//! and logged with before and after; a cancelled case is closed; a rescheduled case's next stage
+//! waits until the chosen time.
 
 use crate::console_api::{Auth, Console, A};
 use crate::pay_page::invoice;
@@ -157,6 +158,38 @@ async fn interventions(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{cancelled}");
     assert_eq!(state(&console, "C-2").await, CaseState::Cancelled);
     assert_eq!(console.call(Method::POST, &cancel, &key, None).await.0, StatusCode::CONFLICT);
+
+    // Rescheduled: C-1's next stage waits until the chosen time, then goes out.
+    let reschedule = format!("/api/v1/cases/{c1}/reschedule");
+    let past = (console.clock.now() - Days::hours(1)).to_rfc3339();
+    for (body, what) in
+        [(json!({}), "missing"), (json!({"at": "tomorrow"}), "not a time"), (json!({"at": past}), "past")]
+    {
+        let (status, refused) = console.call(Method::POST, &reschedule, &key, Some(&body)).await;
+        assert_eq!((status, &refused["field"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("at")), "{what}");
+    }
+    let c1_sent = sent(&console, "C-1").await;
+    let at = console.clock.now() + Days::days(12);
+    let (status, moved) =
+        console.call(Method::POST, &reschedule, &key, Some(&json!({"at": at.to_rfc3339()}))).await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["action"], "case.reschedule");
+    assert!(
+        moved["before"]["next_action_at"].is_string() && moved["after"]["next_action_at"].is_string(),
+        "{moved}"
+    );
+    live_until(store.as_ref(), &console.clock, at - Days::hours(1)).await;
+    assert_eq!(
+        sent(&console, "C-1").await,
+        c1_sent,
+        "nothing before the chosen time (the plan's was earlier)"
+    );
+    live_until(store.as_ref(), &console.clock, at + Days::days(2)).await;
+    assert_eq!(sent(&console, "C-1").await, c1_sent + 1, "the next stage went out after it");
+    let paused_case = format!("/api/v1/cases/{}/reschedule", ids[2]);
+    let later = json!({"at": (console.clock.now() + Days::days(1)).to_rfc3339()});
+    let (status, _) = console.call(Method::POST, &paused_case, &key, Some(&later)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a paused case takes no reminders to reschedule");
     stop_roles(trigger, roles).await;
 }
 

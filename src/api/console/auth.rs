@@ -94,6 +94,18 @@ impl Access {
     }
 }
 
+impl Access {
+    /// The caller is an admin's login, or gets 403: what cannot be undone (erasing a debtor)
+    /// needs a person who manages the tenant, never a machine's key.
+    pub fn require_admin(&self, what: &'static str) -> Result<(), ConsoleError> {
+        if self.role == Some(OperatorRole::Admin) {
+            Ok(())
+        } else {
+            Err(ConsoleError::Forbidden(what))
+        }
+    }
+}
+
 /// A caller that may change things: 403 for viewers and read keys.
 pub struct Writer(pub Access);
 

@@ -1,7 +1,8 @@
-//! The operator's interventions: pause, resume and cancel a case; the Mahnstopp (pause every case
-//! of a debtor) and corrected contact data of a debtor. Each runs the rule of its stage
-//! (`schedule::pause`, the intake's cancel and contact edit) and writes its audit entry in the
-//! same transaction: an intervention is recorded exactly when it took effect.
+//! The operator's interventions: pause, resume, reschedule and cancel a case; the Mahnstopp
+//! (pause every case of a debtor) and corrected contact data of a debtor. Each runs the rule of
+//! its stage (`schedule::pause`, `schedule::reschedule`, the intake's cancel and contact edit)
+//! and writes its audit entry in the same transaction: an intervention is recorded exactly when
+//! it took effect.
 
 use super::audit::{record, Recorded};
 use super::auth::Writer;
@@ -11,6 +12,7 @@ use crate::domain::DebtorId;
 use crate::intake::contact::{edit_contact, ContactOutcome};
 use crate::intake::{cancel_invoice, IntakeOutcome};
 use crate::schedule::pause::{pause_case, resume_case, stop_debtor, PauseOutcome};
+use crate::schedule::reschedule::{reschedule_case, RescheduleOutcome};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -187,5 +189,56 @@ pub async fn contact(
             Ok(Json(entry))
         }
         ContactOutcome::UnknownDebtor => Err(ConsoleError::NotFound),
+    }
+}
+
+/// Move the case's next reminder to a time (RFC 3339, in the future): pending reminders are
+/// withdrawn and the stage is planned anew at that time, within the debtor's allowed hours.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/reschedule", tag = "cases",
+    params(("id" = i64, Path, description = "The case id")),
+    request_body(content = Object, content_type = "application/json",
+        description = "`at`: when the next reminder may go out at the earliest (RFC 3339, after now)"),
+    responses(
+        (status = 200, description = "Rescheduled; the audit entry", body = Recorded),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The case takes no reminders now", body = ErrorBody),
+        (status = 422, description = "`at` is missing, wrong or not in the future", body = ErrorBody)
+    )
+)]
+pub async fn reschedule(
+    State(state): State<ApiState>,
+    Writer(access): Writer,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<Recorded>, ConsoleError> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin().await?;
+    // Not found before a wrong body: another tenant's case looks like a missing one.
+    tx.tenant_case(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
+    let body: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ConsoleError::field("$", format!("not valid JSON: {e}")))?;
+    let raw = body.get("at").and_then(serde_json::Value::as_str).ok_or_else(|| {
+        ConsoleError::field("at", "is required: when the next reminder may go out (RFC 3339)")
+    })?;
+    let at = chrono::DateTime::parse_from_rfc3339(raw)
+        .map_err(|e| ConsoleError::field("at", format!("'{raw}' is not an RFC 3339 time: {e}")))?
+        .with_timezone(&chrono::Utc);
+    if at <= now {
+        return Err(ConsoleError::field("at", "must be in the future"));
+    }
+    match reschedule_case(tx.as_mut(), &access.tenant, id, at, now).await? {
+        RescheduleOutcome::Done { due_before, reminders_withdrawn } => {
+            let before = json!({"next_action_at": due_before});
+            let after = json!({"next_action_at": at, "reminders_withdrawn": reminders_withdrawn});
+            let entry =
+                record(tx.as_mut(), &access, "case.reschedule", Some(id), None, before, after, now).await?;
+            tx.commit().await?;
+            Ok(Json(entry))
+        }
+        RescheduleOutcome::NotAllowed(current) => {
+            Err(ConsoleError::Conflict(format!("a case that is {current} takes no reminders to reschedule")))
+        }
+        RescheduleOutcome::UnknownCase => Err(ConsoleError::NotFound),
     }
 }

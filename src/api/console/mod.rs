@@ -14,9 +14,14 @@
 //! - `invoices`: `POST /api/v1/invoices` and `/api/v1/invoices/{number}/paid|cancelled`, through
 //!   the intake's own parser and `apply_commands`.
 //! - `cases`: the case list (filters, keyset pages) and one case with its timeline.
-//! - `interventions`: pause, resume, cancel a case; Mahnstopp and contact data of a debtor.
+//! - `interventions`: pause, resume, reschedule, cancel a case; Mahnstopp and contact data of a
+//!   debtor.
+//! - `credits`: credit or write off part or all of a case's claim.
 //! - `debtors`: one debtor with consents and cases.
+//! - `privacy`: a debtor's GDPR rights: everything stored as JSON (Art. 15), erasure (Art. 17).
 //! - `audit`: `GET /api/v1/audit`, and how an intervention is written to it.
+//! - `exports`: the bookings of a period as CSV or DATEV, for the creditor's bookkeeping.
+//! - `stats`: the tenant's figures (amounts, DSO, paid shares, channel cost, learner version).
 //! - `accounts`: operators and API keys made from the command line.
 //! - `openapi`: the document's frame (security schemes, tags).
 //! - `pages`: the first server-rendered pages: login, case list, case page with pause/resume.
@@ -26,13 +31,17 @@ pub mod accounts;
 mod audit;
 pub mod auth;
 mod cases;
+mod credits;
 mod debtors;
 mod error;
+mod exports;
 mod interventions;
 mod invoices;
 pub mod login;
 mod openapi;
 mod pages;
+pub mod privacy;
+mod stats;
 
 pub use error::{ConsoleError, ErrorBody};
 
@@ -55,6 +64,10 @@ pub struct ConsoleState {
     /// How long after a reminder a payment still counts as its success (for `paid`).
     pub attribution: AttributionWindow,
     pub config: ConsoleConfig,
+    /// The creditors: their bookkeeping accounts and the law their claims are computed under.
+    pub creditors: Arc<crate::deliver::Creditors>,
+    /// What one message costs per channel (`[learn] costs_eur`), for the statistics.
+    pub channel_costs: std::collections::BTreeMap<crate::domain::ChannelKind, f64>,
 }
 
 /// The console's routes and the OpenAPI document describing the `/api/v1` ones.
@@ -68,10 +81,16 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interventions::pause))
         .routes(routes!(interventions::resume))
         .routes(routes!(interventions::cancel))
+        .routes(routes!(interventions::reschedule))
+        .routes(routes!(credits::credit))
         .routes(routes!(debtors::one))
         .routes(routes!(interventions::stop))
         .routes(routes!(interventions::contact))
+        .routes(routes!(privacy::export))
+        .routes(routes!(privacy::erase))
         .routes(routes!(audit::list))
+        .routes(routes!(exports::bookings_export))
+        .routes(routes!(stats::stats))
         .split_for_parts();
     let json: Arc<str> = serde_json::to_string_pretty(&document).expect("the document serialises").into();
     let router = api

@@ -19,7 +19,9 @@ use utoipa::{Modify, OpenApi};
         (name = "invoices", description = "Invoices in, as over AMQP (mahnwerk.invoice.v1)"),
         (name = "cases", description = "Cases, their timeline and interventions"),
         (name = "debtors", description = "Debtors: contact data, consent, cases, Mahnstopp"),
-        (name = "audit", description = "Every operator intervention")
+        (name = "audit", description = "Every operator intervention"),
+        (name = "exports", description = "Bookings for the creditor's bookkeeping (CSV, DATEV)"),
+        (name = "stats", description = "The tenant's figures")
     )
 )]
 pub struct ApiDoc;

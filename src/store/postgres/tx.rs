@@ -10,11 +10,14 @@ use crate::store::same_sql::impl_store_tx;
 use crate::store::same_sql_bank::{
     impl_bank_steps, BankLineRow, CandidateRow, BANK_LINE_COLUMNS, CANDIDATES,
 };
+use crate::store::same_sql_bookings::impl_booking_steps;
 use crate::store::same_sql_console::impl_console_steps;
+use crate::store::same_sql_debtor_data::impl_debtor_data_steps;
 use crate::store::same_sql_holds::impl_hold_steps;
 use crate::store::same_sql_instalment_reminders::impl_instalment_reminder_steps;
 use crate::store::same_sql_payments::impl_payment_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
+use crate::store::same_sql_tenant_stats::impl_tenant_stats_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
     claimed_reminders, finished, unsent_attempts, unsent_status, DecisionRow, LateReminderRow, LockedCaseRow,
@@ -37,6 +40,8 @@ impl PgTx {
 }
 
 /// The dialect's part of the steps in `crate::store::same_sql`.
+/// How the third placeholder becomes an event body (see `crate::store::same_sql_debtor_data`).
+const EVENT_DATA_3: &str = "CAST($3 AS JSON)";
 const LOCK_CASE: &str = " FOR UPDATE OF i, c";
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 pub(super) const IN_IDS: &str = "= ANY($1)";
@@ -152,6 +157,9 @@ impl_bank_steps!(PgTx);
 const LOCK_PAID: &str = " FOR UPDATE OF p SKIP LOCKED";
 impl_recommend_steps!(PgTx);
 impl_console_steps!(PgTx);
+impl_debtor_data_steps!(PgTx);
+impl_booking_steps!(PgTx);
+impl_tenant_stats_steps!(PgTx);
 impl_hold_steps!(PgTx);
 impl_payment_steps!(PgTx);
 impl_instalment_reminder_steps!(PgTx);

@@ -11,11 +11,14 @@ use crate::store::same_sql::impl_store_tx;
 use crate::store::same_sql_bank::{
     impl_bank_steps, BankLineRow, CandidateRow, BANK_LINE_COLUMNS, CANDIDATES,
 };
+use crate::store::same_sql_bookings::impl_booking_steps;
 use crate::store::same_sql_console::impl_console_steps;
+use crate::store::same_sql_debtor_data::impl_debtor_data_steps;
 use crate::store::same_sql_holds::impl_hold_steps;
 use crate::store::same_sql_instalment_reminders::impl_instalment_reminder_steps;
 use crate::store::same_sql_payments::impl_payment_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
+use crate::store::same_sql_tenant_stats::impl_tenant_stats_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
     claimed_reminders, finished, unsent_attempts, unsent_status, DecisionRow, LateReminderRow, LockedCaseRow,
@@ -38,6 +41,8 @@ pub(super) fn id_list(ids: &[i64]) -> String {
 
 /// The dialect's part of the steps in `crate::store::same_sql`: no row locks (the write
 /// transaction holds the database's only write lock), money as text, id lists as JSON arrays.
+/// How the third placeholder becomes an event body (see `crate::store::same_sql_debtor_data`).
+const EVENT_DATA_3: &str = "$3";
 const LOCK_CASE: &str = "";
 const SKIP_LOCKED: &str = "";
 pub(super) const IN_IDS: &str = "IN (SELECT value FROM json_each($1))";
@@ -141,6 +146,9 @@ impl_bank_steps!(SqliteTx);
 const LOCK_PAID: &str = "";
 impl_recommend_steps!(SqliteTx);
 impl_console_steps!(SqliteTx);
+impl_debtor_data_steps!(SqliteTx);
+impl_booking_steps!(SqliteTx);
+impl_tenant_stats_steps!(SqliteTx);
 impl_hold_steps!(SqliteTx);
 impl_payment_steps!(SqliteTx);
 impl_instalment_reminder_steps!(SqliteTx);

@@ -1,0 +1,224 @@
+//! A tenant's figures for the console (`GET /api/v1/stats`), computed from the facts the store
+//! reads ([`crate::store::tenant_stats`]):
+//! - **open**: what is still owed on cases that are not closed, per currency;
+//! - **collected**: money paid (not credits or write-offs), per currency; credits and write-offs
+//!   beside it;
+//! - **DSO** (days sales outstanding, as a collector counts it): the days from an invoice's
+//!   issue to the money paid for it, averaged weighted by amount, over every payment in money;
+//! - **paid share** by stage, channel and local hour: of the sent reminders whose outcome is
+//!   known, the share that earned a payment (reward 1: paid within the attribution window);
+//! - **channel cost per collected euro**: what the channel's sent reminders cost (`[learn]
+//!   costs_eur`) over the euros paid on the cases whose payment one of them earned;
+//! - the learner's current version (the newest policy snapshot), as reminders record it.
+
+use crate::domain::{ChannelKind, PaymentSource};
+use crate::store::tenant_stats::{CaseAmounts, PaymentFact, SentFact};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
+
+/// Sent reminders of one kind, and how many earned a payment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct PaidShare {
+    pub sent: u64,
+    /// Whose outcome is known (the attribution window closed or a payment came).
+    pub settled: u64,
+    /// That earned a payment.
+    pub paid: u64,
+    /// `paid / settled`; absent while nothing is settled.
+    pub share: Option<f64>,
+}
+
+/// What one channel cost and brought.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct ChannelCost {
+    pub sent: u64,
+    /// `sent` times the channel's cost per message.
+    pub cost_eur: f64,
+    /// Euros paid on the cases whose payment a reminder on this channel earned.
+    #[schema(value_type = String)]
+    pub collected_eur: Decimal,
+    /// `cost_eur / collected_eur`; absent while nothing was collected.
+    pub cost_per_collected_euro: Option<f64>,
+}
+
+/// A tenant's figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct TenantStats {
+    pub cases: u64,
+    pub open_cases: u64,
+    /// Still owed on cases that are not closed, per currency.
+    #[schema(value_type = Object)]
+    pub open: BTreeMap<String, Decimal>,
+    /// Money paid, per currency.
+    #[schema(value_type = Object)]
+    pub collected: BTreeMap<String, Decimal>,
+    #[schema(value_type = Object)]
+    pub credited: BTreeMap<String, Decimal>,
+    #[schema(value_type = Object)]
+    pub written_off: BTreeMap<String, Decimal>,
+    /// Days from issue to payment, weighted by amount; absent before the first payment.
+    pub dso_days: Option<f64>,
+    pub paid_share_by_stage: BTreeMap<String, PaidShare>,
+    pub paid_share_by_channel: BTreeMap<String, PaidShare>,
+    /// By the debtor's local hour the reminder was planned for (`"0"` to `"23"`).
+    pub paid_share_by_hour: BTreeMap<String, PaidShare>,
+    pub channel_cost: BTreeMap<String, ChannelCost>,
+    /// The newest policy snapshot (`bandit-v7`), as reminders record their policy version;
+    /// absent while the learner has written none.
+    pub learner_version: Option<String>,
+}
+
+/// The figures from the facts; `costs_eur` per message and channel, `learner_version` the
+/// newest snapshot's.
+pub fn tenant_stats(
+    cases: &[CaseAmounts],
+    payments: &[PaymentFact],
+    sent: &[SentFact],
+    costs_eur: &BTreeMap<ChannelKind, f64>,
+    learner_version: Option<i64>,
+) -> TenantStats {
+    let mut stats = TenantStats {
+        cases: cases.len() as u64,
+        learner_version: learner_version.map(|v| format!("bandit-v{v}")),
+        ..TenantStats::default()
+    };
+    for case in cases.iter().filter(|c| !c.state.is_final()) {
+        stats.open_cases += 1;
+        let open = (case.amount_due - case.amount_paid).max(Decimal::ZERO);
+        *stats.open.entry(case.currency.clone()).or_default() += open;
+    }
+    let (mut weighted_days, mut weight) = (Decimal::ZERO, Decimal::ZERO);
+    let mut paid_eur_by_case: HashMap<i64, Decimal> = HashMap::new();
+    for payment in payments {
+        let sums = match payment.source {
+            PaymentSource::Credit => &mut stats.credited,
+            PaymentSource::WriteOff => &mut stats.written_off,
+            PaymentSource::Amqp | PaymentSource::Bank | PaymentSource::Stripe => &mut stats.collected,
+        };
+        *sums.entry(payment.currency.clone()).or_default() += payment.amount;
+        if payment.source.is_cash() {
+            let days = (payment.paid_at.date_naive() - payment.issued_on).num_days().max(0);
+            weighted_days += Decimal::from(days) * payment.amount;
+            weight += payment.amount;
+            if payment.currency == "EUR" {
+                *paid_eur_by_case.entry(payment.case_id).or_default() += payment.amount;
+            }
+        }
+    }
+    if weight > Decimal::ZERO {
+        stats.dso_days = (weighted_days / weight)
+            .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+            .to_f64();
+    }
+    for reminder in sent {
+        let earned = reminder.reward == Some(1.0);
+        for (shares, key) in [
+            (&mut stats.paid_share_by_stage, reminder.stage.to_string()),
+            (&mut stats.paid_share_by_channel, reminder.channel.clone()),
+            (&mut stats.paid_share_by_hour, reminder.local_hour.to_string()),
+        ] {
+            let share = shares.entry(key).or_default();
+            share.sent += 1;
+            share.settled += u64::from(reminder.reward.is_some());
+            share.paid += u64::from(earned);
+        }
+        let cost = stats.channel_cost.entry(reminder.channel.clone()).or_default();
+        cost.sent += 1;
+        let per_message =
+            reminder.channel.parse::<ChannelKind>().ok().and_then(|c| costs_eur.get(&c).copied());
+        cost.cost_eur += per_message.unwrap_or(0.0);
+        if earned {
+            cost.collected_eur += paid_eur_by_case.get(&reminder.case_id).copied().unwrap_or_default();
+        }
+    }
+    let all_shares =
+        [&mut stats.paid_share_by_stage, &mut stats.paid_share_by_channel, &mut stats.paid_share_by_hour];
+    for shares in all_shares {
+        for share in shares.values_mut() {
+            share.share = (share.settled > 0).then(|| share.paid as f64 / share.settled as f64);
+        }
+    }
+    for cost in stats.channel_cost.values_mut() {
+        cost.collected_eur = money(cost.collected_eur);
+        let collected = cost.collected_eur.to_f64().unwrap_or(0.0);
+        cost.cost_per_collected_euro = (collected > 0.0).then(|| cost.cost_eur / collected);
+    }
+    for sums in [&mut stats.open, &mut stats.collected, &mut stats.credited, &mut stats.written_off] {
+        for sum in sums.values_mut() {
+            *sum = money(*sum);
+        }
+    }
+    stats
+}
+
+/// An amount as money is written: no trailing zeros beyond two decimals (`129.90`, `0.00`).
+fn money(amount: Decimal) -> Decimal {
+    let mut amount = amount.normalize();
+    if amount.scale() < 2 {
+        amount.rescale(2);
+    }
+    amount
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CaseState;
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn dec(raw: &str) -> Decimal {
+        raw.parse().unwrap()
+    }
+
+    #[test]
+    fn figures_from_facts() {
+        let case = |state, due: &str, paid: &str| CaseAmounts {
+            state,
+            currency: "EUR".into(),
+            amount_due: dec(due),
+            amount_paid: dec(paid),
+        };
+        let cases = [case(CaseState::Reminding, "100", "40"), case(CaseState::Paid, "50", "50")];
+        let issued_on = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let pay = |case_id, source, amount: &str, day| PaymentFact {
+            case_id,
+            source,
+            currency: "EUR".into(),
+            amount: dec(amount),
+            paid_at: Utc.with_ymd_and_hms(2026, 1, day, 12, 0, 0).unwrap(),
+            issued_on,
+        };
+        let payments = [
+            pay(1, PaymentSource::Bank, "30", 11),
+            pay(1, PaymentSource::Credit, "10", 12),
+            pay(2, PaymentSource::Stripe, "50", 21),
+        ];
+        let sent = |case_id, stage, channel: &str, reward| SentFact {
+            case_id,
+            stage,
+            channel: channel.into(),
+            local_hour: 9,
+            reward,
+        };
+        let reminders =
+            [sent(1, 1, "email", Some(0.0)), sent(2, 1, "sms", Some(1.0)), sent(1, 2, "sms", None)];
+        let costs = BTreeMap::from([(ChannelKind::Email, 0.0), (ChannelKind::Sms, 0.08)]);
+        let stats = tenant_stats(&cases, &payments, &reminders, &costs, Some(7));
+        assert_eq!((stats.cases, stats.open_cases), (2, 1));
+        assert_eq!(stats.open["EUR"], dec("60"));
+        assert_eq!((stats.collected["EUR"], stats.credited["EUR"]), (dec("80"), dec("10")));
+        // (10 days x 30 + 20 days x 50) / 80
+        assert_eq!(stats.dso_days, Some(16.3));
+        let first = &stats.paid_share_by_stage["1"];
+        assert_eq!((first.sent, first.settled, first.paid, first.share), (2, 2, 1, Some(0.5)));
+        assert_eq!(stats.paid_share_by_stage["2"].share, None, "nothing settled yet");
+        let sms = &stats.channel_cost["sms"];
+        assert_eq!((sms.sent, sms.collected_eur), (2, dec("50")));
+        assert!((sms.cost_per_collected_euro.unwrap() - 0.16 / 50.0).abs() < 1e-12);
+        assert_eq!(stats.channel_cost["email"].cost_per_collected_euro, None);
+        assert_eq!(stats.learner_version.as_deref(), Some("bandit-v7"));
+    }
+}
