@@ -38,6 +38,9 @@ fn creditor() -> Creditor {
         accent_colour: None,
         legal_footer: Some("Amtsgericht Berlin HRB 12345 · USt-IdNr. DE123456789".into()),
         legal: Default::default(),
+        thank_you_message: false,
+        shop_webhook_url: None,
+        shop_webhook_secret: None,
     }
 }
 

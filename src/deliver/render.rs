@@ -41,6 +41,9 @@ impl Creditors {
             accent_colour: None,
             legal_footer: None,
             legal: Default::default(),
+            thank_you_message: false,
+            shop_webhook_url: None,
+            shop_webhook_secret: None,
         })
     }
 }

@@ -32,6 +32,9 @@ pub(super) fn creditor() -> Creditor {
         accent_colour: None,
         legal_footer: None,
         legal: Default::default(),
+        thank_you_message: false,
+        shop_webhook_url: None,
+        shop_webhook_secret: None,
     }
 }
 

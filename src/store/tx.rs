@@ -9,10 +9,13 @@
 
 use super::bank::BankSteps;
 use super::console::ConsoleSteps;
+use super::conversions::ConversionSteps;
 use super::holds::HoldSteps;
 use super::instalment_reminders::InstalmentReminderSteps;
+use super::marketing::MarketingSteps;
 use super::payments::PaymentSteps;
 use super::recommend::RecommendSteps;
+use super::shop_webhooks::ShopWebhookSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
     CaseState, ChannelKind, DebtorId, DisputeReason, DisputeResolution, Instalment, Invoice, InvoiceNumber,
@@ -140,10 +143,21 @@ pub struct SentRow {
 /// The narrow steps; recording payments' are in [`PaymentSteps`], the bank import's in
 /// [`BankSteps`], recommendations' in [`RecommendSteps`], the operator console's in
 /// [`ConsoleSteps`], pending payments' holds in [`HoldSteps`], instalment reminders' in
-/// [`InstalmentReminderSteps`].
+/// [`InstalmentReminderSteps`], marketing after payment's (the thank-you messages) in
+/// [`MarketingSteps`], the shop webhook's in [`ShopWebhookSteps`], conversions' in
+/// [`ConversionSteps`].
 #[async_trait]
 pub trait StoreTx:
-    PaymentSteps + BankSteps + RecommendSteps + ConsoleSteps + HoldSteps + InstalmentReminderSteps + Send
+    PaymentSteps
+    + BankSteps
+    + RecommendSteps
+    + MarketingSteps
+    + ShopWebhookSteps
+    + ConversionSteps
+    + ConsoleSteps
+    + HoldSteps
+    + InstalmentReminderSteps
+    + Send
 {
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already
     /// known (or met earlier in `run`) changes nothing. Returns, per arrival, whether it was new.

@@ -6,7 +6,8 @@
 //! writes a decision log out of the service's database; `publish`, `versions` and `rollback`
 //! put a model in front of the running schedulers and take it back; `report` draws a log's
 //! plots and an HTML page. `bench-recommend` evaluates the post-payment recommender offline
-//! (docs/recommendations.md).
+//! (docs/recommendations.md); `recommend-report` reports its click-through and conversion per
+//! model version from the service's database.
 
 mod bench;
 mod candidate;
@@ -19,6 +20,7 @@ mod log;
 mod ope;
 mod publish;
 mod recommend_eval;
+mod recommend_report;
 mod report;
 mod simulate;
 
@@ -102,6 +104,9 @@ enum Command {
     Rollback(publish::RollbackArgs),
     /// Draw a decision log's plots (SVG) and an HTML page with the numbers behind them.
     Report(report::ReportArgs),
+    /// Click-through and conversion of the post-payment recommendations per tenant and model
+    /// version, from the service's database.
+    RecommendReport(recommend_report::RecommendReportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -146,6 +151,10 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Report(args) => {
             println!("{}", report::run(&args)?);
+            Ok(())
+        }
+        Command::RecommendReport(args) => {
+            print!("{}", recommend_report::run(&args)?);
             Ok(())
         }
     }

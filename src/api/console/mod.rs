@@ -16,6 +16,7 @@
 //! - `cases`: the case list (filters, keyset pages) and one case with its timeline.
 //! - `interventions`: pause, resume, cancel a case; Mahnstopp and contact data of a debtor.
 //! - `debtors`: one debtor with consents and cases.
+//! - `marketing`: a debtor's explicit marketing consent or objection, per channel.
 //! - `audit`: `GET /api/v1/audit`, and how an intervention is written to it.
 //! - `accounts`: operators and API keys made from the command line.
 //! - `openapi`: the document's frame (security schemes, tags).
@@ -31,6 +32,7 @@ mod error;
 mod interventions;
 mod invoices;
 pub mod login;
+mod marketing;
 mod openapi;
 mod pages;
 
@@ -69,6 +71,7 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interventions::resume))
         .routes(routes!(interventions::cancel))
         .routes(routes!(debtors::one))
+        .routes(routes!(marketing::marketing_consent))
         .routes(routes!(interventions::stop))
         .routes(routes!(interventions::contact))
         .routes(routes!(audit::list))
