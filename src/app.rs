@@ -53,6 +53,8 @@ pub struct Service {
     pub links: Arc<Links>,
     /// The shipped templates with the tenants' own over them, checked when loaded.
     pub templates: Arc<Templates>,
+    /// The thank-you message's templates, the tenants' own over the shipped ones.
+    pub thanks: Arc<crate::hooks::thanks::templates::ThanksTemplates>,
     /// The pay-page (templates checked when loaded, rules, rate limits).
     pub pay: Arc<PayRoutes>,
     pub clock: Arc<dyn Clock>,
@@ -246,6 +248,10 @@ impl Service {
             pay: Arc::new(PayRoutes::new(pages, &config.pay, &form_targets)),
             links: Arc::new(Links::new(&config.links)),
             templates: Arc::new(Templates::from_config(config)?),
+            thanks: Arc::new(
+                crate::hooks::thanks::templates::ThanksTemplates::load(config.templates_dir.as_deref())
+                    .context("loading the thank-you templates")?,
+            ),
             clock,
             idle_poll: Duration::from_millis(config.poll_interval_ms),
             retry: RetryPolicy::default(),
@@ -361,14 +367,40 @@ impl Service {
         }
     }
 
-    /// The post-payment hooks: the recommendation hook (tenants in `[recommend]
-    /// disabled_tenants` skip it inside).
+    /// The post-payment hooks, in this order: the recommendation hook (tenants in `[recommend]
+    /// disabled_tenants` skip it inside), then the thank-you message (queued for tenants with
+    /// `thank_you_message`, from what the first one stored), then the shop webhook (queued for
+    /// tenants with a `shop_webhook_url`, the same body as `recommendation.created`).
     pub fn hook_runner(&self) -> crate::hooks::HookRunner {
         let recommendation = crate::hooks::recommendation::RecommendationHook::new(self.recommend.clone());
+        let thanks = crate::hooks::thanks::ThankYouHook::new(Arc::clone(&self.creditors));
+        let shop = crate::hooks::shop::ShopWebhookHook::new(Arc::clone(&self.creditors));
         crate::hooks::HookRunner {
             store: Arc::clone(&self.store),
-            hooks: vec![Arc::new(recommendation)],
+            hooks: vec![Arc::new(recommendation), Arc::new(thanks), Arc::new(shop)],
             clock: Arc::clone(&self.clock),
+        }
+    }
+
+    /// The sender of the queued shop webhooks.
+    pub fn shop_webhook_sender(&self) -> anyhow::Result<crate::hooks::shop::sender::ShopWebhookSender> {
+        crate::hooks::shop::sender::ShopWebhookSender::new(
+            Arc::clone(&self.store),
+            Arc::clone(&self.creditors),
+            Arc::clone(&self.clock),
+        )
+    }
+
+    /// The sender of the queued thank-you messages, over the reminders' transports.
+    pub fn thank_you_sender(&self) -> crate::hooks::thanks::sender::ThankYouSender {
+        crate::hooks::thanks::sender::ThankYouSender {
+            store: Arc::clone(&self.store),
+            transports: self.transports.clone(),
+            creditors: Arc::clone(&self.creditors),
+            templates: Arc::clone(&self.thanks),
+            links: Arc::clone(&self.links),
+            clock: Arc::clone(&self.clock),
+            retry: self.retry,
         }
     }
 
@@ -417,10 +449,23 @@ impl Service {
             tasks.spawn(async move {
                 ("hooks".to_owned(), crate::hooks::role::run_hooks(runner, poll, stop).await)
             });
+            let (sender, stop) = (self.thank_you_sender(), shutdown.clone());
+            tasks.spawn(async move { ("thank-you sender".to_owned(), sender.run(poll, stop).await) });
+            let (shop, stop) = (self.shop_webhook_sender(), shutdown.clone());
+            tasks.spawn(async move {
+                let ran = async move { shop?.run(poll, stop).await };
+                ("shop webhook sender".to_owned(), ran.await)
+            });
             let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
             let (config, stop) = (self.recommend.clone(), shutdown.clone());
             tasks.spawn(async move {
                 ("recommender".to_owned(), crate::hooks::role::run_refits(store, clock, config, stop).await)
+            });
+            let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
+            let (config, stop) = (self.recommend.clone(), shutdown.clone());
+            tasks.spawn(async move {
+                let ran = crate::hooks::role::run_conversions(store, clock, config, stop).await;
+                ("conversions".to_owned(), ran)
             });
         }
         if matches!(role, Role::All | Role::Delivery) {

@@ -20,6 +20,9 @@
 //!   what they do live in `crate::pay::psp`; Stripe wants 400, not 401, for a bad signature).
 //! - `unsubscribe`: `GET`/`POST /unsubscribe/{token}`, the signed unsubscribe link of every email
 //!   (RFC 8058 one-click) into the consent ledger.
+//! - `optout`: `GET`/`POST /optout/{token}`, the signed opt-out link of every thank-you message
+//!   (RFC 8058 one-click) into the marketing consent ledger.
+//! - `recommend`: `GET /r/{token}`, the signed click link of a recommended item.
 //! - `error`: how a refused call is answered.
 //! - `console`: the operator console, `/api/v1/…` (with its OpenAPI document) and
 //!   `/console/login`; see that module.
@@ -30,6 +33,7 @@ pub mod console;
 mod error;
 mod meta;
 mod meta_events;
+mod optout;
 pub mod pay;
 mod pingen;
 mod rate_limit;
@@ -100,6 +104,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/pay/{token}/dispute", post(pay::dispute))
         .route("/pay/{token}/contact", post(pay::contact))
         .route("/r/{token}", get(recommend::click))
+        .route("/optout/{token}", get(optout::page).post(optout::confirm))
         .merge(console)
         .route_layer(axum::middleware::from_fn(crate::observe::track_requests))
         .with_state(state)

@@ -4,6 +4,7 @@ use super::bookkeeping::Bookkeeping;
 use crate::domain::legal::{Germany, GermanyConfig};
 use crate::domain::CountryCode;
 use mahnwerk_channels::iban::{Bic, Iban};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// The creditor as its debtors know it.
@@ -48,6 +49,38 @@ pub struct Creditor {
     /// numbers; default SKR03 (see [`Bookkeeping`]).
     #[serde(default)]
     pub bookkeeping: Bookkeeping,
+    /// Whether a debtor gets a thank-you message with product recommendations after a payment
+    /// closed their case, where consent allows it (email to existing customers unless they
+    /// objected; other channels only with an explicit marketing consent). Default `false`.
+    #[serde(default)]
+    pub thank_you_message: bool,
+    /// Where the shop webhook POSTs each `recommendation.created` body after a payment (an
+    /// `https://` URL; `http://` only for a host on this machine). Unset: the hook is off for
+    /// the tenant. Needs `shop_webhook_secret`.
+    #[serde(default)]
+    pub shop_webhook_url: Option<String>,
+    /// The HMAC-SHA256 key the shop webhook signs with (at least 16 characters; never printed).
+    #[serde(default)]
+    pub shop_webhook_secret: Option<WebhookSecret>,
+}
+
+/// A webhook's signing key, kept out of logs and `Debug`.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct WebhookSecret(pub SecretString);
+
+impl PartialEq for WebhookSecret {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.expose_secret() == other.0.expose_secret()
+    }
+}
+
+impl Eq for WebhookSecret {}
+
+impl std::fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecret([redacted])")
+    }
 }
 
 /// The creditor's account for transfers (`[creditors.<tenant>.bank]`). IBAN and BIC are checked
@@ -98,6 +131,72 @@ impl Creditor {
                 ));
             }
         }
-        Ok(())
+        self.validate_shop_webhook(tenant)
+    }
+
+    /// The shop webhook needs both its URL and its secret, or neither.
+    fn validate_shop_webhook(&self, tenant: &str) -> Result<(), String> {
+        match (&self.shop_webhook_url, &self.shop_webhook_secret) {
+            (None, None) => Ok(()),
+            (Some(_), None) => {
+                Err(format!("creditors.{tenant}.shop_webhook_secret is missing (shop_webhook_url is set)"))
+            }
+            (None, Some(_)) => {
+                Err(format!("creditors.{tenant}.shop_webhook_url is missing (shop_webhook_secret is set)"))
+            }
+            (Some(url), Some(secret)) => {
+                let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|prefix| {
+                    url.strip_prefix(prefix)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+                });
+                if !(url.starts_with("https://") || local) || url.contains(char::is_whitespace) {
+                    return Err(format!(
+                        "creditors.{tenant}.shop_webhook_url must be an https:// URL (http:// only on this machine), got {url:?}"
+                    ));
+                }
+                if secret.0.expose_secret().chars().count() < 16 {
+                    return Err(format!(
+                        "creditors.{tenant}.shop_webhook_secret must be at least 16 characters"
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod shop_webhook_tests {
+    use super::*;
+
+    fn creditor(extra: &str) -> Creditor {
+        toml::from_str(&format!("name = \"ACME\"\nemail = \"f@acme.example\"\n{extra}")).expect("parses")
+    }
+
+    #[test]
+    fn the_shop_webhook_needs_an_https_url_and_a_long_secret_and_is_named_when_wrong() {
+        assert_eq!(creditor("").validate("acme"), Ok(()));
+        let good = "shop_webhook_url = \"https://shop.acme.example/hook\"\nshop_webhook_secret = \"sixteen characters\"";
+        assert_eq!(creditor(good).validate("acme"), Ok(()));
+        let local =
+            "shop_webhook_url = \"http://127.0.0.1:8080/hook\"\nshop_webhook_secret = \"sixteen characters\"";
+        assert_eq!(creditor(local).validate("acme"), Ok(()));
+        for (bad, field) in [
+            ("shop_webhook_url = \"https://shop.acme.example/hook\"", "creditors.acme.shop_webhook_secret"),
+            ("shop_webhook_secret = \"sixteen characters\"", "creditors.acme.shop_webhook_url"),
+            (
+                "shop_webhook_url = \"http://shop.acme.example/hook\"\nshop_webhook_secret = \"sixteen characters\"",
+                "creditors.acme.shop_webhook_url",
+            ),
+            (
+                "shop_webhook_url = \"http://127.0.0.1.evil.example/\"\nshop_webhook_secret = \"sixteen characters\"",
+                "creditors.acme.shop_webhook_url",
+            ),
+            ("shop_webhook_url = \"https://shop.acme.example/hook\"\nshop_webhook_secret = \"short\"", "creditors.acme.shop_webhook_secret"),
+        ] {
+            let error = creditor(bad).validate("acme").unwrap_err();
+            assert!(error.starts_with(field), "{bad}: {error}");
+        }
+        assert!(!format!("{:?}", creditor(good)).contains("sixteen"), "the secret is never printed");
     }
 }

@@ -1,6 +1,6 @@
 //! `[recommend]`: product recommendations after payment — whether the recommender role runs,
-//! how often it refits each tenant's model, how many items a debtor is shown, and which tenants
-//! turned the recommendation hook off.
+//! how often it refits each tenant's model, how many items a debtor is shown, which tenants
+//! turned the recommendation hook off, and how later purchases count as conversions.
 
 use anyhow::{anyhow, bail};
 use linfa::ParamGuard;
@@ -27,6 +27,13 @@ pub struct RecommendConfig {
     pub poll_ms: u64,
     /// Tenants whose debtors get no recommendations (the hook is off for them).
     pub disabled_tenants: BTreeSet<String>,
+    /// A recommended SKU counts as bought (`recommendation.converted`) when an invoice of the
+    /// debtor issued within this many days of the recommendation contains it (1 to 3650).
+    /// Default 90.
+    pub conversion_window_days: u32,
+    /// Seconds between two looks for conversions in the invoices that arrived. Default 300, at
+    /// least 1.
+    pub conversion_scan_secs: u64,
 }
 
 impl Default for RecommendConfig {
@@ -38,6 +45,8 @@ impl Default for RecommendConfig {
             exclude_recent_days: 90,
             poll_ms: 1000,
             disabled_tenants: BTreeSet::new(),
+            conversion_window_days: 90,
+            conversion_scan_secs: 300,
         }
     }
 }
@@ -61,6 +70,12 @@ impl RecommendConfig {
     pub(super) fn validate(&self) -> anyhow::Result<()> {
         if self.refit_secs == 0 {
             bail!("recommend.refit_secs must be at least 1");
+        }
+        if !(1..=3650).contains(&self.conversion_window_days) {
+            bail!("recommend.conversion_window_days must be 1 to 3650, got {}", self.conversion_window_days);
+        }
+        if self.conversion_scan_secs == 0 {
+            bail!("recommend.conversion_scan_secs must be at least 1");
         }
         if self.poll_ms < 10 {
             bail!("recommend.poll_ms must be at least 10, got {}", self.poll_ms);

@@ -40,6 +40,9 @@ fn creditor() -> Creditor {
         legal: Default::default(),
         final_consequence: Default::default(),
         bookkeeping: Default::default(),
+        thank_you_message: false,
+        shop_webhook_url: None,
+        shop_webhook_secret: None,
     }
 }
 

@@ -73,6 +73,11 @@ impl Transports {
         Ok(self)
     }
 
+    /// The transport of one channel.
+    pub fn get(&self, kind: ChannelKind) -> Option<&Arc<dyn Channel>> {
+        self.0.get(&kind)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (ChannelKind, &Arc<dyn Channel>)> {
         self.0.iter().map(|(k, v)| (*k, v))
     }

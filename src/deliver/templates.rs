@@ -256,7 +256,7 @@ fn environment() -> Environment<'static> {
 
 /// minijinja's own escaping, except that in HTML a string keeps its `/`: links stay readable in
 /// `href`s and in the source a spam filter or a curious debtor looks at. `& < > " '` are escaped.
-fn html_formatter(
+pub fn html_formatter(
     out: &mut minijinja::Output<'_>,
     state: &minijinja::State<'_, '_>,
     value: &minijinja::Value,
@@ -331,6 +331,11 @@ fn read_overrides(dir: &Path) -> Result<Vec<(String, String)>, TemplateError> {
             for file in files {
                 let path = file.path();
                 let file_name = file.file_name().to_string_lossy().into_owned();
+                // The thank-you message's templates live beside a tenant's reminder templates;
+                // their own loader reads and checks them (`crate::hooks::thanks::templates`).
+                if file_name.starts_with("thanks_") {
+                    continue;
+                }
                 if !is_template_file(&file_name) {
                     return Err(TemplateError::UnknownFile { path });
                 }

@@ -355,6 +355,9 @@ pub(crate) fn demo_config(options: &DemoOptions, policy: PolicyKind, out: &Path)
         legal: Default::default(),
         final_consequence: Default::default(),
         bookkeeping: Default::default(),
+        thank_you_message: false,
+        shop_webhook_url: None,
+        shop_webhook_secret: None,
     };
     let mut config = options.base.clone();
     config.database_url = format!("sqlite://{}", out.join("demo.sqlite").display());

@@ -51,6 +51,8 @@ pub enum ConsentSource {
     ChatKeyword,
     /// Someone at the creditor, on the debtor's word.
     Operator,
+    /// The opt-out link of a thank-you message (an objection to marketing).
+    OptOutLink,
 }
 
 impl ConsentSource {
@@ -62,6 +64,7 @@ impl ConsentSource {
             Self::WhatsappBlock => "whatsapp_block",
             Self::ChatKeyword => "chat_keyword",
             Self::Operator => "operator",
+            Self::OptOutLink => "opt_out_link",
         }
     }
 }

@@ -15,6 +15,7 @@ mod ids;
 mod instalments;
 mod invoice;
 pub mod legal;
+mod marketing;
 mod money;
 mod payment;
 mod plan;
@@ -36,6 +37,9 @@ pub use instalments::{
     InstalmentRules, PlanStanding,
 };
 pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine, PaymentTerms};
+pub use marketing::{
+    marketing_basis, marketing_channel, MarketingBasis, MarketingConsents, MARKETING_CHANNELS,
+};
 pub use money::{Currency, Money};
 pub use payment::{PaymentRecord, PaymentSource};
 pub use plan::{DunningPlan, PlanBook, PlanName, Stage, Tone};

@@ -8,15 +8,23 @@
 //! queues nothing.
 //!
 //! # Layout
-//! `recommendation` (the one hook so far: product recommendations, `recommendation.created`) ·
-//! `refit` (fitting each tenant's recommender from its purchase history) · `catalogue` (reading
-//! a tenant's catalogue file) · `role` (the `recommender` role's loops). The signed links of the recommended items are minted where the
-//! thank-you view shows them (`crate::pay::page::click`).
+//! `recommendation` (the first hook: product recommendations, `recommendation.created`) ·
+//! `thanks` (the second: the thank-you message with those recommendations, where the creditor
+//! wants it and consent allows, its outbox and sender, and its opt-out link) · `shop` (the
+//! third: the same body as `recommendation.created` POSTed, signed, to the creditor's shop,
+//! from an outbox with retries) · `refit` (fitting
+//! each tenant's recommender from its purchase history) · `catalogue` (reading a tenant's
+//! catalogue file) · `conversions` (later purchases of recommended SKUs,
+//! `recommendation.converted`) · `role` (the `recommender` role's loops). The signed links of the
+//! recommended items are minted where the thank-you view shows them (`crate::pay::page::click`).
 
 pub mod catalogue;
+pub mod conversions;
 pub mod recommendation;
 pub mod refit;
 pub mod role;
+pub mod shop;
+pub mod thanks;
 
 use crate::runtime::Clock;
 use crate::store::recommend::PaidCase;

@@ -1,7 +1,9 @@
-//! The `recommender` role: two loops around the one-step functions of this module's siblings —
-//! refitting every tenant's recommender each `[recommend] refit_secs`, and running the
-//! post-payment hooks whenever paid cases are queued (polling each `poll_ms` when idle, backing
-//! off up to 30 s while the store fails). One process runs it (`--role recommender`, or `all`);
+//! The `recommender` role: loops around the one-step functions of this module's siblings —
+//! refitting every tenant's recommender each `[recommend] refit_secs`, running the post-payment
+//! hooks whenever paid cases are queued (polling each `poll_ms` when idle, backing off up to
+//! 30 s while the store fails), and looking for conversions each `conversion_scan_secs`. The
+//! thank-you and shop webhook senders' loops are beside their steps (`thanks::sender`,
+//! `shop::sender`). One process runs it (`--role recommender`, or `all`);
 //! several would only fit the same models twice, and the hook runner claims cases with `SKIP
 //! LOCKED`, so a second one is harmless.
 
@@ -53,6 +55,30 @@ pub async fn run_refits(
     loop {
         if let Err(error) = refit::refit_all(store.as_ref(), &params, clock.now()).await {
             tracing::warn!(error = %format!("{error:#}"), "refitting recommenders failed; trying again later");
+        }
+        if shutdown.sleep(every).await {
+            return Ok(());
+        }
+    }
+}
+
+/// Looks for conversions every `[recommend] conversion_scan_secs` until shutdown, first at once.
+pub async fn run_conversions(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: RecommendConfig,
+    mut shutdown: Shutdown,
+) -> anyhow::Result<()> {
+    let every = Duration::from_secs(config.conversion_scan_secs);
+    loop {
+        let scanned = super::conversions::record_conversions(
+            store.as_ref(),
+            config.conversion_window_days,
+            clock.now(),
+        )
+        .await;
+        if let Err(error) = scanned {
+            tracing::warn!(%error, "looking for conversions failed; trying again later");
         }
         if shutdown.sleep(every).await {
             return Ok(());

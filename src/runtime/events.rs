@@ -203,6 +203,19 @@ pub enum EventBody {
         rank: u32,
         sku: String,
     },
+    /// A later invoice of the debtor (dunned, or sent as `invoice.issued`) contains a SKU that
+    /// was recommended for this case, within `[recommend] conversion_window_days`. Once per
+    /// (recommendation, SKU); the event is about the case the recommendation was made for.
+    #[serde(rename = "recommendation.converted")]
+    RecommendationConverted {
+        model_version: i64,
+        sku: String,
+        /// When the recommendation was made.
+        recommended_at: DateTime<Utc>,
+        /// The later invoice the SKU was bought in, and its issue date.
+        invoice: String,
+        issued_on: NaiveDate,
+    },
 }
 
 /// One item of `recommendation.created`: the catalogue's item as shown, with why.
@@ -373,6 +386,7 @@ impl Event {
             EventBody::InstalmentRequested { .. } => "instalment.requested",
             EventBody::RecommendationCreated { .. } => "recommendation.created",
             EventBody::RecommendationClicked { .. } => "recommendation.clicked",
+            EventBody::RecommendationConverted { .. } => "recommendation.converted",
         }
     }
 

@@ -34,6 +34,12 @@ pub(super) const RECOMMENDATION: &str = "SELECT r.case_id, r.model_version, r.cr
      i.tenant, i.number, i.debtor_id FROM recommendations r JOIN cases c ON c.id = r.case_id \
      JOIN invoices i ON i.id = c.invoice_id WHERE r.tenant = $1 AND r.case_id = $2";
 
+/// One recommended item of a case, with the case's debtor and invoice.
+pub(super) const RECOMMENDED_ITEM: &str = "INSERT INTO recommended_items \
+     (case_id, sku, tenant, debtor_id, invoice_id, model_version, recommended_at) \
+     SELECT c.id, $2, i.tenant, i.debtor_id, i.id, $3, $4 FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+     WHERE c.id = $1 ON CONFLICT (case_id, sku) DO NOTHING";
+
 /// A line of a dunned invoice as a purchase: quantity rounded up to whole items (at least one).
 pub(super) fn invoice_purchase(
     (debtor, segment, sku, issued_on, quantity, unit_price): (
@@ -310,7 +316,20 @@ macro_rules! impl_recommend_steps {
                 .bind(items)
                 .execute(&mut *self.0)
                 .await?;
-                Ok(done.rows_affected() == 1)
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                // Each item by key, for matching later purchases (conversions).
+                for item in &recommendation.items {
+                    sqlx::query(crate::store::same_sql_recommend::RECOMMENDED_ITEM)
+                        .bind(recommendation.subject.case_id)
+                        .bind(&item.sku)
+                        .bind(recommendation.model_version)
+                        .bind(recommendation.created_at)
+                        .execute(&mut *self.0)
+                        .await?;
+                }
+                Ok(true)
             }
 
             async fn recommendation(

@@ -11,11 +11,14 @@ use super::bank::BankSteps;
 use super::bookings::BookingSteps;
 use super::console::ConsoleSteps;
 use super::debtor_data::DebtorDataSteps;
+use super::conversions::ConversionSteps;
 use super::holds::HoldSteps;
 use super::instalment_reminders::InstalmentReminderSteps;
+use super::marketing::MarketingSteps;
 use super::payments::PaymentSteps;
 use super::recommend::RecommendSteps;
 use super::tenant_stats::TenantStatsSteps;
+use super::shop_webhooks::ShopWebhookSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
     CaseState, ChannelKind, DebtorId, DisputeReason, DisputeResolution, Instalment, Invoice, InvoiceNumber,
@@ -145,7 +148,9 @@ pub struct SentRow {
 /// [`ConsoleSteps`], pending payments' holds in [`HoldSteps`], instalment reminders' in
 /// [`InstalmentReminderSteps`], a debtor's personal data (access and erasure) in
 /// [`DebtorDataSteps`], the bookings export's in [`BookingSteps`], a tenant's statistics' in
-/// [`TenantStatsSteps`].
+/// [`TenantStatsSteps`], marketing after payment's (the thank-you messages) in
+/// [`MarketingSteps`], the shop webhook's in [`ShopWebhookSteps`], conversions' in
+/// [`ConversionSteps`].
 #[async_trait]
 pub trait StoreTx:
     PaymentSteps
@@ -157,6 +162,9 @@ pub trait StoreTx:
     + DebtorDataSteps
     + BookingSteps
     + TenantStatsSteps
+    + MarketingSteps
+    + ShopWebhookSteps
+    + ConversionSteps
     + Send
 {
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already

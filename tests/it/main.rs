@@ -14,6 +14,7 @@ mod mime;
 mod smtp_sink;
 mod support;
 
+mod after_payment;
 mod bank_import;
 mod bench_cli;
 mod browser_console;
@@ -49,5 +50,6 @@ mod sms_twilio;
 mod store_conformance;
 mod stripe_checkout;
 mod stripe_webhook;
+mod thank_you;
 mod unsubscribe_api;
 mod whatsapp_service;

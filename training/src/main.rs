@@ -6,8 +6,9 @@
 //! writes a decision log out of the service's database; `publish`, `versions` and `rollback`
 //! put a model in front of the running schedulers and take it back; `report` draws a log's
 //! plots and an HTML page. `bench-recommend` evaluates the post-payment recommender offline
-//! (docs/recommendations.md). `bench-workflow` times export, fit and evaluate on a million
-//! logged decisions.
+//! (docs/recommendations.md); `recommend-report` reports its click-through and conversion per
+//! model version from the service's database. `bench-workflow` times export, fit and evaluate on
+//! a million logged decisions.
 
 mod bench;
 mod candidate;
@@ -20,6 +21,7 @@ mod log;
 mod ope;
 mod publish;
 mod recommend_eval;
+mod recommend_report;
 mod report;
 mod simulate;
 mod workflow_bench;
@@ -107,6 +109,9 @@ enum Command {
     Rollback(publish::RollbackArgs),
     /// Draw a decision log's plots (SVG) and an HTML page with the numbers behind them.
     Report(report::ReportArgs),
+    /// Click-through and conversion of the post-payment recommendations per tenant and model
+    /// version, from the service's database.
+    RecommendReport(recommend_report::RecommendReportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -155,6 +160,10 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Report(args) => {
             println!("{}", report::run(&args)?);
+            Ok(())
+        }
+        Command::RecommendReport(args) => {
+            print!("{}", recommend_report::run(&args)?);
             Ok(())
         }
     }

@@ -19,6 +19,7 @@
 //! - `credits`: credit or write off part or all of a case's claim.
 //! - `debtors`: one debtor with consents and cases.
 //! - `privacy`: a debtor's GDPR rights: everything stored as JSON (Art. 15), erasure (Art. 17).
+//! - `marketing`: a debtor's explicit marketing consent or objection, per channel.
 //! - `audit`: `GET /api/v1/audit`, and how an intervention is written to it.
 //! - `exports`: the bookings of a period as CSV or DATEV, for the creditor's bookkeeping.
 //! - `stats`: the tenant's figures (amounts, DSO, paid shares, channel cost, learner version).
@@ -38,6 +39,7 @@ mod exports;
 mod interventions;
 mod invoices;
 pub mod login;
+mod marketing;
 mod openapi;
 mod pages;
 pub mod privacy;
@@ -84,6 +86,7 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interventions::reschedule))
         .routes(routes!(credits::credit))
         .routes(routes!(debtors::one))
+        .routes(routes!(marketing::marketing_consent))
         .routes(routes!(interventions::stop))
         .routes(routes!(interventions::contact))
         .routes(routes!(privacy::export))

@@ -42,18 +42,7 @@ pub fn shown(
         .iter()
         .filter(|item| catalogue.get(&item.sku).is_some_and(|c| c.active))
         .map(|item| {
-            let reason = match &item.reason {
-                Reason::OftenBoughtWith { sku } => {
-                    let name = catalogue.get(sku).map_or(sku.as_str(), |c| c.name.as_str());
-                    t["reason_often_bought_with"].replace("{name}", name)
-                }
-                Reason::BoughtBefore { .. } => t["reason_bought_before"].clone(),
-                Reason::PopularInSegment { segment } if matches!(segment.as_str(), "business" | "b2b") => {
-                    t["reason_popular_business"].clone()
-                }
-                Reason::PopularInSegment { .. } => t["reason_popular_segment"].clone(),
-                Reason::Popular => t["reason_popular"].clone(),
-            };
+            let reason = reason_text(t, &item.reason, catalogue);
             Shown {
                 name: item.name.clone(),
                 price: locale.money(&Money::new(item.price, currency)),
@@ -62,4 +51,21 @@ pub fn shown(
             }
         })
         .collect()
+}
+
+/// Why an item is recommended, in the language of `t` (the pay-page's words), naming the item
+/// it goes with by its catalogue name.
+pub fn reason_text(t: &words::Words, reason: &Reason, catalogue: &HashMap<String, CatalogueItem>) -> String {
+    match reason {
+        Reason::OftenBoughtWith { sku } => {
+            let name = catalogue.get(sku).map_or(sku.as_str(), |c| c.name.as_str());
+            t["reason_often_bought_with"].replace("{name}", name)
+        }
+        Reason::BoughtBefore { .. } => t["reason_bought_before"].clone(),
+        Reason::PopularInSegment { segment } if matches!(segment.as_str(), "business" | "b2b") => {
+            t["reason_popular_business"].clone()
+        }
+        Reason::PopularInSegment { .. } => t["reason_popular_segment"].clone(),
+        Reason::Popular => t["reason_popular"].clone(),
+    }
 }

@@ -13,11 +13,14 @@ use crate::store::same_sql_bank::{
 use crate::store::same_sql_bookings::impl_booking_steps;
 use crate::store::same_sql_console::impl_console_steps;
 use crate::store::same_sql_debtor_data::impl_debtor_data_steps;
+use crate::store::same_sql_conversions::impl_conversion_steps;
 use crate::store::same_sql_holds::impl_hold_steps;
 use crate::store::same_sql_instalment_reminders::impl_instalment_reminder_steps;
+use crate::store::same_sql_marketing::impl_marketing_steps;
 use crate::store::same_sql_payments::impl_payment_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::same_sql_tenant_stats::impl_tenant_stats_steps;
+use crate::store::same_sql_shop_webhooks::impl_shop_webhook_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
     claimed_reminders, finished, unsent_attempts, unsent_status, DecisionRow, LateReminderRow, LockedCaseRow,
@@ -163,3 +166,10 @@ impl_tenant_stats_steps!(PgTx);
 impl_hold_steps!(PgTx);
 impl_payment_steps!(PgTx);
 impl_instalment_reminder_steps!(PgTx);
+/// What locks the thank-you messages a sender leases.
+const LOCK_THANKS: &str = " FOR UPDATE OF t SKIP LOCKED";
+impl_marketing_steps!(PgTx);
+/// What locks the shop webhook deliveries a sender leases.
+const LOCK_SHOP: &str = " FOR UPDATE SKIP LOCKED";
+impl_shop_webhook_steps!(PgTx);
+impl_conversion_steps!(PgTx);

@@ -200,8 +200,10 @@ fn check_body(event: &Event, body: &serde_json::Value, sent_at: DateTime<Utc>, p
             panic!("this scenario makes no pending payment: {body}")
         }
         // Recommendations need a catalogue and a fitted model; `tests/it/recommendations.rs`
-        // makes and checks them.
-        EventBody::RecommendationCreated { .. } | EventBody::RecommendationClicked { .. } => {
+        // and `tests/it/after_payment.rs` make and check them.
+        EventBody::RecommendationCreated { .. }
+        | EventBody::RecommendationClicked { .. }
+        | EventBody::RecommendationConverted { .. } => {
             panic!("this scenario makes no recommendation: {body}")
         }
     }
