@@ -31,6 +31,11 @@ enum Command {
     Run {
         #[arg(long, value_enum, default_value = "all")]
         role: Role,
+        /// Run on a clock standing still at this instant (RFC 3339) instead of the system
+        /// clock: for benchmarks that run the roles as separate processes on simulated time
+        /// (`mahnwerk bench faults`), never for a real service.
+        #[arg(long, hide = true)]
+        frozen_clock: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Run a simulated population through the real pipeline on the embedded default.
     Demo {
@@ -395,6 +400,33 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// Invoices through `run --role intake|scheduler|delivery` as separate processes on a private
+    /// PostgreSQL and RabbitMQ, while each role is killed with SIGKILL at random (seeded) moments
+    /// and both servers crash and restart: invoices stored, reminders received by an SMTP server
+    /// exactly once, none stuck, cases in the right state. Exits non-zero when a check fails.
+    Faults {
+        #[arg(long, default_value_t = 10_000)]
+        invoices: usize,
+        /// SIGKILLs of each role's process.
+        #[arg(long, default_value_t = 3)]
+        kills_per_role: u32,
+        #[arg(long, default_value_t = 2)]
+        rabbitmq_restarts: u32,
+        #[arg(long, default_value_t = 2)]
+        postgres_restarts: u32,
+        /// Seeds the moments of the faults.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forged, tampered, expired and cross-tenant links and webhooks, and replays of genuine
+    /// ones, against the API in-process on a SQLite database of its own: each must change nothing
+    /// (every table compared) and all but replays must be refused. Exits non-zero when one fails.
+    Security {
+        #[arg(long)]
+        json: bool,
+    },
     /// Raw RabbitMQ vs mahnwerk intake vs the whole path, on the configured PostgreSQL + RabbitMQ.
     Pipeline {
         #[arg(long, default_value_t = 20_000)]
@@ -436,12 +468,21 @@ async fn main() -> anyhow::Result<()> {
         | Command::Operators { .. }
         | Command::ApiKeys { .. }
         | Command::Debtors { .. }
-        | Command::Bench { which: Bench::Import { .. } | Bench::PolicyStdio { .. } }
+        | Command::Bench {
+            which:
+                Bench::Import { .. } | Bench::PolicyStdio { .. } | Bench::Faults { .. } | Bench::Security { .. },
+        }
         | Command::Policy { .. } => Config::load_for_database_only(cli.config.as_deref())?,
         _ => Config::load(cli.config.as_deref())?,
     };
     match cli.command {
-        Command::Run { role } => run(&config, role).await,
+        Command::Run { role, frozen_clock } => {
+            let clock: Arc<dyn Clock> = match frozen_clock {
+                Some(at) => Arc::new(mahnwerk::runtime::ManualClock::new(at)),
+                None => Arc::new(SystemClock),
+            };
+            run(&config, role, clock).await
+        }
         Command::Demo { debtors, days, seed, out, policy, json, serve } => {
             let options = mahnwerk::demo::DemoOptions {
                 debtors,
@@ -608,6 +649,36 @@ async fn main() -> anyhow::Result<()> {
             }
             if !figures.holds() {
                 anyhow::bail!("the bad-input benchmark's checks failed (see above)");
+            }
+            Ok(())
+        }
+        Command::Bench {
+            which:
+                Bench::Faults { invoices, kills_per_role, rabbitmq_restarts, postgres_restarts, seed, json },
+        } => {
+            let faults =
+                mahnwerk::bench::FaultCounts { kills_per_role, rabbitmq_restarts, postgres_restarts };
+            let options = mahnwerk::bench::FaultOptions { invoices, faults, seed, progress: !json };
+            let figures = mahnwerk::bench::faults(&options).await?;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                println!("{figures}");
+            }
+            if !figures.holds() {
+                anyhow::bail!("the fault benchmark's checks failed (see above)");
+            }
+            Ok(())
+        }
+        Command::Bench { which: Bench::Security { json } } => {
+            let figures = mahnwerk::bench::security().await?;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                println!("{figures}");
+            }
+            if !figures.holds() {
+                anyhow::bail!("the security check failed (see above)");
             }
             Ok(())
         }
@@ -780,7 +851,7 @@ fn policy_serve(stdio: bool, model: Option<PathBuf>, seed: u64) -> anyhow::Resul
     Ok(())
 }
 
-async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
+async fn run(config: &Config, role: Role, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     if config.amqp_url.is_none() && !matches!(role, Role::All | Role::Api) {
         anyhow::bail!(
             "--role {role:?} needs RabbitMQ (MAHNWERK_AMQP_URL): with the in-process queue all roles must run \
@@ -805,7 +876,7 @@ async fn run(config: &Config, role: Role) -> anyhow::Result<()> {
         }
         None => tokio::spawn(std::future::pending::<anyhow::Result<()>>()),
     };
-    let service = Service::start_observed(config, Arc::new(SystemClock), uses_broker, &health).await?;
+    let service = Service::start_observed(config, clock, uses_broker, &health).await?;
     if matches!(role, Role::All | Role::Api) {
         service.bind_api().await?;
     }

@@ -1,5 +1,7 @@
 //! Benchmarks: `mahnwerk bench bad-input` (malformed intake messages of many kinds among valid
-//! ones, [`bad_input`]), `mahnwerk bench import` (the bank statement import, [`import`]),
+//! ones, [`bad_input`]), `mahnwerk bench faults` (invoices through separate role processes that
+//! are killed, and servers that crash, on the way, [`faults`]), `mahnwerk bench security` (forged,
+//! tampered, expired, cross-tenant and replayed links and webhooks, [`security`]), `mahnwerk bench import` (the bank statement import, [`import`]),
 //! `mahnwerk bench policy-stdio` (the policy protocol's throughput beside a do-nothing responder,
 //! [`policy_stdio`]) and
 //! `mahnwerk bench pipeline`: three throughputs measured side by side in one run on the
@@ -26,17 +28,21 @@
 //! and dropped afterwards) and its own queue namespace, so nothing of the operator's is touched.
 
 pub mod bad_input;
+pub mod faults;
 mod host_cpu;
 pub mod import;
 mod malformed;
 mod pay;
 mod policy_stdio;
 mod raw;
+pub mod security;
 mod statement;
 
 pub use bad_input::{bad_input, BadInputFigures, BadInputOptions};
+pub use faults::{faults, FaultCounts, FaultFigures, FaultOptions};
 pub use pay::{pay, PayBenchOptions, PayFigures};
 pub use policy_stdio::{do_nothing, policy_stdio, StdioBenchOptions, StdioFigures};
+pub use security::{security, SecurityFigures};
 
 use crate::app::Service;
 use crate::config::Config;

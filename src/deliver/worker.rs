@@ -140,7 +140,12 @@ impl ChannelWorker {
             }
             (sent, started.elapsed())
         };
-        let recording = async {
+        // The recorder owns the receiving end: when a recording fails (the database went away),
+        // the receiver goes with it, the sends' next report finds the queue closed, and the batch
+        // ends with the error. Borrowed instead, the receiver outlived the recorder, the sends
+        // filled its queue and waited for it forever, and the channel stopped delivering until
+        // the process was restarted (found by `mahnwerk bench faults`).
+        let recording = async move {
             let mut group = Vec::with_capacity(RECORD_EVERY);
             while to_record.recv_many(&mut group, RECORD_EVERY).await > 0 {
                 self.record(&mut group).await?;

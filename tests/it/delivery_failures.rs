@@ -384,6 +384,83 @@ async fn a_worker_killed_mid_batch_sends_again_at_most_what_it_had_not_recorded(
     assert_eq!(stats.reminders.by_status.get("sent").copied(), Some(INVOICES as u64));
 }
 
+/// A transport that accepts every message at once and, with the first, moves the reminders
+/// table away, so that recording the batch's sends fails while sending goes on.
+struct BreaksRecording {
+    database_url: String,
+    broken: tokio::sync::OnceCell<()>,
+}
+
+#[async_trait::async_trait]
+impl mahnwerk_channels::Channel for BreaksRecording {
+    fn kind(&self) -> mahnwerk::domain::ChannelKind {
+        mahnwerk::domain::ChannelKind::Email
+    }
+
+    async fn send(
+        &self,
+        key: &str,
+        _message: &mahnwerk_channels::OutgoingMessage,
+    ) -> Result<mahnwerk_channels::SendReceipt, mahnwerk_channels::SendError> {
+        use sqlx::Connection;
+        self.broken
+            .get_or_init(|| async {
+                let mut db = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+                sqlx::query("ALTER TABLE reminders RENAME TO reminders_elsewhere")
+                    .execute(&mut db)
+                    .await
+                    .unwrap();
+            })
+            .await;
+        Ok(mahnwerk_channels::SendReceipt { provider_id: key.to_owned() })
+    }
+}
+
+/// A recording that fails while the batch's sends go on (the database went away) ends the batch
+/// with the error, and its messages go back to the queue; the sends stop instead of filling the
+/// recorder's queue. Before, the worker waited forever for a recorder that had given up and its
+/// channel stopped delivering until the process was restarted (`mahnwerk bench faults`: a
+/// PostgreSQL crash stalled 2,524 of 10,000 reminders). The time limit only keeps a hang from
+/// hanging the test run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_that_fails_mid_batch_ends_the_batch_instead_of_stalling_the_worker() {
+    const INVOICES: usize = 400;
+    let sink = SmtpSink::start().await;
+    let w = world(&sink).await;
+    for i in 0..INVOICES {
+        w.publish("invoice.overdue", valid(i)).await;
+    }
+    for _ in 0..INVOICES / 100 {
+        w.intake().await;
+    }
+    let scheduler = w.service.scheduler();
+    while scheduler.plan_step().await.unwrap().cases_planned > 0 {}
+    w.clock.advance(Days::days(1));
+    while scheduler.dispatch_reminders().await.unwrap() > 0 {}
+    let breaking = BreaksRecording {
+        database_url: format!("sqlite://{}/m.sqlite", w._dir.path().display()),
+        broken: tokio::sync::OnceCell::new(),
+    };
+    let worker = mahnwerk::deliver::ChannelWorker { transport: Arc::new(breaking), ..email_worker(&w) };
+    let (_consumer, batch) = take_email_copies(&w).await;
+    let jobs: usize = batch
+        .iter()
+        .map(|d| {
+            serde_json::from_slice::<serde_json::Value>(&d.message.body).unwrap()["reminder_ids"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert!(
+        jobs > 3 * mahnwerk::deliver::RECORD_EVERY,
+        "one batch holds more than the recorder's queue: {jobs}"
+    );
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(300), worker.process_batch(&batch)).await;
+    let error = ended.expect("the batch ended instead of waiting forever").expect_err("recording failed");
+    assert!(format!("{error:#}").contains("recording deliveries"), "{error:#}");
+}
+
 /// The email queue's ready messages, taken (unacked) and handed back.
 async fn take_email_copies(
     w: &World,
