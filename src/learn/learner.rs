@@ -141,7 +141,10 @@ impl Learner {
                 }
                 None => {
                     use linfa::ParamGuard;
-                    (Bandit::new(BanditParams::new().lambda(self.settings.lambda).check()?, 0), None)
+                    let params = BanditParams::new()
+                        .lambda(self.settings.lambda)
+                        .epsilon(super::policy::SERVICE_EPSILON);
+                    (Bandit::new(params.check()?, 0), None)
                 }
             },
         };

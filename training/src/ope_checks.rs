@@ -162,9 +162,11 @@ fn the_thompson_target_is_estimated_as_well() {
 #[test]
 fn an_adaptive_log_gives_an_interval_that_covers_the_truth_or_a_refusal() {
     // The adaptive learner settles on its own arms and tries the candidate's with its epsilon
-    // floor (propensity ~0.0005): on 10,000 decisions the effective sample size is 4 to 10 and
-    // the intervals missed the truth by far before such logs were refused; on 100,000 it is
-    // about 70. Whatever a log gives, it must not be a sure-looking wrong number.
+    // floor (propensity ~0.0005 at the former epsilon 0.02): on 10,000 decisions the effective
+    // sample size was 4 to 10 and the intervals missed the truth by far before such logs were
+    // refused; on 100,000 it was about 70. With the floor at 0.002 many of the candidate's arms
+    // are never tried at all, and the log is refused for that. Whatever a log gives, it must not
+    // be a sure-looking wrong number.
     let model = fitted(1000, 20_000, false);
     let (mut refused, mut covered, mut estimated) = (0, 0, 0);
     for (seed, decisions) in (20..30).map(|s| (s, 10_000)).chain([(40, 100_000)]) {
@@ -182,7 +184,9 @@ fn an_adaptive_log_gives_an_interval_that_covers_the_truth_or_a_refusal() {
             Err(error) => {
                 let error = error.to_string();
                 assert!(
-                    error.contains("effective sample size") || error.contains("average importance weight"),
+                    error.contains("effective sample size")
+                        || error.contains("average importance weight")
+                        || error.contains("no decision of the log ever took"),
                     "{error}"
                 );
                 refused += 1;

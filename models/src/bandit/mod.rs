@@ -65,7 +65,9 @@
 //! and a debtor is reminded too rarely for exploring its own effects to pay, so the draws are
 //! narrowed (`sample_scale`, default 0.25; plain sampling collects 9 % fewer payments on the
 //! benchmark), while keeping the propensities that off-policy evaluation needs. The `epsilon`
-//! floor is what keeps the population model learning about arms it has written off.
+//! floor (default 0.002) keeps every arm's propensity above zero; it is small because each
+//! uniformly drawn arm is mostly a push message at a dead hour: at 0.02 it was most of the
+//! learner's gap to a simple per-debtor LinUCB on the benchmark.
 //!
 //! **Objective.** By default (`lambda = 1`) the arm with the highest sampled `P(pay) *
 //! amount_weight - lambda * cost_eur`: the expected amount collected minus what the reminder

@@ -41,8 +41,8 @@
 //! run (such an arm has propensity `epsilon / arms`).
 //!
 //! # Exploration floor
-//! With probability `epsilon` (default 0.02) the arm is drawn uniformly from the allowed ones
-//! instead, so every allowed arm has propensity at least `epsilon / arms` (0.00031 for 65 arms):
+//! With probability `epsilon` (default 0.002) the arm is drawn uniformly from the allowed ones
+//! instead, so every allowed arm has propensity at least `epsilon / arms` (3.1e-5 for 65 arms):
 //! off-policy evaluation of any other policy stays possible, and an arm the posterior has
 //! written off still gets tried now and then.
 
