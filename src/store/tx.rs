@@ -10,15 +10,15 @@
 use super::bank::BankSteps;
 use super::bookings::BookingSteps;
 use super::console::ConsoleSteps;
-use super::debtor_data::DebtorDataSteps;
 use super::conversions::ConversionSteps;
+use super::debtor_data::DebtorDataSteps;
 use super::holds::HoldSteps;
 use super::instalment_reminders::InstalmentReminderSteps;
 use super::marketing::MarketingSteps;
 use super::payments::PaymentSteps;
 use super::recommend::RecommendSteps;
-use super::tenant_stats::TenantStatsSteps;
 use super::shop_webhooks::ShopWebhookSteps;
+use super::tenant_stats::TenantStatsSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
     CaseState, ChannelKind, DebtorId, DisputeReason, DisputeResolution, Instalment, Invoice, InvoiceNumber,

@@ -12,15 +12,15 @@ use crate::store::same_sql_bank::{
 };
 use crate::store::same_sql_bookings::impl_booking_steps;
 use crate::store::same_sql_console::impl_console_steps;
-use crate::store::same_sql_debtor_data::impl_debtor_data_steps;
 use crate::store::same_sql_conversions::impl_conversion_steps;
+use crate::store::same_sql_debtor_data::impl_debtor_data_steps;
 use crate::store::same_sql_holds::impl_hold_steps;
 use crate::store::same_sql_instalment_reminders::impl_instalment_reminder_steps;
 use crate::store::same_sql_marketing::impl_marketing_steps;
 use crate::store::same_sql_payments::impl_payment_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
-use crate::store::same_sql_tenant_stats::impl_tenant_stats_steps;
 use crate::store::same_sql_shop_webhooks::impl_shop_webhook_steps;
+use crate::store::same_sql_tenant_stats::impl_tenant_stats_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
     claimed_reminders, finished, unsent_attempts, unsent_status, DecisionRow, LateReminderRow, LockedCaseRow,

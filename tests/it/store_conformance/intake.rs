@@ -73,7 +73,10 @@ pub(super) async fn suite_intake(store: Arc<dyn Store>, _raw: Raw) {
         ]
     );
     assert!(invoice_lines(&store, "RE-2").await.is_empty() && invoice_lines(&store, "RE-3").await.is_empty());
-    assert_eq!(debtor_names(&store, "acme", &["C-1", "C-2"]).await, [Some("Erika Musterfrau"), Some("Erika Mustermann")].map(|n| n.map(str::to_owned)));
+    assert_eq!(
+        debtor_names(&store, "acme", &["C-1", "C-2"]).await,
+        [Some("Erika Musterfrau"), Some("Erika Mustermann")].map(|n| n.map(str::to_owned))
+    );
 
     // What the scheduler sees: the due cases with their invoice and the debtor's latest data.
     let seen = Mutex::new(Vec::new());
@@ -118,12 +121,19 @@ pub(super) async fn suite_intake(store: Arc<dyn Store>, _raw: Raw) {
     let other = store.case_by_invoice("other", "RE-1").await.unwrap().expect("the other tenant's case");
     assert_ne!(other.case_id, view.case_id);
     assert_eq!(debtor_names(&store, "other", &["C-1", "C-2"]).await, [Some("Someone Else".to_owned()), None]);
-    assert_eq!(debtor_names(&store, "acme", &["C-1"]).await, [Some("Erika Musterfrau".to_owned())], "not touched");
+    assert_eq!(
+        debtor_names(&store, "acme", &["C-1"]).await,
+        [Some("Erika Musterfrau".to_owned())],
+        "not touched"
+    );
     assert_eq!(store.stats().await.unwrap().cases.total, 4);
 }
 
 /// The lines of `tenant`'s invoice `number`, as the store reads them for a debtor's data export.
-pub(super) async fn invoice_lines(store: &Arc<dyn Store>, number: &str) -> Vec<mahnwerk::store::debtor_data::InvoiceLineRecord> {
+pub(super) async fn invoice_lines(
+    store: &Arc<dyn Store>,
+    number: &str,
+) -> Vec<mahnwerk::store::debtor_data::InvoiceLineRecord> {
     let case_id = case(store, number).await.case_id;
     let mut tx = store.begin().await.unwrap();
     let lines = tx.invoice_lines(&tenant(), case_id).await.unwrap();

@@ -120,7 +120,11 @@ pub(super) async fn suite_late_failures(store: Arc<dyn Store>, _raw: Raw) {
     for number in ["RE-3", "RE-4"] {
         let id = reminders(&store, number).await[0].id;
         let job = store.delivery_jobs(&[id]).await.unwrap().remove(0);
-        assert_eq!(job.debtor.unreachable.get(&ChannelKind::Sms).map(String::as_str), Some("+4915112345678"), "{number}");
+        assert_eq!(
+            job.debtor.unreachable.get(&ChannelKind::Sms).map(String::as_str),
+            Some("+4915112345678"),
+            "{number}"
+        );
     }
     assert_eq!(unrelayed_events(&store, "channel.unreachable", 3).await.len(), 3);
 }

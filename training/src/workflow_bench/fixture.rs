@@ -22,6 +22,7 @@ pub async fn fill(url: &str, decisions: u64) -> anyhow::Result<u64> {
     let bases: String = CHANNELS.iter().map(|(_, p)| p.to_string()).collect::<Vec<_>>().join(",");
     let statements = [
         "SELECT setseed(0.42)".to_owned(),
+        "INSERT INTO tenants (id, created_at) VALUES ('bench', timestamptz '2025-01-01 00:00Z')".to_owned(),
         format!(
             "INSERT INTO debtors (tenant, id, kind, name, language, timezone, email, phone, whatsapp, \
              whatsapp_opt_in, country, updated_at) \
