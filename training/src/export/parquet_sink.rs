@@ -175,7 +175,7 @@ impl Columns {
             row.debtor_id,
             line.debtor.as_str(),
             line.channel.as_str(),
-            &line.policy_version.to_string(),
+            line.policy_version.as_str(),
             row.currency,
         ]
         .into_iter()
