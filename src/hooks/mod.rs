@@ -53,12 +53,14 @@ pub trait PaymentHook: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
-/// What one runner step did.
+/// What one step of a post-payment loop did: the hook runner's, or a sender's
+/// ([`role::poll_steps`] loops them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// This many paid cases went through every hook.
+    /// This many were handled: paid cases through every hook, or messages or deliveries leased
+    /// and their attempts recorded.
     Handled(usize),
-    /// Nothing was queued.
+    /// Nothing was queued or due.
     Idle,
 }
 

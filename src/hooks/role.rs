@@ -18,11 +18,23 @@ use std::time::Duration;
 /// Longest pause after a failing step.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Runs the hooks until shutdown.
-pub async fn run_hooks(runner: HookRunner, poll: Duration, mut shutdown: Shutdown) -> anyhow::Result<()> {
+/// Runs `step` until shutdown: again at once while it handles something, each `poll` when idle,
+/// backing off (doubling up to [`MAX_BACKOFF`]) while the store fails, with a warning that says
+/// `what` failed. The hook runner and the senders of the thank-you messages and shop webhooks
+/// all loop this way.
+pub async fn poll_steps<F, Fut>(
+    what: &str,
+    poll: Duration,
+    mut shutdown: Shutdown,
+    mut step: F,
+) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome, crate::store::StoreError>>,
+{
     let mut backoff = poll;
     loop {
-        let pause = match runner.try_execute_task().await {
+        let pause = match step().await {
             Ok(Outcome::Handled(_)) => {
                 backoff = poll;
                 Duration::ZERO
@@ -32,7 +44,7 @@ pub async fn run_hooks(runner: HookRunner, poll: Duration, mut shutdown: Shutdow
                 poll
             }
             Err(error) => {
-                tracing::warn!(%error, "post-payment hooks failed; trying again");
+                tracing::warn!(%error, "{what} failed; trying again");
                 backoff = (backoff * 2).min(MAX_BACKOFF);
                 backoff
             }
@@ -41,6 +53,11 @@ pub async fn run_hooks(runner: HookRunner, poll: Duration, mut shutdown: Shutdow
             return Ok(());
         }
     }
+}
+
+/// Runs the hooks until shutdown.
+pub async fn run_hooks(runner: HookRunner, poll: Duration, shutdown: Shutdown) -> anyhow::Result<()> {
+    poll_steps("post-payment hooks", poll, shutdown, || runner.try_execute_task()).await
 }
 
 /// Refits every tenant's recommender until shutdown, first at once.

@@ -30,17 +30,9 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts after which a delivery is given up as failed (with the default backoff, about 4
 /// days after the first).
 pub const MAX_ATTEMPTS: u32 = 20;
-/// Longest pause after a failing step.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// What one step did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// This many deliveries were leased and their attempts recorded.
-    Handled(usize),
-    /// Nothing was due.
-    Idle,
-}
+/// What one step did (the hook runner's kind: how many were handled, or idle).
+pub use crate::hooks::Outcome;
 
 /// POSTs the queued shop webhooks.
 pub struct ShopWebhookSender {
@@ -145,28 +137,9 @@ impl ShopWebhookSender {
 
     /// POSTs until shutdown: at once while deliveries are due, each `poll` when idle, backing
     /// off up to 30 s while the store fails.
-    pub async fn run(self, poll: Duration, mut shutdown: Shutdown) -> anyhow::Result<()> {
-        let mut backoff = poll;
-        loop {
-            let pause = match self.try_execute_task().await {
-                Ok(Outcome::Handled(_)) => {
-                    backoff = poll;
-                    Duration::ZERO
-                }
-                Ok(Outcome::Idle) => {
-                    backoff = poll;
-                    poll
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "delivering shop webhooks failed; trying again");
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                    backoff
-                }
-            };
-            if shutdown.is_triggered() || (!pause.is_zero() && shutdown.sleep(pause).await) {
-                return Ok(());
-            }
-        }
+    pub async fn run(self, poll: Duration, shutdown: Shutdown) -> anyhow::Result<()> {
+        crate::hooks::role::poll_steps("delivering shop webhooks", poll, shutdown, || self.try_execute_task())
+            .await
     }
 }
 

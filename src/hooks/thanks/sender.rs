@@ -25,17 +25,9 @@ use std::time::Duration;
 pub const BATCH: u32 = 20;
 /// How long a leased message is kept from other senders.
 pub const LEASE: Duration = Duration::from_secs(600);
-/// Longest pause after a failing step.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// What one step did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// This many messages were leased and their attempts recorded.
-    Handled(usize),
-    /// Nothing was due.
-    Idle,
-}
+/// What one step did (the hook runner's kind: how many were handled, or idle).
+pub use crate::hooks::Outcome;
 
 /// Sends the queued thank-you messages.
 pub struct ThankYouSender {
@@ -141,27 +133,10 @@ impl ThankYouSender {
 
     /// Sends until shutdown: at once while messages are due, each `poll` when idle, backing off
     /// up to 30 s while the store fails.
-    pub async fn run(self, poll: Duration, mut shutdown: Shutdown) -> anyhow::Result<()> {
-        let mut backoff = poll;
-        loop {
-            let pause = match self.try_execute_task().await {
-                Ok(Outcome::Handled(_)) => {
-                    backoff = poll;
-                    Duration::ZERO
-                }
-                Ok(Outcome::Idle) => {
-                    backoff = poll;
-                    poll
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "sending thank-you messages failed; trying again");
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                    backoff
-                }
-            };
-            if shutdown.is_triggered() || (!pause.is_zero() && shutdown.sleep(pause).await) {
-                return Ok(());
-            }
-        }
+    pub async fn run(self, poll: Duration, shutdown: Shutdown) -> anyhow::Result<()> {
+        crate::hooks::role::poll_steps("sending thank-you messages", poll, shutdown, || {
+            self.try_execute_task()
+        })
+        .await
     }
 }
