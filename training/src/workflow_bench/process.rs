@@ -24,6 +24,19 @@ pub fn measure(what: &str, mut command: Command) -> anyhow::Result<(Cost, String
         .spawn()
         .with_context(|| format!("{what}: starting {command:?}"))?;
     let pid = child.id();
+    // Both pipes are drained while the step runs, so a step that writes much cannot block on a
+    // full pipe while this loop waits for it to end.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = std::io::Read::read_to_string(&mut pipe, &mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
     let mut peak_kib = 0u64;
     let status = loop {
         if let Some(kib) = high_water_kib(pid) {
@@ -35,10 +48,10 @@ pub fn measure(what: &str, mut command: Command) -> anyhow::Result<(Cost, String
         }
     };
     let seconds = started.elapsed().as_secs_f64();
-    let output = child.wait_with_output()?;
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
     if !status.success() {
-        bail!("{what} failed ({status}): {}", String::from_utf8_lossy(&output.stderr).trim());
+        bail!("{what} failed ({status}): {}", stderr.trim());
     }
     Ok((Cost { seconds, peak_mib: peak_kib as f64 / 1024.0 }, stdout))
 }
@@ -53,6 +66,17 @@ fn high_water_kib(pid: u32) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_that_writes_more_than_a_pipe_holds_does_not_block() {
+        let mut command = Command::new("sh");
+        command.args([
+            "-c",
+            "head -c 1000000 /dev/zero | tr '\\0' x; head -c 1000000 /dev/zero | tr '\\0' y >&2",
+        ]);
+        let (_, out) = measure("a talkative step", command).unwrap();
+        assert_eq!(out.len(), 1_000_000);
+    }
 
     #[test]
     fn a_step_s_time_memory_and_output_are_taken() {
