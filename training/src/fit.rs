@@ -42,7 +42,8 @@ pub fn fit(log: &Path, out: &Path, warm_start: bool, seed: u64) -> anyhow::Resul
     let params = BanditParams::default().check()?;
     let (mut decisions, mut with_outcome, mut paid) = (0, 0, 0);
     let mut streaming = (!warm_start).then(|| Bandit::new(params.clone(), seed));
-    let mut kept: Vec<(usize, LoggedDecision)> = Vec::new();
+    // With a warm start: every decision, and the line each came from (for errors).
+    let (mut kept, mut kept_lines): (Vec<LoggedDecision>, Vec<usize>) = (Vec::new(), Vec::new());
     for (index, line) in std::io::BufRead::lines(std::io::BufReader::new(file)).enumerate() {
         let line = line.with_context(|| format!("reading {name} line {}", index + 1))?;
         if line.trim().is_empty() {
@@ -57,7 +58,10 @@ pub fn fit(log: &Path, out: &Path, warm_start: bool, seed: u64) -> anyhow::Resul
             Some(bandit) => {
                 bandit.observe(&decision).with_context(|| format!("{name} line {}", index + 1))?
             }
-            None => kept.push((index + 1, decision)),
+            None => {
+                kept.push(decision);
+                kept_lines.push(index + 1);
+            }
         }
     }
     if decisions == 0 {
@@ -66,10 +70,9 @@ pub fn fit(log: &Path, out: &Path, warm_start: bool, seed: u64) -> anyhow::Resul
     let bandit = match streaming {
         Some(bandit) => bandit,
         None => {
-            let logged: Vec<LoggedDecision> = kept.iter().map(|(_, d)| d.clone()).collect();
-            let prior = fit_prior(&logged, &params).context("fitting the warm start")?;
+            let prior = fit_prior(&kept, &params).context("fitting the warm start")?;
             let mut bandit = Bandit::with_prior(params, &prior, seed)?;
-            for (line, decision) in &kept {
+            for (line, decision) in kept_lines.iter().zip(&kept) {
                 bandit.observe(decision).with_context(|| format!("{name} line {line}"))?;
             }
             bandit
