@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use mahnwerk::app::{Role, Service};
 use mahnwerk::config::{Config, PolicyKind};
 use mahnwerk::runtime::{Clock, SystemClock};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -68,6 +69,18 @@ enum Command {
     },
     /// Counts of cases, reminders, payments and rejections in the configured database.
     Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The newest messages intake refused (also in the dead-letter queue), with the field and
+    /// the reason.
+    Rejections {
+        /// Only this tenant's; `--tenant ''` lists those whose tenant could not be read.
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// One JSON object per line.
         #[arg(long)]
         json: bool,
     },
@@ -461,6 +474,7 @@ async fn main() -> anyhow::Result<()> {
     let config = match cli.command {
         // They sign nothing, so they need no links secret (nor anything else of the roles').
         Command::Stats { .. }
+        | Command::Rejections { .. }
         | Command::Migrate
         | Command::Payments { .. }
         | Command::Catalogue { .. }
@@ -524,6 +538,36 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&stats)?);
             } else {
                 println!("{}", serde_json::to_string_pretty(&stats)?);
+            }
+            Ok(())
+        }
+        Command::Rejections { tenant, limit, json } => {
+            let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
+            let scope = match tenant {
+                None => mahnwerk::store::RejectionScope::All,
+                Some(tenant) if tenant.is_empty() => mahnwerk::store::RejectionScope::NoTenant,
+                Some(tenant) => mahnwerk::store::RejectionScope::Tenant(tenant),
+            };
+            let rejections = store.rejections(&scope, limit).await?;
+            let mut out = std::io::stdout().lock();
+            for rejection in &rejections {
+                if json {
+                    writeln!(out, "{}", serde_json::to_string(rejection)?)?;
+                } else {
+                    writeln!(
+                        out,
+                        "{}  {}  {}/{}  {}  ({} bytes)",
+                        rejection.received_at.format("%Y-%m-%d %H:%M:%S"),
+                        rejection.routing_key,
+                        rejection.tenant.as_deref().unwrap_or("-"),
+                        rejection.invoice_number.as_deref().unwrap_or("-"),
+                        rejection.reason,
+                        rejection.payload_bytes,
+                    )?;
+                }
+            }
+            if !json && rejections.is_empty() {
+                writeln!(out, "no rejections")?;
             }
             Ok(())
         }
@@ -614,7 +658,7 @@ async fn main() -> anyhow::Result<()> {
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
             let imported =
-                mahnwerk::hooks::catalogue::import(store.as_ref(), &tenant, &text, SystemClock.now())
+                mahnwerk::intake::catalogue::import(store.as_ref(), &tenant, &text, SystemClock.now())
                     .await
                     .map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
             println!(

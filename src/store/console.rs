@@ -155,7 +155,22 @@ pub struct TimelinePayment {
     pub currency: String,
     pub paid_at: DateTime<Utc>,
     pub source: String,
+    /// The source's own key: the bank line, the PSP's payment, the creditor's message id.
+    pub reference: String,
     pub recorded_at: DateTime<Utc>,
+}
+
+/// A payment the PSP has accepted but not yet settled (a SEPA debit), on a case's timeline:
+/// dunning waits for it until `held_until`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TimelineHold {
+    pub source: String,
+    pub reference: String,
+    pub held_until: DateTime<Utc>,
+    /// `open`, `settled`, `failed` or `expired`.
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 /// A promise to pay on a case's timeline.
@@ -183,6 +198,7 @@ pub struct TimelineDispute {
 pub struct CaseHistory {
     pub reminders: Vec<TimelineReminder>,
     pub payments: Vec<TimelinePayment>,
+    pub holds: Vec<TimelineHold>,
     pub promises: Vec<TimelinePromise>,
     pub disputes: Vec<TimelineDispute>,
     pub audit: Vec<AuditEntry>,

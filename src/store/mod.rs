@@ -111,6 +111,13 @@ pub trait Store: Send + Sync + 'static {
     /// Stores messages intake rejected.
     async fn record_rejections(&self, rejections: &[Rejection]) -> Result<(), StoreError>;
 
+    /// The newest `limit` rejections of `scope`, newest first.
+    async fn rejections(
+        &self,
+        scope: &RejectionScope,
+        limit: u32,
+    ) -> Result<Vec<StoredRejection>, StoreError>;
+
     /// Leases up to `limit` reminders whose send time has come (or whose earlier lease ran out),
     /// in a transaction of its own (see [`StoreTx::lease_due_reminders`]).
     async fn claim_due_reminders(

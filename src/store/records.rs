@@ -25,6 +25,31 @@ pub struct Rejection {
     pub payload: Vec<u8>,
 }
 
+/// A stored rejection as `mahnwerk rejections` lists it: what was refused, when, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredRejection {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+    pub routing_key: String,
+    /// The field the message failed on (`body` when it was not JSON at all).
+    pub field: String,
+    pub reason: String,
+    pub tenant: Option<String>,
+    pub invoice_number: Option<String>,
+    /// How many bytes of the message were kept (at most 64 KiB).
+    pub payload_bytes: u64,
+}
+
+/// Whose rejections to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RejectionScope {
+    All,
+    /// Messages that named this tenant.
+    Tenant(String),
+    /// Messages whose tenant could not be read (not JSON, or no `tenant` field).
+    NoTenant,
+}
+
 /// A case whose next action is due, with everything the scheduler needs to decide it.
 #[derive(Debug, Clone)]
 pub struct DueCase {

@@ -6,7 +6,7 @@
 
 use super::console::{
     ApiKeyRecord, AuditEntry, CaseSummary, ConsentRecord, OperatorRecord, SessionRecord, TimelineDispute,
-    TimelinePayment, TimelinePromise, TimelineReminder,
+    TimelineHold, TimelinePayment, TimelinePromise, TimelineReminder,
 };
 use super::rows::{case_state, corrupt, decimal};
 use super::StoreError;
@@ -44,8 +44,13 @@ pub(super) const TIMELINE_REMINDERS: &str = "SELECT r.id, r.stage, r.stage_name,
      WHERE i.tenant = $1 AND r.case_id = $2 ORDER BY r.id";
 
 pub(super) const TIMELINE_PAYMENTS: &str = "SELECT CAST(p.amount AS TEXT), p.currency, p.paid_at, p.source, \
-     p.recorded_at FROM payments p JOIN invoices i ON i.id = p.invoice_id JOIN cases c ON c.invoice_id = i.id \
+     p.reference, p.recorded_at FROM payments p JOIN invoices i ON i.id = p.invoice_id JOIN cases c ON c.invoice_id = i.id \
      WHERE i.tenant = $1 AND c.id = $2 ORDER BY p.paid_at, p.id";
+
+pub(super) const TIMELINE_HOLDS: &str =
+    "SELECT h.source, h.reference, h.held_until, h.state, h.created_at, h.ended_at \
+     FROM payment_holds h JOIN cases c ON c.id = h.case_id JOIN invoices i ON i.id = c.invoice_id \
+     WHERE i.tenant = $1 AND h.case_id = $2 ORDER BY h.created_at, h.reference";
 
 pub(super) const TIMELINE_PROMISES: &str =
     "SELECT p.promised_on, p.resume_at, p.state, p.created_at, p.ended_at \
@@ -166,18 +171,25 @@ impl From<ReminderRow> for TimelineReminder {
     }
 }
 
-pub(super) type PaymentRow = (String, String, DateTime<Utc>, String, DateTime<Utc>);
+pub(super) type PaymentRow = (String, String, DateTime<Utc>, String, String, DateTime<Utc>);
 
 pub(super) fn payment(
-    (amount, currency, paid_at, source, recorded_at): PaymentRow,
+    (amount, currency, paid_at, source, reference, recorded_at): PaymentRow,
 ) -> Result<TimelinePayment, StoreError> {
     Ok(TimelinePayment {
         amount: cents(decimal("payment amount", &amount)?),
         currency,
         paid_at,
         source,
+        reference,
         recorded_at,
     })
+}
+
+pub(super) type HoldRow = (String, String, DateTime<Utc>, String, DateTime<Utc>, Option<DateTime<Utc>>);
+
+pub(super) fn hold((source, reference, held_until, state, created_at, ended_at): HoldRow) -> TimelineHold {
+    TimelineHold { source, reference, held_until, state, created_at, ended_at }
 }
 
 pub(super) type PromiseRow = (NaiveDate, DateTime<Utc>, String, DateTime<Utc>, Option<DateTime<Utc>>);
@@ -511,6 +523,11 @@ macro_rules! impl_console_steps {
                     .bind(case_id)
                     .fetch_all(&mut *self.0)
                     .await?;
+                let holds: Vec<sql::HoldRow> = sqlx::query_as(sql::TIMELINE_HOLDS)
+                    .bind(tenant.as_str())
+                    .bind(case_id)
+                    .fetch_all(&mut *self.0)
+                    .await?;
                 let promises: Vec<sql::PromiseRow> = sqlx::query_as(sql::TIMELINE_PROMISES)
                     .bind(tenant.as_str())
                     .bind(case_id)
@@ -530,6 +547,7 @@ macro_rules! impl_console_steps {
                 Ok(crate::store::console::CaseHistory {
                     reminders: reminders.into_iter().map(Into::into).collect(),
                     payments: payments.into_iter().map(sql::payment).collect::<Result<_, _>>()?,
+                    holds: holds.into_iter().map(sql::hold).collect(),
                     promises: promises.into_iter().map(sql::promise).collect(),
                     disputes: disputes.into_iter().map(sql::dispute).collect(),
                     audit: audit.into_iter().map(sql::audit_entry).collect::<Result<_, _>>()?,

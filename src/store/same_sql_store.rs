@@ -38,6 +38,46 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        async fn rejections(
+            &self,
+            scope: &RejectionScope,
+            limit: u32,
+        ) -> Result<Vec<StoredRejection>, StoreError> {
+            let (scoped, tenant) = match scope {
+                RejectionScope::All => (false, None),
+                RejectionScope::Tenant(tenant) => (true, Some(tenant.as_str())),
+                RejectionScope::NoTenant => (true, None),
+            };
+            let rows: Vec<(i64, DateTime<Utc>, String, String, String, Option<String>, Option<String>, i64)> =
+                sqlx::query_as(
+                    "SELECT id, received_at, routing_key, field, reason, tenant, invoice_number, \
+                            CAST(LENGTH(payload) AS BIGINT) \
+                     FROM intake_rejections \
+                     WHERE NOT $1 OR tenant = $2 OR ($2 IS NULL AND tenant IS NULL) \
+                     ORDER BY id DESC LIMIT $3",
+                )
+                .bind(scoped)
+                .bind(tenant)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, received_at, routing_key, field, reason, tenant, invoice_number, bytes)| {
+                    StoredRejection {
+                        id,
+                        received_at,
+                        routing_key,
+                        field,
+                        reason,
+                        tenant,
+                        invoice_number,
+                        payload_bytes: u64::try_from(bytes).unwrap_or(0),
+                    }
+                })
+                .collect())
+        }
+
         async fn delivery_jobs(&self, reminder_ids: &[i64]) -> Result<Vec<DeliveryJob>, StoreError> {
             views::delivery_jobs(&self.pool, reminder_ids).await
         }

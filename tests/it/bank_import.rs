@@ -16,6 +16,7 @@ use mahnwerk::domain::{
 use mahnwerk::intake::IntakeCommand;
 use mahnwerk::pay::import::{import_lines, statement_lines, unmatched, Format, ImportOptions, ImportReport};
 use mahnwerk::store::bank::BankLineStatus;
+use mahnwerk::store::console::TimelinePayment;
 use mahnwerk::store::Store;
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
@@ -102,6 +103,32 @@ async fn case(store: &Arc<dyn Store>, number: &str) -> (CaseState, Decimal) {
     (view.state, view.amount_paid)
 }
 
+/// The payments of the case of invoice `number`, as the console's timeline shows them.
+async fn payments_of(store: &Arc<dyn Store>, number: &str) -> Vec<TimelinePayment> {
+    let view = store.case_by_invoice(TENANT, number).await.unwrap().unwrap_or_else(|| panic!("{number}"));
+    let mut tx = store.begin().await.unwrap();
+    tx.case_history(&tenant(), view.case_id).await.unwrap().payments
+}
+
+/// Every payment of the tenant's invoices.
+async fn every_payment(store: &Arc<dyn Store>) -> Vec<TimelinePayment> {
+    let mut payments = Vec::new();
+    for n in 101..=108 {
+        payments.extend(payments_of(store, &format!("RE-2026-0{n}")).await);
+    }
+    payments
+}
+
+/// The tenant's stored bank lines, whatever became of them.
+async fn line_count(store: &Arc<dyn Store>) -> usize {
+    let mut tx = store.begin().await.unwrap();
+    let mut count = 0;
+    for status in BankLineStatus::ALL {
+        count += tx.bank_lines(&tenant(), status).await.unwrap().len();
+    }
+    count
+}
+
 /// What every fixture holds: the same eight bookings.
 fn expected() -> ImportReport {
     ImportReport {
@@ -121,7 +148,7 @@ fn expected() -> ImportReport {
     }
 }
 
-async fn suite_fixture(store: Arc<dyn Store>, raw: Raw, file: PathBuf) {
+async fn suite_fixture(store: Arc<dyn Store>, _raw: Raw, file: PathBuf) {
     take_in(&store).await;
     let report = import(&store, &file, None).await;
     assert_eq!(report, expected(), "{}", file.display());
@@ -162,10 +189,10 @@ async fn suite_fixture(store: Arc<dyn Store>, raw: Raw, file: PathBuf) {
             "amount_and_name:RE-2026-0107:0.00",
         ]
     );
-    let sources = raw.raw_strings("SELECT DISTINCT source FROM payments").await;
-    assert_eq!(sources, ["bank"]);
+    let payments = every_payment(&store).await;
+    assert!(payments.iter().all(|p| p.source == "bank"), "{payments:?}");
     // The split line's key with /1 and /2: one payment per invoice it named.
-    let references = raw.raw_strings("SELECT reference FROM payments ORDER BY id").await;
+    let references: Vec<String> = payments.into_iter().map(|p| p.reference).collect();
     let second: Vec<&String> = references.iter().filter(|r| r.ends_with("/2")).collect();
     assert_eq!(second.len(), 1, "{references:?}");
     let key = second[0].strip_suffix("/2").unwrap();
@@ -182,9 +209,9 @@ async fn suite_fixture(store: Arc<dyn Store>, raw: Raw, file: PathBuf) {
     // The same file again: nothing new, not a payment, not an event, not a line.
     let counts = || async {
         (
-            raw.raw_count("SELECT COUNT(*) FROM payments").await,
-            raw.raw_count("SELECT COUNT(*) FROM events").await,
-            raw.raw_count("SELECT COUNT(*) FROM bank_lines").await,
+            store.stats().await.unwrap().payments,
+            store.backlog(Utc::now()).await.unwrap().events_unrelayed,
+            line_count(&store).await,
         )
     };
     let before = counts().await;
@@ -221,7 +248,7 @@ async fn a_german_csv_export_is_matched_split_and_kept_and_imports_once() {
     run_fixture("umsaetze.csv").await;
 }
 
-async fn suite_assign(store: Arc<dyn Store>, raw: Raw) {
+async fn suite_assign(store: Arc<dyn Store>, _raw: Raw) {
     take_in(&store).await;
     import(&store, &fixture("camt053_001_08.xml"), Some(Format::Camt053)).await;
     let line = unmatched::unmatched(store.as_ref(), &tenant()).await.unwrap().remove(0);
@@ -233,16 +260,16 @@ async fn suite_assign(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(done.credit, dec("0"));
     assert_eq!(case(&store, "RE-2026-0108").await, (CaseState::Paid, dec("42")));
     assert!(unmatched::unmatched(store.as_ref(), &tenant()).await.unwrap().is_empty());
-    let reference =
-        raw.raw_strings("SELECT reference FROM payments WHERE source = 'bank' ORDER BY id DESC").await;
-    assert_eq!(reference[0], line.line_key);
+    let assigned = payments_of(&store, "RE-2026-0108").await;
+    assert_eq!(assigned.len(), 1);
+    assert_eq!((assigned[0].source.as_str(), &assigned[0].reference), ("bank", &line.line_key));
     // Assigned once: a second time is refused and changes nothing.
     let again = unmatched::assign(store.as_ref(), &tenant(), line.id, &invoice, window, Utc::now()).await;
     assert!(again.unwrap_err().to_string().contains("assigned already"));
     let unknown = InvoiceNumber::parse("RE-9999").unwrap();
     let missing = unmatched::assign(store.as_ref(), &tenant(), 999_999, &unknown, window, Utc::now()).await;
     assert!(missing.unwrap_err().to_string().contains("no bank line 999999"));
-    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM payments").await, 8);
+    assert_eq!(store.stats().await.unwrap().payments, 8);
     // The assigned line is a known line: a re-import does not bring it back.
     let report = import(&store, &fixture("camt053_001_08.xml"), None).await;
     assert_eq!((report.duplicates_skipped, report.unmatched), (7, 0));
@@ -254,7 +281,7 @@ async fn an_unmatched_line_is_assigned_by_hand() {
     db::run_suite(&stores, "suite_assign", suite_assign).await;
 }
 
-async fn suite_bad_amount(store: Arc<dyn Store>, raw: Raw) {
+async fn suite_bad_amount(store: Arc<dyn Store>, _raw: Raw) {
     take_in(&store).await;
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(fixture("umsaetze.csv")).unwrap();
@@ -270,7 +297,7 @@ async fn suite_bad_amount(store: Arc<dyn Store>, raw: Raw) {
     );
     // The lines before it are imported; a corrected file then imports the rest only.
     assert_eq!((report.lines, report.payments_recorded), (2, 2));
-    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM bank_lines").await, 2);
+    assert_eq!(line_count(&store).await, 2);
     let fixed = import(&store, &fixture("umsaetze.csv"), None).await;
     assert_eq!((fixed.duplicates_skipped, fixed.payments_recorded), (2, 5));
 }
@@ -342,7 +369,7 @@ fn the_payments_commands_import_list_and_assign() {
     assert_eq!(stats["payments"], 8);
 }
 
-async fn suite_one_invoice_in_many_chunks(store: Arc<dyn Store>, raw: Raw) {
+async fn suite_one_invoice_in_many_chunks(store: Arc<dyn Store>, _raw: Raw) {
     take_in(&store).await;
     // 26 equal transfers of 10.00 for RE-2026-0101 (250.00 due), in chunks of 3, two chunks at a
     // time: every one is a payment of its own (equal lines are numbered, not merged), and the
@@ -358,7 +385,7 @@ async fn suite_one_invoice_in_many_chunks(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!((report.overpaid, report.credit), (1, dec("10")));
     assert_eq!(report.partial, 24, "{report:?}");
     assert_eq!(case(&store, "RE-2026-0101").await, (CaseState::Paid, dec("260")));
-    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM payments").await, 26);
+    assert_eq!(store.stats().await.unwrap().payments, 26);
     let again = import(&store, &file, None).await;
     assert_eq!((again.duplicates_skipped, again.payments_recorded), (26, 0));
 }

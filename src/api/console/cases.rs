@@ -126,7 +126,7 @@ pub async fn list(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
-    /// intake, reminder, receipt, payment, promise, dispute or operator.
+    /// intake, reminder, receipt, payment, payment_pending, promise, dispute or operator.
     pub kind: String,
     /// What the entry's record holds (a reminder: stage, channel, planned time, status, policy
     /// version and propensity; an operator action: who, what, before and after; …).
@@ -159,6 +159,13 @@ pub fn timeline(case: &CaseSummary, history: CaseHistory) -> Vec<TimelineEntry> 
     }
     for payment in history.payments {
         entries.push(entry(payment.paid_at, "payment", serde_json::to_value(&payment).unwrap_or_default()));
+    }
+    for hold in history.holds {
+        entries.push(entry(
+            hold.created_at,
+            "payment_pending",
+            serde_json::to_value(&hold).unwrap_or_default(),
+        ));
     }
     for promise in history.promises {
         entries.push(entry(

@@ -1,8 +1,9 @@
 //! Rejections and `stats` on every backend.
 
 use super::*;
+use mahnwerk::store::{RejectionScope, StoredRejection};
 
-pub(super) async fn suite_stats(store: Arc<dyn Store>, raw: Raw) {
+pub(super) async fn suite_stats(store: Arc<dyn Store>, _raw: Raw) {
     let rejection = |field: &str, payload: Vec<u8>, tenant: Option<&str>| Rejection {
         received_at: t0(),
         routing_key: "invoice.overdue".into(),
@@ -21,11 +22,28 @@ pub(super) async fn suite_stats(store: Arc<dyn Store>, raw: Raw) {
         .await
         .unwrap();
     assert_eq!(store.stats().await.unwrap().intake_rejections, 2);
-    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM intake_rejections WHERE tenant IS NULL").await, 1);
+    let listed = |rejections: Vec<StoredRejection>| -> Vec<(String, Option<String>, u64)> {
+        rejections.into_iter().map(|r| (r.field, r.tenant, r.payload_bytes)).collect()
+    };
+    let all = store.rejections(&RejectionScope::All, 10).await.unwrap();
+    assert_eq!(all[0].reason, "body: must be valid");
     assert_eq!(
-        raw.raw_strings("SELECT field FROM intake_rejections ORDER BY id").await,
-        ["amount_due", "body"]
+        (all[1].routing_key.as_str(), all[1].invoice_number.as_deref()),
+        ("invoice.overdue", Some("RE-9"))
     );
+    assert_eq!(all[1].received_at, t0());
+    assert_eq!(
+        listed(all),
+        [("body".to_owned(), None, 4), ("amount_due".to_owned(), Some(TENANT.to_owned()), 20)],
+        "newest first, with the bytes kept"
+    );
+    let no_tenant = store.rejections(&RejectionScope::NoTenant, 10).await.unwrap();
+    assert_eq!(listed(no_tenant), [("body".to_owned(), None, 4)]);
+    let of_tenant = store.rejections(&RejectionScope::Tenant(TENANT.to_owned()), 10).await.unwrap();
+    assert_eq!(listed(of_tenant), [("amount_due".to_owned(), Some(TENANT.to_owned()), 20)]);
+    let other = store.rejections(&RejectionScope::Tenant("someone-else".to_owned()), 10).await.unwrap();
+    assert!(other.is_empty());
+    assert_eq!(store.rejections(&RejectionScope::All, 1).await.unwrap().len(), 1, "the limit holds");
 
     intake(
         &store,
