@@ -10,7 +10,7 @@ use super::templates::Templates;
 use crate::domain::{CaseState, ChannelKind, InstalmentNotice, InstalmentRules, Money, Tone};
 use crate::store::tx::InstalmentPlan;
 use crate::store::DeliveryJob;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use mahnwerk_channels::capabilities::DEFAULT_SMS_MAX_SEGMENTS;
 use mahnwerk_channels::{sms_segments, OutgoingMessage};
 use rust_decimal::Decimal;
@@ -38,16 +38,26 @@ fn second_due() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
 }
 
+/// When `notice` goes out as planned: the upcoming one on the sample's day, the due one on the
+/// due date (09:00 UTC, the same day in Berlin).
+fn sent_at(notice: InstalmentNotice) -> DateTime<Utc> {
+    match notice {
+        InstalmentNotice::Upcoming => now(),
+        InstalmentNotice::Due => second_due().and_hms_opt(9, 0, 0).unwrap().and_utc(),
+    }
+}
+
 #[test]
 fn a_german_and_an_english_instalment_reminder_name_the_instalment_amount_date_and_link() {
     let templates = Templates::shipped().unwrap();
     let render = |language, notice| {
         let job = instalment_job(ChannelKind::Email, language, notice);
-        let OutgoingMessage::Email(email) = templates.render_job(&job, &creditor(), &links(), now()).unwrap()
+        let at = sent_at(notice);
+        let OutgoingMessage::Email(email) = templates.render_job(&job, &creditor(), &links(), at).unwrap()
         else {
             panic!("not an email")
         };
-        (email, links().pay_url(&job.tenant, job.reminder_id, now()))
+        (email, links().pay_url(&job.tenant, job.reminder_id, at))
     };
     let (email, pay_link) = render("de", InstalmentNotice::Upcoming);
     assert_eq!(email.subject, "Rate 2 von 3: Rechnung RE-2026-0042, fällig am 27.11.2026");
@@ -100,9 +110,9 @@ fn every_language_and_channel_states_the_instalment() {
         for notice in InstalmentNotice::ALL {
             for channel in ChannelKind::ALL {
                 let job = instalment_job(channel, language, notice);
-                let message = templates.render_job(&job, &creditor(), &links(), now()).unwrap();
+                let message = templates.render_job(&job, &creditor(), &links(), sent_at(notice)).unwrap();
                 let all = texts(&message).join("\n");
-                let pay_link = links().pay_url(&job.tenant, job.reminder_id, now());
+                let pay_link = links().pay_url(&job.tenant, job.reminder_id, sent_at(notice));
                 let what = format!("{language} {notice:?} {channel}: {all}");
                 assert!(!all.contains("{{") && !all.contains("{%"), "{what}");
                 for expected in ["RE-2026-0042", "2", "3", &amount, &locale.date(second_due()), &pay_link] {
@@ -120,6 +130,58 @@ fn every_language_and_channel_states_the_instalment() {
                 if let OutgoingMessage::Whatsapp(whatsapp) = &message {
                     let parameters = &whatsapp.template.as_ref().unwrap().body_parameters;
                     assert_eq!(parameters[1], amount, "{what}");
+                }
+            }
+        }
+    }
+}
+
+/// What each shipped language says of an instalment whose due date has passed, in the letter
+/// text (email, letter, chat) and in the SMS.
+const OVERDUE: [(&str, &str, &str); 8] = [
+    ("de", "war am 27.11.2026 fällig und ist noch offen", "war am 27.11.2026 fällig und ist noch offen"),
+    ("en", "was due on", "was due on"),
+    ("fr", "était due le", "était due le"),
+    ("es", "venció el", "sigue pendiente desde el"),
+    ("it", "è scaduta il", "è scaduta il"),
+    ("nl", "verviel op", "verviel op"),
+    ("pl", "była płatna", "byla platna"),
+    ("tr", "idi ve taksit", "ödenmesi gerekiyordu"),
+];
+
+#[test]
+fn a_notice_sent_after_the_due_date_says_the_instalment_was_due_not_that_it_is_due_today() {
+    let templates = Templates::shipped().unwrap();
+    // Sixteen days of downtime: both notices go out late, after the due date.
+    let late = second_due().and_hms_opt(9, 0, 0).unwrap().and_utc() + chrono::Duration::days(16);
+    let job = instalment_job(ChannelKind::Email, "de", InstalmentNotice::Due);
+    let OutgoingMessage::Email(email) = templates.render_job(&job, &creditor(), &links(), late).unwrap()
+    else {
+        panic!("not an email")
+    };
+    assert!(
+        email.text_body.contains(
+            "Rate 2 von 3 zur Rechnung RE-2026-0042 war am 27.11.2026 fällig und ist noch offen: 411,52 €. \
+             Bitte zahlen Sie sie jetzt."
+        ),
+        "{}",
+        email.text_body
+    );
+    assert!(!email.text_body.contains("heute"), "{}", email.text_body);
+    for (language, letter_words, sms_words) in OVERDUE {
+        let locale = Locale::of(language);
+        for notice in InstalmentNotice::ALL {
+            for channel in ChannelKind::ALL {
+                let job = instalment_job(channel, language, notice);
+                let message = templates.render_job(&job, &creditor(), &links(), late).unwrap();
+                let all = texts(&message).join("\n");
+                let what = format!("{language} {notice:?} {channel}: {all}");
+                let words = if channel == ChannelKind::Sms { sms_words } else { letter_words };
+                assert!(all.contains(words) && all.contains(&locale.date(second_due())), "{what}");
+                if let OutgoingMessage::Sms(sms) = &message {
+                    let count = sms_segments::count(&sms.body);
+                    let gsm = count.encoding == mahnwerk_channels::sms_segments::SmsEncoding::Gsm7;
+                    assert!(gsm && count.segments <= 2, "{count:?}: {what}");
                 }
             }
         }

@@ -111,6 +111,8 @@ pub struct Vars {
     pub instalment_due_date: String,
     /// Whether it is the reminder on the due date (else the one before it).
     pub instalment_due_today: bool,
+    /// The instalment's due date has passed (a notice sent late, after downtime).
+    pub instalment_overdue: bool,
     /// On the plan's last stage, the last day to pay (empty on every other reminder).
     pub deadline: String,
     /// On the plan's last stage, that day and what the creditor does after it, as sentences
@@ -168,10 +170,17 @@ impl Vars {
                 .map(|i| locale.money(&Money::new(i.open, currency)))
                 .unwrap_or_default(),
             instalment_due_date: instalment.map(|i| locale.date(i.due_on)).unwrap_or_default(),
-            instalment_due_today: instalment
-                .is_some_and(|i| i.notice == crate::domain::InstalmentNotice::Due),
+            // By the debtor's date it goes out, not by which notice it is: a notice re-timed
+            // after downtime past the due date must not say "due today".
+            instalment_due_today: instalment.is_some_and(|i| i.due_on == today),
+            instalment_overdue: instalment.is_some_and(|i| i.due_on < today),
             deadline: deadline.map(|day| locale.date(day)).unwrap_or_default(),
-            final_notice: super::final_notice::sentence(language, deadline, creditor.final_consequence),
+            final_notice: super::final_notice::sentence(
+                language,
+                job.tone,
+                deadline,
+                creditor.final_consequence,
+            ),
         }
     }
 
@@ -212,9 +221,11 @@ impl Vars {
             instalment_amount: money(41_152),
             instalment_due_date: locale.date(due + chrono::Days::new(35)),
             instalment_due_today: false,
+            instalment_overdue: false,
             deadline: locale.date(due + chrono::Days::new(34)),
             final_notice: super::final_notice::sentence(
                 language,
+                tone,
                 Some(due + chrono::Days::new(34)),
                 crate::domain::Consequence::CollectionAgency,
             ),

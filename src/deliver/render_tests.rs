@@ -355,8 +355,9 @@ fn staged_job(stage: u32, channel: ChannelKind) -> DeliveryJob {
 fn the_last_stage_names_its_deadline_and_what_follows_it() {
     let templates = Templates::shipped().unwrap();
     let links = links();
-    // Sent Thursday 5 November 2026; the case escalates 14 days later, so the 18th is the last day.
-    let last_day = "Bitte zahlen Sie bis spätestens 18.11.2026.";
+    // Sent Thursday 5 November 2026; the case escalates 14 days later, so the 18th is the last day,
+    // in the firm words of the last stage.
+    let last_day = "Ihre Zahlung muss spätestens am 18.11.2026 bei uns eingehen.";
     let agency = "Andernfalls übergeben wir die Forderung ohne weitere Mahnung an ein Inkassounternehmen.";
     for channel in [ChannelKind::Email, ChannelKind::Letter] {
         let last = staged_job(4, channel);

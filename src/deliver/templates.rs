@@ -37,9 +37,9 @@ pub const NAMES: [&str; 10] = [
 ];
 
 /// The variables a template may read (all strings but `stage`, a number from 1, `instalment` and
-/// `instalments`, numbers (0 on a stage's reminder), and the flags `has_fee`, `has_breakdown` and
-/// `instalment_due_today`).
-pub const VARIABLES: [&str; 27] = [
+/// `instalments`, numbers (0 on a stage's reminder), and the flags `has_fee`, `has_breakdown`,
+/// `instalment_due_today` and `instalment_overdue`).
+pub const VARIABLES: [&str; 28] = [
     "debtor_name",
     "salutation",
     "creditor_name",
@@ -65,6 +65,7 @@ pub const VARIABLES: [&str; 27] = [
     "instalment_amount",
     "instalment_due_date",
     "instalment_due_today",
+    "instalment_overdue",
     "deadline",
     "final_notice",
 ];

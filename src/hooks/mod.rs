@@ -13,12 +13,11 @@
 //! wants it and consent allows, its outbox and sender, and its opt-out link) · `shop` (the
 //! third: the same body as `recommendation.created` POSTed, signed, to the creditor's shop,
 //! from an outbox with retries) · `refit` (fitting
-//! each tenant's recommender from its purchase history) · `catalogue` (reading a tenant's
-//! catalogue file) · `conversions` (later purchases of recommended SKUs,
+//! each tenant's recommender from its purchase history; the catalogue it recommends from comes
+//! in through `crate::intake::catalogue`) · `conversions` (later purchases of recommended SKUs,
 //! `recommendation.converted`) · `role` (the `recommender` role's loops). The signed links of the
 //! recommended items are minted where the thank-you view shows them (`crate::pay::page::click`).
 
-pub mod catalogue;
 pub mod conversions;
 pub mod recommendation;
 pub mod refit;

@@ -58,6 +58,10 @@ pub async fn apply_commands(
             IntakeCommand::Issued { invoice } => {
                 IntakeOutcome::Issued { new: tx.insert_issued_lines(&issued_lines(invoice)).await? }
             }
+            IntakeCommand::CatalogueItem { tenant, item, received_at } => {
+                tx.upsert_catalogue(tenant, std::slice::from_ref(item), *received_at).await?;
+                IntakeOutcome::CatalogueItem
+            }
             IntakeCommand::Overdue { .. } => unreachable!("runs of overdue invoices are applied above"),
         });
         rest = &rest[1..];

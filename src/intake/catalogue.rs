@@ -1,6 +1,7 @@
 //! A tenant's catalogue as creditors hand it over: a CSV file with a header, or JSON lines, with
-//! the columns `sku`, `name`, `url`, `price`, `category`, `active`, `repeatable`. Every error
-//! names the line and the field, and a file with one is refused whole.
+//! the columns `sku`, `name`, `url`, `price`, `category`, `active`, `repeatable`
+//! (`mahnwerk catalogue import`), or one item per `catalogue.item` message on the intake
+//! exchange. Every error names the line and the field, and a file with one is refused whole.
 
 use mahnwerk_models::recommend::CatalogueItem;
 use rust_decimal::prelude::ToPrimitive;

@@ -2,6 +2,7 @@
 
 use crate::domain::{DisputeResolution, Invoice, InvoiceNumber, PaymentRecord, PlanName, TenantId};
 use chrono::{DateTime, Utc};
+use mahnwerk_models::recommend::CatalogueItem;
 
 /// A parsed intake message, ready to be applied.
 #[derive(Debug, Clone)]
@@ -24,6 +25,12 @@ pub enum IntakeCommand {
         invoice_number: InvoiceNumber,
         at: DateTime<Utc>,
     },
+    /// One item of the tenant's catalogue (`catalogue.item`).
+    CatalogueItem {
+        tenant: TenantId,
+        item: CatalogueItem,
+        received_at: DateTime<Utc>,
+    },
     /// The creditor resolved the debtor's dispute (`case.dispute_resolved`).
     DisputeResolved {
         tenant: TenantId,
@@ -43,6 +50,7 @@ impl IntakeCommand {
             Self::Paid(_) => "paid",
             Self::Cancelled { .. } => "cancelled",
             Self::DisputeResolved { .. } => "dispute_resolved",
+            Self::CatalogueItem { .. } => "catalogue_item",
         }
     }
 
@@ -51,7 +59,9 @@ impl IntakeCommand {
         match self {
             Self::Overdue { invoice, .. } | Self::Issued { invoice } => &invoice.tenant,
             Self::Paid(payment) => &payment.tenant,
-            Self::Cancelled { tenant, .. } | Self::DisputeResolved { tenant, .. } => tenant,
+            Self::Cancelled { tenant, .. }
+            | Self::DisputeResolved { tenant, .. }
+            | Self::CatalogueItem { tenant, .. } => tenant,
         }
     }
 }
@@ -72,6 +82,8 @@ pub enum IntakeOutcome {
         new: u64,
     },
     CaseCancelled,
+    /// A catalogue item stored (new, or replacing the one with its SKU).
+    CatalogueItem,
     DisputeResolved,
     /// A dispute resolution for a case without an open dispute; nothing changed.
     NoOpenDispute,

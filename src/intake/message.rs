@@ -32,8 +32,12 @@ pub const ISSUED: &str = "invoice.issued";
 /// The creditor's answer to a dispute: `resolution` (`claim_stands` or `claim_withdrawn`),
 /// optional `note` and `resolved_at`.
 pub const DISPUTE_RESOLVED: &str = "case.dispute_resolved";
+/// One item of the tenant's product catalogue, for recommendations after payment: the fields
+/// of a catalogue file's line (`sku`, `name`, `url`, `price`, `category`, `active`,
+/// `repeatable`) beside `schema` and `tenant`; a later item with the same SKU replaces it.
+pub const CATALOGUE_ITEM: &str = "catalogue.item";
 /// Every routing key intake takes.
-pub const ROUTING_KEYS: [&str; 5] = [OVERDUE, PAID, CANCELLED, DISPUTE_RESOLVED, ISSUED];
+pub const ROUTING_KEYS: [&str; 6] = [OVERDUE, PAID, CANCELLED, DISPUTE_RESOLVED, ISSUED, CATALOGUE_ITEM];
 
 /// What the intake knows of a message even when it is rejected, for the rejections table.
 #[derive(Debug, Default, Clone)]
@@ -74,8 +78,13 @@ fn parse_inner(
         return Err(root.error_at("schema", format!("'{schema}' is not supported; expected \"{SCHEMA}\"")));
     }
     identity.tenant = root.opt_str("tenant").ok().flatten().map(str::to_owned);
-    identity.invoice_number = root.opt_str("invoice_number").ok().flatten().map(str::to_owned);
     let tenant = root.parse("tenant", TenantId::parse)?;
+    if routing_key == CATALOGUE_ITEM {
+        let item = super::catalogue::from_json(1, &value)
+            .map_err(|error| root.error_at(&error.field, error.reason))?;
+        return Ok(IntakeCommand::CatalogueItem { tenant, item, received_at: now });
+    }
+    identity.invoice_number = root.opt_str("invoice_number").ok().flatten().map(str::to_owned);
     let invoice_number = root.parse("invoice_number", InvoiceNumber::parse)?;
     match routing_key {
         OVERDUE => overdue(&root, tenant, invoice_number, plans, now),

@@ -5,6 +5,7 @@
 //! dropped silently and a bad message never stops the batch it came with.
 
 mod apply;
+pub mod catalogue;
 mod command;
 pub mod contact;
 mod fields;
@@ -224,6 +225,9 @@ impl ProcessBatch for Intake {
 }
 
 fn identity_of(command: &IntakeCommand) -> Identity {
+    if let IntakeCommand::CatalogueItem { tenant, .. } = command {
+        return Identity { tenant: Some(tenant.to_string()), invoice_number: None };
+    }
     let (tenant, number) = match command {
         IntakeCommand::Overdue { invoice, .. } | IntakeCommand::Issued { invoice } => {
             (&invoice.tenant, &invoice.number)
@@ -231,6 +235,7 @@ fn identity_of(command: &IntakeCommand) -> Identity {
         IntakeCommand::Paid(p) => (&p.tenant, &p.invoice_number),
         IntakeCommand::Cancelled { tenant, invoice_number, .. }
         | IntakeCommand::DisputeResolved { tenant, invoice_number, .. } => (tenant, invoice_number),
+        IntakeCommand::CatalogueItem { .. } => unreachable!("answered above"),
     };
     Identity { tenant: Some(tenant.to_string()), invoice_number: Some(number.to_string()) }
 }

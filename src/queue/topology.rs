@@ -140,6 +140,7 @@ impl Topology {
         let mut bindings = vec![
             bind(self.intake_exchange(), self.intake_queue(), "invoice.*"),
             bind(self.intake_exchange(), self.intake_queue(), "case.dispute_resolved"),
+            bind(self.intake_exchange(), self.intake_queue(), "catalogue.item"),
             bind(self.dead_letter_exchange(), self.rejected_queue(), "#"),
             bind(self.events_exchange(), self.events_queue(), "#"),
             bind(self.events_exchange(), self.learner_queue(), OUTCOME_EVENT),
@@ -192,7 +193,7 @@ mod tests {
         assert_eq!(t.max_length("ns.events.log"), Some(EVENTS_LOG_MAX_LENGTH));
         assert_eq!(t.max_length("ns.learn.outcomes"), None);
         assert_eq!(t.queues().len(), 9);
-        assert_eq!(t.bindings().len(), 10);
+        assert_eq!(t.bindings().len(), 11);
     }
 
     #[test]

@@ -80,7 +80,7 @@ async fn scenario(backend: Backend) {
     queue.publish(&topology.intake_exchange(), messages).await.unwrap();
     eventually("R-1 stored", || async { store.case_by_invoice("paytest", "R-1").await.unwrap().is_some() })
         .await;
-    mahnwerk::hooks::catalogue::import(store.as_ref(), &tenant(), CATALOGUE, now).await.unwrap();
+    mahnwerk::intake::catalogue::import(store.as_ref(), &tenant(), CATALOGUE, now).await.unwrap();
     refit_tenant(store.as_ref(), &tenant(), &config.recommend.params().unwrap(), now).await.unwrap();
     let payment = message("invoice.paid", &paid("R-1", "TX-1", now));
     queue.publish(&topology.intake_exchange(), vec![payment.clone(), payment]).await.unwrap();

@@ -15,6 +15,7 @@ use mahnwerk::demo::world;
 use mahnwerk::domain::TenantId;
 use mahnwerk::hooks::refit::{refit_tenant, Refit};
 use mahnwerk::runtime::{Clock, ManualClock};
+use mahnwerk::store::RejectionScope;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use support::browser::Browser;
@@ -108,9 +109,42 @@ async fn scenario(backend: Backend) {
     })
     .await;
 
-    let imported =
-        mahnwerk::hooks::catalogue::import(store.as_ref(), &tenant(), CATALOGUE, now).await.unwrap();
-    assert_eq!((imported.items, imported.active), (5, 4));
+    // The catalogue: three items from a file, two as `catalogue.item` messages on the intake
+    // exchange, and one message with a price of three decimals that is refused naming it.
+    let (file, messages) = CATALOGUE.split_at(CATALOGUE.find("KAB-2").unwrap());
+    let imported = mahnwerk::intake::catalogue::import(store.as_ref(), &tenant(), file, now).await.unwrap();
+    assert_eq!((imported.items, imported.active), (3, 3));
+    let item = |line: &str| {
+        let f: Vec<&str> = line.split(',').collect();
+        json!({"schema": "mahnwerk.invoice.v1", "tenant": "paytest", "sku": f[0], "name": f[1], "url": f[2],
+               "price": f[3], "category": f[4], "active": f[5] == "true", "repeatable": f[6] == "true"})
+    };
+    let mut items: Vec<_> = messages.lines().map(|line| message("catalogue.item", &item(line))).collect();
+    let mut bad = item("NEU-1,Neu,https://shop.stadtwerke.example/neu,12.345,office,true,false");
+    items.push(message("catalogue.item", &bad));
+    bad["price"] = json!("12.34");
+    bad["tenant"] = json!("");
+    items.push(message("catalogue.item", &bad));
+    queue.publish(&topology.intake_exchange(), items).await.unwrap();
+    let catalogue = || async {
+        let mut tx = store.begin().await.unwrap();
+        let items = tx.catalogue(&tenant()).await.unwrap();
+        tx.rollback().await.unwrap();
+        items
+    };
+    eventually("the catalogue's messages applied", || async {
+        catalogue().await.len() == 5 && store.stats().await.unwrap().intake_rejections == 2
+    })
+    .await;
+    let skus: Vec<(String, bool)> = catalogue().await.into_iter().map(|i| (i.sku, i.active)).collect();
+    assert_eq!(skus.iter().filter(|(_, active)| *active).count(), 4, "{skus:?}");
+    let refused = store.rejections(&RejectionScope::All, 10).await.unwrap();
+    assert_eq!(
+        (refused[1].field.as_str(), refused[1].tenant.as_deref()),
+        ("price", Some("paytest")),
+        "{refused:?}"
+    );
+    assert_eq!((refused[0].field.as_str(), refused[0].routing_key.as_str()), ("tenant", "catalogue.item"));
     let params = config.recommend.params().unwrap();
     let fitted = refit_tenant(store.as_ref(), &tenant(), &params, now).await.unwrap();
     assert!(matches!(fitted, Refit::Fitted { lines: 15, .. }), "{fitted:?}");
@@ -217,7 +251,7 @@ async fn catalogue_import_errors_name_line_and_field_and_store_nothing() {
     support::db::run_suite(&stores, "catalogue import", |store, _raw| async move {
         let now = world::epoch();
         let bad = format!("{CATALOGUE}NEU-1,Neu,https://shop.stadtwerke.example/neu,12.345,office,true,false\n");
-        let error = mahnwerk::hooks::catalogue::import(store.as_ref(), &tenant(), &bad, now).await.unwrap_err();
+        let error = mahnwerk::intake::catalogue::import(store.as_ref(), &tenant(), &bad, now).await.unwrap_err();
         assert_eq!(format!("{error:#}").split(':').next(), Some("line 7, field price"), "{error:#}");
         let catalogue = |store: Arc<dyn mahnwerk::store::Store>| async move {
             let mut tx = store.begin().await.unwrap();
@@ -228,11 +262,11 @@ async fn catalogue_import_errors_name_line_and_field_and_store_nothing() {
         assert!(catalogue(store.clone()).await.is_empty(), "a file with an error stores nothing");
         let json = "{\"sku\":\"TON-1\",\"name\":\"Toner\",\"url\":\"https://shop.example/t\",\"price\":\"39.90\"}\n\
                     {\"sku\":\"PAP-5\",\"name\":\"Papier\",\"url\":\"mailto:x@example.org\",\"price\":\"1\"}\n";
-        let error = mahnwerk::hooks::catalogue::import(store.as_ref(), &tenant(), json, now).await.unwrap_err();
+        let error = mahnwerk::intake::catalogue::import(store.as_ref(), &tenant(), json, now).await.unwrap_err();
         assert!(format!("{error:#}").starts_with("line 2, field url: "), "{error:#}");
-        mahnwerk::hooks::catalogue::import(store.as_ref(), &tenant(), CATALOGUE, now).await.unwrap();
+        mahnwerk::intake::catalogue::import(store.as_ref(), &tenant(), CATALOGUE, now).await.unwrap();
         let retired = "sku,name,url,price,active\nTON-1,Toner neu,https://shop.example/t2,41.00,false\n";
-        mahnwerk::hooks::catalogue::import(store.as_ref(), &tenant(), retired, now).await.unwrap();
+        mahnwerk::intake::catalogue::import(store.as_ref(), &tenant(), retired, now).await.unwrap();
         let items = catalogue(store.clone()).await;
         assert_eq!(items.len(), 5, "a SKU imported again is replaced, not added");
         let toner = items.iter().find(|i| i.sku == "TON-1").unwrap();
@@ -260,7 +294,7 @@ async fn the_thank_you_view_shows_recommendations_in_a_browser() {
         !store.reminders_of("paytest", "R-1").await.unwrap().is_empty()
     })
     .await;
-    mahnwerk::hooks::catalogue::import(store.as_ref(), &tenant(), CATALOGUE, now).await.unwrap();
+    mahnwerk::intake::catalogue::import(store.as_ref(), &tenant(), CATALOGUE, now).await.unwrap();
     refit_tenant(store.as_ref(), &tenant(), &config.recommend.params().unwrap(), now).await.unwrap();
     let paid = json!({"schema": "mahnwerk.invoice.v1", "tenant": "paytest", "invoice_number": "R-1",
                       "paid_at": now.to_rfc3339()});

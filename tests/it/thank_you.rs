@@ -177,7 +177,7 @@ async fn scenario(backend: Backend) {
         provider_event_id: None,
     };
     assert_eq!(mahnwerk::deliver::record_consent(store.as_ref(), &opted_out, now).await.unwrap(), 1);
-    mahnwerk::hooks::catalogue::import(store.as_ref(), &tenant(), CATALOGUE, now).await.unwrap();
+    mahnwerk::intake::catalogue::import(store.as_ref(), &tenant(), CATALOGUE, now).await.unwrap();
     refit_tenant(store.as_ref(), &tenant(), &config.recommend.params().unwrap(), now).await.unwrap();
 
     // R-1 paid, the message delivered twice; paid once each.
