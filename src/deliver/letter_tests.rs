@@ -85,6 +85,7 @@ fn business_job(contact_person: Option<&str>) -> DeliveryJob {
     job.payments = vec![crate::domain::legal::ReceivedPayment {
         received_on: chrono::NaiveDate::from_ymd_opt(2026, 10, 25).unwrap(),
         amount: Decimal::new(20_000, 2),
+        reduces_principal: false,
     }];
     job
 }

@@ -183,7 +183,11 @@ mod tests {
                     fee: Decimal::new(250, 2),
                 },
             ],
-            payments: vec![ReceivedPayment { received_on: day(2025, 3, 1), amount: Decimal::new(20_000, 2) }],
+            payments: vec![ReceivedPayment {
+                received_on: day(2025, 3, 1),
+                amount: Decimal::new(20_000, 2),
+                reduces_principal: false,
+            }],
         }
         .owed(&Germany::default(), day(2025, 4, 1))
         .unwrap()

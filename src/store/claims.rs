@@ -64,7 +64,7 @@ pub(super) fn sent_sql(filter: &str) -> String {
 /// The payments for the cases `c.id {filter}`.
 pub(super) fn paid_sql(filter: &str) -> String {
     format!(
-        "SELECT c.id AS case_id, p.paid_at, CAST(p.amount AS TEXT) AS amount FROM payments p \
+        "SELECT c.id AS case_id, p.paid_at, CAST(p.amount AS TEXT) AS amount, p.source FROM payments p \
          JOIN cases c ON c.invoice_id = p.invoice_id WHERE c.id {filter}"
     )
 }
@@ -83,6 +83,7 @@ pub(super) struct PaidRow {
     case_id: i64,
     paid_at: DateTime<Utc>,
     amount: String,
+    source: String,
 }
 
 /// The reminders sent for the cases `$sent` and the payments received for the cases `$paid`
@@ -146,6 +147,7 @@ impl Histories {
             histories.paid.entry(row.case_id).or_default().push(ReceivedPayment {
                 received_on: row.paid_at.date_naive(),
                 amount: decimal("payment amount", &row.amount)?,
+                reduces_principal: row.source == crate::domain::PaymentSource::Credit.as_str(),
             });
         }
         histories.sent.values_mut().for_each(|s| s.sort_by_key(|r| (r.sent_on, r.stage)));

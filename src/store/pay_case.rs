@@ -75,6 +75,7 @@ impl PayCase {
             payments: vec![ReceivedPayment {
                 received_on: NaiveDate::from_ymd_opt(2026, 11, 12).expect("a valid date"),
                 amount: Decimal::new(2_000, 2),
+                reduces_principal: false,
             }],
             debtor_name: "Erika Mustermann".into(),
             debtor_kind: DebtorKind::Consumer,

@@ -56,13 +56,18 @@ pub struct CollectionCost {
     pub amount: Decimal,
 }
 
-/// Money received from the debtor.
+/// Money received from the debtor, or a credit the creditor granted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
     pub received_on: NaiveDate,
     pub amount: Decimal,
     /// The invoice the debtor named (§ 366 (1) BGB), if any.
     pub for_invoice: Option<InvoiceNumber>,
+    /// A credit note: the claim itself is smaller, so it lowers the principal only (§ 367 BGB
+    /// orders what a debtor pays, not what the creditor forgoes). Interest up to its day ran on
+    /// the principal before it.
+    #[serde(default)]
+    pub reduces_principal: bool,
 }
 
 /// Refuses what the engine cannot compute honestly; each error names the field.

@@ -94,6 +94,9 @@ pub struct PaymentApplication {
     pub received_on: NaiveDate,
     pub amount: Decimal,
     pub for_invoice: Option<InvoiceNumber>,
+    /// A credit note, applied to principal only.
+    #[serde(default)]
+    pub reduces_principal: bool,
     pub allocations: Vec<Allocation>,
     /// What was paid beyond everything owed that day: to be refunded or credited, not a debt.
     pub unapplied: Decimal,

@@ -209,10 +209,14 @@ fn apply(
         let costs_due: Decimal = run.fees.iter().filter(|f| f.on <= day).map(|f| f.owed).sum();
         let interest_due: Decimal =
             run.interest.iter().chain(&previews[i]).map(|p| p.amount).sum::<Decimal>() - run.paid.interest;
-        let open = OpenItems {
-            costs: costs_due - run.paid.costs,
-            interest: interest_due,
-            principal: run.principal_open,
+        let open = if payment.reduces_principal {
+            OpenItems { principal: run.principal_open, ..OpenItems::default() }
+        } else {
+            OpenItems {
+                costs: costs_due - run.paid.costs,
+                interest: interest_due,
+                principal: run.principal_open,
+            }
         };
         let applied = apply_367(&open, left);
         if applied.total() <= Decimal::ZERO {
@@ -232,6 +236,7 @@ fn apply(
         received_on: day,
         amount: payment.amount,
         for_invoice: payment.for_invoice.clone(),
+        reduces_principal: payment.reduces_principal,
         allocations,
         unapplied: left.max(ZERO_CENTS),
     })

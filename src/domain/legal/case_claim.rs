@@ -38,11 +38,15 @@ impl SentReminder {
     }
 }
 
-/// Money received for the case.
+/// Money received for the case, or a credit the creditor granted on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceivedPayment {
     pub received_on: NaiveDate,
     pub amount: Decimal,
+    /// A credit note of the creditor (source `credit`): it makes the claim smaller and so
+    /// lowers the principal, instead of paying costs and interest first as money does.
+    #[serde(default)]
+    pub reduces_principal: bool,
 }
 
 /// Everything the law looks at in one case.
@@ -97,6 +101,7 @@ impl CaseClaim {
                     received_on: p.received_on,
                     amount: p.amount.round_dp(2),
                     for_invoice: Some(self.invoice.clone()),
+                    reduces_principal: p.reduces_principal,
                 })
                 .collect(),
         }
@@ -183,7 +188,11 @@ mod tests {
                     fee: Decimal::new(500, 2),
                 },
             ],
-            payments: vec![ReceivedPayment { received_on: day(2025, 3, 1), amount: Decimal::new(20_000, 2) }],
+            payments: vec![ReceivedPayment {
+                received_on: day(2025, 3, 1),
+                amount: Decimal::new(20_000, 2),
+                reduces_principal: false,
+            }],
         }
     }
 

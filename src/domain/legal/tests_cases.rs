@@ -48,7 +48,12 @@ fn lines(c: &ClaimBreakdown) -> Vec<(NaiveDate, NaiveDate, i64, Decimal, Decimal
 }
 
 fn pay(received_on: NaiveDate, amount: &str, for_invoice: Option<&str>) -> Payment {
-    Payment { received_on, amount: dec(amount), for_invoice: for_invoice.map(invoice) }
+    Payment {
+        received_on,
+        amount: dec(amount),
+        for_invoice: for_invoice.map(invoice),
+        reduces_principal: false,
+    }
 }
 
 #[test]
@@ -174,6 +179,47 @@ fn partial_payment_goes_to_costs_then_interest_then_principal() {
     let open = b.totals.open;
     assert_eq!((open.costs, open.interest, open.principal), (dec("0"), dec("12.84"), dec("708.67")));
     assert_eq!(b.totals.total, dec("721.51"));
+}
+
+#[test]
+fn a_credit_note_lowers_the_principal_and_leaves_costs_and_interest_open() {
+    // The same case as above, with the 300.00 granted as a credit note instead of paid.
+    let mut claim = calendar_claim("RE-5", "1000.00", day(2025, 2, 28));
+    claim.reminders = vec![reminder(1, day(2025, 3, 10), day(2025, 3, 12), "2.50")];
+    let credit = Payment { reduces_principal: true, ..pay(day(2025, 4, 1), "300.00", None) };
+    let a = account(DebtorKind::Consumer, vec![claim], vec![credit]);
+    let b = breakdown(&Germany::default(), &a, day(2025, 7, 1)).unwrap();
+    let applied = &b.payments[0].allocations[0].applied;
+    assert_eq!((applied.costs, applied.interest, applied.principal), (dec("0"), dec("0"), dec("300.00")));
+    assert!(b.payments[0].reduces_principal);
+    assert_eq!(
+        lines(&b.claims[0]),
+        vec![
+            // Interest up to the credit ran on the whole 1000.00: 6.17 as above.
+            (day(2025, 3, 1), day(2025, 3, 31), 31, dec("7.27"), dec("6.17")),
+            // Then on 700.00: 700 x 7.27 % x 91 / 365 = 12.6877 -> 12.69.
+            (day(2025, 4, 1), day(2025, 6, 30), 91, dec("7.27"), dec("12.69")),
+        ]
+    );
+    let open = b.totals.open;
+    // The fee and all interest stay open: 2.50 + 6.17 + 12.69 + 700.00.
+    assert_eq!((open.costs, open.interest, open.principal), (dec("2.50"), dec("18.86"), dec("700.00")));
+    assert_eq!(b.totals.total, dec("721.36"));
+    // A credit beyond the principal is not applied to costs: the rest is unapplied.
+    let mut claim = calendar_claim("RE-6", "100.00", day(2025, 2, 28));
+    claim.reminders = vec![reminder(1, day(2025, 3, 10), day(2025, 3, 12), "2.50")];
+    let credit = Payment { reduces_principal: true, ..pay(day(2025, 4, 1), "150.00", None) };
+    let b = breakdown(
+        &Germany::default(),
+        &account(DebtorKind::Consumer, vec![claim], vec![credit]),
+        day(2025, 4, 1),
+    )
+    .unwrap();
+    assert_eq!(
+        (b.payments[0].allocations[0].applied.principal, b.payments[0].unapplied),
+        (dec("100.00"), dec("50.00"))
+    );
+    assert_eq!(b.totals.open.principal, dec("0"));
 }
 
 #[test]

@@ -68,6 +68,7 @@ fn payments(invoices: usize) -> impl Strategy<Value = Vec<Payment>> {
                 received_on,
                 amount,
                 for_invoice: named.map(|i| invoice(&format!("RE-{i}"))),
+                reduces_principal: false,
             })
             .collect()
     })
@@ -119,7 +120,7 @@ proptest! {
         let paid_on = last + Days::new(after_last);
         let for_invoice = named.filter(|&i| i < acc.claims.len()).map(|i| invoice(&format!("RE-{i}")));
         let mut with = acc.clone();
-        with.payments.push(Payment { received_on: paid_on, amount, for_invoice });
+        with.payments.push(Payment { received_on: paid_on, amount, for_invoice, reduces_principal: false });
         let law = Germany::default();
         let before = breakdown(&law, &acc, paid_on).unwrap().totals.total;
         let after = breakdown(&law, &with, paid_on).unwrap().totals.total;
