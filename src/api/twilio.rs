@@ -199,7 +199,8 @@ mod tests {
         );
         let chat = inbound_report(&sms("SM43", "stop it"), now).unwrap();
         assert!(chat.consents.is_empty() && chat.inbound.len() == 1);
-        let unnamed = inbound_report(&form(&[("From", "+4915100000001"), ("Body", "STOP")]), now).unwrap_err();
+        let unnamed =
+            inbound_report(&form(&[("From", "+4915100000001"), ("Body", "STOP")]), now).unwrap_err();
         assert_eq!(unnamed.to_string(), "MessageSid: missing");
     }
 }

@@ -19,7 +19,8 @@ pub use settle::Settle;
 use crate::domain::{AttributionWindow, FieldError, PlanBook};
 use crate::observe::names;
 use crate::queue::{
-    body_bytes, consume_in_batches, BatchLimits, Delivery, Message, ProcessBatch, Queue, Topology, ERROR_HEADER,
+    body_bytes, consume_in_batches, BatchLimits, Delivery, Message, ProcessBatch, Queue, Topology,
+    ERROR_HEADER,
 };
 use crate::runtime::Clock;
 use crate::shutdown::Shutdown;

@@ -95,7 +95,8 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    let recording = Recording { intake: &intake, queue_name: queue_name.clone(), published, seen: Mutex::default() };
+    let recording =
+        Recording { intake: &intake, queue_name: queue_name.clone(), published, seen: Mutex::default() };
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
     let consume = consume_in_batches(queue.as_ref(), &queue_name, limits, shutdown, &recording);
     let done = async {
@@ -118,7 +119,9 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
         assert!(s.messages <= limits.max_messages, "a batch over the count: {s:?}");
         assert!(s.bytes <= limits.max_bytes + largest, "a batch over its byte share: {s:?}");
         assert!(s.handed_over <= usize::from(limits.prefetch), "more handed over than the prefetch: {s:?}");
-        assert!(s.handed_over * largest <= BUDGET + usize::from(limits.prefetch) * (largest - MAX_MESSAGE_BYTES));
+        assert!(
+            s.handed_over * largest <= BUDGET + usize::from(limits.prefetch) * (largest - MAX_MESSAGE_BYTES)
+        );
     }
     let largest_batch = seen.iter().map(|s| s.bytes).max().unwrap();
     assert!(largest_batch >= 2 * MAX_MESSAGE_BYTES - 2, "the burst made large batches: {seen:?}");
@@ -132,7 +135,11 @@ async fn scenario(store: Arc<dyn Store>, queue: Arc<dyn Queue>, topology: Topolo
     let dead = topology.rejected_queue();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while queue.ready_count(&dead).await.unwrap() as usize != LARGE {
-        assert!(tokio::time::Instant::now() < deadline, "dead letters: {}", queue.ready_count(&dead).await.unwrap());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "dead letters: {}",
+            queue.ready_count(&dead).await.unwrap()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(store.stats().await.unwrap().cases.total, VALID as u64);

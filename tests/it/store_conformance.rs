@@ -28,7 +28,9 @@ use crate::support;
 use analysts::suite_analysts;
 use claiming::suite_claim;
 use concurrency::{suite_concurrent_claim, suite_concurrent_intake, suite_concurrent_plan};
-use consents::{suite_consents, suite_consents_once, suite_inbound_once, suite_receipts, suite_unsubscribe_once};
+use consents::{
+    suite_consents, suite_consents_once, suite_inbound_once, suite_receipts, suite_unsubscribe_once,
+};
 use delivery::suite_delivery;
 use dispatch::suite_dispatch;
 use events::suite_events_on_the_broker;

@@ -8,8 +8,9 @@ use anyhow::Context;
 /// many there were.
 pub async fn purge(amqp_url: &str, queue: &str) -> anyhow::Result<u32> {
     use lapin::{options::QueuePurgeOptions, Connection, ConnectionProperties};
-    let connection =
-        Connection::connect(amqp_url, ConnectionProperties::default()).await.context("connecting to purge")?;
+    let connection = Connection::connect(amqp_url, ConnectionProperties::default())
+        .await
+        .context("connecting to purge")?;
     let channel = connection.create_channel().await?;
     let purged = channel
         .queue_purge(queue.into(), QueuePurgeOptions::default())

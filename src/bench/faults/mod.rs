@@ -21,8 +21,8 @@ mod schedule;
 mod servers;
 mod smtp_counter;
 
-use crate::deliver::{CONCURRENT_SENDS, RECORD_EVERY};
 use crate::config::schedule::ScheduleConfig;
+use crate::deliver::{CONCURRENT_SENDS, RECORD_EVERY};
 use crate::queue::{AmqpQueue, Message, Queue, Topology};
 use anyhow::{bail, Context};
 use roles::{RoleProcess, ROLES};

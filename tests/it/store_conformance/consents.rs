@@ -238,7 +238,12 @@ pub(super) async fn suite_inbound_once(store: Arc<dyn Store>, raw: Raw) {
     intake(&store, &[overdue(&invoice_for("RE-1", debtor("C-1"), eur("10.00")), t0())]).await;
     intake(&store, &[overdue(&invoice_for("RE-2", debtor("C-2"), eur("10.00")), t0())]).await;
     let sms = |id: &str, kind, at| ProviderReport {
-        inbound: vec![Inbound { channel: ChannelKind::Sms, contact: PHONE.into(), at, message_id: Some(id.into()) }],
+        inbound: vec![Inbound {
+            channel: ChannelKind::Sms,
+            contact: PHONE.into(),
+            at,
+            message_id: Some(id.into()),
+        }],
         consents: vec![ConsentEvent {
             provider_event_id: Some(id.into()),
             ..consent(ConsentSubject::Contact(PHONE.into()), ChannelKind::Sms, kind, at)
@@ -368,7 +373,12 @@ pub(super) async fn suite_receipts(store: Arc<dyn Store>, _raw: Raw) {
 
     // Inbound messages set the debtor's last inbound time per channel, never backwards.
     let inbound = |at| ProviderReport {
-        inbound: vec![Inbound { channel: ChannelKind::Messenger, contact: "psid-3".into(), at, message_id: None }],
+        inbound: vec![Inbound {
+            channel: ChannelKind::Messenger,
+            contact: "psid-3".into(),
+            at,
+            message_id: None,
+        }],
         ..ProviderReport::default()
     };
     assert_eq!(record(inbound(t0() + hours(6))).await.inbound, 1);
