@@ -10,9 +10,10 @@
 //! which other programs may be using, are neither used nor touched. The roles run on a clock
 //! standing still at 10:00 on a business day in the debtors' time zone (as in `bench pipeline`
 //! (c)), the fixed policy's send time, so every first-stage reminder is due once planned. A
-//! purge of the delivery queue ([`Fault::LoseDeliveries`]) loses delivery messages for good;
-//! the roles are then stopped gracefully and started on a clock moved past the re-dispatch
-//! lease, so that the scheduler must find the reminders left `queued` and dispatch them again.
+//! purge of the delivery queue ([`Fault::LoseDeliveries`]) loses delivery messages for good: the
+//! delivery role is stopped gracefully, the scheduler's next dispatches wait in the queue, the
+//! queue is purged, and the roles start again on a clock moved past the re-dispatch lease, so
+//! that the scheduler must find the reminders left `queued` and dispatch them again.
 
 mod checks;
 mod lost;
@@ -70,6 +71,8 @@ pub struct FaultFigures {
     pub invoices_published: usize,
     /// Delivery messages (each up to 100 reminders) the purges of the delivery queue removed.
     pub delivery_messages_purged: u32,
+    /// Reminders left `queued` by the purges (their delivery messages gone).
+    pub reminders_left_queued: i64,
     /// Reminders the scheduler dispatched again after the lease ran out (from its log).
     pub reminders_dispatched_again: u64,
     pub seed: u64,
@@ -145,8 +148,8 @@ impl fmt::Display for FaultFigures {
         writeln!(f, "  kills: {}; exits by themselves: {}", per_role(&self.kills), per_role(&self.exits))?;
         writeln!(
             f,
-            "  delivery messages purged          {} ({} reminders dispatched again after the lease)",
-            self.delivery_messages_purged, self.reminders_dispatched_again
+            "  delivery messages purged          {} ({} reminders left queued; {} dispatched again after the lease)",
+            self.delivery_messages_purged, self.reminders_left_queued, self.reminders_dispatched_again
         )?;
         writeln!(
             f,
@@ -230,7 +233,7 @@ async fn run(
     let logs = root.join("logs");
     std::fs::create_dir_all(&logs)?;
     let mut clock = super::send_time();
-    let mut purged = 0;
+    let (mut purged, mut left_queued) = (0, 0);
     let mut roles = ROLES
         .iter()
         .map(|&role| RoleProcess::start(role, &config, clock, &logs))
@@ -278,11 +281,18 @@ async fn run(
             let (_, emails_received) = provider.totals();
             say(&format!("{at_s:.1} s: {}", planned.fault));
             let down_s = if planned.fault == Fault::LoseDeliveries {
-                purged += lost::purge(&rabbitmq.url(), &topology.delivery_queue("email")).await?;
+                let delivery = roles.iter_mut().find(|r| r.role == "delivery").expect("every role runs");
+                tokio::task::block_in_place(|| delivery.stop_gracefully())?;
+                let queue = topology.delivery_queue("email");
+                lost::wait_for_messages(&rabbitmq.url(), &queue, lost::WAIT_FOR_DISPATCH).await;
+                purged += lost::purge(&rabbitmq.url(), &queue).await?;
+                left_queued += checks::queued(&database_url).await?;
                 clock += ScheduleConfig::default().redispatch_after() + chrono::Duration::minutes(1);
-                // Delivery first: a copy dispatched at the old time is then too late everywhere.
                 tokio::task::block_in_place(|| {
-                    roles.iter_mut().rev().try_for_each(|role| role.restart_on(clock).map(drop))
+                    roles.iter_mut().try_for_each(|role| match role.role {
+                        "delivery" => role.start_on(clock),
+                        _ => role.restart_on(clock).map(drop),
+                    })
                 })?;
                 None
             } else {
@@ -338,6 +348,7 @@ async fn run(
     Ok(FaultFigures {
         invoices_published: options.invoices,
         delivery_messages_purged: purged,
+        reminders_left_queued: left_queued,
         reminders_dispatched_again,
         seed: options.seed,
         faults: struck,

@@ -118,6 +118,21 @@ impl RoleProcess {
     /// clock standing at `clock`. Returns whether it had to be killed after [`STOP_GRACE`] (then
     /// it is an interruption like a kill, and counted as one).
     pub fn restart_on(&mut self, clock: DateTime<Utc>) -> anyhow::Result<bool> {
+        let killed = self.stop_gracefully()?;
+        self.start_on(clock)?;
+        Ok(killed)
+    }
+
+    /// Starts the role (stopped by [`RoleProcess::stop_gracefully`]) on a clock standing at `clock`.
+    pub fn start_on(&mut self, clock: DateTime<Utc>) -> anyhow::Result<()> {
+        self.clock = clock;
+        self.spawn()
+    }
+
+    /// SIGTERM, and waits until the process has finished its step and ended; after
+    /// [`STOP_GRACE`] it is killed (and counted as a kill). Returns whether it was. Until
+    /// [`RoleProcess::start_on`], [`RoleProcess::keep_running`] must not be called.
+    pub fn stop_gracefully(&mut self) -> anyhow::Result<bool> {
         let mut killed = false;
         if let Some(mut child) = self.child.take() {
             let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
@@ -133,8 +148,6 @@ impl RoleProcess {
             }
             let _ = child.wait();
         }
-        self.clock = clock;
-        self.spawn()?;
         Ok(killed)
     }
 
