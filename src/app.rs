@@ -70,6 +70,9 @@ pub struct Service {
     pub catch_up: crate::schedule::CatchUpRules,
     /// How long a reminder may stay queued without a send result before it is dispatched again.
     pub redispatch_after: chrono::Duration,
+    /// How many messages and body bytes the intake prefetches and applies at once
+    /// (`[intake] max_in_flight_mib`).
+    pub intake_limits: crate::queue::BatchLimits,
     pub http: HttpConfig,
     /// `[console]`: sessions and login throttling of the operator console.
     pub console: crate::config::console::ConsoleConfig,
@@ -261,6 +264,7 @@ impl Service {
             pay_config: config.pay.clone(),
             catch_up: config.schedule.catch_up_rules(),
             redispatch_after: config.schedule.redispatch_after(),
+            intake_limits: crate::intake::batch_limits(config.intake.max_in_flight_bytes()),
             http: config.http.clone(),
             console: config.console.clone(),
             twilio_auth_token: config.twilio.as_ref().map(|t| t.auth_token.clone()),
@@ -317,6 +321,7 @@ impl Service {
             clock: Arc::clone(&self.clock),
             attribution: self.learn.attribution(),
             settle: Arc::new(crate::pay::Settlement),
+            limits: self.intake_limits,
         }
     }
 

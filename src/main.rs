@@ -427,6 +427,10 @@ enum Bench {
         rabbitmq_restarts: u32,
         #[arg(long, default_value_t = 2)]
         postgres_restarts: u32,
+        /// Purges of the email delivery queue (its messages lost), each followed by the roles'
+        /// clock moving past the re-dispatch lease, so the scheduler dispatches the lost again.
+        #[arg(long, default_value_t = 1)]
+        delivery_purges: u32,
         /// Seeds the moments of the faults.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -698,10 +702,22 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench {
             which:
-                Bench::Faults { invoices, kills_per_role, rabbitmq_restarts, postgres_restarts, seed, json },
+                Bench::Faults {
+                    invoices,
+                    kills_per_role,
+                    rabbitmq_restarts,
+                    postgres_restarts,
+                    delivery_purges,
+                    seed,
+                    json,
+                },
         } => {
-            let faults =
-                mahnwerk::bench::FaultCounts { kills_per_role, rabbitmq_restarts, postgres_restarts };
+            let faults = mahnwerk::bench::FaultCounts {
+                kills_per_role,
+                rabbitmq_restarts,
+                postgres_restarts,
+                delivery_purges,
+            };
             let options = mahnwerk::bench::FaultOptions { invoices, faults, seed, progress: !json };
             let figures = mahnwerk::bench::faults(&options).await?;
             if json {

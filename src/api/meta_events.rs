@@ -211,7 +211,7 @@ fn whatsapp(value: WhatsappValue, report: &mut ProviderReport) -> Result<(), Api
         if let Some(event) = message.text.and_then(|t| keyword_event(channel, &contact, &t.body, at)) {
             report.consents.push(event);
         }
-        report.inbound.push(Inbound { channel, contact, at });
+        report.inbound.push(Inbound { channel, contact, at, message_id: None });
     }
     for preference in value.user_preferences {
         let kind = match preference.value.as_str() {
@@ -240,7 +240,7 @@ fn messenger(event: Messaging, report: &mut ProviderReport) -> Result<(), ApiErr
         if let Some(consent) = message.text.and_then(|t| keyword_event(channel, &psid, &t, at)) {
             report.consents.push(consent);
         }
-        report.inbound.push(Inbound { channel, contact: psid.clone(), at });
+        report.inbound.push(Inbound { channel, contact: psid.clone(), at, message_id: None });
     }
     if let Some(delivery) = event.delivery {
         let at = millis("delivery.watermark", delivery.watermark)?;
@@ -328,7 +328,8 @@ mod tests {
             [Inbound {
                 channel: ChannelKind::Whatsapp,
                 contact: "+4915100000003".into(),
-                at: DateTime::from_timestamp(1767600001, 0).unwrap()
+                at: DateTime::from_timestamp(1767600001, 0).unwrap(),
+                message_id: None,
             }]
         );
     }

@@ -108,10 +108,18 @@ fn status_report(form: &Form, now: DateTime<Utc>) -> Result<ProviderReport, ApiE
 }
 
 /// An inbound SMS: the sender's last inbound time, and a consent event for a keyword reply.
+/// Twilio dates nothing, so both are stamped on receipt and made once by the `MessageSid` (which
+/// Twilio always sends): a replayed signed request is the same message and changes nothing.
 fn inbound_report(form: &Form, now: DateTime<Utc>) -> Result<ProviderReport, ApiError> {
+    let sid = required(form, "MessageSid")?;
     let from = required(form, "From")?;
     let mut report = ProviderReport {
-        inbound: vec![Inbound { channel: ChannelKind::Sms, contact: from.to_owned(), at: now }],
+        inbound: vec![Inbound {
+            channel: ChannelKind::Sms,
+            contact: from.to_owned(),
+            at: now,
+            message_id: Some(sid.to_owned()),
+        }],
         ..ProviderReport::default()
     };
     let body = field(form, "Body").unwrap_or("");
@@ -127,8 +135,7 @@ fn inbound_report(form: &Form, now: DateTime<Utc>) -> Result<ProviderReport, Api
             at: now,
             source: ConsentSource::SmsKeyword,
             detail: Some(body.trim().to_uppercase()),
-            // The message's id: a replayed signed request is the same message, recorded once.
-            provider_event_id: field(form, "MessageSid").map(str::to_owned),
+            provider_event_id: Some(sid.to_owned()),
         });
     }
     Ok(report)
@@ -179,19 +186,21 @@ mod tests {
     #[test]
     fn keywords_become_consent_events() {
         let now = "2026-12-01T10:00:00Z".parse::<chrono::DateTime<Utc>>().unwrap();
-        let stop = inbound_report(&form(&[("From", "+4915100000001"), ("Body", " stopp! ")]), now).unwrap();
+        let sms = |sid, body| form(&[("MessageSid", sid), ("From", "+4915100000001"), ("Body", body)]);
+        let stop = inbound_report(&sms("SM41", " stopp! "), now).unwrap();
         assert_eq!(stop.consents[0].kind, ConsentKind::OptOut);
         assert_eq!(stop.consents[0].subject, ConsentSubject::Contact("+4915100000001".into()));
-        let start = inbound_report(&form(&[("From", "+4915100000001"), ("Body", "START")]), now).unwrap();
+        let start = inbound_report(&sms("SM42", "START"), now).unwrap();
         assert_eq!(start.consents[0].kind, ConsentKind::OptIn);
-        let signed = form(&[("MessageSid", "SM42"), ("From", "+4915100000001"), ("Body", "START")]);
-        let start = inbound_report(&signed, now).unwrap();
         assert_eq!(
-            start.consents[0].provider_event_id.as_deref(),
-            Some("SM42"),
+            (start.consents[0].provider_event_id.as_deref(), start.inbound[0].message_id.as_deref()),
+            (Some("SM42"), Some("SM42")),
             "a replay is the same message"
         );
-        let chat = inbound_report(&form(&[("From", "+4915100000001"), ("Body", "stop it")]), now).unwrap();
+        let chat = inbound_report(&sms("SM43", "stop it"), now).unwrap();
         assert!(chat.consents.is_empty() && chat.inbound.len() == 1);
+        let unnamed =
+            inbound_report(&form(&[("From", "+4915100000001"), ("Body", "STOP")]), now).unwrap_err();
+        assert_eq!(unnamed.to_string(), "MessageSid: missing");
     }
 }

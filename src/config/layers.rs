@@ -51,6 +51,7 @@ const ENVIRONMENT: &[(&str, &str, Shape)] = &[
     ("MAHNWERK_HTTP_LISTEN", "http.listen", Shape::Text),
     ("MAHNWERK_HTTP_PUBLIC_URL", "http.public_url", Shape::Text),
     ("MAHNWERK_OBSERVE_LISTEN", "observe.listen", Shape::Text),
+    ("MAHNWERK_INTAKE_MAX_IN_FLIGHT_MIB", "intake.max_in_flight_mib", Shape::Text),
     ("MAHNWERK_META_APP_SECRET", "meta.app_secret", Shape::Text),
     ("MAHNWERK_META_VERIFY_TOKEN", "meta.verify_token", Shape::Text),
     ("MAHNWERK_LINKS_SECRET", "links.secret", Shape::Text),

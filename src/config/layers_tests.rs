@@ -75,6 +75,7 @@ fn sample(name: &str) -> (&'static str, &'static str) {
         "MAHNWERK_STRIPE_WEBHOOK_TOLERANCE_SECS" => ("120", "120"),
         "MAHNWERK_STRIPE_TIMEOUT_SECS" => ("11", "11"),
         "MAHNWERK_PAY_INSTALMENT_REMINDER_DAYS" => ("5", "5"),
+        "MAHNWERK_INTAKE_MAX_IN_FLIGHT_MIB" => ("16", "16"),
         _ => ("set-by-env", "set-by-env"),
     }
 }
@@ -118,6 +119,7 @@ fn read_key(config: &Config, key: &str) -> String {
         "http.listen" => config.http.listen.to_string(),
         "http.public_url" => text(&config.http.public_url),
         "observe.listen" => config.observe.listen.map(|a| a.to_string()).unwrap_or_default(),
+        "intake.max_in_flight_mib" => config.intake.max_in_flight_mib.to_string(),
         "meta.app_secret" => secret(&meta().app_secret),
         "meta.verify_token" => secret(&meta().verify_token),
         "links.secret" => config.links.secret.as_ref().map(secret).unwrap_or_default(),

@@ -11,6 +11,7 @@ pub mod bookkeeping;
 pub mod console;
 pub mod creditors;
 pub mod http;
+pub mod intake;
 pub mod layers;
 pub mod links;
 pub mod observe;
@@ -106,6 +107,8 @@ pub struct Config {
     pub payments: payments::PaymentsConfig,
     /// `[schedule]`: catch-up after downtime.
     pub schedule: schedule::ScheduleConfig,
+    /// `[intake]`: the bytes of message bodies the intake holds at once.
+    pub intake: intake::IntakeConfig,
     /// `[recommend]`: product recommendations after payment (the `recommender` role).
     pub recommend: recommend::RecommendConfig,
     /// `[console]`: the operator console's sessions and login throttling.
@@ -323,6 +326,7 @@ impl Default for Config {
             stripe: None,
             payments: payments::PaymentsConfig::default(),
             schedule: schedule::ScheduleConfig::default(),
+            intake: intake::IntakeConfig::default(),
             recommend: recommend::RecommendConfig::default(),
             console: console::ConsoleConfig::default(),
             observe: observe::ObserveConfig::default(),
@@ -386,6 +390,7 @@ impl Config {
         self.http.validate()?;
         self.pay.validate()?;
         self.schedule.validate()?;
+        self.intake.validate()?;
         self.console.validate()?;
         self.recommend.validate()?;
         for (tenant, creditor) in &self.creditors {

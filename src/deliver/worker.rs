@@ -5,7 +5,7 @@ use super::links::Links;
 use super::render::Creditors;
 use super::templates::Templates;
 use crate::observe::{names, Tally};
-use crate::queue::{consume_in_batches, Delivery, ProcessBatch, Queue, Topology};
+use crate::queue::{consume_in_batches, BatchLimits, Delivery, ProcessBatch, Queue, Topology};
 use crate::runtime::{Clock, DeliveryMessage};
 use crate::shutdown::Shutdown;
 use crate::store::{DeliveryJob, DeliveryReport, DeliveryResult, Store};
@@ -256,7 +256,8 @@ impl ChannelWorker {
     /// Consumes until shutdown; re-subscribes with backoff when the broker goes away.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let queue_name = self.topology.delivery_queue(self.transport.kind().as_str());
-        consume_in_batches(self.queue.as_ref(), &queue_name, BATCH, BATCH_LINGER, shutdown, &self).await;
+        let limits = BatchLimits::by_count(BATCH, BATCH_LINGER);
+        consume_in_batches(self.queue.as_ref(), &queue_name, limits, shutdown, &self).await;
         Ok(())
     }
 }

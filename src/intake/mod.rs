@@ -19,7 +19,10 @@ pub use settle::Settle;
 
 use crate::domain::{AttributionWindow, FieldError, PlanBook};
 use crate::observe::names;
-use crate::queue::{consume_in_batches, Delivery, Message, ProcessBatch, Queue, Topology, ERROR_HEADER};
+use crate::queue::{
+    body_bytes, consume_in_batches, BatchLimits, Delivery, Message, ProcessBatch, Queue, Topology,
+    ERROR_HEADER,
+};
 use crate::runtime::Clock;
 use crate::shutdown::Shutdown;
 use crate::store::{Rejection, Store};
@@ -35,12 +38,25 @@ pub const BATCH: usize = 500;
 const BATCH_LINGER: Duration = Duration::from_millis(5);
 /// Stored rejections keep at most this much of the message.
 const MAX_STORED_PAYLOAD: usize = 64 * 1024;
+/// Dead-lettered copies are published this many body bytes at a time (at least one message per
+/// publish), so that a batch of large rejected bodies is copied a chunk at a time, not whole.
+const DEAD_LETTER_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// How the intake batches and prefetches under a byte budget for the bodies it holds at once
+/// (prefetched and in the batch being applied): a prefetch of `budget / 1 MiB` messages (the
+/// largest body it accepts), half of them or half the budget in bytes per batch, whichever
+/// comes first, and never more than [`BATCH`] messages per batch.
+pub fn batch_limits(max_in_flight_bytes: usize) -> BatchLimits {
+    BatchLimits::by_bytes(max_in_flight_bytes, message::MAX_MESSAGE_BYTES, BATCH, BATCH_LINGER)
+}
 
 /// What one batch did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct BatchOutcome {
     pub applied: usize,
     pub rejected: usize,
+    /// The bytes of the batch's message bodies, all held until it was acked.
+    pub bytes: usize,
 }
 
 pub struct Intake {
@@ -53,6 +69,8 @@ pub struct Intake {
     pub attribution: AttributionWindow,
     /// The pay stage's rules for payments and dispute resolutions.
     pub settle: Arc<dyn Settle>,
+    /// How many messages and body bytes a batch and the prefetch may hold ([`batch_limits`]).
+    pub limits: BatchLimits,
 }
 
 struct Pending<'a> {
@@ -68,6 +86,7 @@ impl Intake {
         let span = tracing::info_span!(
             "intake_batch",
             messages = deliveries.len(),
+            bytes = body_bytes(deliveries),
             applied = tracing::field::Empty,
             rejected = tracing::field::Empty
         );
@@ -104,7 +123,7 @@ impl Intake {
             self.reject(&rejections, now).await?;
         }
         last.ack(true).await.context("acking the batch")?;
-        Ok(BatchOutcome { applied, rejected })
+        Ok(BatchOutcome { applied, rejected, bytes: body_bytes(deliveries) })
     }
 
     /// Applies the parsed commands; outcomes that refer to unknown invoices become rejections.
@@ -167,25 +186,22 @@ impl Intake {
         Ok(applied)
     }
 
-    /// Publishes rejected messages to the dead-letter exchange and records them.
+    /// Publishes rejected messages to the dead-letter exchange, a chunk of bodies at a time,
+    /// and records them.
     async fn reject(
         &self,
         rejections: &[(&Delivery, FieldError, Identity)],
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<()> {
-        let dead_letters = rejections
-            .iter()
-            .map(|(delivery, error, _)| {
-                let mut headers = delivery.message.headers.clone();
-                headers.retain(|(k, _)| k != ERROR_HEADER);
-                headers.push((ERROR_HEADER.to_owned(), crate::queue::HeaderValue::text(error.to_string())));
-                Message { headers, ..delivery.message.clone() }
-            })
-            .collect();
-        self.queue
-            .publish(&self.topology.dead_letter_exchange(), dead_letters)
-            .await
-            .context("publishing rejected messages to the dead-letter exchange")?;
+        let mut rest = rejections;
+        while !rest.is_empty() {
+            let (chunk, later) = rest.split_at(dead_letter_chunk(rest));
+            self.queue
+                .publish(&self.topology.dead_letter_exchange(), chunk.iter().map(dead_letter).collect())
+                .await
+                .context("publishing rejected messages to the dead-letter exchange")?;
+            rest = later;
+        }
         let rows: Vec<Rejection> = rejections
             .iter()
             .map(|(delivery, error, identity)| Rejection {
@@ -213,7 +229,7 @@ impl Intake {
     /// Consumes until shutdown; re-subscribes with backoff when the broker goes away.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let queue_name = self.topology.intake_queue();
-        consume_in_batches(self.queue.as_ref(), &queue_name, BATCH, BATCH_LINGER, shutdown, &self).await;
+        consume_in_batches(self.queue.as_ref(), &queue_name, self.limits, shutdown, &self).await;
         Ok(())
     }
 }
@@ -222,6 +238,25 @@ impl ProcessBatch for Intake {
     async fn process(&self, batch: &[Delivery]) -> anyhow::Result<()> {
         self.process_batch(batch).await.map(drop)
     }
+}
+
+/// How many of `rejections` (at least one) the next dead-letter publish takes: as many as fit
+/// in [`DEAD_LETTER_CHUNK_BYTES`] of bodies.
+fn dead_letter_chunk(rejections: &[(&Delivery, FieldError, Identity)]) -> usize {
+    let mut bytes = 0;
+    let over = rejections.iter().position(|(delivery, _, _)| {
+        bytes += delivery.message.body.len();
+        bytes > DEAD_LETTER_CHUNK_BYTES
+    });
+    over.map_or(rejections.len(), |first_over| first_over.max(1))
+}
+
+/// The dead-lettered copy of a rejected message: every original header, and the reason.
+fn dead_letter((delivery, error, _): &(&Delivery, FieldError, Identity)) -> Message {
+    let mut headers = delivery.message.headers.clone();
+    headers.retain(|(k, _)| k != ERROR_HEADER);
+    headers.push((ERROR_HEADER.to_owned(), crate::queue::HeaderValue::text(error.to_string())));
+    Message { headers, ..delivery.message.clone() }
 }
 
 fn identity_of(command: &IntakeCommand) -> Identity {

@@ -11,7 +11,7 @@ mod none;
 mod topology;
 
 pub use amqp::{AmqpOptions, AmqpQueue};
-pub use batch::{consume_in_batches, next_batch, ProcessBatch};
+pub use batch::{body_bytes, consume_in_batches, next_batch, BatchLimits, ProcessBatch};
 pub use header::HeaderValue;
 pub use memory::MemoryQueue;
 pub use none::NoBroker;

@@ -83,6 +83,11 @@ pub struct Inbound {
     pub channel: ChannelKind,
     pub contact: String,
     pub at: DateTime<Utc>,
+    /// The provider's id of the message (Twilio's `MessageSid`), where its time is only the time
+    /// of receipt: the message is recorded once by it, so a replayed signed request moves
+    /// nothing. `None` where the provider dates the message itself (Meta), since the later of
+    /// two times already makes a replay harmless there.
+    pub message_id: Option<String>,
 }
 
 /// Whose consent an event is about.
@@ -131,7 +136,7 @@ impl ProviderReport {
 pub struct ReportOutcome {
     /// Reminders whose receipt moved forward.
     pub receipts: u64,
-    /// Debtors whose last inbound time was recorded.
+    /// Debtors whose last inbound time was recorded (none for a message already recorded).
     pub inbound: u64,
     /// Ledger rows written (one per matching debtor and event).
     pub consents: u64,

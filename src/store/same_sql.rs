@@ -582,8 +582,8 @@ macro_rules! impl_store_tx {
 
 pub(super) use impl_store_tx;
 
-/// Recording a provider report (receipts only ever forward, inbound times, consent events once
-/// each): the same SQL on both backends but for `LATER_OF`, the later of two times (`GREATEST`
+/// Recording a provider report (receipts only ever forward, inbound times once per provider
+/// message, consent events once each): the same SQL on both backends but for `LATER_OF`, the later of two times (`GREATEST`
 /// on PostgreSQL, the two-argument `MAX` on SQLite). Expanded into each backend's `reports.rs`,
 /// where `Tx` is its transaction type.
 macro_rules! provider_reports {
@@ -600,6 +600,22 @@ macro_rules! provider_reports {
             }
             for inbound in &report.inbound {
                 let Some(column) = contact_column(inbound.channel) else { continue };
+                if let Some(message_id) = &inbound.message_id {
+                    let first = sqlx::query(
+                        "INSERT INTO inbound_messages (channel, message_id, received_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(inbound.channel.as_str())
+                    .bind(message_id)
+                    .bind(inbound.at)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if first == 0 {
+                        // A replay of a message already recorded: its time is only when it came again.
+                        continue;
+                    }
+                }
                 let sql = format!(
                     "INSERT INTO inbound_contacts (tenant, debtor_id, channel, last_at) \
                      SELECT d.tenant, d.id, $1, $2 FROM debtors d WHERE d.{column} = $3 \

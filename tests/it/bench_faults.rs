@@ -1,10 +1,12 @@
 //! `mahnwerk bench faults` and `mahnwerk bench security` as a user runs them. The fault run,
 //! small: 200 invoices through separate intake, scheduler and delivery processes, each killed
-//! once with SIGKILL, while the benchmark's own RabbitMQ and PostgreSQL each crash once. Every
+//! once with SIGKILL, while the benchmark's own RabbitMQ and PostgreSQL each crash once and the
+//! delivery queue is purged once (the roles then move past the re-dispatch lease). Every
 //! invoice is stored once, every reminder reaches the SMTP server, none more often than the kills
 //! could cause, none is left stuck, and the private servers are gone afterwards. The security
 //! check: every forged, tampered, expired or cross-tenant link and webhook is refused and changes
-//! nothing in the database, and a replayed genuine one changes nothing either.
+//! nothing in the database, and a replayed genuine one changes nothing either (Twilio's inbound
+//! SMS included: it is recorded once by its `MessageSid`).
 
 use std::path::Path;
 use std::process::Command;
@@ -52,7 +54,8 @@ fn a_small_fault_run_loses_nothing_leaves_nothing_stuck_and_stays_within_the_dup
     }
     let child = Command::new(env!("CARGO_BIN_EXE_mahnwerk"))
         .args(["bench", "faults", "--invoices", "200", "--kills-per-role", "1"])
-        .args(["--rabbitmq-restarts", "1", "--postgres-restarts", "1", "--seed", "3", "--json"])
+        .args(["--rabbitmq-restarts", "1", "--postgres-restarts", "1", "--delivery-purges", "1"])
+        .args(["--seed", "3", "--json"])
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -68,13 +71,14 @@ fn a_small_fault_run_loses_nothing_leaves_nothing_stuck_and_stays_within_the_dup
 
     let faults: Vec<&str> =
         figures["faults"].as_array().unwrap().iter().map(|f| f["fault"].as_str().unwrap()).collect();
-    assert_eq!(faults.len(), 5, "three kills and two crashes struck: {figures}");
+    assert_eq!(faults.len(), 6, "three kills, two crashes and a purge struck: {figures}");
     for fault in [
         "kill -9 intake",
         "kill -9 scheduler",
         "kill -9 delivery",
         "crash and restart RabbitMQ",
         "crash and restart PostgreSQL",
+        "purge the delivery queue, clock past the lease",
     ] {
         assert!(faults.contains(&fault), "{fault} struck: {faults:?}");
     }
@@ -98,6 +102,15 @@ fn a_small_fault_run_loses_nothing_leaves_nothing_stuck_and_stays_within_the_dup
     assert!(bound >= 640, "{figures}");
     assert!(duplicates <= bound, "{duplicates} duplicates, bound {bound}");
     assert_eq!(count("panics"), 0);
+    // Reminders the purge left queued were found once the lease ran out and sent (nothing stuck
+    // or lost above), and the scheduler's own count says it dispatched them again. In a run this
+    // small the purge may strike after every reminder was sent (a server crash before it holds
+    // the run up, then everything goes out at once): then it left nothing queued.
+    let left_queued = count("reminders_left_queued");
+    assert!(count("reminders_dispatched_again") >= left_queued, "{figures}");
+    if left_queued > 0 {
+        assert!(count("delivery_messages_purged") > 0, "{figures}");
+    }
 
     let folder = figures["run_folder"].as_str().unwrap();
     assert!(!Path::new(folder).exists(), "the run's folder {folder} is removed");
@@ -131,7 +144,6 @@ fn forged_links_and_webhooks_are_refused_and_replays_change_nothing() {
     ] {
         assert!(targets.contains(target), "{target} is tried: {targets:?}");
     }
-    let mut failed = 0;
     for t in tried {
         let (kind, status) = (t["kind"].as_str().unwrap(), t["status"].as_u64().unwrap());
         let changed: Vec<&str> =
@@ -142,21 +154,13 @@ fn forged_links_and_webhooks_are_refused_and_replays_change_nothing() {
                 originals.iter().all(|s| (200..400).contains(&s.as_u64().unwrap())),
                 "the originals went through: {t}"
             );
-            if t["target"] == "twilio inbound" {
-                // Known and reported: Twilio's inbound webhook carries no time of its own, the
-                // API stamps the time of receipt, so a captured message sent again moves the
-                // contact's last inbound time. The consent it carried changes nothing.
-                assert_eq!(changed, ["inbound_contacts"], "{t}");
-                failed += 1;
-                continue;
-            }
         } else {
             assert!((400..500).contains(&status), "refused: {t}");
         }
         assert!(changed.is_empty(), "changed nothing: {t}");
     }
-    assert_eq!(figures["failed"].as_u64(), Some(failed), "{figures}");
-    assert_eq!(output.status.success(), failed == 0, "exits non-zero while a check fails: {stderr}");
+    assert_eq!(figures["failed"].as_u64(), Some(0), "{figures}");
+    assert!(output.status.success(), "every check passed, so it exits 0: {stderr}");
     // Each replay's original did something, so that changing nothing the second time means something.
     for target in ["stripe", "unsubscribe", "pay-page dispute", "twilio inbound", "meta (whatsapp)"] {
         let replay = tried.iter().find(|t| t["target"] == target && t["kind"] == "replayed").unwrap();

@@ -33,6 +33,7 @@ mod console_privacy;
 mod delivery_failures;
 mod e2e;
 mod email_letter;
+mod intake_memory;
 mod intake_rejections;
 mod layout;
 mod learning_loop;

@@ -96,6 +96,7 @@ async fn messenger_is_used_only_inside_the_24_hour_window() {
             channel: ChannelKind::Messenger,
             contact: "7001".into(),
             at: clock.now() - Days::hours(1),
+            message_id: None,
         }],
         ..ProviderReport::default()
     };

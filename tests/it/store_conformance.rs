@@ -28,7 +28,9 @@ use crate::support;
 use analysts::suite_analysts;
 use claiming::suite_claim;
 use concurrency::{suite_concurrent_claim, suite_concurrent_intake, suite_concurrent_plan};
-use consents::{suite_consents, suite_consents_once, suite_receipts, suite_unsubscribe_once};
+use consents::{
+    suite_consents, suite_consents_once, suite_inbound_once, suite_receipts, suite_unsubscribe_once,
+};
 use delivery::suite_delivery;
 use dispatch::suite_dispatch;
 use events::suite_events_on_the_broker;
@@ -104,6 +106,7 @@ on_every_backend! {
     the_consent_ledger_decides_and_only_grows => suite_consents,
     a_retried_consent_event_is_recorded_once => suite_consents_once,
     an_unsubscribe_in_force_writes_nothing => suite_unsubscribe_once,
+    an_inbound_message_is_recorded_once_by_its_id => suite_inbound_once,
     receipts_match_provider_ids_and_only_move_forward => suite_receipts,
     an_opt_out_after_planning_replans_the_stage => suite_late_opt_out,
     a_late_dead_address_receipt_replans_the_stage => suite_late_failures,

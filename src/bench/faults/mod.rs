@@ -9,14 +9,20 @@
 //! The servers are the benchmark's own ([`servers`]): the machine's PostgreSQL and RabbitMQ,
 //! which other programs may be using, are neither used nor touched. The roles run on a clock
 //! standing still at 10:00 on a business day in the debtors' time zone (as in `bench pipeline`
-//! (c)), the fixed policy's send time, so every first-stage reminder is due once planned.
+//! (c)), the fixed policy's send time, so every first-stage reminder is due once planned. A
+//! purge of the delivery queue ([`Fault::LoseDeliveries`]) loses delivery messages for good: the
+//! delivery role is stopped gracefully, the scheduler's next dispatches wait in the queue, the
+//! queue is purged, and the roles start again on a clock moved past the re-dispatch lease, so
+//! that the scheduler must find the reminders left `queued` and dispatch them again.
 
 mod checks;
+mod lost;
 mod roles;
 mod schedule;
 mod servers;
 mod smtp_counter;
 
+use crate::config::schedule::ScheduleConfig;
 use crate::deliver::{CONCURRENT_SENDS, RECORD_EVERY};
 use crate::queue::{AmqpQueue, Message, Queue, Topology};
 use anyhow::{bail, Context};
@@ -63,6 +69,12 @@ pub struct Struck {
 #[derive(Debug, Clone, Serialize)]
 pub struct FaultFigures {
     pub invoices_published: usize,
+    /// Delivery messages (each up to 100 reminders) the purges of the delivery queue removed.
+    pub delivery_messages_purged: u32,
+    /// Reminders left `queued` by the purges (their delivery messages gone).
+    pub reminders_left_queued: i64,
+    /// Reminders the scheduler dispatched again after the lease ran out (from its log).
+    pub reminders_dispatched_again: u64,
     pub seed: u64,
     pub faults: Vec<Struck>,
     /// Per role: SIGKILLs sent, and times its process ended by itself and was started again.
@@ -134,6 +146,11 @@ impl fmt::Display for FaultFigures {
             m.iter().map(|(role, n)| format!("{role} {n}")).collect::<Vec<_>>().join(", ")
         };
         writeln!(f, "  kills: {}; exits by themselves: {}", per_role(&self.kills), per_role(&self.exits))?;
+        writeln!(
+            f,
+            "  delivery messages purged          {} ({} reminders left queued; {} dispatched again after the lease)",
+            self.delivery_messages_purged, self.reminders_left_queued, self.reminders_dispatched_again
+        )?;
         writeln!(
             f,
             "  invoices stored                   {} of {} ({} distinct numbers), {} lost",
@@ -215,7 +232,8 @@ async fn run(
     std::fs::write(&config, role_config(&database_url, &rabbitmq.url(), provider.port(), root))?;
     let logs = root.join("logs");
     std::fs::create_dir_all(&logs)?;
-    let clock = super::send_time();
+    let mut clock = super::send_time();
+    let (mut purged, mut left_queued) = (0, 0);
     let mut roles = ROLES
         .iter()
         .map(|&role| RoleProcess::start(role, &config, clock, &logs))
@@ -262,9 +280,25 @@ async fn run(
             let at_s = started.elapsed().as_secs_f64();
             let (_, emails_received) = provider.totals();
             say(&format!("{at_s:.1} s: {}", planned.fault));
-            // The crashes wait for the servers in this thread; the provider serves on the others.
-            let down_s =
-                tokio::task::block_in_place(|| strike(planned.fault, &mut roles, postgres, rabbitmq))?;
+            let down_s = if planned.fault == Fault::LoseDeliveries {
+                let delivery = roles.iter_mut().find(|r| r.role == "delivery").expect("every role runs");
+                tokio::task::block_in_place(|| delivery.stop_gracefully())?;
+                let queue = topology.delivery_queue("email");
+                lost::wait_for_messages(&rabbitmq.url(), &queue, lost::WAIT_FOR_DISPATCH).await;
+                purged += lost::purge(&rabbitmq.url(), &queue).await?;
+                left_queued += checks::queued(&database_url).await?;
+                clock += ScheduleConfig::default().redispatch_after() + chrono::Duration::minutes(1);
+                tokio::task::block_in_place(|| {
+                    roles.iter_mut().try_for_each(|role| match role.role {
+                        "delivery" => role.start_on(clock),
+                        _ => role.restart_on(clock).map(drop),
+                    })
+                })?;
+                None
+            } else {
+                // The crashes wait for the servers in this thread; the provider serves on the others.
+                tokio::task::block_in_place(|| strike(planned.fault, &mut roles, postgres, rabbitmq))?
+            };
             struck.push(Struck {
                 fault: planned.fault.to_string(),
                 at_s,
@@ -295,6 +329,8 @@ async fn run(
     }
     let outcome = checks::outcome(&database_url, clock, &provider.received()).await?;
     let panics = roles.iter().map(|r| r.log().matches("panicked at").count()).sum();
+    let scheduler = roles.iter().find(|r| r.role == "scheduler").expect("the scheduler runs");
+    let reminders_dispatched_again = lost::dispatched_again(&scheduler.log());
     let kills: BTreeMap<String, u32> = roles.iter().map(|r| (r.role.to_owned(), r.kills)).collect();
     let exits: BTreeMap<String, u32> = roles.iter().map(|r| (r.role.to_owned(), r.exits)).collect();
     let postgres_crashes =
@@ -311,6 +347,9 @@ async fn run(
     }
     Ok(FaultFigures {
         invoices_published: options.invoices,
+        delivery_messages_purged: purged,
+        reminders_left_queued: left_queued,
+        reminders_dispatched_again,
         seed: options.seed,
         faults: struck,
         kills,
@@ -348,6 +387,7 @@ fn strike(
             postgres.crash()?;
             postgres.start_again()?;
         }
+        Fault::LoseDeliveries => bail!("{fault} is struck by the run itself (it needs the broker's client)"),
     }
     Ok(Some(crashed.elapsed().as_secs_f64()))
 }

@@ -15,6 +15,8 @@ pub const ROLES: [&str; 3] = ["intake", "scheduler", "delivery"];
 
 /// The shortest time between two starts of a role that ended by itself.
 const RESTART_PAUSE: Duration = Duration::from_millis(500);
+/// How long a role may take to finish its step after SIGTERM before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(30);
 
 /// One role's process and what happened to it.
 pub struct RoleProcess {
@@ -110,6 +112,43 @@ impl RoleProcess {
             self.spawn()?;
         }
         Ok(())
+    }
+
+    /// Stops the process with SIGTERM (it finishes the step it is in) and starts it again on a
+    /// clock standing at `clock`. Returns whether it had to be killed after [`STOP_GRACE`] (then
+    /// it is an interruption like a kill, and counted as one).
+    pub fn restart_on(&mut self, clock: DateTime<Utc>) -> anyhow::Result<bool> {
+        let killed = self.stop_gracefully()?;
+        self.start_on(clock)?;
+        Ok(killed)
+    }
+
+    /// Starts the role (stopped by [`RoleProcess::stop_gracefully`]) on a clock standing at `clock`.
+    pub fn start_on(&mut self, clock: DateTime<Utc>) -> anyhow::Result<()> {
+        self.clock = clock;
+        self.spawn()
+    }
+
+    /// SIGTERM, and waits until the process has finished its step and ended; after
+    /// [`STOP_GRACE`] it is killed (and counted as a kill). Returns whether it was. Until
+    /// [`RoleProcess::start_on`], [`RoleProcess::keep_running`] must not be called.
+    pub fn stop_gracefully(&mut self) -> anyhow::Result<bool> {
+        let mut killed = false;
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            let asked = Instant::now();
+            while child.try_wait()?.is_none() {
+                if asked.elapsed() > STOP_GRACE {
+                    let _ = child.kill();
+                    self.kills += 1;
+                    killed = true;
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.wait();
+        }
+        Ok(killed)
     }
 
     /// Stops the process for good (SIGKILL: what it has not recorded is the benchmark's finding).

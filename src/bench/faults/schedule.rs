@@ -22,6 +22,9 @@ pub enum Fault {
     RestartRabbitmq,
     /// PostgreSQL stopped at once without a checkpoint (a crash) and started again.
     RestartPostgres,
+    /// The email delivery queue purged (its messages lost), and the roles restarted on a clock
+    /// moved past the re-dispatch lease, so that the scheduler must dispatch again what was lost.
+    LoseDeliveries,
 }
 
 impl fmt::Display for Fault {
@@ -30,6 +33,7 @@ impl fmt::Display for Fault {
             Fault::Kill(role) => write!(f, "kill -9 {role}"),
             Fault::RestartRabbitmq => f.write_str("crash and restart RabbitMQ"),
             Fault::RestartPostgres => f.write_str("crash and restart PostgreSQL"),
+            Fault::LoseDeliveries => f.write_str("purge the delivery queue, clock past the lease"),
         }
     }
 }
@@ -49,10 +53,12 @@ pub struct FaultCounts {
     pub kills_per_role: u32,
     pub rabbitmq_restarts: u32,
     pub postgres_restarts: u32,
+    pub delivery_purges: u32,
 }
 
 /// The faults of a run, in the order they strike. The intake's kills fall into the first half
-/// of the work, when it is taking invoices in; the others anywhere between 5 % and 90 %.
+/// of the work, when it is taking invoices in; a purge of the delivery queue between 50 % and
+/// 60 %, before most reminders are sent; the others anywhere between 5 % and 90 %.
 pub fn plan(seed: u64, roles: &[&'static str], counts: FaultCounts) -> Vec<Planned> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut faults = Vec::new();
@@ -63,10 +69,15 @@ pub fn plan(seed: u64, roles: &[&'static str], counts: FaultCounts) -> Vec<Plann
     }
     faults.extend((0..counts.rabbitmq_restarts).map(|_| Fault::RestartRabbitmq));
     faults.extend((0..counts.postgres_restarts).map(|_| Fault::RestartPostgres));
+    faults.extend((0..counts.delivery_purges).map(|_| Fault::LoseDeliveries));
     let mut planned: Vec<Planned> = faults
         .into_iter()
         .map(|fault| {
-            let range = if fault == Fault::Kill("intake") { 0.02..0.45 } else { 0.05..0.9 };
+            let range = match fault {
+                Fault::Kill("intake") => 0.02..0.45,
+                Fault::LoseDeliveries => 0.5..0.6,
+                _ => 0.05..0.9,
+            };
             Planned {
                 fault,
                 at: rng.gen_range(range),
@@ -82,17 +93,20 @@ pub fn plan(seed: u64, roles: &[&'static str], counts: FaultCounts) -> Vec<Plann
 mod tests {
     use super::*;
 
-    const COUNTS: FaultCounts = FaultCounts { kills_per_role: 2, rabbitmq_restarts: 1, postgres_restarts: 3 };
+    const COUNTS: FaultCounts =
+        FaultCounts { kills_per_role: 2, rabbitmq_restarts: 1, postgres_restarts: 3, delivery_purges: 1 };
 
     #[test]
     fn every_fault_is_planned_once_in_order_and_the_same_seed_plans_the_same() {
         let roles = ["intake", "scheduler", "delivery"];
         let planned = plan(7, &roles, COUNTS);
-        assert_eq!(planned.len(), 2 * 3 + 1 + 3);
+        assert_eq!(planned.len(), 2 * 3 + 1 + 3 + 1);
         for role in roles {
             assert_eq!(planned.iter().filter(|p| p.fault == Fault::Kill(role)).count(), 2);
         }
         assert_eq!(planned.iter().filter(|p| p.fault == Fault::RestartPostgres).count(), 3);
+        let purge = planned.iter().find(|p| p.fault == Fault::LoseDeliveries).unwrap();
+        assert!((0.5..0.6).contains(&purge.at), "{purge:?}");
         assert!(planned.windows(2).all(|w| w[0].at <= w[1].at));
         assert!(planned.iter().all(|p| p.at > 0.0 && p.at < 0.9 && p.extra_pause <= MAX_EXTRA_PAUSE));
         let again: Vec<f64> = plan(7, &roles, COUNTS).iter().map(|p| p.at).collect();

@@ -230,6 +230,58 @@ pub(super) async fn suite_consents_once(store: Arc<dyn Store>, raw: Raw) {
     assert!(!seen["RE-1"].permits(Sms), "the STOP after it is still in force: {seen:?}");
 }
 
+/// An inbound SMS is recorded once by its `MessageSid`: Twilio dates nothing, the API stamps the
+/// time of receipt, and a captured signed request replayed later moves neither the contact's
+/// last inbound time nor its consent. A new message from the same number still does.
+pub(super) async fn suite_inbound_once(store: Arc<dyn Store>, raw: Raw) {
+    use ConsentKind::{OptIn, OptOut};
+    intake(&store, &[overdue(&invoice_for("RE-1", debtor("C-1"), eur("10.00")), t0())]).await;
+    intake(&store, &[overdue(&invoice_for("RE-2", debtor("C-2"), eur("10.00")), t0())]).await;
+    let sms = |id: &str, kind, at| ProviderReport {
+        inbound: vec![Inbound {
+            channel: ChannelKind::Sms,
+            contact: PHONE.into(),
+            at,
+            message_id: Some(id.into()),
+        }],
+        consents: vec![ConsentEvent {
+            provider_event_id: Some(id.into()),
+            ..consent(ConsentSubject::Contact(PHONE.into()), ChannelKind::Sms, kind, at)
+        }],
+        ..ProviderReport::default()
+    };
+    // What a replay could move: each debtor's last inbound time on SMS, as the database holds it.
+    let last_inbound = || {
+        raw.raw_strings(
+            "SELECT debtor_id || ' ' || CAST(last_at AS TEXT) FROM inbound_contacts WHERE channel = 'sms' \
+             ORDER BY debtor_id",
+        )
+    };
+    let start = store.record_provider_report(&sms("SM-start", OptIn, t0() + hours(1))).await.unwrap();
+    assert_eq!((start.inbound, start.consents), (2, 2), "both debtors of the number");
+    let stop = store.record_provider_report(&sms("SM-stop", OptOut, t0() + hours(2))).await.unwrap();
+    assert_eq!((stop.inbound, stop.consents), (2, 2));
+    let (times, ledger_rows) =
+        (last_inbound().await, raw.raw_count("SELECT COUNT(*) FROM consents WHERE channel = 'sms'").await);
+    assert_eq!(times.len(), 2, "{times:?}");
+
+    // The captured START, replayed an hour later: nothing moves, nothing is written.
+    let replayed = store.record_provider_report(&sms("SM-start", OptIn, t0() + hours(3))).await.unwrap();
+    assert_eq!(replayed, Default::default(), "a replay changes nothing");
+    assert_eq!(last_inbound().await, times, "the last inbound time is still the STOP's");
+    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM consents WHERE channel = 'sms'").await, ledger_rows);
+    let seen = planned_consents(&store, t0() + hours(4)).await;
+    assert!(!seen["RE-1"].permits(ChannelKind::Sms), "the STOP is still in force: {seen:?}");
+
+    // A new message from the number is a new message.
+    let again = store.record_provider_report(&sms("SM-start-2", OptIn, t0() + hours(5))).await.unwrap();
+    assert_eq!((again.inbound, again.consents), (2, 2));
+    assert_ne!(last_inbound().await, times, "a new message moves the last inbound time");
+    let seen = planned_consents(&store, t0() + hours(5)).await;
+    assert!(seen["RE-1"].permits(ChannelKind::Sms) && seen["RE-2"].permits(ChannelKind::Sms), "{seen:?}");
+    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM inbound_messages").await, 3);
+}
+
 fn receipt(id: &str, status: ReceiptStatus, at: DateTime<Utc>) -> ProviderReport {
     ProviderReport {
         receipts: vec![Receipt {
@@ -321,7 +373,12 @@ pub(super) async fn suite_receipts(store: Arc<dyn Store>, _raw: Raw) {
 
     // Inbound messages set the debtor's last inbound time per channel, never backwards.
     let inbound = |at| ProviderReport {
-        inbound: vec![Inbound { channel: ChannelKind::Messenger, contact: "psid-3".into(), at }],
+        inbound: vec![Inbound {
+            channel: ChannelKind::Messenger,
+            contact: "psid-3".into(),
+            at,
+            message_id: None,
+        }],
         ..ProviderReport::default()
     };
     assert_eq!(record(inbound(t0() + hours(6))).await.inbound, 1);
@@ -331,7 +388,12 @@ pub(super) async fn suite_receipts(store: Arc<dyn Store>, _raw: Raw) {
     let sms_job = store.delivery_jobs(&ids[..1]).await.unwrap().remove(0);
     assert_eq!(sms_job.last_inbound_at, None, "inbound times are per channel");
     let nobody = ProviderReport {
-        inbound: vec![Inbound { channel: ChannelKind::Messenger, contact: "psid-x".into(), at: t0() }],
+        inbound: vec![Inbound {
+            channel: ChannelKind::Messenger,
+            contact: "psid-x".into(),
+            at: t0(),
+            message_id: None,
+        }],
         ..ProviderReport::default()
     };
     assert_eq!(record(nobody).await, Default::default());
