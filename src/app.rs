@@ -289,6 +289,7 @@ impl Service {
                 config: self.console.clone(),
                 creditors: Arc::clone(&self.creditors),
                 channel_costs: self.learn.costs_eur.clone(),
+                planner: Arc::clone(&self.planner),
             })),
         }
     }

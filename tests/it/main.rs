@@ -30,6 +30,7 @@ mod console_credit;
 mod console_login;
 mod console_pause;
 mod console_privacy;
+mod console_steer;
 mod delivery_failures;
 mod e2e;
 mod email_letter;

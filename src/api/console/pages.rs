@@ -1,7 +1,8 @@
-//! The console's first server-rendered pages (minijinja, no JavaScript): `GET /console` (the login
+//! The console's server-rendered pages (minijinja, no JavaScript): `GET /console` (the login
 //! form), `GET /console/cases` (search and state filter), `GET /console/cases/{id}` (the case, its
-//! timeline, and pause or resume as a button), `POST /console/cases/{id}/pause|resume` (a form with
-//! the session's CSRF token; post/redirect/get). The pages read and act through the same store
+//! timeline, and every intervention as a button: pause or resume at once, the others behind a
+//! confirmation, see `page_actions`), `POST /console/cases/{id}/pause|resume` (a form with the
+//! session's CSRF token; post/redirect/get). The pages read and act through the same store
 //! steps and rules as the JSON API; a page without a live session redirects to the login form.
 //!
 //! Answers carry a strict Content-Security-Policy (no scripts; the one stylesheet allowed by its
@@ -70,7 +71,7 @@ pub fn login_page(status: StatusCode, error: Option<&str>, tenant: Option<&str>)
     page(status, "login.html.j2", context! { error, tenant })
 }
 
-fn to_login() -> Response {
+pub(super) fn to_login() -> Response {
     Redirect::to("/console").into_response()
 }
 
@@ -144,6 +145,34 @@ pub async fn case(
     Query(notice): Query<Notice>,
 ) -> Result<Response, ConsoleError> {
     let Some((access, csrf_token)) = session_access(&state, &headers).await? else { return Ok(to_login()) };
+    let notice = notice.done.as_deref().and_then(done_notice);
+    case_page(&state, &access, &csrf_token, id, StatusCode::OK, notice, None).await
+}
+
+/// What the page says after an intervention went through (post/redirect/get).
+fn done_notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "pause" => "Dunning is paused for this case.",
+        "resume" => "Dunning is resumed for this case.",
+        "escalate" => "The case is escalated: handed over to collection.",
+        "resend" => "A reminder of the current stage is planned on the chosen channel.",
+        "plan" => "The case follows the chosen plan from its next stage on.",
+        "dispute" => "The case is marked disputed: no reminder goes out until it is resolved.",
+        "resolve-dispute" => "The dispute is resolved.",
+        _ => return None,
+    })
+}
+
+/// The case page, with `notice` after an intervention or `error` when one was refused.
+pub(super) async fn case_page(
+    state: &ApiState,
+    access: &Access,
+    csrf_token: &str,
+    id: i64,
+    status: StatusCode,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> Result<Response, ConsoleError> {
     let mut tx = state.store.begin().await?;
     let Some(case) = tx.tenant_case(&access.tenant, id).await? else {
         return Err(ConsoleError::NotFound);
@@ -157,16 +186,17 @@ pub async fn case(
             context! { at => entry.at.format("%Y-%m-%d %H:%M").to_string(), kind => entry.kind, summary }
         })
         .collect();
-    let notice = match notice.done.as_deref() {
-        Some("pause") => Some("Dunning is paused for this case."),
-        Some("resume") => Some("Dunning is resumed for this case."),
-        _ => None,
+    let plans: Vec<&str> = match &state.console {
+        Some(console) => console.plans.names().filter(|p| *p != case.plan).collect(),
+        None => Vec::new(),
     };
+    let channels: Vec<&str> = crate::domain::ChannelKind::ALL.iter().map(|c| c.as_str()).collect();
+    let reasons: Vec<&str> = crate::domain::DisputeReason::ALL.iter().map(|r| r.as_str()).collect();
     Ok(page(
-        StatusCode::OK,
+        status,
         "case.html.j2",
-        context! { operator => who(&access), tenant => access.tenant.as_str(), case, timeline, notice,
-        csrf_token, can_write => access.scope.can_write() },
+        context! { operator => who(access), tenant => access.tenant.as_str(), case, timeline, notice, error,
+        csrf_token, can_write => access.scope.can_write(), plans, channels, reasons },
     ))
 }
 
@@ -198,7 +228,7 @@ fn summary(kind: &str, d: &serde_json::Value) -> String {
 
 #[derive(Deserialize)]
 pub struct ActionForm {
-    csrf_token: String,
+    pub(super) csrf_token: String,
 }
 
 /// `POST /console/cases/{id}/pause` and `/resume`: the form's token must be the session's.
