@@ -28,6 +28,7 @@ mod config_check;
 mod console_api;
 mod console_credit;
 mod console_login;
+mod console_overview;
 mod console_pause;
 mod console_privacy;
 mod console_steer;

@@ -28,6 +28,8 @@
 //! - `stats`: the tenant's figures (amounts, DSO, paid shares, channel cost, learner version).
 //! - `accounts`: operators and API keys made from the command line.
 //! - `openapi`: the document's frame (security schemes, tags).
+//! - `overview`: `GET /console`, the tenant's figures and charts (drawn by `charts`).
+//! - `i18n`: the pages' two languages (English, German) and how one is chosen.
 //! - `page_actions`: the case page's confirmed intervention forms.
 //! - `pages`: the server-rendered pages: login, case list, case page with a confirmed button per
 //!   intervention.
@@ -37,16 +39,19 @@ pub mod accounts;
 mod audit;
 pub mod auth;
 mod cases;
+mod charts;
 mod credits;
 mod debtors;
 mod disputes;
 mod error;
 mod exports;
+mod i18n;
 mod interventions;
 mod invoices;
 pub mod login;
 mod marketing;
 mod openapi;
+mod overview;
 mod page_actions;
 mod pages;
 pub mod privacy;
@@ -123,7 +128,7 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
                 }
             }),
         )
-        .route("/console", get(pages::home))
+        .route("/console", get(overview::home))
         .route("/console/login", post(login::login))
         .route("/console/logout", post(login::logout))
         .route("/console/cases", get(pages::cases))

@@ -7,7 +7,8 @@
 
 use super::auth::{same_token, session_access};
 use super::error::ConsoleError;
-use super::pages::{case_page, to_login};
+use super::i18n::Lang;
+use super::pages::{case_page, to_login, CaseView};
 use super::steering::Fields;
 use crate::api::ApiState;
 use axum::extract::{Path, State};
@@ -73,8 +74,10 @@ async fn intervene(
         }
         Err(other) => return Err(other),
     };
-    let why = format!("Not done: {why}");
-    case_page(&state, &access, &csrf_token, id, status, None, Some(&why)).await
+    let lang = Lang::choose(None, &headers);
+    let why = format!("{}: {why}", lang.text("not_done"));
+    let view = CaseView { lang, remember: false, status };
+    case_page(&state, &access, &csrf_token, id, view, None, Some(&why)).await
 }
 
 macro_rules! form_route {
