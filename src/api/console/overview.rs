@@ -17,8 +17,8 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
-/// Amounts per currency as the page writes them (`1,234.50 EUR` is left to the reader's
-/// locale: the figure is written as stored, two decimals).
+/// Amounts per currency as the page writes them: two decimals and the currency code
+/// (`229.90 EUR`), as the API writes money, in either language.
 fn amounts(sums: &BTreeMap<String, Decimal>) -> Vec<String> {
     sums.iter().map(|(currency, amount)| format!("{:.2} {currency}", amount)).collect()
 }

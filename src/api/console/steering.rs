@@ -11,6 +11,7 @@ use crate::domain::{ChannelKind, PlanName, TenantId};
 use crate::schedule::escalate::{escalate_case, EscalateOutcome};
 use crate::schedule::resend::{resend_reminder, ResendOutcome};
 use crate::schedule::switch_plan::{switch_plan as switch_case_plan, SwitchOutcome};
+use crate::schedule::ResendRefused;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -135,8 +136,9 @@ pub(super) async fn resend_on(
             tx.commit().await?;
             Ok(entry)
         }
-        ResendOutcome::Refused(crate::schedule::ResendRefused::NothingPlanned) => {
-            Err(ConsoleError::Conflict(crate::schedule::ResendRefused::NothingPlanned.to_string()))
+        // Not the channel's fault: the case has no stage to resend yet.
+        ResendOutcome::Refused(refused @ ResendRefused::NothingPlanned) => {
+            Err(ConsoleError::Conflict(refused.to_string()))
         }
         ResendOutcome::Refused(refused) => Err(ConsoleError::field("channel", refused)),
         ResendOutcome::AlreadyThere { stage, status } => Err(ConsoleError::Conflict(format!(
