@@ -293,6 +293,7 @@ impl Service {
                 config: self.console.clone(),
                 creditors: Arc::clone(&self.creditors),
                 channel_costs: self.learn.costs_eur.clone(),
+                planner: Arc::clone(&self.planner),
             })),
         }
     }

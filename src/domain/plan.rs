@@ -196,6 +196,11 @@ impl PlanBook {
         Ok(())
     }
 
+    /// The names of every plan in the book, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.plans.keys().map(String::as_str)
+    }
+
     pub fn get(&self, name: &str) -> Result<&DunningPlan, Invalid> {
         self.plans.get(name).ok_or_else(|| {
             let known: Vec<&str> = self.plans.keys().map(String::as_str).collect();

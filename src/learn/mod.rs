@@ -13,6 +13,7 @@
 //! them and writes snapshots; schedulers reload them.
 
 pub mod learner;
+pub mod overview;
 pub mod policy;
 pub mod stats;
 pub mod stdio;

@@ -1,13 +1,13 @@
-//! Disputes: the debtor contests the claim on the pay-page and the case is held (no reminder goes
-//! out) until the creditor resolves it with a `case.dispute_resolved` message (or, later, in the
-//! operator console): the claim stands and dunning resumes, or it is withdrawn and the case is
-//! cancelled.
+//! Disputes: the debtor contests the claim on the pay-page (or the creditor records it in the
+//! operator console on the debtor's word, by the same rule) and the case is held (no reminder
+//! goes out) until the creditor resolves it with a `case.dispute_resolved` message or in the
+//! console: the claim stands and dunning resumes, or it is withdrawn and the case is cancelled.
 
 use crate::domain::{
     CaseEvent, CaseState, DisputeReason, DisputeResolution, InvoiceNumber, PromiseState, TenantId,
 };
 use crate::runtime::{EventBody, NewEvent};
-use crate::store::tx::CaseUpdate;
+use crate::store::tx::{CaseUpdate, LockedCase};
 use crate::store::{Store, StoreError, StoreTx};
 use chrono::{DateTime, Utc};
 
@@ -37,17 +37,35 @@ pub async fn open_dispute(
     details: &str,
     now: DateTime<Utc>,
 ) -> Result<DisputeOutcome, StoreError> {
-    let details: String = details.trim().chars().take(MAX_DETAILS_CHARS).collect();
     let mut tx = store.begin().await?;
     let Some(case) = tx.lock_case(case_id).await? else {
         return Ok(DisputeOutcome::Unknown);
     };
+    let outcome = dispute_case(tx.as_mut(), &case, reason, details, now).await?;
+    if outcome == DisputeOutcome::Done {
+        tx.commit().await?;
+    }
+    Ok(outcome)
+}
+
+/// Opens a dispute on `case` (locked by the caller) inside the caller's transaction, as
+/// [`open_dispute`] describes: the rule the pay-page's dispute form and the operator console
+/// share. `details` are trimmed and cut at [`MAX_DETAILS_CHARS`].
+pub async fn dispute_case(
+    tx: &mut dyn StoreTx,
+    case: &LockedCase,
+    reason: DisputeReason,
+    details: &str,
+    now: DateTime<Utc>,
+) -> Result<DisputeOutcome, StoreError> {
+    let details: String = details.trim().chars().take(MAX_DETAILS_CHARS).collect();
     if case.state == CaseState::Disputed {
         return Ok(DisputeOutcome::Unchanged);
     }
     let Ok(disputed) = case.state.apply(CaseEvent::Disputed) else {
         return Ok(DisputeOutcome::Closed(case.state));
     };
+    let case_id = case.case_id;
     if !tx.insert_dispute(case_id, reason, &details, now).await? {
         return Ok(DisputeOutcome::Unchanged);
     }
@@ -64,7 +82,6 @@ pub async fn open_dispute(
     .await?;
     let event = case.subject().event(now, EventBody::CaseDisputed { reason, details });
     tx.append_events(&[NewEvent::from(&event)]).await?;
-    tx.commit().await?;
     Ok(DisputeOutcome::Done)
 }
 

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod catch_up;
 pub mod dispatch;
 pub mod erase;
+pub mod escalate;
 pub mod instalment_reminders;
 pub mod limitation;
 pub mod pause;
@@ -15,7 +16,9 @@ pub mod planner;
 pub mod policy;
 pub mod replan;
 pub mod reschedule;
+pub mod resend;
 pub mod resume;
+pub mod switch_plan;
 
 pub use catch_up::CatchUpRules;
 pub use dispatch::{
@@ -25,7 +28,7 @@ pub use dispatch::{
 pub use instalment_reminders::instalment_reminders;
 pub use limitation::warn_limitation_near;
 pub use plan::{plan_due_cases, settle_outcomes, Decide, LawOf};
-pub use planner::Planner;
+pub use planner::{Planner, ResendRefused};
 pub use policy::{Decision, DecisionRequest, FixedPolicy, Policy};
 pub use replan::replan_stage;
 pub use resume::resume_broken_promises;

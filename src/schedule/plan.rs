@@ -9,7 +9,7 @@ use crate::domain::{AttributionWindow, CaseEvent};
 use crate::runtime::events::record_outcomes;
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::tx::CaseUpdate;
-use crate::store::{CaseDecision, DueCase, Store, StoreError};
+use crate::store::{CaseDecision, DueCase, Store, StoreError, StoreTx};
 use chrono::{DateTime, Utc};
 
 /// The decision for one due case ([`Planner::decide`] in the service).
@@ -48,18 +48,7 @@ pub async fn plan_due_cases(
             CaseDecision::Escalate => {
                 let state = case.state.apply(CaseEvent::PlanExhausted).unwrap_or(case.state);
                 updates.push(update(state, case.stages_planned, None));
-                let statement = match tx.case_claim(case.case_id).await? {
-                    Some(claim) => claim_statement(case, claim, now, law_of),
-                    None => None,
-                };
-                if let Some(statement) = &statement {
-                    tx.save_claim_statement(statement).await?;
-                }
-                events.push(NewEvent::from(&escalated(
-                    case,
-                    now,
-                    statement.as_ref().map(ClaimStatement::totals),
-                )));
+                events.push(escalation(tx.as_mut(), case, now, law_of).await?);
             }
             CaseDecision::Wait { until } => {
                 updates.push(update(case.state, case.stages_planned, Some(until)))
@@ -78,6 +67,25 @@ pub async fn plan_due_cases(
     );
     planned.flush(crate::observe::names::REMINDERS_PLANNED, ["channel", "tenant"]);
     Ok(cases.len())
+}
+
+/// What escalating `case` at `now` hands over, besides its new state: the claim statement
+/// (stored) and the `case.escalated` event (returned, for the caller to append). The plan's own
+/// escalation and the operator's "escalate now" (`super::escalate`) both go through here.
+pub(super) async fn escalation(
+    tx: &mut dyn StoreTx,
+    case: &DueCase,
+    now: DateTime<Utc>,
+    law_of: LawOf<'_>,
+) -> Result<NewEvent, StoreError> {
+    let statement = match tx.case_claim(case.case_id).await? {
+        Some(claim) => claim_statement(case, claim, now, law_of),
+        None => None,
+    };
+    if let Some(statement) = &statement {
+        tx.save_claim_statement(statement).await?;
+    }
+    Ok(NewEvent::from(&escalated(case, now, statement.as_ref().map(ClaimStatement::totals))))
 }
 
 /// The claim statement of `case` escalating at `now`: what `claim` owes on the debtor's date

@@ -4,7 +4,7 @@
 
 use super::calendar;
 use super::policy::{DecisionRequest, Policy};
-use crate::domain::{ChannelKind, DebtorKind, PlanBook, PolicyVersion};
+use crate::domain::{ChannelKind, DebtorKind, DunningPlan, Invalid, PlanBook, PolicyVersion};
 use crate::store::{CaseDecision, DueCase, NewReminder};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};
@@ -25,17 +25,21 @@ impl Planner {
         self.policy.version()
     }
 
+    /// The plan the case follows: the one it names, or, should that have been removed from the
+    /// configuration after intake, the segment's default.
+    fn plan_of(&self, case: &DueCase) -> Result<&DunningPlan, Invalid> {
+        self.plans
+            .get(case.plan.as_str())
+            .or_else(|_| self.plans.resolve(&case.tenant, case.debtor.kind, None))
+    }
+
     pub fn decide(&self, case: &DueCase, now: DateTime<Utc>) -> CaseDecision {
-        let plan = match self.plans.get(case.plan.as_str()) {
+        let plan = match self.plan_of(case) {
             Ok(plan) => plan,
-            // The plan was removed from the configuration after intake: use the segment default.
-            Err(_) => match self.plans.resolve(&case.tenant, case.debtor.kind, None) {
-                Ok(plan) => plan,
-                Err(error) => {
-                    tracing::error!(case_id = case.case_id, %error, "no plan applies; retrying in a day");
-                    return CaseDecision::Wait { until: now + Duration::days(1) };
-                }
-            },
+            Err(error) => {
+                tracing::error!(case_id = case.case_id, %error, "no plan applies; retrying in a day");
+                return CaseDecision::Wait { until: now + Duration::days(1) };
+            }
         };
         let index = case.stages_planned as usize;
         let gap_days = plan.stage(index).map_or(plan.escalate_after_days, |next| next.wait_days);
@@ -45,26 +49,64 @@ impl Planner {
         let Some(stage) = plan.stage(index) else {
             return CaseDecision::Escalate;
         };
-        // Consent first: a channel the debtor opted out of is never offered, not even as the
-        // fallback when none of the stage's channels is reachable.
-        let reachable: Vec<ChannelKind> = case
-            .debtor
-            .reachable_channels()
-            .into_iter()
-            .filter(|c| case.consents.permits(*c))
-            .filter(|c| *c != ChannelKind::Messenger || messenger_window_open(case, now))
-            .collect();
-        let channels = allowed_channels(&stage.channels, &stage.fallback, &reachable);
+        let channels = allowed_channels(&stage.channels, &stage.fallback, &reachable(case, now));
         if channels.is_empty() {
             return CaseDecision::Escalate;
         }
+        CaseDecision::Remind(self.remind(case, plan, index, &channels, now))
+    }
+
+    /// A reminder of the case's current stage (the last one planned) on `channel`, chosen by an
+    /// operator: allowed exactly when the planner could have offered that channel for that stage
+    /// now (the plan's channels or, when none of those reaches the debtor, its fallback;
+    /// reachable; consented; Messenger's window open). The policy picks the hour among the
+    /// allowed ones, so quiet hours and business days hold; the decision is logged with the one
+    /// channel as all that was allowed.
+    pub fn resend(
+        &self,
+        case: &DueCase,
+        channel: ChannelKind,
+        now: DateTime<Utc>,
+    ) -> Result<NewReminder, ResendRefused> {
+        let plan = self.plan_of(case).map_err(|e| ResendRefused::NoPlan(e.to_string()))?;
+        let index = (case.stages_planned as usize).checked_sub(1).ok_or(ResendRefused::NothingPlanned)?;
+        let stage = plan.stage(index).ok_or(ResendRefused::NoSuchStage(index + 1))?;
+        if !stage.channels.contains(&channel) && !stage.fallback.contains(&channel) {
+            return Err(ResendRefused::NotInPlan { stage: index + 1 });
+        }
+        if !case.debtor.reachable_channels().contains(&channel) {
+            return Err(ResendRefused::Unreachable);
+        }
+        if !case.consents.permits(channel) {
+            return Err(ResendRefused::NoConsent);
+        }
+        if channel == ChannelKind::Messenger && !messenger_window_open(case, now) {
+            return Err(ResendRefused::MessengerWindowClosed);
+        }
+        if !allowed_channels(&stage.channels, &stage.fallback, &reachable(case, now)).contains(&channel) {
+            return Err(ResendRefused::FallbackOnly { stage: index + 1 });
+        }
+        Ok(self.remind(case, plan, index, &[channel], now))
+    }
+
+    /// The reminder of stage `index` on one of `channels` (allowed, never empty), at the hour and
+    /// on the channel the policy picks.
+    fn remind(
+        &self,
+        case: &DueCase,
+        plan: &DunningPlan,
+        index: usize,
+        channels: &[ChannelKind],
+        now: DateTime<Utc>,
+    ) -> NewReminder {
+        let stage = &plan.stages[index];
         let hours = calendar::allowed_hours();
         let context = context(case, index, now);
         let debtor = crate::runtime::events::learner_debtor_key(&case.tenant, &case.debtor.id);
         let decision = self.policy.decide(&DecisionRequest {
             debtor: &debtor,
             context: &context,
-            channels: &channels,
+            channels,
             hours: &hours,
             amount: open_amount(case),
             last_stage: plan.stage(index + 1).is_none(),
@@ -72,7 +114,7 @@ impl Planner {
         let country = case.debtor.country().map(|c| c.as_str());
         let send_at = calendar::next_send_time(now, case.debtor.timezone.tz(), country, decision.hour);
         let wait_days = plan.stage(index + 1).map_or(plan.escalate_after_days, |next| next.wait_days);
-        CaseDecision::Remind(NewReminder {
+        NewReminder {
             stage: index as u32,
             stage_name: stage.name.clone(),
             tone: stage.tone,
@@ -91,8 +133,43 @@ impl Planner {
             next_action_at: send_at + Duration::days(i64::from(wait_days)),
             instalment: 0,
             escalates_after_days: plan.stage(index + 1).is_none().then_some(plan.escalate_after_days),
-        })
+        }
     }
+}
+
+/// Why an operator's resend on a channel is refused: each says what the planner would not offer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResendRefused {
+    #[error("no stage was planned yet: the scheduler plans the first reminder")]
+    NothingPlanned,
+    #[error("the case's plan has no stage {0} (was the plan switched?)")]
+    NoSuchStage(usize),
+    #[error("no plan applies to the case: {0}")]
+    NoPlan(String),
+    #[error("stage {stage} of the case's plan does not allow this channel")]
+    NotInPlan { stage: usize },
+    #[error("stage {stage} allows this channel only as a fallback, and one of its own channels reaches the debtor")]
+    FallbackOnly { stage: usize },
+    #[error(
+        "the debtor has no address on this channel (or it is known to be dead, or WhatsApp lacks an opt-in)"
+    )]
+    Unreachable,
+    #[error("the debtor opted out of this channel")]
+    NoConsent,
+    #[error("Messenger delivers only within 24 hours of the debtor's last message, which would close before the reminder goes out")]
+    MessengerWindowClosed,
+}
+
+/// The channels the case's debtor can be reached on now: an address, consent (a channel the
+/// debtor opted out of is never offered, not even as the fallback when none of the stage's
+/// channels is reachable), and for Messenger an open window.
+fn reachable(case: &DueCase, now: DateTime<Utc>) -> Vec<ChannelKind> {
+    case.debtor
+        .reachable_channels()
+        .into_iter()
+        .filter(|c| case.consents.permits(*c))
+        .filter(|c| *c != ChannelKind::Messenger || messenger_window_open(case, now))
+        .collect()
 }
 
 /// How close to its due moment a stage may be planned anyway: the gap is counted in days, and

@@ -376,6 +376,31 @@ pub trait ConsoleSteps: Send {
         id: &DebtorId,
     ) -> Result<Option<DebtorRecord>, StoreError>;
 
+    /// `tenant`'s case `case_id` as the planner sees a due case (invoice, debtor, consents,
+    /// Messenger window, previous send), whether due or not; `None` when the tenant has no
+    /// such case. For an operator's step that plans or escalates one case now.
+    async fn planning_case(
+        &mut self,
+        tenant: &TenantId,
+        case_id: i64,
+    ) -> Result<Option<crate::store::DueCase>, StoreError>;
+
+    /// Makes `plan` the plan of the invoice `invoice_id` (the case's future stages follow it).
+    async fn set_invoice_plan(
+        &mut self,
+        invoice_id: i64,
+        plan: &crate::domain::PlanName,
+    ) -> Result<(), StoreError>;
+
+    /// The case's stage reminder of `stage` (0-based) on `channel`, if there is one: its status
+    /// and whether it was ever sent.
+    async fn stage_reminder(
+        &mut self,
+        case_id: i64,
+        stage: u32,
+        channel: ChannelKind,
+    ) -> Result<Option<(String, bool)>, StoreError>;
+
     /// Writes the debtor's contact data; `false` when the tenant has no such debtor.
     async fn set_contact(
         &mut self,

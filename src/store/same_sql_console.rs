@@ -62,6 +62,20 @@ pub(super) const TIMELINE_DISPUTES: &str =
      FROM disputes x JOIN cases c ON c.id = x.case_id JOIN invoices i ON i.id = c.invoice_id \
      WHERE i.tenant = $1 AND x.case_id = $2 ORDER BY x.id";
 
+/// One case of the tenant (`$1`) by id (`$2`), with the columns a due case is read with
+/// ([`super::rows::DueCaseRow`]), due or not.
+pub(super) fn planning_case_sql() -> String {
+    use super::rows::{CONSENT_COLUMNS, DEBTOR_COLUMNS, MESSENGER_INBOUND, PREVIOUS_SEND};
+    format!(
+        "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
+         CAST(i.amount_due AS TEXT) AS amount_due, CAST(i.amount_paid AS TEXT) AS amount_paid, i.plan, \
+         {DEBTOR_COLUMNS}, {CONSENT_COLUMNS}, {MESSENGER_INBOUND}, {PREVIOUS_SEND} \
+         FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+         JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
+         WHERE i.tenant = $1 AND c.id = $2"
+    )
+}
+
 pub(super) const AUDIT_COLUMNS: &str =
     "SELECT id, at, actor, action, case_id, debtor_id, before, after FROM audit_log";
 
@@ -562,6 +576,51 @@ macro_rules! impl_console_steps {
                     .fetch_optional(&mut *self.0)
                     .await?;
                 row.map(LockedCaseRow::into_locked).transpose()
+            }
+
+            async fn planning_case(
+                &mut self,
+                tenant: &TenantId,
+                case_id: i64,
+            ) -> Result<Option<crate::store::DueCase>, StoreError> {
+                let sql = crate::store::same_sql_console::planning_case_sql();
+                let row: Option<DueCaseRow> = sqlx::query_as(&sql)
+                    .bind(tenant.as_str())
+                    .bind(case_id)
+                    .fetch_optional(&mut *self.0)
+                    .await?;
+                row.map(DueCaseRow::into_due_case).transpose()
+            }
+
+            async fn set_invoice_plan(
+                &mut self,
+                invoice_id: i64,
+                plan: &crate::domain::PlanName,
+            ) -> Result<(), StoreError> {
+                sqlx::query("UPDATE invoices SET plan = $1 WHERE id = $2")
+                    .bind(plan.as_str())
+                    .bind(invoice_id)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(())
+            }
+
+            async fn stage_reminder(
+                &mut self,
+                case_id: i64,
+                stage: u32,
+                channel: crate::domain::ChannelKind,
+            ) -> Result<Option<(String, bool)>, StoreError> {
+                let row: Option<(String, Option<DateTime<Utc>>)> = sqlx::query_as(
+                    "SELECT status, sent_at FROM reminders \
+                     WHERE case_id = $1 AND stage = $2 AND channel = $3 AND instalment = 0",
+                )
+                .bind(case_id)
+                .bind(i64::from(stage))
+                .bind(channel.as_str())
+                .fetch_optional(&mut *self.0)
+                .await?;
+                Ok(row.map(|(status, sent_at)| (status, sent_at.is_some())))
             }
 
             async fn pending_reminders(&mut self, case_id: i64) -> Result<Vec<i64>, StoreError> {

@@ -1,7 +1,8 @@
 //! The console's pages in a real headless Chromium, as an operator meets them: every role runs
 //! in-process on SQLite; the operator logs in, finds a case by its invoice number, pauses it with
 //! the button, sees no reminder go out while the scheduler runs through its send time, resumes it
-//! and sees the reminder in the timeline. Screenshots land in
+//! and sees the reminder in the timeline; a German operator sees the overview and escalates a case
+//! with its confirmation. Screenshots land in
 //! `target/test-artefacts/screenshots/console-*.png`.
 
 use crate::console_api::{Auth, Console, A};
@@ -98,6 +99,61 @@ async fn an_operator_pauses_and_resumes_a_case_in_the_browser() {
     let page = browser.wait_for_text("case.resume").await;
     assert!(page.contains("case.pause") && page.contains(": sent;"), "{page}");
     browser.screenshot("console-case-timeline").await;
+    browser.close().await;
+    stop_roles(trigger, roles).await;
+}
+
+/// The overview and the case page's confirmed interventions, in German, in a real Chromium that
+/// prefers German: the overview's charts, a confirmation opened, the case escalated with it.
+/// Screenshots: `console-overview-de.png`, `console-overview-en.png`,
+/// `console-case-interventions-de.png`, `console-case-escalated-de.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_sees_the_overview_and_escalates_a_case_in_german() {
+    let backend = Backend::embedded().await;
+    let (console, trigger, roles) = Console::start(&backend, Role::All).await;
+    let store = console.store.clone();
+    console.operator(A, "agent@paytest.example", OperatorRole::Agent, PASSWORD).await;
+    let key = Auth::Key(console.key(A, KeyScope::Write).await);
+    let mut case_id = 0;
+    for number in ["G-1", "G-2", "G-3", "G-4"] {
+        let (_, answer) =
+            console.call(Method::POST, "/api/v1/invoices", &key, Some(&invoice(number, "de"))).await;
+        case_id = answer["case_id"].as_i64().unwrap();
+    }
+    eventually("the first stage planned", || async { quiet(store.as_ref(), console.clock.now()).await })
+        .await;
+    live_until(store.as_ref(), &console.clock, console.clock.now() + Days::days(1)).await;
+    let paid = serde_json::json!({"paid_at": console.clock.now(), "amount_paid": "129.90", "currency": "EUR",
+                                  "payment_reference": "bank-1"});
+    console.call(Method::POST, "/api/v1/invoices/G-1/paid", &key, Some(&paid)).await;
+    let Some(browser) = Browser::in_language("de").await else { return stop_roles(trigger, roles).await };
+    browser.desktop().await;
+
+    browser.goto(&console.url("/console")).await;
+    browser.fill("Mandant", A).await;
+    browser.fill("E-Mail", "agent@paytest.example").await;
+    browser.fill("Passwort", PASSWORD).await;
+    browser.click_button("Anmelden").await;
+    browser.wait_for_text("G-4").await;
+    browser.goto(&console.url("/console")).await;
+    let overview = browser.wait_for_text("Eingegangen in diesem Monat").await;
+    assert!(overview.contains("Fälle nach Status") && overview.contains("Kanalmix"), "{overview}");
+    browser.screenshot("console-overview-de").await;
+    browser.goto(&console.url("/console?lang=en")).await;
+    browser.wait_for_text("Collected this month").await;
+    browser.screenshot("console-overview-en").await;
+
+    browser.goto(&console.url(&format!("/console/cases/{case_id}?lang=de"))).await;
+    browser.wait_for_text("Jetzt eskalieren…").await;
+    browser.click(".interventions details summary").await;
+    browser.wait_for_text("Bestätigen: eskalieren").await;
+    browser.screenshot("console-case-interventions-de").await;
+    browser.click_button("Bestätigen: eskalieren").await;
+    browser.wait_for_text("Der Fall ist eskaliert").await;
+    assert_eq!(store.case_by_invoice(A, "G-4").await.unwrap().unwrap().state, CaseState::Escalated);
+    let page = browser.wait_for_text("case.escalate").await;
+    assert!(!page.contains("Jetzt eskalieren…"), "nothing more to escalate: {page}");
+    browser.screenshot("console-case-escalated-de").await;
     browser.close().await;
     stop_roles(trigger, roles).await;
 }

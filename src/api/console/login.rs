@@ -130,14 +130,22 @@ pub async fn login(
     let session = match log_in(&state, &credentials).await {
         Ok(session) => session,
         Err(ConsoleError::Unauthenticated) if form => {
-            let again = "Wrong tenant, email or password.";
+            let lang = super::i18n::Lang::choose(None, &headers);
+            let again = lang.text("wrong_login");
             let tenant = Some(credentials.tenant.as_str());
-            return Ok(super::pages::login_page(StatusCode::UNAUTHORIZED, Some(again), tenant));
+            return Ok(super::pages::login_page(StatusCode::UNAUTHORIZED, Some(again), tenant, lang, false));
         }
         Err(ConsoleError::Throttled { .. }) if form => {
-            let wait = "Too many failed logins for this account; try again later.";
+            let lang = super::i18n::Lang::choose(None, &headers);
+            let wait = lang.text("too_many_logins");
             let tenant = Some(credentials.tenant.as_str());
-            return Ok(super::pages::login_page(StatusCode::TOO_MANY_REQUESTS, Some(wait), tenant));
+            return Ok(super::pages::login_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(wait),
+                tenant,
+                lang,
+                false,
+            ));
         }
         Err(other) => return Err(other),
     };

@@ -16,6 +16,9 @@
 //! - `cases`: the case list (filters, keyset pages) and one case with its timeline.
 //! - `interventions`: pause, resume, reschedule, cancel a case; Mahnstopp and contact data of a
 //!   debtor.
+//! - `steering`: escalate a case now, resend its current stage on a chosen channel, switch its
+//!   plan (the rules in `schedule::escalate`, `schedule::resend`, `schedule::switch_plan`).
+//! - `disputes`: mark a case disputed and resolve the dispute (`pay::dispute`'s rule).
 //! - `credits`: credit or write off part or all of a case's claim.
 //! - `debtors`: one debtor with consents and cases.
 //! - `privacy`: a debtor's GDPR rights: everything stored as JSON (Art. 15), erasure (Art. 17).
@@ -25,25 +28,35 @@
 //! - `stats`: the tenant's figures (amounts, DSO, paid shares, channel cost, learner version).
 //! - `accounts`: operators and API keys made from the command line.
 //! - `openapi`: the document's frame (security schemes, tags).
-//! - `pages`: the first server-rendered pages: login, case list, case page with pause/resume.
+//! - `overview`: `GET /console`, the tenant's figures and charts (drawn by `charts`).
+//! - `i18n`: the pages' two languages (English, German) and how one is chosen.
+//! - `page_actions`: the case page's confirmed intervention forms.
+//! - `pages`: the server-rendered pages: login, case list, case page with a confirmed button per
+//!   intervention.
 //! - `error`: how a refused call is answered.
 
 pub mod accounts;
 mod audit;
 pub mod auth;
 mod cases;
+mod charts;
 mod credits;
 mod debtors;
+mod disputes;
 mod error;
 mod exports;
+mod i18n;
 mod interventions;
 mod invoices;
 pub mod login;
 mod marketing;
 mod openapi;
+mod overview;
+mod page_actions;
 mod pages;
 pub mod privacy;
 mod stats;
+mod steering;
 
 pub use error::{ConsoleError, ErrorBody};
 
@@ -70,6 +83,9 @@ pub struct ConsoleState {
     pub creditors: Arc<crate::deliver::Creditors>,
     /// What one message costs per channel (`[learn] costs_eur`), for the statistics.
     pub channel_costs: std::collections::BTreeMap<crate::domain::ChannelKind, f64>,
+    /// The scheduler's planner, for a resend on a chosen channel (the same channel rules and
+    /// policy as every planned reminder).
+    pub planner: Arc<crate::schedule::Planner>,
 }
 
 /// The console's routes and the OpenAPI document describing the `/api/v1` ones.
@@ -84,6 +100,11 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interventions::resume))
         .routes(routes!(interventions::cancel))
         .routes(routes!(interventions::reschedule))
+        .routes(routes!(steering::escalate))
+        .routes(routes!(steering::resend))
+        .routes(routes!(steering::switch_plan))
+        .routes(routes!(disputes::dispute))
+        .routes(routes!(disputes::resolve))
         .routes(routes!(credits::credit))
         .routes(routes!(debtors::one))
         .routes(routes!(marketing::marketing_consent))
@@ -107,13 +128,18 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
                 }
             }),
         )
-        .route("/console", get(pages::home))
+        .route("/console", get(overview::home))
         .route("/console/login", post(login::login))
         .route("/console/logout", post(login::logout))
         .route("/console/cases", get(pages::cases))
         .route("/console/cases/{id}", get(pages::case))
         .route("/console/cases/{id}/pause", post(pages::pause))
-        .route("/console/cases/{id}/resume", post(pages::resume));
+        .route("/console/cases/{id}/resume", post(pages::resume))
+        .route("/console/cases/{id}/escalate", post(page_actions::escalate))
+        .route("/console/cases/{id}/resend", post(page_actions::resend))
+        .route("/console/cases/{id}/plan", post(page_actions::switch_plan))
+        .route("/console/cases/{id}/dispute", post(page_actions::dispute))
+        .route("/console/cases/{id}/resolve-dispute", post(page_actions::resolve_dispute));
     (router, document)
 }
 

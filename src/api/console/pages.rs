@@ -1,7 +1,8 @@
-//! The console's first server-rendered pages (minijinja, no JavaScript): `GET /console` (the login
+//! The console's server-rendered pages (minijinja, no JavaScript): `GET /console` (the login
 //! form), `GET /console/cases` (search and state filter), `GET /console/cases/{id}` (the case, its
-//! timeline, and pause or resume as a button), `POST /console/cases/{id}/pause|resume` (a form with
-//! the session's CSRF token; post/redirect/get). The pages read and act through the same store
+//! timeline, and every intervention as a button: pause or resume at once, the others behind a
+//! confirmation, see `page_actions`), `POST /console/cases/{id}/pause|resume` (a form with the
+//! session's CSRF token; post/redirect/get). The pages read and act through the same store
 //! steps and rules as the JSON API; a page without a live session redirects to the login form.
 //!
 //! Answers carry a strict Content-Security-Policy (no scripts; the one stylesheet allowed by its
@@ -10,6 +11,7 @@
 use super::auth::{same_token, session_access, Access};
 use super::cases::timeline;
 use super::error::ConsoleError;
+use super::i18n::{Lang, LANG_COOKIE};
 use super::interventions::{pause_or_resume, Hold};
 use crate::api::ApiState;
 use crate::domain::CaseState;
@@ -36,6 +38,7 @@ fn environment() -> &'static Environment<'static> {
             ("login.html.j2", include_str!("templates/login.html.j2")),
             ("cases.html.j2", include_str!("templates/cases.html.j2")),
             ("case.html.j2", include_str!("templates/case.html.j2")),
+            ("overview.html.j2", include_str!("templates/overview.html.j2")),
         ] {
             env.add_template(name, source).expect("the console's templates parse");
         }
@@ -43,11 +46,18 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-/// An HTML answer with the console's security headers.
-fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
+/// An HTML answer in `lang` with the console's security headers; `remember`: the language was
+/// chosen with `?lang=` and is kept in a cookie for the pages that follow.
+pub(super) fn page(
+    status: StatusCode,
+    name: &str,
+    lang: Lang,
+    remember: bool,
+    ctx: minijinja::Value,
+) -> Response {
     let html = match environment()
         .get_template(name)
-        .and_then(|t| t.render(context! { style => STYLE, ..ctx }))
+        .and_then(|t| t.render(context! { style => STYLE, t => lang.texts(), lang => lang.code(), ..ctx }))
     {
         Ok(html) => html,
         Err(error) => return ConsoleError::Internal(format!("rendering {name}: {error}")).into_response(),
@@ -62,24 +72,33 @@ fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
+    if remember {
+        let cookie = format!("{LANG_COOKIE}={}; Path=/console; SameSite=Lax; Max-Age=31536000", lang.code());
+        headers.insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("an ASCII cookie"));
+    }
     response
 }
 
-/// The login form, with `error` when a login was refused.
-pub fn login_page(status: StatusCode, error: Option<&str>, tenant: Option<&str>) -> Response {
-    page(status, "login.html.j2", context! { error, tenant })
+/// The login form in `lang`, with `error` when a login was refused.
+pub fn login_page(
+    status: StatusCode,
+    error: Option<&str>,
+    tenant: Option<&str>,
+    lang: Lang,
+    remember: bool,
+) -> Response {
+    page(status, "login.html.j2", lang, remember, context! { error, tenant })
 }
 
-fn to_login() -> Response {
+pub(super) fn to_login() -> Response {
     Redirect::to("/console").into_response()
 }
 
-/// `GET /console`: the login form, or the case list for a live session.
-pub async fn home(State(state): State<ApiState>, headers: HeaderMap) -> Result<Response, ConsoleError> {
-    Ok(match session_access(&state, &headers).await? {
-        Some(_) => Redirect::to("/console/cases").into_response(),
-        None => login_page(StatusCode::OK, None, None),
-    })
+/// `?lang=`, which every page takes.
+#[derive(Deserialize)]
+pub struct LangQuery {
+    pub(super) lang: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -87,9 +106,10 @@ pub struct ListQuery {
     q: Option<String>,
     state: Option<String>,
     cursor: Option<i64>,
+    lang: Option<String>,
 }
 
-fn who(access: &Access) -> String {
+pub(super) fn who(access: &Access) -> String {
     access.actor.trim_start_matches("operator:").to_owned()
 }
 
@@ -100,6 +120,7 @@ pub async fn cases(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ConsoleError> {
     let Some((access, _)) = session_access(&state, &headers).await? else { return Ok(to_login()) };
+    let lang = Lang::choose(query.lang.as_deref(), &headers);
     let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let filter = CaseFilter {
         state: query.state.as_deref().and_then(CaseState::parse),
@@ -126,6 +147,8 @@ pub async fn cases(
     Ok(page(
         StatusCode::OK,
         "cases.html.j2",
+        lang,
+        query.lang.is_some(),
         context! { operator => who(&access), tenant => access.tenant.as_str(), cases, q, states,
         state => filter.state.map(|s| s.as_str()), next_link },
     ))
@@ -134,6 +157,7 @@ pub async fn cases(
 #[derive(Deserialize)]
 pub struct Notice {
     done: Option<String>,
+    lang: Option<String>,
 }
 
 /// `GET /console/cases/{id}`.
@@ -144,6 +168,44 @@ pub async fn case(
     Query(notice): Query<Notice>,
 ) -> Result<Response, ConsoleError> {
     let Some((access, csrf_token)) = session_access(&state, &headers).await? else { return Ok(to_login()) };
+    let lang = Lang::choose(notice.lang.as_deref(), &headers);
+    let view = CaseView { lang, remember: notice.lang.is_some(), status: StatusCode::OK };
+    let done = notice.done.as_deref().and_then(done_notice).map(|key| lang.text(key));
+    case_page(&state, &access, &csrf_token, id, view, done, None).await
+}
+
+/// How the case page is answered: in which language, remembered or not, with which status.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CaseView {
+    pub lang: Lang,
+    pub remember: bool,
+    pub status: StatusCode,
+}
+
+/// The text key of what the page says after an intervention went through (post/redirect/get).
+fn done_notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "pause" => "done_pause",
+        "resume" => "done_resume",
+        "escalate" => "done_escalate",
+        "resend" => "done_resend",
+        "plan" => "done_plan",
+        "dispute" => "done_dispute",
+        "resolve-dispute" => "done_resolve",
+        _ => return None,
+    })
+}
+
+/// The case page, with `notice` after an intervention or `error` when one was refused.
+pub(super) async fn case_page(
+    state: &ApiState,
+    access: &Access,
+    csrf_token: &str,
+    id: i64,
+    view: CaseView,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> Result<Response, ConsoleError> {
     let mut tx = state.store.begin().await?;
     let Some(case) = tx.tenant_case(&access.tenant, id).await? else {
         return Err(ConsoleError::NotFound);
@@ -157,16 +219,19 @@ pub async fn case(
             context! { at => entry.at.format("%Y-%m-%d %H:%M").to_string(), kind => entry.kind, summary }
         })
         .collect();
-    let notice = match notice.done.as_deref() {
-        Some("pause") => Some("Dunning is paused for this case."),
-        Some("resume") => Some("Dunning is resumed for this case."),
-        _ => None,
+    let plans: Vec<&str> = match &state.console {
+        Some(console) => console.plans.names().filter(|p| *p != case.plan).collect(),
+        None => Vec::new(),
     };
+    let channels: Vec<&str> = crate::domain::ChannelKind::ALL.iter().map(|c| c.as_str()).collect();
+    let reasons: Vec<&str> = crate::domain::DisputeReason::ALL.iter().map(|r| r.as_str()).collect();
     Ok(page(
-        StatusCode::OK,
+        view.status,
         "case.html.j2",
-        context! { operator => who(&access), tenant => access.tenant.as_str(), case, timeline, notice,
-        csrf_token, can_write => access.scope.can_write() },
+        view.lang,
+        view.remember,
+        context! { operator => who(access), tenant => access.tenant.as_str(), case, timeline, notice, error,
+        csrf_token, can_write => access.scope.can_write(), plans, channels, reasons },
     ))
 }
 
@@ -198,7 +263,7 @@ fn summary(kind: &str, d: &serde_json::Value) -> String {
 
 #[derive(Deserialize)]
 pub struct ActionForm {
-    csrf_token: String,
+    pub(super) csrf_token: String,
 }
 
 /// `POST /console/cases/{id}/pause` and `/resume`: the form's token must be the session's.

@@ -1,0 +1,228 @@
+//! The console's two languages, English and German. A page is in the language the operator asks
+//! for with `?lang=de|en` (remembered in a cookie for the pages that follow), else the first of
+//! their browser's `Accept-Language` that the console speaks, else English. Every text of the
+//! pages is one entry of [`TEXTS`], in both languages, so a page cannot be half translated.
+
+use axum::http::{header, HeaderMap};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The cookie that remembers a language chosen with `?lang=`.
+pub const LANG_COOKIE: &str = "mahnwerk_console_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    De,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::De => "de",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        let primary = raw.trim().split(['-', '_']).next().unwrap_or_default();
+        match primary.to_ascii_lowercase().as_str() {
+            "en" => Some(Self::En),
+            "de" => Some(Self::De),
+            _ => None,
+        }
+    }
+
+    /// The language of a page: `query` (`?lang=`), else the cookie, else `Accept-Language`.
+    pub fn choose(query: Option<&str>, headers: &HeaderMap) -> Self {
+        query
+            .and_then(Self::parse)
+            .or_else(|| cookie(headers).and_then(|c| Self::parse(&c)))
+            .or_else(|| accepted(headers))
+            .unwrap_or(Self::En)
+    }
+
+    /// Every text of the pages in this language, by key.
+    pub fn texts(self) -> &'static BTreeMap<&'static str, &'static str> {
+        static EN: OnceLock<BTreeMap<&str, &str>> = OnceLock::new();
+        static DE: OnceLock<BTreeMap<&str, &str>> = OnceLock::new();
+        match self {
+            Self::En => EN.get_or_init(|| TEXTS.iter().map(|(key, en, _)| (*key, *en)).collect()),
+            Self::De => DE.get_or_init(|| TEXTS.iter().map(|(key, _, de)| (*key, *de)).collect()),
+        }
+    }
+
+    /// One text by key (the key itself should it be missing, which a test rules out).
+    pub fn text(self, key: &'static str) -> &'static str {
+        self.texts().get(key).copied().unwrap_or(key)
+    }
+}
+
+/// The language remembered in the cookie, if any.
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|line| {
+        line.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == LANG_COOKIE).then(|| value.to_owned())
+        })
+    })
+}
+
+/// The spoken language the browser prefers most (highest `q`, then first listed).
+fn accepted(headers: &HeaderMap) -> Option<Lang> {
+    let raw = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    let mut best: Option<(f32, Lang)> = None;
+    for item in raw.split(',') {
+        let mut parts = item.split(';');
+        let Some(lang) = parts.next().and_then(Lang::parse) else { continue };
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q > 0.0 && best.is_none_or(|(top, _)| q > top) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, lang)| lang)
+}
+
+/// Key, English, German.
+const TEXTS: &[(&str, &str, &str)] = &[
+    ("console", "mahnwerk console", "mahnwerk Konsole"),
+    ("log_out", "Log out", "Abmelden"),
+    ("overview", "Overview", "Übersicht"),
+    ("cases", "Cases", "Fälle"),
+    ("log_in", "Log in", "Anmelden"),
+    ("tenant", "Tenant", "Mandant"),
+    ("email", "Email", "E-Mail"),
+    ("password", "Password", "Passwort"),
+    ("search", "Search", "Suche"),
+    ("search_hint", "invoice number, debtor", "Rechnungsnummer, Schuldner"),
+    ("state", "State", "Status"),
+    ("any", "any", "alle"),
+    ("filter", "Filter", "Filtern"),
+    ("invoice", "Invoice", "Rechnung"),
+    ("debtor", "Debtor", "Schuldner"),
+    ("stage", "Stage", "Stufe"),
+    ("amount_due", "Amount due", "Forderung"),
+    ("due_on", "Due on", "Fällig am"),
+    ("no_cases", "No cases match.", "Keine passenden Fälle."),
+    ("next_page", "Next page", "Nächste Seite"),
+    ("all_cases", "All cases", "Alle Fälle"),
+    ("paid", "paid", "bezahlt"),
+    ("plan", "Plan", "Mahnplan"),
+    ("stages_planned", "stage(s) planned", "Stufe(n) geplant"),
+    ("pause", "Pause dunning", "Mahnung pausieren"),
+    ("resume", "Resume dunning", "Mahnung fortsetzen"),
+    ("escalate", "Escalate now…", "Jetzt eskalieren…"),
+    ("escalate_what", "The case is handed over to collection as when its plan runs out: reminders still to go out are cancelled and the claim statement is drawn up.", "Der Fall geht an das Inkasso, als wäre sein Mahnplan durchlaufen: noch ausstehende Mahnungen entfallen, die Forderungsaufstellung wird erstellt."),
+    ("escalate_confirm", "Confirm: escalate", "Bestätigen: eskalieren"),
+    ("resend", "Resend a reminder…", "Mahnung erneut senden…"),
+    ("resend_what", "A new reminder of the current stage, on a channel its plan allows and the debtor has not opted out of, at the next allowed hour.", "Eine neue Mahnung der aktuellen Stufe, auf einem Kanal, den der Mahnplan erlaubt und dem der Schuldner nicht widersprochen hat, zur nächsten erlaubten Stunde."),
+    ("channel", "Channel", "Kanal"),
+    ("resend_confirm", "Confirm: resend", "Bestätigen: erneut senden"),
+    ("switch_plan", "Switch plan…", "Mahnplan wechseln…"),
+    ("switch_plan_what", "From its next stage on the case follows the chosen plan; reminders still to go out are planned anew under it.", "Ab der nächsten Stufe folgt der Fall dem gewählten Mahnplan; noch ausstehende Mahnungen werden danach neu geplant."),
+    ("switch_plan_confirm", "Confirm: switch plan", "Bestätigen: Mahnplan wechseln"),
+    ("dispute", "Mark disputed…", "Als bestritten markieren…"),
+    ("dispute_what", "The debtor contests the claim: no reminder goes out until the dispute is resolved.", "Der Schuldner bestreitet die Forderung: bis zur Klärung geht keine Mahnung hinaus."),
+    ("reason", "Reason", "Grund"),
+    ("details", "Details", "Einzelheiten"),
+    ("dispute_confirm", "Confirm: mark disputed", "Bestätigen: als bestritten markieren"),
+    ("resolve", "Resolve the dispute…", "Streitfall klären…"),
+    ("resolve_what", "The claim stands (dunning resumes at once) or is withdrawn (the case is cancelled).", "Die Forderung bleibt bestehen (das Mahnen geht sofort weiter) oder wird zurückgenommen (der Fall wird storniert)."),
+    ("resolution", "Resolution", "Ergebnis"),
+    ("claim_stands", "claim stands", "Forderung bleibt bestehen"),
+    ("claim_withdrawn", "claim withdrawn", "Forderung zurückgenommen"),
+    ("note", "Note", "Notiz"),
+    ("resolve_confirm", "Confirm: resolve", "Bestätigen: klären"),
+    ("timeline", "Timeline", "Verlauf"),
+    ("when_utc", "When (UTC)", "Wann (UTC)"),
+    ("what", "What", "Was"),
+    ("not_done", "Not done", "Nicht ausgeführt"),
+    ("done_pause", "Dunning is paused for this case.", "Das Mahnen ist für diesen Fall pausiert."),
+    ("done_resume", "Dunning is resumed for this case.", "Das Mahnen ist für diesen Fall fortgesetzt."),
+    ("done_escalate", "The case is escalated: handed over to collection.", "Der Fall ist eskaliert: an das Inkasso übergeben."),
+    ("done_resend", "A reminder of the current stage is planned on the chosen channel.", "Eine Mahnung der aktuellen Stufe ist auf dem gewählten Kanal geplant."),
+    ("done_plan", "The case follows the chosen plan from its next stage on.", "Der Fall folgt ab der nächsten Stufe dem gewählten Mahnplan."),
+    ("done_dispute", "The case is marked disputed: no reminder goes out until it is resolved.", "Der Fall ist als bestritten markiert: bis zur Klärung geht keine Mahnung hinaus."),
+    ("done_resolve", "The dispute is resolved.", "Der Streitfall ist geklärt."),
+    ("open_amount", "Open amount", "Offener Betrag"),
+    ("collected_this_month", "Collected this month", "Eingegangen in diesem Monat"),
+    ("open_cases", "Open cases", "Offene Fälle"),
+    ("dso", "DSO", "DSO (Forderungslaufzeit)"),
+    ("days", "days", "Tage"),
+    ("cases_by_state", "Cases by state", "Fälle nach Status"),
+    ("channel_mix", "Channel mix: reminders sent", "Kanalmix: versandte Mahnungen"),
+    ("open_and_collected", "Open and collected this month", "Offen und in diesem Monat eingegangen"),
+    ("open_short", "open", "offen"),
+    ("collected_short", "collected", "eingegangen"),
+    ("learner", "Learner's model", "Modell des Lernverfahrens"),
+    ("wrong_login", "Wrong tenant, email or password.", "Mandant, E-Mail oder Passwort falsch."),
+    ("too_many_logins", "Too many failed logins for this account; try again later.", "Zu viele fehlgeschlagene Anmeldungen für dieses Konto; bitte später erneut versuchen."),
+    ("language", "Deutsch", "English"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(accept: Option<&str>, cookie: Option<&str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(accept) = accept {
+            headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(accept).unwrap());
+        }
+        if let Some(cookie) = cookie {
+            headers.insert(header::COOKIE, HeaderValue::from_str(cookie).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_query_wins_then_the_cookie_then_the_browser() {
+        let de_browser = headers(Some("de-DE,de;q=0.9,en;q=0.8"), None);
+        assert_eq!(Lang::choose(None, &de_browser), Lang::De);
+        assert_eq!(Lang::choose(Some("en"), &de_browser), Lang::En);
+        let remembered = headers(Some("de"), Some(&format!("session=x; {LANG_COOKIE}=en")));
+        assert_eq!(Lang::choose(None, &remembered), Lang::En);
+        assert_eq!(Lang::choose(Some("fr"), &headers(Some("fr-FR, en;q=0.5, de;q=0.7"), None)), Lang::De);
+        assert_eq!(Lang::choose(None, &headers(Some("fr, it"), None)), Lang::En, "neither: English");
+        assert_eq!(Lang::choose(None, &headers(Some("de;q=0, en"), None)), Lang::En, "q=0 refuses");
+        assert_eq!(Lang::choose(None, &HeaderMap::new()), Lang::En);
+    }
+
+    #[test]
+    fn every_text_a_template_uses_exists() {
+        let templates = [
+            include_str!("templates/layout.html.j2"),
+            include_str!("templates/login.html.j2"),
+            include_str!("templates/cases.html.j2"),
+            include_str!("templates/case.html.j2"),
+            include_str!("templates/overview.html.j2"),
+        ];
+        let mut used = 0;
+        for source in templates {
+            for rest in source.split("{{ t.").skip(1) {
+                let key: String =
+                    rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                assert!(
+                    Lang::En.texts().contains_key(key.as_str()),
+                    "the templates use {key}, which has no text"
+                );
+                used += 1;
+            }
+        }
+        assert!(used > 50, "{used} texts used");
+    }
+
+    #[test]
+    fn every_text_is_in_both_languages_once() {
+        let mut keys = std::collections::BTreeSet::new();
+        for (key, en, de) in TEXTS {
+            assert!(keys.insert(key), "{key} twice");
+            assert!(!en.is_empty() && !de.is_empty(), "{key}");
+        }
+        assert_eq!(Lang::De.text("cases"), "Fälle");
+    }
+}

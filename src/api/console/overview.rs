@@ -1,0 +1,74 @@
+//! `GET /console`: the login form, or for a live session the tenant's overview: the open amount,
+//! what was collected this month, open cases and DSO as figures, and cases by state, the channel
+//! mix and open against collected as charts drawn on the server (`charts`), all from the facts
+//! `GET /api/v1/stats` is computed from (`crate::learn::overview`).
+
+use super::charts::{bar_chart, Bar};
+use super::error::ConsoleError;
+use super::i18n::Lang;
+use super::pages::{login_page, page, who};
+use crate::api::ApiState;
+use crate::learn::overview::overview;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use minijinja::context;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// Amounts per currency as the page writes them: two decimals and the currency code
+/// (`229.90 EUR`), as the API writes money, in either language.
+fn amounts(sums: &BTreeMap<String, Decimal>) -> Vec<String> {
+    sums.iter().map(|(currency, amount)| format!("{:.2} {currency}", amount)).collect()
+}
+
+/// `GET /console`.
+pub async fn home(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Query(query): Query<super::pages::LangQuery>,
+) -> Result<Response, ConsoleError> {
+    let lang = Lang::choose(query.lang.as_deref(), &headers);
+    let Some((access, _)) = super::auth::session_access(&state, &headers).await? else {
+        return Ok(login_page(StatusCode::OK, None, None, lang, query.lang.is_some()));
+    };
+    let console = state.console.as_ref().ok_or(ConsoleError::NotFound)?;
+    let (cases, payments, sent, version) = super::stats::facts(&state, &access.tenant).await?;
+    let view = overview(&cases, &payments, &sent, &console.channel_costs, version, state.clock.now());
+    let count = |label: &str, n: u64| Bar { label: label.to_owned(), value: n as f64, shown: n.to_string() };
+    let by_state: Vec<Bar> = view.cases_by_state.iter().map(|(s, n)| count(s.as_str(), *n)).collect();
+    let mix: Vec<Bar> = view.channel_mix.iter().map(|(c, n)| count(c.as_str(), *n)).collect();
+    let mut money = Vec::new();
+    let currencies: std::collections::BTreeSet<&String> =
+        view.stats.open.keys().chain(view.collected_this_month.keys()).collect();
+    for currency in currencies {
+        for (key, sums) in [("open_short", &view.stats.open), ("collected_short", &view.collected_this_month)]
+        {
+            let amount = sums.get(currency).copied().unwrap_or_default();
+            money.push(Bar {
+                label: format!("{} {currency}", lang.text(key)),
+                value: amount.to_f64().unwrap_or(0.0),
+                shown: format!("{amount:.2}"),
+            });
+        }
+    }
+    let charts = [
+        bar_chart(lang.text("cases_by_state"), &by_state, "#0b5c8a"),
+        bar_chart(lang.text("channel_mix"), &mix, "#2e7d4f"),
+        bar_chart(lang.text("open_and_collected"), &money, "#8a5a0b"),
+    ];
+    Ok(page(
+        StatusCode::OK,
+        "overview.html.j2",
+        lang,
+        query.lang.is_some(),
+        context! {
+            operator => who(&access), tenant => access.tenant.as_str(),
+            open => amounts(&view.stats.open), collected => amounts(&view.collected_this_month),
+            month => view.month_start.format("%Y-%m").to_string(),
+            open_cases => view.stats.open_cases, cases => view.stats.cases, dso => view.stats.dso_days,
+            learner_version => view.stats.learner_version, charts,
+        },
+    ))
+}

@@ -1,0 +1,102 @@
+//! The case page's confirmed interventions: escalate now, resend on a channel, switch plan, mark
+//! disputed, resolve the dispute. Each is a form behind a confirmation step that needs no script
+//! (the page opens a `<details>` with what will happen and a "Confirm" button), posted with the
+//! session's CSRF token to `POST /console/cases/{id}/<action>`. It runs the same function as the
+//! JSON route; done, the browser is sent back to the case page (post/redirect/get); refused (the
+//! case's state does not allow it, a field is wrong), the case page says why.
+
+use super::auth::{same_token, session_access};
+use super::error::ConsoleError;
+use super::i18n::Lang;
+use super::pages::{case_page, to_login, CaseView};
+use super::steering::Fields;
+use crate::api::ApiState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Which intervention a form asks for; its path segment is also the `done` word of the page.
+#[derive(Debug, Clone, Copy)]
+enum Intervention {
+    Escalate,
+    Resend,
+    SwitchPlan,
+    Dispute,
+    ResolveDispute,
+}
+
+impl Intervention {
+    fn word(self) -> &'static str {
+        match self {
+            Self::Escalate => "escalate",
+            Self::Resend => "resend",
+            Self::SwitchPlan => "plan",
+            Self::Dispute => "dispute",
+            Self::ResolveDispute => "resolve-dispute",
+        }
+    }
+}
+
+/// Checks the session and its token, runs the intervention with the form's other fields, and
+/// answers as the module says.
+async fn intervene(
+    state: ApiState,
+    headers: HeaderMap,
+    id: i64,
+    mut form: BTreeMap<String, String>,
+    intervention: Intervention,
+) -> Result<Response, ConsoleError> {
+    let Some((access, csrf_token)) = session_access(&state, &headers).await? else { return Ok(to_login()) };
+    let sent_token = form.remove("csrf_token").unwrap_or_default();
+    if !same_token(&sent_token, &csrf_token) {
+        return Err(ConsoleError::Forbidden("missing or wrong CSRF token"));
+    }
+    access.require_write()?;
+    let fields: Fields = form.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let done = match intervention {
+        Intervention::Escalate => super::steering::escalate_now(&state, &access, id).await,
+        Intervention::Resend => super::steering::resend_on(&state, &access, id, Ok(fields)).await,
+        Intervention::SwitchPlan => super::steering::switch_to(&state, &access, id, Ok(fields)).await,
+        Intervention::Dispute => super::disputes::mark_disputed(&state, &access, id, Ok(fields)).await,
+        Intervention::ResolveDispute => super::disputes::resolve_open(&state, &access, id, Ok(fields)).await,
+    };
+    let (status, why) = match done {
+        Ok(_) => {
+            let to = format!("/console/cases/{id}?done={}", intervention.word());
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Err(ConsoleError::Conflict(why)) => (StatusCode::CONFLICT, why),
+        Err(ConsoleError::Field(error)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, format!("{}: {}", error.field, error.reason))
+        }
+        Err(other) => return Err(other),
+    };
+    let lang = Lang::choose(None, &headers);
+    let why = format!("{}: {why}", lang.text("not_done"));
+    let view = CaseView { lang, remember: false, status };
+    case_page(&state, &access, &csrf_token, id, view, None, Some(&why)).await
+}
+
+macro_rules! form_route {
+    ($($name:ident => $intervention:expr),* $(,)?) => {$(
+        pub async fn $name(
+            State(state): State<ApiState>,
+            headers: HeaderMap,
+            Path(id): Path<i64>,
+            Form(form): Form<BTreeMap<String, String>>,
+        ) -> Result<Response, ConsoleError> {
+            intervene(state, headers, id, form, $intervention).await
+        }
+    )*};
+}
+
+form_route! {
+    escalate => Intervention::Escalate,
+    resend => Intervention::Resend,
+    switch_plan => Intervention::SwitchPlan,
+    dispute => Intervention::Dispute,
+    resolve_dispute => Intervention::ResolveDispute,
+}

@@ -1,0 +1,104 @@
+//! The console's overview of a tenant: the statistics' figures ([`super::stats::tenant_stats`])
+//! and, from the same facts, what the overview page adds: how many cases are in each state,
+//! what was collected since the start of the month, and how the reminders sent split by channel.
+
+use super::stats::{tenant_stats, TenantStats};
+use crate::domain::{CaseState, ChannelKind};
+use crate::store::tenant_stats::{CaseAmounts, PaymentFact, SentFact};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// What the overview shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overview {
+    pub stats: TenantStats,
+    /// Cases per state, every state listed (zero where none), in the state machine's order.
+    pub cases_by_state: Vec<(CaseState, u64)>,
+    /// The first day of the month "this month" means (UTC).
+    pub month_start: NaiveDate,
+    /// Paid in cash (bank, card, `invoice.paid`) since `month_start`, per currency; credits and
+    /// write-offs are not collected money.
+    pub collected_this_month: BTreeMap<String, Decimal>,
+    /// Reminders sent per channel, every channel listed, in the channels' order.
+    pub channel_mix: Vec<(ChannelKind, u64)>,
+}
+
+/// The overview at `now` from the facts `tenant_stats` takes.
+pub fn overview(
+    cases: &[CaseAmounts],
+    payments: &[PaymentFact],
+    sent: &[SentFact],
+    costs_eur: &BTreeMap<ChannelKind, f64>,
+    learner_version: Option<i64>,
+    now: DateTime<Utc>,
+) -> Overview {
+    let stats = tenant_stats(cases, payments, sent, costs_eur, learner_version);
+    let cases_by_state = CaseState::ALL
+        .into_iter()
+        .map(|state| (state, cases.iter().filter(|c| c.state == state).count() as u64))
+        .collect();
+    let today = now.date_naive();
+    let month_start = today.with_day(1).unwrap_or(today);
+    let mut collected_this_month = BTreeMap::new();
+    for payment in payments.iter().filter(|p| p.source.is_cash() && p.paid_at.date_naive() >= month_start) {
+        *collected_this_month.entry(payment.currency.clone()).or_insert(Decimal::ZERO) += payment.amount;
+    }
+    let channel_mix = ChannelKind::ALL
+        .into_iter()
+        .map(|channel| (channel, sent.iter().filter(|s| s.channel == channel.as_str()).count() as u64))
+        .collect();
+    Overview { stats, cases_by_state, month_start, collected_this_month, channel_mix }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::PaymentSource;
+    use chrono::TimeZone;
+
+    #[test]
+    fn states_month_and_channels_are_counted_from_the_facts() {
+        let case = |state| CaseAmounts {
+            state,
+            currency: "EUR".into(),
+            amount_due: Decimal::new(100, 0),
+            amount_paid: Decimal::ZERO,
+        };
+        let cases = [case(CaseState::Reminding), case(CaseState::Reminding), case(CaseState::Paid)];
+        let pay = |source, amount, month, day| PaymentFact {
+            case_id: 1,
+            source,
+            currency: "EUR".into(),
+            amount: Decimal::new(amount, 0),
+            paid_at: Utc.with_ymd_and_hms(2026, month, day, 9, 0, 0).unwrap(),
+            issued_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        };
+        let payments = [
+            pay(PaymentSource::Bank, 30, 11, 30),
+            pay(PaymentSource::Stripe, 20, 12, 1),
+            pay(PaymentSource::Bank, 5, 12, 6),
+            pay(PaymentSource::Credit, 7, 12, 2),
+        ];
+        let sent = |channel: &str| SentFact {
+            case_id: 1,
+            stage: 0,
+            channel: channel.into(),
+            local_hour: 10,
+            reward: None,
+        };
+        let sent = [sent("email"), sent("email"), sent("sms")];
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
+        let view = overview(&cases, &payments, &sent, &BTreeMap::new(), None, now);
+        assert_eq!(view.month_start, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        assert_eq!(view.collected_this_month.get("EUR"), Some(&Decimal::new(25, 0)), "cash since the 1st");
+        let count = |state| view.cases_by_state.iter().find(|(s, _)| *s == state).unwrap().1;
+        assert_eq!((count(CaseState::Reminding), count(CaseState::Paid), count(CaseState::Open)), (2, 1, 0));
+        assert_eq!(view.cases_by_state.len(), CaseState::ALL.len());
+        let sent_on = |c| view.channel_mix.iter().find(|(k, _)| *k == c).unwrap().1;
+        assert_eq!(
+            (sent_on(ChannelKind::Email), sent_on(ChannelKind::Sms), sent_on(ChannelKind::Letter)),
+            (2, 1, 0)
+        );
+    }
+}
