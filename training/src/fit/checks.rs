@@ -1,8 +1,9 @@
-//! Checks of the weighted fit against the truth: on a simulated log written by a skewed
-//! logging policy (the repository's adaptive learner, which soon sends most reminders on the few
-//! arms it believes in), the simulator knows every arm's pay probability for every reminder, so
-//! the rates a fitted model believes in can be held against it, weighted fit beside unweighted.
-//! Everything is seeded; nothing depends on timing.
+//! Checks of the weighted fit against the truth: the simulator knows every arm's pay probability
+//! for every reminder, so the rates a fitted model believes in can be held against it, weighted
+//! fit beside unweighted, on two skewed logs: one of a policy that chose on what the model does
+//! not see (each debtor's hidden traits), where the weights correct a bias, and one of the
+//! repository's adaptive learner, which chose on what the model sees, where they only cost
+//! precision. Everything is seeded; nothing depends on timing.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,7 +11,7 @@ use std::path::Path;
 use mahnwerk_models::bandit::{Bandit, Request, Snapshot};
 use mahnwerk_models::sim::{SimChannel, World};
 
-use super::importance::{read_propensities, weights};
+use super::importance::{read_propensities, weights, DEFAULT_CLIP};
 use super::{fit, FitArgs};
 use crate::log::to_context;
 use crate::simulate::line::{context, TENANT};
@@ -88,31 +89,85 @@ fn rate_errors(bandit: &mut Bandit, script: &Script) -> RateErrors {
     RateErrors { per_arm, per_decision: absolute / pairs as f64 }
 }
 
-/// The figure of docs/analysts.md: on adaptive logs of 20,000 decisions (seeds 1 to 3), the
-/// weighted fit's per-arm rates are closer to the truth than the unweighted fit's, on 2,000
-/// other reminders to the same debtors.
-#[test]
-fn on_a_skewed_log_the_weighted_fit_recovers_the_pay_rates_better() {
-    let dir = tempfile::tempdir().unwrap();
+/// A log of a policy that knows each debtor (the simulator's truth, which no model sees): with
+/// probability `1 - explore` the reminder's best arm, otherwise any allowed arm alike.
+fn informed_log(path: &Path, seed: u64, decisions: usize, explore: f64) {
+    use rand::Rng;
+    use std::io::Write;
     let world = World::named("default").unwrap();
-    let (mut unweighted_sum, mut weighted_sum) = (0.0, 0.0);
-    for seed in 1..=3 {
-        let log = dir.path().join(format!("adaptive-{seed}.jsonl"));
-        adaptive_log(&log, seed, 20_000);
-        let held_out = Script::new(&world, DEBTORS_SEED, 1000 + seed, 2_000).unwrap();
-        let unweighted = rate_errors(&mut fitted(&log, None), &held_out);
-        let weighted = rate_errors(&mut fitted(&log, Some(10.0)), &held_out);
-        eprintln!("seed {seed}: unweighted {unweighted:?}, weighted (clip 10) {weighted:?}");
+    let script = Script::new(&world, DEBTORS_SEED, seed, decisions).unwrap();
+    let mut rng = mahnwerk_models::sim::rng(seed ^ 0x1f0);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for reminder in script.reminders() {
+        let debtor = script.debtor(reminder);
+        let arms: Vec<(SimChannel, u8)> =
+            reminder.channels.iter().flat_map(|c| HOURS.iter().map(move |h| (*c, *h))).collect();
+        let truth: Vec<f64> = arms.iter().map(|(c, h)| script.pay_probability(reminder, *c, *h)).collect();
+        let best = (0..arms.len()).max_by(|a, b| truth[*a].total_cmp(&truth[*b])).unwrap();
+        let chosen = if rng.gen::<f64>() < explore { rng.gen_range(0..arms.len()) } else { best };
+        let uniform = explore / arms.len() as f64;
+        let propensity = if chosen == best { 1.0 - explore + uniform } else { uniform };
+        let reward = f64::from(u8::from(rng.gen::<f64>() < truth[chosen]));
+        let line = serde_json::json!({
+            "debtor": format!("{TENANT}/{}", debtor.id),
+            "context": context(debtor, reminder),
+            "channels": reminder.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "hours": HOURS,
+            "channel": arms[chosen].0.as_str(),
+            "hour": arms[chosen].1,
+            "propensity": propensity,
+            "reward": reward,
+        });
+        writeln!(out, "{line}").unwrap();
+    }
+}
+
+/// The unweighted and the weighted (clip 10) fit's errors on 2,000 other reminders to the
+/// same debtors, printed for docs/analysts.md.
+fn errors_of_both_fits(log: &Path, seed: u64, name: &str) -> (RateErrors, RateErrors) {
+    let world = World::named("default").unwrap();
+    let held_out = Script::new(&world, DEBTORS_SEED, 1000 + seed, 2_000).unwrap();
+    let unweighted = rate_errors(&mut fitted(log, None), &held_out);
+    let weighted = rate_errors(&mut fitted(log, Some(DEFAULT_CLIP)), &held_out);
+    eprintln!(
+        "{name} log, seed {seed}: per-arm error unweighted {:.4}, weighted {:.4}; per-decision error unweighted {:.4}, weighted {:.4}",
+        unweighted.per_arm, weighted.per_arm, unweighted.per_decision, weighted.per_decision
+    );
+    (unweighted, weighted)
+}
+
+/// What importance weights are for: a logging policy whose choices depend on what the model
+/// does not see (here each debtor's hidden traits) sends each arm mostly where it works, so the
+/// unweighted fit believes every arm works better than it does on average. Weighted by the
+/// inverse propensity, each arm is learned as if tried on every reminder. Measured (seeds 1
+/// and 2, 20,000 decisions, 20 % exploration): the per-arm error falls from 0.119 to 0.046
+/// and from 0.108 to 0.054; the margin asked for is 30 %.
+#[test]
+fn on_a_log_of_a_policy_that_knew_more_the_weighted_fit_recovers_the_pay_rates_better() {
+    let dir = tempfile::tempdir().unwrap();
+    for seed in [1, 2] {
+        let log = dir.path().join(format!("informed-{seed}.jsonl"));
+        informed_log(&log, seed, 20_000, 0.2);
+        let (unweighted, weighted) = errors_of_both_fits(&log, seed, "informed");
         assert!(
-            weighted.per_arm < unweighted.per_arm,
+            weighted.per_arm < 0.7 * unweighted.per_arm,
             "seed {seed}: weighted {weighted:?} vs unweighted {unweighted:?}"
         );
-        unweighted_sum += unweighted.per_arm;
-        weighted_sum += weighted.per_arm;
     }
-    let (unweighted, weighted) = (unweighted_sum / 3.0, weighted_sum / 3.0);
-    eprintln!("mean per-arm error: unweighted {unweighted:.4}, weighted {weighted:.4}");
-    assert!(weighted < 0.8 * unweighted, "weighted {weighted:.4} vs unweighted {unweighted:.4}");
+}
+
+/// The other side, for the docs: the repository's adaptive learner chooses on the features the
+/// fitted model sees, so its log needs no correction (the unweighted fit is consistent) and the
+/// weights only cost precision (seeds 1 and 2: per-arm error 0.066 to 0.099, 0.086 to 0.124).
+/// The clip keeps that cost bounded.
+#[test]
+fn on_the_adaptive_learners_own_log_weighting_costs_a_bounded_share_of_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("adaptive-1.jsonl");
+    adaptive_log(&log, 1, 20_000);
+    let (unweighted, weighted) = errors_of_both_fits(&log, 1, "adaptive");
+    assert!(weighted.per_arm > unweighted.per_arm, "{weighted:?} vs {unweighted:?}");
+    assert!(weighted.per_arm < 2.0 * unweighted.per_arm, "{weighted:?} vs {unweighted:?}");
 }
 
 #[test]

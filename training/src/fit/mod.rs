@@ -15,7 +15,7 @@ use linfa::ParamGuard;
 use mahnwerk_models::bandit::{fit_prior, Bandit, BanditParams, LoggedDecision};
 use std::fmt;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use importance::{ImportanceWeights, DEFAULT_CLIP};
 
