@@ -175,14 +175,14 @@ fn a_weighted_fit_is_evaluated_like_any_other_and_its_flags_are_checked() {
     let (_, eval_log) = path(dir.path(), "eval.jsonl");
     let (model_path, model) = path(dir.path(), "weighted.json");
     simulate(&log, "adaptive", "5", "3000");
-    simulate(&eval_log, "uniform", "6", "2000");
+    simulate(&eval_log, "uniform", "6", "6000");
 
     let printed = ok(&["fit", "--log", &log, "--out", &model, "--importance-weights", "--clip", "5"]);
     assert!(printed.contains("learned from 3000"), "{printed}");
     assert!(printed.contains("importance weights: clipped at 5 ("), "{printed}");
     let evaluated = ok(&["evaluate", "--log", &eval_log, "--model", &model, "--json", "--bootstrap", "100"]);
     let report: serde_json::Value = serde_json::from_str(&evaluated).unwrap();
-    assert_eq!(report["n"], 2000);
+    assert_eq!(report["n"], 6000);
     for estimator in ["ips", "snips", "dr"] {
         assert!(report[estimator]["value"].as_f64().is_some_and(|v| (0.0..=1.0).contains(&v)), "{evaluated}");
     }

@@ -251,7 +251,8 @@ mod tests {
             let g = w.prepare(&features, scratch);
             w.apply(laplace_step(g, 1.0, weight), scratch);
         };
-        let (mut once, mut four, mut repeated) = (Weights::new(&params), Weights::new(&params), Weights::new(&params));
+        let (mut once, mut four, mut repeated) =
+            (Weights::new(&params), Weights::new(&params), Weights::new(&params));
         step(&mut once, 1.0, &mut scratch);
         step(&mut four, 4.0, &mut scratch);
         for _ in 0..4 {

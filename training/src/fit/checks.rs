@@ -175,7 +175,8 @@ fn the_clip_bounds_the_weights_of_an_adaptive_log() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("adaptive.jsonl");
     adaptive_log(&log, 7, 5_000);
-    let propensities = read_propensities(std::io::BufReader::new(std::fs::File::open(&log).unwrap()), "log").unwrap();
+    let propensities =
+        read_propensities(std::io::BufReader::new(std::fs::File::open(&log).unwrap()), "log").unwrap();
     assert_eq!(propensities.len(), 5_000);
     let mut clipped = Vec::new();
     for clip in [2.0, 10.0, 100.0] {
