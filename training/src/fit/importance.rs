@@ -121,11 +121,18 @@ pub fn read_propensities(reader: impl BufRead, name: &str) -> anyhow::Result<Vec
     Ok(propensities)
 }
 
+/// `clip` if it is a finite number of at least 1 (a mean of 1 needs room for it), else the
+/// error naming `--clip`.
+pub fn check_clip(clip: f64) -> anyhow::Result<f64> {
+    anyhow::ensure!(clip.is_finite() && clip >= 1.0, "--clip: must be a finite number >= 1, got {clip}");
+    Ok(clip)
+}
+
 /// The clipped, self-normalised inverse-propensity weights of `propensities` (each in `(0, 1]`):
 /// `w_i = min(clip, s / p_i)` with the scale `s` for which the weights average exactly 1.
-/// `clip` must be at least 1 (a mean of 1 needs room for it) and finite.
+/// `clip` must pass [`check_clip`].
 pub fn weights(propensities: &[f64], clip: f64) -> anyhow::Result<ImportanceWeights> {
-    anyhow::ensure!(clip.is_finite() && clip >= 1.0, "--clip: must be a finite number >= 1, got {clip}");
+    check_clip(clip)?;
     anyhow::ensure!(!propensities.is_empty(), "no decision with an outcome to weight");
     let n = propensities.len() as f64;
     let mut inverse: Vec<f64> = propensities.iter().map(|p| 1.0 / p).collect();

@@ -94,11 +94,12 @@ pub fn fit(args: &FitArgs) -> anyhow::Result<FitSummary> {
              sample weights, so its prior would carry the logging policy's bias; use one or the other"
         ),
         (true, clip) => {
+            let clip = importance::check_clip(clip.unwrap_or(DEFAULT_CLIP))?;
             let propensities = importance::read_propensities(BufReader::new(open()?), &name)?;
             if propensities.is_empty() {
                 bail!("{name} holds no decision with an outcome");
             }
-            Some(importance::weights(&propensities, clip.unwrap_or(DEFAULT_CLIP))?)
+            Some(importance::weights(&propensities, clip)?)
         }
     };
     let weights = importance.as_ref().map(|i| i.weights.as_slice());
