@@ -107,13 +107,13 @@ pub fn read_propensities(reader: impl BufRead, name: &str) -> anyhow::Result<Vec
                     "is missing or null: --importance-weights needs the probability with which the logging policy chose each decision".into(),
                 ))
             }
-            Some(v) => match v.as_f64() {
-                Some(p) if p == 0.0 => return Err(bad(
+            Some(v) => match v.as_f64().filter(|p| *p > 0.0 && *p <= 1.0) {
+                Some(p) => p,
+                None if v.as_f64() == Some(0.0) => return Err(bad(
                     "propensity",
                     "is 0: the logging policy could not have chosen this arm, so it has no importance weight (1 / propensity)".into(),
                 )),
-                Some(p) if p > 0.0 && p <= 1.0 => p,
-                _ => return Err(bad("propensity", format!("must be a number in (0, 1], got {v}"))),
+                None => return Err(bad("propensity", format!("must be a number in (0, 1], got {v}"))),
             },
         };
         propensities.push(propensity);
