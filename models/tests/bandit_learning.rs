@@ -206,3 +206,64 @@ fn a_prior_needs_both_outcomes_and_matching_hashing() {
     let other = BanditParams::new().hash_bits(16).check().expect("valid");
     assert!(matches!(Bandit::with_prior(other, &prior, 1), Err(BanditError::Prior(_))));
 }
+
+#[test]
+fn observing_with_weight_one_is_observing() {
+    let params = params().check().expect("valid");
+    let (mut plain, mut weighted) = (Bandit::new(params.clone(), 5), Bandit::new(params, 5));
+    for (i, mut logged) in uniform_log(800, 12).into_iter().enumerate() {
+        // Twenty recurring debtors, so that their own effects are learned too.
+        logged.debtor = Some(format!("C-{}", i % 20));
+        plain.observe(&logged).expect("valid");
+        weighted.observe_weighted(&logged, 1.0).expect("valid");
+    }
+    assert_eq!(plain.stats().updates, 800);
+    assert_eq!(plain.snapshot(), weighted.snapshot(), "the same posterior, bit for bit");
+}
+
+#[test]
+fn a_weight_scales_what_one_decision_teaches() {
+    let params = params().check().expect("valid");
+    let ctx = segment_context("b2c");
+    let request = Request::new(&ctx, &CHANNELS, &HOURS);
+    let paid = LoggedDecision {
+        debtor: None,
+        context: ctx.clone(),
+        channel: "sms".into(),
+        hour: 18,
+        reward: Some(1.0),
+    };
+    let sms_18 = |bandit: &mut Bandit| {
+        let e = bandit.estimates(&request).expect("valid");
+        *e.iter().find(|e| e.channel_index == 1 && e.hour == 18).expect("the arm")
+    };
+    let mut by_weight = Vec::new();
+    for weight in [0.0, 0.5, 1.0, 5.0] {
+        let mut bandit = Bandit::new(params.clone(), 5);
+        bandit.observe_weighted(&paid, weight).expect("valid");
+        by_weight.push(sms_18(&mut bandit));
+    }
+    let untouched = sms_18(&mut Bandit::new(params.clone(), 5));
+    assert_eq!(by_weight[0], untouched, "weight 0 teaches nothing");
+    for pair in by_weight.windows(2) {
+        assert!(pair[1].mean_logit > pair[0].mean_logit, "a heavier payment pulls further: {pair:?}");
+        assert!(pair[1].sd_logit < pair[0].sd_logit, "and makes the model surer: {pair:?}");
+    }
+}
+
+#[test]
+fn a_negative_or_non_finite_weight_is_refused_and_teaches_nothing() {
+    let params = params().check().expect("valid");
+    let mut bandit = Bandit::new(params, 5);
+    let logged = uniform_log(1, 13).remove(0);
+    let before = bandit.snapshot();
+    for weight in [-0.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        match bandit.observe_weighted(&logged, weight) {
+            Err(BanditError::InvalidRequest { field: "weight", reason }) => {
+                assert!(reason.contains("finite and >= 0"), "{reason}")
+            }
+            other => panic!("weight {weight}: {other:?}"),
+        }
+    }
+    assert_eq!(bandit.snapshot(), before);
+}

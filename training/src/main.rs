@@ -47,20 +47,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Learn a model from a decision log and write its snapshot.
-    Fit {
-        /// Decision log: one decision per line with `channel`, `hour`, `context`, `reward`
-        /// (number, or null while pending) and optionally `debtor`.
-        #[arg(long)]
-        log: PathBuf,
-        /// Where to write the snapshot (JSON).
-        #[arg(long, default_value = "model.json")]
-        out: PathBuf,
-        /// Start from a logistic regression fitted to the whole log (linfa) before the updates.
-        #[arg(long)]
-        warm_start: bool,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
+    Fit(fit::FitArgs),
     /// Run uniform, fixed, epsilon-greedy, LinUCB, the mahnwerk learner and the oracle on the
     /// simulator; print a table per seed and the mean, write learning-curve plots (SVG).
     BenchPolicies {
@@ -116,8 +103,8 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Fit { log, out, warm_start, seed } => {
-            let summary = fit::fit(&log, &out, warm_start, seed)?;
+        Command::Fit(args) => {
+            let summary = fit::fit(&args)?;
             println!("{summary}");
             Ok(())
         }

@@ -167,3 +167,45 @@ fn broken_lines_are_named_or_skipped_and_counted_and_pending_ones_left_out() {
     assert_eq!(report["n"], 3998);
     assert!(report["skipped_lines"][0].as_str().unwrap().starts_with("line 11: field `propensity`"));
 }
+
+#[test]
+fn a_weighted_fit_is_evaluated_like_any_other_and_its_flags_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log_path, log) = path(dir.path(), "adaptive.jsonl");
+    let (_, eval_log) = path(dir.path(), "eval.jsonl");
+    let (model_path, model) = path(dir.path(), "weighted.json");
+    simulate(&log, "adaptive", "5", "3000");
+    simulate(&eval_log, "uniform", "6", "6000");
+
+    let printed = ok(&["fit", "--log", &log, "--out", &model, "--importance-weights", "--clip", "5"]);
+    assert!(printed.contains("learned from 3000"), "{printed}");
+    assert!(printed.contains("importance weights: clipped at 5 ("), "{printed}");
+    let evaluated = ok(&["evaluate", "--log", &eval_log, "--model", &model, "--json", "--bootstrap", "100"]);
+    let report: serde_json::Value = serde_json::from_str(&evaluated).unwrap();
+    assert_eq!(report["n"], 6000);
+    for estimator in ["ips", "snips", "dr"] {
+        assert!(report[estimator]["value"].as_f64().is_some_and(|v| (0.0..=1.0).contains(&v)), "{evaluated}");
+    }
+
+    // The flags' mistakes, each named; nothing is written.
+    std::fs::remove_file(&model_path).unwrap();
+    let error = failure(&["fit", "--log", &log, "--out", &model, "--clip", "5"]);
+    assert!(error.contains("--clip: only with --importance-weights"), "{error}");
+    let error = failure(&["fit", "--log", &log, "--out", &model, "--importance-weights", "--clip", "0.5"]);
+    assert!(error.contains("--clip: must be a finite number >= 1, got 0.5"), "{error}");
+    let error = failure(&["fit", "--log", &log, "--out", &model, "--importance-weights", "--warm-start"]);
+    assert!(error.contains("--warm-start with --importance-weights"), "{error}");
+
+    // A decision without its propensity cannot be weighted: its line and field are named.
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let propensity = lines[41].find(r#""propensity":"#).unwrap();
+    let end = propensity + lines[41][propensity..].find(',').unwrap() + 1;
+    lines[41].replace_range(propensity..end, "");
+    std::fs::write(&log_path, lines.join("\n") + "\n").unwrap();
+    let error = failure(&["fit", "--log", &log, "--out", &model, "--importance-weights"]);
+    assert!(error.contains("line 42: field `propensity`: is missing or null"), "{error}");
+    assert!(!model_path.exists());
+    // Without weights the propensity is not needed.
+    ok(&["fit", "--log", &log, "--out", &model]);
+}

@@ -494,9 +494,9 @@ mod tests {
         let (email, sms) = (1u64, 2u64);
         for _ in 0..10 {
             let g = b.prepare(Some(7), email, 10, &mut p);
-            b.apply(laplace_step(Gauss { mean: -1.0 + g.mean, var: 0.1 + g.var }, 0.0), &p);
+            b.apply(laplace_step(Gauss { mean: -1.0 + g.mean, var: 0.1 + g.var }, 0.0, 1.0), &p);
             let g = b.prepare(Some(7), sms, 10, &mut p);
-            b.apply(laplace_step(Gauss { mean: -1.0 + g.mean, var: 0.1 + g.var }, 1.0), &p);
+            b.apply(laplace_step(Gauss { mean: -1.0 + g.mean, var: 0.1 + g.var }, 1.0, 1.0), &p);
         }
         let mut view = View::default();
         view.fill(&b, Some(7), &[email, sms], &[10, 20]);

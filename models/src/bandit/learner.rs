@@ -187,33 +187,56 @@ impl Bandit {
         match decision.reward {
             Some(reward) => {
                 let (enc, channel, hour) = decision.encoded();
-                self.learn(&enc, channel, hour, reward);
+                self.learn(&enc, channel, hour, reward, 1.0);
             }
             None => self.stats.evicted += 1,
         }
     }
 
     /// Learns from a decision made elsewhere (another scheduler, a replayed decision log). A line
-    /// whose reward is still `None` teaches nothing and is skipped.
+    /// whose reward is still `None` teaches nothing and is skipped. The same as
+    /// [`observe_weighted`](Self::observe_weighted) with weight 1.
     pub fn observe(&mut self, logged: &LoggedDecision) -> Result<(), BanditError> {
+        self.observe_weighted(logged, 1.0)
+    }
+
+    /// Learns from a logged decision that counts `weight` times: its likelihood enters the
+    /// Laplace step raised to the power `weight`, so the step's gradient and curvature are scaled
+    /// by it (see [`weights`](super::weights)). Weight 1 is [`observe`](Self::observe) exactly;
+    /// weight 0 teaches nothing and is skipped, like a pending line. For importance weights: a
+    /// log written by another policy, reweighted towards the arms it chose rarely.
+    ///
+    /// A weight that is negative or not finite is an `InvalidRequest` naming `weight`, and
+    /// nothing is learned.
+    pub fn observe_weighted(&mut self, logged: &LoggedDecision, weight: f64) -> Result<(), BanditError> {
+        if !(weight.is_finite() && weight >= 0.0) {
+            return Err(BanditError::request("weight", format!("must be finite and >= 0, got {weight}")));
+        }
         let Some(reward) = logged.reward else { return Ok(()) };
         check_reward(reward)?;
         logged.validate()?;
+        if weight == 0.0 {
+            return Ok(());
+        }
         let mut enc = std::mem::take(&mut self.enc);
         enc.encode(&logged.context, logged.debtor.as_deref());
-        self.learn(&enc, channel_hash(&logged.channel), logged.hour, reward);
+        self.learn(&enc, channel_hash(&logged.channel), logged.hour, reward, weight);
         self.enc = enc;
         Ok(())
     }
 
-    /// One joint Laplace step on the population weights and the debtor's own effects.
-    fn learn(&mut self, enc: &Encoded, channel: u64, hour: u8, reward: f64) {
+    /// One joint Laplace step on the population weights and the debtor's own effects, the
+    /// observation counting `weight` times.
+    fn learn(&mut self, enc: &Encoded, channel: u64, hour: u8, reward: f64, weight: f64) {
         self.features.clear();
         features::chosen(enc, channel, hour, self.params.hour_bucket, |h, x| self.features.push((h, x)));
         let population = self.weights.prepare(&self.features, &mut self.update_scratch);
         let own = self.debtors.prepare(enc.debtor, channel, hour, &mut self.debtor_scratch);
-        let step =
-            laplace_step(Gauss { mean: population.mean + own.mean, var: population.var + own.var }, reward);
+        let step = laplace_step(
+            Gauss { mean: population.mean + own.mean, var: population.var + own.var },
+            reward,
+            weight,
+        );
         self.weights.apply(step, &self.update_scratch);
         self.debtors.apply(step, &self.debtor_scratch);
         self.stats.updates += 1;
@@ -233,7 +256,7 @@ impl Bandit {
             match decision.reward {
                 Some(reward) => {
                     let (enc, channel, hour) = decision.encoded();
-                    self.learn(&enc, channel, hour, reward);
+                    self.learn(&enc, channel, hour, reward, 1.0);
                 }
                 None => dropped += 1,
             }

@@ -84,7 +84,9 @@
 //! Each population weight's precision is capped (`max_data_precision`), so old outcomes are
 //! forgotten exponentially and a channel that stops working is dropped within a bounded number
 //! of outcomes (`models/tests/bandit_drift.rs`). [`Bandit::expire`] drops decisions older than `pending_ttl_secs`;
-//! [`Bandit::observe`] learns from a decision made elsewhere (a decision-log line).
+//! [`Bandit::observe`] learns from a decision made elsewhere (a decision-log line), and
+//! [`Bandit::observe_weighted`] from one that counts a given number of times (importance weights
+//! for a log another policy wrote; see [`weights`]).
 //!
 //! **Warm start** from a batch logistic regression on logged decisions ([`fit_prior`]) and
 //! **snapshots** ([`Snapshot`]) complete the life cycle.
