@@ -254,7 +254,7 @@ impl Learning {
                 break;
             }
             for delivery in batch {
-                self.state.learn(&delivery);
+                self.state.learn(&delivery, now);
                 self.held.push(delivery);
             }
         }
