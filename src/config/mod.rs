@@ -184,6 +184,12 @@ pub struct LearnConfig {
     /// refused to score a greedy candidate. Each 0.01 costs about 0.1 points of payment rate
     /// on `mahnwerk-train bench-policies`; lower it when nobody evaluates on this log.
     pub epsilon: f64,
+    /// How many logits (log-odds of payment) the plan's default arm, the fixed schedule's
+    /// choice (the stage's first allowed channel at 10:00 local time), leads every other
+    /// (channel, hour) arm before the adaptive policy has data on that arm; the lead fades as
+    /// the arm's own outcomes come in (a tenth of it after about 50). 0 starts every arm alike.
+    /// Range `[0, 10]`.
+    pub default_arm_lead: f64,
     /// Cost of one message per channel in EUR, for the objective.
     pub costs_eur: BTreeMap<ChannelKind, f64>,
     /// A snapshot file (e.g. from `mahnwerk-train fit`) the learner starts from when the database
@@ -204,6 +210,7 @@ impl Default for LearnConfig {
             lambda: 3.0,
             earlier_stage_share: 0.05,
             epsilon: 0.02,
+            default_arm_lead: 0.0,
             costs_eur: default_costs_eur(),
             initial_model: None,
             attribution_hours: AttributionWindow::DEFAULT_HOURS,
@@ -251,6 +258,9 @@ impl LearnConfig {
         // Written so that NaN fails too.
         if !(0.0..=1.0).contains(&self.epsilon) {
             bail!("learn.epsilon must be between 0 and 1, got {}", self.epsilon);
+        }
+        if !(0.0..=10.0).contains(&self.default_arm_lead) {
+            bail!("learn.default_arm_lead must be between 0 and 10, got {}", self.default_arm_lead);
         }
         for (channel, cost) in &self.costs_eur {
             if !(cost.is_finite() && *cost >= 0.0) {
@@ -834,6 +844,11 @@ mod tests {
         for epsilon in [-0.1, f64::NAN, 1.5] {
             let bad = Config { learn: LearnConfig { epsilon, ..LearnConfig::default() }, ..Config::default() };
             assert!(bad.validate().unwrap_err().to_string().contains("learn.epsilon"), "{epsilon}");
+        }
+        for lead in [-1.0, f64::NAN, 11.0] {
+            let learn = LearnConfig { default_arm_lead: lead, ..LearnConfig::default() };
+            let bad = Config { learn, ..Config::default() };
+            assert!(bad.validate().unwrap_err().to_string().contains("learn.default_arm_lead"), "{lead}");
         }
         assert_eq!(layered("", &[("MAHNWERK_POLICY", "fixed")]).unwrap().policy, PolicyKind::Fixed);
         let bad = layered("", &[("MAHNWERK_POLICY", "x")]).err().unwrap().to_string();

@@ -32,6 +32,7 @@ pub struct AdaptivePolicy {
     epsilon: f64,
     costs_eur: BTreeMap<ChannelKind, f64>,
     earlier_stage_share: f64,
+    default_arm_lead: f64,
 }
 
 impl AdaptivePolicy {
@@ -47,7 +48,16 @@ impl AdaptivePolicy {
             epsilon,
             costs_eur,
             earlier_stage_share: 1.0,
+            default_arm_lead: 0.0,
         }
+    }
+
+    /// How many logits the plan's default arm (what [`FixedPolicy`] would send) leads every
+    /// other arm before data (`[learn] default_arm_lead`; 0, no lead, until set). See
+    /// `mahnwerk_models::bandit::default_arm`.
+    pub fn with_default_arm_lead(mut self, lead: f64) -> Self {
+        self.default_arm_lead = lead;
+        self
     }
 
     /// The share of decisions taken uniformly at random (`[learn] epsilon`, validated with the
@@ -143,10 +153,19 @@ impl Policy for AdaptivePolicy {
         // paid is followed by the next stage, which reaches the same debtor again.
         let share = if request.last_stage { 1.0 } else { self.earlier_stage_share };
         let amount = (amount * share).max(f64::MIN_POSITIVE);
-        let bandit_request = Request::new(&context, &names, request.hours)
+        let mut bandit_request = Request::new(&context, &names, request.hours)
             .debtor(request.debtor)
             .costs(&costs)
             .amount_weight(amount);
+        if self.default_arm_lead > 0.0 {
+            // The plan's default is the fixed schedule's choice, by the one rule that makes it.
+            let fixed = FixedPolicy.decide(request);
+            let channel = request.channels.iter().position(|&c| c == fixed.channel);
+            let hour = request.hours.iter().position(|&h| h == fixed.hour);
+            if let (Some(c), Some(h)) = (channel, hour) {
+                bandit_request = bandit_request.default_arm(c * request.hours.len() + h, self.default_arm_lead);
+            }
+        }
         let mut loaded = self.lock();
         let version = PolicyVersion::bandit(loaded.version);
         // This copy never learns (the learner role does, from outcome events): it only chooses.

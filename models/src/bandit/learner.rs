@@ -160,6 +160,9 @@ impl Bandit {
             self.params.hour_bucket,
             self.params.sample_scale,
         );
+        if let Some(default) = request.default_arm {
+            self.blocks.lead_default(default, request.default_lead, self.params.prior_variance);
+        }
         let objective = Objective { lambda: self.params.lambda, amount_weight: request.amount_weight };
         let (arm, propensity) =
             self.blocks.choose(&mut self.rng, objective, self.params.propensity_draws, self.params.epsilon);
@@ -276,6 +279,9 @@ impl Bandit {
             self.params.hour_bucket,
             self.params.sample_scale,
         );
+        if let Some(default) = request.default_arm {
+            self.blocks.lead_default(default, request.default_lead, self.params.prior_variance);
+        }
         let objective = Objective { lambda: self.params.lambda, amount_weight: request.amount_weight };
         self.blocks.ensemble(&mut self.rng, objective, draws, None);
         let eps = self.params.epsilon;
