@@ -286,7 +286,8 @@ mod tests {
         let floor = |epsilon: f64| {
             let policy = AdaptivePolicy::new(3, 3.0, crate::config::default_costs_eur()).with_epsilon(epsilon);
             let d = policy.decide(&request(&context, &channels, &hours));
-            (d.propensity, policy.lock().bandit.params().epsilon())
+            let epsilon = policy.lock().bandit.params().epsilon();
+            (d.propensity, epsilon)
         };
         let (propensity, epsilon) = floor(0.3);
         assert_eq!(epsilon, 0.3);
