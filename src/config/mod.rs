@@ -842,7 +842,8 @@ mod tests {
             assert!(bad.validate().unwrap_err().to_string().contains("learn.earlier_stage_share"), "{share}");
         }
         for epsilon in [-0.1, f64::NAN, 1.5] {
-            let bad = Config { learn: LearnConfig { epsilon, ..LearnConfig::default() }, ..Config::default() };
+            let bad =
+                Config { learn: LearnConfig { epsilon, ..LearnConfig::default() }, ..Config::default() };
             assert!(bad.validate().unwrap_err().to_string().contains("learn.epsilon"), "{epsilon}");
         }
         for lead in [-1.0, f64::NAN, 11.0] {

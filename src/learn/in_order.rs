@@ -117,7 +117,11 @@ mod tests {
 
     fn timing(reminder: i64, sent_hours: i64) -> Timing {
         let epoch: DateTime<Utc> = "2026-03-01T00:00:00Z".parse().unwrap();
-        Timing { reminder_id: Some(reminder), at: Some(epoch), sent_at: Some(epoch + Duration::hours(sent_hours)) }
+        Timing {
+            reminder_id: Some(reminder),
+            at: Some(epoch),
+            sent_at: Some(epoch + Duration::hours(sent_hours)),
+        }
     }
 
     #[test]
@@ -129,7 +133,8 @@ mod tests {
         assert_eq!(waiting.admit(timing(2, 10), line(1.0)).unwrap(), 2);
         assert!(waiting.release(epoch + Duration::hours(12)).is_empty(), "the payment waits");
         waiting.admit(timing(1, 8), line(0.0)).unwrap();
-        let learned: Vec<i64> = waiting.release(epoch + Duration::hours(90)).into_iter().map(|(r, _)| r).collect();
+        let learned: Vec<i64> =
+            waiting.release(epoch + Duration::hours(90)).into_iter().map(|(r, _)| r).collect();
         assert_eq!(learned, vec![1, 2], "in the order the reminders went out");
         assert!(waiting.is_empty());
     }

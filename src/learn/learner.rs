@@ -225,14 +225,19 @@ impl Learner {
     /// Takes up from the store the outcomes the snapshot written at `written_at` does not hold
     /// because they were waiting then (their windows close after it). Their events were
     /// acknowledged; redelivered ones are recognised by their reminder.
-    async fn recover_waiting(&self, state: &mut LearnerState, written_at: DateTime<Utc>) -> anyhow::Result<()> {
+    async fn recover_waiting(
+        &self,
+        state: &mut LearnerState,
+        written_at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         let since = written_at - state.waiting.recovery_span();
         let mut decisions =
             self.store.export_decisions(ExportFilter { tenant: None, since: Some(since), until: None });
         let mut recovered = 0usize;
         while let Some(decision) = decisions.next().await {
             let line = decision.context("reading the outcomes that were waiting")?.line;
-            let timing = Timing { reminder_id: Some(line.reminder_id), at: Some(line.at), sent_at: line.sent_at };
+            let timing =
+                Timing { reminder_id: Some(line.reminder_id), at: Some(line.at), sent_at: line.sent_at };
             if line.reward.is_none() || !state.waiting.closes_after(&timing, written_at) {
                 continue;
             }

@@ -163,7 +163,8 @@ impl Policy for AdaptivePolicy {
             let channel = request.channels.iter().position(|&c| c == fixed.channel);
             let hour = request.hours.iter().position(|&h| h == fixed.hour);
             if let (Some(c), Some(h)) = (channel, hour) {
-                bandit_request = bandit_request.default_arm(c * request.hours.len() + h, self.default_arm_lead);
+                bandit_request =
+                    bandit_request.default_arm(c * request.hours.len() + h, self.default_arm_lead);
             }
         }
         let mut loaded = self.lock();
@@ -284,7 +285,8 @@ mod tests {
         }
         // Whatever arm is chosen, its logged propensity includes the floor `epsilon / arms`.
         let floor = |epsilon: f64| {
-            let policy = AdaptivePolicy::new(3, 3.0, crate::config::default_costs_eur()).with_epsilon(epsilon);
+            let policy =
+                AdaptivePolicy::new(3, 3.0, crate::config::default_costs_eur()).with_epsilon(epsilon);
             let d = policy.decide(&request(&context, &channels, &hours));
             let epsilon = policy.lock().bandit.params().epsilon();
             (d.propensity, epsilon)

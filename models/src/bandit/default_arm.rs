@@ -30,7 +30,10 @@ pub(crate) fn handicap(lead: f64, pair_variance: f64, prior_variance: f64) -> f6
 pub(crate) fn validate(default: Option<usize>, lead: f64, arms: usize) -> Result<(), BanditError> {
     let Some(index) = default else { return Ok(()) };
     if index >= arms {
-        return Err(BanditError::request("default_arm", format!("must be below {arms} (the arms), got {index}")));
+        return Err(BanditError::request(
+            "default_arm",
+            format!("must be below {arms} (the arms), got {index}"),
+        ));
     }
     if !(lead.is_finite() && (0.0..=10.0).contains(&lead)) {
         return Err(BanditError::request("default_lead", format!("must be in [0, 10], got {lead}")));
