@@ -254,7 +254,7 @@ impl Learning {
                 break;
             }
             for delivery in batch {
-                self.state.learn(&delivery, now);
+                self.state.learn(&delivery);
                 self.held.push(delivery);
             }
         }

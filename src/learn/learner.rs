@@ -2,25 +2,18 @@
 //! `reminder.outcome` events from `{ns}.learn.outcomes`, updates the model, and writes a
 //! versioned snapshot to the store every `snapshot_every` outcomes or `snapshot_secs` seconds.
 //!
-//! Outcomes are learned in the order their reminders' attribution windows close, not as they
-//! arrive (see [`super::in_order`]): a payment waits for the misses of the reminders sent before
-//! it. Outcomes are acknowledged only once a stored snapshot holds them or, while they wait, once
-//! a snapshot was written after they came (they are in the store, and a restarted learner takes
-//! them up again from there), so a crash loses no learning: what was not acked comes back and
-//! is learned again from the last snapshot. For the
+//! Outcomes are acknowledged only once a stored snapshot holds them, so a crash loses no
+//! learning: what was not acked comes back and is learned again from the last snapshot. For the
 //! same reason the learner must be the only writer: two learners would each write snapshots
 //! that miss the other's outcomes. An event published twice (its publisher died between the
 //! broker's confirm and marking it) is recognised by its id and learned once.
 
-use super::in_order::{Timing, Waiting};
 use crate::config::LearnConfig;
 use crate::queue::{Consumer, Delivery, Queue, Topology};
 use crate::runtime::{Clock, EVENT_ID_HEADER};
 use crate::shutdown::Shutdown;
-use crate::store::{ExportFilter, Store};
+use crate::store::Store;
 use anyhow::Context as _;
-use chrono::{DateTime, Utc};
-use futures_util::StreamExt as _;
 use mahnwerk_models::bandit::{Bandit, BanditParams, LoggedDecision, Snapshot};
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -34,10 +27,9 @@ pub struct LearnerState {
     bandit: Bandit,
     /// The snapshot the model was loaded from or last saved as.
     pub version: Option<i64>,
-    /// Outcomes taken in (learned, or waiting for their window to close) since that snapshot.
+    /// Outcomes learned since that snapshot.
     pub unsaved: u64,
     recent: RecentIds,
-    waiting: Waiting,
     pub counts: LearnerCounts,
 }
 
@@ -56,47 +48,36 @@ impl LearnerState {
         &self.bandit
     }
 
-    /// Outcomes waiting for their reminder's attribution window to close.
-    pub fn waiting(&self) -> usize {
-        self.waiting.len()
-    }
-
-    /// Takes in one outcome event at `now`, and learns every outcome whose window has closed by
-    /// then. Returns whether the event was taken in (a duplicate or unreadable one is not).
-    pub fn learn(&mut self, delivery: &Delivery, now: DateTime<Utc>) -> bool {
+    /// Learns from one outcome event. Returns whether it taught the model anything.
+    pub fn learn(&mut self, delivery: &Delivery) -> bool {
         if let Some(id) = delivery.message.header(EVENT_ID_HEADER) {
             if !self.recent.insert(id) {
                 self.counts.duplicates += 1;
                 return false;
             }
         }
-        let taken = self.take(&delivery.message.body, false);
-        self.release(now);
-        taken
+        self.learn_body(&delivery.message.body)
     }
 
-    /// Continues from `snapshot` (stored as `version`) instead of the model in use, taking in
-    /// `since` again on top of it: the outcomes taken in since the last snapshot, which no stored
-    /// snapshot holds yet. Outcomes still waiting keep waiting, and are learned by this model.
+    /// Continues from `snapshot` (stored as `version`) instead of the model in use, learning
+    /// `since` again on top of it: the outcomes learned since the last snapshot, which no stored
+    /// snapshot holds yet.
     pub fn adopt(&mut self, snapshot: Snapshot, version: i64, since: &[Delivery]) -> anyhow::Result<()> {
         self.bandit = Bandit::from_snapshot(snapshot, 0)
             .with_context(|| format!("policy snapshot v{version} was refused"))?;
         self.version = Some(version);
         self.unsaved = 0;
-        // Counted when first taken in.
+        // Counted when first learned.
         let counts = self.counts;
         for delivery in since {
             // Not through `learn`: these ids were seen already, and that is why they are here.
-            self.take(&delivery.message.body, true);
+            self.learn_body(&delivery.message.body);
         }
         self.counts = counts;
         Ok(())
     }
 
-    /// Takes in one outcome: into the waiting outcomes when it says which reminder it is and
-    /// when that went out, else learned now. `again`: the outcome may have been learned before
-    /// (by a model that is being replaced).
-    fn take(&mut self, body: &[u8], again: bool) -> bool {
+    fn learn_body(&mut self, body: &[u8]) -> bool {
         let logged: LoggedDecision = match serde_json::from_slice(body) {
             Ok(logged) => logged,
             Err(error) => {
@@ -105,46 +86,15 @@ impl LearnerState {
                 return false;
             }
         };
-        if logged.reward.is_none() {
-            return false;
-        }
-        // The same body as `logged`, so it parses; an outcome without these is learned now.
-        let timing: Timing = serde_json::from_slice(body).unwrap_or_default();
-        if let Some(reminder) = timing.reminder_id {
-            if !again && self.recent.contains(&reminder_key(reminder)) {
-                self.counts.duplicates += 1;
-                return false;
-            }
-        }
-        match self.waiting.admit(timing, logged) {
-            Ok(_) => {
-                self.unsaved += 1;
-                true
-            }
-            Err(logged) => {
-                let learned = self.observe(&logged);
-                self.unsaved += u64::from(learned);
-                learned
-            }
-        }
-    }
-
-    /// Learns every waiting outcome whose window closed by `now`, oldest window first.
-    fn release(&mut self, now: DateTime<Utc>) {
-        for (reminder, logged) in self.waiting.release(now) {
-            self.recent.insert(&reminder_key(reminder));
-            self.observe(&logged);
-        }
-    }
-
-    fn observe(&mut self, logged: &LoggedDecision) -> bool {
-        match self.bandit.observe(logged) {
-            Ok(()) => {
+        match self.bandit.observe(&logged) {
+            Ok(()) if logged.reward.is_some() => {
                 self.counts.learned += 1;
                 let reward = if logged.reward.is_some_and(|r| r > 0.0) { "paid" } else { "unpaid" };
                 metrics::counter!(crate::observe::names::LEARNER_OUTCOMES, "reward" => reward).increment(1);
+                self.unsaved += 1;
                 true
             }
+            Ok(()) => false,
             Err(error) => {
                 self.counts.unreadable += 1;
                 tracing::warn!(%error, "an outcome event was refused by the model; skipped");
@@ -152,12 +102,6 @@ impl LearnerState {
             }
         }
     }
-}
-
-/// The key under which a learned reminder's outcome is remembered among the recent event ids,
-/// so that the same outcome taken up from the store and redelivered is learned once.
-fn reminder_key(reminder: i64) -> String {
-    format!("reminder:{reminder}")
 }
 
 /// The learner role.
@@ -180,13 +124,10 @@ impl Learner {
     }
 
     /// The newest snapshot in the store; else the configured initial model; else a model with no
-    /// data. With a snapshot, the outcomes that were still waiting when it was written are taken
-    /// up again from the store.
+    /// data.
     pub async fn load_state(&self) -> anyhow::Result<LearnerState> {
-        let mut written_at = None;
         let (bandit, version) = match self.store.latest_policy_snapshot().await? {
             Some(record) => {
-                written_at = Some(record.created_at);
                 let snapshot: Snapshot = serde_json::from_str(&record.body)
                     .with_context(|| format!("policy snapshot v{} does not parse", record.version))?;
                 (self.with_settings(Bandit::from_snapshot(snapshot, 0)?)?, Some(record.version))
@@ -208,60 +149,20 @@ impl Learner {
                 }
             },
         };
-        let mut state = LearnerState {
+        Ok(LearnerState {
             bandit,
             version,
             unsaved: 0,
             recent: RecentIds::default(),
-            waiting: Waiting::new(self.settings.attribution().duration()),
             counts: LearnerCounts::default(),
-        };
-        if let Some(written_at) = written_at {
-            self.recover_waiting(&mut state, written_at).await?;
-        }
-        Ok(state)
+        })
     }
 
-    /// Takes up from the store the outcomes the snapshot written at `written_at` does not hold
-    /// because they were waiting then (their windows close after it). Their events were
-    /// acknowledged; redelivered ones are recognised by their reminder.
-    async fn recover_waiting(
-        &self,
-        state: &mut LearnerState,
-        written_at: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let since = written_at - state.waiting.recovery_span();
-        let mut decisions =
-            self.store.export_decisions(ExportFilter { tenant: None, since: Some(since), until: None });
-        let mut recovered = 0usize;
-        while let Some(decision) = decisions.next().await {
-            let line = decision.context("reading the outcomes that were waiting")?.line;
-            let timing =
-                Timing { reminder_id: Some(line.reminder_id), at: Some(line.at), sent_at: line.sent_at };
-            if line.reward.is_none() || !state.waiting.closes_after(&timing, written_at) {
-                continue;
-            }
-            let logged: LoggedDecision = serde_json::from_value(serde_json::to_value(&line)?)
-                .context("a stored decision as a decision-log line")?;
-            if state.waiting.admit(timing, logged).is_ok() {
-                recovered += 1;
-            }
-        }
-        if recovered > 0 {
-            tracing::info!(recovered, "outcomes still waiting for their window taken up from the store");
-        }
-        Ok(())
-    }
-
-    /// Learns the outcomes whose window has closed and writes the model as a new snapshot;
-    /// returns its version. Whatever still waits then has a window closing after the snapshot's
-    /// time, which is how a restarted learner finds it in the store.
+    /// Writes the model as a new snapshot; returns its version.
     pub async fn save(&self, state: &mut LearnerState) -> anyhow::Result<i64> {
-        let now = self.clock.now();
-        state.release(now);
         let body = serde_json::to_string(&state.bandit.snapshot()).context("serialising the model")?;
         let updates = i64::try_from(state.bandit.stats().updates).unwrap_or(i64::MAX);
-        let version = self.store.save_policy_snapshot(now, updates, &body).await?;
+        let version = self.store.save_policy_snapshot(self.clock.now(), updates, &body).await?;
         state.version = Some(version);
         state.unsaved = 0;
         state.counts.snapshots += 1;
@@ -319,7 +220,7 @@ impl Learner {
             let flush = tokio::select! {
                 next = consumer.next() => match next {
                     Some(delivery) => {
-                        state.learn(&delivery, self.clock.now());
+                        state.learn(&delivery);
                         held.push(delivery);
                         deadline.get_or_insert_with(|| Instant::now() + max_age);
                         held.len() as u64 >= every
@@ -385,10 +286,6 @@ struct RecentIds {
 }
 
 impl RecentIds {
-    fn contains(&self, id: &str) -> bool {
-        self.set.contains(id)
-    }
-
     /// Adds `id`; false if it was already there.
     fn insert(&mut self, id: &str) -> bool {
         if self.set.contains(id) {
@@ -437,7 +334,6 @@ mod tests {
             version: Some(1),
             unsaved: 0,
             recent: RecentIds::default(),
-            waiting: Waiting::new(chrono::Duration::hours(72)),
             counts: LearnerCounts::default(),
         }
     }
@@ -447,53 +343,19 @@ mod tests {
         let mut state = fresh();
         let held = [outcome("e1", 1.0), outcome("e2", 0.0)];
         for delivery in &held {
-            assert!(state.learn(delivery, now()));
+            assert!(state.learn(delivery));
         }
         // The published model: one that has learned three outcomes of its own.
         let mut published = fresh();
         for id in ["p1", "p2", "p3"] {
-            published.learn(&outcome(id, 1.0), now());
+            published.learn(&outcome(id, 1.0));
         }
         state.adopt(published.bandit.snapshot(), 7, &held).unwrap();
         assert_eq!(state.version, Some(7));
         assert_eq!(state.bandit.stats().updates, 5, "the published model's 3 and the held 2");
         assert_eq!(state.unsaved, 2, "the held outcomes are in no stored snapshot yet");
         assert_eq!(state.counts.learned, 2, "each outcome counted once");
-        assert!(!state.learn(&held[0], now()), "a redelivered held outcome is still a duplicate");
-    }
-
-    fn now() -> DateTime<Utc> {
-        "2026-03-10T12:00:00Z".parse().unwrap()
-    }
-
-    /// An outcome event of reminder `reminder`, sent `sent_hours_ago` before [`now`].
-    fn sent_outcome(id: &str, reminder: i64, sent_hours_ago: i64, reward: f64) -> Delivery {
-        let sent_at = now() - chrono::Duration::hours(sent_hours_ago);
-        let body = serde_json::json!({"reminder_id": reminder, "at": sent_at, "sent_at": sent_at,
-            "channel": "sms", "hour": 18, "reward": reward, "context": {"segment": "b2c"}});
-        let mut message = Message::new("reminder.outcome", body.to_string());
-        message.headers.push((EVENT_ID_HEADER.to_owned(), crate::queue::HeaderValue::text(id)));
-        Delivery::new(message, false, Box::new(Settled))
-    }
-
-    #[test]
-    fn a_payment_is_learned_once_its_window_has_closed_after_the_misses_sent_before_it() {
-        let mut state = fresh();
-        // Reminder 2 went out 10 hours ago and is paid; reminder 1 went out 80 hours ago and its
-        // window closed 8 hours ago without a payment.
-        assert!(state.learn(&sent_outcome("e2", 2, 10, 1.0), now()));
-        assert_eq!((state.bandit.stats().updates, state.waiting()), (0, 1), "the payment waits");
-        assert!(state.learn(&sent_outcome("e1", 1, 80, 0.0), now()));
-        assert_eq!((state.bandit.stats().updates, state.waiting()), (1, 1), "the miss is learned");
-        assert_eq!(state.unsaved, 2, "both are taken in, so the next flush writes a snapshot");
-        let closes = now() + chrono::Duration::hours(62);
-        assert!(state.learn(&sent_outcome("e3", 3, 80, 0.0), closes), "another miss");
-        assert_eq!((state.bandit.stats().updates, state.waiting()), (3, 0), "the payment's window closed");
-        assert!(
-            !state.learn(&sent_outcome("e2-again", 2, 10, 1.0), closes),
-            "the same reminder's outcome under another event id is learned once"
-        );
-        assert_eq!(state.counts.learned, 3);
+        assert!(!state.learn(&held[0]), "a redelivered held outcome is still a duplicate");
     }
 
     #[test]

@@ -4,8 +4,6 @@
 //! - [`policy`]: the scheduler's [`AdaptivePolicy`], deciding with the newest snapshot and
 //!   hot-reloading it;
 //! - [`learner`]: the learner role, outcome events in, snapshots out;
-//! - [`in_order`]: outcomes learned in the order their attribution windows close, not as they
-//!   arrive;
 //! - [`stdio`]: the policy protocol over stdio (`mahnwerk policy serve --stdio`).
 //!
 //! The loop: the planner logs each decision (context, arm, propensity, policy version) on the
@@ -14,7 +12,6 @@
 //! in the same transaction; dispatchers publish events to `{ns}.events`; the learner consumes
 //! them and writes snapshots; schedulers reload them.
 
-pub mod in_order;
 pub mod learner;
 pub mod policy;
 pub mod stats;
