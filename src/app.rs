@@ -163,6 +163,8 @@ impl Service {
                 let seed = learn.seed.unwrap_or_else(rand::random);
                 let adaptive = Arc::new(
                     AdaptivePolicy::new(seed, learn.lambda, learn.costs_eur.clone())
+                        .with_epsilon(learn.epsilon)
+                        .with_default_arm_lead(learn.default_arm_lead)
                         .with_earlier_stage_share(learn.earlier_stage_share),
                 );
                 let mut service = Self::assemble_with_policy(

@@ -178,6 +178,21 @@ pub struct LearnConfig {
     /// 85 % more letters than the fixed schedule for about the same share of cases paid. At the
     /// last stage nothing follows but escalation, so the whole amount is at stake there.
     pub earlier_stage_share: f64,
+    /// Share of the adaptive policy's decisions taken uniformly at random among the allowed
+    /// (channel, hour) arms, so that every allowed arm keeps a logged propensity of at least
+    /// `epsilon / arms`. Default 0.02, range `[0, 1]` (1 is the uniform random policy, 0 keeps
+    /// no floor). The decisions are the log analysts evaluate candidate models on
+    /// (`mahnwerk-train evaluate`), which needs outcomes of the arms a candidate would choose:
+    /// at 0.002 (the models crate's default) a demo log held too few of them and `evaluate`
+    /// refused to score a greedy candidate. Each 0.01 costs about 0.1 points of payment rate
+    /// on `mahnwerk-train bench-policies`; lower it when nobody evaluates on this log.
+    pub epsilon: f64,
+    /// How many logits (log-odds of payment) the plan's default arm, the fixed schedule's
+    /// choice (the stage's first allowed channel at 10:00 local time), leads every other
+    /// (channel, hour) arm before the adaptive policy has data on that arm; the lead fades as
+    /// the arm's own outcomes come in (a tenth of it after about 50). 0 starts every arm alike.
+    /// Range `[0, 10]`.
+    pub default_arm_lead: f64,
     /// Cost of one message per channel in EUR, for the objective.
     pub costs_eur: BTreeMap<ChannelKind, f64>,
     /// A snapshot file (e.g. from `mahnwerk-train fit`) the learner starts from when the database
@@ -197,6 +212,8 @@ impl Default for LearnConfig {
             seed: None,
             lambda: 3.0,
             earlier_stage_share: 0.05,
+            epsilon: 0.02,
+            default_arm_lead: 0.0,
             costs_eur: default_costs_eur(),
             initial_model: None,
             attribution_hours: AttributionWindow::DEFAULT_HOURS,
@@ -240,6 +257,13 @@ impl LearnConfig {
         let share = self.earlier_stage_share;
         if share.is_nan() || share <= 0.0 || share > 1.0 {
             bail!("learn.earlier_stage_share must be above 0 and at most 1, got {share}");
+        }
+        // Written so that NaN fails too.
+        if !(0.0..=1.0).contains(&self.epsilon) {
+            bail!("learn.epsilon must be between 0 and 1, got {}", self.epsilon);
+        }
+        if !(0.0..=10.0).contains(&self.default_arm_lead) {
+            bail!("learn.default_arm_lead must be between 0 and 10, got {}", self.default_arm_lead);
         }
         for (channel, cost) in &self.costs_eur {
             if !(cost.is_finite() && *cost >= 0.0) {
@@ -803,11 +827,12 @@ mod tests {
     #[test]
     fn learning_settings_are_checked_and_named() {
         let config: Config = toml::from_str(
-            "policy = \"fixed\"\n[learn]\nsnapshot_every = 10\ncosts_eur = { letter = 0.95 }\n",
+            "policy = \"fixed\"\n[learn]\nsnapshot_every = 10\nepsilon = 0.01\ncosts_eur = { letter = 0.95 }\n",
         )
         .unwrap();
         assert_eq!(config.policy, PolicyKind::Fixed);
         assert_eq!(config.learn.snapshot_every, 10);
+        assert_eq!(config.learn.epsilon, 0.01);
         assert_eq!(config.learn.costs_eur[&ChannelKind::Letter], 0.95);
         config.validate().unwrap();
         assert!(toml::from_str::<Config>("policy = \"clever\"").is_err());
@@ -820,6 +845,16 @@ mod tests {
             let learn = LearnConfig { earlier_stage_share: share, ..LearnConfig::default() };
             let bad = Config { learn, ..Config::default() };
             assert!(bad.validate().unwrap_err().to_string().contains("learn.earlier_stage_share"), "{share}");
+        }
+        for epsilon in [-0.1, f64::NAN, 1.5] {
+            let bad =
+                Config { learn: LearnConfig { epsilon, ..LearnConfig::default() }, ..Config::default() };
+            assert!(bad.validate().unwrap_err().to_string().contains("learn.epsilon"), "{epsilon}");
+        }
+        for lead in [-1.0, f64::NAN, 11.0] {
+            let learn = LearnConfig { default_arm_lead: lead, ..LearnConfig::default() };
+            let bad = Config { learn, ..Config::default() };
+            assert!(bad.validate().unwrap_err().to_string().contains("learn.default_arm_lead"), "{lead}");
         }
         assert_eq!(layered("", &[("MAHNWERK_POLICY", "fixed")]).unwrap().policy, PolicyKind::Fixed);
         let bad = layered("", &[("MAHNWERK_POLICY", "x")]).err().unwrap().to_string();

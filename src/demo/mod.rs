@@ -70,6 +70,8 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Comparison> {
         configuration: options.configuration.clone(),
         lambda: options.base.learn.lambda,
         earlier_stage_share: options.base.learn.earlier_stage_share,
+        epsilon: options.base.learn.epsilon,
+        default_arm_lead: options.base.learn.default_arm_lead,
         runs,
     })
 }

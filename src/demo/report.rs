@@ -152,6 +152,10 @@ pub struct Comparison {
     pub lambda: f64,
     /// What a payment before the plan's last stage is worth to it (`[learn] earlier_stage_share`).
     pub earlier_stage_share: f64,
+    /// Its share of uniformly drawn arms (`[learn] epsilon`).
+    pub epsilon: f64,
+    /// How far the plan's default arm leads the others before data (`[learn] default_arm_lead`).
+    pub default_arm_lead: f64,
     pub runs: Vec<Report>,
 }
 
@@ -175,8 +179,9 @@ impl fmt::Display for Comparison {
         )?;
         writeln!(
             f,
-            "configuration: {} (learn.lambda {}, learn.earlier_stage_share {})",
-            self.configuration, self.lambda, self.earlier_stage_share
+            "configuration: {} (learn.lambda {}, learn.earlier_stage_share {}, learn.epsilon {}, \
+             learn.default_arm_lead {})",
+            self.configuration, self.lambda, self.earlier_stage_share, self.epsilon, self.default_arm_lead
         )?;
         for run in &self.runs {
             writeln!(f)?;

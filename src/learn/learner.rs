@@ -115,9 +115,11 @@ pub struct Learner {
 }
 
 impl Learner {
-    /// `bandit` with this deployment's cost weight (`[learn] lambda`), which its snapshots then carry.
-    fn with_lambda(&self, mut bandit: Bandit) -> anyhow::Result<Bandit> {
+    /// `bandit` with this deployment's cost weight and exploration floor (`[learn] lambda` and
+    /// `epsilon`), which its snapshots then carry.
+    fn with_settings(&self, mut bandit: Bandit) -> anyhow::Result<Bandit> {
         bandit.set_lambda(self.settings.lambda).context("learn.lambda was validated with the config")?;
+        bandit.set_epsilon(self.settings.epsilon).context("learn.epsilon was validated with the config")?;
         Ok(bandit)
     }
 
@@ -128,7 +130,7 @@ impl Learner {
             Some(record) => {
                 let snapshot: Snapshot = serde_json::from_str(&record.body)
                     .with_context(|| format!("policy snapshot v{} does not parse", record.version))?;
-                (self.with_lambda(Bandit::from_snapshot(snapshot, 0)?)?, Some(record.version))
+                (self.with_settings(Bandit::from_snapshot(snapshot, 0)?)?, Some(record.version))
             }
             None => match &self.settings.initial_model {
                 Some(path) => {
@@ -137,13 +139,12 @@ impl Learner {
                     let snapshot: Snapshot = serde_json::from_str(&text).with_context(|| {
                         format!("learn.initial_model {} is not a model snapshot", path.display())
                     })?;
-                    (self.with_lambda(Bandit::from_snapshot(snapshot, 0)?)?, None)
+                    (self.with_settings(Bandit::from_snapshot(snapshot, 0)?)?, None)
                 }
                 None => {
                     use linfa::ParamGuard;
-                    let params = BanditParams::new()
-                        .lambda(self.settings.lambda)
-                        .epsilon(super::policy::SERVICE_EPSILON);
+                    let params =
+                        BanditParams::new().lambda(self.settings.lambda).epsilon(self.settings.epsilon);
                     (Bandit::new(params.check()?, 0), None)
                 }
             },

@@ -29,21 +29,48 @@ pub struct AdaptivePolicy {
     loaded: Mutex<Loaded>,
     seed: u64,
     lambda: f64,
+    epsilon: f64,
     costs_eur: BTreeMap<ChannelKind, f64>,
     earlier_stage_share: f64,
+    default_arm_lead: f64,
 }
 
 impl AdaptivePolicy {
     /// A policy with no data yet (every arm at the prior), sampling from `seed`. `lambda` and
-    /// `costs_eur` set the cost-aware objective (see `[learn]` in the configuration).
+    /// `costs_eur` set the cost-aware objective (see `[learn]` in the configuration); the
+    /// exploration floor is `[learn] epsilon`'s default until [`with_epsilon`](Self::with_epsilon).
     pub fn new(seed: u64, lambda: f64, costs_eur: BTreeMap<ChannelKind, f64>) -> Self {
+        let epsilon = crate::config::LearnConfig::default().epsilon;
         Self {
-            loaded: Mutex::new(Loaded { bandit: fresh_bandit(seed, lambda), version: 0 }),
+            loaded: Mutex::new(Loaded { bandit: fresh_bandit(seed, lambda, epsilon), version: 0 }),
             seed,
             lambda,
+            epsilon,
             costs_eur,
             earlier_stage_share: 1.0,
+            default_arm_lead: 0.0,
         }
+    }
+
+    /// How many logits the plan's default arm (what [`FixedPolicy`] would send) leads every
+    /// other arm before data (`[learn] default_arm_lead`; 0, no lead, until set). See
+    /// `mahnwerk_models::bandit::default_arm`.
+    pub fn with_default_arm_lead(mut self, lead: f64) -> Self {
+        self.default_arm_lead = lead;
+        self
+    }
+
+    /// The share of decisions taken uniformly at random (`[learn] epsilon`, validated with the
+    /// configuration), for the model in use and every snapshot loaded later.
+    pub fn with_epsilon(mut self, epsilon: f64) -> Self {
+        self.epsilon = epsilon;
+        self.loaded
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .bandit
+            .set_epsilon(epsilon)
+            .expect("learn.epsilon was validated with the config");
+        self
     }
 
     /// What a payment before the plan's last stage is worth, as a share of the open amount
@@ -67,9 +94,11 @@ impl AdaptivePolicy {
         let seed = self.seed ^ (record.version as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let mut bandit = Bandit::from_snapshot(snapshot, seed)
             .with_context(|| format!("policy snapshot v{} was refused", record.version))?;
-        // The cost weight is this deployment's `[learn] lambda`, not whatever the snapshot was
-        // written with (a published model, an initial model from `mahnwerk-train fit`).
+        // The cost weight and the exploration floor are this deployment's `[learn] lambda` and
+        // `epsilon`, not whatever the snapshot was written with (a published model, an initial
+        // model from `mahnwerk-train fit`).
         bandit.set_lambda(self.lambda).context("learn.lambda was validated with the config")?;
+        bandit.set_epsilon(self.epsilon).context("learn.epsilon was validated with the config")?;
         *self.lock() = Loaded { bandit, version: record.version };
         Ok(())
     }
@@ -94,21 +123,15 @@ impl AdaptivePolicy {
     }
 }
 
-/// The service's uniform exploration floor, above the models crate's default (0.002): the
-/// scheduler's decisions are the log that analysts export and evaluate candidate models on
-/// (`mahnwerk-train evaluate`), and at 0.002 a demo year's log (3,000 debtors, 120 days) held too
-/// few outcomes of a greedy candidate's arms to evaluate it (`training/tests/database.rs`). The
-/// floor costs about 0.1 points of payment rate per 0.01 on `bench-policies`; `policy serve`
-/// keeps the models crate's default.
-pub const SERVICE_EPSILON: f64 = 0.02;
-
-fn fresh_bandit(seed: u64, lambda: f64) -> Bandit {
+/// A model with no data, deciding with this deployment's cost weight and exploration floor
+/// (both validated with the configuration).
+pub(crate) fn fresh_bandit(seed: u64, lambda: f64, epsilon: f64) -> Bandit {
     use linfa::ParamGuard;
     let params = BanditParams::new()
         .lambda(lambda)
-        .epsilon(SERVICE_EPSILON)
+        .epsilon(epsilon)
         .check()
-        .expect("lambda was validated with the config");
+        .expect("learn.lambda and learn.epsilon were validated with the config");
     Bandit::new(params, seed)
 }
 
@@ -130,10 +153,20 @@ impl Policy for AdaptivePolicy {
         // paid is followed by the next stage, which reaches the same debtor again.
         let share = if request.last_stage { 1.0 } else { self.earlier_stage_share };
         let amount = (amount * share).max(f64::MIN_POSITIVE);
-        let bandit_request = Request::new(&context, &names, request.hours)
+        let mut bandit_request = Request::new(&context, &names, request.hours)
             .debtor(request.debtor)
             .costs(&costs)
             .amount_weight(amount);
+        if self.default_arm_lead > 0.0 {
+            // The plan's default is the fixed schedule's choice, by the one rule that makes it.
+            let fixed = FixedPolicy.decide(request);
+            let channel = request.channels.iter().position(|&c| c == fixed.channel);
+            let hour = request.hours.iter().position(|&h| h == fixed.hour);
+            if let (Some(c), Some(h)) = (channel, hour) {
+                bandit_request =
+                    bandit_request.default_arm(c * request.hours.len() + h, self.default_arm_lead);
+            }
+        }
         let mut loaded = self.lock();
         let version = PolicyVersion::bandit(loaded.version);
         // This copy never learns (the learner role does, from outcome events): it only chooses.
@@ -241,9 +274,32 @@ mod tests {
     }
 
     #[test]
+    fn epsilon_is_the_deployment_s_share_of_uniformly_drawn_arms() {
+        let context = json!({"stage": 2, "segment": "b2c"}).as_object().unwrap().clone();
+        let channels = [ChannelKind::Email, ChannelKind::Sms, ChannelKind::Letter];
+        let hours = [9, 12, 18, 19];
+        let uniform = AdaptivePolicy::new(3, 3.0, crate::config::default_costs_eur()).with_epsilon(1.0);
+        for _ in 0..50 {
+            let d = uniform.decide(&request(&context, &channels, &hours));
+            assert!((d.propensity - 1.0 / 12.0).abs() < 1e-12, "{d:?}");
+        }
+        // Whatever arm is chosen, its logged propensity includes the floor `epsilon / arms`.
+        let floor = |epsilon: f64| {
+            let policy =
+                AdaptivePolicy::new(3, 3.0, crate::config::default_costs_eur()).with_epsilon(epsilon);
+            let d = policy.decide(&request(&context, &channels, &hours));
+            let epsilon = policy.lock().bandit.params().epsilon();
+            (d.propensity, epsilon)
+        };
+        let (propensity, epsilon) = floor(0.3);
+        assert_eq!(epsilon, 0.3);
+        assert!(propensity >= 0.3 / 12.0, "{propensity}");
+    }
+
+    #[test]
     fn installs_a_snapshot_and_reports_its_version() {
         let policy = AdaptivePolicy::new(7, 0.0, crate::config::default_costs_eur());
-        let body = serde_json::to_string(&fresh_bandit(1, 0.0).snapshot()).unwrap();
+        let body = serde_json::to_string(&fresh_bandit(1, 0.0, 0.5).snapshot()).unwrap();
         let record = PolicySnapshotRecord {
             version: 4,
             created_at: "2026-12-01T10:00:00Z".parse().unwrap(),
@@ -252,6 +308,11 @@ mod tests {
         };
         policy.install(&record).unwrap();
         assert_eq!(policy.version(), "bandit-v4");
+        assert_eq!(
+            policy.lock().bandit.params().epsilon(),
+            0.02,
+            "the deployment's exploration floor, not the snapshot's 0.5"
+        );
         let broken = PolicySnapshotRecord { version: 5, body: "{".into(), ..record };
         assert!(policy.install(&broken).unwrap_err().to_string().contains("v5"));
         assert_eq!(policy.snapshot_version(), 4, "a broken snapshot leaves the model in use");

@@ -116,6 +116,19 @@ impl Bandit {
         Ok(())
     }
 
+    /// Sets the uniform exploration floor (see [`BanditParams::epsilon`](super::BanditParams::epsilon)),
+    /// whatever the model was created or snapshotted with: like the cost weight it is the
+    /// deployment's choice (how much of its traffic it spends so that other policies can be
+    /// evaluated on its log), not something learned. Range `[0, 1]`.
+    pub fn set_epsilon(&mut self, epsilon: f64) -> Result<(), BanditError> {
+        // Written so that NaN fails too.
+        if !(0.0..=1.0).contains(&epsilon) {
+            return Err(BanditError::param("epsilon", format!("must be in [0, 1], got {epsilon}")));
+        }
+        self.params.epsilon = epsilon;
+        Ok(())
+    }
+
     /// Restarts the random stream: the same state and seed give the same decisions.
     pub fn reseed(&mut self, seed: u64) {
         self.rng = BanditRng::seed_from_u64(seed);
@@ -147,6 +160,9 @@ impl Bandit {
             self.params.hour_bucket,
             self.params.sample_scale,
         );
+        if let Some(default) = request.default_arm {
+            self.blocks.lead_default(default, request.default_lead, self.params.prior_variance);
+        }
         let objective = Objective { lambda: self.params.lambda, amount_weight: request.amount_weight };
         let (arm, propensity) =
             self.blocks.choose(&mut self.rng, objective, self.params.propensity_draws, self.params.epsilon);
@@ -286,6 +302,9 @@ impl Bandit {
             self.params.hour_bucket,
             self.params.sample_scale,
         );
+        if let Some(default) = request.default_arm {
+            self.blocks.lead_default(default, request.default_lead, self.params.prior_variance);
+        }
         let objective = Objective { lambda: self.params.lambda, amount_weight: request.amount_weight };
         self.blocks.ensemble(&mut self.rng, objective, draws, None);
         let eps = self.params.epsilon;

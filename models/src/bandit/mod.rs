@@ -93,13 +93,14 @@
 //!
 //! # Layout
 //! `params` (checked hyper-parameters) · `context` (the caller's features) · `request` (what is
-//! asked and answered) · `hashing` and `features` (the population's feature space) · `weights`
+//! asked and answered) · `default_arm` (an arm trusted before data) · `hashing` and `features` (the population's feature space) · `weights`
 //! (its posterior and the update) · `debtors` (each debtor's own effects) · `thompson` (sampling
 //! and propensity) and `normals` (its standard normal draws) · `pending` · `learner` (the bandit itself) · `snapshot` · `prior` (warm
 //! start) · `error`.
 
 mod context;
 pub mod debtors;
+pub mod default_arm;
 mod error;
 pub mod features;
 mod hashing;

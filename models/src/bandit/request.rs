@@ -38,11 +38,27 @@ pub struct Request<'a> {
     pub amount_weight: f64,
     /// The caller's clock in seconds (any epoch), to expire decisions whose outcome never came.
     pub at: u64,
+    /// An arm (index, channel-major) every other arm starts `default_lead` logits behind, the
+    /// lead fading with each arm's own evidence (see [`default_arm`](super::default_arm)).
+    /// Default none.
+    pub default_arm: Option<usize>,
+    /// See `default_arm`. In `[0, 10]`.
+    pub default_lead: f64,
 }
 
 impl<'a> Request<'a> {
     pub fn new(context: &'a Context, channels: &'a [&'a str], hours: &'a [u8]) -> Self {
-        Request { context, debtor: None, channels, hours, costs_eur: &[], amount_weight: 1.0, at: 0 }
+        Request {
+            context,
+            debtor: None,
+            channels,
+            hours,
+            costs_eur: &[],
+            amount_weight: 1.0,
+            at: 0,
+            default_arm: None,
+            default_lead: 0.0,
+        }
     }
 
     pub fn debtor(mut self, id: &'a str) -> Self {
@@ -62,6 +78,14 @@ impl<'a> Request<'a> {
 
     pub fn at(mut self, secs: u64) -> Self {
         self.at = secs;
+        self
+    }
+
+    /// Trusts arm `index` (channel-major, see [`arm`](Self::arm)) before data: every other arm
+    /// starts `lead` logits behind it (see [`default_arm`](super::default_arm)).
+    pub fn default_arm(mut self, index: usize, lead: f64) -> Self {
+        self.default_arm = Some(index);
+        self.default_lead = lead;
         self
     }
 
@@ -113,6 +137,7 @@ impl<'a> Request<'a> {
         if let Some(c) = self.costs_eur.iter().find(|c| !(c.is_finite() && **c >= 0.0)) {
             return Err(BanditError::request("costs_eur", format!("must be finite and >= 0, got {c}")));
         }
+        super::default_arm::validate(self.default_arm, self.default_lead, self.arms())?;
         if !(self.amount_weight.is_finite() && self.amount_weight > 0.0) {
             return Err(BanditError::request(
                 "amount_weight",

@@ -176,6 +176,20 @@ impl Blocks {
         self.sampled.extend(blocks.into_iter().flatten().map(|&g| Normal::of(g, scale)));
     }
 
+    /// Puts every arm but `default` behind it by its handicap (see
+    /// [`default_arm`](super::default_arm)): the arm blocks' means, in the sampling table too.
+    pub(crate) fn lead_default(&mut self, default: usize, lead: f64, prior_variance: f64) {
+        let first_arm = self.sampled.len() - self.arms.len();
+        for (i, arm) in self.arms.iter_mut().enumerate() {
+            if i == default {
+                continue;
+            }
+            let handicap = super::default_arm::handicap(lead, arm.var, prior_variance);
+            arm.mean -= handicap;
+            self.sampled[first_arm + i].mean -= handicap;
+        }
+    }
+
     /// Marks the arms that can win a draw under `objective`: those whose upper bound reaches the
     /// best lower bound over all arms, and, within their channel, the best lower bound of the
     /// parts that differ between the channel's hours (hour, bucket, pair, the debtor's curve). The
