@@ -41,7 +41,16 @@ impl SqliteStore {
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        // One connection to a local file: nothing to gain from reaping it, and no reaper means
+        // no sqlx maintenance task, whose `num_idle` can underflow and spin a core forever
+        // (sqlx #3645, fixed upstream in #4289, not in a release we use); seen here as a
+        // `cases export` that never returned under load.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await?;
         Ok(Self { pool, relay: Default::default() })
     }
 
