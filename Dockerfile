@@ -16,6 +16,8 @@ COPY mahnwerk.example.toml /etc/mahnwerk/mahnwerk.example.toml
 USER mahnwerk
 WORKDIR /var/lib/mahnwerk
 ENV MAHNWERK_HTTP_LISTEN=0.0.0.0:8080
+# Return freed memory to the system at once, from the first allocation (README, "Intake memory").
+ENV MIMALLOC_PURGE_DELAY=0 MIMALLOC_ARENA_EAGER_COMMIT=0
 EXPOSE 8080
 # The service stops gracefully on SIGTERM (docker stop) and exits non-zero naming a role that died.
 ENTRYPOINT ["mahnwerk"]

@@ -209,3 +209,28 @@ fn a_weighted_fit_is_evaluated_like_any_other_and_its_flags_are_checked() {
     // Without weights the propensity is not needed.
     ok(&["fit", "--log", &log, "--out", &model]);
 }
+
+/// The informed logging policy, as an analyst reproduces the weighted fit's figures
+/// (docs/analysts.md): its log carries its own version and propensities, is fitted with weights,
+/// and a bad exploration share is named.
+#[test]
+fn an_informed_log_is_simulated_and_fitted_with_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log_path, log) = path(dir.path(), "informed.jsonl");
+    let (_, model) = path(dir.path(), "weighted.json");
+    simulate(&log, "informed:0.1", "3", "2000");
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2000);
+    assert!(lines.iter().all(|l| l["policy_version"] == "informed-v1"), "{}", lines[0]);
+    // Most decisions are the best arm's (propensity 1 - 0.1 + 0.1 / arms); the rest are drawn.
+    let best = lines.iter().filter(|l| l["propensity"].as_f64().unwrap() > 0.9).count();
+    assert!((1_700..2_000).contains(&best), "{best} of 2000 at the best arm");
+    let printed = ok(&["fit", "--log", &log, "--out", &model, "--importance-weights"]);
+    assert!(printed.contains("learned from 2000"), "{printed}");
+    let error = failure(&["simulate", "--out", &log, "--policy", "informed:1.5"]);
+    assert!(
+        error.contains("--policy: informed:1.5: the exploration share must be between 0 and 1"),
+        "{error}"
+    );
+}

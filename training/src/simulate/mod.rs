@@ -28,8 +28,10 @@ pub struct SimulateCommand {
     /// Where to write the log (JSON lines).
     #[arg(long)]
     pub out: PathBuf,
-    /// uniform (every allowed arm alike), fixed (the fixed schedule, propensity 1) or adaptive
-    /// (the repository's learner, logging its own propensities).
+    /// uniform (every allowed arm alike), fixed (the fixed schedule, propensity 1), adaptive
+    /// (the repository's learner, logging its own propensities) or informed (knows each
+    /// debtor's true pay rates, which no model sees: the best arm, or with probability 0.2, or
+    /// the share in `informed:<share>`, any allowed arm alike).
     #[arg(long, default_value = "uniform")]
     pub policy: LoggingPolicy,
     /// Seed of the reminders, the policy's draws and the rewards.
@@ -89,12 +91,23 @@ pub fn generate(
         let map = line::context(debtor, reminder);
         let context = to_context(&map);
         let debtor_key = format!("{TENANT}/{}", debtor.id);
+        // The ground truth per arm, for the one policy that may look at it.
+        let truth: Vec<f64> = match args.policy {
+            LoggingPolicy::Informed { .. } => reminder
+                .channels
+                .iter()
+                .flat_map(|c| HOURS.iter().map(move |h| (*c, *h)))
+                .map(|(c, h)| script.pay_probability(reminder, c, h))
+                .collect(),
+            _ => Vec::new(),
+        };
         let ask = Ask {
             context: &context,
             debtor: &debtor_key,
             channels: &reminder.channels,
             hours: &HOURS,
             amount: reminder.amount_eur,
+            truth: &truth,
         };
         let choice = logger.choose(&ask)?;
         let response = script.model().respond_on(

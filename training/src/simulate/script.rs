@@ -72,8 +72,8 @@ impl Script {
     }
 
     /// The ground truth: the probability that `reminder` sent on `channel` at local `hour` gets
-    /// the invoice paid within the attribution window.
-    #[cfg(test)]
+    /// the invoice paid within the attribution window. Never written to the log; the `informed`
+    /// logging policy alone may look at it.
     pub fn pay_probability(&self, reminder: &Reminder, channel: SimChannel, hour: u8) -> f64 {
         self.population.model().pay_probability_on(
             self.debtor(reminder),
