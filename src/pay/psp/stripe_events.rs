@@ -25,7 +25,9 @@ use crate::domain::{
     AttributionWindow, Currency, HoldState, InvoiceNumber, Money, PaymentSource, PendingHold, TenantId,
 };
 use crate::pay::hold::{hold_for_pending, release_hold};
+use crate::domain::legal::TenantLaw;
 use crate::pay::{record_payment, PaymentOutcome, PaymentRecord};
+use std::sync::Arc;
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::{Store, StoreError, StoreTx};
 use chrono::{DateTime, TimeZone, Utc};
@@ -44,6 +46,8 @@ pub struct StripeWebhook {
     tolerance: Duration,
     window: AttributionWindow,
     hold: PendingHold,
+    /// The law each tenant's payments are applied under.
+    law: Arc<TenantLaw>,
 }
 
 /// What one delivered event did.
@@ -74,12 +78,13 @@ pub enum WebhookError {
 }
 
 impl StripeWebhook {
-    pub fn new(config: &StripeConfig, window: AttributionWindow, hold: PendingHold) -> Self {
+    pub fn new(config: &StripeConfig, window: AttributionWindow, hold: PendingHold, law: Arc<TenantLaw>) -> Self {
         Self {
             secret: config.webhook_secret.clone(),
             tolerance: Duration::from_secs(config.webhook_tolerance_secs),
             window,
             hold,
+            law,
         }
     }
 
@@ -145,7 +150,7 @@ impl StripeWebhook {
             source: PaymentSource::Stripe,
             reference: payment.reference.clone(),
         };
-        let outcome = record_payment(tx, &record, self.window, now).await?;
+        let outcome = record_payment(tx, &record, self.window, self.law.as_ref(), now).await?;
         if let Some(case) = tx.lock_case_by_invoice(&payment.tenant, &payment.invoice_number).await? {
             let paid = (PaymentSource::Stripe, payment.reference.as_str());
             release_hold(tx, &case, paid, HoldState::Settled, now).await?;
