@@ -880,8 +880,9 @@ async fn payments(config: &Config, which: PaymentsCommand) -> anyhow::Result<()>
                 .map_err(|e| anyhow::anyhow!("--invoice '{invoice}': {e}"))?;
             let window = config.learn.attribution();
             let law = config.law_of(&tenant);
-            let done = unmatched::assign(store.as_ref(), &tenant, line, &invoice, window, &law, SystemClock.now())
-                .await?;
+            let done =
+                unmatched::assign(store.as_ref(), &tenant, line, &invoice, window, &law, SystemClock.now())
+                    .await?;
             println!(
                 "line {line} recorded as payment of {invoice}{}{}",
                 if done.case_closed { "; the case is closed" } else { "" },

@@ -128,8 +128,14 @@ async fn run(
     for start in (0..entries).step_by(1000).filter(|_| with_invoices) {
         let commands = statement::invoices(&tenant, start..(start + 1000).min(entries), SystemClock.now());
         invoices += commands.len();
-        apply_commands(store, &Settlement::statutory(), &commands, AttributionWindow::default(), SystemClock.now())
-            .await?;
+        apply_commands(
+            store,
+            &Settlement::statutory(),
+            &commands,
+            AttributionWindow::default(),
+            SystemClock.now(),
+        )
+        .await?;
     }
     let path = dir.join(format!("statement-{entries}.xml"));
     let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;

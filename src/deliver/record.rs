@@ -4,10 +4,10 @@
 //! due date), and one `reminders.sent` event per tenant and channel for what went out.
 
 use super::fallback;
+use crate::domain::legal::InDefault;
 use crate::runtime::{NewEvent, RemindersSent, SentReminder};
 use crate::store::tx::{SentRow, Unsent};
 use crate::store::{DeliveryReport, DeliveryResult, Store, StoreError};
-use crate::domain::legal::InDefault;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 

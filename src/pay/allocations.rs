@@ -71,7 +71,8 @@ pub async fn allocate<'a>(
     now: DateTime<Utc>,
 ) -> Result<Allocated<'a>, StoreError> {
     let ids = |keep: &dyn Fn(&BookedPayment<'_>) -> bool| -> Vec<i64> {
-        let ids: std::collections::BTreeSet<i64> = booked.iter().filter(|b| keep(b)).map(|b| b.case_id).collect();
+        let ids: std::collections::BTreeSet<i64> =
+            booked.iter().filter(|b| keep(b)).map(|b| b.case_id).collect();
         ids.into_iter().collect()
     };
     let cases = ids(&|_| true);

@@ -5,13 +5,13 @@
 
 use super::dispute::{resolve_dispute, DisputeOutcome};
 use super::{record_payment, PaymentOutcome};
+use crate::domain::legal::{statutory_law, TenantLaw};
 use crate::domain::{AttributionWindow, DisputeResolution, InvoiceNumber, PaymentRecord, TenantId};
 use crate::intake::{IntakeOutcome, Settle};
 use crate::store::{StoreError, StoreTx};
-use crate::domain::legal::{statutory_law, TenantLaw};
 use async_trait::async_trait;
-use std::sync::Arc;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// The pay stage's rules as intake calls them, payments applied under each tenant's law.
 #[derive(Clone)]

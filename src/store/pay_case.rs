@@ -3,7 +3,9 @@
 
 use super::rows::{case_state, corrupt, decimal, money};
 use super::StoreError;
-use crate::domain::legal::{Breakdown, CaseClaim, Germany, InDefault, LegalError, ReceivedPayment, SentReminder};
+use crate::domain::legal::{
+    Breakdown, CaseClaim, Germany, InDefault, LegalError, ReceivedPayment, SentReminder,
+};
 use crate::domain::{CaseState, DebtorKind, InvoiceNumber, Money, PaymentTerms, TenantId};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

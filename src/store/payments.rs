@@ -9,10 +9,10 @@ use super::tx::{LockedCase, NewPayment, UnsettledReminder};
 use super::StoreError;
 use crate::domain::legal::{AllocationRule, Applied, CaseClaim, InDefault};
 use crate::domain::{InvoiceNumber, PaymentSource, PromiseState, TenantId};
-use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 
 /// One part of a new payment, applied to one invoice (§§ 366, 367 BGB).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 //! PRECISION)` means the same on both), and every query names the tenant.
 
 use super::console::{
-    ApiKeyRecord, AuditEntry, CaseSummary, ConsentRecord, OperatorRecord, SessionRecord, TimelineDispute,
-    TimelineAllocation, TimelineHold, TimelinePayment, TimelinePromise, TimelineReminder,
+    ApiKeyRecord, AuditEntry, CaseSummary, ConsentRecord, OperatorRecord, SessionRecord, TimelineAllocation,
+    TimelineDispute, TimelineHold, TimelinePayment, TimelinePromise, TimelineReminder,
 };
 use super::rows::{case_state, corrupt, decimal};
 use super::StoreError;

@@ -200,7 +200,10 @@ async fn credits(backend: Backend) {
         json!([{"invoice_number": "K-1", "rule": "stated", "costs": "0.00", "interest": "0.00", "principal": "64.95"}]),
         "{case}"
     );
-    assert!(case["case"].get("default_on").is_some() && case["case"].get("default_ground").is_some(), "{case}");
+    assert!(
+        case["case"].get("default_on").is_some() && case["case"].get("default_ground").is_some(),
+        "{case}"
+    );
     assert!(
         timeline.iter().any(|e| e["kind"] == "operator" && e["details"]["action"] == "case.credit"),
         "{case}"

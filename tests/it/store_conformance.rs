@@ -352,16 +352,19 @@ async fn plan(
 /// on (so that its sending can fix the case's default date).
 async fn report(store: &Arc<dyn Store>, now: DateTime<Utc>, reports: Vec<(i64, DeliveryResult)>) {
     let ids: Vec<i64> = reports.iter().map(|(id, _)| *id).collect();
-    let mut jobs: std::collections::HashMap<i64, mahnwerk::store::DeliveryJob> =
-        store.delivery_jobs(&ids).await.expect("delivery_jobs").into_iter().map(|j| (j.reminder_id, j)).collect();
+    let mut jobs: std::collections::HashMap<i64, mahnwerk::store::DeliveryJob> = store
+        .delivery_jobs(&ids)
+        .await
+        .expect("delivery_jobs")
+        .into_iter()
+        .map(|j| (j.reminder_id, j))
+        .collect();
     let reports: Vec<DeliveryReport> = reports
         .into_iter()
         .map(|(reminder_id, result)| {
             let sent = matches!(result, DeliveryResult::Sent { .. });
-            let undated = jobs
-                .remove(&reminder_id)
-                .filter(|job| sent && job.default_on.is_none())
-                .map(Box::new);
+            let undated =
+                jobs.remove(&reminder_id).filter(|job| sent && job.default_on.is_none()).map(Box::new);
             DeliveryReport { reminder_id, result, undated }
         })
         .collect();

@@ -257,7 +257,8 @@ fn summary(kind: &str, d: &serde_json::Value) -> String {
                 .into_iter()
                 .flatten()
                 .map(|a| {
-                    let part = |key: &str| a[key].as_str().map(str::to_owned).unwrap_or_else(|| a[key].to_string());
+                    let part =
+                        |key: &str| a[key].as_str().map(str::to_owned).unwrap_or_else(|| a[key].to_string());
                     format!(
                         "{}: costs {}, interest {}, principal {} ({})",
                         part("invoice_number"),
@@ -268,7 +269,8 @@ fn summary(kind: &str, d: &serde_json::Value) -> String {
                     )
                 })
                 .collect();
-            let applied = if parts.is_empty() { String::new() } else { format!("; applied to {}", parts.join("; ")) };
+            let applied =
+                if parts.is_empty() { String::new() } else { format!("; applied to {}", parts.join("; ")) };
             format!("paid {} {} ({}){applied}", s("amount"), s("currency"), s("source"))
         }
         "promise" => format!("promise to pay by {}: {}", s("promised_on"), s("state")),

@@ -126,7 +126,11 @@ impl CaseClaim {
 
     /// How `payment`, received after the case's payments so far, is applied (§§ 366, 367 BGB):
     /// the engine's breakdown on the day it was received, of which it is the last payment.
-    pub fn allocation_of(&self, law: &Germany, payment: ReceivedPayment) -> Result<PaymentApplication, LegalError> {
+    pub fn allocation_of(
+        &self,
+        law: &Germany,
+        payment: ReceivedPayment,
+    ) -> Result<PaymentApplication, LegalError> {
         let day = payment.received_on;
         let mut claim = self.clone();
         // Payments received later than this one are not in the breakdown of its day; same-day
@@ -255,8 +259,11 @@ mod tests {
             payments: vec![],
             ..claim("EUR")
         };
-        let payment =
-            ReceivedPayment { received_on: day(2025, 4, 1), amount: Decimal::new(30_000, 2), reduces_principal: false };
+        let payment = ReceivedPayment {
+            received_on: day(2025, 4, 1),
+            amount: Decimal::new(30_000, 2),
+            reduces_principal: false,
+        };
         let applied = claim.allocation_of(&Germany::default(), payment).unwrap();
         assert_eq!(applied.allocations.len(), 1);
         let a = &applied.allocations[0];
@@ -264,15 +271,28 @@ mod tests {
         // principal 300.00 - 2.50 - 6.17 = 291.33.
         assert_eq!(
             (a.invoice.as_str(), a.rule, a.applied.costs, a.applied.interest, a.applied.principal),
-            ("R-1", AllocationRule::Stated, Decimal::new(250, 2), Decimal::new(617, 2), Decimal::new(29_133, 2))
+            (
+                "R-1",
+                AllocationRule::Stated,
+                Decimal::new(250, 2),
+                Decimal::new(617, 2),
+                Decimal::new(29_133, 2)
+            )
         );
         assert_eq!(applied.unapplied, Decimal::ZERO);
         // A second payment on the same day comes after the first: interest is settled, 708.67 open.
-        let first = ReceivedPayment { received_on: day(2025, 4, 1), amount: Decimal::new(30_000, 2), reduces_principal: false };
+        let first = ReceivedPayment {
+            received_on: day(2025, 4, 1),
+            amount: Decimal::new(30_000, 2),
+            reduces_principal: false,
+        };
         let then = CaseClaim { payments: vec![first.clone()], ..claim };
         let second = then.allocation_of(&Germany::default(), first).unwrap();
         let b = &second.allocations[0].applied;
-        assert_eq!((b.costs, b.interest, b.principal), (Decimal::ZERO, Decimal::ZERO, Decimal::new(30_000, 2)));
+        assert_eq!(
+            (b.costs, b.interest, b.principal),
+            (Decimal::ZERO, Decimal::ZERO, Decimal::new(30_000, 2))
+        );
     }
 
     #[test]

@@ -180,10 +180,16 @@ mod tests {
         let law = Germany::default();
         let computed = claim.owed(&law, day(2025, 5, 1)).unwrap();
         let stored = claim.clone().with_default_fixed(day(2025, 3, 20));
-        assert_eq!(stored.default_on.map(|d| (d.from, d.ground)), Some((day(2025, 3, 21), DefaultGround::Reminder)));
+        assert_eq!(
+            stored.default_on.map(|d| (d.from, d.ground)),
+            Some((day(2025, 3, 21), DefaultGround::Reminder))
+        );
         assert_eq!(stored.owed(&law, day(2025, 5, 1)).unwrap(), computed);
         // A stored date wins over the facts: a case whose date was fixed earlier keeps it.
-        let earlier = CaseClaim { default_on: Some(InDefault::stored(day(2025, 3, 19), DefaultGround::Reminder)), ..claim };
+        let earlier = CaseClaim {
+            default_on: Some(InDefault::stored(day(2025, 3, 19), DefaultGround::Reminder)),
+            ..claim
+        };
         let owed = earlier.owed(&law, day(2025, 5, 1)).unwrap();
         assert_eq!(owed.claims[0].in_default.map(|d| d.from), Some(day(2025, 3, 19)));
     }

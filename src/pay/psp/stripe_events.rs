@@ -21,19 +21,19 @@
 use super::from_minor_units;
 use super::stripe_signature::{self, SignatureError};
 use crate::config::stripe::StripeConfig;
+use crate::domain::legal::TenantLaw;
 use crate::domain::{
     AttributionWindow, Currency, HoldState, InvoiceNumber, Money, PaymentSource, PendingHold, TenantId,
 };
 use crate::pay::hold::{hold_for_pending, release_hold};
-use crate::domain::legal::TenantLaw;
 use crate::pay::{record_payment, PaymentOutcome, PaymentRecord};
-use std::sync::Arc;
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::{Store, StoreError, StoreTx};
 use chrono::{DateTime, TimeZone, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The provider's name in `psp_events`.
@@ -78,7 +78,12 @@ pub enum WebhookError {
 }
 
 impl StripeWebhook {
-    pub fn new(config: &StripeConfig, window: AttributionWindow, hold: PendingHold, law: Arc<TenantLaw>) -> Self {
+    pub fn new(
+        config: &StripeConfig,
+        window: AttributionWindow,
+        hold: PendingHold,
+        law: Arc<TenantLaw>,
+    ) -> Self {
         Self {
             secret: config.webhook_secret.clone(),
             tolerance: Duration::from_secs(config.webhook_tolerance_secs),

@@ -148,11 +148,16 @@ async fn a_chunk_of_payments_stores_what_recording_them_one_by_one_stores() {
 
         let mut outcomes = Vec::new();
         for payment in &payments {
-            outcomes.push(record(one_by_one.store.as_ref(), payment, window(), &statutory_law, recorded_at()).await.unwrap());
+            outcomes.push(
+                record(one_by_one.store.as_ref(), payment, window(), &statutory_law, recorded_at())
+                    .await
+                    .unwrap(),
+            );
         }
         assert_eq!(outcomes, expected, "[{backend}] one by one");
         let mut tx = batched.store.begin().await.unwrap();
-        let outcomes = record_payments(tx.as_mut(), &payments, window(), &statutory_law, recorded_at()).await.unwrap();
+        let outcomes =
+            record_payments(tx.as_mut(), &payments, window(), &statutory_law, recorded_at()).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(outcomes, expected, "[{backend}] in one chunk");
 
