@@ -42,7 +42,7 @@ fn shown(claim: &CaseClaim) -> Option<(NaiveDate, DefaultGround)> {
     owed.claims[0].in_default.map(|d| (d.from, d.ground))
 }
 
-pub(super) async fn suite_default_dates(store: Arc<dyn Store>, _raw: Raw) {
+pub(super) async fn suite_default_dates(store: Arc<dyn Store>, raw: Raw) {
     // All invoices of 100.00 EUR, issued 1 February 2026, due 15 February, received 2 March.
     let calendar = Invoice { terms: by_calendar(), ..invoice("RE-C") };
     let business = Debtor { kind: DebtorKind::Business, ..debtor("D-B") };
@@ -118,6 +118,24 @@ pub(super) async fn suite_default_dates(store: Arc<dyn Store>, _raw: Raw) {
     let (stored, facts_only) = claims(&store, "RE-L").await;
     assert_eq!(shown(&stored), Some((day(2026, 3, 7), DefaultGround::Reminder)));
     assert_eq!(shown(&facts_only), Some((day(2026, 3, 5), DefaultGround::Reminder)));
+
+    // The migration's back-fill of cases stored before the column, run again on these cases with
+    // their dates emptied, finds what the engine finds from the facts alone (for RE-L, too).
+    let migration = match raw.name() {
+        "sqlite" => include_str!("../../../src/store/migrations/sqlite/0035_case_default_on.sql"),
+        _ => include_str!("../../../src/store/migrations/postgres/0036_case_default_on.sql"),
+    };
+    raw.raw_execute("UPDATE cases SET default_on = NULL, default_ground = NULL").await;
+    raw.raw_execute(&migration[migration.find("WITH grounds").expect("the back-fill")..]).await;
+    for (number, expected) in [
+        ("RE-C", (day(2026, 2, 16), "calendar_date")),
+        ("RE-B", (day(2026, 2, 15), "thirty_days")),
+        ("RE-P", (day(2026, 3, 3), "reminder")),
+        ("RE-L", (day(2026, 3, 5), "reminder")),
+    ] {
+        let back_filled = stored_default(&store, number).await;
+        assert_eq!(back_filled, (Some(expected.0), Some(expected.1.to_owned())), "{number}");
+    }
 }
 
 pub(super) async fn suite_payment_allocations(store: Arc<dyn Store>, _raw: Raw) {
