@@ -232,7 +232,8 @@ impl Service {
             Some(stripe) => {
                 let psp: Arc<dyn Psp> = Arc::new(StripeCheckout::new(stripe).context("configuring Stripe")?);
                 let hold = config.pay.pending_hold();
-                Some((psp, Arc::new(StripeWebhook::new(stripe, config.learn.attribution(), hold))))
+                let law = config.laws();
+                Some((psp, Arc::new(StripeWebhook::new(stripe, config.learn.attribution(), hold, law))))
             }
             None => None,
         };
@@ -323,7 +324,10 @@ impl Service {
             plans: Arc::clone(&self.plans),
             clock: Arc::clone(&self.clock),
             attribution: self.learn.attribution(),
-            settle: Arc::new(crate::pay::Settlement),
+            settle: Arc::new(crate::pay::Settlement::new({
+                let creditors = Arc::clone(&self.creditors);
+                Arc::new(move |tenant: &crate::domain::TenantId| creditors.get(tenant.as_str()).law())
+            })),
             limits: self.intake_limits,
         }
     }

@@ -905,8 +905,10 @@ async fn payments(config: &Config, which: PaymentsCommand) -> anyhow::Result<()>
             let invoice = mahnwerk::domain::InvoiceNumber::parse(&invoice)
                 .map_err(|e| anyhow::anyhow!("--invoice '{invoice}': {e}"))?;
             let window = config.learn.attribution();
+            let law = config.law_of(&tenant);
             let done =
-                unmatched::assign(store.as_ref(), &tenant, line, &invoice, window, SystemClock.now()).await?;
+                unmatched::assign(store.as_ref(), &tenant, line, &invoice, window, &law, SystemClock.now())
+                    .await?;
             println!(
                 "line {line} recorded as payment of {invoice}{}{}",
                 if done.case_closed { "; the case is closed" } else { "" },

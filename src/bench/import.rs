@@ -128,8 +128,14 @@ async fn run(
     for start in (0..entries).step_by(1000).filter(|_| with_invoices) {
         let commands = statement::invoices(&tenant, start..(start + 1000).min(entries), SystemClock.now());
         invoices += commands.len();
-        apply_commands(store, &Settlement, &commands, AttributionWindow::default(), SystemClock.now())
-            .await?;
+        apply_commands(
+            store,
+            &Settlement::statutory(),
+            &commands,
+            AttributionWindow::default(),
+            SystemClock.now(),
+        )
+        .await?;
     }
     let path = dir.join(format!("statement-{entries}.xml"));
     let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
@@ -141,7 +147,8 @@ async fn run(
     let started = Instant::now();
     let input = std::fs::File::open(&path)?;
     let lines = statement_lines(input, &path, Some(Format::Camt053), &Default::default())?;
-    let options = ImportOptions { tenant, window: AttributionWindow::default(), chunk: CHUNK, workers };
+    let law = crate::domain::legal::Germany::default();
+    let options = ImportOptions { tenant, window: AttributionWindow::default(), law, chunk: CHUNK, workers };
     let report = import_lines(store, lines, &options, SystemClock.now()).await?;
     let seconds = started.elapsed().as_secs_f64();
     let host_cpu_us = cpu_before

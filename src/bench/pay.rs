@@ -126,7 +126,8 @@ async fn run(base: &Config, database_url: &str, options: &PayBenchOptions) -> an
                 message::parse(message::OVERDUE, body, &plans, now).map_err(|(e, _)| anyhow::anyhow!("{e}"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        apply_commands(store.as_ref(), &Settlement, &commands, config.learn.attribution(), now).await?;
+        apply_commands(store.as_ref(), &Settlement::statutory(), &commands, config.learn.attribution(), now)
+            .await?;
     }
     let decide = |case: &crate::store::DueCase| service.planner.decide(case, now);
     let law_of = |_: &TenantId| crate::domain::legal::Germany::default();

@@ -359,6 +359,20 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The law `tenant`'s claims are computed under (`[creditors.<tenant>.legal]`, else the
+    /// statute's defaults).
+    pub fn law_of(&self, tenant: &crate::domain::TenantId) -> crate::domain::legal::Germany {
+        self.creditors.get(tenant.as_str()).map(Creditor::law).unwrap_or_default()
+    }
+
+    /// [`Config::law_of`] for every tenant, to hand to the roles.
+    pub fn laws(&self) -> std::sync::Arc<crate::domain::legal::TenantLaw> {
+        let creditors = self.creditors.clone();
+        std::sync::Arc::new(move |tenant: &crate::domain::TenantId| {
+            creditors.get(tenant.as_str()).map(Creditor::law).unwrap_or_default()
+        })
+    }
+
     /// Defaults, then `file` if given, then the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let config = Self::read(file)?;

@@ -188,6 +188,7 @@ mod tests {
                 amount: Decimal::new(20_000, 2),
                 reduces_principal: false,
             }],
+            default_on: None,
         }
         .owed(&Germany::default(), day(2025, 4, 1))
         .unwrap()

@@ -186,6 +186,7 @@ pub fn sample_job(
         issued_on: due_on - chrono::Days::new(14),
         due_on,
         terms: crate::domain::PaymentTerms::default(),
+        default_on: None,
         amount_due: Money::new(Decimal::new(123_456, 2), eur),
         amount_paid: Decimal::ZERO,
         sent,

@@ -1,12 +1,14 @@
 //! Recording what a channel worker did with a batch, in one transaction: each result's meaning
 //! for its reminder (sent, back into the outbox, failed, skipped, or handed back to the planner),
-//! and one `reminders.sent` event per tenant and channel for what went out.
+//! the default date a reminder sent fixes on its case (§ 286 (1) BGB: the first one after the
+//! due date), and one `reminders.sent` event per tenant and channel for what went out.
 
 use super::fallback;
+use crate::domain::legal::InDefault;
 use crate::runtime::{NewEvent, RemindersSent, SentReminder};
 use crate::store::tx::{SentRow, Unsent};
 use crate::store::{DeliveryReport, DeliveryResult, Store, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
 pub async fn record_deliveries(
@@ -36,10 +38,30 @@ pub async fn record_deliveries(
         }
     }
     // A replayed report finds its reminders sent already and adds no event.
-    let newly_sent = tx.mark_sent(&sent, now).await?;
+    let defaults = fixed_defaults(reports, now.date_naive());
+    let newly_sent = tx.mark_sent(&sent, &defaults, now).await?;
     let events: Vec<NewEvent> = sent_events(newly_sent, now).iter().map(NewEvent::from).collect();
     tx.append_events(&events).await?;
     tx.commit().await
+}
+
+/// The default dates the sent reminders fix, by case (the earliest where a case had several sent
+/// in the batch), for cases that store none yet: each job's case with its reminder sent `today`.
+fn fixed_defaults(reports: &[DeliveryReport], today: NaiveDate) -> Vec<(i64, InDefault)> {
+    let mut fixed: BTreeMap<i64, InDefault> = BTreeMap::new();
+    for report in reports {
+        let Some(job) = report.undated.as_deref() else { continue };
+        if !matches!(report.result, DeliveryResult::Sent { .. }) {
+            continue;
+        }
+        if let Some(default) = job.claim(today).default_to_store(today) {
+            let earliest = fixed.entry(job.case_id).or_insert(default);
+            if default.from < earliest.from {
+                *earliest = default;
+            }
+        }
+    }
+    fixed.into_iter().collect()
 }
 
 /// One `reminders.sent` event per tenant and channel, listing its reminders in id order.

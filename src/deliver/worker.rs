@@ -224,7 +224,10 @@ impl ChannelWorker {
         if let Ok(mut results) = results.lock() {
             results.add([job.channel.as_str(), job.tenant.as_str(), result_label(&result)]);
         }
-        Some(DeliveryReport { reminder_id, result })
+        // A sent reminder may fix the case's default date when it is recorded (see `record`).
+        let sent = matches!(result, DeliveryResult::Sent { .. });
+        let undated = (sent && job.default_on.is_none()).then(|| Box::new(job));
+        Some(DeliveryReport { reminder_id, result, undated })
     }
 
     fn on_error(&self, job: &DeliveryJob, error: SendError, now: DateTime<Utc>) -> DeliveryResult {

@@ -5,6 +5,7 @@
 
 use super::command::{IntakeCommand, IntakeOutcome};
 use super::settle::Settle;
+use crate::domain::legal::CaseClaim;
 use crate::domain::{AttributionWindow, CaseEvent, Invoice, InvoiceNumber, TenantId};
 use crate::runtime::{EventBody, NewEvent};
 use crate::store::recommend::IssuedLine;
@@ -30,9 +31,12 @@ pub async fn apply_commands(
             let run: Vec<Arrival<'_>> = rest[..run_len]
                 .iter()
                 .filter_map(|c| match c {
-                    IntakeCommand::Overdue { invoice, plan, received_at } => {
-                        Some(Arrival { invoice, plan, received_at: *received_at })
-                    }
+                    IntakeCommand::Overdue { invoice, plan, received_at } => Some(Arrival {
+                        invoice,
+                        plan,
+                        received_at: *received_at,
+                        default_on: CaseClaim::arriving(invoice).default_to_store(received_at.date_naive()),
+                    }),
                     _ => None,
                 })
                 .collect();

@@ -3,10 +3,12 @@
 //! [`super::rule`] against its case as the batch's earlier payments left it, and
 //! [`PaymentBatch::write`] then stores what was decided with a few statements for the whole
 //! batch, whatever its size. One payment alone is a batch of one ([`super::record_payment`]),
-//! so every payment takes this path and the same rule.
+//! so every payment takes this path and the same rule. How each payment is applied (§§ 366,
+//! 367 BGB) is stored with it, as the legal engine computes it (`super::allocations`).
 
 use super::rule::{self, Booking, Decision};
 use super::{PaymentOutcome, PaymentRecord};
+use crate::domain::legal::TenantLaw;
 use crate::domain::{AttributionWindow, CaseState, InvoiceNumber, PaymentSource, PromiseState, TenantId};
 use crate::runtime::{Event, EventBody, NewEvent};
 use crate::store::payments::RecordedPayment;
@@ -20,8 +22,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 type InvoiceKey = (TenantId, InvoiceNumber);
 
 /// Payments decided and not written yet, with the cases they were decided against.
-pub struct PaymentBatch {
+pub struct PaymentBatch<'a> {
     window: AttributionWindow,
+    /// The law each tenant's payments are applied under.
+    law: &'a TenantLaw,
     now: DateTime<Utc>,
     /// Every invoice looked up: its case as the batch's payments left it; `None` when the
     /// tenant has no such invoice.
@@ -40,12 +44,15 @@ struct Booked {
     closes: Option<CaseUpdate>,
     /// The case was paused when the payment came: it may be paying an instalment plan.
     paused: bool,
+    /// The case's stages planned: none, and no reminder can have been sent.
+    stages_planned: u32,
 }
 
-impl PaymentBatch {
-    /// An empty batch whose payments credit reminders within `window` and are recorded at `now`.
-    pub fn new(window: AttributionWindow, now: DateTime<Utc>) -> Self {
-        Self { window, now, cases: HashMap::new(), recorded: HashSet::new(), booked: Vec::new() }
+impl<'a> PaymentBatch<'a> {
+    /// An empty batch whose payments credit reminders within `window`, are applied under each
+    /// tenant's `law` and are recorded at `now`.
+    pub fn new(window: AttributionWindow, law: &'a TenantLaw, now: DateTime<Utc>) -> Self {
+        Self { window, law, now, cases: HashMap::new(), recorded: HashSet::new(), booked: Vec::new() }
     }
 
     /// Locks the cases of `invoices` (those not looked up yet) and reads their payments: two
@@ -114,6 +121,7 @@ impl PaymentBatch {
                 booking: *booking,
                 closes,
                 paused,
+                stages_planned: case.stages_planned,
             });
         }
         Ok(outcome)
@@ -142,6 +150,10 @@ impl PaymentBatch {
             })
             .collect();
         tx.insert_payments(&payments).await?;
+        let booked = self.booked_payments();
+        let allocated = super::allocations::allocate(tx, self.law, &booked, self.now).await?;
+        tx.insert_allocations(&allocated.rows()).await?;
+        tx.fix_default_dates(&allocated.defaults).await?;
         count(&self.booked);
         // Each invoice's last paid amount is its paid amount after the whole batch.
         let paid: BTreeMap<i64, Decimal> =
@@ -168,6 +180,23 @@ impl PaymentBatch {
             }
         }
         tx.append_events(&events).await
+    }
+}
+
+impl PaymentBatch<'_> {
+    /// The booked payments as the allocation reads them, in the order recorded.
+    fn booked_payments(&self) -> Vec<super::allocations::BookedPayment<'_>> {
+        self.booked
+            .iter()
+            .map(|b| super::allocations::BookedPayment {
+                payment: &b.payment,
+                case_id: b.booking.recorded.case_id,
+                invoice_id: b.invoice_id,
+                amount: b.booking.amount.amount(),
+                paid_before: b.booking.paid - b.booking.amount.amount(),
+                stages_planned: b.stages_planned,
+            })
+            .collect()
     }
 }
 

@@ -8,6 +8,7 @@
 //! it, and the post-payment hooks do not thank the debtor for it.
 
 use super::{record_payment, PaymentOutcome};
+use crate::domain::legal::Germany;
 use crate::domain::{
     AttributionWindow, CaseEvent, CaseState, FieldError, Money, PaymentRecord, PaymentSource, TenantId,
 };
@@ -57,6 +58,7 @@ pub async fn credit_case(
     case_id: i64,
     request: &CreditRequest,
     window: AttributionWindow,
+    law: &Germany,
     now: DateTime<Utc>,
 ) -> Result<Result<CreditOutcome, FieldError>, StoreError> {
     if request.kind.is_cash() {
@@ -92,7 +94,9 @@ pub async fn credit_case(
         source: request.kind,
         reference: request.reference.clone(),
     };
-    Ok(Ok(match record_payment(tx, &record, window, now).await? {
+    let law = law.clone();
+    let law_of = move |_: &TenantId| law.clone();
+    Ok(Ok(match record_payment(tx, &record, window, &law_of, now).await? {
         PaymentOutcome::Recorded { case_closed } => CreditOutcome::Done {
             amount: amount.amount(),
             open_before,

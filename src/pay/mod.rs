@@ -7,7 +7,7 @@
 //!
 //! # Layout
 //! - `record`: [`record_payment`] and [`record_payments`], the entry points every payment goes
-//!   through; `rule`: what a payment does, decided without IO from the case as it stands;
+//!   through; `allocations`: how each is applied (§§ 366, 367 BGB), stored with it; `rule`: what a payment does, decided without IO from the case as it stands;
 //!   [`batch`]: many payments in one transaction with a few statements (one alone is a batch
 //!   of one).
 //! - `checkout`: [`checkout`], what the pay-page's "pay by card" button calls: one PSP checkout
@@ -27,6 +27,7 @@
 //! dispute ([`dispute`]), instalments ([`instalments`]) and a request to be contacted
 //! ([`contact`]).
 
+mod allocations;
 pub mod batch;
 pub mod bookings;
 mod checkout;

@@ -3,6 +3,7 @@
 
 use super::batch::PaymentBatch;
 use super::PaymentRecord;
+use crate::domain::legal::TenantLaw;
 use crate::domain::AttributionWindow;
 use crate::store::{Store, StoreError, StoreTx};
 use chrono::{DateTime, Utc};
@@ -25,10 +26,11 @@ pub async fn record(
     store: &dyn Store,
     payment: &PaymentRecord,
     window: AttributionWindow,
+    law: &TenantLaw,
     now: DateTime<Utc>,
 ) -> Result<PaymentOutcome, StoreError> {
     let mut tx = store.begin().await?;
-    let outcome = record_payment(tx.as_mut(), payment, window, now).await?;
+    let outcome = record_payment(tx.as_mut(), payment, window, law, now).await?;
     tx.commit().await?;
     Ok(outcome)
 }
@@ -38,7 +40,8 @@ pub async fn record(
 /// reminders are cancelled, and the last reminder sent within `window` before the payment is
 /// credited with reward 1 (the case's other sent reminders without an outcome get 0). A partial
 /// payment leaves the case open and dunning goes on for the rest. `payment.recorded` says what
-/// happened, and a case it closes is queued for the post-payment hooks. A replay (same tenant,
+/// happened, and a case it closes is queued for the post-payment hooks. How it was applied
+/// (§§ 366, 367 BGB, under the tenant's `law`) is stored with it. A replay (same tenant,
 /// source, invoice and reference) changes nothing; the same
 /// reference on another invoice (one transfer paying two) is another payment.
 #[tracing::instrument(
@@ -50,9 +53,10 @@ pub async fn record_payment(
     tx: &mut dyn StoreTx,
     payment: &PaymentRecord,
     window: AttributionWindow,
+    law: &TenantLaw,
     now: DateTime<Utc>,
 ) -> Result<PaymentOutcome, StoreError> {
-    Ok(record_payments(tx, std::slice::from_ref(payment), window, now).await?.remove(0))
+    Ok(record_payments(tx, std::slice::from_ref(payment), window, law, now).await?.remove(0))
 }
 
 /// Records `payments` inside `tx`, in order, each as [`record_payment`] would after the ones
@@ -61,9 +65,10 @@ pub async fn record_payments(
     tx: &mut dyn StoreTx,
     payments: &[PaymentRecord],
     window: AttributionWindow,
+    law: &TenantLaw,
     now: DateTime<Utc>,
 ) -> Result<Vec<PaymentOutcome>, StoreError> {
-    let mut batch = PaymentBatch::new(window, now);
+    let mut batch = PaymentBatch::new(window, law, now);
     batch.lock(tx, payments.iter().map(|p| (p.tenant.clone(), p.invoice_number.clone()))).await?;
     let mut outcomes = Vec::with_capacity(payments.len());
     for payment in payments {

@@ -5,15 +5,30 @@
 
 use super::dispute::{resolve_dispute, DisputeOutcome};
 use super::{record_payment, PaymentOutcome};
+use crate::domain::legal::{statutory_law, TenantLaw};
 use crate::domain::{AttributionWindow, DisputeResolution, InvoiceNumber, PaymentRecord, TenantId};
 use crate::intake::{IntakeOutcome, Settle};
 use crate::store::{StoreError, StoreTx};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
-/// The pay stage's rules as intake calls them.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Settlement;
+/// The pay stage's rules as intake calls them, payments applied under each tenant's law.
+#[derive(Clone)]
+pub struct Settlement {
+    law: Arc<TenantLaw>,
+}
+
+impl Settlement {
+    pub fn new(law: Arc<TenantLaw>) -> Self {
+        Self { law }
+    }
+
+    /// Payments applied under the statute's defaults for every tenant (no creditor settings).
+    pub fn statutory() -> Self {
+        Self::new(Arc::new(statutory_law))
+    }
+}
 
 #[async_trait]
 impl Settle for Settlement {
@@ -24,7 +39,7 @@ impl Settle for Settlement {
         window: AttributionWindow,
         now: DateTime<Utc>,
     ) -> Result<IntakeOutcome, StoreError> {
-        Ok(match record_payment(tx, payment, window, now).await? {
+        Ok(match record_payment(tx, payment, window, self.law.as_ref(), now).await? {
             PaymentOutcome::Recorded { case_closed } => IntakeOutcome::PaymentRecorded { case_closed },
             PaymentOutcome::Duplicate => IntakeOutcome::PaymentDuplicate,
             PaymentOutcome::UnknownInvoice => IntakeOutcome::UnknownInvoice,

@@ -11,13 +11,29 @@ use std::collections::HashMap;
 
 /// The invoice's columns the engine reads besides those every case read selects.
 pub(super) const CLAIM_COLUMNS: &str =
-    "c.id AS case_id, i.issued_on, i.due_by_calendar, i.states_30_day_rule";
+    "c.id AS case_id, i.issued_on, i.due_by_calendar, i.states_30_day_rule, c.default_on, c.default_ground";
 
 /// The invoice of the case `$1` as the engine needs it.
 pub(super) const CLAIM_SQL: &str = "SELECT i.number, d.kind AS debtor_kind, i.currency, CAST(i.amount_due AS TEXT) AS amount_due, \
-     i.issued_on, i.due_on, i.due_by_calendar, i.states_30_day_rule \
+     i.issued_on, i.due_on, i.due_by_calendar, i.states_30_day_rule, c.default_on, c.default_ground \
      FROM cases c JOIN invoices i ON i.id = c.invoice_id JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
      WHERE c.id = $1";
+
+/// The invoices of the cases `c.id …` (the caller appends the backend's id list) as the engine
+/// needs them, keyed by case.
+pub(super) const CLAIMS_SQL: &str = "SELECT c.id AS case_id, i.number, d.kind AS debtor_kind, i.currency, \
+     CAST(i.amount_due AS TEXT) AS amount_due, i.issued_on, i.due_on, i.due_by_calendar, i.states_30_day_rule, \
+     c.default_on, c.default_ground \
+     FROM cases c JOIN invoices i ON i.id = c.invoice_id JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
+     WHERE c.id";
+
+/// A row of [`CLAIMS_SQL`].
+#[derive(sqlx::FromRow)]
+pub(super) struct KeyedClaimRow {
+    pub(super) case_id: i64,
+    #[sqlx(flatten)]
+    pub(super) claim: ClaimRow,
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ClaimRow {
@@ -29,6 +45,8 @@ pub(super) struct ClaimRow {
     due_on: NaiveDate,
     due_by_calendar: bool,
     states_30_day_rule: bool,
+    default_on: Option<NaiveDate>,
+    default_ground: Option<String>,
 }
 
 impl ClaimRow {
@@ -49,6 +67,7 @@ impl ClaimRow {
             states_30_day_rule: self.states_30_day_rule,
             reminders,
             payments,
+            default_on: super::rows::stored_default(self.default_on, self.default_ground.as_deref())?,
         })
     }
 }

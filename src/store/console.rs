@@ -118,6 +118,10 @@ pub struct CaseSummary {
     pub amount_paid: Decimal,
     pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
+    /// The first day of the debtor's default (§ 286 BGB) as the case stores it, once fixed.
+    pub default_on: Option<NaiveDate>,
+    /// Why: `calendar_date` (§ 286 (2) Nr. 1), `reminder` (§ 286 (1)) or `thirty_days` (§ 286 (3)).
+    pub default_ground: Option<String>,
     pub plan: String,
     /// When intake took the invoice.
     pub received_at: DateTime<Utc>,
@@ -158,6 +162,24 @@ pub struct TimelinePayment {
     /// The source's own key: the bank line, the PSP's payment, the creditor's message id.
     pub reference: String,
     pub recorded_at: DateTime<Utc>,
+    /// How it was applied when recorded (§§ 366, 367 BGB), part by part; empty for payments
+    /// recorded before allocations were stored.
+    pub allocations: Vec<TimelineAllocation>,
+}
+
+/// The part of a payment applied to one invoice.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TimelineAllocation {
+    pub invoice_number: String,
+    /// `stated` (the debtor named the invoice, § 366 (1)) or `due_first` (§ 366 (2)).
+    pub rule: String,
+    /// To costs (fees), then interest, then principal (§ 367 (1)).
+    #[schema(value_type = String)]
+    pub costs: Decimal,
+    #[schema(value_type = String)]
+    pub interest: Decimal,
+    #[schema(value_type = String)]
+    pub principal: Decimal,
 }
 
 /// A payment the PSP has accepted but not yet settled (a SEPA debit), on a case's timeline:

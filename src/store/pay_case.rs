@@ -3,7 +3,9 @@
 
 use super::rows::{case_state, corrupt, decimal, money};
 use super::StoreError;
-use crate::domain::legal::{Breakdown, CaseClaim, Germany, LegalError, ReceivedPayment, SentReminder};
+use crate::domain::legal::{
+    Breakdown, CaseClaim, Germany, InDefault, LegalError, ReceivedPayment, SentReminder,
+};
 use crate::domain::{CaseState, DebtorKind, InvoiceNumber, Money, PaymentTerms, TenantId};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -20,6 +22,8 @@ pub struct PayCase {
     pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
     pub terms: PaymentTerms,
+    /// The default date the case stores, once fixed.
+    pub default_on: Option<InDefault>,
     pub amount_due: Money,
     pub amount_paid: Decimal,
     /// The reminders sent for the case and the payments received, for what is owed.
@@ -56,6 +60,7 @@ impl PayCase {
             issued_on: NaiveDate::from_ymd_opt(2026, 10, 18).expect("a valid date"),
             due_on: NaiveDate::from_ymd_opt(2026, 11, 1).expect("a valid date"),
             terms: PaymentTerms::default(),
+            default_on: None,
             amount_due: Money::new(Decimal::new(12_990, 2), eur),
             amount_paid: Decimal::new(2_000, 2),
             sent: vec![
@@ -107,6 +112,7 @@ impl PayCase {
             states_30_day_rule: self.terms.states_30_day_rule,
             reminders: self.sent.clone(),
             payments: self.payments.clone(),
+            default_on: self.default_on,
         }
     }
 
@@ -136,7 +142,7 @@ impl PayCase {
 /// The read behind [`super::Store::pay_case`]; the same on both backends.
 pub(super) const PAY_CASE_SQL: &str =
     "SELECT r.id AS reminder_id, c.id AS case_id, c.state, i.tenant, i.number, i.issued_on, i.due_on, \
-     i.due_by_calendar, i.states_30_day_rule, i.currency, \
+     i.due_by_calendar, i.states_30_day_rule, c.default_on, c.default_ground, i.currency, \
      CAST(i.amount_due AS TEXT) AS amount_due, CAST(i.amount_paid AS TEXT) AS amount_paid, \
      d.name AS debtor_name, d.kind AS debtor_kind, d.language, d.timezone, d.email AS debtor_email, \
      (SELECT p.promised_on FROM promises p WHERE p.case_id = c.id AND p.state = 'open') AS promised_on, \
@@ -157,6 +163,8 @@ pub(super) struct PayCaseRow {
     due_on: NaiveDate,
     due_by_calendar: bool,
     states_30_day_rule: bool,
+    default_on: Option<NaiveDate>,
+    default_ground: Option<String>,
     currency: String,
     amount_due: String,
     amount_paid: String,
@@ -184,6 +192,7 @@ impl PayCaseRow {
                 due_by_calendar: self.due_by_calendar,
                 states_30_day_rule: self.states_30_day_rule,
             },
+            default_on: super::rows::stored_default(self.default_on, self.default_ground.as_deref())?,
             amount_due: money(&self.amount_due, &self.currency)?,
             amount_paid: decimal("amount paid", &self.amount_paid)?,
             sent: Vec::new(),

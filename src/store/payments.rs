@@ -7,10 +7,27 @@
 
 use super::tx::{LockedCase, NewPayment, UnsettledReminder};
 use super::StoreError;
+use crate::domain::legal::{AllocationRule, Applied, CaseClaim, InDefault};
 use crate::domain::{InvoiceNumber, PaymentSource, PromiseState, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// One part of a new payment, applied to one invoice (§§ 366, 367 BGB).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAllocation<'a> {
+    /// The payment, by its key: the invoice it was recorded on, its source and reference.
+    pub paid_invoice_id: i64,
+    pub source: PaymentSource,
+    pub reference: &'a str,
+    /// Its order among the payment's parts, from 0.
+    pub position: i32,
+    /// The invoice this part went to.
+    pub invoice_id: i64,
+    pub rule: AllocationRule,
+    pub applied: Applied,
+}
 
 /// A payment stored before, by what makes it unique on its invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -39,6 +56,26 @@ pub trait PaymentSteps {
     /// ([`PaymentSteps::recorded_payments`]); a payment stored already fails the transaction
     /// rather than be counted twice.
     async fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> Result<(), StoreError>;
+
+    /// Stores how each payment was applied, the rows of each new payment in order; the payment is
+    /// found by its key (invoice, source, reference), so call it after
+    /// [`PaymentSteps::insert_payments`] in the same transaction.
+    async fn insert_allocations(&mut self, allocations: &[NewAllocation<'_>]) -> Result<(), StoreError>;
+
+    /// Stores default dates on cases that hold none yet: (case id, default). A case that holds one
+    /// keeps it.
+    async fn fix_default_dates(&mut self, defaults: &[(i64, InDefault)]) -> Result<(), StoreError>;
+
+    /// The cases `case_ids` as the legal engine sees them (invoice, reminders sent, payments
+    /// stored, the default date stored), by case id: the reminders read only for the cases
+    /// `reminded`, the payments only for the cases `paid` (the others have none); three
+    /// statements at most however many cases.
+    async fn case_claims(
+        &mut self,
+        case_ids: &[i64],
+        reminded: &[i64],
+        paid: &[i64],
+    ) -> Result<HashMap<i64, CaseClaim>, StoreError>;
 
     /// Writes invoices' paid amounts: (invoice id, amount paid).
     async fn set_amounts_paid(&mut self, paid: &[(i64, Decimal)]) -> Result<(), StoreError>;

@@ -2,7 +2,7 @@
 //! scheduler reads and decides, what delivery reads and reports, and the counts of `stats`.
 
 use super::reports::ReceiptStatus;
-use crate::domain::legal::{CaseClaim, ReceivedPayment, SentReminder};
+use crate::domain::legal::{CaseClaim, InDefault, ReceivedPayment, SentReminder};
 use crate::domain::{
     CaseState, ChannelKind, Consents, Debtor, InvoiceNumber, Money, PaymentTerms, PlanName, PolicyVersion,
     TenantId, Tone,
@@ -174,6 +174,8 @@ pub struct DeliveryJob {
     pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
     pub terms: PaymentTerms,
+    /// The default date the case stores, once fixed.
+    pub default_on: Option<InDefault>,
     pub amount_due: Money,
     pub amount_paid: Decimal,
     /// The case's reminders sent so far and its payments, for what is owed.
@@ -219,6 +221,7 @@ impl DeliveryJob {
             states_30_day_rule: self.terms.states_30_day_rule,
             reminders,
             payments: self.payments.clone(),
+            default_on: self.default_on,
         }
     }
 }
@@ -270,6 +273,9 @@ impl ReminderStatus {
 pub struct DeliveryReport {
     pub reminder_id: i64,
     pub result: DeliveryResult,
+    /// The job sent, when its case stores no default date yet: recording it as sent may fix
+    /// that date ([`CaseClaim::default_to_store`]). `None` when there is nothing to fix.
+    pub undated: Option<Box<DeliveryJob>>,
 }
 
 #[derive(Debug, Clone)]

@@ -36,6 +36,22 @@ pub(super) fn tone(raw: &str) -> Result<Tone, StoreError> {
     }
 }
 
+/// The default date a case stores (`default_on`, `default_ground`), if it stores one.
+pub(super) fn stored_default(
+    on: Option<NaiveDate>,
+    ground: Option<&str>,
+) -> Result<Option<crate::domain::legal::InDefault>, StoreError> {
+    use crate::domain::legal::{DefaultGround, InDefault};
+    match (on, ground) {
+        (Some(on), Some(ground)) => {
+            let ground = DefaultGround::parse(ground).ok_or_else(|| corrupt("default ground", ground))?;
+            Ok(Some(InDefault::stored(on, ground)))
+        }
+        (None, None) => Ok(None),
+        _ => Err(corrupt("default date", "a date without its ground or a ground without its date")),
+    }
+}
+
 pub(super) fn case_state(raw: &str) -> Result<CaseState, StoreError> {
     CaseState::parse(raw).ok_or_else(|| corrupt("case state", raw))
 }
@@ -188,6 +204,8 @@ pub(super) struct DeliveryJobRow {
     pub due_on: NaiveDate,
     pub due_by_calendar: bool,
     pub states_30_day_rule: bool,
+    pub default_on: Option<NaiveDate>,
+    pub default_ground: Option<String>,
     pub currency: String,
     pub amount_due: String,
     pub amount_paid: String,
@@ -224,6 +242,7 @@ impl DeliveryJobRow {
                 due_by_calendar: self.due_by_calendar,
                 states_30_day_rule: self.states_30_day_rule,
             },
+            default_on: stored_default(self.default_on, self.default_ground.as_deref())?,
             amount_due: money(&self.amount_due, &self.currency)?,
             amount_paid: decimal("amount paid", &self.amount_paid)?,
             sent: Vec::new(),

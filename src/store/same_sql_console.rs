@@ -5,8 +5,8 @@
 //! PRECISION)` means the same on both), and every query names the tenant.
 
 use super::console::{
-    ApiKeyRecord, AuditEntry, CaseSummary, ConsentRecord, OperatorRecord, SessionRecord, TimelineDispute,
-    TimelineHold, TimelinePayment, TimelinePromise, TimelineReminder,
+    ApiKeyRecord, AuditEntry, CaseSummary, ConsentRecord, OperatorRecord, SessionRecord, TimelineAllocation,
+    TimelineDispute, TimelineHold, TimelinePayment, TimelinePromise, TimelineReminder,
 };
 use super::rows::{case_state, corrupt, decimal};
 use super::StoreError;
@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub(super) const CASE_SUMMARY: &str = "SELECT c.id AS case_id, i.number AS invoice_number, i.debtor_id, \
      d.name AS debtor_name, c.state, c.stages_planned, c.next_action_at, i.currency, \
      CAST(i.amount_due AS TEXT) AS amount_due, CAST(i.amount_paid AS TEXT) AS amount_paid, i.issued_on, \
-     i.due_on, i.plan, i.received_at, c.opened_at, c.updated_at \
+     i.due_on, c.default_on, c.default_ground, i.plan, i.received_at, c.opened_at, c.updated_at \
      FROM cases c JOIN invoices i ON i.id = c.invoice_id \
      JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id WHERE i.tenant = $1";
 
@@ -43,9 +43,17 @@ pub(super) const TIMELINE_REMINDERS: &str = "SELECT r.id, r.stage, r.stage_name,
      FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
      WHERE i.tenant = $1 AND r.case_id = $2 ORDER BY r.id";
 
-pub(super) const TIMELINE_PAYMENTS: &str = "SELECT CAST(p.amount AS TEXT), p.currency, p.paid_at, p.source, \
+pub(super) const TIMELINE_PAYMENTS: &str = "SELECT p.id, CAST(p.amount AS TEXT), p.currency, p.paid_at, p.source, \
      p.reference, p.recorded_at FROM payments p JOIN invoices i ON i.id = p.invoice_id JOIN cases c ON c.invoice_id = i.id \
      WHERE i.tenant = $1 AND c.id = $2 ORDER BY p.paid_at, p.id";
+
+/// The stored allocations of the payments on the invoice of `$1`'s case `$2`, by payment and
+/// position.
+pub(super) const TIMELINE_ALLOCATIONS: &str = "SELECT a.payment_id, t.number, a.rule, CAST(a.costs AS TEXT), \
+     CAST(a.interest AS TEXT), CAST(a.principal AS TEXT) \
+     FROM payment_allocations a JOIN payments p ON p.id = a.payment_id JOIN invoices t ON t.id = a.invoice_id \
+     JOIN invoices i ON i.id = p.invoice_id JOIN cases c ON c.invoice_id = i.id \
+     WHERE i.tenant = $1 AND c.id = $2 ORDER BY a.payment_id, a.position";
 
 pub(super) const TIMELINE_HOLDS: &str =
     "SELECT h.source, h.reference, h.held_until, h.state, h.created_at, h.ended_at \
@@ -115,6 +123,8 @@ pub(super) struct CaseSummaryRow {
     amount_paid: String,
     issued_on: NaiveDate,
     due_on: NaiveDate,
+    default_on: Option<NaiveDate>,
+    default_ground: Option<String>,
     plan: String,
     received_at: DateTime<Utc>,
     opened_at: DateTime<Utc>,
@@ -136,6 +146,8 @@ impl CaseSummaryRow {
             amount_paid: cents(decimal("amount paid", &self.amount_paid)?),
             issued_on: self.issued_on,
             due_on: self.due_on,
+            default_on: self.default_on,
+            default_ground: self.default_ground,
             plan: self.plan,
             received_at: self.received_at,
             opened_at: self.opened_at,
@@ -185,19 +197,38 @@ impl From<ReminderRow> for TimelineReminder {
     }
 }
 
-pub(super) type PaymentRow = (String, String, DateTime<Utc>, String, String, DateTime<Utc>);
+pub(super) type PaymentRow = (i64, String, String, DateTime<Utc>, String, String, DateTime<Utc>);
 
-pub(super) fn payment(
-    (amount, currency, paid_at, source, reference, recorded_at): PaymentRow,
-) -> Result<TimelinePayment, StoreError> {
-    Ok(TimelinePayment {
-        amount: cents(decimal("payment amount", &amount)?),
-        currency,
-        paid_at,
-        source,
-        reference,
-        recorded_at,
-    })
+pub(super) type AllocationRow = (i64, String, String, String, String, String);
+
+/// The payments with their allocations (`allocations` in payment and position order).
+pub(super) fn payments(
+    rows: Vec<PaymentRow>,
+    allocations: Vec<AllocationRow>,
+) -> Result<Vec<TimelinePayment>, StoreError> {
+    let mut parts: std::collections::HashMap<i64, Vec<TimelineAllocation>> = std::collections::HashMap::new();
+    for (payment_id, invoice_number, rule, costs, interest, principal) in allocations {
+        parts.entry(payment_id).or_default().push(TimelineAllocation {
+            invoice_number,
+            rule,
+            costs: cents(decimal("allocated costs", &costs)?),
+            interest: cents(decimal("allocated interest", &interest)?),
+            principal: cents(decimal("allocated principal", &principal)?),
+        });
+    }
+    rows.into_iter()
+        .map(|(id, amount, currency, paid_at, source, reference, recorded_at)| {
+            Ok(TimelinePayment {
+                amount: cents(decimal("payment amount", &amount)?),
+                currency,
+                paid_at,
+                source,
+                reference,
+                recorded_at,
+                allocations: parts.remove(&id).unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 pub(super) type HoldRow = (String, String, DateTime<Utc>, String, DateTime<Utc>, Option<DateTime<Utc>>);
@@ -537,6 +568,11 @@ macro_rules! impl_console_steps {
                     .bind(case_id)
                     .fetch_all(&mut *self.0)
                     .await?;
+                let allocations: Vec<sql::AllocationRow> = sqlx::query_as(sql::TIMELINE_ALLOCATIONS)
+                    .bind(tenant.as_str())
+                    .bind(case_id)
+                    .fetch_all(&mut *self.0)
+                    .await?;
                 let holds: Vec<sql::HoldRow> = sqlx::query_as(sql::TIMELINE_HOLDS)
                     .bind(tenant.as_str())
                     .bind(case_id)
@@ -560,7 +596,7 @@ macro_rules! impl_console_steps {
                     .await?;
                 Ok(crate::store::console::CaseHistory {
                     reminders: reminders.into_iter().map(Into::into).collect(),
-                    payments: payments.into_iter().map(sql::payment).collect::<Result<_, _>>()?,
+                    payments: sql::payments(payments, allocations)?,
                     holds: holds.into_iter().map(sql::hold).collect(),
                     promises: promises.into_iter().map(sql::promise).collect(),
                     disputes: disputes.into_iter().map(sql::dispute).collect(),

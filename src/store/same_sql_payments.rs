@@ -86,6 +86,84 @@ macro_rules! impl_payment_steps {
                 Ok(())
             }
 
+            async fn insert_allocations(
+                &mut self,
+                allocations: &[crate::store::payments::NewAllocation<'_>],
+            ) -> Result<(), StoreError> {
+                for chunk in allocations.chunks(crate::store::same_sql_payments::ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "WITH a (invoice_id, source, reference, position, to_invoice, rule, costs, interest, principal) \
+                         AS (VALUES {}) \
+                         INSERT INTO payment_allocations (payment_id, position, invoice_id, rule, costs, interest, principal) \
+                         SELECT p.id, a.position, a.to_invoice, a.rule, a.costs, a.interest, a.principal FROM a \
+                         JOIN payments p ON p.invoice_id = a.invoice_id AND p.source = a.source AND p.reference = a.reference",
+                        crate::store::same_sql_bank::placeholders(chunk.len(), 9)
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for a in chunk {
+                        query = query
+                            .bind(a.paid_invoice_id)
+                            .bind(a.source.as_str())
+                            .bind(a.reference)
+                            .bind(a.position)
+                            .bind(a.invoice_id)
+                            .bind(a.rule.as_str())
+                            .bind(Self::money(a.applied.costs))
+                            .bind(Self::money(a.applied.interest))
+                            .bind(Self::money(a.applied.principal));
+                    }
+                    query.execute(&mut *self.0).await?;
+                }
+                Ok(())
+            }
+
+            async fn fix_default_dates(
+                &mut self,
+                defaults: &[(i64, crate::domain::legal::InDefault)],
+            ) -> Result<(), StoreError> {
+                for chunk in defaults.chunks(crate::store::same_sql_payments::ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "WITH u (id, default_on, ground) AS (VALUES {}) \
+                         UPDATE cases SET default_on = u.default_on, default_ground = u.ground FROM u \
+                         WHERE cases.id = u.id AND cases.default_on IS NULL",
+                        crate::store::same_sql_bank::placeholders(chunk.len(), 3)
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for (case_id, default) in chunk {
+                        query = query.bind(*case_id).bind(default.from).bind(default.ground.as_str());
+                    }
+                    query.execute(&mut *self.0).await?;
+                }
+                Ok(())
+            }
+
+            async fn case_claims(
+                &mut self,
+                case_ids: &[i64],
+                reminded: &[i64],
+                paid: &[i64],
+            ) -> Result<std::collections::HashMap<i64, crate::domain::legal::CaseClaim>, StoreError> {
+                use crate::store::claims::{read_histories, ClaimRow, CLAIMS_SQL};
+                let mut claims = std::collections::HashMap::new();
+                if case_ids.is_empty() {
+                    return Ok(claims);
+                }
+                let sql = format!("{CLAIMS_SQL} {IN_IDS}");
+                let rows: Vec<(i64, ClaimRow)> = sqlx::query_as::<_, crate::store::claims::KeyedClaimRow>(&sql)
+                    .bind(Self::ids(case_ids))
+                    .fetch_all(&mut *self.0)
+                    .await?
+                    .into_iter()
+                    .map(|row| (row.case_id, row.claim))
+                    .collect();
+                let histories = read_histories!(&mut *self.0, reminded, paid, IN_IDS, Self::ids)?;
+                for (case_id, row) in rows {
+                    let (sent, paid) = histories.of(case_id);
+                    claims.insert(case_id, row.into_claim(sent, paid)?);
+                }
+                Ok(claims)
+            }
+
             async fn set_amounts_paid(&mut self, paid: &[(i64, Decimal)]) -> Result<(), StoreError> {
                 for chunk in paid.chunks(crate::store::same_sql_payments::ROWS_PER_STATEMENT) {
                     let sql = format!(

@@ -129,6 +129,9 @@ pub struct Arrival<'a> {
     pub invoice: &'a Invoice,
     pub plan: &'a PlanName,
     pub received_at: DateTime<Utc>,
+    /// The default date already fixed when the invoice arrives (a calendar due date, or 30
+    /// days run), stored on its new case.
+    pub default_on: Option<crate::domain::legal::InDefault>,
 }
 
 /// A reminder a delivery batch recorded as sent just now, with whom it is about.
@@ -341,11 +344,14 @@ pub trait StoreTx:
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Records reminders as sent with their provider ids; returns those that were not sent
-    /// before, in id order.
+    /// Records reminders as sent with their provider ids, and the default dates their sending
+    /// fixes (case id, default) on cases that store none yet (never moving one that is stored;
+    /// on PostgreSQL a case another transaction holds, a payment's, is left for a later step
+    /// rather than waited for); returns the reminders that were not sent before, in id order.
     async fn mark_sent(
         &mut self,
         sent: &[(i64, &str)],
+        defaults: &[(i64, crate::domain::legal::InDefault)],
         now: DateTime<Utc>,
     ) -> Result<Vec<SentRow>, StoreError>;
 

@@ -9,6 +9,7 @@ use crate::support::db::{self, Raw};
 use crate::support::rules::Rules;
 use chrono::{NaiveDate, Utc};
 use mahnwerk::config::payments::CsvLayout;
+use mahnwerk::domain::legal::Germany;
 use mahnwerk::domain::{
     AttributionWindow, CaseState, Currency, Debtor, DebtorId, DebtorKind, Invoice, InvoiceNumber, Language,
     Money, PlanName, TenantId, Timezone,
@@ -93,8 +94,13 @@ async fn import(store: &Arc<dyn Store>, file: &Path, format: Option<Format>) -> 
     let input = std::fs::File::open(file).unwrap();
     let lines = statement_lines(input, file, format, &CsvLayout::default()).unwrap();
     // Small chunks, two at a time: the chunks' transactions overlap on PostgreSQL.
-    let options =
-        ImportOptions { tenant: tenant(), window: AttributionWindow::default(), chunk: 3, workers: 2 };
+    let options = ImportOptions {
+        tenant: tenant(),
+        window: AttributionWindow::default(),
+        law: Germany::default(),
+        chunk: 3,
+        workers: 2,
+    };
     import_lines(store.as_ref(), lines, &options, Utc::now()).await.expect("import")
 }
 
@@ -254,8 +260,17 @@ async fn suite_assign(store: Arc<dyn Store>, _raw: Raw) {
     let line = unmatched::unmatched(store.as_ref(), &tenant()).await.unwrap().remove(0);
     let invoice = InvoiceNumber::parse("RE-2026-0108").unwrap();
     let window = AttributionWindow::default();
-    let done =
-        unmatched::assign(store.as_ref(), &tenant(), line.id, &invoice, window, Utc::now()).await.unwrap();
+    let done = unmatched::assign(
+        store.as_ref(),
+        &tenant(),
+        line.id,
+        &invoice,
+        window,
+        &Germany::default(),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert!(done.case_closed);
     assert_eq!(done.credit, dec("0"));
     assert_eq!(case(&store, "RE-2026-0108").await, (CaseState::Paid, dec("42")));
@@ -264,10 +279,28 @@ async fn suite_assign(store: Arc<dyn Store>, _raw: Raw) {
     assert_eq!(assigned.len(), 1);
     assert_eq!((assigned[0].source.as_str(), &assigned[0].reference), ("bank", &line.line_key));
     // Assigned once: a second time is refused and changes nothing.
-    let again = unmatched::assign(store.as_ref(), &tenant(), line.id, &invoice, window, Utc::now()).await;
+    let again = unmatched::assign(
+        store.as_ref(),
+        &tenant(),
+        line.id,
+        &invoice,
+        window,
+        &Germany::default(),
+        Utc::now(),
+    )
+    .await;
     assert!(again.unwrap_err().to_string().contains("assigned already"));
     let unknown = InvoiceNumber::parse("RE-9999").unwrap();
-    let missing = unmatched::assign(store.as_ref(), &tenant(), 999_999, &unknown, window, Utc::now()).await;
+    let missing = unmatched::assign(
+        store.as_ref(),
+        &tenant(),
+        999_999,
+        &unknown,
+        window,
+        &Germany::default(),
+        Utc::now(),
+    )
+    .await;
     assert!(missing.unwrap_err().to_string().contains("no bank line 999999"));
     assert_eq!(store.stats().await.unwrap().payments, 8);
     // The assigned line is a known line: a re-import does not bring it back.

@@ -193,6 +193,17 @@ async fn credits(backend: Backend) {
         (&credited["details"]["source"], &credited["details"]["amount"]),
         (&json!("credit"), &json!("64.95"))
     );
+    // Stored as it was applied: a credit note lowers the principal only (§ 367 BGB orders what a
+    // debtor pays, not what the creditor forgoes).
+    assert_eq!(
+        credited["details"]["allocations"],
+        json!([{"invoice_number": "K-1", "rule": "stated", "costs": "0.00", "interest": "0.00", "principal": "64.95"}]),
+        "{case}"
+    );
+    assert!(
+        case["case"].get("default_on").is_some() && case["case"].get("default_ground").is_some(),
+        "{case}"
+    );
     assert!(
         timeline.iter().any(|e| e["kind"] == "operator" && e["details"]["action"] == "case.credit"),
         "{case}"

@@ -307,6 +307,17 @@ async fn the_case_page_confirms_each_intervention() {
         assert!(html.contains(offered), "{offered} offered");
     }
     assert!(!html.contains("Resolve the dispute…"), "no dispute to resolve yet");
+    // A plain invoice without a reminder: no default yet. One payable by the calendar date
+    // 2 January 2026 is in default from the 3rd, stored when it arrived (§ 286 (2) Nr. 1 BGB).
+    assert!(html.contains("In default since</dt><dd>not fixed yet"), "{html}");
+    let mut by_calendar = invoice("P-2", "de");
+    by_calendar["due_by_calendar"] = serde_json::json!(true);
+    let (_, answer) = console.call(Method::POST, "/api/v1/invoices", &key, Some(&by_calendar)).await;
+    let (_, html) = page(format!("/console/cases/{}", answer["case_id"].as_i64().unwrap())).await;
+    assert!(
+        html.contains("In default since</dt><dd>2026-01-03 (calendar due date, § 286 (2) no. 1 BGB)"),
+        "{html}"
+    );
 
     // Without the session's token nothing happens.
     let (status, _, _) = post("dispute", vec![("csrf_token", "forged"), ("reason", "defective")]).await;

@@ -17,6 +17,7 @@ mod instalments;
 mod intake;
 mod late;
 mod learning;
+mod legal_facts;
 mod payment_batches;
 mod payments;
 mod planning;
@@ -41,6 +42,7 @@ use instalments::suite_instalments;
 use intake::{suite_cancel, suite_intake};
 use late::{suite_late_failures, suite_late_opt_out};
 use learning::suite_learning;
+use legal_facts::{suite_default_dates, suite_payment_allocations};
 use payments::{dunned, suite_payment};
 use planning::suite_plan;
 use sent_events::suite_sent_events;
@@ -114,6 +116,8 @@ on_every_backend! {
     dispatching_publishes_then_queues => suite_dispatch,
     every_event_says_whom_it_is_about_on_the_broker => suite_events_on_the_broker,
     an_escalated_case_keeps_its_claim_statement => suite_claim_statements,
+    a_case_stores_its_default_date_once_and_the_engine_agrees => suite_default_dates,
+    a_payment_stores_how_it_was_applied_once => suite_payment_allocations,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -344,9 +348,26 @@ async fn plan(
     store.plan_due_cases(now, 1000, decide).await.expect("plan_due_cases")
 }
 
+/// Records what a channel worker reports, each sent reminder with its job as the worker hands it
+/// on (so that its sending can fix the case's default date).
 async fn report(store: &Arc<dyn Store>, now: DateTime<Utc>, reports: Vec<(i64, DeliveryResult)>) {
-    let reports: Vec<DeliveryReport> =
-        reports.into_iter().map(|(reminder_id, result)| DeliveryReport { reminder_id, result }).collect();
+    let ids: Vec<i64> = reports.iter().map(|(id, _)| *id).collect();
+    let mut jobs: std::collections::HashMap<i64, mahnwerk::store::DeliveryJob> = store
+        .delivery_jobs(&ids)
+        .await
+        .expect("delivery_jobs")
+        .into_iter()
+        .map(|j| (j.reminder_id, j))
+        .collect();
+    let reports: Vec<DeliveryReport> = reports
+        .into_iter()
+        .map(|(reminder_id, result)| {
+            let sent = matches!(result, DeliveryResult::Sent { .. });
+            let undated =
+                jobs.remove(&reminder_id).filter(|job| sent && job.default_on.is_none()).map(Box::new);
+            DeliveryReport { reminder_id, result, undated }
+        })
+        .collect();
     store.record_deliveries(&reports, now).await.expect("record_deliveries");
 }
 

@@ -111,6 +111,7 @@ async fn suite_stripe_webhook(store: Arc<dyn Store>, _raw: Raw) {
                 &config("http://127.0.0.1:9"),
                 AttributionWindow::default(),
                 PendingHold::default(),
+                Arc::new(mahnwerk::domain::legal::statutory_law),
             ))
         }),
         console: None,

@@ -67,7 +67,8 @@ pub async fn credit(
         None => format!("console-{}", now.timestamp_micros()),
     };
     let request = CreditRequest { kind, amount: body.amount, reference: reference.clone() };
-    match credit_case(tx.as_mut(), &access.tenant, id, &request, console.attribution, now).await?? {
+    let law = console.creditors.get(access.tenant.as_str()).law();
+    match credit_case(tx.as_mut(), &access.tenant, id, &request, console.attribution, &law, now).await?? {
         CreditOutcome::Done { amount, open_before, open_after, before, after } => {
             let action = format!("case.{}", kind.as_str());
             let before = json!({"state": before, "open_amount": money(open_before)});

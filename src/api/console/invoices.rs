@@ -82,8 +82,12 @@ async fn apply(
         crate::intake::IntakeCommand::Cancelled { invoice_number, .. } => invoice_number.to_string(),
         _ => return Err(ConsoleError::Internal(format!("{routing_key} made an unexpected command"))),
     };
+    let creditors = std::sync::Arc::clone(&console.creditors);
+    let settlement = Settlement::new(std::sync::Arc::new(move |tenant: &crate::domain::TenantId| {
+        creditors.get(tenant.as_str()).law()
+    }));
     let mut outcomes =
-        apply_commands(state.store.as_ref(), &Settlement, &[command], console.attribution, now).await?;
+        apply_commands(state.store.as_ref(), &settlement, &[command], console.attribution, now).await?;
     let outcome = outcomes.pop().ok_or_else(|| ConsoleError::Internal("no outcome".into()))?;
     Ok((number, outcome))
 }

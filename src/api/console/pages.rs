@@ -251,7 +251,28 @@ fn summary(kind: &str, d: &serde_json::Value) -> String {
             s("propensity")
         ),
         "receipt" => format!("receipt: {}", s("status")),
-        "payment" => format!("paid {} {} ({})", s("amount"), s("currency"), s("source")),
+        "payment" => {
+            let parts: Vec<String> = d["allocations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| {
+                    let part =
+                        |key: &str| a[key].as_str().map(str::to_owned).unwrap_or_else(|| a[key].to_string());
+                    format!(
+                        "{}: costs {}, interest {}, principal {} ({})",
+                        part("invoice_number"),
+                        part("costs"),
+                        part("interest"),
+                        part("principal"),
+                        part("rule")
+                    )
+                })
+                .collect();
+            let applied =
+                if parts.is_empty() { String::new() } else { format!("; applied to {}", parts.join("; ")) };
+            format!("paid {} {} ({}){applied}", s("amount"), s("currency"), s("source"))
+        }
         "promise" => format!("promise to pay by {}: {}", s("promised_on"), s("state")),
         "dispute" => format!("dispute ({}): {}", s("reason"), s("details")),
         "operator" => {

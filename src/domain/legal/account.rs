@@ -1,7 +1,7 @@
 //! What the engine is given: one debtor's invoices with their reminders and collection costs,
 //! and the payments received, as plain data a caller builds from a case and its events.
 
-use super::LegalError;
+use super::{InDefault, LegalError};
 use crate::domain::{Currency, DebtorKind, InvoiceNumber};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -33,6 +33,10 @@ pub struct Claim {
     pub invoice_states_30_day_rule: bool,
     pub reminders: Vec<Reminder>,
     pub collection_costs: Vec<CollectionCost>,
+    /// A default the creditor has fixed already (stored on the case): taken as it is instead
+    /// of computing one from the facts above, so the figures agree with what was stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_default: Option<InDefault>,
 }
 
 /// A reminder sent for a claim.

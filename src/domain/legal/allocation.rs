@@ -80,6 +80,20 @@ pub enum AllocationRule {
     DueFirst,
 }
 
+impl AllocationRule {
+    /// The name stored and shown: `stated`, `due_first`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AllocationRule::Stated => "stated",
+            AllocationRule::DueFirst => "due_first",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [AllocationRule::Stated, AllocationRule::DueFirst].into_iter().find(|rule| rule.as_str() == raw)
+    }
+}
+
 /// The part of one payment applied to one invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {

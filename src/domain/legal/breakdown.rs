@@ -162,7 +162,7 @@ fn start(law: &impl Jurisdiction, debtor: DebtorKind, claim: &Claim, as_of: Naiv
         invoice_states_30_day_rule: claim.invoice_states_30_day_rule,
         reminders_received_on: reminders.iter().map(|r| r.received_on).filter(|&d| d <= as_of).collect(),
     };
-    let in_default = law.in_default_from(&facts).filter(|d| d.from <= as_of);
+    let in_default = claim.fixed_default.or_else(|| law.in_default_from(&facts)).filter(|d| d.from <= as_of);
     let costs: Vec<CollectionCost> =
         claim.collection_costs.iter().filter(|c| c.on <= as_of).cloned().collect();
     let fees = fee_lines(law.flat_fee(debtor), in_default, &reminders, &costs, law.reminder_fee_cap());

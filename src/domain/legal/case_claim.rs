@@ -7,7 +7,8 @@
 //! purpose (§ 366 (1) BGB); the order of § 366 (2) applies only to accounts of several claims.
 
 use super::{
-    breakdown, Account, Breakdown, Claim, Germany, Jurisdiction, LegalError, NoStatute, Payment, Reminder,
+    breakdown, Account, Breakdown, Claim, Germany, InDefault, Jurisdiction, LegalError, NoStatute, Payment,
+    PaymentApplication, Reminder,
 };
 use crate::domain::{ChannelKind, Currency, DebtorKind, InvoiceNumber};
 use chrono::{Days, NaiveDate};
@@ -65,6 +66,10 @@ pub struct CaseClaim {
     pub states_30_day_rule: bool,
     pub reminders: Vec<SentReminder>,
     pub payments: Vec<ReceivedPayment>,
+    /// The default date the case stores, once fixed (see `stored_default`): the engine takes it
+    /// instead of computing one, so what is shown is what the case holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_on: Option<InDefault>,
 }
 
 impl CaseClaim {
@@ -93,6 +98,7 @@ impl CaseClaim {
                 invoice_states_30_day_rule: self.states_30_day_rule,
                 reminders,
                 collection_costs: Vec::new(),
+                fixed_default: self.default_on,
             }],
             payments: self
                 .payments
@@ -116,6 +122,22 @@ impl CaseClaim {
         } else {
             breakdown(&NoStatute, &account, as_of)
         }
+    }
+
+    /// How `payment`, received after the case's payments so far, is applied (§§ 366, 367 BGB):
+    /// the engine's breakdown on the day it was received, of which it is the last payment.
+    pub fn allocation_of(
+        &self,
+        law: &Germany,
+        payment: ReceivedPayment,
+    ) -> Result<PaymentApplication, LegalError> {
+        let day = payment.received_on;
+        let mut claim = self.clone();
+        // Payments received later than this one are not in the breakdown of its day; same-day
+        // ones come before it, as they were recorded first.
+        claim.payments.push(payment);
+        let owed = claim.owed(law, day)?;
+        owed.payments.last().cloned().ok_or(LegalError::PaymentNotApplied { received_on: day })
     }
 }
 
@@ -159,6 +181,7 @@ impl StatementTotals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::legal::AllocationRule;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -193,6 +216,7 @@ mod tests {
                 amount: Decimal::new(20_000, 2),
                 reduces_principal: false,
             }],
+            default_on: None,
         }
     }
 
@@ -217,6 +241,58 @@ mod tests {
             (Some(day(2025, 2, 4)), Some(day(2028, 12, 31)))
         );
         assert_eq!(totals.total, owed.totals.total);
+    }
+
+    #[test]
+    fn a_partial_payment_is_allocated_to_costs_then_interest_then_principal() {
+        // 1,000.00 EUR payable by the calendar date 28 February 2025 (default from 1 March), a
+        // reminder emailed 10 March in default (its 2.50 owed), 300.00 paid on 1 April.
+        let claim = CaseClaim {
+            due_by_calendar: true,
+            due_on: day(2025, 2, 28),
+            reminders: vec![SentReminder {
+                stage: 0,
+                channel: ChannelKind::Email,
+                sent_on: day(2025, 3, 10),
+                fee: Decimal::new(250, 2),
+            }],
+            payments: vec![],
+            ..claim("EUR")
+        };
+        let payment = ReceivedPayment {
+            received_on: day(2025, 4, 1),
+            amount: Decimal::new(30_000, 2),
+            reduces_principal: false,
+        };
+        let applied = claim.allocation_of(&Germany::default(), payment).unwrap();
+        assert_eq!(applied.allocations.len(), 1);
+        let a = &applied.allocations[0];
+        // costs 2.50; interest 1 to 31 March, 1000 x (2.27 + 5) % x 31 / 365 = 6.1745 -> 6.17;
+        // principal 300.00 - 2.50 - 6.17 = 291.33.
+        assert_eq!(
+            (a.invoice.as_str(), a.rule, a.applied.costs, a.applied.interest, a.applied.principal),
+            (
+                "R-1",
+                AllocationRule::Stated,
+                Decimal::new(250, 2),
+                Decimal::new(617, 2),
+                Decimal::new(29_133, 2)
+            )
+        );
+        assert_eq!(applied.unapplied, Decimal::ZERO);
+        // A second payment on the same day comes after the first: interest is settled, 708.67 open.
+        let first = ReceivedPayment {
+            received_on: day(2025, 4, 1),
+            amount: Decimal::new(30_000, 2),
+            reduces_principal: false,
+        };
+        let then = CaseClaim { payments: vec![first.clone()], ..claim };
+        let second = then.allocation_of(&Germany::default(), first).unwrap();
+        let b = &second.allocations[0].applied;
+        assert_eq!(
+            (b.costs, b.interest, b.principal),
+            (Decimal::ZERO, Decimal::ZERO, Decimal::new(30_000, 2))
+        );
     }
 
     #[test]

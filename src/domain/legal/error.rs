@@ -24,4 +24,7 @@ pub enum LegalError {
     UnknownInvoice { invoice: String, received_on: NaiveDate },
     #[error("reminder of invoice {invoice} was received on {received_on}, before it was sent on {sent_on}")]
     ReminderReceivedBeforeSent { invoice: String, sent_on: NaiveDate, received_on: NaiveDate },
+    /// A payment the breakdown of its own day does not list (a payment dated after that day).
+    #[error("payment of {received_on} is not in the breakdown of its day")]
+    PaymentNotApplied { received_on: NaiveDate },
 }

@@ -17,6 +17,14 @@ pub const FLAT_FEE_EUR: Decimal = Decimal::from_parts(4000, 0, 0, false, 2);
 /// (paper, print, postage); staff time is not recoverable.
 pub const REMINDER_FEE_CAP_EUR: Decimal = Decimal::from_parts(250, 0, 0, false, 2);
 
+/// The law each creditor's claims are computed under, by tenant (`[creditors.<tenant>.legal]`).
+pub type TenantLaw = dyn Fn(&crate::domain::TenantId) -> Germany + Send + Sync;
+
+/// The statute with its defaults for every tenant: for callers without creditor settings.
+pub fn statutory_law(_tenant: &crate::domain::TenantId) -> Germany {
+    Germany::default()
+}
+
 /// What a creditor may configure about the German rules; every field has a default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

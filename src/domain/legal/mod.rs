@@ -10,7 +10,8 @@
 //! - `jurisdiction`: the trait a country's rules implement; `germany`: the German one.
 //! - `default`, `base_rate`, `interest`, `fees`, `allocation`, `limitation`: one rule each.
 //! - `account`: the input; `breakdown`: runs the rules over it and returns the result.
-//! - `case_claim`: a stored dunning case as the engine's input; `no_statute`: the rules for a
+//! - `case_claim`: a stored dunning case as the engine's input; `stored_default`: when its
+//!   default date is fixed and stored on the case; `no_statute`: the rules for a
 //!   claim no jurisdiction here covers.
 
 mod account;
@@ -28,6 +29,7 @@ mod jurisdiction;
 mod limitation;
 mod no_statute;
 mod statement;
+mod stored_default;
 
 #[cfg(test)]
 mod tests_cases;
@@ -43,7 +45,7 @@ pub use case_claim::{CaseClaim, ReceivedPayment, SentReminder, StatementTotals, 
 pub use default::{DefaultFacts, DefaultGround, InDefault};
 pub use error::LegalError;
 pub use fees::{FeeKind, FeeLine, FeeNote};
-pub use germany::{Germany, GermanyConfig, FLAT_FEE_EUR, REMINDER_FEE_CAP_EUR};
+pub use germany::{statutory_law, Germany, GermanyConfig, TenantLaw, FLAT_FEE_EUR, REMINDER_FEE_CAP_EUR};
 pub use interest::{DayCount, InterestPeriod, RateSpan};
 pub use jurisdiction::Jurisdiction;
 pub use limitation::{Limitation, LIMITATION_WARNING_DAYS};

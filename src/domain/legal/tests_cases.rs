@@ -32,6 +32,7 @@ pub(super) fn calendar_claim(number: &str, principal: &str, due_on: NaiveDate) -
         invoice_states_30_day_rule: false,
         reminders: vec![],
         collection_costs: vec![],
+        fixed_default: None,
     }
 }
 

@@ -50,6 +50,7 @@ fn claim(index: usize) -> impl Strategy<Value = Claim> {
                     amount,
                 })
                 .collect(),
+            fixed_default: None,
         })
 }
 

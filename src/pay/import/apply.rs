@@ -11,6 +11,7 @@ use super::matching::{
 };
 use super::{ImportReport, ParseError, Parsed, StatementLine};
 use crate::deliver::reference::match_key;
+use crate::domain::legal::Germany;
 use crate::domain::{AttributionWindow, InvoiceNumber, Money, PaymentSource, TenantId};
 use crate::pay::batch::PaymentBatch;
 use crate::pay::{PaymentOutcome, PaymentRecord};
@@ -30,6 +31,8 @@ pub struct ImportOptions {
     pub tenant: TenantId,
     /// For crediting the reminder that earned a payment.
     pub window: AttributionWindow,
+    /// The law the tenant's payments are applied under.
+    pub law: Germany,
     /// Lines per transaction (default [`CHUNK`]).
     pub chunk: usize,
     /// Chunks in flight at once, each in a transaction of its own (1 on SQLite, whose one
@@ -168,7 +171,9 @@ async fn apply_chunk(
         .chain(&open)
         .map(|c| &c.invoice_number)
         .collect();
-    let mut batch = PaymentBatch::new(options.window, now);
+    let tenant_law = options.law.clone();
+    let law = move |_: &TenantId| tenant_law.clone();
+    let mut batch = PaymentBatch::new(options.window, &law, now);
     batch.lock(tx.as_mut(), numbers.into_iter().map(|n| (tenant.clone(), n.clone()))).await?;
     let fresh_open = |c: &InvoiceCandidate| {
         batch
@@ -266,7 +271,7 @@ impl Settled {
 /// Records a matched line's payments in `batch`, one per invoice share.
 async fn record_line(
     tx: &mut dyn StoreTx,
-    batch: &mut PaymentBatch,
+    batch: &mut PaymentBatch<'_>,
     (keyed, rule, invoices): (&Keyed, MatchRule, &[InvoiceCandidate]),
     options: &ImportOptions,
     paid_since: &mut HashMap<String, Decimal>,

@@ -106,6 +106,7 @@ pub async fn import_file(
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let lines = statement_lines(file, path, format, layout)?;
     let workers = workers_for(&config.database_url);
-    let options = ImportOptions { tenant, window: config.learn.attribution(), chunk: CHUNK, workers };
+    let law = config.law_of(&tenant);
+    let options = ImportOptions { tenant, window: config.learn.attribution(), law, chunk: CHUNK, workers };
     Ok(import_lines(store, lines, &options, now).await?)
 }

@@ -3,6 +3,7 @@
 //! against that invoice through [`record_payment`](crate::pay::record_payment), under the line's
 //! key, like any bank payment.
 
+use crate::domain::legal::Germany;
 use crate::domain::{AttributionWindow, InvoiceNumber, Money, PaymentSource, TenantId};
 use crate::pay::{record_payment, PaymentOutcome, PaymentRecord};
 use crate::store::bank::{BankLineStatus, LineSettlement, StoredBankLine};
@@ -48,6 +49,7 @@ pub async fn assign(
     line: i64,
     invoice: &InvoiceNumber,
     window: AttributionWindow,
+    law: &Germany,
     now: DateTime<Utc>,
 ) -> Result<Assigned, AssignError> {
     let mut tx = store.begin().await?;
@@ -80,7 +82,9 @@ pub async fn assign(
         reference: stored.line_key.clone(),
     };
     let credit = (stored.amount - case.open_amount()).max(Decimal::ZERO);
-    let case_closed = match record_payment(tx.as_mut(), &payment, window, now).await? {
+    let law = law.clone();
+    let law_of = move |_: &TenantId| law.clone();
+    let case_closed = match record_payment(tx.as_mut(), &payment, window, &law_of, now).await? {
         PaymentOutcome::Recorded { case_closed } => case_closed,
         PaymentOutcome::Duplicate => false,
         PaymentOutcome::UnknownInvoice => {

@@ -21,6 +21,7 @@
 use super::from_minor_units;
 use super::stripe_signature::{self, SignatureError};
 use crate::config::stripe::StripeConfig;
+use crate::domain::legal::TenantLaw;
 use crate::domain::{
     AttributionWindow, Currency, HoldState, InvoiceNumber, Money, PaymentSource, PendingHold, TenantId,
 };
@@ -32,6 +33,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The provider's name in `psp_events`.
@@ -44,6 +46,8 @@ pub struct StripeWebhook {
     tolerance: Duration,
     window: AttributionWindow,
     hold: PendingHold,
+    /// The law each tenant's payments are applied under.
+    law: Arc<TenantLaw>,
 }
 
 /// What one delivered event did.
@@ -74,12 +78,18 @@ pub enum WebhookError {
 }
 
 impl StripeWebhook {
-    pub fn new(config: &StripeConfig, window: AttributionWindow, hold: PendingHold) -> Self {
+    pub fn new(
+        config: &StripeConfig,
+        window: AttributionWindow,
+        hold: PendingHold,
+        law: Arc<TenantLaw>,
+    ) -> Self {
         Self {
             secret: config.webhook_secret.clone(),
             tolerance: Duration::from_secs(config.webhook_tolerance_secs),
             window,
             hold,
+            law,
         }
     }
 
@@ -145,7 +155,7 @@ impl StripeWebhook {
             source: PaymentSource::Stripe,
             reference: payment.reference.clone(),
         };
-        let outcome = record_payment(tx, &record, self.window, now).await?;
+        let outcome = record_payment(tx, &record, self.window, self.law.as_ref(), now).await?;
         if let Some(case) = tx.lock_case_by_invoice(&payment.tenant, &payment.invoice_number).await? {
             let paid = (PaymentSource::Stripe, payment.reference.as_str());
             release_hold(tx, &case, paid, HoldState::Settled, now).await?;

@@ -73,7 +73,7 @@ pub(super) async fn insert_invoices(tx: &mut Tx, run: &[NewInvoice<'_>]) -> Resu
 
     let ids: HashMap<(&str, &str), i64> =
         inserted.iter().map(|(id, tenant, number)| ((tenant.as_str(), number.as_str()), *id)).collect();
-    insert_lines_and_cases(tx, &invoices, &order, &ids).await?;
+    insert_lines_and_cases(tx, run, &order, &ids).await?;
     // In the order of the commands, as on SQLite: the last new invoice's debtor data win.
     let is_created = |idx: usize, (invoice, _, _): &Arrival<'_>| {
         let key = (invoice.tenant.as_str(), invoice.number.as_str());
@@ -108,19 +108,22 @@ pub(super) async fn insert_invoices(tx: &mut Tx, run: &[NewInvoice<'_>]) -> Resu
 
 async fn insert_lines_and_cases(
     tx: &mut Tx,
-    invoices: &[Arrival<'_>],
+    run: &[NewInvoice<'_>],
     order: &[usize],
     ids: &HashMap<(&str, &str), i64>,
 ) -> Result<(), StoreError> {
     let (mut line_invoice, mut position, mut sku, mut description, mut quantity, mut unit_price) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut case_invoice, mut case_at, mut case_limitation) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut case_default_on, mut case_default_ground) = (Vec::new(), Vec::new());
     for &idx in order {
-        let (invoice, _, received_at) = &invoices[idx];
+        let NewInvoice { invoice, received_at, default_on, .. } = &run[idx];
         let Some(&id) = ids.get(&(invoice.tenant.as_str(), invoice.number.as_str())) else { continue };
         case_invoice.push(id);
         case_at.push(*received_at);
         case_limitation.push(Limitation::regular(invoice.due_on).last_day);
+        case_default_on.push(default_on.map(|d| d.from));
+        case_default_ground.push(default_on.map(|d| d.ground.as_str()));
         for (p, line) in invoice.lines.iter().enumerate() {
             line_invoice.push(id);
             position.push(p as i32);
@@ -146,13 +149,17 @@ async fn insert_lines_and_cases(
     }
     if !case_invoice.is_empty() {
         sqlx::query(
-            "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at, limitation_last_day) \
-             SELECT t.id, 'open', 0, t.at, t.at, t.at, t.limitation \
-             FROM UNNEST($1::int8[], $2::timestamptz[], $3::date[]) AS t(id, at, limitation)",
+            "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at, limitation_last_day, \
+               default_on, default_ground) \
+             SELECT t.id, 'open', 0, t.at, t.at, t.at, t.limitation, t.default_on, t.default_ground \
+             FROM UNNEST($1::int8[], $2::timestamptz[], $3::date[], $4::date[], $5::text[]) \
+               AS t(id, at, limitation, default_on, default_ground)",
         )
         .bind(&case_invoice)
         .bind(&case_at)
         .bind(&case_limitation)
+        .bind(&case_default_on)
+        .bind(&case_default_ground)
         .execute(&mut **tx)
         .await?;
     }

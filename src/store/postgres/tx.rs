@@ -108,11 +108,16 @@ impl_store_tx!(PgTx {
     async fn mark_sent(
         &mut self,
         sent: &[(i64, &str)],
+        defaults: &[(i64, crate::domain::legal::InDefault)],
         now: DateTime<Utc>,
     ) -> Result<Vec<SentRow>, StoreError> {
         if sent.is_empty() {
             return Ok(Vec::new());
         }
+        // The default dates go in the same statement. A case is locked after its reminders
+        // here, the reverse of a payment's order (case, then its pending reminders): one that a
+        // payment holds is skipped, not waited for, so the two cannot deadlock; that payment
+        // stores the date instead if it can tell it.
         // Recorded as sent even if a payment cancelled it meanwhile: it did go out. A replayed
         // report finds the rows sent already and returns nothing for them. Each sent reminder's
         // invoice is looked up by key (see [`super`]).
@@ -122,7 +127,12 @@ impl_store_tx!(PgTx {
                  attempts = attempts + 1, lease_until = NULL, last_error = NULL, updated_at = $3 \
                FROM UNNEST($1::int8[], $2::text[]) AS u(id, provider_id) \
                WHERE reminders.id = u.id AND reminders.status <> 'sent' \
-               RETURNING reminders.id, reminders.case_id, reminders.stage, reminders.channel, reminders.instalment) \
+               RETURNING reminders.id, reminders.case_id, reminders.stage, reminders.channel, reminders.instalment), \
+             fixed AS ( \
+               UPDATE cases SET default_on = d.default_on, default_ground = d.ground \
+               FROM UNNEST($4::int8[], $5::date[], $6::text[]) AS d(case_id, default_on, ground) \
+               WHERE cases.id = d.case_id AND cases.id IN ( \
+                 SELECT id FROM cases WHERE id = ANY($4) AND default_on IS NULL ORDER BY id FOR UPDATE SKIP LOCKED)) \
              SELECT sent.id, sent.case_id, sent.stage, sent.channel, j.tenant, j.number, j.debtor_id, sent.instalment \
              FROM sent CROSS JOIN LATERAL (SELECT i.tenant, i.number, i.debtor_id FROM cases c \
                JOIN invoices i ON i.id = c.invoice_id WHERE c.id = sent.case_id OFFSET 0) j ORDER BY sent.id",
@@ -130,6 +140,9 @@ impl_store_tx!(PgTx {
         .bind(sent.iter().map(|(id, _)| *id).collect::<Vec<_>>())
         .bind(sent.iter().map(|(_, provider_id)| *provider_id).collect::<Vec<_>>())
         .bind(now)
+        .bind(defaults.iter().map(|(case_id, _)| *case_id).collect::<Vec<_>>())
+        .bind(defaults.iter().map(|(_, d)| d.from).collect::<Vec<_>>())
+        .bind(defaults.iter().map(|(_, d)| d.ground.as_str()).collect::<Vec<_>>())
         .fetch_all(&mut *self.0)
         .await?;
         rows.into_iter().map(SentRowRaw::into_row).collect()

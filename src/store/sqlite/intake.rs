@@ -1,7 +1,7 @@
 //! Intake writes on SQLite: idempotent invoice upserts, one invoice at a time.
 
 use crate::domain::legal::Limitation;
-use crate::domain::{Debtor, Invoice};
+use crate::domain::Debtor;
 use crate::store::same_sql::{DEBTOR_INSERT_COLUMNS, DEBTOR_OVERWRITE};
 use crate::store::tx::Arrival;
 use crate::store::StoreError;
@@ -15,17 +15,14 @@ type Tx = Transaction<'static, Sqlite>;
 pub(super) async fn insert_invoices(tx: &mut Tx, run: &[Arrival<'_>]) -> Result<Vec<bool>, StoreError> {
     let mut created = Vec::with_capacity(run.len());
     for arrival in run {
-        created.push(insert_invoice(tx, arrival.invoice, arrival.plan.as_str(), arrival.received_at).await?);
+        created.push(insert_invoice(tx, arrival).await?);
     }
     Ok(created)
 }
 
-async fn insert_invoice(
-    tx: &mut Tx,
-    invoice: &Invoice,
-    plan: &str,
-    received_at: DateTime<Utc>,
-) -> Result<bool, StoreError> {
+async fn insert_invoice(tx: &mut Tx, arrival: &Arrival<'_>) -> Result<bool, StoreError> {
+    let Arrival { invoice, plan, received_at, default_on } = *arrival;
+    let plan = plan.as_str();
     let tenant = invoice.tenant.as_str();
     sqlx::query("INSERT INTO tenants (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(tenant)
@@ -73,12 +70,15 @@ async fn insert_invoice(
         .await?;
     }
     sqlx::query(
-        "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at, limitation_last_day) \
-         VALUES ($1, 'open', 0, $2, $2, $2, $3)",
+        "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at, limitation_last_day, \
+           default_on, default_ground) \
+         VALUES ($1, 'open', 0, $2, $2, $2, $3, $4, $5)",
     )
     .bind(invoice_id)
     .bind(received_at)
     .bind(Limitation::regular(invoice.due_on).last_day)
+    .bind(default_on.map(|d| d.from))
+    .bind(default_on.map(|d| d.ground.as_str()))
     .execute(&mut **tx)
     .await?;
     Ok(true)

@@ -96,8 +96,10 @@ impl_store_tx!(SqliteTx {
     async fn mark_sent(
         &mut self,
         sent: &[(i64, &str)],
+        defaults: &[(i64, crate::domain::legal::InDefault)],
         now: DateTime<Utc>,
     ) -> Result<Vec<SentRow>, StoreError> {
+        crate::store::payments::PaymentSteps::fix_default_dates(self, defaults).await?;
         // Recorded as sent even if a payment cancelled it meanwhile: it did go out.
         let mut newly = Vec::new();
         for &(id, provider_id) in sent {

@@ -4,6 +4,7 @@
 //! order, on every backend.
 
 use super::*;
+use mahnwerk::domain::legal::statutory_law;
 use mahnwerk::domain::{AttributionWindow, InstalmentRules, PaymentSource, PromiseRules};
 use mahnwerk::pay::instalments::{choose_instalments, InstalmentChoice, InstalmentOutcome};
 use mahnwerk::pay::promise::{promise_to_pay, PromiseOutcome};
@@ -42,7 +43,7 @@ async fn history(store: &Arc<dyn Store>) {
     assert!(matches!(agreed.await.unwrap(), InstalmentOutcome::Agreed { .. }));
     let earlier = payment("RE-5", Some(eur("10.00")), t0() + hours(20), "before");
     assert_eq!(
-        record(store.as_ref(), &earlier, window(), t0() + hours(20)).await.unwrap(),
+        record(store.as_ref(), &earlier, window(), &statutory_law, t0() + hours(20)).await.unwrap(),
         PaymentOutcome::Recorded { case_closed: false }
     );
 }
@@ -147,11 +148,16 @@ async fn a_chunk_of_payments_stores_what_recording_them_one_by_one_stores() {
 
         let mut outcomes = Vec::new();
         for payment in &payments {
-            outcomes.push(record(one_by_one.store.as_ref(), payment, window(), recorded_at()).await.unwrap());
+            outcomes.push(
+                record(one_by_one.store.as_ref(), payment, window(), &statutory_law, recorded_at())
+                    .await
+                    .unwrap(),
+            );
         }
         assert_eq!(outcomes, expected, "[{backend}] one by one");
         let mut tx = batched.store.begin().await.unwrap();
-        let outcomes = record_payments(tx.as_mut(), &payments, window(), recorded_at()).await.unwrap();
+        let outcomes =
+            record_payments(tx.as_mut(), &payments, window(), &statutory_law, recorded_at()).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(outcomes, expected, "[{backend}] in one chunk");
 

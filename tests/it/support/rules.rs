@@ -49,7 +49,7 @@ impl Rules for Arc<dyn Store> {
     async fn apply_intake(&self, commands: &[IntakeCommand]) -> Result<Vec<IntakeOutcome>, StoreError> {
         apply_commands(
             self.as_ref(),
-            &mahnwerk::pay::Settlement,
+            &mahnwerk::pay::Settlement::statutory(),
             commands,
             AttributionWindow::default(),
             Utc::now(),
@@ -62,7 +62,8 @@ impl Rules for Arc<dyn Store> {
         payment: &PaymentRecord,
         duration: Duration,
     ) -> Result<IntakeOutcome, StoreError> {
-        Ok(match pay::record(self.as_ref(), payment, window(duration), Utc::now()).await? {
+        let law = mahnwerk::domain::legal::statutory_law;
+        Ok(match pay::record(self.as_ref(), payment, window(duration), &law, Utc::now()).await? {
             PaymentOutcome::Recorded { case_closed } => IntakeOutcome::PaymentRecorded { case_closed },
             PaymentOutcome::Duplicate => IntakeOutcome::PaymentDuplicate,
             PaymentOutcome::UnknownInvoice => IntakeOutcome::UnknownInvoice,
