@@ -15,7 +15,6 @@ use crate::domain::TenantId;
 use crate::hooks::conversions::record_conversions;
 use crate::hooks::refit::refit_tenant;
 use crate::hooks::Outcome;
-use crate::runtime::Clock;
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use mahnwerk_models::recommend::ValidRecommenderParams;

@@ -39,8 +39,10 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
     prepare_out_dir(out)?;
     let mut config = demo_config(options, policy, out)?;
     if options.recommend {
-        // The simulated debtors follow links over HTTP: the API on a free port of its own.
+        // The simulated debtors follow links over HTTP: the API on a free port of its own, and
+        // no per-address limit, since all of them come from this one address.
         config.http.listen = "127.0.0.1:0".parse().context("a loopback address")?;
+        config.pay.requests_per_minute_per_ip = u32::MAX;
     }
     let store = crate::store::open(&config.database_url).await?;
     let topology = Topology::new(config.namespace.clone());
@@ -99,9 +101,10 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
         Some(_) => Some(Learning::start(&service, memory.as_ref(), &topology).await?),
         None => None,
     };
-    let mut after_payment = match options.recommend {
-        true => Some(AfterPaymentRun::start(&service, &invoices, options.seed).await?),
-        false => None,
+    let mut after_payment = if options.recommend {
+        Some(AfterPaymentRun::start(&service, &invoices, options.seed).await?)
+    } else {
+        None
     };
     let mut case_of: HashMap<i64, usize> = HashMap::new();
     let mut paid: HashMap<usize, DateTime<Utc>> = HashMap::new();
