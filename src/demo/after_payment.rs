@@ -62,19 +62,38 @@ impl AfterPayment {
         rng: SimRng,
     ) -> anyhow::Result<Self> {
         let tenant = TenantId::parse(tenant).context("the demo tenant")?;
-        crate::intake::catalogue::import(service.store.as_ref(), &tenant, &catalogue(invoices), service.clock.now())
-            .await
-            .context("importing the demo catalogue")?;
+        crate::intake::catalogue::import(
+            service.store.as_ref(),
+            &tenant,
+            &catalogue(invoices),
+            service.clock.now(),
+        )
+        .await
+        .context("importing the demo catalogue")?;
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
         let params = service.recommend.params().context("the [recommend] parameters")?;
-        Ok(Self { tenant, params, api, http, rng, last_refit: None, last_scan: None, tally: Default::default() })
+        Ok(Self {
+            tenant,
+            params,
+            api,
+            http,
+            rng,
+            last_refit: None,
+            last_scan: None,
+            tally: Default::default(),
+        })
     }
 
     /// One moment of simulated time after intake applied its messages: refit when a week has
     /// passed, run the post-payment hooks until they are idle, let the debtors of `paid` (the
     /// invoice numbers paid just now) look at their thank-you view, and scan for conversions once
     /// a simulated day.
-    pub async fn step(&mut self, service: &Service, now: DateTime<Utc>, paid: &[String]) -> anyhow::Result<()> {
+    pub async fn step(
+        &mut self,
+        service: &Service,
+        now: DateTime<Utc>,
+        paid: &[String],
+    ) -> anyhow::Result<()> {
         let store = service.store.as_ref();
         if self.last_refit.is_none_or(|at| now - at >= Duration::days(REFIT_EVERY_DAYS)) {
             refit_tenant(store, &self.tenant, &self.params, now).await?;
@@ -118,7 +137,11 @@ impl AfterPayment {
             let times = if self.rng.gen_bool(AGAIN) { 2 } else { 1 };
             for _ in 0..times {
                 let answer = self.http.get(href).send().await?;
-                anyhow::ensure!(answer.status().as_u16() == 303, "the click link answered {}", answer.status());
+                anyhow::ensure!(
+                    answer.status().as_u16() == 303,
+                    "the click link answered {}",
+                    answer.status()
+                );
                 self.tally.clicks += 1;
             }
         }

@@ -24,9 +24,15 @@ const TENANT: &str = "demo-stadtwerke";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
     /// Paid on time: sent as `invoice.issued` (purchase history), with `--recommend` only.
-    Issued { invoice: usize },
-    Overdue { invoice: usize },
-    Pays { invoice: usize },
+    Issued {
+        invoice: usize,
+    },
+    Overdue {
+        invoice: usize,
+    },
+    Pays {
+        invoice: usize,
+    },
 }
 
 /// The learner writes a snapshot (and the scheduler reloads it) after this many outcomes, or

@@ -171,7 +171,10 @@ mod tests {
         assert!(changes_marketing_consent(Some((OptIn, at(1))), OptOut, at(2)));
         assert!(!changes_marketing_consent(Some((OptOut, at(2))), OptIn, at(1)), "an older consent");
         assert!(changes_marketing_consent(Some((OptOut, at(2))), OptIn, at(3)), "consent given again");
-        assert!(!changes_marketing_consent(Some((OptIn, at(3))), OptOut, at(2)), "withdrawn before consenting");
+        assert!(
+            !changes_marketing_consent(Some((OptIn, at(3))), OptOut, at(2)),
+            "withdrawn before consenting"
+        );
         assert!(changes_marketing_consent(Some((OptIn, at(2))), OptOut, at(2)), "objection wins a tie");
         assert!(!changes_marketing_consent(Some((OptOut, at(2))), OptIn, at(2)), "objection wins a tie");
     }

@@ -40,7 +40,8 @@ pub async fn apply_commands(
             let created = tx.insert_overdue(&run).await?;
             // Only a new invoice's claim counts, as with its contact data: a replay writes nothing.
             for (command, &new) in rest[..run_len].iter().zip(&created) {
-                let IntakeCommand::Overdue { invoice, marketing_consent: Some(claim), received_at, .. } = command
+                let IntakeCommand::Overdue { invoice, marketing_consent: Some(claim), received_at, .. } =
+                    command
                 else {
                     continue;
                 };

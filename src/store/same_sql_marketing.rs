@@ -27,14 +27,8 @@ pub(super) const MARKETING_LEDGER: &str = "SELECT channel, kind FROM marketing_c
 pub(super) const MARKETING_LEDGER_RECORDS: &str = "SELECT channel, kind, at, source, detail, recorded_at \
      FROM marketing_consents WHERE tenant = $1 AND debtor_id = $2 ORDER BY at, id";
 
-pub(super) type LedgerRow = (
-    String,
-    String,
-    chrono::DateTime<chrono::Utc>,
-    String,
-    Option<String>,
-    chrono::DateTime<chrono::Utc>,
-);
+pub(super) type LedgerRow =
+    (String, String, chrono::DateTime<chrono::Utc>, String, Option<String>, chrono::DateTime<chrono::Utc>);
 
 pub(super) fn ledger_record(
     (channel, kind, at, source, detail, recorded_at): LedgerRow,

@@ -76,7 +76,8 @@ async fn scenario(backend: Backend) {
         ("sms", json!({"sms": "yes", "given_at": given.to_rfc3339()})),
         ("given_at", json!({"sms": "opt_in", "given_at": (now + Days::hours(1)).to_rfc3339()})),
     ];
-    let mut first = vec![with_consent("R-1", "D-1", claim.clone(), now), with_consent("R-2", "D-2", Value::Null, now)];
+    let mut first =
+        vec![with_consent("R-1", "D-1", claim.clone(), now), with_consent("R-2", "D-2", Value::Null, now)];
     for (i, (_, consent)) in refused.iter().enumerate() {
         first.push(with_consent(&format!("X-{i}"), "D-3", consent.clone(), now));
     }
@@ -96,10 +97,14 @@ async fn scenario(backend: Backend) {
         refused.iter().map(|(member, _)| format!("debtor.marketing_consent.{member}")).collect();
     expected.sort();
     assert_eq!(fields, expected, "{rejections:?}");
-    assert!(store.case_by_invoice("paytest", "X-0").await.unwrap().is_none(), "a refused invoice is not taken");
+    assert!(
+        store.case_by_invoice("paytest", "X-0").await.unwrap().is_none(),
+        "a refused invoice is not taken"
+    );
 
     // The same message again, and a later invoice repeating the claim: nothing new.
-    let again = vec![with_consent("R-1", "D-1", claim.clone(), now), with_consent("R-3", "D-1", claim.clone(), now)];
+    let again =
+        vec![with_consent("R-1", "D-1", claim.clone(), now), with_consent("R-3", "D-1", claim.clone(), now)];
     take_in(&backend, again, "M-2", now).await;
     assert!(store.case_by_invoice("paytest", "R-3").await.unwrap().is_some());
     assert_eq!(ledger(&store, "D-1").await.len(), 2, "a replay and a repeated claim write nothing");
@@ -122,21 +127,36 @@ async fn scenario(backend: Backend) {
     let later = vec![
         with_consent("R-4", "D-1", claim.clone(), now),
         with_consent("R-5", "D-1", Value::Null, now),
-        with_consent("R-6", "D-1", json!({"email": "opt_out", "sms": "opt_in", "given_at": objected.to_rfc3339()}), now),
+        with_consent(
+            "R-6",
+            "D-1",
+            json!({"email": "opt_out", "sms": "opt_in", "given_at": objected.to_rfc3339()}),
+            now,
+        ),
     ];
     take_in(&backend, later, "M-3", now).await;
     let events = ledger(&store, "D-1").await;
     assert_eq!(events.len(), 4, "the objection and the email withdrawal of R-6: {events:?}");
     let last = events.last().unwrap();
-    assert_eq!((last.channel, last.kind, last.detail.as_deref()), (ChannelKind::Email, ConsentKind::OptOut, Some("invoice R-6")));
-    assert_eq!(in_force(&store, "D-1", ChannelKind::Sms).await, Some(ConsentKind::OptOut), "the objection stands");
+    assert_eq!(
+        (last.channel, last.kind, last.detail.as_deref()),
+        (ChannelKind::Email, ConsentKind::OptOut, Some("invoice R-6"))
+    );
+    assert_eq!(
+        in_force(&store, "D-1", ChannelKind::Sms).await,
+        Some(ConsentKind::OptOut),
+        "the objection stands"
+    );
     assert_eq!(in_force(&store, "D-1", ChannelKind::Email).await, Some(ConsentKind::OptOut));
 
     // A consent the creditor obtained after the objection is a new one.
     take_in(&backend, vec![with_consent("R-7", "D-1", email_withdrawn, now)], "M-4", now).await;
     let events = ledger(&store, "D-1").await;
     assert_eq!(events.len(), 5, "{events:?}");
-    assert_eq!((events[4].channel, events[4].kind, events[4].at), (ChannelKind::Sms, ConsentKind::OptIn, renewed));
+    assert_eq!(
+        (events[4].channel, events[4].kind, events[4].at),
+        (ChannelKind::Sms, ConsentKind::OptIn, renewed)
+    );
     assert_eq!(in_force(&store, "D-1", ChannelKind::Sms).await, Some(ConsentKind::OptIn));
     assert_eq!(in_force(&store, "D-1", ChannelKind::Email).await, Some(ConsentKind::OptOut));
     stop_roles(trigger, roles).await;

@@ -302,7 +302,9 @@ async fn the_thank_you_view_shows_recommendations_in_a_browser() {
         wiremock::Mock::given(wiremock::matchers::method("GET"))
             .and(wiremock::matchers::path(path))
             .respond_with(
-                wiremock::ResponseTemplate::new(200).insert_header("content-type", "text/html").set_body_string(page),
+                wiremock::ResponseTemplate::new(200)
+                    .insert_header("content-type", "text/html")
+                    .set_body_string(page),
             )
             .mount(&shop)
             .await;
@@ -379,7 +381,8 @@ async fn the_thank_you_view_shows_recommendations_in_a_browser() {
         let mut tx = store.begin().await.unwrap();
         let clicks = tx.recorded_clicks().await.unwrap();
         tx.rollback().await.unwrap();
-        let body = |c: &mahnwerk::store::conversions::RecordedClick| serde_json::from_str::<Value>(&c.body).ok();
+        let body =
+            |c: &mahnwerk::store::conversions::RecordedClick| serde_json::from_str::<Value>(&c.body).ok();
         clicks.iter().any(|c| c.case_id == case_id && body(c).is_some_and(|b| b["sku"] == "TON-1"))
     })
     .await;
