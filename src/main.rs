@@ -84,6 +84,12 @@ enum Command {
         /// default http://127.0.0.1:8080) and print pay-links from its outbox to open.
         #[arg(long)]
         serve: bool,
+        /// Also run what follows a payment: a catalogue of the simulated products, the
+        /// recommender refitted weekly, the post-payment hooks, simulated debtors who follow some
+        /// recommended items' links, conversions; on-time invoices go in as `invoice.issued`.
+        /// Read the result with `mahnwerk-train recommend-report`.
+        #[arg(long)]
+        recommend: bool,
     },
     /// Publish invoice messages, one JSON object per line, to the intake.
     Enqueue {
@@ -527,7 +533,7 @@ async fn main() -> anyhow::Result<()> {
             };
             run(&config, role, clock).await
         }
-        Command::Demo { debtors, days, seed, out, policy, json, serve } => {
+        Command::Demo { debtors, days, seed, out, policy, json, serve, recommend } => {
             let options = mahnwerk::demo::DemoOptions {
                 debtors,
                 days,
@@ -540,6 +546,7 @@ async fn main() -> anyhow::Result<()> {
                     .as_ref()
                     .map_or_else(|| "built-in defaults".to_owned(), |file| file.display().to_string()),
                 base: config.clone(),
+                recommend,
             };
             let report = mahnwerk::demo::run(options.clone()).await?;
             if json {

@@ -98,7 +98,12 @@ pub fn invoices(
                 },
                 plan: None,
             };
-            commands.push(IntakeCommand::Overdue { invoice, plan: plan.clone(), received_at });
+            commands.push(IntakeCommand::Overdue {
+                invoice,
+                plan: plan.clone(),
+                received_at,
+                marketing_consent: None,
+            });
         }
     }
     commands

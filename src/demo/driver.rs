@@ -1,6 +1,7 @@
 //! The demo's event loop: publish what the simulated creditor and debtors do, let the service's
 //! roles work through it step by step, jump the clock to the next event.
 
+use super::after_payment::{AfterPayment, AfterPaymentTally};
 use super::recording::{parse_key, Recording, SendLog};
 use super::report::{Report, Tally};
 use super::{world, DemoOptions};
@@ -22,8 +23,16 @@ const TENANT: &str = "demo-stadtwerke";
 /// A simulated event, ordered by time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
-    Overdue { invoice: usize },
-    Pays { invoice: usize },
+    /// Paid on time: sent as `invoice.issued` (purchase history), with `--recommend` only.
+    Issued {
+        invoice: usize,
+    },
+    Overdue {
+        invoice: usize,
+    },
+    Pays {
+        invoice: usize,
+    },
 }
 
 /// The learner writes a snapshot (and the scheduler reloads it) after this many outcomes, or
@@ -34,7 +43,13 @@ const SNAPSHOT_EVERY: u64 = 100;
 pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyhow::Result<Report> {
     let started = std::time::Instant::now();
     prepare_out_dir(out)?;
-    let config = demo_config(options, policy, out)?;
+    let mut config = demo_config(options, policy, out)?;
+    if options.recommend {
+        // The simulated debtors follow links over HTTP: the API on a free port of its own, and
+        // no per-address limit, since all of them come from this one address.
+        config.http.listen = "127.0.0.1:0".parse().context("a loopback address")?;
+        config.pay.requests_per_minute_per_ip = u32::MAX;
+    }
     let store = crate::store::open(&config.database_url).await?;
     let topology = Topology::new(config.namespace.clone());
     let memory = Arc::new(MemoryQueue::new(topology.clone()));
@@ -68,7 +83,12 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
         }
         tally.invoices += 1;
         match population.model().unprompted_payment_day(debtor, invoice, &mut rng) {
-            Some(0) => tally.paid_on_time += 1,
+            Some(0) => {
+                tally.paid_on_time += 1;
+                if options.recommend {
+                    events.insert((at_day(invoice.issued_day, 5), Event::Issued { invoice: index }), ());
+                }
+            }
             unprompted => {
                 let quarter = (4 * invoice.due_day as usize / options.days.max(1) as usize).min(3);
                 tally.by_quarter[quarter].0 += 1;
@@ -87,6 +107,11 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
         Some(_) => Some(Learning::start(&service, memory.as_ref(), &topology).await?),
         None => None,
     };
+    let mut after_payment = if options.recommend {
+        Some(AfterPaymentRun::start(&service, &invoices, options.seed).await?)
+    } else {
+        None
+    };
     let mut case_of: HashMap<i64, usize> = HashMap::new();
     let mut paid: HashMap<usize, DateTime<Utc>> = HashMap::new();
     let mut now = world::epoch();
@@ -96,9 +121,18 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
             events.range(..=(now, Event::Pays { invoice: usize::MAX })).map(|(k, _)| *k).collect();
         let mut messages = Vec::new();
         let mut arrived = Vec::new();
+        let mut paid_now = Vec::new();
         for key in due {
             events.remove(&key);
             match key.1 {
+                Event::Issued { invoice } => {
+                    let sim_invoice = &invoices[invoice];
+                    let debtor = &population.debtors()[sim_invoice.debtor_index];
+                    messages.push(json_message(
+                        "invoice.issued",
+                        &world::invoice_message(TENANT, debtor, sim_invoice),
+                    ));
+                }
                 Event::Overdue { invoice } => {
                     let sim_invoice = &invoices[invoice];
                     let debtor = &population.debtors()[sim_invoice.debtor_index];
@@ -115,6 +149,7 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
                     paid.insert(invoice, key.0);
                     let number = &invoices[invoice].invoice_number;
                     messages.push(json_message("invoice.paid", &world::paid_message(TENANT, number, key.0)));
+                    paid_now.push(number.clone());
                 }
             }
         }
@@ -122,6 +157,9 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
             memory.publish(&topology.intake_exchange(), messages).await?;
         }
         consumers.drain_intake(memory.as_ref(), &service, &topology).await?;
+        if let Some(run) = &mut after_payment {
+            run.path.step(&service, now, &paid_now).await?;
+        }
         for invoice in arrived {
             let number = &invoices[invoice].invoice_number;
             if let Some(case) = store.case_by_invoice(TENANT, number).await? {
@@ -169,6 +207,13 @@ pub async fn run(options: &DemoOptions, policy: PolicyKind, out: &Path) -> anyho
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();
+    }
+    if let Some(run) = after_payment {
+        let tally = run.stop().await?;
+        eprintln!(
+            "after payment ({policy:?}): {} thank-you views, {} clicks, {} conversions recorded",
+            tally.views, tally.clicks, tally.conversions
+        );
     }
     tally.paid = paid.len();
     for invoice in paid.keys() {
@@ -370,4 +415,32 @@ pub(crate) fn demo_config(options: &DemoOptions, policy: PolicyKind, out: &Path)
     config.policy = policy;
     config.learn.seed = config.learn.seed.or(Some(options.seed));
     Ok(config)
+}
+
+/// The after-payment path of a `--recommend` run, with the API role its debtors click through.
+struct AfterPaymentRun {
+    path: AfterPayment,
+    trigger: crate::shutdown::ShutdownTrigger,
+    api: tokio::task::JoinSet<(String, anyhow::Result<()>)>,
+}
+
+impl AfterPaymentRun {
+    async fn start(service: &Service, invoices: &[sim::SimInvoice], seed: u64) -> anyhow::Result<Self> {
+        let addr = service.bind_api().await?;
+        let (trigger, shutdown) = crate::shutdown::channel();
+        let api = service.spawn(crate::app::Role::Api, &shutdown);
+        let rng = sim::rng(seed ^ 0xc11c);
+        let path = AfterPayment::start(service, TENANT, invoices, format!("http://{addr}"), rng).await?;
+        Ok(Self { path, trigger, api })
+    }
+
+    /// Stops the API role; what the path did.
+    async fn stop(mut self) -> anyhow::Result<AfterPaymentTally> {
+        self.trigger.trigger();
+        while let Some(ended) = self.api.join_next().await {
+            let (name, result) = ended.context("the API role panicked")?;
+            result.with_context(|| format!("role {name}"))?;
+        }
+        Ok(self.path.tally)
+    }
 }

@@ -10,6 +10,7 @@
 //! It runs twice on the same population and invoices, once with the fixed schedule and once
 //! with the adaptive policy learning as it goes, and reports the lift.
 
+pub mod after_payment;
 mod driver;
 mod recording;
 mod report;
@@ -40,6 +41,10 @@ pub struct DemoOptions {
     pub base: Config,
     /// Where `base` came from, for the report: a file's path, or the built-in defaults.
     pub configuration: String,
+    /// Also run the after-payment path: catalogue, recommendations, simulated clicks on the
+    /// thank-you view, conversions ([`after_payment`]); on-time invoices go in as
+    /// `invoice.issued`. Off by default: the demo's figures are those of dunning alone.
+    pub recommend: bool,
 }
 
 impl Default for DemoOptions {
@@ -53,6 +58,7 @@ impl Default for DemoOptions {
             policies: vec![PolicyKind::Fixed, PolicyKind::Adaptive],
             base: Config::default(),
             configuration: "built-in defaults".to_owned(),
+            recommend: false,
         }
     }
 }

@@ -39,7 +39,8 @@ impl fmt::Display for ConsentKind {
 /// Who or what recorded a consent event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConsentSource {
-    /// The creditor's `whatsapp_opt_in` in an intake message.
+    /// The creditor's word in an intake message: `whatsapp_opt_in` (reminders) or
+    /// `debtor.marketing_consent` (marketing).
     Intake,
     /// A STOP or START reply by SMS.
     SmsKeyword,

@@ -12,6 +12,7 @@
 //! is kept apart, and an objection to advertising stops no reminder.
 
 use super::{ChannelKind, ConsentKind, Consents};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -87,6 +88,33 @@ pub fn marketing_basis(
     }
 }
 
+/// The creditor's word on a debtor's marketing consent, as an intake message carries it
+/// (`debtor.marketing_consent`): per channel an explicit consent (`OptIn`) or an objection
+/// (`OptOut`), all given (or made) at `given_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketingConsentClaim {
+    /// At most one entry per channel, each one of [`MARKETING_CHANNELS`].
+    pub channels: Vec<(ChannelKind, ConsentKind)>,
+    pub given_at: DateTime<Utc>,
+}
+
+/// Whether an event of `kind` given at `at` changes the marketing consent in force on a channel
+/// whose latest event is `in_force` (its kind and time; `None` when the ledger has none).
+/// Repeating the kind in force changes nothing, and so does an event older than the one in
+/// force: a consent the creditor reports again after the debtor objected does not undo the
+/// objection. At the same instant an objection wins over a consent.
+pub fn changes_marketing_consent(
+    in_force: Option<(ConsentKind, DateTime<Utc>)>,
+    kind: ConsentKind,
+    at: DateTime<Utc>,
+) -> bool {
+    match in_force {
+        None => true,
+        Some((current, _)) if current == kind => false,
+        Some((_, since)) => at > since || (at == since && kind == ConsentKind::OptOut),
+    }
+}
+
 /// The first channel of [`MARKETING_CHANNELS`] the debtor has an address on (`reachable`) and
 /// may be advertised to on, with its basis; `None` when there is none.
 pub fn marketing_channel(
@@ -131,6 +159,24 @@ mod tests {
         }
         marketing.set(Letter, ConsentKind::OptIn);
         assert_eq!(marketing_basis(Letter, &reminders, &marketing).unwrap_err(), "no marketing by letter");
+    }
+
+    #[test]
+    fn a_claim_changes_the_consent_in_force_only_when_later_and_different() {
+        use ConsentKind::*;
+        let at = |hour: i64| DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::hours(hour);
+        assert!(changes_marketing_consent(None, OptIn, at(1)));
+        assert!(changes_marketing_consent(None, OptOut, at(1)));
+        assert!(!changes_marketing_consent(Some((OptIn, at(1))), OptIn, at(5)), "said again: nothing new");
+        assert!(changes_marketing_consent(Some((OptIn, at(1))), OptOut, at(2)));
+        assert!(!changes_marketing_consent(Some((OptOut, at(2))), OptIn, at(1)), "an older consent");
+        assert!(changes_marketing_consent(Some((OptOut, at(2))), OptIn, at(3)), "consent given again");
+        assert!(
+            !changes_marketing_consent(Some((OptIn, at(3))), OptOut, at(2)),
+            "withdrawn before consenting"
+        );
+        assert!(changes_marketing_consent(Some((OptIn, at(2))), OptOut, at(2)), "objection wins a tie");
+        assert!(!changes_marketing_consent(Some((OptOut, at(2))), OptIn, at(2)), "objection wins a tie");
     }
 
     #[test]

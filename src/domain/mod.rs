@@ -38,7 +38,8 @@ pub use instalments::{
 };
 pub use invoice::{Debtor, DebtorKind, Invoice, InvoiceLine, PaymentTerms};
 pub use marketing::{
-    marketing_basis, marketing_channel, MarketingBasis, MarketingConsents, MARKETING_CHANNELS,
+    changes_marketing_consent, marketing_basis, marketing_channel, MarketingBasis, MarketingConsentClaim,
+    MarketingConsents, MARKETING_CHANNELS,
 };
 pub use money::{Currency, Money};
 pub use payment::{PaymentRecord, PaymentSource};

@@ -1,7 +1,8 @@
 //! Applying a batch of intake commands in one transaction: runs of overdue invoices are stored
 //! together (one batch of statements however long the run), payments and dispute resolutions go
 //! to the pay stage's rules ([`Settle`]), cancellations close the case, issued invoices add their
-//! lines to the purchase history.
+//! lines to the purchase history. A new overdue invoice's marketing consent claim goes to the
+//! marketing ledger ([`super::marketing`]).
 
 use super::command::{IntakeCommand, IntakeOutcome};
 use super::settle::Settle;
@@ -31,7 +32,7 @@ pub async fn apply_commands(
             let run: Vec<Arrival<'_>> = rest[..run_len]
                 .iter()
                 .filter_map(|c| match c {
-                    IntakeCommand::Overdue { invoice, plan, received_at } => Some(Arrival {
+                    IntakeCommand::Overdue { invoice, plan, received_at, .. } => Some(Arrival {
                         invoice,
                         plan,
                         received_at: *received_at,
@@ -41,6 +42,17 @@ pub async fn apply_commands(
                 })
                 .collect();
             let created = tx.insert_overdue(&run).await?;
+            // Only a new invoice's claim counts, as with its contact data: a replay writes nothing.
+            for (command, &new) in rest[..run_len].iter().zip(&created) {
+                let IntakeCommand::Overdue { invoice, marketing_consent: Some(claim), received_at, .. } =
+                    command
+                else {
+                    continue;
+                };
+                if new {
+                    super::marketing::record(tx.as_mut(), invoice, claim, *received_at).await?;
+                }
+            }
             outcomes.extend(created.into_iter().map(|new| {
                 if new {
                     IntakeOutcome::Created

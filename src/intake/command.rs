@@ -1,6 +1,8 @@
 //! The commands intake makes of the creditors' messages, and what applying each one did.
 
-use crate::domain::{DisputeResolution, Invoice, InvoiceNumber, PaymentRecord, PlanName, TenantId};
+use crate::domain::{
+    DisputeResolution, Invoice, InvoiceNumber, MarketingConsentClaim, PaymentRecord, PlanName, TenantId,
+};
 use chrono::{DateTime, Utc};
 use mahnwerk_models::recommend::CatalogueItem;
 
@@ -14,6 +16,9 @@ pub enum IntakeCommand {
         invoice: Invoice,
         plan: PlanName,
         received_at: DateTime<Utc>,
+        /// The creditor's word on the debtor's marketing consent (`debtor.marketing_consent`),
+        /// recorded when the invoice is new.
+        marketing_consent: Option<MarketingConsentClaim>,
     },
     /// An issued invoice (`invoice.issued`): its lines become purchase history, nothing else.
     Issued {

@@ -41,6 +41,11 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// The names of the object's members, null ones included.
+    pub fn names(&self) -> impl Iterator<Item = &'a str> {
+        self.object.keys().map(String::as_str)
+    }
+
     /// A present, non-null value.
     fn get(&self, name: &str) -> Option<&'a Value> {
         self.object.get(name).filter(|v| !v.is_null())

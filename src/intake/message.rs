@@ -5,7 +5,8 @@
 //! `invoice.cancelled` need only `schema`, `tenant` and `invoice_number`, plus `paid_at` (RFC
 //! 3339) for a payment and optionally `amount_paid` (default: the whole open amount),
 //! `currency` and `payment_reference` (default: derived from `paid_at` and the amount, so a
-//! replayed message is recorded once).
+//! replayed message is recorded once). The debtor's marketing consent (`debtor.marketing_consent`)
+//! is read by [`super::marketing`].
 
 use super::fields::Fields;
 use super::IntakeCommand;
@@ -147,7 +148,9 @@ fn overdue(
         states_30_day_rule: root.opt_bool("states_30_day_rule")?.unwrap_or(false),
     };
     let lines = root.opt_objects("lines")?.iter().map(line).collect::<Result<Vec<_>, _>>()?;
-    let debtor = debtor(&root.object("debtor")?)?;
+    let debtor_fields = root.object("debtor")?;
+    let debtor = debtor(&debtor_fields)?;
+    let marketing_consent = super::marketing::claim(&debtor_fields, now)?;
     let requested_plan = root.opt_str("plan")?;
     let plan = plans
         .resolve(&tenant, debtor.kind, requested_plan)
@@ -165,7 +168,7 @@ fn overdue(
         debtor,
         plan: requested_plan.map(str::to_owned),
     };
-    Ok(IntakeCommand::Overdue { invoice, plan, received_at: now })
+    Ok(IntakeCommand::Overdue { invoice, plan, received_at: now, marketing_consent })
 }
 
 fn line(fields: &Fields<'_>) -> Result<InvoiceLine, FieldError> {
@@ -311,7 +314,7 @@ fn date(raw: &str) -> Result<NaiveDate, Invalid> {
         .map_err(|_| Invalid::new(format!("'{raw}' is not a date like 2026-10-15")))
 }
 
-fn rfc3339(raw: &str) -> Result<DateTime<Utc>, Invalid> {
+pub(super) fn rfc3339(raw: &str) -> Result<DateTime<Utc>, Invalid> {
     DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| Invalid::new(format!("'{raw}' is not an RFC 3339 time like 2026-10-20T09:30:00Z")))

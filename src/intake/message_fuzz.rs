@@ -22,6 +22,7 @@ fn valid_overdue() -> Value {
             "timezone": "Europe/Berlin", "email": "erika@example.org", "phone": "+4915112345678",
             "whatsapp": "+4915112345678", "whatsapp_opt_in": true, "messenger_psid": null,
             "contact_person": "Anna Schmidt",
+            "marketing_consent": {"email": "opt_in", "sms": "opt_out", "given_at": "2026-10-01T08:00:00Z"},
             "address": {"line1": "Musterstr. 1", "postal_code": "10115", "city": "Berlin", "country": "DE"}},
         "plan": "standard-b2c"
     })

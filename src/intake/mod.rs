@@ -9,6 +9,7 @@ pub mod catalogue;
 mod command;
 pub mod contact;
 mod fields;
+mod marketing;
 pub mod message;
 pub mod privacy;
 mod settle;

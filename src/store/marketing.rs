@@ -26,6 +26,19 @@ pub struct MarketingConsentEvent {
     pub detail: Option<String>,
 }
 
+/// One event of the marketing consent ledger, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketingConsentRecord {
+    pub channel: ChannelKind,
+    pub kind: ConsentKind,
+    /// When it was given (a consent) or made (an objection).
+    pub at: DateTime<Utc>,
+    /// [`ConsentSource`]'s name (`intake`, `operator`, `opt_out_link`).
+    pub source: String,
+    pub detail: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
 /// A debtor with what decides whether they may be advertised to: their addresses, their
 /// reminder consent and their marketing consent in force per channel.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +106,14 @@ pub trait MarketingSteps: Send {
         event: &MarketingConsentEvent,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    /// The marketing consent ledger of `tenant`'s debtor `debtor`, in the order that decides
+    /// which event is in force (by `at`, then as recorded): the last event per channel is.
+    async fn marketing_ledger(
+        &mut self,
+        tenant: &TenantId,
+        debtor: &DebtorId,
+    ) -> Result<Vec<MarketingConsentRecord>, StoreError>;
 
     /// The debtor with their reminder and marketing consent in force; `None` when the tenant has
     /// no such debtor.

@@ -3,7 +3,7 @@
 //! only `LOCK_THANKS` (what locks the thank-you messages a sender leases: `FOR UPDATE OF t SKIP
 //! LOCKED`, or nothing on SQLite, whose write transaction holds the only write lock).
 
-use super::marketing::{MarketingAudience, ThankYouJob, ThankYouResult};
+use super::marketing::{MarketingAudience, MarketingConsentRecord, ThankYouJob, ThankYouResult};
 use super::rows::{corrupt, ConsentColumns, DebtorRow, CONSENT_COLUMNS, DEBTOR_COLUMNS, MESSENGER_INBOUND};
 use super::StoreError;
 use crate::domain::{
@@ -22,6 +22,26 @@ pub(super) fn audience_sql() -> String {
 /// The debtor's marketing ledger, oldest first: the last row per channel is the one in force.
 pub(super) const MARKETING_LEDGER: &str = "SELECT channel, kind FROM marketing_consents \
      WHERE tenant = $1 AND debtor_id = $2 ORDER BY at, id";
+
+/// The debtor's marketing ledger with every column, in the same order as [`MARKETING_LEDGER`].
+pub(super) const MARKETING_LEDGER_RECORDS: &str = "SELECT channel, kind, at, source, detail, recorded_at \
+     FROM marketing_consents WHERE tenant = $1 AND debtor_id = $2 ORDER BY at, id";
+
+pub(super) type LedgerRow =
+    (String, String, chrono::DateTime<chrono::Utc>, String, Option<String>, chrono::DateTime<chrono::Utc>);
+
+pub(super) fn ledger_record(
+    (channel, kind, at, source, detail, recorded_at): LedgerRow,
+) -> Result<MarketingConsentRecord, StoreError> {
+    Ok(MarketingConsentRecord {
+        channel: channel.parse().map_err(|e| corrupt("marketing_consents.channel", e))?,
+        kind: ConsentKind::parse(&kind).map_err(|e| corrupt("marketing_consents.kind", e))?,
+        at,
+        source,
+        detail,
+        recorded_at,
+    })
+}
 
 pub(super) const RECORD_MARKETING_CONSENT: &str = "INSERT INTO marketing_consents \
      (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
@@ -122,6 +142,20 @@ macro_rules! impl_marketing_steps {
                     .execute(&mut *self.0)
                     .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn marketing_ledger(
+                &mut self,
+                tenant: &crate::domain::TenantId,
+                debtor: &crate::domain::DebtorId,
+            ) -> Result<Vec<crate::store::marketing::MarketingConsentRecord>, crate::store::StoreError> {
+                use crate::store::same_sql_marketing as sql;
+                let rows: Vec<sql::LedgerRow> = sqlx::query_as(sql::MARKETING_LEDGER_RECORDS)
+                    .bind(tenant.as_str())
+                    .bind(debtor.as_str())
+                    .fetch_all(&mut *self.0)
+                    .await?;
+                rows.into_iter().map(sql::ledger_record).collect()
             }
 
             async fn marketing_audience(

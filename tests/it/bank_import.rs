@@ -80,6 +80,7 @@ fn overdue(number: &str, amount: &str, name: &str, i: usize) -> IntakeCommand {
         invoice,
         plan: PlanName::parse("standard-b2c").unwrap(),
         received_at: Utc::now(),
+        marketing_consent: None,
     }
 }
 

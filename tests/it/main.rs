@@ -35,6 +35,7 @@ mod console_steer;
 mod delivery_failures;
 mod e2e;
 mod email_letter;
+mod intake_marketing_consent;
 mod intake_memory;
 mod intake_rejections;
 mod layout;

@@ -4,7 +4,8 @@
 //! `invoice.paid` (delivered twice) on every backend (SQLite with the in-process queue;
 //! PostgreSQL with a real RabbitMQ). Also: the catalogue import's errors, the signed click link,
 //! and a screenshot of the thank-you view in headless Chromium
-//! (`target/test-artefacts/screenshots/recommendations-thanks-phone.png`).
+//! (`target/test-artefacts/screenshots/recommendations-thanks-{phone,desktop}.png`) whose
+//! rendered click links are checked and followed.
 
 use crate::pay_page::{collect_events, config_with, BASE};
 use crate::support;
@@ -14,6 +15,7 @@ use mahnwerk::app::{Role, Service};
 use mahnwerk::demo::world;
 use mahnwerk::domain::TenantId;
 use mahnwerk::hooks::refit::{refit_tenant, Refit};
+use mahnwerk::pay::page::click::Click;
 use mahnwerk::runtime::{Clock, ManualClock};
 use mahnwerk::store::RejectionScope;
 use serde_json::{json, Value};
@@ -275,6 +277,9 @@ async fn catalogue_import_errors_name_line_and_field_and_store_nothing() {
     .await;
 }
 
+/// The thank-you view in headless Chromium, on a phone and on a desktop: the recommended items
+/// as stored, in order, each behind a link signed for its case and rank; following one in the
+/// browser lands on the item's page in the shop (a stand-in) and records one click.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_thank_you_view_shows_recommendations_in_a_browser() {
     let backend = Backend::embedded().await;
@@ -287,6 +292,23 @@ async fn the_thank_you_view_shows_recommendations_in_a_browser() {
     let (trigger, shutdown) = mahnwerk::shutdown::channel();
     let roles = service.spawn(Role::All, &shutdown);
     let now = clock.now();
+    // The creditor's shop, stood in by wiremock: one page per item.
+    let shop = wiremock::MockServer::start().await;
+    let catalogue = CATALOGUE.replace("https://shop.stadtwerke.example", &shop.uri());
+    for line in catalogue.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let page = format!("<!doctype html><title>Shop</title><h1>Stand-in shop: {}</h1>", fields[1]);
+        let path = fields[2].trim_start_matches(&shop.uri()).to_owned();
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .and(wiremock::matchers::path(path))
+            .respond_with(
+                wiremock::ResponseTemplate::new(200)
+                    .insert_header("content-type", "text/html")
+                    .set_body_string(page),
+            )
+            .mount(&shop)
+            .await;
+    }
     let mut messages: Vec<_> = history(now).iter().map(|i| message("invoice.issued", i)).collect();
     messages.push(message("invoice.overdue", &invoice("R-1", "D-1", &["DRU-1"], now - Days::days(10))));
     queue.publish(&topology.intake_exchange(), messages).await.unwrap();
@@ -294,7 +316,7 @@ async fn the_thank_you_view_shows_recommendations_in_a_browser() {
         !store.reminders_of("paytest", "R-1").await.unwrap().is_empty()
     })
     .await;
-    mahnwerk::intake::catalogue::import(store.as_ref(), &tenant(), CATALOGUE, now).await.unwrap();
+    mahnwerk::intake::catalogue::import(store.as_ref(), &tenant(), &catalogue, now).await.unwrap();
     refit_tenant(store.as_ref(), &tenant(), &config.recommend.params().unwrap(), now).await.unwrap();
     let paid = json!({"schema": "mahnwerk.invoice.v1", "tenant": "paytest", "invoice_number": "R-1",
                       "paid_at": now.to_rfc3339()});
@@ -302,13 +324,14 @@ async fn the_thank_you_view_shows_recommendations_in_a_browser() {
     let reminder = store.reminders_of("paytest", "R-1").await.unwrap()[0].id;
     let link = service.links.pay_url(&tenant(), reminder, now).replace(BASE, &format!("http://{addr}"));
     let case_id = store.case_by_invoice("paytest", "R-1").await.unwrap().unwrap().case_id;
-    eventually("the recommendations stored", || async {
+    let stored = || async {
         let mut tx = store.begin().await.unwrap();
-        let found = tx.recommendation(&tenant(), case_id).await.unwrap().is_some();
+        let found = tx.recommendation(&tenant(), case_id).await.unwrap();
         tx.rollback().await.unwrap();
         found
-    })
-    .await;
+    };
+    eventually("the recommendations stored", || async { stored().await.is_some() }).await;
+    let recommended = stored().await.unwrap().items;
     let Some(browser) = Browser::in_language("de-DE").await else { return stop_roles(trigger, roles).await };
     browser.phone().await;
     browser.goto(&link).await;
@@ -316,8 +339,57 @@ async fn the_thank_you_view_shows_recommendations_in_a_browser() {
     for expected in ["Vielen Dank!", "Das könnte Sie auch interessieren", "Toner schwarz", "39,90 €"] {
         assert!(page.contains(expected), "{expected:?} missing: {page}");
     }
+    assert!(!page.contains("Drucker alt"), "never an inactive item: {page}");
     let shot = browser.screenshot("recommendations-thanks-phone").await;
     eprintln!("screenshot: {}", shot.display());
+
+    // The links as the browser rendered them: in the stored order, each signed for this case
+    // and its rank; a token with one character changed is not.
+    let rendered = browser
+        .client()
+        .execute(
+            "return Array.from(document.querySelectorAll('.recommended a')).map(a => \
+               [a.querySelector('.item-name').innerText, a.getAttribute('href')])",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rendered: Vec<(String, String)> = serde_json::from_value(rendered).unwrap();
+    let names: Vec<&str> = rendered.iter().map(|(name, _)| name.as_str()).collect();
+    let expected: Vec<&str> = recommended.iter().map(|item| item.name.as_str()).collect();
+    assert_eq!(names, expected, "the stored items, in order");
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names[0], "Toner schwarz");
+    assert!(!names.contains(&"Laserdrucker LX"), "never what the debtor just bought: {names:?}");
+    for (rank, (name, href)) in rendered.iter().enumerate() {
+        let token = href.strip_prefix("/r/").unwrap_or_else(|| panic!("{name}: {href} is no click link"));
+        let click = Click::verify(&service.links, token, now).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!((click.tenant.as_str(), click.case_id, click.rank), ("paytest", case_id, rank as u32 + 1));
+        let mut forged = token.to_owned();
+        let last = forged.pop().unwrap();
+        forged.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(Click::verify(&service.links, &forged, now).is_err(), "{name}: a changed token is refused");
+    }
+
+    // The first item followed in the browser: the shop's page for it, and the click recorded.
+    browser.click(".recommended li:first-child a").await;
+    let landed = browser.wait_for_text("Stand-in shop:").await;
+    assert!(landed.contains("Stand-in shop: Toner schwarz"), "{landed}");
+    let at = browser.client().current_url().await.unwrap();
+    assert_eq!(at.as_str(), format!("{}/ton-1", shop.uri()));
+    eventually("the click recorded", || async {
+        let mut tx = store.begin().await.unwrap();
+        let clicks = tx.recorded_clicks().await.unwrap();
+        tx.rollback().await.unwrap();
+        let body =
+            |c: &mahnwerk::store::conversions::RecordedClick| serde_json::from_str::<Value>(&c.body).ok();
+        clicks.iter().any(|c| c.case_id == case_id && body(c).is_some_and(|b| b["sku"] == "TON-1"))
+    })
+    .await;
+
+    browser.desktop().await;
+    browser.goto(&link).await;
+    browser.screenshot("recommendations-thanks-desktop").await;
     browser.close().await;
     stop_roles(trigger, roles).await;
 }

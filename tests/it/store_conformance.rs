@@ -224,6 +224,7 @@ fn overdue(invoice: &Invoice, received_at: DateTime<Utc>) -> IntakeCommand {
         invoice: invoice.clone(),
         plan: mahnwerk::domain::PlanName::parse(PLAN).unwrap(),
         received_at,
+        marketing_consent: None,
     }
 }
 

@@ -50,6 +50,7 @@ pub async fn dunned(store: &Arc<dyn Store>, numbers: &[&str], amount: &str) -> V
             invoice: invoice(number, eur(amount)),
             plan: PlanName::parse("standard-b2c").unwrap(),
             received_at: t0(),
+            marketing_consent: None,
         })
         .collect();
     let outcomes = store.apply_intake(&commands).await.expect("intake");
