@@ -99,6 +99,9 @@ async fn an_operator_pauses_and_resumes_a_case_in_the_browser() {
     let page = browser.wait_for_text("dunning resumed by").await;
     assert!(page.contains("dunning paused by") && page.contains(": sent;"), "{page}");
     assert!(!page.contains("case.pause"), "words, not identifiers: {page}");
+    // Below the interventions: the timeline in view for the screenshot.
+    let scroll = "document.querySelector('main h2').scrollIntoView()";
+    browser.client().execute(scroll, vec![]).await.expect("scrolling to the timeline");
     browser.screenshot("console-case-timeline").await;
     browser.close().await;
     stop_roles(trigger, roles).await;

@@ -90,19 +90,16 @@ async fn page_actions(backend: Backend) {
     ];
     for (action, fields) in &asks {
         let path = format!("{q1}/{action}");
-        let with = |token: &str| {
-            let mut form = vec![("csrf_token", token.to_owned())];
-            form.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
-            form
-        };
-        let as_pairs =
-            |form: &Vec<(&str, String)>| form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>();
-        let answer = post(&console, &viewer, &path, &as_pairs(&with(&viewer_csrf))).await;
-        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{action} by a viewer");
-        let answer = post(&console, &other, &path, &as_pairs(&with(&other_csrf))).await;
-        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{action} by another tenant");
-        let answer = post(&console, &agent, &path, &as_pairs(&with("forged"))).await;
-        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{action} without the session's token");
+        for (cookie, token, expected, who) in [
+            (&viewer, viewer_csrf.as_str(), StatusCode::FORBIDDEN, "a viewer"),
+            (&other, other_csrf.as_str(), StatusCode::NOT_FOUND, "another tenant's agent"),
+            (&agent, "forged", StatusCode::FORBIDDEN, "an agent without the session's token"),
+        ] {
+            let mut form = vec![("csrf_token", token)];
+            form.extend(fields.iter().copied());
+            let answer = post(&console, cookie, &path, &form).await;
+            assert_eq!(answer.status, expected, "{action} by {who}");
+        }
     }
     let before = case(&console, "Q-1").await;
     assert_eq!((before.state, before.amount_paid), (CaseState::Open, Decimal::ZERO));

@@ -141,7 +141,7 @@ const WORDS: &[(Vocabulary, &str, &str, &str)] = &[
 
 impl Lang {
     /// The word for `id` of `vocabulary` in this language; `id` itself if it has none.
-    pub fn word<'a>(self, vocabulary: Vocabulary, id: &'a str) -> &'a str {
+    pub fn word(self, vocabulary: Vocabulary, id: &str) -> &str {
         match WORDS.iter().find(|(v, key, _, _)| *v == vocabulary && *key == id) {
             Some((_, _, en, _)) if self == Self::En => en,
             Some((_, _, _, de)) => de,
