@@ -12,6 +12,7 @@
 //! in the same transaction; dispatchers publish events to `{ns}.events`; the learner consumes
 //! them and writes snapshots; schedulers reload them.
 
+pub mod dso_trend;
 pub mod learner;
 pub mod overview;
 pub mod policy;

@@ -90,7 +90,7 @@ pub fn tenant_stats(
         let open = (case.amount_due - case.amount_paid).max(Decimal::ZERO);
         *stats.open.entry(case.currency.clone()).or_default() += open;
     }
-    let (mut weighted_days, mut weight) = (Decimal::ZERO, Decimal::ZERO);
+    stats.dso_days = dso_days(payments);
     let mut paid_eur_by_case: HashMap<i64, Decimal> = HashMap::new();
     for payment in payments {
         let sums = match payment.source {
@@ -99,19 +99,9 @@ pub fn tenant_stats(
             PaymentSource::Amqp | PaymentSource::Bank | PaymentSource::Stripe => &mut stats.collected,
         };
         *sums.entry(payment.currency.clone()).or_default() += payment.amount;
-        if payment.source.is_cash() {
-            let days = (payment.paid_at.date_naive() - payment.issued_on).num_days().max(0);
-            weighted_days += Decimal::from(days) * payment.amount;
-            weight += payment.amount;
-            if payment.currency == "EUR" {
-                *paid_eur_by_case.entry(payment.case_id).or_default() += payment.amount;
-            }
+        if payment.source.is_cash() && payment.currency == "EUR" {
+            *paid_eur_by_case.entry(payment.case_id).or_default() += payment.amount;
         }
-    }
-    if weight > Decimal::ZERO {
-        stats.dso_days = (weighted_days / weight)
-            .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
-            .to_f64();
     }
     for reminder in sent {
         let earned = reminder.reward == Some(1.0);
@@ -161,6 +151,22 @@ fn money(amount: Decimal) -> Decimal {
         amount.rescale(2);
     }
     amount
+}
+
+/// DSO over `payments`: the days from each invoice's issue to a payment in money for it (credits
+/// and write-offs are no money), averaged weighted by the amount paid, to one decimal; `None`
+/// without a payment in money. The overview's trend applies it to each month's payments.
+pub fn dso_days<'a>(payments: impl IntoIterator<Item = &'a PaymentFact>) -> Option<f64> {
+    let (mut weighted_days, mut weight) = (Decimal::ZERO, Decimal::ZERO);
+    for payment in payments.into_iter().filter(|p| p.source.is_cash()) {
+        let days = (payment.paid_at.date_naive() - payment.issued_on).num_days().max(0);
+        weighted_days += Decimal::from(days) * payment.amount;
+        weight += payment.amount;
+    }
+    if weight <= Decimal::ZERO {
+        return None;
+    }
+    (weighted_days / weight).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero).to_f64()
 }
 
 #[cfg(test)]

@@ -17,6 +17,12 @@ pub(super) const PAYMENT_FACTS: &str =
      i.issued_on FROM payments p JOIN invoices i ON i.id = p.invoice_id JOIN cases c ON c.invoice_id = i.id \
      WHERE i.tenant = $1";
 
+/// `$2`: the first moment of the period; the payments' own tenant column narrows the read.
+pub(super) const PAYMENT_FACTS_SINCE: &str =
+    "SELECT c.id, p.source, p.currency, CAST(p.amount AS TEXT), p.paid_at, \
+     i.issued_on FROM payments p JOIN invoices i ON i.id = p.invoice_id JOIN cases c ON c.invoice_id = i.id \
+     WHERE p.tenant = $1 AND i.tenant = $1 AND p.paid_at >= $2";
+
 /// `$2`: the status of a sent reminder.
 pub(super) const SENT_FACTS: &str = "SELECT r.case_id, r.stage, r.channel, CAST(r.local_hour AS INTEGER), \
      r.reward FROM reminders r JOIN cases c ON c.id = r.case_id JOIN invoices i ON i.id = c.invoice_id \
@@ -72,6 +78,20 @@ macro_rules! impl_tenant_stats_steps {
                 use crate::store::same_sql_tenant_stats as sql;
                 let rows: Vec<sql::PaymentRow> =
                     sqlx::query_as(sql::PAYMENT_FACTS).bind(tenant.as_str()).fetch_all(&mut *self.0).await?;
+                rows.into_iter().map(sql::payment_fact).collect()
+            }
+
+            async fn payment_facts_since(
+                &mut self,
+                tenant: &TenantId,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Vec<crate::store::tenant_stats::PaymentFact>, StoreError> {
+                use crate::store::same_sql_tenant_stats as sql;
+                let rows: Vec<sql::PaymentRow> = sqlx::query_as(sql::PAYMENT_FACTS_SINCE)
+                    .bind(tenant.as_str())
+                    .bind(since)
+                    .fetch_all(&mut *self.0)
+                    .await?;
                 rows.into_iter().map(sql::payment_fact).collect()
             }
 

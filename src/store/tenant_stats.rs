@@ -50,6 +50,13 @@ pub trait TenantStatsSteps: Send {
     /// Every payment, credit and write-off of `tenant`.
     async fn payment_facts(&mut self, tenant: &TenantId) -> Result<Vec<PaymentFact>, StoreError>;
 
+    /// The payments, credits and write-offs of `tenant` paid at or after `since`.
+    async fn payment_facts_since(
+        &mut self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<PaymentFact>, StoreError>;
+
     /// Every stage reminder of `tenant` that was sent.
     async fn sent_facts(&mut self, tenant: &TenantId) -> Result<Vec<SentFact>, StoreError>;
 }

@@ -1,8 +1,8 @@
 //! The console's pages in a real headless Chromium, as an operator meets them: every role runs
 //! in-process on SQLite; the operator logs in, finds a case by its invoice number, pauses it with
 //! the button, sees no reminder go out while the scheduler runs through its send time, resumes it
-//! and sees the reminder in the timeline; a German operator sees the overview and escalates a case
-//! with its confirmation. Screenshots land in
+//! and sees the reminder in the timeline; a German operator sees the overview, escalates a case
+//! with its confirmation, and cancels another one, whose page speaks German words. Screenshots land in
 //! `target/test-artefacts/screenshots/console-*.png`.
 
 use crate::console_api::{Auth, Console, A};
@@ -96,17 +96,23 @@ async fn an_operator_pauses_and_resumes_a_case_in_the_browser() {
     assert_eq!(sent("B-2").await, 1, "resumed, its reminder went out");
     log_in_again(&browser, &console, case_id).await;
     browser.goto(&console.url(&format!("/console/cases/{case_id}"))).await;
-    let page = browser.wait_for_text("case.resume").await;
-    assert!(page.contains("case.pause") && page.contains(": sent;"), "{page}");
+    let page = browser.wait_for_text("dunning resumed by").await;
+    assert!(page.contains("dunning paused by") && page.contains(": sent;"), "{page}");
+    assert!(!page.contains("case.pause"), "words, not identifiers: {page}");
+    // Below the interventions: the timeline in view for the screenshot.
+    let scroll = "document.querySelector('main h2').scrollIntoView()";
+    browser.client().execute(scroll, vec![]).await.expect("scrolling to the timeline");
     browser.screenshot("console-case-timeline").await;
     browser.close().await;
     stop_roles(trigger, roles).await;
 }
 
 /// The overview and the case page's confirmed interventions, in German, in a real Chromium that
-/// prefers German: the overview's charts, a confirmation opened, the case escalated with it.
+/// prefers German: the overview's charts, a confirmation opened, the case escalated with it,
+/// another case's page in German words with every intervention, cancelled with its button.
 /// Screenshots: `console-overview-de.png`, `console-overview-en.png`,
-/// `console-case-interventions-de.png`, `console-case-escalated-de.png`.
+/// `console-case-interventions-de.png`, `console-case-escalated-de.png`,
+/// `console-case-cancel-de.png`, `console-case-cancelled-de.png`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_sees_the_overview_and_escalates_a_case_in_german() {
     let backend = Backend::embedded().await;
@@ -114,12 +120,13 @@ async fn an_operator_sees_the_overview_and_escalates_a_case_in_german() {
     let store = console.store.clone();
     console.operator(A, "agent@paytest.example", OperatorRole::Agent, PASSWORD).await;
     let key = Auth::Key(console.key(A, KeyScope::Write).await);
-    let mut case_id = 0;
+    let mut ids = Vec::new();
     for number in ["G-1", "G-2", "G-3", "G-4"] {
         let (_, answer) =
             console.call(Method::POST, "/api/v1/invoices", &key, Some(&invoice(number, "de"))).await;
-        case_id = answer["case_id"].as_i64().unwrap();
+        ids.push(answer["case_id"].as_i64().unwrap());
     }
+    let case_id = ids[3];
     eventually("the first stage planned", || async { quiet(store.as_ref(), console.clock.now()).await })
         .await;
     live_until(store.as_ref(), &console.clock, console.clock.now() + Days::days(1)).await;
@@ -151,9 +158,34 @@ async fn an_operator_sees_the_overview_and_escalates_a_case_in_german() {
     browser.click_button("Bestätigen: eskalieren").await;
     browser.wait_for_text("Der Fall ist eskaliert").await;
     assert_eq!(store.case_by_invoice(A, "G-4").await.unwrap().unwrap().state, CaseState::Escalated);
-    let page = browser.wait_for_text("case.escalate").await;
+    let page = browser.wait_for_text("eskaliert durch").await;
     assert!(!page.contains("Jetzt eskalieren…"), "nothing more to escalate: {page}");
     browser.screenshot("console-case-escalated-de").await;
+
+    // Another case: its state and timeline in German words, every intervention offered; it is
+    // cancelled with its button.
+    browser.goto(&console.url(&format!("/console/cases/{}", ids[2]))).await;
+    let page = browser.wait_for_text("wird gemahnt").await;
+    for offered in [
+        "Nächste Mahnung verschieben…",
+        "Gutschreiben oder abschreiben…",
+        "Fall stornieren…",
+        "Kontaktdaten des Schuldners korrigieren…",
+        "Mahnung pausieren",
+    ] {
+        assert!(page.contains(offered), "{offered}: {page}");
+    }
+    let status_in_words = page.contains(": versandt;") || page.contains(": geplant;");
+    assert!(page.contains("Stufe 1") && page.contains("per E-Mail") && status_in_words, "{page}");
+    assert!(!page.contains("reminding") && !page.contains(": sent;"), "no identifiers: {page}");
+    browser.click("details:has(form[action$='/cancel']) summary").await;
+    browser.wait_for_text("Bestätigen: Fall stornieren").await;
+    browser.screenshot("console-case-cancel-de").await;
+    browser.click_button("Bestätigen: Fall stornieren").await;
+    let page = browser.wait_for_text("Der Fall ist storniert.").await;
+    assert_eq!(store.case_by_invoice(A, "G-3").await.unwrap().unwrap().state, CaseState::Cancelled);
+    assert!(page.contains("Fall storniert durch") && !page.contains("Fall stornieren…"), "{page}");
+    browser.screenshot("console-case-cancelled-de").await;
     browser.close().await;
     stop_roles(trigger, roles).await;
 }

@@ -29,6 +29,7 @@ mod console_api;
 mod console_credit;
 mod console_login;
 mod console_overview;
+mod console_page_actions;
 mod console_pause;
 mod console_privacy;
 mod console_steer;

@@ -3,8 +3,9 @@
 //! open amount before and after, in the same transaction.
 
 use super::audit::{record, Recorded};
-use super::auth::Writer;
+use super::auth::{Access, Writer};
 use super::error::{ConsoleError, ErrorBody};
+use super::steering::{object, Fields};
 use crate::api::ApiState;
 use crate::pay::credit::{credit_case, credit_kind, CreditOutcome, CreditRequest};
 use axum::body::Bytes;
@@ -53,12 +54,23 @@ pub async fn credit(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<Recorded>, ConsoleError> {
+    credit_with(&state, &access, id, object(&body)).await.map(Json)
+}
+
+/// Credits or writes off and records it (the API's and the case page's); `body` is looked at
+/// only once the case is found.
+pub(super) async fn credit_with(
+    state: &ApiState,
+    access: &Access,
+    id: i64,
+    body: Result<Fields, ConsoleError>,
+) -> Result<Recorded, ConsoleError> {
     let console = state.console.as_ref().ok_or(ConsoleError::NotFound)?;
     let mut tx = state.store.begin().await?;
     // Not found before a wrong body: another tenant's case looks like a missing one.
     tx.tenant_case(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
-    let body: CreditBody =
-        serde_json::from_slice(&body).map_err(|e| ConsoleError::field("$", format!("not a credit: {e}")))?;
+    let body: CreditBody = serde_json::from_value(serde_json::Value::Object(body?))
+        .map_err(|e| ConsoleError::field("$", format!("not a credit: {e}")))?;
     let kind = credit_kind(body.kind.as_deref().ok_or_else(|| ConsoleError::field("kind", "is required"))?)?;
     let now = state.clock.now();
     let reference = match body.reference {
@@ -74,9 +86,9 @@ pub async fn credit(
             let before = json!({"state": before, "open_amount": money(open_before)});
             let after = json!({"state": after, "open_amount": money(open_after),
                                "amount": money(amount), "reference": reference});
-            let entry = record(tx.as_mut(), &access, &action, Some(id), None, before, after, now).await?;
+            let entry = record(tx.as_mut(), access, &action, Some(id), None, before, after, now).await?;
             tx.commit().await?;
-            Ok(Json(entry))
+            Ok(entry)
         }
         CreditOutcome::Duplicate => {
             Err(ConsoleError::Conflict(format!("the reference '{reference}' was used on this case before")))

@@ -5,8 +5,9 @@
 //! it took effect.
 
 use super::audit::{record, Recorded};
-use super::auth::Writer;
+use super::auth::{Access, Writer};
 use super::error::{ConsoleError, ErrorBody};
+use super::steering::{object, required, Fields};
 use crate::api::ApiState;
 use crate::domain::DebtorId;
 use crate::intake::contact::{edit_contact, ContactOutcome};
@@ -109,6 +110,15 @@ pub async fn cancel(
     Writer(access): Writer,
     Path(id): Path<i64>,
 ) -> Result<Json<Recorded>, ConsoleError> {
+    cancel_case(&state, &access, id).await.map(Json)
+}
+
+/// Cancels and records it (the API's and the case page's).
+pub(super) async fn cancel_case(
+    state: &ApiState,
+    access: &Access,
+    id: i64,
+) -> Result<Recorded, ConsoleError> {
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
     let case = tx.lock_tenant_case(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
@@ -117,9 +127,9 @@ pub async fn cancel(
             let before = json!({"state": case.state});
             let after = json!({"state": "cancelled"});
             let entry =
-                record(tx.as_mut(), &access, "case.cancel", Some(id), None, before, after, now).await?;
+                record(tx.as_mut(), access, "case.cancel", Some(id), None, before, after, now).await?;
             tx.commit().await?;
-            Ok(Json(entry))
+            Ok(entry)
         }
         IntakeOutcome::AlreadyClosed => {
             Err(ConsoleError::Conflict(format!("a case that is {} cannot be cancelled", case.state)))
@@ -178,15 +188,25 @@ pub async fn contact(
     let debtor = debtor_id(&id)?;
     let edit: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| ConsoleError::field("$", format!("not valid JSON: {e}")))?;
+    correct_contact(&state, &access, &debtor, &edit).await.map(Json)
+}
+
+/// Applies a contact edit (the intake's parsers check each field) and records it (the API's and
+/// the case page's).
+pub(super) async fn correct_contact(
+    state: &ApiState,
+    access: &Access,
+    debtor: &DebtorId,
+    edit: &serde_json::Value,
+) -> Result<Recorded, ConsoleError> {
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
-    match edit_contact(tx.as_mut(), &access.tenant, &debtor, &edit, now).await?? {
+    match edit_contact(tx.as_mut(), &access.tenant, debtor, edit, now).await?? {
         ContactOutcome::Done { before, after } => {
             let entry =
-                record(tx.as_mut(), &access, "debtor.contact", None, Some(&debtor), before, after, now)
-                    .await?;
+                record(tx.as_mut(), access, "debtor.contact", None, Some(debtor), before, after, now).await?;
             tx.commit().await?;
-            Ok(Json(entry))
+            Ok(entry)
         }
         ContactOutcome::UnknownDebtor => Err(ConsoleError::NotFound),
     }
@@ -212,15 +232,23 @@ pub async fn reschedule(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<Recorded>, ConsoleError> {
+    reschedule_to(&state, &access, id, object(&body)).await.map(Json)
+}
+
+/// Reschedules and records it (the API's and the case page's); `body` is looked at only once
+/// the case is found.
+pub(super) async fn reschedule_to(
+    state: &ApiState,
+    access: &Access,
+    id: i64,
+    body: Result<Fields, ConsoleError>,
+) -> Result<Recorded, ConsoleError> {
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
     // Not found before a wrong body: another tenant's case looks like a missing one.
     tx.tenant_case(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
-    let body: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| ConsoleError::field("$", format!("not valid JSON: {e}")))?;
-    let raw = body.get("at").and_then(serde_json::Value::as_str).ok_or_else(|| {
-        ConsoleError::field("at", "is required: when the next reminder may go out (RFC 3339)")
-    })?;
+    let body = body?;
+    let raw = required(&body, "at", "when the next reminder may go out (RFC 3339)")?;
     let at = chrono::DateTime::parse_from_rfc3339(raw)
         .map_err(|e| ConsoleError::field("at", format!("'{raw}' is not an RFC 3339 time: {e}")))?
         .with_timezone(&chrono::Utc);
@@ -232,9 +260,9 @@ pub async fn reschedule(
             let before = json!({"next_action_at": due_before});
             let after = json!({"next_action_at": at, "reminders_withdrawn": reminders_withdrawn});
             let entry =
-                record(tx.as_mut(), &access, "case.reschedule", Some(id), None, before, after, now).await?;
+                record(tx.as_mut(), access, "case.reschedule", Some(id), None, before, after, now).await?;
             tx.commit().await?;
-            Ok(Json(entry))
+            Ok(entry)
         }
         RescheduleOutcome::NotAllowed(current) => {
             Err(ConsoleError::Conflict(format!("a case that is {current} takes no reminders to reschedule")))

@@ -30,7 +30,10 @@
 //! - `openapi`: the document's frame (security schemes, tags).
 //! - `overview`: `GET /console`, the tenant's figures and charts (drawn by `charts`).
 //! - `i18n`: the pages' two languages (English, German) and how one is chosen.
+//! - `words`: the pages' words for the API's identifiers (states, channels, statuses, payment
+//!   sources, timeline kinds, audit actions) in both languages.
 //! - `page_actions`: the case page's confirmed intervention forms.
+//! - `timeline_text`: a timeline entry as one line in the page's language.
 //! - `pages`: the server-rendered pages: login, case list, case page with a confirmed button per
 //!   intervention.
 //! - `error`: how a refused call is answered.
@@ -57,6 +60,8 @@ mod pages;
 pub mod privacy;
 mod stats;
 mod steering;
+mod timeline_text;
+mod words;
 
 pub use error::{ConsoleError, ErrorBody};
 
@@ -139,7 +144,11 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .route("/console/cases/{id}/resend", post(page_actions::resend))
         .route("/console/cases/{id}/plan", post(page_actions::switch_plan))
         .route("/console/cases/{id}/dispute", post(page_actions::dispute))
-        .route("/console/cases/{id}/resolve-dispute", post(page_actions::resolve_dispute));
+        .route("/console/cases/{id}/resolve-dispute", post(page_actions::resolve_dispute))
+        .route("/console/cases/{id}/cancel", post(page_actions::cancel))
+        .route("/console/cases/{id}/reschedule", post(page_actions::reschedule))
+        .route("/console/cases/{id}/credit", post(page_actions::credit))
+        .route("/console/cases/{id}/contact", post(page_actions::contact));
     (router, document)
 }
 

@@ -1,13 +1,16 @@
 //! `GET /console`: the login form, or for a live session the tenant's overview: the open amount,
 //! what was collected this month, open cases and DSO as figures, and cases by state, the channel
 //! mix and open against collected as charts drawn on the server (`charts`), all from the facts
-//! `GET /api/v1/stats` is computed from (`crate::learn::overview`).
+//! `GET /api/v1/stats` is computed from (`crate::learn::overview`), and the DSO per month of the
+//! last twelve (`crate::learn::dso_trend`, from the payments of those months).
 
-use super::charts::{bar_chart, Bar};
+use super::charts::{bar_chart, column_chart, Bar, Column};
 use super::error::ConsoleError;
 use super::i18n::Lang;
 use super::pages::{login_page, page, who};
+use super::words::Vocabulary;
 use crate::api::ApiState;
+use crate::learn::dso_trend::{dso_by_month, trend_start};
 use crate::learn::overview::overview;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -35,10 +38,27 @@ pub async fn home(
     };
     let console = state.console.as_ref().ok_or(ConsoleError::NotFound)?;
     let (cases, payments, sent, version) = super::stats::facts(&state, &access.tenant).await?;
-    let view = overview(&cases, &payments, &sent, &console.channel_costs, version, state.clock.now());
+    let now = state.clock.now();
+    let view = overview(&cases, &payments, &sent, &console.channel_costs, version, now);
+    let mut tx = state.store.begin().await?;
+    let recent = tx.payment_facts_since(&access.tenant, trend_start(now)).await?;
+    drop(tx);
+    let trend: Vec<Column> = dso_by_month(&recent, now)
+        .into_iter()
+        .map(|m| Column {
+            label: m.month.format("%m/%y").to_string(),
+            value: m.dso_days,
+            shown: m.dso_days.map_or("–".to_owned(), |days| format!("{days:.1}")),
+        })
+        .collect();
     let count = |label: &str, n: u64| Bar { label: label.to_owned(), value: n as f64, shown: n.to_string() };
-    let by_state: Vec<Bar> = view.cases_by_state.iter().map(|(s, n)| count(s.as_str(), *n)).collect();
-    let mix: Vec<Bar> = view.channel_mix.iter().map(|(c, n)| count(c.as_str(), *n)).collect();
+    let by_state: Vec<Bar> = view
+        .cases_by_state
+        .iter()
+        .map(|(s, n)| count(lang.word(Vocabulary::State, s.as_str()), *n))
+        .collect();
+    let mix: Vec<Bar> =
+        view.channel_mix.iter().map(|(c, n)| count(lang.word(Vocabulary::Channel, c.as_str()), *n)).collect();
     let mut money = Vec::new();
     let currencies: std::collections::BTreeSet<&String> =
         view.stats.open.keys().chain(view.collected_this_month.keys()).collect();
@@ -57,6 +77,7 @@ pub async fn home(
         bar_chart(lang.text("cases_by_state"), &by_state, "#0b5c8a"),
         bar_chart(lang.text("channel_mix"), &mix, "#2e7d4f"),
         bar_chart(lang.text("open_and_collected"), &money, "#8a5a0b"),
+        column_chart(lang.text("dso_trend"), &trend, "#6a3d9a"),
     ];
     Ok(page(
         StatusCode::OK,

@@ -1,5 +1,6 @@
 //! The case page's confirmed interventions: escalate now, resend on a channel, switch plan, mark
-//! disputed, resolve the dispute. Each is a form behind a confirmation step that needs no script
+//! disputed, resolve the dispute, cancel, reschedule the next reminder, credit or write off, and
+//! correct the debtor's contact data. Each is a form behind a confirmation step that needs no script
 //! (the page opens a `<details>` with what will happen and a "Confirm" button), posted with the
 //! session's CSRF token to `POST /console/cases/{id}/<action>`. It runs the same function as the
 //! JSON route; done, the browser is sent back to the case page (post/redirect/get); refused (the
@@ -26,6 +27,10 @@ enum Intervention {
     SwitchPlan,
     Dispute,
     ResolveDispute,
+    Cancel,
+    Reschedule,
+    Credit,
+    Contact,
 }
 
 impl Intervention {
@@ -36,6 +41,10 @@ impl Intervention {
             Self::SwitchPlan => "plan",
             Self::Dispute => "dispute",
             Self::ResolveDispute => "resolve-dispute",
+            Self::Cancel => "cancel",
+            Self::Reschedule => "reschedule",
+            Self::Credit => "credit",
+            Self::Contact => "contact",
         }
     }
 }
@@ -62,6 +71,20 @@ async fn intervene(
         Intervention::SwitchPlan => super::steering::switch_to(&state, &access, id, Ok(fields)).await,
         Intervention::Dispute => super::disputes::mark_disputed(&state, &access, id, Ok(fields)).await,
         Intervention::ResolveDispute => super::disputes::resolve_open(&state, &access, id, Ok(fields)).await,
+        Intervention::Cancel => super::interventions::cancel_case(&state, &access, id).await,
+        Intervention::Reschedule => {
+            super::interventions::reschedule_to(&state, &access, id, Ok(at_in_utc(fields))).await
+        }
+        Intervention::Credit => {
+            super::credits::credit_with(
+                &state,
+                &access,
+                id,
+                Ok(without_empty(fields, &["amount", "reference"])),
+            )
+            .await
+        }
+        Intervention::Contact => contact_of_case(&state, &access, id, fields).await,
     };
     let (status, why) = match done {
         Ok(_) => {
@@ -78,6 +101,52 @@ async fn intervene(
     let why = format!("{}: {why}", lang.text("not_done"));
     let view = CaseView { lang, remember: false, status };
     case_page(&state, &access, &csrf_token, id, view, None, Some(&why)).await
+}
+
+/// The page's `at` is a `datetime-local` value (`2026-12-08T09:30`, no zone), meant as UTC as
+/// every time on the page; it is handed on as RFC 3339. Anything else goes on as typed, so the
+/// API's own check names `at` and says why.
+fn at_in_utc(mut fields: Fields) -> Fields {
+    let local = fields.get("at").and_then(Value::as_str).map(str::trim).and_then(|raw| {
+        ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+            .iter()
+            .find_map(|format| chrono::NaiveDateTime::parse_from_str(raw, format).ok())
+    });
+    if let Some(local) = local {
+        fields.insert("at".into(), Value::String(local.and_utc().to_rfc3339()));
+    }
+    fields
+}
+
+/// The form without the optional fields left empty (the API's default applies, as when a JSON
+/// body leaves them out).
+fn without_empty(mut fields: Fields, optional: &[&str]) -> Fields {
+    fields.retain(|name, value| {
+        !(optional.contains(&name.as_str()) && value.as_str().is_some_and(|v| v.trim().is_empty()))
+    });
+    fields
+}
+
+/// Corrects the contact data of the case's debtor. The form shows every field with what is
+/// stored, so what it sends is what is to be stored: an emptied field clears it.
+async fn contact_of_case(
+    state: &ApiState,
+    access: &super::auth::Access,
+    id: i64,
+    fields: Fields,
+) -> Result<super::audit::Recorded, ConsoleError> {
+    let mut tx = state.store.begin().await?;
+    let case = tx.tenant_case(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
+    drop(tx);
+    let debtor = crate::domain::DebtorId::parse(&case.debtor_id).map_err(|_| ConsoleError::NotFound)?;
+    let edit: Fields = fields
+        .into_iter()
+        .map(|(name, value)| match value.as_str().map(str::trim) {
+            Some("") => (name, Value::Null),
+            _ => (name, value),
+        })
+        .collect();
+    super::interventions::correct_contact(state, access, &debtor, &Value::Object(edit)).await
 }
 
 macro_rules! form_route {
@@ -99,4 +168,8 @@ form_route! {
     switch_plan => Intervention::SwitchPlan,
     dispute => Intervention::Dispute,
     resolve_dispute => Intervention::ResolveDispute,
+    cancel => Intervention::Cancel,
+    reschedule => Intervention::Reschedule,
+    credit => Intervention::Credit,
+    contact => Intervention::Contact,
 }

@@ -1,9 +1,10 @@
 //! The console's server-rendered pages (minijinja, no JavaScript): `GET /console` (the login
 //! form), `GET /console/cases` (search and state filter), `GET /console/cases/{id}` (the case, its
-//! timeline, and every intervention as a button: pause or resume at once, the others behind a
-//! confirmation, see `page_actions`), `POST /console/cases/{id}/pause|resume` (a form with the
-//! session's CSRF token; post/redirect/get). The pages read and act through the same store
-//! steps and rules as the JSON API; a page without a live session redirects to the login form.
+//! timeline in the page's words (`timeline_text`), and every intervention as a button: pause or
+//! resume at once, the others behind a confirmation, see `page_actions`), `POST
+//! /console/cases/{id}/pause|resume` (a form with the session's CSRF token; post/redirect/get).
+//! The pages read and act through the same store steps and rules as the JSON API; a page
+//! without a live session redirects to the login form.
 //!
 //! Answers carry a strict Content-Security-Policy (no scripts; the one stylesheet allowed by its
 //! hash), no framing, no caching and no referrer.
@@ -13,6 +14,7 @@ use super::cases::timeline;
 use super::error::ConsoleError;
 use super::i18n::{Lang, LANG_COOKIE};
 use super::interventions::{pause_or_resume, Hold};
+use super::timeline_text::entry_text;
 use crate::api::ApiState;
 use crate::domain::CaseState;
 use crate::store::console::CaseFilter;
@@ -55,10 +57,11 @@ pub(super) fn page(
     remember: bool,
     ctx: minijinja::Value,
 ) -> Response {
-    let html = match environment()
-        .get_template(name)
-        .and_then(|t| t.render(context! { style => STYLE, t => lang.texts(), lang => lang.code(), ..ctx }))
-    {
+    let html = match environment().get_template(name).and_then(|t| {
+        t.render(
+            context! { style => STYLE, t => lang.texts(), w => lang.words(), lang => lang.code(), ..ctx },
+        )
+    }) {
         Ok(html) => html,
         Err(error) => return ConsoleError::Internal(format!("rendering {name}: {error}")).into_response(),
     };
@@ -192,6 +195,10 @@ fn done_notice(done: &str) -> Option<&'static str> {
         "plan" => "done_plan",
         "dispute" => "done_dispute",
         "resolve-dispute" => "done_resolve",
+        "cancel" => "done_cancel",
+        "reschedule" => "done_reschedule",
+        "credit" => "done_credit",
+        "contact" => "done_contact",
         _ => return None,
     })
 }
@@ -211,12 +218,17 @@ pub(super) async fn case_page(
         return Err(ConsoleError::NotFound);
     };
     let history = tx.case_history(&access.tenant, id).await?;
+    // The contact form shows what is stored; only those who may change it see it.
+    let debtor = match (access.scope.can_write(), crate::domain::DebtorId::parse(&case.debtor_id)) {
+        (true, Ok(debtor)) => tx.tenant_debtor(&access.tenant, &debtor).await?,
+        _ => None,
+    };
     drop(tx);
     let timeline: Vec<_> = timeline(&case, history)
         .into_iter()
         .map(|entry| {
-            let summary = summary(&entry.kind, &entry.details);
-            context! { at => entry.at.format("%Y-%m-%d %H:%M").to_string(), kind => entry.kind, summary }
+            let (kind, summary) = entry_text(view.lang, &entry.kind, &entry.details);
+            context! { at => entry.at.format("%Y-%m-%d %H:%M").to_string(), kind, summary }
         })
         .collect();
     let plans: Vec<&str> = match &state.console {
@@ -225,61 +237,23 @@ pub(super) async fn case_page(
     };
     let channels: Vec<&str> = crate::domain::ChannelKind::ALL.iter().map(|c| c.as_str()).collect();
     let reasons: Vec<&str> = crate::domain::DisputeReason::ALL.iter().map(|r| r.as_str()).collect();
+    let now = state.clock.now();
+    // A reference made when the form was drawn: the same form sent twice credits once.
+    let credit_reference = format!("console-{}", now.timestamp_micros());
+    let reschedule_from = (now + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M").to_string();
+    let contact = debtor.map(|d| {
+        context! { email => d.email, phone => d.phone, whatsapp => d.whatsapp,
+        messenger_psid => d.messenger_psid }
+    });
     Ok(page(
         view.status,
         "case.html.j2",
         view.lang,
         view.remember,
         context! { operator => who(access), tenant => access.tenant.as_str(), case, timeline, notice, error,
-        csrf_token, can_write => access.scope.can_write(), plans, channels, reasons },
+        csrf_token, can_write => access.scope.can_write(), plans, channels, reasons, credit_reference,
+        reschedule_from, contact },
     ))
-}
-
-/// One line on what a timeline entry says.
-fn summary(kind: &str, d: &serde_json::Value) -> String {
-    let s = |key: &str| d[key].as_str().map(str::to_owned).unwrap_or_else(|| d[key].to_string());
-    match kind {
-        "intake" => format!("received: {} {} due {}", s("amount_due"), s("currency"), s("due_on")),
-        "reminder" => format!(
-            "stage {} ({}) by {}, planned for {}: {}; policy {} (p = {})",
-            s("stage"),
-            s("stage_name"),
-            s("channel"),
-            s("send_at"),
-            s("status"),
-            s("policy_version"),
-            s("propensity")
-        ),
-        "receipt" => format!("receipt: {}", s("status")),
-        "payment" => {
-            let parts: Vec<String> = d["allocations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|a| {
-                    let part =
-                        |key: &str| a[key].as_str().map(str::to_owned).unwrap_or_else(|| a[key].to_string());
-                    format!(
-                        "{}: costs {}, interest {}, principal {} ({})",
-                        part("invoice_number"),
-                        part("costs"),
-                        part("interest"),
-                        part("principal"),
-                        part("rule")
-                    )
-                })
-                .collect();
-            let applied =
-                if parts.is_empty() { String::new() } else { format!("; applied to {}", parts.join("; ")) };
-            format!("paid {} {} ({}){applied}", s("amount"), s("currency"), s("source"))
-        }
-        "promise" => format!("promise to pay by {}: {}", s("promised_on"), s("state")),
-        "dispute" => format!("dispute ({}): {}", s("reason"), s("details")),
-        "operator" => {
-            format!("{} by {}: {} → {}", s("action"), s("actor"), d["before"], d["after"])
-        }
-        _ => d.to_string(),
-    }
 }
 
 #[derive(Deserialize)]
