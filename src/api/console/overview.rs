@@ -34,8 +34,8 @@ pub async fn home(
         return Ok(login_page(StatusCode::OK, None, None, lang, query.lang.is_some()));
     };
     let console = state.console.as_ref().ok_or(ConsoleError::NotFound)?;
-    let (cases, payments, sent, version) = super::stats::facts(&state, &access.tenant).await?;
-    let view = overview(&cases, &payments, &sent, &console.channel_costs, version, state.clock.now());
+    let (facts, version) = super::stats::facts(&state, &access.tenant).await?;
+    let view = overview(&facts, &console.channel_costs, version, state.clock.now());
     let count = |label: &str, n: u64| Bar { label: label.to_owned(), value: n as f64, shown: n.to_string() };
     let by_state: Vec<Bar> = view.cases_by_state.iter().map(|(s, n)| count(s.as_str(), *n)).collect();
     let mix: Vec<Bar> = view.channel_mix.iter().map(|(c, n)| count(c.as_str(), *n)).collect();

@@ -114,11 +114,13 @@ async fn insert_lines_and_cases(
 ) -> Result<(), StoreError> {
     let (mut line_invoice, mut position, mut sku, mut description, mut quantity, mut unit_price) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut case_invoice, mut case_at, mut case_limitation) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut case_invoice, mut case_tenant, mut case_at, mut case_limitation) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for &idx in order {
         let (invoice, _, received_at) = &invoices[idx];
         let Some(&id) = ids.get(&(invoice.tenant.as_str(), invoice.number.as_str())) else { continue };
         case_invoice.push(id);
+        case_tenant.push(invoice.tenant.as_str());
         case_at.push(*received_at);
         case_limitation.push(Limitation::regular(invoice.due_on).last_day);
         for (p, line) in invoice.lines.iter().enumerate() {
@@ -146,13 +148,15 @@ async fn insert_lines_and_cases(
     }
     if !case_invoice.is_empty() {
         sqlx::query(
-            "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at, limitation_last_day) \
-             SELECT t.id, 'open', 0, t.at, t.at, t.at, t.limitation \
-             FROM UNNEST($1::int8[], $2::timestamptz[], $3::date[]) AS t(id, at, limitation)",
+            "INSERT INTO cases (invoice_id, tenant, state, stages_planned, next_action_at, opened_at, updated_at, \
+               limitation_last_day) \
+             SELECT t.id, t.tenant, 'open', 0, t.at, t.at, t.at, t.limitation \
+             FROM UNNEST($1::int8[], $2::timestamptz[], $3::date[], $4::text[]) AS t(id, at, limitation, tenant)",
         )
         .bind(&case_invoice)
         .bind(&case_at)
         .bind(&case_limitation)
+        .bind(&case_tenant)
         .execute(&mut **tx)
         .await?;
     }

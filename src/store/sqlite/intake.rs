@@ -73,12 +73,14 @@ async fn insert_invoice(
         .await?;
     }
     sqlx::query(
-        "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at, limitation_last_day) \
-         VALUES ($1, 'open', 0, $2, $2, $2, $3)",
+        "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at, limitation_last_day, \
+           tenant) \
+         VALUES ($1, 'open', 0, $2, $2, $2, $3, $4)",
     )
     .bind(invoice_id)
     .bind(received_at)
     .bind(Limitation::regular(invoice.due_on).last_day)
+    .bind(tenant)
     .execute(&mut **tx)
     .await?;
     Ok(true)
