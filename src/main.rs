@@ -484,6 +484,9 @@ async fn main() -> anyhow::Result<()> {
     // would bury it, so only warnings show unless RUST_LOG asks for more.
     let default_filter = match cli.command {
         Command::Demo { .. } => "warn",
+        // Seeding a million cases takes statements of tens of seconds by design: sqlx's warning
+        // about each (with its SQL) would bury the progress.
+        Command::Bench { which: Bench::Console { .. } } => "info,sqlx=error,lapin=warn",
         _ => "info,sqlx=warn,lapin=warn,lapin::returned_messages=error",
     };
     mahnwerk::observe::init_logs(default_filter)?;

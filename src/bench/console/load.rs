@@ -156,7 +156,7 @@ pub async fn run(
                         Some(format!("{error:#}"))
                     }
                 };
-                let mut note = |measured: &mut Measured| {
+                let note = |measured: &mut Measured| {
                     measured.latencies.push(latency);
                     if let Some(failure) = &failure {
                         measured.failed += 1;
