@@ -392,6 +392,24 @@ enum PolicyCommand {
 
 #[derive(Subcommand)]
 enum Bench {
+    /// The operator console at scale: a fresh PostgreSQL database beside the configured one with
+    /// --cases cases of --tenants tenants, the `api` role on it, and a load of case lists, case
+    /// pages, statistics and the overview beside /healthz: p50, p99 and max per route against
+    /// the targets. The database is dropped afterwards.
+    Console {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 20)]
+        tenants: usize,
+        /// Requests of the load, over every route.
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        /// Keep-alive connections sending at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// The pay-page's rate and latency beside /healthz of the same server, on the configured
     /// PostgreSQL.
     Pay {
@@ -498,6 +516,9 @@ async fn main() -> anyhow::Result<()> {
     // would bury it, so only warnings show unless RUST_LOG asks for more.
     let default_filter = match cli.command {
         Command::Demo { .. } => "warn",
+        // Seeding a million cases takes statements of tens of seconds by design: sqlx's warning
+        // about each (with its SQL) would bury the progress.
+        Command::Bench { which: Bench::Console { .. } } => "info,sqlx=error,lapin=warn",
         _ => "info,sqlx=warn,lapin=warn,lapin::returned_messages=error",
     };
     mahnwerk::observe::init_logs(default_filter)?;
@@ -520,7 +541,11 @@ async fn main() -> anyhow::Result<()> {
         | Command::Debtors { .. }
         | Command::Bench {
             which:
-                Bench::Import { .. } | Bench::PolicyStdio { .. } | Bench::Faults { .. } | Bench::Security { .. },
+                Bench::Import { .. }
+                | Bench::PolicyStdio { .. }
+                | Bench::Faults { .. }
+                | Bench::Security { .. }
+                | Bench::Console { .. },
         }
         | Command::Policy { .. } => Config::load_for_database_only(cli.config.as_deref())?,
         _ => Config::load(cli.config.as_deref())?,
@@ -660,6 +685,19 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&figures)?);
             } else {
                 println!("{figures}");
+            }
+            Ok(())
+        }
+        Command::Bench { which: Bench::Console { cases, tenants, requests, concurrency, json } } => {
+            let options = mahnwerk::bench::ConsoleBenchOptions { cases, tenants, requests, concurrency };
+            let figures = mahnwerk::bench::console(&config, &options).await?;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                println!("{figures}");
+            }
+            if figures.failed > 0 {
+                anyhow::bail!("{} requests of the load failed (see above)", figures.failed);
             }
             Ok(())
         }

@@ -3,7 +3,8 @@
 //! are killed, and servers that crash, on the way, [`faults`]), `mahnwerk bench security` (forged,
 //! tampered, expired, cross-tenant and replayed links and webhooks, [`security`]), `mahnwerk bench import` (the bank statement import, [`import`]),
 //! `mahnwerk bench policy-stdio` (the policy protocol's throughput beside a do-nothing responder,
-//! [`policy_stdio`]) and
+//! [`policy_stdio`]), `mahnwerk bench console` (the operator console's latencies on a million
+//! cases, [`console`]) and
 //! `mahnwerk bench pipeline`: three throughputs measured side by side in one run on the
 //! configured PostgreSQL and RabbitMQ, so that the ratios mean something on any machine:
 //!
@@ -28,6 +29,7 @@
 //! and dropped afterwards) and its own queue namespace, so nothing of the operator's is touched.
 
 pub mod bad_input;
+pub mod console;
 pub mod faults;
 mod host_cpu;
 pub mod import;
@@ -39,6 +41,7 @@ pub mod security;
 mod statement;
 
 pub use bad_input::{bad_input, BadInputFigures, BadInputOptions};
+pub use console::{console, ConsoleBenchOptions, ConsoleFigures};
 pub use faults::{faults, FaultCounts, FaultFigures, FaultOptions};
 pub use pay::{pay, PayBenchOptions, PayFigures};
 pub use policy_stdio::{do_nothing, policy_stdio, StdioBenchOptions, StdioFigures};

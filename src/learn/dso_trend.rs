@@ -59,7 +59,6 @@ mod tests {
         issued: (i32, u32, u32),
     ) -> PaymentFact {
         PaymentFact {
-            case_id: 1,
             source,
             currency: "EUR".into(),
             amount: Decimal::new(amount, 0),

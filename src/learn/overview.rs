@@ -2,9 +2,8 @@
 //! and, from the same facts, what the overview page adds: how many cases are in each state,
 //! what was collected since the start of the month, and how the reminders sent split by channel.
 
-use super::stats::{tenant_stats, TenantStats};
+use super::stats::{tenant_stats, TenantFacts, TenantStats};
 use crate::domain::{CaseState, ChannelKind};
-use crate::store::tenant_stats::{CaseAmounts, PaymentFact, SentFact};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -26,27 +25,29 @@ pub struct Overview {
 
 /// The overview at `now` from the facts `tenant_stats` takes.
 pub fn overview(
-    cases: &[CaseAmounts],
-    payments: &[PaymentFact],
-    sent: &[SentFact],
+    facts: &TenantFacts,
     costs_eur: &BTreeMap<ChannelKind, f64>,
     learner_version: Option<i64>,
     now: DateTime<Utc>,
 ) -> Overview {
-    let stats = tenant_stats(cases, payments, sent, costs_eur, learner_version);
+    let stats = tenant_stats(facts, costs_eur, learner_version);
     let cases_by_state = CaseState::ALL
         .into_iter()
-        .map(|state| (state, cases.iter().filter(|c| c.state == state).count() as u64))
+        .map(|state| (state, facts.cases.iter().filter(|c| c.state == state).map(|c| c.cases).sum()))
         .collect();
     let today = now.date_naive();
     let month_start = today.with_day(1).unwrap_or(today);
     let mut collected_this_month = BTreeMap::new();
-    for payment in payments.iter().filter(|p| p.source.is_cash() && p.paid_at.date_naive() >= month_start) {
+    let this_month =
+        facts.payments.iter().filter(|p| p.source.is_cash() && p.paid_at.date_naive() >= month_start);
+    for payment in this_month {
         *collected_this_month.entry(payment.currency.clone()).or_insert(Decimal::ZERO) += payment.amount;
     }
     let channel_mix = ChannelKind::ALL
         .into_iter()
-        .map(|channel| (channel, sent.iter().filter(|s| s.channel == channel.as_str()).count() as u64))
+        .map(|channel| {
+            (channel, facts.sent.iter().filter(|s| s.channel == channel.as_str()).map(|s| s.sent).sum())
+        })
         .collect();
     Overview { stats, cases_by_state, month_start, collected_this_month, channel_mix }
 }
@@ -55,41 +56,43 @@ pub fn overview(
 mod tests {
     use super::*;
     use crate::domain::PaymentSource;
+    use crate::store::tenant_stats::{CaseAmounts, PaymentFact, SentFact};
     use chrono::TimeZone;
 
     #[test]
     fn states_month_and_channels_are_counted_from_the_facts() {
-        let case = |state| CaseAmounts {
+        let case = |state, cases| CaseAmounts {
             state,
             currency: "EUR".into(),
-            amount_due: Decimal::new(100, 0),
+            cases,
+            amount_due: Decimal::new(100, 0) * Decimal::from(cases),
             amount_paid: Decimal::ZERO,
         };
-        let cases = [case(CaseState::Reminding), case(CaseState::Reminding), case(CaseState::Paid)];
+        let cases = vec![case(CaseState::Reminding, 2), case(CaseState::Paid, 1)];
         let pay = |source, amount, month, day| PaymentFact {
-            case_id: 1,
             source,
             currency: "EUR".into(),
             amount: Decimal::new(amount, 0),
             paid_at: Utc.with_ymd_and_hms(2026, month, day, 9, 0, 0).unwrap(),
             issued_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         };
-        let payments = [
+        let payments = vec![
             pay(PaymentSource::Bank, 30, 11, 30),
             pay(PaymentSource::Stripe, 20, 12, 1),
             pay(PaymentSource::Bank, 5, 12, 6),
             pay(PaymentSource::Credit, 7, 12, 2),
         ];
-        let sent = |channel: &str| SentFact {
-            case_id: 1,
-            stage: 0,
+        let sent = |channel: &str, sent| SentFact {
+            stage: 1,
             channel: channel.into(),
             local_hour: 10,
             reward: None,
+            sent,
         };
-        let sent = [sent("email"), sent("email"), sent("sms")];
+        let sent = vec![sent("email", 2), sent("sms", 1)];
         let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
-        let view = overview(&cases, &payments, &sent, &BTreeMap::new(), None, now);
+        let facts = TenantFacts { cases, payments, sent, earned: Vec::new() };
+        let view = overview(&facts, &BTreeMap::new(), None, now);
         assert_eq!(view.month_start, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
         assert_eq!(view.collected_this_month.get("EUR"), Some(&Decimal::new(25, 0)), "cash since the 1st");
         let count = |state| view.cases_by_state.iter().find(|(s, _)| *s == state).unwrap().1;

@@ -12,12 +12,30 @@
 //! - the learner's current version (the newest policy snapshot), as reminders record it.
 
 use crate::domain::{ChannelKind, PaymentSource};
-use crate::store::tenant_stats::{CaseAmounts, PaymentFact, SentFact};
+use crate::store::tenant_stats::{CaseAmounts, EarnedFact, PaymentFact, SentFact};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
+
+/// The currency channel costs are set and compared in (`[learn] costs_eur`).
+pub const COST_CURRENCY: &str = "EUR";
+
+/// The sources of money paid (not credits or write-offs): what counts as collected.
+pub fn cash_sources() -> Vec<PaymentSource> {
+    PaymentSource::ALL.into_iter().filter(|s| s.is_cash()).collect()
+}
+
+/// What a tenant's figures are computed from, as the store reads it
+/// ([`crate::store::tenant_stats`]); `earned` with [`COST_CURRENCY`] and [`cash_sources`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TenantFacts {
+    pub cases: Vec<CaseAmounts>,
+    pub payments: Vec<PaymentFact>,
+    pub sent: Vec<SentFact>,
+    pub earned: Vec<EarnedFact>,
+}
 
 /// Sent reminders of one kind, and how many earned a payment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
@@ -74,55 +92,52 @@ pub struct TenantStats {
 /// The figures from the facts; `costs_eur` per message and channel, `learner_version` the
 /// newest snapshot's.
 pub fn tenant_stats(
-    cases: &[CaseAmounts],
-    payments: &[PaymentFact],
-    sent: &[SentFact],
+    facts: &TenantFacts,
     costs_eur: &BTreeMap<ChannelKind, f64>,
     learner_version: Option<i64>,
 ) -> TenantStats {
     let mut stats = TenantStats {
-        cases: cases.len() as u64,
+        cases: facts.cases.iter().map(|group| group.cases).sum(),
         learner_version: learner_version.map(|v| format!("bandit-v{v}")),
         ..TenantStats::default()
     };
-    for case in cases.iter().filter(|c| !c.state.is_final()) {
-        stats.open_cases += 1;
-        let open = (case.amount_due - case.amount_paid).max(Decimal::ZERO);
-        *stats.open.entry(case.currency.clone()).or_default() += open;
+    for group in facts.cases.iter().filter(|c| !c.state.is_final()) {
+        stats.open_cases += group.cases;
+        // A group's cases are all paid beyond their amount or none: it owes its difference, or
+        // nothing (never less).
+        let open = (group.amount_due - group.amount_paid).max(Decimal::ZERO);
+        *stats.open.entry(group.currency.clone()).or_default() += open;
     }
-    stats.dso_days = dso_days(payments);
-    let mut paid_eur_by_case: HashMap<i64, Decimal> = HashMap::new();
-    for payment in payments {
+    stats.dso_days = dso_days(&facts.payments);
+    for payment in &facts.payments {
         let sums = match payment.source {
             PaymentSource::Credit => &mut stats.credited,
             PaymentSource::WriteOff => &mut stats.written_off,
             PaymentSource::Amqp | PaymentSource::Bank | PaymentSource::Stripe => &mut stats.collected,
         };
         *sums.entry(payment.currency.clone()).or_default() += payment.amount;
-        if payment.source.is_cash() && payment.currency == "EUR" {
-            *paid_eur_by_case.entry(payment.case_id).or_default() += payment.amount;
-        }
     }
-    for reminder in sent {
-        let earned = reminder.reward == Some(1.0);
+    for reminders in &facts.sent {
+        let earned = reminders.reward == Some(1.0);
+        let n = reminders.sent;
         for (shares, key) in [
-            (&mut stats.paid_share_by_stage, reminder.stage.to_string()),
-            (&mut stats.paid_share_by_channel, reminder.channel.clone()),
-            (&mut stats.paid_share_by_hour, reminder.local_hour.to_string()),
+            (&mut stats.paid_share_by_stage, reminders.stage.to_string()),
+            (&mut stats.paid_share_by_channel, reminders.channel.clone()),
+            (&mut stats.paid_share_by_hour, reminders.local_hour.to_string()),
         ] {
             let share = shares.entry(key).or_default();
-            share.sent += 1;
-            share.settled += u64::from(reminder.reward.is_some());
-            share.paid += u64::from(earned);
+            share.sent += n;
+            share.settled += if reminders.reward.is_some() { n } else { 0 };
+            share.paid += if earned { n } else { 0 };
         }
-        let cost = stats.channel_cost.entry(reminder.channel.clone()).or_default();
-        cost.sent += 1;
+        let cost = stats.channel_cost.entry(reminders.channel.clone()).or_default();
+        cost.sent += n;
         let per_message =
-            reminder.channel.parse::<ChannelKind>().ok().and_then(|c| costs_eur.get(&c).copied());
-        cost.cost_eur += per_message.unwrap_or(0.0);
-        if earned {
-            cost.collected_eur += paid_eur_by_case.get(&reminder.case_id).copied().unwrap_or_default();
-        }
+            reminders.channel.parse::<ChannelKind>().ok().and_then(|c| costs_eur.get(&c).copied());
+        cost.cost_eur += per_message.unwrap_or(0.0) * n as f64;
+    }
+    for brought in &facts.earned {
+        stats.channel_cost.entry(brought.channel.clone()).or_default().collected_eur += brought.amount_eur;
     }
     let all_shares =
         [&mut stats.paid_share_by_stage, &mut stats.paid_share_by_channel, &mut stats.paid_share_by_hour];
@@ -180,41 +195,69 @@ mod tests {
     }
 
     #[test]
+    fn counted_reminders_count_as_many() {
+        let facts = TenantFacts {
+            sent: vec![SentFact {
+                stage: 1,
+                channel: "sms".into(),
+                local_hour: 18,
+                reward: Some(1.0),
+                sent: 3,
+            }],
+            ..TenantFacts::default()
+        };
+        let costs = BTreeMap::from([(ChannelKind::Sms, 0.08)]);
+        let stats = tenant_stats(&facts, &costs, None);
+        let by_hour = &stats.paid_share_by_hour["18"];
+        assert_eq!((by_hour.sent, by_hour.settled, by_hour.paid, by_hour.share), (3, 3, 3, Some(1.0)));
+        assert!((stats.channel_cost["sms"].cost_eur - 0.24).abs() < 1e-12);
+        assert_eq!(cash_sources(), [PaymentSource::Amqp, PaymentSource::Bank, PaymentSource::Stripe]);
+    }
+
+    #[test]
     fn figures_from_facts() {
-        let case = |state, due: &str, paid: &str| CaseAmounts {
+        let case = |state, cases, due: &str, paid: &str| CaseAmounts {
             state,
             currency: "EUR".into(),
+            cases,
             amount_due: dec(due),
             amount_paid: dec(paid),
         };
-        let cases = [case(CaseState::Reminding, "100", "40"), case(CaseState::Paid, "50", "50")];
+        // Two reminding cases owing 60 and 20, a paid one, and one paid beyond its amount (owes
+        // nothing, and takes nothing from the others).
+        let cases = [
+            case(CaseState::Reminding, 2, "120", "40"),
+            case(CaseState::Paid, 1, "50", "50"),
+            case(CaseState::Reminding, 1, "10", "15"),
+        ];
         let issued_on = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let pay = |case_id, source, amount: &str, day| PaymentFact {
-            case_id,
+        let pay = |source, amount: &str, day| PaymentFact {
             source,
             currency: "EUR".into(),
             amount: dec(amount),
             paid_at: Utc.with_ymd_and_hms(2026, 1, day, 12, 0, 0).unwrap(),
             issued_on,
         };
-        let payments = [
-            pay(1, PaymentSource::Bank, "30", 11),
-            pay(1, PaymentSource::Credit, "10", 12),
-            pay(2, PaymentSource::Stripe, "50", 21),
+        let payments = vec![
+            pay(PaymentSource::Bank, "30", 11),
+            pay(PaymentSource::Credit, "10", 12),
+            pay(PaymentSource::Stripe, "50", 21),
         ];
-        let sent = |case_id, stage, channel: &str, reward| SentFact {
-            case_id,
+        let sent = |stage, channel: &str, reward, sent| SentFact {
             stage,
             channel: channel.into(),
             local_hour: 9,
             reward,
+            sent,
         };
         let reminders =
-            [sent(1, 1, "email", Some(0.0)), sent(2, 1, "sms", Some(1.0)), sent(1, 2, "sms", None)];
+            vec![sent(1, "email", Some(0.0), 1), sent(1, "sms", Some(1.0), 1), sent(2, "sms", None, 1)];
+        let earned = vec![EarnedFact { channel: "sms".into(), amount_eur: dec("50") }];
+        let facts = TenantFacts { cases: cases.to_vec(), payments, sent: reminders, earned };
         let costs = BTreeMap::from([(ChannelKind::Email, 0.0), (ChannelKind::Sms, 0.08)]);
-        let stats = tenant_stats(&cases, &payments, &reminders, &costs, Some(7));
-        assert_eq!((stats.cases, stats.open_cases), (2, 1));
-        assert_eq!(stats.open["EUR"], dec("60"));
+        let stats = tenant_stats(&facts, &costs, Some(7));
+        assert_eq!((stats.cases, stats.open_cases), (4, 3));
+        assert_eq!(stats.open["EUR"], dec("80"));
         assert_eq!((stats.collected["EUR"], stats.credited["EUR"]), (dec("80"), dec("10")));
         // (10 days x 30 + 20 days x 50) / 80
         assert_eq!(stats.dso_days, Some(16.3));

@@ -1,7 +1,8 @@
 //! The store's narrow steps behind a tenant's statistics ([`TenantStatsSteps`], part of every
-//! [`StoreTx`](super::StoreTx)): the facts each figure is computed from, read by tenant. The
-//! figures themselves (open and collected amounts, DSO, paid shares, cost per collected euro)
-//! are computed in `crate::learn::stats`.
+//! [`StoreTx`](super::StoreTx)): the facts each figure is computed from, read by tenant and, where
+//! the backend can add money exactly, summed and counted in the database (a million cases are not
+//! sent to the console one by one). The figures themselves (open and collected amounts, DSO, paid
+//! shares, cost per collected euro) are computed in `crate::learn::stats`.
 
 use super::StoreError;
 use crate::domain::{CaseState, PaymentSource, TenantId};
@@ -9,19 +10,22 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-/// A case's amounts.
+/// Cases of one state and currency with their amounts added up, either every one of them paid
+/// beyond its amount or none, so that what they still owe (never below zero for a case) is
+/// `amount_due - amount_paid`, or nothing. PostgreSQL sums them in groups; SQLite, which would
+/// add text as floating point, reads one case per group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseAmounts {
     pub state: CaseState,
     pub currency: String,
+    pub cases: u64,
     pub amount_due: Decimal,
     pub amount_paid: Decimal,
 }
 
-/// A payment (or credit, or write-off) with its case and the invoice's issue day.
+/// A payment (or credit, or write-off) with its invoice's issue day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentFact {
-    pub case_id: i64,
     pub source: PaymentSource,
     pub currency: String,
     pub amount: Decimal,
@@ -29,10 +33,9 @@ pub struct PaymentFact {
     pub issued_on: NaiveDate,
 }
 
-/// A sent stage reminder and its outcome.
+/// Sent stage reminders alike in stage, channel, local hour and outcome, counted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SentFact {
-    pub case_id: i64,
     /// 1-based.
     pub stage: u32,
     pub channel: String,
@@ -40,11 +43,21 @@ pub struct SentFact {
     /// 1 when a payment followed within the attribution window, 0 when none did; `None` while
     /// the window is open.
     pub reward: Option<f64>,
+    pub sent: u64,
+}
+
+/// Euros paid (from the sources asked for) on the cases whose payment a sent reminder on
+/// `channel` earned (reward 1), counted once per such reminder: summed per channel on
+/// PostgreSQL, one payment each on SQLite. (`amount_eur`: in the currency asked for, euros.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarnedFact {
+    pub channel: String,
+    pub amount_eur: Decimal,
 }
 
 #[async_trait]
 pub trait TenantStatsSteps: Send {
-    /// Every case of `tenant` with its amounts.
+    /// Every case of `tenant`, in groups (see [`CaseAmounts`]).
     async fn case_amounts(&mut self, tenant: &TenantId) -> Result<Vec<CaseAmounts>, StoreError>;
 
     /// Every payment, credit and write-off of `tenant`.
@@ -57,6 +70,15 @@ pub trait TenantStatsSteps: Send {
         since: DateTime<Utc>,
     ) -> Result<Vec<PaymentFact>, StoreError>;
 
-    /// Every stage reminder of `tenant` that was sent.
+    /// Every stage reminder of `tenant` that was sent, counted by stage, channel, hour and reward.
     async fn sent_facts(&mut self, tenant: &TenantId) -> Result<Vec<SentFact>, StoreError>;
+
+    /// What the reminders that earned a payment brought, per channel: what was paid in
+    /// `currency` from `sources` on their cases.
+    async fn earned_facts(
+        &mut self,
+        tenant: &TenantId,
+        currency: &str,
+        sources: &[PaymentSource],
+    ) -> Result<Vec<EarnedFact>, StoreError>;
 }

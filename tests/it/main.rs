@@ -17,6 +17,7 @@ mod support;
 mod after_payment;
 mod bank_import;
 mod bench_cli;
+mod bench_console;
 mod bench_faults;
 mod browser_console;
 mod browser_harness;

@@ -37,9 +37,9 @@ pub async fn home(
         return Ok(login_page(StatusCode::OK, None, None, lang, query.lang.is_some()));
     };
     let console = state.console.as_ref().ok_or(ConsoleError::NotFound)?;
-    let (cases, payments, sent, version) = super::stats::facts(&state, &access.tenant).await?;
+    let (facts, version) = super::stats::facts(&state, &access.tenant).await?;
     let now = state.clock.now();
-    let view = overview(&cases, &payments, &sent, &console.channel_costs, version, now);
+    let view = overview(&facts, &console.channel_costs, version, now);
     let mut tx = state.store.begin().await?;
     let recent = tx.payment_facts_since(&access.tenant, trend_start(now)).await?;
     drop(tx);

@@ -5,8 +5,7 @@
 use super::auth::Access;
 use super::error::{ConsoleError, ErrorBody};
 use crate::api::ApiState;
-use crate::learn::stats::{tenant_stats, TenantStats};
-use crate::store::tenant_stats::{CaseAmounts, PaymentFact, SentFact};
+use crate::learn::stats::{cash_sources, tenant_stats, TenantFacts, TenantStats, COST_CURRENCY};
 use axum::extract::State;
 use axum::Json;
 
@@ -17,20 +16,21 @@ use axum::Json;
 )]
 pub async fn stats(State(state): State<ApiState>, access: Access) -> Result<Json<TenantStats>, ConsoleError> {
     let console = state.console.as_ref().ok_or(ConsoleError::NotFound)?;
-    let (cases, payments, sent, version) = facts(&state, &access.tenant).await?;
-    Ok(Json(tenant_stats(&cases, &payments, &sent, &console.channel_costs, version)))
+    let (facts, version) = facts(&state, &access.tenant).await?;
+    Ok(Json(tenant_stats(&facts, &console.channel_costs, version)))
 }
 
 /// The tenant's facts the figures are computed from, and the learner's newest version.
 pub(super) async fn facts(
     state: &ApiState,
     tenant: &crate::domain::TenantId,
-) -> Result<(Vec<CaseAmounts>, Vec<PaymentFact>, Vec<SentFact>, Option<i64>), ConsoleError> {
+) -> Result<(TenantFacts, Option<i64>), ConsoleError> {
     let mut tx = state.store.begin().await?;
     let cases = tx.case_amounts(tenant).await?;
     let payments = tx.payment_facts(tenant).await?;
     let sent = tx.sent_facts(tenant).await?;
+    let earned = tx.earned_facts(tenant, COST_CURRENCY, &cash_sources()).await?;
     drop(tx);
     let version = state.store.latest_policy_version().await?;
-    Ok((cases, payments, sent, version))
+    Ok((TenantFacts { cases, payments, sent, earned }, version))
 }

@@ -154,6 +154,15 @@ mod tests {
             ("Zahlung".into(), "10.00 EUR (Abschreibung)".into())
         );
         assert_eq!(entry_text(Lang::En, "payment", &paid).1, "10.00 EUR (write-off)");
+        let applied = json!({"amount": "300.00", "currency": "EUR", "source": "bank",
+            "allocations": [{"invoice_number": "RE-1", "costs": "2.50", "interest": "5.33", "principal": "292.17"}]});
+        assert_eq!(
+            entry_text(Lang::De, "payment", &applied).1,
+            format!(
+                "300.00 EUR ({}); verrechnet auf RE-1: Kosten 2.50, Zinsen 5.33, Hauptforderung 292.17",
+                Lang::De.word(Vocabulary::Source, "bank")
+            )
+        );
 
         let paused = json!({"action": "case.pause", "actor": "operator:a@example.org",
             "before": {"state": "reminding"}, "after": {"state": "paused", "reminders_cancelled": 1}});

@@ -114,12 +114,14 @@ async fn insert_lines_and_cases(
 ) -> Result<(), StoreError> {
     let (mut line_invoice, mut position, mut sku, mut description, mut quantity, mut unit_price) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut case_invoice, mut case_at, mut case_limitation) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut case_invoice, mut case_tenant, mut case_at, mut case_limitation) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut case_default_on, mut case_default_ground) = (Vec::new(), Vec::new());
     for &idx in order {
         let NewInvoice { invoice, received_at, default_on, .. } = &run[idx];
         let Some(&id) = ids.get(&(invoice.tenant.as_str(), invoice.number.as_str())) else { continue };
         case_invoice.push(id);
+        case_tenant.push(invoice.tenant.as_str());
         case_at.push(*received_at);
         case_limitation.push(Limitation::regular(invoice.due_on).last_day);
         case_default_on.push(default_on.map(|d| d.from));
@@ -149,17 +151,18 @@ async fn insert_lines_and_cases(
     }
     if !case_invoice.is_empty() {
         sqlx::query(
-            "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at, limitation_last_day, \
-               default_on, default_ground) \
-             SELECT t.id, 'open', 0, t.at, t.at, t.at, t.limitation, t.default_on, t.default_ground \
-             FROM UNNEST($1::int8[], $2::timestamptz[], $3::date[], $4::date[], $5::text[]) \
-               AS t(id, at, limitation, default_on, default_ground)",
+            "INSERT INTO cases (invoice_id, tenant, state, stages_planned, next_action_at, opened_at, updated_at, \
+               limitation_last_day, default_on, default_ground) \
+             SELECT t.id, t.tenant, 'open', 0, t.at, t.at, t.at, t.limitation, t.default_on, t.default_ground \
+             FROM UNNEST($1::int8[], $2::timestamptz[], $3::date[], $4::date[], $5::text[], $6::text[]) \
+               AS t(id, at, limitation, default_on, default_ground, tenant)",
         )
         .bind(&case_invoice)
         .bind(&case_at)
         .bind(&case_limitation)
         .bind(&case_default_on)
         .bind(&case_default_ground)
+        .bind(&case_tenant)
         .execute(&mut **tx)
         .await?;
     }

@@ -119,17 +119,18 @@ impl ReminderColumns {
             return Ok(());
         }
         sqlx::query(concat!(
-            "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
+            "INSERT INTO reminders (case_id, tenant, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
              propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, send_by, \
              instalment, escalates_after_days) \
-             SELECT u.case_id, u.stage, u.stage_name, u.tone, u.fee, u.channel, u.send_at, u.local_hour, u.context, \
-             u.propensity, u.policy_version, 'scheduled', 0, u.idempotency_key, $13, $13, u.allowed, u.send_by, \
-             u.instalment, u.escalates_after_days \
+             SELECT u.case_id, c.tenant, u.stage, u.stage_name, u.tone, u.fee, u.channel, u.send_at, u.local_hour, \
+             u.context, u.propensity, u.policy_version, 'scheduled', 0, u.idempotency_key, $13, $13, u.allowed, \
+             u.send_by, u.instalment, u.escalates_after_days \
              FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::numeric[], $6::text[], \
                $7::timestamptz[], $8::int2[], $9::jsonb[], $10::float8[], $11::text[], $12::text[], $14::jsonb[], \
                $15::timestamptz[], $16::int4[], $17::int4[]) \
                AS u(case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, propensity, \
                     policy_version, idempotency_key, allowed, send_by, instalment, escalates_after_days) \
+             JOIN cases c ON c.id = u.case_id \
              ON CONFLICT (case_id, stage, channel, instalment) ",
             revive_cancelled!()
         ))

@@ -175,6 +175,10 @@ impl_recommend_steps!(PgTx);
 impl_console_steps!(PgTx);
 impl_debtor_data_steps!(PgTx);
 impl_booking_steps!(PgTx);
+/// How a tenant's case amounts and what earned reminders brought are read (see
+/// `crate::store::same_sql_tenant_stats`).
+const CASE_AMOUNTS: &str = crate::store::same_sql_tenant_stats::CASE_GROUPS;
+const EARNED: [&str; 2] = crate::store::same_sql_tenant_stats::EARNED_SUMS;
 impl_tenant_stats_steps!(PgTx);
 impl_hold_steps!(PgTx);
 impl_payment_steps!(PgTx);

@@ -71,14 +71,15 @@ async fn insert_invoice(tx: &mut Tx, arrival: &Arrival<'_>) -> Result<bool, Stor
     }
     sqlx::query(
         "INSERT INTO cases (invoice_id, state, stages_planned, next_action_at, opened_at, updated_at, limitation_last_day, \
-           default_on, default_ground) \
-         VALUES ($1, 'open', 0, $2, $2, $2, $3, $4, $5)",
+           default_on, default_ground, tenant) \
+         VALUES ($1, 'open', 0, $2, $2, $2, $3, $4, $5, $6)",
     )
     .bind(invoice_id)
     .bind(received_at)
     .bind(Limitation::regular(invoice.due_on).last_day)
     .bind(default_on.map(|d| d.from))
     .bind(default_on.map(|d| d.ground.as_str()))
+    .bind(tenant)
     .execute(&mut **tx)
     .await?;
     Ok(true)

@@ -32,10 +32,11 @@ pub(super) async fn insert_reminders(
 ) -> Result<(), StoreError> {
     for (case_id, r) in reminders {
         sqlx::query(concat!(
-            "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
-             propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, send_by, \
-             instalment, escalates_after_days) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13, $13, $14, $15, $16, $17) \
+            "INSERT INTO reminders (case_id, tenant, stage, stage_name, tone, fee, channel, send_at, local_hour, \
+             context, propensity, policy_version, status, attempts, idempotency_key, created_at, updated_at, allowed, \
+             send_by, instalment, escalates_after_days) \
+             VALUES ($1, (SELECT tenant FROM cases WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+               'scheduled', 0, $12, $13, $13, $14, $15, $16, $17) \
              ON CONFLICT (case_id, stage, channel, instalment) ",
             revive_cancelled!()
         ))

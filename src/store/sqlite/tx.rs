@@ -153,6 +153,10 @@ impl_recommend_steps!(SqliteTx);
 impl_console_steps!(SqliteTx);
 impl_debtor_data_steps!(SqliteTx);
 impl_booking_steps!(SqliteTx);
+/// How a tenant's case amounts and what earned reminders brought are read (see
+/// `crate::store::same_sql_tenant_stats`).
+const CASE_AMOUNTS: &str = crate::store::same_sql_tenant_stats::CASE_ROWS;
+const EARNED: [&str; 2] = crate::store::same_sql_tenant_stats::EARNED_ROWS;
 impl_tenant_stats_steps!(SqliteTx);
 impl_hold_steps!(SqliteTx);
 impl_payment_steps!(SqliteTx);

@@ -39,8 +39,8 @@ pub async fn fill(url: &str, decisions: u64) -> anyhow::Result<u64> {
              timestamptz '2025-01-16 00:00Z' + make_interval(days => (c % 300)::int) \
              FROM generate_series(1, {cases}) AS c"
         ),
-        "INSERT INTO cases (invoice_id, state, stages_planned, opened_at, updated_at) \
-         SELECT id, 'reminding', 4, received_at, received_at FROM invoices WHERE tenant = 'bench' ORDER BY id"
+        "INSERT INTO cases (invoice_id, tenant, state, stages_planned, opened_at, updated_at) \
+         SELECT id, tenant, 'reminding', 4, received_at, received_at FROM invoices WHERE tenant = 'bench' ORDER BY id"
             .to_owned(),
         // Every stage of every case drawn; `paid` whether that reminder would have been paid.
         format!(
@@ -61,10 +61,10 @@ pub async fn fill(url: &str, decisions: u64) -> anyhow::Result<u64> {
              WHERE s.paid_stage IS NULL OR s.stage <= s.paid_stage ORDER BY s.case_id, s.stage LIMIT {decisions}"
         ),
         format!(
-            "INSERT INTO reminders (case_id, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
+            "INSERT INTO reminders (case_id, tenant, stage, stage_name, tone, fee, channel, send_at, local_hour, context, \
              propensity, policy_version, status, attempts, idempotency_key, reward, created_at, sent_at, updated_at, \
              allowed, send_by) \
-             SELECT s.case_id, s.stage, 'Stufe ' || (s.stage + 1), 'neutral', 0, (ARRAY[{names}])[s.arm], t.at, s.hour, \
+             SELECT s.case_id, 'bench', s.stage, 'Stufe ' || (s.stage + 1), 'neutral', 0, (ARRAY[{names}])[s.arm], t.at, s.hour, \
                jsonb_build_object('tenant', 'bench', 'stage', s.stage, 'amount', s.amount_due, \
                  'days_overdue', 1 + 7 * s.stage, 'segment', s.kind, 'language', 'de', 'currency', 'EUR', \
                  'country', 'DE'), \
