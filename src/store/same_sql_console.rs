@@ -6,8 +6,7 @@
 
 use super::console::{
     ApiKeyRecord, AuditEntry, CaseFilter, CaseSummary, ConsentRecord, OperatorRecord, SessionRecord,
-    TimelineAllocation,
-    TimelineDispute, TimelineHold, TimelinePayment, TimelinePromise, TimelineReminder,
+    TimelineAllocation, TimelineDispute, TimelineHold, TimelinePayment, TimelinePromise, TimelineReminder,
 };
 use super::rows::{case_state, corrupt, decimal};
 use super::StoreError;
