@@ -53,6 +53,10 @@ pub struct Outcome {
     pub lost_reminders: i64,
     /// Reminders still `scheduled` or `queued`, or cases due with nothing planned.
     pub stuck: i64,
+    /// First-stage reminders planned for a send time after the run's clock (not due, so neither
+    /// lost nor stuck): cases planned after the purge fault moved the clock past the day's send
+    /// hour wait for it on the next business day.
+    pub waiting_for_send_time: i64,
     /// Reminders recorded `sent` that the provider never received.
     pub recorded_not_received: i64,
     /// Emails received (every `DATA`), distinct ids among them, those beyond the first of their
@@ -101,13 +105,20 @@ pub async fn outcome(database_url: &str, now: DateTime<Utc>, received: &Received
     .fetch_one(&mut db)
     .await
     .context("counting due cases")?;
-    let reminders: Vec<(String, String)> =
-        sqlx::query_as("SELECT idempotency_key, status FROM reminders WHERE stage = 0")
+    let all_reminders: Vec<(String, String, DateTime<Utc>)> =
+        sqlx::query_as("SELECT idempotency_key, status, send_at FROM reminders WHERE stage = 0")
             .fetch_all(&mut db)
             .await
             .context("reading the first-stage reminders")?;
     let _ = db.close().await;
 
+    // A reminder planned for a send time after the run's clock is not due: planned after the
+    // purge fault moved the clock past the day's send hour, it waits for that hour on the next
+    // business day, as designed. It is neither lost nor stuck; it is counted apart.
+    let (waiting, reminders): (Vec<_>, Vec<_>) =
+        all_reminders.into_iter().partition(|(_, status, send_at)| status == "scheduled" && *send_at > now);
+    let reminders: Vec<(String, String)> =
+        reminders.into_iter().map(|(key, status, _)| (key, status)).collect();
     // Received ids are `<idempotency key>@<sender's domain>`.
     let received_keys: HashSet<&str> =
         received.by_message_id.keys().map(|id| id.split('@').next().unwrap_or(id)).collect();
@@ -117,12 +128,9 @@ pub async fn outcome(database_url: &str, now: DateTime<Utc>, received: &Received
         .iter()
         .filter(|(key, status)| status == "sent" && !received_keys.contains(key.as_str()))
         .count();
-    let without_reminder = (invoices_stored - reminders.len() as i64).max(0);
-    let pending = by_status
-        .iter()
-        .filter(|(status, _)| status == "scheduled" || status == "queued")
-        .map(|(_, n)| n)
-        .sum::<i64>();
+    let without_reminder = (invoices_stored - (reminders.len() + waiting.len()) as i64).max(0);
+    let pending =
+        reminders.iter().filter(|(_, status)| status == "scheduled" || status == "queued").count() as i64;
     Ok(Outcome {
         invoices_stored,
         distinct_invoice_numbers,
@@ -131,6 +139,7 @@ pub async fn outcome(database_url: &str, now: DateTime<Utc>, received: &Received
         cases_in_wrong_state,
         reminders_by_status: by_status.into_iter().collect(),
         lost_reminders: never_received as i64 + without_reminder,
+        waiting_for_send_time: waiting.len() as i64,
         stuck: pending + due_without_reminder,
         recorded_not_received: recorded_not_received as i64,
         emails_received: received.messages,

@@ -169,6 +169,11 @@ impl fmt::Display for FaultFigures {
         )?;
         writeln!(f, "  lost reminders (never received)   {} (target 0)", o.lost_reminders)?;
         writeln!(f, "  stuck (queued or due at the end)  {} (target 0)", o.stuck)?;
+        writeln!(
+            f,
+            "  waiting for a later send time     {} (planned after the clock moved on)",
+            o.waiting_for_send_time
+        )?;
         writeln!(f, "  recorded sent, never received     {} (target 0)", o.recorded_not_received)?;
         writeln!(
             f,
