@@ -21,9 +21,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// freed allocates again, so an idle service kept what a burst had used), and arenas are
 /// committed as they are used (`arena_eager_commit` 0; an eagerly committed arena's purge only
 /// marks pages free, which Linux leaves resident). Measured with `bench bad-input` (README,
-/// "Intake memory"): after the stream the intake's resident memory is a few MiB above where it
-/// started instead of 30–40 MiB. An operator's `MIMALLOC_PURGE_DELAY` or
-/// `MIMALLOC_ARENA_EAGER_COMMIT` in the environment wins.
+/// "Intake memory"): set here, after mimalloc has started, the intake ends the stream 16–22 MiB
+/// above where it started instead of 30–40 (debug build); set as the environment variables
+/// before the process starts (the Dockerfile, compose file and systemd unit do), 6–7 MiB
+/// (release). An operator's `MIMALLOC_PURGE_DELAY` or `MIMALLOC_ARENA_EAGER_COMMIT` wins.
 fn release_freed_memory_promptly() {
     use libmimalloc_sys::{mi_option_set, mi_option_t};
     // mimalloc's `mi_option_e` (the same positions in its versions 2 and 3; libmimalloc-sys
