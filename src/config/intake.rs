@@ -9,13 +9,14 @@ use serde::Deserialize;
 pub struct IntakeConfig {
     /// The bodies the intake holds at once, prefetched from RabbitMQ or in the batch being
     /// applied, in MiB: the prefetch is this many messages (each at most 1 MiB), half of them
-    /// per batch (at most 500). 2 to 1024, default 64.
+    /// per batch (at most 500). 2 to 1024, default 256: batches of 128 messages; a smaller budget
+    /// means smaller batches and a slower intake (README, "Intake memory").
     pub max_in_flight_mib: u32,
 }
 
 impl Default for IntakeConfig {
     fn default() -> Self {
-        Self { max_in_flight_mib: 64 }
+        Self { max_in_flight_mib: 256 }
     }
 }
 
@@ -39,7 +40,7 @@ mod tests {
 
     #[test]
     fn the_default_is_the_intakes_and_bad_values_name_the_key() {
-        assert_eq!(IntakeConfig::default().max_in_flight_bytes(), 64 * 1024 * 1024);
+        assert_eq!(IntakeConfig::default().max_in_flight_bytes(), 256 * 1024 * 1024);
         for bad in [0, 1, 1025] {
             let error = IntakeConfig { max_in_flight_mib: bad }.validate().unwrap_err();
             assert!(error.to_string().contains("intake.max_in_flight_mib"), "{error}");
