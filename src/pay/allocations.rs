@@ -12,11 +12,11 @@
 use super::PaymentRecord;
 use crate::domain::legal::{CaseClaim, InDefault, PaymentApplication, ReceivedPayment, TenantLaw};
 use crate::domain::PaymentSource;
-use crate::store::payments::NewAllocation;
+use crate::store::payments::{NewAllocation, RecordedPayment};
 use crate::store::{StoreError, StoreTx};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A payment of the batch, as the allocation needs it.
 pub struct BookedPayment<'a> {
@@ -40,16 +40,29 @@ pub struct Allocated<'a> {
 }
 
 impl<'a> Allocated<'a> {
-    /// The rows to store: each payment's parts in order. A part names an invoice of the case's
-    /// account, which is the case's own invoice.
-    pub fn rows(&self) -> Vec<NewAllocation<'a>> {
+    /// The rows to store: each payment's parts in order, by the ids the payments were stored
+    /// under (`payment_ids`, as `insert_payments` returned them). A part names an invoice of the
+    /// case's account, which is the case's own invoice.
+    pub fn rows(
+        &self,
+        payment_ids: &HashMap<RecordedPayment, i64>,
+    ) -> Result<Vec<NewAllocation>, StoreError> {
         let mut rows = Vec::new();
         for (booked, application) in &self.applications {
+            let key = RecordedPayment {
+                invoice_id: booked.invoice_id,
+                source: booked.payment.source,
+                reference: booked.payment.reference.clone(),
+            };
+            let payment_id = *payment_ids.get(&key).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "payment {} on invoice {} was not returned by its insert",
+                    key.reference, key.invoice_id
+                ))
+            })?;
             for (position, allocation) in application.allocations.iter().enumerate() {
                 rows.push(NewAllocation {
-                    paid_invoice_id: booked.invoice_id,
-                    source: booked.payment.source,
-                    reference: &booked.payment.reference,
+                    payment_id,
                     position: i32::try_from(position).unwrap_or(i32::MAX),
                     invoice_id: booked.invoice_id,
                     rule: allocation.rule,
@@ -57,7 +70,7 @@ impl<'a> Allocated<'a> {
                 });
             }
         }
-        rows
+        Ok(rows)
     }
 }
 

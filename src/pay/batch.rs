@@ -149,10 +149,10 @@ impl<'a> PaymentBatch<'a> {
                 recorded_at: self.now,
             })
             .collect();
-        tx.insert_payments(&payments).await?;
+        let payment_ids = tx.insert_payments(&payments).await?;
         let booked = self.booked_payments();
         let allocated = super::allocations::allocate(tx, self.law, &booked, self.now).await?;
-        tx.insert_allocations(&allocated.rows()).await?;
+        tx.insert_allocations(&allocated.rows(&payment_ids)?).await?;
         tx.fix_default_dates(&allocated.defaults).await?;
         count(&self.booked);
         // Each invoice's last paid amount is its paid amount after the whole batch.

@@ -191,6 +191,10 @@ pub trait Store: Send + Sync + 'static {
 
     async fn latest_policy_snapshot(&self) -> Result<Option<PolicySnapshotRecord>, StoreError>;
 
+    /// The versions of the snapshots still kept (at most [`SNAPSHOTS_KEPT`]), newest first: what
+    /// a restarted learner or a scheduler can still load.
+    async fn kept_policy_versions(&self) -> Result<Vec<i64>, StoreError>;
+
     /// Publishes a model: writes it as the newest policy snapshot (which schedulers hot-reload
     /// and the learner continues from) and records who, when and why, in one transaction.
     /// Returns the snapshot version.

@@ -16,11 +16,9 @@ use std::collections::HashMap;
 
 /// One part of a new payment, applied to one invoice (§§ 366, 367 BGB).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAllocation<'a> {
-    /// The payment, by its key: the invoice it was recorded on, its source and reference.
-    pub paid_invoice_id: i64,
-    pub source: PaymentSource,
-    pub reference: &'a str,
+pub struct NewAllocation {
+    /// The payment's id, as [`PaymentSteps::insert_payments`] returned it.
+    pub payment_id: i64,
     /// Its order among the payment's parts, from 0.
     pub position: i32,
     /// The invoice this part went to.
@@ -53,14 +51,16 @@ pub trait PaymentSteps {
     async fn recorded_payments(&mut self, invoice_ids: &[i64]) -> Result<Vec<RecordedPayment>, StoreError>;
 
     /// Inserts payments the caller found new under the invoices' lock
-    /// ([`PaymentSteps::recorded_payments`]); a payment stored already fails the transaction
-    /// rather than be counted twice.
-    async fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> Result<(), StoreError>;
+    /// ([`PaymentSteps::recorded_payments`]) and returns their ids by key; a payment stored
+    /// already fails the transaction rather than be counted twice.
+    async fn insert_payments(
+        &mut self,
+        payments: &[NewPayment<'_>],
+    ) -> Result<HashMap<RecordedPayment, i64>, StoreError>;
 
-    /// Stores how each payment was applied, the rows of each new payment in order; the payment is
-    /// found by its key (invoice, source, reference), so call it after
-    /// [`PaymentSteps::insert_payments`] in the same transaction.
-    async fn insert_allocations(&mut self, allocations: &[NewAllocation<'_>]) -> Result<(), StoreError>;
+    /// Stores how each payment was applied, the rows of each new payment in order, by the ids
+    /// [`PaymentSteps::insert_payments`] returned in the same transaction.
+    async fn insert_allocations(&mut self, allocations: &[NewAllocation]) -> Result<(), StoreError>;
 
     /// Stores default dates on cases that hold none yet: (case id, default). A case that holds one
     /// keeps it.

@@ -62,14 +62,18 @@ macro_rules! impl_payment_steps {
                 rows.into_iter().map(crate::store::same_sql_payments::recorded_payment).collect()
             }
 
-            async fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> Result<(), StoreError> {
+            async fn insert_payments(
+                &mut self,
+                payments: &[NewPayment<'_>],
+            ) -> Result<std::collections::HashMap<crate::store::payments::RecordedPayment, i64>, StoreError> {
+                let mut ids = std::collections::HashMap::with_capacity(payments.len());
                 for chunk in payments.chunks(crate::store::same_sql_payments::ROWS_PER_STATEMENT) {
                     let sql = format!(
                         "INSERT INTO payments (tenant, invoice_id, amount, currency, paid_at, source, reference, \
-                         recorded_at) VALUES {}",
+                         recorded_at) VALUES {} RETURNING id, invoice_id, source, reference",
                         crate::store::same_sql_bank::placeholders(chunk.len(), 8)
                     );
-                    let mut query = sqlx::query(&sql);
+                    let mut query = sqlx::query_as::<_, (i64, i64, String, String)>(&sql);
                     for payment in chunk {
                         query = query
                             .bind(payment.tenant.as_str())
@@ -81,30 +85,28 @@ macro_rules! impl_payment_steps {
                             .bind(payment.reference)
                             .bind(payment.recorded_at);
                     }
-                    query.execute(&mut *self.0).await?;
+                    for (id, invoice_id, source, reference) in query.fetch_all(&mut *self.0).await? {
+                        let key = crate::store::same_sql_payments::recorded_payment((invoice_id, source, reference))?;
+                        ids.insert(key, id);
+                    }
                 }
-                Ok(())
+                Ok(ids)
             }
 
             async fn insert_allocations(
                 &mut self,
-                allocations: &[crate::store::payments::NewAllocation<'_>],
+                allocations: &[crate::store::payments::NewAllocation],
             ) -> Result<(), StoreError> {
                 for chunk in allocations.chunks(crate::store::same_sql_payments::ROWS_PER_STATEMENT) {
                     let sql = format!(
-                        "WITH a (invoice_id, source, reference, position, to_invoice, rule, costs, interest, principal) \
-                         AS (VALUES {}) \
-                         INSERT INTO payment_allocations (payment_id, position, invoice_id, rule, costs, interest, principal) \
-                         SELECT p.id, a.position, a.to_invoice, a.rule, a.costs, a.interest, a.principal FROM a \
-                         JOIN payments p ON p.invoice_id = a.invoice_id AND p.source = a.source AND p.reference = a.reference",
-                        crate::store::same_sql_bank::placeholders(chunk.len(), 9)
+                        "INSERT INTO payment_allocations (payment_id, position, invoice_id, rule, costs, interest, principal) \
+                         VALUES {}",
+                        crate::store::same_sql_bank::placeholders(chunk.len(), 7)
                     );
                     let mut query = sqlx::query(&sql);
                     for a in chunk {
                         query = query
-                            .bind(a.paid_invoice_id)
-                            .bind(a.source.as_str())
-                            .bind(a.reference)
+                            .bind(a.payment_id)
                             .bind(a.position)
                             .bind(a.invoice_id)
                             .bind(a.rule.as_str())

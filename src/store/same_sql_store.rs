@@ -199,6 +199,10 @@ macro_rules! impl_store {
             Ok(row.map(|(version, created_at, updates, body)| PolicySnapshotRecord { version, created_at, updates, body }))
         }
 
+        async fn kept_policy_versions(&self) -> Result<Vec<i64>, StoreError> {
+            Ok(sqlx::query_scalar("SELECT version FROM policy_snapshots ORDER BY version DESC").fetch_all(&self.pool).await?)
+        }
+
         async fn publish_policy(&self, p: &crate::store::NewPublication<'_>) -> Result<i64, StoreError> {
             let mut tx = self.write().await?;
             let version: i64 = sqlx::query_scalar(INSERT_SNAPSHOT)

@@ -82,7 +82,9 @@ pub(super) async fn suite_learning(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(Some(latest.version), store.latest_policy_version().await.unwrap());
     assert_eq!(latest.version, *versions.last().unwrap());
     assert_eq!((latest.updates, latest.body.as_str(), latest.created_at), (110, "{\"n\":11}", closed));
-    assert_eq!(raw.raw_count("SELECT COUNT(*) FROM policy_snapshots").await, mahnwerk::store::SNAPSHOTS_KEPT);
+    let newest_first: Vec<i64> =
+        versions.iter().rev().take(mahnwerk::store::SNAPSHOTS_KEPT as usize).copied().collect();
+    assert_eq!(store.kept_policy_versions().await.unwrap(), newest_first, "only the newest are kept");
 
     // A deleted relay cursor is an error that says so, not a relay that quietly finds nothing.
     raw.raw_execute("DELETE FROM event_relay").await;
