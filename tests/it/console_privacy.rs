@@ -122,8 +122,10 @@ async fn privacy(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{answer}");
     // Marketing: a consent to SMS the debtor gave three days ago, and an objection to email.
     let whole_seconds = console.clock.now().trunc_subsecs(0);
-    let marketing =
-        [("sms", "opt_in", whole_seconds - Days::days(3)), ("email", "opt_out", whole_seconds - Days::days(1))];
+    let marketing = [
+        ("sms", "opt_in", whole_seconds - Days::days(3)),
+        ("email", "opt_out", whole_seconds - Days::days(1)),
+    ];
     for (channel, consent, given_at) in marketing {
         let body = json!({"channel": channel, "consent": consent, "given_at": given_at.to_rfc3339()});
         let (status, answer) =

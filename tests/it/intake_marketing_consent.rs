@@ -63,7 +63,13 @@ async fn take_in(backend: &Backend, messages: Vec<Value>, marker: &str, now: Dat
 }
 
 /// As [`take_in`], the messages sent with `routing_key`.
-async fn take_in_as(backend: &Backend, routing_key: &str, messages: Vec<Value>, marker: &str, now: DateTime<Utc>) {
+async fn take_in_as(
+    backend: &Backend,
+    routing_key: &str,
+    messages: Vec<Value>,
+    marker: &str,
+    now: DateTime<Utc>,
+) {
     let mut all: Vec<_> = messages.iter().map(|m| message(routing_key, m)).collect();
     all.push(message("invoice.overdue", &with_consent(marker, "M-1", Value::Null, now)));
     backend.queue.publish(&backend.topology.intake_exchange(), all).await.unwrap();
@@ -201,9 +207,16 @@ async fn scenario(backend: Backend) {
     let d4_read = audience(&store, "D-4").await.expect("the debtor stored for its consent");
     assert_eq!(d4_read.debtor.email.as_ref().map(|e| e.as_str()), Some("D-4@example.org"));
     assert_eq!(d4_read.marketing.latest(ChannelKind::Email), Some(ConsentKind::OptIn));
-    assert!(store.case_by_invoice("paytest", "I-1").await.unwrap().is_none(), "an issued invoice is not dunned");
+    assert!(
+        store.case_by_invoice("paytest", "I-1").await.unwrap().is_none(),
+        "an issued invoice is not dunned"
+    );
     assert!(audience(&store, "D-5").await.is_none(), "no field: no debtor written");
-    assert_eq!(ledger(&store, "D-1").await.len(), 5, "a consent at the instant of the withdrawal does not undo it");
+    assert_eq!(
+        ledger(&store, "D-1").await.len(),
+        5,
+        "a consent at the instant of the withdrawal does not undo it"
+    );
     let d1 = audience(&store, "D-1").await.unwrap();
     assert_eq!(d1.debtor.name, "Erika Mustermann", "a known debtor keeps its data");
     assert_eq!(d1.marketing.latest(ChannelKind::Email), Some(ConsentKind::OptOut));

@@ -248,7 +248,8 @@ async fn scenario(backend: Backend) {
     };
     let objections = d1_ledger().await;
     assert_eq!(objections.len(), 1, "{objections:?}");
-    let older = json!({"channel": "email", "consent": "opt_in", "given_at": (now - Days::days(2)).to_rfc3339()});
+    let older =
+        json!({"channel": "email", "consent": "opt_in", "given_at": (now - Days::days(2)).to_rfc3339()});
     let answer = client
         .post(format!("http://{addr}/api/v1/debtors/D-1/marketing-consent"))
         .bearer_auth(&key)
@@ -285,7 +286,8 @@ async fn scenario(backend: Backend) {
     assert_eq!(again.status().as_u16(), 200, "the same consent again is harmless");
     assert_eq!(again.json::<Value>().await.unwrap()["after"]["recorded"], false);
     // An objection dated before that consent changes nothing either: the SMS below still goes.
-    let stale = json!({"channel": "sms", "consent": "opt_out", "given_at": (now - Days::days(40)).to_rfc3339()});
+    let stale =
+        json!({"channel": "sms", "consent": "opt_out", "given_at": (now - Days::days(40)).to_rfc3339()});
     let stale = client.post(&consent).bearer_auth(&key).json(&stale).send().await.unwrap();
     assert_eq!(stale.status().as_u16(), 409);
     let error = stale.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_owned();

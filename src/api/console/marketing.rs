@@ -97,7 +97,8 @@ fn superseded(
     };
     let when = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     format!(
-        "the debtor's {} to marketing by {channel} of {} is in force; this {} of {} is older and changes nothing",
+        "the debtor's {} to marketing by {channel} of {} is in force; \
+         this {} of {} is older and changes nothing",
         name(in_force),
         when(since),
         name(kind),
