@@ -44,6 +44,12 @@ pub(super) async fn confirm(State(state): State<ApiState>, Path(token): Path<Str
         Ok(Objection::AlreadyInForce(channel)) => {
             tracing::info!(message_id = opt_out.message_id, %channel, "objection to marketing already in force")
         }
+        Ok(Objection::LaterConsentInForce(channel)) => {
+            let message_id = opt_out.message_id;
+            tracing::warn!(message_id, %channel, "objection to marketing older than a consent in force");
+            return (StatusCode::CONFLICT, "a later consent is in force; try again in a moment")
+                .into_response();
+        }
         // Signed by us, so the message existed; it may have been removed since.
         Ok(Objection::UnknownMessage) => return (StatusCode::NOT_FOUND, "unknown link").into_response(),
         Err(error) => {

@@ -1,8 +1,8 @@
 //! Applying a batch of intake commands in one transaction: runs of overdue invoices are stored
 //! together (one batch of statements however long the run), payments and dispute resolutions go
 //! to the pay stage's rules ([`Settle`]), cancellations close the case, issued invoices add their
-//! lines to the purchase history. A new overdue invoice's marketing consent claim goes to the
-//! marketing ledger ([`super::marketing`]).
+//! lines to the purchase history. The marketing consent claim of a new overdue invoice, or of an
+//! issued one, goes to the marketing ledger ([`super::marketing`]).
 
 use super::command::{IntakeCommand, IntakeOutcome};
 use super::settle::Settle;
@@ -71,8 +71,12 @@ pub async fn apply_commands(
             IntakeCommand::DisputeResolved { tenant, invoice_number, resolution, note, at } => {
                 settle.resolve_dispute(tx.as_mut(), tenant, invoice_number, *resolution, note, *at).await?
             }
-            IntakeCommand::Issued { invoice } => {
-                IntakeOutcome::Issued { new: tx.insert_issued_lines(&issued_lines(invoice)).await? }
+            IntakeCommand::Issued { invoice, received_at, marketing_consent } => {
+                let new = tx.insert_issued_lines(&issued_lines(invoice)).await?;
+                if let Some(claim) = marketing_consent {
+                    super::marketing::record_issued(tx.as_mut(), invoice, claim, *received_at).await?;
+                }
+                IntakeOutcome::Issued { new }
             }
             IntakeCommand::CatalogueItem { tenant, item, received_at } => {
                 tx.upsert_catalogue(tenant, std::slice::from_ref(item), *received_at).await?;

@@ -20,9 +20,14 @@ pub enum IntakeCommand {
         /// recorded when the invoice is new.
         marketing_consent: Option<MarketingConsentClaim>,
     },
-    /// An issued invoice (`invoice.issued`): its lines become purchase history, nothing else.
+    /// An issued invoice (`invoice.issued`): its lines become purchase history, and its
+    /// debtor's marketing consent claim is recorded; nothing is dunned.
     Issued {
         invoice: Invoice,
+        received_at: DateTime<Utc>,
+        /// As for [`IntakeCommand::Overdue`], recorded on every delivery (the ledger's rule makes
+        /// a replay write nothing).
+        marketing_consent: Option<MarketingConsentClaim>,
     },
     Paid(PaymentRecord),
     Cancelled {
@@ -62,7 +67,7 @@ impl IntakeCommand {
     /// The tenant the message is from.
     pub fn tenant(&self) -> &TenantId {
         match self {
-            Self::Overdue { invoice, .. } | Self::Issued { invoice } => &invoice.tenant,
+            Self::Overdue { invoice, .. } | Self::Issued { invoice, .. } => &invoice.tenant,
             Self::Paid(payment) => &payment.tenant,
             Self::Cancelled { tenant, .. }
             | Self::DisputeResolved { tenant, .. }

@@ -90,7 +90,9 @@ fn parse_inner(
     match routing_key {
         OVERDUE => overdue(&root, tenant, invoice_number, plans, now),
         ISSUED => match overdue(&root, tenant, invoice_number, plans, now)? {
-            IntakeCommand::Overdue { invoice, .. } => Ok(IntakeCommand::Issued { invoice }),
+            IntakeCommand::Overdue { invoice, received_at, marketing_consent, .. } => {
+                Ok(IntakeCommand::Issued { invoice, received_at, marketing_consent })
+            }
             _ => unreachable!("overdue() makes an overdue command"),
         },
         PAID => paid(&root, tenant, invoice_number),

@@ -9,7 +9,7 @@ pub mod catalogue;
 mod command;
 pub mod contact;
 mod fields;
-mod marketing;
+pub mod marketing;
 pub mod message;
 pub mod privacy;
 mod settle;
@@ -265,7 +265,7 @@ fn identity_of(command: &IntakeCommand) -> Identity {
         return Identity { tenant: Some(tenant.to_string()), invoice_number: None };
     }
     let (tenant, number) = match command {
-        IntakeCommand::Overdue { invoice, .. } | IntakeCommand::Issued { invoice } => {
+        IntakeCommand::Overdue { invoice, .. } | IntakeCommand::Issued { invoice, .. } => {
             (&invoice.tenant, &invoice.number)
         }
         IntakeCommand::Paid(p) => (&p.tenant, &p.invoice_number),

@@ -23,6 +23,9 @@ pub struct MarketingConsentEvent {
     /// When it was given (a consent) or made (an objection).
     pub at: DateTime<Utc>,
     pub source: ConsentSource,
+    /// What carried it (`invoice <number>`, the operator, `thank-you message <id>`), written by
+    /// mahnwerk and never the debtor's words or addresses: it outlives an erasure as part of the
+    /// proof (`crate::intake::privacy::erase`).
     pub detail: Option<String>,
 }
 
@@ -104,6 +107,17 @@ pub trait MarketingSteps: Send {
     async fn record_marketing_consent(
         &mut self,
         event: &MarketingConsentEvent,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Stores `debtor` as `tenant`'s (and the tenant, if new) unless the tenant has a debtor
+    /// with its id already, whose data then stay as they are; whether it was new. The marketing
+    /// ledger is kept per debtor: an issued invoice, which writes no debtor otherwise, stores
+    /// one through this before its claim.
+    async fn store_debtor_if_new(
+        &mut self,
+        tenant: &TenantId,
+        debtor: &Debtor,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 

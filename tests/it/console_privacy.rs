@@ -1,16 +1,17 @@
 //! A debtor's GDPR rights through the console, on SQLite with the in-process queue and on
 //! PostgreSQL with RabbitMQ, with every role running: the export (Art. 15) holds the debtor's
-//! contact data, cases, lines, reminders, payments, disputes, events and operator actions and
-//! nothing of another debtor or tenant; erasure (Art. 17) is refused to viewers, agents and
-//! keys, and for an admin overwrites the personal data wherever they were (read back through
-//! the export) while the invoice numbers and amounts stay, stops the debtor's dunning, and is
-//! in the audit log without the erased data.
+//! contact data, cases, lines, reminders, payments, disputes, events, the marketing consent
+//! ledger and operator actions and nothing of another debtor or tenant; erasure (Art. 17) is
+//! refused to viewers, agents and keys, and for an admin overwrites the personal data wherever
+//! they were (read back through the export) while the invoice numbers and amounts stay, and the
+//! marketing consents and objections stay whole, stops the debtor's dunning, and is in the audit
+//! log without the erased data.
 
 use crate::console_api::{Auth, Console, A, B};
 use crate::pay_page::invoice;
 use crate::support;
 
-use chrono::{Duration as Days, NaiveDate};
+use chrono::{Duration as Days, NaiveDate, SubsecRound};
 use mahnwerk::app::Role;
 use mahnwerk::domain::{CaseState, DebtorId, DisputeReason, KeyScope, OperatorRole, TenantId};
 use mahnwerk::pay::contact::{request_contact, ContactRequest};
@@ -119,6 +120,18 @@ async fn privacy(backend: Backend) {
     let (status, answer) =
         console.call(Method::POST, "/api/v1/debtors/D-P-1/contact", &key, Some(&edit)).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
+    // Marketing: a consent to SMS the debtor gave three days ago, and an objection to email.
+    let whole_seconds = console.clock.now().trunc_subsecs(0);
+    let marketing = [
+        ("sms", "opt_in", whole_seconds - Days::days(3)),
+        ("email", "opt_out", whole_seconds - Days::days(1)),
+    ];
+    for (channel, consent, given_at) in marketing {
+        let body = json!({"channel": channel, "consent": consent, "given_at": given_at.to_rfc3339()});
+        let (status, answer) =
+            console.call(Method::POST, "/api/v1/debtors/D-P-1/marketing-consent", &key, Some(&body)).await;
+        assert_eq!((status, &answer["after"]["recorded"]), (StatusCode::OK, &json!(true)), "{answer}");
+    }
 
     // Logged in now: the clock has moved past the length of a session.
     let viewer = session(&console, "viewer@paytest.example", OperatorRole::Viewer).await;
@@ -160,8 +173,21 @@ async fn privacy(backend: Backend) {
     assert_eq!(case(&before, "P-2")["disputes"][0]["details"], "Ich lag im Krankenhaus");
     let actions: Vec<&Value> =
         before["operator_actions"].as_array().unwrap().iter().map(|a| &a["action"]).collect();
-    assert_eq!(actions, [&json!("debtor.contact")]);
+    assert_eq!(
+        actions,
+        [&json!("debtor.contact"), &json!("debtor.marketing_consent"), &json!("debtor.marketing_consent")]
+    );
     assert!(before["consent_ledger"].is_array());
+    // Each recorded with its audit entry, by the key's actor.
+    let marketing_ledger: Vec<Value> = marketing
+        .iter()
+        .zip(&before["operator_actions"].as_array().unwrap()[1..])
+        .map(|((channel, consent, given_at), entry)| {
+            json!({"channel": channel, "kind": consent, "given_at": given_at, "source": "operator",
+                   "detail": entry["actor"], "recorded_at": entry["at"]})
+        })
+        .collect();
+    assert_eq!(before["marketing_consent_ledger"], json!(marketing_ledger), "every event, oldest first");
     let history = before["purchase_history"].as_array().unwrap();
     assert_eq!((history.len(), &history[0]["invoice_number"]), (1, &json!("ISS-D-P-1")));
     let text = before.to_string();
@@ -221,6 +247,10 @@ async fn privacy(backend: Backend) {
     assert_eq!(p1["invoice_lines"][0]["unit_price"], "129.90");
     assert_eq!(case(&after, "P-2")["disputes"][0]["details"], "[erased]");
     assert_eq!(after["purchase_history"], json!([]), "the purchase history kept for recommendations is gone");
+    assert_eq!(
+        after["marketing_consent_ledger"], before["marketing_consent_ledger"],
+        "the marketing consents and objections stay whole: the proof, and the objection honoured"
+    );
     let contact_edit = after["operator_actions"]
         .as_array()
         .unwrap()
@@ -251,6 +281,7 @@ async fn privacy(backend: Backend) {
     let other = export(&console, &key, "D-P-3").await;
     assert_eq!(other["debtor"]["name"], "Erika Mustermann");
     assert_eq!(other["purchase_history"][0]["invoice_number"], "ISS-D-P-3");
+    assert_eq!(other["marketing_consent_ledger"], json!([]), "D-P-1's consents are D-P-1's");
     assert_eq!(export(&console, &theirs, "D-P-1").await["debtor"]["name"], "Bea Anders");
     stop_roles(trigger, roles).await;
 }

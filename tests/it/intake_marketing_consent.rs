@@ -4,7 +4,10 @@
 //! (source `intake`), a replayed message or the same claim on a later invoice writes nothing, an
 //! invoice without the field changes nothing, an older consent never undoes a later objection
 //! while a newer one does, and an unknown channel, an unknown kind or a time in the future
-//! dead-letters the message naming the member.
+//! dead-letters the message naming the member. An issued invoice (`invoice.issued`, never
+//! dunned) has its claim recorded the same way: a debtor the tenant does not have yet is stored
+//! for it, a redelivery writes nothing, a known debtor keeps its data and its objections, and an
+//! issued invoice without the field writes no debtor.
 
 use crate::pay_page::config_with;
 use crate::support;
@@ -15,7 +18,7 @@ use mahnwerk::app::{Role, Service};
 use mahnwerk::demo::world;
 use mahnwerk::domain::{ChannelKind, ConsentKind, ConsentSource, DebtorId};
 use mahnwerk::runtime::{Clock, ManualClock};
-use mahnwerk::store::marketing::{MarketingConsentEvent, MarketingConsentRecord};
+use mahnwerk::store::marketing::{MarketingAudience, MarketingConsentEvent, MarketingConsentRecord};
 use mahnwerk::store::{RejectionScope, Store};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -39,18 +42,35 @@ async fn ledger(store: &Arc<dyn Store>, debtor: &str) -> Vec<MarketingConsentRec
     events
 }
 
-/// The marketing consent in force per channel, as the thank-you hook reads it.
-async fn in_force(store: &Arc<dyn Store>, debtor: &str, channel: ChannelKind) -> Option<ConsentKind> {
+/// The debtor with what the thank-you hook reads of them; `None` when the tenant has none.
+async fn audience(store: &Arc<dyn Store>, debtor: &str) -> Option<MarketingAudience> {
     let mut tx = store.begin().await.unwrap();
     let audience = tx.marketing_audience(&tenant(), &DebtorId::parse(debtor).unwrap()).await.unwrap();
     tx.rollback().await.unwrap();
-    audience.expect("a known debtor").marketing.latest(channel)
+    audience
 }
 
-/// Publishes `messages` and then a marker invoice, and waits for the marker: intake takes the
-/// queue in order, so everything before it has been applied (or rejected).
+/// The marketing consent in force per channel, as the thank-you hook reads it.
+async fn in_force(store: &Arc<dyn Store>, debtor: &str, channel: ChannelKind) -> Option<ConsentKind> {
+    audience(store, debtor).await.expect("a known debtor").marketing.latest(channel)
+}
+
+/// Publishes `messages` as `invoice.overdue` and then a marker invoice, and waits for the
+/// marker: intake takes the queue in order, so everything before it has been applied (or
+/// rejected).
 async fn take_in(backend: &Backend, messages: Vec<Value>, marker: &str, now: DateTime<Utc>) {
-    let mut all: Vec<_> = messages.iter().map(|m| message("invoice.overdue", m)).collect();
+    take_in_as(backend, "invoice.overdue", messages, marker, now).await;
+}
+
+/// As [`take_in`], the messages sent with `routing_key`.
+async fn take_in_as(
+    backend: &Backend,
+    routing_key: &str,
+    messages: Vec<Value>,
+    marker: &str,
+    now: DateTime<Utc>,
+) {
+    let mut all: Vec<_> = messages.iter().map(|m| message(routing_key, m)).collect();
     all.push(message("invoice.overdue", &with_consent(marker, "M-1", Value::Null, now)));
     backend.queue.publish(&backend.topology.intake_exchange(), all).await.unwrap();
     let store = &backend.store;
@@ -159,6 +179,55 @@ async fn scenario(backend: Backend) {
     );
     assert_eq!(in_force(&store, "D-1", ChannelKind::Sms).await, Some(ConsentKind::OptIn));
     assert_eq!(in_force(&store, "D-1", ChannelKind::Email).await, Some(ConsentKind::OptOut));
+
+    // Issued invoices: D-4 is new to the tenant (its invoice delivered twice), D-5's says
+    // nothing, and D-1's, under another name, claims an email consent at the very instant of
+    // D-1's withdrawal (the objection wins a tie).
+    let issued_claim = json!({"email": "opt_in", "whatsapp": "opt_out", "given_at": given.to_rfc3339()});
+    let d4 = with_consent("I-1", "D-4", issued_claim, now);
+    let mut renamed =
+        with_consent("I-3", "D-1", json!({"email": "opt_in", "given_at": objected.to_rfc3339()}), now);
+    renamed["debtor"]["name"] = json!("Erika Neumann");
+    let issued = vec![d4.clone(), d4.clone(), with_consent("I-2", "D-5", Value::Null, now), renamed];
+    take_in_as(&backend, "invoice.issued", issued, "M-5", now).await;
+    let mut events = ledger(&store, "D-4").await;
+    events.sort_by_key(|event| event.channel);
+    let recorded: Vec<_> = events
+        .iter()
+        .map(|e| (e.channel, e.kind, e.at, e.source.as_str(), e.detail.as_deref(), e.recorded_at))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            (ChannelKind::Email, ConsentKind::OptIn, given, "intake", Some("invoice I-1"), now),
+            (ChannelKind::Whatsapp, ConsentKind::OptOut, given, "intake", Some("invoice I-1"), now),
+        ],
+        "recorded once though delivered twice"
+    );
+    let d4_read = audience(&store, "D-4").await.expect("the debtor stored for its consent");
+    assert_eq!(d4_read.debtor.email.as_ref().map(|e| e.as_str()), Some("D-4@example.org"));
+    assert_eq!(d4_read.marketing.latest(ChannelKind::Email), Some(ConsentKind::OptIn));
+    assert!(
+        store.case_by_invoice("paytest", "I-1").await.unwrap().is_none(),
+        "an issued invoice is not dunned"
+    );
+    assert!(audience(&store, "D-5").await.is_none(), "no field: no debtor written");
+    assert_eq!(
+        ledger(&store, "D-1").await.len(),
+        5,
+        "a consent at the instant of the withdrawal does not undo it"
+    );
+    let d1 = audience(&store, "D-1").await.unwrap();
+    assert_eq!(d1.debtor.name, "Erika Mustermann", "a known debtor keeps its data");
+    assert_eq!(d1.marketing.latest(ChannelKind::Email), Some(ConsentKind::OptOut));
+
+    // Redelivered in a later batch: nothing new; then D-4's first overdue invoice, without the
+    // field, finds the consent in force.
+    take_in_as(&backend, "invoice.issued", vec![d4], "M-6", now).await;
+    assert_eq!(ledger(&store, "D-4").await.len(), 2, "a redelivery writes nothing");
+    take_in(&backend, vec![with_consent("R-8", "D-4", Value::Null, now)], "M-7", now).await;
+    assert_eq!(in_force(&store, "D-4", ChannelKind::Email).await, Some(ConsentKind::OptIn));
+    assert_eq!(in_force(&store, "D-4", ChannelKind::Whatsapp).await, Some(ConsentKind::OptOut));
     stop_roles(trigger, roles).await;
 }
 

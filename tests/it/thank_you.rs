@@ -3,8 +3,10 @@
 //! server the test starts: a payment through `invoice.paid`, delivered twice, sends one email
 //! with items that are in the catalogue and active and an opt-out link; a debtor without an
 //! explicit consent (SMS) or who opted out of reminder emails gets none; the opt-out link records
-//! the objection and the next payment sends nothing; an explicit consent recorded through the
-//! console API lets the next payment's message go out by SMS.
+//! the objection and the next payment sends nothing, nor does a consent the console records
+//! dated before that objection (refused with 409); an explicit consent recorded through the
+//! console API lets the next payment's message go out by SMS, and an objection dated before it
+//! is refused and stops nothing.
 //!
 //! The intake and API roles run; the post-payment hooks and the sender are driven step by step
 //! (each until it finds nothing to do), so "nothing was sent" is a fact, not a wait.
@@ -232,11 +234,43 @@ async fn scenario(backend: Backend) {
     eventually("R-5 stored", || async { store.case_by_invoice("paytest", "R-5").await.unwrap().is_some() })
         .await;
 
-    // An explicit SMS consent for D-2 through the console API.
+    // A consent to email D-1 dated before its objection, recorded through the console API,
+    // changes nothing and is refused naming the objection in force.
     let (_, key) =
         mahnwerk::api::console::accounts::create_api_key(store.as_ref(), &tenant(), KeyScope::Write, now)
             .await
             .unwrap();
+    let d1_ledger = || async {
+        let mut tx = store.begin().await.unwrap();
+        let ledger = tx.marketing_ledger(&tenant(), &DebtorId::parse("D-1").unwrap()).await.unwrap();
+        tx.rollback().await.unwrap();
+        ledger
+    };
+    let objections = d1_ledger().await;
+    assert_eq!(objections.len(), 1, "{objections:?}");
+    let older =
+        json!({"channel": "email", "consent": "opt_in", "given_at": (now - Days::days(2)).to_rfc3339()});
+    let answer = client
+        .post(format!("http://{addr}/api/v1/debtors/D-1/marketing-consent"))
+        .bearer_auth(&key)
+        .json(&older)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 409);
+    let error = answer.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_owned();
+    let objected = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(
+        error,
+        format!(
+            "the debtor's objection to marketing by email of {objected} is in force; this consent of {} is \
+             older and changes nothing",
+            (now - Days::days(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    );
+    assert_eq!(d1_ledger().await, objections, "nothing written");
+
+    // An explicit SMS consent for D-2 through the console API.
     let consent = format!("http://{addr}/api/v1/debtors/D-2/marketing-consent");
     let refused =
         client.post(&consent).bearer_auth(&key).json(&json!({"channel": "letter", "consent": "opt_in"}));
@@ -248,6 +282,16 @@ async fn scenario(backend: Backend) {
     let recorded = client.post(&consent).bearer_auth(&key).json(&given).send().await.unwrap();
     assert_eq!(recorded.status().as_u16(), 200);
     assert_eq!(recorded.json::<Value>().await.unwrap()["after"]["recorded"], true);
+    let again = client.post(&consent).bearer_auth(&key).json(&given).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 200, "the same consent again is harmless");
+    assert_eq!(again.json::<Value>().await.unwrap()["after"]["recorded"], false);
+    // An objection dated before that consent changes nothing either: the SMS below still goes.
+    let stale =
+        json!({"channel": "sms", "consent": "opt_out", "given_at": (now - Days::days(40)).to_rfc3339()});
+    let stale = client.post(&consent).bearer_auth(&key).json(&stale).send().await.unwrap();
+    assert_eq!(stale.status().as_u16(), 409);
+    let error = stale.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_owned();
+    assert!(error.starts_with("the debtor's consent to marketing by sms of "), "{error}");
 
     let payments = vec![
         message("invoice.paid", &paid("R-4", "TX-4", later)),

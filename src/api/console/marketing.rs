@@ -2,15 +2,22 @@
 //! consent to marketing on one channel (with the date the debtor gave it, for the proof Art. 7 (1)
 //! GDPR asks of the creditor), or an objection. The consent lets thank-you messages with
 //! recommendations go out on SMS, WhatsApp and Messenger, and by email beyond the
-//! existing-customer exception (`crate::domain::marketing`); it is written through the hooks'
-//! rule with its audit entry in one transaction.
+//! existing-customer exception (`crate::domain::marketing`); it is written through the one rule
+//! every source of marketing consent follows (`crate::intake::marketing::record_event`), with its
+//! audit entry in one transaction.
+//!
+//! The same kind already in force is answered 200 with `"recorded": false` (a repeated request
+//! is harmless). An event older than the other kind in force (a consent dated before the
+//! debtor's later objection, or an objection dated before a later consent) would change nothing
+//! and is refused with 409 naming the event in force: the operator learns that the consent they
+//! hold does not count, rather than seeing it stored beside the objection that outranks it.
 
 use super::audit::{record, Recorded};
 use super::auth::Writer;
 use super::error::{ConsoleError, ErrorBody};
 use crate::api::ApiState;
 use crate::domain::{ChannelKind, ConsentKind, ConsentSource, DebtorId, MARKETING_CHANNELS};
-use crate::hooks::thanks::consent;
+use crate::intake::marketing::{record_event, ConsentChange};
 use crate::store::marketing::MarketingConsentEvent;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -26,8 +33,12 @@ use serde_json::{json, Value};
         description = "channel (email, sms, whatsapp, messenger), consent (opt_in or opt_out), \
                        given_at (RFC 3339, not in the future; default now)"),
     responses(
-        (status = 200, description = "Recorded (or already in force); the audit entry", body = Recorded),
+        (status = 200, description = "Recorded, or the same kind was in force already (`after.recorded` \
+            is false, nothing written); the audit entry", body = Recorded),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Older than the other kind in force on the channel (a consent given \
+            before a later objection, or an objection before a later consent): nothing written; the \
+            error names the event in force", body = ErrorBody),
         (status = 422, description = "A field is wrong; it is named", body = ErrorBody)
     )
 )]
@@ -55,14 +66,44 @@ pub async fn marketing_consent(
         detail: Some(access.actor.clone()),
     };
     let before = json!({"channel": channel.as_str(), "marketing_consent": audience.marketing.latest(channel).map(|k| k.as_str())});
-    let outcome = consent::record(tx.as_mut(), &event, now).await?;
+    let recorded = match record_event(tx.as_mut(), &event, now).await? {
+        ConsentChange::Recorded => true,
+        ConsentChange::AlreadyInForce => false,
+        ConsentChange::Superseded { in_force, since } => {
+            return Err(ConsoleError::Conflict(superseded(channel, kind, at, in_force, since)))
+        }
+        ConsentChange::UnknownDebtor => return Err(ConsoleError::NotFound),
+    };
     let after = json!({"channel": channel.as_str(), "marketing_consent": kind.as_str(), "given_at": at,
-                       "recorded": outcome == consent::Recorded::Recorded});
+                       "recorded": recorded});
     let entry =
         record(tx.as_mut(), &access, "debtor.marketing_consent", None, Some(&debtor), before, after, now)
             .await?;
     tx.commit().await?;
     Ok(Json(entry))
+}
+
+/// Why an event of `kind` at `at` on `channel` changes nothing: `in_force` since `since` outranks it.
+fn superseded(
+    channel: ChannelKind,
+    kind: ConsentKind,
+    at: DateTime<Utc>,
+    in_force: ConsentKind,
+    since: DateTime<Utc>,
+) -> String {
+    let name = |kind| match kind {
+        ConsentKind::OptIn => "consent",
+        ConsentKind::OptOut => "objection",
+    };
+    let when = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    format!(
+        "the debtor's {} to marketing by {channel} of {} is in force; \
+         this {} of {} is older and changes nothing",
+        name(in_force),
+        when(since),
+        name(kind),
+        when(at)
+    )
 }
 
 /// The channel, the kind and the time of the request, or the field that is wrong.

@@ -14,10 +14,9 @@
 //! # Layout
 //! `templates` (the message's templates, tenant-overridable) · `message` (one message rendered
 //! for its channel) · `sender` (the outbox's one-step sender and its loop) · `optout` (the
-//! signed opt-out link and the objection it records) · `consent` (recording a marketing consent
-//! or objection).
+//! signed opt-out link and the objection it records). Consents and objections enter the ledger
+//! through `crate::intake::marketing::record_event`, whoever reports them.
 
-pub mod consent;
 pub mod message;
 pub mod optout;
 pub mod sender;

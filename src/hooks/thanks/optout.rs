@@ -5,9 +5,9 @@
 //! client's RFC 8058 one-click) records an objection to marketing there
 //! ([`record_objection`]). Nothing in the token is believed before the MAC is checked.
 
-use super::consent::Recorded;
 use crate::deliver::{LinkError, Links};
 use crate::domain::{ChannelKind, ConsentKind, ConsentSource, TenantId};
+use crate::intake::marketing::{record_event, ConsentChange};
 use crate::store::marketing::MarketingConsentEvent;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -65,12 +65,16 @@ pub enum Objection {
     Recorded(ChannelKind),
     /// An objection was in force there already: nothing written (a replayed link).
     AlreadyInForce(ChannelKind),
+    /// A consent given after this instant is in force there: nothing written. Only a clock
+    /// behind the one that stamped the consent gets here (intake and console never stamp a
+    /// consent later than its recording); the link works again once the clock has passed it.
+    LaterConsentInForce(ChannelKind),
     /// The tenant has no such message.
     UnknownMessage,
 }
 
-/// Records the debtor's objection to marketing on the channel the message went out on, unless
-/// one is in force there already, in one transaction.
+/// Records the debtor's objection to marketing on the channel the message went out on, made
+/// now, where it changes the consent in force there ([`record_event`]), in one transaction.
 pub async fn record_objection(
     store: &dyn Store,
     opt_out: &OptOut,
@@ -90,10 +94,11 @@ pub async fn record_objection(
         source: ConsentSource::OptOutLink,
         detail: Some(format!("thank-you message {}", opt_out.message_id)),
     };
-    let outcome = match super::consent::record(tx.as_mut(), &event, now).await? {
-        Recorded::Recorded => Objection::Recorded(channel),
-        Recorded::AlreadyInForce => Objection::AlreadyInForce(channel),
-        Recorded::UnknownDebtor => Objection::UnknownMessage,
+    let outcome = match record_event(tx.as_mut(), &event, now).await? {
+        ConsentChange::Recorded => Objection::Recorded(channel),
+        ConsentChange::AlreadyInForce => Objection::AlreadyInForce(channel),
+        ConsentChange::Superseded { .. } => Objection::LaterConsentInForce(channel),
+        ConsentChange::UnknownDebtor => Objection::UnknownMessage,
     };
     tx.commit().await?;
     Ok(outcome)

@@ -24,6 +24,14 @@
 //!   deleted. The recommender's fitted models hold no debtor's data, only how often items are
 //!   bought together.
 //!
+//! The marketing consent ledger (consents to advertising and objections, `marketing_consents`)
+//! stays whole, details included. Its events are the creditor's proof of a consent (Art. 7 (1)
+//! GDPR) and, above all, the debtor's objections, which must outlive the erasure: without them
+//! the existing-customer exception (§ 7 (3) UWG) would let advertising resume by email as soon
+//! as an invoice brought an address again. They name channels, never addresses, and their
+//! details are written by mahnwerk (`invoice <number>`, the operator, `thank-you message <id>`),
+//! never the debtor's words, so unlike the reminders' ledger there is no free text to overwrite.
+//!
 //! Rendered reminders are not stored (only the sandbox transports write copies, to files).
 
 use crate::domain::{DebtorId, TenantId};

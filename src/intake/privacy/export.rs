@@ -1,5 +1,6 @@
 //! Art. 15 GDPR: everything stored about one debtor of one tenant, as one JSON document: the
-//! contact data and the consent in force, the whole consent ledger, every case with its invoice
+//! contact data and the consent in force, the whole consent ledger, the whole marketing consent
+//! ledger (consents to advertising and objections), every case with its invoice
 //! and lines, reminders (channel, status, dates), payments, promises, disputes, instalments,
 //! the events about it, the claim statements of its escalation, and every operator action about
 //! the debtor or one of its cases.
@@ -12,6 +13,7 @@ use crate::store::console::{
 use crate::store::debtor_data::{
     ConsentEvent, InstalmentRecord, InvoiceLineRecord, IssuedLineRecord, StoredEvent, StoredStatement,
 };
+use crate::store::marketing::MarketingConsentRecord;
 use crate::store::{StoreError, StoreTx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -31,12 +33,46 @@ pub struct DebtorExport {
     pub debtor: DebtorRecord,
     /// Every consent event, oldest first.
     pub consent_ledger: Vec<ConsentEvent>,
+    /// Every marketing consent event (explicit consents to advertising and objections to it,
+    /// a ledger of its own beside the reminders'), in the order that decides which is in force:
+    /// the last per channel is.
+    pub marketing_consent_ledger: Vec<MarketingConsentEntry>,
     pub cases: Vec<CaseData>,
     /// Lines of invoices issued to the debtor but never dunned (`invoice.issued`), kept as
     /// purchase history for product recommendations.
     pub purchase_history: Vec<IssuedLineRecord>,
     /// Operator actions about the debtor itself (contact edits, Mahnstopp, erasure).
     pub operator_actions: Vec<AuditEntry>,
+}
+
+/// One event of the marketing consent ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MarketingConsentEntry {
+    /// `email`, `sms`, `whatsapp` or `messenger`.
+    pub channel: String,
+    /// `opt_in` (an explicit consent to advertising) or `opt_out` (an objection).
+    pub kind: String,
+    /// When the debtor gave the consent or made the objection.
+    pub given_at: DateTime<Utc>,
+    /// Who reported it: `intake` (the creditor, with an invoice), `operator` (the console) or
+    /// `opt_out_link` (the debtor, through a thank-you message).
+    pub source: String,
+    /// What carried it: `invoice <number>`, the operator, `thank-you message <id>`.
+    pub detail: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<MarketingConsentRecord> for MarketingConsentEntry {
+    fn from(record: MarketingConsentRecord) -> Self {
+        Self {
+            channel: record.channel.as_str().to_owned(),
+            kind: record.kind.as_str().to_owned(),
+            given_at: record.at,
+            source: record.source,
+            detail: record.detail,
+            recorded_at: record.recorded_at,
+        }
+    }
 }
 
 /// One case of the debtor, with everything that happened to it.
@@ -67,6 +103,7 @@ pub async fn debtor_export(
 ) -> Result<Option<DebtorExport>, StoreError> {
     let Some(record) = tx.tenant_debtor(tenant, debtor).await? else { return Ok(None) };
     let consent_ledger = tx.consent_ledger(tenant, debtor).await?;
+    let marketing = tx.marketing_ledger(tenant, debtor).await?;
     let mut cases = Vec::new();
     for case_id in tx.debtor_case_ids(tenant, debtor).await? {
         let Some(case) = tx.tenant_case(tenant, case_id).await? else { continue };
@@ -90,6 +127,7 @@ pub async fn debtor_export(
         exported_at: now,
         debtor: record,
         consent_ledger,
+        marketing_consent_ledger: marketing.into_iter().map(MarketingConsentEntry::from).collect(),
         cases,
         purchase_history: tx.issued_lines_of(tenant, debtor).await?,
         operator_actions: tx.debtor_audit(tenant, debtor).await?,

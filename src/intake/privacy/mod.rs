@@ -10,4 +10,4 @@ pub mod erase;
 pub mod export;
 
 pub use erase::{anonymise_debtor, Anonymised, ERASED};
-pub use export::{debtor_export, CaseData, DebtorExport, EXPORT_SCHEMA};
+pub use export::{debtor_export, CaseData, DebtorExport, MarketingConsentEntry, EXPORT_SCHEMA};
