@@ -51,8 +51,9 @@ fn command_lines() -> Vec<String> {
 
 /// Its plan strikes the purge after the delivery kill and the PostgreSQL crash (the order is
 /// the seed's, checked below), so nothing but a broken re-dispatch could send a reminder the
-/// purge left queued twice.
-const SEED: &str = "3";
+/// purge left queued twice; the scheduler is killed right after the purge (while it dispatches
+/// them again) and RabbitMQ crashes near the end.
+const SEED: &str = "2";
 
 #[test]
 fn a_small_fault_run_loses_nothing_leaves_nothing_stuck_and_stays_within_the_duplicate_bound() {
