@@ -479,6 +479,7 @@ enum Bench {
         postgres_restarts: u32,
         /// Purges of the email delivery queue (its messages lost), each followed by the roles'
         /// clock moving past the re-dispatch lease, so the scheduler dispatches the lost again.
+        /// With a purge, 40 % of the invoices are published only once it has stopped delivery.
         #[arg(long, default_value_t = 1)]
         delivery_purges: u32,
         /// Seeds the moments of the faults.

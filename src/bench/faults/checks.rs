@@ -24,18 +24,6 @@ pub async fn progress(database_url: &str) -> Option<(i64, i64)> {
     counts
 }
 
-/// Reminders `queued` (published to their channel's queue, no send result yet).
-pub async fn queued(database_url: &str) -> anyhow::Result<i64> {
-    let mut connection =
-        sqlx::PgConnection::connect(database_url).await.context("connecting to PostgreSQL")?;
-    let queued = sqlx::query_scalar("SELECT COUNT(*) FROM reminders WHERE status = 'queued'")
-        .fetch_one(&mut connection)
-        .await
-        .context("counting queued reminders")?;
-    let _ = connection.close().await;
-    Ok(queued)
-}
-
 /// What the database and the provider say at the end.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Outcome {

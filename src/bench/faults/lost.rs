@@ -1,33 +1,8 @@
 //! Lost delivery messages, as the fault benchmark causes and counts them: a purge of a delivery
-//! queue on the broker (its ready messages gone for good), and the scheduler's warnings of the
-//! reminders it dispatched again once their lease ran out.
+//! queue on the broker (its ready messages gone for good; [`super::purge`] decides when), and the
+//! scheduler's warnings of the reminders it dispatched again once their lease ran out.
 
 use anyhow::Context;
-use std::time::{Duration, Instant};
-
-/// How long the delivery role stays stopped, at most, for the scheduler's dispatches to reach
-/// the queue before it is purged.
-pub const WAIT_FOR_DISPATCH: Duration = Duration::from_secs(20);
-
-/// Waits until `queue` holds ready messages, or `at_most` passed (there may be nothing left to
-/// dispatch), or the broker does not answer.
-pub async fn wait_for_messages(amqp_url: &str, queue: &str, at_most: Duration) {
-    use lapin::{options::QueueDeclareOptions, types::FieldTable, Connection, ConnectionProperties};
-    let Ok(connection) = Connection::connect(amqp_url, ConnectionProperties::default()).await else { return };
-    let started = Instant::now();
-    while started.elapsed() < at_most {
-        let Ok(channel) = connection.create_channel().await else { break };
-        let passive = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
-        match channel.queue_declare(queue.into(), passive, FieldTable::default()).await {
-            Ok(declared) if declared.message_count() > 0 => break,
-            Ok(_) => {}
-            Err(_) => break,
-        }
-        let _ = channel.close(200, "looked".into()).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let _ = connection.close(200, "waited".into()).await;
-}
 
 /// Purges `queue` on the broker at `amqp_url`: its ready messages are gone for good. Returns how
 /// many there were.

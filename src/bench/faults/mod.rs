@@ -10,19 +10,20 @@
 //! which other programs may be using, are neither used nor touched. The roles run on a clock
 //! standing still at 10:00 on a business day in the debtors' time zone (as in `bench pipeline`
 //! (c)), the fixed policy's send time, so every first-stage reminder is due once planned. A
-//! purge of the delivery queue ([`Fault::LoseDeliveries`]) loses delivery messages for good: the
-//! delivery role is stopped gracefully, the scheduler's next dispatches wait in the queue, the
-//! queue is purged, and the roles start again on a clock moved past the re-dispatch lease, so
-//! that the scheduler must find the reminders left `queued` and dispatch them again.
+//! purge of the delivery queue ([`Fault::LoseDeliveries`], [`purge`]) loses delivery messages for
+//! good: the delivery role is stopped gracefully, the invoices the run held back are published
+//! only then, the scheduler's dispatches of their reminders wait in the queue, the queue is
+//! purged, and the roles start again on a clock moved past the re-dispatch lease, so that the
+//! scheduler must find the reminders left `queued` and dispatch them again.
 
 mod checks;
 mod lost;
+mod purge;
 mod roles;
 mod schedule;
 mod servers;
 mod smtp_counter;
 
-use crate::config::schedule::ScheduleConfig;
 use crate::deliver::{CONCURRENT_SENDS, RECORD_EVERY};
 use crate::queue::{AmqpQueue, Message, Queue, Topology};
 use anyhow::{bail, Context};
@@ -75,6 +76,10 @@ pub struct FaultFigures {
     pub reminders_left_queued: i64,
     /// Reminders the scheduler dispatched again after the lease ran out (from its log).
     pub reminders_dispatched_again: u64,
+    /// Each purge: what it published after stopping delivery, how long it waited, what it lost.
+    pub purges: Vec<purge::Purge>,
+    /// What became of the reminders the purges left queued.
+    pub left_queued: purge::Fate,
     pub seed: u64,
     pub faults: Vec<Struck>,
     /// Per role: SIGKILLs sent, and times its process ended by itself and was started again.
@@ -110,6 +115,8 @@ impl FaultFigures {
             && o.recorded_not_received == 0
             && o.emails_of_no_reminder == 0
             && o.duplicate_sends <= self.duplicate_bound
+            && self.left_queued.never_received == 0
+            && self.left_queued.sent_after_redispatch == self.left_queued.reminders
             && self.panics == 0
     }
 }
@@ -146,10 +153,29 @@ impl fmt::Display for FaultFigures {
             m.iter().map(|(role, n)| format!("{role} {n}")).collect::<Vec<_>>().join(", ")
         };
         writeln!(f, "  kills: {}; exits by themselves: {}", per_role(&self.kills), per_role(&self.exits))?;
+        for p in &self.purges {
+            writeln!(
+                f,
+                "  purge: delivery held {:.1} s ({} invoices published meanwhile, dispatch {}), {} messages purged, \
+                 {} reminders left queued",
+                p.waited_s,
+                p.invoices_published_after_stop,
+                if p.dispatch_settled { "complete" } else { "NOT complete" },
+                p.messages_purged,
+                p.reminders_left_queued
+            )?;
+        }
+        let fate = &self.left_queued;
         writeln!(
             f,
-            "  delivery messages purged          {} ({} reminders left queued; {} dispatched again after the lease)",
-            self.delivery_messages_purged, self.reminders_left_queued, self.reminders_dispatched_again
+            "  left queued by the purges         {}: {} sent after the lease, received once {}, more than once {}, \
+             never {}; the scheduler says {} dispatched again",
+            self.reminders_left_queued,
+            fate.sent_after_redispatch,
+            fate.received_once,
+            fate.received_more_than_once,
+            fate.never_received,
+            self.reminders_dispatched_again
         )?;
         writeln!(
             f,
@@ -231,6 +257,7 @@ async fn run(
     let topology = Topology::new(NAMESPACE);
     let queue = AmqpQueue::connect(&rabbitmq.url(), topology.clone()).await?;
     queue.declare_topology().await?;
+    queue.close().await;
 
     let provider = SmtpCounter::start().await?;
     let config = root.join("mahnwerk.toml");
@@ -238,29 +265,22 @@ async fn run(
     let logs = root.join("logs");
     std::fs::create_dir_all(&logs)?;
     let mut clock = super::send_time();
-    let (mut purged, mut left_queued) = (0, 0);
+    let mut purges = Vec::new();
     let mut roles = ROLES
         .iter()
         .map(|&role| RoleProcess::start(role, &config, clock, &logs))
         .collect::<anyhow::Result<Vec<_>>>()?;
 
-    say(&format!("publishing {} invoices", options.invoices));
-    let bodies = super::invoice_bodies(options.invoices);
+    let mut bodies = super::invoice_bodies(options.invoices);
+    // A purge loses for certain the reminders of the invoices published once it stopped delivery.
+    let mut held_back = if options.faults.delivery_purges > 0 {
+        bodies.split_off(options.invoices - purge::held_back(options.invoices))
+    } else {
+        Vec::new()
+    };
+    say(&format!("publishing {} invoices ({} held back for the purge)", bodies.len(), held_back.len()));
     let started = Instant::now();
-    for chunk in bodies.chunks(super::PUBLISH_BATCH) {
-        let messages = chunk
-            .iter()
-            .map(|body| Message {
-                routing_key: crate::intake::message::OVERDUE.into(),
-                body: body.clone(),
-                headers: Vec::new(),
-                message_id: None,
-                content_type: Some("application/json".into()),
-            })
-            .collect();
-        queue.publish(&topology.intake_exchange(), messages).await.context("publishing the invoices")?;
-    }
-    queue.close().await;
+    publish_invoices(&rabbitmq.url(), &topology, &bodies).await.context("publishing the invoices")?;
 
     let n = options.invoices as i64;
     let plan = schedule::plan(options.seed, &ROLES, options.faults);
@@ -286,19 +306,19 @@ async fn run(
             let (_, emails_received) = provider.totals();
             say(&format!("{at_s:.1} s: {}", planned.fault));
             let down_s = if planned.fault == Fault::LoseDeliveries {
-                let delivery = roles.iter_mut().find(|r| r.role == "delivery").expect("every role runs");
-                tokio::task::block_in_place(|| delivery.stop_gracefully())?;
-                let queue = topology.delivery_queue("email");
-                lost::wait_for_messages(&rabbitmq.url(), &queue, lost::WAIT_FOR_DISPATCH).await;
-                purged += lost::purge(&rabbitmq.url(), &queue).await?;
-                left_queued += checks::queued(&database_url).await?;
-                clock += ScheduleConfig::default().redispatch_after() + chrono::Duration::minutes(1);
-                tokio::task::block_in_place(|| {
-                    roles.iter_mut().try_for_each(|role| match role.role {
-                        "delivery" => role.start_on(clock),
-                        _ => role.restart_on(clock).map(drop),
-                    })
-                })?;
+                let target = purge::Target {
+                    database_url: &database_url,
+                    amqp_url: &rabbitmq.url(),
+                    topology: &topology,
+                };
+                let held = std::mem::take(&mut held_back);
+                let struck = purge::strike(&target, &mut roles, &held, options.invoices, clock).await?;
+                say(&format!(
+                    "  {} messages purged after {:.1} s, {} reminders left queued",
+                    struck.messages_purged, struck.waited_s, struck.reminders_left_queued
+                ));
+                clock = struck.clock_after;
+                purges.push(struck);
                 None
             } else {
                 // The crashes wait for the servers in this thread; the provider serves on the others.
@@ -332,7 +352,9 @@ async fn run(
     for role in roles.iter_mut() {
         role.stop();
     }
-    let outcome = checks::outcome(&database_url, clock, &provider.received()).await?;
+    let received = provider.received();
+    let outcome = checks::outcome(&database_url, clock, &received).await?;
+    let left_queued = purge::fate(&database_url, &purges, &received).await?;
     let panics = roles.iter().map(|r| r.log().matches("panicked at").count()).sum();
     let scheduler = roles.iter().find(|r| r.role == "scheduler").expect("the scheduler runs");
     let reminders_dispatched_again = lost::dispatched_again(&scheduler.log());
@@ -352,9 +374,11 @@ async fn run(
     }
     Ok(FaultFigures {
         invoices_published: options.invoices,
-        delivery_messages_purged: purged,
-        reminders_left_queued: left_queued,
+        delivery_messages_purged: purges.iter().map(|p| p.messages_purged).sum(),
+        reminders_left_queued: purges.iter().map(|p| p.reminders_left_queued as i64).sum(),
         reminders_dispatched_again,
+        purges,
+        left_queued,
         seed: options.seed,
         faults: struck,
         kills,
@@ -368,6 +392,26 @@ async fn run(
         build: if cfg!(debug_assertions) { "debug" } else { "release" },
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
     })
+}
+
+/// Publishes overdue invoices (`bodies`) to the intake exchange of the broker at `amqp_url`.
+async fn publish_invoices(amqp_url: &str, topology: &Topology, bodies: &[Vec<u8>]) -> anyhow::Result<()> {
+    let queue = AmqpQueue::connect(amqp_url, topology.clone()).await?;
+    for chunk in bodies.chunks(super::PUBLISH_BATCH) {
+        let messages = chunk
+            .iter()
+            .map(|body| Message {
+                routing_key: crate::intake::message::OVERDUE.into(),
+                body: body.clone(),
+                headers: Vec::new(),
+                message_id: None,
+                content_type: Some("application/json".into()),
+            })
+            .collect();
+        queue.publish(&topology.intake_exchange(), messages).await?;
+    }
+    queue.close().await;
+    Ok(())
 }
 
 /// Strikes one fault; for a server crash, returns the seconds until it accepted connections again.

@@ -114,15 +114,6 @@ impl RoleProcess {
         Ok(())
     }
 
-    /// Stops the process with SIGTERM (it finishes the step it is in) and starts it again on a
-    /// clock standing at `clock`. Returns whether it had to be killed after [`STOP_GRACE`] (then
-    /// it is an interruption like a kill, and counted as one).
-    pub fn restart_on(&mut self, clock: DateTime<Utc>) -> anyhow::Result<bool> {
-        let killed = self.stop_gracefully()?;
-        self.start_on(clock)?;
-        Ok(killed)
-    }
-
     /// Starts the role (stopped by [`RoleProcess::stop_gracefully`]) on a clock standing at `clock`.
     pub fn start_on(&mut self, clock: DateTime<Utc>) -> anyhow::Result<()> {
         self.clock = clock;

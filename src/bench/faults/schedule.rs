@@ -4,6 +4,7 @@
 //! or a server crashed, when the run first reaches the fault's point, after a further random
 //! pause of up to [`MAX_EXTRA_PAUSE`] so that the instant within a batch is random too.
 
+use super::purge::HELD_BACK;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::fmt;
@@ -47,6 +48,11 @@ pub struct Planned {
     pub extra_pause: Duration,
 }
 
+/// Where on the run's progress a purge of the delivery queue strikes: below `1 - HELD_BACK`, all
+/// the invoices published before it can make (every one stored and its reminder received).
+const PURGE_AT: std::ops::Range<f64> = 0.3..0.5;
+const _: () = assert!(PURGE_AT.end < 1.0 - HELD_BACK, "the invoices published at the start reach the purge");
+
 /// How many faults of each kind.
 #[derive(Debug, Clone, Copy)]
 pub struct FaultCounts {
@@ -57,8 +63,10 @@ pub struct FaultCounts {
 }
 
 /// The faults of a run, in the order they strike. The intake's kills fall into the first half
-/// of the work, when it is taking invoices in; a purge of the delivery queue between 50 % and
-/// 60 %, before most reminders are sent; the others anywhere between 5 % and 90 %.
+/// of the work, when it is taking invoices in; a purge of the delivery queue between 30 % and
+/// 50 %, which the invoices published at the start reach on their own (a run with a purge holds
+/// [`HELD_BACK`] of them back until the purge has stopped the delivery role); the others
+/// anywhere between 5 % and 90 %.
 pub fn plan(seed: u64, roles: &[&'static str], counts: FaultCounts) -> Vec<Planned> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut faults = Vec::new();
@@ -75,7 +83,7 @@ pub fn plan(seed: u64, roles: &[&'static str], counts: FaultCounts) -> Vec<Plann
         .map(|fault| {
             let range = match fault {
                 Fault::Kill("intake") => 0.02..0.45,
-                Fault::LoseDeliveries => 0.5..0.6,
+                Fault::LoseDeliveries => PURGE_AT,
                 _ => 0.05..0.9,
             };
             Planned {
@@ -106,7 +114,7 @@ mod tests {
         }
         assert_eq!(planned.iter().filter(|p| p.fault == Fault::RestartPostgres).count(), 3);
         let purge = planned.iter().find(|p| p.fault == Fault::LoseDeliveries).unwrap();
-        assert!((0.5..0.6).contains(&purge.at), "{purge:?}");
+        assert!(PURGE_AT.contains(&purge.at), "{purge:?}");
         assert!(planned.windows(2).all(|w| w[0].at <= w[1].at));
         assert!(planned.iter().all(|p| p.at > 0.0 && p.at < 0.9 && p.extra_pause <= MAX_EXTRA_PAUSE));
         let again: Vec<f64> = plan(7, &roles, COUNTS).iter().map(|p| p.at).collect();
