@@ -135,13 +135,13 @@ pub async fn list(
             .ok_or_else(|| ConsoleError::field("limit", "must be 1 to 200"))?,
         None => 50,
     };
-    let (entries, next_cursor) = audit_page(&state, &access, query.filter(limit)?).await?;
+    let (entries, next_cursor) = audit_entries(&state, &access, query.filter(limit)?).await?;
     Ok(Json(AuditPage { entries, next_cursor: next_cursor.map(|id| id.to_string()) }))
 }
 
 /// Up to `filter.limit` entries, and the cursor of the next page when there are more (the API's
 /// and the audit page's).
-pub(super) async fn audit_page(
+pub(super) async fn audit_entries(
     state: &ApiState,
     access: &Access,
     mut filter: AuditFilter,

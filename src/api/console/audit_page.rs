@@ -4,7 +4,7 @@
 //! the page's words (`audit_text`). Filtered by action, case or debtor with the API's own
 //! query; fifty entries a page, the next page by cursor as in the case list.
 
-use super::audit::{audit_page, AuditQuery};
+use super::audit::{audit_entries, AuditQuery};
 use super::audit_text::{actor, change, named_cases};
 use super::auth::session_access;
 use super::debtor_page::debtor_path;
@@ -34,7 +34,7 @@ pub async fn audit(
     let lang = Lang::choose(chosen.lang.as_deref(), &headers);
     let (entries, next, status, error) = match query.filter(PAGE) {
         Ok(filter) => {
-            let (entries, next) = audit_page(&state, &access, filter).await?;
+            let (entries, next) = audit_entries(&state, &access, filter).await?;
             (entries, next, StatusCode::OK, None)
         }
         Err(ConsoleError::Field(wrong)) => {

@@ -7,7 +7,7 @@
 //! refused, the page says why in its language. The id in the path is the debtor's id as the
 //! creditor gave it, percent-encoded ([`debtor_path`]).
 
-use super::audit::audit_page;
+use super::audit::audit_entries;
 use super::auth::{same_token, session_access, Access};
 use super::debtors::debtor_detail;
 use super::error::ConsoleError;
@@ -77,7 +77,7 @@ async fn debtor_page(
         limit: 1,
         ..AuditFilter::default()
     };
-    let (stops, _) = audit_page(state, access, last_stop).await?;
+    let (stops, _) = audit_entries(state, access, last_stop).await?;
     let lang = view.lang;
     let numbers: BTreeMap<i64, &str> =
         detail.cases.iter().map(|c| (c.case_id, c.invoice_number.as_str())).collect();
