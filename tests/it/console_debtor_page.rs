@@ -85,7 +85,7 @@ async fn debtor_and_audit_pages(backend: Backend) {
     for shown in [
         "<h1>Erika Mustermann</h1>",
         "Customer number</dt><dd>Kunde 7&#x2f;A</dd>",
-        "M-1@example.org",
+        "M-3@example.org",
         "Consent per channel",
         "<td>WhatsApp</td><td>no</td>",
         &format!(r#"<a href="/console/cases/{}">M-1</a>"#, ids[0]),

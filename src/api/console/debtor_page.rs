@@ -28,11 +28,18 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The debtor page's path for the debtor id `id`, percent-encoded as one path segment (a
-/// creditor's ids may hold `/`, `#`, `?` or spaces).
+/// creditor's ids may hold `/`, `#`, `?` or spaces): every byte but RFC 3986's unreserved
+/// characters as `%XX`.
 pub fn debtor_path(id: &str) -> String {
-    let mut url = url::Url::parse("http://console/console/debtors").expect("a fixed base");
-    url.path_segments_mut().expect("an http base has a path").push(id);
-    url.path().to_owned()
+    let mut path = String::from("/console/debtors/");
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            path.push(char::from(byte));
+        } else {
+            path.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    path
 }
 
 #[derive(Deserialize)]
