@@ -77,6 +77,20 @@ pub struct AuditEntry {
     pub after: serde_json::Value,
 }
 
+/// Which of a tenant's audit entries to read, newest first: every filter is optional, and all
+/// given ones must hold. Pages go by entry id: `before_id` is the last id of the previous page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    /// One action (`case.pause`, `debtor.stop`, …).
+    pub action: Option<String>,
+    /// The entries about this case.
+    pub case_id: Option<i64>,
+    /// The entries about this debtor and about any of the debtor's cases.
+    pub debtor: Option<DebtorId>,
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
 /// Which of a tenant's cases to list: every filter is optional, and all given ones must hold.
 /// Pages go by case id: `after_id` is the last id of the previous page.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -127,6 +141,13 @@ pub struct CaseSummary {
     pub received_at: DateTime<Utc>,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl CaseSummary {
+    /// What is still open on the invoice (never negative), as for a locked case.
+    pub fn open_amount(&self) -> Decimal {
+        super::tx::open_of(self.amount_due, self.amount_paid)
+    }
 }
 
 /// A reminder on a case's timeline.
@@ -352,12 +373,11 @@ pub trait ConsoleSteps: Send {
 
     async fn insert_audit(&mut self, entry: &NewAuditEntry<'_>) -> Result<(), StoreError>;
 
-    /// `tenant`'s audit log, newest first, up to `limit` entries with ids below `before_id`.
+    /// `tenant`'s audit entries matching `filter`, newest first.
     async fn audit_log(
         &mut self,
         tenant: &TenantId,
-        before_id: Option<i64>,
-        limit: u32,
+        filter: &AuditFilter,
     ) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// `tenant`'s cases matching `filter`, by case id.

@@ -5,8 +5,9 @@
 //! PRECISION)` means the same on both), and every query names the tenant.
 
 use super::console::{
-    ApiKeyRecord, AuditEntry, CaseFilter, CaseSummary, ConsentRecord, OperatorRecord, SessionRecord,
-    TimelineAllocation, TimelineDispute, TimelineHold, TimelinePayment, TimelinePromise, TimelineReminder,
+    ApiKeyRecord, AuditEntry, AuditFilter, CaseFilter, CaseSummary, ConsentRecord, OperatorRecord,
+    SessionRecord, TimelineAllocation, TimelineDispute, TimelineHold, TimelinePayment, TimelinePromise,
+    TimelineReminder,
 };
 use super::rows::{case_state, corrupt, decimal};
 use super::StoreError;
@@ -84,6 +85,34 @@ pub(super) fn case_list(filter: &CaseFilter) -> (String, Vec<ListBind>) {
         condition(&mut sql, " AND c.id > $n", ListBind::Int(after));
     }
     condition(&mut sql, " ORDER BY c.id LIMIT $n", ListBind::Int(i64::from(filter.limit)));
+    (sql, binds)
+}
+
+/// The audit log's query for `filter` (the tenant is `$1`) and what to bind after the tenant;
+/// like the case list, only the filters given are written.
+pub(super) fn audit_list(filter: &AuditFilter) -> (String, Vec<ListBind>) {
+    let mut sql = format!("{AUDIT_COLUMNS} WHERE tenant = $1");
+    let mut binds = Vec::new();
+    let mut condition = |sql: &mut String, template: &str, value: ListBind| {
+        binds.push(value);
+        sql.push_str(&template.replace("$n", &format!("${}", binds.len() + 1)));
+    };
+    if let Some(action) = &filter.action {
+        condition(&mut sql, " AND action = $n", ListBind::Text(action.clone()));
+    }
+    if let Some(case_id) = filter.case_id {
+        condition(&mut sql, " AND case_id = $n", ListBind::Int(case_id));
+    }
+    if let Some(debtor) = &filter.debtor {
+        // The debtor's own entries (Mahnstopp, contact data) and those of the debtor's cases.
+        let about = " AND (debtor_id = $n OR case_id IN (SELECT c.id FROM cases c \
+             JOIN invoices i ON i.id = c.invoice_id WHERE c.tenant = $1 AND i.debtor_id = $n))";
+        condition(&mut sql, about, ListBind::Text(debtor.as_str().to_owned()));
+    }
+    if let Some(before) = filter.before_id {
+        condition(&mut sql, " AND id < $n", ListBind::Int(before));
+    }
+    condition(&mut sql, " ORDER BY id DESC LIMIT $n", ListBind::Int(i64::from(filter.limit)));
     (sql, binds)
 }
 
@@ -547,20 +576,19 @@ macro_rules! impl_console_steps {
             async fn audit_log(
                 &mut self,
                 tenant: &TenantId,
-                before_id: Option<i64>,
-                limit: u32,
+                filter: &crate::store::console::AuditFilter,
             ) -> Result<Vec<crate::store::console::AuditEntry>, StoreError> {
                 use crate::store::same_sql_console as sql;
-                let query = format!(
-                    "{} WHERE tenant = $1 AND (CAST($2 AS BIGINT) IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
-                    sql::AUDIT_COLUMNS
-                );
-                let rows: Vec<sql::AuditRow> = sqlx::query_as(&query)
-                    .bind(tenant.as_str())
-                    .bind(before_id)
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *self.0)
-                    .await?;
+                let (query, binds) = sql::audit_list(filter);
+                let mut statement = sqlx::query_as::<_, sql::AuditRow>(&query).bind(tenant.as_str());
+                for value in binds {
+                    statement = match value {
+                        sql::ListBind::Text(text) => statement.bind(text),
+                        sql::ListBind::Int(number) => statement.bind(number),
+                        sql::ListBind::Date(day) => statement.bind(day),
+                    };
+                }
+                let rows = statement.fetch_all(&mut *self.0).await?;
                 rows.into_iter().map(sql::audit_entry).collect()
             }
 

@@ -58,8 +58,13 @@ impl LockedCase {
 
     /// What is still open on the invoice (never negative).
     pub fn open_amount(&self) -> Decimal {
-        (self.amount_due.amount() - self.amount_paid).max(Decimal::ZERO)
+        open_of(self.amount_due.amount(), self.amount_paid)
     }
+}
+
+/// What is still open of `due` after `paid` (never negative).
+pub fn open_of(due: Decimal, paid: Decimal) -> Decimal {
+    (due - paid).max(Decimal::ZERO)
 }
 
 /// An open instalment plan.

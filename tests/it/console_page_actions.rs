@@ -11,6 +11,7 @@ use crate::support;
 use chrono::{TimeZone, Utc};
 use mahnwerk::app::Role;
 use mahnwerk::domain::{CaseState, DebtorId, KeyScope, OperatorRole, TenantId};
+use mahnwerk::store::console::AuditFilter;
 use mahnwerk::store::CaseView;
 use reqwest::{Method, StatusCode};
 use rust_decimal::Decimal;
@@ -105,7 +106,10 @@ async fn page_actions(backend: Backend) {
     assert_eq!((before.state, before.amount_paid), (CaseState::Open, Decimal::ZERO));
     let tenant = TenantId::parse(A).unwrap();
     let mut tx = console.store.begin().await.unwrap();
-    assert!(tx.audit_log(&tenant, None, 50).await.unwrap().is_empty(), "nothing was recorded");
+    assert!(
+        tx.audit_log(&tenant, &AuditFilter { limit: 50, ..AuditFilter::default() }).await.unwrap().is_empty(),
+        "nothing was recorded"
+    );
     drop(tx);
 
     // Reschedule: the page's date-time is UTC; a wrong or past one is named.
@@ -206,7 +210,7 @@ async fn page_actions(backend: Backend) {
 
     // Each in the audit log, by the operator, with before and after.
     let mut tx = console.store.begin().await.unwrap();
-    let audit = tx.audit_log(&tenant, None, 50).await.unwrap();
+    let audit = tx.audit_log(&tenant, &AuditFilter { limit: 50, ..AuditFilter::default() }).await.unwrap();
     drop(tx);
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(

@@ -1,12 +1,12 @@
 //! The audit log: every intervention is written with who, when, what, and the state before and
 //! after, in the transaction of the change itself; `GET /api/v1/audit` reads the tenant's log,
-//! newest first.
+//! newest first, by action, case or debtor if asked.
 
 use super::auth::Access;
 use super::error::{ConsoleError, ErrorBody};
 use crate::api::ApiState;
 use crate::domain::DebtorId;
-use crate::store::console::{AuditEntry, NewAuditEntry};
+use crate::store::console::{AuditEntry, AuditFilter, NewAuditEntry};
 use crate::store::{StoreError, StoreTx};
 use axum::extract::{Query, State};
 use axum::Json;
@@ -71,6 +71,43 @@ pub struct AuditQuery {
     pub cursor: Option<String>,
     /// 1 to 200, default 50.
     pub limit: Option<String>,
+    /// Only this action (`case.pause`, `debtor.stop`, …).
+    pub action: Option<String>,
+    /// Only the entries about this case.
+    pub case_id: Option<String>,
+    /// Only the entries about this debtor and the debtor's cases.
+    pub debtor_id: Option<String>,
+}
+
+impl AuditQuery {
+    /// The store's filter for this query (`limit` entries); a wrong value is named. A debtor id
+    /// that cannot exist matches nothing, as an unknown one does.
+    pub fn filter(&self, limit: u32) -> Result<AuditFilter, ConsoleError> {
+        let given =
+            |raw: &Option<String>| raw.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let before_id = match given(&self.cursor) {
+            Some(raw) => Some(
+                raw.parse::<i64>()
+                    .map_err(|_| ConsoleError::field("cursor", "is not a cursor from a previous page"))?,
+            ),
+            None => None,
+        };
+        let case_id = match given(&self.case_id) {
+            Some(raw) => Some(
+                raw.parse::<i64>()
+                    .map_err(|_| ConsoleError::field("case_id", format!("'{raw}' is not a case id")))?,
+            ),
+            None => None,
+        };
+        let debtor = match given(&self.debtor_id) {
+            Some(raw) => Some(
+                DebtorId::parse(&raw)
+                    .map_err(|e| ConsoleError::field("debtor_id", format!("'{raw}' {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(AuditFilter { action: given(&self.action), case_id, debtor, before_id, limit })
+    }
 }
 
 /// One page of the audit log, newest first.
@@ -90,13 +127,6 @@ pub async fn list(
     access: Access,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, ConsoleError> {
-    let cursor = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(raw) => Some(
-            raw.parse::<i64>()
-                .map_err(|_| ConsoleError::field("cursor", "is not a cursor from a previous page"))?,
-        ),
-        None => None,
-    };
     let limit = match query.limit.as_deref().filter(|l| !l.is_empty()) {
         Some(raw) => raw
             .parse::<u32>()
@@ -105,12 +135,25 @@ pub async fn list(
             .ok_or_else(|| ConsoleError::field("limit", "must be 1 to 200"))?,
         None => 50,
     };
+    let (entries, next_cursor) = audit_entries(&state, &access, query.filter(limit)?).await?;
+    Ok(Json(AuditPage { entries, next_cursor: next_cursor.map(|id| id.to_string()) }))
+}
+
+/// Up to `filter.limit` entries, and the cursor of the next page when there are more (the API's
+/// and the audit page's).
+pub(super) async fn audit_entries(
+    state: &ApiState,
+    access: &Access,
+    mut filter: AuditFilter,
+) -> Result<(Vec<AuditEntry>, Option<i64>), ConsoleError> {
+    let limit = filter.limit as usize;
+    filter.limit += 1;
     let mut tx = state.store.begin().await?;
-    let mut entries = tx.audit_log(&access.tenant, cursor, limit + 1).await?;
+    let mut entries = tx.audit_log(&access.tenant, &filter).await?;
     drop(tx);
-    let next_cursor = (entries.len() > limit as usize).then(|| {
-        entries.truncate(limit as usize);
-        entries.last().map(|e| e.id.to_string()).unwrap_or_default()
+    let next_cursor = (entries.len() > limit).then(|| {
+        entries.truncate(limit);
+        entries.last().map_or(0, |e| e.id)
     });
-    Ok(Json(AuditPage { entries, next_cursor }))
+    Ok((entries, next_cursor))
 }

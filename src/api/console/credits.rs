@@ -5,6 +5,7 @@
 use super::audit::{record, Recorded};
 use super::auth::{Access, Writer};
 use super::error::{ConsoleError, ErrorBody};
+use super::refusal::{Blocked, Refusal};
 use super::steering::{object, Fields};
 use crate::api::ApiState;
 use crate::pay::credit::{credit_case, credit_kind, CreditOutcome, CreditRequest};
@@ -90,11 +91,9 @@ pub(super) async fn credit_with(
             tx.commit().await?;
             Ok(entry)
         }
-        CreditOutcome::Duplicate => {
-            Err(ConsoleError::Conflict(format!("the reference '{reference}' was used on this case before")))
-        }
+        CreditOutcome::Duplicate => Err(ConsoleError::Refused(Refusal::ReferenceUsed(reference.to_string()))),
         CreditOutcome::NotAllowed(current) => {
-            Err(ConsoleError::Conflict(format!("a case that is {current} with nothing open takes no credit")))
+            Err(ConsoleError::Refused(Refusal::state(current, Blocked::Credit)))
         }
         CreditOutcome::UnknownCase => Err(ConsoleError::NotFound),
     }

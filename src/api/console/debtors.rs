@@ -37,9 +37,18 @@ pub async fn one(
     Path(id): Path<String>,
 ) -> Result<Json<DebtorDetail>, ConsoleError> {
     let id = DebtorId::parse(&id).map_err(|_| ConsoleError::NotFound)?;
+    debtor_detail(&state, &access, &id).await.map(Json)
+}
+
+/// The debtor with consents and cases (the API's and the debtor page's).
+pub(super) async fn debtor_detail(
+    state: &ApiState,
+    access: &Access,
+    id: &DebtorId,
+) -> Result<DebtorDetail, ConsoleError> {
     let mut tx = state.store.begin().await?;
-    let debtor = tx.tenant_debtor(&access.tenant, &id).await?.ok_or(ConsoleError::NotFound)?;
-    let filter = CaseFilter { debtor: Some(id), limit: MAX_CASES, ..CaseFilter::default() };
+    let debtor = tx.tenant_debtor(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
+    let filter = CaseFilter { debtor: Some(id.clone()), limit: MAX_CASES, ..CaseFilter::default() };
     let cases = tx.tenant_cases(&access.tenant, &filter).await?;
     drop(tx);
     let mut consents = Consents::default();
@@ -56,5 +65,5 @@ pub async fn one(
         .iter()
         .map(|channel| (channel.as_str().to_owned(), consents.permits(*channel)))
         .collect();
-    Ok(Json(DebtorDetail { debtor, channel_permitted, cases }))
+    Ok(DebtorDetail { debtor, channel_permitted, cases })
 }

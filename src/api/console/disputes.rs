@@ -6,6 +6,7 @@
 use super::audit::{record, Recorded};
 use super::auth::{Access, Writer};
 use super::error::{ConsoleError, ErrorBody};
+use super::refusal::{Blocked, Refusal};
 use super::steering::{object, required, Fields};
 use crate::api::ApiState;
 use crate::domain::{DisputeReason, DisputeResolution};
@@ -75,9 +76,9 @@ pub(super) async fn mark_disputed(
             tx.commit().await?;
             Ok(entry)
         }
-        DisputeOutcome::Unchanged => Err(ConsoleError::Conflict("the case is disputed already".into())),
+        DisputeOutcome::Unchanged => Err(ConsoleError::Refused(Refusal::AlreadyDisputed)),
         DisputeOutcome::Closed(current) => {
-            Err(ConsoleError::Conflict(format!("a case that is {current} cannot be disputed")))
+            Err(ConsoleError::Refused(Refusal::state(current, Blocked::Dispute)))
         }
         DisputeOutcome::Unknown => Err(ConsoleError::NotFound),
     }
@@ -133,9 +134,9 @@ pub(super) async fn resolve_open(
             tx.commit().await?;
             Ok(entry)
         }
-        DisputeOutcome::Unchanged => Err(ConsoleError::Conflict("the case has no open dispute".into())),
+        DisputeOutcome::Unchanged => Err(ConsoleError::Refused(Refusal::NoOpenDispute)),
         DisputeOutcome::Closed(current) => {
-            Err(ConsoleError::Conflict(format!("a case that is {current} has no dispute to resolve")))
+            Err(ConsoleError::Refused(Refusal::state(current, Blocked::ResolveDispute)))
         }
         DisputeOutcome::Unknown => Err(ConsoleError::NotFound),
     }

@@ -33,6 +33,9 @@ pub enum ConsoleError {
     Field(FieldError),
     #[error("{0}")]
     Conflict(String),
+    /// An intervention the case's state does not allow, worded for the API and for the pages.
+    #[error("{0}")]
+    Refused(super::refusal::Refusal),
     #[error("too many failed logins; try again later")]
     Throttled { retry_after_secs: u64 },
     #[error("the database is not available: {0}")]
@@ -60,7 +63,7 @@ impl IntoResponse for ConsoleError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Field(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Refused(_) => StatusCode::CONFLICT,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

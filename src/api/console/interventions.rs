@@ -7,6 +7,7 @@
 use super::audit::{record, Recorded};
 use super::auth::{Access, Writer};
 use super::error::{ConsoleError, ErrorBody};
+use super::refusal::{Blocked, Refusal};
 use super::steering::{object, required, Fields};
 use crate::api::ApiState;
 use crate::domain::DebtorId;
@@ -53,7 +54,11 @@ pub(super) async fn pause_or_resume(
             Ok(Json(entry))
         }
         PauseOutcome::NotAllowed(current) => {
-            Err(ConsoleError::Conflict(format!("a case that is {current} cannot take {action}")))
+            let blocked = match hold {
+                Hold::Pause => Blocked::Pause,
+                Hold::Resume => Blocked::Resume,
+            };
+            Err(ConsoleError::Refused(Refusal::state(current, blocked)))
         }
         PauseOutcome::UnknownCase => Err(ConsoleError::NotFound),
     }
@@ -132,7 +137,7 @@ pub(super) async fn cancel_case(
             Ok(entry)
         }
         IntakeOutcome::AlreadyClosed => {
-            Err(ConsoleError::Conflict(format!("a case that is {} cannot be cancelled", case.state)))
+            Err(ConsoleError::Refused(Refusal::state(case.state, Blocked::Cancel)))
         }
         _ => Err(ConsoleError::NotFound),
     }
@@ -153,17 +158,26 @@ pub async fn stop(
     Path(id): Path<String>,
 ) -> Result<Json<Recorded>, ConsoleError> {
     let debtor = debtor_id(&id)?;
+    stop_and_record(&state, &access, &debtor).await.map(Json)
+}
+
+/// Runs the Mahnstopp and records it (the API's and the debtor page's).
+pub(super) async fn stop_and_record(
+    state: &ApiState,
+    access: &Access,
+    debtor: &DebtorId,
+) -> Result<Recorded, ConsoleError> {
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
     let paused =
-        stop_debtor(tx.as_mut(), &access.tenant, &debtor, now).await?.ok_or(ConsoleError::NotFound)?;
+        stop_debtor(tx.as_mut(), &access.tenant, debtor, now).await?.ok_or(ConsoleError::NotFound)?;
     let before: Vec<_> =
         paused.iter().map(|(case_id, state)| json!({"case_id": case_id, "state": state})).collect();
     let ids: Vec<i64> = paused.iter().map(|(case_id, _)| *case_id).collect();
     let (before, after) = (json!({"cases": before}), json!({"paused_cases": ids}));
-    let entry = record(tx.as_mut(), &access, "debtor.stop", None, Some(&debtor), before, after, now).await?;
+    let entry = record(tx.as_mut(), access, "debtor.stop", None, Some(debtor), before, after, now).await?;
     tx.commit().await?;
-    Ok(Json(entry))
+    Ok(entry)
 }
 
 /// Correct the debtor's contact data: `email`, `phone`, `whatsapp`, `messenger_psid` (left out:
@@ -265,7 +279,7 @@ pub(super) async fn reschedule_to(
             Ok(entry)
         }
         RescheduleOutcome::NotAllowed(current) => {
-            Err(ConsoleError::Conflict(format!("a case that is {current} takes no reminders to reschedule")))
+            Err(ConsoleError::Refused(Refusal::state(current, Blocked::Reschedule)))
         }
         RescheduleOutcome::UnknownCase => Err(ConsoleError::NotFound),
     }

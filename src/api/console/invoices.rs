@@ -107,7 +107,7 @@ async fn answer(
         IntakeOutcome::PaymentDuplicate => (StatusCode::OK, "payment_duplicate", None),
         IntakeOutcome::CaseCancelled => (StatusCode::OK, "cancelled", None),
         IntakeOutcome::AlreadyClosed => {
-            return Err(ConsoleError::Conflict("the case is closed already (paid or cancelled)".into()))
+            return Err(ConsoleError::Refused(super::refusal::Refusal::ClosedAlready))
         }
         IntakeOutcome::UnknownInvoice => return Err(ConsoleError::NotFound),
         IntakeOutcome::CurrencyMismatch { expected } => {

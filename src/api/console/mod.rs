@@ -33,6 +33,9 @@
 //! - `words`: the pages' words for the API's identifiers (states, channels, statuses, payment
 //!   sources, timeline kinds, audit actions) in both languages.
 //! - `page_actions`: the case page's confirmed intervention forms.
+//! - `debtor_page`: the debtor page with the Mahnstopp and the contact form.
+//! - `audit_page`: the audit log as a page; `audit_text` says its entries in words.
+//! - `refusal`: why an intervention was refused, for the API and in a page's language.
 //! - `timeline_text`: a timeline entry as one line in the page's language.
 //! - `pages`: the server-rendered pages: login, case list, case page with a confirmed button per
 //!   intervention.
@@ -40,10 +43,13 @@
 
 pub mod accounts;
 mod audit;
+mod audit_page;
+mod audit_text;
 pub mod auth;
 mod cases;
 mod charts;
 mod credits;
+mod debtor_page;
 mod debtors;
 mod disputes;
 mod error;
@@ -58,6 +64,7 @@ mod overview;
 mod page_actions;
 mod pages;
 pub mod privacy;
+mod refusal;
 mod stats;
 mod steering;
 mod timeline_text;
@@ -148,7 +155,11 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .route("/console/cases/{id}/cancel", post(page_actions::cancel))
         .route("/console/cases/{id}/reschedule", post(page_actions::reschedule))
         .route("/console/cases/{id}/credit", post(page_actions::credit))
-        .route("/console/cases/{id}/contact", post(page_actions::contact));
+        .route("/console/cases/{id}/contact", post(page_actions::contact))
+        .route("/console/debtors/{id}", get(debtor_page::debtor))
+        .route("/console/debtors/{id}/stop", post(debtor_page::stop))
+        .route("/console/debtors/{id}/contact", post(debtor_page::contact))
+        .route("/console/audit", get(audit_page::audit));
     (router, document)
 }
 

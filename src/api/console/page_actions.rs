@@ -4,16 +4,18 @@
 //! (the page opens a `<details>` with what will happen and a "Confirm" button), posted with the
 //! session's CSRF token to `POST /console/cases/{id}/<action>`. It runs the same function as the
 //! JSON route; done, the browser is sent back to the case page (post/redirect/get); refused (the
-//! case's state does not allow it, a field is wrong), the case page says why.
+//! case's state does not allow it, a field is wrong), the case page says why in its language
+//! (`refusal`).
 
 use super::auth::{same_token, session_access};
 use super::error::ConsoleError;
 use super::i18n::Lang;
 use super::pages::{case_page, to_login, CaseView};
+use super::refusal::page_refusal;
 use super::steering::Fields;
 use crate::api::ApiState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde_json::Value;
@@ -86,19 +88,14 @@ async fn intervene(
         }
         Intervention::Contact => contact_of_case(&state, &access, id, fields).await,
     };
+    let lang = Lang::choose(None, &headers);
     let (status, why) = match done {
         Ok(_) => {
             let to = format!("/console/cases/{id}?done={}", intervention.word());
             return Ok(Redirect::to(&to).into_response());
         }
-        Err(ConsoleError::Conflict(why)) => (StatusCode::CONFLICT, why),
-        Err(ConsoleError::Field(error)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, format!("{}: {}", error.field, error.reason))
-        }
-        Err(other) => return Err(other),
+        Err(error) => page_refusal(lang, &error).ok_or(error)?,
     };
-    let lang = Lang::choose(None, &headers);
-    let why = format!("{}: {why}", lang.text("not_done"));
     let view = CaseView { lang, remember: false, status };
     case_page(&state, &access, &csrf_token, id, view, None, Some(&why)).await
 }
@@ -139,6 +136,12 @@ async fn contact_of_case(
     let case = tx.tenant_case(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
     drop(tx);
     let debtor = crate::domain::DebtorId::parse(&case.debtor_id).map_err(|_| ConsoleError::NotFound)?;
+    super::interventions::correct_contact(state, access, &debtor, &contact_edit(fields)).await
+}
+
+/// The contact form as the contact edit the API takes: an emptied field clears it (the case
+/// page's form and the debtor page's).
+pub(super) fn contact_edit(fields: Fields) -> Value {
     let edit: Fields = fields
         .into_iter()
         .map(|(name, value)| match value.as_str().map(str::trim) {
@@ -146,7 +149,7 @@ async fn contact_of_case(
             _ => (name, value),
         })
         .collect();
-    super::interventions::correct_contact(state, access, &debtor, &Value::Object(edit)).await
+    Value::Object(edit)
 }
 
 macro_rules! form_route {

@@ -41,9 +41,12 @@ fn environment() -> &'static Environment<'static> {
             ("cases.html.j2", include_str!("templates/cases.html.j2")),
             ("case.html.j2", include_str!("templates/case.html.j2")),
             ("overview.html.j2", include_str!("templates/overview.html.j2")),
+            ("debtor.html.j2", include_str!("templates/debtor.html.j2")),
+            ("audit.html.j2", include_str!("templates/audit.html.j2")),
         ] {
             env.add_template(name, source).expect("the console's templates parse");
         }
+        env.add_filter("debtor_path", |id: String| super::debtor_page::debtor_path(&id));
         env
     })
 }
@@ -279,7 +282,7 @@ async fn act(
         Hold::Resume => "resume",
     };
     match pause_or_resume(&state, &access, id, hold).await {
-        Ok(_) | Err(ConsoleError::Conflict(_)) => {
+        Ok(_) | Err(ConsoleError::Refused(_)) => {
             Ok(Redirect::to(&format!("/console/cases/{id}?done={word}")).into_response())
         }
         Err(other) => Err(other),

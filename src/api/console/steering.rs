@@ -6,6 +6,7 @@
 use super::audit::{record, Recorded};
 use super::auth::{Access, Writer};
 use super::error::{ConsoleError, ErrorBody};
+use super::refusal::{Blocked, Refusal};
 use crate::api::ApiState;
 use crate::domain::{ChannelKind, PlanName, TenantId};
 use crate::schedule::escalate::{escalate_case, EscalateOutcome};
@@ -77,7 +78,7 @@ pub(super) async fn escalate_now(
             Ok(entry)
         }
         EscalateOutcome::NotAllowed(current) => {
-            Err(ConsoleError::Conflict(format!("a case that is {current} cannot be escalated")))
+            Err(ConsoleError::Refused(Refusal::state(current, Blocked::Escalate)))
         }
         EscalateOutcome::UnknownCase => Err(ConsoleError::NotFound),
     }
@@ -137,15 +138,15 @@ pub(super) async fn resend_on(
             Ok(entry)
         }
         // Not the channel's fault: the case has no stage to resend yet.
-        ResendOutcome::Refused(refused @ ResendRefused::NothingPlanned) => {
-            Err(ConsoleError::Conflict(refused.to_string()))
+        ResendOutcome::Refused(ResendRefused::NothingPlanned) => {
+            Err(ConsoleError::Refused(Refusal::NothingPlanned))
         }
         ResendOutcome::Refused(refused) => Err(ConsoleError::field("channel", refused)),
-        ResendOutcome::AlreadyThere { stage, status } => Err(ConsoleError::Conflict(format!(
-            "stage {stage} has a reminder on {channel} already ({status}); choose another channel"
-        ))),
+        ResendOutcome::AlreadyThere { stage, status } => {
+            Err(ConsoleError::Refused(Refusal::StageHasChannel { stage, channel, status }))
+        }
         ResendOutcome::NotAllowed(current) => {
-            Err(ConsoleError::Conflict(format!("a case that is {current} takes no reminders")))
+            Err(ConsoleError::Refused(Refusal::state(current, Blocked::Resend)))
         }
         ResendOutcome::UnknownCase => Err(ConsoleError::NotFound),
     }
@@ -197,11 +198,9 @@ pub(super) async fn switch_to(
             tx.commit().await?;
             Ok(entry)
         }
-        SwitchOutcome::Unchanged => {
-            Err(ConsoleError::Conflict(format!("the case follows plan '{name}' already")))
-        }
+        SwitchOutcome::Unchanged => Err(ConsoleError::Refused(Refusal::AlreadyOnPlan(name.to_string()))),
         SwitchOutcome::NotAllowed(current) => {
-            Err(ConsoleError::Conflict(format!("a case that is {current} follows no plan any more")))
+            Err(ConsoleError::Refused(Refusal::state(current, Blocked::SwitchPlan)))
         }
         SwitchOutcome::UnknownCase => Err(ConsoleError::NotFound),
     }

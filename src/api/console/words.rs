@@ -1,7 +1,7 @@
 //! The pages' words for the identifiers the API writes: a case's state, a channel, a reminder's
 //! or receipt's status, a payment's source, a promise's or pending payment's state, a dispute's
 //! reason and resolution, a timeline entry's kind, an audit action and the fields its before and
-//! after name. The JSON API keeps the identifiers; a page prints these words in its language
+//! after name, a consent and where it came from, a debtor's kind, yes and no. The JSON API keeps the identifiers; a page prints these words in its language
 //! (English words on English pages too). An identifier without a word (one a later version
 //! stores) is printed as it is; the tests rule that out for every identifier of today's enums.
 
@@ -25,6 +25,10 @@ pub enum Vocabulary {
     Kind,
     Action,
     Field,
+    Consent,
+    ConsentSource,
+    DebtorKind,
+    Yes,
 }
 
 impl Vocabulary {
@@ -43,6 +47,10 @@ impl Vocabulary {
             Self::Kind => "kind",
             Self::Action => "action",
             Self::Field => "field",
+            Self::Consent => "consent",
+            Self::ConsentSource => "consent_source",
+            Self::DebtorKind => "debtor_kind",
+            Self::Yes => "yes",
         }
     }
 }
@@ -137,7 +145,35 @@ const WORDS: &[(Vocabulary, &str, &str, &str)] = &[
     (Field, "messenger_psid", "Messenger id", "Messenger-ID"),
     (Field, "paused_cases", "paused cases", "pausierte Fälle"),
     (Field, "cases", "cases", "Fälle"),
+    (Field, "at", "not before", "nicht vor"),
+    (Field, "kind", "kind", "Art"),
+    (Field, "details", "details", "Einzelheiten"),
+    (Field, "$", "form", "Formular"),
+    (Field, "erased", "erased", "gelöscht"),
+    (Field, "overwritten", "overwritten", "überschrieben"),
+    (Field, "marketing_consent", "marketing consent", "Werbeeinwilligung"),
+    (Field, "given_at", "given on", "erteilt am"),
+    (Field, "recorded", "newly recorded", "neu erfasst"),
+    (Consent, "opt_in", "opted in", "eingewilligt"),
+    (Consent, "opt_out", "opted out", "widersprochen"),
+    (ConsentSource, "intake", "with the invoice", "mit der Rechnung"),
+    (ConsentSource, "sms_keyword", "STOP by SMS", "STOP per SMS"),
+    (ConsentSource, "email_unsubscribe", "unsubscribe link in an email", "Abmeldelink in einer E-Mail"),
+    (ConsentSource, "whatsapp_block", "blocked on WhatsApp", "auf WhatsApp blockiert"),
+    (ConsentSource, "chat_keyword", "keyword in a chat", "Stichwort im Chat"),
+    (ConsentSource, "operator", "by an operator", "durch einen Bearbeiter"),
+    (ConsentSource, "opt_out_link", "opt-out link", "Widerspruchslink"),
+    (DebtorKind, "consumer", "consumer", "Verbraucher"),
+    (DebtorKind, "business", "business", "Unternehmen"),
+    (Yes, "true", "yes", "ja"),
+    (Yes, "false", "no", "nein"),
 ];
+
+/// Every identifier of `vocabulary` that has a word, in the order listed (the audit page's
+/// choice of actions).
+pub fn identifiers(vocabulary: Vocabulary) -> impl Iterator<Item = &'static str> {
+    WORDS.iter().filter(move |(v, ..)| *v == vocabulary).map(|(_, id, ..)| *id)
+}
 
 impl Lang {
     /// The word for `id` of `vocabulary` in this language; `id` itself if it has none.
@@ -177,7 +213,17 @@ mod tests {
 
     /// Every identifier today's enums write, by vocabulary.
     fn identifiers() -> Vec<(Vocabulary, Vec<&'static str>)> {
+        use crate::domain::{ConsentKind, ConsentSource as Origin, DebtorKind as Debtor};
         let holds = [HoldState::Open, HoldState::Settled, HoldState::Failed, HoldState::Expired];
+        let consent_sources = [
+            Origin::Intake,
+            Origin::SmsKeyword,
+            Origin::EmailUnsubscribe,
+            Origin::WhatsappBlock,
+            Origin::ChatKeyword,
+            Origin::Operator,
+            Origin::OptOutLink,
+        ];
         vec![
             (State, CaseState::ALL.map(CaseState::as_str).to_vec()),
             (Channel, ChannelKind::ALL.map(ChannelKind::as_str).to_vec()),
@@ -188,6 +234,9 @@ mod tests {
             (Hold, holds.map(HoldState::as_str).to_vec()),
             (Reason, DisputeReason::ALL.map(DisputeReason::as_str).to_vec()),
             (Resolution, DisputeResolution::ALL.map(DisputeResolution::as_str).to_vec()),
+            (Consent, [ConsentKind::OptIn, ConsentKind::OptOut].map(ConsentKind::as_str).to_vec()),
+            (ConsentSource, consent_sources.map(Origin::as_str).to_vec()),
+            (DebtorKind, [Debtor::Consumer, Debtor::Business].map(Debtor::as_str).to_vec()),
         ]
     }
 

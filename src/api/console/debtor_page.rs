@@ -1,0 +1,205 @@
+//! The debtor page: `GET /console/debtors/{id}` (the debtor as `GET /api/v1/debtors/{id}` reads
+//! it: contact data, the consent in force per channel in words, every case with its state and
+//! open amount, the last Mahnstopp and which cases it paused, the GDPR export as a JSON
+//! download), and its two confirmed forms: `POST /console/debtors/{id}/stop` (the Mahnstopp,
+//! the JSON route's function) and `POST /console/debtors/{id}/contact` (the contact data, as the
+//! case page corrects them). Done, the browser is sent back to the page (post/redirect/get);
+//! refused, the page says why in its language. The id in the path is the debtor's id as the
+//! creditor gave it, percent-encoded ([`debtor_path`]).
+
+use super::audit::audit_entries;
+use super::auth::{same_token, session_access, Access};
+use super::debtors::debtor_detail;
+use super::error::ConsoleError;
+use super::i18n::Lang;
+use super::pages::{page, to_login, who, ActionForm, CaseView};
+use super::refusal::page_refusal;
+use super::steering::Fields;
+use crate::api::ApiState;
+use crate::domain::{ChannelKind, DebtorId};
+use crate::store::console::AuditFilter;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use minijinja::context;
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The debtor page's path for the debtor id `id`, percent-encoded as one path segment (a
+/// creditor's ids may hold `/`, `#`, `?` or spaces): every byte but RFC 3986's unreserved
+/// characters as `%XX`.
+pub fn debtor_path(id: &str) -> String {
+    let mut path = String::from("/console/debtors/");
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            path.push(char::from(byte));
+        } else {
+            path.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    path
+}
+
+#[derive(Deserialize)]
+pub struct DebtorQuery {
+    done: Option<String>,
+    lang: Option<String>,
+}
+
+/// `GET /console/debtors/{id}`.
+pub async fn debtor(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<DebtorQuery>,
+) -> Result<Response, ConsoleError> {
+    let Some((access, csrf_token)) = session_access(&state, &headers).await? else { return Ok(to_login()) };
+    let lang = Lang::choose(query.lang.as_deref(), &headers);
+    let view = CaseView { lang, remember: query.lang.is_some(), status: StatusCode::OK };
+    let notice = match query.done.as_deref() {
+        Some("stop") => Some(lang.text("done_stop")),
+        Some("contact") => Some(lang.text("done_contact")),
+        _ => None,
+    };
+    let debtor = DebtorId::parse(&id).map_err(|_| ConsoleError::NotFound)?;
+    debtor_page(&state, &access, &csrf_token, &debtor, view, notice, None).await
+}
+
+/// The debtor page, with `notice` after an intervention or `error` when one was refused.
+async fn debtor_page(
+    state: &ApiState,
+    access: &Access,
+    csrf_token: &str,
+    id: &DebtorId,
+    view: CaseView,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> Result<Response, ConsoleError> {
+    let detail = debtor_detail(state, access, id).await?;
+    let last_stop = AuditFilter {
+        action: Some("debtor.stop".into()),
+        debtor: Some(id.clone()),
+        limit: 1,
+        ..AuditFilter::default()
+    };
+    let (stops, _) = audit_entries(state, access, last_stop).await?;
+    let lang = view.lang;
+    let numbers: BTreeMap<i64, &str> =
+        detail.cases.iter().map(|c| (c.case_id, c.invoice_number.as_str())).collect();
+    let stop = stops.first().map(|entry| {
+        let paused: Vec<_> = entry.after["paused_cases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_i64)
+            .map(|case_id| context! { case_id, number => numbers.get(&case_id).copied() })
+            .collect();
+        context! { at => entry.at.format("%Y-%m-%d %H:%M").to_string(),
+        by => super::audit_text::actor(lang, &entry.actor), paused }
+    });
+    let cases: Vec<_> = detail
+        .cases
+        .iter()
+        .map(|case| {
+            let open = case.open_amount();
+            context! { case_id => case.case_id, invoice_number => case.invoice_number, state => case.state,
+            amount_due => case.amount_due, open, currency => case.currency, due_on => case.due_on }
+        })
+        .collect();
+    let consents: Vec<_> = ChannelKind::ALL
+        .iter()
+        .map(|channel| {
+            let name = channel.as_str();
+            let record = detail.debtor.consents.iter().find(|c| c.channel == name);
+            context! { channel => name, permitted => detail.channel_permitted.get(name).copied().unwrap_or(false),
+            kind => record.map(|c| c.kind.as_str()), source => record.map(|c| c.source.as_str()),
+            at => record.map(|c| c.at.format("%Y-%m-%d").to_string()) }
+        })
+        .collect();
+    let debtor = &detail.debtor;
+    let address: Vec<&str> =
+        [&debtor.address_line1, &debtor.address_line2].into_iter().flatten().map(String::as_str).collect();
+    let town =
+        [&debtor.postal_code, &debtor.city].into_iter().flatten().map(String::as_str).collect::<Vec<_>>();
+    let export = format!("/api/v1{}/export", debtor_path(id.as_str()).trim_start_matches("/console"));
+    let audit_link = format!(
+        "/console/audit?{}",
+        serde_urlencoded::to_string([("debtor_id", id.as_str())]).unwrap_or_default()
+    );
+    Ok(page(
+        view.status,
+        "debtor.html.j2",
+        lang,
+        view.remember,
+        context! { operator => who(access), tenant => access.tenant.as_str(), debtor, cases, consents, stop,
+        notice, error, csrf_token, can_write => access.scope.can_write(), path => debtor_path(id.as_str()),
+        address, town => town.join(" "), export, export_name => format!("debtor-{}.json", id.as_str()),
+        audit_link },
+    ))
+}
+
+/// Checks the session and the form's token, and that the caller may change things.
+async fn writer(
+    state: &ApiState,
+    headers: &HeaderMap,
+    form_token: &str,
+) -> Result<Option<(Access, String)>, ConsoleError> {
+    let Some((access, csrf_token)) = session_access(state, headers).await? else { return Ok(None) };
+    if !same_token(form_token, &csrf_token) {
+        return Err(ConsoleError::Forbidden("missing or wrong CSRF token"));
+    }
+    access.require_write()?;
+    Ok(Some((access, csrf_token)))
+}
+
+/// `POST /console/debtors/{id}/stop`: the Mahnstopp, confirmed.
+pub async fn stop(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, ConsoleError> {
+    let Some((access, _)) = writer(&state, &headers, &form.csrf_token).await? else { return Ok(to_login()) };
+    let debtor = DebtorId::parse(&id).map_err(|_| ConsoleError::NotFound)?;
+    super::interventions::stop_and_record(&state, &access, &debtor).await?;
+    Ok(Redirect::to(&format!("{}?done=stop", debtor_path(&id))).into_response())
+}
+
+/// `POST /console/debtors/{id}/contact`: the debtor's contact data as the form shows them.
+pub async fn contact(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(mut form): Form<BTreeMap<String, String>>,
+) -> Result<Response, ConsoleError> {
+    let sent_token = form.remove("csrf_token").unwrap_or_default();
+    let Some((access, csrf_token)) = writer(&state, &headers, &sent_token).await? else {
+        return Ok(to_login());
+    };
+    let debtor = DebtorId::parse(&id).map_err(|_| ConsoleError::NotFound)?;
+    let fields: Fields = form.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let edit = super::page_actions::contact_edit(fields);
+    let lang = Lang::choose(None, &headers);
+    match super::interventions::correct_contact(&state, &access, &debtor, &edit).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}?done=contact", debtor_path(&id))).into_response()),
+        Err(error) => {
+            let (status, why) = page_refusal(lang, &error).ok_or(error)?;
+            let view = CaseView { lang, remember: false, status };
+            debtor_page(&state, &access, &csrf_token, &debtor, view, None, Some(&why)).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::debtor_path;
+
+    #[test]
+    fn a_debtor_id_is_one_path_segment() {
+        assert_eq!(debtor_path("C-1001"), "/console/debtors/C-1001");
+        assert_eq!(debtor_path("A/B #1?x"), "/console/debtors/A%2FB%20%231%3Fx");
+        assert_eq!(debtor_path("Müller"), "/console/debtors/M%C3%BCller");
+    }
+}
