@@ -133,7 +133,8 @@ pub async fn preview(
 ) -> anyhow::Result<String> {
     let plans = config.plan_book()?;
     let templates = Templates::from_config(config)?;
-    let creditors = Creditors { by_tenant: config.creditors.clone(), default_email: config.default_sender.clone() };
+    let creditors =
+        Creditors { by_tenant: config.creditors.clone(), default_email: config.default_sender.clone() };
     let links = Links::new(&config.links);
     let parts = PreviewParts { plans: &plans, templates: &templates, creditors: &creditors, links: &links };
     let request = request_of(config, options)?;
@@ -305,20 +306,23 @@ fn sample_case(
         .resolve(&request.tenant, DebtorKind::Consumer, request.plan.as_deref())
         .map_err(|e| PreviewError::invalid("plan", e))?;
     let Some(stage) = request.stage.checked_sub(1).and_then(|index| plan.stage(index as usize)) else {
-        let reason = format!("plan {} has stages 1 to {}, not {}", plan.name, plan.stages.len(), request.stage);
+        let reason =
+            format!("plan {} has stages 1 to {}, not {}", plan.name, plan.stages.len(), request.stage);
         return Err(PreviewError::invalid("stage", reason));
     };
     let sample = &request.sample;
     let currency = sample_value("sample.currency", &sample.currency, Currency::parse, || {
         Currency::parse("EUR").expect("EUR is a currency")
     })?;
-    let amount = sample_value("sample.amount_due", &sample.amount_due, parse_amount, || Decimal::new(123_456, 2))?;
+    let amount =
+        sample_value("sample.amount_due", &sample.amount_due, parse_amount, || Decimal::new(123_456, 2))?;
     let due_on = sample_value("sample.due_on", &sample.due_on, parse_date, || {
         now.date_naive() - chrono::Days::new(21)
     })?;
-    let invoice_number = sample_value("sample.invoice_number", &sample.invoice_number, InvoiceNumber::parse, || {
-        InvoiceNumber::parse("RE-2026-0042").expect("a valid invoice number")
-    })?;
+    let invoice_number =
+        sample_value("sample.invoice_number", &sample.invoice_number, InvoiceNumber::parse, || {
+            InvoiceNumber::parse("RE-2026-0042").expect("a valid invoice number")
+        })?;
     let debtor_name = sample_value("sample.debtor_name", &sample.debtor_name, parse_name, || {
         "Erika Mustermann".to_owned()
     })?;

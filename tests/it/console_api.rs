@@ -170,9 +170,9 @@ fn routes(document: &Value, case_id: i64, debtor: &str, number: &str) -> Vec<Rou
                                                          "currency": "EUR", "payment_reference": "walk"}))
                 }
                 t if t.ends_with("/contact") => Some(json!({"phone": "+4915112345678"})),
-                "/api/v1/templates/validate" => {
-                    Some(json!({"name": "sms", "language": "de", "source": "{{ creditor_name }}: {{ amount }}"}))
-                }
+                "/api/v1/templates/validate" => Some(
+                    json!({"name": "sms", "language": "de", "source": "{{ creditor_name }}: {{ amount }}"}),
+                ),
                 "/api/v1/templates/preview" => {
                     Some(json!({"plan": "standard-b2c", "stage": 2, "channel": "sms", "language": "de"}))
                 }

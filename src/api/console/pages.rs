@@ -233,9 +233,12 @@ pub(super) async fn case_page(
         })
         .collect();
     let plans: Vec<&str> = match &state.console {
-        Some(console) => {
-            console.plans.of_tenant(&access.tenant).map(|p| p.name.as_str()).filter(|p| *p != case.plan).collect()
-        }
+        Some(console) => console
+            .plans
+            .of_tenant(&access.tenant)
+            .map(|p| p.name.as_str())
+            .filter(|p| *p != case.plan)
+            .collect(),
         None => Vec::new(),
     };
     let channels: Vec<&str> = crate::domain::ChannelKind::ALL.iter().map(|c| c.as_str()).collect();

@@ -65,7 +65,9 @@ impl PlanView {
             .filter(|kind| book.resolve(tenant, *kind, None).is_ok_and(|p| p.name == plan.name))
             .map(|kind| kind.as_str().to_owned())
             .collect();
-        let names = |channels: &[crate::domain::ChannelKind]| channels.iter().map(|c| c.as_str().to_owned()).collect();
+        let names = |channels: &[crate::domain::ChannelKind]| -> Vec<String> {
+            channels.iter().map(|c| c.as_str().to_owned()).collect()
+        };
         Self {
             name: plan.name.to_string(),
             own: !plan.tenants.is_empty(),

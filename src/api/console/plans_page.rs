@@ -19,8 +19,8 @@ use crate::domain::{ChannelKind, TenantId};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use minijinja::context;
 use mahnwerk_channels::OutgoingMessage;
+use minijinja::context;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -119,11 +119,17 @@ fn tone_word(lang: Lang, tone: &str) -> &'static str {
 }
 
 fn table(lang: Lang, index: usize, plan: PlanView) -> PlanTable {
-    let defaults: Vec<&str> = plan
-        .default_for
-        .iter()
-        .map(|kind| if kind == "business" { lang.text("default_business") } else { lang.text("default_consumer") })
-        .collect();
+    let defaults: Vec<&str> =
+        plan.default_for
+            .iter()
+            .map(|kind| {
+                if kind == "business" {
+                    lang.text("default_business")
+                } else {
+                    lang.text("default_consumer")
+                }
+            })
+            .collect();
     let stages = plan
         .stages
         .into_iter()
@@ -184,7 +190,9 @@ fn link(path: &str, request: &PreviewRequest) -> String {
 
 fn shown(preview: &Preview, request: &PreviewRequest, anchor: String) -> Shown {
     let (subject, body, html, letter) = match &preview.message {
-        OutgoingMessage::Email(m) => (Some(m.subject.clone()), m.text_body.clone(), m.html_body.is_some(), false),
+        OutgoingMessage::Email(m) => {
+            (Some(m.subject.clone()), m.text_body.clone(), m.html_body.is_some(), false)
+        }
         OutgoingMessage::Sms(m) => (None, m.body.clone(), false, false),
         OutgoingMessage::Whatsapp(m) => (None, m.body.clone(), false, false),
         OutgoingMessage::Messenger(m) => (None, m.text.clone(), false, false),
@@ -212,14 +220,16 @@ pub async fn plans(
     let lang = Lang::choose(query.lang.as_deref(), &headers);
     let views = plans_of(&console.plans, &access.tenant);
     let anchors: Vec<(String, usize)> = views.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
-    let tables: Vec<PlanTable> = views.into_iter().enumerate().map(|(i, plan)| table(lang, i, plan)).collect();
+    let tables: Vec<PlanTable> =
+        views.into_iter().enumerate().map(|(i, plan)| table(lang, i, plan)).collect();
     let (mut preview, mut refused) = (None, None);
     match request_of(&query, &access.tenant).and_then(|request| match request {
         Some(request) => preview_for(&state, &request).map(|p| Some((p, request))),
         None => Ok(None),
     }) {
         Ok(Some((rendered, request))) => {
-            let index = anchors.iter().find(|(name, _)| *name == rendered.plan.as_str()).map_or(0, |(_, i)| *i);
+            let index =
+                anchors.iter().find(|(name, _)| *name == rendered.plan.as_str()).map_or(0, |(_, i)| *i);
             let anchor = format!("plan-{index}-stage-{}", request.stage);
             preview = Some(shown(&rendered, &request, anchor));
         }
@@ -250,7 +260,11 @@ pub async fn plans(
 }
 
 /// The preview a frame or PDF link asks for, by the session's tenant.
-async fn requested(state: &ApiState, headers: &HeaderMap, query: &PlansQuery) -> Result<Option<Preview>, ConsoleError> {
+async fn requested(
+    state: &ApiState,
+    headers: &HeaderMap,
+    query: &PlansQuery,
+) -> Result<Option<Preview>, ConsoleError> {
     let Some((access, _)) = session_access(state, headers).await? else { return Ok(None) };
     let request = request_of(query, &access.tenant)?
         .ok_or_else(|| ConsoleError::field("plan", "plan and stage are required"))?;
@@ -268,7 +282,8 @@ pub async fn email_html(
     let OutgoingMessage::Email(email) = preview.message else {
         return Err(ConsoleError::field("channel", "only an email has an HTML part"));
     };
-    let html = email.html_body.ok_or_else(|| ConsoleError::field("channel", "this email has no HTML part"))?;
+    let html =
+        email.html_body.ok_or_else(|| ConsoleError::field("channel", "this email has no HTML part"))?;
     let mut response = axum::response::Html(html).into_response();
     let headers = response.headers_mut();
     headers.insert(

@@ -8,7 +8,9 @@ use super::auth::Access;
 use super::error::{ConsoleError, ErrorBody};
 use super::steering::{object, Fields};
 use crate::api::ApiState;
-use crate::deliver::preview::{render_preview, Preview, PreviewError, PreviewParts, PreviewRequest, SampleInvoice};
+use crate::deliver::preview::{
+    render_preview, Preview, PreviewError, PreviewParts, PreviewRequest, SampleInvoice,
+};
 use crate::deliver::templates::{check_source, NAMES};
 use crate::domain::{ChannelKind, Language, Tone};
 use axum::body::Bytes;
@@ -173,9 +175,13 @@ impl PreviewAnswer {
     fn of(preview: &Preview) -> Self {
         let job = &preview.job;
         let (subject, body, html, whatsapp_template) = match &preview.message {
-            OutgoingMessage::Email(m) => (Some(m.subject.clone()), m.text_body.clone(), m.html_body.clone(), None),
+            OutgoingMessage::Email(m) => {
+                (Some(m.subject.clone()), m.text_body.clone(), m.html_body.clone(), None)
+            }
             OutgoingMessage::Sms(m) => (None, m.body.clone(), None, None),
-            OutgoingMessage::Whatsapp(m) => (None, m.body.clone(), None, m.template.as_ref().map(|t| t.name.clone())),
+            OutgoingMessage::Whatsapp(m) => {
+                (None, m.body.clone(), None, m.template.as_ref().map(|t| t.name.clone()))
+            }
             OutgoingMessage::Messenger(m) => (None, m.text.clone(), None, None),
             OutgoingMessage::Letter(m) => (Some(m.subject.clone()), m.body.clone(), None, None),
         };
@@ -218,9 +224,12 @@ pub async fn preview(
         None => return Err(ConsoleError::field("stage", "is required: the stage, from 1")),
     }
     if let Some(sample) = fields.get("sample") {
-        let Value::Object(sample) = sample else { return Err(ConsoleError::field("sample", "must be an object")) };
+        let Value::Object(sample) = sample else {
+            return Err(ConsoleError::field("sample", "must be an object"));
+        };
         let names = ["debtor_name", "invoice_number", "amount_due", "currency", "due_on"];
-        if let Some((name, _)) = sample.iter().find(|(name, value)| names.contains(&name.as_str()) && !value.is_string())
+        if let Some((name, _)) =
+            sample.iter().find(|(name, value)| names.contains(&name.as_str()) && !value.is_string())
         {
             return Err(ConsoleError::field(format!("sample.{name}"), "must be a string"));
         }
