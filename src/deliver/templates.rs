@@ -281,7 +281,7 @@ pub fn check_source(name: &str, language: &Language, source: &str) -> Result<(),
     let key = format!("{language}/{name}.j2");
     let located = |error: minijinja::Error| {
         let column = error.range().map(|range| {
-            let before = &source[..range.start.min(source.len())];
+            let before = source.get(..range.start).unwrap_or(source);
             before.rsplit('\n').next().unwrap_or_default().chars().count() + 1
         });
         SourceError { reason: describe(&error), line: error.line(), column }
