@@ -56,19 +56,19 @@ async fn a_viewer_reads_the_plans_and_previews_stages_in_the_browser() {
     assert!(!page.contains("neutral") && !page.contains("friendly"), "words, not identifiers: {page}");
 
     // The second stage of the tenant's own plan, by email, in German.
-    preview(&browser, "preview-plan-0-2", "email", "de").await;
+    preview(&browser, "preview-plan-2-2", "email", "de").await;
     let page = browser.wait_for_text("Betreff:").await;
     assert!(page.contains("Vorschau: E-Mail · de") && page.contains("Rechnung RE-2026-0042"), "{page}");
-    scroll_to(&browser, "#plan-0").await;
+    scroll_to(&browser, "#plan-2").await;
     browser.screenshot("console-plans-de").await;
 
     // In English: the last stage of standard-b2c as a letter, then as an email in English.
     browser.goto(&console.url("/console/plans?lang=en")).await;
     browser.wait_for_text("If none reaches the debtor").await;
-    preview(&browser, "preview-plan-2-4", "letter", "en").await;
+    preview(&browser, "preview-plan-1-4", "letter", "en").await;
     let page = browser.wait_for_text("The letter as PDF").await;
     assert!(page.contains("Preview: letter · en"), "{page}");
-    preview(&browser, "preview-plan-2-4", "email", "en").await;
+    preview(&browser, "preview-plan-1-4", "email", "en").await;
     let page = browser.wait_for_text("Preview: email · en").await;
     assert!(page.contains("Subject:") && page.contains("Plain-text part"), "{page}");
     let frame = browser.css(".preview iframe").await;
