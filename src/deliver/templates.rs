@@ -287,7 +287,7 @@ pub fn check_source(name: &str, language: &Language, source: &str) -> Result<(),
         SourceError { reason: describe(&error), line: error.line(), column }
     };
     env.add_template_owned(key.clone(), source.to_owned()).map_err(located)?;
-    match check(&env, &key, &language.to_string()) {
+    match check(&env, &key, language.as_ref()) {
         Ok(()) => Ok(()),
         Err(Problem::Minijinja(error)) => Err(located(error)),
         Err(Problem::UnknownVariable(variable)) => Err(SourceError {
