@@ -297,6 +297,7 @@ impl Service {
                 creditors: Arc::clone(&self.creditors),
                 channel_costs: self.learn.costs_eur.clone(),
                 planner: Arc::clone(&self.planner),
+                templates: Arc::clone(&self.templates),
             })),
         }
     }

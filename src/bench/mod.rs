@@ -290,6 +290,7 @@ fn bench_plan() -> DunningPlan {
         }],
         // Simulated time may race ahead; escalations would only add work that is not measured.
         escalate_after_days: 3650,
+        tenants: Vec::new(),
     }
 }
 

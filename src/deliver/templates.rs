@@ -171,21 +171,12 @@ impl Templates {
     }
 
     fn add(&mut self, key: String, source: String, language: &str) -> Result<(), TemplateError> {
-        let invalid = |reason: String| TemplateError::Invalid { template: key.clone(), reason };
-        self.env.add_template_owned(key.clone(), source).map_err(|e| invalid(describe(&e)))?;
-        let template = self.env.get_template(&key).map_err(|e| invalid(describe(&e)))?;
-        let mut unknown: Vec<String> = template
-            .undeclared_variables(false)
-            .into_iter()
-            .filter(|v| !VARIABLES.contains(&v.as_str()))
-            .collect();
-        unknown.sort();
-        if let Some(variable) = unknown.into_iter().next() {
-            return Err(TemplateError::UnknownVariable { template: key, variable });
-        }
-        for tone in TONES {
-            for vars in [Vars::sample(language, tone, 1), Vars::sample_without_extras(language, tone, 3)] {
-                template.render(&vars).map_err(|e| invalid(describe(&e)))?;
+        self.env.add_template_owned(key.clone(), source).map_err(|e| invalid(&key, &e))?;
+        match check(&self.env, &key, language) {
+            Ok(()) => {}
+            Err(Problem::Minijinja(e)) => return Err(invalid(&key, &e)),
+            Err(Problem::UnknownVariable(variable)) => {
+                return Err(TemplateError::UnknownVariable { template: key, variable })
             }
         }
         self.keys.insert(key);
@@ -233,6 +224,77 @@ impl Templates {
             .and_then(|names| names.get(stage_name).or_else(|| names.get("*")))
             .cloned()
             .unwrap_or_else(|| format!("payment_reminder_{}", tone.as_str()))
+    }
+}
+
+/// Why a template that parsed is refused.
+enum Problem {
+    Minijinja(minijinja::Error),
+    UnknownVariable(String),
+}
+
+fn invalid(key: &str, error: &minijinja::Error) -> TemplateError {
+    TemplateError::Invalid { template: key.to_owned(), reason: describe(error) }
+}
+
+/// What loading checks of the template `key` in `env`: every variable it reads is one of
+/// [`VARIABLES`], and it renders for every tone against a complete sample and one without the
+/// optional values, with strict undefined values.
+fn check(env: &Environment<'static>, key: &str, language: &str) -> Result<(), Problem> {
+    let template = env.get_template(key).map_err(Problem::Minijinja)?;
+    let mut unknown: Vec<String> = template
+        .undeclared_variables(false)
+        .into_iter()
+        .filter(|v| !VARIABLES.contains(&v.as_str()))
+        .collect();
+    unknown.sort();
+    if let Some(variable) = unknown.into_iter().next() {
+        return Err(Problem::UnknownVariable(variable));
+    }
+    for tone in TONES {
+        for vars in [Vars::sample(language, tone, 1), Vars::sample_without_extras(language, tone, 3)] {
+            template.render(&vars).map_err(Problem::Minijinja)?;
+        }
+    }
+    Ok(())
+}
+
+/// A template source that would not load, and where minijinja found the error (line and column
+/// from 1, when it says).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct SourceError {
+    pub reason: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+/// Checks `source` as the template `name` (one of [`NAMES`]) of a tenant writing in `language`,
+/// exactly as loading it from `templates_dir` would, and keeps nothing: what a creditor runs
+/// before putting a template in place.
+pub fn check_source(name: &str, language: &Language, source: &str) -> Result<(), SourceError> {
+    if !NAMES.contains(&name) {
+        let reason = format!("'{name}' is not a template name (one of {})", NAMES.join(", "));
+        return Err(SourceError { reason, line: None, column: None });
+    }
+    let mut env = environment();
+    let key = format!("{language}/{name}.j2");
+    let located = |error: minijinja::Error| {
+        let column = error.range().map(|range| {
+            let before = source.get(..range.start).unwrap_or(source);
+            before.rsplit('\n').next().unwrap_or_default().chars().count() + 1
+        });
+        SourceError { reason: describe(&error), line: error.line(), column }
+    };
+    env.add_template_owned(key.clone(), source.to_owned()).map_err(located)?;
+    match check(&env, &key, language.as_ref()) {
+        Ok(()) => Ok(()),
+        Err(Problem::Minijinja(error)) => Err(located(error)),
+        Err(Problem::UnknownVariable(variable)) => Err(SourceError {
+            reason: format!("unknown variable `{variable}` (known: {})", VARIABLES.join(", ")),
+            line: None,
+            column: None,
+        }),
     }
 }
 

@@ -1,5 +1,7 @@
 //! Dunning plans: the stages a case goes through (name, waiting time, tone, fee, allowed
-//! channels), and the book that picks a plan per tenant and debtor segment.
+//! channels), and the book that picks a plan per tenant and debtor segment. A plan is every
+//! tenant's unless it names the tenants it is for; a tenant neither sees nor uses another
+//! tenant's plan.
 
 use super::{ChannelKind, DebtorKind, Invalid, TenantId};
 use rust_decimal::Decimal;
@@ -17,6 +19,16 @@ pub enum Tone {
 }
 
 impl Tone {
+    pub const ALL: [Tone; 3] = [Self::Friendly, Self::Neutral, Self::Firm];
+
+    /// `friendly`, `neutral` or `firm`.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|tone| tone.as_str() == raw)
+            .ok_or_else(|| Invalid::new(format!("'{raw}' is not a tone (friendly, neutral or firm)")))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Friendly => "friendly",
@@ -77,6 +89,9 @@ pub struct DunningPlan {
     /// Days after the last stage's reminder before an unpaid case is escalated (default 14).
     #[serde(default = "default_escalation_days")]
     pub escalate_after_days: u32,
+    /// The tenants this plan is for; empty (the default): every tenant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenants: Vec<TenantId>,
 }
 
 fn default_escalation_days() -> u32 {
@@ -101,6 +116,11 @@ impl DunningPlan {
         Ok(())
     }
 
+    /// Whether `tenant` may see and use this plan.
+    pub fn is_for(&self, tenant: &TenantId) -> bool {
+        self.tenants.is_empty() || self.tenants.contains(tenant)
+    }
+
     /// The stage at `index` (0-based), if the plan has that many.
     pub fn stage(&self, index: usize) -> Option<&Stage> {
         self.stages.get(index)
@@ -113,6 +133,7 @@ impl DunningPlan {
         Self {
             name: PlanName("standard-b2c".into()),
             escalate_after_days: default_escalation_days(),
+            tenants: Vec::new(),
             stages: vec![
                 stage(
                     "Zahlungserinnerung",
@@ -141,6 +162,7 @@ impl DunningPlan {
         Self {
             name: PlanName("standard-b2b".into()),
             escalate_after_days: default_escalation_days(),
+            tenants: Vec::new(),
             stages: vec![
                 stage("Zahlungserinnerung", 0, Tone::Neutral, Decimal::ZERO, &[Email]),
                 stage("1. Mahnung", 10, Tone::Neutral, Decimal::ZERO, &[Email, Letter]),
@@ -191,7 +213,7 @@ impl PlanBook {
         kind: DebtorKind,
         plan: &str,
     ) -> Result<(), Invalid> {
-        self.get(plan)?;
+        self.for_tenant(&tenant, plan)?;
         self.tenants.entry(tenant).or_default().insert(kind, plan.to_owned());
         Ok(())
     }
@@ -208,8 +230,22 @@ impl PlanBook {
         })
     }
 
-    /// The plan for an invoice: the one it names, else the tenant's default for the segment,
-    /// else the global default for the segment.
+    /// The plans `tenant` may use, by name.
+    pub fn of_tenant<'a>(&'a self, tenant: &'a TenantId) -> impl Iterator<Item = &'a DunningPlan> {
+        self.plans.values().filter(move |plan| plan.is_for(tenant))
+    }
+
+    /// The plan `name` if `tenant` may use it; the error names only that tenant's plans, so
+    /// another tenant's plan looks exactly like one that does not exist.
+    pub fn for_tenant(&self, tenant: &TenantId, name: &str) -> Result<&DunningPlan, Invalid> {
+        self.plans.get(name).filter(|plan| plan.is_for(tenant)).ok_or_else(|| {
+            let known: Vec<&str> = self.of_tenant(tenant).map(|plan| plan.name.as_str()).collect();
+            Invalid::new(format!("unknown plan '{name}' (known: {})", known.join(", ")))
+        })
+    }
+
+    /// The plan for an invoice: the one it names (if the tenant may use it), else the tenant's
+    /// default for the segment, else the global default for the segment.
     pub fn resolve(
         &self,
         tenant: &TenantId,
@@ -217,7 +253,7 @@ impl PlanBook {
         requested: Option<&str>,
     ) -> Result<&DunningPlan, Invalid> {
         if let Some(name) = requested {
-            return self.get(name);
+            return self.for_tenant(tenant, name);
         }
         let name = self
             .tenants
@@ -257,6 +293,26 @@ mod tests {
         );
         assert!(book.resolve(&other, DebtorKind::Consumer, Some("nope")).is_err());
         assert!(book.set_tenant_default(other, DebtorKind::Business, "nope").is_err());
+    }
+
+    #[test]
+    fn a_tenants_own_plan_is_nobody_elses() {
+        let mut book = PlanBook::default();
+        let acme = TenantId::parse("acme").unwrap();
+        let other = TenantId::parse("other").unwrap();
+        let mut own = DunningPlan::standard_b2c();
+        own.name = PlanName::parse("acme-gentle").unwrap();
+        own.tenants = vec![acme.clone()];
+        book.insert(own);
+        let names = |tenant| book.of_tenant(tenant).map(|p| p.name.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&acme), ["acme-gentle", "standard-b2b", "standard-b2c"]);
+        assert_eq!(names(&other), ["standard-b2b", "standard-b2c"]);
+        assert_eq!(book.for_tenant(&acme, "acme-gentle").unwrap().name, "acme-gentle");
+        let refused = book.resolve(&other, DebtorKind::Consumer, Some("acme-gentle")).unwrap_err();
+        assert_eq!(refused.0, "unknown plan 'acme-gentle' (known: standard-b2b, standard-b2c)");
+        assert!(book.set_tenant_default(other, DebtorKind::Consumer, "acme-gentle").is_err());
+        book.set_tenant_default(acme.clone(), DebtorKind::Consumer, "acme-gentle").unwrap();
+        assert_eq!(book.resolve(&acme, DebtorKind::Consumer, None).unwrap().name, "acme-gentle");
     }
 
     #[test]

@@ -131,6 +131,12 @@ pub(crate) enum Auth {
     Session { cookie: String, csrf: String },
 }
 
+/// The routes that take a body but change nothing: any role may call them.
+const READS_BY_POST: [&str; 2] = ["/api/v1/templates/validate", "/api/v1/templates/preview"];
+
+/// Tenant A's own plan (`[[plans]] tenants = ["paytest"]`), which tenant B does not have.
+pub(crate) const A_PLAN: &str = "three-emails";
+
 /// A route of the document with its parameters filled in for tenant A's objects, and a body that
 /// would be valid for it.
 struct Route {
@@ -155,7 +161,8 @@ fn routes(document: &Value, case_id: i64, debtor: &str, number: &str) -> Vec<Rou
                         case_id.to_string()
                     },
                 )
-                .replace("{number}", number);
+                .replace("{number}", number)
+                .replace("{name}", A_PLAN);
             let body = match template.as_str() {
                 "/api/v1/invoices" => Some(invoice("API-2", "de")),
                 t if t.ends_with("/paid") => {
@@ -163,6 +170,12 @@ fn routes(document: &Value, case_id: i64, debtor: &str, number: &str) -> Vec<Rou
                                                          "currency": "EUR", "payment_reference": "walk"}))
                 }
                 t if t.ends_with("/contact") => Some(json!({"phone": "+4915112345678"})),
+                "/api/v1/templates/validate" => Some(
+                    json!({"name": "sms", "language": "de", "source": "{{ creditor_name }}: {{ amount }}"}),
+                ),
+                "/api/v1/templates/preview" => {
+                    Some(json!({"plan": "standard-b2c", "stage": 2, "channel": "sms", "language": "de"}))
+                }
                 _ if method == Method::POST => Some(json!({})),
                 _ => None,
             };
@@ -239,8 +252,14 @@ async fn isolation_and_document(backend: Backend) {
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"), "{}", document["openapi"]);
     let routes = routes(&document, case_id, debtor, number);
     assert!(routes.len() >= 12, "{} routes documented", routes.len());
-    for expected in ["/api/v1/cases/{id}/pause", "/api/v1/debtors/{id}", "/api/v1/audit", "/api/v1/invoices"]
-    {
+    for expected in [
+        "/api/v1/cases/{id}/pause",
+        "/api/v1/debtors/{id}",
+        "/api/v1/audit",
+        "/api/v1/invoices",
+        "/api/v1/plans/{name}",
+        "/api/v1/templates/preview",
+    ] {
         assert!(routes.iter().any(|r| r.template == expected), "{expected} documented");
     }
 
@@ -248,17 +267,19 @@ async fn isolation_and_document(backend: Backend) {
     for route in &routes {
         let what = format!("{} {}", route.method, route.template);
         let body = route.body.as_ref();
-        let writes = route.method != Method::GET;
+        let writes = route.method != Method::GET && !READS_BY_POST.contains(&route.template.as_str());
         // No credentials, or a key nobody issued: 401.
         for auth in [Auth::None, Auth::Key("mwk_forged".into())] {
             let (status, _) = console.call(route.method.clone(), &route.path, &auth, body).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{what} with {auth:?}");
         }
-        // Read-only callers on a write route: 403.
-        if writes {
-            for auth in [&a_read, &a_viewer] {
-                let (status, _) = console.call(route.method.clone(), &route.path, auth, body).await;
+        // Read-only callers on a write route: 403; on a route that only reads, its answer.
+        for auth in [&a_read, &a_viewer] {
+            let (status, answer) = console.call(route.method.clone(), &route.path, auth, body).await;
+            if writes {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{what} read-only");
+            } else if READS_BY_POST.contains(&route.template.as_str()) {
+                assert_eq!(status, StatusCode::OK, "{what} read-only: {answer}");
             }
         }
         // Tenant B, by key or login: A's objects are not found.

@@ -52,6 +52,7 @@ consumer = "three-emails"
 
 [[plans]]
 name = "three-emails"
+tenants = ["paytest"]
 [[plans.stages]]
 name = "Zahlungserinnerung"
 wait_days = 0

@@ -25,6 +25,10 @@
 //! - `marketing`: a debtor's explicit marketing consent or objection, per channel.
 //! - `audit`: `GET /api/v1/audit`, and how an intervention is written to it.
 //! - `exports`: the bookings of a period as CSV or DATEV, for the creditor's bookkeeping.
+//! - `plans`: the tenant's dunning plans, `GET /api/v1/plans` and `/api/v1/plans/{name}`.
+//! - `template_preview`: a template checked (`POST /api/v1/templates/validate`) and a plan's
+//!   stage rendered as `mahnwerk preview` renders it (`POST /api/v1/templates/preview`).
+//! - `plans_page`: `GET /console/plans`, the plans as tables with a preview per stage.
 //! - `stats`: the tenant's figures (amounts, DSO, paid shares, channel cost, learner version).
 //! - `accounts`: operators and API keys made from the command line.
 //! - `openapi`: the document's frame (security schemes, tags).
@@ -63,10 +67,13 @@ mod openapi;
 mod overview;
 mod page_actions;
 mod pages;
+mod plans;
+mod plans_page;
 pub mod privacy;
 mod refusal;
 mod stats;
 mod steering;
+mod template_preview;
 mod timeline_text;
 mod words;
 
@@ -98,6 +105,8 @@ pub struct ConsoleState {
     /// The scheduler's planner, for a resend on a chosen channel (the same channel rules and
     /// policy as every planned reminder).
     pub planner: Arc<crate::schedule::Planner>,
+    /// The reminder templates the channel workers render with, for the template preview.
+    pub templates: Arc<crate::deliver::Templates>,
 }
 
 /// The console's routes and the OpenAPI document describing the `/api/v1` ones.
@@ -127,6 +136,10 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::list))
         .routes(routes!(exports::bookings_export))
         .routes(routes!(stats::stats))
+        .routes(routes!(plans::list))
+        .routes(routes!(plans::one))
+        .routes(routes!(template_preview::validate))
+        .routes(routes!(template_preview::preview))
         .split_for_parts();
     let json: Arc<str> = serde_json::to_string_pretty(&document).expect("the document serialises").into();
     let router = api
@@ -159,7 +172,10 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .route("/console/debtors/{id}", get(debtor_page::debtor))
         .route("/console/debtors/{id}/stop", post(debtor_page::stop))
         .route("/console/debtors/{id}/contact", post(debtor_page::contact))
-        .route("/console/audit", get(audit_page::audit));
+        .route("/console/audit", get(audit_page::audit))
+        .route("/console/plans", get(plans_page::plans))
+        .route("/console/plans/preview.html", get(plans_page::email_html))
+        .route("/console/plans/preview.pdf", get(plans_page::letter_pdf));
     (router, document)
 }
 

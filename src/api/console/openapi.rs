@@ -21,7 +21,8 @@ use utoipa::{Modify, OpenApi};
         (name = "debtors", description = "Debtors: contact data, consent, cases, Mahnstopp"),
         (name = "audit", description = "Every operator intervention"),
         (name = "exports", description = "Bookings for the creditor's bookkeeping (CSV, DATEV)"),
-        (name = "stats", description = "The tenant's figures")
+        (name = "stats", description = "The tenant's figures"),
+        (name = "plans", description = "Dunning plans, and their reminder templates checked and previewed")
     )
 )]
 pub struct ApiDoc;

@@ -43,6 +43,7 @@ fn environment() -> &'static Environment<'static> {
             ("overview.html.j2", include_str!("templates/overview.html.j2")),
             ("debtor.html.j2", include_str!("templates/debtor.html.j2")),
             ("audit.html.j2", include_str!("templates/audit.html.j2")),
+            ("plans.html.j2", include_str!("templates/plans.html.j2")),
         ] {
             env.add_template(name, source).expect("the console's templates parse");
         }
@@ -235,7 +236,12 @@ pub(super) async fn case_page(
         })
         .collect();
     let plans: Vec<&str> = match &state.console {
-        Some(console) => console.plans.names().filter(|p| *p != case.plan).collect(),
+        Some(console) => console
+            .plans
+            .of_tenant(&access.tenant)
+            .map(|p| p.name.as_str())
+            .filter(|p| *p != case.plan)
+            .collect(),
         None => Vec::new(),
     };
     let channels: Vec<&str> = crate::domain::ChannelKind::ALL.iter().map(|c| c.as_str()).collect();

@@ -188,7 +188,7 @@ pub(super) async fn switch_to(
     tx.tenant_case(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
     let body = body?;
     let raw = required(&body, "plan", "the name of a plan in the plan book")?;
-    let plan = console.plans.get(raw).map_err(|e| ConsoleError::field("plan", e))?;
+    let plan = console.plans.for_tenant(&access.tenant, raw).map_err(|e| ConsoleError::field("plan", e))?;
     let name: &PlanName = &plan.name;
     match switch_case_plan(tx.as_mut(), &access.tenant, id, name, now).await? {
         SwitchOutcome::Done { plan_before, reminders_withdrawn } => {
