@@ -216,7 +216,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("debtor_kind", "Kind", "Art"),
     ("contact_person", "contact person", "Ansprechpartner"),
     ("address", "Address", "Anschrift"),
-    ("debtor_language", "Language, time zone", "Sprache, Zeitzone"),
+    ("debtor_language_zone", "Language, time zone", "Sprache, Zeitzone"),
     ("consents", "Consent per channel", "Einwilligungen je Kanal"),
     ("may_remind", "Reminders allowed", "Mahnungen erlaubt"),
     ("consent_in_force", "Consent in force", "Geltende Erklärung"),

@@ -100,30 +100,10 @@ fn scalar(value: &Value) -> String {
     }
 }
 
-/// An audit entry's before or after: each field and its value in words (a state as a state, a
-/// channel as a channel, …), other values as they are; the state first, then by name.
+/// An audit entry's before or after in words, as the audit page says it (case ids without
+/// their invoice numbers: the timeline is one case's own).
 fn change(lang: Lang, value: &Value) -> String {
-    let Value::Object(fields) = value else { return scalar(value) };
-    if fields.is_empty() {
-        return "–".to_owned();
-    }
-    // The state first: it is what an intervention changes.
-    let state_first = fields.iter().filter(|(name, _)| *name == "state");
-    let said: Vec<String> = state_first
-        .chain(fields.iter().filter(|(name, _)| *name != "state"))
-        .map(|(name, value)| {
-            let raw = scalar(value);
-            let shown = match name.as_str() {
-                "state" => lang.word(Vocabulary::State, &raw),
-                "channel" => lang.word(Vocabulary::Channel, &raw),
-                "reason" => lang.word(Vocabulary::Reason, &raw),
-                "resolution" => lang.word(Vocabulary::Resolution, &raw),
-                _ => raw.as_str(),
-            };
-            format!("{} {shown}", lang.word(Vocabulary::Field, name))
-        })
-        .collect();
-    said.join(", ")
+    super::audit_text::change(lang, value, &std::collections::BTreeMap::new())
 }
 
 #[cfg(test)]
