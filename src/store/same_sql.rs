@@ -53,6 +53,44 @@ pub(super) use revive_cancelled;
 pub(super) const DEBTOR_INSERT_COLUMNS: &str = "tenant, id, kind, name, language, timezone, email, phone, \
      whatsapp, whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, contact_person, updated_at";
 
+/// One debtor row's insert, `on_conflict` deciding what an existing debtor keeps
+/// ([`DEBTOR_OVERWRITE`] or `DO NOTHING`); its values bound by [`bind_debtor_row`].
+pub(super) fn insert_debtor_sql(on_conflict: &str) -> String {
+    format!(
+        "INSERT INTO debtors ({DEBTOR_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (tenant, id) {on_conflict}"
+    )
+}
+
+/// Binds one debtor row's values onto `$query` in [`DEBTOR_INSERT_COLUMNS`] order.
+macro_rules! bind_debtor_row {
+    ($query:expr, $tenant:expr, $debtor:expr, $now:expr) => {{
+        let debtor: &crate::domain::Debtor = $debtor;
+        let address = debtor.address.as_ref();
+        $query
+            .bind($tenant)
+            .bind(debtor.id.as_str())
+            .bind(debtor.kind.as_str())
+            .bind(&debtor.name)
+            .bind(debtor.language.as_str())
+            .bind(debtor.timezone.name())
+            .bind(debtor.email.as_ref().map(|e| e.as_str()))
+            .bind(debtor.phone.as_ref().map(|p| p.as_str()))
+            .bind(debtor.whatsapp.as_ref().map(|p| p.as_str()))
+            .bind(debtor.whatsapp_opt_in)
+            .bind(&debtor.messenger_psid)
+            .bind(address.map(|a| a.line1.as_str()))
+            .bind(address.and_then(|a| a.line2.as_deref()))
+            .bind(address.map(|a| a.postal_code.as_str()))
+            .bind(address.map(|a| a.city.as_str()))
+            .bind(address.map(|a| a.country.as_str()))
+            .bind(&debtor.contact_person)
+            .bind($now)
+    }};
+}
+
+pub(super) use bind_debtor_row;
+
 /// What a new invoice's debtor data do to a debtor already stored: they replace it (a replayed
 /// message never gets here: only new invoices overwrite).
 pub(super) const DEBTOR_OVERWRITE: &str = "DO UPDATE SET kind = excluded.kind, name = excluded.name, \

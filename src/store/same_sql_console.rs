@@ -32,6 +32,23 @@ pub(super) enum ListBind {
     Date(NaiveDate),
 }
 
+/// Binds a list query's values ([`ListBind`]) onto `$statement` in order.
+macro_rules! bind_list {
+    ($statement:expr, $binds:expr) => {{
+        let mut statement = $statement;
+        for value in $binds {
+            statement = match value {
+                crate::store::same_sql_console::ListBind::Text(text) => statement.bind(text),
+                crate::store::same_sql_console::ListBind::Int(number) => statement.bind(number),
+                crate::store::same_sql_console::ListBind::Date(day) => statement.bind(day),
+            };
+        }
+        statement
+    }};
+}
+
+pub(super) use bind_list;
+
 /// The case list's query for `filter` (the tenant is `$1`) and what to bind after the tenant.
 /// Only the filters given are written, so that each combination is a statement of its own with
 /// a plan of its own: written once for all as `($n IS NULL OR …)`, the text search could not
@@ -580,14 +597,8 @@ macro_rules! impl_console_steps {
             ) -> Result<Vec<crate::store::console::AuditEntry>, StoreError> {
                 use crate::store::same_sql_console as sql;
                 let (query, binds) = sql::audit_list(filter);
-                let mut statement = sqlx::query_as::<_, sql::AuditRow>(&query).bind(tenant.as_str());
-                for value in binds {
-                    statement = match value {
-                        sql::ListBind::Text(text) => statement.bind(text),
-                        sql::ListBind::Int(number) => statement.bind(number),
-                        sql::ListBind::Date(day) => statement.bind(day),
-                    };
-                }
+                let statement = sqlx::query_as::<_, sql::AuditRow>(&query).bind(tenant.as_str());
+                let statement = crate::store::same_sql_console::bind_list!(statement, binds);
                 let rows = statement.fetch_all(&mut *self.0).await?;
                 rows.into_iter().map(sql::audit_entry).collect()
             }
@@ -599,14 +610,8 @@ macro_rules! impl_console_steps {
             ) -> Result<Vec<crate::store::console::CaseSummary>, StoreError> {
                 use crate::store::same_sql_console as sql;
                 let (query, binds) = sql::case_list(filter);
-                let mut statement = sqlx::query_as::<_, sql::CaseSummaryRow>(&query).bind(tenant.as_str());
-                for value in binds {
-                    statement = match value {
-                        sql::ListBind::Text(text) => statement.bind(text),
-                        sql::ListBind::Int(number) => statement.bind(number),
-                        sql::ListBind::Date(day) => statement.bind(day),
-                    };
-                }
+                let statement = sqlx::query_as::<_, sql::CaseSummaryRow>(&query).bind(tenant.as_str());
+                let statement = crate::store::same_sql_console::bind_list!(statement, binds);
                 let rows = statement.fetch_all(&mut *self.0).await?;
                 rows.into_iter().map(sql::CaseSummaryRow::into_summary).collect()
             }

@@ -5,7 +5,6 @@
 
 use super::marketing::{MarketingAudience, MarketingConsentRecord, ThankYouJob, ThankYouResult};
 use super::rows::{corrupt, ConsentColumns, DebtorRow, CONSENT_COLUMNS, DEBTOR_COLUMNS, MESSENGER_INBOUND};
-use super::same_sql::DEBTOR_INSERT_COLUMNS;
 use super::StoreError;
 use crate::domain::{
     ConsentKind, Currency, DebtorId, InvoiceNumber, MarketingBasis, MarketingConsents, TenantId,
@@ -48,15 +47,6 @@ pub(super) const RECORD_MARKETING_CONSENT: &str = "INSERT INTO marketing_consent
      (tenant, debtor_id, channel, kind, at, source, detail, recorded_at) \
      SELECT d.tenant, d.id, $3, $4, $5, $6, $7, $8 FROM debtors d WHERE d.tenant = $1 AND d.id = $2 \
      ON CONFLICT DO NOTHING";
-
-/// A debtor unless the tenant has one with its id; `$1` tenant, then the debtor's columns in the
-/// order of [`DEBTOR_INSERT_COLUMNS`].
-pub(super) fn insert_debtor_if_new_sql() -> String {
-    format!(
-        "INSERT INTO debtors ({DEBTOR_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (tenant, id) DO NOTHING"
-    )
-}
 
 /// Due pending messages with whom they are about; the backend appends `LOCK_THANKS`.
 pub(super) const DUE_THANK_YOUS: &str = "SELECT t.id, t.channel, t.basis, t.attempts, t.case_id, i.tenant, \
@@ -165,26 +155,8 @@ macro_rules! impl_marketing_steps {
                     .bind(now)
                     .execute(&mut *self.0)
                     .await?;
-                let address = debtor.address.as_ref();
-                let done = sqlx::query(&crate::store::same_sql_marketing::insert_debtor_if_new_sql())
-                    .bind(tenant.as_str())
-                    .bind(debtor.id.as_str())
-                    .bind(debtor.kind.as_str())
-                    .bind(&debtor.name)
-                    .bind(debtor.language.as_str())
-                    .bind(debtor.timezone.name())
-                    .bind(debtor.email.as_ref().map(|e| e.as_str()))
-                    .bind(debtor.phone.as_ref().map(|p| p.as_str()))
-                    .bind(debtor.whatsapp.as_ref().map(|p| p.as_str()))
-                    .bind(debtor.whatsapp_opt_in)
-                    .bind(&debtor.messenger_psid)
-                    .bind(address.map(|a| a.line1.as_str()))
-                    .bind(address.and_then(|a| a.line2.as_deref()))
-                    .bind(address.map(|a| a.postal_code.as_str()))
-                    .bind(address.map(|a| a.city.as_str()))
-                    .bind(address.map(|a| a.country.as_str()))
-                    .bind(&debtor.contact_person)
-                    .bind(now)
+                let sql = crate::store::same_sql::insert_debtor_sql("DO NOTHING");
+                let done = crate::store::same_sql::bind_debtor_row!(sqlx::query(&sql), tenant.as_str(), debtor, now)
                     .execute(&mut *self.0)
                     .await?;
                 Ok(done.rows_affected() == 1)

@@ -2,7 +2,7 @@
 
 use crate::domain::legal::Limitation;
 use crate::domain::Debtor;
-use crate::store::same_sql::{DEBTOR_INSERT_COLUMNS, DEBTOR_OVERWRITE};
+use crate::store::same_sql::{insert_debtor_sql, DEBTOR_OVERWRITE};
 use crate::store::tx::Arrival;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -93,32 +93,8 @@ async fn upsert_debtor(
     now: DateTime<Utc>,
     overwrite: bool,
 ) -> Result<(), StoreError> {
-    let address = d.address.as_ref();
     let on_conflict = if overwrite { DEBTOR_OVERWRITE } else { "DO NOTHING" };
-    let sql = format!(
-        "INSERT INTO debtors ({DEBTOR_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         ON CONFLICT (tenant, id) {on_conflict}"
-    );
-    sqlx::query(&sql)
-        .bind(tenant)
-        .bind(d.id.as_str())
-        .bind(d.kind.as_str())
-        .bind(&d.name)
-        .bind(d.language.as_str())
-        .bind(d.timezone.name())
-        .bind(d.email.as_ref().map(|e| e.as_str()))
-        .bind(d.phone.as_ref().map(|p| p.as_str()))
-        .bind(d.whatsapp.as_ref().map(|p| p.as_str()))
-        .bind(d.whatsapp_opt_in)
-        .bind(&d.messenger_psid)
-        .bind(address.map(|a| a.line1.as_str()))
-        .bind(address.and_then(|a| a.line2.as_deref()))
-        .bind(address.map(|a| a.postal_code.as_str()))
-        .bind(address.map(|a| a.city.as_str()))
-        .bind(address.map(|a| a.country.as_str()))
-        .bind(&d.contact_person)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    let sql = insert_debtor_sql(on_conflict);
+    crate::store::same_sql::bind_debtor_row!(sqlx::query(&sql), tenant, d, now).execute(&mut **tx).await?;
     Ok(())
 }
