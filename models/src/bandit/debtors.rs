@@ -267,11 +267,15 @@ pub(crate) struct View {
     hour_curve: Vec<Gauss>,
     /// Scratch: `Sigma z` for the intercept and hour coordinates of one hour.
     sigma_zb: Vec<f64>,
-    /// Whether the covariance is diagonal (set by [`prepare_draws`](Self::prepare_draws)).
-    diagonal: bool,
-    /// The effect vector of the current sample, and its hour curve at each request hour.
-    delta: Vec<f64>,
-    drawn_hours: Vec<f64>,
+    /// What one sample is made of (set by [`prepare_draws`](Self::prepare_draws)): the drawn
+    /// values are `draw_mean + scale * draw_matrix * eps`, in the order intercept, the hour
+    /// curve at each request hour, each request channel. The matrix is the Cholesky factor with
+    /// its hour rows already multiplied by the basis, stored column by column, so that a sample
+    /// is one column update per coordinate (loops without a running sum, which vectorise).
+    draw_mean: Vec<f64>,
+    draw_matrix: Vec<f64>,
+    /// The values of the current sample, in the order of `draw_mean`.
+    drawn: Vec<f64>,
 }
 
 impl View {
@@ -321,20 +325,48 @@ impl View {
             }
         }
         self.chol.clear();
-        self.delta.clear();
-        self.delta.resize(n, 0.0);
         self.fill_arms(channels.len());
     }
 
     /// Factors the covariance for [`draw`](Self::draw); only needed when there is something to
     /// sample, so a sure posterior skips it.
     pub(crate) fn prepare_draws(&mut self) {
-        if self.active {
-            cholesky(&self.cov, self.n, &mut self.chol);
-            // A debtor seen for the first time has independent effects: one multiply each.
-            let n = self.n;
-            self.diagonal = (0..n).all(|i| (0..i).all(|j| self.cov[i * n + j] == 0.0));
+        if !self.active {
+            return;
         }
+        let (n, base, hours) = (self.n, self.base, self.hours);
+        let k = base - 1;
+        cholesky(&self.cov, n, &mut self.chol);
+        let rows = self.outputs();
+        self.draw_mean.clear();
+        self.draw_mean.push(self.mean[0]);
+        for h in 0..hours {
+            let phi = &self.basis[h * k..(h + 1) * k];
+            self.draw_mean.push(phi.iter().zip(&self.mean[1..base]).map(|(p, m)| p * m).sum());
+        }
+        self.draw_mean.extend_from_slice(&self.mean[base..n]);
+        self.draw_matrix.clear();
+        self.draw_matrix.resize(n * rows, 0.0);
+        for j in 0..n {
+            let column = &mut self.draw_matrix[j * rows..(j + 1) * rows];
+            column[0] = self.chol[j];
+            // Only the intercept and hour coordinates reach the hour rows (lower triangular).
+            let hour_rows = if j < base { hours } else { 0 };
+            for h in 0..hour_rows {
+                let phi = &self.basis[h * k..(h + 1) * k];
+                column[1 + h] = phi.iter().enumerate().map(|(a, p)| p * self.chol[(1 + a) * n + j]).sum();
+            }
+            for c in 0..n - base {
+                column[1 + hours + c] = self.chol[(base + c) * n + j];
+            }
+        }
+        self.drawn.clear();
+        self.drawn.resize(rows, 0.0);
+    }
+
+    /// How many values a sample has: the intercept, one per request hour, one per channel.
+    fn outputs(&self) -> usize {
+        1 + self.hours + (self.n - self.base)
     }
 
     /// Every arm's mean `z . m` and variance `z' Sigma z` with `z = [1, phi(h), e_c]`, and the hour
@@ -406,22 +438,21 @@ impl View {
     /// Draws the effect vector: mean plus `scale` times the Cholesky factor applied to the
     /// standard normals `eps` (one per coordinate), and the drawn hour curve at every request hour.
     pub(crate) fn draw(&mut self, scale: f64, eps: &[f64]) {
-        let (n, base, k) = (self.n, self.base, self.base - 1);
-        for i in 0..n {
-            let s: f64 = if self.diagonal {
-                self.chol[i * n + i] * eps[i]
-            } else {
-                self.chol[i * n..i * n + i + 1].iter().zip(eps).map(|(l, e)| l * e).sum()
+        let (n, base, hours, rows) = (self.n, self.base, self.hours, self.outputs());
+        self.drawn.copy_from_slice(&self.draw_mean);
+        for (j, e) in eps[..n].iter().enumerate() {
+            // The factor is lower triangular: coordinate j reaches the intercept only if it is
+            // the intercept, the hours only if it is an intercept or hour coordinate, and only
+            // the channels from its own on.
+            let first = match j {
+                0 => 0,
+                j if j < base => 1,
+                j => 1 + hours + (j - base),
             };
-            self.delta[i] = self.mean[i] + scale * s;
-        }
-        self.drawn_hours.clear();
-        if k == 0 {
-            self.drawn_hours.resize(self.hours, 0.0);
-        } else {
-            let coefficients = &self.delta[1..base];
-            for phi in self.basis.chunks_exact(k) {
-                self.drawn_hours.push(phi.iter().zip(coefficients).map(|(p, d)| p * d).sum());
+            let e = scale * e;
+            let column = &self.draw_matrix[j * rows + first..(j + 1) * rows];
+            for (value, l) in self.drawn[first..].iter_mut().zip(column) {
+                *value += l * e;
             }
         }
     }
@@ -429,19 +460,19 @@ impl View {
     /// The drawn intercept.
     #[inline]
     pub(crate) fn intercept(&self) -> f64 {
-        self.delta[0]
+        self.drawn[0]
     }
 
     /// The drawn hour curve at request hour `h`.
     #[inline]
     pub(crate) fn hour(&self, h: usize) -> f64 {
-        self.drawn_hours[h]
+        self.drawn[1 + h]
     }
 
     /// The drawn effect of request channel `c`.
     #[inline]
     pub(crate) fn channel(&self, c: usize) -> f64 {
-        self.delta[self.base + c]
+        self.drawn[1 + self.hours + c]
     }
 }
 
@@ -508,6 +539,56 @@ mod tests {
         assert_eq!(view.arm(0, 0).mean, 0.0);
         view.fill(&b, None, &[email], &[10]);
         assert_eq!(view.arm(0, 0), Gauss::default());
+    }
+
+    #[test]
+    fn draws_have_the_views_mean_and_variance_per_arm() {
+        use rand::SeedableRng;
+        // A debtor with correlated effects: outcomes on two channels at different hours.
+        let mut b = book(10);
+        let mut p = Pending::default();
+        let (email, sms, letter) = (1u64, 2u64, 3u64);
+        for (i, (channel, hour, paid)) in
+            [(email, 9, 0.0), (sms, 18, 1.0), (email, 12, 1.0), (sms, 10, 0.0), (email, 19, 0.0)]
+                .into_iter()
+                .cycle()
+                .take(15)
+                .enumerate()
+        {
+            let g = b.prepare(Some(7), channel, hour, &mut p);
+            let prior = Gauss { mean: -0.5 + 0.01 * i as f64 + g.mean, var: 0.2 + g.var };
+            b.apply(laplace_step(prior, paid, 1.0), &p);
+        }
+        let hours = [9, 12, 18, 20];
+        let mut view = View::default();
+        view.fill(&b, Some(7), &[email, sms, letter], &hours);
+        view.prepare_draws();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let (draws, scale) = (200_000, 1.0);
+        let arms = 3 * hours.len();
+        let (mut sum, mut sum2) = (vec![0.0; arms], vec![0.0; arms]);
+        let mut eps = Vec::new();
+        for _ in 0..draws {
+            crate::bandit::normals::fill(&mut rng, &mut eps, view.len());
+            view.draw(scale, &eps);
+            for c in 0..3 {
+                for h in 0..hours.len() {
+                    let x = view.intercept() + view.hour(h) + view.channel(c);
+                    sum[c * hours.len() + h] += x;
+                    sum2[c * hours.len() + h] += x * x;
+                }
+            }
+        }
+        for c in 0..3 {
+            for h in 0..hours.len() {
+                let (a, g) = (c * hours.len() + h, view.arm(c, h));
+                let mean = sum[a] / f64::from(draws);
+                let var = sum2[a] / f64::from(draws) - mean * mean;
+                let se = (g.var / f64::from(draws)).sqrt();
+                assert!((mean - g.mean).abs() < 5.0 * se, "arm ({c}, {h}): mean {mean} vs {}", g.mean);
+                assert!((var / g.var - 1.0).abs() < 0.02, "arm ({c}, {h}): variance {var} vs {}", g.var);
+            }
+        }
     }
 
     #[test]

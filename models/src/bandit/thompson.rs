@@ -12,7 +12,8 @@
 //! by `sample_scale` (default 0.25, see [`BanditParams::sample_scale`](super::BanditParams)):
 //! the diagonal posterior is too wide along the arms it has seen, and plain sampling (scale 1)
 //! over-explores. The drawn arm values are `sigmoid(score) * amount_weight - lambda * cost`;
-//! with `lambda = 0` this is a monotone function of the score and the sigmoid is skipped.
+//! with `lambda = 0`, or when every offered channel costs the same, the arms' values are in the
+//! order of their scores and the sigmoid is skipped.
 //!
 //! # Propensity
 //! Plain Thompson sampling's probability of an arm has no closed form. So the policy is defined
@@ -86,6 +87,9 @@ pub(crate) struct Blocks {
     pub(crate) channel_hashes: Vec<u64>,
     channels: Vec<Gauss>,
     costs: Vec<f64>,
+    /// Do all offered channels cost the same? Then `lambda * cost` shifts every arm's value
+    /// alike, and the sigmoid, monotone, orders the arms as their scores do.
+    uniform_cost: bool,
     bucket_ids: Vec<u8>,
     buckets: Vec<Gauss>,
     hour_bucket: Vec<usize>,
@@ -95,6 +99,8 @@ pub(crate) struct Blocks {
     debtor: View,
     /// Per arm: can it win a draw (see "Arms that cannot win")?
     live: Vec<bool>,
+    /// Per channel: how many of its hours are live.
+    live_hours: Vec<usize>,
     /// Multiplier of the standard deviations when sampling (`sample_scale`).
     scale: f64,
     // Sampling view of the above, and draw buffers.
@@ -132,6 +138,7 @@ impl Blocks {
             self.channels.push(g);
             self.costs.push(request.cost(i));
         }
+        self.uniform_cost = self.costs.windows(2).all(|pair| pair[0] == pair[1]);
 
         self.bucket_ids.clear();
         self.hour_bucket.clear();
@@ -190,6 +197,13 @@ impl Blocks {
         }
     }
 
+    /// Must arms be compared by value (`sigmoid(score) * amount_weight - lambda * cost`)? Not when
+    /// costs do not count (`lambda = 0`) or are the same for every channel: then the order of the
+    /// scores is the order of the values, and comparing scores saves the sigmoid's `exp`.
+    fn compares_values(&self, objective: Objective) -> bool {
+        objective.lambda > 0.0 && !self.uniform_cost
+    }
+
     /// Marks the arms that can win a draw under `objective`: those whose upper bound reaches the
     /// best lower bound over all arms, and, within their channel, the best lower bound of the
     /// parts that differ between the channel's hours (hour, bucket, pair, the debtor's curve). The
@@ -199,10 +213,11 @@ impl Blocks {
     pub(crate) fn prune(&mut self, objective: Objective) {
         const Z: f64 = 4.0;
         let n_hours = self.hours.len();
+        let by_value = self.compares_values(objective);
         let bound = |blocks: &Self, arm: usize, z: f64| {
             let g = blocks.arm_score(arm);
             let score = g.mean + z * blocks.scale * g.var.sqrt();
-            if objective.lambda > 0.0 {
+            if by_value {
                 sigmoid(score) * objective.amount_weight - objective.lambda * blocks.costs[arm / n_hours]
             } else {
                 score
@@ -232,6 +247,9 @@ impl Blocks {
         if !self.live.contains(&true) {
             self.live.iter_mut().for_each(|l| *l = true);
         }
+        self.live_hours.clear();
+        self.live_hours
+            .extend(self.live.chunks(n_hours.max(1)).map(|row| row.iter().filter(|&&l| l).count()));
     }
 
     /// The parts of arm `(c, h)`'s score that differ between the hours of channel `c`.
@@ -269,8 +287,7 @@ impl Blocks {
         let n_hours = self.hours.len();
         let mut need = self.buckets.len() + n_hours + self.debtor.len();
         need += usize::from(objective.lambda > 0.0);
-        for row in self.live.chunks(n_hours.max(1)) {
-            let live = row.iter().filter(|&&l| l).count();
+        for &live in &self.live_hours {
             if live > 0 {
                 need += 1 + live;
             }
@@ -301,12 +318,17 @@ impl Blocks {
             self.z_bucket.push(n.at(z[next]));
             next += 1;
         }
-        self.z_hour.clear();
-        for (h, (n, &b)) in hours.iter().zip(&self.hour_bucket).enumerate() {
-            let own = if debtor { self.debtor.hour(h) } else { 0.0 };
-            self.z_hour.push(n.at(z[next]) + self.z_bucket[b] + own);
-            next += 1;
-        }
+        let (z_hour, z_bucket, view) = (&mut self.z_hour, &self.z_bucket, &self.debtor);
+        z_hour.clear();
+        z_hour.extend(
+            hours
+                .iter()
+                .zip(&self.hour_bucket)
+                .zip(&z[next..next + n_hours])
+                .enumerate()
+                .map(|(h, ((n, &b), &z))| n.at(z) + z_bucket[b] + if debtor { view.hour(h) } else { 0.0 }),
+        );
+        next += n_hours;
         // The shared block and the debtor's intercept add the same to every arm; they matter only
         // through the sigmoid of the cost-aware objective.
         let z_shared = if objective.lambda > 0.0 {
@@ -316,30 +338,38 @@ impl Blocks {
             0.0
         };
 
+        let by_value = self.compares_values(objective);
         let mut best = (f64::NEG_INFINITY, 0);
         for (c, channel) in channels.iter().enumerate() {
-            let row = c * n_hours..(c + 1) * n_hours;
-            if !self.live[row.clone()].contains(&true) {
+            let live_hours = self.live_hours[c];
+            if live_hours == 0 {
                 continue;
             }
+            let row = c * n_hours..(c + 1) * n_hours;
             let z_channel = channel.at(z[next]) + if debtor { self.debtor.channel(c) } else { 0.0 };
             next += 1;
-            let mut top = (f64::NEG_INFINITY, 0);
-            for (h, ((arm, z_hour), live)) in
-                arms[row.clone()].iter().zip(&self.z_hour).zip(&self.live[row]).enumerate()
-            {
-                if !live {
-                    continue;
+            let top = if live_hours == n_hours {
+                next += n_hours;
+                best_hour(&arms[row], &self.z_hour, &z[next - n_hours..next])
+            } else {
+                let mut top = (f64::NEG_INFINITY, 0);
+                for (h, ((arm, z_hour), live)) in
+                    arms[row.clone()].iter().zip(&self.z_hour).zip(&self.live[row]).enumerate()
+                {
+                    if !live {
+                        continue;
+                    }
+                    let score = z_hour + arm.at(z[next]);
+                    next += 1;
+                    if score > top.0 {
+                        top = (score, h);
+                    }
                 }
-                let score = z_hour + arm.at(z[next]);
-                next += 1;
-                if score > top.0 {
-                    top = (score, h);
-                }
-            }
+                top
+            };
             // The sigmoid is monotone, so within a channel (one cost) the best score is the best
             // value; only the channels' bests need the sigmoid.
-            let value = if objective.lambda > 0.0 {
+            let value = if by_value {
                 sigmoid(z_shared + z_channel + top.0) * objective.amount_weight
                     - objective.lambda * self.costs[c]
             } else {
@@ -407,6 +437,39 @@ impl Blocks {
     }
 }
 
+/// The best hour of a channel whose hours are all live: its sampled score (the hour's draw plus
+/// the arm's at standard normal `z[h]`) and its index, the first on ties. The hours are split
+/// between two running maxima, merged at the end, so that the comparisons do not wait on each
+/// other.
+#[inline]
+fn best_hour(arms: &[Normal], z_hour: &[f64], z: &[f64]) -> (f64, usize) {
+    let score = |h: usize| z_hour[h] + arms[h].at(z[h]);
+    let (mut even, mut odd) = ((f64::NEG_INFINITY, 0), (f64::NEG_INFINITY, 0));
+    let mut h = 0;
+    while h + 1 < arms.len() {
+        let (a, b) = (score(h), score(h + 1));
+        if a > even.0 {
+            even = (a, h);
+        }
+        if b > odd.0 {
+            odd = (b, h + 1);
+        }
+        h += 2;
+    }
+    if h < arms.len() {
+        let a = score(h);
+        if a > even.0 {
+            even = (a, h);
+        }
+    }
+    // The first on ties, as one running maximum would have it.
+    if odd.0 > even.0 || (odd.0 == even.0 && odd.1 < even.1) {
+        odd
+    } else {
+        even
+    }
+}
+
 /// wyrand (Wang Yi's 64-bit generator): one add and one 128-bit multiply per output, passes
 /// BigCrush and PractRand. Written out here so its stream never changes under us.
 struct WyRand(u64);
@@ -433,5 +496,43 @@ impl RngCore for WyRand {
     fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
         self.fill_bytes(dest);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// One running maximum, the first on ties: what [`best_hour`] must agree with.
+    fn first_best(arms: &[Normal], z_hour: &[f64], z: &[f64]) -> (f64, usize) {
+        let mut top = (f64::NEG_INFINITY, 0);
+        for h in 0..arms.len() {
+            let score = z_hour[h] + arms[h].at(z[h]);
+            if score > top.0 {
+                top = (score, h);
+            }
+        }
+        top
+    }
+
+    #[test]
+    fn the_best_hour_is_the_first_best_also_on_ties() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for len in 1..=14 {
+            for _ in 0..2_000 {
+                // Few distinct values, so that ties between even and odd hours are common.
+                let mut pick = |values: &[f64]| values[rng.gen_range(0..values.len())];
+                let arms: Vec<Normal> =
+                    (0..len).map(|_| Normal { mean: pick(&[0.0, 1.0]), sd: pick(&[0.0, 0.5]) }).collect();
+                let z_hour: Vec<f64> = (0..len).map(|_| pick(&[-1.0, 0.0, 1.0, f64::NEG_INFINITY])).collect();
+                let z: Vec<f64> = (0..len).map(|_| pick(&[-2.0, 0.0, 2.0])).collect();
+                assert_eq!(
+                    best_hour(&arms, &z_hour, &z),
+                    first_best(&arms, &z_hour, &z),
+                    "{arms:?} {z_hour:?} {z:?}"
+                );
+            }
+        }
     }
 }
