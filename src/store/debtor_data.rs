@@ -188,6 +188,29 @@ pub trait DebtorDataSteps: Send {
         data: &serde_json::Value,
     ) -> Result<(), StoreError>;
 
+    /// Deletes what was recommended for case `case_id`: the list, its items and the later
+    /// purchases found for them. Returns how many lists (0 or 1).
+    async fn delete_recommendations(&mut self, case_id: i64) -> Result<u64, StoreError>;
+
+    /// The case's thank-you message: a pending one is withheld (finished at `now`, never sent)
+    /// and an error text it carries becomes `text`. Returns how many messages changed.
+    async fn withhold_thank_you(
+        &mut self,
+        case_id: i64,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
+    /// The case's shop webhook: its stored body becomes `body`, and a pending one fails with
+    /// `reason` (finished at `now`, never delivered). Returns how many deliveries changed.
+    async fn erase_shop_webhook(
+        &mut self,
+        case_id: i64,
+        body: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
     /// Empties the stored payload of `tenant`'s rejected intake messages about one of
     /// `invoice_numbers` (the reason and field stay).
     async fn empty_rejected_payloads(

@@ -37,6 +37,21 @@ pub(super) const ISSUED_LINES: &str =
     "SELECT invoice_number, position, sku, issued_on, quantity, amount_cents \
      FROM issued_lines WHERE tenant = $1 AND debtor_id = $2 ORDER BY invoice_number, position";
 
+/// A pending message is withheld (the `CASE`s read the row as it was before the update).
+pub(super) const WITHHOLD_THANK_YOU: &str = "UPDATE thank_you_messages SET \
+     status = CASE WHEN status = 'pending' THEN 'withheld' ELSE status END, \
+     finished_at = CASE WHEN status = 'pending' THEN $3 ELSE finished_at END, \
+     last_error = CASE WHEN last_error IS NULL THEN NULL ELSE $2 END \
+     WHERE case_id = $1 AND (status = 'pending' OR (last_error IS NOT NULL AND last_error <> $2))";
+
+/// A pending delivery fails unsent; every delivery's body is replaced.
+pub(super) const ERASE_SHOP_WEBHOOK: &str = "UPDATE shop_webhooks SET \
+     last_error = CASE WHEN status = 'pending' THEN $3 ELSE last_error END, \
+     finished_at = CASE WHEN status = 'pending' THEN $4 ELSE finished_at END, \
+     status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END, \
+     body = $2 \
+     WHERE case_id = $1 AND (status = 'pending' OR body <> $2)";
+
 pub(super) const OVERWRITE_DEBTOR: &str =
     "UPDATE debtors SET name = $3, contact_person = NULL, email = NULL, \
      phone = NULL, whatsapp = NULL, whatsapp_opt_in = FALSE, messenger_psid = NULL, address_line1 = NULL, \
@@ -331,6 +346,52 @@ macro_rules! impl_debtor_data_steps {
                     .execute(&mut *self.0)
                     .await?;
                 Ok(())
+            }
+
+            async fn delete_recommendations(&mut self, case_id: i64) -> Result<u64, StoreError> {
+                for table in ["recommendation_conversions", "recommended_items"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
+                        .bind(case_id)
+                        .execute(&mut *self.0)
+                        .await?;
+                }
+                let done = sqlx::query("DELETE FROM recommendations WHERE case_id = $1")
+                    .bind(case_id)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn withhold_thank_you(
+                &mut self,
+                case_id: i64,
+                text: &str,
+                now: DateTime<Utc>,
+            ) -> Result<u64, StoreError> {
+                let done = sqlx::query(crate::store::same_sql_debtor_data::WITHHOLD_THANK_YOU)
+                    .bind(case_id)
+                    .bind(text)
+                    .bind(now)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn erase_shop_webhook(
+                &mut self,
+                case_id: i64,
+                body: &str,
+                reason: &str,
+                now: DateTime<Utc>,
+            ) -> Result<u64, StoreError> {
+                let done = sqlx::query(crate::store::same_sql_debtor_data::ERASE_SHOP_WEBHOOK)
+                    .bind(case_id)
+                    .bind(body)
+                    .bind(reason)
+                    .bind(now)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(done.rows_affected())
             }
 
             async fn empty_rejected_payloads(

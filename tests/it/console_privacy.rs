@@ -3,7 +3,8 @@
 //! contact data, cases, lines, reminders, payments, disputes, events, the marketing consent
 //! ledger and operator actions and nothing of another debtor or tenant; erasure (Art. 17) is
 //! refused to viewers, agents and keys, and for an admin overwrites the personal data wherever
-//! they were (read back through the export) while the invoice numbers and amounts stay, and the
+//! they were (read back through the export), deletes what was recommended and withholds what
+//! was still to go out after payment, while the invoice numbers and amounts stay, and the
 //! marketing consents and objections stay whole, stops the debtor's dunning, and is in the audit
 //! log without the erased data.
 
@@ -13,13 +14,21 @@ use crate::support;
 
 use chrono::{Duration as Days, NaiveDate, SubsecRound};
 use mahnwerk::app::Role;
-use mahnwerk::domain::{CaseState, DebtorId, DisputeReason, KeyScope, OperatorRole, TenantId};
+use mahnwerk::domain::{
+    CaseState, ChannelKind, DebtorId, DisputeReason, InvoiceNumber, KeyScope, MarketingBasis, OperatorRole,
+    TenantId,
+};
 use mahnwerk::pay::contact::{request_contact, ContactRequest};
 use mahnwerk::pay::dispute::open_dispute;
 use mahnwerk::runtime::Clock;
-use mahnwerk::store::recommend::IssuedLine;
+use mahnwerk::runtime::{RecommendedItem, Subject};
+use mahnwerk::store::marketing::NewThankYou;
+use mahnwerk::store::recommend::{IssuedLine, StoredRecommendation};
+use mahnwerk::store::shop_webhooks::NewShopWebhook;
 use mahnwerk::store::ReminderStatus;
+use mahnwerk_models::recommend::Reason;
 use reqwest::{Method, StatusCode};
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use support::scenario::{eventually, live_until, quiet, stop_roles};
 use support::servers::Backend;
@@ -115,6 +124,46 @@ async fn privacy(backend: Backend) {
         };
         assert_eq!(tx.insert_issued_lines(&[line]).await.unwrap(), 1);
     }
+    // After the part payment, as if P-1 had been paid: products recommended, a thank-you message
+    // and a shop webhook waiting to go out.
+    let subject = Subject {
+        tenant: TenantId::parse(A).unwrap(),
+        case_id: ids[0],
+        invoice_number: InvoiceNumber::parse("P-1").unwrap(),
+        debtor_id: DebtorId::parse("D-P-1").unwrap(),
+    };
+    let item = RecommendedItem {
+        rank: 1,
+        sku: "TON-1".into(),
+        name: "Toner schwarz".into(),
+        url: "https://shop.example/ton-1".into(),
+        price: Decimal::new(3990, 2),
+        score: 0.7,
+        reason: Reason::BoughtBefore { sku: "TON-1".into() },
+        reason_text: "bought before".into(),
+    };
+    let recommendation = StoredRecommendation {
+        subject: subject.clone(),
+        model_version: 4,
+        created_at: now,
+        items: vec![item],
+    };
+    assert!(tx.insert_recommendation(&recommendation).await.unwrap());
+    let thanks = NewThankYou {
+        case_id: ids[0],
+        tenant: subject.tenant.clone(),
+        channel: ChannelKind::Sms,
+        basis: MarketingBasis::ExplicitConsent,
+        created_at: now,
+    };
+    assert!(tx.queue_thank_you(&thanks).await.unwrap());
+    let webhook = NewShopWebhook {
+        case_id: ids[0],
+        tenant: subject.tenant.clone(),
+        body: json!({"debtor_id": "D-P-1", "items": [{"sku": "TON-1"}]}).to_string(),
+        created_at: now,
+    };
+    assert!(tx.queue_shop_webhook(&webhook).await.unwrap());
     tx.commit().await.unwrap();
     let edit = json!({"email": "erika.neu@example.org"});
     let (status, answer) =
@@ -188,6 +237,12 @@ async fn privacy(backend: Backend) {
         })
         .collect();
     assert_eq!(before["marketing_consent_ledger"], json!(marketing_ledger), "every event, oldest first");
+    let shown = &case(&before, "P-1")["recommendation"];
+    assert_eq!(
+        (&shown["model_version"], &shown["items"][0]["sku"], &shown["items"][0]["reason"]),
+        (&json!(4), &json!("TON-1"), &json!("bought before"))
+    );
+    assert_eq!(case(&before, "P-2")["recommendation"], Value::Null);
     let history = before["purchase_history"].as_array().unwrap();
     assert_eq!((history.len(), &history[0]["invoice_number"]), (1, &json!("ISS-D-P-1")));
     let text = before.to_string();
@@ -218,6 +273,17 @@ async fn privacy(backend: Backend) {
     assert_eq!((&overwritten["dispute_details"], &overwritten["audit_entries"]), (&json!(1), &json!(1)));
     assert!(overwritten["events"].as_u64().unwrap() >= 2, "the request and the dispute: {overwritten}");
     assert_eq!(overwritten["purchase_history"], 1);
+    assert_eq!(
+        (&overwritten["recommendations"], &overwritten["thank_you_messages"], &overwritten["shop_webhooks"]),
+        (&json!(1), &json!(1), &json!(1))
+    );
+    // Nothing after payment goes out to the erased debtor: the senders find nothing to lease.
+    let later = console.clock.now() + Days::days(1);
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.lease_thank_yous(later, 10, later + Days::minutes(5)).await.unwrap(), vec![]);
+    assert_eq!(tx.lease_shop_webhooks(later, 10, later + Days::minutes(5)).await.unwrap(), vec![]);
+    assert_eq!(tx.recommendation(&subject.tenant, ids[0]).await.unwrap(), None);
+    tx.commit().await.unwrap();
 
     // The personal fields are gone wherever they were; the figures stay.
     let after = export(&console, &admin, "D-P-1").await;
@@ -247,6 +313,7 @@ async fn privacy(backend: Backend) {
     assert_eq!(p1["invoice_lines"][0]["unit_price"], "129.90");
     assert_eq!(case(&after, "P-2")["disputes"][0]["details"], "[erased]");
     assert_eq!(after["purchase_history"], json!([]), "the purchase history kept for recommendations is gone");
+    assert_eq!(p1["recommendation"], Value::Null, "what was recommended is gone");
     assert_eq!(
         after["marketing_consent_ledger"], before["marketing_consent_ledger"],
         "the marketing consents and objections stay whole: the proof, and the objection honoured"

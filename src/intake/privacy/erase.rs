@@ -22,7 +22,17 @@
 //! - the purchase history of invoices issued but never dunned (`invoice.issued`), kept only for
 //!   product recommendations (profiling, not bookkeeping: the creditor keeps its own invoices):
 //!   deleted. The recommender's fitted models hold no debtor's data, only how often items are
-//!   bought together.
+//!   bought together;
+//! - what was recommended to the debtor after a payment, and which of it they bought later
+//!   (profiling too): deleted; the items of `recommendation.created` events become an empty
+//!   list and the SKU of `recommendation.clicked` and `recommendation.converted` [`ERASED`];
+//! - thank-you messages: one still pending is withheld (never sent to an erased debtor), a
+//!   provider error text is overwritten; the shop webhook's stored body (the debtor's key and
+//!   what was recommended) is replaced, and one not yet delivered is not delivered.
+//!
+//! Bank statement lines keep the payer's name and the remittance text as the bank booked them:
+//! a bank statement is an accounting record the creditor must retain (§ 147 (1) no. 4 AO, ten
+//! years), which is the exception of Art. 17 (3) (b) GDPR, like the invoices themselves.
 //!
 //! The marketing consent ledger (consents to advertising and objections, `marketing_consents`)
 //! stays whole, details included. Its events are the creditor's proof of a consent (Art. 7 (1)
@@ -47,12 +57,22 @@ pub const ERASED: &str = "[erased]";
 /// Audit actions whose before and after hold the debtor's personal data.
 const PERSONAL_AUDIT_ACTIONS: [&str; 1] = ["debtor.contact"];
 
-/// Event kinds, and which of their fields are the debtor's personal data.
-const PERSONAL_EVENT_FIELDS: [(&str, &[&str]); 3] = [
+/// Event kinds, and which of their fields are the debtor's personal data (a text becomes
+/// [`ERASED`], a list becomes empty).
+const PERSONAL_EVENT_FIELDS: [(&str, &[&str]); 6] = [
     ("contact.requested", &["phone", "email", "window", "message"]),
     ("case.disputed", &["details"]),
     ("case.dispute_resolved", &["note"]),
+    ("recommendation.created", &["items"]),
+    ("recommendation.clicked", &["sku"]),
+    ("recommendation.converted", &["sku"]),
 ];
+
+/// What a shop webhook's stored body becomes.
+const ERASED_WEBHOOK_BODY: &str = r#"{"erased":true}"#;
+
+/// Why a shop webhook not yet delivered never will be.
+const WEBHOOK_NOT_DELIVERED: &str = "not delivered: the debtor was erased";
 
 /// What an erasure overwrote, by kind (counts, never the data).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
@@ -67,6 +87,12 @@ pub struct Anonymised {
     pub audit_entries: u64,
     pub rejected_messages: u64,
     pub purchase_history: u64,
+    /// Recommendation lists deleted (one per paid case at most).
+    pub recommendations: u64,
+    /// Thank-you messages withheld or with an error text overwritten.
+    pub thank_you_messages: u64,
+    /// Shop webhooks whose body was replaced (a pending one also not delivered).
+    pub shop_webhooks: u64,
 }
 
 /// Overwrites the personal data of `tenant`'s debtor `debtor` inside `tx`; `None` (and nothing
@@ -92,6 +118,10 @@ pub async fn anonymise_debtor(
         }
         done.reminder_errors += tx.overwrite_reminder_errors(case_id, ERASED).await?;
         done.dispute_details += tx.overwrite_dispute_details(case_id, ERASED).await?;
+        done.recommendations += tx.delete_recommendations(case_id).await?;
+        done.thank_you_messages += tx.withhold_thank_you(case_id, ERASED, now).await?;
+        done.shop_webhooks +=
+            tx.erase_shop_webhook(case_id, ERASED_WEBHOOK_BODY, WEBHOOK_NOT_DELIVERED, now).await?;
         for statement in tx.claim_statements_of(tenant, case_id).await? {
             let mut body = statement.body;
             if erase_statement_debtor(&mut body) {
@@ -120,12 +150,12 @@ pub fn erase_event_fields(kind: &str, data: &mut Value) -> bool {
     let Some((_, fields)) = PERSONAL_EVENT_FIELDS.iter().find(|(k, _)| *k == kind) else { return false };
     let mut changed = false;
     for field in *fields {
-        if let Some(value) = data.get_mut(*field) {
-            if value.is_string() && *value != ERASED {
-                *value = Value::from(ERASED);
-                changed = true;
-            }
+        match data.get_mut(*field) {
+            Some(value) if value.is_string() && *value != ERASED => *value = Value::from(ERASED),
+            Some(Value::Array(items)) if !items.is_empty() => items.clear(),
+            _ => continue,
         }
+        changed = true;
     }
     changed
 }
@@ -156,6 +186,14 @@ mod tests {
         assert_eq!(data["message"], ERASED);
         assert_eq!((&data["tenant"], &data["case_id"]), (&json!("acme"), &json!(7)));
         assert!(!erase_event_fields("contact.requested", &mut data), "twice changes nothing");
+        let mut shown = json!({"kind": "recommendation.created", "model_version": 3,
+            "items": [{"rank": 1, "sku": "TON-1", "name": "Toner"}]});
+        assert!(erase_event_fields("recommendation.created", &mut shown));
+        assert_eq!((&shown["items"], &shown["model_version"]), (&json!([]), &json!(3)));
+        assert!(!erase_event_fields("recommendation.created", &mut shown), "twice changes nothing");
+        let mut clicked = json!({"kind": "recommendation.clicked", "rank": 1, "sku": "TON-1"});
+        assert!(erase_event_fields("recommendation.clicked", &mut clicked));
+        assert_eq!((&clicked["sku"], &clicked["rank"]), (&json!(ERASED), &json!(1)));
         let mut paid = json!({"kind": "payment.recorded", "amount": "10.00", "reference": "x"});
         assert!(!erase_event_fields("payment.recorded", &mut paid));
         assert_eq!(paid["reference"], "x");

@@ -2,8 +2,8 @@
 //! contact data and the consent in force, the whole consent ledger, the whole marketing consent
 //! ledger (consents to advertising and objections), every case with its invoice
 //! and lines, reminders (channel, status, dates), payments, promises, disputes, instalments,
-//! the events about it, the claim statements of its escalation, and every operator action about
-//! the debtor or one of its cases.
+//! the events about it, the claim statements of its escalation, the products recommended after
+//! its payment, and every operator action about the debtor or one of its cases.
 
 use crate::domain::{DebtorId, TenantId};
 use crate::store::console::{
@@ -14,6 +14,7 @@ use crate::store::debtor_data::{
     ConsentEvent, InstalmentRecord, InvoiceLineRecord, IssuedLineRecord, StoredEvent, StoredStatement,
 };
 use crate::store::marketing::MarketingConsentRecord;
+use crate::store::recommend::StoredRecommendation;
 use crate::store::{StoreError, StoreTx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -91,6 +92,45 @@ pub struct CaseData {
     pub claim_statements: Vec<StoredStatement>,
     /// Operator actions about the case.
     pub operator_actions: Vec<AuditEntry>,
+    /// What was recommended to the debtor after the case was paid, if anything.
+    pub recommendation: Option<RecommendationShown>,
+}
+
+/// The products recommended to the debtor after a payment (the thank-you view, the shop webhook).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RecommendationShown {
+    pub model_version: i64,
+    pub created_at: DateTime<Utc>,
+    /// Best first.
+    pub items: Vec<RecommendedProduct>,
+}
+
+/// One recommended product, with the reason the debtor was shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RecommendedProduct {
+    pub rank: u32,
+    pub sku: String,
+    pub name: String,
+    pub reason: String,
+}
+
+impl From<StoredRecommendation> for RecommendationShown {
+    fn from(stored: StoredRecommendation) -> Self {
+        Self {
+            model_version: stored.model_version,
+            created_at: stored.created_at,
+            items: stored
+                .items
+                .into_iter()
+                .map(|item| RecommendedProduct {
+                    rank: item.rank,
+                    sku: item.sku,
+                    name: item.name,
+                    reason: item.reason_text,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Everything stored about `tenant`'s debtor `debtor`, read inside `tx`; `None` when the tenant
@@ -119,6 +159,7 @@ pub async fn debtor_export(
             events: tx.case_events(tenant, case_id).await?,
             claim_statements: tx.claim_statements_of(tenant, case_id).await?,
             operator_actions: history.audit,
+            recommendation: tx.recommendation(tenant, case_id).await?.map(RecommendationShown::from),
         });
     }
     Ok(Some(DebtorExport {
