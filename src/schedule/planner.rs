@@ -180,7 +180,8 @@ const GAP_TOLERANCE: Duration = Duration::hours(1);
 /// The plan's gap before stage `index` (or before escalation) runs from the previous stage's
 /// actual send, not from its planned time: while a reminder of the case is still to go out
 /// (re-timed after downtime, retrying a provider error) the case waits and looks again in an
-/// hour; once sent, it waits until `gap_days` after the send. `None`: plan now.
+/// hour; once sent, it waits until `gap_days` after the send. The first stage's gap runs from
+/// the case's opening (the invoice's receipt). `None`: plan now.
 fn waiting_for_previous_stage(
     case: &DueCase,
     index: usize,
@@ -188,7 +189,8 @@ fn waiting_for_previous_stage(
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
     if index == 0 {
-        return None;
+        let ready = case.opened_at + Duration::days(i64::from(gap_days));
+        return (ready > now + GAP_TOLERANCE).then_some(ready);
     }
     if case.reminder_pending {
         return Some(now + Duration::hours(1));

@@ -69,6 +69,9 @@ pub struct DueCase {
     /// When the debtor last wrote to the creditor on Messenger, if ever: the Send API delivers a
     /// reminder only inside 24 hours of that.
     pub messenger_inbound_at: Option<DateTime<Utc>>,
+    /// When the case was opened (the invoice's receipt): the first stage's `wait_days` are
+    /// counted from it.
+    pub opened_at: DateTime<Utc>,
     /// When the case's latest reminder actually went out, if any did: the plan's gap to the
     /// next stage is measured from it.
     pub last_sent_at: Option<DateTime<Utc>>,

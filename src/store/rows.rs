@@ -143,6 +143,7 @@ pub(super) struct DueCaseRow {
     pub consents: ConsentColumns,
     /// See [`MESSENGER_INBOUND`].
     pub messenger_inbound_at: Option<DateTime<Utc>>,
+    pub opened_at: DateTime<Utc>,
     /// See [`PREVIOUS_SEND`].
     pub last_sent_at: Option<DateTime<Utc>>,
     pub reminders_pending: i64,
@@ -176,6 +177,7 @@ impl DueCaseRow {
             debtor: self.debtor.into_debtor()?,
             consents: self.consents.into_consents()?,
             messenger_inbound_at: self.messenger_inbound_at,
+            opened_at: self.opened_at,
             last_sent_at: self.last_sent_at,
             reminder_pending: self.reminders_pending > 0,
         })

@@ -177,8 +177,8 @@ pub(super) const TIMELINE_DISPUTES: &str =
 pub(super) fn planning_case_sql() -> String {
     use super::rows::{CONSENT_COLUMNS, DEBTOR_COLUMNS, MESSENGER_INBOUND, PREVIOUS_SEND};
     format!(
-        "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
-         CAST(i.amount_due AS TEXT) AS amount_due, CAST(i.amount_paid AS TEXT) AS amount_paid, i.plan, \
+        "SELECT c.id AS case_id, c.state, c.stages_planned, c.opened_at, i.tenant, i.number, i.due_on, \
+         i.currency, CAST(i.amount_due AS TEXT) AS amount_due, CAST(i.amount_paid AS TEXT) AS amount_paid, i.plan, \
          {DEBTOR_COLUMNS}, {CONSENT_COLUMNS}, {MESSENGER_INBOUND}, {PREVIOUS_SEND} \
          FROM cases c JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \

@@ -1,7 +1,8 @@
 //! Catch-up after downtime, on both backends, with a simulated clock: a reminder found after its
 //! allowed window is re-timed to the debtor's next allowed moment (never on a Sunday or a public
 //! holiday, at the policy's hour), one days late is planned anew, one late within its window goes
-//! at once, and the gap to the next stage runs from the actual send.
+//! at once, and the gap to the next stage runs from the actual send; the first stage's gap runs
+//! from the invoice's arrival.
 
 use crate::support;
 use support::db::{run_suite, stores, Raw};
@@ -10,6 +11,7 @@ use support::malformed::valid;
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use mahnwerk::app::Service;
 use mahnwerk::config::{Config, PolicyKind};
+use mahnwerk::domain::{DunningPlan, PlanName};
 use mahnwerk::queue::{MemoryQueue, Message, Queue, Topology};
 use mahnwerk::runtime::ManualClock;
 use mahnwerk::store::{ReminderStatus, ReminderView, Store};
@@ -29,12 +31,20 @@ struct World {
 }
 
 async fn world(store: Arc<dyn Store>, start: DateTime<Utc>) -> World {
+    world_with_plans(store, start, Vec::new()).await
+}
+
+async fn world_with_plans(store: Arc<dyn Store>, start: DateTime<Utc>, plans: Vec<DunningPlan>) -> World {
     let dir = tempfile::tempdir().unwrap();
     let topology = Topology::new("mahnwerk");
     let queue = Arc::new(MemoryQueue::new(topology.clone()));
     // The fixed schedule: email at 10:00 local time, so every send time is known beforehand.
-    let config =
-        Config { outbox_dir: dir.path().join("outbox"), policy: PolicyKind::Fixed, ..Config::default() };
+    let config = Config {
+        outbox_dir: dir.path().join("outbox"),
+        policy: PolicyKind::Fixed,
+        plans,
+        ..Config::default()
+    };
     let clock = Arc::new(ManualClock::new(start));
     let service = Service::assemble(&config, Arc::clone(&store), queue.clone(), clock.clone()).unwrap();
     World { store, queue, topology, clock, service, _dir: dir }
@@ -43,7 +53,12 @@ async fn world(store: Arc<dyn Store>, start: DateTime<Utc>) -> World {
 impl World {
     /// Hands in invoice `RE-00000<i>` (debtor in Berlin, Germany).
     async fn overdue(&self, i: usize) {
-        let message = Message::new("invoice.overdue", valid(i).to_string().into_bytes());
+        self.hand_in(valid(i)).await;
+    }
+
+    /// Hands in one `invoice.overdue` body.
+    async fn hand_in(&self, invoice: serde_json::Value) {
+        let message = Message::new("invoice.overdue", invoice.to_string().into_bytes());
         self.queue.publish(&self.topology.intake_exchange(), vec![message]).await.unwrap();
         let mut consumer = self.queue.consume(&self.topology.intake_queue(), 100).await.unwrap();
         let batch = self.queue.take_ready(&self.topology.intake_queue(), consumer.as_mut(), 100).await;
@@ -167,6 +182,32 @@ async fn late_but_inside_its_window_a_reminder_goes_at_once() {
         w.settle_at(utc("2026-11-02T06:00:00Z")).await;
         w.settle_at(utc("2026-11-02T13:00:00Z")).await;
         assert_eq!(sent(&w.reminders(1).await), [utc("2026-11-02T13:00:00Z")]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_first_stage_waits_its_days_after_the_invoice_arrives() {
+    run_suite(&stores().await, "first stage's wait", |store: Arc<dyn Store>, _raw: Raw| async move {
+        let mut plan = DunningPlan::standard_b2c();
+        plan.name = PlanName::parse("b2c-three-days").unwrap();
+        plan.stages[0].wait_days = 3;
+        // Monday 2026-11-02, 07:00 Berlin; the plan's first stage waits three days.
+        let w = world_with_plans(store, utc("2026-11-02T06:00:00Z"), vec![plan]).await;
+        let mut invoice = valid(1);
+        invoice["plan"] = serde_json::json!("b2c-three-days");
+        w.hand_in(invoice).await;
+        for moment in ["2026-11-02T06:00:00Z", "2026-11-02T09:00:00Z", "2026-11-04T12:00:00Z"] {
+            w.settle_at(utc(moment)).await;
+            assert_eq!(w.reminders(1).await, vec![], "nothing planned at {moment}");
+        }
+        // Thursday 07:00 Berlin, three days after the arrival: planned for 10:00, and sent then.
+        w.settle_at(utc("2026-11-05T06:00:00Z")).await;
+        let planned = w.reminders(1).await;
+        assert_eq!(planned.len(), 1, "{planned:?}");
+        assert_eq!(planned[0].send_at, utc("2026-11-05T09:00:00Z"), "{planned:?}");
+        w.settle_at(utc("2026-11-05T09:00:00Z")).await;
+        assert_eq!(sent(&w.reminders(1).await), [utc("2026-11-05T09:00:00Z")]);
     })
     .await;
 }

@@ -25,10 +25,10 @@ pub(super) fn due_cases_sql() -> String {
     // 1,000 takes 8 ms on a quiet copy of such a database.
     format!(
         "WITH due AS MATERIALIZED ( \
-           SELECT id, invoice_id, state, stages_planned, next_action_at FROM cases \
+           SELECT id, invoice_id, state, stages_planned, next_action_at, opened_at FROM cases \
            WHERE state IN ('open', 'reminding') AND next_action_at <= $1 \
            ORDER BY next_action_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-         SELECT c.id AS case_id, c.state, c.stages_planned, j.* FROM due c CROSS JOIN LATERAL ( \
+         SELECT c.id AS case_id, c.state, c.stages_planned, c.opened_at, j.* FROM due c CROSS JOIN LATERAL ( \
            SELECT i.tenant, i.number, i.due_on, i.currency, i.amount_due::text AS amount_due, \
            i.amount_paid::text AS amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENT_COLUMNS}, {MESSENGER_INBOUND}, {PREVIOUS_SEND} \
            FROM invoices i JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \

@@ -14,7 +14,7 @@ type Tx = Transaction<'static, Sqlite>;
 /// window.
 pub(super) fn due_cases_sql() -> String {
     format!(
-        "SELECT c.id AS case_id, c.state, c.stages_planned, i.tenant, i.number, i.due_on, i.currency, \
+        "SELECT c.id AS case_id, c.state, c.stages_planned, c.opened_at, i.tenant, i.number, i.due_on, i.currency, \
          i.amount_due, i.amount_paid, i.plan, {DEBTOR_COLUMNS}, {CONSENT_COLUMNS}, {MESSENGER_INBOUND}, {PREVIOUS_SEND} \
          FROM cases c JOIN invoices i ON i.id = c.invoice_id \
          JOIN debtors d ON d.tenant = i.tenant AND d.id = i.debtor_id \
