@@ -26,9 +26,9 @@ const CASE_PAUSE_ACTION: &str = "case.pause";
 /// What lifting a debtor's Mahnstopp did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LiftOutcome {
-    /// Lifted: the Mahnstopp's entry, each case it paused with its state before the lift, and
-    /// the cases resumed (the others are left as they are).
-    Lifted { stop: AuditEntry, cases: Vec<(i64, CaseState)>, resumed: Vec<i64> },
+    /// Lifted: when the Mahnstopp was made, each case it paused with its state before the lift,
+    /// and the cases resumed (the others are left as they are).
+    Lifted { stopped_at: DateTime<Utc>, cases: Vec<(i64, CaseState)>, resumed: Vec<i64> },
     /// No Mahnstopp is in force for the debtor (none was made, or the last one was lifted, at
     /// the time given); nothing changed.
     NotInForce { lifted_at: Option<DateTime<Utc>> },
@@ -101,5 +101,5 @@ pub async fn lift_debtor_stop(
         }
     }
     let cases = cases.iter().map(|case| (case.case_id, case.state)).collect();
-    Ok(LiftOutcome::Lifted { stop, cases, resumed })
+    Ok(LiftOutcome::Lifted { stopped_at: stop.at, cases, resumed })
 }

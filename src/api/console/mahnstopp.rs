@@ -85,10 +85,10 @@ pub(super) async fn lift_and_record(
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
     match lift_debtor_stop(tx.as_mut(), &access.tenant, debtor, now).await? {
-        LiftOutcome::Lifted { stop, cases, resumed } => {
+        LiftOutcome::Lifted { stopped_at, cases, resumed } => {
             let cases: Vec<_> =
                 cases.iter().map(|(case_id, state)| json!({"case_id": case_id, "state": state})).collect();
-            let before = json!({"stopped_at": stop.at, "cases": cases});
+            let before = json!({"stopped_at": stopped_at, "cases": cases});
             let after = json!({"resumed_cases": resumed});
             let entry =
                 record(tx.as_mut(), access, LIFT_ACTION, None, Some(debtor), before, after, now).await?;
