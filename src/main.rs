@@ -217,15 +217,20 @@ enum ConfigCommand {
 
 #[derive(Subcommand)]
 enum OperatorsCommand {
-    /// Add an operator; the password is read from MAHNWERK_OPERATOR_PASSWORD or else the first
-    /// line of stdin (at least 12 characters).
+    /// Add an operator of a tenant (`--tenant T --role R`), or a super-admin of the installation
+    /// (`--super-admin`, no tenant and no role: it chooses the tenant to act for after logging
+    /// in); the password is read from MAHNWERK_OPERATOR_PASSWORD or else the first line of
+    /// stdin (at least 12 characters).
     Add {
-        #[arg(long)]
-        tenant: String,
+        #[arg(long, required_unless_present = "super_admin", conflicts_with = "super_admin")]
+        tenant: Option<String>,
         #[arg(long)]
         email: String,
-        #[arg(long, value_parser = ["viewer", "agent", "admin"])]
-        role: String,
+        #[arg(long, value_parser = ["viewer", "agent", "admin"], required_unless_present = "super_admin",
+              conflicts_with = "super_admin")]
+        role: Option<String>,
+        #[arg(long)]
+        super_admin: bool,
     },
 }
 
@@ -835,9 +840,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn operators(config: &Config, which: OperatorsCommand) -> anyhow::Result<()> {
     use mahnwerk::domain::{OperatorRole, TenantId};
-    let OperatorsCommand::Add { tenant, email, role } = which;
-    let tenant = TenantId::parse(&tenant).context("--tenant")?;
-    let role = OperatorRole::parse(&role).context("--role")?;
+    let OperatorsCommand::Add { tenant, email, role, super_admin } = which;
     let password = match std::env::var("MAHNWERK_OPERATOR_PASSWORD") {
         Ok(password) if !password.is_empty() => password,
         _ => {
@@ -848,6 +851,14 @@ async fn operators(config: &Config, which: OperatorsCommand) -> anyhow::Result<(
     };
     let store = mahnwerk::store::open(&config.database_url).await.context("opening the database")?;
     let now = SystemClock.now();
+    if super_admin {
+        let id =
+            mahnwerk::api::console::accounts::add_super_admin(store.as_ref(), &email, &password, now).await?;
+        println!("super-admin {id} added");
+        return Ok(());
+    }
+    let tenant = TenantId::parse(tenant.as_deref().unwrap_or_default()).context("--tenant")?;
+    let role = OperatorRole::parse(role.as_deref().unwrap_or_default()).context("--role")?;
     let id =
         mahnwerk::api::console::accounts::add_operator(store.as_ref(), &tenant, &email, role, &password, now)
             .await?;
@@ -899,6 +910,7 @@ async fn debtors(config: &Config, which: DebtorsCommand) -> anyhow::Result<()> {
                 actor: "cli".into(),
                 scope: KeyScope::Write,
                 role: Some(OperatorRole::Admin),
+                super_admin: false,
             };
             let entry = privacy::erase_and_record(store.as_ref(), &cli, &debtor, now)
                 .await

@@ -78,11 +78,19 @@ pub enum ConsentChange {
     UnknownDebtor,
 }
 
-/// The kind and time of the event in force on `channel`, `ledger` being in the order of
+/// The event in force on `channel`, `ledger` being in the order of
 /// [`crate::store::marketing::MarketingSteps::marketing_ledger`] (the last event per channel is
-/// in force).
+/// in force); `None` when the ledger has none on it.
+pub fn event_in_force(
+    ledger: &[MarketingConsentRecord],
+    channel: ChannelKind,
+) -> Option<&MarketingConsentRecord> {
+    ledger.iter().rev().find(|event| event.channel == channel)
+}
+
+/// The kind and time of the event in force on `channel` ([`event_in_force`]).
 fn in_force(ledger: &[MarketingConsentRecord], channel: ChannelKind) -> Option<(ConsentKind, DateTime<Utc>)> {
-    ledger.iter().rev().find(|event| event.channel == channel).map(|event| (event.kind, event.at))
+    event_in_force(ledger, channel).map(|event| (event.kind, event.at))
 }
 
 /// Why `event` would change nothing on `ledger` ([`changes_marketing_consent`]); `None` when it

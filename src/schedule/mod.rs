@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod erase;
 pub mod escalate;
 pub mod instalment_reminders;
+pub mod lift_stop;
 pub mod limitation;
 pub mod pause;
 pub mod plan;

@@ -387,6 +387,14 @@ pub trait ConsoleSteps: Send {
         filter: &CaseFilter,
     ) -> Result<Vec<CaseSummary>, StoreError>;
 
+    /// The invoice number of each of `tenant`'s cases among `case_ids`, by case id (another
+    /// tenant's or a missing case is left out): one read for a page's worth of ids.
+    async fn invoice_numbers(
+        &mut self,
+        tenant: &TenantId,
+        case_ids: &[i64],
+    ) -> Result<Vec<(i64, String)>, StoreError>;
+
     /// `tenant`'s case `case_id`; `None` when the tenant has no such case.
     async fn tenant_case(
         &mut self,

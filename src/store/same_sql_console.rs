@@ -186,6 +186,20 @@ pub(super) fn planning_case_sql() -> String {
     )
 }
 
+/// Most case ids one statement of [`invoice_numbers_sql`] binds (SQLite allows 32,766 variables,
+/// PostgreSQL 65,535; a page names far fewer).
+pub(super) const INVOICE_NUMBERS_AT_ONCE: usize = 1000;
+
+/// The invoice numbers of `$1`'s cases `$2`, `$3`, … (`count` of them), by case id.
+pub(super) fn invoice_numbers_sql(count: usize) -> String {
+    let ids: Vec<String> = (0..count).map(|n| format!("${}", n + 2)).collect();
+    format!(
+        "SELECT c.id, i.number FROM cases c JOIN invoices i ON i.id = c.invoice_id \
+         WHERE c.tenant = $1 AND c.id IN ({}) ORDER BY c.id",
+        ids.join(", ")
+    )
+}
+
 pub(super) const AUDIT_COLUMNS: &str =
     "SELECT id, at, actor, action, case_id, debtor_id, before, after FROM audit_log";
 
@@ -614,6 +628,24 @@ macro_rules! impl_console_steps {
                 let statement = crate::store::same_sql_console::bind_list!(statement, binds);
                 let rows = statement.fetch_all(&mut *self.0).await?;
                 rows.into_iter().map(sql::CaseSummaryRow::into_summary).collect()
+            }
+
+            async fn invoice_numbers(
+                &mut self,
+                tenant: &TenantId,
+                case_ids: &[i64],
+            ) -> Result<Vec<(i64, String)>, StoreError> {
+                use crate::store::same_sql_console as sql;
+                let mut numbers = Vec::with_capacity(case_ids.len());
+                for ids in case_ids.chunks(sql::INVOICE_NUMBERS_AT_ONCE) {
+                    let query = sql::invoice_numbers_sql(ids.len());
+                    let mut statement = sqlx::query_as::<_, (i64, String)>(&query).bind(tenant.as_str());
+                    for id in ids {
+                        statement = statement.bind(*id);
+                    }
+                    numbers.extend(statement.fetch_all(&mut *self.0).await?);
+                }
+                Ok(numbers)
             }
 
             async fn tenant_case(

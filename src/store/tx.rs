@@ -18,6 +18,7 @@ use super::marketing::MarketingSteps;
 use super::payments::PaymentSteps;
 use super::recommend::RecommendSteps;
 use super::shop_webhooks::ShopWebhookSteps;
+use super::super_admins::SuperAdminSteps;
 use super::tenant_stats::TenantStatsSteps;
 use super::{ClaimedReminder, DueCase, LateReminder, NewReminder, ProviderReport, ReportOutcome, StoreError};
 use crate::domain::{
@@ -158,7 +159,7 @@ pub struct SentRow {
 /// [`DebtorDataSteps`], the bookings export's in [`BookingSteps`], a tenant's statistics' in
 /// [`TenantStatsSteps`], marketing after payment's (the thank-you messages) in
 /// [`MarketingSteps`], the shop webhook's in [`ShopWebhookSteps`], conversions' in
-/// [`ConversionSteps`].
+/// [`ConversionSteps`], the installation's super-admins' in [`SuperAdminSteps`].
 #[async_trait]
 pub trait StoreTx:
     PaymentSteps
@@ -173,6 +174,7 @@ pub trait StoreTx:
     + MarketingSteps
     + ShopWebhookSteps
     + ConversionSteps
+    + SuperAdminSteps
     + Send
 {
     /// Stores new overdue invoices with their lines, debtors and open cases; an invoice already

@@ -2,8 +2,10 @@
 //! operator logs in, opens a case, follows its debtor's name to the debtor page, opens the
 //! Mahnstopp's confirmation and confirms it, sees every one of the debtor's cases paused (and
 //! another debtor's not), and finds the entry on the audit page, in English, linked back to the
-//! debtor. The pages fit a tablet's width without scrolling sideways. Screenshots:
-//! `console-debtor-de.png`, `console-debtor-stopped-de.png`, `console-audit-en.png`.
+//! debtor, whose page then lifts the Mahnstopp (both cases reminded again). The pages fit a
+//! tablet's width without scrolling sideways. Screenshots: `console-debtor-de.png` (with the
+//! marketing consent per channel), `console-debtor-stopped-de.png`, `console-audit-en.png`,
+//! `console-debtor-lifted-en.png`.
 
 use crate::console_api::{Auth, Console, A};
 use crate::pay_page::invoice;
@@ -66,7 +68,16 @@ async fn an_operator_stops_dunning_a_debtor_and_finds_it_in_the_audit_log() {
     browser.wait_for_text("Rechnung T-1").await;
     browser.click(&format!("dd a[href='{DEBTOR_PATH}']")).await;
     let page = browser.wait_for_text("Kundennummer").await;
-    for shown in ["Erika Mustermann", "Kunde 7/A", "T-1", "T-2", "wird gemahnt", "Einwilligungen je Kanal"] {
+    for shown in [
+        "Erika Mustermann",
+        "Kunde 7/A",
+        "T-1",
+        "T-2",
+        "wird gemahnt",
+        "Einwilligungen je Kanal",
+        "Werbeeinwilligung je Kanal",
+        "ja: Bestandskunde (§ 7 Abs. 3 UWG)",
+    ] {
         assert!(page.contains(shown), "{shown}: {page}");
     }
     assert!(!page.contains("T-3") && !page.contains("reminding"), "{page}");
@@ -101,6 +112,18 @@ async fn an_operator_stops_dunning_a_debtor_and_finds_it_in_the_audit_log() {
     browser.screenshot("console-audit-en").await;
     browser.click(&format!("td a[href='{DEBTOR_PATH}']")).await;
     browser.wait_for_text("Customer number").await;
+
+    // The Mahnstopp lifted, confirmed, on the English page: both cases are reminded again.
+    browser.click("details:has(form[action$='/lift-stop']) summary").await;
+    browser.wait_for_text("Confirm: lift the Mahnstopp").await;
+    browser.click_button("Confirm: lift the Mahnstopp").await;
+    let page = browser.wait_for_text("Mahnstopp lifted: the cases it paused are being reminded again.").await;
+    assert!(page.contains("Cases resumed: T-1, T-2"), "{page}");
+    assert!(page.contains("Marketing consent per channel"), "{page}");
+    assert_eq!([state("T-1").await, state("T-2").await], [CaseState::Reminding, CaseState::Reminding]);
+    assert!(!page.contains("Confirm: lift the Mahnstopp"), "nothing left to lift: {page}");
+    assert!(fits(&browser).await, "the debtor page fits a tablet");
+    browser.screenshot("console-debtor-lifted-en").await;
     browser.close().await;
     stop_roles(trigger, roles).await;
 }

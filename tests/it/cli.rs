@@ -454,3 +454,27 @@ fn the_demo_serves_the_pay_links_it_prints() {
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(child.wait().unwrap().success(), "SIGTERM stops the demo's server cleanly");
 }
+
+#[test]
+fn a_super_admin_is_added_from_the_command_line_without_a_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |args: &[&str]| {
+        mahnwerk(dir.path())
+            .args(["operators", "add"])
+            .args(args)
+            .env("MAHNWERK_OPERATOR_PASSWORD", "a long enough password")
+            .output()
+            .expect("the binary runs")
+    };
+    let added = add(&["--super-admin", "--email", "Root@Example.org"]);
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(String::from_utf8_lossy(&added.stdout).contains("super-admin 1 added"));
+    let again = add(&["--super-admin", "--email", "root@example.org"]);
+    assert!(!again.status.success(), "one super-admin per email");
+    let both = add(&["--super-admin", "--tenant", "acme", "--email", "x@example.org"]);
+    assert!(!both.status.success(), "a super-admin has no tenant");
+    let neither = add(&["--email", "x@example.org", "--role", "agent"]);
+    assert!(!neither.status.success(), "an operator needs a tenant");
+    let operator = add(&["--tenant", "acme", "--email", "x@example.org", "--role", "agent"]);
+    assert!(operator.status.success(), "{}", String::from_utf8_lossy(&operator.stderr));
+}

@@ -162,7 +162,8 @@ fn routes(document: &Value, case_id: i64, debtor: &str, number: &str) -> Vec<Rou
                     },
                 )
                 .replace("{number}", number)
-                .replace("{name}", A_PLAN);
+                .replace("{name}", A_PLAN)
+                .replace("{tenant}", A);
             let body = match template.as_str() {
                 "/api/v1/invoices" => Some(invoice("API-2", "de")),
                 t if t.ends_with("/paid") => {
@@ -259,8 +260,18 @@ async fn isolation_and_document(backend: Backend) {
         "/api/v1/invoices",
         "/api/v1/plans/{name}",
         "/api/v1/templates/preview",
+        "/api/v1/debtors/{id}/marketing-consent",
+        "/api/v1/admin/tenants/{tenant}/operators",
+        "/api/v1/admin/tenants/{tenant}/api-keys",
     ] {
         assert!(routes.iter().any(|r| r.template == expected), "{expected} documented");
+    }
+    for (method, template) in [
+        (Method::DELETE, "/api/v1/debtors/{id}/stop"),
+        (Method::GET, "/api/v1/debtors/{id}/marketing-consent"),
+        (Method::POST, "/api/v1/admin/tenants/{tenant}/api-keys"),
+    ] {
+        assert!(routes.iter().any(|r| r.method == method && r.template == template), "{method} {template}");
     }
 
     let before = snapshot(&console, &a_read, case_id, debtor).await;

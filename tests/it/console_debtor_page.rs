@@ -166,9 +166,14 @@ async fn debtor_and_audit_pages(backend: Backend) {
 
     // The German page: words, and refusals in German.
     let (_, _, html) = send(&console, &agent, Some("de-DE,de"), DEBTOR_PATH, None).await;
-    for shown in
-        ["Kundennummer", "Mahnstopp</strong> am", "pausiert</span>", "Einwilligungen je Kanal", "nein"]
-    {
+    for shown in [
+        "Kundennummer",
+        "Mahnstopp</strong> am",
+        "pausiert</span>",
+        "Einwilligungen je Kanal",
+        "nein",
+        "129,90 €",
+    ] {
         assert!(html.contains(shown), "{shown}: {html}");
     }
     let bad_phone = [("csrf_token", csrf.as_str()), ("email", "M-1@example.org"), ("phone", "0151 123")];

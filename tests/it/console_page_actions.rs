@@ -241,6 +241,12 @@ async fn page_actions(backend: Backend) {
     let (_, html) = get(&console, &agent, &format!("{q1}?lang=en")).await;
     assert!(html.contains("<td>operator action</td>") && html.contains("written off by operator:"), "{html}");
     assert!(html.contains("EUR (credit)") && html.contains("EUR (write-off)"), "{html}");
+    // Amounts as German writes them on the German page, as the English page keeps the API's.
+    assert!(html.contains("<dd>129.90 EUR"), "{html}");
+    let (_, html) = get(&console, &agent, &format!("{q1}?lang=de")).await;
+    assert!(html.contains("<dd>129,90 €"), "{html}");
+    assert!(html.contains("€ (Gutschrift)") && html.contains("€ (Abschreibung)"), "{html}");
+    assert!(!html.contains(" EUR"), "no amount the English way: {html}");
     support::scenario::stop_roles(trigger, roles).await;
 }
 

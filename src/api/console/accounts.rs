@@ -1,6 +1,6 @@
 //! Operator accounts and API keys made from the command line (`mahnwerk operators add`,
-//! `mahnwerk api-keys create|revoke`): how an installation gets its first admin and its first
-//! machine key before anyone can log in.
+//! `mahnwerk api-keys create|revoke`): how an installation gets its first admin (or its
+//! super-admin, `--super-admin`) and its first machine key before anyone can log in.
 
 use super::auth::{hash_password, new_api_key, token_hash};
 use crate::domain::{Email, KeyScope, OperatorRole, TenantId};
@@ -28,6 +28,28 @@ pub async fn add_operator(
     let mut tx = store.begin().await?;
     let Some(id) = tx.insert_operator(tenant, email.as_str(), role, &hash, now).await? else {
         bail!("tenant {tenant} has an operator {} already", email.as_str());
+    };
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds a super-admin of the installation (no tenant; it chooses one to act for after logging
+/// in); returns its id. The email is kept in lower case; the password is checked as an
+/// operator's.
+pub async fn add_super_admin(
+    store: &dyn Store,
+    email: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    let email = Email::parse(&email.trim().to_lowercase()).context("--email")?;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
+    }
+    let hash = hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut tx = store.begin().await?;
+    let Some(id) = tx.insert_super_admin(email.as_str(), &hash, now).await? else {
+        bail!("there is a super-admin {} already", email.as_str());
     };
     tx.commit().await?;
     Ok(id)

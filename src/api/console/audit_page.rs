@@ -71,8 +71,8 @@ pub async fn audit(
     ))
 }
 
-/// The invoice number of every case the entries name, looked up case by case (at most a page's
-/// worth, each by its key); another tenant's case is not found and keeps its id.
+/// The invoice number of every case the entries name, in one read; another tenant's case is not
+/// found and keeps its id.
 async fn invoice_numbers(
     state: &ApiState,
     tenant: &crate::domain::TenantId,
@@ -84,14 +84,11 @@ async fn invoice_numbers(
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut numbers = BTreeMap::new();
-    let mut tx = state.store.begin().await?;
-    for id in ids {
-        if let Some(case) = tx.tenant_case(tenant, id).await? {
-            numbers.insert(id, case.invoice_number);
-        }
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
     }
-    Ok(numbers)
+    let mut tx = state.store.begin().await?;
+    Ok(tx.invoice_numbers(tenant, &ids).await?.into_iter().collect())
 }
 
 /// One entry as the page's table shows it.

@@ -1,15 +1,19 @@
 //! What the audit page writes for an entry: who did it (an operator by email, a machine by its
 //! key's prefix) and its before and after in the page's words: each field named, states,
-//! channels, reasons, consents in words, cases by their invoice numbers, yes and no for flags.
-//! Times and figures stay as stored (UTC).
+//! channels, reasons, consents in words, cases by their invoice numbers, yes and no for flags,
+//! amounts as the page's language writes numbers. Times stay as stored (UTC).
 
 use super::i18n::Lang;
 use super::words::Vocabulary;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The actor as a person reads it: `a@example.org`, or `API key mwk_ab12cd34`.
+/// The actor as a person reads it: `a@example.org`, `API key mwk_ab12cd34`, or
+/// `root@example.org (super-admin)` for the installation's super-admin.
 pub fn actor(lang: Lang, actor: &str) -> String {
+    if let Some(email) = actor.strip_prefix(super::auth::SUPER_ADMIN_ACTOR) {
+        return format!("{email} ({})", lang.text("super_admin"));
+    }
     match (actor.strip_prefix("operator:"), actor.strip_prefix("key:")) {
         (Some(email), _) => email.to_owned(),
         (_, Some(prefix)) => format!("{} {prefix}", lang.text("api_key")),
@@ -17,11 +21,12 @@ pub fn actor(lang: Lang, actor: &str) -> String {
     }
 }
 
-/// The case ids an entry names in its before and after (`paused_cases`, `cases[].case_id`), so
+/// The case ids an entry names in its before and after (`paused_cases`, `resumed_cases`,
+/// `cases[].case_id`), so
 /// that the page can look up their invoice numbers.
 pub fn named_cases(value: &Value) -> Vec<i64> {
-    let mut ids: Vec<i64> =
-        value["paused_cases"].as_array().into_iter().flatten().filter_map(Value::as_i64).collect();
+    let listed_ids = ["paused_cases", "resumed_cases"].into_iter().flat_map(|name| value[name].as_array());
+    let mut ids: Vec<i64> = listed_ids.flatten().filter_map(Value::as_i64).collect();
     let listed = value["cases"].as_array().into_iter().flatten();
     ids.extend(listed.filter_map(|case| case["case_id"].as_i64()));
     ids
@@ -59,7 +64,10 @@ fn field(lang: Lang, name: &str, value: &Value, numbers: &BTreeMap<i64, String>)
         "reason" => lang.word(Vocabulary::Reason, &raw).to_owned(),
         "resolution" => lang.word(Vocabulary::Resolution, &raw).to_owned(),
         "marketing_consent" => lang.word(Vocabulary::Consent, &raw).to_owned(),
-        "paused_cases" => list(value.as_array().into_iter().flatten().map(|id| case(id.as_i64())).collect()),
+        "open_amount" | "amount" => super::money_text::number_text(lang, &raw),
+        "paused_cases" | "resumed_cases" => {
+            list(value.as_array().into_iter().flatten().map(|id| case(id.as_i64())).collect())
+        }
         "cases" => list(
             value
                 .as_array()
@@ -129,5 +137,6 @@ mod tests {
         assert_eq!(change(Lang::En, &json!({}), &numbers), "–");
         assert_eq!(actor(Lang::En, "operator:a@example.org"), "a@example.org");
         assert_eq!(actor(Lang::De, "key:mwk_ab12cd34"), "API-Schlüssel mwk_ab12cd34");
+        assert_eq!(actor(Lang::De, "super_admin:root@example.org"), "root@example.org (Super-Admin)");
     }
 }

@@ -74,11 +74,14 @@ pub fn same_token(a: &str, b: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
     pub tenant: TenantId,
-    /// How the audit log names the caller: `operator:<email>` or `key:<prefix>`.
+    /// How the audit log names the caller: `operator:<email>`, `key:<prefix>`, or
+    /// `super_admin:<email>` for the installation's super-admin.
     pub actor: String,
     pub scope: KeyScope,
     /// The operator's role, for a session.
     pub role: Option<OperatorRole>,
+    /// The installation's super-admin acting for `tenant` (as its admin).
+    pub super_admin: bool,
 }
 
 impl Access {
@@ -129,6 +132,7 @@ impl FromRequestParts<ApiState> for Access {
                     actor: format!("key:{}", key.prefix),
                     scope: key.scope,
                     role: None,
+                    super_admin: false,
                 }),
                 _ => Err(ConsoleError::Unauthenticated),
             };
@@ -146,24 +150,53 @@ impl FromRequestParts<ApiState> for Access {
 }
 
 /// The caller behind the request's session cookie and the session's CSRF token; `None` without
-/// a cookie or with one of no live session.
+/// a cookie, with one of no live session, or for a super-admin who has not chosen a tenant yet.
+/// A super-admin acts for the tenant chosen as its admin, named `super_admin:<email>`.
 pub async fn session_access(
     state: &ApiState,
     headers: &axum::http::HeaderMap,
 ) -> Result<Option<(Access, String)>, ConsoleError> {
     let Some(token) = session_token(headers) else { return Ok(None) };
+    let hash = token_hash(&token);
     let mut tx = state.store.begin().await?;
-    let session = tx.session(&token_hash(&token), state.clock.now()).await?;
-    drop(tx);
-    Ok(session.map(|session| {
+    if let Some(session) = tx.session(&hash, state.clock.now()).await? {
         let access = Access {
             tenant: session.tenant,
             actor: format!("operator:{}", session.email),
             scope: session.role.scope(),
             role: Some(session.role),
+            super_admin: false,
         };
-        (access, session.csrf_token)
+        return Ok(Some((access, session.csrf_token)));
+    }
+    let session = tx.super_admin_session(&hash, state.clock.now()).await?;
+    drop(tx);
+    Ok(session.and_then(|session| {
+        let access = Access {
+            tenant: session.acting_tenant?,
+            actor: format!("{SUPER_ADMIN_ACTOR}{}", session.email),
+            scope: KeyScope::Write,
+            role: Some(OperatorRole::Admin),
+            super_admin: true,
+        };
+        Some((access, session.csrf_token))
     }))
+}
+
+/// How the audit log names a super-admin: this and the email.
+pub const SUPER_ADMIN_ACTOR: &str = "super_admin:";
+
+/// The super-admin session behind the request's cookie (whether or not a tenant was chosen),
+/// with its token's hash; `None` for any other caller.
+pub async fn super_admin_session(
+    state: &ApiState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<(crate::store::super_admins::SuperAdminSession, String)>, ConsoleError> {
+    let Some(token) = session_token(headers) else { return Ok(None) };
+    let hash = token_hash(&token);
+    let mut tx = state.store.begin().await?;
+    let session = tx.super_admin_session(&hash, state.clock.now()).await?;
+    Ok(session.map(|session| (session, hash)))
 }
 
 impl FromRequestParts<ApiState> for Writer {

@@ -1,9 +1,10 @@
 //! The debtor page: `GET /console/debtors/{id}` (the debtor as `GET /api/v1/debtors/{id}` reads
 //! it: contact data, the consent in force per channel in words, every case with its state and
-//! open amount, the last Mahnstopp and which cases it paused, the GDPR export as a JSON
-//! download), and its two confirmed forms: `POST /console/debtors/{id}/stop` (the Mahnstopp,
-//! the JSON route's function) and `POST /console/debtors/{id}/contact` (the contact data, as the
-//! case page corrects them). Done, the browser is sent back to the page (post/redirect/get);
+//! open amount, the last Mahnstopp, which cases it paused and whether it was lifted, the GDPR
+//! export as a JSON download), and its confirmed forms: `POST /console/debtors/{id}/stop` (the
+//! Mahnstopp, the JSON route's function), `POST /console/debtors/{id}/lift-stop` (lifting the
+//! Mahnstopp in force, as `DELETE /api/v1/debtors/{id}/stop`) and
+//! `POST /console/debtors/{id}/contact` (the contact data, as the case page corrects them). Done, the browser is sent back to the page (post/redirect/get);
 //! refused, the page says why in its language. The id in the path is the debtor's id as the
 //! creditor gave it, percent-encoded ([`debtor_path`]).
 
@@ -12,12 +13,14 @@ use super::auth::{same_token, session_access, Access};
 use super::debtors::debtor_detail;
 use super::error::ConsoleError;
 use super::i18n::Lang;
+use super::marketing_consents::marketing_overview;
 use super::pages::{page, to_login, who, ActionForm, CaseView};
 use super::refusal::page_refusal;
 use super::steering::Fields;
 use crate::api::ApiState;
 use crate::domain::{ChannelKind, DebtorId};
-use crate::store::console::AuditFilter;
+use crate::schedule::lift_stop::{debtor_entries, stop_in_force, LIFT_ACTION, STOP_ACTION};
+use crate::store::console::{AuditEntry, AuditFilter};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -60,6 +63,7 @@ pub async fn debtor(
     let view = CaseView { lang, remember: query.lang.is_some(), status: StatusCode::OK };
     let notice = match query.done.as_deref() {
         Some("stop") => Some(lang.text("done_stop")),
+        Some("lift-stop") => Some(lang.text("done_lift_stop")),
         Some("contact") => Some(lang.text("done_contact")),
         _ => None,
     };
@@ -78,26 +82,31 @@ async fn debtor_page(
     error: Option<&str>,
 ) -> Result<Response, ConsoleError> {
     let detail = debtor_detail(state, access, id).await?;
-    let last_stop = AuditFilter {
-        action: Some("debtor.stop".into()),
-        debtor: Some(id.clone()),
-        limit: 1,
-        ..AuditFilter::default()
-    };
-    let (stops, _) = audit_entries(state, access, last_stop).await?;
+    let marketing = marketing_overview(state, access, id).await?;
+    let newest = |action: &str| AuditFilter { limit: 1, ..debtor_entries(action, id) };
+    let (stops, _) = audit_entries(state, access, newest(STOP_ACTION)).await?;
+    let (lifts, _) = audit_entries(state, access, newest(LIFT_ACTION)).await?;
     let lang = view.lang;
     let numbers: BTreeMap<i64, &str> =
         detail.cases.iter().map(|c| (c.case_id, c.invoice_number.as_str())).collect();
-    let stop = stops.first().map(|entry| {
-        let paused: Vec<_> = entry.after["paused_cases"]
+    // An entry's list of cases (`paused_cases`, `resumed_cases`), linked by invoice number.
+    let listed = |entry: &AuditEntry, name: &str| -> Vec<minijinja::Value> {
+        entry.after[name]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(Value::as_i64)
             .map(|case_id| context! { case_id, number => numbers.get(&case_id).copied() })
-            .collect();
+            .collect()
+    };
+    let stop = stops.first().map(|entry| {
+        let lift = lifts.first().filter(|lift| !stop_in_force(entry, Some(*lift)));
+        let lifted = lift.map(|lift| {
+            context! { at => lift.at.format("%Y-%m-%d %H:%M").to_string(),
+            by => super::audit_text::actor(lang, &lift.actor), resumed => listed(lift, "resumed_cases") }
+        });
         context! { at => entry.at.format("%Y-%m-%d %H:%M").to_string(),
-        by => super::audit_text::actor(lang, &entry.actor), paused }
+        by => super::audit_text::actor(lang, &entry.actor), paused => listed(entry, "paused_cases"), lifted }
     });
     let cases: Vec<_> = detail
         .cases
@@ -118,6 +127,15 @@ async fn debtor_page(
             at => record.map(|c| c.at.format("%Y-%m-%d").to_string()) }
         })
         .collect();
+    let marketing: Vec<_> = marketing
+        .channels
+        .iter()
+        .map(|c| {
+            let kind = (c.consent != "none").then_some(c.consent.as_str());
+            context! { channel => c.channel, kind, source => c.source, may_advertise => c.may_advertise,
+            at => c.since.map(|at| at.format("%Y-%m-%d").to_string()), basis => c.basis }
+        })
+        .collect();
     let debtor = &detail.debtor;
     let address: Vec<&str> =
         [&debtor.address_line1, &debtor.address_line2].into_iter().flatten().map(String::as_str).collect();
@@ -133,7 +151,7 @@ async fn debtor_page(
         "debtor.html.j2",
         lang,
         view.remember,
-        context! { operator => who(access), tenant => access.tenant.as_str(), debtor, cases, consents, stop,
+        context! { operator => who(access), tenant => access.tenant.as_str(), debtor, cases, consents, stop, marketing,
         notice, error, csrf_token, can_write => access.scope.can_write(), path => debtor_path(id.as_str()),
         address, town => town.join(" "), export, export_name => format!("debtor-{}.json", id.as_str()),
         audit_link },
@@ -163,8 +181,31 @@ pub async fn stop(
 ) -> Result<Response, ConsoleError> {
     let Some((access, _)) = writer(&state, &headers, &form.csrf_token).await? else { return Ok(to_login()) };
     let debtor = DebtorId::parse(&id).map_err(|_| ConsoleError::NotFound)?;
-    super::interventions::stop_and_record(&state, &access, &debtor).await?;
+    super::mahnstopp::stop_and_record(&state, &access, &debtor).await?;
     Ok(Redirect::to(&format!("{}?done=stop", debtor_path(&id))).into_response())
+}
+
+/// `POST /console/debtors/{id}/lift-stop`: the Mahnstopp lifted, confirmed; refused (none in
+/// force, a second click) the page says so.
+pub async fn lift_stop(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, ConsoleError> {
+    let Some((access, csrf_token)) = writer(&state, &headers, &form.csrf_token).await? else {
+        return Ok(to_login());
+    };
+    let debtor = DebtorId::parse(&id).map_err(|_| ConsoleError::NotFound)?;
+    match super::mahnstopp::lift_and_record(&state, &access, &debtor).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}?done=lift-stop", debtor_path(&id))).into_response()),
+        Err(error) => {
+            let lang = Lang::choose(None, &headers);
+            let (status, why) = page_refusal(lang, &error).ok_or(error)?;
+            let view = CaseView { lang, remember: false, status };
+            debtor_page(&state, &access, &csrf_token, &debtor, view, None, Some(&why)).await
+        }
+    }
 }
 
 /// `POST /console/debtors/{id}/contact`: the debtor's contact data as the form shows them.

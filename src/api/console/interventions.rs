@@ -1,5 +1,5 @@
-//! The operator's interventions: pause, resume, reschedule and cancel a case; the Mahnstopp
-//! (pause every case of a debtor) and corrected contact data of a debtor. Each runs the rule of
+//! The operator's interventions: pause, resume, reschedule and cancel a case; corrected contact
+//! data of a debtor (the Mahnstopp is `mahnstopp`'s). Each runs the rule of
 //! its stage (`schedule::pause`, `schedule::reschedule`, the intake's cancel and contact edit)
 //! and writes its audit entry in the same transaction: an intervention is recorded exactly when
 //! it took effect.
@@ -13,7 +13,7 @@ use crate::api::ApiState;
 use crate::domain::DebtorId;
 use crate::intake::contact::{edit_contact, ContactOutcome};
 use crate::intake::{cancel_invoice, IntakeOutcome};
-use crate::schedule::pause::{pause_case, resume_case, stop_debtor, PauseOutcome};
+use crate::schedule::pause::{pause_case, resume_case, PauseOutcome};
 use crate::schedule::reschedule::{reschedule_case, RescheduleOutcome};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -21,7 +21,7 @@ use axum::Json;
 use serde_json::json;
 
 /// A debtor id from the path; one that cannot exist is simply not found.
-fn debtor_id(raw: &str) -> Result<DebtorId, ConsoleError> {
+pub(super) fn debtor_id(raw: &str) -> Result<DebtorId, ConsoleError> {
     DebtorId::parse(raw).map_err(|_| ConsoleError::NotFound)
 }
 
@@ -141,43 +141,6 @@ pub(super) async fn cancel_case(
         }
         _ => Err(ConsoleError::NotFound),
     }
-}
-
-/// Mahnstopp: pause every case of the debtor that still takes reminders.
-#[utoipa::path(
-    post, path = "/api/v1/debtors/{id}/stop", tag = "debtors",
-    params(("id" = String, Path, description = "The debtor id")),
-    responses(
-        (status = 200, description = "The audit entry; `after.paused_cases` lists the cases paused", body = Recorded),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)
-    )
-)]
-pub async fn stop(
-    State(state): State<ApiState>,
-    Writer(access): Writer,
-    Path(id): Path<String>,
-) -> Result<Json<Recorded>, ConsoleError> {
-    let debtor = debtor_id(&id)?;
-    stop_and_record(&state, &access, &debtor).await.map(Json)
-}
-
-/// Runs the Mahnstopp and records it (the API's and the debtor page's).
-pub(super) async fn stop_and_record(
-    state: &ApiState,
-    access: &Access,
-    debtor: &DebtorId,
-) -> Result<Recorded, ConsoleError> {
-    let now = state.clock.now();
-    let mut tx = state.store.begin().await?;
-    let paused =
-        stop_debtor(tx.as_mut(), &access.tenant, debtor, now).await?.ok_or(ConsoleError::NotFound)?;
-    let before: Vec<_> =
-        paused.iter().map(|(case_id, state)| json!({"case_id": case_id, "state": state})).collect();
-    let ids: Vec<i64> = paused.iter().map(|(case_id, _)| *case_id).collect();
-    let (before, after) = (json!({"cases": before}), json!({"paused_cases": ids}));
-    let entry = record(tx.as_mut(), access, "debtor.stop", None, Some(debtor), before, after, now).await?;
-    tx.commit().await?;
-    Ok(entry)
 }
 
 /// Correct the debtor's contact data: `email`, `phone`, `whatsapp`, `messenger_psid` (left out:

@@ -6,7 +6,8 @@
 //! `[console] login_failures` failed attempts on one account within `login_window_minutes`,
 //! further attempts get 429 without the password being looked at, until the window has passed;
 //! the count is kept in the database, so it holds across `api` processes. A wrong password and
-//! an unknown account answer alike (401), and take as long (a decoy hash is verified).
+//! an unknown account answer alike (401), and take as long (a decoy hash is verified). A login
+//! with no tenant is the installation's super-admin's (`super_admin`).
 
 use super::auth::{decoy_hash, new_secret, session_token, token_hash, verify_password, SESSION_COOKIE};
 use super::error::ConsoleError;
@@ -23,6 +24,8 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
 pub struct Credentials {
+    /// Empty (or left out) for the installation's super-admin, who has no tenant.
+    #[serde(default)]
     pub tenant: String,
     pub email: String,
     pub password: String,
@@ -31,9 +34,13 @@ pub struct Credentials {
 /// What a successful login answers (beside the cookie).
 #[derive(Serialize)]
 pub struct LoggedIn {
+    /// The operator's tenant; empty for a super-admin until a tenant is chosen.
     pub tenant: String,
     pub email: String,
     pub role: OperatorRole,
+    /// A super-admin's session: it chooses the tenant to act for (`/console/tenants`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub super_admin: bool,
     /// Echo it in `X-CSRF-Token` on every write made with the session cookie.
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
@@ -52,6 +59,9 @@ pub struct Session {
 
 /// Checks `credentials` against the store and opens a session; the one rule of logging in.
 pub async fn log_in(state: &ApiState, credentials: &Credentials) -> Result<Session, ConsoleError> {
+    if credentials.tenant.trim().is_empty() {
+        return super::super_admin::log_in(state, credentials).await;
+    }
     let config = state.console.as_ref().map(|c| c.config.clone()).unwrap_or_default();
     let now = state.clock.now();
     let email = credentials.email.trim().to_lowercase();
@@ -86,6 +96,7 @@ pub async fn log_in(state: &ApiState, credentials: &Credentials) -> Result<Sessi
         tenant: tenant.to_string(),
         email: operator.email,
         role: operator.role,
+        super_admin: false,
         csrf_token,
         expires_at,
     };
@@ -151,7 +162,9 @@ pub async fn login(
     };
     let secure = state.console.as_ref().is_none_or(|c| c.config.secure_cookie);
     let max_age = (session.answer.expires_at - state.clock.now()).num_seconds();
-    let mut response = if form {
+    let mut response = if form && session.answer.super_admin {
+        axum::response::Redirect::to("/console/tenants").into_response()
+    } else if form {
         axum::response::Redirect::to("/console/cases").into_response()
     } else {
         (StatusCode::OK, Json(session.answer)).into_response()
@@ -166,6 +179,7 @@ pub async fn logout(State(state): State<ApiState>, headers: HeaderMap) -> Result
     if let Some(token) = session_token(&headers) {
         let mut tx = state.store.begin().await?;
         tx.delete_session(&token_hash(&token)).await?;
+        tx.delete_super_admin_session(&token_hash(&token)).await?;
         tx.commit().await?;
     }
     let secure = state.console.as_ref().is_none_or(|c| c.config.secure_cookie);

@@ -14,15 +14,16 @@
 //! - `invoices`: `POST /api/v1/invoices` and `/api/v1/invoices/{number}/paid|cancelled`, through
 //!   the intake's own parser and `apply_commands`.
 //! - `cases`: the case list (filters, keyset pages) and one case with its timeline.
-//! - `interventions`: pause, resume, reschedule, cancel a case; Mahnstopp and contact data of a
-//!   debtor.
+//! - `interventions`: pause, resume, reschedule, cancel a case; contact data of a debtor.
+//! - `mahnstopp`: a debtor's Mahnstopp, made and lifted.
 //! - `steering`: escalate a case now, resend its current stage on a chosen channel, switch its
 //!   plan (the rules in `schedule::escalate`, `schedule::resend`, `schedule::switch_plan`).
 //! - `disputes`: mark a case disputed and resolve the dispute (`pay::dispute`'s rule).
 //! - `credits`: credit or write off part or all of a case's claim.
 //! - `debtors`: one debtor with consents and cases.
 //! - `privacy`: a debtor's GDPR rights: everything stored as JSON (Art. 15), erasure (Art. 17).
-//! - `marketing`: a debtor's explicit marketing consent or objection, per channel.
+//! - `marketing`: a debtor's explicit marketing consent or objection, per channel, recorded;
+//!   `marketing_consents`: the one in force per channel, read.
 //! - `audit`: `GET /api/v1/audit`, and how an intervention is written to it.
 //! - `exports`: the bookings of a period as CSV or DATEV, for the creditor's bookkeeping.
 //! - `plans`: the tenant's dunning plans, `GET /api/v1/plans` and `/api/v1/plans/{name}`.
@@ -31,9 +32,13 @@
 //! - `plans_page`: `GET /console/plans`, the plans as tables with a preview per stage.
 //! - `stats`: the tenant's figures (amounts, DSO, paid shares, channel cost, learner version).
 //! - `accounts`: operators and API keys made from the command line.
+//! - `tenant_accounts`: a tenant's operators and API keys over HTTP (the super-admin, or the
+//!   tenant's own admin).
+//! - `super_admin`: the installation's super-admin: its login and the tenant it acts for.
 //! - `openapi`: the document's frame (security schemes, tags).
 //! - `overview`: `GET /console`, the tenant's figures and charts (drawn by `charts`).
 //! - `i18n`: the pages' two languages (English, German) and how one is chosen.
+//! - `money_text`: amounts as every page writes them (German `129,90 €`, English `129.90 EUR`).
 //! - `words`: the pages' words for the API's identifiers (states, channels, statuses, payment
 //!   sources, timeline kinds, audit actions) in both languages.
 //! - `page_actions`: the case page's confirmed intervention forms.
@@ -62,7 +67,10 @@ mod i18n;
 mod interventions;
 mod invoices;
 pub mod login;
+mod mahnstopp;
 mod marketing;
+mod marketing_consents;
+mod money_text;
 mod openapi;
 mod overview;
 mod page_actions;
@@ -73,7 +81,9 @@ pub mod privacy;
 mod refusal;
 mod stats;
 mod steering;
+mod super_admin;
 mod template_preview;
+mod tenant_accounts;
 mod timeline_text;
 mod words;
 
@@ -128,8 +138,8 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(disputes::resolve))
         .routes(routes!(credits::credit))
         .routes(routes!(debtors::one))
-        .routes(routes!(marketing::marketing_consent))
-        .routes(routes!(interventions::stop))
+        .routes(routes!(marketing::marketing_consent, marketing_consents::read))
+        .routes(routes!(mahnstopp::stop, mahnstopp::lift))
         .routes(routes!(interventions::contact))
         .routes(routes!(privacy::export))
         .routes(routes!(privacy::erase))
@@ -140,6 +150,8 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::one))
         .routes(routes!(template_preview::validate))
         .routes(routes!(template_preview::preview))
+        .routes(routes!(tenant_accounts::operators, tenant_accounts::add_operator))
+        .routes(routes!(tenant_accounts::api_keys, tenant_accounts::create_api_key))
         .split_for_parts();
     let json: Arc<str> = serde_json::to_string_pretty(&document).expect("the document serialises").into();
     let router = api
@@ -171,8 +183,10 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .route("/console/cases/{id}/contact", post(page_actions::contact))
         .route("/console/debtors/{id}", get(debtor_page::debtor))
         .route("/console/debtors/{id}/stop", post(debtor_page::stop))
+        .route("/console/debtors/{id}/lift-stop", post(debtor_page::lift_stop))
         .route("/console/debtors/{id}/contact", post(debtor_page::contact))
         .route("/console/audit", get(audit_page::audit))
+        .route("/console/tenants", get(super_admin::chooser).post(super_admin::choose))
         .route("/console/plans", get(plans_page::plans))
         .route("/console/plans/preview.html", get(plans_page::email_html))
         .route("/console/plans/preview.pdf", get(plans_page::letter_pdf));

@@ -22,7 +22,9 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "Every operator intervention"),
         (name = "exports", description = "Bookings for the creditor's bookkeeping (CSV, DATEV)"),
         (name = "stats", description = "The tenant's figures"),
-        (name = "plans", description = "Dunning plans, and their reminder templates checked and previewed")
+        (name = "plans", description = "Dunning plans, and their reminder templates checked and previewed"),
+        (name = "accounts", description = "A tenant's operators and API keys: the installation's super-admin \
+                                           for every tenant, a tenant's admin for its own")
     )
 )]
 pub struct ApiDoc;

@@ -44,10 +44,12 @@ fn environment() -> &'static Environment<'static> {
             ("debtor.html.j2", include_str!("templates/debtor.html.j2")),
             ("audit.html.j2", include_str!("templates/audit.html.j2")),
             ("plans.html.j2", include_str!("templates/plans.html.j2")),
+            ("tenants.html.j2", include_str!("templates/tenants.html.j2")),
         ] {
             env.add_template(name, source).expect("the console's templates parse");
         }
         env.add_filter("debtor_path", |id: String| super::debtor_page::debtor_path(&id));
+        env.add_filter("money", super::money_text::money_filter);
         env
     })
 }
@@ -117,7 +119,10 @@ pub struct ListQuery {
 }
 
 pub(super) fn who(access: &Access) -> String {
-    access.actor.trim_start_matches("operator:").to_owned()
+    match access.actor.strip_prefix(super::auth::SUPER_ADMIN_ACTOR) {
+        Some(email) => format!("{email} (super-admin)"),
+        None => access.actor.trim_start_matches("operator:").to_owned(),
+    }
 }
 
 /// `GET /console/cases`.

@@ -82,6 +82,11 @@ pub enum Refusal {
         channel: ChannelKind,
         status: String,
     },
+    /// Lifting a Mahnstopp when none is in force for the debtor (none made, or the last one
+    /// lifted at `lifted_at`).
+    NoMahnstopp {
+        lifted_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 impl Refusal {
@@ -125,6 +130,13 @@ impl Refusal {
                     format!("stage {stage} has a reminder by {channel} already ({status}); choose another channel")
                 }
             }
+            Self::NoMahnstopp { lifted_at } if de => match lifted_at {
+                Some(at) => format!(
+                    "für den Schuldner gilt kein Mahnstopp (der letzte wurde am {} (UTC) aufgehoben)",
+                    at.format("%Y-%m-%d %H:%M")
+                ),
+                None => "für den Schuldner gilt kein Mahnstopp".to_owned(),
+            },
             english => english.to_string(),
         }
     }
@@ -151,6 +163,12 @@ impl fmt::Display for Refusal {
                     "stage {stage} has a reminder on {channel} already ({status}); choose another channel"
                 )
             }
+            Self::NoMahnstopp { lifted_at: Some(at) } => write!(
+                f,
+                "no Mahnstopp is in force for the debtor (the last one was lifted at {})",
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            Self::NoMahnstopp { lifted_at: None } => f.write_str("no Mahnstopp is in force for the debtor"),
         }
     }
 }
@@ -220,6 +238,20 @@ mod tests {
             "no stage was planned yet: the scheduler plans the first reminder"
         );
         assert_eq!(Refusal::AlreadyDisputed.say(Lang::En), "the case is disputed already");
+        let lifted = chrono::DateTime::parse_from_rfc3339("2026-01-20T09:30:00Z").unwrap().to_utc();
+        let none_in_force = Refusal::NoMahnstopp { lifted_at: Some(lifted) };
+        assert_eq!(
+            none_in_force.to_string(),
+            "no Mahnstopp is in force for the debtor (the last one was lifted at 2026-01-20 09:30 UTC)"
+        );
+        assert_eq!(
+            none_in_force.say(Lang::De),
+            "für den Schuldner gilt kein Mahnstopp (der letzte wurde am 2026-01-20 09:30 (UTC) aufgehoben)"
+        );
+        assert_eq!(
+            Refusal::NoMahnstopp { lifted_at: None }.say(Lang::En),
+            "no Mahnstopp is in force for the debtor"
+        );
         assert_eq!(
             Refusal::ReferenceUsed("r-1".into()).say(Lang::De),
             "die Referenz „r-1“ wurde für diesen Fall schon verwendet"

@@ -1,15 +1,19 @@
 //! What the case page writes for each entry of a case's timeline: one line in the page's
 //! language, built from the entry's details as the API answers them, with the identifiers in
 //! them (states, channels, statuses, sources, reasons, audit actions) put in words (`words`).
-//! Times stay as the API writes them (UTC), figures and the creditor's own names as stored.
+//! Times stay as the API writes them (UTC), the creditor's own names as stored; amounts are
+//! written in the page's language (`money_text`).
 
 use super::i18n::Lang;
+use super::money_text::amount_text;
 use super::words::Vocabulary;
 use serde_json::Value;
 
 /// How a payment was applied (§§ 366, 367 BGB), as stored with it: `; applied to RE-1: costs
-/// 2.50, interest 5.33, principal 292.17` (nothing for a payment stored without allocations).
-fn allocations(lang: Lang, allocations: &Value) -> String {
+/// 2.50 EUR, interest 5.33 EUR, principal 292.17 EUR` (nothing for a payment stored without
+/// allocations).
+fn allocations(lang: Lang, allocations: &Value, currency: &str) -> String {
+    let money = |value: &Value| amount_text(lang, &scalar(value), currency);
     let de = lang == Lang::De;
     let parts: Vec<String> = allocations
         .as_array()
@@ -21,9 +25,9 @@ fn allocations(lang: Lang, allocations: &Value) -> String {
             format!(
                 "{}: {costs} {}, {interest} {}, {principal} {}",
                 scalar(&a["invoice_number"]),
-                scalar(&a["costs"]),
-                scalar(&a["interest"]),
-                scalar(&a["principal"])
+                money(&a["costs"]),
+                money(&a["interest"]),
+                money(&a["principal"])
             )
         })
         .collect();
@@ -38,10 +42,11 @@ fn allocations(lang: Lang, allocations: &Value) -> String {
 pub fn entry_text(lang: Lang, kind: &str, details: &Value) -> (String, String) {
     let s = |key: &str| scalar(&details[key]);
     let w = |vocabulary, key: &str| lang.word(vocabulary, &s(key)).to_owned();
+    let money = |key: &str| amount_text(lang, &s(key), &s("currency"));
     let de = lang == Lang::De;
     let line = match kind {
-        "intake" if de => format!("{} {}, fällig am {}", s("amount_due"), s("currency"), s("due_on")),
-        "intake" => format!("{} {} due {}", s("amount_due"), s("currency"), s("due_on")),
+        "intake" if de => format!("{}, fällig am {}", money("amount_due"), s("due_on")),
+        "intake" => format!("{} due {}", money("amount_due"), s("due_on")),
         "reminder" => format!(
             "{} {} ({}) {} {}, {} {}: {}; {} {} (p = {})",
             lang.text("stage"),
@@ -58,11 +63,10 @@ pub fn entry_text(lang: Lang, kind: &str, details: &Value) -> (String, String) {
         ),
         "receipt" => w(Vocabulary::Receipt, "status"),
         "payment" => format!(
-            "{} {} ({}){}",
-            s("amount"),
-            s("currency"),
+            "{} ({}){}",
+            money("amount"),
             w(Vocabulary::Source, "source"),
-            allocations(lang, &details["allocations"])
+            allocations(lang, &details["allocations"], &s("currency"))
         ),
         "payment_pending" => format!(
             "{}, {} {}: {}",
@@ -131,7 +135,7 @@ mod tests {
         let paid = json!({"amount": "10.00", "currency": "EUR", "source": "write_off"});
         assert_eq!(
             entry_text(Lang::De, "payment", &paid),
-            ("Zahlung".into(), "10.00 EUR (Abschreibung)".into())
+            ("Zahlung".into(), "10,00 € (Abschreibung)".into())
         );
         assert_eq!(entry_text(Lang::En, "payment", &paid).1, "10.00 EUR (write-off)");
         let applied = json!({"amount": "300.00", "currency": "EUR", "source": "bank",
@@ -139,7 +143,7 @@ mod tests {
         assert_eq!(
             entry_text(Lang::De, "payment", &applied).1,
             format!(
-                "300.00 EUR ({}); verrechnet auf RE-1: Kosten 2.50, Zinsen 5.33, Hauptforderung 292.17",
+                "300,00 € ({}); verrechnet auf RE-1: Kosten 2,50 €, Zinsen 5,33 €, Hauptforderung 292,17 €",
                 Lang::De.word(Vocabulary::Source, "bank")
             )
         );

@@ -1,7 +1,7 @@
 //! The pages' words for the identifiers the API writes: a case's state, a channel, a reminder's
 //! or receipt's status, a payment's source, a promise's or pending payment's state, a dispute's
 //! reason and resolution, a timeline entry's kind, an audit action and the fields its before and
-//! after name, a consent and where it came from, a debtor's kind, yes and no. The JSON API keeps the identifiers; a page prints these words in its language
+//! after name, a consent and where it came from, a debtor's kind, the basis of advertising, yes and no. The JSON API keeps the identifiers; a page prints these words in its language
 //! (English words on English pages too). An identifier without a word (one a later version
 //! stores) is printed as it is; the tests rule that out for every identifier of today's enums.
 
@@ -28,6 +28,7 @@ pub enum Vocabulary {
     Consent,
     ConsentSource,
     DebtorKind,
+    Basis,
     Yes,
 }
 
@@ -50,6 +51,7 @@ impl Vocabulary {
             Self::Consent => "consent",
             Self::ConsentSource => "consent_source",
             Self::DebtorKind => "debtor_kind",
+            Self::Basis => "basis",
             Self::Yes => "yes",
         }
     }
@@ -122,9 +124,18 @@ const WORDS: &[(Vocabulary, &str, &str, &str)] = &[
     (Action, "case.credit", "credited", "gutgeschrieben"),
     (Action, "case.write_off", "written off", "abgeschrieben"),
     (Action, "debtor.stop", "Mahnstopp: every case paused", "Mahnstopp: alle Fälle pausiert"),
+    (Action, "debtor.lift_stop", "Mahnstopp lifted", "Mahnstopp aufgehoben"),
     (Action, "debtor.contact", "contact data corrected", "Kontaktdaten korrigiert"),
     (Action, "debtor.erase", "debtor erased (GDPR)", "Schuldner gelöscht (DSGVO)"),
     (Action, "debtor.marketing_consent", "marketing consent recorded", "Werbeeinwilligung erfasst"),
+    (Action, "operator.add", "operator added", "Bearbeiter angelegt"),
+    (Action, "api_key.create", "API key created", "API-Schlüssel erstellt"),
+    (
+        Action,
+        "tenant.super_admin_entered",
+        "super-admin began acting for the tenant",
+        "Super-Admin handelt für den Mandanten",
+    ),
     (Field, "state", "state", "Status"),
     (Field, "reminders_cancelled", "reminders cancelled", "entfallene Mahnungen"),
     (Field, "reminders_withdrawn", "reminders withdrawn", "zurückgezogene Mahnungen"),
@@ -144,6 +155,8 @@ const WORDS: &[(Vocabulary, &str, &str, &str)] = &[
     (Field, "whatsapp", "WhatsApp", "WhatsApp"),
     (Field, "messenger_psid", "Messenger id", "Messenger-ID"),
     (Field, "paused_cases", "paused cases", "pausierte Fälle"),
+    (Field, "resumed_cases", "resumed cases", "fortgesetzte Fälle"),
+    (Field, "stopped_at", "Mahnstopp of", "Mahnstopp vom"),
     (Field, "cases", "cases", "Fälle"),
     (Field, "at", "not before", "nicht vor"),
     (Field, "kind", "kind", "Art"),
@@ -154,6 +167,10 @@ const WORDS: &[(Vocabulary, &str, &str, &str)] = &[
     (Field, "marketing_consent", "marketing consent", "Werbeeinwilligung"),
     (Field, "given_at", "given on", "erteilt am"),
     (Field, "recorded", "newly recorded", "neu erfasst"),
+    (Field, "role", "role", "Rolle"),
+    (Field, "prefix", "key", "Schlüssel"),
+    (Field, "scope", "scope", "Berechtigung"),
+    (Field, "tenant", "tenant", "Mandant"),
     (Consent, "opt_in", "opted in", "eingewilligt"),
     (Consent, "opt_out", "opted out", "widersprochen"),
     (ConsentSource, "intake", "with the invoice", "mit der Rechnung"),
@@ -165,6 +182,13 @@ const WORDS: &[(Vocabulary, &str, &str, &str)] = &[
     (ConsentSource, "opt_out_link", "opt-out link", "Widerspruchslink"),
     (DebtorKind, "consumer", "consumer", "Verbraucher"),
     (DebtorKind, "business", "business", "Unternehmen"),
+    (
+        Basis,
+        "explicit_consent",
+        "explicit consent (§ 7 (2) UWG)",
+        "ausdrückliche Einwilligung (§ 7 Abs. 2 UWG)",
+    ),
+    (Basis, "existing_customer", "existing customer (§ 7 (3) UWG)", "Bestandskunde (§ 7 Abs. 3 UWG)"),
     (Yes, "true", "yes", "ja"),
     (Yes, "false", "no", "nein"),
 ];
@@ -208,7 +232,7 @@ impl Lang {
 mod tests {
     use super::*;
     use crate::domain::{CaseState, ChannelKind, DisputeReason, DisputeResolution, HoldState};
-    use crate::domain::{PaymentSource, PromiseState};
+    use crate::domain::{MarketingBasis, PaymentSource, PromiseState};
     use crate::store::{ReceiptStatus, ReminderStatus};
 
     /// Every identifier today's enums write, by vocabulary.
@@ -237,6 +261,12 @@ mod tests {
             (Consent, [ConsentKind::OptIn, ConsentKind::OptOut].map(ConsentKind::as_str).to_vec()),
             (ConsentSource, consent_sources.map(Origin::as_str).to_vec()),
             (DebtorKind, [Debtor::Consumer, Debtor::Business].map(Debtor::as_str).to_vec()),
+            (
+                Basis,
+                [MarketingBasis::ExplicitConsent, MarketingBasis::ExistingCustomer]
+                    .map(MarketingBasis::as_str)
+                    .to_vec(),
+            ),
         ]
     }
 
@@ -270,14 +300,17 @@ mod tests {
     fn every_audit_action_has_a_word() {
         let sources = [
             include_str!("interventions.rs"),
+            include_str!("../../schedule/lift_stop.rs"),
             include_str!("steering.rs"),
             include_str!("disputes.rs"),
             include_str!("privacy.rs"),
             include_str!("marketing.rs"),
+            include_str!("tenant_accounts.rs"),
+            include_str!("super_admin.rs"),
         ];
         let mut actions: Vec<String> = vec!["case.credit".into(), "case.write_off".into()];
         for source in sources {
-            for prefix in ["\"case.", "\"debtor."] {
+            for prefix in ["\"case.", "\"debtor.", "\"operator.", "\"api_key.", "\"tenant."] {
                 for rest in source.split(prefix).skip(1) {
                     let name: String = rest.chars().take_while(|c| *c != '"').collect();
                     actions.push(format!("{}.{name}", &prefix[1..prefix.len() - 1]));

@@ -20,6 +20,7 @@ use crate::store::same_sql_marketing::impl_marketing_steps;
 use crate::store::same_sql_payments::impl_payment_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
 use crate::store::same_sql_shop_webhooks::impl_shop_webhook_steps;
+use crate::store::same_sql_super_admins::impl_super_admin_steps;
 use crate::store::same_sql_tenant_stats::impl_tenant_stats_steps;
 use crate::store::tx::*;
 use crate::store::tx_rows::{
@@ -190,3 +191,4 @@ impl_marketing_steps!(PgTx);
 const LOCK_SHOP: &str = " FOR UPDATE SKIP LOCKED";
 impl_shop_webhook_steps!(PgTx);
 impl_conversion_steps!(PgTx);
+impl_super_admin_steps!(PgTx);
