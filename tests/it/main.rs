@@ -38,6 +38,7 @@ mod console_pause;
 mod console_plans;
 mod console_privacy;
 mod console_steer;
+mod console_summary;
 mod delivery_failures;
 mod e2e;
 mod email_letter;
