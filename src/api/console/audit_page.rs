@@ -85,7 +85,7 @@ async fn invoice_numbers(
     ids.sort_unstable();
     ids.dedup();
     let mut numbers = BTreeMap::new();
-    let mut tx = super::short_reads(&state).await?;
+    let mut tx = super::short_reads(state).await?;
     for id in ids {
         if let Some(case) = tx.tenant_case(tenant, id).await? {
             numbers.insert(id, case.invoice_number);

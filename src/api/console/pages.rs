@@ -217,7 +217,7 @@ pub(super) async fn case_page(
     notice: Option<&str>,
     error: Option<&str>,
 ) -> Result<Response, ConsoleError> {
-    let mut tx = super::short_reads(&state).await?;
+    let mut tx = super::short_reads(state).await?;
     let Some(case) = tx.tenant_case(&access.tenant, id).await? else {
         return Err(ConsoleError::NotFound);
     };
