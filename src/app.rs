@@ -89,6 +89,9 @@ pub struct Service {
     pub metrics_elsewhere: bool,
     /// The API bound ahead by [`Service::bind_api`], taken by the first `spawn` that runs it.
     bound_api: Arc<Mutex<Option<BoundApi>>>,
+    /// The tenants' summaries the console's statistics are computed from, shared by every
+    /// `api_state` and read anew by the `api` role.
+    summaries: Arc<crate::api::console::summary::Summaries>,
 }
 
 impl Service {
@@ -275,6 +278,7 @@ impl Service {
             pingen_webhook_secret: config.pingen.as_ref().and_then(|p| p.webhook_secret.clone()),
             stripe,
             bound_api: Arc::default(),
+            summaries: Arc::default(),
         })
     }
 
@@ -298,6 +302,7 @@ impl Service {
                 channel_costs: self.learn.costs_eur.clone(),
                 planner: Arc::clone(&self.planner),
                 templates: Arc::clone(&self.templates),
+                summaries: Arc::clone(&self.summaries),
             })),
         }
     }
@@ -453,6 +458,13 @@ impl Service {
                     None => BoundApi::bind(listen, state).await.map(|api| api.with_routes(observe)),
                 };
                 ("api".to_owned(), async move { api?.run(stop).await }.await)
+            });
+            let (summaries, store) = (Arc::clone(&self.summaries), Arc::clone(&self.store));
+            let (clock, every, stop) =
+                (Arc::clone(&self.clock), self.console.summary_refresh(), shutdown.clone());
+            tasks.spawn(async move {
+                crate::api::console::summary::keep_refreshing(summaries, store, clock, every, stop).await;
+                ("console summaries".to_owned(), Ok(()))
             });
         }
         let recommender = matches!(role, Role::Recommender) || (role == Role::All && self.recommend.enabled);

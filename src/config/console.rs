@@ -1,4 +1,5 @@
-//! `[console]`: the operator console's sessions and login throttling (see `docs/console.md`).
+//! `[console]`: the operator console's sessions, login throttling and how often its tenants'
+//! figures are read anew (see `docs/console.md`).
 
 use serde::Deserialize;
 
@@ -15,11 +16,21 @@ pub struct ConsoleConfig {
     pub login_failures: u32,
     /// The throttling window, in minutes (1 to 1440, default 15).
     pub login_window_minutes: u32,
+    /// Seconds between two readings of each tenant's summary, the facts the statistics and the
+    /// overview are computed from (1 to 86400, default 300): the `api` role reads them in the
+    /// background, one tenant after another, and serves them with the time they are as of.
+    pub summary_refresh_secs: u64,
 }
 
 impl Default for ConsoleConfig {
     fn default() -> Self {
-        Self { secure_cookie: true, session_hours: 12, login_failures: 5, login_window_minutes: 15 }
+        Self {
+            secure_cookie: true,
+            session_hours: 12,
+            login_failures: 5,
+            login_window_minutes: 15,
+            summary_refresh_secs: 300,
+        }
     }
 }
 
@@ -31,6 +42,33 @@ impl ConsoleConfig {
             (1..=1440).contains(&self.login_window_minutes),
             "console.login_window_minutes: must be 1 to 1440"
         );
+        anyhow::ensure!(
+            (1..=86_400).contains(&self.summary_refresh_secs),
+            "console.summary_refresh_secs: must be 1 to 86400"
+        );
         Ok(())
+    }
+
+    /// How often the tenants' summaries are read anew.
+    pub fn summary_refresh(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.summary_refresh_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_refresh_is_checked_and_named() {
+        assert_eq!(ConsoleConfig::default().summary_refresh(), std::time::Duration::from_secs(300));
+        for wrong in [0, 86_401] {
+            let config = ConsoleConfig { summary_refresh_secs: wrong, ..ConsoleConfig::default() };
+            let error = config.validate().unwrap_err().to_string();
+            assert!(error.contains("console.summary_refresh_secs"), "{error}");
+        }
+        assert!(ConsoleConfig { summary_refresh_secs: 86_400, ..ConsoleConfig::default() }
+            .validate()
+            .is_ok());
     }
 }

@@ -1,10 +1,11 @@
 //! The overview's DSO trend: days sales outstanding per calendar month (UTC) for the last twelve
 //! months, this one included, each month computed as the statistics compute their one figure
-//! ([`super::stats::dso_days`]) over the payments in money made in that month.
+//! ([`super::stats::dso_days`]) over the payments in money made in that month (the store adds
+//! them up per month: [`PaymentSums`]).
 
 use super::stats::dso_days;
-use crate::store::tenant_stats::PaymentFact;
-use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, Utc};
+use crate::store::tenant_stats::PaymentSums;
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 
 /// How many months the trend shows.
 pub const MONTHS: u32 = 12;
@@ -18,11 +19,6 @@ pub struct MonthDso {
     pub dso_days: Option<f64>,
 }
 
-/// The first moment of the oldest month the trend at `now` shows: what the store needs to read.
-pub fn trend_start(now: DateTime<Utc>) -> DateTime<Utc> {
-    first_month(now).and_time(NaiveTime::MIN).and_utc()
-}
-
 fn first_month(now: DateTime<Utc>) -> NaiveDate {
     let this_month = now.date_naive().with_day(1).expect("every month has a first day");
     this_month - Months::new(MONTHS - 1)
@@ -30,17 +26,12 @@ fn first_month(now: DateTime<Utc>) -> NaiveDate {
 
 /// The trend at `now` from `payments` (any may be given; those outside the twelve months and
 /// those that are no money are left out), oldest month first.
-pub fn dso_by_month(payments: &[PaymentFact], now: DateTime<Utc>) -> Vec<MonthDso> {
+pub fn dso_by_month(payments: &[PaymentSums], now: DateTime<Utc>) -> Vec<MonthDso> {
     let first = first_month(now);
     (0..MONTHS)
         .map(|i| {
             let month = first + Months::new(i);
-            let next = month + Months::new(1);
-            let in_month = payments.iter().filter(|p| {
-                let day = p.paid_at.date_naive();
-                month <= day && day < next
-            });
-            MonthDso { month, dso_days: dso_days(in_month) }
+            MonthDso { month, dso_days: dso_days(payments.iter().filter(|p| p.month == month)) }
         })
         .collect()
 }
@@ -52,18 +43,21 @@ mod tests {
     use chrono::TimeZone;
     use rust_decimal::Decimal;
 
+    /// One payment as the store groups it: its month, its amount and its amount times its days.
     fn pay(
         source: PaymentSource,
         amount: i64,
         paid: (i32, u32, u32),
         issued: (i32, u32, u32),
-    ) -> PaymentFact {
-        PaymentFact {
+    ) -> PaymentSums {
+        let paid_on = NaiveDate::from_ymd_opt(paid.0, paid.1, paid.2).unwrap();
+        let days = (paid_on - NaiveDate::from_ymd_opt(issued.0, issued.1, issued.2).unwrap()).num_days();
+        PaymentSums {
             source,
             currency: "EUR".into(),
+            month: paid_on.with_day(1).unwrap(),
             amount: Decimal::new(amount, 0),
-            paid_at: Utc.with_ymd_and_hms(paid.0, paid.1, paid.2, 23, 30, 0).unwrap(),
-            issued_on: NaiveDate::from_ymd_opt(issued.0, issued.1, issued.2).unwrap(),
+            amount_days: Decimal::new(amount * days, 0),
         }
     }
 
@@ -92,14 +86,13 @@ mod tests {
         assert_eq!(trend[2].dso_days, None, "March: a write-off only");
         assert_eq!(trend[11].dso_days, Some(3.3));
         assert_eq!(trend.iter().filter(|m| m.dso_days.is_some()).count(), 2);
-        assert_eq!(trend_start(now), Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap());
     }
 
     #[test]
     fn a_year_back_from_january_starts_in_february() {
         let now = Utc.with_ymd_and_hms(2027, 1, 31, 23, 59, 0).unwrap();
-        assert_eq!(trend_start(now), Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap());
         let trend = dso_by_month(&[], now);
+        assert_eq!(trend[0].month, NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());
         assert_eq!(trend.last().unwrap().month, NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
         assert!(trend.iter().all(|m| m.dso_days.is_none()));
     }

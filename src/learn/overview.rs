@@ -38,10 +38,10 @@ pub fn overview(
     let today = now.date_naive();
     let month_start = today.with_day(1).unwrap_or(today);
     let mut collected_this_month = BTreeMap::new();
-    let this_month =
-        facts.payments.iter().filter(|p| p.source.is_cash() && p.paid_at.date_naive() >= month_start);
-    for payment in this_month {
-        *collected_this_month.entry(payment.currency.clone()).or_insert(Decimal::ZERO) += payment.amount;
+    // The payments come added up per month: those of a month starting at or after this one's.
+    let this_month = facts.payments.iter().filter(|p| p.source.is_cash() && p.month >= month_start);
+    for payments in this_month {
+        *collected_this_month.entry(payments.currency.clone()).or_insert(Decimal::ZERO) += payments.amount;
     }
     let channel_mix = ChannelKind::ALL
         .into_iter()
@@ -56,7 +56,7 @@ pub fn overview(
 mod tests {
     use super::*;
     use crate::domain::PaymentSource;
-    use crate::store::tenant_stats::{CaseAmounts, PaymentFact, SentFact};
+    use crate::store::tenant_stats::{CaseAmounts, PaymentSums, SentFact};
     use chrono::TimeZone;
 
     #[test]
@@ -69,18 +69,18 @@ mod tests {
             amount_paid: Decimal::ZERO,
         };
         let cases = vec![case(CaseState::Reminding, 2), case(CaseState::Paid, 1)];
-        let pay = |source, amount, month, day| PaymentFact {
+        let pay = |source, amount, month| PaymentSums {
             source,
             currency: "EUR".into(),
+            month: NaiveDate::from_ymd_opt(2026, month, 1).unwrap(),
             amount: Decimal::new(amount, 0),
-            paid_at: Utc.with_ymd_and_hms(2026, month, day, 9, 0, 0).unwrap(),
-            issued_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            amount_days: Decimal::ZERO,
         };
         let payments = vec![
-            pay(PaymentSource::Bank, 30, 11, 30),
-            pay(PaymentSource::Stripe, 20, 12, 1),
-            pay(PaymentSource::Bank, 5, 12, 6),
-            pay(PaymentSource::Credit, 7, 12, 2),
+            pay(PaymentSource::Bank, 30, 11),
+            pay(PaymentSource::Stripe, 20, 12),
+            pay(PaymentSource::Bank, 5, 12),
+            pay(PaymentSource::Credit, 7, 12),
         ];
         let sent = |channel: &str, sent| SentFact {
             stage: 1,
@@ -91,7 +91,7 @@ mod tests {
         };
         let sent = vec![sent("email", 2), sent("sms", 1)];
         let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
-        let facts = TenantFacts { cases, payments, sent, earned: Vec::new() };
+        let facts = TenantFacts { as_of: now, cases, payments, sent, earned: Vec::new() };
         let view = overview(&facts, &BTreeMap::new(), None, now);
         assert_eq!(view.month_start, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
         assert_eq!(view.collected_this_month.get("EUR"), Some(&Decimal::new(25, 0)), "cash since the 1st");

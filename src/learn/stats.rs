@@ -12,7 +12,8 @@
 //! - the learner's current version (the newest policy snapshot), as reminders record it.
 
 use crate::domain::{ChannelKind, PaymentSource};
-use crate::store::tenant_stats::{CaseAmounts, EarnedFact, PaymentFact, SentFact};
+use crate::store::tenant_stats::{CaseAmounts, EarnedFact, PaymentSums, SentFact};
+use chrono::{DateTime, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -31,8 +32,10 @@ pub fn cash_sources() -> Vec<PaymentSource> {
 /// ([`crate::store::tenant_stats`]); `earned` with [`COST_CURRENCY`] and [`cash_sources`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TenantFacts {
+    /// When they were read: the figures are as of this moment.
+    pub as_of: DateTime<Utc>,
     pub cases: Vec<CaseAmounts>,
-    pub payments: Vec<PaymentFact>,
+    pub payments: Vec<PaymentSums>,
     pub sent: Vec<SentFact>,
     pub earned: Vec<EarnedFact>,
 }
@@ -65,6 +68,10 @@ pub struct ChannelCost {
 /// A tenant's figures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct TenantStats {
+    /// The moment the figures are as of: the tenant's summary is read in the background every
+    /// `[console] summary_refresh_secs` (and once on the first call for a tenant), so what
+    /// happened since is not in them yet. The learner's version is current.
+    pub as_of: DateTime<Utc>,
     pub cases: u64,
     pub open_cases: u64,
     /// Still owed on cases that are not closed, per currency.
@@ -97,6 +104,7 @@ pub fn tenant_stats(
     learner_version: Option<i64>,
 ) -> TenantStats {
     let mut stats = TenantStats {
+        as_of: facts.as_of,
         cases: facts.cases.iter().map(|group| group.cases).sum(),
         learner_version: learner_version.map(|v| format!("bandit-v{v}")),
         ..TenantStats::default()
@@ -109,13 +117,13 @@ pub fn tenant_stats(
         *stats.open.entry(group.currency.clone()).or_default() += open;
     }
     stats.dso_days = dso_days(&facts.payments);
-    for payment in &facts.payments {
-        let sums = match payment.source {
+    for payments in &facts.payments {
+        let sums = match payments.source {
             PaymentSource::Credit => &mut stats.credited,
             PaymentSource::WriteOff => &mut stats.written_off,
             PaymentSource::Amqp | PaymentSource::Bank | PaymentSource::Stripe => &mut stats.collected,
         };
-        *sums.entry(payment.currency.clone()).or_default() += payment.amount;
+        *sums.entry(payments.currency.clone()).or_default() += payments.amount;
     }
     for reminders in &facts.sent {
         let earned = reminders.reward == Some(1.0);
@@ -170,13 +178,13 @@ fn money(amount: Decimal) -> Decimal {
 
 /// DSO over `payments`: the days from each invoice's issue to a payment in money for it (credits
 /// and write-offs are no money), averaged weighted by the amount paid, to one decimal; `None`
-/// without a payment in money. The overview's trend applies it to each month's payments.
-pub fn dso_days<'a>(payments: impl IntoIterator<Item = &'a PaymentFact>) -> Option<f64> {
+/// without a payment in money. The days times the amounts come added up from the store
+/// ([`PaymentSums::amount_days`]). The overview's trend applies it to each month's payments.
+pub fn dso_days<'a>(payments: impl IntoIterator<Item = &'a PaymentSums>) -> Option<f64> {
     let (mut weighted_days, mut weight) = (Decimal::ZERO, Decimal::ZERO);
-    for payment in payments.into_iter().filter(|p| p.source.is_cash()) {
-        let days = (payment.paid_at.date_naive() - payment.issued_on).num_days().max(0);
-        weighted_days += Decimal::from(days) * payment.amount;
-        weight += payment.amount;
+    for sums in payments.into_iter().filter(|p| p.source.is_cash()) {
+        weighted_days += sums.amount_days;
+        weight += sums.amount;
     }
     if weight <= Decimal::ZERO {
         return None;
@@ -230,13 +238,13 @@ mod tests {
             case(CaseState::Paid, 1, "50", "50"),
             case(CaseState::Reminding, 1, "10", "15"),
         ];
-        let issued_on = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let pay = |source, amount: &str, day| PaymentFact {
+        // Issued on 1 January, paid on the day given.
+        let pay = |source, amount: &str, day: i64| PaymentSums {
             source,
             currency: "EUR".into(),
+            month: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             amount: dec(amount),
-            paid_at: Utc.with_ymd_and_hms(2026, 1, day, 12, 0, 0).unwrap(),
-            issued_on,
+            amount_days: dec(amount) * Decimal::from(day - 1),
         };
         let payments = vec![
             pay(PaymentSource::Bank, "30", 11),
@@ -253,10 +261,11 @@ mod tests {
         let reminders =
             vec![sent(1, "email", Some(0.0), 1), sent(1, "sms", Some(1.0), 1), sent(2, "sms", None, 1)];
         let earned = vec![EarnedFact { channel: "sms".into(), amount_eur: dec("50") }];
-        let facts = TenantFacts { cases: cases.to_vec(), payments, sent: reminders, earned };
+        let as_of = Utc.with_ymd_and_hms(2026, 1, 22, 8, 0, 0).unwrap();
+        let facts = TenantFacts { as_of, cases: cases.to_vec(), payments, sent: reminders, earned };
         let costs = BTreeMap::from([(ChannelKind::Email, 0.0), (ChannelKind::Sms, 0.08)]);
         let stats = tenant_stats(&facts, &costs, Some(7));
-        assert_eq!((stats.cases, stats.open_cases), (4, 3));
+        assert_eq!((stats.cases, stats.open_cases, stats.as_of), (4, 3, as_of));
         assert_eq!(stats.open["EUR"], dec("80"));
         assert_eq!((stats.collected["EUR"], stats.credited["EUR"]), (dec("80"), dec("10")));
         // (10 days x 30 + 20 days x 50) / 80

@@ -459,4 +459,11 @@ pub trait ConsoleSteps: Send {
         contact: &ContactData,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    /// Plans the rest of this transaction's statements without parallel workers: PostgreSQL's
+    /// `max_parallel_workers_per_gather = 0`, for this transaction only (`SET LOCAL`). The
+    /// console's reads take a few milliseconds, and starting workers cost 5–12 ms of that on a
+    /// small host; the intake's and the delivery's paths keep the server's setting. SQLite has no
+    /// parallel query: nothing to do.
+    async fn plan_short_reads(&mut self) -> Result<(), StoreError>;
 }

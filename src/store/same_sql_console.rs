@@ -86,13 +86,16 @@ pub(super) fn case_list(filter: &CaseFilter) -> (String, Vec<ListBind>) {
         condition(&mut sql, &amount("<="), ListBind::Text(most.to_string()));
     }
     if let Some(text) = &filter.text {
-        // The invoices whose number or debtor id holds the text, and those of the debtors whose
-        // name does, joined to the cases (docs/console.md, "At scale").
+        // The invoices whose number holds the text, and those of the debtors whose id or name
+        // does, joined to the cases (docs/console.md, "At scale"). The numbers are compared in
+        // the index of (tenant, number) alone and the invoices found by number after, so that
+        // the search reads the tenant's numbers, not its invoices; a debtor's id is compared in
+        // the debtors, which are fewer (a listed case's debtor is always one of them).
         let matching = " AND c.invoice_id IN (\
-             SELECT m.id FROM invoices m WHERE m.tenant = $1 \
-               AND (LOWER(m.number) LIKE $n ESCAPE '!' OR LOWER(m.debtor_id) LIKE $n ESCAPE '!') \
+             SELECT m.id FROM invoices m WHERE m.tenant = $1 AND m.number IN (\
+               SELECT n.number FROM invoices n WHERE n.tenant = $1 AND LOWER(n.number) LIKE $n ESCAPE '!') \
              UNION SELECT m.id FROM debtors md JOIN invoices m ON m.tenant = md.tenant AND m.debtor_id = md.id \
-             WHERE md.tenant = $1 AND LOWER(md.name) LIKE $n ESCAPE '!')";
+             WHERE md.tenant = $1 AND (LOWER(md.id) LIKE $n ESCAPE '!' OR LOWER(md.name) LIKE $n ESCAPE '!'))";
         condition(&mut sql, matching, ListBind::Text(like_pattern(text)));
     }
     if let Some(debtor) = &filter.debtor {
@@ -836,6 +839,13 @@ macro_rules! impl_console_steps {
                 .execute(&mut *self.0)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn plan_short_reads(&mut self) -> Result<(), StoreError> {
+                if !NO_PARALLEL_WORKERS.is_empty() {
+                    sqlx::query(NO_PARALLEL_WORKERS).execute(&mut *self.0).await?;
+                }
+                Ok(())
             }
         }
     };

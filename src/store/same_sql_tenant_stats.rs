@@ -1,15 +1,18 @@
 //! The statistics steps ([`super::tenant_stats::TenantStatsSteps`]), written once for both
 //! backends: `impl_tenant_stats_steps!(Backend)` expands in each backend's `tx.rs`, which supplies
-//! by name only `CASE_AMOUNTS` ([`CASE_GROUPS`] or [`CASE_ROWS`]) and `EARNED` ([`EARNED_SUMS`] or
-//! [`EARNED_ROWS`]): PostgreSQL adds money up exactly (`NUMERIC`), SQLite would add text as
-//! floating point, so there the amounts are read row by row and added up in Rust. Counting needs
-//! no money and is done in the database on both.
+//! by name only `CASE_AMOUNTS` ([`CASE_GROUPS`] or [`CASE_ROWS`]), `PAYMENTS` ([`PAYMENT_GROUPS`]
+//! or [`PAYMENT_ROWS`]) and `EARNED` ([`EARNED_SUMS`] or [`EARNED_ROWS`]): PostgreSQL adds money
+//! up exactly (`NUMERIC`), SQLite would add text as floating point, so there the amounts are read
+//! row by row and added up in Rust. Counting needs no money and is done in the database on both;
+//! so is the day count from an invoice's issue to its payment (the two dialects' date
+//! arithmetic), which the statistics weigh payments by.
 
 use super::rows::{case_state, corrupt, decimal};
-use super::tenant_stats::{CaseAmounts, EarnedFact, PaymentFact, SentFact};
+use super::tenant_stats::{CaseAmounts, EarnedFact, PaymentSums, SentFact};
 use super::StoreError;
 use crate::domain::PaymentSource;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 /// A tenant's cases in groups of one state and currency, all paid beyond their amount or none
 /// (PostgreSQL).
@@ -23,14 +26,22 @@ pub(super) const CASE_ROWS: &str = "SELECT c.state, i.currency, 1, CAST(i.amount
      CAST(i.amount_paid AS TEXT) FROM cases c JOIN invoices i ON i.id = c.invoice_id \
      WHERE c.tenant = $1 AND i.tenant = $1";
 
-pub(super) const PAYMENT_FACTS: &str = "SELECT p.source, p.currency, CAST(p.amount AS TEXT), p.paid_at, \
-     i.issued_on FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.tenant = $1 AND i.tenant = $1";
+/// A tenant's payments in groups of one source, currency and month (UTC) paid in, with their
+/// amounts and their amounts times the days from the invoice's issue to the payment added up
+/// (PostgreSQL). The last column is what the second sum is to be multiplied by: 1 here.
+pub(super) const PAYMENT_GROUPS: &str = "SELECT p.source, p.currency, \
+     CAST(date_trunc('month', p.paid_at AT TIME ZONE 'UTC') AS DATE), CAST(SUM(p.amount) AS TEXT), \
+     CAST(SUM(p.amount * GREATEST(0, CAST(p.paid_at AT TIME ZONE 'UTC' AS DATE) - i.issued_on)) AS TEXT), \
+     CAST(1 AS BIGINT) FROM payments p JOIN invoices i ON i.id = p.invoice_id \
+     WHERE p.tenant = $1 AND i.tenant = $1 GROUP BY 1, 2, 3";
 
-/// `$2`: the first moment of the period; the payments' own tenant column narrows the read.
-pub(super) const PAYMENT_FACTS_SINCE: &str =
-    "SELECT p.source, p.currency, CAST(p.amount AS TEXT), p.paid_at, \
-     i.issued_on FROM payments p JOIN invoices i ON i.id = p.invoice_id \
-     WHERE p.tenant = $1 AND i.tenant = $1 AND p.paid_at >= $2";
+/// A tenant's payments one by one, as groups of one (SQLite): the amount twice and, last, the
+/// days from the invoice's issue to the payment (none when paid before the issue), which the
+/// second amount is multiplied by in Rust.
+pub(super) const PAYMENT_ROWS: &str = "SELECT p.source, p.currency, date(p.paid_at, 'start of month'), \
+     CAST(p.amount AS TEXT), CAST(p.amount AS TEXT), \
+     MAX(0, CAST(julianday(date(p.paid_at)) - julianday(i.issued_on) AS INTEGER)) \
+     FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.tenant = $1 AND i.tenant = $1";
 
 /// `$2`: the status of a sent reminder.
 pub(super) const SENT_FACTS: &str = "SELECT r.stage, r.channel, CAST(r.local_hour AS INTEGER), r.reward, \
@@ -67,16 +78,17 @@ pub(super) fn case_amounts((state, currency, cases, due, paid): CaseRow) -> Resu
     })
 }
 
-pub(super) type PaymentRow = (String, String, String, DateTime<Utc>, NaiveDate);
+pub(super) type PaymentRow = (String, String, NaiveDate, String, String, i64);
 
-pub(super) fn payment_fact(
-    (source, currency, amount, paid_at, issued_on): PaymentRow,
-) -> Result<PaymentFact, StoreError> {
+pub(super) fn payment_sums(
+    (source, currency, month, amount, weighted, days): PaymentRow,
+) -> Result<PaymentSums, StoreError> {
     let source = PaymentSource::ALL
         .into_iter()
         .find(|s| s.as_str() == source)
         .ok_or_else(|| corrupt("payment source", &source))?;
-    Ok(PaymentFact { source, currency, amount: decimal("payment", &amount)?, paid_at, issued_on })
+    let amount_days = decimal("payment", &weighted)? * Decimal::from(days);
+    Ok(PaymentSums { source, currency, month, amount: decimal("payment", &amount)?, amount_days })
 }
 
 pub(super) type SentRow = (i32, String, i32, Option<f64>, i64);
@@ -103,28 +115,14 @@ macro_rules! impl_tenant_stats_steps {
                 rows.into_iter().map(sql::case_amounts).collect()
             }
 
-            async fn payment_facts(
+            async fn payment_sums(
                 &mut self,
                 tenant: &TenantId,
-            ) -> Result<Vec<crate::store::tenant_stats::PaymentFact>, StoreError> {
+            ) -> Result<Vec<crate::store::tenant_stats::PaymentSums>, StoreError> {
                 use crate::store::same_sql_tenant_stats as sql;
                 let rows: Vec<sql::PaymentRow> =
-                    sqlx::query_as(sql::PAYMENT_FACTS).bind(tenant.as_str()).fetch_all(&mut *self.0).await?;
-                rows.into_iter().map(sql::payment_fact).collect()
-            }
-
-            async fn payment_facts_since(
-                &mut self,
-                tenant: &TenantId,
-                since: chrono::DateTime<chrono::Utc>,
-            ) -> Result<Vec<crate::store::tenant_stats::PaymentFact>, StoreError> {
-                use crate::store::same_sql_tenant_stats as sql;
-                let rows: Vec<sql::PaymentRow> = sqlx::query_as(sql::PAYMENT_FACTS_SINCE)
-                    .bind(tenant.as_str())
-                    .bind(since)
-                    .fetch_all(&mut *self.0)
-                    .await?;
-                rows.into_iter().map(sql::payment_fact).collect()
+                    sqlx::query_as(PAYMENTS).bind(tenant.as_str()).fetch_all(&mut *self.0).await?;
+                rows.into_iter().map(sql::payment_sums).collect()
             }
 
             async fn sent_facts(

@@ -1,13 +1,14 @@
 //! The store's narrow steps behind a tenant's statistics ([`TenantStatsSteps`], part of every
 //! [`StoreTx`](super::StoreTx)): the facts each figure is computed from, read by tenant and, where
 //! the backend can add money exactly, summed and counted in the database (a million cases are not
-//! sent to the console one by one). The figures themselves (open and collected amounts, DSO, paid
+//! sent to the console one by one). The console keeps what they read per tenant as a summary,
+//! refreshed in the background (`crate::api::console::summary`). The figures themselves (open and collected amounts, DSO, paid
 //! shares, cost per collected euro) are computed in `crate::learn::stats`.
 
 use super::StoreError;
 use crate::domain::{CaseState, PaymentSource, TenantId};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 /// Cases of one state and currency with their amounts added up, either every one of them paid
@@ -23,14 +24,19 @@ pub struct CaseAmounts {
     pub amount_paid: Decimal,
 }
 
-/// A payment (or credit, or write-off) with its invoice's issue day.
+/// The payments (or credits, or write-offs) of one source and currency paid in one calendar
+/// month (UTC), added up: in the database on PostgreSQL; on SQLite, which would add text as
+/// floating point, one payment per group, added up in Rust.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentFact {
+pub struct PaymentSums {
     pub source: PaymentSource,
     pub currency: String,
+    /// The first day of the month (UTC) they were paid in.
+    pub month: NaiveDate,
     pub amount: Decimal,
-    pub paid_at: DateTime<Utc>,
-    pub issued_on: NaiveDate,
+    /// Each payment's amount times the days from its invoice's issue to the day (UTC) it was
+    /// paid (none when paid before the issue), added up: the weight of days sales outstanding.
+    pub amount_days: Decimal,
 }
 
 /// Sent stage reminders alike in stage, channel, local hour and outcome, counted.
@@ -60,15 +66,8 @@ pub trait TenantStatsSteps: Send {
     /// Every case of `tenant`, in groups (see [`CaseAmounts`]).
     async fn case_amounts(&mut self, tenant: &TenantId) -> Result<Vec<CaseAmounts>, StoreError>;
 
-    /// Every payment, credit and write-off of `tenant`.
-    async fn payment_facts(&mut self, tenant: &TenantId) -> Result<Vec<PaymentFact>, StoreError>;
-
-    /// The payments, credits and write-offs of `tenant` paid at or after `since`.
-    async fn payment_facts_since(
-        &mut self,
-        tenant: &TenantId,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<PaymentFact>, StoreError>;
+    /// Every payment, credit and write-off of `tenant`, in groups (see [`PaymentSums`]).
+    async fn payment_sums(&mut self, tenant: &TenantId) -> Result<Vec<PaymentSums>, StoreError>;
 
     /// Every stage reminder of `tenant` that was sent, counted by stage, channel, hour and reward.
     async fn sent_facts(&mut self, tenant: &TenantId) -> Result<Vec<SentFact>, StoreError>;

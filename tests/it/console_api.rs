@@ -37,9 +37,18 @@ impl Console {
         backend: &Backend,
         role: Role,
     ) -> (Self, mahnwerk::shutdown::ShutdownTrigger, tokio::task::JoinSet<(String, anyhow::Result<()>)>) {
+        Self::start_with(backend, role, "").await
+    }
+
+    /// [`Console::start`] with more `[console]` keys (`"summary_refresh_secs = 1\n"`).
+    pub async fn start_with(
+        backend: &Backend,
+        role: Role,
+        console_keys: &str,
+    ) -> (Self, mahnwerk::shutdown::ShutdownTrigger, tokio::task::JoinSet<(String, anyhow::Result<()>)>) {
         let outbox = tempfile::tempdir().unwrap();
-        let config =
-            config_with(&backend.topology.namespace, outbox.path(), "[console]\nsecure_cookie = false\n");
+        let section = format!("[console]\nsecure_cookie = false\n{console_keys}");
+        let config = config_with(&backend.topology.namespace, outbox.path(), &section);
         let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));
         let service =
             Service::assemble(&config, backend.store.clone(), backend.queue.clone(), clock.clone()).unwrap();

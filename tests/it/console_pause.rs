@@ -110,6 +110,12 @@ async fn interventions(backend: Backend) {
     assert!(rest["next_cursor"].is_null());
     let (_, found) = console.call(Method::GET, "/api/v1/cases?q=c-3", &key, None).await;
     assert_eq!(found["cases"][0]["invoice_number"], "C-3");
+    // A debtor's id and a debtor's name find their cases too.
+    let (_, found) = console.call(Method::GET, "/api/v1/cases?q=d-c-2", &key, None).await;
+    let debtors: Vec<&Value> = found["cases"].as_array().unwrap().iter().map(|c| &c["debtor_id"]).collect();
+    assert_eq!(debtors, [&json!("D-C-2"), &json!("D-C-2")], "{found}");
+    let (_, found) = console.call(Method::GET, "/api/v1/cases?q=MUSTERMANN", &key, None).await;
+    assert_eq!(found["cases"].as_array().unwrap().len(), 3, "{found}");
     let (_, found) = console
         .call(
             Method::GET,

@@ -42,6 +42,7 @@ mod console_plans;
 mod console_privacy;
 mod console_steer;
 mod console_super_admin;
+mod console_summary;
 mod delivery_failures;
 mod e2e;
 mod email_letter;

@@ -148,7 +148,7 @@ pub(super) async fn audit_entries(
 ) -> Result<(Vec<AuditEntry>, Option<i64>), ConsoleError> {
     let limit = filter.limit as usize;
     filter.limit += 1;
-    let mut tx = state.store.begin().await?;
+    let mut tx = super::short_reads(state).await?;
     let mut entries = tx.audit_log(&access.tenant, &filter).await?;
     drop(tx);
     let next_cursor = (entries.len() > limit).then(|| {

@@ -87,7 +87,7 @@ async fn invoice_numbers(
     if ids.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let mut tx = state.store.begin().await?;
+    let mut tx = super::short_reads(state).await?;
     Ok(tx.invoice_numbers(tenant, &ids).await?.into_iter().collect())
 }
 

@@ -112,7 +112,7 @@ pub async fn list(
     let mut filter = query.filter(state.clock.now().date_naive())?;
     let page = filter.limit as usize;
     filter.limit += 1;
-    let mut tx = state.store.begin().await?;
+    let mut tx = super::short_reads(&state).await?;
     let mut cases = tx.tenant_cases(&access.tenant, &filter).await?;
     drop(tx);
     let next_cursor = (cases.len() > page).then(|| {
@@ -199,7 +199,7 @@ pub async fn one(
     access: Access,
     Path(id): Path<i64>,
 ) -> Result<Json<CaseDetail>, ConsoleError> {
-    let mut tx = state.store.begin().await?;
+    let mut tx = super::short_reads(&state).await?;
     let case = tx.tenant_case(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
     let history = tx.case_history(&access.tenant, id).await?;
     drop(tx);

@@ -46,7 +46,7 @@ pub(super) async fn debtor_detail(
     access: &Access,
     id: &DebtorId,
 ) -> Result<DebtorDetail, ConsoleError> {
-    let mut tx = state.store.begin().await?;
+    let mut tx = super::short_reads(state).await?;
     let debtor = tx.tenant_debtor(&access.tenant, id).await?.ok_or(ConsoleError::NotFound)?;
     let filter = CaseFilter { debtor: Some(id.clone()), limit: MAX_CASES, ..CaseFilter::default() };
     let cases = tx.tenant_cases(&access.tenant, &filter).await?;

@@ -199,6 +199,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("done_contact", "The debtor's contact data are saved.", "Die Kontaktdaten des Schuldners sind gespeichert."),
     ("open_amount", "Open amount", "Offener Betrag"),
     ("collected_this_month", "Collected this month", "Eingegangen in diesem Monat"),
+    ("figures_as_of", "Figures as of", "Zahlen mit Stand"),
     ("open_cases", "Open cases", "Offene Fälle"),
     ("dso", "DSO", "DSO (Forderungslaufzeit)"),
     ("days", "days", "Tage"),

@@ -31,6 +31,8 @@
 //!   stage rendered as `mahnwerk preview` renders it (`POST /api/v1/templates/preview`).
 //! - `plans_page`: `GET /console/plans`, the plans as tables with a preview per stage.
 //! - `stats`: the tenant's figures (amounts, DSO, paid shares, channel cost, learner version).
+//! - `summary`: the facts those figures are computed from, per tenant, kept in memory and read
+//!   anew in the background.
 //! - `accounts`: operators and API keys made from the command line.
 //! - `tenant_accounts`: a tenant's operators and API keys over HTTP (the super-admin, or the
 //!   tenant's own admin).
@@ -82,6 +84,7 @@ mod refusal;
 mod stats;
 mod steering;
 mod super_admin;
+pub mod summary;
 mod template_preview;
 mod tenant_accounts;
 mod timeline_text;
@@ -117,6 +120,16 @@ pub struct ConsoleState {
     pub planner: Arc<crate::schedule::Planner>,
     /// The reminder templates the channel workers render with, for the template preview.
     pub templates: Arc<crate::deliver::Templates>,
+    /// The tenants' summaries the statistics and the overview are computed from.
+    pub summaries: Arc<summary::Summaries>,
+}
+
+/// A transaction for the console's reads of cases, debtors and the audit log: short statements,
+/// planned without parallel workers (see `ConsoleSteps::plan_short_reads`).
+pub(super) async fn short_reads(state: &ApiState) -> Result<Box<dyn crate::store::StoreTx>, ConsoleError> {
+    let mut tx = state.store.begin().await?;
+    tx.plan_short_reads().await?;
+    Ok(tx)
 }
 
 /// The console's routes and the OpenAPI document describing the `/api/v1` ones.

@@ -2,7 +2,8 @@
 //! what was collected this month, open cases and DSO as figures, and cases by state, the channel
 //! mix and open against collected as charts drawn on the server (`charts`), all from the facts
 //! `GET /api/v1/stats` is computed from (`crate::learn::overview`), and the DSO per month of the
-//! last twelve (`crate::learn::dso_trend`, from the payments of those months).
+//! last twelve (`crate::learn::dso_trend`, from the payments of those months): the tenant's
+//! summary (`summary`), whose time the page shows ("as of").
 
 use super::charts::{bar_chart, column_chart, Bar, Column};
 use super::error::ConsoleError;
@@ -10,7 +11,7 @@ use super::i18n::Lang;
 use super::pages::{login_page, page, who};
 use super::words::Vocabulary;
 use crate::api::ApiState;
-use crate::learn::dso_trend::{dso_by_month, trend_start};
+use crate::learn::dso_trend::dso_by_month;
 use crate::learn::overview::overview;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -40,10 +41,7 @@ pub async fn home(
     let (facts, version) = super::stats::facts(&state, &access.tenant).await?;
     let now = state.clock.now();
     let view = overview(&facts, &console.channel_costs, version, now);
-    let mut tx = state.store.begin().await?;
-    let recent = tx.payment_facts_since(&access.tenant, trend_start(now)).await?;
-    drop(tx);
-    let trend: Vec<Column> = dso_by_month(&recent, now)
+    let trend: Vec<Column> = dso_by_month(&facts.payments, now)
         .into_iter()
         .map(|m| Column {
             label: m.month.format("%m/%y").to_string(),
@@ -88,6 +86,7 @@ pub async fn home(
             operator => who(&access), tenant => access.tenant.as_str(),
             open => amounts(&view.stats.open), collected => amounts(&view.collected_this_month),
             month => view.month_start.format("%Y-%m").to_string(),
+            as_of => view.stats.as_of.format("%Y-%m-%d %H:%M UTC").to_string(),
             open_cases => view.stats.open_cases, cases => view.stats.cases, dso => view.stats.dso_days,
             learner_version => view.stats.learner_version, charts,
         },

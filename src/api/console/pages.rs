@@ -141,7 +141,7 @@ pub async fn cases(
         limit: 51,
         ..CaseFilter::default()
     };
-    let mut tx = state.store.begin().await?;
+    let mut tx = super::short_reads(&state).await?;
     let mut cases = tx.tenant_cases(&access.tenant, &filter).await?;
     drop(tx);
     let next_link = (cases.len() > 50).then(|| {
@@ -222,7 +222,7 @@ pub(super) async fn case_page(
     notice: Option<&str>,
     error: Option<&str>,
 ) -> Result<Response, ConsoleError> {
-    let mut tx = state.store.begin().await?;
+    let mut tx = super::short_reads(state).await?;
     let Some(case) = tx.tenant_case(&access.tenant, id).await? else {
         return Err(ConsoleError::NotFound);
     };

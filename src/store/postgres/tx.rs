@@ -173,12 +173,16 @@ impl_bank_steps!(PgTx);
 /// What locks the paid cases a hook runner claims (see `crate::store::same_sql_recommend`).
 const LOCK_PAID: &str = " FOR UPDATE OF p SKIP LOCKED";
 impl_recommend_steps!(PgTx);
+/// What keeps the console's short reads from starting parallel workers (see
+/// `ConsoleSteps::plan_short_reads`).
+const NO_PARALLEL_WORKERS: &str = "SET LOCAL max_parallel_workers_per_gather = 0";
 impl_console_steps!(PgTx);
 impl_debtor_data_steps!(PgTx);
 impl_booking_steps!(PgTx);
-/// How a tenant's case amounts and what earned reminders brought are read (see
+/// How a tenant's case amounts, payments and what earned reminders brought are read (see
 /// `crate::store::same_sql_tenant_stats`).
 const CASE_AMOUNTS: &str = crate::store::same_sql_tenant_stats::CASE_GROUPS;
+const PAYMENTS: &str = crate::store::same_sql_tenant_stats::PAYMENT_GROUPS;
 const EARNED: [&str; 2] = crate::store::same_sql_tenant_stats::EARNED_SUMS;
 impl_tenant_stats_steps!(PgTx);
 impl_hold_steps!(PgTx);

@@ -151,12 +151,16 @@ impl_bank_steps!(SqliteTx);
 /// What locks the paid cases a hook runner claims (see `crate::store::same_sql_recommend`).
 const LOCK_PAID: &str = "";
 impl_recommend_steps!(SqliteTx);
+/// What keeps the console's short reads from starting parallel workers (see
+/// `ConsoleSteps::plan_short_reads`).
+const NO_PARALLEL_WORKERS: &str = "";
 impl_console_steps!(SqliteTx);
 impl_debtor_data_steps!(SqliteTx);
 impl_booking_steps!(SqliteTx);
-/// How a tenant's case amounts and what earned reminders brought are read (see
+/// How a tenant's case amounts, payments and what earned reminders brought are read (see
 /// `crate::store::same_sql_tenant_stats`).
 const CASE_AMOUNTS: &str = crate::store::same_sql_tenant_stats::CASE_ROWS;
+const PAYMENTS: &str = crate::store::same_sql_tenant_stats::PAYMENT_ROWS;
 const EARNED: [&str; 2] = crate::store::same_sql_tenant_stats::EARNED_ROWS;
 impl_tenant_stats_steps!(SqliteTx);
 impl_hold_steps!(SqliteTx);
