@@ -308,8 +308,8 @@ impl Sums {
     /// Adds the penalty at `beta` and mirrors the Hessian; returns the objective (to minimise).
     fn finish(&mut self, beta: &[f64], penalty: f64) -> f64 {
         let d = self.d;
-        for j in 0..d {
-            self.gradient[j] += penalty * beta[j];
+        for (j, b) in beta.iter().enumerate() {
+            self.gradient[j] += penalty * b;
             self.hessian[j * d + j] += penalty;
             for k in 0..j {
                 self.hessian[j * d + k] = self.hessian[k * d + j];
