@@ -193,8 +193,29 @@ fn a_weighted_fit_is_evaluated_like_any_other_and_its_flags_are_checked() {
     assert!(error.contains("--clip: only with --importance-weights"), "{error}");
     let error = failure(&["fit", "--log", &log, "--out", &model, "--importance-weights", "--clip", "0.5"]);
     assert!(error.contains("--clip: must be a finite number >= 1, got 0.5"), "{error}");
-    let error = failure(&["fit", "--log", &log, "--out", &model, "--importance-weights", "--warm-start"]);
-    assert!(error.contains("--warm-start with --importance-weights"), "{error}");
+    let error = failure(&[
+        "fit",
+        "--log",
+        &log,
+        "--out",
+        &model,
+        "--importance-weights",
+        "--warm-start",
+        "--clip",
+        "0.5",
+    ]);
+    assert!(error.contains("--clip: must be a finite number >= 1, got 0.5"), "{error}");
+    assert!(!model_path.exists());
+
+    // With a warm start the regression is weighted too.
+    let printed = ok(&["fit", "--log", &log, "--out", &model, "--importance-weights", "--warm-start"]);
+    assert!(printed.contains("learned from 3000"), "{printed}");
+    assert!(printed.contains("warm-started from an importance-weighted logistic regression ("), "{printed}");
+    assert!(printed.contains("importance weights: clipped at 10 ("), "{printed}");
+    let evaluated = ok(&["evaluate", "--log", &eval_log, "--model", &model, "--json", "--bootstrap", "100"]);
+    let report: serde_json::Value = serde_json::from_str(&evaluated).unwrap();
+    assert!(report["dr"]["value"].as_f64().is_some_and(|v| (0.0..=1.0).contains(&v)), "{evaluated}");
+    std::fs::remove_file(&model_path).unwrap();
 
     // A decision without its propensity cannot be weighted: its line and field are named.
     let text = std::fs::read_to_string(&log_path).unwrap();

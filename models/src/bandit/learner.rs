@@ -345,7 +345,7 @@ impl Bandit {
     }
 }
 
-fn check_reward(reward: f64) -> Result<(), BanditError> {
+pub(crate) fn check_reward(reward: f64) -> Result<(), BanditError> {
     if (0.0..=1.0).contains(&reward) {
         Ok(())
     } else {

@@ -88,7 +88,8 @@
 //! [`Bandit::observe_weighted`] from one that counts a given number of times (importance weights
 //! for a log another policy wrote; see [`weights`]).
 //!
-//! **Warm start** from a batch logistic regression on logged decisions ([`fit_prior`]) and
+//! **Warm start** from a batch logistic regression on logged decisions ([`fit_prior`], or
+//! [`fit_prior_weighted`] with sample weights and in passes over a log of any length) and
 //! **snapshots** ([`Snapshot`]) complete the life cycle.
 //!
 //! # Layout
@@ -96,7 +97,7 @@
 //! asked and answered) · `default_arm` (an arm trusted before data) · `hashing` and `features` (the population's feature space) · `weights`
 //! (its posterior and the update) · `debtors` (each debtor's own effects) · `thompson` (sampling
 //! and propensity) and `normals` (its standard normal draws) · `pending` · `learner` (the bandit itself) · `snapshot` · `prior` (warm
-//! start) · `error`.
+//! start) and `weighted_prior` (the same with sample weights, by Newton's method) · `error`.
 
 mod context;
 pub mod debtors;
@@ -112,6 +113,7 @@ mod prior;
 mod request;
 mod snapshot;
 pub mod thompson;
+mod weighted_prior;
 pub mod weights;
 
 pub use context::{Context, FeatureValue};
@@ -121,3 +123,6 @@ pub use params::{BanditParams, ValidBanditParams};
 pub use prior::{fit_prior, Prior, MAX_CELLS};
 pub use request::{Decision, DecisionId, LoggedDecision, Request};
 pub use snapshot::{Snapshot, SNAPSHOT_VERSION};
+pub use weighted_prior::{
+    fit_prior_weighted, Visit, WeightedPrior, MAX_NEWTON_STEPS, MAX_PRIOR_WEIGHTS, NEWTON_TOLERANCE,
+};

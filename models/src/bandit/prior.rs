@@ -39,6 +39,16 @@ pub struct Prior {
 }
 
 impl Prior {
+    /// A prior for `params`' hashing: `means[i]` for slot `slots[i]`.
+    pub(crate) fn new(params: &ValidBanditParams, slots: Vec<u32>, means: Vec<f32>) -> Prior {
+        Prior { hash_bits: params.hash_bits, hour_bucket: params.hour_bucket, slots, means }
+    }
+
+    /// The `(slot, mean)` pairs the prior sets, in no particular order.
+    pub fn means(&self) -> impl Iterator<Item = (u32, f32)> + '_ {
+        self.slots.iter().copied().zip(self.means.iter().copied())
+    }
+
     /// Number of weights the prior sets.
     pub fn len(&self) -> usize {
         self.slots.len()

@@ -29,7 +29,7 @@ fn adaptive_log(path: &Path, seed: u64, decisions: usize) {
 /// Writes the log `mahnwerk-train simulate --policy informed:<explore>` writes: a policy that
 /// knows each debtor's true pay rates (which no model sees) chooses the best arm, or with
 /// probability `explore` any allowed arm alike.
-fn informed_log(path: &Path, seed: u64, decisions: usize, explore: f64) {
+pub(super) fn informed_log(path: &Path, seed: u64, decisions: usize, explore: f64) {
     simulated_log(path, LoggingPolicy::Informed { explore }, seed, decisions);
 }
 
@@ -44,16 +44,17 @@ fn simulated_log(path: &Path, policy: LoggingPolicy, seed: u64, decisions: usize
     simulate(&args, path).unwrap();
 }
 
-/// Fits `log` as `mahnwerk-train fit` does, with importance weights clipped at `clip` or none.
-fn fitted(log: &Path, clip: Option<f64>) -> Bandit {
+/// Fits `log` as `mahnwerk-train fit` does, with importance weights clipped at `clip` or none,
+/// warm-started or not.
+pub(super) fn fitted(log: &Path, clip: Option<f64>, warm_start: bool) -> Bandit {
     let out = log.with_extension(match clip {
-        Some(clip) => format!("weighted-{clip}.json"),
-        None => "unweighted.json".to_owned(),
+        Some(clip) => format!("weighted-{clip}-{warm_start}.json"),
+        None => format!("unweighted-{warm_start}.json"),
     });
     let args = FitArgs {
         log: log.to_owned(),
         out: out.clone(),
-        warm_start: false,
+        warm_start,
         importance_weights: clip.is_some(),
         clip,
         seed: 1,
@@ -65,16 +66,16 @@ fn fitted(log: &Path, clip: Option<f64>) -> Bandit {
 
 /// How far a model's pay rates are from the truth on `script`'s reminders.
 #[derive(Debug, Clone, Copy)]
-struct RateErrors {
+pub(super) struct RateErrors {
     /// Mean over the (channel, hour) arms of |the model's mean rate - the true mean rate|, each
     /// arm's mean taken over the reminders it was allowed on.
-    per_arm: f64,
+    pub(super) per_arm: f64,
     /// Mean over every (reminder, allowed arm) of |the model's rate - the true rate|.
-    per_decision: f64,
+    pub(super) per_decision: f64,
 }
 
 /// Asks `bandit` about every allowed arm of every reminder of `script`, as the scheduler asks.
-fn rate_errors(bandit: &mut Bandit, script: &Script) -> RateErrors {
+pub(super) fn rate_errors(bandit: &mut Bandit, script: &Script) -> RateErrors {
     // Per arm: (sum of the model's rates, sum of the true ones, reminders).
     let mut arms: BTreeMap<(SimChannel, u8), (f64, f64, usize)> = BTreeMap::new();
     let (mut absolute, mut pairs) = (0.0, 0usize);
@@ -100,13 +101,18 @@ fn rate_errors(bandit: &mut Bandit, script: &Script) -> RateErrors {
     RateErrors { per_arm, per_decision: absolute / pairs as f64 }
 }
 
-/// The unweighted and the weighted (clip 10) fit's errors on 2,000 other reminders to the
-/// same debtors, printed for docs/analysts.md.
-fn errors_of_both_fits(log: &Path, seed: u64, name: &str) -> (RateErrors, RateErrors) {
+/// The 2,000 other reminders to the same debtors that a fit on the log of `seed` is asked about.
+pub(super) fn held_out(seed: u64) -> Script {
     let world = World::named("default").unwrap();
-    let held_out = Script::new(&world, DEBTORS_SEED, 1000 + seed, 2_000).unwrap();
-    let unweighted = rate_errors(&mut fitted(log, None), &held_out);
-    let weighted = rate_errors(&mut fitted(log, Some(DEFAULT_CLIP)), &held_out);
+    Script::new(&world, DEBTORS_SEED, 1000 + seed, 2_000).unwrap()
+}
+
+/// The unweighted and the weighted (clip 10) fit's errors on the held-out reminders, printed
+/// for docs/analysts.md.
+fn errors_of_both_fits(log: &Path, seed: u64, name: &str) -> (RateErrors, RateErrors) {
+    let held_out = held_out(seed);
+    let unweighted = rate_errors(&mut fitted(log, None, false), &held_out);
+    let weighted = rate_errors(&mut fitted(log, Some(DEFAULT_CLIP), false), &held_out);
     eprintln!(
         "{name} log, seed {seed}: per-arm error unweighted {:.4}, weighted {:.4}; per-decision error unweighted {:.4}, weighted {:.4}",
         unweighted.per_arm, weighted.per_arm, unweighted.per_decision, weighted.per_decision

@@ -3,6 +3,7 @@ evaluation over the Parquet export with pandas and scikit-learn (mahnwerk-train 
 runs it beside its own commands and times both).
 
 usage: baseline.py fit DECISIONS.parquet MODEL.pickle
+       baseline.py fit-weighted DECISIONS.parquet MODEL.pickle
        baseline.py evaluate DECISIONS.parquet MODEL.pickle
 """
 import json
@@ -33,14 +34,32 @@ def read(path):
     return frame[frame.reward.notna()].reset_index(drop=True)
 
 
-def fit(path, out):
+def importance_weights(propensity, clip=10.0):
+    """mahnwerk-train fit --importance-weights' weights: min(clip, s / p) with the scale s for
+    which they average 1 (the k largest inverse propensities clipped, the smallest such k)."""
+    inverse = 1.0 / propensity
+    descending = np.sort(inverse)[::-1]
+    n = len(inverse)
+    k = np.arange(n)
+    rest = descending.sum() - np.concatenate(([0.0], np.cumsum(descending)[:-1]))
+    scale = (n - k * clip) / rest
+    first = int(np.argmax(scale * descending <= clip * (1 + 1e-12)))
+    return np.minimum(clip, scale[first] * inverse)
+
+
+def fit(path, out, weighted=False):
     frame = read(path)
     x = pd.get_dummies(features(frame.channel, frame.hour, frame.context_segment, frame.stage), sparse=True)
     model = LogisticRegression(max_iter=200)
-    model.fit(x.sparse.to_coo().tocsr(), frame.reward >= 0.5)
+    weights = importance_weights(frame.propensity.to_numpy()) if weighted else None
+    model.fit(x.sparse.to_coo().tocsr(), frame.reward >= 0.5, sample_weight=weights)
     with open(out, "wb") as f:
         pickle.dump((model, list(x.columns)), f)
     print(json.dumps({"rows": len(frame)}))
+
+
+def fit_weighted(path, out):
+    fit(path, out, weighted=True)
 
 
 def evaluate(path, model_path):
@@ -64,4 +83,4 @@ def evaluate(path, model_path):
 
 if __name__ == "__main__":
     command, data, model = sys.argv[1:4]
-    {"fit": fit, "evaluate": evaluate}[command](data, model)
+    {"fit": fit, "fit-weighted": fit_weighted, "evaluate": evaluate}[command](data, model)

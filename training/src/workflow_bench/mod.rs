@@ -1,10 +1,11 @@
 //! `mahnwerk-train bench-workflow`: the analysts' workflow on a million logged decisions, each
 //! step its own process timed with its peak memory. `export` (JSON lines, and Parquet) reads
-//! a scratch PostgreSQL database filled with the decisions ([`fixture`]); `fit` and `evaluate`
-//! read the JSON-lines export. Beside them, in the same run, the plain work an analyst might do
+//! a scratch PostgreSQL database filled with the decisions ([`fixture`]); `fit` (plain, with a
+//! warm start, importance-weighted, and both) and `evaluate` read the JSON-lines export. Beside them, in the same run, the plain work an analyst might do
 //! instead: `psql`'s `\copy` of the same rows to CSV, and a pandas + scikit-learn script
-//! (`baseline.py`: a logistic regression on one-hot features, IPS of its greedy choice) over
-//! the Parquet export, where Python has those packages.
+//! (`baseline.py`: a logistic regression on one-hot features, also with the same importance
+//! weights as `sample_weight`, IPS of its greedy choice) over the Parquet export, where Python
+//! has those packages.
 //!
 //! # Layout
 //! `fixture` (the database) · `process` (one step: time and peak memory) · `baseline.py` (the
@@ -105,11 +106,21 @@ fn steps(args: &WorkflowBenchArgs, url: &str, out: &Path) -> anyhow::Result<Figu
     copy.args([url, "-q", "-c", &format!("\\copy ({}) TO '{csv}' CSV HEADER", COPY_SQL)]);
     let copied = measure("psql \\copy", copy).ok().map(|(cost, _)| ("psql \\copy to CSV", cost));
     let (fit, _) = measure("fit", train(&["fit", "--log", &jsonl, "--out", &model]))?;
+    let fit_with = |what: &str, flags: &[&str]| {
+        let mut command = train(&["fit", "--log", &jsonl, "--out", &path("model-variant.json")]);
+        command.args(flags);
+        measure(what, command).map(|(cost, _)| cost)
+    };
+    let fit_warm = fit_with("fit --warm-start", &["--warm-start"])?;
+    let fit_weighted = fit_with("fit --importance-weights", &["--importance-weights"])?;
+    let fit_weighted_warm =
+        fit_with("fit --importance-weights --warm-start", &["--importance-weights", "--warm-start"])?;
     let (evaluate, evaluation) =
         measure("evaluate", train(&["evaluate", "--log", &jsonl, "--model", &model, "--json"]))?;
     let evaluation: serde_json::Value = serde_json::from_str(&evaluation).context("evaluate's JSON")?;
 
-    let (mut baseline_fit, mut baseline_evaluate, mut baseline_evaluation) = (None, None, None);
+    let (mut baseline_fit, mut baseline_fit_weighted) = (None, None);
+    let (mut baseline_evaluate, mut baseline_evaluation) = (None, None);
     if baseline_missing.is_none() {
         let pickle = path("baseline-model.pickle");
         let python = |what: &str| {
@@ -119,6 +130,8 @@ fn steps(args: &WorkflowBenchArgs, url: &str, out: &Path) -> anyhow::Result<Figu
         };
         let (cost, _) = measure("the pandas fit", python("fit"))?;
         baseline_fit = Some(("pandas + scikit-learn", cost));
+        let (cost, _) = measure("the weighted pandas fit", python("fit-weighted"))?;
+        baseline_fit_weighted = Some(("pandas + scikit-learn, sample_weight", cost));
         let (cost, printed) = measure("the pandas evaluation", python("evaluate"))?;
         baseline_evaluate = Some(("pandas (IPS, SNIPS)", cost));
         baseline_evaluation = serde_json::from_str(&printed).ok();
@@ -131,6 +144,17 @@ fn steps(args: &WorkflowBenchArgs, url: &str, out: &Path) -> anyhow::Result<Figu
             Step { step: "export (JSON lines)", mahnwerk: export, baseline: copied },
             Step { step: "export (Parquet)", mahnwerk: export_parquet, baseline: None },
             Step { step: "fit", mahnwerk: fit, baseline: baseline_fit },
+            Step { step: "fit --warm-start", mahnwerk: fit_warm, baseline: None },
+            Step {
+                step: "fit --importance-weights",
+                mahnwerk: fit_weighted,
+                baseline: baseline_fit_weighted,
+            },
+            Step {
+                step: "fit --importance-weights --warm-start",
+                mahnwerk: fit_weighted_warm,
+                baseline: None,
+            },
             Step { step: "evaluate", mahnwerk: evaluate, baseline: baseline_evaluate },
         ],
         baseline_missing,
