@@ -218,7 +218,7 @@ async fn suite_366(store: Arc<dyn Store>, _raw: Raw) {
     // one), and the rest of Paul's.
     let mut waiting = unmatched::unmatched(store.as_ref(), &tenant()).await.unwrap();
     // Chunks in flight together commit in either order: by amount.
-    waiting.sort_by(|a, b| b.amount.cmp(&a.amount));
+    waiting.sort_by_key(|line| std::cmp::Reverse(line.amount));
     let seen: Vec<(Decimal, Option<&str>)> =
         waiting.iter().map(|l| (l.amount, l.debtor_name.as_deref())).collect();
     assert_eq!(
