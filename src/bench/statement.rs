@@ -94,6 +94,7 @@ pub fn invoices(
                     messenger_psid: None,
                     contact_person: None,
                     address: None,
+                    iban: None,
                     unreachable: Default::default(),
                 },
                 plan: None,

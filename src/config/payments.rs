@@ -35,6 +35,9 @@ pub struct CsvLayout {
     pub remittance: Vec<String>,
     /// Payer's name column, used when the file has it. Default `Name Zahlungsbeteiligter`.
     pub debtor_name: String,
+    /// Payer's IBAN column, used when the file has it (a line from a debtor's stored IBAN that
+    /// names no invoice is applied under § 366 (2) BGB). Default `IBAN Zahlungsbeteiligter`.
+    pub debtor_iban: String,
     /// The bank's own id of a line, used when the file has it (else a hash of the line is its
     /// key). Default `Buchungsreferenz`.
     pub entry_id: String,
@@ -53,6 +56,7 @@ impl Default for CsvLayout {
             default_currency: "EUR".to_owned(),
             remittance: vec!["Verwendungszweck".to_owned()],
             debtor_name: "Name Zahlungsbeteiligter".to_owned(),
+            debtor_iban: "IBAN Zahlungsbeteiligter".to_owned(),
             entry_id: "Buchungsreferenz".to_owned(),
         }
     }

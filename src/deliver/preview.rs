@@ -383,6 +383,7 @@ fn sample_case(
                 city: "Berlin".into(),
                 country: fixed("country", CountryCode::parse("DE"))?,
             }),
+            iban: None,
             unreachable: Default::default(),
         },
         consents: Default::default(),

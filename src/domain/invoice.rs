@@ -52,6 +52,11 @@ pub struct Debtor {
     pub whatsapp_opt_in: bool,
     pub messenger_psid: Option<String>,
     pub address: Option<PostalAddress>,
+    /// The debtor's bank account as the creditor knows it (IBAN, electronic form: upper case,
+    /// no spaces; checked at intake). A bank line from this account that names no invoice is
+    /// applied to the debtor's open invoices (§ 366 (2) BGB, `crate::pay::import`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iban: Option<String>,
     /// Addresses that proved dead, by channel (a hard bounce, a number that does not exist):
     /// the channel is unreachable for as long as the debtor's address on it is still this one,
     /// so a corrected address from a newer invoice makes it usable again.
@@ -159,6 +164,7 @@ mod tests {
             whatsapp_opt_in: false,
             messenger_psid: None,
             address: None,
+            iban: None,
             unreachable: Default::default(),
         }
     }

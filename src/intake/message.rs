@@ -207,6 +207,14 @@ fn below(
     Ok(())
 }
 
+/// A debtor's IBAN (printed or electronic form) in the electronic form it is stored and compared
+/// in; refused unless its country, length and check digits hold.
+fn debtor_iban(raw: &str) -> Result<String, Invalid> {
+    mahnwerk_channels::iban::Iban::parse(raw)
+        .map(|iban| iban.as_str().to_owned())
+        .map_err(|e| Invalid::new(e.to_string()))
+}
+
 fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
     let name = fields.str("name")?;
     if name.trim().is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
@@ -249,6 +257,7 @@ fn debtor(fields: &Fields<'_>) -> Result<Debtor, FieldError> {
         whatsapp_opt_in: fields.opt_bool("whatsapp_opt_in")?.unwrap_or(false),
         messenger_psid,
         address,
+        iban: fields.opt_parse("iban", debtor_iban)?,
         unreachable: Default::default(),
     };
     if debtor.reachable_channels().is_empty() {

@@ -21,7 +21,7 @@ fn valid_overdue() -> Value {
         "debtor": {"id": "C-1001", "kind": "consumer", "name": "Erika Mustermann", "language": "de",
             "timezone": "Europe/Berlin", "email": "erika@example.org", "phone": "+4915112345678",
             "whatsapp": "+4915112345678", "whatsapp_opt_in": true, "messenger_psid": null,
-            "contact_person": "Anna Schmidt",
+            "contact_person": "Anna Schmidt", "iban": "DE02 1001 0010 0006 8201 01",
             "marketing_consent": {"email": "opt_in", "sms": "opt_out", "given_at": "2026-10-01T08:00:00Z"},
             "address": {"line1": "Musterstr. 1", "postal_code": "10115", "city": "Berlin", "country": "DE"}},
         "plan": "standard-b2c"

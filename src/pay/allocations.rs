@@ -10,7 +10,9 @@
 //! here too, and the allocation uses it.
 
 use super::PaymentRecord;
-use crate::domain::legal::{CaseClaim, InDefault, PaymentApplication, ReceivedPayment, TenantLaw};
+use crate::domain::legal::{
+    AllocationRule, CaseClaim, InDefault, PaymentApplication, ReceivedPayment, TenantLaw,
+};
 use crate::domain::PaymentSource;
 use crate::store::payments::{NewAllocation, RecordedPayment};
 use crate::store::{StoreError, StoreTx};
@@ -29,6 +31,8 @@ pub struct BookedPayment<'a> {
     pub paid_before: Decimal,
     /// The case's stages planned: with none, no reminder was sent.
     pub stages_planned: u32,
+    /// The debtor named the invoice; false for a part of a payment naming none (§ 366 (2) BGB).
+    pub named: bool,
 }
 
 /// The allocations of a batch's payments, and the default dates found fixed on their cases.
@@ -111,7 +115,15 @@ pub async fn allocate<'a>(
             reduces_principal: b.payment.source == PaymentSource::Credit,
         };
         match claim.allocation_of(&law(&b.payment.tenant), received.clone()) {
-            Ok(application) => applications.push((b, application)),
+            Ok(mut application) => {
+                // Within its invoice the part is applied the same way (§ 367); the invoice was
+                // chosen by § 366 (2), not by the debtor, and is stored as such.
+                if !b.named {
+                    application.allocations.iter_mut().for_each(|a| a.rule = AllocationRule::DueFirst);
+                    application.for_invoice = None;
+                }
+                applications.push((b, application))
+            }
             Err(error) => tracing::warn!(
                 tenant = %b.payment.tenant,
                 case = b.case_id,

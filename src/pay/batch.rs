@@ -46,6 +46,9 @@ struct Booked {
     paused: bool,
     /// The case's stages planned: none, and no reminder can have been sent.
     stages_planned: u32,
+    /// The debtor named this invoice (§ 366 (1) BGB); false for a part of a payment that named
+    /// none and was split over the debtor's invoices under § 366 (2) ([`Self::add_unnamed`]).
+    named: bool,
 }
 
 impl<'a> PaymentBatch<'a> {
@@ -97,6 +100,26 @@ impl<'a> PaymentBatch<'a> {
         tx: &mut dyn StoreTx,
         payment: &PaymentRecord,
     ) -> Result<PaymentOutcome, StoreError> {
+        self.add_as(tx, payment, true).await
+    }
+
+    /// As [`Self::add`], for the part of a payment naming no invoice that the legal engine
+    /// applied to this one under § 366 (2) BGB (`domain::legal::unnamed_payment_over`): the same
+    /// rule, and its allocation is stored as `due_first` rather than `stated`.
+    pub async fn add_unnamed(
+        &mut self,
+        tx: &mut dyn StoreTx,
+        payment: &PaymentRecord,
+    ) -> Result<PaymentOutcome, StoreError> {
+        self.add_as(tx, payment, false).await
+    }
+
+    async fn add_as(
+        &mut self,
+        tx: &mut dyn StoreTx,
+        payment: &PaymentRecord,
+        named: bool,
+    ) -> Result<PaymentOutcome, StoreError> {
         let key = (payment.tenant.clone(), payment.invoice_number.clone());
         if !self.cases.contains_key(&key) {
             self.lock(tx, [key.clone()]).await?;
@@ -122,6 +145,7 @@ impl<'a> PaymentBatch<'a> {
                 closes,
                 paused,
                 stages_planned: case.stages_planned,
+                named,
             });
         }
         Ok(outcome)
@@ -195,6 +219,7 @@ impl PaymentBatch<'_> {
                 amount: b.booking.amount.amount(),
                 paid_before: b.booking.paid - b.booking.amount.amount(),
                 stages_planned: b.stages_planned,
+                named: b.named,
             })
             .collect()
     }

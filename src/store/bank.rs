@@ -4,7 +4,7 @@
 //! payment does, are decided in `crate::pay::import`; these steps only read and write rows.
 
 use super::StoreError;
-use crate::domain::{CaseState, InvoiceNumber, Money, TenantId};
+use crate::domain::{CaseState, Currency, DebtorId, InvoiceNumber, Money, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -50,6 +50,16 @@ pub struct InvoiceCandidate {
     pub debtor_name: String,
 }
 
+/// One open invoice of a debtor, for a line that names none (§ 366 (2) BGB).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DebtorInvoice {
+    pub debtor: DebtorId,
+    pub invoice_number: InvoiceNumber,
+    pub case_id: i64,
+    pub state: CaseState,
+    pub currency: Currency,
+}
+
 /// An imported bank line as it is stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewBankLine<'a> {
@@ -67,6 +77,8 @@ pub struct NewBankLine<'a> {
     /// What it paid beyond the open amounts: a credit in the debtor's favour.
     pub credit: Decimal,
     pub imported_at: DateTime<Utc>,
+    /// Why it waits for review, when the import knows more than that nothing matched.
+    pub note: Option<String>,
 }
 
 /// A bank line read back.
@@ -86,6 +98,8 @@ pub struct StoredBankLine {
     #[serde(with = "rust_decimal::serde::str")]
     pub credit: Decimal,
     pub imported_at: DateTime<Utc>,
+    /// Why it waits for review, when the import knew more than that nothing matched.
+    pub note: Option<String>,
 }
 
 /// How an operator's decision settles a line ([`BankSteps::settle_bank_line`]).
@@ -123,6 +137,21 @@ pub trait BankSteps: Send {
         tenant: &TenantId,
         cents: &[i64],
     ) -> Result<Vec<InvoiceCandidate>, StoreError>;
+
+    /// `tenant`'s debtors whose stored IBAN is one of `ibans` (electronic form): (IBAN, debtor),
+    /// by IBAN and debtor id. An IBAN stored for several debtors comes once for each.
+    async fn debtors_by_iban(
+        &mut self,
+        tenant: &TenantId,
+        ibans: &[String],
+    ) -> Result<Vec<(String, DebtorId)>, StoreError>;
+
+    /// The invoices of `tenant`'s `debtors` whose case is neither paid nor cancelled, by invoice id.
+    async fn open_invoices_of_debtors(
+        &mut self,
+        tenant: &TenantId,
+        debtors: &[DebtorId],
+    ) -> Result<Vec<DebtorInvoice>, StoreError>;
 
     /// Those of `keys` that are stored for `tenant` already.
     async fn known_bank_lines(

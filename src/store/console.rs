@@ -277,6 +277,8 @@ pub struct DebtorRecord {
     pub postal_code: Option<String>,
     pub city: Option<String>,
     pub country: Option<String>,
+    /// The debtor's bank account (IBAN, electronic form), as the creditor gave it.
+    pub iban: Option<String>,
     pub updated_at: DateTime<Utc>,
     /// The consent in force per channel that has one (read apart from the row).
     #[sqlx(skip)]

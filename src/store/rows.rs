@@ -81,6 +81,7 @@ pub(super) struct DebtorRow {
     pub city: Option<String>,
     pub country: Option<String>,
     pub contact_person: Option<String>,
+    pub iban: Option<String>,
 }
 
 impl DebtorRow {
@@ -116,6 +117,7 @@ impl DebtorRow {
             whatsapp_opt_in: self.whatsapp_opt_in,
             messenger_psid: self.messenger_psid,
             address,
+            iban: self.iban,
             unreachable: match self.unreachable {
                 Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("debtors.unreachable", e))?,
                 None => Default::default(),
@@ -384,7 +386,7 @@ impl CaseViewRow {
 pub(super) const DEBTOR_COLUMNS: &str =
     "d.id AS debtor_id, d.kind, d.name, d.language, d.timezone, d.email, d.unreachable, \
      d.phone, d.whatsapp, d.whatsapp_opt_in, d.messenger_psid, d.address_line1, d.address_line2, \
-     d.postal_code, d.city, d.country, d.contact_person";
+     d.postal_code, d.city, d.country, d.contact_person, d.iban";
 
 /// The `(key, count)` rows `stats` is built from.
 pub(super) struct StatsRows {

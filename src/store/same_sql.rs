@@ -51,14 +51,14 @@ pub(super) use revive_cancelled;
 
 /// The columns of a debtor row as intake writes them, in the order both backends bind them.
 pub(super) const DEBTOR_INSERT_COLUMNS: &str = "tenant, id, kind, name, language, timezone, email, phone, \
-     whatsapp, whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, contact_person, updated_at";
+     whatsapp, whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, contact_person, iban, updated_at";
 
 /// One debtor row's insert, `on_conflict` deciding what an existing debtor keeps
 /// ([`DEBTOR_OVERWRITE`] or `DO NOTHING`); its values bound by [`bind_debtor_row`].
 pub(super) fn insert_debtor_sql(on_conflict: &str) -> String {
     format!(
         "INSERT INTO debtors ({DEBTOR_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (tenant, id) {on_conflict}"
+         $12, $13, $14, $15, $16, $17, $18, $19) ON CONFLICT (tenant, id) {on_conflict}"
     )
 }
 
@@ -85,6 +85,7 @@ macro_rules! bind_debtor_row {
             .bind(address.map(|a| a.city.as_str()))
             .bind(address.map(|a| a.country.as_str()))
             .bind(&debtor.contact_person)
+            .bind(&debtor.iban)
             .bind($now)
     }};
 }
@@ -98,7 +99,8 @@ pub(super) const DEBTOR_OVERWRITE: &str = "DO UPDATE SET kind = excluded.kind, n
      phone = excluded.phone, whatsapp = excluded.whatsapp, whatsapp_opt_in = excluded.whatsapp_opt_in, \
      messenger_psid = excluded.messenger_psid, address_line1 = excluded.address_line1, \
      address_line2 = excluded.address_line2, postal_code = excluded.postal_code, city = excluded.city, \
-     country = excluded.country, contact_person = excluded.contact_person, updated_at = excluded.updated_at";
+     country = excluded.country, contact_person = excluded.contact_person, iban = excluded.iban, \
+     updated_at = excluded.updated_at";
 
 macro_rules! impl_store_tx {
     ($tx:ty { $($dialect_steps:tt)* }) => {

@@ -5,10 +5,10 @@
 //! - `LOCK_ROWS`: what locks the row read (`FOR UPDATE`, or nothing on SQLite);
 //! - `Self::money`, `Self::ids`, `Self::texts`: the values bound for a decimal and for lists.
 
-use super::bank::{BankLineStatus, InvoiceCandidate, StoredBankLine};
+use super::bank::{BankLineStatus, DebtorInvoice, InvoiceCandidate, StoredBankLine};
 use super::rows::{case_state, corrupt, decimal, money};
 use super::StoreError;
-use crate::domain::InvoiceNumber;
+use crate::domain::{Currency, DebtorId, InvoiceNumber};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// `($1, $2, …), ($n+1, …)`: placeholders for `rows` rows of `columns` values.
@@ -25,7 +25,7 @@ pub(super) fn placeholders(rows: usize, columns: usize) -> String {
 /// The columns of a bank line as [`BankLineRow`] reads them (money and dates as text).
 pub(super) const BANK_LINE_COLUMNS: &str = "id, line_key, CAST(booked_on AS TEXT) AS booked_on, \
      CAST(amount AS TEXT) AS amount, currency, debtor_name, remittance, status, matched_by, invoices, \
-     CAST(credit AS TEXT) AS credit, imported_at";
+     CAST(credit AS TEXT) AS credit, imported_at, note";
 
 /// An invoice with its case and debtor, as a candidate for a bank line; the caller adds the
 /// condition.
@@ -86,6 +86,7 @@ pub(super) struct BankLineRow {
     invoices: Option<String>,
     credit: String,
     imported_at: DateTime<Utc>,
+    note: Option<String>,
 }
 
 impl BankLineRow {
@@ -105,8 +106,22 @@ impl BankLineRow {
             invoices: self.invoices,
             credit: cents_at_least(decimal("credit", &self.credit)?),
             imported_at: self.imported_at,
+            note: self.note,
         })
     }
+}
+
+/// A row of `open_invoices_of_debtors`: (debtor id, invoice number, case id, state, currency).
+pub(super) fn debtor_invoice(
+    (debtor, number, case_id, state, currency): (String, String, i64, String, String),
+) -> Result<DebtorInvoice, StoreError> {
+    Ok(DebtorInvoice {
+        debtor: DebtorId::parse(&debtor).map_err(|e| corrupt("debtor id", e))?,
+        invoice_number: InvoiceNumber::parse(&number).map_err(|e| corrupt("invoice number", e))?,
+        case_id,
+        state: case_state(&state)?,
+        currency: Currency::parse(&currency).map_err(|e| corrupt("currency", e))?,
+    })
 }
 
 macro_rules! impl_bank_steps {
@@ -186,6 +201,47 @@ macro_rules! impl_bank_steps {
                 rows.into_iter().map(CandidateRow::into_candidate).collect()
             }
 
+            async fn debtors_by_iban(
+                &mut self,
+                tenant: &TenantId,
+                ibans: &[String],
+            ) -> Result<Vec<(String, crate::domain::DebtorId)>, StoreError> {
+                if ibans.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT iban, id FROM debtors WHERE tenant = $1 AND iban {IN_LIST_2} ORDER BY iban, id"
+                );
+                let rows: Vec<(String, String)> =
+                    sqlx::query_as(&sql).bind(tenant.as_str()).bind(Self::texts(ibans)).fetch_all(&mut *self.0).await?;
+                rows.into_iter()
+                    .map(|(iban, id)| {
+                        crate::domain::DebtorId::parse(&id)
+                            .map(|id| (iban, id))
+                            .map_err(|e| StoreError::Corrupt(format!("debtor id: {e}")))
+                    })
+                    .collect()
+            }
+
+            async fn open_invoices_of_debtors(
+                &mut self,
+                tenant: &TenantId,
+                debtors: &[crate::domain::DebtorId],
+            ) -> Result<Vec<crate::store::bank::DebtorInvoice>, StoreError> {
+                if debtors.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT i.debtor_id, i.number, c.id, c.state, i.currency FROM invoices i \
+                     JOIN cases c ON c.invoice_id = i.id WHERE i.tenant = $1 AND i.debtor_id {IN_LIST_2} \
+                     AND c.state NOT IN ('paid', 'cancelled') ORDER BY i.id"
+                );
+                let ids: Vec<String> = debtors.iter().map(|d| d.as_str().to_owned()).collect();
+                let rows: Vec<(String, String, i64, String, String)> =
+                    sqlx::query_as(&sql).bind(tenant.as_str()).bind(Self::texts(&ids)).fetch_all(&mut *self.0).await?;
+                rows.into_iter().map(crate::store::same_sql_bank::debtor_invoice).collect()
+            }
+
             async fn known_bank_lines(&mut self, tenant: &TenantId, keys: &[String]) -> Result<Vec<String>, StoreError> {
                 if keys.is_empty() {
                     return Ok(Vec::new());
@@ -199,9 +255,9 @@ macro_rules! impl_bank_steps {
                 for chunk in lines.chunks(500) {
                     let sql = format!(
                         "INSERT INTO bank_lines (tenant, line_key, booked_on, amount, currency, debtor_name, remittance, \
-                         status, matched_by, invoices, credit, imported_at) VALUES {} \
+                         status, matched_by, invoices, credit, imported_at, note) VALUES {} \
                          ON CONFLICT (tenant, line_key) DO NOTHING",
-                        crate::store::same_sql_bank::placeholders(chunk.len(), 12)
+                        crate::store::same_sql_bank::placeholders(chunk.len(), 13)
                     );
                     let mut query = sqlx::query(&sql);
                     for line in chunk {
@@ -217,7 +273,8 @@ macro_rules! impl_bank_steps {
                             .bind(line.matched_by)
                             .bind(line.invoices.as_deref())
                             .bind(Self::money(line.credit))
-                            .bind(line.imported_at);
+                            .bind(line.imported_at)
+                            .bind(line.note.as_deref());
                     }
                     inserted += query.execute(&mut *self.0).await?.rows_affected();
                 }

@@ -208,8 +208,8 @@ pub(super) const AUDIT_COLUMNS: &str =
 
 pub(super) const DEBTOR: &str =
     "SELECT id, kind, name, contact_person, language, timezone, email, phone, whatsapp, \
-     whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, updated_at \
-     FROM debtors WHERE tenant = $1 AND id = $2";
+     whatsapp_opt_in, messenger_psid, address_line1, address_line2, postal_code, city, country, iban, \
+     updated_at FROM debtors WHERE tenant = $1 AND id = $2";
 
 /// The consent in force per channel of `$1`'s debtor `$2`.
 pub(super) const LATEST_CONSENTS: &str = "SELECT channel, kind, at, source FROM consent_state \

@@ -55,7 +55,7 @@ pub(super) const ERASE_SHOP_WEBHOOK: &str = "UPDATE shop_webhooks SET \
 pub(super) const OVERWRITE_DEBTOR: &str =
     "UPDATE debtors SET name = $3, contact_person = NULL, email = NULL, \
      phone = NULL, whatsapp = NULL, whatsapp_opt_in = FALSE, messenger_psid = NULL, address_line1 = NULL, \
-     address_line2 = NULL, postal_code = NULL, city = NULL, unreachable = NULL, updated_at = $4 \
+     address_line2 = NULL, postal_code = NULL, city = NULL, unreachable = NULL, iban = NULL, updated_at = $4 \
      WHERE tenant = $1 AND id = $2";
 
 pub(super) type ConsentRow = (String, String, DateTime<Utc>, String, Option<String>, DateTime<Utc>);

@@ -37,8 +37,17 @@ const PASSWORD: &str = "a long enough password";
 const PHONE: &str = "+4915112345678";
 
 /// What must not be anywhere in an erased debtor's export.
-const PERSONAL: [&str; 8] =
-    ["Mustermann", "Erika", "+4915112345678", "@example.org", "Musterstr", "10115", "Krankenhaus", "anrufen"];
+const PERSONAL: [&str; 9] = [
+    "Mustermann",
+    "Erika",
+    "+4915112345678",
+    "@example.org",
+    "Musterstr",
+    "10115",
+    "Krankenhaus",
+    "anrufen",
+    "DE02100100100006820101",
+];
 
 async fn session(console: &Console, email: &str, role: OperatorRole) -> Auth {
     console.operator(A, email, role, PASSWORD).await;
@@ -74,6 +83,7 @@ async fn privacy(backend: Backend) {
         let mut body = invoice(number, "de");
         body["debtor"]["id"] = json!(debtor);
         body["debtor"]["phone"] = json!(PHONE);
+        body["debtor"]["iban"] = json!("DE02 1001 0010 0006 8201 01");
         body["debtor"]["address"] =
             json!({"line1": "Musterstr. 1", "postal_code": "10115", "city": "Berlin", "country": "DE"});
         body["lines"] =
@@ -191,6 +201,7 @@ async fn privacy(backend: Backend) {
     let before = export(&console, &viewer, "D-P-1").await;
     assert_eq!(before["schema"], "mahnwerk.debtor_export.v1");
     let debtor = &before["debtor"];
+    assert_eq!(debtor["iban"], "DE02100100100006820101", "the account, as stored: {debtor}");
     assert_eq!(
         (&debtor["name"], &debtor["email"], &debtor["phone"], &debtor["address_line1"], &debtor["city"]),
         (
@@ -295,6 +306,7 @@ async fn privacy(backend: Backend) {
         "whatsapp",
         "messenger_psid",
         "contact_person",
+        "iban",
         "address_line1",
         "postal_code",
         "city",

@@ -16,6 +16,7 @@ mod support;
 
 mod after_payment;
 mod bank_import;
+mod bank_import_366;
 mod bench_cli;
 mod bench_console;
 mod bench_faults;

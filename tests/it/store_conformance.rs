@@ -196,6 +196,7 @@ fn debtor(id: &str) -> Debtor {
             )
             .unwrap(),
         ),
+        iban: None,
         unreachable: Default::default(),
     }
 }

@@ -3,8 +3,9 @@
 //! [`Breakdown`] that the pay-page, every reminder and the escalation print, so they all show
 //! the same figures from the same function.
 //!
-//! Every payment mahnwerk records names its invoice, so a case is one claim with a stated
-//! purpose (§ 366 (1) BGB); the order of § 366 (2) applies only to accounts of several claims.
+//! Every payment mahnwerk records is recorded on one invoice, so a case is one claim with a stated
+//! purpose (§ 366 (1) BGB). A bank line that names no invoice is first split over the debtor's
+//! open cases in the order of § 366 (2) (`unnamed_payment`), and each part recorded on its case.
 
 use super::{
     breakdown, Account, Breakdown, Claim, Germany, InDefault, Jurisdiction, LegalError, NoStatute, Payment,

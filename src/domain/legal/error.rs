@@ -24,6 +24,12 @@ pub enum LegalError {
     UnknownInvoice { invoice: String, received_on: NaiveDate },
     #[error("reminder of invoice {invoice} was received on {received_on}, before it was sent on {sent_on}")]
     ReminderReceivedBeforeSent { invoice: String, sent_on: NaiveDate, received_on: NaiveDate },
+    /// A payment naming no invoice needs claims to be applied over (§ 366 (2) BGB).
+    #[error("{field}: no open claim to apply a payment naming no invoice to")]
+    NoClaims { field: String },
+    /// One account is in one currency.
+    #[error("invoice {invoice} is in {found}, the account in {expected}")]
+    MixedCurrency { invoice: String, found: String, expected: String },
     /// A payment the breakdown of its own day does not list (a payment dated after that day).
     #[error("payment of {received_on} is not in the breakdown of its day")]
     PaymentNotApplied { received_on: NaiveDate },

@@ -12,7 +12,8 @@
 //! - `account`: the input; `breakdown`: runs the rules over it and returns the result.
 //! - `case_claim`: a stored dunning case as the engine's input; `stored_default`: when its
 //!   default date is fixed and stored on the case; `no_statute`: the rules for a
-//!   claim no jurisdiction here covers.
+//!   claim no jurisdiction here covers; `unnamed_payment`: a payment naming no invoice over one
+//!   debtor's open cases (§ 366 (2)).
 
 mod account;
 mod allocation;
@@ -30,6 +31,7 @@ mod limitation;
 mod no_statute;
 mod statement;
 mod stored_default;
+mod unnamed_payment;
 
 #[cfg(test)]
 mod tests_cases;
@@ -51,3 +53,4 @@ pub use jurisdiction::Jurisdiction;
 pub use limitation::{Limitation, LIMITATION_WARNING_DAYS};
 pub use no_statute::NoStatute;
 pub use statement::{ClaimStatement, StatementDebtor};
+pub use unnamed_payment::unnamed_payment_over;

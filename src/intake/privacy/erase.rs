@@ -6,8 +6,8 @@
 //!
 //! What is overwritten, and with what:
 //! - the debtor: name becomes [`ERASED`]; contact person, email, phone, WhatsApp number and
-//!   opt-in, Messenger id, address lines, postal code, city and the addresses remembered as
-//!   unreachable are emptied (kind, language, time zone and country stay: they name no one);
+//!   opt-in, Messenger id, address lines, postal code, city, bank account (IBAN) and the
+//!   addresses remembered as unreachable are emptied (kind, language, time zone and country stay: they name no one);
 //! - the consent ledger: each event's free-text detail (the events themselves stay, as proof of
 //!   what the debtor agreed to or refused);
 //! - reminders: provider error texts (they may quote an address);

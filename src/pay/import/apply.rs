@@ -2,13 +2,16 @@
 //! (lines seen before, invoices by the keys the lines name, open invoices by amount); the cases
 //! of the invoices it may pay are locked, then each line in file order is matched and its
 //! payments decided by the one payment rule in a [`PaymentBatch`], which stores them all with a
-//! few statements; the chunk's lines are stored with what became of them. A parse error stops
-//! the import after the lines before it are committed.
+//! few statements. Then the lines that named no invoice but whose payer's IBAN is one debtor's
+//! are applied to that debtor's open invoices under § 366 (2) BGB ([`super::unnamed`]; their
+//! invoices were locked with the others). The chunk's lines are stored with what became of them.
+//! A parse error stops the import after the lines before it are committed.
 
 use super::keys::{payment_reference, LineKeys};
 use super::matching::{
     allocate, by_amount_and_name, by_invoice_number, by_reference, ByKey, MatchRule, Named,
 };
+use super::unnamed::{self, apply_unnamed, Payer, Payers, Unnamed};
 use super::{ImportReport, ParseError, Parsed, StatementLine};
 use crate::deliver::reference::match_key;
 use crate::domain::legal::Germany;
@@ -162,6 +165,8 @@ async fn apply_chunk(
         .into_iter()
         .collect();
     let open = tx.open_invoices_by_cents(tenant, &cents).await?;
+    let unnamed_lines = fresh.iter().zip(&rules).filter(|(_, r)| r.is_none()).map(|(k, _)| &k.line);
+    let payers = Payers::look_up(tx.as_mut(), tenant, unnamed_lines).await?;
     // Locked before any amount is decided, in id order, and read again: what another chunk (or
     // another source) paid meanwhile counts.
     let numbers: HashSet<&InvoiceNumber> = rules
@@ -170,6 +175,7 @@ async fn apply_chunk(
         .flat_map(|(_, invoices)| invoices.iter())
         .chain(&open)
         .map(|c| &c.invoice_number)
+        .chain(payers.invoices())
         .collect();
     let tenant_law = options.law.clone();
     let law = move |_: &TenantId| tenant_law.clone();
@@ -192,7 +198,9 @@ async fn apply_chunk(
         .collect();
     let mut paid_since: HashMap<String, Decimal> = HashMap::new();
     let mut rows = Vec::with_capacity(fresh.len());
-    for (keyed, rule) in fresh.iter().zip(rules) {
+    // Lines that named nothing, from one known debtor: (position, debtor, its open invoices).
+    let mut from_debtors = Vec::new();
+    for (position, (keyed, rule)) in fresh.iter().zip(rules).enumerate() {
         let rule = rule.or_else(|| {
             by_amount_and_name(&keyed.line, &open, &paid_since).map(|c| (MatchRule::AmountAndName, vec![c]))
         });
@@ -201,14 +209,49 @@ async fn apply_chunk(
                 let line = (keyed, rule, &invoices[..]);
                 record_line(tx.as_mut(), &mut batch, line, options, &mut paid_since, report).await?
             }
-            None => Settled::unmatched(),
+            None => match payers.payer(&keyed.line) {
+                Payer::Unknown => Settled::unmatched(),
+                Payer::Several(debtors) => Settled::review(unnamed::several_debtors_note(debtors)),
+                Payer::Debtor(debtor, invoices) => {
+                    from_debtors.push((position, debtor.clone(), invoices.to_vec()));
+                    Settled::unmatched()
+                }
+            },
         };
-        if row.status == BankLineStatus::Unmatched {
-            report.unmatched += 1;
-        }
         rows.push(row);
     }
-    let new_lines: Vec<NewBankLine> = fresh
+    batch.write(tx.as_mut()).await?;
+    let cx = unnamed::Context { tenant, law: &law, window: options.window, now };
+    let mut rests = Vec::new();
+    for (position, debtor, invoices) in from_debtors {
+        let keyed = &fresh[position];
+        match apply_unnamed(tx.as_mut(), &cx, (&keyed.key, &keyed.line), &debtor, &invoices).await? {
+            Unnamed::Applied(applied) => {
+                // One payment per part: the line is new (its key unseen), so none is a replay.
+                report.payments_recorded += applied.paid.len() as u64;
+                let paid: Vec<&str> = applied.paid.iter().map(|p| p.invoice.as_str()).collect();
+                rows[position] = Settled {
+                    status: BankLineStatus::Matched,
+                    matched_by: Some(unnamed::MATCHED_BY),
+                    invoices: Some(paid.join(",")),
+                    credit: Decimal::ZERO,
+                    note: None,
+                };
+                if applied.rest > Decimal::ZERO {
+                    rests.push((
+                        position,
+                        unnamed::rest_key(&keyed.key),
+                        applied.rest,
+                        unnamed::rest_note(&applied),
+                    ));
+                }
+                report.add_unnamed(applied);
+            }
+            Unnamed::NotApplied(note) => rows[position].note = Some(note),
+        }
+    }
+    report.unmatched += rows.iter().filter(|row| row.status == BankLineStatus::Unmatched).count() as u64;
+    let mut new_lines: Vec<NewBankLine> = fresh
         .iter()
         .zip(&rows)
         .map(|(keyed, row)| NewBankLine {
@@ -223,9 +266,27 @@ async fn apply_chunk(
             invoices: row.invoices.clone(),
             credit: row.credit,
             imported_at: now,
+            note: row.note.clone(),
         })
         .collect();
-    batch.write(tx.as_mut()).await?;
+    // What a line applied under § 366 (2) paid beyond everything owed: a line of its own to review.
+    new_lines.extend(rests.iter().map(|(position, key, rest, note)| {
+        let line = &fresh[*position].line;
+        NewBankLine {
+            tenant,
+            line_key: key,
+            booked_on: line.booked_on,
+            amount: Money::new(*rest, line.amount.currency()),
+            debtor_name: line.debtor_name.as_deref(),
+            remittance: remittance(line),
+            status: BankLineStatus::Unmatched,
+            matched_by: None,
+            invoices: None,
+            credit: Decimal::ZERO,
+            imported_at: now,
+            note: Some(note.clone()),
+        }
+    }));
     tx.insert_bank_lines(&new_lines).await?;
     tx.commit().await?;
     Ok(counts)
@@ -260,11 +321,23 @@ struct Settled {
     matched_by: Option<&'static str>,
     invoices: Option<String>,
     credit: Decimal,
+    /// Why it waits for review, when more is known than that nothing matched.
+    note: Option<String>,
 }
 
 impl Settled {
     fn unmatched() -> Self {
-        Self { status: BankLineStatus::Unmatched, matched_by: None, invoices: None, credit: Decimal::ZERO }
+        Self {
+            status: BankLineStatus::Unmatched,
+            matched_by: None,
+            invoices: None,
+            credit: Decimal::ZERO,
+            note: None,
+        }
+    }
+
+    fn review(note: String) -> Self {
+        Self { note: Some(note), ..Self::unmatched() }
     }
 }
 
@@ -333,5 +406,6 @@ async fn record_line(
         matched_by: Some(rule.as_str()),
         invoices: Some(paid.join(",")),
         credit,
+        note: None,
     })
 }

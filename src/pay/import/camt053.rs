@@ -5,7 +5,8 @@
 //! Each credit entry (`CdtDbtInd` = `CRDT`) becomes one line per transaction (`NtryDtls/TxDtls`,
 //! or one for the entry when it has none), with the entry's booking date, the transaction's
 //! amount (`TxDtls/Amt` or `AmtDtls/TxAmt/Amt`; the entry's `Amt` when it has one transaction),
-//! the debtor's name (`RltdPties/Dbtr/Nm`, in 001.08 also `Dbtr/Pty/Nm`), the structured
+//! the debtor's name (`RltdPties/Dbtr/Nm`, in 001.08 also `Dbtr/Pty/Nm`), the debtor's account
+//! (`RltdPties/DbtrAcct/Id/IBAN`, kept when it is a valid IBAN), the structured
 //! references (`RmtInf/Strd/CdtrRefInf/Ref`) and the unstructured text (`RmtInf/Ustrd`). The
 //! bank's reference is the entry's (`AcctSvcrRef`, else `NtryRef`) and the transaction's
 //! (`Refs/AcctSvcrRef`, else `EndToEndId` unless `NOTPROVIDED`, else `TxId`, else its position).
@@ -14,6 +15,7 @@
 use super::{ParseError, Parsed, StatementLine};
 use crate::domain::{Currency, Money};
 use chrono::NaiveDate;
+use mahnwerk_channels::iban::Iban;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use rust_decimal::Decimal;
@@ -60,6 +62,7 @@ struct Transaction {
     end_to_end_id: Option<String>,
     tx_id: Option<String>,
     debtor_name: Option<String>,
+    payer_iban: Option<Iban>,
     references: Vec<String>,
     text: Vec<String>,
 }
@@ -246,6 +249,7 @@ impl<R: BufRead> Camt053<R> {
             };
             let name = self.ends_with(&["RltdPties", "Dbtr", "Nm"])
                 || self.ends_with(&["RltdPties", "Dbtr", "Pty", "Nm"]);
+            let iban = self.ends_with(&["RltdPties", "DbtrAcct", "Id", "IBAN"]);
             let tx_ref = self.ends_with(&["TxDtls", "Refs", "AcctSvcrRef"]);
             let end_to_end = self.ends_with(&["TxDtls", "Refs", "EndToEndId"]);
             let tx_id = self.ends_with(&["TxDtls", "Refs", "TxId"]);
@@ -265,6 +269,9 @@ impl<R: BufRead> Camt053<R> {
                 tx.amount.get_or_insert(amount);
             } else if name {
                 tx.debtor_name = owned();
+            } else if iban {
+                // A malformed account identifies no one: the line is read as if it had none.
+                tx.payer_iban = Iban::parse(text).ok();
             } else if tx_ref {
                 tx.reference = owned();
             } else if end_to_end {
@@ -365,6 +372,7 @@ impl<R: BufRead> Camt053<R> {
                 booked_on,
                 amount: tx_amount,
                 debtor_name: tx.debtor_name,
+                payer_iban: tx.payer_iban,
                 references: tx.references,
                 text: tx.text.join(" "),
                 end_to_end_id: tx.end_to_end_id,

@@ -122,3 +122,22 @@ fn an_element_without_a_name_is_malformed_xml() {
         );
     }
 }
+
+#[test]
+fn the_payer_s_iban_is_read_when_valid() {
+    let with = |iban: &str| {
+        let entry = CREDIT.replace(
+            "<Dbtr><Nm>M&amp;M M&#xFC;ller</Nm></Dbtr>",
+            &format!("<Dbtr><Nm>M</Nm></Dbtr><DbtrAcct><Id><IBAN>{iban}</IBAN></Id></DbtrAcct>"),
+        );
+        let parsed = read(&document(V02, &entry));
+        let Ok(Parsed::Credit(line)) = &parsed[0] else { panic!("{parsed:?}") };
+        line.payer_iban.as_ref().map(|i| i.as_str().to_owned())
+    };
+    assert_eq!(with("DE02100100100006820101").as_deref(), Some("DE02100100100006820101"));
+    // A mistyped check digit identifies no one; the line is still read.
+    assert_eq!(with("DE03100100100006820101"), None);
+    let parsed = read(&document(V02, CREDIT));
+    let Ok(Parsed::Credit(line)) = &parsed[0] else { panic!("{parsed:?}") };
+    assert_eq!(line.payer_iban, None);
+}

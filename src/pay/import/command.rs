@@ -36,6 +36,9 @@ pub struct CsvFlags {
     pub remittance_columns: Vec<String>,
     #[arg(long)]
     pub name_column: Option<String>,
+    /// The payer's IBAN column (default `IBAN Zahlungsbeteiligter`).
+    #[arg(long)]
+    pub iban_column: Option<String>,
     #[arg(long)]
     pub id_column: Option<String>,
 }
@@ -63,6 +66,7 @@ impl CsvFlags {
         set(&mut layout.amount, &self.amount_column);
         set(&mut layout.currency, &self.currency_column);
         set(&mut layout.debtor_name, &self.name_column);
+        set(&mut layout.debtor_iban, &self.iban_column);
         set(&mut layout.entry_id, &self.id_column);
         if !self.remittance_columns.is_empty() {
             layout.remittance.clone_from(&self.remittance_columns);

@@ -1,6 +1,7 @@
 //! A bank's CSV export read record by record with the `csv` crate, laid out as `[payments.csv]`
 //! (or the command line) says: delimiter, date format, decimal comma, and which header names
-//! the booking date, amount, currency, remittance text, payer's name and the bank's own line id.
+//! the booking date, amount, currency, remittance text, payer's name and IBAN and the bank's own
+//! line id.
 //! Files that are not UTF-8 are read as Latin-1, as many German banks still export them.
 //! Negative amounts are debits: counted and skipped.
 
@@ -8,6 +9,7 @@ use super::{ParseError, Parsed, StatementLine};
 use crate::config::payments::CsvLayout;
 use crate::domain::{Currency, Money};
 use chrono::NaiveDate;
+use mahnwerk_channels::iban::Iban;
 use rust_decimal::Decimal;
 use std::io::BufRead;
 use std::str::FromStr;
@@ -19,6 +21,7 @@ struct Columns {
     currency: Option<usize>,
     remittance: Vec<usize>,
     debtor_name: Option<usize>,
+    debtor_iban: Option<usize>,
     entry_id: Option<usize>,
 }
 
@@ -83,6 +86,7 @@ impl<R: BufRead> CsvStatement<R> {
             currency: find(&self.layout.currency),
             remittance: self.layout.remittance.iter().map(|r| need(r)).collect::<Result<_, _>>()?,
             debtor_name: find(&self.layout.debtor_name),
+            debtor_iban: find(&self.layout.debtor_iban),
             entry_id: find(&self.layout.entry_id),
         })
     }
@@ -124,6 +128,8 @@ impl<R: BufRead> CsvStatement<R> {
             booked_on,
             amount: Money::new(amount, currency),
             debtor_name: columns.debtor_name.map(field).filter(|n| !n.is_empty()),
+            // A malformed account identifies no one: the line is read as if it had none.
+            payer_iban: columns.debtor_iban.map(field).and_then(|iban| Iban::parse(&iban).ok()),
             references: Vec::new(),
             text: text.join(" "),
             end_to_end_id: None,
@@ -231,6 +237,21 @@ mod tests {
         let parsed = read(bytes, &CsvLayout::default());
         let Ok(Parsed::Credit(line)) = &parsed[0] else { panic!("{parsed:?}") };
         assert_eq!(line.debtor_name.as_deref(), Some("Jürgen Müller"));
+    }
+
+    #[test]
+    fn the_payer_s_iban_is_read_in_either_form_and_a_bad_one_is_none() {
+        let text = "Buchungstag;Verwendungszweck;IBAN Zahlungsbeteiligter;Betrag\n\
+            01.11.2026;x;DE02 1001 0010 0006 8201 01;5,00\n01.11.2026;x;DE02100100100006820102;5,00\n";
+        let parsed = read(text.as_bytes(), &CsvLayout::default());
+        let ibans: Vec<Option<String>> = parsed
+            .iter()
+            .map(|p| match p {
+                Ok(Parsed::Credit(line)) => line.payer_iban.as_ref().map(|i| i.as_str().to_owned()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(ibans, [Some("DE02100100100006820101".to_owned()), None]);
     }
 
     #[test]

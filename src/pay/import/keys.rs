@@ -72,6 +72,7 @@ mod tests {
             booked_on: NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
             amount: Money::new(amount.parse().unwrap(), Currency::parse("EUR").unwrap()),
             debtor_name: Some("Erika Mustermann".into()),
+            payer_iban: None,
             references: Vec::new(),
             text: text.into(),
             end_to_end_id: None,

@@ -1,7 +1,9 @@
 //! Bank statement import (`mahnwerk payments import`): a camt.053 or CSV file is read as a
 //! stream ([`camt053`], [`csv`]), its credit lines matched to invoices ([`matching`]) and each
 //! payment recorded through [`crate::pay::record_payment`] with [`PaymentSource::Bank`], one
-//! transaction per chunk of lines ([`apply`]). Every line is kept under a key unique per tenant
+//! transaction per chunk of lines ([`apply`]). A line that names no invoice, from a payer whose
+//! IBAN the creditor stored for one debtor, is applied to that debtor's open invoices in the
+//! order of § 366 (2) BGB ([`unnamed`]). Every line is kept under a key unique per tenant
 //! ([`keys`]), matched or not: importing the same file again changes nothing, and unmatched
 //! lines wait for review ([`unmatched`]).
 //!
@@ -16,13 +18,15 @@ pub mod matching;
 pub mod normalise;
 mod report;
 pub mod unmatched;
+pub mod unnamed;
 
 pub use apply::{import_lines, workers_for, ImportOptions, CHUNK};
-pub use report::ImportReport;
+pub use report::{ImportReport, InvoicePart, UnnamedApplied};
 
 use crate::config::payments::CsvLayout;
 use crate::domain::Money;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use mahnwerk_channels::iban::Iban;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -35,6 +39,9 @@ pub struct StatementLine {
     /// What was credited (positive).
     pub amount: Money,
     pub debtor_name: Option<String>,
+    /// The payer's account (camt `RltdPties/DbtrAcct/Id/IBAN`, or the CSV's IBAN column), when
+    /// the bank gives a valid one: identifies the debtor of a line that names no invoice.
+    pub payer_iban: Option<Iban>,
     /// Structured remittance references (camt `Strd/CdtrRefInf/Ref`).
     pub references: Vec<String>,
     /// Unstructured remittance text.

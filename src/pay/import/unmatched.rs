@@ -110,7 +110,8 @@ pub async fn assign(
     Ok(Assigned { case_closed, credit })
 }
 
-/// The lines as a table for a terminal: id, booking date, amount, payer, remittance.
+/// The lines as a table for a terminal: id, booking date, amount, payer, remittance, and under a
+/// line the import's note on it, if any.
 pub fn table(lines: &[StoredBankLine]) -> String {
     let mut out = format!(
         "{:>8}  {:10}  {:>12}  {:3}  {:24}  {}\n",
@@ -127,6 +128,9 @@ pub fn table(lines: &[StoredBankLine]) -> String {
             payer,
             line.remittance
         ));
+        if let Some(note) = &line.note {
+            out.push_str(&format!("{:>8}  {note}\n", ""));
+        }
     }
     out.push_str(&format!("{} line(s) waiting for review\n", lines.len()));
     out

@@ -193,9 +193,9 @@ async fn upsert_debtors<'a>(
     };
     let on_conflict = if overwrite { DEBTOR_OVERWRITE } else { "DO NOTHING" };
     let sql = format!(
-        "INSERT INTO debtors ({DEBTOR_INSERT_COLUMNS}) SELECT t.*, $18 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+        "INSERT INTO debtors ({DEBTOR_INSERT_COLUMNS}) SELECT t.*, $19 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
            $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::text[], \
-           $15::text[], $16::text[], $17::text[]) AS t \
+           $15::text[], $16::text[], $17::text[], $18::text[]) AS t \
          ON CONFLICT (tenant, id) {on_conflict} RETURNING tenant, id"
     );
     let written: Vec<(String, String)> = sqlx::query_as(&sql)
@@ -216,6 +216,7 @@ async fn upsert_debtors<'a>(
         .bind(address(&|a| Some(a.city.clone())))
         .bind(address(&|a| Some(a.country.to_string())))
         .bind(col(&|d| d.contact_person.clone()))
+        .bind(col(&|d| d.iban.clone()))
         .bind(now)
         .fetch_all(&mut **tx)
         .await?;

@@ -34,6 +34,7 @@ pub(super) async fn suite_intake(store: Arc<dyn Store>, _raw: Raw) {
     moved.whatsapp_opt_in = false;
     moved.messenger_psid = Some("psid-4711".into());
     moved.contact_person = Some("Anna Schmidt".into());
+    moved.iban = Some("DE02100100100006820101".into());
     moved.address = None;
     let b = invoice_for("RE-2", moved.clone(), eur("50.00"));
     let c = invoice_for("RE-3", debtor("C-2"), eur("75.00"));

@@ -95,6 +95,7 @@ fn wrong_values() -> Vec<(&'static str, Value)> {
         ("debtor.whatsapp_opt_in", json!("yes")),
         ("debtor.messenger_psid", json!("id with spaces")),
         ("debtor.contact_person", json!("Anna\nSchmidt")),
+        ("debtor.iban", json!("DE03100100100006820101")),
         ("debtor.address.country", json!("Germany")),
         ("debtor.address.postal_code", json!("")),
         ("debtor.name", json!("")),

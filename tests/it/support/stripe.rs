@@ -87,6 +87,7 @@ fn invoice(number: &str, amount: Money) -> Invoice {
             messenger_psid: None,
             contact_person: None,
             address: None,
+            iban: None,
             unreachable: Default::default(),
         },
         plan: Some("standard-b2c".into()),
