@@ -294,6 +294,9 @@ pub fn sample_job_for(
     sample_case(plans, request, now).map(|(job, _)| job)
 }
 
+/// Where the sample debtor lives.
+const SAMPLE_TIMEZONE: &str = "Europe/Berlin";
+
 /// The sample case of `request` and the name of the plan it follows.
 fn sample_case(
     plans: &PlanBook,
@@ -316,9 +319,11 @@ fn sample_case(
     })?;
     let amount =
         sample_value("sample.amount_due", &sample.amount_due, parse_amount, || Decimal::new(123_456, 2))?;
-    let due_on = sample_value("sample.due_on", &sample.due_on, parse_date, || {
-        now.date_naive() - chrono::Days::new(21)
-    })?;
+    // The sample debtor's own date, which the renderer dates the reminder with: the UTC date
+    // differs from it around midnight, and the sample's days must not shift against the letter's.
+    let timezone = fixed("timezone", Timezone::parse(SAMPLE_TIMEZONE))?;
+    let today = now.with_timezone(&timezone.tz()).date_naive();
+    let due_on = sample_value("sample.due_on", &sample.due_on, parse_date, || today - chrono::Days::new(21))?;
     let invoice_number =
         sample_value("sample.invoice_number", &sample.invoice_number, InvoiceNumber::parse, || {
             InvoiceNumber::parse("RE-2026-0042").expect("a valid invoice number")
@@ -335,7 +340,7 @@ fn sample_case(
             Some(crate::domain::legal::SentReminder {
                 stage: index,
                 channel: crate::domain::ChannelKind::Email,
-                sent_on: sent_on.min(now.date_naive()),
+                sent_on: sent_on.min(today),
                 fee: earlier.fee,
             })
         })
@@ -369,7 +374,7 @@ fn sample_case(
             kind: DebtorKind::Consumer,
             name: debtor_name,
             language,
-            timezone: fixed("timezone", Timezone::parse("Europe/Berlin"))?,
+            timezone,
             email: Some(fixed("email", Email::parse("erika@example.org"))?),
             phone: Some(fixed("phone", PhoneE164::parse("+4915112345678"))?),
             whatsapp: Some(fixed("phone", PhoneE164::parse("+4915112345678"))?),
