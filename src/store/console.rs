@@ -295,6 +295,24 @@ pub struct ContactData {
 }
 
 /// The narrow steps of the operator console.
+/// Whose failed logins count together: a tenant's operator's, or the installation's
+/// super-admin's (kept under the empty tenant name, which no tenant can have).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginScope<'a> {
+    Tenant(&'a TenantId),
+    Installation,
+}
+
+impl LoginScope<'_> {
+    /// The `login_failures.tenant` value.
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Tenant(tenant) => tenant.as_str(),
+            Self::Installation => "",
+        }
+    }
+}
+
 #[async_trait]
 pub trait ConsoleSteps: Send {
     /// Stores a new operator; `None` (and nothing written) when the tenant has one with this
@@ -317,7 +335,7 @@ pub trait ConsoleSteps: Send {
     /// Failed logins of the account since `since`.
     async fn login_failures_since(
         &mut self,
-        tenant: &TenantId,
+        scope: LoginScope<'_>,
         email: &str,
         since: DateTime<Utc>,
     ) -> Result<u32, StoreError>;
@@ -326,13 +344,13 @@ pub trait ConsoleSteps: Send {
     /// `forget_before` (they no longer count).
     async fn record_login_failure(
         &mut self,
-        tenant: &TenantId,
+        scope: LoginScope<'_>,
         email: &str,
         at: DateTime<Utc>,
         forget_before: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    async fn clear_login_failures(&mut self, tenant: &TenantId, email: &str) -> Result<(), StoreError>;
+    async fn clear_login_failures(&mut self, scope: LoginScope<'_>, email: &str) -> Result<(), StoreError>;
 
     async fn insert_session(
         &mut self,

@@ -454,14 +454,14 @@ macro_rules! impl_console_steps {
 
             async fn login_failures_since(
                 &mut self,
-                tenant: &TenantId,
+                scope: crate::store::console::LoginScope<'_>,
                 email: &str,
                 since: DateTime<Utc>,
             ) -> Result<u32, StoreError> {
                 let count: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM login_failures WHERE tenant = $1 AND email = $2 AND at > $3",
                 )
-                .bind(tenant.as_str())
+                .bind(scope.key())
                 .bind(email)
                 .bind(since)
                 .fetch_one(&mut *self.0)
@@ -471,7 +471,7 @@ macro_rules! impl_console_steps {
 
             async fn record_login_failure(
                 &mut self,
-                tenant: &TenantId,
+                scope: crate::store::console::LoginScope<'_>,
                 email: &str,
                 at: DateTime<Utc>,
                 forget_before: DateTime<Utc>,
@@ -481,7 +481,7 @@ macro_rules! impl_console_steps {
                     .execute(&mut *self.0)
                     .await?;
                 sqlx::query("INSERT INTO login_failures (tenant, email, at) VALUES ($1, $2, $3)")
-                    .bind(tenant.as_str())
+                    .bind(scope.key())
                     .bind(email)
                     .bind(at)
                     .execute(&mut *self.0)
@@ -489,9 +489,13 @@ macro_rules! impl_console_steps {
                 Ok(())
             }
 
-            async fn clear_login_failures(&mut self, tenant: &TenantId, email: &str) -> Result<(), StoreError> {
+            async fn clear_login_failures(
+                &mut self,
+                scope: crate::store::console::LoginScope<'_>,
+                email: &str,
+            ) -> Result<(), StoreError> {
                 sqlx::query("DELETE FROM login_failures WHERE tenant = $1 AND email = $2")
-                    .bind(tenant.as_str())
+                    .bind(scope.key())
                     .bind(email)
                     .execute(&mut *self.0)
                     .await?;

@@ -85,47 +85,6 @@ macro_rules! impl_super_admin_steps {
                 }))
             }
 
-            async fn super_admin_login_failures_since(
-                &mut self,
-                email: &str,
-                since: DateTime<Utc>,
-            ) -> Result<u32, StoreError> {
-                let count: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM login_failures WHERE tenant = '' AND email = $1 AND at > $2",
-                )
-                .bind(email)
-                .bind(since)
-                .fetch_one(&mut *self.0)
-                .await?;
-                Ok(u32::try_from(count).unwrap_or(u32::MAX))
-            }
-
-            async fn record_super_admin_login_failure(
-                &mut self,
-                email: &str,
-                at: DateTime<Utc>,
-                forget_before: DateTime<Utc>,
-            ) -> Result<(), StoreError> {
-                sqlx::query("DELETE FROM login_failures WHERE at < $1")
-                    .bind(forget_before)
-                    .execute(&mut *self.0)
-                    .await?;
-                sqlx::query("INSERT INTO login_failures (tenant, email, at) VALUES ('', $1, $2)")
-                    .bind(email)
-                    .bind(at)
-                    .execute(&mut *self.0)
-                    .await?;
-                Ok(())
-            }
-
-            async fn clear_super_admin_login_failures(&mut self, email: &str) -> Result<(), StoreError> {
-                sqlx::query("DELETE FROM login_failures WHERE tenant = '' AND email = $1")
-                    .bind(email)
-                    .execute(&mut *self.0)
-                    .await?;
-                Ok(())
-            }
-
             async fn insert_super_admin_session(
                 &mut self,
                 token_hash: &str,

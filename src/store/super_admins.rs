@@ -64,24 +64,6 @@ pub trait SuperAdminSteps: Send {
 
     async fn super_admin_by_email(&mut self, email: &str) -> Result<Option<SuperAdminRecord>, StoreError>;
 
-    /// Failed logins of the super-admin account `email` since `since`.
-    async fn super_admin_login_failures_since(
-        &mut self,
-        email: &str,
-        since: DateTime<Utc>,
-    ) -> Result<u32, StoreError>;
-
-    /// Records a failed super-admin login at `at` (and forgets every account's failures before
-    /// `forget_before`, as for operators).
-    async fn record_super_admin_login_failure(
-        &mut self,
-        email: &str,
-        at: DateTime<Utc>,
-        forget_before: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-
-    async fn clear_super_admin_login_failures(&mut self, email: &str) -> Result<(), StoreError>;
-
     async fn insert_super_admin_session(
         &mut self,
         token_hash: &str,

@@ -14,6 +14,7 @@ use super::error::ConsoleError;
 use crate::api::ApiState;
 use crate::config::console::ConsoleConfig;
 use crate::domain::{OperatorRole, TenantId};
+use crate::store::console::LoginScope;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -68,7 +69,7 @@ pub async fn log_in(state: &ApiState, credentials: &Credentials) -> Result<Sessi
     let tenant = TenantId::parse(credentials.tenant.trim()).map_err(|_| ConsoleError::Unauthenticated)?;
     let window = Duration::minutes(i64::from(config.login_window_minutes));
     let mut tx = state.store.begin().await?;
-    let failures = tx.login_failures_since(&tenant, &email, now - window).await?;
+    let failures = tx.login_failures_since(LoginScope::Tenant(&tenant), &email, now - window).await?;
     if throttled(failures, &config) {
         return Err(ConsoleError::Throttled { retry_after_secs: window.num_seconds() as u64 });
     }
@@ -82,12 +83,12 @@ pub async fn log_in(state: &ApiState, credentials: &Credentials) -> Result<Sessi
         .map_err(|e| ConsoleError::Internal(format!("verifying a password: {e}")))?;
     let mut tx = state.store.begin().await?;
     let Some(operator) = operator.filter(|_| matches) else {
-        tx.record_login_failure(&tenant, &email, now, now - window).await?;
+        tx.record_login_failure(LoginScope::Tenant(&tenant), &email, now, now - window).await?;
         tx.commit().await?;
         tracing::info!(tenant = %tenant, "console login refused");
         return Err(ConsoleError::Unauthenticated);
     };
-    tx.clear_login_failures(&tenant, &email).await?;
+    tx.clear_login_failures(LoginScope::Tenant(&tenant), &email).await?;
     let (token, csrf_token) = (new_secret(), new_secret());
     let expires_at = now + Duration::hours(i64::from(config.session_hours));
     tx.insert_session(&token_hash(&token), operator.id, &csrf_token, now, expires_at).await?;

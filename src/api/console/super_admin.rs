@@ -16,6 +16,7 @@ use super::login::{throttled, Credentials, LoggedIn, Session};
 use super::pages::{page, to_login, LangQuery};
 use crate::api::ApiState;
 use crate::domain::{KeyScope, OperatorRole, TenantId};
+use crate::store::console::LoginScope;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -36,7 +37,7 @@ pub(super) async fn log_in(state: &ApiState, credentials: &Credentials) -> Resul
     let email = credentials.email.trim().to_lowercase();
     let window = Duration::minutes(i64::from(config.login_window_minutes));
     let mut tx = state.store.begin().await?;
-    let failures = tx.super_admin_login_failures_since(&email, now - window).await?;
+    let failures = tx.login_failures_since(LoginScope::Installation, &email, now - window).await?;
     if throttled(failures, &config) {
         return Err(ConsoleError::Throttled { retry_after_secs: window.num_seconds() as u64 });
     }
@@ -49,12 +50,12 @@ pub(super) async fn log_in(state: &ApiState, credentials: &Credentials) -> Resul
         .map_err(|e| ConsoleError::Internal(format!("verifying a password: {e}")))?;
     let mut tx = state.store.begin().await?;
     let Some(account) = account.filter(|_| matches) else {
-        tx.record_super_admin_login_failure(&email, now, now - window).await?;
+        tx.record_login_failure(LoginScope::Installation, &email, now, now - window).await?;
         tx.commit().await?;
         tracing::info!("console super-admin login refused");
         return Err(ConsoleError::Unauthenticated);
     };
-    tx.clear_super_admin_login_failures(&email).await?;
+    tx.clear_login_failures(LoginScope::Installation, &email).await?;
     let (token, csrf_token) = (new_secret(), new_secret());
     let expires_at = now + Duration::hours(i64::from(config.session_hours));
     tx.insert_super_admin_session(&token_hash(&token), account.id, &csrf_token, now, expires_at).await?;
