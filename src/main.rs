@@ -535,6 +535,10 @@ async fn main() -> anyhow::Result<()> {
         let config = Config::load(Some(file))
             .with_context(|| format!("{} is not a usable configuration", file.display()))?;
         println!("{}: ok\n{}", file.display(), config.describe());
+        let today = SystemClock.now().date_naive();
+        for notice in config.base_rate_notices(today) {
+            eprintln!("warning: {notice}");
+        }
         return Ok(());
     }
     let config = match cli.command {
@@ -1025,6 +1029,9 @@ async fn run(config: &Config, role: Role, clock: Arc<dyn Clock>) -> anyhow::Resu
         }
         None => tokio::spawn(std::future::pending::<anyhow::Result<()>>()),
     };
+    for notice in config.base_rate_notices(clock.now().date_naive()) {
+        tracing::warn!("{notice}");
+    }
     let service = Service::start_observed(config, clock, uses_broker, &health).await?;
     if matches!(role, Role::All | Role::Api) {
         service.bind_api().await?;

@@ -373,6 +373,30 @@ impl Config {
         })
     }
 
+    /// What an operator must add to the base-rate tables on `today`: one line per table (the
+    /// statute's default for tenants without `[creditors.<tenant>.legal]`, then each creditor's)
+    /// that lacks a half-year already begun. Until it is added, interest from that day carries
+    /// the last rate and every breakdown says so; the line names where the value goes.
+    pub fn base_rate_notices(&self, today: chrono::NaiveDate) -> Vec<String> {
+        let tables =
+            std::iter::once(("tenants without [creditors.<tenant>.legal]".to_owned(), Default::default()))
+                .chain(
+                    self.creditors.iter().map(|(tenant, c)| (format!("creditors.{tenant}.legal"), c.law())),
+                );
+        tables
+            .filter_map(|(whose, law): (String, crate::domain::legal::Germany)| {
+                let table = law.base_rates();
+                let missing = table.missing_on(today)?;
+                let last = table.entries().last().map(|&(_, rate)| rate)?;
+                Some(format!(
+                    "{whose}: the base-rate table (§ 247 BGB) has no rate from {missing}; interest from that day \
+                     is computed at the last known rate, {last}, and each breakdown says so. Add the Bundesbank's \
+                     value as extra_base_rates = [[\"{missing}\", \"<rate>\"]] under [creditors.<tenant>.legal]"
+                ))
+            })
+            .collect()
+    }
+
     /// Defaults, then `file` if given, then the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let config = Self::read(file)?;

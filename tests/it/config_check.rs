@@ -59,3 +59,29 @@ fn a_bad_key_fails_the_check_and_is_named() {
     assert!(!ok);
     assert!(stderr.contains("poll_interval"), "{stderr}");
 }
+
+#[test]
+fn a_base_rate_table_that_lacks_a_begun_half_year_is_named_and_a_gap_is_refused() {
+    // The shipped table ends with 1 January 2026; this runs after 1 July 2026 (the table's own
+    // test pins the dates), so the statute's default table lacks that half-year.
+    let (ok, _, stderr) = checked(EXAMPLE);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("warning: tenants without [creditors.<tenant>.legal]: the base-rate table")
+            && stderr.contains("no rate from 2026-07-01"),
+        "{stderr}"
+    );
+    let acme = |rates: &str| {
+        format!(
+            "{EXAMPLE}\n[creditors.acme]\nname = \"ACME\"\nemail = \"f@acme.example\"\n\
+             [creditors.acme.legal]\nextra_base_rates = {rates}\n"
+        )
+    };
+    let (ok, _, stderr) =
+        checked(&acme(r#"[["2026-07-01", "1.27"], ["2027-01-01", "1.27"], ["2027-07-01", "1.27"]]"#));
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains("creditors.acme.legal: the base-rate table"), "{stderr}");
+    let (ok, _, stderr) = checked(&acme(r#"[["2027-01-01", "2.27"]]"#));
+    assert!(!ok);
+    assert!(stderr.contains("creditors.acme.legal") && stderr.contains("2026-07-01 is missing"), "{stderr}");
+}

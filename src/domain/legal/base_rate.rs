@@ -115,7 +115,21 @@ impl BaseRateTable {
                 Err(at) => table.entries.insert(at, (day, rate)),
             }
         }
+        for pair in table.entries.windows(2) {
+            let missing = half_year_after(pair[0].0);
+            if pair[1].0 != missing {
+                return Err(LegalError::BaseRateGap { missing, next: pair[1].0 });
+            }
+        }
         Ok(table)
+    }
+
+    /// The first change day whose rate the table lacks although it is `today` or earlier: the
+    /// Bundesbank has announced a value the table does not hold (interest from that day carries
+    /// the last rate, flagged `past_table_end`). `None` while the table covers `today`.
+    pub fn missing_on(&self, today: NaiveDate) -> Option<NaiveDate> {
+        let end = self.end();
+        (end <= today).then_some(end)
     }
 
     pub fn first_day(&self) -> NaiveDate {
@@ -125,8 +139,7 @@ impl BaseRateTable {
     /// The first day the table does not cover: six months after its last entry, since the next
     /// change day may move the rate.
     pub fn end(&self) -> NaiveDate {
-        let last = self.entries[self.entries.len() - 1].0;
-        last.checked_add_months(Months::new(6)).expect("table dates are far from chrono's limits")
+        half_year_after(self.entries[self.entries.len() - 1].0)
     }
 
     pub fn entries(&self) -> &[(NaiveDate, Percent)] {
@@ -152,6 +165,11 @@ impl BaseRateTable {
         let until = self.entries[at + 1..].iter().find(|&&(_, r)| r != rate).map(|&(d, _)| d).unwrap_or(end);
         Ok(BaseRateSpan { rate, from: self.entries[first].0, until: Some(until), past_table_end: false })
     }
+}
+
+/// The change day six months after `day`.
+fn half_year_after(day: NaiveDate) -> NaiveDate {
+    day.checked_add_months(Months::new(6)).expect("table dates are far from chrono's limits")
 }
 
 #[cfg(test)]
@@ -228,5 +246,27 @@ mod tests {
             Err(LegalError::BaseRateNotOnChangeDay { day: day(2027, 2, 1) })
         );
         assert!(BaseRateTable::bundesbank().on(day(2001, 12, 31)).is_err());
+    }
+
+    #[test]
+    fn an_entry_after_a_gap_is_refused() {
+        // 1 July 2026 left out: 1 January 2027 would carry 1.27 through it without a word.
+        assert_eq!(
+            BaseRateTable::with_entries([(day(2027, 1, 1), Percent::hundredths(227))]),
+            Err(LegalError::BaseRateGap { missing: day(2026, 7, 1), next: day(2027, 1, 1) })
+        );
+        let both = [(day(2027, 1, 1), Percent::hundredths(227)), (day(2026, 7, 1), Percent::hundredths(127))];
+        assert_eq!(BaseRateTable::with_entries(both).unwrap().end(), day(2027, 7, 1));
+    }
+
+    #[test]
+    fn a_table_that_ended_before_today_says_which_half_year_it_lacks() {
+        let table = BaseRateTable::bundesbank();
+        assert_eq!(table.missing_on(day(2026, 6, 30)), None);
+        assert_eq!(table.missing_on(day(2026, 7, 1)), Some(day(2026, 7, 1)));
+        assert_eq!(table.missing_on(day(2026, 12, 6)), Some(day(2026, 7, 1)));
+        let extended = BaseRateTable::with_entries([(day(2026, 7, 1), Percent::hundredths(127))]).unwrap();
+        assert_eq!(extended.missing_on(day(2026, 12, 6)), None);
+        assert_eq!(extended.missing_on(day(2027, 1, 1)), Some(day(2027, 1, 1)));
     }
 }

@@ -12,6 +12,12 @@ pub enum LegalError {
     /// The base rate changes only on 1 January and 1 July (§ 247 (1) BGB).
     #[error("base rate entry on {day}: the base rate changes only on 1 January and 1 July")]
     BaseRateNotOnChangeDay { day: NaiveDate },
+    /// Extra base rates must continue the table half-year by half-year: a later entry with an
+    /// earlier one left out would carry the rate before the gap silently through it.
+    #[error(
+        "base rate entry on {next}: the half-year from {missing} is missing (give every half-year in turn)"
+    )]
+    BaseRateGap { missing: NaiveDate, next: NaiveDate },
     /// Amounts are cents: negative amounts or fractions of a cent are a caller's mistake.
     #[error("{field}: {amount} is not a non-negative amount in cents")]
     Amount { field: String, amount: rust_decimal::Decimal },

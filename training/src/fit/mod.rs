@@ -98,8 +98,9 @@ impl fmt::Display for FitSummary {
 /// not parse or is out of range stops the fit with its line number and the reason; nothing is
 /// written. The log is read as a stream, one decision at a time, so memory stays flat however
 /// long it is: importance weights read it once more first (the propensities, to normalise the
-/// weights; one number per decision is kept), and the warm start once per Newton step of its
-/// regression (see [`fit_prior_weighted`]).
+/// weights; one number per decision is kept), and the warm start once more (its Newton steps walk
+/// the log's distinct rows, or read the log again each when it holds very many; see
+/// [`fit_prior_weighted`]).
 pub fn fit(args: &FitArgs) -> anyhow::Result<FitSummary> {
     let (log, out) = (args.log.as_path(), args.out.as_path());
     let name = log.display().to_string();

@@ -20,6 +20,15 @@
 //! one more (from zero it takes some five to eight); the caller decides how a pass reads the log
 //! (a file read again, a slice walked again), and must give the same decisions in the same order.
 //!
+//! # Why most fits read the log once
+//! A decision's row holds only what the features see of it (its context's values crossed with
+//! its arm), so a log of millions of decisions holds far fewer distinct rows: the first pass
+//! keeps each distinct `(row, label)` once with the sum of its weights, and the Newton steps
+//! walk those instead of the log. That is the same objective (a weight is a repetition count),
+//! summed in another order. Past [`MAX_DISTINCT_ROWS`] distinct rows (a context with a value per
+//! decision) the kept rows are dropped and every step reads the log again, as above, so memory
+//! stays bounded whatever the log holds.
+//!
 //! Each step solves `H step = -g` by Cholesky (`H` is positive definite: the penalty adds
 //! `1 / prior_variance` to its diagonal). A step that raises the objective's negative is halved
 //! until it does not (one pass each); the fit stops when no weight moves by more than
@@ -43,6 +52,10 @@ pub const NEWTON_TOLERANCE: f64 = 1e-6;
 /// Newton steps (halvings included) after which a fit that has not converged is an error.
 pub const MAX_NEWTON_STEPS: usize = 50;
 
+/// Most distinct rows the first pass keeps for the Newton steps (about 100 bytes each plus 12 per
+/// feature: some 60 MiB at this bound); a log with more is read again for every step.
+pub const MAX_DISTINCT_ROWS: usize = 250_000;
+
 /// What one pass hands each decision to: the decision and the weight its likelihood counts with
 /// (finite, at least 0).
 pub type Visit<'a> = dyn FnMut(&LoggedDecision, f64) -> Result<(), BanditError> + 'a;
@@ -53,7 +66,8 @@ pub struct WeightedPrior {
     pub prior: Prior,
     /// Newton steps taken (halvings included).
     pub newton_steps: usize,
-    /// Passes over the log: one to find the weights, one per step.
+    /// Passes over the log: one to find the weights and its distinct rows; one more per step
+    /// when it held more than [`MAX_DISTINCT_ROWS`].
     pub passes: usize,
     /// Decisions with a reward and a weight above 0 that the fit learned from.
     pub decisions: usize,
@@ -67,26 +81,36 @@ pub fn fit_prior_weighted<E: From<BanditError>>(
     params: &ValidBanditParams,
     pass: impl FnMut(&mut Visit<'_>) -> Result<(), E>,
 ) -> Result<WeightedPrior, E> {
-    fit(params, MAX_NEWTON_STEPS, pass)
+    fit(params, MAX_NEWTON_STEPS, MAX_DISTINCT_ROWS, pass)
 }
 
-/// [`fit_prior_weighted`] with at most `max_steps` Newton steps.
+/// [`fit_prior_weighted`] with at most `max_steps` Newton steps, keeping at most `max_distinct`
+/// distinct rows from the first pass.
 fn fit<E: From<BanditError>>(
     params: &ValidBanditParams,
     max_steps: usize,
+    max_distinct: usize,
     mut pass: impl FnMut(&mut Visit<'_>) -> Result<(), E>,
 ) -> Result<WeightedPrior, E> {
     let mut design = Design::new(params);
     let (mut paid, mut unpaid) = (0.0, 0.0);
+    let mut distinct = Some(DistinctRows::default());
     pass(&mut |logged, weight| {
-        let Some((_, y, w)) = design.row(logged, weight, true)? else { return Ok(()) };
+        let Some((row, y, w)) = design.row(logged, weight, true)? else { return Ok(()) };
         if y == 1.0 {
             paid += w;
         } else {
             unpaid += w;
         }
+        if let Some(kept) = &mut distinct {
+            kept.add(row, y, w);
+            if kept.len() > max_distinct {
+                distinct = None;
+            }
+        }
         Ok(())
     })?;
+    let distinct = distinct.map(DistinctRows::into_rows);
     let decisions = design.rows;
     let d = design.columns.len();
     if decisions == 0 {
@@ -111,13 +135,19 @@ fn fit<E: From<BanditError>>(
     let (mut steps, mut passes) = (0, 1);
     loop {
         let mut sums = Sums::new(d);
-        design.rows = 0;
-        pass(&mut |logged, weight| {
-            let Some((row, y, w)) = design.row(logged, weight, false)? else { return Ok(()) };
-            sums.add(row, &beta, y, w);
-            Ok(())
-        })?;
-        passes += 1;
+        if let Some(rows) = &distinct {
+            for (row, y, w) in rows {
+                sums.add(row, &beta, *y, *w);
+            }
+        } else {
+            design.rows = 0;
+            pass(&mut |logged, weight| {
+                let Some((row, y, w)) = design.row(logged, weight, false)? else { return Ok(()) };
+                sums.add(row, &beta, y, w);
+                Ok(())
+            })?;
+            passes += 1;
+        }
         if design.rows != decisions {
             return Err(refused(format!(
                 "the log changed between passes ({decisions} decisions with a reward, then {})",
@@ -191,6 +221,40 @@ fn not_converged(step: &[f64], max_steps: usize) -> BanditError {
 
 /// One row of the design: its `(column, value)` pairs, its label (1 paid, 0 not) and its weight.
 type Row<'a> = (&'a [(usize, f64)], f64, f64);
+
+/// The first pass's distinct rows: each `(row, label)` once, with the sum of its weights.
+#[derive(Default)]
+struct DistinctRows {
+    /// A row's columns and values' bits, and its label, to the index of its sum in `weights`.
+    index: HashMap<(Box<[(u32, u64)]>, bool), usize>,
+    weights: Vec<f64>,
+}
+
+impl DistinctRows {
+    fn add(&mut self, row: &[(usize, f64)], y: f64, w: f64) {
+        let key: Box<[(u32, u64)]> = row.iter().map(|&(j, x)| (j as u32, x.to_bits())).collect();
+        let next = self.weights.len();
+        let at = *self.index.entry((key, y == 1.0)).or_insert(next);
+        if at == next {
+            self.weights.push(0.0);
+        }
+        self.weights[at] += w;
+    }
+
+    fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// The rows as the steps add them, in the order they were first seen.
+    fn into_rows(self) -> Vec<(Vec<(usize, f64)>, f64, f64)> {
+        let mut rows = vec![(Vec::new(), 0.0, 0.0); self.weights.len()];
+        for ((key, paid), at) in self.index {
+            let row = key.iter().map(|&(j, bits)| (j as usize, f64::from_bits(bits))).collect();
+            rows[at] = (row, if paid { 1.0 } else { 0.0 }, self.weights[at]);
+        }
+        rows
+    }
+}
 
 /// The design matrix, one row at a time: the columns the log touches (by hashed slot) and the
 /// current row's `(column, value)` pairs.
