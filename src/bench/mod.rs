@@ -39,6 +39,7 @@ mod policy_stdio;
 mod raw;
 pub mod security;
 mod statement;
+mod work_cpu;
 
 pub use bad_input::{bad_input, BadInputFigures, BadInputOptions};
 pub use console::{console, ConsoleBenchOptions, ConsoleFigures};

@@ -8,7 +8,11 @@
 //! 2. `GET /pay/{token}` of random cases as fast as it answers (verify the link, read the case,
 //!    render the page);
 //! 3. `GET /pay/{token}` at half the rate of 2, on a fixed schedule: latency is measured from
-//!    when each request was due, so a stall counts for every request it held up.
+//!    when each request was due, so a stall counts for every request it held up;
+//! 4. the bound a page that reads the database per view cannot pass on these cores: one
+//!    primary-key read (`SELECT … FROM reminders WHERE id = $1`) per request, and the pay-page's
+//!    own read of the case (`Store::pay_case`), each from `concurrency` tasks as fast as
+//!    PostgreSQL answers, without HTTP or rendering.
 //!
 //! The rate limits are lifted for the run (one address asks everything).
 
@@ -54,6 +58,9 @@ pub struct PayFigures {
     pub half_rate_per_s: f64,
     pub half_rate_p50_ms: f64,
     pub half_rate_p99_ms: f64,
+    /// Phase 4: one primary-key read per request, and the pay-page's read of the case.
+    pub pk_read_per_s: f64,
+    pub case_read_per_s: f64,
     pub page_bytes: usize,
     pub cases: usize,
     pub concurrency: usize,
@@ -80,6 +87,14 @@ impl fmt::Display for PayFigures {
             self.page_per_s, self.page_p50_ms, self.page_p99_ms, self.page_bytes
         )?;
         writeln!(f, "  pay-page / healthz      {:>9.2}   (target >= 0.25)", self.page_to_healthz)?;
+        writeln!(
+            f,
+            "  bound without HTTP: primary-key read {:>9.0} /s ({:.2} x healthz), the page's case read {:>9.0} /s ({:.2} x healthz)",
+            self.pk_read_per_s,
+            self.pk_read_per_s / self.healthz_per_s,
+            self.case_read_per_s,
+            self.case_read_per_s / self.healthz_per_s
+        )?;
         write!(
             f,
             "  pay-page at {:.0} req/s  p50 {:>6.2} ms   p99 {:>6.2} ms   (target p99 < 25 ms)",
@@ -162,6 +177,28 @@ async fn run(base: &Config, database_url: &str, options: &PayBenchOptions) -> an
     let half = open_loop(addr, options.concurrency, phase, half_rate, paths).await?;
     trigger.trigger();
     while roles.join_next().await.is_some() {}
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(options.concurrency.min(16) as u32)
+        .connect(database_url)
+        .await?;
+    let ids = Arc::new(ids);
+    let pk_read = reads(options.concurrency, phase, Arc::clone(&ids), move |id| {
+        let pool = pool.clone();
+        async move {
+            let state: String =
+                sqlx::query_scalar("SELECT status FROM reminders WHERE id = $1").bind(id).fetch_one(&pool).await?;
+            anyhow::Ok(state.len())
+        }
+    })
+    .await?;
+    let case_read = reads(options.concurrency, phase, ids, move |id| {
+        let (store, tenant) = (Arc::clone(&store), tenant.clone());
+        async move {
+            let case = store.pay_case(&tenant, id).await?.context("a case the bench planned")?;
+            anyhow::Ok(case.invoice_number.as_str().len())
+        }
+    })
+    .await?;
     Ok(PayFigures {
         healthz_per_s: healthz.per_s,
         healthz_p50_ms: healthz.p50_ms,
@@ -173,6 +210,8 @@ async fn run(base: &Config, database_url: &str, options: &PayBenchOptions) -> an
         half_rate_per_s: half.per_s,
         half_rate_p50_ms: half.p50_ms,
         half_rate_p99_ms: half.p99_ms,
+        pk_read_per_s: pk_read.per_s,
+        case_read_per_s: case_read.per_s,
         page_bytes,
         cases: options.cases,
         concurrency: options.concurrency,
@@ -224,6 +263,34 @@ async fn closed_loop(
     let mut all = Vec::new();
     while let Some(done) = workers.join_next().await {
         all.extend(done.context("a load worker panicked")??);
+    }
+    Ok(phase(all, started.elapsed()))
+}
+
+/// `concurrency` tasks, each running `read` of a random id as soon as its last one answered.
+async fn reads<F, R>(concurrency: usize, length: Duration, ids: Arc<Vec<i64>>, read: F) -> anyhow::Result<Phase>
+where
+    F: Fn(i64) -> R + Clone + Send + 'static,
+    R: std::future::Future<Output = anyhow::Result<usize>> + Send,
+{
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (ids, read) = (Arc::clone(&ids), read.clone());
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            while started.elapsed() < length {
+                let id = ids[rand::thread_rng().gen_range(0..ids.len())];
+                let sent = Instant::now();
+                read(id).await?;
+                latencies.push(sent.elapsed());
+            }
+            anyhow::Ok(latencies)
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(done) = workers.join_next().await {
+        all.extend(done.context("a read worker panicked")??);
     }
     Ok(phase(all, started.elapsed()))
 }
