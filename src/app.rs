@@ -168,6 +168,7 @@ impl Service {
                     AdaptivePolicy::new(seed, learn.lambda, learn.costs_eur.clone())
                         .with_epsilon(learn.epsilon)
                         .with_default_arm_lead(learn.default_arm_lead)
+                        .with_hour_step(learn.hour_step)
                         .with_earlier_stage_share(learn.earlier_stage_share),
                 );
                 let mut service = Self::assemble_with_policy(
@@ -462,8 +463,10 @@ impl Service {
             let (summaries, store) = (Arc::clone(&self.summaries), Arc::clone(&self.store));
             let (clock, every, stop) =
                 (Arc::clone(&self.clock), self.console.summary_refresh(), shutdown.clone());
+            let ahead = self.console.summaries_at_start;
             tasks.spawn(async move {
-                crate::api::console::summary::keep_refreshing(summaries, store, clock, every, stop).await;
+                crate::api::console::summary::keep_refreshing(summaries, store, clock, every, ahead, stop)
+                    .await;
                 ("console summaries".to_owned(), Ok(()))
             });
         }

@@ -5,8 +5,8 @@
 //! intake first, under a tenant of the run's own, so a rerun on the same database starts clean.
 
 use super::host_cpu::HostCpu;
-use super::work_cpu::WorkCpu;
 use super::statement;
+use super::work_cpu::WorkCpu;
 use crate::domain::{AttributionWindow, TenantId};
 use crate::intake::apply_commands;
 use crate::pay::import::{

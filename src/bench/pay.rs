@@ -185,8 +185,10 @@ async fn run(base: &Config, database_url: &str, options: &PayBenchOptions) -> an
     let pk_read = reads(options.concurrency, phase, Arc::clone(&ids), move |id| {
         let pool = pool.clone();
         async move {
-            let state: String =
-                sqlx::query_scalar("SELECT status FROM reminders WHERE id = $1").bind(id).fetch_one(&pool).await?;
+            let state: String = sqlx::query_scalar("SELECT status FROM reminders WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await?;
             anyhow::Ok(state.len())
         }
     })
@@ -268,7 +270,12 @@ async fn closed_loop(
 }
 
 /// `concurrency` tasks, each running `read` of a random id as soon as its last one answered.
-async fn reads<F, R>(concurrency: usize, length: Duration, ids: Arc<Vec<i64>>, read: F) -> anyhow::Result<Phase>
+async fn reads<F, R>(
+    concurrency: usize,
+    length: Duration,
+    ids: Arc<Vec<i64>>,
+    read: F,
+) -> anyhow::Result<Phase>
 where
     F: Fn(i64) -> R + Clone + Send + 'static,
     R: std::future::Future<Output = anyhow::Result<usize>> + Send,

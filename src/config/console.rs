@@ -20,6 +20,10 @@ pub struct ConsoleConfig {
     /// overview are computed from (1 to 86400, default 300): the `api` role reads them in the
     /// background, one tenant after another, and serves them with the time they are as of.
     pub summary_refresh_secs: u64,
+    /// Whether the `api` role reads the summaries of the tenants with console accounts when it
+    /// starts (in the background; default true), so that no operator's first call waits for
+    /// its tenant's reading. Off, each tenant's first call reads it.
+    pub summaries_at_start: bool,
 }
 
 impl Default for ConsoleConfig {
@@ -30,6 +34,7 @@ impl Default for ConsoleConfig {
             login_failures: 5,
             login_window_minutes: 15,
             summary_refresh_secs: 300,
+            summaries_at_start: true,
         }
     }
 }

@@ -193,6 +193,10 @@ pub struct LearnConfig {
     /// the arm's own outcomes come in (a tenth of it after about 50). 0 starts every arm alike.
     /// Range `[0, 10]`.
     pub default_arm_lead: f64,
+    /// The adaptive policy chooses among every `hour_step`-th allowed hour only, counted from
+    /// the fixed schedule's 10:00 (2: 08, 10, 12, …, 20): fewer (channel, hour) arms to learn
+    /// from the same outcomes. Default 1 (every allowed hour), range 1 to 12.
+    pub hour_step: u8,
     /// Cost of one message per channel in EUR, for the objective.
     pub costs_eur: BTreeMap<ChannelKind, f64>,
     /// A snapshot file (e.g. from `mahnwerk-train fit`) the learner starts from when the database
@@ -214,6 +218,7 @@ impl Default for LearnConfig {
             earlier_stage_share: 0.05,
             epsilon: 0.02,
             default_arm_lead: 0.0,
+            hour_step: 1,
             costs_eur: default_costs_eur(),
             initial_model: None,
             attribution_hours: AttributionWindow::DEFAULT_HOURS,
@@ -261,6 +266,9 @@ impl LearnConfig {
         // Written so that NaN fails too.
         if !(0.0..=1.0).contains(&self.epsilon) {
             bail!("learn.epsilon must be between 0 and 1, got {}", self.epsilon);
+        }
+        if !(1..=12).contains(&self.hour_step) {
+            bail!("learn.hour_step must be between 1 and 12, got {}", self.hour_step);
         }
         if !(0.0..=10.0).contains(&self.default_arm_lead) {
             bail!("learn.default_arm_lead must be between 0 and 10, got {}", self.default_arm_lead);
@@ -893,6 +901,11 @@ mod tests {
             let learn = LearnConfig { default_arm_lead: lead, ..LearnConfig::default() };
             let bad = Config { learn, ..Config::default() };
             assert!(bad.validate().unwrap_err().to_string().contains("learn.default_arm_lead"), "{lead}");
+        }
+        for hour_step in [0, 13] {
+            let learn = LearnConfig { hour_step, ..LearnConfig::default() };
+            let bad = Config { learn, ..Config::default() };
+            assert!(bad.validate().unwrap_err().to_string().contains("learn.hour_step"), "{hour_step}");
         }
         assert_eq!(layered("", &[("MAHNWERK_POLICY", "fixed")]).unwrap().policy, PolicyKind::Fixed);
         let bad = layered("", &[("MAHNWERK_POLICY", "x")]).err().unwrap().to_string();

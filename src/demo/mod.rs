@@ -78,6 +78,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<Comparison> {
         earlier_stage_share: options.base.learn.earlier_stage_share,
         epsilon: options.base.learn.epsilon,
         default_arm_lead: options.base.learn.default_arm_lead,
+        hour_step: options.base.learn.hour_step,
         runs,
     })
 }

@@ -156,6 +156,8 @@ pub struct Comparison {
     pub epsilon: f64,
     /// How far the plan's default arm leads the others before data (`[learn] default_arm_lead`).
     pub default_arm_lead: f64,
+    /// Every how many allowed hours it chooses among (`[learn] hour_step`).
+    pub hour_step: u8,
     pub runs: Vec<Report>,
 }
 
@@ -180,8 +182,13 @@ impl fmt::Display for Comparison {
         writeln!(
             f,
             "configuration: {} (learn.lambda {}, learn.earlier_stage_share {}, learn.epsilon {}, \
-             learn.default_arm_lead {})",
-            self.configuration, self.lambda, self.earlier_stage_share, self.epsilon, self.default_arm_lead
+             learn.default_arm_lead {}, learn.hour_step {})",
+            self.configuration,
+            self.lambda,
+            self.earlier_stage_share,
+            self.epsilon,
+            self.default_arm_lead,
+            self.hour_step
         )?;
         for run in &self.runs {
             writeln!(f)?;

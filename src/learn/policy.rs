@@ -33,6 +33,7 @@ pub struct AdaptivePolicy {
     costs_eur: BTreeMap<ChannelKind, f64>,
     earlier_stage_share: f64,
     default_arm_lead: f64,
+    hour_step: u8,
 }
 
 impl AdaptivePolicy {
@@ -49,6 +50,7 @@ impl AdaptivePolicy {
             costs_eur,
             earlier_stage_share: 1.0,
             default_arm_lead: 0.0,
+            hour_step: 1,
         }
     }
 
@@ -57,6 +59,13 @@ impl AdaptivePolicy {
     /// `mahnwerk_models::bandit::default_arm`.
     pub fn with_default_arm_lead(mut self, lead: f64) -> Self {
         self.default_arm_lead = lead;
+        self
+    }
+
+    /// Offer the model only every `step`-th allowed hour, counted from the fixed schedule's hour
+    /// (`[learn] hour_step`; 1, every hour, until set).
+    pub fn with_hour_step(mut self, step: u8) -> Self {
+        self.hour_step = step.max(1);
         self
     }
 
@@ -141,6 +150,13 @@ impl Policy for AdaptivePolicy {
     }
 
     fn decide(&self, request: &DecisionRequest<'_>) -> Decision {
+        let grid;
+        let request = if self.hour_step > 1 {
+            grid = hour_grid(request.hours, FixedPolicy.decide(request).hour, self.hour_step);
+            &DecisionRequest { hours: &grid, ..*request }
+        } else {
+            request
+        };
         let context = to_context(request.context);
         let names: Vec<&str> = request.channels.iter().map(|c| c.as_str()).collect();
         let costs: Vec<f64> = if self.lambda > 0.0 {
@@ -184,6 +200,20 @@ impl Policy for AdaptivePolicy {
                 FixedPolicy.decide(request)
             }
         }
+    }
+}
+
+/// The allowed hours `anchor ± k × step`: fewer arms to learn, the anchor (an allowed hour) kept.
+fn hour_grid(hours: &[u8], anchor: u8, step: u8) -> Vec<u8> {
+    let grid: Vec<u8> = hours
+        .iter()
+        .copied()
+        .filter(|&h| (i16::from(h) - i16::from(anchor)).rem_euclid(i16::from(step)) == 0)
+        .collect();
+    if grid.is_empty() {
+        hours.to_vec()
+    } else {
+        grid
     }
 }
 
@@ -316,6 +346,22 @@ mod tests {
         let broken = PolicySnapshotRecord { version: 5, body: "{".into(), ..record };
         assert!(policy.install(&broken).unwrap_err().to_string().contains("v5"));
         assert_eq!(policy.snapshot_version(), 4, "a broken snapshot leaves the model in use");
+    }
+
+    #[test]
+    fn the_hour_grid_keeps_the_anchor_and_every_step_th_hour_around_it() {
+        let allowed: Vec<u8> = (8..=20).collect();
+        assert_eq!(hour_grid(&allowed, 10, 1), allowed);
+        assert_eq!(hour_grid(&allowed, 10, 2), vec![8, 10, 12, 14, 16, 18, 20]);
+        assert_eq!(hour_grid(&allowed, 10, 3), vec![10, 13, 16, 19]);
+        assert_eq!(hour_grid(&[9, 17], 9, 4), vec![9, 17]);
+        assert_eq!(hour_grid(&[9, 11], 10, 2), vec![9, 11], "no hour on the grid: all of them");
+        let policy = AdaptivePolicy::new(5, 3.0, crate::config::default_costs_eur()).with_hour_step(3);
+        let context = json!({"stage": 1, "segment": "b2c"}).as_object().unwrap().clone();
+        for _ in 0..100 {
+            let d = policy.decide(&request(&context, &[ChannelKind::Email, ChannelKind::Sms], &allowed));
+            assert!([10, 13, 16, 19].contains(&d.hour), "{d:?}");
+        }
     }
 
     #[test]

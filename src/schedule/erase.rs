@@ -1,11 +1,11 @@
 //! Erasing a debtor (Art. 17 GDPR) stops dunning: with the contact data gone no reminder could
 //! reach anyone, and a creditor who erases a debtor has decided not to write to them again. The
-//! debtor's cases that still take reminders are paused as by the Mahnstopp ([`stop_debtor`]):
+//! debtor's cases that still take reminders are paused as by the Mahnstopp ([`pause_debtor_cases`], but no Mahnstopp is made):
 //! pending reminders are cancelled and nothing is planned. The cases stay open with their amounts
 //! (the claim is not forgiven): a payment that still arrives (a bank transfer naming the invoice)
 //! closes its case as usual. Disputed, escalated and closed cases are left as they are.
 
-use super::pause::stop_debtor;
+use super::pause::pause_debtor_cases;
 use crate::domain::{CaseState, DebtorId, TenantId};
 use crate::intake::privacy::{anonymise_debtor, Anonymised};
 use crate::store::{StoreError, StoreTx};
@@ -29,6 +29,6 @@ pub async fn erase_debtor(
     now: DateTime<Utc>,
 ) -> Result<Option<Erasure>, StoreError> {
     let Some(anonymised) = anonymise_debtor(tx, tenant, debtor, now).await? else { return Ok(None) };
-    let paused = stop_debtor(tx, tenant, debtor, now).await?.unwrap_or_default();
+    let paused = pause_debtor_cases(tx, tenant, debtor, now).await?.unwrap_or_default();
     Ok(Some(Erasure { anonymised, paused }))
 }

@@ -1,8 +1,8 @@
-//! One planning step: claim the cases whose next action is due, let the planner decide each
-//! ([`super::Planner::decide`]),
-//! and write the reminders, the case updates and the escalations in the same transaction
-//! (transactional outbox). Also settles the outcomes of reminders whose attribution window
-//! closed without a payment.
+//! One planning step: claim the cases whose next action is due, hold those of a debtor with a
+//! Mahnstopp in force ([`super::pause::hold_for_mahnstopp`]), let the planner decide the others
+//! ([`super::Planner::decide`]), and write the reminders, the case updates and the escalations in
+//! the same transaction (transactional outbox). Also settles the outcomes of reminders whose
+//! attribution window closed without a payment.
 
 use crate::domain::legal::{CaseClaim, ClaimStatement, StatementDebtor, StatementTotals};
 use crate::domain::{AttributionWindow, CaseEvent};
@@ -28,6 +28,8 @@ pub async fn plan_due_cases(
 ) -> Result<usize, StoreError> {
     let mut tx = store.begin().await?;
     let cases = tx.claim_due_cases(now, limit).await?;
+    let ids: Vec<i64> = cases.iter().map(|case| case.case_id).collect();
+    let stopped = tx.under_mahnstopp(&ids).await?;
     let (mut reminders, mut updates, mut events) = (Vec::new(), Vec::new(), Vec::new());
     let mut planned = crate::observe::Tally::<2>::default();
     for case in &cases {
@@ -38,6 +40,11 @@ pub async fn plan_due_cases(
             next_action_at,
             updated_at: now,
         };
+        // No reminder for a debtor with a Mahnstopp in force: the case is held for it.
+        if stopped.binary_search(&case.case_id).is_ok() {
+            updates.push(super::pause::hold_for_mahnstopp(tx.as_mut(), case, now).await?);
+            continue;
+        }
         match decide(case) {
             CaseDecision::Remind(reminder) => {
                 let state = case.state.apply(CaseEvent::ReminderPlanned).unwrap_or(case.state);

@@ -28,6 +28,10 @@ pub(super) fn session(
 pub(super) const TENANTS_IN_USE: &str =
     "SELECT tenant FROM cases UNION SELECT tenant FROM operators ORDER BY 1";
 
+/// Every tenant with an operator or an API key not revoked.
+pub(super) const TENANTS_WITH_ACCOUNTS: &str =
+    "SELECT tenant FROM operators UNION SELECT tenant FROM api_keys WHERE revoked_at IS NULL ORDER BY 1";
+
 pub(super) fn tenant(raw: &str) -> Result<TenantId, StoreError> {
     TenantId::parse(raw).map_err(|e| corrupt("tenant", e))
 }
@@ -145,6 +149,13 @@ macro_rules! impl_super_admin_steps {
                 names.iter().map(|name| sql::tenant(name)).collect()
             }
 
+            async fn tenants_with_accounts(&mut self) -> Result<Vec<TenantId>, StoreError> {
+                use crate::store::same_sql_super_admins as sql;
+                let names: Vec<String> =
+                    sqlx::query_scalar(sql::TENANTS_WITH_ACCOUNTS).fetch_all(&mut *self.0).await?;
+                names.iter().map(|name| sql::tenant(name)).collect()
+            }
+
             async fn tenant_operators(
                 &mut self,
                 tenant: &TenantId,
@@ -171,6 +182,36 @@ macro_rules! impl_super_admin_steps {
                 .fetch_all(&mut *self.0)
                 .await?;
                 rows.into_iter().map(sql::api_key).collect()
+            }
+
+            async fn lock_tenant_operators(
+                &mut self,
+                tenant: &TenantId,
+            ) -> Result<Vec<crate::store::super_admins::OperatorSummary>, StoreError> {
+                use crate::store::same_sql_super_admins as sql;
+                let query =
+                    format!("SELECT id, email, role, created_at FROM operators WHERE tenant = $1 ORDER BY id{LOCK_ROWS}");
+                let rows: Vec<sql::OperatorRow> =
+                    sqlx::query_as(&query).bind(tenant.as_str()).fetch_all(&mut *self.0).await?;
+                rows.into_iter().map(sql::operator).collect()
+            }
+
+            async fn remove_operator(&mut self, tenant: &TenantId, id: i64) -> Result<bool, StoreError> {
+                sqlx::query(
+                    "DELETE FROM operator_sessions WHERE operator_id IN \
+                     (SELECT id FROM operators WHERE tenant = $1 AND id = $2)",
+                )
+                .bind(tenant.as_str())
+                .bind(id)
+                .execute(&mut *self.0)
+                .await?;
+                let removed = sqlx::query("DELETE FROM operators WHERE tenant = $1 AND id = $2")
+                    .bind(tenant.as_str())
+                    .bind(id)
+                    .execute(&mut *self.0)
+                    .await?
+                    .rows_affected();
+                Ok(removed > 0)
             }
         }
     };

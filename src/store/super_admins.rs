@@ -88,9 +88,20 @@ pub trait SuperAdminSteps: Send {
     /// Every tenant with a case or an operator, by name.
     async fn tenants_in_use(&mut self) -> Result<Vec<TenantId>, StoreError>;
 
+    /// Every tenant with a console account (an operator, or an API key not revoked), by name.
+    async fn tenants_with_accounts(&mut self) -> Result<Vec<TenantId>, StoreError>;
+
     /// `tenant`'s operators, by email.
     async fn tenant_operators(&mut self, tenant: &TenantId) -> Result<Vec<OperatorSummary>, StoreError>;
 
     /// `tenant`'s API keys, revoked ones too, by id.
     async fn tenant_api_keys(&mut self, tenant: &TenantId) -> Result<Vec<ApiKeySummary>, StoreError>;
+
+    /// `tenant`'s operators, by id, locked on PostgreSQL: for a change that counts them (removing
+    /// one), so that two removals at once take turns.
+    async fn lock_tenant_operators(&mut self, tenant: &TenantId) -> Result<Vec<OperatorSummary>, StoreError>;
+
+    /// Removes `tenant`'s operator `id` and ends its sessions; `false` (nothing written) when the
+    /// tenant has no such operator.
+    async fn remove_operator(&mut self, tenant: &TenantId, id: i64) -> Result<bool, StoreError>;
 }

@@ -14,6 +14,7 @@ use super::conversions::ConversionSteps;
 use super::debtor_data::DebtorDataSteps;
 use super::holds::HoldSteps;
 use super::instalment_reminders::InstalmentReminderSteps;
+use super::mahnstopps::MahnstoppSteps;
 use super::marketing::MarketingSteps;
 use super::payments::PaymentSteps;
 use super::recommend::RecommendSteps;
@@ -154,7 +155,7 @@ pub struct SentRow {
 
 /// The narrow steps; recording payments' are in [`PaymentSteps`], the bank import's in
 /// [`BankSteps`], recommendations' in [`RecommendSteps`], the operator console's in
-/// [`ConsoleSteps`], pending payments' holds in [`HoldSteps`], instalment reminders' in
+/// [`ConsoleSteps`], pending payments' holds in [`HoldSteps`], a debtor's Mahnstopp in [`MahnstoppSteps`], instalment reminders' in
 /// [`InstalmentReminderSteps`], a debtor's personal data (access and erasure) in
 /// [`DebtorDataSteps`], the bookings export's in [`BookingSteps`], a tenant's statistics' in
 /// [`TenantStatsSteps`], marketing after payment's (the thank-you messages) in
@@ -167,6 +168,7 @@ pub trait StoreTx:
     + RecommendSteps
     + ConsoleSteps
     + HoldSteps
+    + MahnstoppSteps
     + InstalmentReminderSteps
     + DebtorDataSteps
     + BookingSteps

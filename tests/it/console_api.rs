@@ -47,7 +47,12 @@ impl Console {
         console_keys: &str,
     ) -> (Self, mahnwerk::shutdown::ShutdownTrigger, tokio::task::JoinSet<(String, anyhow::Result<()>)>) {
         let outbox = tempfile::tempdir().unwrap();
-        let section = format!("[console]\nsecure_cookie = false\n{console_keys}");
+        // The summaries are read on a tenant's first call unless a test asks for them at the
+        // start: a test makes its accounts after the start, and a reading made before its data
+        // would be kept.
+        let ahead =
+            if console_keys.contains("summaries_at_start") { "" } else { "summaries_at_start = false\n" };
+        let section = format!("[console]\nsecure_cookie = false\n{ahead}{console_keys}");
         let config = config_with(&backend.topology.namespace, outbox.path(), &section);
         let clock = Arc::new(ManualClock::new(world::epoch() + Days::hours(6)));
         let service =

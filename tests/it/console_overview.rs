@@ -64,6 +64,8 @@ async fn the_overview_in_english_and_german() {
     // `?lang=de` switches and is remembered; `?lang=en` switches back.
     let (_, remembered, html) = get("/console?lang=de", Some(&session), Some("en")).await;
     assert!(html.contains("<h1>Übersicht</h1>") && html.contains("Fälle nach Status"), "{html}");
+    assert!(html.contains("<strong>229,90 €</strong>"), "the open amount as German pages write it: {html}");
+    assert!(!html.contains("229.90"), "no amount the English way: {html}");
     let remembered = remembered.expect("the language is remembered");
     assert!(remembered.starts_with("mahnwerk_console_lang=de;"), "{remembered}");
     let both = format!("{session}; {}", remembered.split(';').next().unwrap());
@@ -157,6 +159,8 @@ async fn dso_trend(backend: Backend) {
     let response = console.http.get(console.url("/console?lang=de")).header("cookie", &session).send().await;
     let html = response.unwrap().text().await.unwrap();
     assert!(html.contains(r#"aria-label="DSO je Monat (Tage, letzte 12 Monate)""#), "{html}");
+    let german = chart_texts(&html, "DSO je Monat (Tage, letzte 12 Monate)");
+    assert_eq!(german[2 + 2 * 9], "33,3", "the German decimal mark: {german:?}");
     stop_roles(trigger, roles).await;
 }
 

@@ -10,9 +10,10 @@ use crate::pay_page::invoice;
 use crate::support;
 
 use chrono::Duration as Days;
+use mahnwerk::api::console::accounts;
 use mahnwerk::api::console::summary::{read_facts, Summaries};
 use mahnwerk::app::Role;
-use mahnwerk::domain::{KeyScope, TenantId};
+use mahnwerk::domain::{KeyScope, OperatorRole, TenantId};
 use mahnwerk::learn::stats::tenant_stats;
 use mahnwerk::runtime::Clock;
 use reqwest::{Method, StatusCode};
@@ -142,7 +143,7 @@ async fn read_anew_in_the_background(backend: Backend) {
 
     // The overview shows the time its figures are as of.
     let viewer = "viewer@paytest.example";
-    console.operator(A, viewer, mahnwerk::domain::OperatorRole::Viewer, "a long enough password").await;
+    console.operator(A, viewer, OperatorRole::Viewer, "a long enough password").await;
     let (session, _) = console.login(A, viewer, "a long enough password").await;
     let response = console.http.get(console.url("/console?lang=en")).header("cookie", &session).send().await;
     let html = response.unwrap().text().await.unwrap();
@@ -160,4 +161,64 @@ async fn the_api_role_reads_the_summaries_anew_on_sqlite() {
 async fn the_api_role_reads_the_summaries_anew_on_postgres() {
     let Some(backend) = Backend::postgres_rabbitmq().await else { return };
     read_anew_in_the_background(backend).await;
+}
+
+/// Read ahead, as the `api` role does at its start (`[console] summaries_at_start`): the tenants
+/// with a console account (an operator, or a key not revoked) and no summary yet are read, once;
+/// a tenant without one is left to its first call; a call meanwhile shares the reading.
+async fn read_ahead(backend: Backend) {
+    let (console, trigger, roles) = Console::start(&backend, Role::Api).await;
+    let (key, tenant) = fixture(&console).await;
+    let (store, clock) = (console.store.as_ref(), console.clock.as_ref());
+    let revoked = TenantId::parse(B).unwrap();
+    let (id, _) = accounts::create_api_key(store, &revoked, KeyScope::Write, clock.now()).await.unwrap();
+    // B's other key is the fixture's: revoke it too, so that B has no account left.
+    let listed_keys = store.begin().await.unwrap().tenant_api_keys(&revoked).await.unwrap();
+    for listed in listed_keys {
+        accounts::revoke_api_key(store, &revoked, listed.id, clock.now()).await.unwrap();
+    }
+    assert!(!accounts::revoke_api_key(store, &revoked, id, clock.now()).await.unwrap(), "revoked");
+    let staff = TenantId::parse("staffonly").unwrap();
+    let pw = "a long enough password";
+    accounts::add_operator(store, &staff, "admin@staff.example", OperatorRole::Admin, pw, clock.now())
+        .await
+        .unwrap();
+
+    let (_never, shutdown) = mahnwerk::shutdown::channel();
+    let summaries = Summaries::new();
+    let started = clock.now();
+    assert_eq!(summaries.read_ahead(store, clock, &shutdown).await, 2, "A and the tenant with an operator");
+    assert_eq!(summaries.read_ahead(store, clock, &shutdown).await, 0, "read already");
+    console.clock.advance(Days::hours(1));
+    let kept = summaries.facts(store, clock, &tenant).await.unwrap();
+    assert_eq!(kept.as_of, started, "read ahead, kept for the first call");
+    assert_eq!(*kept, read_facts(store, &tenant, started).await.unwrap());
+    assert_eq!(summaries.facts(store, clock, &staff).await.unwrap().as_of, started);
+    let on_demand = summaries.facts(store, clock, &revoked).await.unwrap();
+    assert_eq!(on_demand.as_of, clock.now(), "no account: read on its first call");
+
+    // A call while the reading ahead runs gets the one reading.
+    let fresh = Summaries::new();
+    let (_, called) =
+        tokio::join!(fresh.read_ahead(store, clock, &shutdown), fresh.facts(store, clock, &tenant));
+    let called = called.unwrap();
+    assert!(Arc::ptr_eq(&called, &fresh.facts(store, clock, &tenant).await.unwrap()), "one reading, shared");
+
+    // Triggered shutdown: nothing is read.
+    let (stop, stopped) = mahnwerk::shutdown::channel();
+    stop.trigger();
+    assert_eq!(Summaries::new().read_ahead(store, clock, &stopped).await, 0);
+    drop(key);
+    stop_roles(trigger, roles).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summaries_of_tenants_with_accounts_are_read_ahead_on_sqlite() {
+    read_ahead(Backend::embedded().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summaries_of_tenants_with_accounts_are_read_ahead_on_postgres() {
+    let Some(backend) = Backend::postgres_rabbitmq().await else { return };
+    read_ahead(backend).await;
 }

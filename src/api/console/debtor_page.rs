@@ -19,7 +19,7 @@ use super::refusal::page_refusal;
 use super::steering::Fields;
 use crate::api::ApiState;
 use crate::domain::{ChannelKind, DebtorId};
-use crate::schedule::lift_stop::{debtor_entries, stop_in_force, LIFT_ACTION, STOP_ACTION};
+use crate::schedule::lift_stop::{debtor_entries, LIFT_ACTION, STOP_ACTION};
 use crate::store::console::{AuditEntry, AuditFilter};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -86,6 +86,9 @@ async fn debtor_page(
     let newest = |action: &str| AuditFilter { limit: 1, ..debtor_entries(action, id) };
     let (stops, _) = audit_entries(state, access, newest(STOP_ACTION)).await?;
     let (lifts, _) = audit_entries(state, access, newest(LIFT_ACTION)).await?;
+    // Whether a lift is offered is the stored fact's, not the log's (which may have been pruned).
+    let in_force =
+        state.store.begin().await?.mahnstopp(&access.tenant, id).await?.is_some_and(|s| s.in_force());
     let lang = view.lang;
     let numbers: BTreeMap<i64, &str> =
         detail.cases.iter().map(|c| (c.case_id, c.invoice_number.as_str())).collect();
@@ -100,7 +103,7 @@ async fn debtor_page(
             .collect()
     };
     let stop = stops.first().map(|entry| {
-        let lift = lifts.first().filter(|lift| !stop_in_force(entry, Some(*lift)));
+        let lift = lifts.first().filter(|lift| lift.id > entry.id);
         let lifted = lift.map(|lift| {
             context! { at => lift.at.format("%Y-%m-%d %H:%M").to_string(),
             by => super::audit_text::actor(lang, &lift.actor), resumed => listed(lift, "resumed_cases") }
@@ -151,7 +154,7 @@ async fn debtor_page(
         "debtor.html.j2",
         lang,
         view.remember,
-        context! { operator => who(access), tenant => access.tenant.as_str(), debtor, cases, consents, stop, marketing,
+        context! { operator => who(access), tenant => access.tenant.as_str(), debtor, cases, consents, stop, in_force, marketing,
         notice, error, csrf_token, can_write => access.scope.can_write(), path => debtor_path(id.as_str()),
         address, town => town.join(" "), export, export_name => format!("debtor-{}.json", id.as_str()),
         audit_link },

@@ -9,8 +9,9 @@
 //! an unknown account answer alike (401), and take as long (a decoy hash is verified). A login
 //! with no tenant is the installation's super-admin's (`super_admin`).
 
-use super::auth::{decoy_hash, new_secret, session_token, token_hash, verify_password, SESSION_COOKIE};
+use super::auth::{new_secret, session_token, token_hash, SESSION_COOKIE};
 use super::error::ConsoleError;
+use super::login_check::{verify_login, Account, Verified};
 use crate::api::ApiState;
 use crate::config::console::ConsoleConfig;
 use crate::domain::{OperatorRole, TenantId};
@@ -58,37 +59,19 @@ pub struct Session {
     pub answer: LoggedIn,
 }
 
-/// Checks `credentials` against the store and opens a session; the one rule of logging in.
+/// Checks `credentials` ([`verify_login`], the one check of every login) and opens a session.
 pub async fn log_in(state: &ApiState, credentials: &Credentials) -> Result<Session, ConsoleError> {
     if credentials.tenant.trim().is_empty() {
         return super::super_admin::log_in(state, credentials).await;
     }
-    let config = state.console.as_ref().map(|c| c.config.clone()).unwrap_or_default();
-    let now = state.clock.now();
     let email = credentials.email.trim().to_lowercase();
     let tenant = TenantId::parse(credentials.tenant.trim()).map_err(|_| ConsoleError::Unauthenticated)?;
-    let window = Duration::minutes(i64::from(config.login_window_minutes));
-    let mut tx = state.store.begin().await?;
-    let failures = tx.login_failures_since(LoginScope::Tenant(&tenant), &email, now - window).await?;
-    if throttled(failures, &config) {
-        return Err(ConsoleError::Throttled { retry_after_secs: window.num_seconds() as u64 });
-    }
-    let operator = tx.operator_by_email(&tenant, &email).await?;
-    // The transaction is not held across the (deliberately slow) password check.
-    drop(tx);
-    let hash = operator.as_ref().map_or_else(|| decoy_hash().to_owned(), |o| o.password_hash.clone());
-    let password = credentials.password.clone();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| ConsoleError::Internal(format!("verifying a password: {e}")))?;
-    let mut tx = state.store.begin().await?;
-    let Some(operator) = operator.filter(|_| matches) else {
-        tx.record_login_failure(LoginScope::Tenant(&tenant), &email, now, now - window).await?;
-        tx.commit().await?;
-        tracing::info!(tenant = %tenant, "console login refused");
-        return Err(ConsoleError::Unauthenticated);
+    let scope = LoginScope::Tenant(&tenant);
+    let Verified { account, mut tx, now, config } =
+        verify_login(state, scope, &email, &credentials.password).await?;
+    let Account::Operator(operator) = account else {
+        return Err(ConsoleError::Internal("a tenant's login found a super-admin".into()));
     };
-    tx.clear_login_failures(LoginScope::Tenant(&tenant), &email).await?;
     let (token, csrf_token) = (new_secret(), new_secret());
     let expires_at = now + Duration::hours(i64::from(config.session_hours));
     tx.insert_session(&token_hash(&token), operator.id, &csrf_token, now, expires_at).await?;

@@ -10,7 +10,9 @@
 //!
 //! # Layout
 //! - `auth`: API keys, sessions, CSRF, password hashing; the [`auth::Access`] extractor.
-//! - `login`: `POST /console/login`, `POST /console/logout`, login throttling.
+//! - `login`: `POST /console/login`, `POST /console/logout`; `login_check`: the one check of
+//!   every login (throttling, a decoy hash for unknown accounts, the password verified off the
+//!   async threads), an operator's and the super-admin's.
 //! - `invoices`: `POST /api/v1/invoices` and `/api/v1/invoices/{number}/paid|cancelled`, through
 //!   the intake's own parser and `apply_commands`.
 //! - `cases`: the case list (filters, keyset pages) and one case with its timeline.
@@ -35,7 +37,7 @@
 //!   anew in the background.
 //! - `accounts`: operators and API keys made from the command line.
 //! - `tenant_accounts`: a tenant's operators and API keys over HTTP (the super-admin, or the
-//!   tenant's own admin).
+//!   tenant's own admin); `account_removal`: removing an operator, revoking a key.
 //! - `super_admin`: the installation's super-admin: its login and the tenant it acts for.
 //! - `openapi`: the document's frame (security schemes, tags).
 //! - `overview`: `GET /console`, the tenant's figures and charts (drawn by `charts`).
@@ -52,6 +54,7 @@
 //!   intervention.
 //! - `error`: how a refused call is answered.
 
+mod account_removal;
 pub mod accounts;
 mod audit;
 mod audit_page;
@@ -69,6 +72,7 @@ mod i18n;
 mod interventions;
 mod invoices;
 pub mod login;
+mod login_check;
 mod mahnstopp;
 mod marketing;
 mod marketing_consents;
@@ -165,6 +169,8 @@ pub fn routes() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(template_preview::preview))
         .routes(routes!(tenant_accounts::operators, tenant_accounts::add_operator))
         .routes(routes!(tenant_accounts::api_keys, tenant_accounts::create_api_key))
+        .routes(routes!(account_removal::remove_operator))
+        .routes(routes!(account_removal::revoke_api_key))
         .split_for_parts();
     let json: Arc<str> = serde_json::to_string_pretty(&document).expect("the document serialises").into();
     let router = api

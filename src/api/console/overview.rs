@@ -8,6 +8,7 @@
 use super::charts::{bar_chart, column_chart, Bar, Column};
 use super::error::ConsoleError;
 use super::i18n::Lang;
+use super::money_text::{amount_text, number_text};
 use super::pages::{login_page, page, who};
 use super::words::Vocabulary;
 use crate::api::ApiState;
@@ -21,10 +22,19 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
-/// Amounts per currency as the page writes them: two decimals and the currency code
-/// (`229.90 EUR`), as the API writes money, in either language.
-fn amounts(sums: &BTreeMap<String, Decimal>) -> Vec<String> {
-    sums.iter().map(|(currency, amount)| format!("{:.2} {currency}", amount)).collect()
+/// Amounts per currency as every page writes them (`money_text`: `229,90 €` on a German page,
+/// `229.90 EUR` on an English one).
+fn amounts(lang: Lang, sums: &BTreeMap<String, Decimal>) -> Vec<String> {
+    sums.iter().map(|(currency, amount)| amount_text(lang, &amount.to_string(), currency)).collect()
+}
+
+/// Days with one decimal, with the page's decimal mark (`12,5` on a German page).
+fn days_text(lang: Lang, days: f64) -> String {
+    let text = format!("{days:.1}");
+    match lang {
+        Lang::De => text.replace('.', ","),
+        Lang::En => text,
+    }
 }
 
 /// `GET /console`.
@@ -46,7 +56,7 @@ pub async fn home(
         .map(|m| Column {
             label: m.month.format("%m/%y").to_string(),
             value: m.dso_days,
-            shown: m.dso_days.map_or("–".to_owned(), |days| format!("{days:.1}")),
+            shown: m.dso_days.map_or("–".to_owned(), |days| days_text(lang, days)),
         })
         .collect();
     let count = |label: &str, n: u64| Bar { label: label.to_owned(), value: n as f64, shown: n.to_string() };
@@ -67,7 +77,7 @@ pub async fn home(
             money.push(Bar {
                 label: format!("{} {currency}", lang.text(key)),
                 value: amount.to_f64().unwrap_or(0.0),
-                shown: format!("{amount:.2}"),
+                shown: amount_text(lang, &amount.to_string(), currency),
             });
         }
     }
@@ -84,10 +94,12 @@ pub async fn home(
         query.lang.is_some(),
         context! {
             operator => who(&access), tenant => access.tenant.as_str(),
-            open => amounts(&view.stats.open), collected => amounts(&view.collected_this_month),
+            open => amounts(lang, &view.stats.open), collected => amounts(lang, &view.collected_this_month),
+            nothing => number_text(lang, "0"),
             month => view.month_start.format("%Y-%m").to_string(),
             as_of => view.stats.as_of.format("%Y-%m-%d %H:%M UTC").to_string(),
-            open_cases => view.stats.open_cases, cases => view.stats.cases, dso => view.stats.dso_days,
+            open_cases => view.stats.open_cases, cases => view.stats.cases,
+            dso => view.stats.dso_days.map(|days| days_text(lang, days)),
             learner_version => view.stats.learner_version, charts,
         },
     ))

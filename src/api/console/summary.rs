@@ -7,8 +7,11 @@
 //! which [`keep_refreshing`] reads anew every `[console] summary_refresh_secs`, one tenant after
 //! another so that the reading takes at most one of the database's cores at a time. A tenant not
 //! summarised yet (a fresh start, a tenant's first call) is read on demand, once, however many
-//! calls ask at the same time. Every `api` process keeps its own summaries, of the tenants it
-//! was asked about.
+//! calls ask at the same time. So that no operator's first call waits for that reading, the
+//! `api` role reads the summaries of the tenants with console accounts when it starts
+//! ([`Summaries::read_ahead`], in the background, `[console] summaries_at_start`), through the
+//! same gate: a call arriving during it shares the reading. Every `api` process keeps its own
+//! summaries, of the tenants it read ahead and those it was asked about.
 
 use crate::domain::TenantId;
 use crate::learn::stats::{cash_sources, TenantFacts, COST_CURRENCY};
@@ -54,6 +57,43 @@ impl Summaries {
         let facts = Arc::new(read_facts(store, tenant, clock.now()).await?);
         self.keep(tenant, Arc::clone(&facts));
         Ok(facts)
+    }
+
+    /// Reads the summary of every tenant with a console account (an operator or a live API key)
+    /// that has none yet, one after another, each through the gate of [`Self::facts`] (a call for
+    /// the tenant meanwhile waits for this reading instead of making its own). Stops early at
+    /// shutdown; a tenant whose reading fails is logged and left to be read on demand. Answers
+    /// how many were read.
+    pub async fn read_ahead(&self, store: &dyn Store, clock: &dyn Clock, shutdown: &Shutdown) -> usize {
+        let tenants = async {
+            let mut tx = store.begin().await?;
+            tx.tenants_with_accounts().await
+        };
+        let tenants = match tenants.await {
+            Ok(tenants) => tenants,
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "listing the tenants to summarise failed");
+                return 0;
+            }
+        };
+        let mut read = 0;
+        for tenant in tenants {
+            if shutdown.is_triggered() {
+                break;
+            }
+            if self.kept(&tenant).is_some() {
+                continue;
+            }
+            match self.facts(store, clock, &tenant).await {
+                Ok(_) => read += 1,
+                Err(error) => tracing::warn!(
+                    tenant = tenant.as_str(),
+                    error = format!("{error:#}"),
+                    "reading a tenant's summary ahead failed; it is read on its first call"
+                ),
+            }
+        }
+        read
     }
 
     /// Reads every summarised tenant's facts anew, one after another; a tenant whose reading
@@ -103,14 +143,21 @@ pub async fn read_facts(
     Ok(TenantFacts { as_of, cases, payments, sent, earned })
 }
 
-/// The `api` role's refresher: reads the summaries anew every `every` until shutdown.
+/// The `api` role's refresher: reads the summaries of the tenants with console accounts first
+/// when `ahead` ([`Summaries::read_ahead`]), then every summary anew every `every` until
+/// shutdown.
 pub async fn keep_refreshing(
     summaries: Arc<Summaries>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     every: Duration,
+    ahead: bool,
     mut shutdown: Shutdown,
 ) {
+    if ahead {
+        let read = summaries.read_ahead(store.as_ref(), clock.as_ref(), &shutdown).await;
+        tracing::info!(tenants = read, "tenant summaries read at the start");
+    }
     while !shutdown.sleep(every).await {
         let read = summaries.refresh(store.as_ref(), clock.as_ref()).await;
         tracing::debug!(tenants = read, "tenant summaries read anew");

@@ -7,12 +7,11 @@
 //! its CSRF token work as an operator's (`login`, `auth`).
 
 use super::audit::record;
-use super::auth::{
-    decoy_hash, new_secret, same_token, token_hash, verify_password, Access, SUPER_ADMIN_ACTOR,
-};
+use super::auth::{new_secret, same_token, token_hash, Access, SUPER_ADMIN_ACTOR};
 use super::error::ConsoleError;
 use super::i18n::Lang;
-use super::login::{throttled, Credentials, LoggedIn, Session};
+use super::login::{Credentials, LoggedIn, Session};
+use super::login_check::{verify_login, Account, Verified};
 use super::pages::{page, to_login, LangQuery};
 use crate::api::ApiState;
 use crate::domain::{KeyScope, OperatorRole, TenantId};
@@ -29,33 +28,15 @@ use serde_json::json;
 /// The audit action of a super-admin choosing to act for a tenant.
 pub const ENTERED_ACTION: &str = "tenant.super_admin_entered";
 
-/// Checks a super-admin's credentials and opens a session with no tenant chosen yet; throttled
-/// and timed like an operator's login.
+/// Checks a super-admin's credentials ([`verify_login`], as an operator's) and opens a session
+/// with no tenant chosen yet.
 pub(super) async fn log_in(state: &ApiState, credentials: &Credentials) -> Result<Session, ConsoleError> {
-    let config = state.console.as_ref().map(|c| c.config.clone()).unwrap_or_default();
-    let now = state.clock.now();
     let email = credentials.email.trim().to_lowercase();
-    let window = Duration::minutes(i64::from(config.login_window_minutes));
-    let mut tx = state.store.begin().await?;
-    let failures = tx.login_failures_since(LoginScope::Installation, &email, now - window).await?;
-    if throttled(failures, &config) {
-        return Err(ConsoleError::Throttled { retry_after_secs: window.num_seconds() as u64 });
-    }
-    let account = tx.super_admin_by_email(&email).await?;
-    drop(tx);
-    let hash = account.as_ref().map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
-    let password = credentials.password.clone();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| ConsoleError::Internal(format!("verifying a password: {e}")))?;
-    let mut tx = state.store.begin().await?;
-    let Some(account) = account.filter(|_| matches) else {
-        tx.record_login_failure(LoginScope::Installation, &email, now, now - window).await?;
-        tx.commit().await?;
-        tracing::info!("console super-admin login refused");
-        return Err(ConsoleError::Unauthenticated);
+    let Verified { account, mut tx, now, config } =
+        verify_login(state, LoginScope::Installation, &email, &credentials.password).await?;
+    let Account::SuperAdmin(account) = account else {
+        return Err(ConsoleError::Internal("the installation's login found an operator".into()));
     };
-    tx.clear_login_failures(LoginScope::Installation, &email).await?;
     let (token, csrf_token) = (new_secret(), new_secret());
     let expires_at = now + Duration::hours(i64::from(config.session_hours));
     tx.insert_super_admin_session(&token_hash(&token), account.id, &csrf_token, now, expires_at).await?;

@@ -4,6 +4,7 @@
 //! being not found (404) as everywhere; any other caller, API keys included, is refused (403).
 //! Each account made is written to the tenant's audit log in the transaction that makes it
 //! (`operator.add`, `api_key.create`), under `super_admin:<email>` or `operator:<email>`.
+//! Removing an operator and revoking a key are in `account_removal`.
 
 use super::accounts::MIN_PASSWORD_CHARS;
 use super::audit::record;
@@ -15,6 +16,7 @@ use crate::api::ApiState;
 use crate::domain::{Email, KeyScope, OperatorRole, TenantId};
 use crate::store::super_admins::{ApiKeySummary, OperatorSummary};
 use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
@@ -24,7 +26,8 @@ use utoipa::ToSchema;
 /// Largest body these routes read.
 const MAX_BODY: usize = 16 * 1024;
 
-/// Who may manage `tenant`'s accounts, resolved from the request, or why not.
+/// Who may manage `tenant`'s accounts, resolved from the request, or why not; for a write, with
+/// the body read as JSON.
 async fn manager(
     state: &ApiState,
     request: Request,
@@ -32,36 +35,7 @@ async fn manager(
     writes: bool,
 ) -> Result<(Access, Value), ConsoleError> {
     let (mut parts, body) = request.into_parts();
-    let access = match super::auth::super_admin_session(state, &parts.headers).await? {
-        Some((session, _)) => {
-            if writes {
-                let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-                if !same_token(sent, &session.csrf_token) {
-                    return Err(ConsoleError::Forbidden("missing or wrong CSRF token (X-CSRF-Token)"));
-                }
-            }
-            let tenant = TenantId::parse(tenant).map_err(|_| ConsoleError::NotFound)?;
-            Access {
-                tenant,
-                actor: format!("{SUPER_ADMIN_ACTOR}{}", session.email),
-                scope: KeyScope::Write,
-                role: Some(OperatorRole::Admin),
-                super_admin: true,
-            }
-        }
-        None => {
-            let access = Access::from_request_parts(&mut parts, state).await?;
-            if writes {
-                access.require_write()?;
-            }
-            if TenantId::parse(tenant).ok().as_ref() != Some(&access.tenant) {
-                return Err(ConsoleError::NotFound);
-            }
-            access
-                .require_admin("managing operators and API keys needs an admin's login or the super-admin")?;
-            access
-        }
-    };
+    let access = manager_access(state, &mut parts, tenant, writes).await?;
     let body = if writes {
         let bytes = axum::body::to_bytes(body, MAX_BODY)
             .await
@@ -72,6 +46,46 @@ async fn manager(
         Value::Null
     };
     Ok((access, body))
+}
+
+/// Who may manage `tenant`'s accounts, or why not: the super-admin (with the session's CSRF
+/// token on a write), or the tenant's own admin (a login; another tenant's is 404).
+pub(super) async fn manager_access(
+    state: &ApiState,
+    parts: &mut Parts,
+    tenant: &str,
+    writes: bool,
+) -> Result<Access, ConsoleError> {
+    match super::auth::super_admin_session(state, &parts.headers).await? {
+        Some((session, _)) => {
+            if writes {
+                let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                if !same_token(sent, &session.csrf_token) {
+                    return Err(ConsoleError::Forbidden("missing or wrong CSRF token (X-CSRF-Token)"));
+                }
+            }
+            let tenant = TenantId::parse(tenant).map_err(|_| ConsoleError::NotFound)?;
+            Ok(Access {
+                tenant,
+                actor: format!("{SUPER_ADMIN_ACTOR}{}", session.email),
+                scope: KeyScope::Write,
+                role: Some(OperatorRole::Admin),
+                super_admin: true,
+            })
+        }
+        None => {
+            let access = Access::from_request_parts(parts, state).await?;
+            if writes {
+                access.require_write()?;
+            }
+            if TenantId::parse(tenant).ok().as_ref() != Some(&access.tenant) {
+                return Err(ConsoleError::NotFound);
+            }
+            access
+                .require_admin("managing operators and API keys needs an admin's login or the super-admin")?;
+            Ok(access)
+        }
+    }
 }
 
 /// A text field of the body, or 422 naming it.

@@ -130,6 +130,8 @@ const WORDS: &[(Vocabulary, &str, &str, &str)] = &[
     (Action, "debtor.marketing_consent", "marketing consent recorded", "Werbeeinwilligung erfasst"),
     (Action, "operator.add", "operator added", "Bearbeiter angelegt"),
     (Action, "api_key.create", "API key created", "API-Schlüssel erstellt"),
+    (Action, "operator.remove", "operator removed", "Bearbeiter entfernt"),
+    (Action, "api_key.revoke", "API key revoked", "API-Schlüssel widerrufen"),
     (
         Action,
         "tenant.super_admin_entered",
@@ -306,6 +308,7 @@ mod tests {
             include_str!("privacy.rs"),
             include_str!("marketing.rs"),
             include_str!("tenant_accounts.rs"),
+            include_str!("account_removal.rs"),
             include_str!("super_admin.rs"),
         ];
         let mut actions: Vec<String> = vec!["case.credit".into(), "case.write_off".into()];

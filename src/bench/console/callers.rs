@@ -1,6 +1,7 @@
 //! Who calls the console during the load, and what they ask for: per tenant an API key (made
-//! with the store's key function, as `mahnwerk api-keys create` makes one) and a viewer's
-//! session (a real `POST /console/login`), a sample of the tenant's cases, and from the sample
+//! with the store's key function, as `mahnwerk api-keys create` makes one) and a viewer, both
+//! made before the `api` role starts ([`make_accounts`]), the viewer's session (a real
+//! `POST /console/login`), a sample of the tenant's cases, and from the sample
 //! the words a user would search for. [`Catalogue::request`] turns the mix's n-th slot into one
 //! request of one tenant.
 
@@ -71,31 +72,47 @@ pub const LIST_FILTERS: [&str; 12] = [
     "a later page (cursor)+days overdue",
 ];
 
+/// A tenant's console accounts, made before the `api` role starts (as they exist before any
+/// restart), so that the role finds them to read their summaries ahead.
+pub struct Accounts {
+    tenant: TenantId,
+    key: String,
+    email: String,
+}
+
+/// Makes each tenant's read key and viewer.
+pub async fn make_accounts(
+    store: &dyn Store,
+    tenants: &[TenantId],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Accounts>> {
+    // One argon2 hash for every operator: hashing is the slow part, and what is measured is the
+    // pages, not the login.
+    let hash = hash_password(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut accounts = Vec::new();
+    for tenant in tenants {
+        let (_, key) = create_api_key(store, tenant, KeyScope::Read, now).await?;
+        let email = format!("viewer@{}.example.org", tenant.as_str());
+        let mut tx = store.begin().await?;
+        tx.insert_operator(tenant, &email, OperatorRole::Viewer, &hash, now).await?;
+        tx.commit().await?;
+        accounts.push(Accounts { tenant: tenant.clone(), key, email });
+    }
+    Ok(accounts)
+}
+
 impl Catalogue {
-    /// Makes the callers of `tenants` on the running API at `addr`.
-    pub async fn make(
-        store: &dyn Store,
-        database_url: &str,
-        addr: SocketAddr,
-        tenants: &[TenantId],
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<Self> {
-        let samples = sample_cases(database_url, tenants).await?;
+    /// Makes the callers of the tenants with `accounts` on the running API at `addr`.
+    pub async fn make(database_url: &str, addr: SocketAddr, accounts: &[Accounts]) -> anyhow::Result<Self> {
+        let tenants: Vec<TenantId> = accounts.iter().map(|a| a.tenant.clone()).collect();
+        let samples = sample_cases(database_url, &tenants).await?;
         let http = reqwest::Client::builder().build().context("an HTTP client")?;
-        // One argon2 hash for every operator: hashing is the slow part, and what is measured is
-        // the pages, not the login.
-        let hash = hash_password(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut callers = Vec::new();
-        for (tenant, cases) in tenants.iter().zip(samples) {
+        for (Accounts { tenant, key, email }, cases) in accounts.iter().zip(samples) {
             if cases.is_empty() {
                 bail!("tenant {tenant} has no cases to ask for");
             }
-            let (_, key) = create_api_key(store, tenant, KeyScope::Read, now).await?;
-            let email = format!("viewer@{}.example.org", tenant.as_str());
-            let mut tx = store.begin().await?;
-            tx.insert_operator(tenant, &email, OperatorRole::Viewer, &hash, now).await?;
-            tx.commit().await?;
-            let cookie = log_in(&http, addr, tenant, &email).await?;
+            let cookie = log_in(&http, addr, tenant, email).await?;
             let api_headers = format!("Authorization: Bearer {key}\r\nAccept: application/json\r\n");
             let page_headers = format!("Cookie: {SESSION_COOKIE}={cookie}\r\nAccept-Language: de\r\n");
             let first = format!("http://{addr}/api/v1/cases?state=reminding");

@@ -95,14 +95,15 @@ async fn run(
     let clock = Arc::new(ManualClock::new(now()));
     let queue: Arc<dyn Queue> = Arc::new(NoBroker);
     let service = Service::assemble(&config, Arc::clone(&store), queue, clock)?;
-    let addr = service.bind_api().await?;
-    let (trigger, shutdown) = crate::shutdown::channel();
-    let mut api = service.spawn(Role::Api, &shutdown);
     let tenants: Vec<TenantId> = (0..options.tenants)
         .map(|t| TenantId::parse(&format!("tenant-{t:02}")).expect("a valid tenant"))
         .collect();
+    let accounts = callers::make_accounts(store.as_ref(), &tenants, now()).await?;
+    let addr = service.bind_api().await?;
+    let (trigger, shutdown) = crate::shutdown::channel();
+    let mut api = service.spawn(Role::Api, &shutdown);
     let outcome = async {
-        let catalogue = Arc::new(Catalogue::make(store.as_ref(), database_url, addr, &tenants, now()).await?);
+        let catalogue = Arc::new(Catalogue::make(database_url, addr, &accounts).await?);
         let load_average_before = load_average();
         eprintln!("load: {} requests over {} connections", options.requests, options.concurrency);
         load::run(addr, catalogue, options.requests, options.concurrency)

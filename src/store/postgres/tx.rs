@@ -16,6 +16,7 @@ use crate::store::same_sql_conversions::impl_conversion_steps;
 use crate::store::same_sql_debtor_data::impl_debtor_data_steps;
 use crate::store::same_sql_holds::impl_hold_steps;
 use crate::store::same_sql_instalment_reminders::impl_instalment_reminder_steps;
+use crate::store::same_sql_mahnstopps::impl_mahnstopp_steps;
 use crate::store::same_sql_marketing::impl_marketing_steps;
 use crate::store::same_sql_payments::impl_payment_steps;
 use crate::store::same_sql_recommend::impl_recommend_steps;
@@ -186,6 +187,9 @@ const PAYMENTS: &str = crate::store::same_sql_tenant_stats::PAYMENT_GROUPS;
 const EARNED: [&str; 2] = crate::store::same_sql_tenant_stats::EARNED_SUMS;
 impl_tenant_stats_steps!(PgTx);
 impl_hold_steps!(PgTx);
+/// What keeps the Mahnstopps the planner found in force from being lifted until it commits.
+const SHARE_MAHNSTOPP: &str = " FOR SHARE OF m";
+impl_mahnstopp_steps!(PgTx);
 impl_payment_steps!(PgTx);
 impl_instalment_reminder_steps!(PgTx);
 /// What locks the thank-you messages a sender leases.

@@ -222,11 +222,17 @@ fn not_converged(step: &[f64], max_steps: usize) -> BanditError {
 /// One row of the design: its `(column, value)` pairs, its label (1 paid, 0 not) and its weight.
 type Row<'a> = (&'a [(usize, f64)], f64, f64);
 
+/// A row's columns and the bits of their values, and its label (paid or not): a distinct row.
+type RowKey = (Box<[(u32, u64)]>, bool);
+
+/// A distinct row as the steps read it: its `(column, value)` pairs, its label and its summed weight.
+type WeightedRow = (Vec<(usize, f64)>, f64, f64);
+
 /// The first pass's distinct rows: each `(row, label)` once, with the sum of its weights.
 #[derive(Default)]
 struct DistinctRows {
     /// A row's columns and values' bits, and its label, to the index of its sum in `weights`.
-    index: HashMap<(Box<[(u32, u64)]>, bool), usize>,
+    index: HashMap<RowKey, usize>,
     weights: Vec<f64>,
 }
 
@@ -246,7 +252,7 @@ impl DistinctRows {
     }
 
     /// The rows as the steps add them, in the order they were first seen.
-    fn into_rows(self) -> Vec<(Vec<(usize, f64)>, f64, f64)> {
+    fn into_rows(self) -> Vec<WeightedRow> {
         let mut rows = vec![(Vec::new(), 0.0, 0.0); self.weights.len()];
         for ((key, paid), at) in self.index {
             let row = key.iter().map(|&(j, bits)| (j as usize, f64::from_bits(bits))).collect();
