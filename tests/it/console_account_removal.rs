@@ -13,7 +13,7 @@ use mahnwerk::domain::{KeyScope, OperatorRole, TenantId};
 use mahnwerk::runtime::Clock;
 use mahnwerk::store::console::{AuditEntry, AuditFilter};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 use support::servers::Backend;
 
 const PASSWORD: &str = "a long enough password";
@@ -184,17 +184,8 @@ async fn removal(backend: Backend) {
 
 /// The super-admin's session (no tenant chosen: it manages accounts all the same).
 async fn root_session(console: &Console) -> Auth {
-    let response = console
-        .http
-        .post(console.url("/console/login"))
-        .json(&json!({"email": ROOT, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let body: Value = response.json().await.unwrap();
-    Auth::Session { cookie, csrf: body["csrf_token"].as_str().unwrap().to_owned() }
+    let (cookie, csrf) = crate::console_super_admin::log_in_root(console).await;
+    Auth::Session { cookie, csrf }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

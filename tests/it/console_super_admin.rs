@@ -27,7 +27,7 @@ async fn audit(console: &Console, tenant: &str) -> Vec<AuditEntry> {
 }
 
 /// The super-admin's login: the cookie and the CSRF token.
-async fn log_in_root(console: &Console) -> (String, String) {
+pub(crate) async fn log_in_root(console: &Console) -> (String, String) {
     let response = console
         .http
         .post(console.url("/console/login"))
